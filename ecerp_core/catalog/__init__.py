@@ -1,0 +1,1 @@
+"""Base data (基础信息): company, currencies, products and bundles, suppliers, customers, warehouses, shops."""

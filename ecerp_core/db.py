@@ -1,0 +1,192 @@
+"""The database: declarative base, shared column types, engine and the session scope.
+
+Business code never commits: the caller (a CLI command, a widget action, a test) opens
+:func:`session_scope` and the whole use case commits once or rolls back whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from functools import cache
+from typing import Annotated
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    create_engine,
+    event,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from ecerp_core.config import load_settings
+from ecerp_core.money import Money, Rate
+
+# SQLite has no DECIMAL; SQLAlchemy converts and quantises to the column's scale on the way out.
+warnings.filterwarnings("ignore", message=r"Dialect sqlite\+pysqlite does \*not\* support Decimal")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC timestamp on every backend (SQLite stores naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# Vocabulary types, defined once.
+intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
+bigpk = Annotated[int, mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)]
+Qty = Annotated[int, mapped_column(Integer)]
+Code = Annotated[str, mapped_column(String(64))]
+Name = Annotated[str, mapped_column(String(200))]
+CurrencyCode = Annotated[str, mapped_column(String(3))]
+Flag = Annotated[bool, mapped_column(Boolean, default=True)]
+Timestamp = Annotated[dt.datetime, mapped_column(UTCDateTime)]
+created_at = Annotated[dt.datetime, mapped_column(UTCDateTime, default=utcnow)]
+updated_at = Annotated[dt.datetime, mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        dict: JSON,
+        dt.datetime: UTCDateTime,
+        Decimal: Numeric(18, 2),
+    }
+
+
+def import_all_models() -> None:
+    """Import every area's models so ``Base.metadata`` knows all tables."""
+    from ecerp_core import audit, auth  # noqa: F401
+    from ecerp_core.catalog import models  # noqa: F401
+
+
+@cache
+def get_engine(url: str | None = None) -> Engine:
+    """One engine per URL per process. SQLite gets WAL, foreign keys and write locks up front."""
+    url = url or load_settings().database_url
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+        _configure_sqlite(engine)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # pysqlite's own transaction handling defers BEGIN; take it over so write transactions start
+    # with BEGIN IMMEDIATE and two writers queue instead of failing half-way (design.md).
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@cache
+def _session_factory(url: str) -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(url), expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(url: str | None = None, *, readonly: bool = False) -> Iterator[Session]:
+    """Open a session; commit when the block ends, roll back everything if it raises.
+
+    ``readonly=True`` starts a deferred transaction on SQLite (no write lock) and never commits.
+    """
+    url = url or load_settings().database_url
+    session = _session_factory(url)()
+    if readonly and url.startswith("sqlite"):
+        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    try:
+        yield session
+        if readonly:
+            session.rollback()
+        else:
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def for_update(stmt, session: Session):
+    """Lock the selected rows on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers."""
+    return stmt.with_for_update() if is_postgres(session) else stmt
+
+
+__all__ = [
+    "Base",
+    "Code",
+    "CurrencyCode",
+    "Flag",
+    "Mapped",
+    "Money",
+    "Name",
+    "Qty",
+    "Rate",
+    "Timestamp",
+    "UTCDateTime",
+    "bigpk",
+    "created_at",
+    "for_update",
+    "func",
+    "get_engine",
+    "import_all_models",
+    "intpk",
+    "mapped_column",
+    "session_scope",
+    "updated_at",
+    "utcnow",
+]

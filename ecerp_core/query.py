@@ -1,0 +1,47 @@
+"""Paging and filtering in SQL, shared by every list service and the apps' paged grid."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a query: ``rows`` as dicts, ``total`` rows matching the filters."""
+
+    rows: list[dict]
+    total: int
+    offset: int
+    limit: int
+    columns: tuple[str, ...] = ()
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.total // self.limit)) if self.limit else 1
+
+
+def text_filter(stmt: Select, columns: Sequence, text: str | None) -> Select:
+    """Keep rows where any of ``columns`` contains ``text`` (case-insensitive)."""
+    text = (text or "").strip()
+    if not text:
+        return stmt
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return stmt.where(or_(*(col.ilike(pattern, escape="\\") for col in columns)))
+
+
+def paginate(session: Session, stmt: Select, *, offset: int = 0, limit: int = 50) -> Page:
+    """Run ``stmt`` for one page, and count all its rows, both in the database."""
+    limit = max(1, min(int(limit), MAX_PAGE))
+    offset = max(0, int(offset))
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    result = session.execute(stmt.offset(offset).limit(limit))
+    columns = tuple(result.keys())
+    rows = [dict(zip(columns, row, strict=True)) for row in result]
+    return Page(rows, total, offset, limit, columns)

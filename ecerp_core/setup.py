@@ -1,0 +1,66 @@
+"""Setting up a database: schema migrations, standard roles and currencies, company and admin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from ecerp_core import auth
+from ecerp_core.catalog import services as catalog
+from ecerp_core.catalog.models import Company
+from ecerp_core.config import load_settings
+from ecerp_core.db import get_engine
+from ecerp_core.errors import EcerpError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", (url or load_settings().database_url).replace("%", "%%"))
+    return cfg
+
+
+def upgrade_database(url: str | None = None) -> None:
+    """Bring the schema to the newest migration (creates the SQLite file and its folder)."""
+    url = url or load_settings().database_url
+    if url.startswith("sqlite:///") and not url.endswith(":memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = get_engine(url)
+    with engine.begin() as connection:
+        cfg = alembic_config(url)
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+
+
+def is_initialised(url: str | None = None) -> bool:
+    engine = get_engine(url)
+    if not inspect(engine).has_table("company"):
+        return False
+    with engine.connect() as conn:
+        return conn.execute(select(Company.id).limit(1)).first() is not None
+
+
+def initialise(
+    session: Session,
+    *,
+    company: str,
+    base_currency: str = "CNY",
+    timezone: str = "Asia/Shanghai",
+    admin_username: str = "admin",
+    admin_password: str,
+) -> auth.Actor:
+    """Seed roles and currencies, create the first admin and the company; return the admin actor."""
+    if session.scalar(select(Company.id).limit(1)) is not None:
+        raise EcerpError("error.already_initialised", company=session.scalar(select(Company.name).limit(1)))
+    auth.seed_roles(session)
+    catalog.seed_currencies(session)
+    user = auth.create_user(session, None, admin_username, admin_password, "admin", display_name="管理员")
+    admin = auth.actor_for(session, user)
+    catalog.setup_company(session, admin, name=company, base_currency=base_currency, timezone=timezone)
+    return admin

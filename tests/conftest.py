@@ -1,0 +1,103 @@
+"""Test fixtures: one database per test session, emptied and seeded again for every test.
+
+SQLite by default; PostgreSQL when ``ECERP_TEST_DATABASE_URL`` is set (CI sets it), so the same
+suite proves both. ``ECERP_DATABASE_URL`` is pointed at the test database too, so CLI commands and
+app models run in-process see the same data.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from ecerp_core.db import Base, get_engine, import_all_models, session_scope
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+ADMIN_PASSWORD = "admin-pass-1"
+
+
+def _test_url(tmp_path_factory) -> str:
+    url = os.environ.get("ECERP_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory) -> str:
+    url = _test_url(tmp_path_factory)
+    import_all_models()
+    engine = get_engine(url)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    return url
+
+
+def empty_database(url: str) -> None:
+    engine = get_engine(url)
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+            conn.execute(text("DELETE FROM sqlite_sequence")) if _has_sequence(conn) else None
+
+
+def _has_sequence(conn) -> bool:
+    return conn.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first() is not None
+
+
+@pytest.fixture
+def db(db_url, monkeypatch) -> str:
+    """An empty, initialised database (company 测试商贸, admin user); returns its URL."""
+    from ecerp_core.setup import initialise
+
+    empty_database(db_url)
+    monkeypatch.setenv("ECERP_DATABASE_URL", db_url)
+    monkeypatch.delenv("ECERP_USER", raising=False)
+    with session_scope(db_url) as session:
+        initialise(session, company="测试商贸有限公司", admin_password=ADMIN_PASSWORD)
+    return db_url
+
+
+@pytest.fixture
+def session(db):
+    """A session on the test database; committed when the test ends without error."""
+    with session_scope(db) as s:
+        yield s
+
+
+@pytest.fixture
+def admin(session):
+    from ecerp_core.auth import resolve_actor
+
+    return resolve_actor(session, "admin")
+
+
+@pytest.fixture
+def actor_with_role(session, admin):
+    """Make a user of a role and return its actor: ``actor_with_role("analyst")``."""
+    from ecerp_core import auth
+
+    def make(role: str):
+        name = f"{role}_user"
+        auth.create_user(session, admin, name, "password-123", role)
+        return auth.resolve_actor(session, name)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data``: must exist in CI; a user's machine without it skips these tests."""
+    path = SHARED / "data"
+    if not path.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing; CI always has it")
+        pytest.skip("../shared/data is not here")
+    return path
