@@ -174,7 +174,9 @@ def permissions_of(session: Session, role: str) -> frozenset[str]:
 
 
 def actor_for(session: Session, user: User) -> Actor:
-    return Actor(user.id, user.username, user.role_code, permissions_of(session, user.role_code), user.language)
+    return Actor(
+        user.id, user.username, user.role_code, permissions_of(session, user.role_code), user.language
+    )
 
 
 def get_user(session: Session, username: str) -> User:

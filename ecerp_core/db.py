@@ -10,6 +10,7 @@ import datetime as dt
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from functools import cache
 from typing import Annotated
@@ -66,8 +67,29 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+_clock: ContextVar[dt.datetime | None] = ContextVar("ecerp_clock", default=None)
+
+
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """The current UTC time, or the frozen time of :func:`frozen_clock` (the demo's simulated clock)."""
+    fixed = _clock.get()
+    return fixed if fixed is not None else dt.datetime.now(dt.UTC)
+
+
+def clock_is_frozen() -> bool:
+    return _clock.get() is not None
+
+
+@contextmanager
+def frozen_clock(at: dt.datetime) -> Iterator[None]:
+    """Make :func:`utcnow` return ``at`` inside the block, so simulated data is byte-identical."""
+    if at.tzinfo is None:
+        raise ValueError("the clock needs a timezone-aware time")
+    token = _clock.set(at.astimezone(dt.UTC))
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 # Vocabulary types, defined once.
@@ -96,6 +118,9 @@ def import_all_models() -> None:
     """Import every area's models so ``Base.metadata`` knows all tables."""
     from ecerp_core import audit, auth  # noqa: F401
     from ecerp_core.catalog import models  # noqa: F401
+    from ecerp_core.orders import models as _orders  # noqa: F401
+    from ecerp_core.purchasing import models as _purchasing  # noqa: F401
+    from ecerp_core.stock import models as _stock  # noqa: F401
 
 
 @cache
@@ -179,8 +204,10 @@ __all__ = [
     "Timestamp",
     "UTCDateTime",
     "bigpk",
+    "clock_is_frozen",
     "created_at",
     "for_update",
+    "frozen_clock",
     "func",
     "get_engine",
     "import_all_models",

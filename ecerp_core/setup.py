@@ -64,3 +64,34 @@ def initialise(
     admin = auth.actor_for(session, user)
     catalog.setup_company(session, admin, name=company, base_currency=base_currency, timezone=timezone)
     return admin
+
+
+DEMO_COMPANY = "演示电商有限公司"
+DEMO_PASSWORD = "demo1234"
+
+
+def create_database(
+    *,
+    company: str,
+    base_currency: str = "CNY",
+    admin_password: str,
+    demo: bool = False,
+    seed: int = 7,
+    days: int | None = None,
+    url: str | None = None,
+) -> None:
+    """Migrate the schema and set up a company; with ``demo`` also build the demo business.
+
+    The CLI's ``ecerp init`` and ``ecerp serve --demo`` both come here.
+    """
+    from ecerp_core.db import session_scope
+
+    upgrade_database(url)
+    with session_scope(url) as session:
+        admin = initialise(
+            session, company=company, base_currency=base_currency, admin_password=admin_password
+        )
+        if demo:
+            from ecerp_core.demo import build_demo
+
+            build_demo(session, admin, seed=seed, days=days)

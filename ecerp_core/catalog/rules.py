@@ -15,7 +15,7 @@ from ecerp_core.catalog.models import PLATFORMS, TIERS
 from ecerp_core.errors import Problem, problem
 from ecerp_core.money import parse_decimal
 
-CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/#+]*$")
+CODE_RE = re.compile(r"^[^\W_][\w.\-/#+]*$")
 BARCODE_RE = re.compile(r"^[A-Za-z0-9\-]{4,64}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")

@@ -139,7 +139,9 @@ def _unique_problems(
         values = [r.get(name) for r in rows]
         wanted = {v for v in values if v}
         col = getattr(ent.model, name)
-        taken = dict(session.execute(select(col, ent.model.id).where(col.in_(wanted))).all()) if wanted else {}
+        taken = (
+            dict(session.execute(select(col, ent.model.id).where(col.in_(wanted))).all()) if wanted else {}
+        )
         seen: set[str] = set()
         for i, value in enumerate(values):
             if not value:
@@ -161,7 +163,7 @@ def _raise_if_any(per_row: list[list[Problem]], lines: Sequence[int] | None = No
 
 
 def _merge(*lists: list[list[Problem]]) -> list[list[Problem]]:
-    return [sum(group, []) for group in zip(*lists, strict=True)]
+    return [[p for row in group for p in row] for group in zip(*lists, strict=True)]
 
 
 def _write_permission(ent: Entity) -> str:
@@ -212,10 +214,19 @@ def update_record(session: Session, actor: Actor, name: str, key: str, changes: 
     values = {k: v for k, v in changes.items() if k != "components"}
     row, found = rules.clean(ent.fields, values, partial=True)
     problems = _merge(
-        [found], _resolve_refs(session, ent, [row]), _unique_problems(session, ent, [row], exclude_ids=[obj.id])
+        [found],
+        _resolve_refs(session, ent, [row]),
+        _unique_problems(session, ent, [row], exclude_ids=[obj.id]),
     )
-    comps = _components_of(changes, {**row, "sku": row.get("sku", key), "is_bundle": row.get(
-        "is_bundle", getattr(obj, "is_bundle", False))}, ent)
+    comps = _components_of(
+        changes,
+        {
+            **row,
+            "sku": row.get("sku", key),
+            "is_bundle": row.get("is_bundle", getattr(obj, "is_bundle", False)),
+        },
+        ent,
+    )
     if ent.name == "product" and "components" in changes:
         problems = _merge(problems, _component_problems(session, [{"sku": obj.sku, **row}], [comps]))
     if ent.name == "category" and row.get("parent_id") == obj.id:
@@ -273,8 +284,13 @@ def get_record(session: Session, actor: Actor, name: str, key: str) -> dict:
     return out
 
 
-def list_stmt(name: str, *, search: str | None = None, active: bool | None = True,
-              filters: Mapping[str, object] | None = None) -> Select:
+def list_stmt(
+    name: str,
+    *,
+    search: str | None = None,
+    active: bool | None = True,
+    filters: Mapping[str, object] | None = None,
+) -> Select:
     """The SELECT behind a list screen: search text, active flag and exact filters, in SQL."""
     ent = entity(name)
     model = ent.model
@@ -288,9 +304,17 @@ def list_stmt(name: str, *, search: str | None = None, active: bool | None = Tru
     return stmt.order_by(getattr(model, ent.key))
 
 
-def list_records(session: Session, actor: Actor, name: str, *, search: str | None = None,
-                 active: bool | None = True, filters: Mapping[str, object] | None = None,
-                 offset: int = 0, limit: int = 50) -> Page:
+def list_records(
+    session: Session,
+    actor: Actor,
+    name: str,
+    *,
+    search: str | None = None,
+    active: bool | None = True,
+    filters: Mapping[str, object] | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> Page:
     """One page of records of a kind, filtered and counted in the database."""
     require(actor, "catalog.read")
     return paginate(session, list_stmt(name, search=search, active=active, filters=filters),
@@ -358,7 +382,7 @@ def ensure_category_path(session: Session, actor: Actor, path: str) -> Category:
         category = session.scalar(select(Category).where(Category.code == code))
         if category is None:
             values = {"code": code, "name_zh": names[depth - 1], "parent": parent.code if parent else None}
-            cleaned, found = rules.clean(rules.CATEGORY_FIELDS, values)
+            _, found = rules.clean(rules.CATEGORY_FIELDS, values)
             if found:
                 raise ValidationError(found)
             category = create_records(session, actor, "category", [values])[0]
@@ -368,7 +392,7 @@ def ensure_category_path(session: Session, actor: Actor, path: str) -> Category:
 
 # --- bundles --------------------------------------------------------------------------------------
 def _components_of(raw: Mapping, row: Mapping, ent: Entity) -> list[tuple[str, int]]:
-    if ent.name != "product" or not row.get("is_bundle") and not raw.get("components"):
+    if ent.name != "product" or (not row.get("is_bundle") and not raw.get("components")):
         return []
     comps = raw.get("components") or []
     if isinstance(comps, str):
@@ -426,8 +450,9 @@ def expand_bundles(session: Session, lines: Sequence[tuple[int, int]]) -> list[t
 
 
 # --- customers' platform ids ------------------------------------------------------------------------
-def link_customer_account(session: Session, actor: Actor, customer_code: str, shop_code: str,
-                          buyer_id: str) -> CustomerAccount:
+def link_customer_account(
+    session: Session, actor: Actor, customer_code: str, shop_code: str, buyer_id: str
+) -> CustomerAccount:
     """Record that ``buyer_id`` in ``shop_code`` is this customer (idempotent)."""
     require(actor, "catalog.write")
     customer = _find(session, ENTITIES["customer"], customer_code)
@@ -436,7 +461,9 @@ def link_customer_account(session: Session, actor: Actor, customer_code: str, sh
     if not buyer_id:
         raise ValidationError([problem("buyer_id", "required")])
     existing = session.scalar(
-        select(CustomerAccount).where(CustomerAccount.shop_id == shop.id, CustomerAccount.buyer_id == buyer_id)
+        select(CustomerAccount).where(
+            CustomerAccount.shop_id == shop.id, CustomerAccount.buyer_id == buyer_id
+        )
     )
     if existing is not None:
         if existing.customer_id != customer.id:
@@ -515,7 +542,9 @@ def _has_postings(session: Session) -> bool:
     return False
 
 
-def set_exchange_rates(session: Session, actor: Actor, rows: Sequence[Mapping], *, source: str = "manual") -> int:
+def set_exchange_rates(
+    session: Session, actor: Actor, rows: Sequence[Mapping], *, source: str = "manual"
+) -> int:
     """Record ``{currency, rate_date, rate}`` rows; a rate for an existing day replaces it."""
     require(actor, "catalog.write")
     base = get_company(session).base_currency
@@ -529,8 +558,11 @@ def set_exchange_rates(session: Session, actor: Actor, rows: Sequence[Mapping], 
         elif code == base:
             row_problems.append(problem("currency", "is_base_currency", value=code))
         try:
-            day = raw["rate_date"] if isinstance(raw.get("rate_date"), dt.date) else dt.date.fromisoformat(
-                str(raw.get("rate_date", "")).strip())
+            day = (
+                raw["rate_date"]
+                if isinstance(raw.get("rate_date"), dt.date)
+                else dt.date.fromisoformat(str(raw.get("rate_date", "")).strip())
+            )
         except ValueError:
             row_problems.append(problem("rate_date", "bad_date", value=raw.get("rate_date")))
             day = None
@@ -547,7 +579,8 @@ def set_exchange_rates(session: Session, actor: Actor, rows: Sequence[Mapping], 
         raise ValidationError(problems)
     for code, day, rate in clean_rows:
         existing = session.scalar(
-            select(ExchangeRate).where(ExchangeRate.currency == code, ExchangeRate.rate_date == day))
+            select(ExchangeRate).where(ExchangeRate.currency == code, ExchangeRate.rate_date == day)
+        )
         if existing is None:
             session.add(ExchangeRate(currency=code, rate_date=day, rate=rate, source=source))
         else:

@@ -59,6 +59,6 @@ def t(key: str, language: str | None = None, /, **params: object) -> str:
 
 def _display(value: object, language: str) -> object:
     """Translate parameter values that are themselves catalogue keys (e.g. field names)."""
-    if isinstance(value, str) and value.startswith(("field.", "entity.", "role.", "status.")):
+    if isinstance(value, str) and value.startswith(("field.", "entity.", "role.", "status.", "permission.")):
         return catalogue(language).get(value, value)
     return value

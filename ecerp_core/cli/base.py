@@ -1,0 +1,200 @@
+"""Foundation commands: init, db, users, base-data import, check."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from ecerp_core import auth
+from ecerp_core.cli import Context, cli, echo_json, pass_ctx
+from ecerp_core.config import load_settings
+from ecerp_core.i18n import t
+from ecerp_core.setup import DEMO_COMPANY, DEMO_PASSWORD, create_database, is_initialised, upgrade_database
+
+
+@cli.command()
+@click.option("--company", default=None, help="Company name (default: the demo company with --demo).")
+@click.option("--base-currency", default="CNY", show_default=True, help="ISO code of the base currency.")
+@click.option("--admin-password", envvar="ECERP_ADMIN_PASSWORD",
+              help="Password of the first admin (default: asked, or generated and printed).")  # fmt: skip
+@click.option("--demo", is_flag=True, help="Also build the demo business (orders, stock, purchasing...).")
+@click.option("--seed", default=7, show_default=True, help="Random seed of the demo: same seed, same data.")
+@click.option("--days", type=int, default=None, help="Days of demo history (default about two years).")
+def init(company: str | None, base_currency: str, admin_password: str | None, demo: bool, seed: int,
+         days: int | None) -> None:  # fmt: skip
+    """Create the database, the company and the first admin user (``admin``)."""
+    if is_initialised():
+        from ecerp_core.db import session_scope
+        from ecerp_core.errors import EcerpError
+
+        with session_scope(readonly=True) as session:
+            from ecerp_core.catalog.services import get_company
+
+            raise EcerpError("error.already_initialised", company=get_company(session).name)
+    generated = False
+    if not admin_password:
+        if demo:
+            admin_password = DEMO_PASSWORD
+        elif sys.stdin.isatty():
+            admin_password = click.prompt("Admin password", hide_input=True, confirmation_prompt=True)
+        else:
+            admin_password, generated = secrets.token_urlsafe(12), True
+    started = time.perf_counter()
+    create_database(company=company or (DEMO_COMPANY if demo else "我的公司"), base_currency=base_currency,
+                    admin_password=admin_password, demo=demo, seed=seed, days=days)  # fmt: skip
+    click.echo(t("cli.initialised", None, url=_safe_url(), seconds=f"{time.perf_counter() - started:.1f}"))
+    if generated:
+        click.echo(t("cli.generated_password", None, password=admin_password))
+    elif demo:
+        click.echo(t("cli.demo_password", None, password=admin_password))
+
+
+def _safe_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(load_settings().database_url).render_as_string(hide_password=True)
+
+
+@cli.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the schema migrations that this database does not have yet."""
+    upgrade_database()
+    click.echo(t("cli.upgraded", None, url=_safe_url()))
+
+
+@cli.group()
+def users() -> None:
+    """Users and their roles."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(sorted(auth.ROLES)), help="The user's role.")
+@click.option(
+    "--password", prompt=True, hide_input=True, confirmation_prompt=True, envvar="ECERP_NEW_PASSWORD"
+)
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.option("--language", type=click.Choice(["zh_CN", "en"]), default="zh_CN", show_default=True)
+@pass_ctx
+def users_add(
+    ctx: Context, username: str, role: str, password: str, display_name: str, language: str
+) -> None:
+    """Add a user with a role."""
+    with ctx.acting() as (session, actor):
+        auth.create_user(
+            session, actor, username, password, role, display_name=display_name, language=language
+        )
+    click.echo(t("cli.user_added", None, user=username, role=f"role.{role}"))
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def users_list(ctx: Context, as_json: bool) -> None:
+    """List users, their roles and whether they are active."""
+    with ctx.acting(readonly=True) as (session, actor):
+        rows = [{"username": u.username, "display_name": u.display_name, "role": u.role_code,
+                 "active": u.active, "language": u.language} for u in auth.list_users(session, actor)]  # fmt: skip
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        state = "" if row["active"] else f"  ({t('cli.inactive')})"
+        click.echo(f"{row['username']:<20} {t('role.' + row['role']):<12} {row['display_name']}{state}")
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.option(
+    "--password", prompt=True, hide_input=True, confirmation_prompt=True, envvar="ECERP_NEW_PASSWORD"
+)
+@pass_ctx
+def users_set_password(ctx: Context, username: str, password: str) -> None:
+    """Set a user's password (your own, or anyone's as an admin)."""
+    with ctx.acting() as (session, actor):
+        auth.set_password(session, actor, username, password)
+    click.echo(t("cli.password_set", None, user=username))
+
+
+@users.command("deactivate")
+@click.argument("username")
+@pass_ctx
+def users_deactivate(ctx: Context, username: str) -> None:
+    """Stop a user from signing in; their history stays."""
+    with ctx.acting() as (session, actor):
+        auth.set_user_active(session, actor, username, False)
+    click.echo(t("cli.user_deactivated", None, user=username))
+
+
+def _import_command(entity_name: str, group: click.Group) -> None:
+    @group.command("import")
+    @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+    @pass_ctx
+    def import_(ctx: Context, files: tuple[Path, ...], dry_run: bool, as_json: bool) -> None:
+        from ecerp_core.catalog.importers import ImportReport, import_file, summary_lines
+
+        total = ImportReport()
+        with ctx.acting() as (session, actor):
+            for path in files:
+                report = import_file(session, actor, entity_name, path)
+                total.created += report.created
+                total.updated += report.updated
+                total.unchanged += report.unchanged
+                total.rejected += report.rejected
+            if dry_run:
+                session.rollback()
+        if as_json:
+            echo_json({**total.as_dict(), "dry_run": dry_run})
+        else:
+            for line in summary_lines(total):
+                click.echo(line)
+        if total.rejected:
+            sys.exit(1)
+
+    import_.__doc__ = (
+        f"Create or update {entity_name}s from CSV/XLSX files, by header name. Rejected rows are listed "
+        "with their line and reason and written nowhere; the exit code is 1 when any row was rejected."
+    )
+
+
+for _name, _help in (("product", "Products, bundles and categories."), ("supplier", "Suppliers."),
+                     ("customer", "Customers and their buyer ids.")):  # fmt: skip
+    _group = click.Group(f"{_name}s", help=_help)
+    cli.add_command(_group)
+    _import_command(_name, _group)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def check(as_json: bool) -> None:
+    """Verify the system's invariants; print what failed and exit 1 if anything did."""
+    from ecerp_core.checks import run_checks
+    from ecerp_core.db import session_scope
+
+    with session_scope(readonly=True) as session:
+        results = run_checks(session)
+    failed = [r for r in results if not r.ok]
+    if as_json:
+        echo_json({"ok": not failed, "checks": [{"name": r.name, "failures": r.failures} for r in results]})
+    else:
+        for result in results:
+            mark = "ok  " if result.ok else "FAIL"
+            click.echo(f"{mark} {result.name}")
+            for failure in result.failures[:20]:
+                click.echo(f"     - {failure}")
+            if len(result.failures) > 20:
+                click.echo(f"     ... {len(result.failures) - 20} more")
+        click.echo(t("cli.check_summary", None, passed=len(results) - len(failed), failed=len(failed)))
+    if failed:
+        sys.exit(1)
