@@ -61,7 +61,7 @@ class ExchangeRate(Base):
 
 
 class Category(Base):
-    """A node of the product category tree; ``path`` is the codes from the root, ``/``-joined."""
+    """A node of the product category tree; ``path`` is the names from the root, ``/``-joined."""
 
     __tablename__ = "category"
 

@@ -238,8 +238,8 @@ def update_record(session: Session, actor: Actor, name: str, key: str, changes: 
         if old != new:
             diff[field_name] = [old, new]
             setattr(obj, field_name, new)
-    if ent.name == "category" and "parent_id" in diff:
-        obj.path = _category_path(session, obj)
+    if ent.name == "category" and ("parent_id" in diff or "name_zh" in diff):
+        _refresh_paths(session, obj)
     if ent.name == "product" and "components" in changes:
         before = [(c.component.sku, c.quantity) for c in obj.components]
         if before != comps:
@@ -354,7 +354,8 @@ def update_product(session: Session, actor: Actor, sku: str, **changes) -> Produ
 
 # --- categories -----------------------------------------------------------------------------------
 def _category_path(session: Session, category: Category) -> str:
-    parts = [category.code]
+    """The Chinese names from the root down to ``category``, ``/``-joined (``服装/女装/T恤``)."""
+    parts = [category.name_zh]
     parent_id = category.parent_id
     seen = {category.id}
     while parent_id is not None:
@@ -362,9 +363,19 @@ def _category_path(session: Session, category: Category) -> str:
             raise ValidationError([problem("parent", "cycle", value=category.code)])
         seen.add(parent_id)
         parent = session.get(Category, parent_id)
-        parts.append(parent.code)
+        parts.append(parent.name_zh)
         parent_id = parent.parent_id
     return "/".join(reversed(parts))
+
+
+def _refresh_paths(session: Session, category: Category) -> None:
+    """Recompute the path of a renamed or moved category and of everything below it."""
+    session.flush()
+    todo = [category]
+    while todo:
+        node = todo.pop()
+        node.path = _category_path(session, node)
+        todo += session.scalars(select(Category).where(Category.parent_id == node.id)).all()
 
 
 def ensure_category_path(session: Session, actor: Actor, path: str) -> Category:

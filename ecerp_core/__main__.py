@@ -1,0 +1,5 @@
+"""``python -m ecerp_core`` runs the ``ecerp`` command."""
+
+from ecerp_core.cli import main
+
+main()

@@ -1,0 +1,81 @@
+"""Migrations, settings and the project root."""
+
+import os
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
+
+from ecerp_core.config import load_settings, project_root
+from ecerp_core.db import Base, get_engine, import_all_models, session_scope
+from ecerp_core.setup import create_database, is_initialised, upgrade_database
+
+
+def _assert_migrations_match_models(url: str) -> None:
+    upgrade_database(url)
+    import_all_models()
+    with get_engine(url).connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], "the models changed without a migration: " + repr(diff[:5])
+
+
+def test_migrations_build_the_schema_of_the_models_on_sqlite(tmp_path):
+    url = f"sqlite:///{tmp_path / 'sub' / 'm.db'}"
+    _assert_migrations_match_models(url)
+    upgrade_database(url)  # a second upgrade is a no-op
+    assert not is_initialised(url)
+    create_database(company="迁移测试", admin_password="password-123", url=url.replace("m.db", "n.db"))
+    assert is_initialised(url.replace("m.db", "n.db"))
+
+
+@pytest.mark.postgres
+def test_migrations_on_postgresql():
+    base = os.environ.get("ECERP_TEST_DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        pytest.skip("ECERP_TEST_DATABASE_URL is not a PostgreSQL URL")
+    name = f"ecerp_mig_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    url = base.rsplit("/", 1)[0] + "/" + name
+    try:
+        _assert_migrations_match_models(url)
+    finally:
+        get_engine(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE {name}"))
+
+
+def test_settings_come_from_env_then_file_then_defaults(tmp_path, monkeypatch):
+    monkeypatch.delenv("ECERP_DATABASE_URL", raising=False)
+    monkeypatch.delenv("ECERP_LANGUAGE", raising=False)
+    assert load_settings().database_url == f"sqlite:///{project_root() / 'data' / 'ecerp.db'}"
+    config = tmp_path / "ecerp.toml"
+    config.write_text('database_url = "sqlite:////tmp/x.db"\nlanguage = "en"\n', encoding="utf-8")
+    monkeypatch.setenv("ECERP_CONFIG", str(config))
+    assert (load_settings().database_url, load_settings().language) == ("sqlite:////tmp/x.db", "en")
+    monkeypatch.setenv("ECERP_DATABASE_URL", "sqlite:////tmp/y.db")
+    assert load_settings().database_url == "sqlite:////tmp/y.db"
+
+
+def test_project_root_is_the_checkout_whatever_the_working_directory(tmp_path, monkeypatch):
+    root = project_root()
+    assert (root / "ecerp_core").is_dir() and (root / "notebooks").is_dir()
+    monkeypatch.chdir(tmp_path)
+    assert project_root() == root
+
+
+def test_a_failed_use_case_leaves_nothing(db):
+    from sqlalchemy import func, select
+
+    from ecerp_core.auth import resolve_actor
+    from ecerp_core.catalog import services as catalog
+    from ecerp_core.catalog.models import Warehouse
+
+    with pytest.raises(RuntimeError), session_scope(db) as session:
+        catalog.create_warehouse(session, resolve_actor(session), code="GZ", name="广州仓")
+        raise RuntimeError("crash after the write")
+    with session_scope(db, readonly=True) as session:
+        assert session.scalar(select(func.count()).select_from(Warehouse)) == 0
