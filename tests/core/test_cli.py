@@ -2,8 +2,6 @@
 
 import json
 
-import pytest
-
 from ecerp_core.cli import main
 
 
