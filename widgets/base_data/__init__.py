@@ -1,0 +1,1 @@
+"""Base Data: products, suppliers, customers, warehouses, shops and categories."""

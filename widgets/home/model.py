@@ -1,0 +1,21 @@
+"""The home page's state: which apps this user may open, and the company's name."""
+
+from __future__ import annotations
+
+from ecerp_core.catalog.services import get_company
+from widgets.common.actor import AppContext
+from widgets.home.registry import APPS, AppEntry
+
+
+class HomeModel:
+    """The apps shown to the acting user (those their role may use)."""
+
+    def __init__(self, ctx: AppContext, apps: tuple[AppEntry, ...] = APPS) -> None:
+        self.ctx = ctx
+        self.apps = apps
+        with ctx.session(readonly=True) as session:
+            self.company_name = get_company(session).name
+
+    def visible_apps(self) -> list[AppEntry]:
+        """Apps whose permission the actor has; the UI hides the rest (the services enforce)."""
+        return [a for a in self.apps if a.permission is None or self.ctx.actor.can(a.permission)]
