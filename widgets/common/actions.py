@@ -62,11 +62,17 @@ class ActionHost(Protocol):
 
 
 def _logger() -> logging.Logger:
-    """The app log, a file under ``settings.log_dir``; set up on first use."""
-    if not any(getattr(h, "_ecerp", False) for h in _log.handlers):
-        log_dir = load_settings().log_dir
+    """The app log, a file under ``settings.log_dir``; set up on first use (and again if the
+    settings point elsewhere)."""
+    log_dir = load_settings().log_dir
+    path = str((log_dir / LOG_FILE).resolve())
+    ours = [h for h in _log.handlers if getattr(h, "_ecerp", False)]
+    if not ours or ours[0].baseFilename != path:
+        for old in ours:
+            _log.removeHandler(old)
+            old.close()
         log_dir.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(log_dir / LOG_FILE, encoding="utf-8")
+        handler = logging.FileHandler(path, encoding="utf-8")
         handler._ecerp = True  # type: ignore[attr-defined]
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         _log.addHandler(handler)
