@@ -48,7 +48,7 @@ def test_create_shows_problems_next_to_fields_then_saves_when_fixed(db):
         "name_zh": "Name (Chinese) is required",
         "list_price": "List price '12.345' has too many decimals (at most 2)",
     }
-    assert view.alerts.kind == "error" and view.alerts.text == "The input has 3 problem(s):"
+    assert view.alerts.kind == "error" and view.alerts.text == "The input has 3 problem(s); see the messages under the fields."
     assert product(db, "TEE 001") is None
 
     fill(view, sku="TEE-001", name_zh="纯棉T恤", list_price="59.00", spec="颜色: 白色")

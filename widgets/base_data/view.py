@@ -37,7 +37,7 @@ class BaseDataView:
         self.filter_bar = FilterBar(i18n, model.choice_filters())
         self.grid = PagedGrid(i18n, self.alerts, model.fetch, model.columns(), key_column=model.key_field,
                               page_size=25)
-        list_card = w.VBox([self.filter_bar, self.grid], layout=w.Layout(flex="3 1 0", min_width="0"))
+        list_card = w.VBox([self.filter_bar, self.grid], layout=w.Layout(flex="1 1 0", min_width="0"))
         list_card.add_class("ecerp-card")
 
         self.form_title = w.HTML()
@@ -58,7 +58,7 @@ class BaseDataView:
                           self.active_button])  # fmt: skip
         buttons.add_class("ecerp-form-buttons")
         form_card = w.VBox([self.form_title, self.form_box, buttons],
-                           layout=w.Layout(flex="2 1 0", min_width="380px", max_width="560px"))  # fmt: skip
+                           layout=w.Layout(flex="0 0 440px", width="440px"))  # fmt: skip
         form_card.add_class("ecerp-card")
         form_card.add_class("ecerp-form-card")
 

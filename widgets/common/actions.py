@@ -101,6 +101,9 @@ def log_startup_failure(error: EcerpError) -> None:
 
 def validation_text(i18n: Translator, error: ValidationError, unplaced: Iterable[Problem]) -> str:
     """The alert for a validation error: the head line, then the problems no field shows."""
+    unplaced = list(unplaced)
+    if not unplaced:
+        return i18n.t("app.form.fix_fields", count=len(error.problems))
     lines = [i18n.t("error.validation", count=len(error.problems))]
     lines += [f"• {p.message(i18n.language)}" for p in unplaced]
     return "\n".join(lines)

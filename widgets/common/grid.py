@@ -138,11 +138,11 @@ _CSS = """
 .ecerp-table-wrap { overflow-x: auto; border: 1px solid #e3e6ea; border-radius: 6px; background: #fff; }
 .ecerp-table { border-collapse: collapse; width: 100%; font-size: 13px; line-height: 1.45; }
 .ecerp-table th { position: sticky; top: 0; background: #f5f7f9; color: #44505c; font-weight: 600;
-  padding: 8px 10px; border-bottom: 1px solid #e3e6ea; cursor: pointer; white-space: nowrap;
+  padding: 8px 9px; border-bottom: 1px solid #e3e6ea; cursor: pointer; white-space: nowrap;
   user-select: none; }
 .ecerp-table th:hover { background: #eaeef2; }
-.ecerp-table td { padding: 7px 10px; border-bottom: 1px solid #f0f2f4; white-space: nowrap;
-  max-width: 280px; overflow: hidden; text-overflow: ellipsis; color: #1f2933; }
+.ecerp-table td { padding: 7px 9px; border-bottom: 1px solid #f0f2f4; white-space: nowrap;
+  max-width: 240px; overflow: hidden; text-overflow: ellipsis; color: #1f2933; }
 .ecerp-table tbody tr { cursor: pointer; }
 .ecerp-table tbody tr:hover td { background: #f3f8fd; }
 .ecerp-table tbody tr.selected td { background: #e1effc; }

@@ -24,8 +24,14 @@ STYLE = """
 <style>
 body, .jp-LinkedOutputView, .jp-OutputArea-output { font-family: -apple-system, "Segoe UI",
   "PingFang SC", "Hiragino Sans GB", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; }
-body { background: #f4f6f8; }
-.ecerp-app { max-width: 1440px; margin: 0 auto; padding: 0 20px 28px; box-sizing: border-box; }
+html, body, body .jp-Notebook, body .jp-Cell, body .jp-OutputArea-output { background: #f4f6f8 !important; }
+.ecerp-app input, .ecerp-app textarea, .ecerp-app select, .ecerp-app button { font-family: inherit; }
+.ecerp-app .widget-toggle-button.mod-active { background: #1f6feb; color: #fff; }
+.ecerp-header .ecerp-language .widget-toggle-button { background: rgba(255,255,255,.14); color: #e6eef8; }
+.ecerp-header .ecerp-language .widget-toggle-button.mod-active { background: #fff; color: #1f3a5f;
+  font-weight: 600; }
+.ecerp-app { max-width: 1440px; margin: 0 auto; padding: 0 20px 28px; box-sizing: border-box;
+  min-height: calc(100vh - 24px); }
 .ecerp-header { align-items: center; background: #1f3a5f; color: #fff; padding: 10px 20px;
   border-radius: 0 0 10px 10px; margin-bottom: 14px; gap: 12px; }
 .ecerp-header .ecerp-title { font-size: 19px; font-weight: 600; color: #fff; }

@@ -25,8 +25,9 @@ a.ecerp-app-card:hover { border-color: #9cc3f5; box-shadow: 0 4px 12px rgba(16,2
 .ecerp-app-name { font-size: 16px; font-weight: 600; color: #1f2933; margin-bottom: 4px; }
 .ecerp-app-text { font-size: 13px; color: #52606d; line-height: 1.5; }
 .ecerp-app-card.soon { opacity: .55; cursor: default; }
-.ecerp-soon { font-size: 11px; color: #7b8794; border: 1px solid #cbd2d9; border-radius: 9px;
-  padding: 0 7px; margin-left: 6px; font-weight: 400; }
+.ecerp-soon { display: inline-block; white-space: nowrap; font-size: 11px; line-height: 17px;
+  color: #7b8794; border: 1px solid #cbd2d9; border-radius: 9px; padding: 0 7px; margin-left: 6px;
+  font-weight: 400; vertical-align: 2px; }
 </style>
 """
 

@@ -1,0 +1,29 @@
+"""Every app notebook renders under Voila without an error (plain HTTP, no browser)."""
+
+from __future__ import annotations
+
+import urllib.request
+
+import pytest
+
+from ecerp_core.config import project_root
+
+APPS = sorted(p.name for p in (project_root() / "notebooks" / "apps").glob("*.ipynb"))
+
+
+def test_there_are_apps():
+    assert "home.ipynb" in APPS and "base_data.ipynb" in APPS
+
+
+@pytest.mark.parametrize("notebook", APPS)
+def test_app_renders(voila_server, notebook):
+    url = f"{voila_server['url']}/voila/render/{notebook}"
+    with urllib.request.urlopen(url, timeout=60) as response:
+        assert response.status == 200
+        html = response.read().decode("utf-8", errors="replace")
+    assert "There was an error when executing cell" not in html
+    assert "Traceback" not in html
+    assert "application/vnd.jupyter.widget-view+json" in html  # the app was displayed
+    log = voila_server["log_dir"] / "apps.log"
+    problems = log.read_text(encoding="utf-8") if log.exists() else ""
+    assert "failed to start" not in problems and "ERROR" not in problems, problems
