@@ -8,6 +8,7 @@ the kernels find the database through the settings wherever they start.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -74,6 +75,10 @@ def ensure_database(demo: bool) -> None:
     setup.create_database(company=setup.DEMO_COMPANY, admin_password=setup.DEMO_PASSWORD, demo=True)
 
 
+def _stop(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
 @cli.command("serve")
 @click.option("--demo", is_flag=True, help="Build the demo database first if there is none.")
 @click.option("--port", default=8866, show_default=True, type=int, help="Port on 127.0.0.1.")
@@ -91,6 +96,7 @@ def serve(demo: bool, port: int, no_browser: bool) -> None:
                 webbrowser.open(url)
 
     threading.Thread(target=announce, daemon=True).start()
+    signal.signal(signal.SIGTERM, _stop)  # a service manager's stop ends Voila and its kernels too
     try:
         code = process.wait()
     except KeyboardInterrupt:
