@@ -17,7 +17,12 @@ from ecerp_core.catalog.models import BundleComponent, Company, Product
 
 Check = Callable[[Session], list[str]]
 
-AREAS = ("ecerp_core.checks",)
+AREAS = (
+    "ecerp_core.checks",
+    "ecerp_core.stock.checks",
+    "ecerp_core.orders.checks",
+    "ecerp_core.purchasing.checks",
+)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,21 @@ def text_filter(stmt: Select, columns: Sequence, text: str | None) -> Select:
     return stmt.where(or_(*(col.ilike(pattern, escape="\\") for col in columns)))
 
 
+def sort_stmt(stmt: Select, column: str | None, descending: bool = False) -> Select:
+    """Order ``stmt`` by one of its own selected columns (ties broken by ``id`` for stable pages).
+
+    An unknown column leaves the statement's own order in place.
+    """
+    columns = stmt.selected_columns
+    if not column or column not in columns:
+        return stmt
+    col = columns[column]
+    order = [col.desc() if descending else col.asc()]
+    if "id" in columns and column != "id":
+        order.append(columns["id"])
+    return stmt.order_by(None).order_by(*order)
+
+
 def paginate(session: Session, stmt: Select, *, offset: int = 0, limit: int = 50) -> Page:
     """Run ``stmt`` for one page, and count all its rows, both in the database."""
     limit = max(1, min(int(limit), MAX_PAGE))

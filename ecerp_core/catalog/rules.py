@@ -202,8 +202,11 @@ def clean(
         if _is_blank(raw):
             if field.required:
                 problems.append(problem(field.name, "required"))
-            elif field.kind in ("text", "email", "ref", "barcode", "code", "currency", "choice"):
-                cleaned[field.name] = None if field.kind in ("ref", "barcode") else ""
+            elif field.kind in ("text", "email", "code"):
+                cleaned[field.name] = ""
+            elif field.kind in ("ref", "barcode"):
+                cleaned[field.name] = None
+            # a blank number, flag, currency or choice means "not given": the default applies
             continue
         value, found = _coerce(field, raw)
         if found:

@@ -31,7 +31,7 @@ from ecerp_core.catalog.models import (
     Warehouse,
 )
 from ecerp_core.errors import NotFound, Problem, ValidationError, problem
-from ecerp_core.query import Page, paginate, text_filter
+from ecerp_core.query import Page, paginate, sort_stmt, text_filter
 
 
 @dataclass(frozen=True)
@@ -166,8 +166,9 @@ def _merge(*lists: list[list[Problem]]) -> list[list[Problem]]:
     return [[p for row in group for p in row] for group in zip(*lists, strict=True)]
 
 
-def _write_permission(ent: Entity) -> str:
-    return "company.manage" if ent.name in ("warehouse", "shop") else "catalog.write"
+def write_permission(name: str) -> str:
+    """The permission that creating or changing records of kind ``name`` needs."""
+    return "company.manage" if name in ("warehouse", "shop") else "catalog.write"
 
 
 # --- generic create / update / deactivate / list --------------------------------------------------
@@ -177,7 +178,7 @@ def create_records(session: Session, actor: Actor, name: str, rows: Sequence[Map
     Raises :class:`ValidationError` listing every problem of every row, and writes nothing then.
     """
     ent = entity(name)
-    require(actor, _write_permission(ent))
+    require(actor, write_permission(ent.name))
     cleaned, problems = [], []
     for raw in rows:
         values = {k: v for k, v in raw.items() if k != "components"}
@@ -209,7 +210,7 @@ def create_records(session: Session, actor: Actor, name: str, rows: Sequence[Map
 def update_record(session: Session, actor: Actor, name: str, key: str, changes: Mapping) -> object:
     """Change fields of one record found by its key; the audit row keeps old and new values."""
     ent = entity(name)
-    require(actor, _write_permission(ent))
+    require(actor, write_permission(ent.name))
     obj = _find(session, ent, key)
     values = {k: v for k, v in changes.items() if k != "components"}
     row, found = rules.clean(ent.fields, values, partial=True)
@@ -254,7 +255,7 @@ def update_record(session: Session, actor: Actor, name: str, key: str, changes: 
 def set_active(session: Session, actor: Actor, name: str, key: str, active: bool = False) -> object:
     """Deactivate (or reactivate) a record. Records are never deleted: history points at them."""
     ent = entity(name)
-    require(actor, _write_permission(ent))
+    require(actor, write_permission(ent.name))
     obj = _find(session, ent, key)
     if obj.active != active:
         obj.active = active
@@ -312,13 +313,15 @@ def list_records(
     search: str | None = None,
     active: bool | None = True,
     filters: Mapping[str, object] | None = None,
+    sort: str | None = None,
+    descending: bool = False,
     offset: int = 0,
     limit: int = 50,
 ) -> Page:
-    """One page of records of a kind, filtered and counted in the database."""
+    """One page of records of a kind, filtered, sorted and counted in the database."""
     require(actor, "catalog.read")
-    return paginate(session, list_stmt(name, search=search, active=active, filters=filters),
-                    offset=offset, limit=limit)  # fmt: skip
+    stmt = sort_stmt(list_stmt(name, search=search, active=active, filters=filters), sort, descending)
+    return paginate(session, stmt, offset=offset, limit=limit)
 
 
 # --- named use cases ------------------------------------------------------------------------------
@@ -497,6 +500,11 @@ STANDARD_CURRENCIES = (
     ("BDT", "孟加拉塔卡", "Bangladeshi Taka", 2), ("SGD", "新加坡元", "Singapore Dollar", 2),
     ("KRW", "韩元", "South Korean Won", 0),
 )  # fmt: skip
+
+
+def list_currencies(session: Session) -> list[Currency]:
+    """The active currencies, by code."""
+    return list(session.scalars(select(Currency).where(Currency.active.is_(True)).order_by(Currency.code)))
 
 
 def seed_currencies(session: Session) -> None:

@@ -69,7 +69,7 @@ def cli(ctx: click.Context, user: str | None, lang: str | None, debug: bool) -> 
 
 
 def _register() -> None:
-    from ecerp_core.cli import base, bench  # noqa: F401
+    from ecerp_core.cli import base, bench, serve  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:

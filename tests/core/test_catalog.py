@@ -179,3 +179,13 @@ def test_renaming_or_moving_a_category_updates_paths_below_it(session, admin):
     assert session.get(Category, leaf.id).path == "特价/女装/T恤"
     with pytest.raises(ValidationError):
         catalog.update_record(session, admin, "category", "特价", {"parent": "特价"})
+
+
+def test_blank_optional_fields_mean_not_given(session, admin):
+    supplier = catalog.create_supplier(
+        session, admin, code="S1", name="供应商", currency="", lead_time_days=""
+    )
+    assert (supplier.currency, supplier.lead_time_days) == ("CNY", 7)
+    catalog.update_record(session, admin, "supplier", "S1", {"currency": "USD", "phone": ""})
+    catalog.update_record(session, admin, "supplier", "S1", {"currency": " "})
+    assert session.get(type(supplier), supplier.id).currency == "USD"

@@ -34,7 +34,14 @@ def test_first_screen_is_chinese_with_an_empty_new_product_form(db):
     assert view.i18n.language == "zh_CN"
     assert view.form_title.value == "新建商品"
     assert view.save_button.description == "保存"
-    assert [label for label, _ in view.entity_tabs.options] == ["商品", "供应商", "客户", "仓库", "店铺", "分类"]
+    assert [label for label, _ in view.entity_tabs.options] == [
+        "商品",
+        "供应商",
+        "客户",
+        "仓库",
+        "店铺",
+        "分类",
+    ]
     assert view.grid.table.columns[0]["label"] == "SKU 编码"
     assert view.active_button.layout.visibility == "hidden"
 
@@ -48,7 +55,10 @@ def test_create_shows_problems_next_to_fields_then_saves_when_fixed(db):
         "name_zh": "Name (Chinese) is required",
         "list_price": "List price '12.345' has too many decimals (at most 2)",
     }
-    assert view.alerts.kind == "error" and view.alerts.text == "The input has 3 problem(s); see the messages under the fields."
+    assert (
+        view.alerts.kind == "error"
+        and view.alerts.text == "The input has 3 problem(s); see the messages under the fields."
+    )
     assert product(db, "TEE 001") is None
 
     fill(view, sku="TEE-001", name_zh="纯棉T恤", list_price="59.00", spec="颜色: 白色")
@@ -66,7 +76,9 @@ def test_edit_an_existing_record_from_the_grid(db):
         services.create_product(session, resolve_actor(session), sku="MUG-1", name_zh="马克杯", cost="8.00")
     view = base_data.build("admin", "en")
     view.grid.table.click_row("MUG-1")
-    assert view.form.inputs["name_zh"].input.value == "马克杯" and view.form.inputs["cost"].input.value == "8.00"
+    assert (
+        view.form.inputs["name_zh"].input.value == "马克杯" and view.form.inputs["cost"].input.value == "8.00"
+    )
     fill(view, name_en="Mug", cost="abc")
     view.save(view.save_button)
     assert view.form.messages() == {"cost": "Cost 'abc' is not a number"}

@@ -97,7 +97,10 @@ def test_ui_action_offers_validation_problems_to_the_view_first():
     error = ValidationError([problem("sku", "required"), problem(None, "bundle_empty")])
     host.fail_with(error, w.Button())
     assert [p.field for p in host.placed] == ["sku"]
-    assert host.alerts.text.splitlines() == ["The input has 2 problem(s):", "• a bundle needs at least one component"]
+    assert host.alerts.text.splitlines() == [
+        "The input has 2 problem(s):",
+        "• a bundle needs at least one component",
+    ]
 
 
 def test_ui_action_returns_the_result_when_all_is_well():

@@ -9,8 +9,9 @@ import pytest
 from ecerp_core.auth import resolve_actor
 from ecerp_core.catalog import services
 from ecerp_core.db import session_scope
+from ecerp_core.query import sort_stmt
 from widgets.base_data import app as base_data
-from widgets.common.grid import PageRequest, format_cell, sort_stmt
+from widgets.common.grid import PageRequest, format_cell
 
 N = 5000
 
@@ -28,7 +29,7 @@ def test_pages_through_5000_products_one_page_at_a_time(many_products):
     view = base_data.build("admin", "en")
     grid = view.grid
     assert grid.page.total == N and len(grid.table.rows) == 25
-    assert grid.page_label.value == "Page 1 of 200, 5,000 rows"
+    assert grid.page_label.value == "Page 1 of 200, 5,000 in all"
     assert grid.previous_button.disabled and not grid.next_button.disabled
     assert grid.table.rows[0]["key"] == "SKU-00001"
     grid.next_page(grid.next_button)

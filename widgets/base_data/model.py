@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ecerp_core.auth import require
 from ecerp_core.catalog import services
 from ecerp_core.catalog.models import PLATFORMS, TIERS
-from ecerp_core.query import Page, paginate
+from ecerp_core.query import Page
 from widgets.common.actor import AppContext
 from widgets.common.filters import ChoiceFilter, FilterValues
-from widgets.common.grid import Column, PageRequest, sort_stmt
+from widgets.common.grid import Column, PageRequest
 
 ENTITY_ORDER = ("product", "supplier", "customer", "warehouse", "shop", "category")
 CHOICE_FILTERS = {
@@ -50,7 +49,10 @@ class BaseDataModel:
     def columns(self) -> list[Column]:
         """The grid columns of the current kind of record, from the core's list columns."""
         kinds = {f.name: f.kind for f in self.entity.fields}
-        return [Column.for_field(c, "bool" if c == "active" else kinds.get(c, "text")) for c in self.entity.columns]
+        return [
+            Column.for_field(c, "bool" if c == "active" else kinds.get(c, "text"))
+            for c in self.entity.columns
+        ]
 
     def choice_filters(self) -> tuple[ChoiceFilter, ...]:
         return CHOICE_FILTERS.get(self.entity_name, ())
@@ -65,12 +67,19 @@ class BaseDataModel:
     # --- reading --------------------------------------------------------------------------------
     def fetch(self, request: PageRequest) -> Page:
         """One page of the current list: filtered, sorted and counted in the database."""
-        stmt = services.list_stmt(self.entity_name, search=self.filters.search, active=self.filters.active,
-                                  filters=self.filters.filters)  # fmt: skip
         with self.ctx.session(readonly=True) as session:
-            require(self.ctx.actor, "catalog.read")
-            return paginate(session, sort_stmt(stmt, request.sort, request.descending),
-                            offset=request.offset, limit=request.limit)  # fmt: skip
+            return services.list_records(
+                session,
+                self.ctx.actor,
+                self.entity_name,
+                search=self.filters.search,
+                active=self.filters.active,
+                filters=self.filters.filters,
+                sort=request.sort,
+                descending=request.descending,
+                offset=request.offset,
+                limit=request.limit,
+            )
 
     def open(self, key: str) -> dict:
         """Open the record with this key in the form."""
@@ -92,7 +101,7 @@ class BaseDataModel:
                     page = services.list_records(session, self.ctx.actor, field.ref, limit=REF_OPTIONS_LIMIT)
                     options[field.name] = [str(r[target.key]) for r in page.rows]
                 elif field.kind == "currency":
-                    options[field.name] = [code for code, *_ in services.STANDARD_CURRENCIES]
+                    options[field.name] = [c.code for c in services.list_currencies(session)]
         return options
 
     # --- writing --------------------------------------------------------------------------------
@@ -106,7 +115,9 @@ class BaseDataModel:
             if self.record is None:
                 obj = services.create_records(session, self.ctx.actor, self.entity_name, [values])[0]
             else:
-                obj = services.update_record(session, self.ctx.actor, self.entity_name, self.editing_key, values)
+                obj = services.update_record(
+                    session, self.ctx.actor, self.entity_name, self.editing_key, values
+                )
             key = getattr(obj, self.key_field)
         self.open(key)
         return key

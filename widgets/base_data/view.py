@@ -35,8 +35,9 @@ class BaseDataView:
         self.entity_tabs.add_class("ecerp-entity-tabs")
 
         self.filter_bar = FilterBar(i18n, model.choice_filters())
-        self.grid = PagedGrid(i18n, self.alerts, model.fetch, model.columns(), key_column=model.key_field,
-                              page_size=25)
+        self.grid = PagedGrid(
+            i18n, self.alerts, model.fetch, model.columns(), key_column=model.key_field, page_size=25
+        )
         list_card = w.VBox([self.filter_bar, self.grid], layout=w.Layout(flex="1 1 0", min_width="0"))
         list_card.add_class("ecerp-card")
 
@@ -164,9 +165,13 @@ class BaseDataView:
         record = self.model.record
         if record is None:
             return html.escape(t("base_data.form.new", language, entity=entity))
-        title = html.escape(t("base_data.form.edit", language, entity=entity, key=record[self.model.key_field]))
+        title = html.escape(
+            t("base_data.form.edit", language, entity=entity, key=record[self.model.key_field])
+        )
         if not record["active"]:
-            title += f' <span class="ecerp-badge-inactive">{html.escape(t("base_data.inactive", language))}</span>'
+            title += (
+                f' <span class="ecerp-badge-inactive">{html.escape(t("base_data.inactive", language))}</span>'
+            )
         return title
 
 

@@ -4,7 +4,7 @@
   (``widgets.common.actor``).
 - :func:`ui_action` / :class:`AlertArea` — one decorator for every callback (``.actions``).
 - :class:`Translator` / :class:`LanguageSwitch` — zh_CN / en, re-labelling the app (``.i18n``).
-- :class:`PagedGrid` / :class:`Column` / :class:`PageRequest` / :func:`sort_stmt` — one page at a
+- :class:`PagedGrid` / :class:`Column` / :class:`PageRequest` — one page at a
   time, paged, sorted and filtered in SQL (``.grid``).
 - :class:`FilterBar` / :class:`ChoiceFilter` / :class:`FilterValues` (``.filters``).
 - :class:`RecordForm` — a form built from the core's field specs, messages next to fields
@@ -17,7 +17,7 @@ from widgets.common.actions import AlertArea, log_unexpected, ui_action
 from widgets.common.actor import AppContext, open_context, resolve_app_actor
 from widgets.common.filters import ChoiceFilter, FilterBar, FilterValues
 from widgets.common.forms import RecordForm
-from widgets.common.grid import Column, PagedGrid, PageRequest, sort_stmt
+from widgets.common.grid import Column, PagedGrid, PageRequest
 from widgets.common.i18n import LanguageSwitch, Translator
 from widgets.common.shell import AppShell, launch
 
@@ -38,6 +38,5 @@ __all__ = [
     "log_unexpected",
     "open_context",
     "resolve_app_actor",
-    "sort_stmt",
     "ui_action",
 ]

@@ -48,8 +48,9 @@ class AppContext:
             yield session
 
 
-def open_context(username: str | None = None, language: str | None = None,
-                 database_url: str | None = None) -> AppContext:
+def open_context(
+    username: str | None = None, language: str | None = None, database_url: str | None = None
+) -> AppContext:
     """Resolve the acting user and build the context an app is made from."""
     with session_scope(database_url, readonly=True) as session:
         actor = resolve_app_actor(session, username)

@@ -25,7 +25,9 @@ class ChoiceFilter:
     choices: tuple[str, ...]
 
     def options(self, language: str) -> list[tuple[str, str]]:
-        return [(t("common.all", language), "")] + [(choice_label(self.name, c, language), c) for c in self.choices]
+        return [(t("common.all", language), "")] + [
+            (choice_label(self.name, c, language), c) for c in self.choices
+        ]
 
 
 def choice_label(field: str, value: str, language: str) -> str:

@@ -122,7 +122,9 @@ class FieldInput:
             self.message.value = ""
             self.input.remove_class("ecerp-invalid")
         else:
-            self.message.value = f'<span role="alert">{html.escape(problem.message(self.i18n.language))}</span>'
+            self.message.value = (
+                f'<span role="alert">{html.escape(problem.message(self.i18n.language))}</span>'
+            )
             self.input.add_class("ecerp-invalid")
 
 

@@ -15,7 +15,6 @@ from decimal import Decimal
 import anywidget
 import ipywidgets as w
 import traitlets
-from sqlalchemy import Select
 
 from ecerp_core.query import Page
 from widgets.common.actions import AlertArea, ui_action
@@ -53,21 +52,6 @@ class PageRequest:
 
 
 Fetch = Callable[[PageRequest], Page]
-
-
-def sort_stmt(stmt: Select, column: str | None, descending: bool = False) -> Select:
-    """Order ``stmt`` by one of its own selected columns (ties broken by ``id`` for stable pages).
-
-    An unknown column leaves the statement's own order in place.
-    """
-    columns = stmt.selected_columns
-    if not column or column not in columns:
-        return stmt
-    col = columns[column]
-    order = [col.desc() if descending else col.asc()]
-    if "id" in columns and column != "id":
-        order.append(columns["id"])
-    return stmt.order_by(None).order_by(*order)
 
 
 def format_cell(value: object, language: str) -> str:
@@ -201,8 +185,17 @@ class PagedGrid(w.VBox):
     muted_column: a boolean row field; rows where it is false are greyed (e.g. ``active``).
     """
 
-    def __init__(self, i18n: Translator, alerts: AlertArea, fetch: Fetch, columns: list[Column], *,
-                 key_column: str = "id", muted_column: str | None = "active", page_size: int = 50) -> None:
+    def __init__(
+        self,
+        i18n: Translator,
+        alerts: AlertArea,
+        fetch: Fetch,
+        columns: list[Column],
+        *,
+        key_column: str = "id",
+        muted_column: str | None = "active",
+        page_size: int = 50,
+    ) -> None:
         self.i18n, self.alerts = i18n, alerts
         self.fetch = fetch
         self.columns = list(columns)
@@ -314,8 +307,12 @@ class PagedGrid(w.VBox):
         self.table.rows = [
             {
                 "key": str(row.get(self.key_column, "")),
-                "cells": [choice_label(c.key, row.get(c.key), lang) if c.choice and row.get(c.key)
-                          else format_cell(row.get(c.key), lang) for c in self.columns],
+                "cells": [
+                    choice_label(c.key, row.get(c.key), lang)
+                    if c.choice and row.get(c.key)
+                    else format_cell(row.get(c.key), lang)
+                    for c in self.columns
+                ],
                 "muted": bool(self.muted_column and row.get(self.muted_column) is False),
             }
             for row in self.page.rows

@@ -91,7 +91,9 @@ class AppShell(w.VBox):
         i18n.bind(self.user_label, "value", lambda lang: html.escape(t(
             "app.acting_as", lang, user=ctx.actor.username, role=f"role.{ctx.actor.role}")))  # fmt: skip
         self.language_switch = LanguageSwitch(i18n)
-        header = w.HBox([self.title, w.HBox(layout=w.Layout(flex="1")), self.user_label, self.language_switch])
+        header = w.HBox(
+            [self.title, w.HBox(layout=w.Layout(flex="1")), self.user_label, self.language_switch]
+        )
         header.add_class("ecerp-header")
         i18n.on_change(lambda _lang: ctx.alerts.clear())
         super().__init__([w.HTML(STYLE), header, ctx.alerts, body])

@@ -59,7 +59,8 @@ class HomeView:
         self.shell = AppShell(self.ctx, "app.home.title", self.cards, home_link=False)
 
     def _html(self, language: str) -> str:
-        intro = (f"<b>{html.escape(self.model.company_name)}</b><br>"
-                 f"{html.escape(t('app.home.intro', language))}")
+        intro = (
+            f"<b>{html.escape(self.model.company_name)}</b><br>{html.escape(t('app.home.intro', language))}"
+        )
         cards = "".join(card_html(e, language) for e in self.model.visible_apps())
         return f'{CARD_STYLE}<div class="ecerp-home-intro">{intro}</div><div class="ecerp-apps">{cards}</div>'
