@@ -2,7 +2,6 @@
 
 from alembic import context
 
-
 from ecerp_core.db import Base, get_engine, import_all_models
 
 import_all_models()

@@ -36,7 +36,7 @@ def test_pages_through_5000_products_one_page_at_a_time(many_products):
     assert grid.table.rows[0]["key"] == "SKU-00026" and grid.page_number == 2
     grid.page_size.value = 100
     assert grid.page_number == 1 and len(grid.table.rows) == 100
-    assert grid.page_label.value == "Page 1 of 50, 5,000 rows"
+    assert grid.page_label.value == "Page 1 of 50, 5,000 in all"
     for _ in range(49):
         grid.next_page(grid.next_button)
     assert grid.table.rows[-1]["key"] == "SKU-05000" and grid.next_button.disabled

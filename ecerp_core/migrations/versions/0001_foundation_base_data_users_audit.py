@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-27 03:45:08.411847
 """
-from alembic import op
 import sqlalchemy as sa
-import ecerp_core.db
+from alembic import op
 
+import ecerp_core.db
 
 revision = '0001'
 down_revision = None
