@@ -1,0 +1,1 @@
+"""Canonical orders: import from platforms, review, reservation, shipping and after-sales."""

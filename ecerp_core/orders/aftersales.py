@@ -1,0 +1,127 @@
+"""After-sales: refunds, with or without the goods coming back to stock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from ecerp_core import audit
+from ecerp_core.auth import Actor, require
+from ecerp_core.business_time import business_date
+from ecerp_core.db import for_update, utcnow
+from ecerp_core.errors import ValidationError, problem
+from ecerp_core.money import round_money
+from ecerp_core.orders import hooks, rules
+from ecerp_core.orders.models import Order, OrderEvent, OrderRefund
+from ecerp_core.orders.services import SOURCE, _apply
+from ecerp_core.stock import services as stock
+from ecerp_core.stock.models import StockMove
+
+BEFORE_SHIPPING = ("paid", "approved")
+AFTER_SHIPPING = ("shipped", "finished")
+
+
+@dataclass(frozen=True)
+class RefundDraft:
+    """Give ``amount`` (order currency) back on an order.
+
+    with_return: the goods came back; everything shipped is returned to the order's warehouse at
+    the cost it left with. Before shipping only a full refund is possible (the order is refunded
+    and its reservation released).
+    """
+
+    order_id: int
+    amount: Decimal
+    with_return: bool = False
+    reason: str = ""
+
+
+def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]) -> list[int]:
+    """Record refunds (and returns); returns the ids of the refund rows. All or nothing.
+
+    An order whose refunds reach what was paid becomes ``refunded``; a partial refund after shipping
+    leaves the status alone. Calls :func:`ecerp_core.orders.hooks.on_refunded` in the transaction.
+    """
+    require(actor, "orders.aftersales")
+    ids = sorted({r.order_id for r in refunds})
+    stmt = select(Order.id, Order.platform_order_id, Order.status, Order.currency, Order.paid_amount,
+                  Order.refunded_amount).where(Order.id.in_(ids)).order_by(Order.id)  # fmt: skip
+    orders = {r[0]: list(r[1:]) for r in session.connection().execute(for_update(stmt, session))}
+    found, seen = [], set()
+    for n, r in enumerate(refunds, start=1):
+        order = orders.get(r.order_id)
+        if order is None:
+            found.append(problem("order", "unknown_ref", value=r.order_id).at_line(n))
+            continue
+        number, status, currency, paid, refunded = order
+        if r.order_id in seen:
+            found.append(problem("order", "duplicate", value=number).at_line(n))
+        seen.add(r.order_id)
+        if not isinstance(r.amount, Decimal) or r.amount <= 0 or round_money(r.amount, currency) != r.amount:
+            found.append(problem("amount", "below_minimum", value=r.amount, min="0.01").at_line(n))
+        elif refunded + r.amount > paid:
+            found.append(problem("amount", "above_maximum", value=r.amount, max=paid - refunded).at_line(n))
+        elif status in BEFORE_SHIPPING and (r.amount != paid or r.with_return):
+            found.append(problem("amount", "full_refund_before_shipping", value=number).at_line(n))
+        elif status not in BEFORE_SHIPPING + AFTER_SHIPPING:
+            p = rules.transition_problem(number, status, "refunded")
+            found.append(p.at_line(n) if p else problem("status", "not_refundable", value=number).at_line(n))
+    if found:
+        raise ValidationError(found)
+    now = utcnow()
+    today = business_date(session, now)
+    unshipped = [r.order_id for r in refunds if orders[r.order_id][1] in BEFORE_SHIPPING]
+    stock.release(session, actor, SOURCE, unshipped)
+    moves = _return_moves(session, actor, [r.order_id for r in refunds if r.with_return])
+    rows = [{"order_id": r.order_id, "amount": r.amount, "currency": orders[r.order_id][2],
+             "with_return": r.with_return, "reason": r.reason, "business_date": today, "at": now,
+             "actor_id": actor.id} for r in refunds]  # fmt: skip
+    table = OrderRefund.__table__
+    refund_ids = (
+        session.connection()
+        .execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+        .scalars()
+        .all()
+    )
+    orders_table = Order.__table__
+    session.connection().execute(
+        update(orders_table).where(orders_table.c.id == bindparam("oid"))
+        .values(refunded_amount=orders_table.c.refunded_amount + bindparam("amt"), updated_at=now),
+        [{"oid": r.order_id, "amt": r.amount} for r in refunds])  # fmt: skip
+    full = [r for r in refunds if orders[r.order_id][4] + r.amount == orders[r.order_id][3]]
+    partial = [r for r in refunds if r not in full]
+    _apply(session, actor, [{"id": r.order_id, "from": orders[r.order_id][1], "closed_at": now} for r in full],
+           "refunded", "refund")  # fmt: skip
+    if partial:
+        session.connection().execute(insert(OrderEvent.__table__), [
+            {"order_id": r.order_id, "at": now, "actor_id": actor.id, "event": "refund",
+             "from_status": orders[r.order_id][1], "to_status": orders[r.order_id][1], "note": str(r.amount)}
+            for r in partial])  # fmt: skip
+        audit.record_many(
+            session,
+            actor,
+            "refund",
+            "sales_order",
+            [(r.order_id, {"amount": r.amount, "with_return": r.with_return}) for r in partial],
+        )
+    hooks.on_refunded(session, actor, [{**row, "id": rid} for row, rid in zip(rows, refund_ids, strict=True)],
+                      moves)  # fmt: skip
+    return list(refund_ids)
+
+
+def _return_moves(session: Session, actor: Actor, order_ids: Sequence[int]) -> list[dict]:
+    """Put back what these orders shipped, each unit at the cost it left with."""
+    if not order_ids:
+        return []
+    shipped = session.connection().execute(
+        select(StockMove.product_id, StockMove.warehouse_id, StockMove.quantity, StockMove.unit_cost,
+               StockMove.source_id)
+        .where(StockMove.source_type == SOURCE, StockMove.source_id.in_(sorted(order_ids)),
+               StockMove.move_type == "shipment").order_by(StockMove.id))  # fmt: skip
+    drafts = [stock.MoveDraft(p, w, -q, "return", unit_cost=c, source_type=SOURCE, source_id=oid)
+              for p, w, q, c, oid in shipped]  # fmt: skip
+    return stock.record_moves(session, actor, drafts) if drafts else []

@@ -1,0 +1,56 @@
+"""Invariants of orders for ``ecerp check``: each returns human-readable failures."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ecerp_core.orders.models import Order, OrderLine, OrderRefund
+from ecerp_core.orders.rules import STATUSES
+from ecerp_core.stock.checks import _listed
+from ecerp_core.stock.models import StockReservation
+
+
+def amounts_add_up(session: Session) -> list[str]:
+    """goods = Σ lines, total = goods + shipping − discount + tax, refunded = Σ refunds ≤ paid."""
+    lines = dict(
+        session.execute(
+            select(OrderLine.order_id, func.sum(OrderLine.amount)).group_by(OrderLine.order_id)
+        ).all()
+    )
+    refunds = dict(session.execute(select(OrderRefund.order_id, func.sum(OrderRefund.amount))
+                                   .group_by(OrderRefund.order_id)).all())  # fmt: skip
+    failures = []
+    stmt = select(Order.id, Order.platform_order_id, Order.goods_amount, Order.shipping_amount,
+                  Order.discount_amount, Order.tax_amount, Order.total_amount, Order.paid_amount,
+                  Order.refunded_amount).order_by(Order.id)  # fmt: skip
+    for oid, number, goods, shipping, discount, tax, total, paid, refunded in session.execute(stmt):
+        if Decimal(lines.get(oid) or 0) != goods:
+            failures.append(f"order {number}: goods {goods} but its lines add up to {lines.get(oid) or 0}")
+        if goods + shipping - discount + tax != total:
+            failures.append(f"order {number}: total {total} ≠ goods + shipping − discount + tax")
+        if Decimal(refunds.get(oid) or 0) != refunded:
+            failures.append(
+                f"order {number}: refunded {refunded} but refunds add up to {refunds.get(oid) or 0}"
+            )
+        if refunded > paid:
+            failures.append(f"order {number}: refunded {refunded} more than paid {paid}")
+    return _listed("order amounts", failures)
+
+
+def statuses_known_and_reserved(session: Session) -> list[str]:
+    """Every status is a declared one; approved orders hold a reservation, others none."""
+    failures = [f"order {n}: unknown status {s}" for n, s in session.execute(
+        select(Order.platform_order_id, Order.status).where(Order.status.not_in(STATUSES)))]  # fmt: skip
+    holding = set(
+        session.scalars(select(StockReservation.source_id).where(StockReservation.source_type == "order"))
+    )
+    approved = set(session.scalars(select(Order.id).where(Order.status == "approved")))
+    failures += [f"order id {i}: approved but holds no reservation" for i in sorted(approved - holding)]
+    failures += [f"order id {i}: holds a reservation but is not approved" for i in sorted(holding - approved)]
+    return _listed("order status", failures)
+
+
+CHECKS = [amounts_add_up, statuses_known_and_reserved]

@@ -1,0 +1,127 @@
+"""Tables of canonical orders. Writes go through :mod:`ecerp_core.orders.services`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ecerp_core.db import Base, CurrencyCode, Timestamp, bigpk, created_at, updated_at
+from ecerp_core.money import Money
+
+ZERO = Decimal("0")
+
+
+class Order(Base):
+    """One order as the platform sold it, in the shop's currency.
+
+    platform / shop_id / platform_order_id: the natural key (unique per shop); importing the same
+    order again updates it instead of adding one.
+    buyer_id: the buyer's id on the platform; customer_id the customer it is linked to, if known.
+    region / city / address: where it ships (region is the province, 省份).
+    goods_amount: sum of the lines; total = goods + shipping − discount + tax; paid what the buyer
+    paid; refunded what has been given back so far.
+    status: see :data:`ecerp_core.orders.rules.TRANSITIONS`.
+    warehouse_id: the warehouse it is routed to and reserved in.
+    order_date: the company-local day it was placed; created_at / paid_at / ... UTC moments.
+    """
+
+    __tablename__ = "sales_order"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "platform_order_id"),
+        Index("ix_sales_order_status", "status"),
+        CheckConstraint("refunded_amount <= paid_amount", name="refund_within_paid"),
+    )
+
+    id: Mapped[bigpk]
+    platform: Mapped[str] = mapped_column(String(20))
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id"))
+    platform_order_id: Mapped[str] = mapped_column(String(64))
+    buyer_id: Mapped[str] = mapped_column(String(120), default="")
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    receiver_name: Mapped[str] = mapped_column(String(100), default="")
+    receiver_phone: Mapped[str] = mapped_column(String(40), default="")
+    region: Mapped[str] = mapped_column(String(60), default="")
+    city: Mapped[str] = mapped_column(String(60), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    currency: Mapped[CurrencyCode] = mapped_column(ForeignKey("currency.code"))
+    goods_amount: Mapped[Money] = mapped_column(default=ZERO)
+    shipping_amount: Mapped[Money] = mapped_column(default=ZERO)
+    discount_amount: Mapped[Money] = mapped_column(default=ZERO)
+    tax_amount: Mapped[Money] = mapped_column(default=ZERO)
+    total_amount: Mapped[Money] = mapped_column(default=ZERO)
+    paid_amount: Mapped[Money] = mapped_column(default=ZERO)
+    refunded_amount: Mapped[Money] = mapped_column(default=ZERO)
+    status: Mapped[str] = mapped_column(String(20))
+    warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouse.id"))
+    order_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    created_at: Mapped[Timestamp]
+    paid_at: Mapped[Timestamp | None]
+    approved_at: Mapped[Timestamp | None]
+    shipped_at: Mapped[Timestamp | None]
+    closed_at: Mapped[Timestamp | None]
+    imported_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="order", order_by="OrderLine.line_no")
+
+
+class OrderLine(Base):
+    """One line: ``quantity`` × ``unit_price`` − ``discount`` = ``amount``, in the order's currency.
+
+    platform_sku is the seller SKU code as the platform wrote it; product_id our product (a bundle
+    is kept as the bundle; stock expands it to components).
+    """
+
+    __tablename__ = "sales_order_line"
+    __table_args__ = (
+        UniqueConstraint("order_id", "line_no"),
+        CheckConstraint("quantity > 0", name="positive"),
+    )
+
+    id: Mapped[bigpk]
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"))
+    line_no: Mapped[int]
+    platform_sku: Mapped[str] = mapped_column(String(64))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    quantity: Mapped[int]
+    unit_price: Mapped[Money]
+    discount: Mapped[Money] = mapped_column(default=ZERO)
+    amount: Mapped[Money]
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class OrderEvent(Base):
+    """The history of an order: each status change or after-sales step, by whom and when."""
+
+    __tablename__ = "sales_order_event"
+
+    id: Mapped[bigpk]
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
+    at: Mapped[Timestamp]
+    actor_id: Mapped[int | None]
+    event: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(300), default="")
+
+
+class OrderRefund(Base):
+    """Money given back to a buyer, with or without the goods coming back to stock."""
+
+    __tablename__ = "sales_order_refund"
+    __table_args__ = (CheckConstraint("amount > 0", name="positive"),)
+
+    id: Mapped[bigpk]
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
+    amount: Mapped[Money]
+    currency: Mapped[CurrencyCode] = mapped_column(ForeignKey("currency.code"))
+    with_return: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    business_date: Mapped[dt.date] = mapped_column(Date)
+    at: Mapped[Timestamp]
+    actor_id: Mapped[int | None]

@@ -1,0 +1,1 @@
+"""Purchase orders: create, confirm, receive into stock at the purchase price."""

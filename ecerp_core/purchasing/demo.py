@@ -1,0 +1,82 @@
+"""The demo's purchasing: reorder when projected stock falls below cover for the supplier's lead
+time, respecting the minimum order quantity; receive when goods arrive (sometimes in two parts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from ecerp_core.catalog.models import Supplier
+from ecerp_core.demo import DemoContext, DemoStep
+from ecerp_core.money import round_money
+from ecerp_core.orders.demo import expected_units
+from ecerp_core.purchasing import rules
+from ecerp_core.purchasing import services as purchasing
+from ecerp_core.stock import services as stock
+
+PRICE_LIST_RATE = Decimal("7.1")  # the USD suppliers' price lists are fixed at this rate
+SAFETY_DAYS = 7
+REVIEW_DAYS = 7
+COVER_DAYS = 21
+
+
+def setup(ctx: DemoContext) -> None:
+    ctx.data["suppliers"] = {i: (cur, lt, moq) for i, cur, lt, moq in ctx.session.connection().execute(
+        select(Supplier.id, Supplier.currency, Supplier.lead_time_days, Supplier.min_order_qty))}  # fmt: skip
+
+
+def receive_day(ctx: DemoContext, day: dt.date) -> None:
+    """09:00: goods due today arrive; one delivery in ten comes in two parts."""
+    buyer = ctx.users["buyer"]
+    rng = ctx.rng_for(f"purchasing:{day}")
+    receipts = []
+    for po_id in purchasing.due_purchase_orders(ctx.session, buyer, day):
+        if rng.random() < 0.1 and po_id not in ctx.data.setdefault("split", set()):
+            ctx.data["split"].add(po_id)
+            lines = ctx.session.connection().execute(select(purchasing.PurchaseOrderLine.product_id,
+                                               purchasing.PurchaseOrderLine.quantity)
+                                        .where(purchasing.PurchaseOrderLine.purchase_order_id == po_id)
+                                        .order_by(purchasing.PurchaseOrderLine.line_no)).all()  # fmt: skip
+            part = tuple((p, q * 7 // 10) for p, q in lines if q * 7 // 10 > 0)
+            receipts.append(purchasing.ReceiptDraft(po_id, part or None))
+        else:
+            receipts.append(purchasing.ReceiptDraft(po_id))
+    if receipts:
+        purchasing.receive_purchase_orders(ctx.session, buyer, receipts)
+
+
+def replenish_day(ctx: DemoContext, day: dt.date) -> None:
+    """17:00: order what will run short before the next delivery could arrive (weekly per supplier)."""
+    buyer = ctx.users["buyer"]
+    levels = {(r["product_id"], r["warehouse_id"]): r["available"] for r in stock.levels(ctx.session, buyer)}
+    coming = purchasing.on_order(ctx.session, buyer)
+    by_po: dict[tuple[int, int], list] = {}
+    for pid, _sku, _price, cost, is_bundle, cat in ctx.data["products"]:
+        if is_bundle:
+            continue
+        supplier_id = ctx.data["supplier_of_category"][cat]
+        currency, lead, moq = ctx.data["suppliers"][supplier_id]
+        if (supplier_id + day.toordinal()) % REVIEW_DAYS:
+            continue  # each supplier is reviewed once a week
+        for wh_id in ctx.ids["warehouse"].values():
+            need = expected_units(ctx, pid, wh_id, day, lead + REVIEW_DAYS + SAFETY_DAYS)
+            if need < 0.5:
+                continue
+            projected = levels.get((pid, wh_id), 0) + coming.get((pid, wh_id), 0)
+            cover = round(need + expected_units(ctx, pid, wh_id, day + dt.timedelta(days=lead), COVER_DAYS))
+            qty = rules.reorder_quantity(projected, round(need), cover, moq)
+            if qty:
+                unit = cost if currency == "CNY" else round_money(cost / PRICE_LIST_RATE)
+                by_po.setdefault((supplier_id, wh_id), []).append(
+                    purchasing.PurchaseLineDraft(pid, qty, unit)
+                )
+    if not by_po:
+        return
+    drafts = [purchasing.PurchaseOrderDraft(s, w, tuple(lines)) for (s, w), lines in sorted(by_po.items())]
+    ids = purchasing.create_purchase_orders(ctx.session, buyer, drafts)
+    purchasing.confirm_purchase_orders(ctx.session, buyer, ids)
+
+
+STEP = DemoStep("purchasing", setup, daily=((9 * 60, receive_day), (17 * 60, replenish_day)))

@@ -1,0 +1,69 @@
+"""Invariants of the stock ledger for ``ecerp check``: each returns human-readable failures."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ecerp_core.catalog.models import Warehouse
+from ecerp_core.stock.models import StockLevel, StockMove, StockReservation
+
+LIMIT = 20  # failures listed per check; the count says how many there were
+
+
+def _listed(name: str, failures: list[str]) -> list[str]:
+    if len(failures) > LIMIT:
+        return [*failures[:LIMIT], f"{name}: … {len(failures) - LIMIT} more"]
+    return failures
+
+
+def on_hand_matches_moves(session: Session) -> list[str]:
+    """stock_level.on_hand == the sum of stock_move.quantity, per product and warehouse."""
+    moved = {(p, w): int(q) for p, w, q in session.execute(
+        select(StockMove.product_id, StockMove.warehouse_id, func.sum(StockMove.quantity))
+        .group_by(StockMove.product_id, StockMove.warehouse_id))}  # fmt: skip
+    levels = {(p, w): h for p, w, h in session.execute(
+        select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.on_hand))}  # fmt: skip
+    failures = [
+        f"stock: product {p} in warehouse {w} has on_hand {levels.get((p, w), 0)} but its moves add up to "
+        f"{moved.get((p, w), 0)}"
+        for p, w in sorted(set(moved) | set(levels))
+        if levels.get((p, w), 0) != moved.get((p, w), 0)
+    ]
+    return _listed("on_hand", failures)
+
+
+def reserved_matches_reservations(session: Session) -> list[str]:
+    """stock_level.reserved == the sum of open reservations, per product and warehouse."""
+    held = {(p, w): int(q) for p, w, q in session.execute(
+        select(StockReservation.product_id, StockReservation.warehouse_id, func.sum(StockReservation.quantity))
+        .group_by(StockReservation.product_id, StockReservation.warehouse_id))}  # fmt: skip
+    levels = {(p, w): r for p, w, r in session.execute(
+        select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.reserved))}  # fmt: skip
+    failures = [
+        f"stock: product {p} in warehouse {w} has reserved {levels.get((p, w), 0)} but open reservations "
+        f"add up to {held.get((p, w), 0)}"
+        for p, w in sorted(set(held) | set(levels))
+        if levels.get((p, w), 0) != held.get((p, w), 0)
+    ]
+    return _listed("reserved", failures)
+
+
+def available_not_negative(session: Session) -> list[str]:
+    """on_hand − reserved ≥ 0 and reserved ≥ 0, except where the warehouse allows negative stock."""
+    stmt = (
+        select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.on_hand, StockLevel.reserved,
+               Warehouse.allow_negative)
+        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+        .where((StockLevel.reserved < 0) | (StockLevel.on_hand - StockLevel.reserved < 0))
+        .order_by(StockLevel.product_id, StockLevel.warehouse_id)
+    )  # fmt: skip
+    failures = [
+        f"stock: product {p} in warehouse {w} has on_hand {h}, reserved {r}"
+        for p, w, h, r, allowed in session.execute(stmt)
+        if r < 0 or not allowed
+    ]
+    return _listed("available", failures)
+
+
+CHECKS = [on_hand_matches_moves, reserved_matches_reservations, available_not_negative]

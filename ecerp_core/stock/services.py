@@ -1,0 +1,356 @@
+"""Use cases of the stock ledger, batch-first and set-based.
+
+:func:`post_moves` is what a person with ``stock.move`` calls. :func:`record_moves`, :func:`reserve`,
+:func:`release` and :func:`ship_reserved` are the ledger primitives other areas' services call after
+checking their own permission (``orders.review``, ``orders.ship``, ``purchasing.write``); they write
+the moves with the actor's id and leave the audit row to that service's document.
+
+Every function locks the ``stock_level`` rows it touches in (product_id, warehouse_id) order, so two
+writers never deadlock, and never commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from ecerp_core import audit
+from ecerp_core.auth import Actor, require
+from ecerp_core.business_time import business_date
+from ecerp_core.catalog.models import Product, Warehouse
+from ecerp_core.catalog.services import expand_bundles
+from ecerp_core.db import for_update, is_postgres, utcnow
+from ecerp_core.errors import ValidationError
+from ecerp_core.money import round_money
+from ecerp_core.stock import rules
+from ecerp_core.stock.exceptions import InsufficientStock
+from ecerp_core.stock.models import ProductCost, StockLevel, StockMove, StockReservation
+from ecerp_core.stock.rules import Key
+
+
+@dataclass(frozen=True)
+class MoveDraft:
+    """A stock move to post. ``quantity`` is signed; ``unit_cost`` None means the average cost.
+
+    business_date None means the company-local day of the posting moment.
+    """
+
+    product_id: int
+    warehouse_id: int
+    quantity: int
+    move_type: str
+    unit_cost: Decimal | None = None
+    source_type: str = ""
+    source_id: int | None = None
+    note: str = ""
+    business_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class ReservationDraft:
+    """Promise ``quantity`` of a product (a bundle is promised as its components) to a document."""
+
+    product_id: int
+    warehouse_id: int
+    quantity: int
+    source_type: str
+    source_id: int
+
+
+# --- locking and levels ---------------------------------------------------------------------------
+def lock_levels(session: Session, keys: Iterable[Key]) -> dict[Key, tuple[int, int]]:
+    """Lock (creating if missing) the levels of ``keys``; return ``{key: (on_hand, reserved)}``."""
+    keys = sorted(set(keys))
+    if not keys:
+        return {}
+    key_col = tuple_(StockLevel.product_id, StockLevel.warehouse_id)
+    stmt = (
+        select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.on_hand, StockLevel.reserved)
+        .where(key_col.in_(keys))
+        .order_by(StockLevel.product_id, StockLevel.warehouse_id)
+    )
+    found = {(p, w): (h, r) for p, w, h, r in session.connection().execute(for_update(stmt, session))}
+    missing = [{"product_id": p, "warehouse_id": w, "on_hand": 0, "reserved": 0, "updated_at": utcnow()}
+               for p, w in keys if (p, w) not in found]  # fmt: skip
+    if not missing:
+        return found
+    if is_postgres(session):
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        insert_stmt = pg_insert(StockLevel.__table__).on_conflict_do_nothing()
+    else:
+        insert_stmt = insert(StockLevel.__table__)  # BEGIN IMMEDIATE: nobody else can add them meanwhile
+    session.connection().execute(insert_stmt, missing)
+    # lock again: rows another writer added meanwhile are now ours too
+    return {(p, w): (h, r) for p, w, h, r in session.connection().execute(for_update(stmt, session))}
+
+
+def _apply_deltas(session: Session, deltas: dict[Key, list[int]]) -> None:
+    """Add ``[d_on_hand, d_reserved]`` to each level in one executemany."""
+    table = StockLevel.__table__
+    stmt = (
+        update(table)
+        .where(table.c.product_id == bindparam("p"), table.c.warehouse_id == bindparam("w"))
+        .values(on_hand=table.c.on_hand + bindparam("dh"), reserved=table.c.reserved + bindparam("dr"),
+                updated_at=bindparam("now"))
+    )  # fmt: skip
+    now = utcnow()
+    rows = [{"p": p, "w": w, "dh": dh, "dr": dr, "now": now} for (p, w), (dh, dr) in sorted(deltas.items())]
+    if rows:
+        session.connection().execute(stmt, rows)
+
+
+def _negative_allowed(session: Session, warehouse_ids: Iterable[int]) -> set[int]:
+    ids = sorted(set(warehouse_ids))
+    stmt = select(Warehouse.id).where(Warehouse.id.in_(ids), Warehouse.allow_negative.is_(True))
+    return set(session.connection().scalars(stmt))
+
+
+def _short(session: Session, key: Key, available: int, wanted: int) -> InsufficientStock:
+    sku = session.connection().scalar(select(Product.sku).where(Product.id == key[0]))
+    name = session.connection().scalar(select(Warehouse.name).where(Warehouse.id == key[1]))
+    return InsufficientStock(sku=sku, warehouse=name, available=available, wanted=wanted)
+
+
+def _expand(session: Session, lines: Sequence[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Each ``(product_id, qty)`` as the stocked products it consumes (bundles become components)."""
+    ids = sorted({p for p, _ in lines})
+    bundles = list(
+        session.connection().scalars(
+            select(Product.id).where(Product.id.in_(ids), Product.is_bundle.is_(True)).order_by(Product.id)
+        )
+    )
+    parts = {b: expand_bundles(session, [(b, 1)]) for b in bundles}
+    return [[(c, per * q) for c, per in parts[p]] if p in parts else [(p, q)] for p, q in lines]
+
+
+def average_costs(session: Session, product_ids: Iterable[int]) -> dict[int, Decimal]:
+    """The moving average cost of each product; the product's standard cost until its first receipt."""
+    ids = sorted(set(product_ids))
+    costs = dict(
+        session.connection().execute(select(Product.id, Product.cost).where(Product.id.in_(ids))).all()
+    )
+    stmt = select(ProductCost.product_id, ProductCost.average_cost).where(ProductCost.product_id.in_(ids))
+    costs.update(session.connection().execute(stmt).all())
+    return costs
+
+
+def _update_average_costs(session: Session, receipts: list[tuple[int, int, Decimal]]) -> None:
+    """Fold ``(product_id, qty, unit_cost)`` receipts into the moving average, in order."""
+    ids = sorted({p for p, _, _ in receipts})
+    stock = dict(session.connection().execute(
+        select(StockLevel.product_id, func.sum(StockLevel.on_hand))
+        .where(StockLevel.product_id.in_(ids)).group_by(StockLevel.product_id)
+    ).all())  # fmt: skip
+    known = set(
+        session.connection().scalars(select(ProductCost.product_id).where(ProductCost.product_id.in_(ids)))
+    )
+    average = average_costs(session, ids)
+    for product_id, qty, cost in receipts:
+        have = int(stock.get(product_id) or 0)
+        average[product_id] = rules.moving_average(have, Decimal(average[product_id]), qty, cost)
+        stock[product_id] = have + qty
+    now = utcnow()
+    new = [{"product_id": p, "average_cost": average[p], "updated_at": now} for p in ids if p not in known]
+    old = [{"p": p, "c": average[p], "now": now} for p in ids if p in known]
+    if new:
+        session.connection().execute(insert(ProductCost.__table__), new)
+    if old:
+        table = ProductCost.__table__
+        session.connection().execute(
+            update(table).where(table.c.product_id == bindparam("p"))
+            .values(average_cost=bindparam("c"), updated_at=bindparam("now")), old)  # fmt: skip
+
+
+# --- moves ----------------------------------------------------------------------------------------
+def record_moves(
+    session: Session,
+    actor: Actor,
+    drafts: Sequence[MoveDraft],
+    *,
+    reserved_deltas: dict[Key, int] | None = None,
+) -> list[dict]:
+    """Append moves and update levels and average cost; all or nothing. Returns the rows written.
+
+    ``reserved_deltas`` also changes ``reserved`` (shipping consumes the reservation). Raises
+    :class:`ValidationError` for malformed drafts and :class:`InsufficientStock` when available
+    stock would go below zero in a warehouse that does not allow it.
+    """
+    problems = []
+    for i, d in enumerate(drafts, start=1):
+        problems += [
+            p.at_line(i) for p in rules.check_move(d.product_id, d.quantity, d.move_type, d.unit_cost)
+        ]
+    if problems:
+        raise ValidationError(problems)
+    expanded: list[MoveDraft] = []
+    for draft, parts in zip(
+        drafts, _expand(session, [(d.product_id, d.quantity) for d in drafts]), strict=True
+    ):
+        if parts == [(draft.product_id, draft.quantity)]:
+            expanded.append(draft)
+        else:
+            expanded += [replace(draft, product_id=p, quantity=q, unit_cost=None) for p, q in parts]
+    deltas: dict[Key, list[int]] = {}
+    for d in expanded:
+        deltas.setdefault((d.product_id, d.warehouse_id), [0, 0])[0] += d.quantity
+    for key, dr in (reserved_deltas or {}).items():
+        deltas.setdefault(key, [0, 0])[1] += dr
+    levels = lock_levels(session, deltas)
+    negative_ok = _negative_allowed(session, {w for _, w in deltas})
+    for key, (dh, dr) in sorted(deltas.items()):
+        on_hand, reserved = levels[key]
+        if reserved + dr < 0:
+            raise _short(session, key, reserved, -dr)
+        if dh - dr < 0 and key[1] not in negative_ok and on_hand + dh - (reserved + dr) < 0:
+            raise _short(session, key, on_hand - reserved, -(dh - dr))
+    receipts = [(d.product_id, d.quantity, d.unit_cost) for d in expanded
+                if d.move_type == "receipt" and d.unit_cost is not None]  # fmt: skip
+    if receipts:
+        _update_average_costs(session, receipts)
+    costs = average_costs(session, {d.product_id for d in expanded if d.unit_cost is None})
+    now = utcnow()
+    today = business_date(session, now)
+    rows = [
+        {
+            "product_id": d.product_id,
+            "warehouse_id": d.warehouse_id,
+            "quantity": d.quantity,
+            "move_type": d.move_type,
+            "unit_cost": round_money(d.unit_cost if d.unit_cost is not None else costs[d.product_id]),
+            "business_date": d.business_date or today,
+            "at": now,
+            "source_type": d.source_type,
+            "source_id": d.source_id,
+            "actor_id": actor.id,
+            "note": d.note,
+        }
+        for d in expanded
+    ]
+    session.connection().execute(insert(StockMove.__table__), rows)
+    _apply_deltas(session, deltas)
+    return rows
+
+
+def post_moves(session: Session, actor: Actor, moves: Sequence[MoveDraft]) -> int:
+    """Post stock moves by hand (adjustments, opening stock, count results); returns the count.
+
+    Needs ``stock.move``. Writes one audit row per move.
+
+    >>> post_moves(session, admin, [MoveDraft(product.id, warehouse.id, 10, "adjustment",
+    ...            unit_cost=Decimal("12.50"), note="期初库存")])
+    1
+    """
+    require(actor, "stock.move")
+    rows = record_moves(session, actor, moves)
+    audit.record_many(session, actor, "post", "stock_move", [
+        (f"{r['product_id']}@{r['warehouse_id']}", {k: r[k] for k in ("move_type", "quantity", "unit_cost", "note")})
+        for r in rows
+    ])  # fmt: skip
+    return len(rows)
+
+
+# --- reservations ---------------------------------------------------------------------------------
+def reserve(
+    session: Session, actor: Actor, drafts: Sequence[ReservationDraft], *, on_short: str = "raise"
+) -> list[int]:
+    """Reserve stock for documents, each whole or not at all, in the order given.
+
+    Returns the ``source_id`` of every document served. ``on_short="raise"`` raises
+    :class:`InsufficientStock` (nothing written) when any document is short; ``"skip"`` leaves
+    short documents out, so a clerk's batch approval reserves what it can.
+    """
+    if on_short not in ("raise", "skip"):
+        raise ValueError(on_short)
+    parts = _expand(session, [(d.product_id, d.quantity) for d in drafts])
+    wanted: dict[tuple[str, int], dict[Key, int]] = {}
+    for d, comps in zip(drafts, parts, strict=True):
+        doc = wanted.setdefault((d.source_type, d.source_id), {})
+        for product_id, qty in comps:
+            doc[(product_id, d.warehouse_id)] = doc.get((product_id, d.warehouse_id), 0) + qty
+    levels = lock_levels(session, {k for doc in wanted.values() for k in doc})
+    negative_ok = _negative_allowed(session, {w for _, w in levels})
+    available = {k: (10**12 if k[1] in negative_ok else h - r) for k, (h, r) in levels.items()}
+    served, short = rules.allocate(available, list(wanted.items()))
+    if short and on_short == "raise":
+        doc, key = short[0]
+        raise _short(session, key, available[key], wanted[doc][key])
+    now = utcnow()
+    rows, deltas = [], {}
+    for doc in served:
+        for (product_id, warehouse_id), qty in wanted[doc].items():
+            rows.append({"product_id": product_id, "warehouse_id": warehouse_id, "quantity": qty,
+                         "source_type": doc[0], "source_id": doc[1], "at": now})  # fmt: skip
+            deltas.setdefault((product_id, warehouse_id), [0, 0])[1] += qty
+    if rows:
+        session.connection().execute(insert(StockReservation.__table__), rows)
+        _apply_deltas(session, deltas)
+    return [doc[1] for doc in served]
+
+
+def _reservations(session: Session, source_type: str, source_ids: Sequence[int]) -> list:
+    stmt = (
+        select(StockReservation.product_id, StockReservation.warehouse_id, StockReservation.quantity,
+               StockReservation.source_id)
+        .where(StockReservation.source_type == source_type, StockReservation.source_id.in_(sorted(source_ids)))
+        .order_by(StockReservation.id)
+    )  # fmt: skip
+    return list(session.connection().execute(stmt))
+
+
+def _drop_reservations(session: Session, source_type: str, source_ids: Sequence[int]) -> None:
+    session.connection().execute(delete(StockReservation).where(
+        StockReservation.source_type == source_type, StockReservation.source_id.in_(sorted(source_ids))))  # fmt: skip
+
+
+def release(session: Session, actor: Actor, source_type: str, source_ids: Sequence[int]) -> int:
+    """Give back what documents had reserved (cancelled, refunded before shipping); returns units."""
+    found = _reservations(session, source_type, source_ids)
+    deltas: dict[Key, list[int]] = {}
+    for product_id, warehouse_id, qty, _ in found:
+        deltas.setdefault((product_id, warehouse_id), [0, 0])[1] -= qty
+    lock_levels(session, deltas)
+    _apply_deltas(session, deltas)
+    _drop_reservations(session, source_type, source_ids)
+    return sum(q for _, _, q, _ in found)
+
+
+def ship_reserved(
+    session: Session, actor: Actor, source_type: str, source_ids: Sequence[int], *, note: str = ""
+) -> list[dict]:
+    """Turn documents' reservations into shipment moves at the average cost; returns the moves."""
+    found = _reservations(session, source_type, source_ids)
+    drafts, consumed = [], {}
+    for product_id, warehouse_id, qty, source_id in found:
+        drafts.append(MoveDraft(product_id, warehouse_id, -qty, "shipment", source_type=source_type,
+                                source_id=source_id, note=note))  # fmt: skip
+        consumed[(product_id, warehouse_id)] = consumed.get((product_id, warehouse_id), 0) - qty
+    if not drafts:
+        return []
+    rows = record_moves(session, actor, drafts, reserved_deltas=consumed)
+    _drop_reservations(session, source_type, source_ids)
+    return rows
+
+
+def reserved_sources(session: Session, source_type: str, source_ids: Sequence[int]) -> set[int]:
+    """Which of these documents hold a reservation."""
+    stmt = select(StockReservation.source_id).where(
+        StockReservation.source_type == source_type, StockReservation.source_id.in_(sorted(source_ids))
+    )
+    return set(session.connection().scalars(stmt))
+
+
+def levels(session: Session, actor: Actor, product_ids: Sequence[int] | None = None) -> list[dict]:
+    """Stock levels as dicts (product_id, warehouse_id, on_hand, reserved, available)."""
+    require(actor, "stock.read")
+    stmt = select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.on_hand, StockLevel.reserved)
+    if product_ids is not None:
+        stmt = stmt.where(StockLevel.product_id.in_(sorted(set(product_ids))))
+    stmt = stmt.order_by(StockLevel.product_id, StockLevel.warehouse_id)
+    return [{"product_id": p, "warehouse_id": w, "on_hand": h, "reserved": r, "available": h - r}
+            for p, w, h, r in session.connection().execute(stmt)]  # fmt: skip

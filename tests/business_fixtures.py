@@ -1,0 +1,58 @@
+"""Shared fixtures for stock, orders and purchasing tests: a tiny shop with two products and a kit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from ecerp_core.catalog import services as catalog
+
+
+@dataclass(frozen=True)
+class Biz:
+    """Ids of the small business the tests act in."""
+
+    sh: int  # 上海仓, no negative stock
+    gz: int  # 广州仓
+    shop: int  # a Taobao shop in CNY
+    tee: int  # TEE-1, cost 20.00
+    mug: int  # MUG-1, cost 8.00
+    kit: int  # KIT-1 = 2 × TEE-1 + 1 × MUG-1
+    supplier: int  # CNY, lead time 5, MOQ 10
+
+
+@pytest.fixture
+def biz(session, admin) -> Biz:
+    sh = catalog.create_warehouse(session, admin, code="SH", name="上海仓", region="华东", priority=10)
+    gz = catalog.create_warehouse(session, admin, code="GZ", name="广州仓", region="华南", priority=20)
+    shop = catalog.create_shop(
+        session, admin, code="TB", name="淘宝店", platform="taobao", default_warehouse="SH"
+    )
+    tee = catalog.create_product(session, admin, sku="TEE-1", name_zh="T恤", cost="20.00", list_price="59.00")
+    mug = catalog.create_product(
+        session, admin, sku="MUG-1", name_zh="马克杯", cost="8.00", list_price="29.00"
+    )
+    kit = catalog.create_product(session, admin, sku="KIT-1", name_zh="组合", is_bundle=True, list_price="129.00",
+                                 components=[("TEE-1", 2), ("MUG-1", 1)])  # fmt: skip
+    supplier = catalog.create_supplier(
+        session, admin, code="S1", name="供应商", lead_time_days=5, min_order_qty=10
+    )
+    session.flush()
+    return Biz(sh.id, gz.id, shop.id, tee.id, mug.id, kit.id, supplier.id)
+
+
+def stock_row(session, product_id: int, warehouse_id: int) -> tuple[int, int]:
+    from sqlalchemy import select
+
+    from ecerp_core.stock.models import StockLevel
+
+    row = session.execute(select(StockLevel.on_hand, StockLevel.reserved).where(
+        StockLevel.product_id == product_id, StockLevel.warehouse_id == warehouse_id)).first()  # fmt: skip
+    return tuple(row) if row else (0, 0)
+
+
+def count(session, model) -> int:
+    from sqlalchemy import func, select
+
+    return session.scalar(select(func.count()).select_from(model))

@@ -1,0 +1,70 @@
+"""The demo business: builds through the services, keeps every invariant, and is deterministic."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from ecerp_core import auth
+from ecerp_core.db import Base, frozen_clock, session_scope
+from ecerp_core.demo import build_demo
+from ecerp_core.orders import checks as order_checks
+from ecerp_core.purchasing import checks as purchasing_checks
+from ecerp_core.setup import DEMO_PASSWORD, initialise
+from ecerp_core.stock import checks as stock_checks
+
+EXCLUDED = {("app_user", "password_hash")}  # scrypt salts are random by design
+SETUP_TIME = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def _build(url: str, days: int) -> None:
+    from sqlalchemy import text
+
+    from ecerp_core.db import get_engine
+
+    engine = get_engine(url)  # emptied like tests/conftest.py does (its name is shadowed in subfolders)
+    names = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in names:
+                conn.execute(text(f"DELETE FROM {name}"))
+            if conn.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first():
+                conn.execute(text("DELETE FROM sqlite_sequence"))
+    with session_scope(url) as session:
+        with frozen_clock(SETUP_TIME):
+            admin = initialise(session, company="演示电商有限公司", admin_password=DEMO_PASSWORD)
+        build_demo(session, admin, seed=7, days=days)
+
+
+def _dump(url: str) -> dict[str, list[tuple]]:
+    with session_scope(url, readonly=True) as session:
+        out = {}
+        for table in Base.metadata.sorted_tables:
+            cols = [c for c in table.columns if (table.name, c.name) not in EXCLUDED]
+            stmt = select(*cols).order_by(*table.primary_key.columns)
+            out[table.name] = [tuple(row) for row in session.execute(stmt)]
+        return out
+
+
+@pytest.mark.slow
+def test_small_demo_builds_keeps_invariants_and_is_deterministic(db_url, monkeypatch):
+    monkeypatch.setenv("ECERP_DATABASE_URL", db_url)
+    _build(db_url, 21)
+    first = _dump(db_url)
+    with session_scope(db_url, readonly=True) as session:
+        failures = [f for c in (*stock_checks.CHECKS, *order_checks.CHECKS, *purchasing_checks.CHECKS)
+                    for f in c(session)]  # fmt: skip
+        assert failures == []
+        assert auth.authenticate(session, "clerk", DEMO_PASSWORD).role == "order_clerk"
+    assert len(first["product"]) >= 280 and len(first["warehouse"]) == 3 and len(first["shop"]) == 5
+    assert len(first["sales_order"]) > 21 * 40
+    assert {r[0] for r in first["stock_move"]} and any(r for r in first["sales_order_refund"])
+    status = [c.name for c in Base.metadata.tables["sales_order"].columns].index("status")
+    assert {"shipped", "finished", "refunded"} <= {row[status] for row in first["sales_order"]}
+    assert max(r[1] for r in first["audit_log"]) <= dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    _build(db_url, 21)
+    assert _dump(db_url) == first
