@@ -68,8 +68,17 @@ def cli(ctx: click.Context, user: str | None, lang: str | None, debug: bool) -> 
     ctx.obj = Context(user, debug)
 
 
+COMMAND_MODULES = ("base", "bench", "serve", "stock", "purchase", "orders", "finance")
+"""Modules of this package that add commands; one not written yet is skipped."""
+
+
 def _register() -> None:
-    from ecerp_core.cli import base, bench, serve  # noqa: F401
+    import importlib
+    import importlib.util
+
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(f"ecerp_core.cli.{name}") is not None:
+            importlib.import_module(f"ecerp_core.cli.{name}")
 
 
 def main(argv: list[str] | None = None) -> None:
