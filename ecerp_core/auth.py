@@ -128,8 +128,19 @@ def require(actor: Actor, permission: str) -> None:
 
 
 # --- passwords ------------------------------------------------------------------------------------
-def hash_password(password: str) -> str:
-    salt = os.urandom(16)
+def _salt(context: str) -> bytes:
+    from ecerp_core.db import clock_is_frozen, utcnow
+
+    if clock_is_frozen():
+        # A simulation (the demo) runs on a frozen clock and must give the same bytes for the same
+        # seed; its passwords are public anyway. Real users always get a random salt.
+        return hashlib.sha256(f"{utcnow().isoformat()}|{context}".encode()).digest()[:16]
+    return os.urandom(16)
+
+
+def hash_password(password: str, *, context: str = "") -> str:
+    """A salted scrypt hash; ``context`` (the user name) only matters on a frozen clock."""
+    salt = _salt(context)
     digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
     b64 = base64.b64encode
     return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${b64(salt).decode()}${b64(digest).decode()}"
@@ -241,7 +252,7 @@ def create_user(
         username=username,
         display_name=display_name or username,
         role_code=role,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password, context=username),
         language=language,
         active=True,
     )
@@ -258,7 +269,7 @@ def set_password(session: Session, actor: Actor, username: str, password: str) -
         require(actor, "users.manage")
     _check_password(password)
     user = get_user(session, username)
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(password, context=username)
     audit.record(session, actor, "set_password", "app_user", user.id, {"username": username})
 
 

@@ -120,6 +120,13 @@ def steps() -> list[DemoStep]:
             purchasing_demo.STEP]  # fmt: skip
 
 
+def setup_moment(days: int | None = None, end: dt.date = DEFAULT_END) -> dt.datetime:
+    """When the demo company is set up: 08:00 on the day before its first simulated day."""
+    start = end - dt.timedelta(days=(days or DEFAULT_DAYS) - 1)
+    local = dt.datetime.combine(start - dt.timedelta(days=1), dt.time(8), TIMEZONE)
+    return local.astimezone(dt.UTC)
+
+
 def build_demo(
     session: Session,
     admin: auth.Actor,

@@ -252,8 +252,7 @@ def _customers(ctx: DemoContext, rng) -> None:
         c.code: c.id for c in catalog.create_records(ctx.session, ctx.admin, "customer", rows)
     }
     by_code = {r["code"]: r for r in rows}
-    for code, shop, buyer in accounts:
-        catalog.link_customer_account(ctx.session, ctx.admin, code, shop, buyer)
+    catalog.link_customer_accounts(ctx.session, ctx.admin, accounts)
     ctx.data["buyers"] = {}
     for code, shop, buyer in accounts:
         r = by_code[code]

@@ -78,20 +78,29 @@ def create_database(
     demo: bool = False,
     seed: int = 7,
     days: int | None = None,
+    orders_per_day: float | None = None,
     url: str | None = None,
 ) -> None:
     """Migrate the schema and set up a company; with ``demo`` also build the demo business.
 
-    The CLI's ``ecerp init`` and ``ecerp serve --demo`` both come here.
+    The CLI's ``ecerp init`` and ``ecerp serve --demo`` both come here. The demo runs wholly on its
+    simulated clock, company and admin included, so the same seed gives the same bytes.
     """
-    from ecerp_core.db import session_scope
+    from contextlib import nullcontext
+
+    from ecerp_core.db import frozen_clock, session_scope
 
     upgrade_database(url)
     with session_scope(url) as session:
-        admin = initialise(
-            session, company=company, base_currency=base_currency, admin_password=admin_password
-        )
         if demo:
-            from ecerp_core.demo import build_demo
+            from ecerp_core.demo import build_demo, setup_moment
 
-            build_demo(session, admin, seed=seed, days=days)
+            clock = frozen_clock(setup_moment(days))
+        else:
+            clock = nullcontext()
+        with clock:
+            admin = initialise(
+                session, company=company, base_currency=base_currency, admin_password=admin_password
+            )
+        if demo:
+            build_demo(session, admin, seed=seed, days=days, orders_per_day=orders_per_day)

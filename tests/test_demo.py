@@ -15,7 +15,6 @@ from ecerp_core.purchasing import checks as purchasing_checks
 from ecerp_core.setup import DEMO_PASSWORD, initialise
 from ecerp_core.stock import checks as stock_checks
 
-EXCLUDED = {("app_user", "password_hash")}  # scrypt salts are random by design
 SETUP_TIME = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
@@ -44,8 +43,7 @@ def _dump(url: str) -> dict[str, list[tuple]]:
     with session_scope(url, readonly=True) as session:
         out = {}
         for table in Base.metadata.sorted_tables:
-            cols = [c for c in table.columns if (table.name, c.name) not in EXCLUDED]
-            stmt = select(*cols).order_by(*table.primary_key.columns)
+            stmt = select(*table.columns).order_by(*table.primary_key.columns)
             out[table.name] = [tuple(row) for row in session.execute(stmt)]
         return out
 
@@ -68,3 +66,22 @@ def test_small_demo_builds_keeps_invariants_and_is_deterministic(db_url, monkeyp
     assert max(r[1] for r in first["audit_log"]) <= dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     _build(db_url, 21)
     assert _dump(db_url) == first
+
+
+@pytest.mark.slow
+def test_ecerp_init_demo_twice_gives_the_same_data_and_passes_check(tmp_path, monkeypatch, capsys):
+    """The user's path: ``ecerp init --demo --seed 7`` into two new databases, then ``ecerp check``."""
+    from ecerp_core.cli import main
+
+    dumps = []
+    for name in ("one", "two"):
+        url = f"sqlite:///{tmp_path / name}.db"
+        monkeypatch.setenv("ECERP_DATABASE_URL", url)
+        main(["init", "--demo", "--seed", "7", "--days", "10"])
+        try:
+            main(["check"])
+        except SystemExit as exc:
+            pytest.fail(f"ecerp check failed ({exc.code}): {capsys.readouterr().out}")
+        dumps.append(_dump(url))
+    assert dumps[0] == dumps[1]
+    assert dumps[0]["app_user"][0][4].startswith("scrypt$")  # hashed, and the same both times

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog import rules, services
-from ecerp_core.catalog.models import Currency, CustomerAccount, Shop
+from ecerp_core.catalog.models import Currency
 from ecerp_core.errors import Problem, problem
 from ecerp_core.tabular import Table, map_columns, read_table
 
@@ -237,23 +237,11 @@ def _apply_extras(session, actor, report, table, entity_name, with_extras) -> No
                     services.update_record(session, actor, "product", key,
                                            {"is_bundle": True, "components": extra["components"]})  # fmt: skip
                 elif entity_name == "customer" and extra.get("shop") and extra.get("buyer_id"):
-                    _link_buyer(session, actor, key, extra["shop"], extra["buyer_id"])
+                    services.link_customer_account(session, actor, key, extra["shop"], extra["buyer_id"])
         except ValidationError as exc:
             _reject(report, table, line, exc.problems)
         except EcerpError as exc:
             report.rejected.append(RejectedRow(table.name, line, exc.message()))
-
-
-def _link_buyer(session, actor, customer_code: str, shop_code: str, buyer_id: str) -> None:
-    shop_exists = session.scalar(select(Shop.id).where(Shop.code == shop_code))
-    if shop_exists is None:
-        from ecerp_core.errors import ValidationError
-
-        raise ValidationError([problem("shop", "unknown_ref", value=shop_code)])
-    already = session.scalar(select(CustomerAccount.id).where(
-        CustomerAccount.shop_id == shop_exists, CustomerAccount.buyer_id == buyer_id))  # fmt: skip
-    if already is None:
-        services.link_customer_account(session, actor, customer_code, shop_code, buyer_id)
 
 
 def summary_lines(report: ImportReport, language: str | None = None) -> list[str]:

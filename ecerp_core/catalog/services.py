@@ -464,31 +464,67 @@ def expand_bundles(session: Session, lines: Sequence[tuple[int, int]]) -> list[t
 
 
 # --- customers' platform ids ------------------------------------------------------------------------
+def link_customer_accounts(
+    session: Session, actor: Actor, links: Sequence[tuple[str, str, str]]
+) -> list[CustomerAccount]:
+    """Record that buyer id ``b`` in shop ``s`` is customer ``c`` for each ``(c, s, b)``; idempotent.
+
+    A buyer id that already belongs to another customer of that shop is a problem; the batch is
+    checked whole and nothing is written when any link is wrong.
+    """
+    require(actor, "catalog.write")
+    customers = _ids_by_key(session, Customer, "code", {c for c, _, _ in links})
+    shops = _ids_by_key(session, Shop, "code", {s for _, s, _ in links})
+    wanted = [(c, s, (b or "").strip()) for c, s, b in links]
+    existing = {
+        (a.shop_id, a.buyer_id): a
+        for a in session.scalars(
+            select(CustomerAccount).where(
+                CustomerAccount.shop_id.in_(shops.values()),
+                CustomerAccount.buyer_id.in_({b for _, _, b in wanted}),
+            )
+        )
+    }
+    problems: list[Problem] = []
+    seen: dict[tuple[int, str], int] = {}
+    for line, (customer, shop, buyer) in enumerate(wanted, start=1):
+        found = []
+        if customer not in customers:
+            found.append(problem("customer", "unknown_ref", value=customer))
+        if shop not in shops:
+            found.append(problem("shop", "unknown_ref", value=shop))
+        if not buyer:
+            found.append(problem("buyer_id", "required"))
+        if not found:
+            key, owner = (shops[shop], buyer), customers[customer]
+            taken = existing[key].customer_id if key in existing else seen.get(key)
+            if taken is not None and taken != owner:
+                found.append(problem("buyer_id", "duplicate", value=buyer))
+            seen[key] = owner
+        problems += [p.at_line(line) if len(wanted) > 1 else p for p in found]
+    if problems:
+        raise ValidationError(problems)
+    new = []
+    for customer, shop, buyer in wanted:
+        key = (shops[shop], buyer)
+        if key not in existing:
+            account = CustomerAccount(customer_id=customers[customer], shop_id=key[0], buyer_id=buyer)
+            existing[key] = account
+            new.append((account, customer, shop))
+    session.add_all([a for a, _, _ in new])
+    session.flush()
+    audit.record_many(
+        session, actor, "create", "customer_account",
+        [(a.id, {"customer": c, "shop": s, "buyer_id": a.buyer_id}) for a, c, s in new],
+    )  # fmt: skip
+    return [existing[(shops[s], b)] for _, s, b in wanted]
+
+
 def link_customer_account(
     session: Session, actor: Actor, customer_code: str, shop_code: str, buyer_id: str
 ) -> CustomerAccount:
     """Record that ``buyer_id`` in ``shop_code`` is this customer (idempotent)."""
-    require(actor, "catalog.write")
-    customer = _find(session, ENTITIES["customer"], customer_code)
-    shop = _find(session, ENTITIES["shop"], shop_code)
-    buyer_id = (buyer_id or "").strip()
-    if not buyer_id:
-        raise ValidationError([problem("buyer_id", "required")])
-    existing = session.scalar(
-        select(CustomerAccount).where(
-            CustomerAccount.shop_id == shop.id, CustomerAccount.buyer_id == buyer_id
-        )
-    )
-    if existing is not None:
-        if existing.customer_id != customer.id:
-            raise ValidationError([problem("buyer_id", "duplicate", value=buyer_id)])
-        return existing
-    account = CustomerAccount(customer_id=customer.id, shop_id=shop.id, buyer_id=buyer_id)
-    session.add(account)
-    session.flush()
-    audit.record(session, actor, "create", "customer_account", account.id,
-                 {"customer": customer_code, "shop": shop_code, "buyer_id": buyer_id})  # fmt: skip
-    return account
+    return link_customer_accounts(session, actor, [(customer_code, shop_code, buyer_id)])[0]
 
 
 # --- company, currencies, exchange rates ------------------------------------------------------------

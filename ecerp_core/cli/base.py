@@ -23,9 +23,20 @@ from ecerp_core.setup import DEMO_COMPANY, DEMO_PASSWORD, create_database, is_in
               help="Password of the first admin (default: asked, or generated and printed).")  # fmt: skip
 @click.option("--demo", is_flag=True, help="Also build the demo business (orders, stock, purchasing...).")
 @click.option("--seed", default=7, show_default=True, help="Random seed of the demo: same seed, same data.")
-@click.option("--days", type=int, default=None, help="Days of demo history (default about two years).")
-def init(company: str | None, base_currency: str, admin_password: str | None, demo: bool, seed: int,
-         days: int | None) -> None:  # fmt: skip
+@click.option(
+    "--days", type=click.IntRange(1, 3650), default=None, help="Days of demo history (default 730)."
+)
+@click.option("--orders", "orders_per_day", type=click.FloatRange(1, 100_000), default=None,
+              help="Average demo orders a day before seasonality (default 66); scales the demo up for benchmarks.")  # fmt: skip
+def init(
+    company: str | None,
+    base_currency: str,
+    admin_password: str | None,
+    demo: bool,
+    seed: int,
+    days: int | None,
+    orders_per_day: float | None,
+) -> None:
     """Create the database, the company and the first admin user (``admin``)."""
     if is_initialised():
         from ecerp_core.db import session_scope
@@ -45,7 +56,7 @@ def init(company: str | None, base_currency: str, admin_password: str | None, de
             admin_password, generated = secrets.token_urlsafe(12), True
     started = time.perf_counter()
     create_database(company=company or (DEMO_COMPANY if demo else "我的公司"), base_currency=base_currency,
-                    admin_password=admin_password, demo=demo, seed=seed, days=days)  # fmt: skip
+                    admin_password=admin_password, demo=demo, seed=seed, days=days, orders_per_day=orders_per_day)  # fmt: skip
     click.echo(t("cli.initialised", None, url=_safe_url(), seconds=f"{time.perf_counter() - started:.1f}"))
     if generated:
         click.echo(t("cli.generated_password", None, password=admin_password))
