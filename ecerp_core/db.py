@@ -118,6 +118,7 @@ def import_all_models() -> None:
     """Import every area's models so ``Base.metadata`` knows all tables."""
     from ecerp_core import audit, auth  # noqa: F401
     from ecerp_core.catalog import models  # noqa: F401
+    from ecerp_core.finance import models as _finance  # noqa: F401
     from ecerp_core.orders import models as _orders  # noqa: F401
     from ecerp_core.purchasing import models as _purchasing  # noqa: F401
     from ecerp_core.stock import models as _stock  # noqa: F401

@@ -1,0 +1,1 @@
+"""Finance: the chart of accounts, the journal, automatic posting, settlement, FX, periods and statements."""

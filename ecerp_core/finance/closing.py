@@ -1,0 +1,121 @@
+"""What closing a period checks and posts: the checklist problems and the P&L carry-forward."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from ecerp_core.auth import Actor
+from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entries, signed
+from ecerp_core.finance.models import Account, JournalEntry, JournalLine, Period, PostedEvent, SettlementLine
+from ecerp_core.i18n import t
+
+ZERO = Decimal("0")
+CLOSING_KINDS = ("closing", "year_end")
+PROFIT_ACCOUNT = "4103"
+RETAINED_ACCOUNT = "410401"
+
+
+def unbalanced_entries(
+    session: Session, start: dt.date | None = None, end: dt.date | None = None
+) -> list[str]:
+    stmt = (select(JournalEntry.entry_number).join(JournalLine, JournalLine.entry_id == JournalEntry.id)
+            .group_by(JournalEntry.id, JournalEntry.entry_number)
+            .having(func.sum(JournalLine.debit) != func.sum(JournalLine.credit)))  # fmt: skip
+    if start:
+        stmt = stmt.where(JournalEntry.entry_date >= start)
+    if end:
+        stmt = stmt.where(JournalEntry.entry_date <= end)
+    return list(session.scalars(stmt))
+
+
+def unmatched_settlement_lines(session: Session, end: dt.date) -> int:
+    return session.scalar(select(func.count()).select_from(SettlementLine).where(
+        SettlementLine.status == "unmatched", SettlementLine.business_date <= end)) or 0  # fmt: skip
+
+
+def unposted_shipments(session: Session, start: dt.date, end: dt.date) -> list[int]:
+    """Orders shipped in the period (by the company's day) with no ``sale.shipped`` posting."""
+    from zoneinfo import ZoneInfo
+
+    from ecerp_core.catalog.services import get_company
+    from ecerp_core.orders.models import Order
+
+    zone = ZoneInfo(get_company(session).timezone)
+    lo = dt.datetime.combine(start, dt.time(), zone).astimezone(dt.UTC)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
+    posted = select(PostedEvent.source_id).where(
+        PostedEvent.kind == "sale.shipped", PostedEvent.source_type == "sales_order"
+    )
+    stmt = (
+        select(Order.id)
+        .where(Order.shipped_at >= lo, Order.shipped_at < hi, Order.id.not_in(posted))
+        .order_by(Order.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def revaluation_due(session: Session, period: Period) -> bool:
+    """Foreign-currency balances exist and the period's revaluation has not been posted."""
+    from ecerp_core.finance import fx
+
+    return bool(fx.revaluation_lines(session, period.end_date)) and not fx.revaluation_done(session, period)
+
+
+def close_problems(session: Session, period: Period) -> list[str]:
+    """Everything that stops ``period`` from closing, as messages in the current language."""
+    found = []
+    bad = unbalanced_entries(session, period.start_date, period.end_date)
+    if bad:
+        found.append(t("finance.close.unbalanced", count=len(bad), entries=", ".join(bad[:5])))
+    unmatched = unmatched_settlement_lines(session, period.end_date)
+    if unmatched:
+        found.append(t("finance.close.unmatched", count=unmatched))
+    unposted = unposted_shipments(session, period.start_date, period.end_date)
+    if unposted:
+        found.append(t("finance.close.unposted", count=len(unposted)))
+    if revaluation_due(session, period):
+        found.append(t("finance.close.revaluation_due"))
+    return found
+
+
+def _balances(session: Session, where, codes_like: str | None = None, account_class: str | None = None):
+    stmt = (select(Account.code, func.sum(JournalLine.debit) - func.sum(JournalLine.credit))
+            .join(JournalLine, JournalLine.account_id == Account.id).where(where)
+            .group_by(Account.code).order_by(Account.code))  # fmt: skip
+    if account_class:
+        stmt = stmt.where(Account.account_class == account_class)
+    if codes_like:
+        stmt = stmt.where(Account.code == codes_like)
+    return [(c, Decimal(b or 0)) for c, b in session.execute(stmt) if b]
+
+
+def carry_profit(session: Session, actor: Actor, period: Period) -> tuple[str | None, str | None]:
+    """Post the closing entry (损益类 → 4103 本年利润) and, in December, 4103 → 410401."""
+    in_period = and_(JournalLine.entry_date >= period.start_date, JournalLine.entry_date <= period.end_date)
+    pnl = _balances(session, in_period, account_class="pnl")
+    closing_no = year_end_no = None
+    if pnl:
+        lines = [signed(code, -bal, memo=t("finance.memo.carry_profit")) for code, bal in pnl]
+        lines.append(
+            signed(PROFIT_ACCOUNT, sum((b for _, b in pnl), ZERO), memo=t("finance.memo.carry_profit"))
+        )
+        draft = EntryDraft(period.end_date, "closing", tuple(x for x in lines if x.debit or x.credit),
+                           memo=t("finance.memo.closing", period=period.code), source_type="fin_period", source_id=period.id)  # fmt: skip
+        closing_no = post_entries(session, actor, [draft])[0][1]
+    if period.month == 12:
+        in_year = and_(
+            JournalLine.entry_date >= dt.date(period.year, 1, 1), JournalLine.entry_date <= period.end_date
+        )
+        profit = _balances(session, in_year, codes_like=PROFIT_ACCOUNT)
+        if profit:
+            bal = profit[0][1]
+            draft = EntryDraft(period.end_date, "year_end", (
+                LineDraft(PROFIT_ACCOUNT, debit=max(-bal, ZERO), credit=max(bal, ZERO), memo=t("finance.memo.year_end")),
+                LineDraft(RETAINED_ACCOUNT, debit=max(bal, ZERO), credit=max(-bal, ZERO), memo=t("finance.memo.year_end")),
+            ), memo=t("finance.memo.year_end"), source_type="fin_period", source_id=period.id)  # fmt: skip
+            year_end_no = post_entries(session, actor, [draft])[0][1]
+    return closing_no, year_end_no

@@ -1,0 +1,47 @@
+"""Named errors of finance, with zh_CN/en messages in the catalogue (``error.finance.*``)."""
+
+from __future__ import annotations
+
+from ecerp_core.errors import EcerpError
+
+
+class PeriodClosed(EcerpError):
+    """A posting dated in a closed or locked period."""
+
+    code = "error.finance.period_closed"
+
+
+class UnbalancedEntry(EcerpError):
+    """Debits and credits of an entry differ in base currency."""
+
+    code = "error.finance.unbalanced"
+
+
+class UnknownAccount(EcerpError):
+    """A posting names an account that does not exist, is inactive or is a heading."""
+
+    code = "error.finance.unknown_account"
+
+
+class PostingFailed(EcerpError):
+    """A business event could not be posted; the event rolls back with it."""
+
+    code = "error.finance.posting_failed"
+
+
+class CloseBlocked(EcerpError):
+    """A period cannot close while its checks find problems."""
+
+    code = "error.finance.close_blocked"
+
+
+class PeriodState(EcerpError):
+    """A period is not in the state the action needs (closing an already closed period ...)."""
+
+    code = "error.finance.period_state"
+
+
+class MissingRate(EcerpError):
+    """No exchange rate on or before the day for a foreign currency."""
+
+    code = "error.finance.missing_rate"

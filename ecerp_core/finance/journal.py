@@ -1,0 +1,286 @@
+"""The journal (凭证): post balanced entries, reverse them; nothing posted is ever changed.
+
+Entries cross the service boundary as frozen :class:`EntryDraft` values. :func:`post_entries` is
+batch-first: it checks every draft (listing every problem), numbers them without gaps per period
+(the period row's counter, locked in this transaction), and writes entries and lines with two
+set-based inserts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from ecerp_core import audit
+from ecerp_core.auth import Actor, require
+from ecerp_core.catalog.services import get_company
+from ecerp_core.db import utcnow
+from ecerp_core.errors import NotFound
+from ecerp_core.finance.chart import ensure_chart
+from ecerp_core.finance.exceptions import UnbalancedEntry, UnknownAccount
+from ecerp_core.finance.models import Account, JournalEntry, JournalLine
+from ecerp_core.finance.periods import open_period_for
+from ecerp_core.money import round_money
+
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class LineDraft:
+    """One line to post. Exactly one of ``debit`` / ``credit`` is normally non-zero (base currency).
+
+    currency / amount_currency / rate: the transaction currency and the signed amount in it
+    (+ debit, − credit); left out, the line is in base currency.
+    cash_flow: the cash-flow item of a cash line; left out, it is classified from the entry.
+    """
+
+    account_code: str
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+    currency: str | None = None
+    amount_currency: Decimal | None = None
+    rate: Decimal | None = None
+    memo: str = ""
+    shop_id: int | None = None
+    platform: str | None = None
+    warehouse_id: int | None = None
+    supplier_id: int | None = None
+    cash_flow: str | None = None
+
+    @property
+    def net(self) -> Decimal:
+        return self.debit - self.credit
+
+
+@dataclass(frozen=True)
+class EntryDraft:
+    """An entry to post: its date, kind, lines and the document it comes from."""
+
+    entry_date: dt.date
+    kind: str
+    lines: tuple[LineDraft, ...]
+    memo: str = ""
+    source_type: str = ""
+    source_id: int | None = None
+    reverses_id: int | None = None
+    keys: tuple[str, ...] = field(default=())
+
+
+def signed(account_code: str, amount: Decimal, **kw) -> LineDraft:
+    """A line with ``amount`` on the debit side when positive, the credit side when negative."""
+    if amount >= 0:
+        return LineDraft(account_code, debit=amount, **kw)
+    return LineDraft(account_code, credit=-amount, **kw)
+
+
+# Cash-flow items of 会企03, chosen from the largest non-cash counterpart of a cash line.
+_CF_GROUPS = (
+    (("1122", "6001", "6051", "2203", "22210102"), "sales"),
+    (("2202", "1405", "1123", "22210101", "2241"), "purchase"),
+    (("2211",), "staff"),
+    (("2221", "6403", "6801"), "tax"),
+    (("4001", "4002"), "capital"),
+    (("2001", "2501"), "borrowing"),
+    (("1601", "1604", "1701"), "fixed"),
+    (("4104", "2232"), "dividends"),
+    (("660301",), "fx"),
+)
+CASH_FLOW_ITEMS = (
+    "sales_receipts", "tax_refunds", "other_operating_in", "purchase_payments", "staff_payments",
+    "tax_payments", "other_operating_out", "investing_in", "fixed_asset_payments", "capital_in",
+    "borrowing_in", "debt_repayment", "dividends_paid", "fx_effect",
+)  # fmt: skip
+
+
+def classify_cash(counter_code: str | None, inflow: bool) -> str:
+    """The cash-flow item for a cash line whose main counterpart is ``counter_code``."""
+    if counter_code is None:
+        return "internal"
+    group = next((g for prefixes, g in _CF_GROUPS if counter_code.startswith(prefixes)), "other")
+    return {
+        "sales": "sales_receipts", "purchase": "purchase_payments", "staff": "staff_payments",
+        "tax": "tax_refunds" if inflow else "tax_payments", "capital": "capital_in",
+        "borrowing": "borrowing_in" if inflow else "debt_repayment",
+        "fixed": "investing_in" if inflow else "fixed_asset_payments", "dividends": "dividends_paid",
+        "fx": "fx_effect", "other": "other_operating_in" if inflow else "other_operating_out",
+    }[group]  # fmt: skip
+
+
+def _check(draft: EntryDraft, accounts: dict[str, tuple], base: str) -> list[LineDraft]:
+    lines = []
+    for line in draft.lines:
+        info = accounts.get(line.account_code)
+        if info is None or not info[1] or not info[2]:
+            raise UnknownAccount(code=line.account_code)
+        for amount in (line.debit, line.credit):
+            if amount < 0 or round_money(amount, base) != amount:
+                raise UnbalancedEntry(date=draft.entry_date.isoformat(), debit=line.debit, credit=line.credit)
+        if line.debit == 0 and line.credit == 0 and not line.amount_currency:
+            continue  # a zero line says nothing
+        lines.append(line)
+    debit, credit = sum((x.debit for x in lines), ZERO), sum((x.credit for x in lines), ZERO)
+    if debit != credit or not lines:
+        raise UnbalancedEntry(date=draft.entry_date.isoformat(), debit=debit, credit=credit)
+    return lines
+
+
+FINANCING_PREFIXES = ("4001", "4002", "2001", "2501", "2232")
+INVESTING_PREFIXES = ("1601", "1604", "1701", "1511")
+
+
+def activity_of(kind: str, codes: Sequence[str]) -> str:
+    """How an entry counts in the indirect cash flow: closing, financing, investing or operating."""
+    if kind in ("closing", "year_end"):
+        return "closing"
+    if any(c.startswith(FINANCING_PREFIXES) for c in codes):
+        return "financing"
+    if any(c.startswith(INVESTING_PREFIXES) for c in codes):
+        return "investing"
+    return "operating"
+
+
+def _cash_flows(lines: list[LineDraft], accounts: dict[str, tuple]) -> list[str | None]:
+    non_cash = [x for x in lines if not accounts[x.account_code][3]]
+    main = max(non_cash, key=lambda x: abs(x.net), default=None)
+    return [
+        (x.cash_flow or classify_cash(main.account_code if main else None, x.net > 0))
+        if accounts[x.account_code][3]
+        else None
+        for x in lines
+    ]
+
+
+def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -> list[tuple[int, str]]:
+    """Post ``drafts``; returns ``(entry id, entry number)`` in order. All or nothing.
+
+    Raises :class:`UnbalancedEntry`, :class:`UnknownAccount` or
+    :class:`~ecerp_core.finance.exceptions.PeriodClosed`. The caller checks permissions (automatic
+    postings run for whoever caused the event).
+    """
+    if not drafts:
+        return []
+    ensure_chart(session)
+    base = get_company(session).base_currency
+    accounts = {c: (i, leaf, active, cash) for i, c, leaf, active, cash in session.execute(
+        select(Account.id, Account.code, Account.is_leaf, Account.active, Account.is_cash))}  # fmt: skip
+    checked = [_check(d, accounts, base) for d in drafts]
+    periods = {}
+    for d in sorted(drafts, key=lambda d: d.entry_date):
+        key = (d.entry_date.year, d.entry_date.month)
+        if key not in periods:
+            periods[key] = open_period_for(session, d.entry_date)
+    now = utcnow()
+    rows = []
+    for d in drafts:
+        period = periods[(d.entry_date.year, d.entry_date.month)]
+        period.last_number += 1
+        rows.append({"period_id": period.id, "number": period.last_number,
+                     "entry_number": f"{period.year:04d}{period.month:02d}-{period.last_number:05d}",
+                     "entry_date": d.entry_date, "kind": d.kind, "memo": d.memo[:300], "source_type": d.source_type,
+                     "source_id": d.source_id, "reverses_id": d.reverses_id, "posted_at": now, "actor_id": actor.id})  # fmt: skip
+    session.flush()
+    table = JournalEntry.__table__
+    result = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    ids = [r[0] for r in result]
+    line_rows = []
+    for entry_id, row, lines in zip(ids, rows, checked, strict=True):
+        activity = activity_of(row["kind"], [x.account_code for x in lines])
+        for n, (x, cf) in enumerate(zip(lines, _cash_flows(lines, accounts), strict=True), start=1):
+            currency = x.currency or base
+            line_rows.append({
+                "entry_id": entry_id, "line_no": n, "account_id": accounts[x.account_code][0],
+                "entry_date": row["entry_date"], "period_id": row["period_id"], "debit": x.debit, "credit": x.credit,
+                "currency": currency, "amount_currency": x.net if x.amount_currency is None else x.amount_currency,
+                "rate": x.rate if x.rate is not None else Decimal(1), "memo": x.memo[:200], "shop_id": x.shop_id,
+                "platform": x.platform, "warehouse_id": x.warehouse_id, "supplier_id": x.supplier_id, "cash_flow": cf, "activity": activity,
+            })  # fmt: skip
+    session.execute(insert(JournalLine.__table__), line_rows)
+    return [(i, r["entry_number"]) for i, r in zip(ids, rows, strict=True)]
+
+
+def post_entry(session: Session, actor: Actor, draft: EntryDraft) -> tuple[int, str]:
+    """Post one manual entry (needs ``finance.post``) and audit it."""
+    require(actor, "finance.post")
+    entry_id, number = post_entries(session, actor, [draft])[0]
+    audit.record(
+        session, actor, "post", "fin_journal_entry", number, {"kind": draft.kind, "memo": draft.memo}
+    )
+    return entry_id, number
+
+
+def reversal_draft(
+    session: Session, entry_id: int, on_date: dt.date, *, kind: str = "reversal", memo: str = ""
+) -> EntryDraft:
+    """The mirror image of a posted entry: same accounts, sides swapped, dated ``on_date``."""
+    entry = session.get(JournalEntry, entry_id)
+    if entry is None:
+        raise NotFound(entity="entity.journal_entry", key=entry_id)
+    codes = dict(session.execute(select(Account.id, Account.code)).all())
+    lines = tuple(
+        LineDraft(codes[x.account_id], debit=x.credit, credit=x.debit, currency=x.currency,
+                  amount_currency=-x.amount_currency, rate=x.rate, memo=x.memo, shop_id=x.shop_id,
+                  platform=x.platform, warehouse_id=x.warehouse_id, supplier_id=x.supplier_id, cash_flow=x.cash_flow)
+        for x in session.scalars(select(JournalLine).where(JournalLine.entry_id == entry_id).order_by(JournalLine.line_no))
+    )  # fmt: skip
+    return EntryDraft(on_date, kind, lines, memo or f"冲销 {entry.entry_number}", entry.source_type, entry.source_id,
+                      reverses_id=entry_id)  # fmt: skip
+
+
+def reverse_entry(
+    session: Session, actor: Actor, entry_id: int, on_date: dt.date | None = None, *, memo: str = ""
+) -> tuple[int, str]:
+    """Post the reversal of an entry (the correction of a posted entry is a reversal plus a new one).
+
+    An entry is reversed at most once. ``on_date`` defaults to the entry's own date.
+    """
+    require(actor, "finance.post")
+    from ecerp_core.errors import ValidationError, problem
+
+    if session.scalar(select(JournalEntry.id).where(JournalEntry.reverses_id == entry_id)) is not None:
+        raise ValidationError([problem("entry", "already_reversed", value=entry_id)])
+    entry = session.get(JournalEntry, entry_id)
+    if entry is None:
+        raise NotFound(entity="entity.journal_entry", key=entry_id)
+    draft = reversal_draft(session, entry_id, on_date or entry.entry_date, memo=memo)
+    new_id, number = post_entries(session, actor, [draft])[0]
+    audit.record(session, actor, "reverse", "fin_journal_entry", entry.entry_number, {"reversal": number})
+    return new_id, number
+
+
+def merge_lines(lines: Sequence[LineDraft]) -> tuple[LineDraft, ...]:
+    """Add up lines of the same account, currency, rate and dimensions into one line per side-net."""
+    merged: dict[tuple, LineDraft] = {}
+    for x in lines:
+        key = (
+            x.account_code,
+            x.currency,
+            x.rate,
+            x.shop_id,
+            x.platform,
+            x.warehouse_id,
+            x.supplier_id,
+            x.cash_flow,
+            x.memo,
+        )
+        have = merged.get(key)
+        if have is None:
+            merged[key] = x
+        else:
+            ac = (
+                None
+                if have.amount_currency is None and x.amount_currency is None
+                else ((have.amount_currency or ZERO) + (x.amount_currency or ZERO))
+            )
+            merged[key] = replace(
+                have, debit=have.debit + x.debit, credit=have.credit + x.credit, amount_currency=ac
+            )
+    out = []
+    for x in merged.values():
+        net = x.debit - x.credit
+        out.append(replace(x, debit=max(net, ZERO), credit=max(-net, ZERO)))
+    return tuple(out)

@@ -1,0 +1,331 @@
+"""Statements: trial balance, the three statements (一般企业财务报表格式) and their columns.
+
+Everything is computed from one set-based aggregate of the journal: per account, per period,
+per cash-flow item and per activity (:func:`period_totals`), so a statement over a million lines
+is one GROUP BY. Amounts are ``Decimal``; statement lines carry the account codes they add up, so
+an app can drill from a line to its journal lines (:func:`ledger.account_lines`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ecerp_core.finance.chart import ensure_chart
+from ecerp_core.finance.journal import CASH_FLOW_ITEMS
+from ecerp_core.finance.models import Account, JournalLine, Period
+from ecerp_core.finance.periods import month_bounds, parse_period
+from ecerp_core.i18n import t
+
+ZERO = Decimal("0")
+INVENTORY = ("1401", "1402", "1403", "1404", "1405", "1406", "1407", "1408", "1411", "1471")
+# key, account-code prefixes (None = a total); the label is the catalogue's finance.bs.<key>
+BS_ASSETS = (("cash", ("1001", "1002", "1012")), ("receivables", ("1122", "1121")), ("prepayments", ("1123",)),
+             ("other_receivables", ("1221",)), ("inventories", INVENTORY), ("other_current_assets", ("1901",)),
+             ("current_assets", None), ("fixed_assets", ("1601", "1602", "1604")), ("intangible_assets", ("1701", "1702")),
+             ("total_assets", None))  # fmt: skip
+BS_LIABILITIES = (("short_term_loans", ("2001",)), ("payables", ("2202", "2201")), ("advances", ("2203",)),
+                  ("payroll", ("2211",)), ("taxes", ("2221",)), ("other_payables", ("2241", "2231", "2232")),
+                  ("current_liabilities", None), ("long_term_loans", ("2501",)), ("total_liabilities", None))  # fmt: skip
+BS_EQUITY = (("paid_in_capital", ("4001",)), ("capital_reserve", ("4002",)), ("surplus_reserve", ("4101",)),
+             ("undistributed_profit", ("4103", "4104")), ("total_equity", None), ("total_liabilities_equity", None))  # fmt: skip
+IS_LINES = (("revenue", ("6001", "6051"), 1), ("cost_of_sales", ("6401", "6402"), -1), ("taxes_surcharges", ("6403",), -1),
+            ("selling_expenses", ("6601",), -1), ("admin_expenses", ("6602",), -1), ("finance_expenses", ("6603",), -1),
+            ("operating_profit", None, 1), ("non_operating_income", ("6301",), 1), ("non_operating_expenses", ("6711",), -1),
+            ("total_profit", None, 1), ("income_tax", ("6801",), -1), ("net_profit", None, 1))  # fmt: skip
+CF_SECTIONS = (
+    ("operating", CASH_FLOW_ITEMS[:7]),
+    ("investing", CASH_FLOW_ITEMS[7:9]),
+    ("financing", CASH_FLOW_ITEMS[9:13]),
+)
+CF_INFLOWS = {
+    "sales_receipts",
+    "tax_refunds",
+    "other_operating_in",
+    "investing_in",
+    "capital_in",
+    "borrowing_in",
+}
+
+
+@dataclass
+class Totals:
+    """The journal summed per (account, period, cash-flow item, activity), with the chart."""
+
+    rows: list[
+        tuple[int, int, str | None, str, Decimal, Decimal]
+    ]  # account_id, period index, cf, activity, dr, cr
+    accounts: dict[int, Account]
+
+    def net(
+        self, select_account, lo: int | None, hi: int, *, cf=None, activity=None, closing=True
+    ) -> Decimal:
+        """Σ(debit − credit) over periods lo..hi (lo None = from the beginning)."""
+        total = ZERO
+        for acc, p, item, act, dr, cr in self.rows:
+            if p > hi or (lo is not None and p < lo) or not select_account(self.accounts[acc]):
+                continue
+            if (cf is not None and item not in cf) or (activity is not None and act != activity):
+                continue
+            if not closing and act == "closing":
+                continue
+            total += dr - cr
+        return total
+
+
+def _index(year: int, month: int) -> int:
+    return year * 12 + month - 1
+
+
+def period_totals(session: Session, end: dt.date) -> Totals:
+    """One GROUP BY over the journal up to ``end``."""
+    ensure_chart(session)
+    stmt = (select(JournalLine.account_id, Period.year, Period.month, JournalLine.cash_flow, JournalLine.activity,
+                   func.sum(JournalLine.debit), func.sum(JournalLine.credit))
+            .join(Period, Period.id == JournalLine.period_id).where(JournalLine.entry_date <= end)
+            .group_by(JournalLine.account_id, Period.year, Period.month, JournalLine.cash_flow, JournalLine.activity))  # fmt: skip
+    rows = [
+        (a, _index(y, m), cf, act, Decimal(dr or 0), Decimal(cr or 0))
+        for a, y, m, cf, act, dr, cr in session.execute(stmt)
+    ]
+    return Totals(rows, {a.id: a for a in session.scalars(select(Account))})
+
+
+def _prefixed(prefixes):
+    return lambda a: a.code.startswith(prefixes)
+
+
+def _label(section: str, key: str) -> str:
+    return t(f"finance.{section}.{key}")
+
+
+def _columns(year: int, month: int) -> dict[str, tuple[int | None, int]]:
+    """The period windows (first, last period index) of the three columns."""
+    this = _index(year, month)
+    return {"this_period": (this, this), "year_to_date": (_index(year, 1), this), "last_year": (this - 12, this - 12),
+            "last_year_to_date": (_index(year - 1, 1), this - 12)}  # fmt: skip
+
+
+def balance_sheet(tot: Totals, year: int, month: int) -> dict:
+    """资产负债表 at the end of the month, the start of the year and a year earlier."""
+    points = {
+        "end_of_period": _index(year, month),
+        "start_of_year": _index(year, 1) - 1,
+        "last_year": _index(year, month) - 12,
+    }
+    mapped = tuple(p for _, ps in BS_ASSETS + BS_LIABILITIES + BS_EQUITY if ps for p in ps)
+    lines, totals = [], {}
+    for side, spec, sign in (
+        ("assets", BS_ASSETS, 1),
+        ("liabilities", BS_LIABILITIES, -1),
+        ("equity", BS_EQUITY, -1),
+    ):
+        running = {c: ZERO for c in points}
+        for key, prefixes in spec:
+            if prefixes is None:
+                if key == "total_liabilities_equity":
+                    values = {c: totals["total_liabilities"][c] + totals["total_equity"][c] for c in points}
+                else:
+                    values = dict(running)
+                totals[key] = values
+                lines.append(
+                    {
+                        "key": key,
+                        "label": _label("bs", key),
+                        "section": side,
+                        "total": True,
+                        "accounts": [],
+                        **values,
+                    }
+                )
+                continue
+            cls = {"assets": "asset", "liabilities": "liability", "equity": "equity"}[side]
+            fallback = key in ("other_current_assets", "other_payables", "undistributed_profit")
+
+            def pick(a, prefixes=prefixes, fallback=fallback, cls=cls):
+                return a.code.startswith(prefixes) or (
+                    fallback and a.account_class == cls and not a.code.startswith(mapped)
+                )
+
+            values = {c: sign * tot.net(pick, None, p) for c, p in points.items()}
+            if key == "undistributed_profit":  # profit not yet carried to 本年利润 belongs here too
+                values = {
+                    c: v - tot.net(lambda a: a.account_class == "pnl", None, points[c])
+                    for c, v in values.items()
+                }
+            for c in points:
+                running[c] += values[c]
+            lines.append({"key": key, "label": _label("bs", key), "section": side, "total": False,
+                          "accounts": list(prefixes), **values})  # fmt: skip
+    end = "end_of_period"
+    return {"total_assets": totals["total_assets"][end], "total_liabilities": totals["total_liabilities"][end],
+            "total_equity": totals["total_equity"][end], "columns": list(points), "lines": lines}  # fmt: skip
+
+
+def income_statement(tot: Totals, year: int, month: int) -> dict:
+    """利润表 for the month, the year to date, and the same month and year-to-date a year earlier."""
+    cols = _columns(year, month)
+    lines, acc = [], {c: ZERO for c in cols}
+    profit = {}
+    for key, prefixes, sign in IS_LINES:
+        if prefixes is None:
+            values = dict(acc)
+            profit[key] = values
+        else:
+            values = {
+                c: -sign * tot.net(_prefixed(prefixes), lo, hi, closing=False) for c, (lo, hi) in cols.items()
+            }
+            for c in cols:
+                acc[c] += sign * values[c]
+        lines.append({"key": key, "label": _label("is", key), "total": prefixes is None, "sign": sign,
+                      "accounts": list(prefixes or ()), **values})  # fmt: skip
+    return {"revenue": lines[0]["this_period"], "net_profit": profit["net_profit"]["this_period"],
+            "columns": list(cols), "lines": lines}  # fmt: skip
+
+
+def cash_flow(tot: Totals, year: int, month: int) -> dict:
+    """现金流量表, direct method from the cash lines, with the indirect reconciliation."""
+    cols = _columns(year, month)
+    is_cash = lambda a: a.is_cash  # noqa: E731
+    lines = []
+    net_by_section = {}
+    for section, items in CF_SECTIONS:
+        net = {c: ZERO for c in cols}
+        for item in items:
+            values = {c: tot.net(is_cash, lo, hi, cf={item}) for c, (lo, hi) in cols.items()}
+            shown = values if item in CF_INFLOWS else {c: -v for c, v in values.items()}
+            for c in cols:
+                net[c] += values[c]
+            lines.append({"key": item, "label": _label("cf", item), "section": section, "total": False,
+                          "inflow": item in CF_INFLOWS, "accounts": [], **shown})  # fmt: skip
+        net_by_section[section] = net
+        lines.append({"key": f"{section}_net", "label": _label("cf", f"{section}_net"), "section": section, "total": True,
+                      "accounts": [], **net})  # fmt: skip
+    fx = {c: tot.net(is_cash, lo, hi, cf={"fx_effect"}) for c, (lo, hi) in cols.items()}
+    lines.append(
+        {
+            "key": "fx_effect",
+            "label": _label("cf", "fx_effect"),
+            "section": "fx",
+            "total": False,
+            "accounts": [],
+            **fx,
+        }
+    )
+    change = {c: sum((n[c] for n in net_by_section.values()), ZERO) + fx[c] for c in cols}
+    opening = {c: tot.net(is_cash, None, lo - 1) for c, (lo, _) in cols.items()}
+    closing = {c: tot.net(is_cash, None, hi) for c, (_, hi) in cols.items()}
+    for key, values in (("net_change", change), ("opening_cash", opening), ("closing_cash", closing)):
+        lines.append(
+            {
+                "key": key,
+                "label": _label("cf", key),
+                "section": "total",
+                "total": True,
+                "accounts": [],
+                **values,
+            }
+        )
+    return {"opening_cash": opening["this_period"], "closing_cash": closing["this_period"],
+            "net_change_in_cash": change["this_period"], "columns": list(cols), "lines": lines,
+            "indirect": indirect(tot, cols, net_by_section["operating"], fx)}  # fmt: skip
+
+
+INDIRECT = (("depreciation", ("1602", "1702")), ("inventory_decrease", INVENTORY),
+            ("receivables_decrease", ("1122", "1121", "1123", "1221", "1901")),
+            ("payables_increase", ("2202", "2201", "2203", "2211", "2221", "2241")))  # fmt: skip
+
+
+def indirect(tot: Totals, cols, operating: dict, fx: dict) -> list[dict]:
+    """净利润 adjusted to the operating cash flow; ``other`` is what no line explains (0 when whole)."""
+    lines = []
+    profit = {
+        c: -tot.net(lambda a: a.account_class == "pnl", lo, hi, closing=False) for c, (lo, hi) in cols.items()
+    }
+    lines.append({"key": "net_profit", "label": _label("cf", "ind_net_profit"), **profit})
+    explained = dict(profit)
+    fx_line = {c: -fx[c] for c in cols}
+    lines.append({"key": "fx_loss", "label": _label("cf", "ind_fx_loss"), **fx_line})
+    for c in cols:
+        explained[c] += fx_line[c]
+    for key, prefixes in INDIRECT:
+        values = {
+            c: -tot.net(_prefixed(prefixes), lo, hi, activity="operating") for c, (lo, hi) in cols.items()
+        }
+        lines.append({"key": key, "label": _label("cf", f"ind_{key}"), **values})
+        for c in cols:
+            explained[c] += values[c]
+    other = {c: operating[c] - explained[c] for c in cols}
+    lines.append({"key": "other", "label": _label("cf", "ind_other"), **other})
+    lines.append({"key": "operating_net", "label": _label("cf", "operating_net"), **operating})
+    return lines
+
+
+def statements(session: Session, period: str) -> dict:
+    """The three statements of a month (``"2026-10"``), each with its comparison columns."""
+    year, month = parse_period(period)
+    tot = period_totals(session, month_bounds(year, month)[1])
+    return {"period": f"{year:04d}-{month:02d}", "balance_sheet": balance_sheet(tot, year, month),
+            "income_statement": income_statement(tot, year, month), "cash_flow": cash_flow(tot, year, month)}  # fmt: skip
+
+
+def trial_balance(
+    session: Session, as_of: dt.date, *, language: str | None = None, start: dt.date | None = None
+) -> dict:
+    """试算平衡表: per posting account, debits and credits up to ``as_of`` and the balance (debit − credit).
+
+    With ``start``, only lines from ``start`` count (a period's movements).
+    """
+    from ecerp_core.i18n import current_language
+
+    language = language or current_language()
+    ensure_chart(session)
+    stmt = select(JournalLine.account_id, func.sum(JournalLine.debit), func.sum(JournalLine.credit)).where(
+        JournalLine.entry_date <= as_of).group_by(JournalLine.account_id)  # fmt: skip
+    if start:
+        stmt = stmt.where(JournalLine.entry_date >= start)
+    sums = {a: (Decimal(d or 0), Decimal(c or 0)) for a, d, c in session.execute(stmt)}
+    rows = []
+    for account in session.scalars(select(Account).where(Account.id.in_(list(sums))).order_by(Account.code)):
+        dr, cr = sums[account.id]
+        rows.append({"account_code": account.code, "account_name": account.name_zh if language == "zh_CN" else account.name_en,
+                     "debit": dr, "credit": cr, "balance": dr - cr})  # fmt: skip
+    total_dr = sum((r["debit"] for r in rows), ZERO)
+    total_cr = sum((r["credit"] for r in rows), ZERO)
+    return {
+        "as_of": as_of,
+        "rows": rows,
+        "total_debit": total_dr,
+        "total_credit": total_cr,
+        "balanced": total_dr == total_cr,
+    }
+
+
+def ratios(report: dict) -> dict[str, Decimal | None]:
+    """Key ratios of a month's statements: margins, current ratio, debt ratio."""
+    bs = {x["key"]: x["end_of_period"] for x in report["balance_sheet"]["lines"]}
+    inc = {x["key"]: x["this_period"] for x in report["income_statement"]["lines"]}
+
+    def div(a, b):
+        return (a / b).quantize(Decimal("0.0001")) if b else None
+
+    return {"gross_margin": div(inc["revenue"] - inc["cost_of_sales"], inc["revenue"]),
+            "net_margin": div(inc["net_profit"], inc["revenue"]),
+            "current_ratio": div(bs["current_assets"], bs["current_liabilities"]),
+            "debt_ratio": div(bs["total_liabilities"], bs["total_assets"])}  # fmt: skip
+
+
+def month_ends(session: Session) -> list[dt.date]:
+    return [p.end_date for p in session.scalars(select(Period).order_by(Period.year, Period.month))]
+
+
+def group_lines(lines: list[dict], key: str = "section") -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = defaultdict(list)
+    for x in lines:
+        out[x.get(key, "")].append(x)
+    return dict(out)

@@ -1,0 +1,1 @@
+from finance_fixtures import books  # noqa: F401
