@@ -57,7 +57,9 @@ def _raw_product_insert(url: str, path) -> None:
         mark = "?" if engine.dialect.name == "sqlite" else "%s"
         cur.executemany(
             "INSERT INTO product (sku, name_zh, name_en, list_price, cost, barcode, unit, weight_kg, spec, "
-            f"is_bundle, active) VALUES ({mark}, {mark}, '', {mark}, {mark}, {mark}, '件', 0, '{{}}', false, true)",
+            "is_bundle, active, created_at, updated_at) "
+            f"VALUES ({mark}, {mark}, '', {mark}, {mark}, {mark}, '件', 0, '{{}}', false, true, "
+            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
             rows,
         )
         raw.commit()

@@ -7,10 +7,10 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, String, insert, select
+from sqlalchemy import JSON, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ecerp_core.db import Base, Timestamp, bigpk, utcnow
+from ecerp_core.db import Base, Timestamp, bigpk, insert_rows, utcnow
 
 if TYPE_CHECKING:
     from ecerp_core.auth import Actor
@@ -82,8 +82,7 @@ def record_many(
         }
         for entity_id, detail in rows
     ]
-    if values:  # Core executemany: the ORM's bulk path costs several times more per row
-        session.connection().execute(insert(AuditLog.__table__), values)
+    insert_rows(session, AuditLog, values)  # Core, not the ORM's bulk path: far less per row
     return len(values)
 
 

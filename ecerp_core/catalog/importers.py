@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog import rules, services
 from ecerp_core.catalog.models import Currency
+from ecerp_core.db import insert_rows, utcnow
 from ecerp_core.errors import Problem, problem
 from ecerp_core.tabular import Table, map_columns, read_table
 
@@ -143,7 +144,10 @@ def import_table(session: Session, actor: Actor, entity_name: str, table: Table)
             with_extras.append((line, values[key], extra))
 
     if to_insert:
-        session.execute(insert(model), [{**v, "active": True} for v in to_insert])
+        now = utcnow()
+        insert_rows(
+            session, model, [{**v, "active": True, "created_at": now, "updated_at": now} for v in to_insert]
+        )
         ids = dict(session.execute(
             select(getattr(model, key), model.id).where(getattr(model, key).in_([v[key] for v in to_insert]))
         ).all())  # fmt: skip
