@@ -14,8 +14,9 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
 from ecerp_core.db import for_update, utcnow
 from ecerp_core.errors import ValidationError, problem
+from ecerp_core.events import BusinessEvent, emit
 from ecerp_core.money import round_money
-from ecerp_core.orders import hooks, rules
+from ecerp_core.orders import rules
 from ecerp_core.orders.models import Order, OrderEvent, OrderRefund
 from ecerp_core.orders.services import SOURCE, _apply
 from ecerp_core.stock import services as stock
@@ -29,22 +30,26 @@ AFTER_SHIPPING = ("shipped", "finished")
 class RefundDraft:
     """Give ``amount`` (order currency) back on an order.
 
-    with_return: the goods came back; everything shipped is returned to the order's warehouse at
-    the cost it left with. Before shipping only a full refund is possible (the order is refunded
-    and its reservation released).
+    with_return: the goods came back; everything shipped is returned at the cost it left with, to
+    ``warehouse_id`` (default: the warehouse it left from), as ``condition`` ``sellable`` or
+    ``damaged`` (damaged goods are written off again at once, so they never become available).
+    Before shipping only a full refund is possible (the order is refunded and its reservation
+    released).
     """
 
     order_id: int
     amount: Decimal
     with_return: bool = False
     reason: str = ""
+    warehouse_id: int | None = None
+    condition: str = "sellable"
 
 
 def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]) -> list[int]:
     """Record refunds (and returns); returns the ids of the refund rows. All or nothing.
 
     An order whose refunds reach what was paid becomes ``refunded``; a partial refund after shipping
-    leaves the status alone. Calls :func:`ecerp_core.orders.hooks.on_refunded` in the transaction.
+    leaves the status alone. Emits one ``sale.refunded`` business event per refund in the transaction.
     """
     require(actor, "orders.aftersales")
     ids = sorted({r.order_id for r in refunds})
@@ -76,7 +81,7 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
     today = business_date(session, now)
     unshipped = [r.order_id for r in refunds if orders[r.order_id][1] in BEFORE_SHIPPING]
     stock.release(session, actor, SOURCE, unshipped)
-    moves = _return_moves(session, actor, [r.order_id for r in refunds if r.with_return])
+    moves = _return_moves(session, actor, [r for r in refunds if r.with_return])
     rows = [{"order_id": r.order_id, "amount": r.amount, "currency": orders[r.order_id][2],
              "with_return": r.with_return, "reason": r.reason, "business_date": today, "at": now,
              "actor_id": actor.id} for r in refunds]  # fmt: skip
@@ -108,20 +113,45 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
             "sales_order",
             [(r.order_id, {"amount": r.amount, "with_return": r.with_return}) for r in partial],
         )
-    hooks.on_refunded(session, actor, [{**row, "id": rid} for row, rid in zip(rows, refund_ids, strict=True)],
-                      moves)  # fmt: skip
+    cost: dict[tuple[int, str], Decimal] = {}
+    for m in moves:
+        kind = "damaged" if m["move_type"] != "return" else "sellable"
+        cost[(m["source_id"], kind)] = (
+            cost.get((m["source_id"], kind), Decimal(0)) + abs(m["quantity"]) * m["unit_cost"]
+        )
+    info = {r[0]: r[1:] for r in session.connection().execute(
+        select(Order.id, Order.shop_id, Order.platform).where(Order.id.in_(ids)))}  # fmt: skip
+    events = []
+    for r, rid in zip(refunds, refund_ids, strict=True):
+        damaged = cost.get((r.order_id, "damaged"), Decimal(0)) if r.with_return else Decimal(0)
+        sellable = cost.get((r.order_id, "sellable"), Decimal(0)) - damaged if r.with_return else Decimal(0)
+        events.append(BusinessEvent("sale.refunded", "sales_order_refund", rid, today,
+                                    f"sales_order_refund:{rid}:refunded", {
+            "order_id": r.order_id, "shop_id": info[r.order_id][0], "platform": info[r.order_id][1],
+            "currency": orders[r.order_id][2], "refund_amount": r.amount, "returned": r.with_return,
+            "cost_base": sellable, "damaged_cost_base": damaged}))  # fmt: skip
+    emit(session, actor, events)
     return list(refund_ids)
 
 
-def _return_moves(session: Session, actor: Actor, order_ids: Sequence[int]) -> list[dict]:
-    """Put back what these orders shipped, each unit at the cost it left with."""
-    if not order_ids:
+def _return_moves(session: Session, actor: Actor, refunds: Sequence[RefundDraft]) -> list[dict]:
+    """Put back what these orders shipped, each unit at the cost it left with (damaged: written off)."""
+    if not refunds:
         return []
+    by_order = {r.order_id: r for r in refunds}
     shipped = session.connection().execute(
         select(StockMove.product_id, StockMove.warehouse_id, StockMove.quantity, StockMove.unit_cost,
                StockMove.source_id)
-        .where(StockMove.source_type == SOURCE, StockMove.source_id.in_(sorted(order_ids)),
+        .where(StockMove.source_type == SOURCE, StockMove.source_id.in_(sorted(by_order)),
                StockMove.move_type == "shipment").order_by(StockMove.id))  # fmt: skip
-    drafts = [stock.MoveDraft(p, w, -q, "return", unit_cost=c, source_type=SOURCE, source_id=oid)
-              for p, w, q, c, oid in shipped]  # fmt: skip
+    drafts = []
+    for p, w, q, c, oid in shipped:
+        r = by_order[oid]
+        target = r.warehouse_id or w
+        drafts.append(
+            stock.MoveDraft(p, target, -q, "return", unit_cost=c, source_type=SOURCE, source_id=oid)
+        )
+        if r.condition == "damaged":
+            drafts.append(stock.MoveDraft(p, target, q, "adjustment", unit_cost=c, source_type=SOURCE,
+                                          source_id=oid, note="damaged return"))  # fmt: skip
     return stock.record_moves(session, actor, drafts) if drafts else []

@@ -266,7 +266,7 @@ def _plan(ctx: DemoContext, rng, day: dt.date, draft: orders.OrderDraft, unpaid:
 def approve_day(ctx: DemoContext, day: dt.date) -> None:
     """10:00: the clerk approves every paid order, oldest first; short ones wait for stock."""
     clerk = ctx.users["clerk"]
-    ids = orders.orders_in_status(ctx.session, clerk, "paid", column="paid_at")
+    ids = orders.orders_in_status(ctx.session, clerk, "paid", column="paid_at", ready=True)
     if ids:
         orders.approve_orders(ctx.session, clerk, ids, on_short="skip")
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ecerp_core.db import Base, CurrencyCode, Timestamp, bigpk, created_at, updated_at
@@ -31,7 +42,10 @@ class Order(Base):
     __tablename__ = "sales_order"
     __table_args__ = (
         UniqueConstraint("shop_id", "platform_order_id"),
-        Index("ix_sales_order_status", "status"),
+        Index("ix_sales_order_status", "status", "created_at"),
+        Index("ix_sales_order_shop_created", "shop_id", "created_at"),
+        Index("ix_sales_order_created", "created_at"),
+        Index("ix_sales_order_buyer", "shop_id", "buyer_id"),
         CheckConstraint("refunded_amount <= paid_amount", name="refund_within_paid"),
     )
 
@@ -65,6 +79,23 @@ class Order(Base):
     imported_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
     note: Mapped[str] = mapped_column(String(500), default="")
+    # --- intake and pipeline (see orders.intake, review, routing, merge, batch) ---
+    country: Mapped[str] = mapped_column(String(2), default="")
+    subsidy_amount: Mapped[Money] = mapped_column(default=ZERO)
+    tax_included: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_cod: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_history: Mapped[bool] = mapped_column(Boolean, default=False)
+    platform_status: Mapped[str] = mapped_column(String(60), default="")
+    buyer_remark: Mapped[str] = mapped_column(String(500), default="")
+    seller_remark: Mapped[str] = mapped_column(String(500), default="")
+    exception_reason: Mapped[str] = mapped_column(String(300), default="")
+    review_reason: Mapped[str] = mapped_column(String(300), default="")
+    on_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    assignee_id: Mapped[int | None] = mapped_column(Integer)
+    carrier: Mapped[str] = mapped_column(String(40), default="")
+    tracking_no: Mapped[str] = mapped_column(String(60), default="")
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
+    split_from_id: Mapped[int | None] = mapped_column(Integer)
 
     lines: Mapped[list[OrderLine]] = relationship(back_populates="order", order_by="OrderLine.line_no")
 
@@ -73,7 +104,8 @@ class OrderLine(Base):
     """One line: ``quantity`` × ``unit_price`` − ``discount`` = ``amount``, in the order's currency.
 
     platform_sku is the seller SKU code as the platform wrote it; product_id our product (a bundle
-    is kept as the bundle; stock expands it to components).
+    is kept as the bundle; stock expands it to components), None while the SKU is unmapped (the
+    order waits in the exception queue) or for history lines of products we never stocked.
     """
 
     __tablename__ = "sales_order_line"
@@ -86,7 +118,8 @@ class OrderLine(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"))
     line_no: Mapped[int]
     platform_sku: Mapped[str] = mapped_column(String(64))
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), index=True)
     quantity: Mapped[int]
     unit_price: Mapped[Money]
     discount: Mapped[Money] = mapped_column(default=ZERO)
@@ -125,3 +158,66 @@ class OrderRefund(Base):
     business_date: Mapped[dt.date] = mapped_column(Date)
     at: Mapped[Timestamp]
     actor_id: Mapped[int | None]
+
+
+class SkuMapping(Base):
+    """A platform's seller SKU code -> our product; ``shop_id`` None applies to every shop."""
+
+    __tablename__ = "sku_mapping"
+    __table_args__ = (UniqueConstraint("shop_id", "platform_sku"),)
+
+    id: Mapped[bigpk]
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shop.id"))
+    platform_sku: Mapped[str] = mapped_column(String(64))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class OrderSetting(Base):
+    """Pipeline rules as data: ``name`` -> JSON value (see :data:`ecerp_core.orders.review.DEFAULTS`)."""
+
+    __tablename__ = "order_setting"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[updated_at]
+
+
+class AfterSale(Base):
+    """An after-sales case: refund only, return and refund, exchange or reship.
+
+    status follows :data:`ecerp_core.orders.aftersales.CASE_TRANSITIONS`; platform_status is the
+    platform's own refund state as last imported. warehouse_id / condition: where returned goods go
+    and whether they are sellable or damaged.
+    """
+
+    __tablename__ = "after_sale"
+    __table_args__ = (Index("ix_after_sale_status", "status"),)
+
+    id: Mapped[bigpk]
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Money] = mapped_column(default=ZERO)
+    warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouse.id"))
+    condition: Mapped[str] = mapped_column(String(10), default="sellable")
+    lines: Mapped[list] = mapped_column(JSON, default=list)
+    platform_status: Mapped[str] = mapped_column(String(40), default="")
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    refund_id: Mapped[int | None] = mapped_column(Integer)
+    new_order_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+    actor_id: Mapped[int | None]
+
+
+class ChannelStockRule(Base):
+    """Per shop: publish available × coefficient − buffer (never below zero)."""
+
+    __tablename__ = "channel_stock_rule"
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id"), primary_key=True)
+    coefficient: Mapped[Decimal] = mapped_column(Numeric(6, 3), default=Decimal("1"))
+    buffer: Mapped[int] = mapped_column(Integer, default=0)
+    warehouse_ids: Mapped[list] = mapped_column(JSON, default=list)
+    updated_at: Mapped[updated_at]

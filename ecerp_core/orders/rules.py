@@ -116,3 +116,94 @@ def route_warehouse(province: str, warehouses: Sequence[tuple[int, str]], fallba
 def status_rank(status: str) -> int:
     """How far along the workflow a status is, so an older platform export never moves it back."""
     return {"pending_payment": 0, "paid": 1, "approved": 2, "shipped": 3}.get(status, 4)
+
+
+# --- review, routing, merge: pure checks over values ---------------------------------------------
+def review_problems(
+    amount: Decimal,
+    remarks: str,
+    address_complete: bool,
+    stock_ok: bool,
+    blacklisted: bool,
+    cfg: dict,
+) -> list[str]:
+    """Why an order may not be approved automatically (catalogue keys ``review.<reason>``).
+
+    >>> review_problems(Decimal("50"), "", True, True, False, {"amount_max": 100})
+    []
+    >>> review_problems(Decimal("500"), "改地址", True, False, True, {"amount_max": 100})
+    ['amount_out_of_range', 'has_remarks', 'out_of_stock', 'blacklisted']
+    """
+    found = []
+    if not (Decimal(str(cfg.get("amount_min", 0))) <= amount <= Decimal(str(cfg.get("amount_max", 10**9)))):
+        found.append("amount_out_of_range")
+    if remarks.strip() and cfg.get("block_remarks", True):
+        found.append("has_remarks")
+    if not address_complete and cfg.get("require_address", True):
+        found.append("incomplete_address")
+    if not stock_ok and cfg.get("require_stock", True):
+        found.append("out_of_stock")
+    if blacklisted:
+        found.append("blacklisted")
+    return found
+
+
+def choose_warehouse(
+    need: dict[int, int], candidates: Sequence[int], available: dict[tuple[int, int], int]
+) -> int | None:
+    """The first candidate warehouse that can fill every product of ``need`` on its own.
+
+    >>> choose_warehouse({1: 2}, [10, 20], {(1, 10): 1, (1, 20): 5})
+    20
+    """
+    for wid in candidates:
+        if all(available.get((pid, wid), 0) >= qty for pid, qty in need.items()):
+            return wid
+    return None
+
+
+def split_plan(
+    need: dict[int, int], candidates: Sequence[int], available: dict[tuple[int, int], int]
+) -> dict[int, dict[int, int]] | None:
+    """Fill ``need`` from several warehouses in candidate order (whole products per warehouse).
+
+    Returns ``{warehouse: {product: qty}}``, or None when even all together cannot fill it.
+
+    >>> split_plan({1: 1, 2: 1}, [10, 20], {(1, 10): 1, (2, 20): 3})
+    {10: {1: 1}, 20: {2: 1}}
+    """
+    plan: dict[int, dict[int, int]] = {}
+    for pid, qty in need.items():
+        wid = next((w for w in candidates if available.get((pid, w), 0) >= qty), None)
+        if wid is None:
+            return None
+        plan.setdefault(wid, {})[pid] = qty
+    return plan
+
+
+def assign_staff(amount: Decimal, tier: str, categories: set[str], rules_: Sequence[dict]) -> str | None:
+    """The user the first matching assignment rule names (by amount, customer tier or category).
+
+    >>> assign_staff(Decimal("900"), "vip", set(), [{"min_amount": 1000, "user": "a"}, {"tier": "vip", "user": "b"}])
+    'b'
+    """
+    for rule in rules_:
+        if "min_amount" in rule and amount < Decimal(str(rule["min_amount"])):
+            continue
+        if "max_amount" in rule and amount > Decimal(str(rule["max_amount"])):
+            continue
+        if "tier" in rule and rule["tier"] != tier:
+            continue
+        if "category" in rule and rule["category"] not in categories:
+            continue
+        return rule.get("user")
+    return None
+
+
+def channel_quantity(available: int, coefficient: Decimal, buffer: int) -> int:
+    """What a shop may publish: available × coefficient − buffer, never below zero.
+
+    >>> channel_quantity(10, Decimal("0.8"), 2)
+    6
+    """
+    return max(0, int(Decimal(available) * coefficient) - buffer)

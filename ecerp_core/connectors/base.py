@@ -1,0 +1,175 @@
+"""What every file parser shares: reading cells as money, counts and moments; row errors; results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from ecerp_core.errors import ImportFileError
+from ecerp_core.i18n import t
+from ecerp_core.orders.intake import OrderDraft, OrderLineDraft
+from ecerp_core.tabular import Table
+
+ZERO = Decimal("0")
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class ShopInfo:
+    """The shop a file belongs to: its id, platform, currency and the zone of naive timestamps."""
+
+    id: int
+    platform: str
+    currency: str
+    timezone: dt.tzinfo = CHINA
+
+
+@dataclass
+class Parsed:
+    """Drafts read from a file, and the rows that could not be read (``{file, line, reason}``)."""
+
+    drafts: list[OrderDraft] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+    file: str = ""
+
+
+class RowError(ValueError):
+    """A row (or an order's rows) that cannot be read; its text is the reason shown to people."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.key, self.params = key, params
+        super().__init__(t(f"orders.row.{key}", None, **params))
+
+
+def normal(text: str) -> str:
+    """Full-width punctuation and spaces folded (``买家已付款，等待卖家发货`` -> ASCII comma)."""
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def money(value: str, name: str = "", *, blank: Decimal | None = ZERO) -> Decimal:
+    """A money cell: ``1,299.00``, ``¥12``, ``$5``, ``１２.５`` -> Decimal; blank -> ``blank``."""
+    text = normal(value).replace(",", "").replace("¥", "").replace("￥", "").replace("$", "").replace(" ", "")
+    if not text:
+        if blank is None:
+            raise RowError("missing", column=name)
+        return blank
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise RowError("bad_number", column=name, value=value) from None
+    if not number.is_finite() or abs(number) >= Decimal("1e15"):
+        raise RowError("bad_number", column=name, value=value)
+    return number
+
+
+def count(value: str, name: str = "") -> int:
+    """A whole positive quantity."""
+    number = money(value, name, blank=None)
+    if number != number.to_integral_value() or number <= 0:
+        raise RowError("bad_quantity", column=name, value=value)
+    return int(number)
+
+
+FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
+           "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y %H:%M", "%m/%d/%Y",
+           "%d.%m.%Y %H:%M", "%d.%m.%Y")  # fmt: skip
+
+
+def moment(
+    value: str, name: str, tz: dt.tzinfo, *, fmt: str | None = None, blank_ok: bool = False
+) -> dt.datetime | None:
+    """A timestamp cell as an aware datetime (naive ones are in ``tz``)."""
+    text = normal(value)
+    if not text:
+        if blank_ok:
+            return None
+        raise RowError("missing", column=name)
+    for f in (fmt,) if fmt else FORMATS:
+        try:
+            parsed = dt.datetime.strptime(text, f)
+        except ValueError:
+            continue
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise RowError("bad_date", column=name, value=value) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def require_columns(table: Table, columns: Iterable[str]) -> None:
+    """Raise :class:`ImportFileError` naming the columns this file lacks (it is not that format)."""
+    have = set(table.header)
+    missing = [c for c in columns if c not in have]
+    if missing:
+        raise ImportFileError(
+            file=table.name, reason=t("reason.missing_columns", None, columns=", ".join(missing))
+        )
+
+
+def pick(row: Mapping[str, str], *names: str) -> str:
+    """The first non-blank of these columns (the platforms renamed columns over the years)."""
+    for n in names:
+        v = row.get(n)
+        if v:
+            return v
+    return ""
+
+
+def group_rows(table: Table, key: str) -> dict[str, list[tuple[int, dict]]]:
+    """Rows grouped by an order column, in file order; rows without the key are returned under ''."""
+    groups: dict[str, list[tuple[int, dict]]] = {}
+    for line, row in table:
+        groups.setdefault(row.get(key, "").strip(), []).append((line, row))
+    return groups
+
+
+def collect(parsed: Parsed, file: str, groups: Mapping[str, list[tuple[int, dict]]],
+            build: Callable[[str, list[tuple[int, dict]]], OrderDraft | None], key_column: str) -> Parsed:  # fmt: skip
+    """Build one draft per group; a group that fails is rejected with its first line and reason."""
+    parsed.file = file
+    for key, rows in groups.items():
+        if not key:
+            for line, _ in rows:
+                parsed.rejected.append({"file": file, "line": line,
+                                        "reason": t("orders.row.missing", None, column=key_column)})  # fmt: skip
+            continue
+        try:
+            draft = build(key, rows)
+        except RowError as exc:
+            parsed.rejected.append({"file": file, "line": rows[0][0], "reason": str(exc)})
+            continue
+        if draft is not None:
+            parsed.drafts.append(draft)
+    return parsed
+
+
+def line_draft(
+    sku: str, qty: int, price: Decimal, currency: str, name: str = "", discount: Decimal = ZERO
+) -> OrderLineDraft:
+    from ecerp_core.money import round_money
+
+    return OrderLineDraft(
+        sku, qty, price, round_money(qty * price - discount, currency), discount, None, name
+    )
+
+
+def split_cn_address(address: str) -> tuple[str, str]:
+    """``浙江省 杭州市 西湖区 文三路 1 号(310000)`` -> (``浙江``, ``杭州``)."""
+    parts = normal(address).replace("\u3000", " ").split()
+    if not parts:
+        return "", ""
+    region = parts[0]
+    for suffix in ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市"):
+        if region.endswith(suffix) and len(region) > len(suffix):
+            region = region[: -len(suffix)]
+            break
+    city = parts[1] if len(parts) > 1 else ""
+    city = city[:-1] if city.endswith("市") and len(city) > 1 else city
+    if region in ("北京", "上海", "天津", "重庆"):
+        city = city or region
+    return region, city

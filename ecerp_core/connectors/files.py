@@ -1,0 +1,110 @@
+"""Importing platform export files: read every file, then import every order in one transaction.
+
+A file that cannot be used at all raises :class:`~ecerp_core.errors.ImportFileError` before anything
+is written; rows that cannot be read and orders the services reject are listed as ``rejected``
+(``{file, line, reason}``); orders that need a person land in the exception queue.
+
+>>> summary = import_files(session, clerk, "shopify", ["orders_export.csv"], shop="SHOPIFY-US")
+>>> sorted(summary)
+['created', 'exceptions', 'rejected', 'unchanged', 'updated']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ecerp_core.auth import Actor, require
+from ecerp_core.business_time import company_timezone
+from ecerp_core.catalog.models import Shop
+from ecerp_core.connectors import generic, jd, pdd, shopify, taobao, woocommerce
+from ecerp_core.connectors.base import Parsed, ShopInfo
+from ecerp_core.errors import ImportFileError, NotFound
+from ecerp_core.i18n import t
+from ecerp_core.orders.intake import import_order_drafts
+from ecerp_core.tabular import Table, read_table
+
+PLATFORMS = ("taobao", "jd", "pdd", "shopify", "woocommerce", "csv")
+SHOP_PLATFORM = {"taobao": ("taobao", "tmall"), "jd": ("jd",), "pdd": ("pdd",), "shopify": ("shopify",),
+                 "woocommerce": ("woocommerce",), "csv": None}  # fmt: skip
+Source = str | Path | tuple[str, bytes]
+
+
+def find_shop(session: Session, platform: str, shop: str | None) -> ShopInfo:
+    """The shop named (code or name), or the only active shop of the platform."""
+    stmt = select(Shop.id, Shop.platform, Shop.currency).where(Shop.active.is_(True))
+    if shop:
+        stmt = stmt.where(or_(Shop.code == shop, Shop.name == shop))
+    elif SHOP_PLATFORM.get(platform):
+        stmt = stmt.where(Shop.platform.in_(SHOP_PLATFORM[platform]))
+    rows = session.connection().execute(stmt.order_by(Shop.id)).all()
+    if len(rows) != 1:
+        raise NotFound("error.shop_needed", platform=platform, shop=shop or "", count=len(rows))
+    shop_id, shop_platform, currency = rows[0]
+    return ShopInfo(shop_id, shop_platform, currency, company_timezone(session))
+
+
+def read_sources(sources: Sequence[Source]) -> list[Table]:
+    tables = []
+    for source in sources:
+        if isinstance(source, tuple):
+            tables.append(read_table(source[1], name=source[0]))
+        else:
+            tables.append(read_table(source))
+    return tables
+
+
+def parse_tables(platform: str, tables: Sequence[Table], shop: ShopInfo, mapping: Mapping[str, str] | None = None,
+                 defaults: Mapping[str, str] | None = None, *, history: bool = False) -> list[Parsed]:  # fmt: skip
+    """Parse each file (a Taobao pair counts as one) into drafts; file-level errors raise."""
+    if platform not in PLATFORMS:
+        raise ImportFileError(file="-", reason=t("reason.unknown_platform", None, value=platform))
+    if platform == "taobao":
+        details = [x for x in tables if taobao.is_detail(x)]
+        orders = [x for x in tables if not taobao.is_detail(x)]
+        if not orders:
+            raise ImportFileError(file=tables[0].name, reason=t("reason.taobao_pair", None))
+        if len(orders) > 1 and len(details) != len(orders):
+            raise ImportFileError(file=orders[-1].name, reason=t("reason.taobao_pair", None))
+        return [taobao.parse_pair(o, details[min(i, len(details) - 1)] if details else None, shop)
+                for i, o in enumerate(orders)]  # fmt: skip
+    if platform == "csv":
+        return [generic.parse(x, shop, mapping, defaults, history=history) for x in tables]
+    module = {"jd": jd, "pdd": pdd, "shopify": shopify, "woocommerce": woocommerce}[platform]
+    return [module.parse(x, shop) for x in tables]
+
+
+def import_files(
+    session: Session,
+    actor: Actor,
+    platform: str,
+    sources: Sequence[Source],
+    *,
+    shop: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    defaults: Mapping[str, str] | None = None,
+    history: bool = False,
+) -> dict:
+    """Import export files of one platform and shop; returns the summary (see the module doc)."""
+    require(actor, "orders.import")
+    if not sources:
+        raise ImportFileError(file="-", reason=t("reason.empty", None))
+    info = find_shop(session, platform, shop)
+    parsed = parse_tables(platform, read_sources(sources), info, mapping, defaults, history=history)
+    summary = {"created": 0, "updated": 0, "unchanged": 0, "exceptions": 0, "rejected": []}
+    for part in parsed:
+        summary["rejected"] += part.rejected
+        if not part.drafts:
+            continue
+        result = import_order_drafts(session, actor, part.drafts, strict=False, history=history,
+                                     source=f"{platform}:{part.file}")  # fmt: skip
+        for key in ("created", "updated", "unchanged", "exceptions"):
+            summary[key] += getattr(result, key)
+        summary["rejected"] += [
+            {"file": part.file, "line": p.line, "reason": p.message()} for p in result.rejected
+        ]
+    summary["rejected"].sort(key=lambda r: (r["file"], r["line"] or 0))
+    return summary

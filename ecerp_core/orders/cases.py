@@ -1,0 +1,167 @@
+"""After-sales cases (售后单): refund only, return and refund, exchange, reship — a state machine
+with the platforms' refund states mapped onto it.
+
+``requested -> approved -> [waiting_return -> received ->] done``; any open case may be
+``rejected``; a platform closing the dispute closes the case. Money goes back through
+:func:`ecerp_core.orders.aftersales.refund_orders` (which emits ``sale.refunded``); goods come
+back to a chosen warehouse as sellable or damaged; exchange and reship create a new zero-priced
+order that runs through the pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecerp_core import audit
+from ecerp_core.auth import Actor, require
+from ecerp_core.db import utcnow
+from ecerp_core.errors import ValidationError, problem
+from ecerp_core.orders.models import AfterSale, Order, OrderEvent, OrderLine
+
+KINDS = ("refund_only", "return_refund", "exchange", "reship")
+CASE_STATUSES = ("requested", "approved", "waiting_return", "received", "done", "rejected", "closed")
+CASE_TRANSITIONS = frozenset({
+    ("requested", "approved"), ("requested", "rejected"), ("requested", "closed"),
+    ("approved", "waiting_return"), ("approved", "done"), ("approved", "closed"), ("approved", "rejected"),
+    ("waiting_return", "received"), ("waiting_return", "closed"), ("waiting_return", "rejected"),
+    ("received", "done"), ("received", "rejected"),
+})  # fmt: skip
+PLATFORM_STATES = {
+    # Taobao / TOP refund_status
+    "WAIT_SELLER_AGREE": "requested", "WAIT_BUYER_RETURN_GOODS": "waiting_return",
+    "WAIT_SELLER_CONFIRM_GOODS": "received", "SELLER_REFUSE_BUYER": "rejected", "CLOSED": "closed", "SUCCESS": "done",
+    # Pinduoduo refund_status / 售后状态
+    "售后处理中": "requested", "退款中": "approved", "退款成功": "done", "无售后或售后取消": "closed",
+    # Shopify financial status / WooCommerce
+    "partially_refunded": "done", "refunded": "done",
+}  # fmt: skip
+"""A platform's refund state -> our case status."""
+
+
+def open_case(session: Session, actor: Actor, order_id: int, kind: str, *, amount: Decimal = Decimal(0),
+              lines: Sequence[tuple[int, int]] = (), reason: str = "", warehouse_id: int | None = None,
+              condition: str = "sellable", platform_status: str = "") -> int:  # fmt: skip
+    """Open a case on a paid or shipped order; ``lines`` are ``(line_no, qty)`` coming back or resent."""
+    require(actor, "orders.aftersales")
+    order = session.get(Order, order_id)
+    found = []
+    if order is None:
+        raise ValidationError([problem("order", "unknown_ref", value=order_id)])
+    if kind not in KINDS:
+        found.append(problem("kind", "not_a_choice", value=kind, choices=", ".join(KINDS)))
+    if condition not in ("sellable", "damaged"):
+        found.append(problem("condition", "not_a_choice", value=condition, choices="sellable, damaged"))
+    if order.status not in ("paid", "approved", "shipped", "finished"):
+        found.append(problem("status", "not_refundable", value=order.platform_order_id))
+    if kind in ("refund_only", "return_refund") and not (
+        Decimal(0) < amount <= order.paid_amount - order.refunded_amount
+    ):
+        found.append(
+            problem("amount", "above_maximum", value=amount, max=order.paid_amount - order.refunded_amount)
+        )
+    if found:
+        raise ValidationError(found)
+    case = AfterSale(order_id=order_id, kind=kind, status=PLATFORM_STATES.get(platform_status, "requested"),
+                     amount=amount, warehouse_id=warehouse_id, condition=condition, lines=[list(x) for x in lines],
+                     platform_status=platform_status, reason=reason, actor_id=actor.id)  # fmt: skip
+    session.add(case)
+    session.flush()
+    _event(session, actor, order, f"case:{kind}", reason)
+    audit.record(
+        session,
+        actor,
+        "open_case",
+        "after_sale",
+        case.id,
+        {"order_id": order_id, "kind": kind, "amount": amount},
+    )
+    return case.id
+
+
+def _move(session: Session, actor: Actor, case: AfterSale, target: str) -> None:
+    if (case.status, target) not in CASE_TRANSITIONS:
+        raise ValidationError([problem("status", "transition_not_allowed", order=case.id,
+                                       from_status=f"case.{case.status}", to_status=f"case.{target}")])  # fmt: skip
+    case.status = target
+    case.updated_at = utcnow()
+
+
+def advance_case(session: Session, actor: Actor, case_id: int, target: str, *, note: str = "") -> str:
+    """Move a case along :data:`CASE_TRANSITIONS`; reaching ``done`` carries out its kind."""
+    require(actor, "orders.aftersales")
+    case = session.get(AfterSale, case_id)
+    if case is None:
+        raise ValidationError([problem("case", "unknown_ref", value=case_id)])
+    if target == "done":
+        _complete(session, actor, case)
+    _move(session, actor, case, target)
+    order = session.get(Order, case.order_id)
+    _event(session, actor, order, f"case:{target}", note)
+    audit.record(session, actor, target, "after_sale", case.id, {"note": note})
+    session.flush()
+    return case.status
+
+
+def sync_platform_state(session: Session, actor: Actor, case_id: int, platform_status: str) -> str:
+    """Follow the platform's refund state (``SUCCESS``, ``退款成功`` ...) as far as it allows."""
+    case = session.get(AfterSale, case_id)
+    target = PLATFORM_STATES.get(platform_status)
+    case.platform_status = platform_status
+    if target and target != case.status and (case.status, target) in CASE_TRANSITIONS:
+        return advance_case(session, actor, case_id, target, note=platform_status)
+    return case.status
+
+
+def _complete(session: Session, actor: Actor, case: AfterSale) -> None:
+    from ecerp_core.orders import aftersales
+
+    order = session.get(Order, case.order_id)
+    if case.kind in ("refund_only", "return_refund"):
+        shipped = order.status in ("shipped", "finished")
+        with_return = case.kind == "return_refund" and shipped
+        amount = case.amount if shipped else order.paid_amount - order.refunded_amount
+        (rid,) = aftersales.refund_orders(session, actor, [aftersales.RefundDraft(
+            order.id, amount, with_return=with_return, reason=case.reason, warehouse_id=case.warehouse_id,
+            condition=case.condition)])  # fmt: skip
+        case.refund_id = rid
+    else:
+        case.new_order_id = _resend(session, actor, order, case)
+
+
+def _resend(session: Session, actor: Actor, order: Order, case: AfterSale) -> int:
+    """A zero-priced paid order with the lines to send again (exchange or reship)."""
+    from ecerp_core.orders.intake import OrderDraft, OrderLineDraft, import_order_drafts
+
+    lines = {x.line_no: x for x in session.scalars(select(OrderLine).where(OrderLine.order_id == order.id))}
+    wanted = [(no, qty) for no, qty in case.lines] or [(no, x.quantity) for no, x in lines.items()]
+    sku = {x.product_id: s for x in lines.values() for s in [None]}
+    del sku
+    from ecerp_core.catalog.models import Product
+
+    skus = dict(session.execute(select(Product.id, Product.sku)).all())
+    drafts = [OrderLineDraft(skus.get(lines[no].product_id) or lines[no].platform_sku, qty, Decimal(0), Decimal(0))
+              for no, qty in wanted]  # fmt: skip
+    number = f"{order.platform_order_id}#{'X' if case.kind == 'exchange' else 'R'}{case.id}"[:64]
+    result = import_order_drafts(session, actor, [OrderDraft(
+        order.shop_id, number, "paid", utcnow(), order.currency, tuple(drafts), Decimal(0), Decimal(0),
+        buyer_id=order.buyer_id, receiver_name=order.receiver_name, receiver_phone=order.receiver_phone,
+        region=order.region, city=order.city, address=order.address, country=order.country,
+        note=f"{case.kind} #{case.id}")])  # fmt: skip
+    if case.kind == "exchange" and order.status in ("shipped", "finished") and case.lines:
+        from ecerp_core.stock import services as stock
+
+        back = [stock.MoveDraft(lines[no].product_id, case.warehouse_id or order.warehouse_id, qty, "return",
+                                source_type="order", source_id=order.id, note=f"exchange #{case.id}")
+                for no, qty in case.lines]  # fmt: skip
+        stock.record_moves(session, actor, back)
+    return result.order_ids[0]
+
+
+def _event(session: Session, actor: Actor, order: Order, event: str, note: str) -> None:
+    session.execute(OrderEvent.__table__.insert().values(order_id=order.id, at=utcnow(), actor_id=actor.id,
+                                                         event=event[:20], from_status=order.status,
+                                                         to_status=order.status, note=note[:300]))  # fmt: skip

@@ -1,0 +1,190 @@
+"""The pipeline between 付款 and 发货: review rules, routing, merge/split, batches, after-sales,
+channel stock, and the business events finance posts from."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from business_fixtures import stock_row
+from sqlalchemy import select
+from test_orders import draft, stocked
+
+from ecerp_core import events
+from ecerp_core.catalog import services as catalog
+from ecerp_core.errors import ValidationError
+from ecerp_core.orders import batch, cases, channel_stock, merge, review, routing, services
+from ecerp_core.orders.models import Order, OrderLine
+
+
+@pytest.fixture
+def emitted(monkeypatch):
+    seen = []
+
+    class Sub:
+        @staticmethod
+        def handle(session, actor, evs):
+            seen.extend(evs)
+
+    monkeypatch.setattr(events, "_subscribers", lambda: [Sub])
+    return seen
+
+
+def imp(session, admin, *drafts):
+    return list(services.import_order_drafts(session, admin, list(drafts)).order_ids)
+
+
+def test_auto_review_approves_what_passes_and_says_why_the_rest_waits(session, admin, biz):
+    stocked(session, admin, biz, tee=3, mug=10)
+    review.set_setting(session, admin, "auto_approve", {**review.DEFAULTS["auto_approve"], "amount_max": 500})
+    review.set_setting(session, admin, "blacklist", ["bad_buyer"])
+    ok, big, remark, black, short = imp(session, admin,
+        draft(biz, "R1", ("TEE-1", 1, "59.00")), draft(biz, "R2", ("MUG-1", 1, "900.00")),
+        draft(biz, "R3", ("MUG-1", 1, "29.00"), buyer_remark="请改地址"),
+        draft(biz, "R4", ("MUG-1", 1, "29.00"), buyer_id="bad_buyer"), draft(biz, "R5", ("TEE-1", 5, "59.00")))  # fmt: skip
+    result = review.auto_review(session, admin)
+    assert result["approved"] == [ok]
+    assert result["waiting"] == {big: ["amount_out_of_range"], remark: ["has_remarks"], black: ["blacklisted"],
+                                 short: ["out_of_stock"]}  # fmt: skip
+    assert session.get(Order, remark).review_reason == "has_remarks"
+    assert stock_row(session, biz.tee, biz.sh) == (3, 1)
+
+
+def test_routing_by_region_availability_and_split(session, admin, biz):
+    from ecerp_core.stock import services as stock
+
+    stock.post_moves(session, admin, [stock.MoveDraft(biz.tee, biz.gz, 5, "receipt", unit_cost=Decimal("20")),
+                                      stock.MoveDraft(biz.mug, biz.sh, 5, "receipt", unit_cost=Decimal("8"))])  # fmt: skip
+    gd, sh_tee, both = imp(session, admin, draft(biz, "G1", ("TEE-1", 1, "59.00"), region="广东"),
+                           draft(biz, "S1", ("TEE-1", 1, "59.00"), region="上海"),
+                           draft(biz, "B1", ("TEE-1", 1, "59.00"), ("MUG-1", 1, "29.00"), region="上海"))  # fmt: skip
+    ok = routing.route_orders(session, admin, [gd, sh_tee, both], on_short="split")
+    assert ok[gd] and ok[sh_tee] and ok[both]
+    assert session.get(Order, gd).warehouse_id == biz.gz
+    assert session.get(Order, sh_tee).warehouse_id == biz.gz  # 上海 has none: the next warehouse that has it
+    child = session.scalar(select(Order).where(Order.split_from_id == both))
+    parent = session.get(Order, both)
+    assert {parent.warehouse_id, child.warehouse_id} == {biz.sh, biz.gz}
+    assert parent.total_amount + child.total_amount == Decimal("88.00")
+    assert services.approve_orders(session, admin, [gd, sh_tee, both, child.id]) == [
+        gd,
+        sh_tee,
+        both,
+        child.id,
+    ]
+
+
+def test_merge_ships_as_one_parcel_and_never_merges_cod(session, admin, biz, emitted):
+    stocked(session, admin, biz)
+    a, b, c = imp(session, admin, draft(biz, "M1", ("TEE-1", 1, "59.00")), draft(biz, "M2", ("MUG-1", 1, "29.00")),
+                  draft(biz, "M3", ("MUG-1", 1, "29.00"), is_cod=True))  # fmt: skip
+    assert merge.merge_groups(session, admin) == [[a, b]]
+    with pytest.raises(ValidationError):
+        merge.merge_orders(session, admin, [a, c])
+    assert merge.merge_orders(session, admin, [a, b]) == a
+    assert services.approve_orders(session, admin, [a]) == [a, b]
+    rows = batch.pick_list(session, admin, [a])
+    assert [(r["sku"], r["quantity"]) for r in rows] == [("MUG-1", 1), ("TEE-1", 1)]
+    assert "<table>" in batch.pick_list_html(rows) and "TEE-1" in batch.pick_list_csv(rows)
+    assert batch.ship_with_tracking(session, admin, [(a, "顺丰", "SF123")]) == 2
+    assert session.get(Order, b).tracking_no == "SF123" and session.get(Order, b).status == "shipped"
+    shipped = [e for e in emitted if e.kind == "sale.shipped"]
+    assert sorted(e.source_id for e in shipped) == [a, b]
+    assert {e.key for e in shipped} == {f"sales_order:{a}:shipped", f"sales_order:{b}:shipped"}
+    assert shipped[0].data["cost_base"] == Decimal("20.00") and shipped[0].data["goods_amount"] == Decimal(
+        "59.00"
+    )
+
+
+def test_split_by_hand(session, admin, biz):
+    (oid,) = imp(session, admin, draft(biz, "P1", ("TEE-1", 1, "59.00"), ("MUG-1", 2, "29.00")))
+    second = session.scalar(select(OrderLine.id).where(OrderLine.order_id == oid, OrderLine.line_no == 2))
+    (new,) = merge.split_order(session, admin, oid, [[second]])
+    session.expire_all()
+    assert (session.get(Order, oid).total_amount, session.get(Order, new).total_amount) == (
+        Decimal("59.00"),
+        Decimal("58.00"),
+    )
+    assert session.get(Order, new).platform_order_id == "P1#S1"
+    with pytest.raises(ValidationError):
+        merge.split_order(session, admin, oid, [[second]])
+
+
+def test_hold_blocks_approval_and_tracking_file_ships(session, admin, biz, tmp_path):
+    stocked(session, admin, biz)
+    ids = imp(session, admin, *[draft(biz, f"H{i}", ("MUG-1", 1, "29.00")) for i in range(3)])
+    batch.hold_orders(session, admin, ids[:1])
+    with pytest.raises(ValidationError):
+        services.approve_orders(session, admin, ids[:1])
+    batch.hold_orders(session, admin, ids[:1], hold=False)
+    services.approve_orders(session, admin, ids[:2])
+    path = tmp_path / "tracking.csv"
+    path.write_text(
+        "订单号,快递公司,快递单号\nH0,中通,ZT1\nH1,中通,ZT2\nH2,中通,ZT3\nNOPE,中通,ZT4\n", encoding="utf-8"
+    )
+    result = batch.ship_from_tracking_file(session, admin, path)
+    assert result["shipped"] == 2 and [r["line"] for r in result["rejected"]] == [4, 5]
+
+
+def test_assignment_rules(session, admin, biz, actor_with_role):
+    actor_with_role("order_clerk")
+    review.set_setting(session, admin, "assignment", [{"min_amount": 100, "user": "order_clerk_user"}])
+    small, large = imp(
+        session, admin, draft(biz, "A1", ("MUG-1", 1, "29.00")), draft(biz, "A2", ("TEE-1", 2, "59.00"))
+    )
+    assert review.assign_orders(session, admin, [small, large]) == {small: None, large: "order_clerk_user"}
+    assert session.get(Order, large).assignee_id is not None
+
+
+def test_after_sales_cases(session, admin, biz, emitted):
+    stocked(session, admin, biz)
+    a, b, c = imp(session, admin, draft(biz, "C1", ("TEE-1", 1, "59.00")), draft(biz, "C2", ("MUG-1", 2, "29.00")),
+                  draft(biz, "C3", ("MUG-1", 1, "29.00")))  # fmt: skip
+    services.approve_orders(session, admin, [a, b, c])
+    services.ship_orders(session, admin, [a, b, c])
+    # return and refund into 广州仓 as damaged: stock does not become available there
+    case = cases.open_case(session, admin, a, "return_refund", amount=Decimal("59.00"), warehouse_id=biz.gz,
+                           condition="damaged", platform_status="WAIT_SELLER_AGREE")  # fmt: skip
+    for step in ("approved", "waiting_return", "received", "done"):
+        cases.advance_case(session, admin, case, step)
+    assert session.get(Order, a).status == "refunded" and stock_row(session, biz.tee, biz.gz) == (0, 0)
+    refunded = [e for e in emitted if e.kind == "sale.refunded"]
+    assert refunded[0].data["damaged_cost_base"] == Decimal("20.00") and refunded[0].data["cost_base"] == 0
+    # refund only, followed from the platform's state
+    case2 = cases.open_case(session, admin, b, "refund_only", amount=Decimal("10.00"))
+    cases.advance_case(session, admin, case2, "approved")
+    assert cases.sync_platform_state(session, admin, case2, "SUCCESS") == "done"
+    assert session.get(Order, b).refunded_amount == Decimal("10.00")
+    # reship: a new zero-priced order runs through the pipeline
+    case3 = cases.open_case(session, admin, c, "reship", lines=[(1, 1)], reason="破损补发")
+    cases.advance_case(session, admin, case3, "approved")
+    cases.advance_case(session, admin, case3, "done")
+    new = session.get(
+        Order, session.scalar(select(Order.id).where(Order.platform_order_id == f"C3#R{case3}"))
+    )
+    assert (new.status, new.total_amount) == ("paid", Decimal("0"))
+    with pytest.raises(ValidationError):
+        cases.advance_case(session, admin, case3, "approved")
+
+
+def test_channel_stock(session, admin, biz):
+    stocked(session, admin, biz, tee=10, mug=3)
+    channel_stock.set_rule(session, admin, biz.shop, coefficient=Decimal("0.8"), buffer=1)
+    other = catalog.create_shop(session, admin, code="JD", name="京东", platform="jd")
+    rows = {(r["shop"], r["sku"]): r["quantity"] for r in channel_stock.channel_stock(session, admin)}
+    assert rows[("TB", "TEE-1")] == 7 and rows[("TB", "MUG-1")] == 1 and rows[("JD", "TEE-1")] == 10
+    (oid,) = imp(session, admin, draft(biz, "CS", ("TEE-1", 5, "59.00")))
+    services.approve_orders(session, admin, [oid])
+    rows = {
+        (r["shop"], r["sku"]): r["quantity"] for r in channel_stock.channel_stock(session, admin, [other.id])
+    }
+    assert rows == {("JD", "MUG-1"): 3, ("JD", "TEE-1"): 5}
+
+
+def test_sku_mapping_releases_exceptions(session, admin, biz):
+    (oid,) = imp(session, admin, draft(biz, "U1", ("TB-TEE-WHITE", 1, "59.00")))
+    assert session.get(Order, oid).exception_reason == "unmapped_sku"
+    assert review.map_skus(session, admin, [(biz.shop, "TB-TEE-WHITE", "TEE-1")]) == 1
+    session.expire_all()
+    assert session.get(Order, oid).exception_reason == ""
+    assert session.scalar(select(OrderLine.product_id).where(OrderLine.order_id == oid)) == biz.tee
