@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -53,28 +52,31 @@ CF_INFLOWS = {
 }
 
 
-@dataclass
 class Totals:
     """The journal summed per (account, period, cash-flow item, activity), with the chart."""
 
-    rows: list[
-        tuple[int, int, str | None, str, Decimal, Decimal]
-    ]  # account_id, period index, cf, activity, dr, cr
-    accounts: dict[int, Account]
+    def __init__(self, rows, accounts: dict[int, Account]) -> None:
+        self.accounts = accounts
+        self.by_account: dict[int, list[tuple[int, str | None, str, Decimal]]] = defaultdict(list)
+        for acc, p, item, act, dr, cr in rows:
+            self.by_account[acc].append((p, item, act, dr - cr))
 
     def net(
         self, select_account, lo: int | None, hi: int, *, cf=None, activity=None, closing=True
     ) -> Decimal:
         """Σ(debit − credit) over periods lo..hi (lo None = from the beginning)."""
         total = ZERO
-        for acc, p, item, act, dr, cr in self.rows:
-            if p > hi or (lo is not None and p < lo) or not select_account(self.accounts[acc]):
+        for acc, rows in self.by_account.items():
+            if not select_account(self.accounts[acc]):
                 continue
-            if (cf is not None and item not in cf) or (activity is not None and act != activity):
-                continue
-            if not closing and act == "closing":
-                continue
-            total += dr - cr
+            for p, item, act, amount in rows:
+                if p > hi or (lo is not None and p < lo):
+                    continue
+                if (cf is not None and item not in cf) or (activity is not None and act != activity):
+                    continue
+                if not closing and act == "closing":
+                    continue
+                total += amount
         return total
 
 

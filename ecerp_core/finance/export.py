@@ -1,0 +1,102 @@
+"""Statement and journal export: CSV and formatted Excel, with formula-looking cells escaped.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@``, tab or CR would run as a formula in Excel (CSV
+injection); text cells like that get a leading apostrophe. Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """Escape text that a spreadsheet would take for a formula; keep numbers and dates as they are.
+
+    >>> safe_cell("=SUM(A1)")
+    "'=SUM(A1)"
+    >>> safe_cell(Decimal("-5.00"))
+    Decimal('-5.00')
+    """
+    if isinstance(value, str) and value.startswith(DANGEROUS):
+        return "'" + value
+    return value
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(safe_cell(value))
+
+
+def write_csv(rows: Iterable[dict], columns: Sequence[str], out) -> int:
+    """Write dict rows as CSV to a text stream; returns the number of rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    n = 0
+    for row in rows:
+        writer.writerow([_text(row.get(c)) for c in columns])
+        n += 1
+    return n
+
+
+def csv_text(rows: Iterable[dict], columns: Sequence[str]) -> str:
+    buf = io.StringIO()
+    write_csv(rows, columns, buf)
+    return buf.getvalue()
+
+
+def statement_rows(section: dict) -> list[dict]:
+    return [
+        {"key": x["key"], "label": x["label"], **{c: x.get(c) for c in section["columns"]}}
+        for x in section["lines"]
+    ]
+
+
+def write_statements_xlsx(
+    report: dict, path: Path | str, titles: dict[str, str], column_titles: dict[str, str]
+) -> Path:
+    """The three statements on three sheets: bold totals, money format, frozen header."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    path = Path(path)
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name in ("balance_sheet", "income_statement", "cash_flow"):
+        section = report[name]
+        ws = wb.create_sheet(titles[name][:31])
+        ws.append([safe_cell(titles[name]), safe_cell(report.get("period", ""))])
+        ws["A1"].font = Font(bold=True, size=13)
+        header = [column_titles.get("item", "item")] + [column_titles.get(c, c) for c in section["columns"]]
+        ws.append([safe_cell(h) for h in header])
+        for cell in ws[2]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="DDE7F0")
+            cell.alignment = Alignment(horizontal="center")
+        for line in section["lines"]:
+            ws.append([safe_cell(line["label"])] + [_number(line.get(c)) for c in section["columns"]])
+            if line.get("total"):
+                for cell in ws[ws.max_row]:
+                    cell.font = Font(bold=True)
+        for row in ws.iter_rows(min_row=3, min_col=2):
+            for cell in row:
+                cell.number_format = "#,##0.00;[Red]-#,##0.00"
+        ws.column_dimensions["A"].width = 46
+        for col in "BCDE":
+            ws.column_dimensions[col].width = 18
+        ws.freeze_panes = "B3"
+    wb.save(path)
+    return path
+
+
+def _number(value: object) -> object:
+    return value if isinstance(value, Decimal | int) or value is None else safe_cell(str(value))
