@@ -1,0 +1,54 @@
+"""Several processes (clerks and importers) race for the last units: stock is never oversold."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from decimal import Decimal
+
+import pytest
+from business_fixtures import stock_row
+from sqlalchemy import func, select
+from test_orders import draft
+
+from ecerp_core.orders import services
+from ecerp_core.orders.models import Order
+from ecerp_core.stock import services as stock
+
+pytestmark = pytest.mark.skipif(not os.environ.get("ECERP_TEST_DATABASE_URL", "").startswith("postgresql"),
+                                reason="concurrency needs PostgreSQL")  # fmt: skip
+
+
+def _clerk(url: str, ids: list[int], start) -> int:
+    from ecerp_core.auth import resolve_actor
+    from ecerp_core.db import session_scope
+    from ecerp_core.orders import services as svc
+    from ecerp_core.orders.exceptions import TransitionNotAllowed
+
+    start.wait()
+    won = 0
+    for oid in ids:
+        try:
+            with session_scope(url) as session:
+                won += len(svc.approve_orders(session, resolve_actor(session, "admin"), [oid], on_short="skip"))
+        except TransitionNotAllowed:
+            pass  # another clerk approved it first
+    return won
+
+
+def test_processes_racing_for_the_last_units_never_oversell(db, session, admin, biz):
+    stock.post_moves(session, admin, [stock.MoveDraft(biz.tee, biz.sh, 5, "receipt", unit_cost=Decimal("20"))])
+    ids = list(services.import_order_drafts(session, admin, [draft(biz, f"RACE{i}", ("TEE-1", 1, "59.00"))
+                                                             for i in range(40)]).order_ids)  # fmt: skip
+    session.commit()
+    ctx = mp.get_context("spawn")
+    with ctx.Manager() as manager:
+        start = manager.Barrier(4)
+        with ctx.Pool(4) as pool:
+            # every clerk tries every order, in a different order: the same order and the same units collide
+            jobs = [pool.apply_async(_clerk, (db, ids[k:] + ids[:k], start)) for k in range(4)]
+            won = sum(j.get(timeout=120) for j in jobs)
+    session.expire_all()
+    assert won == 5
+    assert stock_row(session, biz.tee, biz.sh) == (5, 5)
+    assert session.scalar(select(func.count()).where(Order.status == "approved")) == 5
