@@ -104,10 +104,11 @@ def import_table(session: Session, actor: Actor, entity_name: str, table: Table)
     columns = map_columns(table, ALIASES[entity_name], REQUIRED[entity_name])
     report = ImportReport()
     field_names = {f.name for f in ent.fields}
+    extras = set(_EXTRA.get(entity_name, ()))
 
     good: list[tuple[int, dict, dict]] = []  # (line, cleaned values, extra columns)
     for line, raw in table:
-        values = {f: raw[col] for f, col in columns.items() if f in field_names and raw[col] != ""}
+        values = {f: raw[col] for f, col in columns.items() if f in field_names - extras and raw[col] != ""}
         extra = {f: raw[col] for f, col in columns.items() if f in _EXTRA.get(entity_name, ())}
         cleaned, found = rules.clean(ent.fields, values)
         if found:

@@ -27,7 +27,8 @@ class Field:
     """One input field of a record.
 
     kind: ``code`` | ``text`` | ``money`` | ``decimal`` | ``int`` | ``bool`` | ``currency`` |
-    ``choice`` | ``email`` | ``barcode`` | ``ref`` (the code of another record) | ``mapping``.
+    ``choice`` | ``email`` | ``barcode`` | ``ref`` (the code of another record) | ``mapping`` |
+    ``components`` (a bundle's ``[(sku, qty)]``, written ``"A*2; B"`` in files and forms).
     """
 
     name: str
@@ -56,6 +57,7 @@ PRODUCT_FIELDS = (
     Field("list_price", "money", minimum=Decimal(0)),
     Field("spec", "mapping"),
     Field("is_bundle", "bool"),
+    Field("components", "components", max_length=2000),
 )
 SUPPLIER_FIELDS = (
     Field("code", "code", required=True, max_length=64),
@@ -145,6 +147,8 @@ def _coerce(field: Field, raw: object) -> tuple[object, Problem | None]:
         if text in _FALSE:
             return False, None
         return None, problem(field.name, "not_a_flag", value=raw)
+    if field.kind == "components":
+        return _components(field, raw)
     if field.kind == "mapping":
         if isinstance(raw, Mapping):
             return dict(raw), None
@@ -165,6 +169,18 @@ def _coerce(field: Field, raw: object) -> tuple[object, Problem | None]:
     if field.kind == "choice" and text and text not in field.choices:
         return None, problem(field.name, "not_a_choice", value=text, choices=", ".join(field.choices))
     return text, None
+
+
+def _components(field: Field, raw: object) -> tuple[object, Problem | None]:
+    """A bundle's components as ``[(sku, qty), ...]`` from ``"A*2; B"`` or from pairs."""
+    if isinstance(raw, str):
+        if len(raw) > field.max_length:
+            return None, problem(field.name, "too_long", max=field.max_length)
+        return parse_components(raw), None
+    try:
+        return [(str(sku).strip(), qty) for sku, qty in raw], None
+    except (TypeError, ValueError):
+        return None, problem(field.name, "bad_components")
 
 
 def _range(field: Field, value):
@@ -206,6 +222,8 @@ def clean(
                 cleaned[field.name] = ""
             elif field.kind in ("ref", "barcode"):
                 cleaned[field.name] = None
+            elif field.kind == "components":
+                cleaned[field.name] = []
             # a blank number, flag, currency or choice means "not given": the default applies
             continue
         value, found = _coerce(field, raw)

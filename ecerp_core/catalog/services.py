@@ -181,12 +181,11 @@ def create_records(session: Session, actor: Actor, name: str, rows: Sequence[Map
     require(actor, write_permission(ent.name))
     cleaned, problems = [], []
     for raw in rows:
-        values = {k: v for k, v in raw.items() if k != "components"}
-        row, found = rules.clean(ent.fields, values)
+        row, found = rules.clean(ent.fields, raw)
         cleaned.append(row)
         problems.append(found)
+    components = [row.pop("components", None) or [] for row in cleaned]
     problems = _merge(problems, _resolve_refs(session, ent, cleaned), _unique_problems(session, ent, cleaned))
-    components = [_components_of(raw, row, ent) for raw, row in zip(rows, cleaned, strict=True)]
     if ent.name == "product":
         problems = _merge(problems, _component_problems(session, cleaned, components))
     _raise_if_any(problems)
@@ -212,24 +211,16 @@ def update_record(session: Session, actor: Actor, name: str, key: str, changes: 
     ent = entity(name)
     require(actor, write_permission(ent.name))
     obj = _find(session, ent, key)
-    values = {k: v for k, v in changes.items() if k != "components"}
-    row, found = rules.clean(ent.fields, values, partial=True)
+    row, found = rules.clean(ent.fields, changes, partial=True)
+    comps = row.pop("components", None)
     problems = _merge(
         [found],
         _resolve_refs(session, ent, [row]),
         _unique_problems(session, ent, [row], exclude_ids=[obj.id]),
     )
-    comps = _components_of(
-        changes,
-        {
-            **row,
-            "sku": row.get("sku", key),
-            "is_bundle": row.get("is_bundle", getattr(obj, "is_bundle", False)),
-        },
-        ent,
-    )
-    if ent.name == "product" and "components" in changes:
-        problems = _merge(problems, _component_problems(session, [{"sku": obj.sku, **row}], [comps]))
+    if comps is not None:
+        target = {"sku": obj.sku, "is_bundle": obj.is_bundle, **row}
+        problems = _merge(problems, _component_problems(session, [target], [comps]))
     if ent.name == "category" and row.get("parent_id") == obj.id:
         problems[0].append(problem("parent", "cycle", value=key))
     _raise_if_any(problems)
@@ -241,7 +232,7 @@ def update_record(session: Session, actor: Actor, name: str, key: str, changes: 
             setattr(obj, field_name, new)
     if ent.name == "category" and ("parent_id" in diff or "name_zh" in diff):
         _refresh_paths(session, obj)
-    if ent.name == "product" and "components" in changes:
+    if comps is not None:
         before = [(c.component.sku, c.quantity) for c in obj.components]
         if before != comps:
             _set_components(session, obj, comps)
@@ -405,15 +396,6 @@ def ensure_category_path(session: Session, actor: Actor, path: str) -> Category:
 
 
 # --- bundles --------------------------------------------------------------------------------------
-def _components_of(raw: Mapping, row: Mapping, ent: Entity) -> list[tuple[str, int]]:
-    if ent.name != "product" or (not row.get("is_bundle") and not raw.get("components")):
-        return []
-    comps = raw.get("components") or []
-    if isinstance(comps, str):
-        comps = rules.parse_components(comps)
-    return [(str(sku), qty) for sku, qty in comps]
-
-
 def _component_problems(session, rows: list[dict], components: list[list[tuple[str, int]]]):
     wanted = {sku for comps in components for sku, _ in comps}
     known = dict(session.execute(select(Product.sku, Product.is_bundle).where(Product.sku.in_(wanted))).all())
@@ -593,8 +575,10 @@ def setup_company(session: Session, actor: Actor, **values) -> Company:
 
 
 def _has_postings(session: Session) -> bool:
-    """Whether books exist that a base-currency change would invalidate (finance fills this in)."""
-    return False
+    """Whether books exist that a base-currency change would invalidate."""
+    from ecerp_core.finance.models import JournalEntry
+
+    return session.scalar(select(JournalEntry.id).limit(1)) is not None
 
 
 def set_exchange_rates(

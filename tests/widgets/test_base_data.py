@@ -173,3 +173,20 @@ def test_nothing_is_written_by_browsing(db):
         view.entity_tabs.value = name
     with session_scope(db, readonly=True) as session:
         assert session.scalar(select(func.count()).select_from(Product)) == 0
+
+
+def test_bundle_components_are_edited_in_the_product_form(db, session, admin):
+    services.create_product(session, admin, sku="CUP", name_zh="杯子")
+    services.create_product(session, admin, sku="LID", name_zh="杯盖")
+    session.commit()
+    view = base_data.build("admin", "en")
+    fill(view, sku="GIFT", name_zh="礼盒", is_bundle=True, components="CUP*2; NOPE*1")
+    view.save(view.save_button)
+    assert view.form.messages() == {"components": "Components 'NOPE' does not exist"}
+    assert product(db, "GIFT") is None
+    fill(view, components="CUP*2; LID")
+    view.save(view.save_button)
+    with session_scope(db, readonly=True) as s:
+        assert services.get_record(s, admin, "product", "GIFT")["components"] == [("CUP", 2), ("LID", 1)]
+    view.open_record("GIFT")
+    assert view.form.inputs["components"].input.value == "CUP*2; LID*1"

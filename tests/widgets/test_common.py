@@ -129,8 +129,8 @@ def test_record_form_is_built_from_the_field_specs_and_places_messages(translato
     assert isinstance(form.inputs["is_bundle"].input, w.Checkbox)
     assert isinstance(form.inputs["spec"].input, w.Textarea)
     assert "SKU" in form.inputs["sku"].label.value and "*" in form.inputs["sku"].label.value
-    unplaced = form.show_problems([problem("sku", "required"), problem("components", "bundle_empty")])
-    assert [p.field for p in unplaced] == ["components"]
+    unplaced = form.show_problems([problem("sku", "required"), problem(None, "bundle_empty")])
+    assert [p.field for p in unplaced] == [None]
     assert form.messages() == {"sku": "SKU 编码不能为空"}
     assert "ecerp-invalid" in form.inputs["sku"].input._dom_classes
     translator.set_language("en")

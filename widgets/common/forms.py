@@ -18,7 +18,7 @@ from ecerp_core.errors import Problem
 from widgets.common.filters import choice_label
 from widgets.common.i18n import Translator
 
-_WIDE_KINDS = ("mapping",)
+_WIDE_KINDS = ("mapping", "components")
 
 
 def spec_to_text(spec: Mapping | None) -> str:
@@ -80,6 +80,10 @@ class FieldInput:
             area = w.Textarea(layout=w.Layout(width="auto", height="64px", margin="0"))
             self.i18n.bind(area, "placeholder", "app.form.spec_placeholder")
             return area
+        if kind == "components":
+            text = w.Text(layout=layout)
+            self.i18n.bind(text, "placeholder", "app.form.components_placeholder")
+            return text
         if kind in ("ref", "currency"):
             return w.Combobox(options=list(options), ensure_option=False, layout=layout)
         text = w.Text(layout=layout)
@@ -103,6 +107,8 @@ class FieldInput:
             self.input.value = spec_to_text(value if isinstance(value, Mapping) else {})
         elif kind == "choice":
             self.input.value = value if value in self.field.choices else ""
+        elif kind == "components":
+            self.input.value = "; ".join(f"{sku}*{qty}" for sku, qty in value or ())
         elif value is None:
             self.input.value = ""
         elif isinstance(value, Decimal):
