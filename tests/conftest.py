@@ -11,9 +11,9 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from ecerp_core.db import Base, get_engine, import_all_models, session_scope
+from ecerp_core.testing import empty_database
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ADMIN_PASSWORD = "admin-pass-1"
@@ -34,22 +34,6 @@ def db_url(tmp_path_factory) -> str:
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
     return url
-
-
-def empty_database(url: str) -> None:
-    engine = get_engine(url)
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
-            conn.execute(text("DELETE FROM sqlite_sequence")) if _has_sequence(conn) else None
-
-
-def _has_sequence(conn) -> bool:
-    return conn.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first() is not None
 
 
 @pytest.fixture

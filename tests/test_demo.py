@@ -14,25 +14,13 @@ from ecerp_core.orders import checks as order_checks
 from ecerp_core.purchasing import checks as purchasing_checks
 from ecerp_core.setup import DEMO_PASSWORD, initialise
 from ecerp_core.stock import checks as stock_checks
+from ecerp_core.testing import empty_database
 
 SETUP_TIME = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def _build(url: str, days: int) -> None:
-    from sqlalchemy import text
-
-    from ecerp_core.db import get_engine
-
-    engine = get_engine(url)  # emptied like tests/conftest.py does (its name is shadowed in subfolders)
-    names = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in names:
-                conn.execute(text(f"DELETE FROM {name}"))
-            if conn.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first():
-                conn.execute(text("DELETE FROM sqlite_sequence"))
+    empty_database(url)
     with session_scope(url) as session:
         with frozen_clock(SETUP_TIME):
             admin = initialise(session, company="演示电商有限公司", admin_password=DEMO_PASSWORD)
