@@ -114,6 +114,14 @@ class Base(DeclarativeBase):
     }
 
 
+class Lifecycle:
+    """Columns of a base record that is deactivated rather than deleted, with its timestamps."""
+
+    active: Mapped[Flag]
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+
+
 def import_all_models() -> None:
     """Import every area's models so ``Base.metadata`` knows all tables."""
     from ecerp_core import audit, auth  # noqa: F401

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ecerp_core.db import Base, Code, CurrencyCode, Flag, Name, created_at, intpk, updated_at
+from ecerp_core.db import Base, Code, CurrencyCode, Flag, Lifecycle, Name, intpk, updated_at
 from ecerp_core.money import Money, Rate
 
 PLATFORMS = ("taobao", "tmall", "jd", "pdd", "shopify", "woocommerce", "other")
@@ -76,7 +76,7 @@ class Category(Base):
     parent: Mapped[Category | None] = relationship(remote_side="Category.id")
 
 
-class Product(Base):
+class Product(Lifecycle, Base):
     """A SKU we sell or stock. A bundle (kit) has components and no stock of its own.
 
     cost / list_price are in the company's base currency; ``spec`` holds attributes such as
@@ -101,9 +101,6 @@ class Product(Base):
     cost: Mapped[Money] = mapped_column(default=Decimal("0"))
     list_price: Mapped[Money] = mapped_column(default=Decimal("0"))
     is_bundle: Mapped[bool] = mapped_column(default=False)
-    active: Mapped[Flag]
-    created_at: Mapped[created_at]
-    updated_at: Mapped[updated_at]
 
     category: Mapped[Category | None] = relationship()
     components: Mapped[list[BundleComponent]] = relationship(
@@ -129,7 +126,7 @@ class BundleComponent(Base):
     component: Mapped[Product] = relationship(foreign_keys=[component_id])
 
 
-class Supplier(Base):
+class Supplier(Lifecycle, Base):
     __tablename__ = "supplier"
 
     id: Mapped[intpk]
@@ -142,12 +139,9 @@ class Supplier(Base):
     currency: Mapped[CurrencyCode] = mapped_column(ForeignKey("currency.code"), default="CNY")
     lead_time_days: Mapped[int] = mapped_column(default=7)
     min_order_qty: Mapped[int] = mapped_column(default=1)
-    active: Mapped[Flag]
-    created_at: Mapped[created_at]
-    updated_at: Mapped[updated_at]
 
 
-class Warehouse(Base):
+class Warehouse(Lifecycle, Base):
     """A place that holds stock. Lower ``priority`` is tried first when routing orders."""
 
     __tablename__ = "warehouse"
@@ -159,12 +153,9 @@ class Warehouse(Base):
     address: Mapped[str] = mapped_column(String(300), default="")
     priority: Mapped[int] = mapped_column(default=100)
     allow_negative: Mapped[bool] = mapped_column(default=False)
-    active: Mapped[Flag]
-    created_at: Mapped[created_at]
-    updated_at: Mapped[updated_at]
 
 
-class Shop(Base):
+class Shop(Lifecycle, Base):
     """A store on a sales platform.
 
     credentials_ref names where the API secret lives (``env:VAR`` or ``secrets:KEY`` in the
@@ -180,12 +171,9 @@ class Shop(Base):
     currency: Mapped[CurrencyCode] = mapped_column(ForeignKey("currency.code"), default="CNY")
     credentials_ref: Mapped[str] = mapped_column(String(200), default="")
     default_warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouse.id"))
-    active: Mapped[Flag]
-    created_at: Mapped[created_at]
-    updated_at: Mapped[updated_at]
 
 
-class Customer(Base):
+class Customer(Lifecycle, Base):
     __tablename__ = "customer"
 
     id: Mapped[intpk]
@@ -198,9 +186,6 @@ class Customer(Base):
     city: Mapped[str] = mapped_column(String(60), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     tier: Mapped[str] = mapped_column(String(20), default="normal")
-    active: Mapped[Flag]
-    created_at: Mapped[created_at]
-    updated_at: Mapped[updated_at]
 
     accounts: Mapped[list[CustomerAccount]] = relationship(
         back_populates="customer", cascade="all, delete-orphan"
