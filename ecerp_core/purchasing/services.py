@@ -18,11 +18,10 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
 from ecerp_core.catalog.models import Product, Supplier, Warehouse
-from ecerp_core.catalog.services import get_company, rate_on
 from ecerp_core.db import for_update, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money
-from ecerp_core.purchasing import hooks, rules
+from ecerp_core.purchasing import rules
 from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from ecerp_core.stock import services as stock
 
@@ -51,21 +50,8 @@ class PurchaseOrderDraft:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class ReceiptDraft:
-    """Goods that arrived for a purchase order: ``((product_id, qty), ...)``; None: all outstanding."""
-
-    purchase_order_id: int
-    lines: tuple[tuple[int, int], ...] | None = None
-
-
 def _next_numbers(session: Session, day: dt.date, count: int) -> list[str]:
-    prefix = f"PO{day:%Y%m%d}-"
-    last = session.connection().scalar(
-        select(func.max(PurchaseOrder.number)).where(PurchaseOrder.number.like(prefix + "%"))
-    )
-    start = int(last.rsplit("-", 1)[1]) if last else 0
-    return [f"{prefix}{start + n:04d}" for n in range(1, count + 1)]
+    return stock.next_numbers(session, PurchaseOrder.number, "PO", count, day)
 
 
 def create_purchase_orders(session: Session, actor: Actor, drafts: Sequence[PurchaseOrderDraft]) -> list[int]:
@@ -190,62 +176,12 @@ def cancel_purchase_orders(session: Session, actor: Actor, ids: Sequence[int]) -
     return len(ids)
 
 
-def receive_purchase_orders(session: Session, actor: Actor, receipts: Sequence[ReceiptDraft]) -> list[dict]:
-    """Receive goods into the orders' warehouses at the purchase price; returns the moves.
-
-    More than is outstanding on a line is refused; nothing is written then.
-    """
+def close_purchase_orders(session: Session, actor: Actor, ids: Sequence[int]) -> int:
+    """Close orders that will receive nothing more (the rest will never come) or are complete."""
     require(actor, "purchasing.write")
-    orders = _load(session, [r.purchase_order_id for r in receipts])
-    rows = session.connection().execute(
-        select(PurchaseOrderLine.id, PurchaseOrderLine.purchase_order_id, PurchaseOrderLine.product_id,
-               PurchaseOrderLine.quantity, PurchaseOrderLine.received, PurchaseOrderLine.unit_price)
-        .where(PurchaseOrderLine.purchase_order_id.in_(sorted(orders))).order_by(PurchaseOrderLine.id))  # fmt: skip
-    lines: dict[int, list] = {}
-    for line_id, po_id, product_id, qty, received, price in rows:
-        lines.setdefault(po_id, []).append([line_id, product_id, qty, received, price])
-    today = business_date(session)
-    base = get_company(session).base_currency
-    rates = {c: rate_on(session, c, today) for c in sorted({o[2] for o in orders.values()}) if c != base}
-    found, drafts, line_updates, targets = [], [], [], {}
-    for n, r in enumerate(receipts, start=1):
-        number, _status, currency, warehouse_id = orders[r.purchase_order_id]
-        po_lines = lines[r.purchase_order_id]
-        wanted = dict(r.lines) if r.lines is not None else {ln[1]: ln[2] - ln[3] for ln in po_lines}
-        for line_id, product_id, qty, received, price in po_lines:
-            take = (
-                min(wanted.pop(product_id, 0), qty - received)
-                if r.lines is None
-                else wanted.pop(product_id, 0)
-            )
-            if take <= 0:
-                continue
-            if received + take > qty:
-                found.append(problem("quantity", "above_maximum", value=take, max=qty - received).at_line(n))
-                continue
-            unit_cost = round_money(price * rates.get(currency, Decimal(1)))
-            drafts.append(stock.MoveDraft(product_id, warehouse_id, take, "receipt", unit_cost=unit_cost,
-                                          source_type=SOURCE, source_id=r.purchase_order_id, note=number))  # fmt: skip
-            line_updates.append({"lid": line_id, "take": take})
-        found += [problem("product", "not_on_order", value=p).at_line(n) for p in wanted if wanted[p]]
-        done = {u["lid"]: u["take"] for u in line_updates}
-        complete = all(ln[3] + done.get(ln[0], 0) >= ln[2] for ln in po_lines)
-        targets[r.purchase_order_id] = "received" if complete else "partially_received"
-    if found:
-        raise ValidationError(found)
-    for i, target in targets.items():
-        p = rules.transition_problem(orders[i][0], orders[i][1], target)
-        if p:
-            raise ValidationError([p])
-    moves = stock.record_moves(session, actor, drafts) if drafts else []
-    table = PurchaseOrderLine.__table__
-    if line_updates:
-        session.connection().execute(
-            update(table).where(table.c.id == bindparam("lid")).values(received=table.c.received + bindparam("take")),
-            line_updates)  # fmt: skip
-    _set_status(session, actor, orders, targets, "receive")
-    hooks.on_received(session, actor, list(targets), moves)
-    return moves
+    orders = _load(session, ids)
+    _set_status(session, actor, orders, dict.fromkeys(ids, "closed"), "close")
+    return len(ids)
 
 
 def on_order(session: Session, actor: Actor) -> dict[tuple[int, int], int]:
@@ -267,3 +203,9 @@ def due_purchase_orders(session: Session, actor: Actor, day: dt.date) -> list[in
     stmt = (select(PurchaseOrder.id).where(PurchaseOrder.status.in_(OPEN), PurchaseOrder.expected_date <= day)
             .order_by(PurchaseOrder.expected_date, PurchaseOrder.id))  # fmt: skip
     return list(session.connection().scalars(stmt))
+
+
+# Receiving lives in its own room (it needs the functions above); callers import it from here too.
+from ecerp_core.purchasing.receipts import ReceiptDraft, receive_purchase_orders  # noqa: E402
+
+__all__ = ["ReceiptDraft", "receive_purchase_orders"]

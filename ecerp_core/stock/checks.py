@@ -66,4 +66,47 @@ def available_not_negative(session: Session) -> list[str]:
     return _listed("available", failures)
 
 
-CHECKS = [on_hand_matches_moves, reserved_matches_reservations, available_not_negative]
+def transit_matches_transfer_moves(session: Session) -> list[str]:
+    """Per transfer: units shipped − received == −Σ its transfer moves (what is on the way or lost)."""
+    from ecerp_core.stock.models import Transfer, TransferLine
+
+    moved = dict(session.execute(
+        select(StockMove.source_id, func.sum(StockMove.quantity))
+        .where(StockMove.source_type == "transfer").group_by(StockMove.source_id)).all())  # fmt: skip
+    failures = [
+        f"transfer {number}: shipped − received is {gap} but its moves add up to {-(moved.get(tid) or 0)}"
+        for tid, number, gap in session.execute(
+            select(Transfer.id, Transfer.number, func.sum(TransferLine.shipped - TransferLine.received))
+            .join(TransferLine, TransferLine.transfer_id == Transfer.id).group_by(Transfer.id, Transfer.number)
+            .order_by(Transfer.id))
+        if int(gap or 0) != -int(moved.get(tid) or 0)
+    ]  # fmt: skip
+    return _listed("transfers", failures)
+
+
+def stocktakes_posted_their_variance(session: Session) -> list[str]:
+    """An approved stocktake's moves add up to Σ (counted − book) of its counted lines."""
+    from ecerp_core.stock.models import Stocktake, StocktakeLine
+
+    moved = dict(session.execute(
+        select(StockMove.source_id, func.sum(StockMove.quantity))
+        .where(StockMove.source_type == "stocktake").group_by(StockMove.source_id)).all())  # fmt: skip
+    failures = [
+        f"stocktake {number}: variance {variance} but its moves add up to {moved.get(sid) or 0}"
+        for sid, number, variance in session.execute(
+            select(Stocktake.id, Stocktake.number,
+                   func.sum(StocktakeLine.counted_qty - func.coalesce(StocktakeLine.book_qty, 0)))
+            .join(StocktakeLine, StocktakeLine.stocktake_id == Stocktake.id)
+            .where(Stocktake.status == "approved").group_by(Stocktake.id, Stocktake.number).order_by(Stocktake.id))
+        if int(variance or 0) != int(moved.get(sid) or 0)
+    ]  # fmt: skip
+    return _listed("stocktakes", failures)
+
+
+CHECKS = [
+    on_hand_matches_moves,
+    reserved_matches_reservations,
+    available_not_negative,
+    transit_matches_transfer_moves,
+    stocktakes_posted_their_variance,
+]

@@ -15,3 +15,15 @@ class ReservationMissing(EcerpError):
     """A document has no reservation to release or ship (params: source)."""
 
     code = "error.reservation_missing"
+
+
+class UnknownBarcode(EcerpError):
+    """A scanned code is neither a product's barcode nor its SKU (params: code)."""
+
+    code = "error.unknown_barcode"
+
+
+class StocktakeClosed(EcerpError):
+    """The count is no longer taking entries (params: number, status)."""
+
+    code = "error.stocktake_closed"

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ecerp_core.db import Base, Timestamp, bigpk, updated_at
+from ecerp_core.db import Base, Timestamp, UTCDateTime, bigpk, created_at, updated_at
 from ecerp_core.money import Money
 
 MOVE_TYPES = (
@@ -110,3 +110,142 @@ class ProductCost(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), primary_key=True)
     average_cost: Mapped[Decimal] = mapped_column(Numeric(18, 4))
     updated_at: Mapped[updated_at]
+
+
+class StockSetting(Base):
+    """Planning settings of a product in a warehouse: its bin location and reorder levels.
+
+    min_qty: below this (available + on order) the product is flagged and replenished.
+    max_qty: order up to this; above it (on hand) the product is overstocked (0: no maximum).
+    safety_stock: the part of ``min_qty`` kept against surprises (shown, not enforced).
+    location: the bin (``A-01-03``); stocktakes can count a range of bins.
+    """
+
+    __tablename__ = "stock_setting"
+    __table_args__ = (
+        CheckConstraint("min_qty >= 0 AND max_qty >= 0 AND safety_stock >= 0", name="not_negative"),
+    )
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), primary_key=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), primary_key=True)
+    min_qty: Mapped[int] = mapped_column(Integer, default=0)
+    max_qty: Mapped[int] = mapped_column(Integer, default=0)
+    safety_stock: Mapped[int] = mapped_column(Integer, default=0)
+    location: Mapped[str] = mapped_column(String(40), default="", index=True)
+    updated_at: Mapped[updated_at]
+
+
+class StockAdjustment(Base):
+    """A document for stock posted by hand (opening stock, damage, found goods): its moves point here."""
+
+    __tablename__ = "stock_adjustment"
+
+    id: Mapped[bigpk]
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    business_date: Mapped[dt.date] = mapped_column(Date)
+    at: Mapped[Timestamp]
+    actor_id: Mapped[int | None]
+
+
+class Transfer(Base):
+    """Goods sent from one warehouse to another (调拨). Status: see ``stock.rules.TRANSFER_TRANSITIONS``.
+
+    Shipped goods are in transit until received; a transfer closed short records the shortfall as
+    lost (the discrepancy) on its lines.
+    """
+
+    __tablename__ = "stock_transfer"
+
+    id: Mapped[bigpk]
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    from_warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
+    to_warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[created_at]
+    shipped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None]
+
+
+class TransferLine(Base):
+    """``quantity`` asked for; ``shipped`` at ``unit_cost``; ``received`` so far; ``lost`` on closing.
+
+    In transit = shipped − received − lost.
+    """
+
+    __tablename__ = "stock_transfer_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="positive"),
+        CheckConstraint("received + lost <= shipped", name="within_shipped"),
+    )
+
+    id: Mapped[bigpk]
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("stock_transfer.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    shipped: Mapped[int] = mapped_column(Integer, default=0)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    lost: Mapped[int] = mapped_column(Integer, default=0)
+    unit_cost: Mapped[Money] = mapped_column(default=Decimal("0"))
+
+
+class Stocktake(Base):
+    """A count of one warehouse (盘点). Status: see ``stock.rules.STOCKTAKE_TRANSITIONS``.
+
+    scope: ``all``, ``category`` (scope_value: category id), ``location`` (scope_value: "A-01..A-09"),
+    ``abc`` (the A-class products by value). threshold: a line whose variance is more than this many
+    units goes to recount once.
+    """
+
+    __tablename__ = "stocktake"
+
+    id: Mapped[bigpk]
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(20), default="all")
+    scope_value: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    threshold: Mapped[int] = mapped_column(Integer, default=2)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[created_at]
+    created_by: Mapped[int | None]
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    approved_by: Mapped[int | None]
+
+
+class StocktakeLine(Base):
+    """One product to count. ``book_qty`` is the book stock at the moment of the line's last count,
+    so moves while the count is open do not become variance; variance = counted − book.
+
+    counted_qty None: not counted yet. recount: the first count was off by more than the threshold;
+    ``counted_qty`` was cleared and is counted again. unit_cost: the average cost at approval.
+    """
+
+    __tablename__ = "stocktake_line"
+    __table_args__ = (UniqueConstraint("stocktake_id", "product_id"),)
+
+    id: Mapped[bigpk]
+    stocktake_id: Mapped[int] = mapped_column(ForeignKey("stocktake.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    location: Mapped[str] = mapped_column(String(40), default="")
+    counted_qty: Mapped[int | None]
+    book_qty: Mapped[int | None]
+    first_count: Mapped[int | None]
+    recount: Mapped[bool] = mapped_column(default=False)
+    counted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    unit_cost: Mapped[Money | None]
+
+
+class StocktakeEntry(Base):
+    """What one counter did on a line: a scan adds ``quantity``; a typed count sets it."""
+
+    __tablename__ = "stocktake_entry"
+
+    id: Mapped[bigpk]
+    line_id: Mapped[int] = mapped_column(ForeignKey("stocktake_line.id"), index=True)
+    actor_id: Mapped[int | None]
+    kind: Mapped[str] = mapped_column(String(10))
+    quantity: Mapped[int] = mapped_column(Integer)
+    at: Mapped[Timestamp]

@@ -74,3 +74,102 @@ def allocate(
             left[key] -= qty
         served.append(document)
     return served, short
+
+
+TRANSFER_TRANSITIONS: frozenset[tuple[str, str]] = frozenset({
+    ("draft", "in_transit"),
+    ("draft", "cancelled"),
+    ("in_transit", "partially_received"),
+    ("in_transit", "received"),
+    ("partially_received", "partially_received"),
+    ("partially_received", "received"),
+    ("in_transit", "closed"),  # closed short: what did not arrive is recorded as lost
+    ("partially_received", "closed"),
+})  # fmt: skip
+"""The transfer workflow, declared once."""
+
+STOCKTAKE_TRANSITIONS: frozenset[tuple[str, str]] = frozenset({
+    ("counting", "recount"),
+    ("counting", "submitted"),
+    ("recount", "submitted"),
+    ("counting", "cancelled"),
+    ("recount", "cancelled"),
+    ("submitted", "approved"),
+    ("submitted", "recount"),  # the supervisor sends lines back
+    ("submitted", "cancelled"),
+})  # fmt: skip
+"""The stocktake workflow, declared once."""
+
+SCOPES = ("all", "category", "location", "abc")
+
+
+def transition_problem(transitions: frozenset, number: str, current: str, target: str) -> Problem | None:
+    """A problem when a document may not go from ``current`` to ``target``."""
+    if (current, target) in transitions:
+        return None
+    return problem("status", "transition_not_allowed", order=number,
+                   from_status=f"status.{current}", to_status=f"status.{target}")  # fmt: skip
+
+
+def needs_recount(counted: int, book: int, threshold: int) -> bool:
+    """A count off by more than ``threshold`` units is counted again.
+
+    >>> needs_recount(7, 10, 2), needs_recount(8, 10, 2)
+    (True, False)
+    """
+    return abs(counted - book) > threshold
+
+
+def abc_classes(
+    values: Mapping[int, Decimal], a_share: Decimal = Decimal("0.8"), b_share: Decimal = Decimal("0.95")
+) -> dict[int, str]:
+    """Class each product by its stock value: the top ``a_share`` of value is A, then B, then C.
+
+    >>> abc_classes({1: Decimal(80), 2: Decimal(15), 3: Decimal(5)})
+    {1: 'A', 2: 'B', 3: 'C'}
+    """  # fmt: skip
+    total = sum(values.values(), Decimal(0))
+    classes, running = {}, Decimal(0)
+    for key, value in sorted(values.items(), key=lambda kv: (-kv[1], kv[0])):
+        share = running / total if total else Decimal(1)
+        classes[key] = "A" if share < a_share else "B" if share < b_share else "C"
+        running += value
+    return classes
+
+
+def spread_by_value(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """Split ``amount`` over lines in proportion to ``weights``, to the cent, adding up exactly.
+
+    The last line takes the rounding remainder; equal shares when every weight is zero.
+
+    >>> spread_by_value(Decimal("10.00"), [Decimal(1), Decimal(1), Decimal(1)])
+    [Decimal('3.33'), Decimal('3.33'), Decimal('3.34')]
+    """
+    if not weights:
+        return []
+    total = sum(weights, Decimal(0))
+    shares = [w / total if total else Decimal(1) / len(weights) for w in weights]
+    parts = [(amount * s).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for s in shares[:-1]]
+    return [*parts, amount - sum(parts, Decimal(0))]
+
+
+def days_of_cover(available: int, daily_rate: float) -> float | None:
+    """How many days ``available`` lasts at ``daily_rate`` units a day; None without sales.
+
+    >>> days_of_cover(30, 2.0)
+    15.0
+    """
+    if daily_rate <= 0:
+        return None
+    return round(max(available, 0) / daily_rate, 1)
+
+
+def parse_location_range(text: str) -> tuple[str, str]:
+    """``"A-01..A-09"`` → ``("A-01", "A-09")``; one bin counts as a range of one.
+
+    >>> parse_location_range("A-01..A-09")
+    ('A-01', 'A-09')
+    """
+    low, _, high = text.partition("..")
+    low, high = low.strip(), (high or low).strip()
+    return (low, high) if low <= high else (high, low)

@@ -16,10 +16,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
-from ecerp_core import audit
+from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
 from ecerp_core.catalog.models import Product, Warehouse
@@ -29,8 +29,12 @@ from ecerp_core.errors import ValidationError
 from ecerp_core.money import round_money
 from ecerp_core.stock import rules
 from ecerp_core.stock.exceptions import InsufficientStock
-from ecerp_core.stock.models import ProductCost, StockLevel, StockMove, StockReservation
+from ecerp_core.stock.models import ProductCost, StockAdjustment, StockLevel, StockMove, StockReservation
 from ecerp_core.stock.rules import Key
+
+ADJUSTMENT = "stock_adjustment"
+COSTED_INBOUND = ("receipt", "return", "transfer_in")
+"""Inbound moves whose own cost folds into the moving average (gains come in at the average)."""
 
 
 @dataclass(frozen=True)
@@ -210,7 +214,7 @@ def record_moves(
         if dh - dr < 0 and key[1] not in negative_ok and on_hand + dh - (reserved + dr) < 0:
             raise _short(session, key, on_hand - reserved, -(dh - dr))
     receipts = [(d.product_id, d.quantity, d.unit_cost) for d in expanded
-                if d.move_type == "receipt" and d.unit_cost is not None]  # fmt: skip
+                if d.move_type in COSTED_INBOUND and d.unit_cost is not None]  # fmt: skip
     if receipts:
         _update_average_costs(session, receipts)
     costs = average_costs(session, {d.product_id for d in expanded if d.unit_cost is None})
@@ -238,21 +242,64 @@ def record_moves(
 
 
 def post_moves(session: Session, actor: Actor, moves: Sequence[MoveDraft]) -> int:
-    """Post stock moves by hand (adjustments, opening stock, count results); returns the count.
+    """Post stock moves by hand (adjustments, opening stock, damage, found goods); returns the count.
 
-    Needs ``stock.move``. Writes one audit row per move.
+    Needs ``stock.move``. Moves without a source document are filed under one
+    :class:`StockAdjustment` per warehouse (its reason is the first move's note), and each such
+    adjustment emits ``stock.adjusted`` with its signed value. Writes one audit row per move.
 
     >>> post_moves(session, admin, [MoveDraft(product.id, warehouse.id, 10, "adjustment",
     ...            unit_cost=Decimal("12.50"), note="期初库存")])
     1
     """
     require(actor, "stock.move")
+    documents: dict[int, int] = {}
+    loose = [d for d in moves if not d.source_type]
+    if loose:
+        now = utcnow()
+        for warehouse_id in sorted({d.warehouse_id for d in loose}):
+            first = next(d for d in loose if d.warehouse_id == warehouse_id)
+            day = first.business_date or business_date(session, now)
+            documents[warehouse_id] = session.connection().scalar(
+                insert(StockAdjustment.__table__).returning(StockAdjustment.__table__.c.id),
+                {"warehouse_id": warehouse_id, "reason": first.note, "business_date": day, "at": now,
+                 "actor_id": actor.id})  # fmt: skip
+        moves = [replace(d, source_type=ADJUSTMENT, source_id=documents[d.warehouse_id]) if not d.source_type
+                 else d for d in moves]  # fmt: skip
     rows = record_moves(session, actor, moves)
     audit.record_many(session, actor, "post", "stock_move", [
         (f"{r['product_id']}@{r['warehouse_id']}", {k: r[k] for k in ("move_type", "quantity", "unit_cost", "note")})
         for r in rows
     ])  # fmt: skip
+    value: dict[int, Decimal] = {}
+    for r in rows:
+        if r["source_type"] == ADJUSTMENT:
+            value[r["source_id"]] = value.get(r["source_id"], Decimal(0)) + r["quantity"] * r["unit_cost"]
+    events.emit(session, actor, [
+        events.BusinessEvent("stock.adjusted", ADJUSTMENT, doc, _first_date(rows, doc), f"{ADJUSTMENT}:{doc}:adjusted",
+                             {"value_base": value[doc], "warehouse_id": wh, "reason": _reason(moves, wh)})
+        for wh, doc in sorted(documents.items())
+    ])  # fmt: skip
     return len(rows)
+
+
+def _first_date(rows: list[dict], doc: int) -> dt.date:
+    return next(r["business_date"] for r in rows if r["source_type"] == ADJUSTMENT and r["source_id"] == doc)
+
+
+def _reason(moves: Sequence[MoveDraft], warehouse_id: int) -> str:
+    return next((d.note for d in moves if d.warehouse_id == warehouse_id and d.source_type == ADJUSTMENT), "")
+
+
+def next_numbers(session: Session, column, prefix: str, count: int, day: dt.date | None = None) -> list[str]:
+    """``count`` new document numbers ``<prefix><yyyymmdd>-0001``... after the day's last one."""
+    day = day or business_date(session)
+    head = f"{prefix}{day:%Y%m%d}-"
+    if is_postgres(session):  # two writers must not both take "max + 1": queue them per prefix
+        session.connection().execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": head})
+    last = session.connection().scalar(select(func.max(column)).where(column.like(head + "%")))
+    start = int(last.rsplit("-", 1)[1]) if last else 0
+    return [f"{head}{start + n:04d}" for n in range(1, count + 1)]
 
 
 # --- reservations ---------------------------------------------------------------------------------

@@ -1,0 +1,118 @@
+"""Purchase returns (采购退货): goods go back to a supplier, who credits them at the agreed price.
+
+The goods leave at the moving average cost (``purchase_return`` moves, what inventory shrinks by);
+the credit is quantity × price in the supplier's currency. Each return emits ``purchase.returned``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from ecerp_core import audit, events
+from ecerp_core.auth import Actor, require
+from ecerp_core.business_time import business_date
+from ecerp_core.catalog.models import Product, Supplier, Warehouse
+from ecerp_core.catalog.services import get_company, rate_on
+from ecerp_core.errors import ValidationError, problem
+from ecerp_core.money import round_money
+from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine, PurchaseReturn, PurchaseReturnLine
+from ecerp_core.stock import services as stock
+
+SOURCE = "purchase_return"
+
+
+@dataclass(frozen=True)
+class ReturnDraft:
+    """Send ``lines`` back: ``((product_id, qty), ...)`` at the last order price, or
+    ``((product_id, qty, unit_price), ...)``; in the supplier's currency."""
+
+    supplier_id: int
+    warehouse_id: int
+    lines: tuple[tuple, ...]
+    purchase_order_id: int | None = None
+    reason: str = ""
+
+
+def _last_prices(session: Session, supplier_ids: Sequence[int]) -> dict[tuple[int, int], Decimal]:
+    """The price of each product on the supplier's latest order."""
+    latest = (select(PurchaseOrder.supplier_id, PurchaseOrderLine.product_id, func.max(PurchaseOrderLine.id).label("lid"))
+              .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+              .where(PurchaseOrder.supplier_id.in_(sorted(set(supplier_ids))))
+              .group_by(PurchaseOrder.supplier_id, PurchaseOrderLine.product_id).subquery())  # fmt: skip
+    stmt = select(latest.c.supplier_id, latest.c.product_id, PurchaseOrderLine.unit_price).join(
+        PurchaseOrderLine, PurchaseOrderLine.id == latest.c.lid
+    )
+    return {(s, p): price for s, p, price in session.connection().execute(stmt)}
+
+
+def return_to_suppliers(session: Session, actor: Actor, drafts: Sequence[ReturnDraft]) -> list[int]:
+    """Post purchase returns; all or nothing (not enough available raises InsufficientStock).
+
+    Returns their ids. Needs ``purchasing.write``.
+    """
+    require(actor, "purchasing.write")
+    suppliers = dict(session.connection().execute(select(Supplier.id, Supplier.currency).where(
+        Supplier.id.in_(sorted({d.supplier_id for d in drafts})))).all())  # fmt: skip
+    warehouses = set(session.connection().scalars(select(Warehouse.id)))
+    stocked = set(session.connection().scalars(select(Product.id).where(
+        Product.id.in_(sorted({x[0] for d in drafts for x in d.lines})), Product.is_bundle.is_(False))))  # fmt: skip
+    prices = _last_prices(session, list(suppliers))
+    found, priced = [], []
+    for n, d in enumerate(drafts, start=1):
+        if d.supplier_id not in suppliers:
+            found.append(problem("supplier", "unknown_ref", value=d.supplier_id).at_line(n))
+        if d.warehouse_id not in warehouses:
+            found.append(problem("warehouse", "unknown_ref", value=d.warehouse_id).at_line(n))
+        if not d.lines:
+            found.append(problem("lines", "required").at_line(n))
+        lines = []
+        for x in d.lines:
+            product_id, qty = x[0], x[1]
+            price = x[2] if len(x) > 2 else prices.get((d.supplier_id, product_id))
+            if product_id not in stocked:
+                found.append(problem("product", "not_stocked", value=product_id).at_line(n))
+            if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
+                found.append(problem("quantity", "below_minimum", value=qty, min=1).at_line(n))
+            if price is None:
+                found.append(problem("unit_price", "required").at_line(n))
+            elif not isinstance(price, Decimal) or price < 0:
+                found.append(problem("unit_price", "below_minimum", value=price, min=0).at_line(n))
+            lines.append((product_id, qty, price))
+        priced.append(lines)
+    if found:
+        raise ValidationError(found)
+    today = business_date(session)
+    base = get_company(session).base_currency
+    numbers = stock.next_numbers(session, PurchaseReturn.number, "PR", len(drafts), today)
+    ids, evts = [], []
+    table = PurchaseReturn.__table__
+    for d, lines, number in zip(drafts, priced, numbers, strict=True):
+        currency = suppliers[d.supplier_id]
+        rate = Decimal(1) if currency == base else rate_on(session, currency, today)
+        amount = sum((round_money(q * price, currency) for _p, q, price in lines), Decimal(0))
+        return_id = session.connection().scalar(insert(table).returning(table.c.id), {
+            "number": number, "supplier_id": d.supplier_id, "warehouse_id": d.warehouse_id,
+            "purchase_order_id": d.purchase_order_id, "currency": currency, "rate": rate, "business_date": today,
+            "amount": amount, "value_base": Decimal(0), "reason": d.reason, "created_by": actor.id})  # fmt: skip
+        moves = stock.record_moves(session, actor, [
+            stock.MoveDraft(p, d.warehouse_id, -q, "purchase_return", source_type=SOURCE, source_id=return_id,
+                            note=f"{number} {d.reason}".strip()) for p, q, _price in lines])  # fmt: skip
+        value = sum((-m["quantity"] * m["unit_cost"] for m in moves), Decimal(0))
+        session.connection().execute(table.update().where(table.c.id == return_id).values(value_base=value))
+        session.connection().execute(insert(PurchaseReturnLine.__table__), [
+            {"return_id": return_id, "product_id": p, "quantity": q, "unit_price": price,
+             "unit_cost": next(m["unit_cost"] for m in moves if m["product_id"] == p)} for p, q, price in lines])  # fmt: skip
+        ids.append(return_id)
+        evts.append(events.BusinessEvent("purchase.returned", SOURCE, return_id, today, f"{SOURCE}:{return_id}:returned", {
+            "supplier_id": d.supplier_id, "currency": currency, "rate": rate, "amount": amount,
+            "tax_amount": Decimal("0.00"), "value_base": value, "warehouse_id": d.warehouse_id}))  # fmt: skip
+    audit.record_many(
+        session, actor, "create", SOURCE, [(i, {"number": n}) for i, n in zip(ids, numbers, strict=True)]
+    )
+    events.emit(session, actor, evts)
+    return ids

@@ -1,0 +1,104 @@
+"""Receipts with landed cost and price differences, supplier returns, closing, replenishment."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from business_fixtures import stock_row
+from sqlalchemy import select
+
+from ecerp_core import events
+from ecerp_core.errors import PermissionDenied, ValidationError
+from ecerp_core.purchasing import checks, replenishment, returns, services
+from ecerp_core.purchasing.models import PurchaseOrder, PurchaseReceiptLine, SupplierProduct
+from ecerp_core.stock import alerts
+from ecerp_core.stock.exceptions import InsufficientStock
+from ecerp_core.stock.services import MoveDraft, average_costs, post_moves
+
+
+@pytest.fixture
+def emitted(monkeypatch):
+    seen: list[events.BusinessEvent] = []
+    monkeypatch.setattr(events, "_subscribers", lambda: [type("S", (), {"handle": staticmethod(
+        lambda s, a, evts: seen.extend(evts))})])  # fmt: skip
+    return seen
+
+
+def _order(session, admin, biz, lines):
+    po = services.create_purchase_order(session, admin, services.PurchaseOrderDraft(
+        biz.supplier, biz.sh, tuple(services.PurchaseLineDraft(p, q, Decimal(price)) for p, q, price in lines)))  # fmt: skip
+    services.confirm_purchase_orders(session, admin, [po])
+    return po
+
+
+def test_receipt_with_landed_cost_gives_the_right_average(session, admin, biz, emitted):
+    # 10 tees in stock at 20.00
+    post_moves(session, admin, [MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=Decimal("20.00"))])
+    po = _order(session, admin, biz, [(biz.tee, 10, "30.00"), (biz.mug, 20, "10.00")])
+    # freight 100.00 over goods of 300.00 + 200.00: the tees carry 60.00, the mugs 40.00
+    services.receive_purchase_orders(
+        session, admin, [services.ReceiptDraft(po, landed_cost=Decimal("100.00"))]
+    )
+    costs = average_costs(session, [biz.tee, biz.mug])
+    assert costs[biz.tee] == Decimal("28.0000")  # (10 × 20 + 10 × 36) / 20
+    assert costs[biz.mug] == Decimal("12.0000")  # (20 × 10 + 40) / 20
+    event = emitted[-1]
+    assert event.kind == "stock.received" and event.key.endswith(":received")
+    assert dict(event.data) == {"supplier_id": biz.supplier, "currency": "CNY", "rate": Decimal("1"),
+                                "amount": Decimal("500.00"), "tax_amount": Decimal("0.00"),
+                                "landed_base": Decimal("100.00"), "value_base": Decimal("600.00"),
+                                "warehouse_id": biz.sh}  # fmt: skip
+    assert checks.totals_and_receipts_add_up(session) == []
+
+
+def test_price_and_quantity_differences_are_recorded_then_closed(session, admin, biz, emitted):
+    po = _order(session, admin, biz, [(biz.tee, 10, "18.00")])
+    services.receive_purchase_orders(
+        session, admin, [services.ReceiptDraft(po, ((biz.tee, 8, Decimal("19.50")),))]
+    )
+    line = session.execute(select(PurchaseReceiptLine)).scalar_one()
+    assert (line.outstanding - line.quantity, line.unit_price - line.ordered_price) == (2, Decimal("1.50"))
+    assert average_costs(session, [biz.tee])[biz.tee] == Decimal("19.5000")
+    services.close_purchase_orders(session, admin, [po])
+    assert session.get(PurchaseOrder, po).status == "closed"
+    with pytest.raises(ValidationError):
+        services.receive_purchase_orders(session, admin, [services.ReceiptDraft(po)])
+    with pytest.raises(ValidationError):
+        services.receive_purchase_orders(session, admin, [services.ReceiptDraft(
+            _order(session, admin, biz, [(biz.tee, 1, "1.00")]), landed_cost=Decimal("-1"))])  # fmt: skip
+
+
+def test_purchase_return_leaves_at_average_cost_and_credits_the_price(session, admin, biz, emitted,
+                                                                      actor_with_role):  # fmt: skip
+    po = _order(session, admin, biz, [(biz.tee, 10, "18.00")])
+    services.receive_purchase_orders(session, admin, [services.ReceiptDraft(po)])
+    with pytest.raises(InsufficientStock):
+        returns.return_to_suppliers(
+            session, admin, [returns.ReturnDraft(biz.supplier, biz.sh, ((biz.tee, 11),))]
+        )
+    with pytest.raises(PermissionDenied):
+        returns.return_to_suppliers(session, actor_with_role("analyst"),
+                                    [returns.ReturnDraft(biz.supplier, biz.sh, ((biz.tee, 1),))])  # fmt: skip
+    [rid] = returns.return_to_suppliers(session, admin, [returns.ReturnDraft(
+        biz.supplier, biz.sh, ((biz.tee, 3),), purchase_order_id=po, reason="质量问题")])  # fmt: skip
+    assert stock_row(session, biz.tee, biz.sh) == (7, 0)
+    event = emitted[-1]
+    assert (event.kind, event.key) == ("purchase.returned", f"purchase_return:{rid}:returned")
+    assert (event.data["amount"], event.data["value_base"]) == (Decimal("54.00"), Decimal("54.00"))
+
+
+def test_replenishment_suggestions_become_draft_orders_per_supplier(session, admin, biz):
+    alerts.set_stock_settings(session, admin, [alerts.SettingDraft(biz.tee, biz.sh, min_qty=5, max_qty=30),
+                                               alerts.SettingDraft(biz.mug, biz.sh, min_qty=2, max_qty=4),
+                                               alerts.SettingDraft(biz.mug, biz.gz, min_qty=0)])  # fmt: skip
+    session.add(SupplierProduct(supplier_id=biz.supplier, product_id=biz.tee, unit_price=Decimal("17.00")))
+    session.flush()
+    found = replenishment.suggestions(session, admin)
+    assert [(s.sku, s.quantity, s.unit_price, s.supplier_id) for s in found] == [
+        ("TEE-1", 30, Decimal("17.00"), biz.supplier),  # up to max
+        ("MUG-1", 4, Decimal("8.00"), None),  # nobody sells mugs to us yet: listed, never ordered
+    ]
+    ids = replenishment.create_orders_from_suggestions(session, admin, found)
+    assert len(ids) == 1 and session.get(PurchaseOrder, ids[0]).status == "draft"
+    assert replenishment.suggestions(session, admin)[0].sku == "MUG-1"  # the tees are on order now

@@ -1,0 +1,108 @@
+"""Stocktaking: blind scanning, typed counts, recount, moves during the count, approval by value."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from business_fixtures import stock_row
+from sqlalchemy import select
+
+from ecerp_core import events
+from ecerp_core.catalog import services as catalog
+from ecerp_core.errors import PermissionDenied, ValidationError
+from ecerp_core.stock import alerts, checks, stocktake
+from ecerp_core.stock.exceptions import StocktakeClosed, UnknownBarcode
+from ecerp_core.stock.models import StockMove
+from ecerp_core.stock.services import MoveDraft, post_moves, record_moves
+
+
+@pytest.fixture
+def emitted(monkeypatch):
+    seen: list[events.BusinessEvent] = []
+    monkeypatch.setattr(events, "_subscribers", lambda: [type("S", (), {"handle": staticmethod(
+        lambda s, a, evts: seen.extend(evts))})])  # fmt: skip
+    return seen
+
+
+@pytest.fixture
+def stocked(session, admin, biz):
+    catalog.update_product(session, admin, "TEE-1", barcode="6901234567892")
+    post_moves(session, admin, [MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=Decimal("20.00")),
+                                MoveDraft(biz.mug, biz.sh, 5, "receipt", unit_cost=Decimal("8.00"))])  # fmt: skip
+    return biz
+
+
+def test_count_with_moves_during_the_count_posts_exactly_the_variance(session, admin, stocked, emitted):
+    biz = stocked
+    st = stocktake.create_stocktake(session, admin, biz.sh, threshold=5)
+    # the counter finds 7 tees on the shelf (book 10: 3 missing) ...
+    for _ in range(7):
+        result = stocktake.scan(session, admin, st, "6901234567892")
+    assert (result.sku, result.counted, result.added) == ("TEE-1", 7, False)
+    # ... then 2 tees ship and 4 arrive while the count is still open
+    record_moves(session, admin, [MoveDraft(biz.tee, biz.sh, -2, "shipment"),
+                                  MoveDraft(biz.tee, biz.sh, 4, "receipt", unit_cost=Decimal("20.00"))])  # fmt: skip
+    stocktake.scan(session, admin, st, "MUG-1", quantity=6)  # typed: one mug found
+    assert "book" not in stocktake.counting_lines(session, admin, st)[0]  # blind
+    assert stocktake.submit_stocktake(session, admin, st) == "submitted"
+    review = {r["sku"]: r for r in stocktake.review_lines(session, admin, st)}
+    assert (review["TEE-1"]["book"], review["TEE-1"]["variance"], review["TEE-1"]["variance_value"]) == (
+        10, -3, Decimal("-60.00"))  # fmt: skip
+    assert review["MUG-1"]["variance_value"] == Decimal("8.00")
+    result = stocktake.approve_stocktake(session, admin, st)
+    assert (result["gain_base"], result["loss_base"]) == (Decimal("8.00"), Decimal("60.00"))
+    # 10 − 2 + 4 − 3: the variance is against the book when counted, not at approval
+    assert stock_row(session, biz.tee, biz.sh) == (9, 0)
+    assert stock_row(session, biz.mug, biz.sh) == (6, 0)
+    event = emitted[-1]
+    assert (event.kind, event.key, dict(event.data)) == ("stock.counted", f"stocktake:{st}:approved", {
+        "gain_base": Decimal("8.00"), "loss_base": Decimal("60.00"), "warehouse_id": biz.sh})  # fmt: skip
+    with pytest.raises(StocktakeClosed):
+        stocktake.scan(session, admin, st, "MUG-1")
+    assert all(not c(session) for c in checks.CHECKS)
+
+
+def test_recount_unknown_codes_and_permissions(session, admin, stocked, actor_with_role):
+    biz = stocked
+    st = stocktake.create_stocktake(session, admin, biz.sh, threshold=2)
+    with pytest.raises(UnknownBarcode):
+        stocktake.scan(session, admin, st, "NOPE-404")
+    stocktake.scan(session, admin, st, "TEE-1", quantity=4)  # book 10: off by 6 → recount
+    stocktake.scan(session, admin, st, "MUG-1", quantity=5)
+    assert stocktake.submit_stocktake(session, admin, st) == "recount"
+    lines = stocktake.counting_lines(session, admin, st)
+    assert (lines[0]["sku"], lines[0]["recount"], lines[0]["counted"]) == ("TEE-1", True, None)
+    with pytest.raises(ValidationError):  # the recount is not done yet
+        stocktake.submit_stocktake(session, admin, st)
+    clerk = actor_with_role("warehouse_clerk")
+    for _ in range(9):
+        stocktake.scan(session, clerk, st, "TEE-1")  # a second counter
+    assert stocktake.submit_stocktake(session, clerk, st) == "submitted"
+    with pytest.raises(PermissionDenied):
+        stocktake.approve_stocktake(session, clerk, st)
+    review = {r["sku"]: r for r in stocktake.review_lines(session, admin, st)}
+    assert (review["TEE-1"]["first_count"], review["TEE-1"]["counted"], review["TEE-1"]["variance"]) == (
+        4,
+        9,
+        -1,
+    )
+    stocktake.approve_stocktake(session, admin, st)
+    assert stock_row(session, biz.tee, biz.sh) == (9, 0)
+    assert (
+        session.scalar(select(StockMove.move_type).where(StockMove.source_type == "stocktake"))
+        == "count_loss"
+    )
+
+
+def test_scopes_location_and_abc(session, admin, stocked):
+    biz = stocked
+    alerts.set_stock_settings(session, admin, [alerts.SettingDraft(biz.tee, biz.sh, location="A-01-02"),
+                                               alerts.SettingDraft(biz.mug, biz.sh, location="B-01-01")])  # fmt: skip
+    st = stocktake.create_stocktake(session, admin, biz.sh, scope="location", scope_value="A-01..A-09")
+    assert [r["sku"] for r in stocktake.counting_lines(session, admin, st)] == ["TEE-1"]
+    st2 = stocktake.create_stocktake(session, admin, biz.sh, scope="abc")
+    assert [r["sku"] for r in stocktake.counting_lines(session, admin, st2)] == ["TEE-1"]  # 200 of 240 value
+    with pytest.raises(ValidationError):
+        stocktake.create_stocktake(session, admin, biz.sh, scope="shelf")
+    stocktake.cancel_stocktake(session, admin, st)

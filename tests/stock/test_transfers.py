@@ -1,0 +1,85 @@
+"""Transfers: in transit, partial receipt, closing short records the loss; events and audit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from business_fixtures import stock_row
+from sqlalchemy import select
+
+from ecerp_core import audit, events
+from ecerp_core.errors import PermissionDenied, ValidationError
+from ecerp_core.stock import checks, transfers
+from ecerp_core.stock.exceptions import InsufficientStock
+from ecerp_core.stock.models import StockMove, TransferLine
+from ecerp_core.stock.services import MoveDraft, post_moves
+
+
+@pytest.fixture
+def emitted(monkeypatch):
+    """Every business event emitted, in order."""
+    seen: list[events.BusinessEvent] = []
+    monkeypatch.setattr(events, "_subscribers", lambda: [type("S", (), {"handle": staticmethod(
+        lambda s, a, evts: seen.extend(evts))})])  # fmt: skip
+    return seen
+
+
+def test_transfer_in_transit_partial_receipt_and_discrepancy(session, admin, biz, emitted):
+    post_moves(session, admin, [MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=Decimal("20.00"))])
+    tid = transfers.create_transfers(
+        session, admin, [transfers.TransferDraft(biz.sh, biz.gz, ((biz.tee, 6),))]
+    )[0]
+    transfers.ship_transfers(session, admin, [tid])
+    assert stock_row(session, biz.tee, biz.sh) == (4, 0)
+    assert stock_row(session, biz.tee, biz.gz) == (0, 0)
+    assert transfers.in_transit(session, admin) == {(biz.tee, biz.gz): (6, Decimal("120.00"))}
+
+    transfers.receive_transfer(session, admin, tid, [(biz.tee, 4)])
+    assert stock_row(session, biz.tee, biz.gz) == (4, 0)
+    with pytest.raises(ValidationError):  # only 2 are still on the way
+        transfers.receive_transfer(session, admin, tid, [(biz.tee, 3)])
+    lost = transfers.close_transfers(session, admin, [tid], note="破损")
+    assert lost == Decimal("40.00")
+    line = session.execute(select(TransferLine.shipped, TransferLine.received, TransferLine.lost)).one()
+    assert tuple(line) == (6, 4, 2)
+    assert transfers.in_transit(session, admin) == {}
+
+    kinds = [(e.kind, e.key, e.data.get("value_base"), e.data.get("discrepancy_base")) for e in emitted]
+    assert kinds[-2:] == [
+        ("stock.transferred", f"transfer:{tid}:shipped", Decimal("120.00"), Decimal("0")),
+        ("stock.transferred", f"transfer:{tid}:closed", Decimal("0"), Decimal("40.00")),
+    ]
+    assert set(emitted[-1].data) == {"value_base", "from_warehouse_id", "to_warehouse_id", "discrepancy_base"}
+    assert [h.action for h in audit.history(session, "transfer", tid)] == [
+        "create",
+        "ship",
+        "receive",
+        "close",
+    ]
+    assert all(not c(session) for c in checks.CHECKS)
+
+
+def test_full_receipt_and_refusals(session, admin, biz, actor_with_role):
+    post_moves(session, admin, [MoveDraft(biz.mug, biz.sh, 3, "receipt", unit_cost=Decimal("8.00"))])
+    with pytest.raises(ValidationError) as err:
+        transfers.create_transfers(session, admin, [transfers.TransferDraft(biz.sh, biz.sh, ((biz.kit, 0),))])
+    assert {p.code for p in err.value.problems} == {
+        "problem.same_warehouse", "problem.not_stocked", "problem.below_minimum"}  # fmt: skip
+    tid = transfers.create_transfers(
+        session, admin, [transfers.TransferDraft(biz.sh, biz.gz, ((biz.mug, 5),))]
+    )[0]
+    with pytest.raises(InsufficientStock):
+        transfers.ship_transfers(session, admin, [tid])
+    assert session.scalar(select(StockMove.id).where(StockMove.move_type == "transfer_out")) is None
+    with pytest.raises(PermissionDenied):
+        transfers.ship_transfers(session, actor_with_role("analyst"), [tid])
+    transfers.cancel_transfers(session, admin, [tid])
+    tid = transfers.create_transfers(
+        session, admin, [transfers.TransferDraft(biz.sh, biz.gz, ((biz.mug, 3),))]
+    )[0]
+    transfers.ship_transfers(session, admin, [tid])
+    transfers.receive_transfer(session, admin, tid)
+    assert stock_row(session, biz.mug, biz.gz) == (3, 0)
+    with pytest.raises(ValidationError):  # received is final
+        transfers.close_transfers(session, admin, [tid])
