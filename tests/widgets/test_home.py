@@ -21,7 +21,10 @@ def test_home_links_base_data_and_lists_what_comes(db):
     view = home.build("admin", "zh_CN")
     html = view.cards.value
     assert 'href="base_data.ipynb?lang=zh_CN"' in html and "基础资料" in html
-    assert "订单处理台" in html and "即将推出" in html and 'href="order_desk.ipynb' not in html
+    for entry in APPS:
+        link = f'href="{entry.notebook}?lang=zh_CN"'
+        assert (link in html) == entry.available, entry.key
+    assert ("即将推出" in html) == any(not e.available for e in APPS)
     assert "测试商贸有限公司" in html
     view.shell.language_switch.value = "en"
     assert "Base Data" in view.cards.value and 'href="base_data.ipynb?lang=en"' in view.cards.value
