@@ -186,24 +186,25 @@ def record_counts(
         lines = dict(session.connection().execute(line_stmt).all())
     book = dict(session.connection().execute(select(StockLevel.product_id, StockLevel.on_hand).where(
         StockLevel.warehouse_id == doc[3], StockLevel.product_id.in_(ids))).all())  # fmt: skip
+    current = {p: (q, r) for p, q, r in session.connection().execute(for_update(
+        select(StocktakeLine.product_id, StocktakeLine.counted_qty, StocktakeLine.recount)
+        .where(StocktakeLine.id.in_([lines[p] for p in ids])).order_by(StocktakeLine.id), session))}  # fmt: skip
+    running = {p: q for p, (q, _r) in current.items()}
+    results = []
+    for e in entries:  # in order: a typed count after scans replaces them
+        pid, sku, name = products[e.code.strip()]
+        running[pid] = e.quantity if e.kind == "set" else (running[pid] or 0) + e.quantity
+        results.append(ScanResult(pid, sku, name, running[pid], bool(current[pid][1]), pid in new))
     now = utcnow()
     table = StocktakeLine.__table__
-    counted_now = table.c.counted_qty
-    for e in entries:  # in order: a typed count after scans replaces them
-        pid = products[e.code.strip()][0]
-        value = bindparam("q") if e.kind == "set" else func.coalesce(counted_now, 0) + bindparam("q")
-        session.connection().execute(
-            update(table).where(table.c.id == bindparam("lid"))
-            .values(counted_qty=value, book_qty=bindparam("b"), counted_at=bindparam("at")),
-            {"lid": lines[pid], "q": e.quantity, "b": book.get(pid, 0), "at": now})  # fmt: skip
+    session.connection().execute(
+        update(table).where(table.c.id == bindparam("lid"))
+        .values(counted_qty=bindparam("q"), book_qty=bindparam("b"), counted_at=bindparam("at")),
+        [{"lid": lines[p], "q": running[p], "b": book.get(p, 0), "at": now} for p in ids])  # fmt: skip
     session.connection().execute(insert(StocktakeEntry.__table__), [
         {"line_id": lines[products[e.code.strip()][0]], "actor_id": actor.id, "kind": e.kind, "quantity": e.quantity,
          "at": now} for e in entries])  # fmt: skip
-    state = {p: (q, r) for p, q, r in session.connection().execute(
-        select(StocktakeLine.product_id, StocktakeLine.counted_qty, StocktakeLine.recount)
-        .where(StocktakeLine.id.in_([lines[p] for p in ids])))}  # fmt: skip
-    return [ScanResult(pid, sku, name, state[pid][0] or 0, bool(state[pid][1]), pid in new)
-            for pid, sku, name in (products[e.code.strip()] for e in entries)]  # fmt: skip
+    return results
 
 
 def scan(

@@ -1,0 +1,154 @@
+"""``ecerp purchase``: orders, receipts (with landed cost), returns and replenishment."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+import click
+from sqlalchemy import select
+
+from ecerp_core.catalog.models import Supplier
+from ecerp_core.cli import Context, cli, echo_json, pass_ctx
+from ecerp_core.cli.stock import FORMAT, _table, parse_lines, product_id, warehouse_id
+from ecerp_core.errors import NotFound
+
+
+def _supplier(session, code: str) -> int:
+    found = session.scalar(select(Supplier.id).where(Supplier.code == code))
+    if found is None:
+        raise NotFound(entity="entity.supplier", key=code)
+    return found
+
+
+def _money(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:
+        raise click.BadParameter(f"{text!r} is not an amount") from exc
+
+
+@cli.group()
+def purchase() -> None:
+    """Purchase orders, receipts, supplier returns, replenishment."""
+
+
+@purchase.command("list")
+@click.option("--status", help="Only this status (draft, confirmed, partially_received...).")
+@FORMAT
+@pass_ctx
+def list_(ctx: Context, status: str | None, fmt: str) -> None:
+    from ecerp_core.purchasing.models import PurchaseOrder
+
+    with ctx.acting(readonly=True) as (session, actor):
+        from ecerp_core.auth import require
+
+        require(actor, "purchasing.read")
+        stmt = select(PurchaseOrder.id, PurchaseOrder.number, PurchaseOrder.status, Supplier.code.label("supplier"),
+                      PurchaseOrder.currency, PurchaseOrder.total_amount, PurchaseOrder.expected_date
+                      ).join(Supplier, Supplier.id == PurchaseOrder.supplier_id).order_by(PurchaseOrder.id)  # fmt: skip
+        if status:
+            stmt = stmt.where(PurchaseOrder.status == status)
+        rows = [r._asdict() for r in session.execute(stmt)]
+    _table(rows, ("id", "number", "status", "supplier", "currency", "total_amount", "expected_date"), fmt)
+
+
+@purchase.command("create")
+@click.argument("supplier")
+@click.argument("warehouse")
+@click.argument("lines", nargs=-1, required=True)
+@click.option("--confirm", is_flag=True, help="Confirm it at once.")
+@pass_ctx
+def create(ctx: Context, supplier: str, warehouse: str, lines: tuple[str, ...], confirm: bool) -> None:
+    """Create a purchase order: SUPPLIER WAREHOUSE SKU=QTY@PRICE..."""
+    from ecerp_core.purchasing import services
+
+    with ctx.acting() as (session, actor):
+        drafts = []
+        for spec in lines:
+            left, _, price = spec.partition("@")
+            [(pid, qty)] = parse_lines(session, (left,))
+            drafts.append(services.PurchaseLineDraft(pid, qty, _money(price or "0")))
+        po = services.create_purchase_order(session, actor, services.PurchaseOrderDraft(
+            _supplier(session, supplier), warehouse_id(session, warehouse), tuple(drafts)))  # fmt: skip
+        if confirm:
+            services.confirm_purchase_orders(session, actor, [po])
+    click.echo(f"purchase order {po}")
+
+
+@purchase.command("receive")
+@click.argument("purchase_order_id", type=int)
+@click.argument("lines", nargs=-1)
+@click.option("--landed-cost", default="0", help="Freight and other costs of this delivery (base currency).")
+@pass_ctx
+def receive(ctx: Context, purchase_order_id: int, lines: tuple[str, ...], landed_cost: str) -> None:
+    """Receive goods: everything outstanding, or SKU=QTY[@PRICE]..."""
+    from ecerp_core.purchasing import services
+
+    with ctx.acting() as (session, actor):
+        parsed = []
+        for spec in lines:
+            left, _, price = spec.partition("@")
+            [(pid, qty)] = parse_lines(session, (left,))
+            parsed.append((pid, qty, _money(price)) if price else (pid, qty))
+        moves = services.receive_purchase_orders(session, actor, [services.ReceiptDraft(
+            purchase_order_id, tuple(parsed) or None, _money(landed_cost))])  # fmt: skip
+    click.echo(f"received {sum(m['quantity'] for m in moves)} units")
+
+
+@purchase.command("return")
+@click.argument("supplier")
+@click.argument("warehouse")
+@click.argument("lines", nargs=-1, required=True)
+@click.option("--reason", default="")
+@pass_ctx
+def return_(ctx: Context, supplier: str, warehouse: str, lines: tuple[str, ...], reason: str) -> None:
+    """Return goods to a supplier: SUPPLIER WAREHOUSE SKU=QTY..."""
+    from ecerp_core.purchasing import returns
+
+    with ctx.acting() as (session, actor):
+        [rid] = returns.return_to_suppliers(session, actor, [returns.ReturnDraft(
+            _supplier(session, supplier), warehouse_id(session, warehouse), parse_lines(session, lines),
+            reason=reason)])  # fmt: skip
+    click.echo(f"purchase return {rid}")
+
+
+@purchase.command("suggest")
+@click.option("--warehouse", help="Warehouse code.")
+@click.option("--create", is_flag=True, help="Turn the suggestions into draft orders, one per supplier.")
+@FORMAT
+@pass_ctx
+def suggest(ctx: Context, warehouse: str | None, create: bool, fmt: str) -> None:
+    """Replenishment suggestions from min/max (and, with --create, the draft orders)."""
+    from ecerp_core.purchasing import replenishment
+
+    with ctx.acting(readonly=not create) as (session, actor):
+        found = replenishment.suggestions(session, actor, warehouse_id=warehouse_id(session, warehouse))
+        ids = replenishment.create_orders_from_suggestions(session, actor, found) if create else []
+    _table([s.__dict__ for s in found], ("sku", "warehouse", "supplier", "projected", "min_qty", "max_qty",
+                                         "quantity", "unit_price", "currency"), fmt)  # fmt: skip
+    if create:
+        click.echo(f"draft purchase orders: {ids}", err=True)
+
+
+@purchase.command("cancel")
+@click.argument("ids", type=int, nargs=-1, required=True)
+@pass_ctx
+def cancel(ctx: Context, ids: tuple[int, ...]) -> None:
+    from ecerp_core.purchasing import services
+
+    with ctx.acting() as (session, actor):
+        services.cancel_purchase_orders(session, actor, list(ids))
+
+
+@purchase.command("close")
+@click.argument("ids", type=int, nargs=-1, required=True)
+@pass_ctx
+def close(ctx: Context, ids: tuple[int, ...]) -> None:
+    """Close orders that will receive nothing more."""
+    from ecerp_core.purchasing import services
+
+    with ctx.acting() as (session, actor):
+        services.close_purchase_orders(session, actor, list(ids))
+
+
+__all__ = ["echo_json", "product_id"]

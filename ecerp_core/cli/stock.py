@@ -1,0 +1,257 @@
+"""``ecerp stock``: levels, value, movement history, alerts, transfers and stocktakes."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import sys
+
+import click
+from sqlalchemy import select
+
+from ecerp_core.catalog.models import Product, Warehouse
+from ecerp_core.cli import Context, cli, echo_json, pass_ctx
+from ecerp_core.errors import NotFound
+
+LEVEL_COLUMNS = ("sku", "warehouse", "on_hand", "reserved", "available", "unit_cost", "value")
+MOVE_COLUMNS = ("id", "business_date", "sku", "warehouse", "move_type", "quantity", "unit_cost", "value",
+                "source_type", "source_id", "note")  # fmt: skip
+
+
+def _table(rows: list[dict], columns: tuple[str, ...], fmt: str) -> None:
+    rows = [{c: r.get(c) for c in columns} for r in rows]
+    if fmt == "json":
+        echo_json(rows)
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        widths = {
+            c: max([len(c)] + [len(str(r[c] if r[c] is not None else "")) for r in rows]) for c in columns
+        }
+        click.echo("  ".join(c.ljust(widths[c]) for c in columns))
+        for r in rows:
+            click.echo("  ".join(str(r[c] if r[c] is not None else "").ljust(widths[c]) for c in columns))
+
+
+def warehouse_id(session, code: str | None) -> int | None:
+    if code is None:
+        return None
+    found = session.scalar(select(Warehouse.id).where(Warehouse.code == code))
+    if found is None:
+        raise NotFound(entity="entity.warehouse", key=code)
+    return found
+
+
+def product_id(session, sku: str) -> int:
+    found = session.scalar(select(Product.id).where(Product.sku == sku))
+    if found is None:
+        raise NotFound(entity="entity.product", key=sku)
+    return found
+
+
+def parse_lines(session, specs: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """``SKU=QTY`` arguments as ``((product_id, qty), ...)``."""
+    out = []
+    for spec in specs:
+        sku, _, qty = spec.partition("=")
+        if not qty.strip().lstrip("-").isdigit():
+            raise click.BadParameter(f"{spec!r}: write SKU=QTY")
+        out.append((product_id(session, sku.strip()), int(qty)))
+    return tuple(out)
+
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+                      show_default=True)  # fmt: skip
+
+
+@cli.group()
+def stock() -> None:
+    """Stock ledger: levels, value, history, alerts, transfers, stocktakes."""
+
+
+@stock.command("levels")
+@click.option("--warehouse", help="Only this warehouse (code).")
+@FORMAT
+@pass_ctx
+def levels(ctx: Context, warehouse: str | None, fmt: str) -> None:
+    """Stock per SKU and warehouse: on hand, reserved, available, unit cost and value."""
+    from ecerp_core.stock.valuation import level_rows
+
+    with ctx.acting(readonly=True) as (session, actor):
+        _table(level_rows(session, actor, warehouse_id=warehouse_id(session, warehouse)), LEVEL_COLUMNS, fmt)
+
+
+@stock.command("value")
+@click.option(
+    "--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Value at the end of this day (default: now)."
+)
+@click.option("--by", type=click.Choice(["warehouse", "category", "product"]), multiple=True,
+              help="Group by (repeatable; default: warehouse).")  # fmt: skip
+@FORMAT
+@pass_ctx
+def value(ctx: Context, as_of: dt.datetime | None, by: tuple[str, ...], fmt: str) -> None:
+    """Units and value of the stock, from the ledger, at any date."""
+    from ecerp_core.stock.valuation import stock_value
+
+    by = by or ("warehouse",)
+    with ctx.acting(readonly=True) as (session, actor):
+        rows = stock_value(session, actor, as_of=as_of.date() if as_of else None, by=by)
+    cols = ("sku" if g == "product" else g for g in by)
+    _table(rows, (*cols, "quantity", "value"), fmt)
+
+
+@stock.command("moves")
+@click.option("--sku", default="", help="SKU or name contains.")
+@click.option("--warehouse", help="Warehouse code.")
+@click.option("--type", "move_type", help="Move type (receipt, shipment, transfer_out...).")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--source", help="Document as TYPE:ID (purchase_order:3, stocktake:1).")
+@click.option("--limit", default=100, show_default=True)
+@FORMAT
+@pass_ctx
+def moves(ctx: Context, sku: str, warehouse: str | None, move_type: str | None, date_from, date_to,
+          source: str | None, limit: int, fmt: str) -> None:  # fmt: skip
+    """Movement history, newest first."""
+    from ecerp_core.stock.valuation import list_moves
+
+    source_type, _, source_id = (source or "").partition(":")
+    with ctx.acting(readonly=True) as (session, actor):
+        page = list_moves(session, actor, search=sku, warehouse_id=warehouse_id(session, warehouse),
+                          move_type=move_type, date_from=date_from.date() if date_from else None,
+                          date_to=date_to.date() if date_to else None, source_type=source_type or None,
+                          source_id=int(source_id) if source_id else None, limit=limit)  # fmt: skip
+    _table(page.rows, MOVE_COLUMNS, fmt)
+
+
+@stock.command("alerts")
+@click.option("--warehouse", help="Warehouse code.")
+@click.option("--notify", is_flag=True, help="Also send them (webhook / e-mail, else logged).")
+@FORMAT
+@pass_ctx
+def alerts_(ctx: Context, warehouse: str | None, notify: bool, fmt: str) -> None:
+    """Products below their minimum (with days of cover) or above their maximum."""
+    from ecerp_core.stock import alerts
+
+    with ctx.acting(readonly=True) as (session, actor):
+        found = alerts.stock_alerts(session, actor, warehouse_id=warehouse_id(session, warehouse))
+    _table(found, ("kind", "sku", "warehouse", "on_hand", "available", "min_qty", "max_qty", "daily_sales",
+                   "days_of_cover"), fmt)  # fmt: skip
+    if notify:
+        click.echo(f"notified: {alerts.notify(found)}", err=True)
+
+
+@stock.command("transfer")
+@click.argument("from_code")
+@click.argument("to_code")
+@click.argument("lines", nargs=-1, required=True)
+@click.option("--ship", is_flag=True, help="Ship it at once (goods go in transit).")
+@click.option("--note", default="")
+@pass_ctx
+def transfer(
+    ctx: Context, from_code: str, to_code: str, lines: tuple[str, ...], ship: bool, note: str
+) -> None:
+    """Create a transfer FROM TO SKU=QTY...; with --ship, send it too."""
+    from ecerp_core.stock import transfers
+
+    with ctx.acting() as (session, actor):
+        draft = transfers.TransferDraft(warehouse_id(session, from_code), warehouse_id(session, to_code),
+                                        parse_lines(session, lines), note)  # fmt: skip
+        [tid] = transfers.create_transfers(session, actor, [draft])
+        if ship:
+            transfers.ship_transfers(session, actor, [tid])
+    click.echo(f"transfer {tid}{' shipped' if ship else ''}")
+
+
+@stock.command("receive-transfer")
+@click.argument("transfer_id", type=int)
+@click.argument("lines", nargs=-1)
+@click.option("--close", is_flag=True, help="Then close it: what did not arrive is recorded as lost.")
+@pass_ctx
+def receive_transfer(ctx: Context, transfer_id: int, lines: tuple[str, ...], close: bool) -> None:
+    """Receive a transfer (all in transit, or SKU=QTY...)."""
+    from ecerp_core.stock import transfers
+
+    with ctx.acting() as (session, actor):
+        if lines or not close:
+            transfers.receive_transfer(
+                session, actor, transfer_id, parse_lines(session, lines) if lines else None
+            )
+        if close:
+            click.echo(f"lost value: {transfers.close_transfers(session, actor, [transfer_id])}")
+
+
+@stock.group("count")
+def count() -> None:
+    """Stocktakes: create, enter counts, submit, review, approve."""
+
+
+@count.command("create")
+@click.argument("warehouse")
+@click.option("--scope", type=click.Choice(["all", "category", "location", "abc"]), default="all")
+@click.option("--value", "scope_value", default="", help="Category code, or a bin range A-01..A-09.")
+@click.option("--threshold", default=2, show_default=True, help="Units off that send a line to recount.")
+@pass_ctx
+def count_create(ctx: Context, warehouse: str, scope: str, scope_value: str, threshold: int) -> None:
+    from ecerp_core.stock import stocktake
+
+    with ctx.acting() as (session, actor):
+        sid = stocktake.create_stocktake(session, actor, warehouse_id(session, warehouse), scope=scope,
+                                         scope_value=scope_value, threshold=threshold)  # fmt: skip
+    click.echo(f"stocktake {sid}")
+
+
+@count.command("enter")
+@click.argument("stocktake_id", type=int)
+@click.argument("entries", nargs=-1, required=True)
+@pass_ctx
+def count_enter(ctx: Context, stocktake_id: int, entries: tuple[str, ...]) -> None:
+    """Enter counts: CODE scans one, CODE=QTY sets the count (CODE: barcode or SKU)."""
+    from ecerp_core.stock import stocktake
+
+    parsed = [stocktake.CountEntry(c.partition("=")[0], int(c.partition("=")[2]), "set") if "=" in c
+              else stocktake.CountEntry(c) for c in entries]  # fmt: skip
+    with ctx.acting() as (session, actor):
+        for r in stocktake.record_counts(session, actor, stocktake_id, parsed):
+            click.echo(f"{r.sku}\t{r.counted}{'  (recount)' if r.recount else ''}")
+
+
+@count.command("submit")
+@click.argument("stocktake_id", type=int)
+@pass_ctx
+def count_submit(ctx: Context, stocktake_id: int) -> None:
+    from ecerp_core.stock import stocktake
+
+    with ctx.acting() as (session, actor):
+        click.echo(stocktake.submit_stocktake(session, actor, stocktake_id))
+
+
+@count.command("review")
+@click.argument("stocktake_id", type=int)
+@FORMAT
+@pass_ctx
+def count_review(ctx: Context, stocktake_id: int, fmt: str) -> None:
+    """Book, counted and variance (units and value) per line."""
+    from ecerp_core.stock import stocktake
+
+    with ctx.acting(readonly=True) as (session, actor):
+        rows = stocktake.review_lines(session, actor, stocktake_id)
+    _table(
+        rows,
+        ("sku", "location", "book", "counted", "first_count", "variance", "unit_cost", "variance_value"),
+        fmt,
+    )
+
+
+@count.command("approve")
+@click.argument("stocktake_id", type=int)
+@pass_ctx
+def count_approve(ctx: Context, stocktake_id: int) -> None:
+    """Post gains and losses (needs stock.approve)."""
+    from ecerp_core.stock import stocktake
+
+    with ctx.acting() as (session, actor):
+        result = stocktake.approve_stocktake(session, actor, stocktake_id)
+    click.echo(f"gain {result['gain_base']}  loss {result['loss_base']}  moves {result['moves']}")

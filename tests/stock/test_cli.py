@@ -1,0 +1,52 @@
+"""``ecerp stock`` and ``ecerp purchase`` end to end, in-process through the real entry point."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from ecerp_core.cli import main
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_purchase_receive_transfer_count_and_levels(session, biz, capsys):
+    session.commit()
+    assert run(capsys, "purchase", "create", "S1", "SH", "TEE-1=10@18.00", "--confirm")[0] == 0
+    code, out, _ = run(capsys, "purchase", "receive", "1", "--landed-cost", "20.00")
+    assert (code, out.strip()) == (0, "received 10 units")
+    assert run(capsys, "stock", "transfer", "SH", "GZ", "TEE-1=4", "--ship")[0] == 0
+    assert (
+        run(capsys, "stock", "receive-transfer", "1", "TEE-1=3", "--close")[1].strip() == "lost value: 20.00"
+    )
+    code, out, _ = run(capsys, "stock", "levels", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["sku"], r["warehouse"], r["on_hand"], r["unit_cost"], r["value"]) for r in rows] == [
+        ("TEE-1", "GZ", "3", "20.0000", "60.00"), ("TEE-1", "SH", "6", "20.0000", "120.00")]  # fmt: skip
+    assert run(capsys, "stock", "count", "create", "SH", "--threshold", "5")[1].strip() == "stocktake 1"
+    assert run(capsys, "stock", "count", "enter", "1", "TEE-1", "TEE-1=5")[1].split() == [
+        "TEE-1",
+        "1",
+        "TEE-1",
+        "5",
+    ]
+    assert run(capsys, "stock", "count", "submit", "1")[1].strip() == "submitted"
+    assert "loss 20.00" in run(capsys, "stock", "count", "approve", "1")[1]
+    code, out, _ = run(capsys, "stock", "moves", "--sku", "TEE-1", "--type", "count_loss", "--format", "json")
+    assert [m["quantity"] for m in json.loads(out)] == [-1]
+    code, out, _ = run(capsys, "stock", "value", "--by", "warehouse", "--format", "json")
+    assert json.loads(out) == [{"warehouse": "GZ", "quantity": 3, "value": "60.00"},
+                               {"warehouse": "SH", "quantity": 5, "value": "100.00"}]  # fmt: skip
+    code, _, err = run(capsys, "stock", "transfer", "SH", "GZ", "TEE-1=99", "--ship")
+    assert code == 1 and "库存不足" in err
+    code, _, err = run(capsys, "--user", "nobody", "stock", "levels")
+    assert code != 0
