@@ -111,13 +111,14 @@ def _users_setup(ctx: DemoContext) -> None:
 def steps() -> list[DemoStep]:
     """The demo's steps, in the order they set up and, within a minute, act."""
     from ecerp_core import demo_catalog
+    from ecerp_core.finance import demo as finance_demo
     from ecerp_core.orders import demo as orders_demo
     from ecerp_core.purchasing import demo as purchasing_demo
     from ecerp_core.stock import demo as stock_demo
 
     # orders set up the demand model that stock and purchasing plan with, so they come first
     return [DemoStep("users", _users_setup), demo_catalog.STEP, orders_demo.STEP, stock_demo.STEP,
-            purchasing_demo.STEP]  # fmt: skip
+            purchasing_demo.STEP, finance_demo.STEP]  # fmt: skip
 
 
 def setup_moment(days: int | None = None, end: dt.date = DEFAULT_END) -> dt.datetime:

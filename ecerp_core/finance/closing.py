@@ -24,7 +24,7 @@ def unbalanced_entries(
 ) -> list[str]:
     stmt = (select(JournalEntry.entry_number).join(JournalLine, JournalLine.entry_id == JournalEntry.id)
             .group_by(JournalEntry.id, JournalEntry.entry_number)
-            .having(func.sum(JournalLine.debit) != func.sum(JournalLine.credit)))  # fmt: skip
+            .having(func.round(func.sum(JournalLine.debit) - func.sum(JournalLine.credit), 2) != 0))  # fmt: skip
     if start:
         stmt = stmt.where(JournalEntry.entry_date >= start)
     if end:

@@ -266,8 +266,32 @@ def post_events(session: Session, actor: Actor, events: Sequence[BusinessEvent])
     return len(drafts)
 
 
+DEFER = "ecerp.finance.deferred"
+
+
+def defer_posting(session: Session) -> None:
+    """Collect this session's events instead of posting each call (bulk builds such as the demo).
+
+    :func:`flush_deferred` posts what was collected, in the same transaction; nothing is lost
+    because the session's transaction still holds both the events and their postings.
+    """
+    session.info.setdefault(DEFER, [])
+
+
+def flush_deferred(session: Session, actor: Actor, *, stop: bool = False) -> int:
+    """Post the collected events; with ``stop`` go back to posting on every emit."""
+    pending = session.info.get(DEFER) or []
+    session.info[DEFER] = []
+    if stop:
+        session.info.pop(DEFER, None)
+    return post_events(session, actor, pending) if pending else 0
+
+
 def handle(session: Session, actor: Actor, events: Sequence[BusinessEvent]) -> None:
     """The subscriber entry point (see :data:`ecerp_core.events.SUBSCRIBERS`)."""
+    if DEFER in session.info:
+        session.info[DEFER].extend(events)
+        return
     try:
         post_events(session, actor, events)
     except EcerpError:

@@ -39,5 +39,5 @@ APPS: tuple[AppEntry, ...] = (
     AppEntry("order_desk", "orders.read", available=False, color="#d9480f"),
     AppEntry("inventory", "stock.read", available=False, color="#2b8a3e"),
     AppEntry("stocktake", "stock.count", available=False, color="#5f3dc4"),
-    AppEntry("finance_close", "finance.read", available=False, color="#c2255c"),
+    AppEntry("finance_close", "finance.read", color="#c2255c"),
 )

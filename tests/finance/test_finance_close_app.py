@@ -1,0 +1,50 @@
+"""Finance Close in plain pytest: the checklist, closing from the app, drill-down to the source."""
+
+from __future__ import annotations
+
+import pytest
+
+from widgets.common.actor import open_context
+from widgets.finance_close.model import FinanceCloseModel
+from widgets.finance_close.view import FinanceCloseView
+
+
+@pytest.fixture
+def october(db, session, admin, books, tmp_path, monkeypatch):
+    from test_scenario_month import run_october
+
+    monkeypatch.setenv("ECERP_LOG_DIR", str(tmp_path / "logs"))
+    run_october(session, admin, books, tmp_path)
+    session.commit()
+
+
+def test_the_checklist_closes_the_month_and_drills_down_to_the_order(october):
+    view = FinanceCloseView(FinanceCloseModel(open_context("admin", "zh_CN")))
+    assert view.period.value == "2026-10"
+    assert "✗" not in view.checks.value and not view.close_button.disabled
+    assert "四、净利润" in view.statement_html.value and "467.74" in view.statement_html.value
+    view.close_button.click()
+    assert "已结账" in view.alerts.value, view.alerts.value
+    assert view.model.checklist().status == "closed"
+    assert view.close_button.disabled and not view.reopen_button.disabled
+    view.line_picker.value = "revenue"
+    rows = view.lines.page.rows
+    assert {r["account_code"] for r in rows} == {"6001"}
+    shipped = next(r for r in rows if r["credit"] and r["credit"] > 700)
+    view.open_line(str(shipped["id"]))
+    assert "销售订单" in view.entry_html.value and "#1001" in view.entry_html.value
+    view.i18n.set_language("en")
+    assert "IV. Net profit" in view.statement_html.value and "Period 2026-10" in view.checks.value
+
+
+def test_an_accountant_cannot_reopen(october, db):
+    from ecerp_core import auth
+    from ecerp_core.db import session_scope
+
+    with session_scope(db) as s:
+        auth.create_user(s, auth.resolve_actor(s, "admin"), "acc", "password-123", "accountant")
+    view = FinanceCloseView(FinanceCloseModel(open_context("acc", "zh_CN")))
+    view.close_button.click()
+    assert view.reopen_button.disabled
+    view.reopen_period()
+    assert "无权" in view.alerts.value or "权限" in view.alerts.value, view.alerts.value

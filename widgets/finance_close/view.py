@@ -1,0 +1,275 @@
+"""Finance Close's widgets: period picker, checklist with a button per step, statement viewer
+with drill-down (statement line → journal lines → entry and its source documents)."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as w
+
+from ecerp_core.i18n import t
+from widgets.common.actions import ui_action
+from widgets.common.grid import PagedGrid, format_cell
+from widgets.common.shell import AppShell
+from widgets.finance_close.model import LINE_COLUMNS, STATEMENTS, UNMATCHED_COLUMNS, FinanceCloseModel
+
+CSS = """<style>
+.ecerp-fc-check { display: grid; grid-template-columns: 1fr auto auto; gap: 8px 16px; align-items: center; }
+.ecerp-fc-ok { color: #1d6b36; font-weight: 600; } .ecerp-fc-todo { color: #b3261e; font-weight: 600; }
+.ecerp-fc-statement table { border-collapse: collapse; width: 100%; font-size: 13px; }
+.ecerp-fc-statement th, .ecerp-fc-statement td { padding: 4px 10px; border-bottom: 1px solid #edf0f3; }
+.ecerp-fc-statement th { background: #f0f4f8; text-align: center; font-weight: 600; }
+.ecerp-fc-statement td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.ecerp-fc-statement tr.total td { font-weight: 600; background: #fafbfc; }
+.ecerp-fc-row { gap: 10px; margin: 6px 0; }
+.ecerp-fc-entry table { border-collapse: collapse; font-size: 13px; } .ecerp-fc-entry td { padding: 2px 10px; }
+</style>"""
+
+
+class FinanceCloseView:
+    """Finance Close's screen. Every event is wired in :meth:`_wire`; every handler is a ui_action."""
+
+    def __init__(self, model: FinanceCloseModel) -> None:
+        self.model, self.ctx = model, model.ctx
+        self.alerts, self.i18n = self.ctx.alerts, self.ctx.i18n
+        i18n = self.i18n
+        self.period = w.Dropdown(layout=w.Layout(width="220px"))
+        self.period.add_class("ecerp-fc-period")
+        self.period_label = i18n.bind(w.Label(), "value", "finance_close.period")
+        self.checks = w.HTML()
+        self.checks.add_class("ecerp-fc-checks")
+        self.revalue_button = self._button("finance_close.revalue", "ecerp-fc-revalue")
+        self.write_off_button = self._button("finance_close.write_off", "ecerp-fc-write-off")
+        self.close_button = self._button("finance_close.close", "ecerp-fc-close", style="primary")
+        self.reopen_button = self._button("finance_close.reopen", "ecerp-fc-reopen", style="warning")
+        self.refresh_button = self._button("common.refresh", "ecerp-fc-refresh")
+        self.unmatched = PagedGrid(i18n, self.alerts, model.fetch_unmatched, list(UNMATCHED_COLUMNS), key_column="id",
+                                   muted_column=None, page_size=25)  # fmt: skip
+        self.statement_tabs = w.ToggleButtons(style={"button_width": "auto"})
+        i18n.bind(
+            self.statement_tabs,
+            "options",
+            lambda lang: [(t(f"finance.statement.{s}", lang), s) for s in STATEMENTS],
+        )
+        self.statement_tabs.value = model.statement
+        self.statement_tabs.add_class("ecerp-fc-statement-tabs")
+        self.statement_html = w.HTML()
+        self.statement_html.add_class("ecerp-fc-statement")
+        self.line_picker = w.Dropdown(layout=w.Layout(width="360px"))
+        self.line_picker.add_class("ecerp-fc-line")
+        self.line_label = i18n.bind(w.Label(), "value", "finance_close.drill")
+        self.lines = PagedGrid(i18n, self.alerts, model.fetch_lines, list(LINE_COLUMNS), key_column="id",
+                               muted_column=None, page_size=25)  # fmt: skip
+        self.lines.add_class("ecerp-fc-lines")
+        self.entry_html = w.HTML()
+        self.entry_html.add_class("ecerp-fc-entry")
+        self.shell = AppShell(self.ctx, "app.finance_close.title", self._layout())
+        self._wire()
+        self.load_periods()
+
+    def _button(self, key: str, css: str, style: str = "") -> w.Button:
+        button = w.Button(button_style=style, layout=w.Layout(width="auto"))
+        self.i18n.bind(button, "description", key)
+        button.add_class(css)
+        return button
+
+    def _card(self, title_key: str, *children: w.Widget) -> w.VBox:
+        title = self.i18n.bind(
+            w.HTML(),
+            "value",
+            lambda lang: f'<div class="ecerp-section-title">{html.escape(t(title_key, lang))}</div>',
+        )
+        box = w.VBox([title, *children], layout=w.Layout(margin="0 0 14px 0"))
+        box.add_class("ecerp-card")
+        return box
+
+    def _layout(self) -> w.Widget:
+        top = _row(
+            [self.period_label, self.period, self.refresh_button], layout=w.Layout(align_items="center")
+        )
+        actions = _row([self.revalue_button, self.write_off_button, self.close_button, self.reopen_button],
+                         layout=w.Layout(flex_flow="row wrap"))  # fmt: skip
+        checklist = self._card("finance_close.checklist", top, self.checks, actions, self.unmatched)
+        drill = _row([self.line_label, self.line_picker], layout=w.Layout(align_items="center"))
+        viewer = self._card(
+            "finance_close.statements",
+            self.statement_tabs,
+            self.statement_html,
+            drill,
+            self.lines,
+            self.entry_html,
+        )
+        return w.VBox([w.HTML(CSS), checklist, viewer])
+
+    def _wire(self) -> None:
+        self.period.observe(self.choose_period, "value")
+        self.refresh_button.on_click(self.refresh)
+        self.revalue_button.on_click(self.run_revaluation)
+        self.write_off_button.on_click(self.write_off)
+        self.close_button.on_click(self.close_period)
+        self.reopen_button.on_click(self.reopen_period)
+        self.statement_tabs.observe(self.choose_statement, "value")
+        self.line_picker.observe(self.choose_line, "value")
+        self.lines.on_open(self.open_line)
+        self.i18n.on_change(lambda _lang: self._redraw())
+
+    # --- handlers -------------------------------------------------------------------------------
+    @ui_action
+    def load_periods(self) -> None:
+        options = self.model.period_options()
+        current = self.model.period or self.model.default_period()
+        self.period.options = [
+            (f"{code}  ·  {t('status.period.' + status, self.i18n.language)}", code)
+            for code, status in options
+        ]
+        if current:
+            self.period.value = current
+            self.model.period = current
+        self._redraw()
+
+    @ui_action
+    def choose_period(self, change=None) -> None:
+        self.model.period = self.period.value
+        self.alerts.clear()
+        self._redraw()
+
+    @ui_action
+    def refresh(self, _button=None) -> None:
+        self.load_periods()
+
+    @ui_action
+    def run_revaluation(self, button=None) -> None:
+        numbers = self.model.revalue()
+        self.alerts.success(
+            self.i18n.t("finance_close.revalued", entries=" / ".join(numbers) if numbers else "-")
+        )
+        self._redraw()
+
+    @ui_action
+    def write_off(self, button=None) -> None:
+        count = self.model.write_off_unmatched()
+        self.alerts.success(self.i18n.t("finance_close.written_off", count=count))
+        self._redraw()
+
+    @ui_action
+    def close_period(self, button=None) -> None:
+        result = self.model.close()
+        self.alerts.success(
+            self.i18n.t("finance.cli.closed", period=result.period, entry=result.closing_entry or "-")
+        )
+        self.load_periods()
+
+    @ui_action
+    def reopen_period(self, button=None) -> None:
+        self.model.reopen(reason="Finance Close")
+        self.alerts.success(self.i18n.t("finance.cli.reopened", period=self.model.period))
+        self.load_periods()
+
+    @ui_action
+    def choose_statement(self, change=None) -> None:
+        self.model.statement = self.statement_tabs.value
+        self.model.line_key = None
+        self._draw_statement()
+
+    @ui_action
+    def choose_line(self, change=None) -> None:
+        self.model.line_key = self.line_picker.value
+        self.entry_html.value = ""
+        self.lines.refresh(reset=True)
+
+    @ui_action
+    def open_line(self, line_id: str) -> None:
+        entry = self.model.entry(self.model.entry_id_of(line_id))
+        self.entry_html.value = self._entry_html(entry)
+
+    # --- drawing --------------------------------------------------------------------------------
+    def _redraw(self) -> None:
+        self._draw_checks()
+        self.unmatched.refresh(reset=True)
+        self.model.load_statements()
+        self._draw_statement()
+
+    def _draw_checks(self) -> None:
+        c = self.model.checklist()
+        lang = self.i18n.language
+        if c is None:
+            self.checks.value = (
+                f'<p class="ecerp-muted">{html.escape(t("finance_close.no_periods", lang))}</p>'
+            )
+            return
+        rows = [("finance_close.check.unposted", c.unposted, c.unposted == 0),
+                ("finance_close.check.unmatched", c.unmatched, c.unmatched == 0),
+                ("finance_close.check.revaluation", t("finance_close.due" if c.revaluation_due else "finance_close.done", lang),
+                 not c.revaluation_due),
+                ("finance_close.check.unbalanced", c.unbalanced, c.unbalanced == 0)]  # fmt: skip
+        cells = "".join(
+            f"<div>{html.escape(t(key, lang))}</div><div>{html.escape(str(value))}</div>"
+            f'<div class="{"ecerp-fc-ok" if ok else "ecerp-fc-todo"}">{"✓" if ok else "✗"}</div>'
+            for key, value, ok in rows
+        )
+        status = t(f"status.period.{c.status}", lang)
+        head = f"<p>{html.escape(t('finance_close.status', lang, period=c.period, status=status))}</p>"
+        self.checks.value = f'{head}<div class="ecerp-fc-check">{cells}</div>'
+        self.close_button.disabled = not c.ready
+        self.revalue_button.disabled = c.status != "open" or not c.revaluation_due
+        self.write_off_button.disabled = c.unmatched == 0
+        self.reopen_button.disabled = c.status == "open" or not self.ctx.actor.can("finance.reopen")
+
+    def _draw_statement(self) -> None:
+        lang = self.i18n.language
+        report = self.model.report
+        if not report:
+            self.statement_html.value = ""
+            self.line_picker.options = []
+            return
+        section = report[self.model.statement]
+        head = "".join(
+            f"<th>{html.escape(t('finance.column.' + c, lang))}</th>" for c in ["item", *section["columns"]]
+        )
+        body = "".join(
+            f'<tr class="{"total" if x.get("total") else ""}"><td>{html.escape(t(_label_key(self.model.statement, x["key"]), lang))}</td>'
+            + "".join(f'<td class="num">{format_cell(x.get(c), lang)}</td>' for c in section["columns"]) + "</tr>"
+            for x in section["lines"]
+        )  # fmt: skip
+        self.statement_html.value = f"<table><tr>{head}</tr>{body}</table>"
+        options = [
+            (t(_label_key(self.model.statement, x["key"]), lang), x["key"]) for x in self.model.drillable()
+        ]
+        self.line_picker.unobserve(self.choose_line, "value")
+        self.line_picker.options = options
+        self.line_picker.value = (
+            self.model.line_key if self.model.line_key in {k for _, k in options} else None
+        )
+        self.line_picker.observe(self.choose_line, "value")
+        self.lines.refresh(reset=True)
+
+    def _entry_html(self, entry: dict) -> str:
+        lang = self.i18n.language
+        lines = "".join(
+            f"<tr><td>{x['code']}</td><td>{html.escape(x['name_zh'] if lang == 'zh_CN' else x['name_en'])}</td>"
+            f'<td class="num">{format_cell(x["debit"], lang)}</td><td class="num">{format_cell(x["credit"], lang)}</td></tr>'
+            for x in entry["lines"]
+        )
+        docs = "".join(
+            f"<li>{html.escape(t('finance_close.doc.' + d['type'], lang) if d['type'] else '')} {html.escape(str(d['number']))} "
+            f"{html.escape(d['platform'] or '')} {format_cell(d['amount'], lang)} {html.escape(d['currency'] or '')}</li>"
+            for d in entry["described"]
+        )
+        more = len(entry["documents"]) - len(entry["described"])
+        extra = f"<li>… {more}</li>" if more > 0 else ""
+        title = t(
+            "finance_close.entry", lang, number=entry["entry_number"], date=entry["date"], memo=entry["memo"]
+        )
+        return (f'<div class="ecerp-section-title">{html.escape(title)}</div><table>{lines}</table>'
+                f'<div class="ecerp-muted">{html.escape(t("finance_close.documents", lang))}</div><ul>{docs}{extra}</ul>')  # fmt: skip
+
+
+def _row(children, layout=None) -> w.HBox:
+    box = w.HBox(children, layout=layout)
+    box.add_class("ecerp-fc-row")
+    return box
+
+
+def _label_key(statement: str, key: str) -> str:
+    section = {"balance_sheet": "bs", "income_statement": "is", "cash_flow": "cf"}[statement]
+    return f"finance.{section}.{key}"
