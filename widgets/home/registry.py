@@ -36,8 +36,8 @@ class AppEntry:
 
 APPS: tuple[AppEntry, ...] = (
     AppEntry("base_data", "catalog.read", color="#1f6feb"),
-    AppEntry("order_desk", "orders.read", available=False, color="#d9480f"),
-    AppEntry("inventory", "stock.read", available=False, color="#2b8a3e"),
-    AppEntry("stocktake", "stock.count", available=False, color="#5f3dc4"),
+    AppEntry("order_desk", "orders.read", color="#d9480f"),
+    AppEntry("inventory", "stock.read", color="#2b8a3e"),
+    AppEntry("stocktake", "stock.count", color="#5f3dc4"),
     AppEntry("finance_close", "finance.read", color="#c2255c"),
 )

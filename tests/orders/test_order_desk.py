@@ -1,0 +1,106 @@
+"""The Order Desk in plain pytest: build the view, set filters, press buttons, check the database."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from ecerp_core.auth import resolve_actor
+from ecerp_core.catalog import services as catalog
+from ecerp_core.db import session_scope
+from ecerp_core.orders import services
+from ecerp_core.orders.models import Order
+from ecerp_core.stock import services as stock
+from widgets.common.actor import open_context
+from widgets.order_desk.model import OrderDeskModel
+from widgets.order_desk.view import OrderDeskView
+
+
+@pytest.fixture
+def desk(db, monkeypatch, tmp_path):
+    monkeypatch.setenv("ECERP_LOG_DIR", str(tmp_path / "logs"))
+    with session_scope(db) as s:
+        a = resolve_actor(s, "admin")
+        sh = catalog.create_warehouse(s, a, code="SH", name="上海仓", region="华东")
+        catalog.create_shop(s, a, code="TB", name="淘宝店", platform="taobao", default_warehouse="SH")
+        tee = catalog.create_product(s, a, sku="TEE-1", name_zh="T恤", list_price="59.00")
+        s.flush()
+        stock.post_moves(s, a, [stock.MoveDraft(tee.id, sh.id, 100, "receipt", unit_cost=Decimal("20"))])
+    return OrderDeskView(OrderDeskModel(open_context("admin", "zh_CN")))
+
+
+CSV = ("订单号,商家编码,数量,单价,下单时间,收货人,省,收货地址\n"
+       "D1,TEE-1,1,59,2026-06-18 10:00:00,张三,上海,上海市人民路1号\n"
+       "D2,TEE-1,2,59,2026-06-18 11:00:00,李四,上海,上海市人民路2号\n"
+       "D3,NOPE,1,59,2026-06-18 12:00:00,王五,上海,上海市人民路3号\n")  # fmt: skip
+
+
+def upload(view, name, text):
+    view.import_platform.value = "csv"
+    view.upload.value = ({"name": name, "type": "text/csv", "size": len(text.encode()), "content": memoryview(text.encode()),
+                          "last_modified": __import__("datetime").datetime(2026, 1, 1)},)  # fmt: skip
+    view.import_upload(view.import_button)
+
+
+def test_import_review_ship_flow(desk, db):
+    view = desk
+    view.import_shop.value = view.import_shop.options[1][1]
+    upload(view, "orders.csv", CSV)
+    assert "2" in view.alerts.value or "新建" in view.alerts.value
+    assert view.grid.page.total == 2  # D3 waits in the exception queue
+    view.queue_tabs.value = "exceptions"
+    assert [r["platform_order_id"] for r in view.grid.page.rows] == ["D3"]
+    assert "SKU 未匹配" in view.grid.page.rows[0]["reason"]
+    view.queue_tabs.value = "review"
+    view.search.value = "D2"
+    assert [r["platform_order_id"] for r in view.grid.page.rows] == ["D2"]
+    view.search.value = ""
+    view.amount_min.value = "100"
+    assert [r["platform_order_id"] for r in view.grid.page.rows] == ["D2"]
+    view.amount_min.value = ""
+    view.scope.value = "all"
+    view.ask("approve")
+    assert view.confirm_bar.layout.display == "flex" and "2" in view.confirm_text.value
+    view.confirm(view.confirm_button)
+    assert view.grid.page.total == 0
+    view.queue_tabs.value = "to_ship"
+    assert view.grid.page.total == 2
+    view.open_order(str(view.grid.page.rows[0]["id"]))
+    assert "历史" in view.detail.value and "审核" in view.detail.value
+    view.ask("pick_list")
+    view.confirm()
+    assert "pick-list.html" in view.output.value
+    view.scope.value = "open"
+    view.carrier.value, view.tracking.value = "顺丰", "SF1001"
+    view.ask("ship")
+    view.confirm()
+    view.queue_tabs.value = "shipped"
+    assert view.grid.page.total == 1
+    with session_scope(db) as s:
+        shipped = s.scalar(select(Order).where(Order.status == "shipped"))
+        assert (shipped.carrier, shipped.tracking_no) == ("顺丰", "SF1001")
+
+
+def test_ship_without_tracking_is_a_friendly_error_and_english_labels(desk, db):
+    view = desk
+    view.import_shop.value = view.import_shop.options[1][1]
+    upload(view, "orders.csv", CSV)
+    with session_scope(db) as s:
+        services.approve_orders(s, resolve_actor(s, "admin"), list(s.scalars(select(Order.id).where(Order.status == "paid",
+                                                                                                   Order.exception_reason == ""))))  # fmt: skip
+    view.queue_tabs.value = "to_ship"
+    view.scope.value = "page"
+    view.ask("ship")
+    view.confirm()
+    assert "ecerp-alert-error" in view.alerts.value
+    view.i18n.set_language("en")
+    assert view.queue_tabs.options[0][0] == "To review"
+    assert view.action_buttons["ship"].description == "Ship"
+
+
+def test_bad_upload_shows_the_file_error(desk):
+    view = desk
+    upload(view, "junk.csv", "a,b\n1,2\n")
+    assert "junk.csv" in view.alerts.value and "ecerp-alert-error" in view.alerts.value

@@ -1,0 +1,176 @@
+"""The Order Desk's state and its calls into the orders services. No widgets here.
+
+The model knows the queue on screen, the filters, the open order and the scope of a batch action
+(the open order, the page, or everything the filters match); every action runs in one session
+that commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from ecerp_core.auth import User
+from ecerp_core.business_time import company_timezone
+from ecerp_core.catalog.models import Shop
+from ecerp_core.connectors.files import PLATFORMS, import_files
+from ecerp_core.i18n import t
+from ecerp_core.orders import batch, review, services
+from ecerp_core.orders.queries import QUEUES, OrderFilter, list_orders, order_detail, order_ids
+from ecerp_core.orders.rules import STATUSES
+from ecerp_core.query import Page
+from widgets.common.actor import AppContext
+from widgets.common.grid import Column, PageRequest
+
+COLUMNS = (Column("platform_order_id", "field.platform_order_id"), Column("shop", "field.shop"),
+           Column("status", "field.status"), Column("receiver_name", "orders.col.receiver"),
+           Column("region", "field.region"), Column("total_amount", "field.total_amount", "right"),
+           Column("currency", "field.currency"), Column("created_at", "field.created_at"),
+           Column("reason", "orders.col.reason"))  # fmt: skip
+ACTIONS = {  # action -> queues where it is offered
+    "approve": ("review",), "auto_review": ("review",), "hold": ("review", "to_ship"), "release": ("exceptions",),
+    "clear": ("exceptions",), "assign": ("review", "exceptions"), "merge": ("review",),
+    "cancel": ("review", "exceptions", "to_ship"), "pick_list": ("to_ship",), "ship": ("to_ship",),
+}  # fmt: skip
+MAX_BATCH = 10_000
+
+
+class OrderDeskModel:
+    """What the Order Desk shows and does, for one user."""
+
+    def __init__(self, ctx: AppContext, queue: str = "review") -> None:
+        self.ctx = ctx
+        self.queue = queue
+        self.filters = OrderFilter()
+        self.order: dict | None = None
+        self.last_page: Page = Page([], 0, 0, 50)
+
+    # --- reading --------------------------------------------------------------------------------
+    def select_queue(self, queue: str) -> None:
+        if queue not in QUEUES:
+            raise ValueError(queue)
+        self.queue = queue
+        self.order = None
+
+    def fetch(self, request: PageRequest) -> Page:
+        """One page of the queue; statuses and reasons in the user's language."""
+        lang = self.ctx.i18n.language
+        with self.ctx.session(readonly=True) as session:
+            self.tz = company_timezone(session)
+            page = list_orders(session, self.ctx.actor, self.queue, self.filters, sort=request.sort,
+                               descending=request.descending, offset=request.offset, limit=request.limit)  # fmt: skip
+        rows = []
+        for r in page.rows:
+            reasons = [t(f"exception.{x}", lang) for x in r["exception_reason"].split(",") if x]
+            if r["on_hold"]:
+                reasons.append(t("exception.hold", lang))
+            rows.append(
+                {
+                    **r,
+                    "status": t(f"status.{r['status']}", lang),
+                    "reason": "、".join(reasons),
+                    "created_at": r["created_at"].astimezone(self.tz),
+                }
+            )
+        self.last_page = replace(page, rows=rows)
+        return self.last_page
+
+    def open(self, order_id: int) -> dict:
+        with self.ctx.session(readonly=True) as session:
+            self.order = order_detail(session, self.ctx.actor, int(order_id))
+            tz = company_timezone(session)
+        for h in self.order["history"]:
+            h["at"] = h["at"].astimezone(tz)
+        return self.order
+
+    def shops(self) -> list[tuple[str, int]]:
+        with self.ctx.session(readonly=True) as session:
+            return [
+                (f"{c} · {n}", i)
+                for i, c, n in session.execute(select(Shop.id, Shop.code, Shop.name).order_by(Shop.code))
+            ]
+
+    def users(self) -> list[str]:
+        with self.ctx.session(readonly=True) as session:
+            return list(
+                session.scalars(select(User.username).where(User.active.is_(True)).order_by(User.username))
+            )
+
+    @staticmethod
+    def platforms() -> tuple[str, ...]:
+        return ("taobao", "tmall", "jd", "pdd", "shopify", "woocommerce", "other")
+
+    @staticmethod
+    def statuses() -> tuple[str, ...]:
+        return STATUSES
+
+    def actions(self) -> list[str]:
+        return [a for a, queues in ACTIONS.items() if self.queue in queues]
+
+    def target_ids(self, scope: str) -> list[int]:
+        """The orders a batch action acts on: ``open`` order, this ``page``, or ``all`` filtered."""
+        if scope == "open":
+            return [self.order["id"]] if self.order else []
+        if scope == "page":
+            return [r["id"] for r in self.last_page.rows]
+        with self.ctx.session(readonly=True) as session:
+            return order_ids(session, self.ctx.actor, self.queue, self.filters, limit=MAX_BATCH)
+
+    # --- writing --------------------------------------------------------------------------------
+    def run(self, action: str, ids: list[int], *, progress: Callable[[int, int], None] | None = None,
+            user: str | None = None, carrier: str = "", tracking: str = "", reason: str = "") -> dict:  # fmt: skip
+        """Carry out a batch action on ``ids``; returns ``{"done": n, ...}`` for the message."""
+        actor = self.ctx.actor
+        with self.ctx.session() as session:
+            if action == "approve":
+                done = batch.in_chunks(
+                    ids, lambda c: services.approve_orders(session, actor, c, on_short="skip"), progress
+                )
+                result = {"done": sum(len(x) for x in done), "skipped": len(ids) - sum(len(x) for x in done)}
+            elif action == "auto_review":
+                r = review.auto_review(session, actor, ids)
+                result = {"done": len(r["approved"]), "skipped": len(r["waiting"])}
+            elif action in ("hold", "release"):
+                result = {
+                    "done": batch.hold_orders(session, actor, ids, hold=action == "hold", reason=reason)
+                }
+            elif action == "clear":
+                result = {"done": review.clear_exceptions(session, actor, ids, note=reason)}
+            elif action == "assign":
+                result = {"done": len(review.assign_orders(session, actor, ids, user=user or None))}
+            elif action == "merge":
+                from ecerp_core.orders import merge
+
+                groups = [g for g in merge.merge_groups(session, actor) if set(g) & set(ids)]
+                for g in groups:
+                    merge.merge_orders(session, actor, g)
+                result = {"done": len(groups)}
+            elif action == "cancel":
+                result = {"done": services.cancel_orders(session, actor, ids, reason=reason)}
+            elif action == "ship":
+                result = {"done": batch.ship_with_tracking(session, actor, [(i, carrier, tracking) for i in ids],
+                                                           progress=progress)}  # fmt: skip
+            elif action == "pick_list":
+                rows = batch.pick_list(session, actor, ids)
+                result = {"done": len(ids), "html": batch.pick_list_html(rows, self.ctx.i18n.language),
+                          "csv": batch.pick_list_csv(rows)}  # fmt: skip
+            else:
+                raise ValueError(action)
+        if self.order:
+            self.open(self.order["id"])
+        return result
+
+    def ship_tracking_file(self, name: str, content: bytes) -> dict:
+        with self.ctx.session() as session:
+            return batch.ship_from_tracking_file(session, self.ctx.actor, (name, content))
+
+    def import_files(self, platform: str, shop_id: int | None, files: list[tuple[str, bytes]],
+                     history: bool = False) -> dict:  # fmt: skip
+        """Import uploaded export files; returns the summary (created, updated, ... rejected)."""
+        if platform not in PLATFORMS:
+            raise ValueError(platform)
+        with self.ctx.session() as session:
+            shop = session.scalar(select(Shop.code).where(Shop.id == shop_id)) if shop_id else None
+            return import_files(session, self.ctx.actor, platform, files, shop=shop, history=history)
