@@ -1,0 +1,92 @@
+"""Stocktake and Inventory in plain pytest: build the view in-process, act, look at model and database."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from business_fixtures import stock_row
+
+from ecerp_core.catalog import services as catalog
+from ecerp_core.db import session_scope
+from ecerp_core.stock.services import MoveDraft, post_moves
+from widgets.common.actor import open_context
+from widgets.inventory.app import build as build_inventory
+from widgets.stocktake.app import build as build_stocktake
+
+
+@pytest.fixture
+def shop(db, biz, session, admin):
+    catalog.update_product(session, admin, "TEE-1", barcode="6901234567892")
+    post_moves(session, admin, [MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=Decimal("20.00"))])
+    session.commit()
+    return biz
+
+
+@pytest.fixture(autouse=True)
+def _logs(tmp_path, monkeypatch):
+    monkeypatch.setenv("ECERP_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+
+
+def test_stocktake_scan_recount_approve(shop):
+    view = build_stocktake("admin", "zh_CN")
+    view.warehouse.value = shop.sh
+    view.threshold.value = 1
+    view.create(view.new_button)
+    assert view.alerts.kind == "success", view.alerts.text
+    assert view.model.stocktake_id is not None
+    for _ in range(3):
+        view.scan_box.value = "6901234567892"
+    assert "TEE-1" in view.last_scan.value and ">3<" in view.last_scan.value
+    view.scan_box.value = "NOPE-1"
+    assert "ecerp-scan-unknown" in view.last_scan.value and "NOPE-1" in view.last_scan.value
+    view.submit(view.submit_button)  # 3 of 10: off by more than 1 → recount
+    assert 'class="ecerp-recount"' in view.lines_html.value
+    view.quantity.value = "9"
+    view.scan_box.value = "TEE-1"
+    view.submit(view.submit_button)
+    assert view.review_card.layout.display == "" and "-20.00" in view.review_html.value
+    view.i18n.set_language("en")
+    assert "Count variance" in view.review_html.value
+    view.approve(view.approve_button)
+    assert view.alerts.kind == "success", view.alerts.text
+    with session_scope(shop and view.ctx.database_url) as session:
+        assert stock_row(session, shop.tee, shop.sh) == (9, 0)
+
+
+def test_stocktake_for_a_clerk_hides_approval(shop, actor_with_role, session):
+    clerk = actor_with_role("warehouse_clerk")
+    session.commit()
+    view = build_stocktake(clerk.username, "en")
+    assert not view.model.can_approve
+
+
+def test_inventory_tabs_transfer_po_and_replenishment(shop):
+    view = build_inventory("admin", "zh_CN")
+    assert view.grids["levels"].page.total == 1
+    for tab in ("alerts", "transfers", "moves", "value", "orders", "replenish", "levels"):
+        view.tabs.value = tab
+        assert view.alerts.kind != "error", (tab, view.alerts.text)
+    view.tabs.value = "transfers"
+    view.from_wh.value, view.to_wh.value, view.sku.value, view.qty.value = shop.sh, shop.gz, "TEE-1", 4
+    view.ship_transfer(view.transfer_button)
+    view.receive_transfer(view.receive_transfer_button)
+    assert view.alerts.kind == "success", view.alerts.text
+    view.tabs.value = "orders"
+    view.supplier.value = shop.supplier
+    view.po_warehouse.value, view.po_sku.value, view.po_qty.value, view.price.value = shop.sh, "TEE-1", 10, "30.00"
+    view.new_order(view.po_button)
+    view.confirm_order(view.confirm_button)
+    view.landed.value = "50.00"
+    view.receive_order(view.receive_po_button)
+    assert view.alerts.text == "已入库 10 件"
+    view.price.value = "abc"
+    view.new_order(view.po_button)
+    assert view.alerts.kind == "error"
+    with session_scope(view.ctx.database_url) as session:
+        assert stock_row(session, shop.tee, shop.sh) == (16, 0)
+        assert stock_row(session, shop.tee, shop.gz) == (4, 0)
+    view.tabs.value = "replenish"
+    view.order_suggestions(view.suggest_button)
+    assert view.alerts.kind == "success"

@@ -1,0 +1,1 @@
+"""Inventory: levels, alerts, transfers, movement history, stock value, purchase orders, replenishment."""

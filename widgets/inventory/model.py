@@ -1,0 +1,166 @@
+"""Inventory's state and its calls into the stock and purchasing services. No widgets here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from ecerp_core.catalog.models import Product, Supplier, Warehouse
+from ecerp_core.purchasing import replenishment
+from ecerp_core.purchasing import services as purchasing
+from ecerp_core.purchasing.models import PurchaseOrder
+from ecerp_core.query import Page, paginate, sort_stmt
+from ecerp_core.stock import alerts, transfers, valuation
+from ecerp_core.stock.models import Transfer
+from widgets.common.actor import AppContext
+from widgets.common.grid import PageRequest
+
+
+def list_page(rows: list[dict], request: PageRequest) -> Page:
+    """One page of rows already in memory (alerts, suggestions, value), sorted as asked."""
+    if request.sort:
+        rows = sorted(rows, key=lambda r: (r.get(request.sort) is None, r.get(request.sort) or 0),
+                      reverse=request.descending)  # fmt: skip
+    return Page(
+        rows[request.offset : request.offset + request.limit], len(rows), request.offset, request.limit
+    )
+
+
+class InventoryModel:
+    """Filters of each tab and the actions a clerk or buyer takes."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.search = ""
+        self.warehouse_id: int | None = None
+        self.below_min = False
+        self.move_type: str | None = None
+        self.value_date: dt.date | None = None
+        self.suggested: list[replenishment.Suggestion] = []
+
+    def can(self, permission: str) -> bool:
+        return self.ctx.actor.can(permission)
+
+    def warehouses(self) -> list[tuple[str, int]]:
+        with self.ctx.session(readonly=True) as session:
+            return [(f"{c} {n}", i) for c, n, i in session.execute(
+                select(Warehouse.code, Warehouse.name, Warehouse.id).order_by(Warehouse.priority, Warehouse.code))]  # fmt: skip
+
+    def suppliers(self) -> list[tuple[str, int]]:
+        with self.ctx.session(readonly=True) as session:
+            return [(f"{c} {n}", i) for c, n, i in session.execute(
+                select(Supplier.code, Supplier.name, Supplier.id).where(Supplier.active.is_(True)).order_by(Supplier.code))]  # fmt: skip
+
+    # --- lists ----------------------------------------------------------------------------------
+    def fetch_levels(self, request: PageRequest) -> Page:
+        with self.ctx.session(readonly=True) as session:
+            return valuation.list_levels(session, self.ctx.actor, warehouse_id=self.warehouse_id, search=self.search,
+                                         below_min=self.below_min, sort=request.sort, descending=request.descending,
+                                         offset=request.offset, limit=request.limit)  # fmt: skip
+
+    def fetch_alerts(self, request: PageRequest) -> Page:
+        with self.ctx.session(readonly=True) as session:
+            rows = alerts.stock_alerts(session, self.ctx.actor, warehouse_id=self.warehouse_id)
+        for r in rows:
+            r["id"] = f"{r['product_id']}@{r['warehouse_id']}"
+        return list_page(rows, request)
+
+    def fetch_moves(self, request: PageRequest) -> Page:
+        with self.ctx.session(readonly=True) as session:
+            return valuation.list_moves(session, self.ctx.actor, search=self.search, warehouse_id=self.warehouse_id,
+                                        move_type=self.move_type or None, sort=request.sort,
+                                        descending=request.descending, offset=request.offset, limit=request.limit)  # fmt: skip
+
+    def fetch_value(self, request: PageRequest) -> Page:
+        with self.ctx.session(readonly=True) as session:
+            rows = valuation.stock_value(
+                session, self.ctx.actor, as_of=self.value_date, by=("warehouse", "category")
+            )
+        for n, r in enumerate(rows):
+            r["id"] = str(n)
+        return list_page(rows, request)
+
+    def fetch_transfers(self, request: PageRequest) -> Page:
+        from_wh, to_wh = Warehouse.__table__.alias("f"), Warehouse.__table__.alias("t")
+        stmt = (select(Transfer.id.label("id"), Transfer.number.label("number"), from_wh.c.code.label("from_warehouse"),
+                       to_wh.c.code.label("to_warehouse"), Transfer.status.label("status"), Transfer.note.label("note"))
+                .join(from_wh, from_wh.c.id == Transfer.from_warehouse_id).join(to_wh, to_wh.c.id == Transfer.to_warehouse_id)
+                .order_by(Transfer.id.desc()))  # fmt: skip
+        with self.ctx.session(readonly=True) as session:
+            self._require("stock.read")
+            return paginate(session, sort_stmt(stmt, request.sort, request.descending), offset=request.offset,
+                            limit=request.limit)  # fmt: skip
+
+    def fetch_orders(self, request: PageRequest) -> Page:
+        stmt = (select(PurchaseOrder.id.label("id"), PurchaseOrder.number.label("number"),
+                       Supplier.code.label("supplier"), Warehouse.code.label("warehouse"),
+                       PurchaseOrder.status.label("status"), PurchaseOrder.currency.label("currency"),
+                       PurchaseOrder.total_amount.label("total_amount"), PurchaseOrder.expected_date.label("expected_date"))
+                .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+                .join(Warehouse, Warehouse.id == PurchaseOrder.warehouse_id).order_by(PurchaseOrder.id.desc()))  # fmt: skip
+        with self.ctx.session(readonly=True) as session:
+            self._require("purchasing.read")
+            return paginate(session, sort_stmt(stmt, request.sort, request.descending), offset=request.offset,
+                            limit=request.limit)  # fmt: skip
+
+    def fetch_suggestions(self, request: PageRequest) -> Page:
+        with self.ctx.session(readonly=True) as session:
+            self.suggested = replenishment.suggestions(
+                session, self.ctx.actor, warehouse_id=self.warehouse_id
+            )
+        rows = [{**s.__dict__, "id": f"{s.product_id}@{s.warehouse_id}"} for s in self.suggested]
+        return list_page(rows, request)
+
+    def _require(self, permission: str) -> None:
+        from ecerp_core.auth import require
+
+        require(self.ctx.actor, permission)
+
+    # --- actions --------------------------------------------------------------------------------
+    def _product(self, session, sku: str) -> int:
+        from ecerp_core.errors import NotFound
+
+        pid = session.scalar(select(Product.id).where(Product.sku == sku.strip()))
+        if pid is None:
+            raise NotFound(entity="entity.product", key=sku)
+        return pid
+
+    def transfer(self, from_id: int, to_id: int, sku: str, quantity: int, ship: bool = True) -> int:
+        with self.ctx.session() as session:
+            [tid] = transfers.create_transfers(session, self.ctx.actor, [
+                transfers.TransferDraft(from_id, to_id, ((self._product(session, sku), quantity),))])  # fmt: skip
+            if ship:
+                transfers.ship_transfers(session, self.ctx.actor, [tid])
+        return tid
+
+    def receive_transfer(self, transfer_id: int, close: bool = False) -> None:
+        with self.ctx.session() as session:
+            if close:
+                transfers.close_transfers(session, self.ctx.actor, [transfer_id])
+            else:
+                transfers.receive_transfer(session, self.ctx.actor, transfer_id)
+
+    def create_order(
+        self, supplier_id: int, warehouse_id: int, sku: str, quantity: int, price: Decimal
+    ) -> int:
+        with self.ctx.session() as session:
+            return purchasing.create_purchase_order(session, self.ctx.actor, purchasing.PurchaseOrderDraft(
+                supplier_id, warehouse_id, (purchasing.PurchaseLineDraft(self._product(session, sku), quantity, price),)))  # fmt: skip
+
+    def confirm_order(self, po_id: int) -> None:
+        with self.ctx.session() as session:
+            purchasing.confirm_purchase_orders(session, self.ctx.actor, [po_id])
+
+    def receive_order(self, po_id: int, landed_cost: Decimal) -> int:
+        with self.ctx.session() as session:
+            moves = purchasing.receive_purchase_orders(session, self.ctx.actor,
+                                                       [purchasing.ReceiptDraft(po_id, landed_cost=landed_cost)])  # fmt: skip
+        return sum(m["quantity"] for m in moves)
+
+    def order_suggestions(self) -> list[int]:
+        """All current suggestions become draft orders, one per supplier and warehouse."""
+        with self.ctx.session() as session:
+            found = replenishment.suggestions(session, self.ctx.actor, warehouse_id=self.warehouse_id)
+            return replenishment.create_orders_from_suggestions(session, self.ctx.actor, found)

@@ -1,0 +1,1 @@
+"""Stocktake: scanner-first counting on a tablet, recount, supervisor approval by value."""

@@ -1,0 +1,73 @@
+"""Stocktake's state and its calls into ``ecerp_core.stock.stocktake``. No widgets here."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ecerp_core.catalog.models import Warehouse
+from ecerp_core.stock import stocktake
+from ecerp_core.stock.models import Stocktake
+from widgets.common.actor import AppContext
+
+
+class StocktakeModel:
+    """Which count is open on this tablet and what the last scan found."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.stocktake_id: int | None = None
+        self.last: stocktake.ScanResult | None = None
+
+    @property
+    def can_approve(self) -> bool:
+        return self.ctx.actor.can("stock.approve")
+
+    def warehouses(self) -> list[tuple[str, int]]:
+        with self.ctx.session(readonly=True) as session:
+            rows = session.execute(select(Warehouse.code, Warehouse.name, Warehouse.id)
+                                   .where(Warehouse.active.is_(True)).order_by(Warehouse.priority, Warehouse.code))  # fmt: skip
+            return [(f"{code} {name}", wid) for code, name, wid in rows]
+
+    def open_counts(self) -> list[dict]:
+        """Counts not yet approved or cancelled, newest first."""
+        with self.ctx.session(readonly=True) as session:
+            rows = session.execute(select(Stocktake.id, Stocktake.number, Stocktake.status, Warehouse.code)
+                                   .join(Warehouse, Warehouse.id == Stocktake.warehouse_id)
+                                   .where(Stocktake.status.in_(("counting", "recount", "submitted")))
+                                   .order_by(Stocktake.id.desc()))  # fmt: skip
+            return [{"id": i, "number": n, "status": s, "warehouse": w} for i, n, s, w in rows]
+
+    def status(self) -> str | None:
+        if self.stocktake_id is None:
+            return None
+        with self.ctx.session(readonly=True) as session:
+            return session.scalar(select(Stocktake.status).where(Stocktake.id == self.stocktake_id))
+
+    def create(self, warehouse_id: int, scope: str, scope_value: str, threshold: int) -> int:
+        with self.ctx.session() as session:
+            self.stocktake_id = stocktake.create_stocktake(session, self.ctx.actor, warehouse_id, scope=scope,
+                                                           scope_value=scope_value, threshold=threshold)  # fmt: skip
+        self.last = None
+        return self.stocktake_id
+
+    def scan(self, code: str, quantity: int | None = None) -> stocktake.ScanResult:
+        """One scan (or a typed count); raises UnknownBarcode for a code that is no product."""
+        with self.ctx.session() as session:
+            self.last = stocktake.scan(session, self.ctx.actor, self.stocktake_id, code, quantity)
+        return self.last
+
+    def lines(self) -> list[dict]:
+        with self.ctx.session(readonly=True) as session:
+            return stocktake.counting_lines(session, self.ctx.actor, self.stocktake_id)
+
+    def submit(self) -> str:
+        with self.ctx.session() as session:
+            return stocktake.submit_stocktake(session, self.ctx.actor, self.stocktake_id)
+
+    def review(self) -> list[dict]:
+        with self.ctx.session(readonly=True) as session:
+            return stocktake.review_lines(session, self.ctx.actor, self.stocktake_id)
+
+    def approve(self) -> dict:
+        with self.ctx.session() as session:
+            return stocktake.approve_stocktake(session, self.ctx.actor, self.stocktake_id)

@@ -1,0 +1,250 @@
+"""Stocktake's widgets: pick or open a count, scan (focus stays in the scan box), submit, approve."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as w
+
+from ecerp_core.i18n import t
+from ecerp_core.stock.exceptions import UnknownBarcode
+from ecerp_core.stock.rules import SCOPES
+from widgets.common.actions import ui_action
+from widgets.common.filters import choice_label
+from widgets.common.shell import AppShell
+from widgets.stocktake.model import StocktakeModel
+
+
+class StocktakeView:
+    """The counter's screen; the supervisor's review appears once a count is submitted."""
+
+    def __init__(self, model: StocktakeModel) -> None:
+        self.model = model
+        self.ctx = model.ctx
+        self.alerts, self.i18n = self.ctx.alerts, self.ctx.i18n
+        i18n = self.i18n
+
+        # choosing or opening a count
+        self.count_picker = w.Dropdown(layout=w.Layout(flex="1 1 auto", min_width="0"))
+        self.count_picker.add_class("ecerp-count-picker")
+        self.warehouse = w.Dropdown(options=model.warehouses(), layout=w.Layout(width="170px"))
+        self.warehouse.add_class("ecerp-count-warehouse")
+        self.scope = w.Dropdown(layout=w.Layout(width="170px"))
+        i18n.bind(self.scope, "options", lambda lang: [(choice_label("scope", s, lang), s) for s in SCOPES])
+        self.scope.value = "all"
+        self.scope_value = w.Text(layout=w.Layout(width="150px"))
+        i18n.bind(self.scope_value, "placeholder", "stocktake.scope_value_hint")
+        self.threshold = w.BoundedIntText(value=2, min=0, max=10_000, layout=w.Layout(width="70px"))
+        i18n.bind(self.threshold, "tooltip", "field.threshold")
+        self.new_button = w.Button(icon="plus", button_style="primary")
+        self.new_button.add_class("ecerp-count-new")
+        i18n.bind(self.new_button, "description", "stocktake.new")
+        new_row = w.HBox([self.warehouse, self.scope, self.scope_value, self.threshold, self.new_button])
+        new_row.add_class("ecerp-count-row")
+        header = w.VBox([w.HBox([self.count_picker]), new_row])
+        header.add_class("ecerp-card")
+
+        # scanning
+        self.scan_box = w.Text(continuous_update=False, layout=w.Layout(flex="1 1 auto"))
+        self.scan_box.add_class("ecerp-scan")
+        i18n.bind(self.scan_box, "placeholder", "stocktake.scan_placeholder")
+        self.quantity = w.Text(layout=w.Layout(width="90px"))
+        self.quantity.add_class("ecerp-scan-quantity")
+        i18n.bind(self.quantity, "placeholder", "stocktake.quantity_placeholder")
+        self.last_scan = w.HTML()
+        self.last_scan.add_class("ecerp-last-scan")
+        self.lines_html = w.HTML()
+        self.lines_html.add_class("ecerp-count-lines")
+        self.submit_button = w.Button(icon="check", button_style="success")
+        self.submit_button.add_class("ecerp-count-submit")
+        i18n.bind(self.submit_button, "description", "stocktake.submit")
+        scan_card = w.VBox([w.HBox([self.scan_box, self.quantity], layout=w.Layout(gap="8px")), self.last_scan,
+                            self.lines_html, self.submit_button])  # fmt: skip
+        scan_card.add_class("ecerp-card")
+        self.scan_card = scan_card
+
+        # supervisor
+        self.review_html = w.HTML()
+        self.review_html.add_class("ecerp-count-review")
+        self.approve_button = w.Button(icon="stamp", button_style="primary")
+        self.approve_button.add_class("ecerp-count-approve")
+        i18n.bind(self.approve_button, "description", "stocktake.approve")
+        self.review_card = w.VBox([self.review_html, self.approve_button])
+        self.review_card.add_class("ecerp-card")
+
+        body = w.VBox([w.HTML(STYLE), header, scan_card, self.review_card])
+        body.add_class("ecerp-stocktake")
+        self.shell = AppShell(self.ctx, "app.stocktake.title", body)
+        i18n.on_change(lambda _lang: self._redraw())
+        self._wire()
+        self._load_counts()
+
+    def _wire(self) -> None:
+        self.count_picker.observe(self.pick, "value")
+        self.new_button.on_click(self.create)
+        self.scan_box.observe(self.scanned, "value")
+        self.submit_button.on_click(self.submit)
+        self.approve_button.on_click(self.approve)
+
+    # --- handlers -------------------------------------------------------------------------------
+    @ui_action
+    def pick(self, change) -> None:
+        self.model.stocktake_id = change["new"]
+        self.model.last = None
+        self.alerts.clear()
+        self._redraw()
+
+    @ui_action
+    def create(self, _button=None) -> None:
+        if self.warehouse.value is None:
+            self.alerts.error(self.i18n.t("stocktake.no_warehouse"))
+            return
+        self.model.create(
+            self.warehouse.value, self.scope.value, self.scope_value.value, int(self.threshold.value)
+        )
+        self._load_counts()
+        self.alerts.success(self.i18n.t("stocktake.created"))
+
+    @ui_action
+    def scanned(self, change) -> None:
+        """Enter in the scan box: one scan, or the typed quantity for that code."""
+        code = (change["new"] or "").strip()
+        if not code:
+            return
+        typed = self.quantity.value.strip()
+        self.scan_box.value = ""
+        self.quantity.value = ""
+        try:
+            if self.model.stocktake_id is None:
+                self.alerts.error(self.i18n.t("stocktake.pick_first"))
+                return
+            if typed and not typed.isdigit():
+                self.alerts.error(self.i18n.t("stocktake.bad_quantity", value=typed))
+                return
+            try:
+                self.model.scan(code, int(typed) if typed else None)
+            except UnknownBarcode:
+                self.model.last = None
+                self.last_scan.value = (f'<div class="ecerp-scan-unknown">'
+                                        f'{html.escape(self.i18n.t("stocktake.unknown", code=code))}</div>')  # fmt: skip
+                return
+            self.alerts.clear()
+            self._redraw()
+        finally:
+            self.scan_box.focus()
+
+    @ui_action
+    def submit(self, _button=None) -> None:
+        status = self.model.submit()
+        self.alerts.success(self.i18n.t(f"stocktake.submitted.{status}"))
+        self._load_counts()
+
+    @ui_action
+    def approve(self, _button=None) -> None:
+        result = self.model.approve()
+        self.alerts.success(
+            self.i18n.t("stocktake.approved", gain=result["gain_base"], loss=result["loss_base"])
+        )
+        self.model.stocktake_id = None
+        self._load_counts()
+
+    # --- drawing --------------------------------------------------------------------------------
+    def _load_counts(self) -> None:
+        counts = self.model.open_counts()
+        lang = self.i18n.language
+        options = [(t("stocktake.choose", lang), None)] + [
+            (f"{c['number']} · {c['warehouse']} · {t('status.' + c['status'], lang)}", c["id"]) for c in counts]  # fmt: skip
+        current = self.model.stocktake_id
+        self.count_picker.unobserve(self.pick, "value")
+        self.count_picker.options = options
+        self.count_picker.value = current if current in [c["id"] for c in counts] else None
+        self.count_picker.observe(self.pick, "value")
+        self.model.stocktake_id = self.count_picker.value
+        self._redraw()
+
+    def _redraw(self) -> None:
+        lang = self.i18n.language
+        status = self.model.status()
+        counting = status in ("counting", "recount")
+        self.scan_card.layout.display = "" if counting else "none"
+        self.review_card.layout.display = "" if status == "submitted" and self.model.can_approve else "none"
+        if status is None:
+            self.last_scan.value = self.lines_html.value = self.review_html.value = ""
+            return
+        last = self.model.last
+        if last is not None:
+            name = html.escape(last.name)
+            flag = (
+                f' <span class="ecerp-badge-recount">{html.escape(t("stocktake.recount", lang))}</span>'
+                if last.recount
+                else ""
+            )
+            self.last_scan.value = (f'<div class="ecerp-scan-ok"><span class="ecerp-scan-sku">{html.escape(last.sku)}</span>'
+                                    f' {name}{flag}<span class="ecerp-scan-count">{last.counted}</span></div>')  # fmt: skip
+        elif counting and "ecerp-scan-unknown" not in self.last_scan.value:
+            self.last_scan.value = f'<div class="ecerp-muted">{html.escape(t("stocktake.ready", lang))}</div>'
+        if counting:
+            self.lines_html.value = self._lines_table(self.model.lines(), lang)
+        if status == "submitted" and self.model.can_approve:
+            self.review_html.value = self._review_table(self.model.review(), lang)
+
+    @staticmethod
+    def _lines_table(lines: list[dict], lang: str) -> str:
+        head = "".join(f"<th>{html.escape(t(k, lang))}</th>" for k in
+                       ("field.location", "field.sku", "field.name_zh", "stocktake.counted"))  # fmt: skip
+        rows = []
+        for r in lines:
+            css = ' class="ecerp-recount"' if r["recount"] else ""
+            counted = "—" if r["counted"] is None else str(r["counted"])
+            rows.append(f'<tr{css} data-sku="{html.escape(r["sku"])}"><td>{html.escape(r["location"] or "")}</td>'
+                        f'<td>{html.escape(r["sku"])}</td><td>{html.escape(r["name_zh"] if lang == "zh_CN" else r["name_en"] or r["name_zh"])}</td>'
+                        f'<td class="num">{counted}</td></tr>')  # fmt: skip
+        return f'<table class="ecerp-count-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+    @staticmethod
+    def _review_table(lines: list[dict], lang: str) -> str:
+        keys = ("field.sku", "stocktake.book", "stocktake.counted", "stocktake.variance", "field.unit_cost",
+                "stocktake.variance_value")  # fmt: skip
+        head = "".join(f"<th>{html.escape(t(k, lang))}</th>" for k in keys)
+        rows, total = [], 0
+        for r in lines:
+            if r["variance"] in (None, 0):
+                continue
+            total += r["variance_value"]
+            css = "ecerp-gain" if r["variance"] > 0 else "ecerp-loss"
+            rows.append(f'<tr class="{css}"><td>{html.escape(r["sku"])}</td><td class="num">{r["book"]}</td>'
+                        f'<td class="num">{r["counted"]}</td><td class="num">{r["variance"]:+d}</td>'
+                        f'<td class="num">{r["unit_cost"]:,.2f}</td><td class="num">{r["variance_value"]:+,.2f}</td></tr>')  # fmt: skip
+        if not rows:
+            rows.append(
+                f'<tr><td colspan="6" class="ecerp-muted">{html.escape(t("stocktake.no_variance", lang))}</td></tr>'
+            )
+        title = html.escape(t("stocktake.review_title", lang, total=f"{total:+,.2f}"))
+        return (f'<div class="ecerp-section-title">{title}</div><table class="ecerp-count-table">'
+                f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')  # fmt: skip
+
+
+STYLE = """
+<style>
+.ecerp-stocktake { max-width: 780px; margin: 0 auto; gap: 12px; }
+.ecerp-count-row { gap: 8px; flex-wrap: wrap; margin-top: 8px; }
+.ecerp-scan input { font-size: 22px; height: 48px; }
+.ecerp-scan-quantity input { font-size: 18px; height: 48px; text-align: right; }
+.ecerp-last-scan { margin: 10px 0; min-height: 56px; }
+.ecerp-scan-ok { display: flex; align-items: center; gap: 10px; font-size: 18px; background: #e8f6ec;
+  border: 1px solid #a9dcb7; border-radius: 8px; padding: 10px 14px; }
+.ecerp-scan-sku { font-weight: 700; }
+.ecerp-scan-count { margin-left: auto; font-size: 30px; font-weight: 700; color: #1d6b36; }
+.ecerp-scan-unknown { font-size: 18px; font-weight: 600; color: #fff; background: #c62828; border-radius: 8px;
+  padding: 12px 14px; }
+.ecerp-count-table { width: 100%; border-collapse: collapse; font-size: 15px; }
+.ecerp-count-table th { text-align: left; background: #f5f7f9; padding: 8px; color: #44505c; }
+.ecerp-count-table td { padding: 8px; border-bottom: 1px solid #eef0f2; }
+.ecerp-count-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.ecerp-count-table tr.ecerp-recount td { background: #fff4d6; font-weight: 600; }
+.ecerp-count-table tr.ecerp-loss td:last-child { color: #b42318; }
+.ecerp-count-table tr.ecerp-gain td:last-child { color: #1d6b36; }
+.ecerp-badge-recount { font-size: 12px; background: #f5a524; color: #fff; border-radius: 9px; padding: 1px 8px; }
+.ecerp-count-submit, .ecerp-count-approve { margin-top: 12px; height: 44px; font-size: 16px; }
+</style>
+"""
