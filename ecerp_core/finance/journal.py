@@ -282,5 +282,6 @@ def merge_lines(lines: Sequence[LineDraft]) -> tuple[LineDraft, ...]:
     out = []
     for x in merged.values():
         net = x.debit - x.credit
-        out.append(replace(x, debit=max(net, ZERO), credit=max(-net, ZERO)))
+        if net or x.amount_currency:
+            out.append(replace(x, debit=max(net, ZERO), credit=max(-net, ZERO)))
     return tuple(out)

@@ -111,7 +111,17 @@ class JournalLine(Base):
 
     __tablename__ = "fin_journal_line"
     __table_args__ = (
-        Index("ix_fin_journal_line_account_date", "account_id", "entry_date"),
+        # covers the trial balance and the statements' one GROUP BY: an index-only scan
+        Index(
+            "ix_fin_journal_line_account",
+            "account_id",
+            "period_id",
+            "cash_flow",
+            "activity",
+            "entry_date",
+            "debit",
+            "credit",
+        ),
         CheckConstraint("debit >= 0 AND credit >= 0", name="not_negative"),
     )
 

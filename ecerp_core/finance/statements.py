@@ -87,13 +87,14 @@ def _index(year: int, month: int) -> int:
 def period_totals(session: Session, end: dt.date) -> Totals:
     """One GROUP BY over the journal up to ``end``."""
     ensure_chart(session)
-    stmt = (select(JournalLine.account_id, Period.year, Period.month, JournalLine.cash_flow, JournalLine.activity,
+    stmt = (select(JournalLine.account_id, JournalLine.period_id, JournalLine.cash_flow, JournalLine.activity,
                    func.sum(JournalLine.debit), func.sum(JournalLine.credit))
-            .join(Period, Period.id == JournalLine.period_id).where(JournalLine.entry_date <= end)
-            .group_by(JournalLine.account_id, Period.year, Period.month, JournalLine.cash_flow, JournalLine.activity))  # fmt: skip
+            .where(JournalLine.entry_date <= end)
+            .group_by(JournalLine.account_id, JournalLine.period_id, JournalLine.cash_flow, JournalLine.activity))  # fmt: skip
+    months = {i: _index(y, m) for i, y, m in session.execute(select(Period.id, Period.year, Period.month))}
     rows = [
-        (a, _index(y, m), cf, act, Decimal(dr or 0), Decimal(cr or 0))
-        for a, y, m, cf, act, dr, cr in session.execute(stmt)
+        (a, months[p], cf, act, Decimal(dr or 0), Decimal(cr or 0))
+        for a, p, cf, act, dr, cr in session.execute(stmt)
     ]
     return Totals(rows, {a.id: a for a in session.scalars(select(Account))})
 
@@ -268,12 +269,21 @@ def indirect(tot: Totals, cols, operating: dict, fx: dict) -> list[dict]:
     return lines
 
 
+def _no_negative_zero(section: dict) -> dict:
+    for line in [*section["lines"], *section.get("indirect", [])]:
+        for c in section["columns"]:
+            if isinstance(line.get(c), Decimal):
+                line[c] = line[c] + ZERO  # -0 + 0 is 0
+    return section
+
+
 def statements(session: Session, period: str) -> dict:
     """The three statements of a month (``"2026-10"``), each with its comparison columns."""
     year, month = parse_period(period)
     tot = period_totals(session, month_bounds(year, month)[1])
-    return {"period": f"{year:04d}-{month:02d}", "balance_sheet": balance_sheet(tot, year, month),
-            "income_statement": income_statement(tot, year, month), "cash_flow": cash_flow(tot, year, month)}  # fmt: skip
+    return {"period": f"{year:04d}-{month:02d}", "balance_sheet": _no_negative_zero(balance_sheet(tot, year, month)),
+            "income_statement": _no_negative_zero(income_statement(tot, year, month)),
+            "cash_flow": _no_negative_zero(cash_flow(tot, year, month))}  # fmt: skip
 
 
 def trial_balance(

@@ -25,6 +25,11 @@ class Books:
 
 @pytest.fixture
 def books(session, admin) -> Books:
+    return make_books(session, admin)
+
+
+def make_books(session, admin) -> Books:
+    """The shops, suppliers and USD rates of the finance tests."""
     wh = catalog.create_warehouse(session, admin, code="SH", name="上海仓")
     tb = catalog.create_shop(session, admin, code="TB", name="淘宝店", platform="taobao")
     us = catalog.create_shop(session, admin, code="US", name="US shop", platform="shopify", currency="USD")

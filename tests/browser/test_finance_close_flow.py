@@ -1,0 +1,79 @@
+"""Finance Close in headless Chromium: a month of books, the checklist all green, drill-down from
+the income statement to the journal lines and the source order, close the period, English.
+Screenshots go to ``test-artifacts/``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+FINANCE_TESTS = Path(__file__).resolve().parents[1] / "finance"
+
+
+@pytest.fixture(scope="module")
+def books_database(apps_database, tmp_path_factory):
+    """October 2026 of the finance scenario, written into the apps' database (schema made if missing)."""
+    sys.path.insert(0, str(FINANCE_TESTS))
+    try:
+        from finance_fixtures import make_books
+        from test_scenario_month import run_october
+    finally:
+        sys.path.remove(str(FINANCE_TESTS))
+    from ecerp_core.auth import resolve_actor
+    from ecerp_core.db import Base, get_engine, import_all_models, session_scope
+    from ecerp_core.finance.models import Period
+
+    import_all_models()
+    from sqlalchemy import inspect
+
+    have = {c["name"] for c in inspect(get_engine(apps_database)).get_columns("sales_order")}
+    if set(Base.metadata.tables["sales_order"].c.keys()) - have:
+        pytest.skip("the migration does not build the current schema yet (0001 is regenerated at the end)")
+    Base.metadata.create_all(get_engine(apps_database))  # finance tables, until the migration has them
+    with session_scope(apps_database) as session:
+        if session.query(Period).count() == 0:
+            admin = resolve_actor(session, "admin")
+            run_october(session, admin, make_books(session, admin), tmp_path_factory.mktemp("bills"))
+    return apps_database
+
+
+def test_finance_close_flow(books_database, voila_server, page, artifacts):
+    url = f"{voila_server['url']}/voila/render/finance_close.ipynb"
+    page.goto(
+        url, timeout=120_000
+    )  # a kernel preheated before the books were written may show none: take a fresh one
+    page.goto(url, timeout=120_000)
+    checks = page.locator(".ecerp-fc-checks")
+    checks.get_by_text("期间 2026-10").wait_for(timeout=60_000)
+    assert "月末结账" in page.locator(".ecerp-title").inner_text()
+    expect(checks.locator(".ecerp-fc-ok")).to_have_count(4)
+    expect(page.locator(".ecerp-fc-statement")).to_contain_text("四、净利润")
+    expect(page.locator(".ecerp-fc-statement")).to_contain_text("467.74")
+
+    # Drill down: income statement line → its journal lines → the entry and the source order.
+    page.locator(".ecerp-fc-line select").select_option(label="一、营业收入")
+    rows = page.locator(".ecerp-fc-lines .ecerp-table tbody tr")
+    rows.first.wait_for()
+    rows.filter(has_text="710").first.click()
+    entry = page.locator(".ecerp-fc-entry")
+    entry.get_by_text("销售订单").wait_for()
+    expect(entry).to_contain_text("#1001")
+    page.screenshot(path=str(artifacts / "finance_close_drill_zh.png"), full_page=True)
+
+    # Close the period.
+    page.locator("button.ecerp-fc-close").click()
+    page.locator(".ecerp-alert-success").get_by_text("会计期间 2026-10 已结账").wait_for()
+    expect(checks).to_contain_text("已结账")
+    expect(page.locator("button.ecerp-fc-close")).to_be_disabled()
+    page.screenshot(path=str(artifacts / "finance_close_zh.png"), full_page=True)
+
+    # English.
+    page.locator(".ecerp-language button", has_text="English").click()
+    page.locator(".ecerp-title").get_by_text("Finance Close").wait_for()
+    expect(page.locator(".ecerp-fc-statement")).to_contain_text("IV. Net profit")
+    expect(checks).to_contain_text("Period 2026-10: closed")
+    page.screenshot(path=str(artifacts / "finance_close_en.png"), full_page=True)
