@@ -79,4 +79,31 @@ def replenish_day(ctx: DemoContext, day: dt.date) -> None:
     purchasing.confirm_purchase_orders(ctx.session, buyer, ids)
 
 
-STEP = DemoStep("purchasing", setup, daily=((9 * 60, receive_day), (17 * 60, replenish_day)))
+def return_day(ctx: DemoContext, day: dt.date) -> None:
+    """11:00 on the 15th: a faulty batch goes back to its supplier (a few units of a recent receipt)."""
+    if day.day != 15:
+        return
+    from ecerp_core.purchasing import returns
+    from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine
+
+    rng = ctx.rng_for(f"purchasing:return:{day}")
+    recent = ctx.session.execute(
+        select(PurchaseOrder.supplier_id, PurchaseOrder.warehouse_id, PurchaseOrderLine.product_id,
+               PurchaseOrderLine.unit_price, PurchaseOrder.id)
+        .join(PurchaseOrderLine, PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
+        .where(PurchaseOrder.status == "received").order_by(PurchaseOrder.id.desc()).limit(20)).all()  # fmt: skip
+    levels = {
+        (r["product_id"], r["warehouse_id"]): r["available"]
+        for r in stock.levels(ctx.session, ctx.users["buyer"])
+    }
+    usable = [r for r in recent if levels.get((r[2], r[1]), 0) >= 5]
+    if not usable:
+        return
+    supplier, warehouse, product, price, po_id = usable[rng.randrange(len(usable))]
+    returns.return_to_suppliers(ctx.session, ctx.users["buyer"], [returns.ReturnDraft(
+        supplier, warehouse, ((product, rng.randint(1, 3), price),), purchase_order_id=po_id, reason="质量问题")])  # fmt: skip
+
+
+STEP = DemoStep(
+    "purchasing", setup, daily=((9 * 60, receive_day), (11 * 60, return_day), (17 * 60, replenish_day))
+)

@@ -1,41 +1,113 @@
-"""The demo's stock: opening balances in each warehouse and a monthly cycle count."""
+"""The demo's stock: opening balances, min/max and bins, weekly transfers between warehouses, and a
+monthly cycle count (the last one still open, with some lines counted)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+
 from ecerp_core.demo import DemoContext, DemoStep
 from ecerp_core.orders.demo import expected_units
+from ecerp_core.stock import alerts, stocktake, transfers
 from ecerp_core.stock import services as stock
+from ecerp_core.stock.models import Transfer
+
+TRANSFER_LINES = 6  # products moved per weekly transfer
+TRANSFERS_A_WEEK = 2  # the two routes with most to move; keeps the demo build cheap
 
 
 def setup(ctx: DemoContext) -> None:
-    """Opening stock: about five weeks of expected sales per product and warehouse, at cost."""
-    drafts = []
-    for pid, _sku, _price, cost, is_bundle, _cat in ctx.data["products"]:
+    """Opening stock (about five weeks of expected sales), min = 2 weeks, max = 12 weeks, and bins."""
+    drafts, settings = [], []
+    for pid, _sku, _price, cost, is_bundle, cat in ctx.data["products"]:
         if is_bundle:
             continue
         for wh_id in ctx.ids["warehouse"].values():
-            qty = round(expected_units(ctx, pid, wh_id, ctx.start, 35))
+            week = expected_units(ctx, pid, wh_id, ctx.start, 7)
+            qty = round(week * 5)
             if qty > 0:
                 drafts.append(stock.MoveDraft(pid, wh_id, qty, "adjustment", unit_cost=cost, note="期初库存",
                                               business_date=ctx.start - dt.timedelta(days=1)))  # fmt: skip
+            settings.append(alerts.SettingDraft(pid, wh_id, min_qty=round(week * 2), max_qty=max(round(week * 12), 1),
+                                                safety_stock=round(week / 2), location=f"{chr(65 + (cat or 0) % 6)}-"
+                                                f"{(cat or 0) % 20 + 1:02d}-{pid % 30 + 1:02d}"))  # fmt: skip
     stock.post_moves(ctx.session, ctx.users["warehouse"], drafts)
+    alerts.set_stock_settings(ctx.session, ctx.admin, settings)
+
+
+def transfer_day(ctx: DemoContext, day: dt.date) -> None:
+    """14:00: goods shipped two days ago arrive (one transfer in eight short of a unit); on Mondays the
+    fullest warehouse sends what another is short of (the two busiest routes)."""
+    clerk = ctx.users["warehouse"]
+    rng = ctx.rng_for(f"stock:transfer:{day}")
+    due = ctx.session.scalars(select(Transfer.id).where(Transfer.status == "in_transit",
+                                                        Transfer.shipped_at <= ctx.at(day - dt.timedelta(days=2))
+                                                        ).order_by(Transfer.id)).all()  # fmt: skip
+    for tid in due:
+        if rng.random() < 0.125:
+            lines = transfers._lines(ctx.session, [tid])[tid]
+            first = lines[0]
+            transfers.receive_transfer(
+                ctx.session, clerk, tid, [(first[2], first[4] - 1)] if first[4] > 1 else []
+            )
+            transfers.close_transfers(ctx.session, clerk, [tid], note="运输破损")
+        else:
+            transfers.receive_transfer(ctx.session, clerk, tid)
+    if day.weekday() != 0:
+        return
+    low = [a for a in alerts.stock_alerts(ctx.session, clerk, today=day) if a["kind"] == "low"]
+    levels = {(r["product_id"], r["warehouse_id"]): r["available"] for r in stock.levels(ctx.session, clerk)}
+    by_route: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for a in low[: TRANSFER_LINES * 3]:
+        donors = [(levels.get((a["product_id"], w), 0), w) for w in ctx.ids["warehouse"].values()
+                  if w != a["warehouse_id"]]  # fmt: skip
+        spare, donor = max(donors)
+        qty = min(spare // 3, a["min_qty"] * 2 - a["available"])
+        if qty > 0 and len(by_route.get((donor, a["warehouse_id"]), [])) < TRANSFER_LINES:
+            by_route.setdefault((donor, a["warehouse_id"]), []).append((a["product_id"], qty))
+    drafts = [
+        transfers.TransferDraft(f, t, tuple(lines), note="补货调拨")
+        for (f, t), lines in sorted(by_route.items())
+    ]
+    if drafts:
+        transfers.ship_transfers(ctx.session, clerk, transfers.create_transfers(ctx.session, clerk, drafts))
 
 
 def count_day(ctx: DemoContext, day: dt.date) -> None:
-    """20:00 on the 1st: a cycle count finds a few units lost or found."""
-    if day.day != 1:
+    """20:00 on the 1st: a cycle count of the A-class products in one warehouse finds a few units lost
+    or found; the supervisor approves. On the last day a new count is opened and half counted."""
+    last = day == ctx.end
+    if day.day != 1 and not last:
         return
+    clerk, admin = ctx.users["warehouse"], ctx.admin
+    codes = sorted(ctx.ids["warehouse"])
+    warehouse = ctx.ids["warehouse"][codes[day.month % len(codes)]]
     rng = ctx.rng_for(f"stock:{day}")
-    drafts = []
-    for row in stock.levels(ctx.session, ctx.users["warehouse"]):
-        if row["available"] > 5 and rng.random() < 0.03:
-            gain = rng.random() < 0.3
-            drafts.append(stock.MoveDraft(row["product_id"], row["warehouse_id"], 1 if gain else -1,
-                                          "count_gain" if gain else "count_loss", note="月度盘点"))  # fmt: skip
-    if drafts:
-        stock.post_moves(ctx.session, ctx.users["warehouse"], drafts)
+    st = stocktake.create_stocktake(
+        ctx.session, clerk, warehouse, scope="abc", threshold=3, note="月度循环盘点"
+    )
+    lines = stocktake.counting_lines(ctx.session, clerk, st)
+    book = {r["product_id"]: (r["on_hand"], r["available"]) for r in stock.levels(ctx.session, clerk)
+            if r["warehouse_id"] == warehouse}  # fmt: skip
+    skus = {r["sku"]: pid for pid, r in ((ctx.data["sku_ids"].get(r["sku"]), r) for r in lines) if pid}
+    entries = []
+    for r in lines[: len(lines) // 2] if last else lines:
+        have, available = book.get(skus.get(r["sku"]), (0, 0))
+        have = max(have, 0)
+        off = (1 if rng.random() < 0.3 or available < 2 else -1) if rng.random() < 0.08 else 0
+        entries.append(stocktake.CountEntry(r["sku"], max(have + off, 0), "set"))
+    if entries:
+        stocktake.record_counts(ctx.session, clerk, st, entries)
+    if last:
+        return
+    stocktake.submit_stocktake(ctx.session, clerk, st)  # off by one at most: below the recount threshold
+    stocktake.approve_stocktake(ctx.session, admin, st)
 
 
-STEP = DemoStep("stock", setup, daily=((20 * 60, count_day),))
+def _sku_ids(ctx: DemoContext) -> None:
+    ctx.data["sku_ids"] = {sku: pid for pid, sku, *_ in ctx.data["products"]}
+
+
+STEP = DemoStep("stock", lambda ctx: (_sku_ids(ctx), setup(ctx)),
+                daily=((14 * 60, transfer_day), (20 * 60, count_day)))  # fmt: skip
