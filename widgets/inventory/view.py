@@ -130,6 +130,7 @@ class InventoryView:
         }
         for key, g in self.grids.items():
             g.add_class(f"ecerp-grid-{key}")
+            g.layout.width = "100%"
         self.selected: dict[str, str] = {}
 
         # actions per tab

@@ -55,7 +55,7 @@ class StocktakeView:
         self.last_scan.add_class("ecerp-last-scan")
         self.lines_html = w.HTML()
         self.lines_html.add_class("ecerp-count-lines")
-        self.submit_button = w.Button(icon="check", button_style="success")
+        self.submit_button = w.Button(icon="check", button_style="success", layout=w.Layout(width="auto"))
         self.submit_button.add_class("ecerp-count-submit")
         i18n.bind(self.submit_button, "description", "stocktake.submit")
         scan_card = w.VBox([w.HBox([self.scan_box, self.quantity], layout=w.Layout(gap="8px")), self.last_scan,
@@ -66,7 +66,7 @@ class StocktakeView:
         # supervisor
         self.review_html = w.HTML()
         self.review_html.add_class("ecerp-count-review")
-        self.approve_button = w.Button(icon="stamp", button_style="primary")
+        self.approve_button = w.Button(icon="stamp", button_style="primary", layout=w.Layout(width="auto"))
         self.approve_button.add_class("ecerp-count-approve")
         i18n.bind(self.approve_button, "description", "stocktake.approve")
         self.review_card = w.VBox([self.review_html, self.approve_button])
@@ -75,7 +75,7 @@ class StocktakeView:
         body = w.VBox([w.HTML(STYLE), header, scan_card, self.review_card])
         body.add_class("ecerp-stocktake")
         self.shell = AppShell(self.ctx, "app.stocktake.title", body)
-        i18n.on_change(lambda _lang: self._redraw())
+        i18n.on_change(lambda _lang: self._load_counts())
         self._wire()
         self._load_counts()
 
@@ -245,6 +245,6 @@ STYLE = """
 .ecerp-count-table tr.ecerp-loss td:last-child { color: #b42318; }
 .ecerp-count-table tr.ecerp-gain td:last-child { color: #1d6b36; }
 .ecerp-badge-recount { font-size: 12px; background: #f5a524; color: #fff; border-radius: 9px; padding: 1px 8px; }
-.ecerp-count-submit, .ecerp-count-approve { margin-top: 12px; height: 44px; font-size: 16px; }
+.ecerp-count-submit, .ecerp-count-approve { margin-top: 12px; height: 44px; font-size: 16px; padding: 0 22px; }
 </style>
 """
