@@ -26,6 +26,7 @@ from ecerp_core.finance.exceptions import MissingRate, PostingFailed
 from ecerp_core.finance.journal import EntryDraft, LineDraft, merge_lines, post_entries
 from ecerp_core.finance.models import PostedEvent
 from ecerp_core.finance.rules import RuleBook, split_inclusive, vat_rate_for
+from ecerp_core.i18n import t
 from ecerp_core.money import round_money
 
 ZERO = Decimal("0")
@@ -249,7 +250,7 @@ def post_events(session: Session, actor: Actor, events: Sequence[BusinessEvent])
         merged = merge_lines(lines)
         if merged:
             one = len(group) == 1
-            drafts.append(EntryDraft(day, kind, merged, memo=f"{kind} × {len(group)}",
+            drafts.append(EntryDraft(day, kind, merged, memo=t("finance.memo.batch", kind=t(f"finance.kind.{kind}"), count=len(group)),
                                      source_type=group[0].source_type if one else "batch",
                                      source_id=group[0].source_id if one else None))  # fmt: skip
         members.append((bool(merged), infos))

@@ -111,13 +111,18 @@ class FinanceCloseView:
         self.statement_tabs.observe(self.choose_statement, "value")
         self.line_picker.observe(self.choose_line, "value")
         self.lines.on_open(self.open_line)
-        self.i18n.on_change(lambda _lang: self._redraw())
+        self.i18n.on_change(lambda _lang: self._relabel())
 
     # --- handlers -------------------------------------------------------------------------------
     @ui_action
     def load_periods(self) -> None:
+        self._period_options()
+        self._redraw()
+
+    def _period_options(self) -> None:
         options = self.model.period_options()
         current = self.model.period or self.model.default_period()
+        self.period.unobserve(self.choose_period, "value")
         self.period.options = [
             (f"{code}  ·  {t('status.period.' + status, self.i18n.language)}", code)
             for code, status in options
@@ -125,6 +130,11 @@ class FinanceCloseView:
         if current:
             self.period.value = current
             self.model.period = current
+        self.period.observe(self.choose_period, "value")
+
+    @ui_action
+    def _relabel(self) -> None:
+        self._period_options()
         self._redraw()
 
     @ui_action
@@ -213,6 +223,7 @@ class FinanceCloseView:
         self.close_button.disabled = not c.ready
         self.revalue_button.disabled = c.status != "open" or not c.revaluation_due
         self.write_off_button.disabled = c.unmatched == 0
+        self.unmatched.layout.display = None if c.unmatched else "none"
         self.reopen_button.disabled = c.status == "open" or not self.ctx.actor.can("finance.reopen")
 
     def _draw_statement(self) -> None:
@@ -228,7 +239,7 @@ class FinanceCloseView:
         )
         body = "".join(
             f'<tr class="{"total" if x.get("total") else ""}"><td>{html.escape(t(_label_key(self.model.statement, x["key"]), lang))}</td>'
-            + "".join(f'<td class="num">{format_cell(x.get(c), lang)}</td>' for c in section["columns"]) + "</tr>"
+            + "".join(f'<td class="num">{_money(x.get(c))}</td>' for c in section["columns"]) + "</tr>"
             for x in section["lines"]
         )  # fmt: skip
         self.statement_html.value = f"<table><tr>{head}</tr>{body}</table>"
@@ -247,7 +258,7 @@ class FinanceCloseView:
         lang = self.i18n.language
         lines = "".join(
             f"<tr><td>{x['code']}</td><td>{html.escape(x['name_zh'] if lang == 'zh_CN' else x['name_en'])}</td>"
-            f'<td class="num">{format_cell(x["debit"], lang)}</td><td class="num">{format_cell(x["credit"], lang)}</td></tr>'
+            f'<td class="num">{_money(x["debit"])}</td><td class="num">{_money(x["credit"])}</td></tr>'
             for x in entry["lines"]
         )
         docs = "".join(
@@ -262,6 +273,10 @@ class FinanceCloseView:
         )
         return (f'<div class="ecerp-section-title">{html.escape(title)}</div><table>{lines}</table>'
                 f'<div class="ecerp-muted">{html.escape(t("finance_close.documents", lang))}</div><ul>{docs}{extra}</ul>')  # fmt: skip
+
+
+def _money(value) -> str:
+    return "" if value is None else f"{value:,.2f}"
 
 
 def _row(children, layout=None) -> w.HBox:
