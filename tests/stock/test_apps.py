@@ -10,7 +10,6 @@ from business_fixtures import stock_row
 from ecerp_core.catalog import services as catalog
 from ecerp_core.db import session_scope
 from ecerp_core.stock.services import MoveDraft, post_moves
-from widgets.common.actor import open_context
 from widgets.inventory.app import build as build_inventory
 from widgets.stocktake.app import build as build_stocktake
 
@@ -75,7 +74,12 @@ def test_inventory_tabs_transfer_po_and_replenishment(shop):
     assert view.alerts.kind == "success", view.alerts.text
     view.tabs.value = "orders"
     view.supplier.value = shop.supplier
-    view.po_warehouse.value, view.po_sku.value, view.po_qty.value, view.price.value = shop.sh, "TEE-1", 10, "30.00"
+    view.po_warehouse.value, view.po_sku.value, view.po_qty.value, view.price.value = (
+        shop.sh,
+        "TEE-1",
+        10,
+        "30.00",
+    )
     view.new_order(view.po_button)
     view.confirm_order(view.confirm_button)
     view.landed.value = "50.00"
