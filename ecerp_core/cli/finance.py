@@ -70,8 +70,9 @@ def trial_balance(ctx: Context, as_of: str, as_json: bool) -> None:
 @click.option(
     "--xlsx", type=click.Path(dir_okay=False, path_type=Path), help="Also write a formatted Excel file."
 )
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write CSV.")
 @pass_ctx
-def statements(ctx: Context, period: str, as_json: bool, xlsx: Path | None) -> None:
+def statements(ctx: Context, period: str, as_json: bool, xlsx: Path | None, csv_path: Path | None) -> None:
     """The balance sheet, income statement and cash-flow statement of a month."""
     from ecerp_core.auth import require
     from ecerp_core.finance import statements as st
@@ -83,6 +84,10 @@ def statements(ctx: Context, period: str, as_json: bool, xlsx: Path | None) -> N
         from ecerp_core.finance.export import write_statements_xlsx
 
         write_statements_xlsx(report, xlsx, *_titles())
+    if csv_path:
+        from ecerp_core.finance.export import statements_csv
+
+        csv_path.write_text(statements_csv(report), encoding="utf-8-sig")
     if as_json:
         echo_json(report)
         return

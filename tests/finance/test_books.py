@@ -225,9 +225,21 @@ def test_the_cli_journal_balances_entry_by_entry(db, session, admin, books, tmp_
         "balance",
     }
     assert sum(D(r["debit"]) for r in tb["rows"]) == sum(D(r["credit"]) for r in tb["rows"])
+    xlsx, csv_file = tmp_path / "s.xlsx", tmp_path / "s.csv"
     st = json.loads(
-        ok("finance", "statements", "--period", "2026-10", "--json", "--xlsx", str(tmp_path / "s.xlsx"))
+        ok(
+            "finance",
+            "statements",
+            "--period",
+            "2026-10",
+            "--json",
+            "--xlsx",
+            str(xlsx),
+            "--csv",
+            str(csv_file),
+        )
     )
+    assert "四、净利润" in csv_file.read_text(encoding="utf-8-sig")
     assert D(st["income_statement"]["net_profit"]) == D("467.74")
     assert {"total_assets", "total_liabilities", "total_equity", "lines"} <= set(st["balance_sheet"])
     assert {"opening_cash", "closing_cash", "net_change_in_cash", "lines"} <= set(st["cash_flow"])
@@ -242,3 +254,12 @@ def test_the_cli_journal_balances_entry_by_entry(db, session, admin, books, tmp_
     )
     out = ok("finance", "settle", "--platform", "jd", str(bill))
     assert "1" in out
+
+
+def test_exported_cells_that_look_like_formulas_are_escaped():
+    from ecerp_core.finance.export import csv_text, safe_cell
+
+    rows = [{"memo": '=HYPERLINK("http://x")', "amount": D("-5.00")}, {"memo": "@SUM(A1)", "amount": D("1")}]
+    text = csv_text(rows, ["memo", "amount"])
+    assert "'=HYPERLINK" in text and "'@SUM" in text and ",-5.00" in text
+    assert safe_cell("+1") == "'+1" and safe_cell(D("-1")) == D("-1")
