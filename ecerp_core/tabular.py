@@ -74,7 +74,8 @@ def decode(data: bytes, name: str) -> str:
     raise _fail(name, "encoding")
 
 
-def _from_rows(name: str, rows: Sequence[Sequence[object]]) -> Table:
+def _from_rows(name: str, rows: Sequence[Sequence[object]], *, text_cells: bool = False) -> Table:
+    """``text_cells``: every cell is a ``str`` (CSV), which allows a faster cleaning path."""
     rows = [r for r in rows if any(clean_cell(c) for c in r)] if rows else []
     if not rows:
         raise _fail(name, "empty")
@@ -87,8 +88,20 @@ def _from_rows(name: str, rows: Sequence[Sequence[object]]) -> Table:
     if dupes:
         raise _fail(name, "duplicate_columns", columns=", ".join(dupes))
     records = []
+    width = len(header)
+    named = [(i, h) for i, h in enumerate(header) if h]
+    every = len(named) == width
+    names = [h for _, h in named]
+    armour = ("=", "'")
     for line, row in enumerate(rows[1:], start=2):
-        values = {h: clean_cell(row[i]) if i < len(row) else "" for i, h in enumerate(header) if h}
+        if text_cells and every and len(row) == width:
+            # the CSV case: most cells need only the outer spaces stripped (clean_cell's result)
+            values = {
+                h: c if (c := v.strip())[:1] not in armour else clean_cell(c)
+                for h, v in zip(names, row, strict=True)
+            }
+        else:
+            values = {h: clean_cell(row[i]) if i < len(row) else "" for i, h in named}
         records.append((line, values))
     return Table(name, header, tuple(records))
 
@@ -101,7 +114,7 @@ def parse_text(text: str, name: str = "<text>") -> Table:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise _fail(name, "unreadable") from exc
-    return _from_rows(name, rows)
+    return _from_rows(name, rows, text_cells=True)
 
 
 def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:

@@ -88,6 +88,16 @@ def moment(
         if blank_ok:
             return None
         raise RowError("missing", column=name)
+    if fmt is None and text[4:5] == "-":
+        # ISO-like cells (nearly every export) parse in C; the strptime loop below is for the rest
+        # and would give the same value for these, since it ends with fromisoformat too.
+        iso = text[:19] + text[20:] if len(text) == 25 and text[19] == " " and text[20] in "+-" else text
+        try:
+            parsed = dt.datetime.fromisoformat(iso)
+        except ValueError:
+            pass
+        else:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
     for f in (fmt,) if fmt else FORMATS:
         try:
             parsed = dt.datetime.strptime(text, f)

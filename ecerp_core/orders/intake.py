@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import func, insert, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
 from ecerp_core.catalog.models import Company, CustomerAccount, Product, Shop, Warehouse
-from ecerp_core.db import for_update, utcnow
+from ecerp_core.db import for_update, insert_rows, is_postgres, utcnow
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.money import round_money
 from ecerp_core.orders import rules
@@ -285,10 +285,10 @@ def _insert_orders(session, actor, drafts, new, order_ids, shops, history) -> No
             "seller_remark": d.seller_remark[:500], "exception_reason": ",".join(reasons),
             "review_reason": "", "on_hold": False, "carrier": d.carrier[:40], "tracking_no": d.tracking_no[:60],
         })  # fmt: skip
-    table = Order.__table__
-    ids = (
-        conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
-    )
+    ids = allocate_ids(session, Order.__table__, len(rows))
+    for row, oid in zip(rows, ids, strict=True):
+        row["id"] = oid
+    insert_rows(session, Order.__table__, rows)
     lines, events = [], []
     for (i, reasons, pids), oid in zip(new, ids, strict=True):
         order_ids[i] = oid
@@ -299,8 +299,27 @@ def _insert_orders(session, actor, drafts, new, order_ids, shops, history) -> No
                           "discount": x.discount, "amount": x.amount})  # fmt: skip
         events.append({"order_id": oid, "at": now, "actor_id": actor.id, "event": "import", "from_status": None,
                        "to_status": d.status, "note": ",".join(reasons)[:300]})  # fmt: skip
-    conn.execute(insert(OrderLine.__table__), lines)
-    conn.execute(insert(OrderEvent.__table__), events)
+    insert_rows(session, OrderLine.__table__, lines)
+    insert_rows(session, OrderEvent.__table__, events)
+
+
+def allocate_ids(session: Session, table, count: int) -> list[int]:
+    """Reserve ``count`` primary keys of ``table`` so a batch inserts with one executemany.
+
+    ``INSERT ... RETURNING`` in parameter order runs row by row on SQLite; instead SQLite takes the
+    ids after the current maximum (the session holds the write lock from ``BEGIN IMMEDIATE``) and
+    PostgreSQL draws them from the table's sequence.
+    """
+    if count <= 0:
+        return []
+    conn = session.connection()
+    if is_postgres(session):
+        seq = conn.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name})
+        return list(
+            conn.scalars(text("SELECT nextval(:s) FROM generate_series(1, :n)"), {"s": seq, "n": count})
+        )
+    start = conn.scalar(select(func.coalesce(func.max(table.c.id), 0))) + 1
+    return list(range(start, start + count))
 
 
 IMPORT_MOVES = {

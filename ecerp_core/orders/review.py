@@ -183,10 +183,12 @@ def auto_review(session: Session, actor: Actor, order_ids: Sequence[int] | None 
             if not auto.get("enabled", True):
                 found.append("manual_review")
             (waiting.__setitem__(oid, found) if found else ok.append(oid))
-        ok_sorted = [i for i in chunk if i in set(ok)]
+        ok_set = set(ok)
+        ok_sorted = [i for i in chunk if i in ok_set]
         if ok_sorted:
             approved += services.approve_orders(session, actor, ok_sorted, on_short="skip")
-    short = [i for i in ids if i not in set(approved) and i not in waiting]
+    approved_set = set(approved)
+    short = [i for i in ids if i not in approved_set and i not in waiting]
     for oid in short:
         waiting[oid] = ["out_of_stock"]
     if waiting:
