@@ -132,10 +132,14 @@ def import_all_models() -> None:
     from ecerp_core.stock import models as _stock  # noqa: F401
 
 
-@cache
 def get_engine(url: str | None = None) -> Engine:
-    """One engine per URL per process. SQLite gets WAL, foreign keys and write locks up front."""
-    url = url or load_settings().database_url
+    """The engine of ``url`` (default: the configured database), one per URL per process."""
+    return _engine_for(url or load_settings().database_url)
+
+
+@cache
+def _engine_for(url: str) -> Engine:
+    """SQLite gets WAL, foreign keys and write locks up front."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         _configure_sqlite(engine)

@@ -79,3 +79,10 @@ def test_a_failed_use_case_leaves_nothing(db):
         raise RuntimeError("crash after the write")
     with session_scope(db, readonly=True) as session:
         assert session.scalar(select(func.count()).select_from(Warehouse)) == 0
+
+
+def test_the_default_engine_follows_the_configured_database(tmp_path, monkeypatch):
+    monkeypatch.setenv("ECERP_DATABASE_URL", f"sqlite:///{tmp_path / 'a.db'}")
+    first = get_engine()
+    monkeypatch.setenv("ECERP_DATABASE_URL", f"sqlite:///{tmp_path / 'b.db'}")
+    assert get_engine() is not first and get_engine().url.database.endswith("b.db")
