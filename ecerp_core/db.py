@@ -172,6 +172,13 @@ def _session_factory(url: str) -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(url), expire_on_commit=False)
 
 
+def forget_engines() -> None:
+    """Forget this process's engines and session factories: first thing in a forked worker, whose
+    inherited connections belong to its parent."""
+    _engine_for.cache_clear()
+    _session_factory.cache_clear()
+
+
 @contextmanager
 def session_scope(url: str | None = None, *, readonly: bool = False) -> Iterator[Session]:
     """Open a session; commit when the block ends, roll back everything if it raises.

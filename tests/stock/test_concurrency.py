@@ -25,8 +25,7 @@ OPENING = 40
 def _worker(url: str, n: int, ids: tuple[int, int, int], out) -> None:
     from ecerp_core import db
 
-    db.get_engine.cache_clear()  # a process of its own: its own engine and connections
-    db._session_factory.cache_clear()
+    db.forget_engines()  # a process of its own: its own engine and connections
     product, sh, gz = ids
     rng = random.Random(n)
     _race.taken = 0
