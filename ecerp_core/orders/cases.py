@@ -106,6 +106,29 @@ def advance_case(session: Session, actor: Actor, case_id: int, target: str, *, n
     return case.status
 
 
+def receive_return(session: Session, actor: Actor, case_id: int, *, warehouse_id: int, condition: str = "sellable",
+                   note: str = "") -> str:  # fmt: skip
+    """The goods of a return or exchange arrived: they go to ``warehouse_id`` as ``condition``.
+
+    Moves the case ``waiting_return -> received``; completing it (``done``) books them there.
+    """
+    require(actor, "orders.aftersales")
+    from ecerp_core.catalog.models import Warehouse
+
+    case = session.get(AfterSale, case_id)
+    found = []
+    if case is None:
+        raise ValidationError([problem("case", "unknown_ref", value=case_id)])
+    if condition not in ("sellable", "damaged"):
+        found.append(problem("condition", "not_a_choice", value=condition, choices="sellable, damaged"))
+    if session.get(Warehouse, warehouse_id) is None:
+        found.append(problem("warehouse", "unknown_ref", value=warehouse_id))
+    if found:
+        raise ValidationError(found)
+    case.warehouse_id, case.condition = warehouse_id, condition
+    return advance_case(session, actor, case_id, "received", note=note)
+
+
 def sync_platform_state(session: Session, actor: Actor, case_id: int, platform_status: str) -> str:
     """Follow the platform's refund state (``SUCCESS``, ``退款成功`` ...) as far as it allows."""
     case = session.get(AfterSale, case_id)
@@ -151,6 +174,13 @@ def _resend(session: Session, actor: Actor, order: Order, case: AfterSale) -> in
         buyer_id=order.buyer_id, receiver_name=order.receiver_name, receiver_phone=order.receiver_phone,
         region=order.region, city=order.city, address=order.address, country=order.country,
         note=f"{case.kind} #{case.id}")])  # fmt: skip
+    oid = result.order_ids[0]
+    reasons = session.connection().scalar(select(Order.exception_reason).where(Order.id == oid)).split(",")
+    if "below_price_floor" in reasons:
+        # a resend is zero-priced on purpose; only the other reasons (an unmapped SKU ...) hold it
+        from ecerp_core.orders.review import _set_exceptions
+
+        _set_exceptions(session, actor, {oid: [r for r in reasons if r != "below_price_floor"]}, "resend")
     if case.kind == "exchange" and order.status in ("shipped", "finished") and case.lines:
         from ecerp_core.stock import services as stock
 
@@ -158,7 +188,7 @@ def _resend(session: Session, actor: Actor, order: Order, case: AfterSale) -> in
                                 source_type="order", source_id=order.id, note=f"exchange #{case.id}")
                 for no, qty in case.lines]  # fmt: skip
         stock.record_moves(session, actor, back)
-    return result.order_ids[0]
+    return oid
 
 
 def _event(session: Session, actor: Actor, order: Order, event: str, note: str) -> None:

@@ -1,5 +1,6 @@
 """The demo's sales: daily orders on five shops with trend, weekly rhythm, promotions (618, 双11,
-双12, 女王节), the Chinese New Year dip, unpaid orders, cancellations, refunds and returns.
+双12, 女王节), the Chinese New Year dip, unpaid orders, cancellations, refunds and returns; the
+exceptions, merges, splits and after-sales cases are in :mod:`ecerp_core.orders.demo_pipeline`.
 
 Orders come in as platform drafts through :func:`import_order_drafts`, are approved (reserving
 stock) and shipped by the clerks, finished when the buyer confirms, and refunded through after-sales.
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from ecerp_core.demo import DemoContext, DemoStep
 from ecerp_core.demo_catalog import EN_NAMES, GIVEN, PROVINCES, SHOPS, SURNAMES, US_STATES
 from ecerp_core.money import round_money
-from ecerp_core.orders import aftersales, rules
+from ecerp_core.orders import aftersales, demo_pipeline, rules
 from ecerp_core.orders import services as orders
 from ecerp_core.orders.models import Order
 
@@ -162,12 +163,15 @@ def import_day(ctx: DemoContext, day: dt.date) -> None:
     lam = ctx.data["orders_expected"][day]
     count = max(0, round(rng.gauss(lam, math.sqrt(lam))))
     shops = [(ctx.ids["shop"][s[0]], s) for s in SHOPS]
+    new = []
     for seq in range(1, count + 1):
         shop_id, shop = rng.choices(shops, weights=[s[5] for _, s in shops])[0]
-        drafts.append(_new_order(ctx, rng, day, seq, shop_id, shop))
+        new.append(_new_order(ctx, rng, day, seq, shop_id, shop))
+    drafts += demo_pipeline.decorate(ctx, day, new)
     if not drafts:
         return
     result = orders.import_order_drafts(ctx.session, ctx.users["clerk"], drafts)
+    demo_pipeline.remember_ids(ctx, drafts, result.order_ids)
     wanted = ctx.data.get("planned_keys", set())
     for d, oid in zip(drafts, result.order_ids, strict=True):
         if (d.shop_id, d.platform_order_id) in wanted:
@@ -307,7 +311,10 @@ def ship_day(ctx: DemoContext, day: dt.date) -> None:
 
 
 def finish_day(ctx: DemoContext, day: dt.date) -> None:
-    """22:00: orders shipped ten days ago are confirmed by their buyers."""
+    """22:00 on Sundays: orders shipped ten days ago or more are confirmed (the platform's weekly
+    settlement report says so; one batch a week instead of seven)."""
+    if day.weekday() != 6 and day != ctx.end:
+        return
     clerk = ctx.users["clerk"]
     cutoff = ctx.at(day - dt.timedelta(days=10), 22 * 60)
     ids = orders.orders_in_status(ctx.session, clerk, "shipped", before=cutoff, column="shipped_at")
@@ -315,5 +322,6 @@ def finish_day(ctx: DemoContext, day: dt.date) -> None:
         orders.finish_orders(ctx.session, clerk, ids)
 
 
-STEP = DemoStep("orders", setup, daily=((10 * 60, approve_day), (11 * 60, aftersales_day), (16 * 60, ship_day),
-                                        (22 * 60, finish_day), (23 * 60 + 30, import_day)))  # fmt: skip
+STEP = DemoStep("orders", setup, daily=((9 * 60 + 30, demo_pipeline.morning_day), (10 * 60, approve_day),
+                                        (11 * 60, aftersales_day), (11 * 60 + 30, demo_pipeline.cases_day),
+                                        (16 * 60, ship_day), (22 * 60, finish_day), (23 * 60 + 30, import_day)))  # fmt: skip

@@ -138,6 +138,14 @@ def approve_orders(
         for pid, qty in by_order.get(i, ())
     ]
     served = stock.reserve(session, actor, drafts, on_short=on_short)
+    if parents and len(served) < len(order_ids):
+        # a merged group ships as one parcel: reserved whole or not at all
+        served_set = set(served)
+        broken = {parents.get(i, i) for i in order_ids if i not in served_set}
+        undo = [i for i in served if parents.get(i, i) in broken]
+        if undo:
+            stock.release(session, actor, SOURCE, undo)
+            served = [i for i in served if parents.get(i, i) not in broken]
     now = utcnow()
     _apply(session, actor, [{"id": i, "from": orders[i][1], "warehouse_id": where[i], "approved_at": now}
                             for i in served], "approved", "approve")  # fmt: skip
