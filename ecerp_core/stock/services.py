@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
-from ecerp_core.catalog.models import Product, Warehouse
-from ecerp_core.catalog.services import expand_bundles
+from ecerp_core.catalog.models import BundleComponent, Product, Warehouse
 from ecerp_core.db import for_update, is_postgres, utcnow
 from ecerp_core.errors import ValidationError
 from ecerp_core.money import round_money
@@ -129,7 +128,18 @@ def _expand(session: Session, lines: Sequence[tuple[int, int]]) -> list[list[tup
             select(Product.id).where(Product.id.in_(ids), Product.is_bundle.is_(True)).order_by(Product.id)
         )
     )
-    parts = {b: expand_bundles(session, [(b, 1)]) for b in bundles}
+    parts: dict[int, list[tuple[int, int]]] = {}
+    if bundles:
+        # one query for every bundle of the batch (was one per bundle); same sums as expand_bundles
+        rows = session.connection().execute(
+            select(BundleComponent.bundle_id, BundleComponent.component_id, BundleComponent.quantity)
+            .where(BundleComponent.bundle_id.in_(bundles))
+            .order_by(BundleComponent.bundle_id, BundleComponent.id)
+        )
+        sums: dict[int, dict[int, int]] = {b: {} for b in bundles}
+        for bundle_id, component_id, qty in rows:
+            sums[bundle_id][component_id] = sums[bundle_id].get(component_id, 0) + qty
+        parts = {b: list(c.items()) or [(b, 1)] for b, c in sums.items()}
     return [[(c, per * q) for c, per in parts[p]] if p in parts else [(p, q)] for p, q in lines]
 
 
