@@ -42,6 +42,26 @@ PLATFORM_STATES = {
 """A platform's refund state -> our case status."""
 
 
+def case_actions(kind: str, status: str) -> list[str]:
+    """What a clerk may do next with a case (the After-sales tab's buttons).
+
+    ``approve`` also asks for the goods back on returns and exchanges; ``complete`` refunds
+    (refund kinds) or sends the goods again (exchange, reship).
+
+    >>> case_actions("return_refund", "requested")
+    ['approve', 'reject', 'close']
+    >>> case_actions("exchange", "waiting_return")
+    ['receive', 'close']
+    """
+    returns = kind in ("return_refund", "exchange")
+    return {
+        "requested": ["approve", "reject", "close"],
+        "approved": ["receive", "close"] if returns else ["complete", "reject", "close"],
+        "waiting_return": ["receive", "close"],
+        "received": ["complete", "reject"],
+    }.get(status, [])
+
+
 def open_case(session: Session, actor: Actor, order_id: int, kind: str, *, amount: Decimal = Decimal(0),
               lines: Sequence[tuple[int, int]] = (), reason: str = "", warehouse_id: int | None = None,
               condition: str = "sellable", platform_status: str = "") -> int:  # fmt: skip

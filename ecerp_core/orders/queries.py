@@ -161,3 +161,31 @@ def export_rows(session: Session, actor: Actor, *, platform: str = "", shop: str
         stmt = stmt.where(Order.status == status)
     for row in session.execute(stmt.execution_options(yield_per=2000)):
         yield dict(zip(EXPORT_COLUMNS, row, strict=True))
+
+
+CASE_QUEUES = ("open", "all")
+
+
+def case_list_stmt(queue: str = "open", search: str = "") -> Select:
+    """After-sales cases with their order, shop and warehouse; ``open`` leaves out finished ones."""
+    stmt = (
+        select(AfterSale.id, Order.platform_order_id, Shop.code.label("shop"), AfterSale.kind, AfterSale.status,
+               AfterSale.amount, Order.currency, AfterSale.reason, Warehouse.code.label("warehouse"),
+               AfterSale.condition, AfterSale.platform_status, AfterSale.created_at, AfterSale.order_id, AfterSale.warehouse_id)
+        .join(Order, Order.id == AfterSale.order_id)
+        .join(Shop, Shop.id == Order.shop_id)
+        .outerjoin(Warehouse, Warehouse.id == AfterSale.warehouse_id)
+    )  # fmt: skip
+    if queue == "open":
+        stmt = stmt.where(AfterSale.status.in_(OPEN_CASES))
+    stmt = text_filter(stmt, (Order.platform_order_id, Order.receiver_name, AfterSale.reason), search)
+    return stmt.order_by(AfterSale.created_at, AfterSale.id)
+
+
+def list_cases(session: Session, actor: Actor, queue: str = "open", search: str = "", *, sort: str | None = None,
+               descending: bool = False, offset: int = 0, limit: int = 50) -> Page:  # fmt: skip
+    """One page of the after-sales queue (oldest request first), filtered and sorted in the database."""
+    require(actor, "orders.read")
+    return paginate(
+        session, sort_stmt(case_list_stmt(queue, search), sort, descending), offset=offset, limit=limit
+    )

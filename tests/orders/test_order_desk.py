@@ -104,3 +104,61 @@ def test_bad_upload_shows_the_file_error(desk):
     view = desk
     upload(view, "junk.csv", "a,b\n1,2\n")
     assert "junk.csv" in view.alerts.value and "ecerp-alert-error" in view.alerts.value
+
+
+def test_after_sales_tab_approve_receive_damaged_refund_and_reship(desk, db):
+    from ecerp_core.catalog.models import Warehouse
+    from ecerp_core.orders import cases
+    from ecerp_core.orders.models import AfterSale
+    from ecerp_core.stock.models import StockLevel
+
+    view = desk
+    view.import_shop.value = view.import_shop.options[1][1]
+    upload(view, "orders.csv", CSV)
+    with session_scope(db) as s:
+        a = resolve_actor(s, "admin")
+        gz = catalog.create_warehouse(s, a, code="GZ", name="广州仓", region="华南")
+        s.flush()
+        gz_id = gz.id
+        d1, d2 = (s.scalar(select(Order.id).where(Order.platform_order_id == n)) for n in ("D1", "D2"))
+        services.approve_orders(s, a, [d1, d2])
+        services.ship_orders(s, a, [d1, d2])
+        ret = cases.open_case(s, a, d1, "return_refund", amount=Decimal("59.00"), lines=[(1, 1)], reason="七天无理由")
+        reship = cases.open_case(s, a, d2, "reship", lines=[(1, 1)], reason="快递丢件")
+    view.queue_tabs.value = "aftersales"
+    assert view.main.layout.display == "none" and view.cases_panel.layout.display == "flex"
+    assert [r["platform_order_id"] for r in view.case_grid.page.rows] == ["D1", "D2"]
+    assert view.case_grid.page.rows[0]["kind"] == "退货退款" and view.case_grid.page.rows[0]["status"] == "待处理"
+    view.open_case(str(ret))
+    assert [b.description for b in view.case_actions_box.children[:3]] == ["同意", "拒绝", "关闭"]
+    view.act_on_case("approve")
+    assert view.model.case["status"] == "waiting_return"
+    assert view.case_receive_box.layout.display == "flex"
+    view.case_warehouse.value = gz_id
+    view.case_condition.value = "damaged"
+    view.act_on_case("receive")
+    assert view.case_buttons["complete"].description == "退款"
+    view.act_on_case("complete")
+    with session_scope(db, readonly=True) as s:
+        case = s.get(AfterSale, ret)
+        assert (case.status, case.warehouse_id, case.condition) == ("done", gz_id, "damaged")
+        assert s.get(Order, case.order_id).status == "refunded"
+        # damaged goods came back to 广州仓 and were written off at once: nothing sellable there
+        level = s.scalar(select(StockLevel.on_hand).where(StockLevel.warehouse_id == gz_id))
+        assert not level
+        assert s.get(Warehouse, gz_id).code == "GZ"
+    view.open_case(str(reship))
+    view.act_on_case("approve")
+    assert view.case_buttons["complete"].description == "补发"
+    view.act_on_case("complete")
+    with session_scope(db, readonly=True) as s:
+        new = s.scalar(select(Order).where(Order.platform_order_id == f"D2#R{reship}"))
+        assert (new.status, new.total_amount, new.exception_reason) == ("paid", Decimal("0"), "")
+    # finished cases leave the open queue; "all" shows them
+    assert view.case_grid.page.total == 0
+    view.case_queue.value = "all"
+    assert view.case_grid.page.total == 2
+    view.i18n.set_language("en")
+    view.case_grid.refresh()
+    assert view.case_grid.page.rows[0]["kind"] == "Return and refund"
+    assert view.case_buttons["complete"].description == "Reship"

@@ -18,7 +18,15 @@ from ecerp_core.catalog.models import Shop
 from ecerp_core.connectors.files import PLATFORMS, import_files
 from ecerp_core.i18n import t
 from ecerp_core.orders import batch, review, services
-from ecerp_core.orders.queries import QUEUES, OrderFilter, list_orders, order_detail, order_ids
+from ecerp_core.orders.queries import (
+    QUEUES,
+    OrderFilter,
+    case_list_stmt,
+    list_cases,
+    list_orders,
+    order_detail,
+    order_ids,
+)
 from ecerp_core.orders.rules import STATUSES
 from ecerp_core.query import Page
 from widgets.common.actor import AppContext
@@ -35,6 +43,11 @@ ACTIONS = {  # action -> queues where it is offered
     "cancel": ("review", "exceptions", "to_ship"), "pick_list": ("to_ship",), "ship": ("to_ship",),
 }  # fmt: skip
 MAX_BATCH = 10_000
+CASE_COLUMNS = (Column("platform_order_id", "field.platform_order_id"), Column("shop", "field.shop"),
+                Column("kind", "orders.case.kind"), Column("status", "field.status"),
+                Column("amount", "field.amount", "right"), Column("currency", "field.currency"),
+                Column("reason", "orders.col.reason"), Column("warehouse", "field.warehouse"),
+                Column("created_at", "field.created_at"))  # fmt: skip
 
 
 class OrderDeskModel:
@@ -46,6 +59,9 @@ class OrderDeskModel:
         self.filters = OrderFilter()
         self.order: dict | None = None
         self.last_page: Page = Page([], 0, 0, 50)
+        self.case_queue = "open"
+        self.case_search = ""
+        self.case: dict | None = None
 
     # --- reading --------------------------------------------------------------------------------
     def select_queue(self, queue: str) -> None:
@@ -174,3 +190,75 @@ class OrderDeskModel:
         with self.ctx.session() as session:
             shop = session.scalar(select(Shop.code).where(Shop.id == shop_id)) if shop_id else None
             return import_files(session, self.ctx.actor, platform, files, shop=shop, history=history)
+
+    # --- after-sales --------------------------------------------------------------------------------
+    def fetch_cases(self, request: PageRequest) -> Page:
+        """One page of the after-sales queue; kinds and statuses in the user's language."""
+        lang = self.ctx.i18n.language
+        with self.ctx.session(readonly=True) as session:
+            tz = company_timezone(session)
+            page = list_cases(session, self.ctx.actor, self.case_queue, self.case_search, sort=request.sort,
+                              descending=request.descending, offset=request.offset, limit=request.limit)  # fmt: skip
+        rows = [{**r, "kind": t(f"case.kind.{r['kind']}", lang), "status": t(f"case.{r['status']}", lang),
+                 "warehouse": r["warehouse"] or "", "created_at": r["created_at"].astimezone(tz)}
+                for r in page.rows]  # fmt: skip
+        return replace(page, rows=rows)
+
+    def open_case(self, case_id: int) -> dict:
+        """A case with its order (lines, history) as plain values; kept as the open case."""
+        from ecerp_core.orders.models import AfterSale
+
+        with self.ctx.session(readonly=True) as session:
+            row = (
+                session.execute(case_list_stmt("all").where(AfterSale.id == int(case_id))).mappings().first()
+            )
+            if row is None:
+                self.case = None
+                return {}
+            case = dict(row)
+            case["lines"] = session.scalar(select(AfterSale.lines).where(AfterSale.id == int(case_id))) or []
+            case["order"] = order_detail(session, self.ctx.actor, case["order_id"])
+            tz = company_timezone(session)
+        for h in case["order"]["history"]:
+            h["at"] = h["at"].astimezone(tz)
+        self.case = case
+        return case
+
+    def case_actions(self) -> list[str]:
+        from ecerp_core.orders.cases import case_actions
+
+        return case_actions(self.case["kind"], self.case["status"]) if self.case else []
+
+    def warehouses(self) -> list[tuple[str, int]]:
+        from ecerp_core.catalog.models import Warehouse
+
+        with self.ctx.session(readonly=True) as session:
+            return [(f"{c} · {n}", i) for i, c, n in session.execute(
+                select(Warehouse.id, Warehouse.code, Warehouse.name).where(Warehouse.active.is_(True))
+                .order_by(Warehouse.priority, Warehouse.code))]  # fmt: skip
+
+    def case_action(self, action: str, *, warehouse_id: int | None = None, condition: str = "sellable",
+                    note: str = "") -> str:  # fmt: skip
+        """Carry out ``action`` (see :func:`ecerp_core.orders.cases.case_actions`) on the open case."""
+        from ecerp_core.orders import cases
+
+        if not self.case or action not in self.case_actions():
+            raise ValueError(action)
+        case_id, kind, actor = self.case["id"], self.case["kind"], self.ctx.actor
+        with self.ctx.session() as session:
+            if action == "approve":
+                status = cases.advance_case(session, actor, case_id, "approved", note=note)
+                if kind in ("return_refund", "exchange"):
+                    status = cases.advance_case(session, actor, case_id, "waiting_return", note=note)
+            elif action == "receive":
+                if self.case["status"] == "approved":
+                    cases.advance_case(session, actor, case_id, "waiting_return", note=note)
+                status = cases.receive_return(session, actor, case_id, warehouse_id=warehouse_id, condition=condition,
+                                              note=note)  # fmt: skip
+            elif action == "complete":
+                status = cases.advance_case(session, actor, case_id, "done", note=note)
+            else:  # reject, close
+                status = cases.advance_case(session, actor, case_id, {"reject": "rejected", "close": "closed"}[action],
+                                            note=note)  # fmt: skip
+        self.open_case(case_id)
+        return status

@@ -14,11 +14,14 @@ from ecerp_core.orders.queries import OrderFilter
 from widgets.common.actions import ui_action
 from widgets.common.grid import PagedGrid, format_cell
 from widgets.common.shell import AppShell
-from widgets.order_desk.model import ACTIONS, OrderDeskModel
+from widgets.order_desk.model import ACTIONS, CASE_COLUMNS, OrderDeskModel
 
 QUEUE_TABS = ("review", "exceptions", "to_ship", "shipped", "aftersales", "all")
 SCOPES = ("open", "page", "all")
 IMPORT_PLATFORMS = ("shopify", "taobao", "jd", "pdd", "woocommerce", "csv")
+CASE_QUEUES = ("open", "all")
+CASE_ACTIONS = ("approve", "receive", "complete", "reject", "close")
+CASE_KINDS = ("refund_only", "return_refund", "exchange", "reship")
 
 
 def _cls(widget: w.Widget, name: str) -> w.Widget:
@@ -152,15 +155,66 @@ class OrderDeskView:
             [_cls(w.VBox([self.detail]), "ecerp-card"), import_card],
             layout=w.Layout(flex="0 0 420px", width="420px"),
         )
-        main = w.HBox([w.VBox([list_card, action_card], layout=w.Layout(flex="1 1 0", min_width="0")), side],
-                      layout=w.Layout(align_items="flex-start", gap="16px"))  # fmt: skip
-        body = w.VBox([w.HTML(STYLE), self.queue_tabs, main])
+        self.main = w.HBox([w.VBox([list_card, action_card], layout=w.Layout(flex="1 1 0", min_width="0")), side],
+                           layout=w.Layout(align_items="flex-start", gap="16px"))  # fmt: skip
+        self.cases_panel = self._build_cases_panel()
+        body = w.VBox([w.HTML(STYLE), self.queue_tabs, self.main, self.cases_panel])
         self.shell = AppShell(self.ctx, "app.order_desk.title", body)
-        for dropdown in (self.platform, self.shop, self.status, self.assignee, self.import_shop):
-            dropdown.index = 0
+        for dropdown in (self.platform, self.shop, self.status, self.assignee, self.import_shop,
+                         self.case_warehouse):  # fmt: skip
+            dropdown.index = 0 if dropdown.options else None
         self._wire()
         self._show_actions()
+        self._show_panel()
         self.grid.refresh()
+
+    def _build_cases_panel(self) -> w.Widget:
+        """The After-sales tab: the case queue, the open case's detail and what may be done with it."""
+        i18n, model = self.i18n, self.model
+        self.case_queue = _cls(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-case-queue")
+        i18n.bind(
+            self.case_queue,
+            "options",
+            lambda lang: [(t(f"orders.case.queue.{q}", lang), q) for q in CASE_QUEUES],
+        )
+        self.case_queue.value = "open"
+        self.case_search = _cls(
+            w.Text(continuous_update=False, layout=w.Layout(width="240px")), "ecerp-case-search"
+        )
+        i18n.bind(self.case_search, "placeholder", "orders.filter.search")
+        self.case_grid = PagedGrid(i18n, self.alerts, model.fetch_cases, list(CASE_COLUMNS), key_column="id",
+                                   muted_column=None, page_size=50)  # fmt: skip
+        self.case_buttons: dict[str, w.Button] = {}
+        for action in CASE_ACTIONS:
+            b = _cls(w.Button(button_style="primary" if action in ("approve", "complete") else ""),
+                     f"ecerp-case-{action}")  # fmt: skip
+            i18n.bind(b, "description", f"orders.case.action.{action}")
+            self.case_buttons[action] = b
+        self.case_warehouse = _cls(w.Dropdown(layout=w.Layout(width="190px")), "ecerp-case-warehouse")
+        i18n.bind(self.case_warehouse, "options", lambda lang: model.warehouses())
+        self.case_condition = _cls(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-case-condition")
+        i18n.bind(self.case_condition, "options", lambda lang: [(t(f"orders.case.condition.{c}", lang), c)
+                                                                for c in ("sellable", "damaged")])  # fmt: skip
+        self.case_condition.value = "sellable"
+        self.case_note = _cls(w.Text(layout=w.Layout(width="200px")), "ecerp-case-note")
+        i18n.bind(self.case_note, "placeholder", "orders.action.reason")
+        self.case_receive_box = _cls(w.HBox([i18n.bind(w.HTML(), "value", "orders.case.warehouse"), self.case_warehouse,
+                                             self.case_condition], layout=w.Layout(gap="8px", align_items="center")),
+                                     "ecerp-case-receive")  # fmt: skip
+        self.case_actions_box = _cls(w.HBox(layout=w.Layout(flex_flow="row wrap", gap="6px", align_items="center")),
+                                     "ecerp-case-actions")  # fmt: skip
+        self.case_detail = _cls(w.HTML(), "ecerp-case-detail")
+        i18n.bind(self.case_detail, "value", lambda lang: self._case_html(lang))
+        tools = w.HBox([self.case_queue, self.case_search], layout=w.Layout(gap="12px", align_items="center",
+                                                                            flex_flow="row wrap"))  # fmt: skip
+        list_card = _cls(
+            w.VBox([tools, self.case_grid], layout=w.Layout(width="100%", min_width="0")), "ecerp-card"
+        )
+        action_card = _cls(w.VBox([self.case_actions_box, self.case_receive_box]), "ecerp-card")
+        side = w.VBox([_cls(w.VBox([self.case_detail, action_card]), "ecerp-card")],
+                      layout=w.Layout(flex="0 0 440px", width="440px"))  # fmt: skip
+        return w.HBox([w.VBox([list_card], layout=w.Layout(flex="1 1 0", min_width="0")), side],
+                      layout=w.Layout(align_items="flex-start", gap="16px", display="none"))  # fmt: skip
 
     def model_columns(self):
         from widgets.order_desk.model import COLUMNS
@@ -182,6 +236,12 @@ class OrderDeskView:
         self.cancel_confirm.on_click(self.cancel_pending)
         self.import_button.on_click(self.import_upload)
         self.tracking_button.on_click(self.ship_from_file)
+        self.case_queue.observe(self.filter_cases, "value")
+        self.case_search.observe(self.filter_cases, "value")
+        self.case_grid.on_open(self.open_case)
+        for action, button in self.case_buttons.items():
+            button.on_click(lambda b, a=action: self.act_on_case(a, b))
+        self.i18n.on_change(lambda _lang: self._show_case_actions())
 
     # --- handlers -------------------------------------------------------------------------------
     @ui_action
@@ -191,7 +251,55 @@ class OrderDeskView:
         self.cancel_pending()
         self._show_actions()
         self.detail.value = self._detail_html(self.i18n.language)
-        self.grid.refresh(reset=True)
+        self._show_panel()
+
+    def _show_panel(self) -> None:
+        cases = self.model.queue == "aftersales"
+        self.main.layout.display = "none" if cases else "flex"
+        self.cases_panel.layout.display = "flex" if cases else "none"
+        if cases:
+            self.case_grid.refresh(reset=True)
+            self._show_case_actions()
+        else:
+            self.grid.refresh(reset=True)
+
+    @ui_action
+    def filter_cases(self, _change=None) -> None:
+        self.model.case_queue = self.case_queue.value
+        self.model.case_search = self.case_search.value or ""
+        self.case_grid.refresh(reset=True)
+
+    @ui_action
+    def open_case(self, key: str) -> None:
+        case = self.model.open_case(int(key))
+        self.case_warehouse.options = self.model.warehouses()  # a warehouse may have opened meanwhile
+        if case.get("warehouse_id") in {v for _, v in self.case_warehouse.options}:
+            self.case_warehouse.value = case["warehouse_id"]
+        self.case_detail.value = self._case_html(self.i18n.language)
+        self._show_case_actions()
+
+    @ui_action
+    def act_on_case(self, action: str, _button=None) -> None:
+        """Approve, receive the return, refund or send again, reject or close the open case."""
+        status = self.model.case_action(action, warehouse_id=self.case_warehouse.value,
+                                        condition=self.case_condition.value, note=self.case_note.value.strip())  # fmt: skip
+        self.case_note.value = ""
+        self.alerts.success(self.i18n.t("orders.case.done", case=self.model.case["id"],
+                                        status=self.i18n.t(f"case.{status}")))  # fmt: skip
+        self.case_detail.value = self._case_html(self.i18n.language)
+        self._show_case_actions()
+        self.case_grid.refresh()
+
+    def _show_case_actions(self) -> None:
+        actions = self.model.case_actions()
+        if self.model.case:
+            self.case_buttons["complete"].description = self.i18n.t(
+                f"orders.case.complete.{self.model.case['kind']}"
+            )
+        self.case_actions_box.children = [self.case_buttons[a] for a in actions] + (
+            [self.case_note] if actions else []
+        )
+        self.case_receive_box.layout.display = "flex" if "receive" in actions else "none"
 
     @ui_action
     def apply_filters(self, _change=None) -> None:
@@ -320,6 +428,33 @@ class OrderDeskView:
             f'<div class="ecerp-subtitle">{e(t("orders.detail.history", lang))}</div><table class="ecerp-mini">{history}</table>'
         )
 
+    def _case_html(self, lang: str) -> str:
+        c = self.model.case
+        if not c:
+            return f'<div class="ecerp-muted">{html.escape(t("orders.case.none", lang))}</div>'
+        e, o = html.escape, c["order"]
+        head = (f'<div class="ecerp-section-title">{e(t("orders.case.title", lang, case=c["id"]))} · '
+                f'{e(t("case." + c["status"], lang))}</div>'
+                f'<div class="ecerp-kv">{e(t("orders.case.kind", lang))}: {e(t("case.kind." + c["kind"], lang))}<br>'
+                f'{e(t("field.platform_order_id", lang))}: {e(o["platform_order_id"])} · {e(t("status." + o["status"], lang))}<br>'
+                f'{e(t("field.amount", lang))}: {e(o["currency"])} {format_cell(c["amount"], lang)} · '
+                f'{e(t("field.paid_amount", lang))}: {format_cell(o["paid_amount"], lang)}<br>'
+                f'{e(t("orders.col.reason", lang))}: {e(c["reason"] or "—")}<br>'
+                f'{e(t("field.warehouse", lang))}: {e(c["warehouse"] or "—")} · '
+                f'{e(t("orders.case.condition." + c["condition"], lang))}'
+                f'{" · " + e(t("orders.case.platform_status", lang)) + ": " + e(c["platform_status"]) if c["platform_status"] else ""}'
+                f'</div>')  # fmt: skip
+        lines = "".join(f'<tr><td>{e(x["sku"] or x["platform_sku"])}</td><td>{e(x["name"] or "")}</td>'
+                        f'<td class="r">{x["quantity"]}</td><td class="r">{format_cell(x["amount"], lang)}</td></tr>'
+                        for x in o["lines"])  # fmt: skip
+        history = "".join(f'<tr><td>{format_cell(h["at"], lang)}</td><td>{e(t("orders.event." + h["event"].split(":")[0], lang))}'
+                          f'{" · " + e(_case_step(h["event"], lang)) if h["event"].startswith("case:") else ""}</td>'
+                          f'<td>{e(h["note"] or "")}</td></tr>' for h in o["history"])  # fmt: skip
+        return (
+            f'{head}<div class="ecerp-subtitle">{e(t("field.lines", lang))}</div><table class="ecerp-mini">{lines}</table>'
+            f'<div class="ecerp-subtitle">{e(t("orders.detail.history", lang))}</div><table class="ecerp-mini">{history}</table>'
+        )
+
     def _summary_html(self, summary: dict) -> str:
         rows = "".join(f"<li>{html.escape(r['file'])}:{r['line']} — {html.escape(r['reason'])}</li>"
                        for r in summary["rejected"][:50])  # fmt: skip
@@ -333,6 +468,11 @@ class OrderDeskView:
 
         return (link(result["html"], "text/html", "pick-list.html", self.i18n.t("orders.pick.printable")) + " · "
                 + link(result["csv"], "text/csv", "pick-list.csv", "CSV"))  # fmt: skip
+
+
+def _case_step(event: str, lang: str) -> str:
+    step = event.split(":", 1)[1]
+    return t(f"case.kind.{step}", lang) if step in CASE_KINDS else t(f"case.{step}", lang)
 
 
 def _amount(text: str) -> Decimal | None:
@@ -357,6 +497,10 @@ STYLE = """
 .ecerp-confirm-bar { background: #fff8e6; border: 1px solid #f0d48a; border-radius: 6px; padding: 6px 10px; margin-top: 8px; }
 .ecerp-actions .widget-button { width: auto; padding: 0 14px; }
 .ecerp-actions, .ecerp-scope { margin-bottom: 6px; }
+.ecerp-case-actions .widget-button { width: auto; padding: 0 14px; }
+.ecerp-case-receive { margin-top: 8px; flex-wrap: wrap; }
+.ecerp-case-receive .widget-html { font-size: 13px; color: #52606d; }
+.ecerp-case-queue { margin-bottom: 0; }
 .ecerp-rejected { font-size: 12px; color: #8a1f1f; max-height: 200px; overflow: auto; }
 </style>
 """
