@@ -123,12 +123,17 @@ def test_after_sales_tab_approve_receive_damaged_refund_and_reship(desk, db):
         d1, d2 = (s.scalar(select(Order.id).where(Order.platform_order_id == n)) for n in ("D1", "D2"))
         services.approve_orders(s, a, [d1, d2])
         services.ship_orders(s, a, [d1, d2])
-        ret = cases.open_case(s, a, d1, "return_refund", amount=Decimal("59.00"), lines=[(1, 1)], reason="七天无理由")
+        ret = cases.open_case(
+            s, a, d1, "return_refund", amount=Decimal("59.00"), lines=[(1, 1)], reason="七天无理由"
+        )
         reship = cases.open_case(s, a, d2, "reship", lines=[(1, 1)], reason="快递丢件")
     view.queue_tabs.value = "aftersales"
     assert view.main.layout.display == "none" and view.cases_panel.layout.display == "flex"
     assert [r["platform_order_id"] for r in view.case_grid.page.rows] == ["D1", "D2"]
-    assert view.case_grid.page.rows[0]["kind"] == "退货退款" and view.case_grid.page.rows[0]["status"] == "待处理"
+    assert (
+        view.case_grid.page.rows[0]["kind"] == "退货退款"
+        and view.case_grid.page.rows[0]["status"] == "待处理"
+    )
     view.open_case(str(ret))
     assert [b.description for b in view.case_actions_box.children[:3]] == ["同意", "拒绝", "关闭"]
     view.act_on_case("approve")

@@ -30,14 +30,18 @@ def _clerk(url: str, ids: list[int], start) -> int:
     for oid in ids:
         try:
             with session_scope(url) as session:
-                won += len(svc.approve_orders(session, resolve_actor(session, "admin"), [oid], on_short="skip"))
+                won += len(
+                    svc.approve_orders(session, resolve_actor(session, "admin"), [oid], on_short="skip")
+                )
         except TransitionNotAllowed:
             pass  # another clerk approved it first
     return won
 
 
 def test_processes_racing_for_the_last_units_never_oversell(db, session, admin, biz):
-    stock.post_moves(session, admin, [stock.MoveDraft(biz.tee, biz.sh, 5, "receipt", unit_cost=Decimal("20"))])
+    stock.post_moves(
+        session, admin, [stock.MoveDraft(biz.tee, biz.sh, 5, "receipt", unit_cost=Decimal("20"))]
+    )
     ids = list(services.import_order_drafts(session, admin, [draft(biz, f"RACE{i}", ("TEE-1", 1, "59.00"))
                                                              for i in range(40)]).order_ids)  # fmt: skip
     session.commit()
