@@ -22,6 +22,7 @@ IMPORT_PLATFORMS = ("shopify", "taobao", "jd", "pdd", "woocommerce", "csv")
 CASE_QUEUES = ("open", "all")
 CASE_ACTIONS = ("approve", "receive", "complete", "reject", "close")
 CASE_KINDS = ("refund_only", "return_refund", "exchange", "reship")
+CASE_RETURNS = ("return_refund", "exchange")
 
 
 def _cls(widget: w.Widget, name: str) -> w.Widget:
@@ -157,7 +158,8 @@ class OrderDeskView:
         )
         self.main = w.HBox([w.VBox([list_card, action_card], layout=w.Layout(flex="1 1 0", min_width="0")), side],
                            layout=w.Layout(align_items="flex-start", gap="16px"))  # fmt: skip
-        self.cases_panel = self._build_cases_panel()
+        self.main.add_class("ecerp-orders-panel")
+        self.cases_panel = _cls(self._build_cases_panel(), "ecerp-cases-panel")
         body = w.VBox([w.HTML(STYLE), self.queue_tabs, self.main, self.cases_panel])
         self.shell = AppShell(self.ctx, "app.order_desk.title", body)
         for dropdown in (self.platform, self.shop, self.status, self.assignee, self.import_shop,
@@ -186,7 +188,7 @@ class OrderDeskView:
                                    muted_column=None, page_size=50)  # fmt: skip
         self.case_buttons: dict[str, w.Button] = {}
         for action in CASE_ACTIONS:
-            b = _cls(w.Button(button_style="primary" if action in ("approve", "complete") else ""),
+            b = _cls(w.Button(button_style="primary" if action in ("approve", "receive", "complete") else ""),
                      f"ecerp-case-{action}")  # fmt: skip
             i18n.bind(b, "description", f"orders.case.action.{action}")
             self.case_buttons[action] = b
@@ -210,7 +212,9 @@ class OrderDeskView:
         list_card = _cls(
             w.VBox([tools, self.case_grid], layout=w.Layout(width="100%", min_width="0")), "ecerp-card"
         )
-        action_card = _cls(w.VBox([self.case_actions_box, self.case_receive_box]), "ecerp-card")
+        self.case_action_card = action_card = _cls(
+            w.VBox([self.case_actions_box, self.case_receive_box]), "ecerp-card"
+        )
         side = w.VBox([_cls(w.VBox([self.case_detail, action_card]), "ecerp-card")],
                       layout=w.Layout(flex="0 0 440px", width="440px"))  # fmt: skip
         return w.HBox([w.VBox([list_card], layout=w.Layout(flex="1 1 0", min_width="0")), side],
@@ -241,7 +245,12 @@ class OrderDeskView:
         self.case_grid.on_open(self.open_case)
         for action, button in self.case_buttons.items():
             button.on_click(lambda b, a=action: self.act_on_case(a, b))
-        self.i18n.on_change(lambda _lang: self._show_case_actions())
+        self.i18n.on_change(self._relabel)
+
+    def _relabel(self, _lang: str) -> None:
+        """Statuses, kinds and reasons in the rows are translated when fetched: fetch again."""
+        self._show_case_actions()
+        (self.case_grid if self.model.queue == "aftersales" else self.grid).refresh()
 
     # --- handlers -------------------------------------------------------------------------------
     @ui_action
@@ -300,6 +309,7 @@ class OrderDeskView:
             [self.case_note] if actions else []
         )
         self.case_receive_box.layout.display = "flex" if "receive" in actions else "none"
+        self.case_action_card.layout.display = "flex" if actions else "none"
 
     @ui_action
     def apply_filters(self, _change=None) -> None:
@@ -433,17 +443,20 @@ class OrderDeskView:
         if not c:
             return f'<div class="ecerp-muted">{html.escape(t("orders.case.none", lang))}</div>'
         e, o = html.escape, c["order"]
+        facts = [
+            f'{e(t("orders.case.kind", lang))}: {e(t("case.kind." + c["kind"], lang))}',
+            f'{e(t("field.platform_order_id", lang))}: {e(o["platform_order_id"])} · {e(t("status." + o["status"], lang))}',
+            f'{e(t("field.amount", lang))}: {e(o["currency"])} {format_cell(c["amount"], lang)} · '
+            f'{e(t("field.paid_amount", lang))}: {format_cell(o["paid_amount"], lang)}',
+            f'{e(t("orders.col.reason", lang))}: {e(c["reason"] or "—")}',
+        ]  # fmt: skip
+        if c["kind"] in CASE_RETURNS:
+            facts.append(f'{e(t("field.warehouse", lang))}: {e(c["warehouse"] or "—")} · '
+                         f'{e(t("orders.case.condition." + c["condition"], lang))}')  # fmt: skip
+        if c["platform_status"]:
+            facts.append(f"{e(t('orders.case.platform_status', lang))}: {e(c['platform_status'])}")
         head = (f'<div class="ecerp-section-title">{e(t("orders.case.title", lang, case=c["id"]))} · '
-                f'{e(t("case." + c["status"], lang))}</div>'
-                f'<div class="ecerp-kv">{e(t("orders.case.kind", lang))}: {e(t("case.kind." + c["kind"], lang))}<br>'
-                f'{e(t("field.platform_order_id", lang))}: {e(o["platform_order_id"])} · {e(t("status." + o["status"], lang))}<br>'
-                f'{e(t("field.amount", lang))}: {e(o["currency"])} {format_cell(c["amount"], lang)} · '
-                f'{e(t("field.paid_amount", lang))}: {format_cell(o["paid_amount"], lang)}<br>'
-                f'{e(t("orders.col.reason", lang))}: {e(c["reason"] or "—")}<br>'
-                f'{e(t("field.warehouse", lang))}: {e(c["warehouse"] or "—")} · '
-                f'{e(t("orders.case.condition." + c["condition"], lang))}'
-                f'{" · " + e(t("orders.case.platform_status", lang)) + ": " + e(c["platform_status"]) if c["platform_status"] else ""}'
-                f'</div>')  # fmt: skip
+                f'{e(t("case." + c["status"], lang))}</div><div class="ecerp-kv">{"<br>".join(facts)}</div>')  # fmt: skip
         lines = "".join(f'<tr><td>{e(x["sku"] or x["platform_sku"])}</td><td>{e(x["name"] or "")}</td>'
                         f'<td class="r">{x["quantity"]}</td><td class="r">{format_cell(x["amount"], lang)}</td></tr>'
                         for x in o["lines"])  # fmt: skip
