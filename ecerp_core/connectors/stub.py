@@ -1,6 +1,7 @@
 """A stub platform server on 127.0.0.1 for tests: it checks signatures and tokens like the real
-gateways, serves orders in pages (Shopify ``Link`` cursors, TOP ``has_next``) and answers the first
-request of each Shopify page with HTTP 429 + ``Retry-After`` to exercise back-off.
+gateways, serves orders in pages (Shopify ``Link`` cursors, TOP ``has_next``, JD ``orderTotal``,
+Pinduoduo ``total_count``) and answers the first request of each Shopify page with HTTP 429 +
+``Retry-After`` and of each Pinduoduo page with error 70031 to exercise back-off.
 """
 
 from __future__ import annotations
@@ -10,15 +11,18 @@ import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from ecerp_core.connectors.signing import top_sign
+from ecerp_core.connectors.signing import jd_sign, pdd_sign, top_sign
 
 
 class StubPlatform:
     """``with StubPlatform(shopify_orders=[...], top_trades=[...]) as stub: stub.url``."""
 
-    def __init__(self, *, shopify_orders=(), top_trades=(), token="shpat_test", top_secret="topsecret",
-                 page_size=2, throttle=True):  # fmt: skip
+    def __init__(self, *, shopify_orders=(), top_trades=(), jd_orders=(), pdd_orders=(), token="shpat_test",
+                 top_secret="topsecret", jd_secret="jdsecret", pdd_secret="pddsecret", page_size=2, throttle=True):  # fmt: skip
         self.shopify_orders, self.top_trades = list(shopify_orders), list(top_trades)
+        self.jd_orders, self.pdd_orders = list(jd_orders), list(pdd_orders)
+        self.jd_secret, self.pdd_secret = jd_secret, pdd_secret
+        self.seen_pages: set[tuple] = set()
         self.token, self.top_secret, self.page_size, self.throttle = token, top_secret, page_size, throttle
         self.seen_cursors: set[str] = set()
         self.log: list[tuple[int, str]] = []
@@ -46,6 +50,10 @@ class StubPlatform:
                     return stub._shopify(self, query)
                 if url.path == "/router/rest":
                     return stub._top(self, query)
+                if url.path == "/routerjson":
+                    return stub._jd(self, query)
+                if url.path == "/api/router":
+                    return stub._pdd(self, query)
                 return self._send(404, {"errors": "Not Found"})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -90,3 +98,42 @@ class StubPlatform:
         chunk = rows[(page - 1) * size : page * size]
         return h._send(200, {"trades_sold_increment_get_response": {
             "has_next": page * size < len(rows), "trades": {"trade": chunk}}})  # fmt: skip
+
+    def _jd(self, h, q: dict) -> None:
+        sign = q.pop("sign", "")
+        if sign != jd_sign(q, self.jd_secret):
+            return h._send(
+                200, {"error_response": {"code": "19", "zh_desc": "签名无效", "en_desc": "Invalid signature"}}
+            )
+        p = json.loads(q["360buy_param_json"])
+        key = ("jd", p["start_date"], p["end_date"], p.get("page"))
+        if self.throttle and key not in self.seen_pages:
+            self.seen_pages.add(key)
+            return h._send(
+                429,
+                {"error_response": {"code": "429", "en_desc": "Too many requests"}},
+                {"Retry-After": "0.01"},
+            )
+        rows = [o for o in self.jd_orders if p["start_date"] <= o["modified"] <= p["end_date"]
+                and o["orderState"] in p["order_state"].split(",")]  # fmt: skip
+        size, page = int(p.get("page_size", 100)), int(p.get("page", 1))
+        return h._send(200, {"jingdong_pop_order_search_responce": {"code": "0", "searchorderinfo_result": {
+            "apiResult": {"success": True}, "orderTotal": len(rows), "orderInfoList": rows[(page - 1) * size : page * size]}}})  # fmt: skip
+
+    def _pdd(self, h, q: dict) -> None:
+        sign = q.pop("sign", "")
+        if sign != pdd_sign(q, self.pdd_secret):
+            return h._send(200, {"error_response": {"error_code": 10019, "error_msg": "签名错误"}})
+        key = ("pdd", q["start_updated_at"], q["end_updated_at"], q["page"])
+        if self.throttle and key not in self.seen_pages:
+            self.seen_pages.add(key)
+            return h._send(200, {"error_response": {"error_code": 70031, "error_msg": "调用过于频繁"}})
+        lo, hi = int(q["start_updated_at"]), int(q["end_updated_at"])
+        if hi - lo > 1800:
+            return h._send(
+                200, {"error_response": {"error_code": 10000, "error_msg": "时间跨度不能超过30分钟"}}
+            )
+        rows = [o for o in self.pdd_orders if lo <= o["updated_at"] <= hi]
+        size, page = int(q.get("page_size", 100)), int(q.get("page", 1))
+        return h._send(200, {"order_sn_increment_get_response": {
+            "total_count": len(rows), "order_sn_list": rows[(page - 1) * size : page * size]}})  # fmt: skip

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ecerp_core.connectors import signing, webhooks
-from ecerp_core.connectors.api import PlatformApiError, ShopifyClient, TopClient
+from ecerp_core.connectors.api import JdClient, PddClient, PlatformApiError, ShopifyClient, TopClient
 from ecerp_core.connectors.base import ShopInfo
 from ecerp_core.connectors.stub import StubPlatform
 from ecerp_core.errors import AuthenticationFailed, ConfigurationError
@@ -96,3 +96,61 @@ def test_top_pull_is_signed_and_paged(session, admin, biz):
     shop = ShopInfo(biz.shop, "taobao", "CNY")
     result = services.import_order_drafts(session, admin, [TopClient.to_draft(t, shop) for t in got])
     assert (result.created, result.exceptions) == (4, 0)
+
+
+def test_jd_pull_is_signed_windowed_and_paged(session, admin, biz):
+    orders = [{"orderId": f"2800{n}", "orderState": "WAIT_SELLER_STOCK_OUT", "orderPayment": "118.00",
+               "orderTotalPrice": "118.00", "freightPrice": "0.00", "orderStartTime": "2026-06-18 10:00:00",
+               "modified": f"2026-06-18 1{n}:00:00", "pin": f"jd_{n}", "orderRemark": "",
+               "consigneeInfo": {"fullname": "李雷", "mobile": "138****0000", "province": "江苏", "city": "南京市",
+                                 "fullAddress": "江苏南京市玄武区中山路1号"},
+               "itemInfoList": [{"outerSkuId": "TEE-1", "skuName": "T恤", "itemTotal": "2", "jdPrice": "59.00"}]}
+              for n in range(5)]  # fmt: skip
+    clock = lambda: dt.datetime(2026, 6, 18, 20, tzinfo=dt.timezone(dt.timedelta(hours=8)))  # noqa: E731
+    with StubPlatform(jd_orders=orders) as stub:
+        waits = []
+        client = JdClient(
+            f"{stub.url}/routerjson", "appkey", "jdsecret", "token", clock=clock, sleep=waits.append
+        )
+        got = list(client.orders(dt.datetime(2026, 6, 18, 11), dt.datetime(2026, 6, 18, 14), page_size=2))
+        assert [o["orderId"] for o in got] == ["28001", "28002", "28003", "28004"] and client.requests == 2
+        assert waits == [0.01, 0.01]  # one HTTP 429 per page, Retry-After honoured
+        with pytest.raises(PlatformApiError, match="签名无效"):
+            list(JdClient(f"{stub.url}/routerjson", "appkey", "wrong", "token", clock=clock, sleep=waits.append).orders(
+                dt.datetime(2026, 6, 18), dt.datetime(2026, 6, 19)))  # fmt: skip
+    shop = ShopInfo(biz.shop, "jd", "CNY")
+    drafts = [JdClient.to_draft(o, shop) for o in got]
+    assert drafts[0].region == "江苏" and drafts[0].city == "南京" and drafts[0].status == "paid"
+    result = services.import_order_drafts(session, admin, drafts)
+    assert (result.created, result.exceptions) == (4, 0)
+    assert services.import_order_drafts(session, admin, drafts).unchanged == 4
+
+
+def test_pdd_pull_slices_the_window_reads_pages_backwards_and_backs_off(session, admin, biz):
+    base = int(dt.datetime(2026, 6, 18, 2, tzinfo=dt.UTC).timestamp())
+    orders = [{"order_sn": f"260618-{n:03d}", "order_status": 1, "refund_status": 1, "pay_amount": 59.0,
+               "goods_amount": 59.0, "postage": 0, "created_time": "2026-06-18 10:00:00", "updated_at": base + n * 600,
+               "buyer_id": 900 + n, "receiver_name": "韩梅梅", "receiver_phone": "139****1111", "province": "广东省",
+               "city": "广州市", "address": "天河路1号",
+               "item_list": [{"outer_id": "TEE-1", "goods_name": "T恤", "goods_count": 1, "goods_price": 59.0}]}
+              for n in range(7)]  # fmt: skip
+    waits = []
+    clock = lambda: dt.datetime(2026, 6, 18, 12, tzinfo=dt.UTC)  # noqa: E731
+    window = (dt.datetime(2026, 6, 18, 2, tzinfo=dt.UTC), dt.datetime(2026, 6, 18, 3, tzinfo=dt.UTC))
+    with StubPlatform(pdd_orders=orders) as stub:
+        client = PddClient(
+            f"{stub.url}/api/router", "cid", "pddsecret", "token", clock=clock, sleep=waits.append
+        )
+        got = list(client.orders(*window, page_size=2))
+        # 02:00-02:30 holds 000-003 (page 2, then page 1); 02:30-03:00 holds 003-006, 003 already seen
+        assert [o["order_sn"][-3:] for o in got] == ["002", "003", "000", "001", "005", "006", "004"]
+        assert waits and set(waits) == {1.0}  # one 70031 per page, each followed by a wait and a retry
+        with pytest.raises(PlatformApiError, match="签名错误"):
+            list(PddClient(f"{stub.url}/api/router", "cid", "wrong", "token", clock=clock, sleep=waits.append)
+                 .orders(*window))  # fmt: skip
+    shop = ShopInfo(biz.shop, "pdd", "CNY")
+    drafts = [PddClient.to_draft(o, shop) for o in got]
+    assert drafts[2].region == "广东" and drafts[2].status == "paid"
+    result = services.import_order_drafts(session, admin, drafts)
+    assert (result.created, result.exceptions) == (7, 0)
+    assert services.import_order_drafts(session, admin, drafts).unchanged == 7
