@@ -181,11 +181,10 @@ def _resend(session: Session, actor: Actor, order: Order, case: AfterSale) -> in
 
     lines = {x.line_no: x for x in session.scalars(select(OrderLine).where(OrderLine.order_id == order.id))}
     wanted = [(no, qty) for no, qty in case.lines] or [(no, x.quantity) for no, x in lines.items()]
-    sku = {x.product_id: s for x in lines.values() for s in [None]}
-    del sku
     from ecerp_core.catalog.models import Product
 
-    skus = dict(session.execute(select(Product.id, Product.sku)).all())
+    wanted_ids = {lines[no].product_id for no, _ in wanted if lines[no].product_id}
+    skus = dict(session.execute(select(Product.id, Product.sku).where(Product.id.in_(wanted_ids))).all())
     drafts = [OrderLineDraft(skus.get(lines[no].product_id) or lines[no].platform_sku, qty, Decimal(0), Decimal(0))
               for no, qty in wanted]  # fmt: skip
     number = f"{order.platform_order_id}#{'X' if case.kind == 'exchange' else 'R'}{case.id}"[:64]

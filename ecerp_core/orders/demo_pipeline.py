@@ -1,8 +1,8 @@
 """The demo's pipeline work between import and shipping, and its after-sales cases.
 
 Shares of the domestic shops' paid orders (drawn from their own random stream, so the orders
-themselves do not change): 1% carry a new listing's SKU nobody mapped yet (the clerk maps it the
-next morning and they flow on), 0.6% have no receiver address (the clerk confirms it with the buyer
+themselves do not change): 1% carry a new listing's SKU nobody mapped yet (the clerk maps them on
+Monday morning and they flow on), 0.6% have no receiver address (the clerk confirms it with the buyer
 the next morning), 2% are a buyer's second order to the same address (merged before approval), 1%
 of the orders with several lines ship one line later (split). Of the shipped orders, after-sales
 cases: 1% return and refund (5-10 days after the order, goods back three days later, one in ten
@@ -47,7 +47,9 @@ def decorate(ctx: DemoContext, day: dt.date, drafts: list[OrderDraft]) -> list[O
         if r < UNMAPPED:
             first = d.lines[0]
             psku = f"{first.platform_sku}-N{day:%y%W}"[:64]
-            data["unmapped"].setdefault(tomorrow, {})[(d.shop_id, psku)] = first.platform_sku
+            # the clerk maps new listings' SKUs on Monday mornings; until then the order waits
+            monday = day + dt.timedelta(days=7 - day.weekday())
+            data["unmapped"].setdefault(monday, {})[(d.shop_id, psku)] = first.platform_sku
             d = replace(d, lines=(replace(first, platform_sku=psku), *d.lines[1:]))
         elif r < NO_ADDRESS:
             d = replace(d, address="")
