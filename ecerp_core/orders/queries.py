@@ -178,7 +178,8 @@ def case_list_stmt(queue: str = "open", search: str = "") -> Select:
     )  # fmt: skip
     if queue == "open":
         stmt = stmt.where(AfterSale.status.in_(OPEN_CASES))
-    stmt = text_filter(stmt, (Order.platform_order_id, Order.receiver_name, AfterSale.reason), search)
+    stmt = text_filter(stmt, (Order.platform_order_id, Order.buyer_id, Order.receiver_name, Order.tracking_no,
+                              AfterSale.reason), search)  # fmt: skip
     return stmt.order_by(AfterSale.created_at, AfterSale.id)
 
 
