@@ -2,7 +2,8 @@
 
 The server is started as ``ecerp serve`` would start it (same command line, same ``voila.json``),
 on a free port with ``--Voila.port_retries=0`` so a stale server is never tested by mistake, and
-with ``ECERP_DATABASE_URL`` pointing at a SQLite file made for the run (also on PostgreSQL runs).
+with ``ECERP_DATABASE_URL`` pointing at a SQLite file made for the test module (also on PostgreSQL
+runs): each flow starts from the same small company.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def apps_database(tmp_path_factory) -> str:
-    """A fresh SQLite database with a company, the admin and a few products."""
+    """A fresh SQLite database with a company, the admin and a few products, per test module, so
+    one flow's documents never change what another flow sees."""
     from ecerp_core.auth import resolve_actor
     from ecerp_core.catalog import services
     from ecerp_core.db import session_scope
@@ -48,7 +50,7 @@ def apps_database(tmp_path_factory) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def voila_server(apps_database, tmp_path_factory):
     """The base URL of a running Voila server; terminated (with its kernels) at the end."""
     from ecerp_core.cli.serve import voila_command, wait_until_serving

@@ -21,7 +21,7 @@ def _search(page, text: str) -> None:
 
 
 def test_base_data_flow(voila_server, page, artifacts):
-    page.goto(f"{voila_server['url']}/voila/render/base_data.ipynb")
+    page.goto(f"{voila_server['url']}/voila/render/base_data.ipynb", timeout=120_000)
     page.locator(".ecerp-table tbody tr[data-key='MUG-001']").wait_for()
     expect_text = page.locator(".ecerp-title")
     assert "基础资料" in expect_text.inner_text()
@@ -74,7 +74,7 @@ def test_base_data_flow(voila_server, page, artifacts):
 
 
 def test_home_links_to_base_data(voila_server, page, artifacts):
-    page.goto(f"{voila_server['url']}/voila/render/home.ipynb")
+    page.goto(f"{voila_server['url']}/voila/render/home.ipynb", timeout=120_000)
     card = page.locator("a.ecerp-app-card[data-app='base_data']")
     card.wait_for()
     assert "基础资料" in card.inner_text()

@@ -21,15 +21,13 @@ def stocked(apps_database):
     from ecerp_core.auth import resolve_actor
     from ecerp_core.catalog import services as catalog
     from ecerp_core.catalog.models import Product
-    from ecerp_core.db import Base, get_engine, import_all_models, session_scope
+    from ecerp_core.db import session_scope
     from ecerp_core.stock.services import MoveDraft, post_moves
 
-    import_all_models()
-    Base.metadata.create_all(get_engine(apps_database))  # tables newer than the migration, if any
     with session_scope(apps_database) as session:
         admin = resolve_actor(session, "admin")
-        sh = catalog.create_warehouse(session, admin, code="SH", name="上海仓")
-        catalog.create_warehouse(session, admin, code="GZ", name="广州仓")
+        sh = catalog.create_warehouse(session, admin, code="SZ", name="苏州仓")
+        catalog.create_warehouse(session, admin, code="TJ", name="天津仓")
         catalog.create_supplier(session, admin, code="SUP-1", name="义乌日用品厂")
         catalog.update_product(session, admin, "MUG-001", barcode=BARCODE)
         session.flush()
@@ -49,7 +47,7 @@ def _scan(page, code: str, quantity: str = "") -> None:
 def test_stocktake_scan_recount_approve(voila_server, stocked, page, artifacts):
     page.goto(f"{voila_server['url']}/voila/render/stocktake.ipynb", timeout=120_000)
     page.locator(".ecerp-count-new").wait_for()
-    page.locator(".ecerp-count-warehouse select").select_option(label="SH 上海仓")
+    page.locator(".ecerp-count-warehouse select").select_option(label="SZ 苏州仓")
     page.locator(".ecerp-count-new").click()
     page.locator(".ecerp-alert-success").wait_for()
     scan = page.locator(".ecerp-scan input")
@@ -88,12 +86,12 @@ def test_purchase_order_to_receipt(voila_server, stocked, page, artifacts):
     page.locator(".ecerp-inventory-tabs").wait_for()
     page.locator(".ecerp-table tbody tr").first.wait_for()
     page.screenshot(path=str(artifacts / "inventory_levels_zh.png"))
-    mug = page.locator(".ecerp-grid-levels tbody tr", has_text="MUG-001")
+    mug = page.locator(".ecerp-grid-levels tbody tr", has_text="MUG-001").filter(has_text="SZ")
     before = int(mug.locator("td").nth(4).inner_text())
     page.locator(".ecerp-inventory-tabs button", has_text="采购单").click()
     page.locator(".ecerp-po-new").wait_for()
     page.locator(".ecerp-po-supplier select").select_option(label="SUP-1 义乌日用品厂")
-    page.locator(".ecerp-po-warehouse select").select_option(label="SH 上海仓")
+    page.locator(".ecerp-po-warehouse select").select_option(label="SZ 苏州仓")
     page.locator(".ecerp-po-sku input").fill("MUG-001")
     page.locator(".ecerp-po-qty input").fill("20")
     page.locator(".ecerp-po-price input").fill("15.00")
