@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ecerp_core.errors import ImportFileError
-from ecerp_core.i18n import t
+from ecerp_core.i18n import lazy, t
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 MAX_FIELD = 1_000_000
@@ -59,7 +59,7 @@ def clean_header(value: object) -> str:
 
 
 def _fail(name: str, reason: str, **params) -> ImportFileError:
-    return ImportFileError(file=name, reason=t(f"reason.{reason}", None, **params))
+    return ImportFileError(file=name, reason=lazy(f"reason.{reason}", **params))
 
 
 def decode(data: bytes, name: str) -> str:

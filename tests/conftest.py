@@ -36,6 +36,16 @@ def db_url(tmp_path_factory) -> str:
     return url
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A test that chooses a language (``set_language``) must not change the next test's."""
+    from ecerp_core.i18n import reset_language
+
+    reset_language()
+    yield
+    reset_language()
+
+
 @pytest.fixture
 def db(db_url, monkeypatch) -> str:
     """An empty, initialised database (company 测试商贸, admin user); returns its URL."""

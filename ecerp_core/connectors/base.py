@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from ecerp_core.errors import ImportFileError
-from ecerp_core.i18n import t
+from ecerp_core.i18n import lazy, t
 from ecerp_core.orders.intake import OrderDraft, OrderLineDraft
 from ecerp_core.tabular import Table
 
@@ -117,7 +117,7 @@ def require_columns(table: Table, columns: Iterable[str]) -> None:
     missing = [c for c in columns if c not in have]
     if missing:
         raise ImportFileError(
-            file=table.name, reason=t("reason.missing_columns", None, columns=", ".join(missing))
+            file=table.name, reason=lazy("reason.missing_columns", columns=", ".join(missing))
         )
 
 

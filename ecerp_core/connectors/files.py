@@ -23,7 +23,7 @@ from ecerp_core.catalog.models import Shop
 from ecerp_core.connectors import generic, jd, pdd, shopify, taobao, woocommerce
 from ecerp_core.connectors.base import Parsed, ShopInfo
 from ecerp_core.errors import ImportFileError, NotFound
-from ecerp_core.i18n import t
+from ecerp_core.i18n import lazy
 from ecerp_core.orders.intake import import_order_drafts
 from ecerp_core.tabular import Table, read_table
 
@@ -61,14 +61,14 @@ def parse_tables(platform: str, tables: Sequence[Table], shop: ShopInfo, mapping
                  defaults: Mapping[str, str] | None = None, *, history: bool = False) -> list[Parsed]:  # fmt: skip
     """Parse each file (a Taobao pair counts as one) into drafts; file-level errors raise."""
     if platform not in PLATFORMS:
-        raise ImportFileError(file="-", reason=t("reason.unknown_platform", None, value=platform))
+        raise ImportFileError(file="-", reason=lazy("reason.unknown_platform", value=platform))
     if platform == "taobao":
         details = [x for x in tables if taobao.is_detail(x)]
         orders = [x for x in tables if not taobao.is_detail(x)]
         if not orders:
-            raise ImportFileError(file=tables[0].name, reason=t("reason.taobao_pair", None))
+            raise ImportFileError(file=tables[0].name, reason=lazy("reason.taobao_pair"))
         if len(orders) > 1 and len(details) != len(orders):
-            raise ImportFileError(file=orders[-1].name, reason=t("reason.taobao_pair", None))
+            raise ImportFileError(file=orders[-1].name, reason=lazy("reason.taobao_pair"))
         return [taobao.parse_pair(o, details[min(i, len(details) - 1)] if details else None, shop)
                 for i, o in enumerate(orders)]  # fmt: skip
     if platform == "csv":
@@ -91,7 +91,7 @@ def import_files(
     """Import export files of one platform and shop; returns the summary (see the module doc)."""
     require(actor, "orders.import")
     if not sources:
-        raise ImportFileError(file="-", reason=t("reason.empty", None))
+        raise ImportFileError(file="-", reason=lazy("reason.empty"))
     info = find_shop(session, platform, shop)
     parsed = parse_tables(platform, read_sources(sources), info, mapping, defaults, history=history)
     summary = {"created": 0, "updated": 0, "unchanged": 0, "exceptions": 0, "rejected": []}

@@ -23,7 +23,7 @@ from ecerp_core.connectors.base import (
     normal,
 )
 from ecerp_core.errors import ImportFileError
-from ecerp_core.i18n import t
+from ecerp_core.i18n import lazy
 from ecerp_core.orders.intake import OrderDraft
 from ecerp_core.tabular import Table, map_columns
 
@@ -74,25 +74,25 @@ def parse(table: Table, shop: ShopInfo, mapping: Mapping[str, str] | None = None
     mapping, defaults = dict(mapping or {}), dict(defaults or {})
     unknown = [f for f in (*mapping, *defaults) if f not in FIELDS and f not in OPTIONS]
     if unknown:
-        raise ImportFileError(file=table.name, reason=t("reason.unknown_fields", None, fields=", ".join(unknown),
+        raise ImportFileError(file=table.name, reason=lazy("reason.unknown_fields", fields=", ".join(unknown),
                                                         known=", ".join(FIELDS)))  # fmt: skip
     missing_cols = [c for c in mapping.values() if c not in table.header]
     if missing_cols:
         raise ImportFileError(
-            file=table.name, reason=t("reason.missing_columns", None, columns=", ".join(missing_cols))
+            file=table.name, reason=lazy("reason.missing_columns", columns=", ".join(missing_cols))
         )
     columns = map_columns(table, {f: names for f, names in FIELDS.items() if f not in mapping})
     columns.update(mapping)
     absent = [f for f in REQUIRED if f not in columns and f not in defaults]
     if absent:
         raise ImportFileError(
-            file=table.name, reason=t("reason.missing_columns", None, columns=", ".join(absent))
+            file=table.name, reason=lazy("reason.missing_columns", columns=", ".join(absent))
         )
     try:
         tz = ZoneInfo(defaults["timezone"]) if "timezone" in defaults else shop.timezone
     except (ZoneInfoNotFoundError, ValueError):
         raise ImportFileError(
-            file=table.name, reason=t("reason.unknown_timezone", None, value=defaults["timezone"])
+            file=table.name, reason=lazy("reason.unknown_timezone", value=defaults["timezone"])
         ) from None
     groups: dict[str, list] = {}
     for line, row in table:

@@ -24,7 +24,7 @@ from ecerp_core.connectors.base import (
     split_cn_address,
 )  # fmt: skip
 from ecerp_core.errors import ImportFileError
-from ecerp_core.i18n import t
+from ecerp_core.i18n import lazy
 from ecerp_core.orders.intake import OrderDraft
 from ecerp_core.tabular import Table
 
@@ -65,7 +65,7 @@ def parse_pair(orders: Table, details: Table | None, shop: ShopInfo) -> Parsed:
     """Read the order report with its item report (both needed)."""
     require_columns(orders, ORDER_COLUMNS)
     if details is None:
-        raise ImportFileError(file=orders.name, reason=t("reason.taobao_pair", None))
+        raise ImportFileError(file=orders.name, reason=lazy("reason.taobao_pair"))
     require_columns(details, DETAIL_COLUMNS)
     items: dict[str, list[dict]] = {}
     for _, r in details:

@@ -39,6 +39,33 @@ def set_language(language: str) -> None:
     _current.set(language)
 
 
+def reset_language() -> None:
+    """Forget the chosen language: messages follow the configured default again."""
+    _current.set(None)
+
+
+class Lazy:
+    """A message translated only when shown, so an error raised in one language reads right in
+    another (``ImportFileError(reason=lazy("reason.empty"))``)."""
+
+    __slots__ = ("key", "params")
+
+    def __init__(self, key: str, /, **params: object) -> None:
+        self.key, self.params = key, params
+
+    def text(self, language: str | None = None) -> str:
+        return t(self.key, language, **self.params)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        return f"lazy({self.key!r})"
+
+
+lazy = Lazy
+
+
 class _Missing(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -59,6 +86,8 @@ def t(key: str, language: str | None = None, /, **params: object) -> str:
 
 def _display(value: object, language: str) -> object:
     """Translate parameter values that are themselves catalogue keys (e.g. field names)."""
+    if isinstance(value, Lazy):
+        return value.text(language)
     if isinstance(value, str) and value.startswith(("field.", "entity.", "role.", "status.", "permission.")):
         return catalogue(language).get(value, value)
     return value

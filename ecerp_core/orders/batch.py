@@ -19,7 +19,7 @@ from ecerp_core.catalog.models import Product, Shop, Warehouse
 from ecerp_core.connectors.base import normal
 from ecerp_core.db import utcnow
 from ecerp_core.errors import ImportFileError, ValidationError, problem
-from ecerp_core.i18n import t
+from ecerp_core.i18n import lazy, t
 from ecerp_core.orders.merge import with_members
 from ecerp_core.orders.models import Order, OrderEvent, OrderLine
 from ecerp_core.tabular import map_columns, read_table
@@ -162,6 +162,6 @@ def ship_from_tracking_file(session: Session, actor: Actor, source: str | Path |
             continue
         rejected.append({"file": table.name, "line": line, "reason": reason})
     if not ships and not rejected:
-        raise ImportFileError(file=table.name, reason=t("reason.empty", None))
+        raise ImportFileError(file=table.name, reason=lazy("reason.empty"))
     shipped = ship_with_tracking(session, actor, ships, progress=progress) if ships else 0
     return {"shipped": shipped, "rejected": rejected}

@@ -34,3 +34,13 @@ def test_unknown_language_is_refused_and_missing_keys_show_the_key():
     with pytest.raises(ValueError):
         set_language("fr")
     assert t("no.such.key", "en") == "no.such.key"
+
+
+def test_an_error_raised_in_one_language_reads_right_in_the_other():
+    from ecerp_core.errors import ImportFileError
+    from ecerp_core.i18n import lazy
+
+    set_language("zh_CN")
+    error = ImportFileError(file="a.csv", reason=lazy("reason.empty"))
+    assert error.message("en") == "File a.csv cannot be imported: the file is empty"
+    assert error.message("zh_CN") == "文件 a.csv 无法导入：文件是空的"

@@ -115,8 +115,10 @@ def test_unusable_files_raise_one_clear_error_and_write_nothing(session, admin, 
 
 
 def test_missing_file(session, admin, tmp_path):
-    with pytest.raises(ImportFileError, match="does not exist"):
+    with pytest.raises(ImportFileError) as info:
         import_file(session, admin, "product", tmp_path / "nope.csv")
+    assert info.value.message("en") == "File nope.csv cannot be imported: the file does not exist"
+    assert info.value.message("zh_CN") == "文件 nope.csv 无法导入：文件不存在"
 
 
 def test_import_needs_permission(session, actor_with_role):
