@@ -86,7 +86,6 @@ def benchmark(name: str):
 
 
 def load_all() -> dict[str, Callable[[BenchConfig], BenchResult]]:
-    from benchmarks import bench_finance, bench_foundation, bench_stock  # noqa: F401
-    from benchmarks import bench_orders  # noqa: F401
+    from benchmarks import bench_finance, bench_foundation, bench_orders, bench_stock  # noqa: F401
 
     return BENCHMARKS
