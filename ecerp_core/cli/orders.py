@@ -60,6 +60,36 @@ def orders_import(ctx: Context, platform: str, shop: str | None, maps: tuple, de
         click.echo(f"  {r['file']}:{r['line']}: {r['reason']}")
 
 
+@orders.command("pull")
+@click.option("--shop", required=True, help="Shop code; its credentials_ref says where the API credentials are.")
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]),
+              help="Start of the modified-time window (company time zone).")  # fmt: skip
+@click.option("--to", "end", default=None, type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]),
+              help="End of the window (default: now).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@pass_ctx
+def orders_pull(ctx: Context, shop: str, start, end, as_json: bool) -> None:
+    """Pull the orders a platform changed in a time window through its API, and import them."""
+    import datetime as dt
+
+    from ecerp_core.business_time import company_timezone
+    from ecerp_core.connectors.pull import pull_orders
+
+    with ctx.acting() as (session, actor):
+        zone = company_timezone(session)
+        window_end = end.replace(tzinfo=zone) if end else dt.datetime.now(zone)
+        result = pull_orders(session, actor, shop, start.replace(tzinfo=zone), window_end)
+    summary = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
+               "exceptions": result.exceptions,
+               "rejected": [{"line": p.line, "reason": p.message()} for p in result.rejected]}  # fmt: skip
+    if as_json:
+        echo_json(summary)
+        return
+    click.echo(t("cli.orders_pulled", None, **{k: summary[k] for k in ("created", "updated", "unchanged", "exceptions")}))
+    for r in summary["rejected"]:
+        click.echo(f"  {r['line']}: {r['reason']}")
+
+
 @orders.command("export")
 @click.option("--platform", default="")
 @click.option("--shop", default="")
