@@ -46,35 +46,38 @@ def setup(ctx: DemoContext) -> None:
         LineDraft("100201", debit=CAPITAL), LineDraft("4001", credit=CAPITAL)), memo="股东投入资本金")])  # fmt: skip
 
 
-def _open_items(ctx: DemoContext, platform: str, until: dt.date) -> list[SettlementRow]:
-    """Posted sales and refunds of the platform's orders up to ``until`` that no settlement has cleared."""
+def _open_items(ctx: DemoContext, platforms: list[str], until: dt.date) -> dict[str, list[SettlementRow]]:
+    """Posted sales and refunds of each platform's orders up to ``until`` that no settlement has
+    cleared (one pass over the posted events for all the platforms settling that day)."""
     from ecerp_core.orders.models import Order, OrderRefund
 
-    fmt = settlement.format_for(platform)
+    owner = {op: p for p in platforms for op in settlement.format_for(p).order_platforms}
     done = select(SettlementLine.order_id).where(
         SettlementLine.status == "matched", SettlementLine.line_type == "sale"
     )
     sales = ctx.session.execute(
-        select(Order.platform_order_id, PostedEvent.receivable)
+        select(Order.platform, Order.platform_order_id, PostedEvent.receivable)
         .join(Order, (PostedEvent.source_type == "sales_order") & (Order.id == PostedEvent.source_id))
-        .where(PostedEvent.kind == "sale.shipped", Order.platform.in_(fmt.order_platforms), PostedEvent.business_date <= until,
+        .where(PostedEvent.kind == "sale.shipped", Order.platform.in_(sorted(owner)), PostedEvent.business_date <= until,
                Order.id.not_in(done)).order_by(Order.id)).all()  # fmt: skip
     done_r = select(SettlementLine.order_id).where(
         SettlementLine.status == "matched", SettlementLine.line_type == "refund"
     )
     refunds = ctx.session.execute(
-        select(Order.platform_order_id, func.sum(PostedEvent.receivable))
+        select(Order.platform, Order.platform_order_id, func.sum(PostedEvent.receivable))
         .join(OrderRefund, (PostedEvent.source_type == "sales_order_refund") & (OrderRefund.id == PostedEvent.source_id))
         .join(Order, Order.id == OrderRefund.order_id)
-        .where(PostedEvent.kind == "sale.refunded", PostedEvent.entry_id.is_not(None), Order.platform.in_(fmt.order_platforms),
+        .where(PostedEvent.kind == "sale.refunded", PostedEvent.entry_id.is_not(None), Order.platform.in_(sorted(owner)),
                PostedEvent.business_date <= until, Order.id.in_(done), Order.id.not_in(done_r))
-        .group_by(Order.id, Order.platform_order_id).order_by(Order.id)).all()  # fmt: skip
-    rows = [SettlementRow(n, "sale", oid, amount, until) for n, (oid, amount) in enumerate(sales, start=2)]
-    rows += [
-        SettlementRow(len(rows) + n, "refund", oid, amount, until)
-        for n, (oid, amount) in enumerate(refunds, start=2)
-    ]
-    return rows
+        .group_by(Order.id, Order.platform, Order.platform_order_id).order_by(Order.id)).all()  # fmt: skip
+    out: dict[str, list[SettlementRow]] = {p: [] for p in platforms}
+    for platform, oid, amount in sales:
+        rows = out[owner[platform]]
+        rows.append(SettlementRow(len(rows) + 2, "sale", oid, amount, until))
+    for platform, oid, amount in refunds:
+        rows = out[owner[platform]]
+        rows.append(SettlementRow(len(rows) + 2, "refund", oid, amount, until))
+    return out
 
 
 def flush_day(ctx: DemoContext, day: dt.date) -> None:
@@ -86,10 +89,12 @@ def flush_day(ctx: DemoContext, day: dt.date) -> None:
 
 def settle_day(ctx: DemoContext, day: dt.date) -> None:
     """22:00: each platform pays out once a week for what buyers confirmed, less its fees."""
-    for platform, weekday in SETTLE_WEEKDAY.items():
-        if day.weekday() != weekday:
-            continue
-        rows = [r for r in _open_items(ctx, platform, day - dt.timedelta(days=SETTLE_AFTER_DAYS))]
+    due = [platform for platform, weekday in SETTLE_WEEKDAY.items() if day.weekday() == weekday]
+    if not due:
+        return
+    open_items = _open_items(ctx, due, day - dt.timedelta(days=SETTLE_AFTER_DAYS))
+    for platform in due:
+        rows = open_items[platform]
         if not rows:
             continue
         rows = [SettlementRow(r.line_no, r.line_type, r.platform_order_id, r.amount, day) for r in rows]
