@@ -54,8 +54,10 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
     require(actor, "orders.aftersales")
     ids = sorted({r.order_id for r in refunds})
     stmt = select(Order.id, Order.platform_order_id, Order.status, Order.currency, Order.paid_amount,
-                  Order.refunded_amount).where(Order.id.in_(ids)).order_by(Order.id)  # fmt: skip
-    orders = {r[0]: list(r[1:]) for r in session.connection().execute(for_update(stmt, session))}
+                  Order.refunded_amount, Order.shop_id, Order.platform).where(Order.id.in_(ids)).order_by(Order.id)  # fmt: skip
+    loaded = session.connection().execute(for_update(stmt, session)).all()
+    orders = {r[0]: list(r[1:6]) for r in loaded}
+    info = {r[0]: r[6:] for r in loaded}  # shop and platform, for the events (never change here)
     found, seen = [], set()
     for n, r in enumerate(refunds, start=1):
         order = orders.get(r.order_id)
@@ -80,7 +82,8 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
     now = utcnow()
     today = business_date(session, now)
     unshipped = [r.order_id for r in refunds if orders[r.order_id][1] in BEFORE_SHIPPING]
-    stock.release(session, actor, SOURCE, unshipped)
+    if unshipped:
+        stock.release(session, actor, SOURCE, unshipped)
     moves = _return_moves(session, actor, [r for r in refunds if r.with_return])
     rows = [{"order_id": r.order_id, "amount": r.amount, "currency": orders[r.order_id][2],
              "with_return": r.with_return, "reason": r.reason, "business_date": today, "at": now,
@@ -119,8 +122,6 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
         cost[(m["source_id"], kind)] = (
             cost.get((m["source_id"], kind), Decimal(0)) + abs(m["quantity"]) * m["unit_cost"]
         )
-    info = {r[0]: r[1:] for r in session.connection().execute(
-        select(Order.id, Order.shop_id, Order.platform).where(Order.id.in_(ids)))}  # fmt: skip
     events = []
     for r, rid in zip(refunds, refund_ids, strict=True):
         damaged = cost.get((r.order_id, "damaged"), Decimal(0)) if r.with_return else Decimal(0)
