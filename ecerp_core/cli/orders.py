@@ -61,7 +61,9 @@ def orders_import(ctx: Context, platform: str, shop: str | None, maps: tuple, de
 
 
 @orders.command("pull")
-@click.option("--shop", required=True, help="Shop code; its credentials_ref says where the API credentials are.")
+@click.option(
+    "--shop", required=True, help="Shop code; its credentials_ref says where the API credentials are."
+)
 @click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]),
               help="Start of the modified-time window (company time zone).")  # fmt: skip
 @click.option("--to", "end", default=None, type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]),
@@ -85,7 +87,13 @@ def orders_pull(ctx: Context, shop: str, start, end, as_json: bool) -> None:
     if as_json:
         echo_json(summary)
         return
-    click.echo(t("cli.orders_pulled", None, **{k: summary[k] for k in ("created", "updated", "unchanged", "exceptions")}))
+    click.echo(
+        t(
+            "cli.orders_pulled",
+            None,
+            **{k: summary[k] for k in ("created", "updated", "unchanged", "exceptions")},
+        )
+    )
     for r in summary["rejected"]:
         click.echo(f"  {r['line']}: {r['reason']}")
 
@@ -126,3 +134,258 @@ def _cell(value: object) -> object:
 
 
 __all__ = ["ImportFileError", "orders"]
+
+
+# --- the pipeline between 付款 and 发货 --------------------------------------------------------------
+_ORDER_REFS = click.argument("refs", nargs=-1, metavar="[ORDER]...")
+_QUEUE = click.option("--queue", type=click.Choice(["review", "exceptions", "to_ship", "shipped", "all"]),
+                      default=None, help="Act on every order of this queue instead of naming them.")  # fmt: skip
+_SHOP = click.option(
+    "--shop", default="", help="Shop code: platform order numbers are looked up in this shop."
+)
+
+
+def _select(session, actor, refs: tuple[str, ...], queue: str | None, shop: str) -> list[int]:
+    """Order ids from platform order numbers (optionally of one shop), or from a whole queue."""
+    from sqlalchemy import select
+
+    from ecerp_core.catalog.models import Shop
+    from ecerp_core.errors import NotFound, ValidationError, problem
+    from ecerp_core.orders import queries
+    from ecerp_core.orders.models import Order
+
+    shop_id = None
+    if shop:
+        shop_id = session.scalar(select(Shop.id).where(Shop.code == shop))
+        if shop_id is None:
+            raise NotFound(entity="entity.shop", key=shop)
+    if not refs:
+        if not queue:
+            raise click.UsageError("name orders, or give --queue")
+        return queries.order_ids(session, actor, queue, queries.OrderFilter(shop_id=shop_id))
+    stmt = select(Order.platform_order_id, Order.id).where(Order.platform_order_id.in_(refs))
+    if shop_id is not None:
+        stmt = stmt.where(Order.shop_id == shop_id)
+    found: dict[str, list[int]] = {}
+    for number, oid in session.execute(stmt):
+        found.setdefault(number, []).append(oid)
+    problems = [problem("order", "unknown_ref", value=r) for r in refs if r not in found]
+    problems += [problem("order", "ambiguous", value=r) for r in refs if len(found.get(r, ())) > 1]
+    if problems:
+        raise ValidationError(problems)
+    return [found[r][0] for r in refs]
+
+
+def _done(as_json: bool, data: dict, key: str, **params) -> None:
+    if as_json:
+        echo_json(data)
+    else:
+        click.echo(t(key, None, **params))
+
+
+@orders.command("review")
+@_ORDER_REFS
+@_SHOP
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def orders_review(ctx: Context, refs: tuple[str, ...], shop: str, as_json: bool) -> None:
+    """Route and auto-review paid orders (all, or those named); the rest wait with their reasons."""
+    from ecerp_core.orders import review
+
+    with ctx.acting() as (session, actor):
+        ids = _select(session, actor, refs, None, shop) if refs else None
+        result = review.auto_review(session, actor, ids)
+    waiting = {str(k): v for k, v in result["waiting"].items()}
+    _done(as_json, {"approved": len(result["approved"]), "waiting": waiting}, "cli.orders_reviewed",
+          approved=len(result["approved"]), waiting=len(waiting))  # fmt: skip
+
+
+def _batch_command(name: str, help_text: str, action, message: str, *, reason: bool = False) -> None:
+    @orders.command(name, help=help_text)
+    @_ORDER_REFS
+    @_QUEUE
+    @_SHOP
+    @click.option("--reason", default="", help="Why (kept in the orders' history).", hidden=not reason)
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @pass_ctx
+    def command(ctx: Context, refs, queue, shop, reason, as_json) -> None:
+        with ctx.acting() as (session, actor):
+            ids = _select(session, actor, refs, queue, shop)
+            count = action(session, actor, ids, reason)
+        _done(as_json, {"orders": count}, message, count=count)
+
+
+def _approve(session, actor, ids, _reason):
+    from ecerp_core.orders import services
+
+    return len(services.approve_orders(session, actor, ids, on_short="skip"))
+
+
+def _cancel(session, actor, ids, reason):
+    from ecerp_core.orders import services
+
+    return services.cancel_orders(session, actor, ids, reason=reason)
+
+
+def _hold(hold: bool):
+    def act(session, actor, ids, reason):
+        from ecerp_core.orders import batch
+
+        return batch.hold_orders(session, actor, ids, hold=hold, reason=reason)
+
+    return act
+
+
+_batch_command("approve", "Approve orders and reserve their stock; short orders stay to review.", _approve,
+               "cli.orders_approved")  # fmt: skip
+_batch_command(
+    "cancel", "Cancel orders and release their stock.", _cancel, "cli.orders_cancelled", reason=True
+)
+_batch_command("hold", "Put orders on hold (挂起): they wait whatever the rules say.", _hold(True),
+               "cli.orders_held", reason=True)  # fmt: skip
+_batch_command("release", "Release held orders.", _hold(False), "cli.orders_released")
+
+
+@orders.command("assign")
+@_ORDER_REFS
+@_QUEUE
+@_SHOP
+@click.option("--user", default=None, help="Assign to this user (default: by the assignment rules).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def orders_assign(ctx: Context, refs, queue, shop, user, as_json) -> None:
+    """Assign orders to staff: to a user, or by amount, customer tier and category rules."""
+    from ecerp_core.orders import review
+
+    with ctx.acting() as (session, actor):
+        chosen = review.assign_orders(session, actor, _select(session, actor, refs, queue, shop), user=user)
+    _done(as_json, {str(k): v for k, v in chosen.items()}, "cli.orders_assigned", count=len(chosen))
+
+
+@orders.command("merge")
+@click.option("--window-hours", type=click.IntRange(1, 240), default=None, help="Default: the merge setting.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def orders_merge(ctx: Context, window_hours, as_json) -> None:
+    """Merge paid orders of the same buyer and address within the window (never cash on delivery)."""
+    from ecerp_core.orders import merge
+
+    with ctx.acting() as (session, actor):
+        groups = merge.merge_groups(session, actor, window_hours=window_hours)
+        for group in groups:
+            merge.merge_orders(session, actor, group)
+    _done(as_json, {"groups": groups}, "cli.orders_merged", groups=len(groups),
+          orders=sum(len(g) for g in groups))  # fmt: skip
+
+
+@orders.command("pick-list")
+@_ORDER_REFS
+@_QUEUE
+@_SHOP
+@click.option("--format", "fmt", type=click.Choice(["csv", "html"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="File (default: stdout).")
+@pass_ctx
+def orders_pick_list(ctx: Context, refs, queue, shop, fmt, output) -> None:
+    """A pick list of the orders' lines by warehouse and bin (CSV, or a printable HTML page)."""
+    from ecerp_core.orders import batch
+
+    with ctx.acting(readonly=True) as (session, actor):
+        rows = batch.pick_list(session, actor, _select(session, actor, refs, queue or "to_ship", shop))
+    text = batch.pick_list_csv(rows) if fmt == "csv" else batch.pick_list_html(rows)
+    if output:
+        with open(output, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@orders.command("ship")
+@click.argument("refs", nargs=-1, metavar="[ORDER]...")
+@_SHOP
+@click.option("--carrier", default="", help="Carrier of the named orders.")
+@click.option("--tracking", default="", help="Tracking number of the named order.")
+@click.option("--tracking-file", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="A file of order number, carrier, tracking number (CSV/XLSX).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def orders_ship(ctx: Context, refs, shop, carrier, tracking, tracking_file, as_json) -> None:
+    """Ship approved orders with carrier and tracking number, or every order of a tracking file."""
+    from ecerp_core.orders import batch
+
+    with ctx.acting() as (session, actor):
+        if tracking_file:
+            result = batch.ship_from_tracking_file(session, actor, tracking_file, shop=shop or None)
+        else:
+            ids = _select(session, actor, refs, None, shop)
+            result = {"shipped": batch.ship_with_tracking(session, actor, [(i, carrier, tracking) for i in ids]),
+                      "rejected": []}  # fmt: skip
+    _done(as_json, result, "cli.orders_shipped", count=result["shipped"], rejected=len(result["rejected"]))
+    if not as_json:
+        for r in result["rejected"]:
+            click.echo(f"  {r['file']}:{r['line']}: {r['reason']}")
+    if result["rejected"]:
+        raise SystemExit(1)
+
+
+@orders.command("map-sku")
+@click.argument("platform_sku")
+@click.argument("sku")
+@_SHOP
+@pass_ctx
+def orders_map_sku(ctx: Context, platform_sku: str, sku: str, shop: str) -> None:
+    """Map a platform's SKU code to ours; orders waiting on it leave the exception queue."""
+    from sqlalchemy import select
+
+    from ecerp_core.catalog.models import Shop
+    from ecerp_core.orders import review
+
+    with ctx.acting() as (session, actor):
+        shop_id = session.scalar(select(Shop.id).where(Shop.code == shop)) if shop else None
+        released = review.map_skus(session, actor, [(shop_id, platform_sku, sku)])
+    click.echo(t("cli.orders_sku_mapped", None, platform_sku=platform_sku, sku=sku, count=released))
+
+
+@orders.command("set-rule")
+@click.argument("name")
+@click.argument("value")
+@pass_ctx
+def orders_set_rule(ctx: Context, name: str, value: str) -> None:
+    """Change a pipeline setting; VALUE is JSON (e.g. auto_approve '{"max_amount": "2000"}')."""
+    import json
+
+    from ecerp_core.orders import review
+
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not JSON: {exc}", param_hint="VALUE") from None
+    with ctx.acting() as (session, actor):
+        review.set_setting(session, actor, name, parsed)
+    click.echo(t("cli.orders_rule_set", None, name=name))
+
+
+@orders.command("channel-stock")
+@_SHOP
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@pass_ctx
+def orders_channel_stock(ctx: Context, shop: str, fmt: str) -> None:
+    """The quantity to publish per shop and SKU: available × coefficient − buffer."""
+    import csv
+    import sys
+
+    from sqlalchemy import select
+
+    from ecerp_core.catalog.models import Shop
+    from ecerp_core.orders import channel_stock
+
+    with ctx.acting(readonly=True) as (session, actor):
+        ids = [session.scalar(select(Shop.id).where(Shop.code == shop))] if shop else None
+        rows = channel_stock.channel_stock(session, actor, ids)
+    if fmt == "json":
+        echo_json(rows)
+        return
+    writer = csv.DictWriter(
+        sys.stdout, fieldnames=list(rows[0]) if rows else ["shop", "sku", "available", "quantity"]
+    )
+    writer.writeheader()
+    writer.writerows(rows)
