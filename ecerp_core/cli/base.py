@@ -27,7 +27,7 @@ from ecerp_core.setup import DEMO_COMPANY, DEMO_PASSWORD, create_database, is_in
     "--days", type=click.IntRange(1, 3650), default=None, help="Days of demo history (default 730)."
 )
 @click.option("--orders", "orders_per_day", type=click.FloatRange(1, 100_000), default=None,
-              help="Average demo orders a day before seasonality (default 66); scales the demo up for benchmarks.")  # fmt: skip
+              help="Average demo orders a day before seasonality (default 40); scales the demo up for benchmarks.")  # fmt: skip
 def init(
     company: str | None,
     base_currency: str,
