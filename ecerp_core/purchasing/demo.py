@@ -50,16 +50,18 @@ def receive_day(ctx: DemoContext, day: dt.date) -> None:
 def replenish_day(ctx: DemoContext, day: dt.date) -> None:
     """17:00: order what will run short before the next delivery could arrive (weekly per supplier)."""
     buyer = ctx.users["buyer"]
-    levels = {(r["product_id"], r["warehouse_id"]): r["available"] for r in stock.levels(ctx.session, buyer)}
+    of_category = ctx.data["supplier_of_category"]
+    due = [p for p in ctx.data["products"]  # each supplier is reviewed once a week
+           if not p[4] and not (of_category[p[5]] + day.toordinal()) % REVIEW_DAYS]  # fmt: skip
+    if not due:
+        return
+    levels = {(r["product_id"], r["warehouse_id"]): r["available"]
+              for r in stock.levels(ctx.session, buyer, [p[0] for p in due])}  # fmt: skip
     coming = purchasing.on_order(ctx.session, buyer)
     by_po: dict[tuple[int, int], list] = {}
-    for pid, _sku, _price, cost, is_bundle, cat in ctx.data["products"]:
-        if is_bundle:
-            continue
-        supplier_id = ctx.data["supplier_of_category"][cat]
+    for pid, _sku, _price, cost, _is_bundle, cat in due:
+        supplier_id = of_category[cat]
         currency, lead, moq = ctx.data["suppliers"][supplier_id]
-        if (supplier_id + day.toordinal()) % REVIEW_DAYS:
-            continue  # each supplier is reviewed once a week
         for wh_id in ctx.ids["warehouse"].values():
             need = expected_units(ctx, pid, wh_id, day, lead + REVIEW_DAYS + SAFETY_DAYS)
             if need < 0.5:
