@@ -34,12 +34,15 @@ CHUNK = 500
 
 
 def _orders(session: Session, platforms: tuple[str, ...], ids: list[str]) -> dict[str, tuple[int, str]]:
+    from ecerp_core.catalog.models import Shop
     from ecerp_core.orders.models import Order
 
     found = {}
+    # every order has a shop: naming them lets the (shop_id, platform_order_id) key be used (was a scan)
+    any_shop = select(Shop.id).scalar_subquery()
     for i in range(0, len(ids), CHUNK):
         stmt = select(Order.platform_order_id, Order.id, Order.platform).where(
-            Order.platform.in_(platforms), Order.platform_order_id.in_(ids[i : i + CHUNK]))  # fmt: skip
+            Order.platform.in_(platforms), Order.platform_order_id.in_(ids[i : i + CHUNK]), Order.shop_id.in_(any_shop))  # fmt: skip
         found.update({p: (o, pl) for p, o, pl in session.execute(stmt)})
     return found
 
