@@ -197,7 +197,10 @@ def import_order_drafts(
         chunk = keys[start : start + 5000]
         existing.update({(r[1], r[2]): (r[0], r[3], r[4]) for r in conn.execute(for_update(
             select(Order.id, Order.shop_id, Order.platform_order_id, Order.status, Order.platform_status)
-            .where(tuple_(Order.shop_id, Order.platform_order_id).in_(chunk)), session))})  # fmt: skip
+            .where(tuple_(Order.shop_id, Order.platform_order_id).in_(chunk),
+                   # the same rows; plain INs let SQLite use the (shop_id, platform_order_id) key (was a scan)
+                   Order.shop_id.in_(sorted({k[0] for k in chunk})),
+                   Order.platform_order_id.in_(sorted({k[1] for k in chunk}))), session))})  # fmt: skip
     settings = review.load_settings(session)
     floor_ratio = Decimal(str(settings["price_floor_ratio"]))
     floors: dict = {}
@@ -255,7 +258,10 @@ def _insert_orders(session, actor, drafts, new, order_ids, shops, history) -> No
     for start in range(0, len(pairs), 5000):
         accounts.update(((r[0], r[1]), r[2]) for r in conn.execute(
             select(CustomerAccount.shop_id, CustomerAccount.buyer_id, CustomerAccount.customer_id)
-            .where(tuple_(CustomerAccount.shop_id, CustomerAccount.buyer_id).in_(pairs[start:start + 5000]))))  # fmt: skip
+            .where(tuple_(CustomerAccount.shop_id, CustomerAccount.buyer_id).in_(pairs[start:start + 5000]),
+                   # the same rows; plain INs let SQLite use the (shop_id, buyer_id) key (was a scan)
+                   CustomerAccount.shop_id.in_(sorted({p[0] for p in pairs[start:start + 5000]})),
+                   CustomerAccount.buyer_id.in_(sorted({p[1] for p in pairs[start:start + 5000]})))))  # fmt: skip
     warehouses = list(conn.execute(select(Warehouse.id, Warehouse.region).where(Warehouse.active.is_(True))
                                    .order_by(Warehouse.priority, Warehouse.id)).tuples())  # fmt: skip
     fallback = warehouses[0][0] if warehouses else None
