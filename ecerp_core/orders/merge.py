@@ -108,7 +108,10 @@ def merge_orders(session: Session, actor: Actor, order_ids: Sequence[int]) -> in
         update(t).where(t.c.id.in_(children)).values(merged_into_id=parent, updated_at=now)
     )
     session.connection().execute(
-        update(t).where(t.c.merged_into_id.in_(children)).values(merged_into_id=parent)
+        # the children's own members share their shop and buyer (indexed; see with_members)
+        update(t)
+        .where(t.c.merged_into_id.in_(children), t.c.shop_id == rows[0][5], t.c.buyer_id == rows[0][6])
+        .values(merged_into_id=parent)
     )
     _events(session, actor, [(i, "paid", "merge", f"-> {rows[0][1]}") for i in children] +
             [(parent, "paid", "merge", f"+{len(children)}")])  # fmt: skip
