@@ -201,13 +201,39 @@ def _resend(session: Session, actor: Actor, order: Order, case: AfterSale) -> in
 
         _set_exceptions(session, actor, {oid: [r for r in reasons if r != "below_price_floor"]}, "resend")
     if case.kind == "exchange" and order.status in ("shipped", "finished") and case.lines:
-        from ecerp_core.stock import services as stock
-
-        back = [stock.MoveDraft(lines[no].product_id, case.warehouse_id or order.warehouse_id, qty, "return",
-                                source_type="order", source_id=order.id, note=f"exchange #{case.id}")
-                for no, qty in case.lines]  # fmt: skip
-        stock.record_moves(session, actor, back)
+        _exchange_return(session, actor, order, case, lines)
     return oid
+
+
+def _exchange_return(session: Session, actor: Actor, order: Order, case: AfterSale, lines: dict) -> None:
+    """The exchanged goods come back at the cost they left with (damaged: written off at once), and
+    finance hears of it as a refund of nothing with goods returned, so their cost leaves 主营业务成本."""
+    from ecerp_core.business_time import business_date
+    from ecerp_core.events import BusinessEvent, emit
+    from ecerp_core.stock import services as stock
+    from ecerp_core.stock.models import StockMove
+
+    left_at = dict(session.execute(select(StockMove.product_id, StockMove.unit_cost).where(
+        StockMove.source_type == "order", StockMove.source_id == order.id, StockMove.move_type == "shipment")).all())  # fmt: skip
+    warehouse = case.warehouse_id or order.warehouse_id
+    damaged = case.condition == "damaged"
+    note = f"exchange #{case.id}"
+    drafts = []
+    for no, qty in case.lines:
+        product, cost = lines[no].product_id, left_at.get(lines[no].product_id)
+        drafts.append(stock.MoveDraft(product, warehouse, qty, "return", unit_cost=cost, source_type="order",
+                                      source_id=order.id, note=note))  # fmt: skip
+        if damaged:
+            drafts.append(stock.MoveDraft(product, warehouse, -qty, "adjustment", unit_cost=cost,
+                                          source_type="order", source_id=order.id, note=f"{note} damaged"))  # fmt: skip
+    rows = stock.record_moves(session, actor, drafts)
+    value = sum((r["quantity"] * r["unit_cost"] for r in rows if r["move_type"] == "return"), Decimal(0))
+    emit(session, actor, [BusinessEvent(
+        "sale.refunded", "after_sale", case.id, business_date(session), f"after_sale:{case.id}:exchange_return", {
+            "order_id": order.id, "shop_id": order.shop_id, "platform": order.platform,
+            "currency": order.currency, "refund_amount": Decimal(0), "returned": True,
+            "cost_base": Decimal(0) if damaged else value, "damaged_cost_base": value if damaged else Decimal(0),
+            "warehouse_id": warehouse})])  # fmt: skip
 
 
 def _event(session: Session, actor: Actor, order: Order, event: str, note: str) -> None:

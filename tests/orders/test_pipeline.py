@@ -167,6 +167,24 @@ def test_after_sales_cases(session, admin, biz, emitted):
         cases.advance_case(session, admin, case3, "approved")
 
 
+def test_an_exchange_takes_the_goods_back_at_their_cost_and_tells_finance(session, admin, biz, emitted):
+    stocked(session, admin, biz)
+    (order,) = imp(session, admin, draft(biz, "X1", ("TEE-1", 2, "59.00")))
+    services.approve_orders(session, admin, [order])
+    services.ship_orders(session, admin, [order])
+    before = stock_row(session, biz.tee, biz.gz)
+    case = cases.open_case(
+        session, admin, order, "exchange", lines=[(1, 1)], warehouse_id=biz.gz, reason="换尺码"
+    )
+    for step in ("approved", "waiting_return", "received", "done"):
+        cases.advance_case(session, admin, case, step)
+    assert stock_row(session, biz.tee, biz.gz)[0] == before[0] + 1
+    back = [e for e in emitted if e.kind == "sale.refunded"]
+    assert len(back) == 1 and back[0].key == f"after_sale:{case}:exchange_return"
+    assert (back[0].data["refund_amount"], back[0].data["cost_base"]) == (Decimal("0"), Decimal("20.00"))
+    assert session.scalar(select(Order.id).where(Order.platform_order_id == f"X1#X{case}")) is not None
+
+
 def test_channel_stock(session, admin, biz):
     stocked(session, admin, biz, tee=10, mug=3)
     channel_stock.set_rule(session, admin, biz.shop, coefficient=Decimal("0.8"), buffer=1)
