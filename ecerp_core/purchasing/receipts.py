@@ -71,7 +71,8 @@ def receive_purchase_orders(session: Session, actor: Actor, receipts: Sequence[R
     for line_id, po_id, product_id, qty, received, price in rows:
         lines.setdefault(po_id, []).append([line_id, product_id, qty, received, price])
     today = business_date(session)
-    base = get_company(session).base_currency
+    company = get_company(session)
+    base = company.base_currency
     rates = {c: rate_on(session, c, today) for c in sorted({o[2] for o in orders.values()}) if c != base}
     found: list = []
     plans = []  # (receipt draft, [(line_id, product_id, take, outstanding, price, ordered_price)])
@@ -145,7 +146,7 @@ def receive_purchase_orders(session: Session, actor: Actor, receipts: Sequence[R
         )
         evts.append(events.BusinessEvent("stock.received", RECEIPT, receipt_id, today, f"{RECEIPT}:{receipt_id}:received", {
             "supplier_id": suppliers[r.purchase_order_id], "currency": currency, "rate": rate, "amount": amount,
-            "tax_amount": Decimal("0.00"), "landed_base": r.landed_cost, "value_base": value,
+            "tax_amount": rules.input_vat(amount, currency, base, company.vat_rate), "landed_base": r.landed_cost, "value_base": value,
             "warehouse_id": warehouse_id}))  # fmt: skip
     moves = stock.record_moves(session, actor, drafts) if drafts else []
     if receipt_lines:

@@ -20,6 +20,7 @@ from ecerp_core.catalog.models import Product, Supplier, Warehouse
 from ecerp_core.catalog.services import get_company, rate_on
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money
+from ecerp_core.purchasing import rules
 from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine, PurchaseReturn, PurchaseReturnLine
 from ecerp_core.stock import services as stock
 
@@ -87,7 +88,8 @@ def return_to_suppliers(session: Session, actor: Actor, drafts: Sequence[ReturnD
     if found:
         raise ValidationError(found)
     today = business_date(session)
-    base = get_company(session).base_currency
+    company = get_company(session)
+    base = company.base_currency
     numbers = stock.next_numbers(session, PurchaseReturn.number, "PR", len(drafts), today)
     ids, evts = [], []
     table = PurchaseReturn.__table__
@@ -110,7 +112,7 @@ def return_to_suppliers(session: Session, actor: Actor, drafts: Sequence[ReturnD
         ids.append(return_id)
         evts.append(events.BusinessEvent("purchase.returned", SOURCE, return_id, today, f"{SOURCE}:{return_id}:returned", {
             "supplier_id": d.supplier_id, "currency": currency, "rate": rate, "amount": amount,
-            "tax_amount": Decimal("0.00"), "value_base": value, "warehouse_id": d.warehouse_id}))  # fmt: skip
+            "tax_amount": rules.input_vat(amount, currency, base, company.vat_rate), "value_base": value, "warehouse_id": d.warehouse_id}))  # fmt: skip
     audit.record_many(
         session, actor, "create", SOURCE, [(i, {"number": n}) for i, n in zip(ids, numbers, strict=True)]
     )
