@@ -138,6 +138,21 @@ def group_rows(table: Table, key: str) -> dict[str, list[tuple[int, dict]]]:
     return groups
 
 
+def parse_grouped(table: Table, required: Iterable[str], key: str,
+                  build: Callable[[str, list[tuple[int, dict]]], OrderDraft | None]) -> Parsed:  # fmt: skip
+    """The usual one-row-per-item export: check its columns, group rows by ``key``, build a draft each."""
+    require_columns(table, required)
+    return collect(Parsed(), table.name, group_rows(table, key), build, key)
+
+
+def status_in(statuses: Mapping[str, str], text: str) -> str:
+    """Our status for a platform's status text (spaces and full-width forms ignored), or a row error."""
+    found = statuses.get(normal(text).replace(" ", ""))
+    if found is None:
+        raise RowError("unknown_status", value=text)
+    return found
+
+
 def collect(parsed: Parsed, file: str, groups: Mapping[str, list[tuple[int, dict]]],
             build: Callable[[str, list[tuple[int, dict]]], OrderDraft | None], key_column: str) -> Parsed:  # fmt: skip
     """Build one draft per group; a group that fails is rejected with its first line and reason."""

@@ -6,18 +6,16 @@ from decimal import Decimal
 
 from ecerp_core.connectors.base import (
     Parsed,
-    RowError,
     ShopInfo,
-    collect,
     count,
-    group_rows,
     line_draft,
     moment,
     money,
     normal,
+    parse_grouped,
     pick,
-    require_columns,
     split_cn_address,
+    status_in,
 )  # fmt: skip
 from ecerp_core.orders.intake import OrderDraft
 from ecerp_core.tabular import Table
@@ -35,17 +33,11 @@ STATUS = {
 
 
 def status_of(text: str) -> str:
-    found = STATUS.get(normal(text).replace(" ", ""))
-    if found is None:
-        raise RowError("unknown_status", value=text)
-    return found
+    return status_in(STATUS, text)
 
 
 def parse(table: Table, shop: ShopInfo) -> Parsed:
-    require_columns(table, REQUIRED)
-    return collect(
-        Parsed(), table.name, group_rows(table, "订单号"), lambda k, rows: _order(k, rows, shop), "订单号"
-    )
+    return parse_grouped(table, REQUIRED, "订单号", lambda k, rows: _order(k, rows, shop))
 
 
 def _order(number: str, rows: list, shop: ShopInfo) -> OrderDraft:

@@ -13,15 +13,14 @@ from ecerp_core.connectors.base import (
     Parsed,
     RowError,
     ShopInfo,
-    collect,
     count,
-    group_rows,
     line_draft,
     moment,
     money,
     normal,
+    parse_grouped,
     pick,
-    require_columns,
+    status_in,
 )  # fmt: skip
 from ecerp_core.orders.intake import OrderDraft
 from ecerp_core.tabular import Table
@@ -33,19 +32,14 @@ STATUS = {"待付款": "pending_payment", "待发货": "paid", "已发货,待签
 
 
 def status_of(text: str, aftersale: str = "") -> str:
-    found = STATUS.get(normal(text).replace(" ", ""))
-    if found is None:
-        raise RowError("unknown_status", value=text)
+    found = status_in(STATUS, text)
     if normal(aftersale) == "退款成功" and found != "pending_payment":
         return "refunded"
     return found
 
 
 def parse(table: Table, shop: ShopInfo) -> Parsed:
-    require_columns(table, REQUIRED)
-    return collect(
-        Parsed(), table.name, group_rows(table, "订单号"), lambda k, rows: _order(k, rows, shop), "订单号"
-    )
+    return parse_grouped(table, REQUIRED, "订单号", lambda k, rows: _order(k, rows, shop))
 
 
 def _order(number: str, rows: list, shop: ShopInfo) -> OrderDraft:

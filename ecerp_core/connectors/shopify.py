@@ -12,13 +12,12 @@ from ecerp_core.connectors.base import (
     Parsed,
     RowError,
     ShopInfo,
-    collect,
     count,
-    group_rows,
     line_draft,
     moment,
     money,
     normal,
+    parse_grouped,
 )
 from ecerp_core.orders.intake import OrderDraft
 from ecerp_core.tabular import Table
@@ -48,12 +47,7 @@ def status_of(financial: str, fulfillment: str, cancelled: bool) -> str:
 
 def parse(table: Table, shop: ShopInfo) -> Parsed:
     """Read a Shopify orders export; raises ImportFileError when it is not one."""
-    from ecerp_core.connectors.base import require_columns
-
-    require_columns(table, REQUIRED)
-    return collect(
-        Parsed(), table.name, group_rows(table, "Name"), lambda k, rows: _order(k, rows, shop), "Name"
-    )
+    return parse_grouped(table, REQUIRED, "Name", lambda k, rows: _order(k, rows, shop))
 
 
 def _order(name: str, rows: list[tuple[int, dict]], shop: ShopInfo) -> OrderDraft:

@@ -22,6 +22,7 @@ from ecerp_core.connectors.base import (
     pick,
     require_columns,
     split_cn_address,
+    status_in,
 )  # fmt: skip
 from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy
@@ -51,10 +52,7 @@ def status_of(text: str) -> str:
     >>> status_of("买家已付款，等待卖家发货")
     'paid'
     """
-    found = STATUS.get(normal(text).replace(" ", ""))
-    if found is None:
-        raise RowError("unknown_status", value=text)
-    return found
+    return status_in(STATUS, text)
 
 
 def is_detail(table: Table) -> bool:

@@ -12,15 +12,13 @@ from ecerp_core.connectors.base import (
     Parsed,
     RowError,
     ShopInfo,
-    collect,
     count,
-    group_rows,
     line_draft,
     moment,
     money,
     normal,
+    parse_grouped,
     pick,
-    require_columns,
 )  # fmt: skip
 from ecerp_core.orders.intake import OrderDraft
 from ecerp_core.tabular import Table
@@ -40,9 +38,7 @@ def status_of(text: str) -> str:
 
 
 def parse(table: Table, shop: ShopInfo) -> Parsed:
-    require_columns(table, REQUIRED)
-    return collect(Parsed(), table.name, group_rows(table, "Order Number"), lambda k, rows: _order(k, rows, shop),
-                   "Order Number")  # fmt: skip
+    return parse_grouped(table, REQUIRED, "Order Number", lambda k, rows: _order(k, rows, shop))
 
 
 def _order(number: str, rows: list, shop: ShopInfo) -> OrderDraft:
