@@ -37,19 +37,18 @@ def purchase() -> None:
 @FORMAT
 @pass_ctx
 def list_(ctx: Context, status: str | None, fmt: str) -> None:
-    from ecerp_core.purchasing.models import PurchaseOrder
+    """Purchase orders, newest first."""
+    from ecerp_core.auth import require
+    from ecerp_core.purchasing.services import purchase_orders_stmt
 
     with ctx.acting(readonly=True) as (session, actor):
-        from ecerp_core.auth import require
-
         require(actor, "purchasing.read")
-        stmt = select(PurchaseOrder.id, PurchaseOrder.number, PurchaseOrder.status, Supplier.code.label("supplier"),
-                      PurchaseOrder.currency, PurchaseOrder.total_amount, PurchaseOrder.expected_date
-                      ).join(Supplier, Supplier.id == PurchaseOrder.supplier_id).order_by(PurchaseOrder.id)  # fmt: skip
-        if status:
-            stmt = stmt.where(PurchaseOrder.status == status)
-        rows = [r._asdict() for r in session.execute(stmt)]
-    _table(rows, ("id", "number", "status", "supplier", "currency", "total_amount", "expected_date"), fmt)
+        rows = [r._asdict() for r in session.execute(purchase_orders_stmt(status))]
+    _table(
+        rows,
+        ("id", "number", "status", "supplier", "warehouse", "currency", "total_amount", "expected_date"),
+        fmt,
+    )
 
 
 @purchase.command("create")

@@ -206,6 +206,20 @@ def due_purchase_orders(session: Session, actor: Actor, day: dt.date) -> list[in
 
 
 # Receiving lives in its own room (it needs the functions above); callers import it from here too.
+def purchase_orders_stmt(status: str | None = None):
+    """The SELECT behind purchase-order lists (the Inventory app, ``ecerp purchase list``), newest first."""
+    stmt = (
+        select(PurchaseOrder.id.label("id"), PurchaseOrder.number.label("number"), Supplier.code.label("supplier"),
+               Warehouse.code.label("warehouse"), PurchaseOrder.status.label("status"),
+               PurchaseOrder.currency.label("currency"), PurchaseOrder.total_amount.label("total_amount"),
+               PurchaseOrder.expected_date.label("expected_date"))
+        .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+        .join(Warehouse, Warehouse.id == PurchaseOrder.warehouse_id)
+        .order_by(PurchaseOrder.id.desc())
+    )  # fmt: skip
+    return stmt.where(PurchaseOrder.status == status) if status else stmt
+
+
 from ecerp_core.purchasing.receipts import ReceiptDraft, receive_purchase_orders  # noqa: E402
 
 __all__ = ["ReceiptDraft", "receive_purchase_orders"]

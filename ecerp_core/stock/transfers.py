@@ -253,3 +253,15 @@ def in_transit(session: Session, actor: Actor) -> dict[tuple[int, int], tuple[in
             units, value = out.get((p, w), (0, Decimal(0)))
             out[(p, w)] = (units + q, value + q * c)
     return out
+
+
+def transfers_stmt():
+    """The SELECT behind transfer lists: number, from and to warehouse, status, note; newest first."""
+    from_wh, to_wh = Warehouse.__table__.alias("f"), Warehouse.__table__.alias("t")
+    return (
+        select(Transfer.id.label("id"), Transfer.number.label("number"), from_wh.c.code.label("from_warehouse"),
+               to_wh.c.code.label("to_warehouse"), Transfer.status.label("status"), Transfer.note.label("note"))
+        .join(from_wh, from_wh.c.id == Transfer.from_warehouse_id)
+        .join(to_wh, to_wh.c.id == Transfer.to_warehouse_id)
+        .order_by(Transfer.id.desc())
+    )  # fmt: skip

@@ -24,6 +24,9 @@ def test_purchase_receive_transfer_count_and_levels(session, biz, capsys):
     assert run(capsys, "purchase", "create", "S1", "SH", "TEE-1=10@18.00", "--confirm")[0] == 0
     code, out, _ = run(capsys, "purchase", "receive", "1", "--landed-cost", "20.00")
     assert (code, out.strip()) == (0, "received 10 units")
+    code, out, _ = run(capsys, "purchase", "list", "--status", "received", "--format", "json")
+    (po,) = json.loads(out)
+    assert (po["supplier"], po["warehouse"], po["total_amount"]) == ("S1", "SH", "180.00")
     assert run(capsys, "stock", "transfer", "SH", "GZ", "TEE-1=4", "--ship")[0] == 0
     assert (
         run(capsys, "stock", "receive-transfer", "1", "TEE-1=3", "--close")[1].strip() == "lost value: 20.00"

@@ -10,10 +10,8 @@ from sqlalchemy import select
 from ecerp_core.catalog.models import Product, Supplier, Warehouse
 from ecerp_core.purchasing import replenishment
 from ecerp_core.purchasing import services as purchasing
-from ecerp_core.purchasing.models import PurchaseOrder
 from ecerp_core.query import Page, paginate, sort_stmt
 from ecerp_core.stock import alerts, transfers, valuation
-from ecerp_core.stock.models import Transfer
 from widgets.common.actor import AppContext
 from widgets.common.grid import PageRequest
 
@@ -83,23 +81,14 @@ class InventoryModel:
         return list_page(rows, request)
 
     def fetch_transfers(self, request: PageRequest) -> Page:
-        from_wh, to_wh = Warehouse.__table__.alias("f"), Warehouse.__table__.alias("t")
-        stmt = (select(Transfer.id.label("id"), Transfer.number.label("number"), from_wh.c.code.label("from_warehouse"),
-                       to_wh.c.code.label("to_warehouse"), Transfer.status.label("status"), Transfer.note.label("note"))
-                .join(from_wh, from_wh.c.id == Transfer.from_warehouse_id).join(to_wh, to_wh.c.id == Transfer.to_warehouse_id)
-                .order_by(Transfer.id.desc()))  # fmt: skip
+        stmt = transfers.transfers_stmt()
         with self.ctx.session(readonly=True) as session:
             self._require("stock.read")
             return paginate(session, sort_stmt(stmt, request.sort, request.descending), offset=request.offset,
                             limit=request.limit)  # fmt: skip
 
     def fetch_orders(self, request: PageRequest) -> Page:
-        stmt = (select(PurchaseOrder.id.label("id"), PurchaseOrder.number.label("number"),
-                       Supplier.code.label("supplier"), Warehouse.code.label("warehouse"),
-                       PurchaseOrder.status.label("status"), PurchaseOrder.currency.label("currency"),
-                       PurchaseOrder.total_amount.label("total_amount"), PurchaseOrder.expected_date.label("expected_date"))
-                .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
-                .join(Warehouse, Warehouse.id == PurchaseOrder.warehouse_id).order_by(PurchaseOrder.id.desc()))  # fmt: skip
+        stmt = purchasing.purchase_orders_stmt()
         with self.ctx.session(readonly=True) as session:
             self._require("purchasing.read")
             return paginate(session, sort_stmt(stmt, request.sort, request.descending), offset=request.offset,
