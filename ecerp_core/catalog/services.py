@@ -7,7 +7,7 @@ batch before writing anything, and adds an audit row per record written. Callers
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -425,19 +425,32 @@ def _set_components(session: Session, product: Product, comps: list[tuple[str, i
     session.flush()
 
 
+def bundle_parts(session: Session, product_ids: Iterable[int]) -> dict[int, list[tuple[int, int]]]:
+    """The components of the bundles among ``product_ids``: ``{bundle: [(component, qty), ...]}``.
+
+    A component listed twice in a bundle is added up; products that are not bundles are absent.
+    """
+    ids = sorted(set(product_ids))
+    if not ids:
+        return {}
+    rows = session.connection().execute(
+        select(BundleComponent.bundle_id, BundleComponent.component_id, BundleComponent.quantity)
+        .join(Product, Product.id == BundleComponent.bundle_id)
+        .where(Product.is_bundle.is_(True), BundleComponent.bundle_id.in_(ids))
+        .order_by(BundleComponent.bundle_id, BundleComponent.id))  # fmt: skip
+    sums: dict[int, dict[int, int]] = {}
+    for bundle_id, component_id, qty in rows:
+        per = sums.setdefault(bundle_id, {})
+        per[component_id] = per.get(component_id, 0) + qty
+    return {b: list(c.items()) for b, c in sums.items()}
+
+
 def expand_bundles(session: Session, lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     """What selling ``[(product_id, qty), ...]`` consumes: bundles become their components.
 
     Quantities of the same component are added up; plain products pass through.
     """
-    product_ids = {pid for pid, _ in lines}
-    rows = session.execute(
-        select(BundleComponent.bundle_id, BundleComponent.component_id, BundleComponent.quantity)
-        .where(BundleComponent.bundle_id.in_(product_ids))
-    ).all()  # fmt: skip
-    parts: dict[int, list[tuple[int, int]]] = {}
-    for bundle_id, component_id, qty in rows:
-        parts.setdefault(bundle_id, []).append((component_id, qty))
+    parts = bundle_parts(session, (pid for pid, _ in lines))
     consumed: dict[int, int] = {}
     for pid, qty in lines:
         for component_id, per in parts.get(pid, [(pid, 1)]):

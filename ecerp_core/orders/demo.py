@@ -14,10 +14,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from ecerp_core.catalog.services import bundle_parts
 from ecerp_core.demo import DemoContext, DemoStep
 from ecerp_core.demo_catalog import EN_NAMES, GIVEN, PROVINCES, SHOPS, SURNAMES, US_STATES
 from ecerp_core.money import round_money
-from ecerp_core.orders import aftersales, demo_pipeline, rules
+from ecerp_core.orders import aftersales, demo_pipeline, routing, rules
 from ecerp_core.orders import services as orders
 from ecerp_core.orders.models import Order
 
@@ -91,7 +92,7 @@ def setup(ctx: DemoContext) -> None:
     ctx.data["sell_weights"] = {m: _cumulate([w * _seasonal(p[1], m) for p, w in zip(products, weights, strict=True)])
                                 for m in range(1, 13)}  # fmt: skip
     # expected units per order of each product, by month (1.35 lines an order, 1.18 units a line)
-    components = _components(ctx)
+    components = bundle_parts(ctx.session, (p[0] for p in products))
     per_order = {}
     for m in range(1, 13):
         total = sum(w * _seasonal(p[1], m) for p, w in zip(products, weights, strict=True))
@@ -124,16 +125,6 @@ def setup(ctx: DemoContext) -> None:
     ctx.data["plan"] = {}
     ctx.data["planned_ids"] = {}
     ctx.data["pending"] = {}
-
-
-def _components(ctx: DemoContext) -> dict[int, list[tuple[int, int]]]:
-    from ecerp_core.catalog.models import BundleComponent
-
-    out: dict[int, list] = {}
-    for b, c, q in ctx.session.connection().execute(select(BundleComponent.bundle_id, BundleComponent.component_id,
-                                              BundleComponent.quantity).order_by(BundleComponent.id)):  # fmt: skip
-        out.setdefault(b, []).append((c, q))
-    return out
 
 
 def _cumulate(weights: list[float]) -> list[float]:
@@ -268,10 +259,13 @@ def _plan(ctx: DemoContext, rng, day: dt.date, draft: orders.OrderDraft, unpaid:
 
 
 def approve_day(ctx: DemoContext, day: dt.date) -> None:
-    """10:00: the clerk approves every paid order, oldest first; short ones wait for stock."""
+    """10:00: the clerk routes every paid order to a warehouse that can fill it (智能分仓, so an order
+    waiting for stock moves to where the stock is) and approves them, oldest first; orders no
+    warehouse can fill alone wait for stock."""
     clerk = ctx.users["clerk"]
     ids = orders.orders_in_status(ctx.session, clerk, "paid", column="paid_at", ready=True)
     if ids:
+        routing.route_orders(ctx.session, clerk, ids)
         orders.approve_orders(ctx.session, clerk, ids, on_short="skip")
 
 

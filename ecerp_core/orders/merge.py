@@ -28,15 +28,8 @@ def with_members(session: Session, order_ids: Sequence[int]) -> list[int]:
     """``order_ids`` plus the orders merged into them, in the order given (members after parents)."""
     if not order_ids:
         return []
-    ids = sorted(set(order_ids))
-    # merged orders share their parent's shop and buyer (MERGE_KEY; neither ever changes): looking
-    # them up by those uses an index, merged_into_id alone has none (a scan of every order)
-    keys = session.connection().execute(select(Order.shop_id, Order.buyer_id).where(Order.id.in_(ids))).all()
-    if not keys:
-        return list(order_ids)
     members = session.connection().execute(select(Order.merged_into_id, Order.id).where(
-        Order.merged_into_id.in_(ids), Order.shop_id.in_(sorted({k[0] for k in keys})),
-        Order.buyer_id.in_(sorted({k[1] for k in keys}))).order_by(Order.id)).all()  # fmt: skip
+        Order.merged_into_id.in_(sorted(set(order_ids)))).order_by(Order.id)).all()  # fmt: skip
     if not members:
         return list(order_ids)
     by_parent: dict[int, list[int]] = {}

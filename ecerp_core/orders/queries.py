@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import Product, Shop, Warehouse
+from ecerp_core.catalog.services import bundle_parts
 from ecerp_core.errors import NotFound
 from ecerp_core.orders.models import AfterSale, Order, OrderEvent, OrderLine
 from ecerp_core.query import Page, paginate, sort_stmt, text_filter
@@ -190,3 +191,28 @@ def list_cases(session: Session, actor: Actor, queue: str = "open", search: str 
     return paginate(
         session, sort_stmt(case_list_stmt(queue, search), sort, descending), offset=offset, limit=limit
     )
+
+
+def unreserved_demand(
+    session: Session, actor: Actor, product_ids: list[int] | None = None
+) -> dict[tuple[int, int], int]:
+    """Units paid orders still need, per (stocked product, warehouse routed to) — 待发需求.
+
+    A paid order reserves its stock only when it is approved; until then (waiting for stock, in the
+    exception queue, on hold) its lines are demand the stock levels do not show. Bundles count as
+    their components. Replenishment subtracts this from what is available, so a purchaser (who reads
+    stock, not orders) may ask: it names products and warehouses, never an order.
+    """
+    require(actor, "stock.read")
+    stmt = (select(OrderLine.product_id, Order.warehouse_id, OrderLine.quantity)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(Order.status == "paid", Order.warehouse_id.is_not(None), OrderLine.product_id.is_not(None)))  # fmt: skip
+    rows = list(session.connection().execute(stmt))
+    parts = bundle_parts(session, {p for p, _, _ in rows})
+    wanted = None if product_ids is None else set(product_ids)
+    out: dict[tuple[int, int], int] = {}
+    for pid, wid, qty in rows:
+        for comp, per in parts.get(pid, [(pid, 1)]):
+            if wanted is None or comp in wanted:
+                out[(comp, wid)] = out.get((comp, wid), 0) + per * qty
+    return out

@@ -13,7 +13,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.models import BundleComponent, Product, Warehouse
+from ecerp_core.catalog.models import Warehouse
+from ecerp_core.catalog.services import bundle_parts
 from ecerp_core.orders import rules
 from ecerp_core.orders.models import Order, OrderLine
 from ecerp_core.stock.models import StockLevel
@@ -27,18 +28,6 @@ def available_stock(session: Session, product_ids: Sequence[int]) -> dict[tuple[
         stmt = select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.on_hand - StockLevel.reserved).where(
             StockLevel.product_id.in_(ids[start:start + 5000]))  # fmt: skip
         out.update({(p, w): a for p, w, a in session.connection().execute(stmt)})
-    return out
-
-
-def bundle_parts(session: Session, product_ids: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
-    """Components of the bundles among ``product_ids``: ``{bundle: [(component, qty)]}``."""
-    rows = session.connection().execute(
-        select(BundleComponent.bundle_id, BundleComponent.component_id, BundleComponent.quantity)
-        .join(Product, Product.id == BundleComponent.bundle_id)
-        .where(Product.is_bundle.is_(True), BundleComponent.bundle_id.in_(sorted(set(product_ids)))))  # fmt: skip
-    out: dict[int, list[tuple[int, int]]] = {}
-    for b, c, q in rows:
-        out.setdefault(b, []).append((c, q))
     return out
 
 

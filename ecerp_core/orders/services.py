@@ -45,8 +45,10 @@ SOURCE = "order"
 
 # --- the one place where status changes -----------------------------------------------------------
 def _load(session: Session, order_ids: Sequence[int]) -> dict[int, tuple]:
-    """Lock orders and return ``{id: (platform_order_id, status, warehouse_id, shop_id)}``."""
-    stmt = (select(Order.id, Order.platform_order_id, Order.status, Order.warehouse_id, Order.shop_id)
+    """Lock orders and return ``{id: (platform_order_id, status, warehouse_id, shop_id,
+    exception_reason, on_hold, merged_into_id)}``."""
+    stmt = (select(Order.id, Order.platform_order_id, Order.status, Order.warehouse_id, Order.shop_id,
+                   Order.exception_reason, Order.on_hold, Order.merged_into_id)
             .where(Order.id.in_(sorted(set(order_ids)))).order_by(Order.id))  # fmt: skip
     found = {row[0]: tuple(row[1:]) for row in session.connection().execute(for_update(stmt, session))}
     missing = [i for i in order_ids if i not in found]
@@ -115,14 +117,11 @@ def approve_orders(
     order_ids = with_members(session, order_ids)
     orders = _load(session, order_ids)
     _check_transitions(orders, order_ids, "approved")
-    blocked = session.connection().execute(
-        select(Order.platform_order_id, Order.exception_reason, Order.on_hold)
-        .where(Order.id.in_(sorted(orders)), (Order.exception_reason != "") | Order.on_hold.is_(True)))  # fmt: skip
-    found = [problem("order", "order_blocked", value=n, reason=r or "hold") for n, r, _ in blocked]
+    found = [problem("order", "order_blocked", value=o[0], reason=o[4] or "hold")
+             for _, o in sorted(orders.items()) if o[4] or o[5]]  # fmt: skip
     if found:
         raise ValidationError(found)
-    parents = dict(session.connection().execute(select(Order.id, Order.merged_into_id).where(
-        Order.id.in_(sorted(orders)), Order.merged_into_id.is_not(None))).all())  # fmt: skip
+    parents = {i: o[6] for i, o in orders.items() if o[6] is not None}
     where = {i: warehouse_id or orders.get(parents.get(i, i), orders[i])[2] for i in order_ids}
     lines = session.connection().execute(
         select(OrderLine.order_id, OrderLine.product_id, OrderLine.quantity)
@@ -137,15 +136,8 @@ def approve_orders(
         for i in order_ids
         for pid, qty in by_order.get(i, ())
     ]
-    served = stock.reserve(session, actor, drafts, on_short=on_short)
-    if parents and len(served) < len(order_ids):
-        # a merged group ships as one parcel: reserved whole or not at all
-        served_set = set(served)
-        broken = {parents.get(i, i) for i in order_ids if i not in served_set}
-        undo = [i for i in served if parents.get(i, i) in broken]
-        if undo:
-            stock.release(session, actor, SOURCE, undo)
-            served = [i for i in served if parents.get(i, i) not in broken]
+    # a merged group ships as one parcel: reserved whole or not at all
+    served = stock.reserve(session, actor, drafts, on_short=on_short, together=parents or None)
     now = utcnow()
     _apply(session, actor, [{"id": i, "from": orders[i][1], "warehouse_id": where[i], "approved_at": now}
                             for i in served], "approved", "approve")  # fmt: skip

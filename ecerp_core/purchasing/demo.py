@@ -12,6 +12,7 @@ from ecerp_core.catalog.models import Supplier
 from ecerp_core.demo import DemoContext, DemoStep
 from ecerp_core.money import round_money
 from ecerp_core.orders.demo import expected_units
+from ecerp_core.orders.queries import unreserved_demand
 from ecerp_core.purchasing import rules
 from ecerp_core.purchasing import services as purchasing
 from ecerp_core.stock import services as stock
@@ -58,15 +59,18 @@ def replenish_day(ctx: DemoContext, day: dt.date) -> None:
     levels = {(r["product_id"], r["warehouse_id"]): r["available"]
               for r in stock.levels(ctx.session, buyer, [p[0] for p in due])}  # fmt: skip
     coming = purchasing.on_order(ctx.session, buyer)
+    waiting = unreserved_demand(ctx.session, buyer, [p[0] for p in due])  # paid orders not yet approved
     by_po: dict[tuple[int, int], list] = {}
     for pid, _sku, _price, cost, _is_bundle, cat in due:
         supplier_id = of_category[cat]
         currency, lead, moq = ctx.data["suppliers"][supplier_id]
         for wh_id in ctx.ids["warehouse"].values():
             need = expected_units(ctx, pid, wh_id, day, lead + REVIEW_DAYS + SAFETY_DAYS)
-            if need < 0.5:
+            if need < 0.5 and not waiting.get((pid, wh_id)):
                 continue
-            projected = levels.get((pid, wh_id), 0) + coming.get((pid, wh_id), 0)
+            projected = (
+                levels.get((pid, wh_id), 0) + coming.get((pid, wh_id), 0) - waiting.get((pid, wh_id), 0)
+            )
             cover = round(need + expected_units(ctx, pid, wh_id, day + dt.timedelta(days=lead), COVER_DAYS))
             qty = rules.reorder_quantity(projected, round(need), cover, moq)
             if qty:

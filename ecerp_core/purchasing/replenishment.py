@@ -1,6 +1,7 @@
 """Replenishment (补货建议): what to order now from min / max, and the draft orders it becomes.
 
-A product whose projected stock (available + on order) is below its minimum in a warehouse is
+A product whose projected stock (available + on order − what paid orders waiting for approval
+need) is below its minimum in a warehouse is
 ordered up to its maximum, at least the supplier's minimum order quantity. The supplier is the
 product's preferred one (``supplier_product``, lowest priority first), else the supplier of its
 latest order. A forecast can later feed ``demand`` the same way min/max does now.
@@ -21,6 +22,7 @@ from ecerp_core.catalog.models import Product, Supplier, Warehouse
 from ecerp_core.catalog.services import get_company, rate_on
 from ecerp_core.errors import NotFound
 from ecerp_core.money import round_money
+from ecerp_core.orders.queries import unreserved_demand
 from ecerp_core.purchasing import rules
 from ecerp_core.purchasing import services as po
 from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine, SupplierProduct
@@ -80,6 +82,7 @@ def suggestions(session: Session, actor: Actor, *, warehouse_id: int | None = No
         stmt = stmt.where(StockSetting.warehouse_id == warehouse_id)
     rows = list(session.connection().execute(stmt))
     coming = po.on_order(session, actor)
+    waiting = unreserved_demand(session, actor, sorted({r[0] for r in rows}))
     suppliers = _suppliers(session, sorted({r[0] for r in rows}))
     info = {i: (c, n, moq) for i, c, n, moq in session.connection().execute(
         select(Supplier.id, Supplier.currency, Supplier.name, Supplier.min_order_qty))}  # fmt: skip
@@ -87,7 +90,7 @@ def suggestions(session: Session, actor: Actor, *, warehouse_id: int | None = No
     today = business_date(session)
     out = []
     for pid, sku, cost, wid, wh, avail, low, high in rows:
-        projected = int(avail) + coming.get((pid, wid), 0)
+        projected = int(avail) + coming.get((pid, wid), 0) - waiting.get((pid, wid), 0)
         sid, price, moq = suppliers.get(pid, (None, None, None))
         currency, name, supplier_moq = info.get(sid, (base, "", 1))
         qty = rules.reorder_quantity(projected, low, max(high, low), moq or supplier_moq or 1)

@@ -31,7 +31,8 @@ def transition_problem(number: str, current: str, target: str) -> Problem | None
 
 
 def reorder_quantity(projected: int, minimum: int, maximum: int, moq: int) -> int:
-    """How much to order when ``projected`` stock (on hand − reserved + on order) is below ``minimum``.
+    """How much to order when ``projected`` stock (available + on order − paid orders waiting) is below
+    ``minimum``.
 
     Order up to ``maximum``, at least the supplier's minimum order quantity; 0 when not needed.
 

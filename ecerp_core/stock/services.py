@@ -12,7 +12,7 @@ writers never deadlock, and never commits.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
-from ecerp_core.catalog.models import BundleComponent, Product, Warehouse
+from ecerp_core.catalog.models import Product, Warehouse
+from ecerp_core.catalog.services import bundle_parts
 from ecerp_core.db import for_update, is_postgres, utcnow
 from ecerp_core.errors import ValidationError
 from ecerp_core.money import round_money
@@ -122,24 +123,7 @@ def _short(session: Session, key: Key, available: int, wanted: int) -> Insuffici
 
 def _expand(session: Session, lines: Sequence[tuple[int, int]]) -> list[list[tuple[int, int]]]:
     """Each ``(product_id, qty)`` as the stocked products it consumes (bundles become components)."""
-    ids = sorted({p for p, _ in lines})
-    bundles = list(
-        session.connection().scalars(
-            select(Product.id).where(Product.id.in_(ids), Product.is_bundle.is_(True)).order_by(Product.id)
-        )
-    )
-    parts: dict[int, list[tuple[int, int]]] = {}
-    if bundles:
-        # one query for every bundle of the batch (was one per bundle); same sums as expand_bundles
-        rows = session.connection().execute(
-            select(BundleComponent.bundle_id, BundleComponent.component_id, BundleComponent.quantity)
-            .where(BundleComponent.bundle_id.in_(bundles))
-            .order_by(BundleComponent.bundle_id, BundleComponent.id)
-        )
-        sums: dict[int, dict[int, int]] = {b: {} for b in bundles}
-        for bundle_id, component_id, qty in rows:
-            sums[bundle_id][component_id] = sums[bundle_id].get(component_id, 0) + qty
-        parts = {b: list(c.items()) or [(b, 1)] for b, c in sums.items()}
+    parts = bundle_parts(session, (p for p, _ in lines))
     return [[(c, per * q) for c, per in parts[p]] if p in parts else [(p, q)] for p, q in lines]
 
 
@@ -314,13 +298,19 @@ def next_numbers(session: Session, column, prefix: str, count: int, day: dt.date
 
 # --- reservations ---------------------------------------------------------------------------------
 def reserve(
-    session: Session, actor: Actor, drafts: Sequence[ReservationDraft], *, on_short: str = "raise"
+    session: Session,
+    actor: Actor,
+    drafts: Sequence[ReservationDraft],
+    *,
+    on_short: str = "raise",
+    together: Mapping[int, int] | None = None,
 ) -> list[int]:
     """Reserve stock for documents, each whole or not at all, in the order given.
 
     Returns the ``source_id`` of every document served. ``on_short="raise"`` raises
     :class:`InsufficientStock` (nothing written) when any document is short; ``"skip"`` leaves
-    short documents out, so a clerk's batch approval reserves what it can.
+    short documents out, so a clerk's batch approval reserves what it can. ``together`` maps
+    source ids to a group (a merged parcel): a group is served whole or not at all.
     """
     if on_short not in ("raise", "skip"):
         raise ValueError(on_short)
@@ -333,10 +323,17 @@ def reserve(
     levels = lock_levels(session, {k for doc in wanted.values() for k in doc})
     negative_ok = _negative_allowed(session, {w for _, w in levels})
     available = {k: (10**12 if k[1] in negative_ok else h - r) for k, (h, r) in levels.items()}
-    served, short = rules.allocate(available, list(wanted.items()))
+    groups: dict[object, tuple[list, dict[Key, int]]] = {}
+    for doc, need in wanted.items():  # a group asks for its members' sum, where its first member stood
+        members, total = groups.setdefault(together.get(doc[1], doc[1]) if together else doc, ([], {}))
+        members.append(doc)
+        for key, qty in need.items():
+            total[key] = total.get(key, 0) + qty
+    served_groups, short = rules.allocate(available, [(g, total) for g, (_, total) in groups.items()])
+    served = [doc for g in served_groups for doc in groups[g][0]]
     if short and on_short == "raise":
-        doc, key = short[0]
-        raise _short(session, key, available[key], wanted[doc][key])
+        group, key = short[0]
+        raise _short(session, key, available[key], groups[group][1][key])
     now = utcnow()
     rows, deltas = [], {}
     for doc in served:

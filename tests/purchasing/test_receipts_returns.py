@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -102,3 +103,21 @@ def test_replenishment_suggestions_become_draft_orders_per_supplier(session, adm
     ids = replenishment.create_orders_from_suggestions(session, admin, found)
     assert len(ids) == 1 and session.get(PurchaseOrder, ids[0]).status == "draft"
     assert replenishment.suggestions(session, admin)[0].sku == "MUG-1"  # the tees are on order now
+
+
+def test_paid_orders_waiting_for_stock_count_against_what_is_available(session, admin, biz, actor_with_role):
+    from ecerp_core.orders import services as orders
+    from ecerp_core.orders.queries import unreserved_demand
+
+    post_moves(session, admin, [MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=Decimal("20.00"))])
+    alerts.set_stock_settings(session, admin, [alerts.SettingDraft(biz.tee, biz.sh, min_qty=5, max_qty=30)])
+    assert replenishment.suggestions(session, admin) == []  # 10 on hand, minimum 5
+    line = orders.OrderLineDraft("TEE-1", 5, Decimal("59.00"), Decimal("295.00"))
+    kit = orders.OrderLineDraft("KIT-1", 1, Decimal("129.00"), Decimal("129.00"))  # two tees and a mug
+    orders.import_order_drafts(session, admin, [orders.OrderDraft(
+        biz.shop, "W1", "paid", dt.datetime(2026, 11, 2, 2, tzinfo=dt.UTC), "CNY", (line, kit), Decimal("424.00"),
+        Decimal("424.00"), paid_amount=Decimal("424.00"), region="上海", receiver_name="张三", address="上海市人民路1号")])  # fmt: skip
+    purchaser = actor_with_role("purchaser")
+    assert unreserved_demand(session, purchaser) == {(biz.tee, biz.sh): 7, (biz.mug, biz.sh): 1}
+    (tee,) = replenishment.suggestions(session, purchaser)
+    assert (tee.sku, tee.projected, tee.quantity) == ("TEE-1", 3, 27)  # 10 − 7 waiting: up to 30

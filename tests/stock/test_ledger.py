@@ -82,6 +82,22 @@ def test_reserve_release_and_ship(session, admin, biz):
     assert all(not c(session) for c in checks.CHECKS)
 
 
+def test_a_group_is_reserved_whole_or_not_at_all(session, admin, biz):
+    services.post_moves(
+        session, admin, [MoveDraft(biz.tee, biz.sh, 4, "receipt", unit_cost=Decimal("20.00"))]
+    )
+    drafts = [services.ReservationDraft(biz.tee, biz.sh, 2, "order", 1),
+              services.ReservationDraft(biz.tee, biz.sh, 3, "order", 2),
+              services.ReservationDraft(biz.tee, biz.sh, 1, "order", 3)]  # fmt: skip
+    # 1 and 2 are one parcel (2 is merged into 1): 5 units together, only 4 on hand
+    assert services.reserve(session, admin, drafts, on_short="skip", together={2: 1}) == [3]
+    assert stock_row(session, biz.tee, biz.sh) == (4, 1)
+    with pytest.raises(InsufficientStock) as err:
+        services.reserve(session, admin, drafts[:2], together={2: 1})
+    assert "has 3 available, 5 wanted" in err.value.message("en")
+    assert stock_row(session, biz.tee, biz.sh) == (4, 1)
+
+
 def test_rules():
     assert moving_average(4, Decimal("10"), 6, Decimal("15")) == Decimal("13.0000")
     assert allocate({(1, 1): 1}, [("x", {(1, 1): 2})]) == ([], [("x", (1, 1))])
