@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 from functools import cache
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -34,6 +34,8 @@ from sqlalchemy.types import TypeDecorator
 
 from ecerp_core.config import load_settings
 from ecerp_core.money import Money, Rate
+
+T = TypeVar("T")
 
 # SQLite has no DECIMAL; SQLAlchemy converts and quantises to the column's scale on the way out.
 warnings.filterwarnings("ignore", message=r"Dialect sqlite\+pysqlite does \*not\* support Decimal")
@@ -218,6 +220,40 @@ def insert_rows(session: Session, table, rows: list[dict]) -> None:
         connection.execute(table.insert(), group)
 
 
+# --- reference data read once per transaction ----------------------------------------------------
+_MEMO = "ecerp_memo"
+
+
+def memo(session: Session, key: str, load: Callable[[], T]) -> T:
+    """``load()`` once per transaction of ``session``: the company, the chart of accounts, the
+    posting rules and the like, which a batch would otherwise read again on every call.
+
+    What is remembered is dropped when the transaction ends (commit or rollback), so another
+    process's change is seen by the next transaction; a service that changes such data calls
+    :func:`forget` for its key in the same transaction.
+    """
+    store = session.info.setdefault(_MEMO, {})
+    try:
+        return store[key]
+    except KeyError:
+        store[key] = value = load()
+        return value
+
+
+def forget(session: Session, *keys: str) -> None:
+    """Drop remembered reference data (all of it without ``keys``)."""
+    store = session.info.get(_MEMO)
+    if store:
+        for key in keys or list(store):
+            store.pop(key, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None or transaction.nested:  # the outer transaction, or a savepoint
+        session.info.pop(_MEMO, None)
+
+
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
@@ -243,12 +279,14 @@ __all__ = [
     "clock_is_frozen",
     "created_at",
     "for_update",
+    "forget",
     "frozen_clock",
     "func",
     "get_engine",
     "import_all_models",
     "intpk",
     "mapped_column",
+    "memo",
     "session_scope",
     "updated_at",
     "utcnow",

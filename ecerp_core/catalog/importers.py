@@ -18,7 +18,7 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog import rules, services
 from ecerp_core.catalog.models import Currency
-from ecerp_core.db import insert_rows, utcnow
+from ecerp_core.db import forget, insert_rows, utcnow
 from ecerp_core.errors import Problem, problem
 from ecerp_core.tabular import Table, map_columns, read_table
 
@@ -162,6 +162,7 @@ def import_table(session: Session, actor: Actor, entity_name: str, table: Table)
     report.created, report.updated = len(to_insert), len(to_update)
     session.flush()
     session.expire_all()
+    forget(session)
     _apply_extras(session, actor, report, table, entity_name, with_extras)
     report.rejected.sort(key=lambda r: r.line)
     return report

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ from ecerp_core.catalog.models import (
     Supplier,
     Warehouse,
 )
+from ecerp_core.db import forget, memo
 from ecerp_core.errors import NotFound, Problem, ValidationError, problem
 from ecerp_core.query import Page, paginate, sort_stmt, text_filter
 
@@ -199,6 +201,7 @@ def create_records(session: Session, actor: Actor, name: str, rows: Sequence[Map
         if comps:
             _set_components(session, obj, comps)
         created.append(obj)
+    forget(session)  # warehouses and bundles are read once per transaction
     audit.record_many(
         session, actor, "create", ent.model.__tablename__,
         [(o.id, {**r, **({"components": c} if c else {})}) for o, r, c in zip(created, cleaned, components, strict=True)],
@@ -239,6 +242,7 @@ def update_record(session: Session, actor: Actor, name: str, key: str, changes: 
             diff["components"] = [before, comps]
     if diff:
         session.flush()
+        forget(session)
         audit.record(session, actor, "update", ent.model.__tablename__, obj.id, diff)
     return obj
 
@@ -250,6 +254,7 @@ def set_active(session: Session, actor: Actor, name: str, key: str, active: bool
     obj = _find(session, ent, key)
     if obj.active != active:
         obj.active = active
+        forget(session)
         audit.record(session, actor, "deactivate" if not active else "activate",
                      ent.model.__tablename__, obj.id, {"active": [not active, active]})  # fmt: skip
     return obj
@@ -429,20 +434,40 @@ def bundle_parts(session: Session, product_ids: Iterable[int]) -> dict[int, list
     """The components of the bundles among ``product_ids``: ``{bundle: [(component, qty), ...]}``.
 
     A component listed twice in a bundle is added up; products that are not bundles are absent.
+    Every bundle's recipe is read once per transaction.
     """
-    ids = sorted(set(product_ids))
-    if not ids:
-        return {}
-    rows = session.connection().execute(
-        select(BundleComponent.bundle_id, BundleComponent.component_id, BundleComponent.quantity)
-        .join(Product, Product.id == BundleComponent.bundle_id)
-        .where(Product.is_bundle.is_(True), BundleComponent.bundle_id.in_(ids))
-        .order_by(BundleComponent.bundle_id, BundleComponent.id))  # fmt: skip
-    sums: dict[int, dict[int, int]] = {}
-    for bundle_id, component_id, qty in rows:
-        per = sums.setdefault(bundle_id, {})
-        per[component_id] = per.get(component_id, 0) + qty
-    return {b: list(c.items()) for b, c in sums.items()}
+
+    def load() -> dict[int, list[tuple[int, int]]]:
+        rows = session.connection().execute(
+            select(BundleComponent.bundle_id, BundleComponent.component_id, BundleComponent.quantity)
+            .join(Product, Product.id == BundleComponent.bundle_id).where(Product.is_bundle.is_(True))
+            .order_by(BundleComponent.bundle_id, BundleComponent.id))  # fmt: skip
+        sums: dict[int, dict[int, int]] = {}
+        for bundle_id, component_id, qty in rows:
+            per = sums.setdefault(bundle_id, {})
+            per[component_id] = per.get(component_id, 0) + qty
+        return {b: list(c.items()) for b, c in sums.items()}
+
+    every = memo(session, "bundles", load)
+    return {p: every[p] for p in set(product_ids) if p in every}
+
+
+class WarehouseFacts(NamedTuple):
+    id: int
+    code: str
+    name: str
+    region: str
+    priority: int
+    active: bool
+    allow_negative: bool
+
+
+def warehouse_facts(session: Session) -> tuple[WarehouseFacts, ...]:
+    """Every warehouse, in routing order (priority, then id); read once per transaction."""
+    stmt = select(Warehouse.id, Warehouse.code, Warehouse.name, Warehouse.region, Warehouse.priority,
+                  Warehouse.active, Warehouse.allow_negative).order_by(Warehouse.priority, Warehouse.id)  # fmt: skip
+    return memo(session, "warehouses",
+                lambda: tuple(WarehouseFacts(*r) for r in session.connection().execute(stmt)))  # fmt: skip
 
 
 def expand_bundles(session: Session, lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -547,12 +572,17 @@ def seed_currencies(session: Session) -> None:
 
 
 def get_company(session: Session) -> Company:
-    company = session.scalar(select(Company).order_by(Company.id).limit(1))
-    if company is None:
-        from ecerp_core.errors import NotInitialised
+    """The company (read once per transaction)."""
 
-        raise NotInitialised()
-    return company
+    def load() -> Company:
+        company = session.scalar(select(Company).order_by(Company.id).limit(1))
+        if company is None:
+            from ecerp_core.errors import NotInitialised
+
+            raise NotInitialised()
+        return company
+
+    return memo(session, "company", load)
 
 
 def setup_company(session: Session, actor: Actor, **values) -> Company:

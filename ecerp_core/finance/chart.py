@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
+from ecerp_core.db import forget, memo
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.finance.models import ACCOUNT_CLASSES, Account
 
@@ -126,8 +127,20 @@ def seed_chart(session: Session) -> int:
 
 def ensure_chart(session: Session) -> None:
     """Seed the chart on first use."""
-    if session.scalar(select(Account.id).limit(1)) is None:
-        seed_chart(session)
+
+    def check() -> bool:
+        if session.scalar(select(Account.id).limit(1)) is None:
+            seed_chart(session)
+        return True
+
+    memo(session, "chart", check)
+
+
+def posting_accounts(session: Session) -> dict[str, tuple[int, bool, bool, bool]]:
+    """``{code: (id, is_leaf, active, is_cash)}`` of every account (read once per transaction)."""
+    ensure_chart(session)
+    return memo(session, "chart_accounts", lambda: {c: (i, leaf, active, cash) for i, c, leaf, active, cash in session.execute(
+        select(Account.id, Account.code, Account.is_leaf, Account.active, Account.is_cash))})  # fmt: skip
 
 
 def add_account(session: Session, actor: Actor, values: Mapping[str, object]) -> Account:
@@ -169,6 +182,7 @@ def add_account(session: Session, actor: Actor, values: Mapping[str, object]) ->
     if parent is not None:
         parent.is_leaf = False
     session.flush()
+    forget(session, "chart_accounts")
     audit.record(
         session, actor, "create", "fin_account", code, {"name_zh": account.name_zh, "parent": parent_code}
     )

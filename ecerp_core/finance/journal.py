@@ -21,7 +21,7 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.services import get_company
 from ecerp_core.db import utcnow
 from ecerp_core.errors import NotFound
-from ecerp_core.finance.chart import ensure_chart
+from ecerp_core.finance.chart import posting_accounts
 from ecerp_core.finance.exceptions import UnbalancedEntry, UnknownAccount
 from ecerp_core.finance.models import Account, JournalEntry, JournalLine
 from ecerp_core.finance.periods import open_period_for
@@ -164,10 +164,8 @@ def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -
     """
     if not drafts:
         return []
-    ensure_chart(session)
     base = get_company(session).base_currency
-    accounts = {c: (i, leaf, active, cash) for i, c, leaf, active, cash in session.execute(
-        select(Account.id, Account.code, Account.is_leaf, Account.active, Account.is_cash))}  # fmt: skip
+    accounts = posting_accounts(session)
     checked = [_check(d, accounts, base) for d in drafts]
     periods = {}
     for d in sorted(drafts, key=lambda d: d.entry_date):

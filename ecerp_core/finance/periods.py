@@ -53,8 +53,11 @@ def ensure_period(session: Session, day: dt.date) -> Period:
 
 def open_period_for(session: Session, day: dt.date) -> Period:
     """The period of ``day``, locked for numbering; raises :class:`PeriodClosed` unless it is open."""
-    period = ensure_period(session, day)
-    period = session.scalar(for_update(select(Period).where(Period.id == period.id), session))
+    # locked and read afresh: the entry numbers continue from what another writer left
+    stmt = select(Period).where(Period.year == day.year, Period.month == day.month)
+    period = session.scalar(for_update(stmt, session).execution_options(populate_existing=True))
+    if period is None:
+        period = ensure_period(session, day)
     if period.status != "open":
         raise PeriodClosed(period=period.code, status=f"status.period.{period.status}", date=day.isoformat())
     return period

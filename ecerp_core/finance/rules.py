@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
+from ecerp_core.db import forget, memo
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.finance.chart import ensure_chart, receivable_code
 from ecerp_core.finance.models import Account, PostingRule
@@ -71,9 +72,8 @@ class RuleBook:
     """The rules in force: the defaults overlaid with the user's, loaded once per posting batch."""
 
     def __init__(self, session: Session) -> None:
-        self.custom = {
-            (r.kind, r.role, r.platform or ""): r.account_code for r in session.scalars(select(PostingRule))
-        }
+        self.custom = memo(session, "posting_rules", lambda: {
+            (r.kind, r.role, r.platform or ""): r.account_code for r in session.scalars(select(PostingRule))})  # fmt: skip
 
     def account(self, kind: str, role: str, platform: str | None = None, currency: str | None = None) -> str:
         code = self.custom.get((kind, role, platform or "")) or self.custom.get((kind, role, ""))
@@ -107,6 +107,7 @@ def set_rule(
     else:
         rule.account_code = account_code
     session.flush()
+    forget(session, "posting_rules")
     audit.record(
         session,
         actor,

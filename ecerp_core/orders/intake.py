@@ -9,6 +9,7 @@ address, a price below the floor, amounts that do not add up) is created in the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
-from ecerp_core.catalog.models import Company, CustomerAccount, Product, Shop, Warehouse
+from ecerp_core.catalog.models import CustomerAccount, Product, Shop
+from ecerp_core.catalog.services import get_company, warehouse_facts
 from ecerp_core.db import for_update, insert_rows, is_postgres, utcnow
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.money import round_money
@@ -204,7 +206,7 @@ def import_order_drafts(
     settings = review.load_settings(session)
     floor_ratio = Decimal(str(settings["price_floor_ratio"]))
     floors: dict = {}
-    base = session.connection().scalar(select(Company.base_currency).limit(1)) or "CNY"
+    base = get_company(session).base_currency
     if floor_ratio > 0 and not history:
         ids = sorted({v for v in resolved.values() if v})
         floors = dict(conn.execute(select(Product.id, Product.list_price).where(Product.id.in_(ids))).all())
@@ -262,8 +264,7 @@ def _insert_orders(session, actor, drafts, new, order_ids, shops, history) -> No
                    # the same rows; plain INs let SQLite use the (shop_id, buyer_id) key (was a scan)
                    CustomerAccount.shop_id.in_(sorted({p[0] for p in pairs[start:start + 5000]})),
                    CustomerAccount.buyer_id.in_(sorted({p[1] for p in pairs[start:start + 5000]})))))  # fmt: skip
-    warehouses = list(conn.execute(select(Warehouse.id, Warehouse.region).where(Warehouse.active.is_(True))
-                                   .order_by(Warehouse.priority, Warehouse.id)).tuples())  # fmt: skip
+    warehouses = [(w.id, w.region) for w in warehouse_facts(session) if w.active]
     fallback = warehouses[0][0] if warehouses else None
     now = utcnow()
     dates: dict = {}
@@ -322,9 +323,8 @@ def executemany_rows(session: Session, table, rows: list[dict]) -> None:
     conn = session.connection()
     dialect = conn.dialect
     keys = list(rows[0])
-    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    sql, positional, order = _compiled_insert(table, tuple(keys), dialect)
     procs = {k: table.c[k].type._cached_bind_processor(dialect) for k in keys}
-    order = list(compiled.positiontup) if compiled.positional else keys
     getter = operator.itemgetter(*order)
     # processors are pure and an import repeats values (its own moment, flags, days): memoise
     converted = [(i, p, {}) for i, k in enumerate(order) if (p := procs[k]) is not None]
@@ -337,8 +337,15 @@ def executemany_rows(session: Session, table, rows: list[dict]) -> None:
                 values[i] = memo[v]
             except KeyError:
                 values[i] = memo[v] = p(v)
-        params.append(tuple(values) if compiled.positional else dict(zip(order, values, strict=True)))
-    conn.exec_driver_sql(compiled.string, params)
+        params.append(tuple(values) if positional else dict(zip(order, values, strict=True)))
+    conn.exec_driver_sql(sql, params)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled_insert(table, keys: tuple[str, ...], dialect) -> tuple[str, bool, list[str]]:
+    """The INSERT of ``keys`` into ``table`` as the driver's SQL (compiled once per dialect)."""
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+    return compiled.string, compiled.positional, list(compiled.positiontup) if compiled.positional else list(keys)
 
 
 def allocate_ids(session: Session, table, count: int) -> list[int]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, User, require
 from ecerp_core.catalog.models import Customer, Product
-from ecerp_core.db import utcnow
+from ecerp_core.db import forget, memo, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.orders import rules
 from ecerp_core.orders.models import Order, OrderEvent, OrderLine, OrderSetting, SkuMapping
@@ -49,8 +49,10 @@ routing.on_short: ``wait`` (keep the order until stock comes) or ``split`` acros
 def load_settings(session: Session) -> dict[str, Any]:
     """The pipeline settings: defaults overridden by the ``order_setting`` rows."""
     out = copy.deepcopy(DEFAULTS)
-    for name, value in session.connection().execute(select(OrderSetting.name, OrderSetting.value)):
-        out[name] = value["value"] if isinstance(value, dict) and set(value) == {"value"} else value
+    rows = memo(session, "order_settings",
+                lambda: list(session.connection().execute(select(OrderSetting.name, OrderSetting.value))))  # fmt: skip
+    for name, value in rows:
+        out[name] = copy.deepcopy(value["value"] if isinstance(value, dict) and set(value) == {"value"} else value)
     return out
 
 
@@ -65,6 +67,7 @@ def set_setting(session: Session, actor: Actor, name: str, value: Any) -> None:
     else:
         row.value = {"value": value}
     session.flush()
+    forget(session, "order_settings")
     audit.record(session, actor, "update", "order_setting", name, {"value": value})
 
 

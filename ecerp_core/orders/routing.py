@@ -13,8 +13,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.models import Warehouse
-from ecerp_core.catalog.services import bundle_parts
+from ecerp_core.catalog.services import bundle_parts, warehouse_facts
 from ecerp_core.orders import rules
 from ecerp_core.orders.models import Order, OrderLine
 from ecerp_core.stock.models import StockLevel
@@ -42,8 +41,7 @@ def route_orders(session: Session, actor: Actor, order_ids: Sequence[int], *, on
     if not order_ids:
         return {}
     conn = session.connection()
-    warehouses = list(conn.execute(select(Warehouse.id, Warehouse.region).where(Warehouse.active.is_(True))
-                                   .order_by(Warehouse.priority, Warehouse.id)).tuples())  # fmt: skip
+    warehouses = [(w.id, w.region) for w in warehouse_facts(session) if w.active]
     orders = {r[0]: r[1:] for r in conn.execute(select(Order.id, Order.region, Order.warehouse_id)
                                                 .where(Order.id.in_(sorted(order_ids))))}  # fmt: skip
     lines: dict[int, list[tuple[int, int, int]]] = {}

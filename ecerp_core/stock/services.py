@@ -23,7 +23,7 @@ from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
 from ecerp_core.catalog.models import Product, Warehouse
-from ecerp_core.catalog.services import bundle_parts
+from ecerp_core.catalog.services import bundle_parts, warehouse_facts
 from ecerp_core.db import for_update, is_postgres, utcnow
 from ecerp_core.errors import ValidationError
 from ecerp_core.money import round_money
@@ -110,9 +110,7 @@ def _apply_deltas(session: Session, deltas: dict[Key, list[int]]) -> None:
 
 
 def _negative_allowed(session: Session, warehouse_ids: Iterable[int]) -> set[int]:
-    ids = sorted(set(warehouse_ids))
-    stmt = select(Warehouse.id).where(Warehouse.id.in_(ids), Warehouse.allow_negative.is_(True))
-    return set(session.connection().scalars(stmt))
+    return {w.id for w in warehouse_facts(session) if w.allow_negative} & set(warehouse_ids)
 
 
 def _short(session: Session, key: Key, available: int, wanted: int) -> InsufficientStock:
@@ -129,13 +127,10 @@ def _expand(session: Session, lines: Sequence[tuple[int, int]]) -> list[list[tup
 
 def average_costs(session: Session, product_ids: Iterable[int]) -> dict[int, Decimal]:
     """The moving average cost of each product; the product's standard cost until its first receipt."""
-    ids = sorted(set(product_ids))
-    costs = dict(
-        session.connection().execute(select(Product.id, Product.cost).where(Product.id.in_(ids))).all()
-    )
-    stmt = select(ProductCost.product_id, ProductCost.average_cost).where(ProductCost.product_id.in_(ids))
-    costs.update(session.connection().execute(stmt).all())
-    return costs
+    stmt = (select(Product.id, Product.cost, ProductCost.average_cost)
+            .outerjoin(ProductCost, ProductCost.product_id == Product.id)
+            .where(Product.id.in_(sorted(set(product_ids)))))  # fmt: skip
+    return {p: cost if average is None else average for p, cost, average in session.connection().execute(stmt)}
 
 
 def _update_average_costs(session: Session, receipts: list[tuple[int, int, Decimal]]) -> None:
