@@ -254,6 +254,7 @@ def set_active(session: Session, actor: Actor, name: str, key: str, active: bool
     obj = _find(session, ent, key)
     if obj.active != active:
         obj.active = active
+        session.flush()  # what follows may read with Core, which does not autoflush
         forget(session)
         audit.record(session, actor, "deactivate" if not active else "activate",
                      ent.model.__tablename__, obj.id, {"active": [not active, active]})  # fmt: skip
