@@ -465,10 +465,13 @@ class WarehouseFacts(NamedTuple):
 
 def warehouse_facts(session: Session) -> tuple[WarehouseFacts, ...]:
     """Every warehouse, in routing order (priority, then id); read once per transaction."""
-    stmt = select(Warehouse.id, Warehouse.code, Warehouse.name, Warehouse.region, Warehouse.priority,
-                  Warehouse.active, Warehouse.allow_negative).order_by(Warehouse.priority, Warehouse.id)  # fmt: skip
-    return memo(session, "warehouses",
-                lambda: tuple(WarehouseFacts(*r) for r in session.connection().execute(stmt)))  # fmt: skip
+
+    def load() -> tuple[WarehouseFacts, ...]:
+        stmt = select(Warehouse.id, Warehouse.code, Warehouse.name, Warehouse.region, Warehouse.priority,
+                      Warehouse.active, Warehouse.allow_negative).order_by(Warehouse.priority, Warehouse.id)  # fmt: skip
+        return tuple(WarehouseFacts(*r) for r in session.connection().execute(stmt))
+
+    return memo(session, "warehouses", load)
 
 
 def expand_bundles(session: Session, lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

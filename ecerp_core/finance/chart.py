@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.db import forget, memo
+from ecerp_core.db import forget, insert_rows, memo
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.finance.models import ACCOUNT_CLASSES, Account
 
@@ -121,7 +121,7 @@ def seed_chart(session: Session) -> int:
         for t in TEMPLATE if t.code not in have
     ]  # fmt: skip
     if rows:
-        session.connection().execute(insert(Account.__table__), rows)
+        insert_rows(session, Account, rows)
     return len(rows)
 
 

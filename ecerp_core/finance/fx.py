@@ -17,11 +17,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.services import get_company, rate_on, set_exchange_rates
+from ecerp_core.db import insert_rows
 from ecerp_core.errors import ImportFileError, NotFound
 from ecerp_core.finance.exceptions import MissingRate
 from ecerp_core.finance.journal import EntryDraft, post_entries, reversal_draft, signed
@@ -156,7 +157,7 @@ def revalue_period(session: Session, actor: Actor, period_text: str) -> tuple[st
         reversal = reversal_draft(session, entry_id, day1, kind="revaluation_reversal",
                                   memo=t("finance.memo.revaluation_reversal", period=period.code))  # fmt: skip
         numbers = (number, post_entries(session, actor, [reversal])[0][1])
-    session.execute(insert(PostedEvent.__table__), [{
+    insert_rows(session, PostedEvent, [{
         "key": _key(period.code), "kind": "revaluation", "source_type": "fin_period", "source_id": period.id,
         "business_date": period.end_date, "entry_id": entry_id, "currency": None}])  # fmt: skip
     return numbers

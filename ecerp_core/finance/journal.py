@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.services import get_company
-from ecerp_core.db import utcnow
+from ecerp_core.db import insert_rows, utcnow
 from ecerp_core.errors import NotFound
 from ecerp_core.finance.chart import posting_accounts
 from ecerp_core.finance.exceptions import UnbalancedEntry, UnknownAccount
@@ -197,7 +197,7 @@ def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -
                 "rate": x.rate if x.rate is not None else Decimal(1), "memo": x.memo[:200], "shop_id": x.shop_id,
                 "platform": x.platform, "warehouse_id": x.warehouse_id, "supplier_id": x.supplier_id, "cash_flow": cf, "activity": activity,
             })  # fmt: skip
-    session.execute(insert(JournalLine.__table__), line_rows)
+    insert_rows(session, JournalLine, line_rows)
     return [(i, r["entry_number"]) for i, r in zip(ids, rows, strict=True)]
 
 
@@ -252,34 +252,21 @@ def reverse_entry(
 
 def merge_lines(lines: Sequence[LineDraft]) -> tuple[LineDraft, ...]:
     """Add up lines of the same account, currency, rate and dimensions into one line per side-net."""
-    merged: dict[tuple, LineDraft] = {}
+    sums: dict[tuple, list] = {}  # key -> [first line, debit, credit, amount in currency or None]
     for x in lines:
-        key = (
-            x.account_code,
-            x.currency,
-            x.rate,
-            x.shop_id,
-            x.platform,
-            x.warehouse_id,
-            x.supplier_id,
-            x.cash_flow,
-            x.memo,
-        )
-        have = merged.get(key)
+        key = (x.account_code, x.currency, x.rate, x.shop_id, x.platform, x.warehouse_id, x.supplier_id,
+               x.cash_flow, x.memo)  # fmt: skip
+        have = sums.get(key)
         if have is None:
-            merged[key] = x
+            sums[key] = [x, x.debit, x.credit, x.amount_currency]
         else:
-            ac = (
-                None
-                if have.amount_currency is None and x.amount_currency is None
-                else ((have.amount_currency or ZERO) + (x.amount_currency or ZERO))
-            )
-            merged[key] = replace(
-                have, debit=have.debit + x.debit, credit=have.credit + x.credit, amount_currency=ac
-            )
+            have[1] += x.debit
+            have[2] += x.credit
+            if x.amount_currency is not None:
+                have[3] = (have[3] or ZERO) + x.amount_currency
     out = []
-    for x in merged.values():
-        net = x.debit - x.credit
-        if net or x.amount_currency:
-            out.append(replace(x, debit=max(net, ZERO), credit=max(-net, ZERO)))
+    for first, debit, credit, amount_currency in sums.values():
+        net = debit - credit
+        if net or amount_currency:
+            out.append(replace(first, debit=max(net, ZERO), credit=max(-net, ZERO), amount_currency=amount_currency))
     return tuple(out)

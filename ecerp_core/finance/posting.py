@@ -14,11 +14,12 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor
 from ecerp_core.catalog.services import get_company
+from ecerp_core.db import insert_rows
 from ecerp_core.errors import EcerpError, NotFound
 from ecerp_core.events import BusinessEvent
 from ecerp_core.finance.chart import ensure_chart
@@ -263,7 +264,7 @@ def post_events(session: Session, actor: Actor, events: Sequence[BusinessEvent])
                          "business_date": e.business_date, "entry_id": entry_id if booked else None,
                          "currency": info.get("currency"), "receivable": info.get("receivable", ZERO),
                          "receivable_base": info.get("receivable_base", ZERO), "value_base": info.get("value_base", ZERO)})  # fmt: skip
-    session.execute(insert(PostedEvent.__table__), rows)
+    insert_rows(session, PostedEvent, rows)
     return len(drafts)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
-from ecerp_core.db import for_update, utcnow
+from ecerp_core.db import for_update, insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import BusinessEvent, emit
 from ecerp_core.money import round_money
@@ -105,7 +105,7 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
     _apply(session, actor, [{"id": r.order_id, "from": orders[r.order_id][1], "closed_at": now} for r in full],
            "refunded", "refund")  # fmt: skip
     if partial:
-        session.connection().execute(insert(OrderEvent.__table__), [
+        insert_rows(session, OrderEvent, [
             {"order_id": r.order_id, "at": now, "actor_id": actor.id, "event": "refund",
              "from_status": orders[r.order_id][1], "to_status": orders[r.order_id][1], "note": str(r.amount)}
             for r in partial])  # fmt: skip

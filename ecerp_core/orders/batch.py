@@ -10,14 +10,14 @@ import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import Product, Shop, Warehouse
 from ecerp_core.connectors.base import normal
-from ecerp_core.db import utcnow
+from ecerp_core.db import insert_rows, utcnow
 from ecerp_core.errors import ImportFileError, ValidationError, problem
 from ecerp_core.i18n import lazy, t
 from ecerp_core.orders.merge import with_members
@@ -48,7 +48,7 @@ def hold_orders(
     rows = session.connection().execute(select(Order.id, Order.status).where(Order.id.in_(ids))).all()
     tbl = Order.__table__
     session.connection().execute(update(tbl).where(tbl.c.id.in_(ids)).values(on_hold=hold, updated_at=now))
-    session.connection().execute(insert(OrderEvent.__table__), [
+    insert_rows(session, OrderEvent, [
         {"order_id": oid, "at": now, "actor_id": actor.id, "event": "hold" if hold else "release",
          "from_status": st, "to_status": st, "note": reason[:300]} for oid, st in rows])  # fmt: skip
     audit.record(

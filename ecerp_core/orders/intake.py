@@ -9,13 +9,11 @@ address, a price below the floor, amounts that do not add up) is created in the 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, text, tuple_
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
@@ -296,7 +294,7 @@ def _insert_orders(session, actor, drafts, new, order_ids, shops, history) -> No
     ids = allocate_ids(session, Order.__table__, len(rows))
     for row, oid in zip(rows, ids, strict=True):
         row["id"] = oid
-    executemany_rows(session, Order.__table__, rows)
+    insert_rows(session, Order.__table__, rows)
     lines, events = [], []
     for (i, reasons, pids), oid in zip(new, ids, strict=True):
         order_ids[i] = oid
@@ -307,45 +305,8 @@ def _insert_orders(session, actor, drafts, new, order_ids, shops, history) -> No
                           "discount": x.discount, "amount": x.amount})  # fmt: skip
         events.append({"order_id": oid, "at": now, "actor_id": actor.id, "event": "import", "from_status": None,
                        "to_status": d.status, "note": ",".join(reasons)[:300]})  # fmt: skip
-    executemany_rows(session, OrderLine.__table__, lines)
+    insert_rows(session, OrderLine.__table__, lines)
     insert_rows(session, OrderEvent.__table__, events)
-
-
-def executemany_rows(session: Session, table, rows: list[dict]) -> None:
-    """Insert rows that all have the same keys: one driver executemany, SQLAlchemy's own bind
-    processors applied per column in a tight loop.
-
-    For the widest tables of an import this costs about half of Core's executemany, whose
-    per-row parameter building is generic (``ecerp bench orders-import``).
-    """
-    if not rows:
-        return
-    conn = session.connection()
-    dialect = conn.dialect
-    keys = list(rows[0])
-    sql, positional, order = _compiled_insert(table, tuple(keys), dialect)
-    procs = {k: table.c[k].type._cached_bind_processor(dialect) for k in keys}
-    getter = operator.itemgetter(*order)
-    # processors are pure and an import repeats values (its own moment, flags, days): memoise
-    converted = [(i, p, {}) for i, k in enumerate(order) if (p := procs[k]) is not None]
-    params: list = []
-    for row in rows:
-        values = list(getter(row))
-        for i, p, memo in converted:
-            v = values[i]
-            try:
-                values[i] = memo[v]
-            except KeyError:
-                values[i] = memo[v] = p(v)
-        params.append(tuple(values) if positional else dict(zip(order, values, strict=True)))
-    conn.exec_driver_sql(sql, params)
-
-
-@functools.lru_cache(maxsize=64)
-def _compiled_insert(table, keys: tuple[str, ...], dialect) -> tuple[str, bool, list[str]]:
-    """The INSERT of ``keys`` into ``table`` as the driver's SQL (compiled once per dialect)."""
-    compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
-    return compiled.string, compiled.positional, list(compiled.positiontup) if compiled.positional else list(keys)
 
 
 def allocate_ids(session: Session, table, count: int) -> list[int]:
@@ -413,7 +374,7 @@ def _apply_updates(session, actor, drafts, updates) -> int:
         t = Order.__table__
         session.connection().execute(update(t).where(t.c.id == bindparam("oid"))
                                      .values(platform_status=bindparam("ps"), updated_at=now), notes)  # fmt: skip
-        session.connection().execute(insert(OrderEvent.__table__), [
+        insert_rows(session, OrderEvent, [
             {"order_id": n["oid"], "at": now, "actor_id": actor.id, "event": "platform", "from_status": n["from"],
              "to_status": n["from"], "note": n["ps"]} for n in notes])  # fmt: skip
     return sum(len(c) for c in by_target.values()) + len(notes)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.db import for_update, utcnow
+from ecerp_core.db import for_update, insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.orders.models import Order, OrderEvent, OrderLine
 
@@ -189,6 +189,6 @@ def split_order(session: Session, actor: Actor, order_id: int, parts: Sequence[S
 
 def _events(session: Session, actor: Actor, items: list[tuple[int, str, str, str]]) -> None:
     now = utcnow()
-    session.connection().execute(insert(OrderEvent.__table__), [
+    insert_rows(session, OrderEvent, [
         {"order_id": oid, "at": now, "actor_id": actor.id, "event": event, "from_status": status, "to_status": status,
          "note": note[:300]} for oid, status, event, note in items])  # fmt: skip

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, User, require
 from ecerp_core.catalog.models import Customer, Product
-from ecerp_core.db import forget, memo, utcnow
+from ecerp_core.db import forget, insert_rows, memo, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.orders import rules
 from ecerp_core.orders.models import Order, OrderEvent, OrderLine, OrderSetting, SkuMapping
@@ -52,7 +52,9 @@ def load_settings(session: Session) -> dict[str, Any]:
     rows = memo(session, "order_settings",
                 lambda: list(session.connection().execute(select(OrderSetting.name, OrderSetting.value))))  # fmt: skip
     for name, value in rows:
-        out[name] = copy.deepcopy(value["value"] if isinstance(value, dict) and set(value) == {"value"} else value)
+        out[name] = copy.deepcopy(
+            value["value"] if isinstance(value, dict) and set(value) == {"value"} else value
+        )
     return out
 
 
@@ -137,7 +139,7 @@ def _set_exceptions(session: Session, actor: Actor, reasons: dict[int, list[str]
     session.connection().execute(update(t).where(t.c.id == bindparam("oid"))
                                  .values(exception_reason=bindparam("r"), updated_at=now),
                                  [{"oid": o, "r": ",".join(r)} for o, r in reasons.items()])  # fmt: skip
-    session.connection().execute(OrderEvent.__table__.insert(), [
+    insert_rows(session, OrderEvent, [
         {"order_id": o, "at": now, "actor_id": actor.id, "event": "exception", "from_status": "paid",
          "to_status": "paid", "note": f"{note}:{','.join(r)}"[:300]} for o, r in reasons.items()])  # fmt: skip
 

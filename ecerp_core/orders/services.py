@@ -12,13 +12,13 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
-from ecerp_core.db import for_update, utcnow
+from ecerp_core.db import for_update, insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import BusinessEvent, emit
 from ecerp_core.orders import rules
@@ -84,7 +84,7 @@ def _apply(
     session.connection().execute(
         stmt, [{"oid": c["id"], **{f"v_{k}": c[k] for k in columns}} for c in changes]
     )
-    session.connection().execute(insert(OrderEvent.__table__), [
+    insert_rows(session, OrderEvent, [
         {"order_id": c["id"], "at": now, "actor_id": actor.id, "event": event, "from_status": c["from"],
          "to_status": target, "note": note}
         for c in changes

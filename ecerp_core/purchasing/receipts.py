@@ -19,6 +19,7 @@ from ecerp_core import events
 from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
 from ecerp_core.catalog.services import get_company, rate_on
+from ecerp_core.db import insert_rows
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money
 from ecerp_core.purchasing import rules
@@ -150,7 +151,7 @@ def receive_purchase_orders(session: Session, actor: Actor, receipts: Sequence[R
             "warehouse_id": warehouse_id}))  # fmt: skip
     moves = stock.record_moves(session, actor, drafts) if drafts else []
     if receipt_lines:
-        session.connection().execute(insert(PurchaseReceiptLine.__table__), receipt_lines)
+        insert_rows(session, PurchaseReceiptLine, receipt_lines)
     table = PurchaseOrderLine.__table__
     if line_updates:
         session.connection().execute(

@@ -18,6 +18,7 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
 from ecerp_core.catalog.models import Product, Supplier, Warehouse
 from ecerp_core.catalog.services import get_company, rate_on
+from ecerp_core.db import insert_rows
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money
 from ecerp_core.purchasing import rules
@@ -106,7 +107,7 @@ def return_to_suppliers(session: Session, actor: Actor, drafts: Sequence[ReturnD
                             note=f"{number} {d.reason}".strip()) for p, q, _price in lines])  # fmt: skip
         value = sum((-m["quantity"] * m["unit_cost"] for m in moves), Decimal(0))
         session.connection().execute(table.update().where(table.c.id == return_id).values(value_base=value))
-        session.connection().execute(insert(PurchaseReturnLine.__table__), [
+        insert_rows(session, PurchaseReturnLine, [
             {"return_id": return_id, "product_id": p, "quantity": q, "unit_price": price,
              "unit_cost": next(m["unit_cost"] for m in moves if m["product_id"] == p)} for p, q, price in lines])  # fmt: skip
         ids.append(return_id)

@@ -18,7 +18,7 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
 from ecerp_core.catalog.models import Product, Supplier, Warehouse
-from ecerp_core.db import for_update, utcnow
+from ecerp_core.db import for_update, insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money
 from ecerp_core.purchasing import rules
@@ -106,7 +106,7 @@ def create_purchase_orders(session: Session, actor: Actor, drafts: Sequence[Purc
     lines = [{"purchase_order_id": pid, "line_no": no, "product_id": x.product_id, "quantity": x.quantity,
               "received": 0, "unit_price": x.unit_price, "amount": round_money(x.quantity * x.unit_price, row["currency"])}
              for pid, d, row in zip(ids, drafts, rows, strict=True) for no, x in enumerate(d.lines, start=1)]  # fmt: skip
-    session.connection().execute(insert(PurchaseOrderLine.__table__), lines)
+    insert_rows(session, PurchaseOrderLine, lines)
     audit.record_many(
         session,
         actor,

@@ -24,7 +24,7 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
 from ecerp_core.catalog.models import Product, Warehouse
 from ecerp_core.catalog.services import bundle_parts, warehouse_facts
-from ecerp_core.db import for_update, is_postgres, utcnow
+from ecerp_core.db import for_update, insert_rows, is_postgres, utcnow
 from ecerp_core.errors import ValidationError
 from ecerp_core.money import round_money
 from ecerp_core.stock import rules
@@ -130,7 +130,9 @@ def average_costs(session: Session, product_ids: Iterable[int]) -> dict[int, Dec
     stmt = (select(Product.id, Product.cost, ProductCost.average_cost)
             .outerjoin(ProductCost, ProductCost.product_id == Product.id)
             .where(Product.id.in_(sorted(set(product_ids)))))  # fmt: skip
-    return {p: cost if average is None else average for p, cost, average in session.connection().execute(stmt)}
+    return {
+        p: cost if average is None else average for p, cost, average in session.connection().execute(stmt)
+    }
 
 
 def _update_average_costs(session: Session, receipts: list[tuple[int, int, Decimal]]) -> None:
@@ -152,7 +154,7 @@ def _update_average_costs(session: Session, receipts: list[tuple[int, int, Decim
     new = [{"product_id": p, "average_cost": average[p], "updated_at": now} for p in ids if p not in known]
     old = [{"p": p, "c": average[p], "now": now} for p in ids if p in known]
     if new:
-        session.connection().execute(insert(ProductCost.__table__), new)
+        insert_rows(session, ProductCost, new)
     if old:
         table = ProductCost.__table__
         session.connection().execute(
@@ -225,7 +227,7 @@ def record_moves(
         }
         for d in expanded
     ]
-    session.connection().execute(insert(StockMove.__table__), rows)
+    insert_rows(session, StockMove, rows)
     _apply_deltas(session, deltas)
     return rows
 
@@ -337,7 +339,7 @@ def reserve(
                          "source_type": doc[0], "source_id": doc[1], "at": now})  # fmt: skip
             deltas.setdefault((product_id, warehouse_id), [0, 0])[1] += qty
     if rows:
-        session.connection().execute(insert(StockReservation.__table__), rows)
+        insert_rows(session, StockReservation, rows)
         _apply_deltas(session, deltas)
     return [doc[1] for doc in served]
 

@@ -21,7 +21,7 @@ from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
 from ecerp_core.catalog.models import Category, Product, Warehouse
-from ecerp_core.db import for_update, utcnow
+from ecerp_core.db import for_update, insert_rows, utcnow
 from ecerp_core.errors import NotFound, ValidationError, problem
 from ecerp_core.stock import rules
 from ecerp_core.stock.exceptions import StocktakeClosed, UnknownBarcode
@@ -106,7 +106,7 @@ def create_stocktake(session: Session, actor: Actor, warehouse_id: int, *, scope
         "status": "counting", "threshold": threshold, "note": note, "created_at": utcnow(),
         "created_by": actor.id})  # fmt: skip
     if products:
-        session.connection().execute(insert(StocktakeLine.__table__), [
+        insert_rows(session, StocktakeLine, [
             {"stocktake_id": stocktake_id, "product_id": p, "location": loc, "recount": False}
             for p, loc in products])  # fmt: skip
     audit.record(session, actor, "create", SOURCE, stocktake_id,
@@ -180,7 +180,7 @@ def record_counts(
     if new:
         locations = dict(session.connection().execute(select(StockSetting.product_id, StockSetting.location).where(
             StockSetting.warehouse_id == doc[3], StockSetting.product_id.in_(new))).all())  # fmt: skip
-        session.connection().execute(insert(StocktakeLine.__table__), [
+        insert_rows(session, StocktakeLine, [
             {"stocktake_id": stocktake_id, "product_id": p, "location": locations.get(p, ""), "recount": False}
             for p in new])  # fmt: skip
         lines = dict(session.connection().execute(line_stmt).all())
@@ -201,7 +201,7 @@ def record_counts(
         update(table).where(table.c.id == bindparam("lid"))
         .values(counted_qty=bindparam("q"), book_qty=bindparam("b"), counted_at=bindparam("at")),
         [{"lid": lines[p], "q": running[p], "b": book.get(p, 0), "at": now} for p in ids])  # fmt: skip
-    session.connection().execute(insert(StocktakeEntry.__table__), [
+    insert_rows(session, StocktakeEntry, [
         {"line_id": lines[products[e.code.strip()][0]], "actor_id": actor.id, "kind": e.kind, "quantity": e.quantity,
          "at": now} for e in entries])  # fmt: skip
     return results

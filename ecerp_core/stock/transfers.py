@@ -20,7 +20,7 @@ from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
 from ecerp_core.catalog.models import Product, Warehouse
-from ecerp_core.db import for_update, utcnow
+from ecerp_core.db import for_update, insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.stock import rules
 from ecerp_core.stock.models import Transfer, TransferLine
@@ -73,7 +73,7 @@ def create_transfers(session: Session, actor: Actor, drafts: Sequence[TransferDr
             for d, number in zip(drafts, next_numbers(session, Transfer.number, "TR", len(drafts)), strict=True)]  # fmt: skip
     new_ids = session.connection().execute(
         insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()  # fmt: skip
-    session.connection().execute(insert(TransferLine.__table__), [
+    insert_rows(session, TransferLine, [
         {"transfer_id": tid, "product_id": p, "quantity": q, "shipped": 0, "received": 0, "lost": 0,
          "unit_cost": Decimal(0)}
         for tid, d in zip(new_ids, drafts, strict=True) for p, q in d.lines])  # fmt: skip
