@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.db import utcnow
+from ecerp_core.db import insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.orders.models import AfterSale, Order, OrderEvent, OrderLine
 
@@ -90,7 +90,7 @@ def open_case(session: Session, actor: Actor, order_id: int, kind: str, *, amoun
                      platform_status=platform_status, reason=reason, actor_id=actor.id)  # fmt: skip
     session.add(case)
     session.flush()
-    _event(session, actor, order, f"case:{kind}", reason)
+    _events(session, actor, [(order_id, f"case:{kind}")], reason)
     audit.record(
         session,
         actor,
@@ -102,28 +102,38 @@ def open_case(session: Session, actor: Actor, order_id: int, kind: str, *, amoun
     return case.id
 
 
-def _move(session: Session, actor: Actor, case: AfterSale, target: str) -> None:
-    if (case.status, target) not in CASE_TRANSITIONS:
-        raise ValidationError([problem("status", "transition_not_allowed", order=case.id,
-                                       from_status=f"case.{case.status}", to_status=f"case.{target}")])  # fmt: skip
-    case.status = target
-    case.updated_at = utcnow()
-
-
 def advance_case(session: Session, actor: Actor, case_id: int, target: str, *, note: str = "") -> str:
     """Move a case along :data:`CASE_TRANSITIONS`; reaching ``done`` carries out its kind."""
+    return advance_cases(session, actor, [case_id], target, note=note)[case_id]
+
+
+def advance_cases(session: Session, actor: Actor, case_ids: Sequence[int], target: str, *,
+                  note: str = "") -> dict[int, str]:  # fmt: skip
+    """Move several cases to ``target`` at once (a clerk's batch action); all or nothing.
+
+    Reaching ``done`` carries out each case's kind: the refunds go through one
+    :func:`~ecerp_core.orders.aftersales.refund_orders`, the goods to send again become new orders
+    in one import. Returns ``{case_id: status}``.
+    """
     require(actor, "orders.aftersales")
-    case = session.get(AfterSale, case_id)
-    if case is None:
-        raise ValidationError([problem("case", "unknown_ref", value=case_id)])
+    ids = list(dict.fromkeys(case_ids))
+    found = {c.id: c for c in session.scalars(select(AfterSale).where(AfterSale.id.in_(ids)))}
+    problems = [problem("case", "unknown_ref", value=i) for i in ids if i not in found]
+    problems += [problem("status", "transition_not_allowed", order=i, from_status=f"case.{found[i].status}",
+                         to_status=f"case.{target}")
+                 for i in ids if i in found and (found[i].status, target) not in CASE_TRANSITIONS]  # fmt: skip
+    if problems:
+        raise ValidationError(problems)
+    chosen = [found[i] for i in ids]
     if target == "done":
-        _complete(session, actor, case)
-    _move(session, actor, case, target)
-    order = session.get(Order, case.order_id)
-    _event(session, actor, order, f"case:{target}", note)
-    audit.record(session, actor, target, "after_sale", case.id, {"note": note})
+        _complete(session, actor, chosen)
+    now = utcnow()
+    for case in chosen:
+        case.status, case.updated_at = target, now
     session.flush()
-    return case.status
+    _events(session, actor, [(c.order_id, f"case:{target}") for c in chosen], note)
+    audit.record_many(session, actor, target, "after_sale", [(c.id, {"note": note}) for c in chosen])
+    return {c.id: c.status for c in chosen}
 
 
 def receive_return(session: Session, actor: Actor, case_id: int, *, warehouse_id: int, condition: str = "sellable",
@@ -159,53 +169,68 @@ def sync_platform_state(session: Session, actor: Actor, case_id: int, platform_s
     return case.status
 
 
-def _complete(session: Session, actor: Actor, case: AfterSale) -> None:
+def _complete(session: Session, actor: Actor, chosen: Sequence[AfterSale]) -> None:
     from ecerp_core.orders import aftersales
 
-    order = session.get(Order, case.order_id)
-    if case.kind in ("refund_only", "return_refund"):
+    stmt = select(Order).where(Order.id.in_({c.order_id for c in chosen}))
+    # read afresh: refunds and shipping change orders with Core statements the identity map never sees
+    orders = {o.id: o for o in session.scalars(stmt.execution_options(populate_existing=True))}
+    refunds = [c for c in chosen if c.kind in ("refund_only", "return_refund")]
+    drafts = []
+    for case in refunds:
+        order = orders[case.order_id]
         shipped = order.status in ("shipped", "finished")
-        with_return = case.kind == "return_refund" and shipped
         amount = case.amount if shipped else order.paid_amount - order.refunded_amount
-        (rid,) = aftersales.refund_orders(session, actor, [aftersales.RefundDraft(
-            order.id, amount, with_return=with_return, reason=case.reason, warehouse_id=case.warehouse_id,
-            condition=case.condition)])  # fmt: skip
-        case.refund_id = rid
-    else:
-        case.new_order_id = _resend(session, actor, order, case)
+        drafts.append(aftersales.RefundDraft(order.id, amount, with_return=case.kind == "return_refund" and shipped,
+                                             reason=case.reason, warehouse_id=case.warehouse_id,
+                                             condition=case.condition))  # fmt: skip
+    if drafts:
+        for case, refund_id in zip(refunds, aftersales.refund_orders(session, actor, drafts), strict=True):
+            case.refund_id = refund_id
+    resends = [c for c in chosen if c.kind in ("exchange", "reship")]
+    if resends:
+        _resend(session, actor, orders, resends)
 
 
-def _resend(session: Session, actor: Actor, order: Order, case: AfterSale) -> int:
-    """A zero-priced paid order with the lines to send again (exchange or reship)."""
-    from ecerp_core.orders.intake import OrderDraft, OrderLineDraft, import_order_drafts
-
-    lines = {x.line_no: x for x in session.scalars(select(OrderLine).where(OrderLine.order_id == order.id))}
-    wanted = [(no, qty) for no, qty in case.lines] or [(no, x.quantity) for no, x in lines.items()]
+def _resend(session: Session, actor: Actor, orders: dict[int, Order], resends: Sequence[AfterSale]) -> None:
+    """Zero-priced paid orders with the lines to send again (exchange or reship)."""
     from ecerp_core.catalog.models import Product
+    from ecerp_core.orders.intake import OrderDraft, OrderLineDraft, import_order_drafts
+    from ecerp_core.orders.review import _set_exceptions
 
-    wanted_ids = {lines[no].product_id for no, _ in wanted if lines[no].product_id}
-    skus = dict(session.execute(select(Product.id, Product.sku).where(Product.id.in_(wanted_ids))).all())
-    drafts = [OrderLineDraft(skus.get(lines[no].product_id) or lines[no].platform_sku, qty, Decimal(0), Decimal(0))
-              for no, qty in wanted]  # fmt: skip
-    number = f"{order.platform_order_id}#{'X' if case.kind == 'exchange' else 'R'}{case.id}"[:64]
-    result = import_order_drafts(session, actor, [OrderDraft(
-        order.shop_id, number, "paid", utcnow(), order.currency, tuple(drafts), Decimal(0), Decimal(0),
-        buyer_id=order.buyer_id, receiver_name=order.receiver_name, receiver_phone=order.receiver_phone,
-        region=order.region, city=order.city, address=order.address, country=order.country,
-        note=f"{case.kind} #{case.id}")])  # fmt: skip
-    oid = result.order_ids[0]
-    reasons = session.connection().scalar(select(Order.exception_reason).where(Order.id == oid)).split(",")
-    if "below_price_floor" in reasons:
-        # a resend is zero-priced on purpose; only the other reasons (an unmapped SKU ...) hold it
-        from ecerp_core.orders.review import _set_exceptions
+    lines: dict[int, dict[int, OrderLine]] = {}
+    for x in session.scalars(select(OrderLine).where(OrderLine.order_id.in_({c.order_id for c in resends}))):
+        lines.setdefault(x.order_id, {})[x.line_no] = x
+    skus = dict(session.execute(select(Product.id, Product.sku).where(
+        Product.id.in_({x.product_id for ls in lines.values() for x in ls.values() if x.product_id}))).all())  # fmt: skip
+    drafts = []
+    for case in resends:
+        order, mine = orders[case.order_id], lines.get(case.order_id, {})
+        wanted = [(no, qty) for no, qty in case.lines] or [(no, x.quantity) for no, x in mine.items()]
+        items = tuple(OrderLineDraft(skus.get(mine[no].product_id) or mine[no].platform_sku, qty, Decimal(0),
+                                     Decimal(0)) for no, qty in wanted)  # fmt: skip
+        number = f"{order.platform_order_id}#{'X' if case.kind == 'exchange' else 'R'}{case.id}"[:64]
+        drafts.append(OrderDraft(
+            order.shop_id, number, "paid", utcnow(), order.currency, items, Decimal(0), Decimal(0),
+            buyer_id=order.buyer_id, receiver_name=order.receiver_name, receiver_phone=order.receiver_phone,
+            region=order.region, city=order.city, address=order.address, country=order.country,
+            note=f"{case.kind} #{case.id}"))  # fmt: skip
+    new_ids = import_order_drafts(session, actor, drafts).order_ids
+    reasons = dict(session.connection().execute(select(Order.id, Order.exception_reason).where(Order.id.in_(new_ids))).all())
+    # a resend is zero-priced on purpose; only the other reasons (an unmapped SKU ...) hold it
+    floor = {i: [r for r in reasons[i].split(",") if r != "below_price_floor"]
+             for i in new_ids if "below_price_floor" in reasons[i].split(",")}  # fmt: skip
+    if floor:
+        _set_exceptions(session, actor, floor, "resend")
+    for case, oid in zip(resends, new_ids, strict=True):
+        case.new_order_id = oid
+    back = [c for c in resends if c.kind == "exchange" and c.lines and orders[c.order_id].status in ("shipped", "finished")]
+    if back:
+        _exchange_return(session, actor, orders, back, lines)
 
-        _set_exceptions(session, actor, {oid: [r for r in reasons if r != "below_price_floor"]}, "resend")
-    if case.kind == "exchange" and order.status in ("shipped", "finished") and case.lines:
-        _exchange_return(session, actor, order, case, lines)
-    return oid
 
-
-def _exchange_return(session: Session, actor: Actor, order: Order, case: AfterSale, lines: dict) -> None:
+def _exchange_return(session: Session, actor: Actor, orders: dict[int, Order], back: Sequence[AfterSale],
+                     lines: dict[int, dict[int, OrderLine]]) -> None:  # fmt: skip
     """The exchanged goods come back at the cost they left with (damaged: written off at once), and
     finance hears of it as a refund of nothing with goods returned, so their cost leaves 主营业务成本."""
     from ecerp_core.business_time import business_date
@@ -213,30 +238,45 @@ def _exchange_return(session: Session, actor: Actor, order: Order, case: AfterSa
     from ecerp_core.stock import services as stock
     from ecerp_core.stock.models import StockMove
 
-    left_at = dict(session.execute(select(StockMove.product_id, StockMove.unit_cost).where(
-        StockMove.source_type == "order", StockMove.source_id == order.id, StockMove.move_type == "shipment")).all())  # fmt: skip
-    warehouse = case.warehouse_id or order.warehouse_id
-    damaged = case.condition == "damaged"
-    note = f"exchange #{case.id}"
-    drafts = []
-    for no, qty in case.lines:
-        product, cost = lines[no].product_id, left_at.get(lines[no].product_id)
-        drafts.append(stock.MoveDraft(product, warehouse, qty, "return", unit_cost=cost, source_type="order",
-                                      source_id=order.id, note=note))  # fmt: skip
-        if damaged:
-            drafts.append(stock.MoveDraft(product, warehouse, -qty, "adjustment", unit_cost=cost,
-                                          source_type="order", source_id=order.id, note=f"{note} damaged"))  # fmt: skip
+    left_at = {(o, p): c for o, p, c in session.execute(select(StockMove.source_id, StockMove.product_id, StockMove.unit_cost)
+               .where(StockMove.source_type == "order", StockMove.source_id.in_({c.order_id for c in back}),
+                      StockMove.move_type == "shipment"))}  # fmt: skip
+    drafts, plans = [], []
+    for case in back:
+        order = orders[case.order_id]
+        warehouse = case.warehouse_id or order.warehouse_id
+        damaged = case.condition == "damaged"
+        note = f"exchange #{case.id}"
+        for no, qty in case.lines:
+            product = lines[order.id][no].product_id
+            cost = left_at.get((order.id, product))
+            drafts.append(stock.MoveDraft(product, warehouse, qty, "return", unit_cost=cost, source_type="order",
+                                          source_id=order.id, note=note))  # fmt: skip
+            if damaged:
+                drafts.append(stock.MoveDraft(product, warehouse, -qty, "adjustment", unit_cost=cost,
+                                              source_type="order", source_id=order.id, note=f"{note} damaged"))  # fmt: skip
+        plans.append((case, order, warehouse, damaged))
     rows = stock.record_moves(session, actor, drafts)
-    value = sum((r["quantity"] * r["unit_cost"] for r in rows if r["move_type"] == "return"), Decimal(0))
-    emit(session, actor, [BusinessEvent(
-        "sale.refunded", "after_sale", case.id, business_date(session), f"after_sale:{case.id}:exchange_return", {
-            "order_id": order.id, "shop_id": order.shop_id, "platform": order.platform,
-            "currency": order.currency, "refund_amount": Decimal(0), "returned": True,
-            "cost_base": Decimal(0) if damaged else value, "damaged_cost_base": value if damaged else Decimal(0),
-            "warehouse_id": warehouse})])  # fmt: skip
+    today = business_date(session)
+    events = []
+    for case, order, warehouse, damaged in plans:
+        # bundles expand, so the rows of a case are found by their note, not by position
+        value = sum((r["quantity"] * r["unit_cost"] for r in rows
+                     if r["move_type"] == "return" and r["note"] == f"exchange #{case.id}"), Decimal(0))  # fmt: skip
+        events.append(BusinessEvent(
+            "sale.refunded", "after_sale", case.id, today, f"after_sale:{case.id}:exchange_return", {
+                "order_id": order.id, "shop_id": order.shop_id, "platform": order.platform,
+                "currency": order.currency, "refund_amount": Decimal(0), "returned": True,
+                "cost_base": Decimal(0) if damaged else value, "damaged_cost_base": value if damaged else Decimal(0),
+                "warehouse_id": warehouse}))  # fmt: skip
+    emit(session, actor, events)
 
 
-def _event(session: Session, actor: Actor, order: Order, event: str, note: str) -> None:
-    session.execute(OrderEvent.__table__.insert().values(order_id=order.id, at=utcnow(), actor_id=actor.id,
-                                                         event=event[:20], from_status=order.status,
-                                                         to_status=order.status, note=note[:300]))  # fmt: skip
+def _events(session: Session, actor: Actor, items: Sequence[tuple[int, str]], note: str) -> None:
+    """One order event per ``(order_id, event)``; the order's status stays as it is now."""
+    status = dict(session.connection().execute(
+        select(Order.id, Order.status).where(Order.id.in_({o for o, _ in items}))).all())  # fmt: skip
+    now = utcnow()
+    insert_rows(session, OrderEvent, [{"order_id": o, "at": now, "actor_id": actor.id, "event": event[:20],
+                                       "from_status": status[o], "to_status": status[o], "note": note[:300]}
+                                      for o, event in items])  # fmt: skip

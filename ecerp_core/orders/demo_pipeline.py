@@ -140,10 +140,12 @@ def cases_day(ctx: DemoContext, day: dt.date) -> None:
     if not data:
         return
     clerk, session = ctx.users["clerk"], ctx.session
-    for case_id, warehouse_id, damaged in data["returns"].pop(day, []):
+    arrived = data["returns"].pop(day, [])
+    for case_id, warehouse_id, damaged in arrived:
         cases.receive_return(session, clerk, case_id, warehouse_id=warehouse_id,
                              condition="damaged" if damaged else "sellable", note="退货已签收")  # fmt: skip
-        cases.advance_case(session, clerk, case_id, "done")
+    if arrived:
+        cases.advance_cases(session, clerk, [c for c, _, _ in arrived], "done")
     todo = data["cases"].pop(day, [])
     ids = dict(zip([k for _, k, _ in todo], _ids(ctx, [k for _, k, _ in todo]), strict=False))
     if not ids:
@@ -152,6 +154,7 @@ def cases_day(ctx: DemoContext, day: dt.date) -> None:
         select(Order.id, Order.status, Order.paid_amount, Order.refunded_amount, Order.currency, Order.warehouse_id)
         .where(Order.id.in_(sorted(ids.values()))))}  # fmt: skip
     back = day + dt.timedelta(days=3)
+    approve, to_return, finish = [], [], []  # the clerk's batch actions after opening the day's cases
     for kind, key, damaged in todo:
         oid = ids.get(key)
         if oid not in found:
@@ -170,12 +173,15 @@ def cases_day(ctx: DemoContext, day: dt.date) -> None:
         elif kind == "exchange":
             case = cases.open_case(session, clerk, oid, kind, lines=[(1, 1)], reason="尺码不合适换货",
                                    warehouse_id=warehouse_id)  # fmt: skip
-            cases.advance_case(session, clerk, case, "approved")
-            cases.advance_case(session, clerk, case, "waiting_return")
+            approve.append(case)
+            to_return.append(case)
         else:
             case = cases.open_case(session, clerk, oid, kind, lines=[(1, 1)], reason="快递丢件补发")
-            cases.advance_case(session, clerk, case, "approved")
+            approve.append(case)
         if kind in ("return_refund", "exchange"):
             data["returns"].setdefault(back, []).append((case, warehouse_id, damaged))
         else:
-            cases.advance_case(session, clerk, case, "done")
+            finish.append(case)
+    for cases_, target in ((approve, "approved"), (to_return, "waiting_return"), (finish, "done")):
+        if cases_:
+            cases.advance_cases(session, clerk, cases_, target)

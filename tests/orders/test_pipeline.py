@@ -7,14 +7,14 @@ from decimal import Decimal
 
 import pytest
 from business_fixtures import stock_row
-from sqlalchemy import select
+from sqlalchemy import func, select
 from test_orders import draft, stocked
 
 from ecerp_core import events
 from ecerp_core.catalog import services as catalog
 from ecerp_core.errors import ValidationError
 from ecerp_core.orders import batch, cases, channel_stock, merge, review, routing, services
-from ecerp_core.orders.models import Order, OrderLine
+from ecerp_core.orders.models import Order, OrderEvent, OrderLine
 
 
 @pytest.fixture
@@ -183,6 +183,28 @@ def test_an_exchange_takes_the_goods_back_at_their_cost_and_tells_finance(sessio
     assert len(back) == 1 and back[0].key == f"after_sale:{case}:exchange_return"
     assert (back[0].data["refund_amount"], back[0].data["cost_base"]) == (Decimal("0"), Decimal("20.00"))
     assert session.scalar(select(Order.id).where(Order.platform_order_id == f"X1#X{case}")) is not None
+
+
+def test_a_batch_of_cases_completes_together_or_not_at_all(session, admin, biz, emitted):
+    stocked(session, admin, biz)
+    a, b, c = imp(session, admin, draft(biz, "B1", ("TEE-1", 1, "59.00")), draft(biz, "B2", ("MUG-1", 1, "29.00")),
+                  draft(biz, "B3", ("MUG-1", 1, "29.00")))  # fmt: skip
+    services.approve_orders(session, admin, [a, b, c])
+    services.ship_orders(session, admin, [a, b, c])
+    refund = cases.open_case(session, admin, a, "refund_only", amount=Decimal("20.00"))
+    reship = cases.open_case(session, admin, b, "reship", lines=[(1, 1)])
+    late = cases.open_case(session, admin, c, "refund_only", amount=Decimal("5.00"))
+    before = (len(emitted), session.scalar(select(func.count()).select_from(OrderEvent)))
+    with pytest.raises(ValidationError) as err:  # none was approved yet: nothing happens
+        cases.advance_cases(session, admin, [refund, reship, late], "done")
+    assert [p.code for p in err.value.problems] == ["problem.transition_not_allowed"] * 3
+    assert (len(emitted), session.scalar(select(func.count()).select_from(OrderEvent))) == before
+    cases.advance_cases(session, admin, [refund, reship], "approved")
+    assert cases.advance_cases(session, admin, [refund, reship], "done") == {refund: "done", reship: "done"}
+    session.expire_all()
+    assert session.get(Order, a).refunded_amount == Decimal("20.00")
+    assert session.scalar(select(Order.status).where(Order.platform_order_id == f"B2#R{reship}")) == "paid"
+    assert [e.kind for e in emitted[before[0]:]] == ["sale.refunded"]
 
 
 def test_channel_stock(session, admin, biz):
