@@ -30,6 +30,8 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    select,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -296,6 +298,25 @@ def _forget_at_transaction_end(session: Session, transaction) -> None:
         session.info.pop(_MEMO, None)
 
 
+def allocate_ids(session: Session, table, count: int) -> list[int]:
+    """Reserve ``count`` primary keys of ``table`` so a batch inserts with one executemany.
+
+    ``INSERT ... RETURNING`` in parameter order runs row by row on SQLite; instead SQLite takes the
+    ids after the current maximum (the session holds the write lock from ``BEGIN IMMEDIATE``) and
+    PostgreSQL draws them from the table's sequence.
+    """
+    if count <= 0:
+        return []
+    conn = session.connection()
+    if is_postgres(session):
+        seq = conn.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name})
+        return list(
+            conn.scalars(text("SELECT nextval(:s) FROM generate_series(1, :n)"), {"s": seq, "n": count})
+        )
+    start = conn.scalar(select(func.coalesce(func.max(table.c.id), 0))) + 1
+    return list(range(start, start + count))
+
+
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
@@ -317,6 +338,7 @@ __all__ = [
     "Rate",
     "Timestamp",
     "UTCDateTime",
+    "allocate_ids",
     "bigpk",
     "clock_is_frozen",
     "created_at",

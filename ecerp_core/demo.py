@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_END = dt.date(2026, 10, 31)
 DEFAULT_DAYS = 730
-DEFAULT_ORDERS_PER_DAY = 40.0
+DEFAULT_ORDERS_PER_DAY = 32.0
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 DEMO_USERS = (  # username, role, display name

@@ -672,6 +672,7 @@ def set_exchange_rates(
         else:
             existing.rate, existing.source = rate, source
     session.flush()
+    forget(session, "rates")
     audit.record_many(session, actor, "set_rate", "exchange_rate",
                       [(f"{c}@{d}", {"rate": r, "source": source}) for c, d, r in clean_rows])  # fmt: skip
     return len(clean_rows)
@@ -681,10 +682,15 @@ def rate_on(session: Session, currency: str, day: dt.date) -> Decimal:
     """The rate of ``currency`` to the base currency on ``day`` (the latest on or before it)."""
     if currency == get_company(session).base_currency:
         return Decimal(1)
-    rate = session.scalar(
-        select(ExchangeRate.rate).where(ExchangeRate.currency == currency, ExchangeRate.rate_date <= day)
-        .order_by(ExchangeRate.rate_date.desc()).limit(1)
-    )  # fmt: skip
+    known = memo(session, "rates", dict)  # (currency, day) -> rate, for this transaction
+    rate = known.get((currency, day))
+    if rate is None:
+        rate = session.scalar(
+            select(ExchangeRate.rate).where(ExchangeRate.currency == currency, ExchangeRate.rate_date <= day)
+            .order_by(ExchangeRate.rate_date.desc()).limit(1)
+        )  # fmt: skip
+        if rate is not None:
+            known[(currency, day)] = rate
     if rate is None:
         raise NotFound(entity="entity.exchange_rate", key=f"{currency} {day}")
     return rate

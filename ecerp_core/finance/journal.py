@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.services import get_company
-from ecerp_core.db import insert_rows, utcnow
+from ecerp_core.db import allocate_ids, insert_rows, utcnow
 from ecerp_core.errors import NotFound
 from ecerp_core.finance.chart import posting_accounts
 from ecerp_core.finance.exceptions import UnbalancedEntry, UnknownAccount
@@ -182,9 +182,8 @@ def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -
                      "entry_date": d.entry_date, "kind": d.kind, "memo": d.memo[:300], "source_type": d.source_type,
                      "source_id": d.source_id, "reverses_id": d.reverses_id, "posted_at": now, "actor_id": actor.id})  # fmt: skip
     session.flush()
-    table = JournalEntry.__table__
-    result = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-    ids = [r[0] for r in result]
+    ids = allocate_ids(session, JournalEntry.__table__, len(rows))
+    insert_rows(session, JournalEntry, [{"id": i, **r} for i, r in zip(ids, rows, strict=True)])
     line_rows = []
     for entry_id, row, lines in zip(ids, rows, checked, strict=True):
         activity = activity_of(row["kind"], [x.account_code for x in lines])

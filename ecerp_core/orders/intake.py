@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
@@ -21,7 +21,7 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
 from ecerp_core.catalog.models import CustomerAccount, Product, Shop
 from ecerp_core.catalog.services import get_company, warehouse_facts
-from ecerp_core.db import for_update, insert_rows, is_postgres, utcnow
+from ecerp_core.db import allocate_ids, for_update, insert_rows, utcnow
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.money import round_money
 from ecerp_core.orders import rules
@@ -307,25 +307,6 @@ def _insert_orders(session, actor, drafts, new, order_ids, shops, history) -> No
                        "to_status": d.status, "note": ",".join(reasons)[:300]})  # fmt: skip
     insert_rows(session, OrderLine.__table__, lines)
     insert_rows(session, OrderEvent.__table__, events)
-
-
-def allocate_ids(session: Session, table, count: int) -> list[int]:
-    """Reserve ``count`` primary keys of ``table`` so a batch inserts with one executemany.
-
-    ``INSERT ... RETURNING`` in parameter order runs row by row on SQLite; instead SQLite takes the
-    ids after the current maximum (the session holds the write lock from ``BEGIN IMMEDIATE``) and
-    PostgreSQL draws them from the table's sequence.
-    """
-    if count <= 0:
-        return []
-    conn = session.connection()
-    if is_postgres(session):
-        seq = conn.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name})
-        return list(
-            conn.scalars(text("SELECT nextval(:s) FROM generate_series(1, :n)"), {"s": seq, "n": count})
-        )
-    start = conn.scalar(select(func.coalesce(func.max(table.c.id), 0))) + 1
-    return list(range(start, start + count))
 
 
 IMPORT_MOVES = {

@@ -16,14 +16,14 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
 from ecerp_core.catalog.models import Product, Warehouse
-from ecerp_core.db import utcnow
+from ecerp_core.db import insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.stock import rules
 from ecerp_core.stock.models import StockLevel, StockMove, StockSetting
@@ -61,18 +61,20 @@ def set_stock_settings(session: Session, actor: Actor, drafts: Sequence[SettingD
     known = {(p, w) for p, w in session.connection().execute(select(StockSetting.product_id, StockSetting.warehouse_id)
              .where(StockSetting.product_id.in_(sorted({k[0] for k in keys}))))}  # fmt: skip
     now = utcnow()
+    new: dict[tuple[int, int], dict] = {}
     for d in drafts:
         values = {k: v for k, v in (("min_qty", d.min_qty), ("max_qty", d.max_qty),
                                     ("safety_stock", d.safety_stock), ("location", d.location)) if v is not None}  # fmt: skip
-        if (d.product_id, d.warehouse_id) in known:
+        key = (d.product_id, d.warehouse_id)
+        if key in known:
             session.connection().execute(update(StockSetting.__table__).where(
                 StockSetting.__table__.c.product_id == d.product_id,
                 StockSetting.__table__.c.warehouse_id == d.warehouse_id).values(updated_at=now, **values))  # fmt: skip
-        else:
-            session.connection().execute(insert(StockSetting.__table__), {
-                "product_id": d.product_id, "warehouse_id": d.warehouse_id, "min_qty": 0, "max_qty": 0,
-                "safety_stock": 0, "location": "", "updated_at": now, **values})  # fmt: skip
-            known.add((d.product_id, d.warehouse_id))
+        else:  # new settings go in at once; a later draft of the same pair overrides an earlier one
+            row = new.setdefault(key, {"product_id": d.product_id, "warehouse_id": d.warehouse_id, "min_qty": 0,
+                                       "max_qty": 0, "safety_stock": 0, "location": "", "updated_at": now})  # fmt: skip
+            row.update(values)
+    insert_rows(session, StockSetting, list(new.values()))
     audit.record_many(session, actor, "set", "stock_setting",
                       [(f"{d.product_id}@{d.warehouse_id}", {"min": d.min_qty, "max": d.max_qty}) for d in drafts])  # fmt: skip
     return len(drafts)
