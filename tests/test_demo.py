@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ecerp_core import auth
 from ecerp_core.db import Base, frozen_clock, session_scope
-from ecerp_core.demo import build_demo
+from ecerp_core.demo import DEFAULT_ORDERS_PER_DAY, build_demo
 from ecerp_core.orders import checks as order_checks
 from ecerp_core.purchasing import checks as purchasing_checks
 from ecerp_core.setup import DEMO_PASSWORD, initialise
@@ -47,7 +47,7 @@ def test_small_demo_builds_keeps_invariants_and_is_deterministic(db_url, monkeyp
         assert failures == []
         assert auth.authenticate(session, "clerk", DEMO_PASSWORD).role == "order_clerk"
     assert len(first["product"]) >= 280 and len(first["warehouse"]) == 3 and len(first["shop"]) == 5
-    assert len(first["sales_order"]) > 21 * 40
+    assert len(first["sales_order"]) > 21 * DEFAULT_ORDERS_PER_DAY
     assert {r[0] for r in first["stock_move"]} and any(r for r in first["sales_order_refund"])
     status = [c.name for c in Base.metadata.tables["sales_order"].columns].index("status")
     assert {"shipped", "finished", "refunded"} <= {row[status] for row in first["sales_order"]}
