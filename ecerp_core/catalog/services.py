@@ -321,6 +321,17 @@ def list_records(
     return paginate(session, stmt, offset=offset, limit=limit)
 
 
+def choices(session: Session, actor: Actor, name: str, *, separator: str = " ") -> list[tuple[str, int]]:
+    """``[("code name", id)]`` of the active records of a kind, for a pick-list; warehouses in
+    routing order (priority), the others by code."""
+    require(actor, "catalog.read")
+    if name == "warehouse":
+        return [(f"{w.code}{separator}{w.name}", w.id) for w in warehouse_facts(session) if w.active]
+    model = entity(name).model
+    stmt = select(model.code, model.name, model.id).where(model.active.is_(True)).order_by(model.code)
+    return [(f"{code}{separator}{label}", i) for code, label, i in session.execute(stmt)]
+
+
 # --- named use cases ------------------------------------------------------------------------------
 def create_product(session: Session, actor: Actor, **values) -> Product:
     """Create one product.

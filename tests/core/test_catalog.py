@@ -189,3 +189,15 @@ def test_blank_optional_fields_mean_not_given(session, admin):
     catalog.update_record(session, admin, "supplier", "S1", {"currency": "USD", "phone": ""})
     catalog.update_record(session, admin, "supplier", "S1", {"currency": " "})
     assert session.get(type(supplier), supplier.id).currency == "USD"
+
+
+def test_pick_lists_offer_active_records_warehouses_by_priority(session, admin, actor_with_role):
+    sh = catalog.create_warehouse(session, admin, code="SH", name="上海仓", priority=20)
+    gz = catalog.create_warehouse(session, admin, code="GZ", name="广州仓", priority=10)
+    catalog.create_warehouse(session, admin, code="CD", name="成都仓", priority=5)
+    catalog.set_active(session, admin, "warehouse", "CD", False)
+    catalog.create_supplier(session, admin, code="S2", name="乙")
+    catalog.create_supplier(session, admin, code="S1", name="甲")
+    clerk = actor_with_role("order_clerk")
+    assert catalog.choices(session, clerk, "warehouse") == [("GZ 广州仓", gz.id), ("SH 上海仓", sh.id)]
+    assert [label for label, _ in catalog.choices(session, clerk, "supplier", separator=" · ")] == ["S1 · 甲", "S2 · 乙"]

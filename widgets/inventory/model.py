@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from ecerp_core.catalog.models import Product, Supplier, Warehouse
+from ecerp_core.catalog import services as catalog
+from ecerp_core.catalog.models import Product
 from ecerp_core.purchasing import replenishment
 from ecerp_core.purchasing import services as purchasing
 from ecerp_core.query import Page, paginate, sort_stmt
@@ -43,13 +44,11 @@ class InventoryModel:
 
     def warehouses(self) -> list[tuple[str, int]]:
         with self.ctx.session(readonly=True) as session:
-            return [(f"{c} {n}", i) for c, n, i in session.execute(
-                select(Warehouse.code, Warehouse.name, Warehouse.id).order_by(Warehouse.priority, Warehouse.code))]  # fmt: skip
+            return catalog.choices(session, self.ctx.actor, "warehouse")
 
     def suppliers(self) -> list[tuple[str, int]]:
         with self.ctx.session(readonly=True) as session:
-            return [(f"{c} {n}", i) for c, n, i in session.execute(
-                select(Supplier.code, Supplier.name, Supplier.id).where(Supplier.active.is_(True)).order_by(Supplier.code))]  # fmt: skip
+            return catalog.choices(session, self.ctx.actor, "supplier")
 
     # --- lists ----------------------------------------------------------------------------------
     def fetch_levels(self, request: PageRequest) -> Page:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ecerp_core.auth import User
 from ecerp_core.business_time import company_timezone
+from ecerp_core.catalog import services as catalog
 from ecerp_core.catalog.models import Shop
 from ecerp_core.connectors.files import PLATFORMS, import_files
 from ecerp_core.i18n import t
@@ -103,10 +104,7 @@ class OrderDeskModel:
 
     def shops(self) -> list[tuple[str, int]]:
         with self.ctx.session(readonly=True) as session:
-            return [
-                (f"{c} · {n}", i)
-                for i, c, n in session.execute(select(Shop.id, Shop.code, Shop.name).order_by(Shop.code))
-            ]
+            return catalog.choices(session, self.ctx.actor, "shop", separator=" · ")
 
     def users(self) -> list[str]:
         with self.ctx.session(readonly=True) as session:
@@ -230,12 +228,8 @@ class OrderDeskModel:
         return case_actions(self.case["kind"], self.case["status"]) if self.case else []
 
     def warehouses(self) -> list[tuple[str, int]]:
-        from ecerp_core.catalog.models import Warehouse
-
         with self.ctx.session(readonly=True) as session:
-            return [(f"{c} · {n}", i) for i, c, n in session.execute(
-                select(Warehouse.id, Warehouse.code, Warehouse.name).where(Warehouse.active.is_(True))
-                .order_by(Warehouse.priority, Warehouse.code))]  # fmt: skip
+            return catalog.choices(session, self.ctx.actor, "warehouse", separator=" · ")
 
     def case_action(self, action: str, *, warehouse_id: int | None = None, condition: str = "sellable",
                     note: str = "") -> str:  # fmt: skip

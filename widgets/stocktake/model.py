@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ecerp_core.catalog import services as catalog
 from ecerp_core.catalog.models import Warehouse
 from ecerp_core.stock import stocktake
 from ecerp_core.stock.models import Stocktake
@@ -24,9 +25,7 @@ class StocktakeModel:
 
     def warehouses(self) -> list[tuple[str, int]]:
         with self.ctx.session(readonly=True) as session:
-            rows = session.execute(select(Warehouse.code, Warehouse.name, Warehouse.id)
-                                   .where(Warehouse.active.is_(True)).order_by(Warehouse.priority, Warehouse.code))  # fmt: skip
-            return [(f"{code} {name}", wid) for code, name, wid in rows]
+            return catalog.choices(session, self.ctx.actor, "warehouse")
 
     def open_counts(self) -> list[dict]:
         """Counts not yet approved or cancelled, newest first."""
