@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
-from ecerp_core.db import for_update, insert_rows, utcnow
+from ecerp_core.db import for_update, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import BusinessEvent, emit
 from ecerp_core.money import round_money
 from ecerp_core.orders import rules
-from ecerp_core.orders.models import Order, OrderEvent, OrderRefund
+from ecerp_core.orders.history import add_events
+from ecerp_core.orders.models import Order, OrderRefund
 from ecerp_core.orders.services import SOURCE, _apply
 from ecerp_core.stock import services as stock
 from ecerp_core.stock.models import StockMove
@@ -105,10 +106,7 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
     _apply(session, actor, [{"id": r.order_id, "from": orders[r.order_id][1], "closed_at": now} for r in full],
            "refunded", "refund")  # fmt: skip
     if partial:
-        insert_rows(session, OrderEvent, [
-            {"order_id": r.order_id, "at": now, "actor_id": actor.id, "event": "refund",
-             "from_status": orders[r.order_id][1], "to_status": orders[r.order_id][1], "note": str(r.amount)}
-            for r in partial])  # fmt: skip
+        add_events(session, actor, [(r.order_id, orders[r.order_id][1], "refund", str(r.amount)) for r in partial])
         audit.record_many(
             session,
             actor,

@@ -17,11 +17,12 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import Product, Shop, Warehouse
 from ecerp_core.connectors.base import normal
-from ecerp_core.db import insert_rows, utcnow
+from ecerp_core.db import utcnow
 from ecerp_core.errors import ImportFileError, ValidationError, problem
 from ecerp_core.i18n import lazy, t
+from ecerp_core.orders.history import add_events
 from ecerp_core.orders.merge import with_members
-from ecerp_core.orders.models import Order, OrderEvent, OrderLine
+from ecerp_core.orders.models import Order, OrderLine
 from ecerp_core.tabular import map_columns, read_table
 
 Progress = Callable[[int, int], None] | None
@@ -48,9 +49,7 @@ def hold_orders(
     rows = session.connection().execute(select(Order.id, Order.status).where(Order.id.in_(ids))).all()
     tbl = Order.__table__
     session.connection().execute(update(tbl).where(tbl.c.id.in_(ids)).values(on_hold=hold, updated_at=now))
-    insert_rows(session, OrderEvent, [
-        {"order_id": oid, "at": now, "actor_id": actor.id, "event": "hold" if hold else "release",
-         "from_status": st, "to_status": st, "note": reason[:300]} for oid, st in rows])  # fmt: skip
+    add_events(session, actor, [(oid, st, "hold" if hold else "release", reason) for oid, st in rows])
     audit.record(
         session, actor, "hold" if hold else "release", "sales_order", f"{len(ids)} orders", {"order_ids": ids}
     )

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.db import insert_rows, utcnow
+from ecerp_core.db import utcnow
 from ecerp_core.errors import ValidationError, problem
-from ecerp_core.orders.models import AfterSale, Order, OrderEvent, OrderLine
+from ecerp_core.orders.history import add_events
+from ecerp_core.orders.models import AfterSale, Order, OrderLine
 
 KINDS = ("refund_only", "return_refund", "exchange", "reship")
 CASE_STATUSES = ("requested", "approved", "waiting_return", "received", "done", "rejected", "closed")
@@ -276,7 +277,4 @@ def _events(session: Session, actor: Actor, items: Sequence[tuple[int, str]], no
     """One order event per ``(order_id, event)``; the order's status stays as it is now."""
     status = dict(session.connection().execute(
         select(Order.id, Order.status).where(Order.id.in_({o for o, _ in items}))).all())  # fmt: skip
-    now = utcnow()
-    insert_rows(session, OrderEvent, [{"order_id": o, "at": now, "actor_id": actor.id, "event": event[:20],
-                                       "from_status": status[o], "to_status": status[o], "note": note[:300]}
-                                      for o, event in items])  # fmt: skip
+    add_events(session, actor, [(o, status[o], event, note) for o, event in items])

@@ -25,6 +25,7 @@ from ecerp_core.db import allocate_ids, for_update, insert_rows, utcnow
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.money import round_money
 from ecerp_core.orders import rules
+from ecerp_core.orders.history import add_events
 from ecerp_core.orders.models import Order, OrderEvent, OrderLine, SkuMapping
 
 ZERO = Decimal("0")
@@ -355,7 +356,5 @@ def _apply_updates(session, actor, drafts, updates) -> int:
         t = Order.__table__
         session.connection().execute(update(t).where(t.c.id == bindparam("oid"))
                                      .values(platform_status=bindparam("ps"), updated_at=now), notes)  # fmt: skip
-        insert_rows(session, OrderEvent, [
-            {"order_id": n["oid"], "at": now, "actor_id": actor.id, "event": "platform", "from_status": n["from"],
-             "to_status": n["from"], "note": n["ps"]} for n in notes])  # fmt: skip
+        add_events(session, actor, [(n["oid"], n["from"], "platform", n["ps"]) for n in notes])
     return sum(len(c) for c in by_target.values()) + len(notes)

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.db import for_update, insert_rows, utcnow
+from ecerp_core.db import for_update, utcnow
 from ecerp_core.errors import ValidationError, problem
-from ecerp_core.orders.models import Order, OrderEvent, OrderLine
+from ecerp_core.orders.history import add_events
+from ecerp_core.orders.models import Order, OrderLine
 
 MERGE_KEY = (Order.shop_id, Order.buyer_id, Order.receiver_name, Order.receiver_phone, Order.address)
 
@@ -106,7 +107,7 @@ def merge_orders(session: Session, actor: Actor, order_ids: Sequence[int]) -> in
         .where(t.c.merged_into_id.in_(children), t.c.shop_id == rows[0][5], t.c.buyer_id == rows[0][6])
         .values(merged_into_id=parent)
     )
-    _events(session, actor, [(i, "paid", "merge", f"-> {rows[0][1]}") for i in children] +
+    add_events(session, actor, [(i, "paid", "merge", f"-> {rows[0][1]}") for i in children] +
             [(parent, "paid", "merge", f"+{len(children)}")])  # fmt: skip
     audit.record(session, actor, "merge", "sales_order", parent, {"members": children})
     return parent
@@ -120,7 +121,7 @@ def unmerge_orders(session: Session, actor: Actor, parent_ids: Sequence[int]) ->
                                                                        Order.status == "paid")))  # fmt: skip
     if members:
         session.connection().execute(update(t).where(t.c.id.in_(members)).values(merged_into_id=None))
-        _events(session, actor, [(i, "paid", "unmerge", "") for i in members])
+        add_events(session, actor, [(i, "paid", "unmerge", "") for i in members])
     return len(members)
 
 
@@ -181,14 +182,7 @@ def split_order(session: Session, actor: Actor, order_id: int, parts: Sequence[S
                  [{"lid": lid, "no": -i} for i, lid in enumerate(remaining, start=1)])  # fmt: skip
     conn.execute(update(lt).where(lt.c.id == bindparam("lid")).values(line_no=bindparam("no")),
                  [{"lid": lid, "no": i} for i, lid in enumerate(remaining, start=1)])  # fmt: skip
-    _events(session, actor, [(order_id, "paid", "split", f"{len(parts)} parts")] +
+    add_events(session, actor, [(order_id, "paid", "split", f"{len(parts)} parts")] +
             [(i, "paid", "split", f"<- {order['platform_order_id']}") for i in new_ids])  # fmt: skip
     audit.record(session, actor, "split", "sales_order", order_id, {"new_orders": new_ids})
     return new_ids
-
-
-def _events(session: Session, actor: Actor, items: list[tuple[int, str, str, str]]) -> None:
-    now = utcnow()
-    insert_rows(session, OrderEvent, [
-        {"order_id": oid, "at": now, "actor_id": actor.id, "event": event, "from_status": status, "to_status": status,
-         "note": note[:300]} for oid, status, event, note in items])  # fmt: skip

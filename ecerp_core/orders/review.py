@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, User, require
 from ecerp_core.catalog.models import Customer, Product
-from ecerp_core.db import forget, insert_rows, memo, utcnow
+from ecerp_core.db import forget, memo, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.orders import rules
-from ecerp_core.orders.models import Order, OrderEvent, OrderLine, OrderSetting, SkuMapping
+from ecerp_core.orders.history import add_events
+from ecerp_core.orders.models import Order, OrderLine, OrderSetting, SkuMapping
 
 DEFAULTS: dict[str, Any] = {
     "price_floor_ratio": 0.3,
@@ -139,9 +140,7 @@ def _set_exceptions(session: Session, actor: Actor, reasons: dict[int, list[str]
     session.connection().execute(update(t).where(t.c.id == bindparam("oid"))
                                  .values(exception_reason=bindparam("r"), updated_at=now),
                                  [{"oid": o, "r": ",".join(r)} for o, r in reasons.items()])  # fmt: skip
-    insert_rows(session, OrderEvent, [
-        {"order_id": o, "at": now, "actor_id": actor.id, "event": "exception", "from_status": "paid",
-         "to_status": "paid", "note": f"{note}:{','.join(r)}"[:300]} for o, r in reasons.items()])  # fmt: skip
+    add_events(session, actor, [(o, "paid", "exception", f"{note}:{','.join(r)}") for o, r in reasons.items()])
 
 
 def clear_exceptions(session: Session, actor: Actor, order_ids: Sequence[int], *, note: str = "") -> int:
