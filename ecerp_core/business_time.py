@@ -8,21 +8,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecerp_core.db import utcnow
+from ecerp_core.db import memo, utcnow
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 def company_timezone(session: Session) -> ZoneInfo:
-    """The company's time zone, looked up once per session."""
-    tz = session.info.get("ecerp_timezone")
-    if tz is None:
+    """The company's time zone, read once per transaction (:func:`ecerp_core.db.memo`)."""
+
+    def load() -> ZoneInfo:
         from ecerp_core.catalog.models import Company
 
         name = session.scalar(select(Company.timezone).order_by(Company.id).limit(1))
-        tz = ZoneInfo(name or DEFAULT_TIMEZONE)
-        session.info["ecerp_timezone"] = tz
-    return tz
+        return ZoneInfo(name or DEFAULT_TIMEZONE)
+
+    return memo(session, "timezone", load)
 
 
 def business_date(session: Session, at: dt.datetime | None = None) -> dt.date:

@@ -620,6 +620,7 @@ def setup_company(session: Session, actor: Actor, **values) -> Company:
         company = Company(**row)
         session.add(company)
         session.flush()
+        forget(session)  # a time zone read before there was a company
         audit.record(session, actor, "create", "company", company.id, row)
         return company
     diff = {k: [getattr(existing, k), v] for k, v in row.items() if getattr(existing, k) != v}
@@ -628,6 +629,8 @@ def setup_company(session: Session, actor: Actor, **values) -> Company:
     for k, (_, v) in diff.items():
         setattr(existing, k, v)
     if diff:
+        session.flush()
+        forget(session)  # the company's time zone and currency are remembered per transaction
         audit.record(session, actor, "update", "company", existing.id, diff)
     return existing
 

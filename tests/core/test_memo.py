@@ -41,3 +41,12 @@ def test_a_rollback_forgets_too(session, admin):
     catalog.create_warehouse(session, admin, code="CD", name="成都仓", region="西南")
     session.rollback()
     assert catalog.warehouse_facts(session) == ()
+
+
+def test_a_company_change_is_seen_in_the_same_transaction(session, admin):
+    from ecerp_core.business_time import company_timezone
+
+    assert str(company_timezone(session)) == "Asia/Shanghai"
+    catalog.setup_company(session, admin, timezone="America/New_York")
+    assert str(company_timezone(session)) == "America/New_York"
+    assert catalog.get_company(session).timezone == "America/New_York"
