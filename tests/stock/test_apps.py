@@ -30,6 +30,7 @@ def _logs(tmp_path, monkeypatch):
 
 def test_stocktake_scan_recount_approve(shop):
     view = build_stocktake("admin", "zh_CN")
+    assert view.count_picker.label == "— 选择盘点单 —"  # not a blank box
     view.warehouse.value = shop.sh
     view.threshold.value = 1
     view.create(view.new_button)
@@ -63,6 +64,13 @@ def test_stocktake_for_a_clerk_hides_approval(shop, actor_with_role, session):
 
 def test_inventory_tabs_transfer_po_and_replenishment(shop):
     view = build_inventory("admin", "zh_CN")
+    assert view.grids["levels"].page.total == 1
+    assert (view.warehouse.label, view.move_type.label) == ("全部", "全部")  # not a blank box
+    view.warehouse.value = shop.gz
+    view.apply_filters()
+    assert view.grids["levels"].page.total == 0
+    view.warehouse.index = 0
+    view.apply_filters()
     assert view.grids["levels"].page.total == 1
     for tab in ("alerts", "transfers", "moves", "value", "orders", "replenish", "levels"):
         view.tabs.value = tab

@@ -202,6 +202,8 @@ class InventoryView:
         card.add_class("ecerp-card")
         body = w.VBox([w.HTML(STYLE), self.tabs, card])
         self.shell = AppShell(self.ctx, "app.inventory.title", body)
+        for dropdown in (self.warehouse, self.move_type):  # "all", not a blank box
+            dropdown.index = 0
         self._wire()
         self.switch({"new": "levels"})
 

@@ -157,7 +157,10 @@ class StocktakeView:
         current = self.model.stocktake_id
         self.count_picker.unobserve(self.pick, "value")
         self.count_picker.options = options
-        self.count_picker.value = current if current in [c["id"] for c in counts] else None
+        if current in [c["id"] for c in counts]:
+            self.count_picker.value = current
+        else:  # the "choose a count" line, shown (a value of None alone shows a blank box)
+            self.count_picker.index = 0
         self.count_picker.observe(self.pick, "value")
         self.model.stocktake_id = self.count_picker.value
         self._redraw()
