@@ -322,13 +322,15 @@ def list_records(
 
 
 def choices(session: Session, actor: Actor, name: str, *, separator: str = " ") -> list[tuple[str, int]]:
-    """``[("code name", id)]`` of the active records of a kind, for a pick-list; warehouses in
-    routing order (priority), the others by code."""
+    """``[("code name", id)]`` of the active records of a kind (a product: SKU and Chinese name), for
+    a pick-list; warehouses in routing order (priority), the others by code."""
     require(actor, "catalog.read")
     if name == "warehouse":
         return [(f"{w.code}{separator}{w.name}", w.id) for w in warehouse_facts(session) if w.active]
-    model = entity(name).model
-    stmt = select(model.code, model.name, model.id).where(model.active.is_(True)).order_by(model.code)
+    ent = entity(name)
+    model, key = ent.model, getattr(ent.model, ent.key)
+    label = getattr(model, "name", None) or model.name_zh
+    stmt = select(key, label, model.id).where(model.active.is_(True)).order_by(key)
     return [(f"{code}{separator}{label}", i) for code, label, i in session.execute(stmt)]
 
 

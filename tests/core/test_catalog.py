@@ -201,3 +201,7 @@ def test_pick_lists_offer_active_records_warehouses_by_priority(session, admin, 
     clerk = actor_with_role("order_clerk")
     assert catalog.choices(session, clerk, "warehouse") == [("GZ 广州仓", gz.id), ("SH 上海仓", sh.id)]
     assert [label for label, _ in catalog.choices(session, clerk, "supplier", separator=" · ")] == ["S1 · 甲", "S2 · 乙"]
+    catalog.create_product(session, admin, sku="CUP", name_zh="杯子")
+    assert [label for label, _ in catalog.choices(session, clerk, "product")] == ["CUP 杯子"]
+    with pytest.raises(NotFound):
+        catalog.choices(session, clerk, "planet")
