@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import auth
 from ecerp_core.db import Base, frozen_clock
+from ecerp_core.wiring import connect
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,7 @@ def build_demo(
     >>> summary.end
     datetime.date(2026, 10, 31)
     """
+    connect()
     days = days or DEFAULT_DAYS
     ctx = DemoContext(session=session, admin=admin, seed=seed, start=end - dt.timedelta(days=days - 1), end=end,
                       orders_per_day=orders_per_day or DEFAULT_ORDERS_PER_DAY, rng=random.Random(seed))  # fmt: skip

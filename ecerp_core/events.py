@@ -6,105 +6,261 @@ journal) run right there: if one raises, the whole use case rolls back and the e
 an event is never half-recorded and — because each event has a unique ``key`` that a subscriber
 records — never posted twice.
 
-The contract of each kind (what ``data`` holds) is in :data:`KINDS`. Amounts are ``Decimal``;
-``*_base`` amounts are in the company's base currency, the others in ``data["currency"]``.
+Each kind of event is a frozen dataclass below: its fields are its contract. They are checked when
+the event is made — a misspelt or missing field is a ``TypeError``, a value of the wrong type (a
+float amount, a datetime for a date) is :class:`MalformedEvent` — so a bad event fails loudly at
+the emitter instead of posting a wrong amount later. Amounts are ``Decimal``; ``*_base`` amounts
+are in the company's base currency, the others in the event's ``currency``.
+
+Who hears which event is said in one place, :mod:`ecerp_core.wiring`, which every entry point (the
+CLI, the apps, the demo, the tests) connects at start. An event that nobody hears is refused
+(:class:`EventNotHeard`): a sale the books never learn of is money that vanishes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import importlib
-import importlib.util
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+import types
+import typing
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import TYPE_CHECKING, ClassVar
+
+from ecerp_core.errors import EcerpError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from ecerp_core.auth import Actor
 
-KINDS: dict[str, str] = {
-    "sale.shipped": (
-        "Goods of a sales order left a warehouse. source: sales_order. data: shop_id, platform, currency, "
-        "goods_amount (tax-inclusive goods after discounts, as the buyer paid them), shipping_amount, "
-        "tax_amount (the platform's figure, or None to let finance compute VAT), cost_base (cost of the "
-        "goods shipped, at their moving average), warehouse_id."
-    ),
-    "sale.refunded": (
-        "Money went back to a buyer. source: sales_order_refund. data: order_id, shop_id, platform, "
-        "currency, refund_amount (tax-inclusive), returned (bool), cost_base (cost of goods back in "
-        "stock as sellable; 0 without a return), damaged_cost_base (cost of goods back as damaged)."
-    ),
-    "stock.received": (
-        "Goods came in against a purchase order. source: purchase_receipt (or purchase_order). data: "
-        "supplier_id, currency, rate (to base), amount (tax-exclusive goods value in currency), "
-        "tax_amount (input VAT in currency), landed_base (freight and other landed cost in base), "
-        "value_base (what inventory grows by), warehouse_id."
-    ),
-    "purchase.returned": (
-        "Goods went back to a supplier. source: purchase_return. data: supplier_id, currency, rate, "
-        "amount, tax_amount, value_base (what inventory shrinks by), warehouse_id."
-    ),
-    "stock.adjusted": (
-        "A manual adjustment. source: stock_adjustment. data: value_base (signed: + gain, - loss), "
-        "warehouse_id, reason."
-    ),
-    "stock.counted": (
-        "An approved stocktake's gains and losses. source: stocktake. data: gain_base, loss_base "
-        "(both positive), warehouse_id."
-    ),
-    "stock.transferred": (
-        "Stock moved between warehouses (no profit or loss). source: transfer. data: value_base, "
-        "from_warehouse_id, to_warehouse_id, discrepancy_base (value lost in transit, positive)."
-    ),
-}
 
-SUBSCRIBERS: tuple[str, ...] = ("ecerp_core.finance.posting",)
-"""Modules with a ``handle(session, actor, events)`` function; those not installed are skipped."""
+class MalformedEvent(EcerpError):
+    """An event field holds a value of the wrong type; a programming error, named so it is found."""
+
+    code = "error.malformed_event"
 
 
-@dataclass(frozen=True)
+class EventNotHeard(EcerpError):
+    """An event was emitted that no subscriber is connected for (see :mod:`ecerp_core.wiring`)."""
+
+    code = "error.event_not_heard"
+
+
+@dataclass(frozen=True, kw_only=True)
 class BusinessEvent:
-    """One business event.
+    """What every event carries.
 
-    kind: one of :data:`KINDS`.
     source_type / source_id: the document it comes from (``sales_order``, 42).
     business_date: the accounting date, in the company's time zone.
     key: unique per event (``sales_order:42:shipped``); subscribers use it to act exactly once.
-    data: the amounts and ids the kind's contract lists.
     """
 
-    kind: str
+    kind: ClassVar[str] = ""
     source_type: str
     source_id: int
     business_date: dt.date
     key: str
-    data: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"unknown business event kind {self.kind!r}")
+        wrong = [
+            f"{name}={getattr(self, name)!r} (expected {expected})"
+            for name, expected in _field_types(type(self))
+            if not _is_a(getattr(self, name), expected)
+        ]
+        if wrong:
+            raise MalformedEvent(kind=self.kind, fields="; ".join(wrong))
+
+    def payload(self) -> dict[str, object]:
+        """What this kind of event says beyond the fields every event has (for logs and tests)."""
+        common = {f.name for f in dataclasses.fields(BusinessEvent)}
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in common}
 
 
-def _subscribers() -> list[Any]:
-    modules = []
-    for name in SUBSCRIBERS:
-        if importlib.util.find_spec(name.rsplit(".", 1)[0]) is None:
-            continue
-        try:
-            spec = importlib.util.find_spec(name)
-        except ModuleNotFoundError:
-            spec = None
-        if spec is not None:
-            modules.append(importlib.import_module(name))
-    return modules
+@dataclass(frozen=True, kw_only=True)
+class SaleShipped(BusinessEvent):
+    """Goods of a sales order left a warehouse (source: ``sales_order``).
+
+    goods_amount: tax-inclusive goods after discounts, as the buyer paid them; tax_amount: the
+    platform's figure, or None to let finance compute VAT; cost_base: cost of the goods shipped,
+    at their moving average.
+    """
+
+    kind: ClassVar[str] = "sale.shipped"
+    shop_id: int
+    platform: str
+    currency: str
+    goods_amount: Decimal
+    shipping_amount: Decimal
+    tax_amount: Decimal | None
+    cost_base: Decimal
+    warehouse_id: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SaleRefunded(BusinessEvent):
+    """Money went back to a buyer (source: ``sales_order_refund``, or ``after_sale`` for goods an
+    exchange took back with nothing refunded).
+
+    refund_amount: tax-inclusive; cost_base: cost of goods back in stock as sellable (0 without a
+    return); damaged_cost_base: cost of goods back as damaged.
+    """
+
+    kind: ClassVar[str] = "sale.refunded"
+    order_id: int
+    shop_id: int
+    platform: str
+    currency: str
+    refund_amount: Decimal
+    returned: bool
+    cost_base: Decimal
+    damaged_cost_base: Decimal
+    warehouse_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockReceived(BusinessEvent):
+    """Goods came in against a purchase order (source: ``purchase_receipt``).
+
+    amount: tax-exclusive goods value in ``currency``; tax_amount: input VAT in ``currency``;
+    rate: ``currency`` to base; landed_base: freight and other landed cost; value_base: what
+    inventory grows by.
+    """
+
+    kind: ClassVar[str] = "stock.received"
+    supplier_id: int
+    currency: str
+    rate: Decimal
+    amount: Decimal
+    tax_amount: Decimal
+    landed_base: Decimal
+    value_base: Decimal
+    warehouse_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PurchaseReturned(BusinessEvent):
+    """Goods went back to a supplier (source: ``purchase_return``); value_base: what inventory
+    shrinks by."""
+
+    kind: ClassVar[str] = "purchase.returned"
+    supplier_id: int
+    currency: str
+    rate: Decimal
+    amount: Decimal
+    tax_amount: Decimal
+    value_base: Decimal
+    warehouse_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockAdjusted(BusinessEvent):
+    """A manual adjustment (source: ``stock_adjustment``); value_base is signed: + gain, − loss."""
+
+    kind: ClassVar[str] = "stock.adjusted"
+    value_base: Decimal
+    warehouse_id: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockCounted(BusinessEvent):
+    """An approved stocktake's gains and losses, both positive (source: ``stocktake``)."""
+
+    kind: ClassVar[str] = "stock.counted"
+    gain_base: Decimal
+    loss_base: Decimal
+    warehouse_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class StockTransferred(BusinessEvent):
+    """Stock moved between warehouses, no profit or loss (source: ``transfer``); discrepancy_base:
+    value lost in transit, positive."""
+
+    kind: ClassVar[str] = "stock.transferred"
+    value_base: Decimal
+    from_warehouse_id: int
+    to_warehouse_id: int
+    discrepancy_base: Decimal
+
+
+KINDS: tuple[type[BusinessEvent], ...] = (
+    SaleShipped,
+    SaleRefunded,
+    StockReceived,
+    PurchaseReturned,
+    StockAdjusted,
+    StockCounted,
+    StockTransferred,
+)
+"""Every kind of business event."""
+
+Handler = Callable[["Session", "Actor", Sequence[BusinessEvent]], None]
+_subscribers: dict[type[BusinessEvent], list[Handler]] = {}
+
+
+def subscribe(handler: Handler, *kinds: type[BusinessEvent]) -> None:
+    """Have ``handler(session, actor, events)`` hear the events of ``kinds`` (once, however often asked)."""
+    for kind in kinds:
+        handlers = _subscribers.setdefault(kind, [])
+        if handler not in handlers:
+            handlers.append(handler)
+
+
+@contextmanager
+def only(handler: Handler) -> Iterator[None]:
+    """Inside the block ``handler`` alone hears every event (tests watch what a use case emits)."""
+    saved = {kind: list(handlers) for kind, handlers in _subscribers.items()}
+    _subscribers.clear()
+    subscribe(handler, *KINDS)
+    try:
+        yield
+    finally:
+        _subscribers.clear()
+        _subscribers.update(saved)
 
 
 def emit(session: Session, actor: Actor, events: Sequence[BusinessEvent]) -> None:
-    """Hand ``events`` to every subscriber, in the caller's transaction (batch-first)."""
+    """Hand ``events`` to their subscribers, in the caller's transaction (batch-first).
+
+    Each subscriber gets, in one call, every event of the kinds it subscribed to, in order.
+    """
     if not events:
         return
-    for module in _subscribers():
-        module.handle(session, actor, list(events))
+    calls: dict[Handler, list[BusinessEvent]] = {}
+    for event in events:
+        if not isinstance(event, BusinessEvent) or type(event) not in KINDS:
+            raise MalformedEvent(kind=type(event).__name__, fields=repr(event)[:200])
+        handlers = _subscribers.get(type(event))
+        if not handlers:
+            raise EventNotHeard(kind=event.kind)
+        for handler in handlers:
+            calls.setdefault(handler, []).append(event)
+    for handler, heard in calls.items():
+        handler(session, actor, heard)
+
+
+@cache
+def _field_types(cls: type[BusinessEvent]) -> tuple[tuple[str, object], ...]:
+    hints = typing.get_type_hints(cls, globalns={**globals(), "dt": dt, "Decimal": Decimal})
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
+
+
+def _is_a(value: object, expected: object) -> bool:
+    """Whether ``value`` fits the annotation: exact types (no bool for int, no datetime for date,
+    no float for Decimal), ``X | None`` allowing None, and amounts finite."""
+    if isinstance(expected, types.UnionType):
+        return any(_is_a(value, option) for option in typing.get_args(expected))
+    if expected is type(None):
+        return value is None
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expected is dt.date:
+        return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    if expected is Decimal:
+        return isinstance(value, Decimal) and value.is_finite()
+    return isinstance(value, expected)  # type: ignore[arg-type]

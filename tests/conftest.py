@@ -12,11 +12,18 @@ from pathlib import Path
 
 import pytest
 
+from ecerp_core import events
 from ecerp_core.db import Base, get_engine, import_all_models, session_scope
 from ecerp_core.testing import empty_database
+from ecerp_core.wiring import connect
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ADMIN_PASSWORD = "admin-pass-1"
+
+
+def pytest_configure(config) -> None:
+    """The tests start the way every entry point does: with the event subscribers connected."""
+    connect()
 
 
 def _test_url(tmp_path_factory) -> str:
@@ -34,6 +41,14 @@ def db_url(tmp_path_factory) -> str:
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
     return url
+
+
+@pytest.fixture
+def emitted():
+    """Every business event the test emits, in order; they reach nobody else (nothing is posted)."""
+    seen: list[events.BusinessEvent] = []
+    with events.only(lambda _session, _actor, heard: seen.extend(heard)):
+        yield seen
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,7 @@ from ecerp_core.config import load_settings
 from ecerp_core.db import session_scope
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import set_language
+from ecerp_core.wiring import connect
 
 
 class Context:
@@ -65,6 +66,7 @@ def cli(ctx: click.Context, user: str | None, lang: str | None, debug: bool) -> 
     if lang:
         set_language(lang)
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(message)s")
+    connect()
     ctx.obj = Context(user, debug)
 
 

@@ -148,12 +148,17 @@ class JournalLine(Base):
 class PostedEvent(Base):
     """A business event that has been posted: its unique key makes posting happen exactly once.
 
+    order_id: for sales and refunds, the sales order it concerns (finance's own record of what was
+    posted for which order: refunds and settlement read it instead of the orders' tables).
     receivable / receivable_base: for sales and refunds, the platform receivable it moved, in the
     order's currency and in base, so settlement clears exactly what was booked.
     """
 
     __tablename__ = "fin_posted_event"
-    __table_args__ = (Index("ix_fin_posted_event_source", "source_type", "source_id"),)
+    __table_args__ = (
+        Index("ix_fin_posted_event_source", "source_type", "source_id"),
+        Index("ix_fin_posted_event_order", "order_id", "kind"),
+    )
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))
@@ -161,6 +166,7 @@ class PostedEvent(Base):
     source_id: Mapped[int]
     business_date: Mapped[dt.date] = mapped_column(Date)
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("fin_journal_entry.id"), index=True)
+    order_id: Mapped[int | None]
     currency: Mapped[str | None] = mapped_column(String(3))
     receivable: Mapped[Money] = mapped_column(default=ZERO)
     receivable_base: Mapped[Money] = mapped_column(default=ZERO)

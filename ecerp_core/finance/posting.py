@@ -1,9 +1,12 @@
-"""Automatic posting: the subscriber of :mod:`ecerp_core.events`.
+"""Automatic posting: finance's subscriber to :mod:`ecerp_core.events` (connected in
+:mod:`ecerp_core.wiring`).
 
 :func:`handle` posts each business event exactly once (its key goes into ``fin_posted_event`` in
 the event's own transaction). Events of one kind on one day become one entry whose lines add up
 the day's documents per account and dimension, so a day of 10,000 shipments is one voucher and a
-few set-based inserts; ``fin_posted_event`` keeps the link from every document to its entry.
+few set-based inserts; ``fin_posted_event`` keeps the link from every document to its entry, and
+for sales and refunds the order it concerns — finance's own record of what it booked, which
+refunds and settlement read instead of the orders' tables.
 A failure raises a named error, so the event's transaction rolls back with it.
 """
 
@@ -12,16 +15,26 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor
-from ecerp_core.catalog.services import get_company
+from ecerp_core.catalog.services import get_company, rate_on
 from ecerp_core.db import insert_rows
 from ecerp_core.errors import EcerpError, NotFound
-from ecerp_core.events import BusinessEvent
+from ecerp_core.events import (
+    BusinessEvent,
+    PurchaseReturned,
+    SaleRefunded,
+    SaleShipped,
+    StockAdjusted,
+    StockCounted,
+    StockReceived,
+    StockTransferred,
+)
 from ecerp_core.finance.chart import ensure_chart
 from ecerp_core.finance.exceptions import MissingRate, PostingFailed
 from ecerp_core.finance.journal import EntryDraft, LineDraft, merge_lines, post_entries
@@ -34,22 +47,31 @@ ZERO = Decimal("0")
 CHUNK = 500
 
 
+@dataclass(frozen=True)
+class Booked:
+    """What posting one event booked, kept in ``fin_posted_event``: the receivable it moved (in the
+    event's currency and in base) and what inventory changed by, in base."""
+
+    currency: str | None = None
+    receivable: Decimal = ZERO
+    receivable_base: Decimal = ZERO
+    value_base: Decimal = ZERO
+
+
 class _Ctx:
     """What the line builders share within one batch: rules, base currency, rates, shipped orders."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, shipped_orders: set[int]) -> None:
         company = get_company(session)
         self.session, self.base, self.vat = session, company.base_currency, company.vat_rate
         self.rules = RuleBook(session)
         self._rates: dict[tuple[str, dt.date], Decimal] = {}
-        self.shipped_orders: set[int] = set()
+        self.shipped_orders = shipped_orders
 
     def rate(self, currency: str, day: dt.date) -> Decimal:
         if currency == self.base:
             return Decimal(1)
         if (currency, day) not in self._rates:
-            from ecerp_core.catalog.services import rate_on
-
             try:
                 self._rates[(currency, day)] = rate_on(self.session, currency, day)
             except NotFound:
@@ -60,147 +82,148 @@ class _Ctx:
         return self.rules.account(kind, role, platform, currency)
 
 
-Info = dict  # per event: currency, receivable, receivable_base, value_base
+def _side(code: str, amount: Decimal, *, amount_currency: Decimal | None = None, **dims) -> LineDraft:
+    """A line of ``amount`` (positive: debit, negative: credit) on account ``code``."""
+    if amount_currency is None:
+        dims.pop("currency", None)
+    return LineDraft(
+        code,
+        debit=max(amount, ZERO),
+        credit=max(-amount, ZERO),
+        amount_currency=amount_currency,
+        **dims,
+    )
 
 
-def _d(value: object) -> Decimal:
-    return ZERO if value is None else Decimal(str(value))
-
-
-def _sale(c: _Ctx, e: BusinessEvent, sign: int) -> tuple[list[LineDraft], Info]:
-    """sale.shipped (sign +1) and the money side of sale.refunded (sign −1)."""
-    d, kind = e.data, e.kind
-    cur, platform, shop = d["currency"], d.get("platform"), d.get("shop_id")
-    gross = _d(d["goods_amount"]) + _d(d.get("shipping_amount")) if sign > 0 else _d(d["refund_amount"])
-    rate = c.rate(cur, e.business_date)
+def _sale_money(c: _Ctx, e: SaleShipped | SaleRefunded, gross: Decimal, tax: Decimal | None, sign: int):
+    """Receivable, revenue and output VAT of a sale (sign +1) or of a refund's money (sign −1)."""
+    rate = c.rate(e.currency, e.business_date)
     gross_base = round_money(gross * rate, c.base)
-    tax = d.get("tax_amount") if sign > 0 else None
     if tax:
-        vat_base = round_money(_d(tax) * rate, c.base)
+        vat_base = round_money(tax * rate, c.base)
         net_base = gross_base - vat_base
     else:
-        net_base, vat_base = split_inclusive(gross_base, vat_rate_for(platform, c.vat), c.base)
-    dims = {"shop_id": shop, "platform": platform}
+        net_base, vat_base = split_inclusive(gross_base, vat_rate_for(e.platform, c.vat), c.base)
+    dims = {"shop_id": e.shop_id, "platform": e.platform}
     s = Decimal(sign)
+    receivable = c.acct(e.kind, "receivable", e.platform, e.currency)
     lines = [
-        _side(c.acct(kind, "receivable", platform, cur), s * gross_base, currency=cur, amount_currency=s * gross, rate=rate, **dims),
-        _side(c.acct(kind, "revenue", platform), -s * net_base, **dims),
-        _side(c.acct(kind, "output_vat", platform), -s * vat_base, **dims),
-    ]  # fmt: skip
-    cost = _d(d.get("cost_base"))
-    if cost:
-        wh = {"warehouse_id": d.get("warehouse_id")}
-        lines += [_side(c.acct(kind, "cogs", platform), s * cost, **dims, **wh),
-                  _side(c.acct(kind, "inventory", platform), -s * cost, **dims, **wh)]  # fmt: skip
-    info = {
-        "currency": cur,
-        "receivable": s * gross,
-        "receivable_base": s * gross_base,
-        "value_base": s * cost,
-    }
-    return lines, info
-
-
-def _side(code: str, amount: Decimal, *, amount_currency: Decimal | None = None, **kw) -> LineDraft:
-    if amount_currency is None and kw.get("currency") is None:
-        kw.pop("currency", None)
-    line = LineDraft(
-        code, debit=max(amount, ZERO), credit=max(-amount, ZERO), amount_currency=amount_currency, **kw
-    )
-    return line
-
-
-def _shipped(c: _Ctx, e: BusinessEvent):
-    return _sale(c, e, 1)
-
-
-def _refunded(c: _Ctx, e: BusinessEvent):
-    if e.data.get("order_id") not in c.shipped_orders:
-        return [], {"value_base": ZERO}  # refunded before shipping: nothing was booked
-    lines, info = _sale(c, e, -1)
-    d, platform = e.data, e.data.get("platform")
-    lines = [
-        x
-        for x in lines
-        if x.account_code not in (c.acct(e.kind, "cogs", platform), c.acct(e.kind, "inventory", platform))
+        _side(receivable, s * gross_base, currency=e.currency, amount_currency=s * gross, rate=rate, **dims),
+        _side(c.acct(e.kind, "revenue", e.platform), -s * net_base, **dims),
+        _side(c.acct(e.kind, "output_vat", e.platform), -s * vat_base, **dims),
     ]
-    back, damaged = _d(d.get("cost_base")), _d(d.get("damaged_cost_base"))
-    dims = {"shop_id": d.get("shop_id"), "platform": platform, "warehouse_id": d.get("warehouse_id")}
-    if back:
-        lines += [_side(c.acct(e.kind, "inventory", platform), back, **dims),
-                  _side(c.acct(e.kind, "cogs", platform), -back, **dims)]  # fmt: skip
-    if damaged:
-        lines += [_side(c.acct(e.kind, "damaged", platform), damaged, **dims),
-                  _side(c.acct(e.kind, "cogs", platform), -damaged, **dims)]  # fmt: skip
-    info["value_base"] = back
-    return lines, info
+    return lines, Booked(e.currency, s * gross, s * gross_base), dims
 
 
-def _purchase(c: _Ctx, e: BusinessEvent, sign: int):
-    d, kind = e.data, e.kind
-    cur, rate = d["currency"], _d(d.get("rate")) or c.rate(d["currency"], e.business_date)
-    amount, tax, value = _d(d.get("amount")), _d(d.get("tax_amount")), _d(d.get("value_base"))
-    amount_base, tax_base = round_money(amount * rate, c.base), round_money(tax * rate, c.base)
+def _shipped(c: _Ctx, e: SaleShipped) -> tuple[list[LineDraft], Booked]:
+    lines, booked, dims = _sale_money(c, e, e.goods_amount + e.shipping_amount, e.tax_amount, 1)
+    if e.cost_base:
+        where = {**dims, "warehouse_id": e.warehouse_id}
+        lines += [
+            _side(c.acct(e.kind, "cogs", e.platform), e.cost_base, **where),
+            _side(c.acct(e.kind, "inventory", e.platform), -e.cost_base, **where),
+        ]
+    return lines, Booked(booked.currency, booked.receivable, booked.receivable_base, e.cost_base)
+
+
+def _refunded(c: _Ctx, e: SaleRefunded) -> tuple[list[LineDraft], Booked]:
+    if e.order_id not in c.shipped_orders:
+        return [], Booked()  # refunded before shipping: nothing was booked
+    lines, booked, dims = _sale_money(c, e, e.refund_amount, None, -1)
+    where = {**dims, "warehouse_id": e.warehouse_id}
+    inventory, cogs = c.acct(e.kind, "inventory", e.platform), c.acct(e.kind, "cogs", e.platform)
+    if e.cost_base:
+        lines += [_side(inventory, e.cost_base, **where), _side(cogs, -e.cost_base, **where)]
+    if e.damaged_cost_base:
+        damaged = c.acct(e.kind, "damaged", e.platform)
+        lines += [_side(damaged, e.damaged_cost_base, **where), _side(cogs, -e.damaged_cost_base, **where)]
+    return lines, Booked(booked.currency, booked.receivable, booked.receivable_base, e.cost_base)
+
+
+def _purchase(c: _Ctx, e: StockReceived | PurchaseReturned, sign: int) -> tuple[list[LineDraft], Booked]:
+    amount_base, tax_base = round_money(e.amount * e.rate, c.base), round_money(e.tax_amount * e.rate, c.base)
     s = Decimal(sign)
-    dims = {"supplier_id": d.get("supplier_id")}
+    payable = c.acct(e.kind, "payable")
     lines = [
-        _side(c.acct(kind, "inventory"), s * value, warehouse_id=d.get("warehouse_id")),
-        _side(c.acct(kind, "input_vat"), s * tax_base),
-        _side(c.acct(kind, "payable"), -s * (amount_base + tax_base), currency=cur, amount_currency=-s * (amount + tax), rate=rate, **dims),
+        _side(c.acct(e.kind, "inventory"), s * e.value_base, warehouse_id=e.warehouse_id),
+        _side(c.acct(e.kind, "input_vat"), s * tax_base),
+        _side(payable, -s * (amount_base + tax_base), currency=e.currency,
+              amount_currency=-s * (e.amount + e.tax_amount), rate=e.rate, supplier_id=e.supplier_id),
     ]  # fmt: skip
-    rest = value - amount_base  # landed cost on receipt; price difference on return
+    rest = e.value_base - amount_base  # landed cost on receipt; price difference on return
     if rest:
         role = "landed" if sign > 0 else "price_difference"
-        lines.append(_side(c.acct(kind, role), -s * rest))
-    return lines, {"currency": cur, "value_base": s * value}
+        lines.append(_side(c.acct(e.kind, role), -s * rest))
+    return lines, Booked(e.currency, value_base=s * e.value_base)
+
+
+def _received(c: _Ctx, e: StockReceived) -> tuple[list[LineDraft], Booked]:
+    return _purchase(c, e, 1)
+
+
+def _returned(c: _Ctx, e: PurchaseReturned) -> tuple[list[LineDraft], Booked]:
+    return _purchase(c, e, -1)
 
 
 def _inventory_change(
-    c: _Ctx, e: BusinessEvent, gain: Decimal, loss: Decimal, gain_role: str, loss_role: str
-):
-    wh = {"warehouse_id": e.data.get("warehouse_id")}
-    inv = c.acct(e.kind, "inventory")
+    c: _Ctx, e: BusinessEvent, warehouse_id: int, gain: Decimal, loss: Decimal, gain_role: str, loss_role: str
+) -> tuple[list[LineDraft], Booked]:
+    inventory = c.acct(e.kind, "inventory")
     lines = []
     if gain:
-        lines += [_side(inv, gain, **wh), _side(c.acct(e.kind, gain_role), -gain, **wh)]
+        lines += [
+            _side(inventory, gain, warehouse_id=warehouse_id),
+            _side(c.acct(e.kind, gain_role), -gain, warehouse_id=warehouse_id),
+        ]
     if loss:
-        lines += [_side(c.acct(e.kind, loss_role), loss, **wh), _side(inv, -loss, **wh)]
-    return lines, {"value_base": gain - loss}
+        lines += [
+            _side(c.acct(e.kind, loss_role), loss, warehouse_id=warehouse_id),
+            _side(inventory, -loss, warehouse_id=warehouse_id),
+        ]
+    return lines, Booked(value_base=gain - loss)
 
 
-def _adjusted(c: _Ctx, e: BusinessEvent):
-    value = _d(e.data.get("value_base"))
-    reason = str(e.data.get("reason") or "")
-    opening = "期初" in reason or "opening" in reason.lower()
-    gain_role = "opening" if opening else "gain"
-    return _inventory_change(
-        c, e, max(value, ZERO), max(-value, ZERO), gain_role, "opening" if opening else "loss"
-    )
+def _adjusted(c: _Ctx, e: StockAdjusted) -> tuple[list[LineDraft], Booked]:
+    opening = "期初" in e.reason or "opening" in e.reason.lower()
+    gain_role, loss_role = ("opening", "opening") if opening else ("gain", "loss")
+    gain, loss = max(e.value_base, ZERO), max(-e.value_base, ZERO)
+    return _inventory_change(c, e, e.warehouse_id, gain, loss, gain_role, loss_role)
 
 
-def _counted(c: _Ctx, e: BusinessEvent):
-    return _inventory_change(c, e, _d(e.data.get("gain_base")), _d(e.data.get("loss_base")), "gain", "loss")
+def _counted(c: _Ctx, e: StockCounted) -> tuple[list[LineDraft], Booked]:
+    return _inventory_change(c, e, e.warehouse_id, e.gain_base, e.loss_base, "gain", "loss")
 
 
-def _transferred(c: _Ctx, e: BusinessEvent):
-    d, inv = e.data, c.acct(e.kind, "inventory")
-    value, lost = _d(d.get("value_base")), _d(d.get("discrepancy_base"))
-    lines = [_side(inv, -value, warehouse_id=d.get("from_warehouse_id")),
-             _side(inv, value - lost, warehouse_id=d.get("to_warehouse_id"))]  # fmt: skip
-    if lost:
-        lines.append(_side(c.acct(e.kind, "transit_loss"), lost, warehouse_id=d.get("to_warehouse_id")))
-    return lines, {"value_base": -lost}
+def _transferred(c: _Ctx, e: StockTransferred) -> tuple[list[LineDraft], Booked]:
+    inventory = c.acct(e.kind, "inventory")
+    lines = [
+        _side(inventory, -e.value_base, warehouse_id=e.from_warehouse_id),
+        _side(inventory, e.value_base - e.discrepancy_base, warehouse_id=e.to_warehouse_id),
+    ]
+    if e.discrepancy_base:
+        lost = c.acct(e.kind, "transit_loss")
+        lines.append(_side(lost, e.discrepancy_base, warehouse_id=e.to_warehouse_id))
+    return lines, Booked(value_base=-e.discrepancy_base)
 
 
-BUILDERS: dict[str, Callable[[_Ctx, BusinessEvent], tuple[list[LineDraft], Info]]] = {
-    "sale.shipped": _shipped,
-    "sale.refunded": _refunded,
-    "stock.received": lambda c, e: _purchase(c, e, 1),
-    "purchase.returned": lambda c, e: _purchase(c, e, -1),
-    "stock.adjusted": _adjusted,
-    "stock.counted": _counted,
-    "stock.transferred": _transferred,
+Builder = Callable[[_Ctx, BusinessEvent], tuple[list[LineDraft], Booked]]
+BUILDERS: dict[type[BusinessEvent], Builder] = {
+    SaleShipped: _shipped,
+    SaleRefunded: _refunded,
+    StockReceived: _received,
+    PurchaseReturned: _returned,
+    StockAdjusted: _adjusted,
+    StockCounted: _counted,
+    StockTransferred: _transferred,
 }
+
+
+def _order_of(e: BusinessEvent) -> int | None:
+    if isinstance(e, SaleShipped):
+        return e.source_id
+    if isinstance(e, SaleRefunded):
+        return e.order_id
+    return None
 
 
 def _already_posted(session: Session, keys: list[str]) -> set[str]:
@@ -211,59 +234,57 @@ def _already_posted(session: Session, keys: list[str]) -> set[str]:
 
 
 def _shipped_orders(session: Session, events: list[BusinessEvent]) -> set[int]:
-    from ecerp_core.orders.models import Order
-
-    ids = sorted({e.data.get("order_id") for e in events if e.kind == "sale.refunded"} - {None})
-    found: set[int] = set()
-    for i in range(0, len(ids), CHUNK):
-        found.update(
-            session.scalars(
-                select(Order.id).where(Order.id.in_(ids[i : i + CHUNK]), Order.shipped_at.is_not(None))
-            )
+    """The orders among these events' refunds whose shipment finance booked (now or before)."""
+    shipping = {e.source_id for e in events if isinstance(e, SaleShipped)}
+    wanted = sorted({e.order_id for e in events if isinstance(e, SaleRefunded)} - shipping)
+    found = shipping
+    for i in range(0, len(wanted), CHUNK):
+        stmt = select(PostedEvent.order_id).where(
+            PostedEvent.order_id.in_(wanted[i : i + CHUNK]), PostedEvent.kind == SaleShipped.kind
         )
+        found |= set(session.scalars(stmt))
     return found
 
 
 def post_events(session: Session, actor: Actor, events: Sequence[BusinessEvent]) -> int:
     """Post the events not posted yet; returns the number of entries written."""
-    seen: set[str] = set()
-    fresh = []
     done = _already_posted(session, sorted({e.key for e in events}))
+    fresh: dict[str, BusinessEvent] = {}
     for e in events:
-        if e.key not in done and e.key not in seen:
-            seen.add(e.key)
-            fresh.append(e)
+        if e.key not in done:
+            fresh.setdefault(e.key, e)
     if not fresh:
         return 0
     ensure_chart(session)
-    c = _Ctx(session)
-    c.shipped_orders = _shipped_orders(session, fresh)
+    c = _Ctx(session, _shipped_orders(session, list(fresh.values())))
     groups: dict[tuple[dt.date, str], list[BusinessEvent]] = defaultdict(list)
-    for e in fresh:
+    for e in fresh.values():
         groups[(e.business_date, e.kind)].append(e)
     drafts, members = [], []
     for (day, kind), group in sorted(groups.items()):
-        lines, infos = [], []
+        lines, booked = [], []
         for e in group:
-            got, info = BUILDERS[kind](c, e)
+            got, what = BUILDERS[type(e)](c, e)
             lines += got
-            infos.append((e, info, bool(got)))
+            booked.append((e, what, bool(got)))
         merged = merge_lines(lines)
         if merged:
             one = len(group) == 1
-            drafts.append(EntryDraft(day, kind, merged, memo=t("finance.memo.batch", kind=t(f"finance.kind.{kind}"), count=len(group)),
-                                     source_type=group[0].source_type if one else "batch",
-                                     source_id=group[0].source_id if one else None))  # fmt: skip
-        members.append((bool(merged), infos))
+            memo = t("finance.memo.batch", kind=t(f"finance.kind.{kind}"), count=len(group))
+            source_type, source_id = (group[0].source_type, group[0].source_id) if one else ("batch", None)
+            drafts.append(EntryDraft(day, kind, merged, memo=memo, source_type=source_type, source_id=source_id))
+        members.append((bool(merged), booked))
     posted = iter(post_entries(session, actor, drafts))
     rows = []
-    for has_entry, infos in members:
+    for has_entry, booked in members:
         entry_id = next(posted)[0] if has_entry else None
-        for e, info, booked in infos:
-            rows.append({"key": e.key, "kind": e.kind, "source_type": e.source_type, "source_id": e.source_id,
-                         "business_date": e.business_date, "entry_id": entry_id if booked else None,
-                         "currency": info.get("currency"), "receivable": info.get("receivable", ZERO),
-                         "receivable_base": info.get("receivable_base", ZERO), "value_base": info.get("value_base", ZERO)})  # fmt: skip
+        for e, what, has_lines in booked:
+            rows.append({
+                "key": e.key, "kind": e.kind, "source_type": e.source_type, "source_id": e.source_id,
+                "business_date": e.business_date, "entry_id": entry_id if has_lines else None,
+                "order_id": _order_of(e), "currency": what.currency, "receivable": what.receivable,
+                "receivable_base": what.receivable_base, "value_base": what.value_base,
+            })  # fmt: skip
     insert_rows(session, PostedEvent, rows)
     return len(drafts)
 
@@ -290,7 +311,7 @@ def flush_deferred(session: Session, actor: Actor, *, stop: bool = False) -> int
 
 
 def handle(session: Session, actor: Actor, events: Sequence[BusinessEvent]) -> None:
-    """The subscriber entry point (see :data:`ecerp_core.events.SUBSCRIBERS`)."""
+    """The subscriber: post ``events`` now, or collect them while posting is deferred."""
     if DEFER in session.info:
         session.info[DEFER].extend(events)
         return

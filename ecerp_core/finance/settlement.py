@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.services import get_company
+from ecerp_core.events import SaleRefunded, SaleShipped
 from ecerp_core.finance.exceptions import MissingRate, PostingFailed
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entries, signed
 from ecerp_core.finance.models import PostedEvent, Settlement, SettlementLine
@@ -52,19 +53,21 @@ def _booked(session: Session, order_ids: list[int]) -> dict[tuple[int, str], tup
     out: dict[tuple[int, str], tuple[Decimal, Decimal]] = {}
     for i in range(0, len(order_ids), CHUNK):
         chunk = order_ids[i : i + CHUNK]
-        shipped = select(PostedEvent.source_id, PostedEvent.receivable, PostedEvent.receivable_base).where(
-            PostedEvent.kind == "sale.shipped",
-            PostedEvent.source_type == "sales_order",
-            PostedEvent.source_id.in_(chunk),
+        shipped = select(PostedEvent.order_id, PostedEvent.receivable, PostedEvent.receivable_base).where(
+            PostedEvent.kind == SaleShipped.kind, PostedEvent.order_id.in_(chunk)
         )
         for oid, amt, base in session.execute(shipped):
             out[(oid, "sale")] = (Decimal(amt), Decimal(base))
-        from ecerp_core.orders.models import OrderRefund
-
-        refunds = (select(OrderRefund.order_id, func.sum(PostedEvent.receivable), func.sum(PostedEvent.receivable_base))
-                   .join(OrderRefund, (PostedEvent.source_type == "sales_order_refund") & (PostedEvent.source_id == OrderRefund.id))
-                   .where(PostedEvent.kind == "sale.refunded", OrderRefund.order_id.in_(chunk), PostedEvent.entry_id.is_not(None))
-                   .group_by(OrderRefund.order_id))  # fmt: skip
+        refunds = (
+            select(PostedEvent.order_id, func.sum(PostedEvent.receivable), func.sum(PostedEvent.receivable_base))
+            .where(
+                PostedEvent.kind == SaleRefunded.kind,
+                PostedEvent.source_type == "sales_order_refund",
+                PostedEvent.order_id.in_(chunk),
+                PostedEvent.entry_id.is_not(None),
+            )
+            .group_by(PostedEvent.order_id)
+        )
         for oid, amt, base in session.execute(refunds):
             out[(oid, "refund")] = (Decimal(amt), Decimal(base))
     return out

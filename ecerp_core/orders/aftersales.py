@@ -14,7 +14,7 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
 from ecerp_core.db import for_update, utcnow
 from ecerp_core.errors import ValidationError, problem
-from ecerp_core.events import BusinessEvent, emit
+from ecerp_core.events import SaleRefunded, emit
 from ecerp_core.money import round_money
 from ecerp_core.orders import rules
 from ecerp_core.orders.history import add_events
@@ -124,11 +124,11 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
     for r, rid in zip(refunds, refund_ids, strict=True):
         damaged = cost.get((r.order_id, "damaged"), Decimal(0)) if r.with_return else Decimal(0)
         sellable = cost.get((r.order_id, "sellable"), Decimal(0)) - damaged if r.with_return else Decimal(0)
-        events.append(BusinessEvent("sale.refunded", "sales_order_refund", rid, today,
-                                    f"sales_order_refund:{rid}:refunded", {
-            "order_id": r.order_id, "shop_id": info[r.order_id][0], "platform": info[r.order_id][1],
-            "currency": orders[r.order_id][2], "refund_amount": r.amount, "returned": r.with_return,
-            "cost_base": sellable, "damaged_cost_base": damaged}))  # fmt: skip
+        events.append(SaleRefunded(
+            source_type="sales_order_refund", source_id=rid, business_date=today,
+            key=f"sales_order_refund:{rid}:refunded", order_id=r.order_id, shop_id=info[r.order_id][0],
+            platform=info[r.order_id][1], currency=orders[r.order_id][2], refund_amount=r.amount,
+            returned=r.with_return, cost_base=sellable, damaged_cost_base=damaged))  # fmt: skip
     emit(session, actor, events)
     return list(refund_ids)
 

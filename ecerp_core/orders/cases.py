@@ -235,7 +235,7 @@ def _exchange_return(session: Session, actor: Actor, orders: dict[int, Order], b
     """The exchanged goods come back at the cost they left with (damaged: written off at once), and
     finance hears of it as a refund of nothing with goods returned, so their cost leaves 主营业务成本."""
     from ecerp_core.business_time import business_date
-    from ecerp_core.events import BusinessEvent, emit
+    from ecerp_core.events import SaleRefunded, emit
     from ecerp_core.stock import services as stock
     from ecerp_core.stock.models import StockMove
 
@@ -264,12 +264,12 @@ def _exchange_return(session: Session, actor: Actor, orders: dict[int, Order], b
         # bundles expand, so the rows of a case are found by their note, not by position
         value = sum((r["quantity"] * r["unit_cost"] for r in rows
                      if r["move_type"] == "return" and r["note"] == f"exchange #{case.id}"), Decimal(0))  # fmt: skip
-        events.append(BusinessEvent(
-            "sale.refunded", "after_sale", case.id, today, f"after_sale:{case.id}:exchange_return", {
-                "order_id": order.id, "shop_id": order.shop_id, "platform": order.platform,
-                "currency": order.currency, "refund_amount": Decimal(0), "returned": True,
-                "cost_base": Decimal(0) if damaged else value, "damaged_cost_base": value if damaged else Decimal(0),
-                "warehouse_id": warehouse}))  # fmt: skip
+        events.append(SaleRefunded(
+            source_type="after_sale", source_id=case.id, business_date=today,
+            key=f"after_sale:{case.id}:exchange_return", order_id=order.id, shop_id=order.shop_id,
+            platform=order.platform, currency=order.currency, refund_amount=Decimal(0), returned=True,
+            cost_base=Decimal(0) if damaged else value, damaged_cost_base=value if damaged else Decimal(0),
+            warehouse_id=warehouse))  # fmt: skip
     emit(session, actor, events)
 
 

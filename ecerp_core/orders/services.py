@@ -20,7 +20,7 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.business_time import business_date
 from ecerp_core.db import for_update, insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
-from ecerp_core.events import BusinessEvent, emit
+from ecerp_core.events import SaleShipped, emit
 from ecerp_core.orders import rules
 from ecerp_core.orders.exceptions import TransitionNotAllowed
 from ecerp_core.orders.intake import ImportResult, OrderDraft, OrderLineDraft, import_order_drafts
@@ -177,7 +177,7 @@ def ship_orders(
 
 
 def emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], moves: Sequence[dict]) -> None:
-    """One ``sale.shipped`` event per order (contract: :data:`ecerp_core.events.KINDS`)."""
+    """One :class:`~ecerp_core.events.SaleShipped` per order."""
     cost: dict[int, Decimal] = {}
     for m in moves:
         cost[m["source_id"]] = cost.get(m["source_id"], ZERO) - m["quantity"] * m["unit_cost"]
@@ -189,10 +189,10 @@ def emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], moves
     events = []
     for oid, shop, platform, cur, goods, disc, ship, tax, included, wh in rows:
         inclusive = goods - disc + (ZERO if included else tax)
-        events.append(BusinessEvent("sale.shipped", "sales_order", oid, today, f"sales_order:{oid}:shipped", {
-            "shop_id": shop, "platform": platform, "currency": cur, "goods_amount": inclusive,
-            "shipping_amount": ship, "tax_amount": tax if tax else None, "cost_base": cost.get(oid, ZERO),
-            "warehouse_id": wh}))  # fmt: skip
+        events.append(SaleShipped(
+            source_type="sales_order", source_id=oid, business_date=today, key=f"sales_order:{oid}:shipped",
+            shop_id=shop, platform=platform, currency=cur, goods_amount=inclusive, shipping_amount=ship,
+            tax_amount=tax if tax else None, cost_base=cost.get(oid, ZERO), warehouse_id=wh))  # fmt: skip
     emit(session, actor, events)
 
 

@@ -145,10 +145,11 @@ def receive_purchase_orders(session: Session, actor: Actor, receipts: Sequence[R
         amount = sum(
             (round_money(take * price, currency) for _l, _p, take, _o, price, _op in plan), Decimal(0)
         )
-        evts.append(events.BusinessEvent("stock.received", RECEIPT, receipt_id, today, f"{RECEIPT}:{receipt_id}:received", {
-            "supplier_id": suppliers[r.purchase_order_id], "currency": currency, "rate": rate, "amount": amount,
-            "tax_amount": rules.input_vat(amount, currency, base, company.vat_rate), "landed_base": r.landed_cost, "value_base": value,
-            "warehouse_id": warehouse_id}))  # fmt: skip
+        evts.append(events.StockReceived(
+            source_type=RECEIPT, source_id=receipt_id, business_date=today, key=f"{RECEIPT}:{receipt_id}:received",
+            supplier_id=suppliers[r.purchase_order_id], currency=currency, rate=rate, amount=amount,
+            tax_amount=rules.input_vat(amount, currency, base, company.vat_rate), landed_base=r.landed_cost,
+            value_base=value, warehouse_id=warehouse_id))  # fmt: skip
     moves = stock.record_moves(session, actor, drafts) if drafts else []
     if receipt_lines:
         insert_rows(session, PurchaseReceiptLine, receipt_lines)

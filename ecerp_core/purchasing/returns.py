@@ -111,9 +111,11 @@ def return_to_suppliers(session: Session, actor: Actor, drafts: Sequence[ReturnD
             {"return_id": return_id, "product_id": p, "quantity": q, "unit_price": price,
              "unit_cost": next(m["unit_cost"] for m in moves if m["product_id"] == p)} for p, q, price in lines])  # fmt: skip
         ids.append(return_id)
-        evts.append(events.BusinessEvent("purchase.returned", SOURCE, return_id, today, f"{SOURCE}:{return_id}:returned", {
-            "supplier_id": d.supplier_id, "currency": currency, "rate": rate, "amount": amount,
-            "tax_amount": rules.input_vat(amount, currency, base, company.vat_rate), "value_base": value, "warehouse_id": d.warehouse_id}))  # fmt: skip
+        evts.append(events.PurchaseReturned(
+            source_type=SOURCE, source_id=return_id, business_date=today, key=f"{SOURCE}:{return_id}:returned",
+            supplier_id=d.supplier_id, currency=currency, rate=rate, amount=amount,
+            tax_amount=rules.input_vat(amount, currency, base, company.vat_rate), value_base=value,
+            warehouse_id=d.warehouse_id))  # fmt: skip
     audit.record_many(
         session, actor, "create", SOURCE, [(i, {"number": n}) for i, n in zip(ids, numbers, strict=True)]
     )

@@ -267,8 +267,9 @@ def post_moves(session: Session, actor: Actor, moves: Sequence[MoveDraft]) -> in
         if r["source_type"] == ADJUSTMENT:
             value[r["source_id"]] = value.get(r["source_id"], Decimal(0)) + r["quantity"] * r["unit_cost"]
     events.emit(session, actor, [
-        events.BusinessEvent("stock.adjusted", ADJUSTMENT, doc, _first_date(rows, doc), f"{ADJUSTMENT}:{doc}:adjusted",
-                             {"value_base": value[doc], "warehouse_id": wh, "reason": _reason(moves, wh)})
+        events.StockAdjusted(source_type=ADJUSTMENT, source_id=doc, business_date=_first_date(rows, doc),
+                             key=f"{ADJUSTMENT}:{doc}:adjusted", value_base=value[doc], warehouse_id=wh,
+                             reason=_reason(moves, wh))
         for wh, doc in sorted(documents.items())
     ])  # fmt: skip
     return len(rows)

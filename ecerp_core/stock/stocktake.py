@@ -295,9 +295,9 @@ def approve_stocktake(session: Session, actor: Actor, stocktake_id: int) -> dict
     gain = sum((m["quantity"] * m["unit_cost"] for m in moves if m["quantity"] > 0), Decimal("0.00"))
     loss = sum((-m["quantity"] * m["unit_cost"] for m in moves if m["quantity"] < 0), Decimal("0.00"))
     _set_status(session, actor, doc, "approved", approved_at=utcnow(), approved_by=actor.id)
-    events.emit(session, actor, [events.BusinessEvent(
-        "stock.counted", SOURCE, stocktake_id, business_date(session), f"{SOURCE}:{stocktake_id}:approved",
-        {"gain_base": gain, "loss_base": loss, "warehouse_id": doc[3]})])  # fmt: skip
+    events.emit(session, actor, [events.StockCounted(
+        source_type=SOURCE, source_id=stocktake_id, business_date=business_date(session),
+        key=f"{SOURCE}:{stocktake_id}:approved", gain_base=gain, loss_base=loss, warehouse_id=doc[3])])  # fmt: skip
     return {"gain_base": gain, "loss_base": loss, "moves": len(moves)}
 
 

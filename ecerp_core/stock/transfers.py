@@ -139,9 +139,10 @@ def ship_transfers(session: Session, actor: Actor, ids: Sequence[int]) -> list[d
     _set_status(session, actor, docs, dict.fromkeys(sorted(docs), "in_transit"), "ship", shipped_at=utcnow())
     day = business_date(session)
     events.emit(session, actor, [
-        events.BusinessEvent("stock.transferred", SOURCE, tid, day, f"{SOURCE}:{tid}:shipped", {
-            "value_base": sum((-m["quantity"] * m["unit_cost"] for m in moves if m["source_id"] == tid), Decimal(0)),
-            "from_warehouse_id": docs[tid][2], "to_warehouse_id": docs[tid][3], "discrepancy_base": Decimal(0)})
+        events.StockTransferred(
+            source_type=SOURCE, source_id=tid, business_date=day, key=f"{SOURCE}:{tid}:shipped",
+            value_base=sum((-m["quantity"] * m["unit_cost"] for m in moves if m["source_id"] == tid), Decimal(0)),
+            from_warehouse_id=docs[tid][2], to_warehouse_id=docs[tid][3], discrepancy_base=Decimal(0))
         for tid in sorted(docs)])  # fmt: skip
     return moves
 
@@ -225,9 +226,10 @@ def close_transfers(session: Session, actor: Actor, ids: Sequence[int], *, note:
     )
     day = business_date(session)
     events.emit(session, actor, [
-        events.BusinessEvent("stock.transferred", SOURCE, tid, day, f"{SOURCE}:{tid}:closed", {
-            "value_base": Decimal(0), "from_warehouse_id": docs[tid][2], "to_warehouse_id": docs[tid][3],
-            "discrepancy_base": value})
+        events.StockTransferred(
+            source_type=SOURCE, source_id=tid, business_date=day, key=f"{SOURCE}:{tid}:closed",
+            value_base=Decimal(0), from_warehouse_id=docs[tid][2], to_warehouse_id=docs[tid][3],
+            discrepancy_base=value)
         for tid, value in sorted(lost_value.items())])  # fmt: skip
     return sum(lost_value.values(), Decimal(0))
 

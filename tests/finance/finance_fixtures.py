@@ -11,7 +11,7 @@ from sqlalchemy import insert
 
 from ecerp_core.catalog import services as catalog
 from ecerp_core.db import utcnow
-from ecerp_core.events import BusinessEvent, emit
+from ecerp_core.events import SaleRefunded, SaleShipped, emit
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,14 @@ def make_order(
 
 
 def ship(session, admin, order_id, day, shop, platform, goods, cost, currency="CNY", shipping="0"):
-    emit(session, admin, [BusinessEvent("sale.shipped", "sales_order", order_id, day, f"sales_order:{order_id}:shipped", {
-        "shop_id": shop, "platform": platform, "currency": currency, "goods_amount": Decimal(goods),
-        "shipping_amount": Decimal(shipping), "tax_amount": None, "cost_base": Decimal(cost), "warehouse_id": 1})])  # fmt: skip
+    emit(session, admin, [SaleShipped(
+        source_type="sales_order", source_id=order_id, business_date=day, key=f"sales_order:{order_id}:shipped",
+        shop_id=shop, platform=platform, currency=currency, goods_amount=Decimal(goods),
+        shipping_amount=Decimal(shipping), tax_amount=None, cost_base=Decimal(cost), warehouse_id=1)])  # fmt: skip
 
 
 def refund(session, admin, refund_id, order_id, day, shop, platform, amount, cost, currency="CNY"):
-    emit(session, admin, [BusinessEvent("sale.refunded", "sales_order_refund", refund_id, day, f"refund:{refund_id}", {
-        "order_id": order_id, "shop_id": shop, "platform": platform, "currency": currency,
-        "refund_amount": Decimal(amount), "returned": True, "cost_base": Decimal(cost), "damaged_cost_base": Decimal(0)})])  # fmt: skip
+    emit(session, admin, [SaleRefunded(
+        source_type="sales_order_refund", source_id=refund_id, business_date=day, key=f"refund:{refund_id}",
+        order_id=order_id, shop_id=shop, platform=platform, currency=currency, refund_amount=Decimal(amount),
+        returned=True, cost_base=Decimal(cost), damaged_cost_base=Decimal(0))])  # fmt: skip

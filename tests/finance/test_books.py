@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from ecerp_core.audit import AuditLog
 from ecerp_core.errors import PermissionDenied, ValidationError
-from ecerp_core.events import BusinessEvent, emit
+from ecerp_core.events import SaleShipped, StockReceived, emit
 from ecerp_core.finance import checks, fx, periods, rules, settlement
 from ecerp_core.finance.exceptions import PeriodClosed, UnbalancedEntry, UnknownAccount
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entry, reverse_entry
@@ -37,9 +37,10 @@ def test_an_event_posts_exactly_once_and_a_day_of_one_kind_is_one_entry(session,
     ship(session, admin, b, day(3), books.tb, "taobao", "56.50", "20.00")
     assert session.scalar(select(func.count()).select_from(PostedEvent)) == 2
     assert entries(session) == 2  # one per emit call; both on day 3
-    events = [BusinessEvent("sale.shipped", "sales_order", i, day(4), f"k{i}", {
-        "shop_id": books.tb, "platform": "taobao", "currency": "CNY", "goods_amount": D("11.30"), "shipping_amount": D(0),
-        "tax_amount": None, "cost_base": D("1.00"), "warehouse_id": books.wh}) for i in range(50)]  # fmt: skip
+    events = [SaleShipped(source_type="sales_order", source_id=i, business_date=day(4), key=f"k{i}",
+                          shop_id=books.tb, platform="taobao", currency="CNY", goods_amount=D("11.30"),
+                          shipping_amount=D(0), tax_amount=None, cost_base=D("1.00"), warehouse_id=books.wh)
+              for i in range(50)]  # fmt: skip
     emit(session, admin, events)
     assert entries(session) == 3  # fifty shipments of one day: one voucher
     revenue = session.scalar(select(func.sum(JournalLine.credit)).join(JournalEntry).where(
@@ -159,9 +160,10 @@ def test_settlement_matches_posts_fees_and_realized_fx_and_lists_what_does_not_m
 
 
 def test_supplier_payment_relieves_the_payable_at_its_booked_rate(session, admin, books):
-    emit(session, admin, [BusinessEvent("stock.received", "purchase_receipt", 1, day(5), "r1", {
-        "supplier_id": books.s2, "currency": "USD", "rate": D("7.10"), "amount": D("1000.00"), "tax_amount": D("0"),
-        "landed_base": D("50.00"), "value_base": D("7150.00"), "warehouse_id": books.wh})])  # fmt: skip
+    emit(session, admin, [StockReceived(
+        source_type="purchase_receipt", source_id=1, business_date=day(5), key="r1", supplier_id=books.s2,
+        currency="USD", rate=D("7.10"), amount=D("1000.00"), tax_amount=D("0"), landed_base=D("50.00"),
+        value_base=D("7150.00"), warehouse_id=books.wh)])  # fmt: skip
     assert supplier_balance(session, books.s2) == (D("1000.00"), D("7100.00"))
     pay_supplier(session, admin, books.s2, D("400.00"), day(20, 11))  # at 7.15
     assert supplier_balance(session, books.s2) == (D("600.00"), D("4260.00"))

@@ -23,7 +23,7 @@ from decimal import Decimal as D
 import pytest
 from finance_fixtures import make_order, refund, ship
 
-from ecerp_core.events import BusinessEvent, emit
+from ecerp_core.events import StockAdjusted, StockCounted, StockReceived, emit
 from ecerp_core.finance import fx, periods, settlement, statements
 from ecerp_core.finance.exceptions import PeriodClosed
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entry
@@ -51,13 +51,14 @@ def run_october(session, admin, books, tmp_path):
         session,
         admin,
         [
-            BusinessEvent(
-                "stock.adjusted",
-                "stock_adjustment",
-                1,
-                day(2),
-                "adj:1",
-                {"value_base": D("20000.00"), "warehouse_id": books.wh, "reason": "期初库存"},
+            StockAdjusted(
+                source_type="stock_adjustment",
+                source_id=1,
+                business_date=day(2),
+                key="adj:1",
+                value_base=D("20000.00"),
+                warehouse_id=books.wh,
+                reason="期初库存",
             )
         ],
     )
@@ -65,22 +66,19 @@ def run_october(session, admin, books, tmp_path):
         session,
         admin,
         [
-            BusinessEvent(
-                "stock.received",
-                "purchase_receipt",
-                1,
-                day(5),
-                "rcpt:1",
-                {
-                    "supplier_id": books.s1,
-                    "currency": "CNY",
-                    "rate": D("1"),
-                    "amount": D("10000.00"),
-                    "tax_amount": D("1300.00"),
-                    "landed_base": D("0"),
-                    "value_base": D("10000.00"),
-                    "warehouse_id": books.wh,
-                },
+            StockReceived(
+                source_type="purchase_receipt",
+                source_id=1,
+                business_date=day(5),
+                key="rcpt:1",
+                supplier_id=books.s1,
+                currency="CNY",
+                rate=D("1"),
+                amount=D("10000.00"),
+                tax_amount=D("1300.00"),
+                landed_base=D("0"),
+                value_base=D("10000.00"),
+                warehouse_id=books.wh,
             )
         ],
     )
@@ -95,13 +93,14 @@ def run_october(session, admin, books, tmp_path):
         session,
         admin,
         [
-            BusinessEvent(
-                "stock.counted",
-                "stocktake",
-                1,
-                day(20),
-                "count:1",
-                {"gain_base": D("0"), "loss_base": D("30.00"), "warehouse_id": books.wh},
+            StockCounted(
+                source_type="stocktake",
+                source_id=1,
+                business_date=day(20),
+                key="count:1",
+                gain_base=D("0"),
+                loss_base=D("30.00"),
+                warehouse_id=books.wh,
             )
         ],
     )

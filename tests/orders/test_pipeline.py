@@ -10,24 +10,10 @@ from business_fixtures import stock_row
 from sqlalchemy import func, select
 from test_orders import draft, stocked
 
-from ecerp_core import events
 from ecerp_core.catalog import services as catalog
 from ecerp_core.errors import ValidationError
 from ecerp_core.orders import batch, cases, channel_stock, merge, review, routing, services
 from ecerp_core.orders.models import Order, OrderEvent, OrderLine
-
-
-@pytest.fixture
-def emitted(monkeypatch):
-    seen = []
-
-    class Sub:
-        @staticmethod
-        def handle(session, actor, evs):
-            seen.extend(evs)
-
-    monkeypatch.setattr(events, "_subscribers", lambda: [Sub])
-    return seen
 
 
 def imp(session, admin, *drafts):
@@ -91,7 +77,7 @@ def test_merge_ships_as_one_parcel_and_never_merges_cod(session, admin, biz, emi
     shipped = [e for e in emitted if e.kind == "sale.shipped"]
     assert sorted(e.source_id for e in shipped) == [a, b]
     assert {e.key for e in shipped} == {f"sales_order:{a}:shipped", f"sales_order:{b}:shipped"}
-    assert shipped[0].data["cost_base"] == Decimal("20.00") and shipped[0].data["goods_amount"] == Decimal(
+    assert shipped[0].cost_base == Decimal("20.00") and shipped[0].goods_amount == Decimal(
         "59.00"
     )
 
@@ -149,7 +135,7 @@ def test_after_sales_cases(session, admin, biz, emitted):
         cases.advance_case(session, admin, case, step)
     assert session.get(Order, a).status == "refunded" and stock_row(session, biz.tee, biz.gz) == (0, 0)
     refunded = [e for e in emitted if e.kind == "sale.refunded"]
-    assert refunded[0].data["damaged_cost_base"] == Decimal("20.00") and refunded[0].data["cost_base"] == 0
+    assert refunded[0].damaged_cost_base == Decimal("20.00") and refunded[0].cost_base == 0
     # refund only, followed from the platform's state
     case2 = cases.open_case(session, admin, b, "refund_only", amount=Decimal("10.00"))
     cases.advance_case(session, admin, case2, "approved")
@@ -181,7 +167,7 @@ def test_an_exchange_takes_the_goods_back_at_their_cost_and_tells_finance(sessio
     assert stock_row(session, biz.tee, biz.gz)[0] == before[0] + 1
     back = [e for e in emitted if e.kind == "sale.refunded"]
     assert len(back) == 1 and back[0].key == f"after_sale:{case}:exchange_return"
-    assert (back[0].data["refund_amount"], back[0].data["cost_base"]) == (Decimal("0"), Decimal("20.00"))
+    assert (back[0].refund_amount, back[0].cost_base) == (Decimal("0"), Decimal("20.00"))
     assert session.scalar(select(Order.id).where(Order.platform_order_id == f"X1#X{case}")) is not None
 
 

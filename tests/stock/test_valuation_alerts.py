@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from ecerp_core import events
 from ecerp_core.db import frozen_clock
 from ecerp_core.errors import ValidationError
 from ecerp_core.stock import alerts, valuation
@@ -16,10 +15,8 @@ from ecerp_core.stock.services import MoveDraft, post_moves, record_moves
 NOON = dt.datetime(2026, 3, 10, 4, 0, tzinfo=dt.UTC)
 
 
-def test_value_at_any_date_and_backdated_moves(session, admin, biz, monkeypatch):
-    seen = []
-    monkeypatch.setattr(events, "_subscribers", lambda: [type("S", (), {"handle": staticmethod(
-        lambda s, a, evts: seen.extend(evts))})])  # fmt: skip
+def test_value_at_any_date_and_backdated_moves(session, admin, biz, emitted):
+    seen = emitted
     with frozen_clock(NOON):
         post_moves(session, admin, [MoveDraft(biz.tee, biz.sh, 10, "adjustment", unit_cost=Decimal("20.00"),
                                               note="期初库存", business_date=dt.date(2026, 3, 1))])  # fmt: skip
@@ -29,7 +26,7 @@ def test_value_at_any_date_and_backdated_moves(session, admin, biz, monkeypatch)
         # a receipt entered late, dated 3 March
         record_moves(session, admin, [MoveDraft(biz.mug, biz.gz, 5, "receipt", unit_cost=Decimal("8.00"),
                                                 business_date=dt.date(2026, 3, 3))])  # fmt: skip
-    assert [(e.kind, e.data["value_base"], e.data["reason"]) for e in seen] == [
+    assert [(e.kind, e.value_base, e.reason) for e in seen] == [
         ("stock.adjusted", Decimal("200.00"), "期初库存")]  # fmt: skip
     at = {d: valuation.stock_value(session, admin, as_of=d) for d in (dt.date(2026, 3, 2), dt.date(2026, 3, 4),
                                                                       dt.date(2026, 3, 9))}  # fmt: skip

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ecerp_core.auth import Actor, resolve_actor
 from ecerp_core.config import load_settings
 from ecerp_core.db import session_scope
+from ecerp_core.wiring import connect
 from widgets.common.actions import AlertArea
 from widgets.common.i18n import Translator
 
@@ -52,6 +53,7 @@ def open_context(
     username: str | None = None, language: str | None = None, database_url: str | None = None
 ) -> AppContext:
     """Resolve the acting user and build the context an app is made from."""
+    connect()
     with session_scope(database_url, readonly=True) as session:
         actor = resolve_app_actor(session, username)
     return AppContext(actor=actor, i18n=Translator(language), database_url=database_url)
