@@ -76,6 +76,12 @@ class ValidationError(EcerpError):
         return head + ("\n  " + "\n  ".join(lines) if lines else "")
 
 
+class TransitionNotAllowed(ValidationError):
+    """Documents cannot move from their status to the one asked; ``problems`` names each one."""
+
+    code = "error.transition_not_allowed"
+
+
 class PermissionDenied(EcerpError):
     code = "error.permission_denied"
     exit_code = 3

@@ -337,11 +337,11 @@ def orders_map_sku(ctx: Context, platform_sku: str, sku: str, shop: str) -> None
     from sqlalchemy import select
 
     from ecerp_core.catalog.models import Shop
-    from ecerp_core.orders import review
+    from ecerp_core.orders import skus
 
     with ctx.acting() as (session, actor):
         shop_id = session.scalar(select(Shop.id).where(Shop.code == shop)) if shop else None
-        released = review.map_skus(session, actor, [(shop_id, platform_sku, sku)])
+        released = skus.map_skus(session, actor, [(shop_id, platform_sku, sku)])
     click.echo(t("cli.orders_sku_mapped", None, platform_sku=platform_sku, sku=sku, count=released))
 
 
@@ -351,16 +351,14 @@ def orders_map_sku(ctx: Context, platform_sku: str, sku: str, shop: str) -> None
 @pass_ctx
 def orders_set_rule(ctx: Context, name: str, value: str) -> None:
     """Change a pipeline setting; VALUE is JSON (e.g. auto_approve '{"max_amount": "2000"}')."""
-    import json
-
-    from ecerp_core.orders import review
+    from ecerp_core.orders import settings
 
     try:
         parsed = json.loads(value)
     except json.JSONDecodeError as exc:
         raise click.BadParameter(f"not JSON: {exc}", param_hint="VALUE") from None
     with ctx.acting() as (session, actor):
-        review.set_setting(session, actor, name, parsed)
+        settings.set_setting(session, actor, name, parsed)
     click.echo(t("cli.orders_rule_set", None, name=name))
 
 

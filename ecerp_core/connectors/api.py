@@ -29,7 +29,7 @@ from ecerp_core.connectors import taobao as taobao_file
 from ecerp_core.connectors.base import ShopInfo, line_draft
 from ecerp_core.connectors.signing import jd_sign, pdd_sign, top_sign
 from ecerp_core.errors import EcerpError
-from ecerp_core.orders.intake import OrderDraft
+from ecerp_core.orders.drafts import OrderDraft
 
 NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 

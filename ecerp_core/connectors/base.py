@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy, t
-from ecerp_core.orders.intake import OrderDraft, OrderLineDraft
+from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
 from ecerp_core.tabular import Table
 
 ZERO = Decimal("0")

@@ -24,7 +24,7 @@ from ecerp_core.connectors.base import (
 )
 from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy
-from ecerp_core.orders.intake import OrderDraft
+from ecerp_core.orders.drafts import OrderDraft
 from ecerp_core.tabular import Table, map_columns
 
 FIELDS: dict[str, tuple[str, ...]] = {

@@ -17,7 +17,7 @@ from ecerp_core.connectors.base import (
     split_cn_address,
     status_in,
 )  # fmt: skip
-from ecerp_core.orders.intake import OrderDraft
+from ecerp_core.orders.drafts import OrderDraft
 from ecerp_core.tabular import Table
 
 REQUIRED = ("订单号", "订购数量", "下单时间", "订单状态", "应付金额")

@@ -22,7 +22,7 @@ from ecerp_core.connectors.base import (
     pick,
     status_in,
 )  # fmt: skip
-from ecerp_core.orders.intake import OrderDraft
+from ecerp_core.orders.drafts import OrderDraft
 from ecerp_core.tabular import Table
 
 REQUIRED = ("订单号", "订单状态", "商品总价(元)", "商品数量(件)")

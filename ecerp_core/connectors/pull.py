@@ -20,7 +20,8 @@ from ecerp_core.connectors.api import JdClient, PddClient, ShopifyClient, TopCli
 from ecerp_core.connectors.base import ShopInfo
 from ecerp_core.connectors.signing import resolve_secret
 from ecerp_core.errors import ConfigurationError, NotFound, ValidationError, problem
-from ecerp_core.orders import services
+from ecerp_core.orders.drafts import ImportResult
+from ecerp_core.orders.intake import import_order_drafts
 
 CREDENTIALS: dict[str, tuple[str, ...]] = {
     "shopify": ("base_url", "token"),
@@ -81,7 +82,7 @@ _CLIENTS = {"shopify": ShopifyClient, "taobao": TopClient, "jd": JdClient, "pdd"
 
 def pull_orders(
     session: Session, actor: Actor, shop_code: str, start: dt.datetime, end: dt.datetime
-) -> services.ImportResult:
+) -> ImportResult:
     """Fetch the orders the platform changed in ``[start, end)`` and import them (idempotent).
 
     Raises :class:`ConfigurationError` when the shop's credentials are missing, and
@@ -97,4 +98,4 @@ def pull_orders(
     creds = shop_credentials(shop)
     info = ShopInfo(shop.id, shop.platform, shop.currency)
     drafts = [_CLIENTS[api].to_draft(order, info) for order in _fetch(api, creds, start, end)]
-    return services.import_order_drafts(session, actor, drafts)
+    return import_order_drafts(session, actor, drafts)

@@ -19,7 +19,7 @@ from ecerp_core.connectors.base import (
     normal,
     parse_grouped,
 )
-from ecerp_core.orders.intake import OrderDraft
+from ecerp_core.orders.drafts import OrderDraft
 from ecerp_core.tabular import Table
 
 REQUIRED = ("Name", "Financial Status", "Created at", "Lineitem quantity", "Lineitem price", "Total")

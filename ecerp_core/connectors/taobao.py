@@ -26,7 +26,7 @@ from ecerp_core.connectors.base import (
 )  # fmt: skip
 from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy
-from ecerp_core.orders.intake import OrderDraft
+from ecerp_core.orders.drafts import OrderDraft
 from ecerp_core.tabular import Table
 
 ORDER_COLUMNS = ("订单编号", "订单状态", "订单创建时间", "总金额")

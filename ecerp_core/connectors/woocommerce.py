@@ -20,7 +20,7 @@ from ecerp_core.connectors.base import (
     parse_grouped,
     pick,
 )  # fmt: skip
-from ecerp_core.orders.intake import OrderDraft
+from ecerp_core.orders.drafts import OrderDraft
 from ecerp_core.tabular import Table
 
 REQUIRED = ("Order Number", "Order Status", "Order Date", "Quantity")

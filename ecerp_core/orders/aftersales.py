@@ -16,12 +16,10 @@ from ecerp_core.db import for_update, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import SaleRefunded, emit
 from ecerp_core.money import round_money
-from ecerp_core.orders import rules
-from ecerp_core.orders.history import add_events
-from ecerp_core.orders.models import Order, OrderRefund
-from ecerp_core.orders.services import SOURCE, _apply
+from ecerp_core.orders import workflow
+from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderRefund
+from ecerp_core.orders.workflow import Happened
 from ecerp_core.stock import services as stock
-from ecerp_core.stock.models import StockMove
 
 BEFORE_SHIPPING = ("paid", "approved")
 AFTER_SHIPPING = ("shipped", "finished")
@@ -50,84 +48,79 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
     """Record refunds (and returns); returns the ids of the refund rows. All or nothing.
 
     An order whose refunds reach what was paid becomes ``refunded``; a partial refund after shipping
-    leaves the status alone. Emits one ``sale.refunded`` business event per refund in the transaction.
+    leaves the status alone. Emits one :class:`~ecerp_core.events.SaleRefunded` per refund in the
+    transaction.
     """
     require(actor, "orders.aftersales")
     ids = sorted({r.order_id for r in refunds})
-    stmt = select(Order.id, Order.platform_order_id, Order.status, Order.currency, Order.paid_amount,
-                  Order.refunded_amount, Order.shop_id, Order.platform).where(Order.id.in_(ids)).order_by(Order.id)  # fmt: skip
-    loaded = session.connection().execute(for_update(stmt, session)).all()
-    orders = {r[0]: list(r[1:6]) for r in loaded}
-    info = {r[0]: r[6:] for r in loaded}  # shop and platform, for the events (never change here)
+    stmt = (
+        select(Order.id, Order.platform_order_id, Order.status, Order.currency, Order.paid_amount,
+               Order.refunded_amount, Order.shop_id, Order.platform)
+        .where(Order.id.in_(ids))
+        .order_by(Order.id)
+    )  # fmt: skip
+    orders = {o.id: o for o in session.connection().execute(for_update(stmt, session))}
     found, seen = [], set()
     for n, r in enumerate(refunds, start=1):
         order = orders.get(r.order_id)
         if order is None:
             found.append(problem("order", "unknown_ref", value=r.order_id).at_line(n))
             continue
-        number, status, currency, paid, refunded = order
         if r.order_id in seen:
-            found.append(problem("order", "duplicate", value=number).at_line(n))
+            found.append(problem("order", "duplicate", value=order.platform_order_id).at_line(n))
         seen.add(r.order_id)
-        if not isinstance(r.amount, Decimal) or r.amount <= 0 or round_money(r.amount, currency) != r.amount:
+        left = order.paid_amount - order.refunded_amount
+        if not isinstance(r.amount, Decimal) or r.amount <= 0 or round_money(r.amount, order.currency) != r.amount:
             found.append(problem("amount", "below_minimum", value=r.amount, min="0.01").at_line(n))
-        elif refunded + r.amount > paid:
-            found.append(problem("amount", "above_maximum", value=r.amount, max=paid - refunded).at_line(n))
-        elif status in BEFORE_SHIPPING and (r.amount != paid or r.with_return):
-            found.append(problem("amount", "full_refund_before_shipping", value=number).at_line(n))
-        elif status not in BEFORE_SHIPPING + AFTER_SHIPPING:
-            p = rules.transition_problem(number, status, "refunded")
-            found.append(p.at_line(n) if p else problem("status", "not_refundable", value=number).at_line(n))
+        elif r.amount > left:
+            found.append(problem("amount", "above_maximum", value=r.amount, max=left).at_line(n))
+        elif order.status in BEFORE_SHIPPING and (r.amount != order.paid_amount or r.with_return):
+            found.append(problem("amount", "full_refund_before_shipping", value=order.platform_order_id).at_line(n))
+        elif order.status not in BEFORE_SHIPPING + AFTER_SHIPPING:
+            p = workflow.ORDER.problem(order.platform_order_id, order.status, "refunded")
+            found.append((p or problem("status", "not_refundable", value=order.platform_order_id)).at_line(n))
     if found:
         raise ValidationError(found)
     now = utcnow()
     today = business_date(session, now)
-    unshipped = [r.order_id for r in refunds if orders[r.order_id][1] in BEFORE_SHIPPING]
+    unshipped = [r.order_id for r in refunds if orders[r.order_id].status in BEFORE_SHIPPING]
     if unshipped:
-        stock.release(session, actor, SOURCE, unshipped)
+        stock.release(session, actor, STOCK_SOURCE, unshipped)
     moves = _return_moves(session, actor, [r for r in refunds if r.with_return])
-    rows = [{"order_id": r.order_id, "amount": r.amount, "currency": orders[r.order_id][2],
+    rows = [{"order_id": r.order_id, "amount": r.amount, "currency": orders[r.order_id].currency,
              "with_return": r.with_return, "reason": r.reason, "business_date": today, "at": now,
              "actor_id": actor.id} for r in refunds]  # fmt: skip
     table = OrderRefund.__table__
-    refund_ids = (
-        session.connection()
-        .execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-        .scalars()
-        .all()
-    )
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    refund_ids = session.connection().execute(stmt, rows).scalars().all()
     orders_table = Order.__table__
     session.connection().execute(
         update(orders_table).where(orders_table.c.id == bindparam("oid"))
         .values(refunded_amount=orders_table.c.refunded_amount + bindparam("amt"), updated_at=now),
         [{"oid": r.order_id, "amt": r.amount} for r in refunds])  # fmt: skip
-    full = [r for r in refunds if orders[r.order_id][4] + r.amount == orders[r.order_id][3]]
+    full = [r for r in refunds if orders[r.order_id].refunded_amount + r.amount == orders[r.order_id].paid_amount]
     partial = [r for r in refunds if r not in full]
-    _apply(session, actor, [{"id": r.order_id, "from": orders[r.order_id][1], "closed_at": now} for r in full],
-           "refunded", "refund")  # fmt: skip
+    changes = [workflow.Change(r.order_id, orders[r.order_id].status, {"closed_at": now}) for r in full]
+    workflow.move(session, actor, changes, "refunded", "refund")
     if partial:
-        add_events(session, actor, [(r.order_id, orders[r.order_id][1], "refund", str(r.amount)) for r in partial])
-        audit.record_many(
-            session,
-            actor,
-            "refund",
-            "sales_order",
-            [(r.order_id, {"amount": r.amount, "with_return": r.with_return}) for r in partial],
-        )
+        workflow.record(session, actor, [Happened(r.order_id, orders[r.order_id].status, "refund", str(r.amount))
+                                         for r in partial])  # fmt: skip
+        audit.record_many(session, actor, "refund", "sales_order",
+                          [(r.order_id, {"amount": r.amount, "with_return": r.with_return}) for r in partial])  # fmt: skip
     cost: dict[tuple[int, str], Decimal] = {}
     for m in moves:
         kind = "damaged" if m["move_type"] != "return" else "sellable"
-        cost[(m["source_id"], kind)] = (
-            cost.get((m["source_id"], kind), Decimal(0)) + abs(m["quantity"]) * m["unit_cost"]
-        )
+        key = (m["source_id"], kind)
+        cost[key] = cost.get(key, Decimal(0)) + abs(m["quantity"]) * m["unit_cost"]
     events = []
     for r, rid in zip(refunds, refund_ids, strict=True):
+        order = orders[r.order_id]
         damaged = cost.get((r.order_id, "damaged"), Decimal(0)) if r.with_return else Decimal(0)
         sellable = cost.get((r.order_id, "sellable"), Decimal(0)) - damaged if r.with_return else Decimal(0)
         events.append(SaleRefunded(
             source_type="sales_order_refund", source_id=rid, business_date=today,
-            key=f"sales_order_refund:{rid}:refunded", order_id=r.order_id, shop_id=info[r.order_id][0],
-            platform=info[r.order_id][1], currency=orders[r.order_id][2], refund_amount=r.amount,
+            key=f"sales_order_refund:{rid}:refunded", order_id=r.order_id, shop_id=order.shop_id,
+            platform=order.platform, currency=order.currency, refund_amount=r.amount,
             returned=r.with_return, cost_base=sellable, damaged_cost_base=damaged))  # fmt: skip
     emit(session, actor, events)
     return list(refund_ids)
@@ -138,19 +131,13 @@ def _return_moves(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
     if not refunds:
         return []
     by_order = {r.order_id: r for r in refunds}
-    shipped = session.connection().execute(
-        select(StockMove.product_id, StockMove.warehouse_id, StockMove.quantity, StockMove.unit_cost,
-               StockMove.source_id)
-        .where(StockMove.source_type == SOURCE, StockMove.source_id.in_(sorted(by_order)),
-               StockMove.move_type == "shipment").order_by(StockMove.id))  # fmt: skip
     drafts = []
-    for p, w, q, c, oid in shipped:
-        r = by_order[oid]
-        target = r.warehouse_id or w
-        drafts.append(
-            stock.MoveDraft(p, target, -q, "return", unit_cost=c, source_type=SOURCE, source_id=oid)
-        )
+    for m in stock.document_moves(session, STOCK_SOURCE, by_order, "shipment"):
+        r = by_order[m.source_id]
+        back_to = r.warehouse_id or m.warehouse_id
+        drafts.append(stock.MoveDraft(m.product_id, back_to, -m.quantity, "return", unit_cost=m.unit_cost,
+                                      source_type=STOCK_SOURCE, source_id=m.source_id))  # fmt: skip
         if r.condition == "damaged":
-            drafts.append(stock.MoveDraft(p, target, q, "adjustment", unit_cost=c, source_type=SOURCE,
-                                          source_id=oid, note="damaged return"))  # fmt: skip
+            drafts.append(stock.MoveDraft(m.product_id, back_to, m.quantity, "adjustment", unit_cost=m.unit_cost,
+                                          source_type=STOCK_SOURCE, source_id=m.source_id, note="damaged return"))  # fmt: skip
     return stock.record_moves(session, actor, drafts) if drafts else []

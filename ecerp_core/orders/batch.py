@@ -9,6 +9,7 @@ import html
 import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -20,9 +21,10 @@ from ecerp_core.connectors.base import normal
 from ecerp_core.db import utcnow
 from ecerp_core.errors import ImportFileError, ValidationError, problem
 from ecerp_core.i18n import lazy, t
-from ecerp_core.orders.history import add_events
-from ecerp_core.orders.merge import with_members
+from ecerp_core.orders import workflow
 from ecerp_core.orders.models import Order, OrderLine
+from ecerp_core.orders.services import ship_orders
+from ecerp_core.orders.workflow import Happened
 from ecerp_core.tabular import map_columns, read_table
 
 Progress = Callable[[int, int], None] | None
@@ -46,20 +48,21 @@ def hold_orders(
     require(actor, "orders.review")
     ids = sorted(set(order_ids))
     now = utcnow()
-    rows = session.connection().execute(select(Order.id, Order.status).where(Order.id.in_(ids))).all()
+    now_in = workflow.statuses(session, ids)
     tbl = Order.__table__
     session.connection().execute(update(tbl).where(tbl.c.id.in_(ids)).values(on_hold=hold, updated_at=now))
-    add_events(session, actor, [(oid, st, "hold" if hold else "release", reason) for oid, st in rows])
+    event = "hold" if hold else "release"
+    workflow.record(session, actor, [Happened(oid, status, event, reason) for oid, status in now_in.items()])
     audit.record(
         session, actor, "hold" if hold else "release", "sales_order", f"{len(ids)} orders", {"order_ids": ids}
     )
-    return len(rows)
+    return len(now_in)
 
 
 def pick_list(session: Session, actor: Actor, order_ids: Sequence[int]) -> list[dict]:
     """What to pick for these orders: one row per warehouse and product, with the orders it serves."""
     require(actor, "orders.read")
-    ids = with_members(session, order_ids)
+    ids = workflow.with_members(session, order_ids)
     rows = session.connection().execute(
         select(Warehouse.code, Product.sku, Product.name_zh, OrderLine.quantity, Order.platform_order_id)
         .join(Order, Order.id == OrderLine.order_id).join(Product, Product.id == OrderLine.product_id)
@@ -100,26 +103,35 @@ def pick_list_html(rows: list[dict], language: str | None = None) -> str:
             "</body></html>")  # fmt: skip
 
 
-def ship_with_tracking(session: Session, actor: Actor, shipments: Sequence[tuple[int, str, str]], *,
-                       progress: Progress = None) -> int:  # fmt: skip
-    """Ship approved orders, each with ``(order_id, carrier, tracking_no)``; merged members ride along."""
-    from ecerp_core.orders import services
+class Shipment(NamedTuple):
+    """An approved order going out with a courier's tracking number."""
 
+    order_id: int
+    carrier: str
+    tracking_no: str
+
+
+def ship_with_tracking(session: Session, actor: Actor, shipments: Sequence[Shipment], *,
+                       progress: Progress = None) -> int:  # fmt: skip
+    """Ship approved orders, each with its carrier and tracking number; merged members ride along
+    with their parcel's. Returns how many orders shipped."""
     require(actor, "orders.ship")
-    bad = [problem("tracking_no", "required", value=oid) for oid, c, n in shipments if not (c and n)]
+    shipments = [Shipment(*s) for s in shipments]
+    bad = [problem("tracking_no", "required", value=s.order_id) for s in shipments if not (s.carrier and s.tracking_no)]
     if bad:
         raise ValidationError(bad)
-    by_id = {oid: (c, n) for oid, c, n in shipments}
-    ids = with_members(session, list(by_id))
-    parents = dict(
-        session.connection().execute(select(Order.id, Order.merged_into_id).where(Order.id.in_(ids))).all()
-    )
-    rows = [{"oid": i, "c": by_id.get(i, by_id.get(parents.get(i) or 0, ("", "")))[0][:40],
-             "n": by_id.get(i, by_id.get(parents.get(i) or 0, ("", "")))[1][:60]} for i in ids]  # fmt: skip
+    by_id = {s.order_id: s for s in shipments}
+    ids = workflow.with_members(session, list(by_id))
+    parents = dict(session.connection().execute(select(Order.id, Order.merged_into_id).where(Order.id.in_(ids))).all())
+    rows = []
+    for i in ids:
+        parcel = by_id.get(i) or by_id[parents[i]]
+        rows.append({"oid": i, "c": parcel.carrier[:40], "n": parcel.tracking_no[:60]})
     tbl = Order.__table__
-    session.connection().execute(update(tbl).where(tbl.c.id == bindparam("oid"))
-                                 .values(carrier=bindparam("c"), tracking_no=bindparam("n")), rows)  # fmt: skip
-    in_chunks(ids, lambda chunk: services.ship_orders(session, actor, chunk), progress)
+    session.connection().execute(
+        update(tbl).where(tbl.c.id == bindparam("oid")).values(carrier=bindparam("c"), tracking_no=bindparam("n")), rows
+    )
+    in_chunks(ids, lambda chunk: ship_orders(session, actor, chunk), progress)
     return len(ids)
 
 
@@ -142,8 +154,8 @@ def ship_from_tracking_file(session: Session, actor: Actor, source: str | Path |
     if shop:
         stmt = stmt.join(Shop, Shop.id == Order.shop_id).where((Shop.code == shop) | (Shop.name == shop))
     found: dict[str, list] = {}
-    for number, oid, status in session.connection().execute(stmt):
-        found.setdefault(number, []).append((oid, status))
+    for order in session.connection().execute(stmt):
+        found.setdefault(order.platform_order_id, []).append(order)
     rejected, ships = [], []
     for line, r in table:
         number = normal(r[cols["order"]])
@@ -152,12 +164,12 @@ def ship_from_tracking_file(session: Session, actor: Actor, source: str | Path |
             reason = t(
                 "orders.tracking.unknown" if not hits else "orders.tracking.ambiguous", None, order=number
             )
-        elif hits[0][1] != "approved":
-            reason = t("orders.tracking.not_approved", None, order=number, status=f"status.{hits[0][1]}")
+        elif hits[0].status != "approved":
+            reason = t("orders.tracking.not_approved", None, order=number, status=f"status.{hits[0].status}")
         elif not r[cols["carrier"]] or not r[cols["tracking_no"]]:
             reason = t("orders.tracking.missing", None, order=number)
         else:
-            ships.append((hits[0][0], r[cols["carrier"]], r[cols["tracking_no"]]))
+            ships.append(Shipment(hits[0].id, r[cols["carrier"]], r[cols["tracking_no"]]))
             continue
         rejected.append({"file": table.name, "line": line, "reason": reason})
     if not ships and not rejected:

@@ -18,19 +18,34 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
+from ecerp_core.business_time import business_date
+from ecerp_core.catalog.models import Product, Warehouse
 from ecerp_core.db import utcnow
 from ecerp_core.errors import ValidationError, problem
-from ecerp_core.orders.history import add_events
-from ecerp_core.orders.models import AfterSale, Order, OrderLine
+from ecerp_core.events import SaleRefunded, emit
+from ecerp_core.orders import workflow
+from ecerp_core.orders.aftersales import RefundDraft, refund_orders
+from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
+from ecerp_core.orders.intake import import_order_drafts
+from ecerp_core.orders.models import STOCK_SOURCE, AfterSale, Order, OrderLine
+from ecerp_core.orders.workflow import Happened
+from ecerp_core.stock import services as stock
+from ecerp_core.workflow import Workflow
 
 KINDS = ("refund_only", "return_refund", "exchange", "reship")
 CASE_STATUSES = ("requested", "approved", "waiting_return", "received", "done", "rejected", "closed")
-CASE_TRANSITIONS = frozenset({
-    ("requested", "approved"), ("requested", "rejected"), ("requested", "closed"),
-    ("approved", "waiting_return"), ("approved", "done"), ("approved", "closed"), ("approved", "rejected"),
-    ("waiting_return", "received"), ("waiting_return", "closed"), ("waiting_return", "rejected"),
-    ("received", "done"), ("received", "rejected"),
-})  # fmt: skip
+CASE = Workflow(
+    "case",
+    frozenset({
+        ("requested", "approved"), ("requested", "rejected"), ("requested", "closed"),
+        ("approved", "waiting_return"), ("approved", "done"), ("approved", "closed"), ("approved", "rejected"),
+        ("waiting_return", "received"), ("waiting_return", "closed"), ("waiting_return", "rejected"),
+        ("received", "done"), ("received", "rejected"),
+    }),
+    label="case",
+)  # fmt: skip
+"""The after-sales case workflow, declared once; :func:`advance_cases` is the only writer of a
+case's status."""
 PLATFORM_STATES = {
     # Taobao / TOP refund_status
     "WAIT_SELLER_AGREE": "requested", "WAIT_BUYER_RETURN_GOODS": "waiting_return",
@@ -91,7 +106,7 @@ def open_case(session: Session, actor: Actor, order_id: int, kind: str, *, amoun
                      platform_status=platform_status, reason=reason, actor_id=actor.id)  # fmt: skip
     session.add(case)
     session.flush()
-    _events(session, actor, [(order_id, f"case:{kind}")], reason)
+    _record(session, actor, [(order_id, f"case:{kind}")], reason)
     audit.record(
         session,
         actor,
@@ -104,7 +119,7 @@ def open_case(session: Session, actor: Actor, order_id: int, kind: str, *, amoun
 
 
 def advance_case(session: Session, actor: Actor, case_id: int, target: str, *, note: str = "") -> str:
-    """Move a case along :data:`CASE_TRANSITIONS`; reaching ``done`` carries out its kind."""
+    """Move a case along :data:`CASE`; reaching ``done`` carries out its kind."""
     return advance_cases(session, actor, [case_id], target, note=note)[case_id]
 
 
@@ -119,12 +134,10 @@ def advance_cases(session: Session, actor: Actor, case_ids: Sequence[int], targe
     require(actor, "orders.aftersales")
     ids = list(dict.fromkeys(case_ids))
     found = {c.id: c for c in session.scalars(select(AfterSale).where(AfterSale.id.in_(ids)))}
-    problems = [problem("case", "unknown_ref", value=i) for i in ids if i not in found]
-    problems += [problem("status", "transition_not_allowed", order=i, from_status=f"case.{found[i].status}",
-                         to_status=f"case.{target}")
-                 for i in ids if i in found and (found[i].status, target) not in CASE_TRANSITIONS]  # fmt: skip
-    if problems:
-        raise ValidationError(problems)
+    unknown = [problem("case", "unknown_ref", value=i) for i in ids if i not in found]
+    if unknown:
+        raise ValidationError(unknown)
+    CASE.check((i, found[i].status, target) for i in ids)
     chosen = [found[i] for i in ids]
     if target == "done":
         _complete(session, actor, chosen)
@@ -132,7 +145,7 @@ def advance_cases(session: Session, actor: Actor, case_ids: Sequence[int], targe
     for case in chosen:
         case.status, case.updated_at = target, now
     session.flush()
-    _events(session, actor, [(c.order_id, f"case:{target}") for c in chosen], note)
+    _record(session, actor, [(c.order_id, f"case:{target}") for c in chosen], note)
     audit.record_many(session, actor, target, "after_sale", [(c.id, {"note": note}) for c in chosen])
     return {c.id: c.status for c in chosen}
 
@@ -144,8 +157,6 @@ def receive_return(session: Session, actor: Actor, case_id: int, *, warehouse_id
     Moves the case ``waiting_return -> received``; completing it (``done``) books them there.
     """
     require(actor, "orders.aftersales")
-    from ecerp_core.catalog.models import Warehouse
-
     case = session.get(AfterSale, case_id)
     found = []
     if case is None:
@@ -165,14 +176,12 @@ def sync_platform_state(session: Session, actor: Actor, case_id: int, platform_s
     case = session.get(AfterSale, case_id)
     target = PLATFORM_STATES.get(platform_status)
     case.platform_status = platform_status
-    if target and target != case.status and (case.status, target) in CASE_TRANSITIONS:
+    if target and target != case.status and CASE.allows(case.status, target):
         return advance_case(session, actor, case_id, target, note=platform_status)
     return case.status
 
 
 def _complete(session: Session, actor: Actor, chosen: Sequence[AfterSale]) -> None:
-    from ecerp_core.orders import aftersales
-
     stmt = select(Order).where(Order.id.in_({c.order_id for c in chosen}))
     # read afresh: refunds and shipping change orders with Core statements the identity map never sees
     orders = {o.id: o for o in session.scalars(stmt.execution_options(populate_existing=True))}
@@ -182,11 +191,11 @@ def _complete(session: Session, actor: Actor, chosen: Sequence[AfterSale]) -> No
         order = orders[case.order_id]
         shipped = order.status in ("shipped", "finished")
         amount = case.amount if shipped else order.paid_amount - order.refunded_amount
-        drafts.append(aftersales.RefundDraft(order.id, amount, with_return=case.kind == "return_refund" and shipped,
+        drafts.append(RefundDraft(order.id, amount, with_return=case.kind == "return_refund" and shipped,
                                              reason=case.reason, warehouse_id=case.warehouse_id,
                                              condition=case.condition))  # fmt: skip
     if drafts:
-        for case, refund_id in zip(refunds, aftersales.refund_orders(session, actor, drafts), strict=True):
+        for case, refund_id in zip(refunds, refund_orders(session, actor, drafts), strict=True):
             case.refund_id = refund_id
     resends = [c for c in chosen if c.kind in ("exchange", "reship")]
     if resends:
@@ -195,10 +204,6 @@ def _complete(session: Session, actor: Actor, chosen: Sequence[AfterSale]) -> No
 
 def _resend(session: Session, actor: Actor, orders: dict[int, Order], resends: Sequence[AfterSale]) -> None:
     """Zero-priced paid orders with the lines to send again (exchange or reship)."""
-    from ecerp_core.catalog.models import Product
-    from ecerp_core.orders.intake import OrderDraft, OrderLineDraft, import_order_drafts
-    from ecerp_core.orders.review import _set_exceptions
-
     lines: dict[int, dict[int, OrderLine]] = {}
     for x in session.scalars(select(OrderLine).where(OrderLine.order_id.in_({c.order_id for c in resends}))):
         lines.setdefault(x.order_id, {})[x.line_no] = x
@@ -217,12 +222,12 @@ def _resend(session: Session, actor: Actor, orders: dict[int, Order], resends: S
             region=order.region, city=order.city, address=order.address, country=order.country,
             note=f"{case.kind} #{case.id}"))  # fmt: skip
     new_ids = import_order_drafts(session, actor, drafts).order_ids
-    reasons = dict(session.connection().execute(select(Order.id, Order.exception_reason).where(Order.id.in_(new_ids))).all())
+    reasons = workflow.reasons_of(session, new_ids)
     # a resend is zero-priced on purpose; only the other reasons (an unmapped SKU ...) hold it
-    floor = {i: [r for r in reasons[i].split(",") if r != "below_price_floor"]
-             for i in new_ids if "below_price_floor" in reasons[i].split(",")}  # fmt: skip
+    floor = {i: [r for r in codes if r != "below_price_floor"]
+             for i, codes in reasons.items() if "below_price_floor" in codes}  # fmt: skip
     if floor:
-        _set_exceptions(session, actor, floor, "resend")
+        workflow.set_exceptions(session, actor, floor, "resend")
     for case, oid in zip(resends, new_ids, strict=True):
         case.new_order_id = oid
     back = [c for c in resends if c.kind == "exchange" and c.lines and orders[c.order_id].status in ("shipped", "finished")]
@@ -234,14 +239,8 @@ def _exchange_return(session: Session, actor: Actor, orders: dict[int, Order], b
                      lines: dict[int, dict[int, OrderLine]]) -> None:  # fmt: skip
     """The exchanged goods come back at the cost they left with (damaged: written off at once), and
     finance hears of it as a refund of nothing with goods returned, so their cost leaves 主营业务成本."""
-    from ecerp_core.business_time import business_date
-    from ecerp_core.events import SaleRefunded, emit
-    from ecerp_core.stock import services as stock
-    from ecerp_core.stock.models import StockMove
-
-    left_at = {(o, p): c for o, p, c in session.execute(select(StockMove.source_id, StockMove.product_id, StockMove.unit_cost)
-               .where(StockMove.source_type == "order", StockMove.source_id.in_({c.order_id for c in back}),
-                      StockMove.move_type == "shipment"))}  # fmt: skip
+    shipped = stock.document_moves(session, STOCK_SOURCE, {c.order_id for c in back}, "shipment")
+    left_at = {(m.source_id, m.product_id): m.unit_cost for m in shipped}
     drafts, plans = [], []
     for case in back:
         order = orders[case.order_id]
@@ -251,11 +250,11 @@ def _exchange_return(session: Session, actor: Actor, orders: dict[int, Order], b
         for no, qty in case.lines:
             product = lines[order.id][no].product_id
             cost = left_at.get((order.id, product))
-            drafts.append(stock.MoveDraft(product, warehouse, qty, "return", unit_cost=cost, source_type="order",
+            drafts.append(stock.MoveDraft(product, warehouse, qty, "return", unit_cost=cost, source_type=STOCK_SOURCE,
                                           source_id=order.id, note=note))  # fmt: skip
             if damaged:
                 drafts.append(stock.MoveDraft(product, warehouse, -qty, "adjustment", unit_cost=cost,
-                                              source_type="order", source_id=order.id, note=f"{note} damaged"))  # fmt: skip
+                                              source_type=STOCK_SOURCE, source_id=order.id, note=f"{note} damaged"))  # fmt: skip
         plans.append((case, order, warehouse, damaged))
     rows = stock.record_moves(session, actor, drafts)
     today = business_date(session)
@@ -273,8 +272,7 @@ def _exchange_return(session: Session, actor: Actor, orders: dict[int, Order], b
     emit(session, actor, events)
 
 
-def _events(session: Session, actor: Actor, items: Sequence[tuple[int, str]], note: str) -> None:
-    """One order event per ``(order_id, event)``; the order's status stays as it is now."""
-    status = dict(session.connection().execute(
-        select(Order.id, Order.status).where(Order.id.in_({o for o, _ in items}))).all())  # fmt: skip
-    add_events(session, actor, [(o, status[o], event, note) for o, event in items])
+def _record(session: Session, actor: Actor, items: Sequence[tuple[int, str]], note: str) -> None:
+    """One line of history per ``(order_id, event)``; the order's status stays as it is now."""
+    now_in = workflow.statuses(session, {oid for oid, _ in items})
+    workflow.record(session, actor, [Happened(oid, now_in[oid], event, note) for oid, event in items])

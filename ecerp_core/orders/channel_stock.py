@@ -17,7 +17,7 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import Product, Shop
 from ecerp_core.orders import rules
 from ecerp_core.orders.models import ChannelStockRule
-from ecerp_core.stock.models import StockLevel
+from ecerp_core.stock.services import available_stock
 
 
 def set_rule(session: Session, actor: Actor, shop_id: int, *, coefficient: Decimal = Decimal(1), buffer: int = 0,
@@ -38,8 +38,7 @@ def channel_stock(session: Session, actor: Actor, shop_ids: Sequence[int] | None
     shops = session.execute(select(Shop.id, Shop.code).where(Shop.active.is_(True)).order_by(Shop.id)).all()
     rules_ = {r.shop_id: r for r in session.scalars(select(ChannelStockRule))}
     levels: dict[int, dict[int, int]] = {}
-    for pid, wid, avail in session.execute(select(StockLevel.product_id, StockLevel.warehouse_id,
-                                                  StockLevel.on_hand - StockLevel.reserved)):  # fmt: skip
+    for (pid, wid), avail in available_stock(session).items():
         levels.setdefault(pid, {})[wid] = avail
     skus = dict(session.execute(select(Product.id, Product.sku).where(Product.id.in_(sorted(levels)))).all())
     out = []

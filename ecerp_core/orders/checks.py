@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.orders.models import Order, OrderLine, OrderRefund
-from ecerp_core.orders.rules import STATUSES
+from ecerp_core.orders.workflow import STATUSES
 from ecerp_core.stock.checks import _listed
 from ecerp_core.stock.models import StockReservation
 

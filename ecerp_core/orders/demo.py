@@ -20,6 +20,8 @@ from ecerp_core.demo_catalog import EN_NAMES, GIVEN, PROVINCES, SHOPS, SURNAMES,
 from ecerp_core.money import round_money
 from ecerp_core.orders import aftersales, demo_pipeline, routing, rules
 from ecerp_core.orders import services as orders
+from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
+from ecerp_core.orders.intake import import_order_drafts
 from ecerp_core.orders.models import Order
 
 CHINESE_NEW_YEAR = {2020: (1, 25), 2021: (2, 12), 2022: (2, 1), 2023: (1, 22), 2024: (2, 10), 2025: (1, 29),
@@ -161,7 +163,7 @@ def import_day(ctx: DemoContext, day: dt.date) -> None:
     drafts += demo_pipeline.decorate(ctx, day, new)
     if not drafts:
         return
-    result = orders.import_order_drafts(ctx.session, ctx.users["clerk"], drafts)
+    result = import_order_drafts(ctx.session, ctx.users["clerk"], drafts)
     demo_pipeline.remember_ids(ctx, drafts, result.order_ids)
     wanted = ctx.data.get("planned_keys", set())
     for d, oid in zip(drafts, result.order_ids, strict=True):
@@ -169,7 +171,7 @@ def import_day(ctx: DemoContext, day: dt.date) -> None:
             ctx.data["planned_ids"][(d.shop_id, d.platform_order_id)] = oid
 
 
-def _new_order(ctx: DemoContext, rng, day: dt.date, seq: int, shop_id: int, shop: tuple) -> orders.OrderDraft:
+def _new_order(ctx: DemoContext, rng, day: dt.date, seq: int, shop_id: int, shop: tuple) -> OrderDraft:
     code, _, platform, currency, _, _ = shop
     products = ctx.data["products"]
     cum = ctx.data["sell_weights"][day.month]
@@ -188,7 +190,7 @@ def _new_order(ctx: DemoContext, rng, day: dt.date, seq: int, shop_id: int, shop
             unit = round_money(price * Decimal("0.9"))
         else:
             unit = price
-        lines.append(orders.OrderLineDraft(sku, qty, unit, round_money(unit * qty, currency)))
+        lines.append(OrderLineDraft(sku, qty, unit, round_money(unit * qty, currency)))
     goods = sum((x.amount for x in lines), Decimal(0))
     rate = promo_discount(day)
     discount = round_money(goods * rate, currency) if rate else Decimal(0)
@@ -205,7 +207,7 @@ def _new_order(ctx: DemoContext, rng, day: dt.date, seq: int, shop_id: int, shop
     buyer, name, region, city, address = _buyer(ctx, rng, code, platform)
     number = f"#{day:%y%m%d}{seq:04d}" if platform == "shopify" else f"{day:%Y%m%d}{shop_id}{seq:06d}"
     unpaid = rng.random() < 0.04
-    draft = orders.OrderDraft(
+    draft = OrderDraft(
         shop_id=shop_id, platform_order_id=number, status="pending_payment" if unpaid else "paid",
         created_at=created, currency=currency, lines=tuple(lines), goods_amount=goods, total_amount=total,
         shipping_amount=shipping, discount_amount=discount, paid_amount=Decimal(0) if unpaid else total,
@@ -233,7 +235,7 @@ def _buyer(ctx, rng, shop_code: str, platform: str) -> tuple[str, str, str, str,
     return buyer, name, region, city, f"{region}{city}市{rng.choice(ROADS)}{rng.randint(1, 999)}号"
 
 
-def _plan(ctx: DemoContext, rng, day: dt.date, draft: orders.OrderDraft, unpaid: bool) -> None:
+def _plan(ctx: DemoContext, rng, day: dt.date, draft: OrderDraft, unpaid: bool) -> None:
     """Decide what happens to the order later: payment, cancellation, refund, return."""
     key = (draft.shop_id, draft.platform_order_id)
     tomorrow = day + dt.timedelta(days=1)

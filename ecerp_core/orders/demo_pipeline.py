@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from ecerp_core.demo import DemoContext
 from ecerp_core.money import round_money
-from ecerp_core.orders import cases, merge, review
-from ecerp_core.orders.intake import OrderDraft
+from ecerp_core.orders import cases, merge, review, skus, workflow
+from ecerp_core.orders.drafts import OrderDraft
 from ecerp_core.orders.models import Order, OrderLine
 
 UNMAPPED, NO_ADDRESS, SECOND_ORDER, SPLIT = 0.010, 0.016, 0.036, 0.046
@@ -102,7 +102,7 @@ def morning_day(ctx: DemoContext, day: dt.date) -> None:
     clerk = ctx.users["clerk"]
     mappings = data["unmapped"].pop(day, {})
     if mappings:
-        review.map_skus(
+        skus.map_skus(
             ctx.session, clerk, [(shop, psku, sku) for (shop, psku), sku in sorted(mappings.items())]
         )
     fixed = _ids(ctx, data["address"].pop(day, []))
@@ -115,13 +115,9 @@ def morning_day(ctx: DemoContext, day: dt.date) -> None:
     if not touched:
         return
     conn = ctx.session.connection()
-    state = {r[0]: r[1:] for r in conn.execute(select(Order.id, Order.status, Order.exception_reason, Order.merged_into_id)
-                                               .where(Order.id.in_(touched)))}  # fmt: skip
-    open_ = {
-        i
-        for i, (status, reason, parent) in state.items()
-        if status == "paid" and not reason and parent is None
-    }
+    stmt = select(Order.id).where(Order.id.in_(touched), Order.status == "paid", ~workflow.has_reason(),
+                                  Order.merged_into_id.is_(None))  # fmt: skip
+    open_ = set(conn.scalars(stmt))
     for a, b in pairs:
         if a in open_ and b in open_:
             merge.merge_orders(ctx.session, clerk, [a, b])

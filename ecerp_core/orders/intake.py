@@ -2,18 +2,19 @@
 
 A draft that cannot be an order at all (no id, a bad status, a wrong currency, a malformed line) is
 rejected with its line; an order that can exist but needs a person (an unmapped SKU, an incomplete
-address, a price below the floor, amounts that do not add up) is created in the exception queue
-(``exception_reason``). Known orders only move forward; every change is an order event.
+address, a price below the floor, amounts that do not add up) is created in the exception queue.
+Known orders only move along the import workflow (:data:`~ecerp_core.orders.workflow.IMPORT_MOVES`);
+every change is in the order's history.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
@@ -23,150 +24,39 @@ from ecerp_core.catalog.models import CustomerAccount, Product, Shop
 from ecerp_core.catalog.services import get_company, warehouse_facts
 from ecerp_core.db import allocate_ids, for_update, insert_rows, utcnow
 from ecerp_core.errors import Problem, ValidationError, problem
-from ecerp_core.money import round_money
-from ecerp_core.orders import rules
-from ecerp_core.orders.history import add_events
-from ecerp_core.orders.models import Order, OrderEvent, OrderLine, SkuMapping
+from ecerp_core.orders import rules, workflow
+from ecerp_core.orders.drafts import ImportResult, OrderDraft
+from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderEvent, OrderLine
+from ecerp_core.orders.settings import load_settings
+from ecerp_core.orders.skus import SkuRef, resolve_skus
+from ecerp_core.stock import services as stock
 
-ZERO = Decimal("0")
 PIPELINE_STATUSES = ("pending_payment", "paid")
+"""Statuses in which a new order enters the pipeline (and may wait in the exception queue)."""
+CHUNK = 5000
 
 
-@dataclass(frozen=True)
-class OrderLineDraft:
-    """A line as the platform sold it; ``sku`` is our SKU when it differs from ``platform_sku``."""
-
-    platform_sku: str
-    quantity: int
-    unit_price: Decimal
-    amount: Decimal
-    discount: Decimal = ZERO
-    sku: str | None = None
-    name: str = ""
-
-
-@dataclass(frozen=True)
-class OrderDraft:
-    """An order as a connector read it from a platform file or API, before it is checked.
-
-    Amounts are in ``currency`` (the shop's); ``created_at`` / ``paid_at`` are aware datetimes;
-    ``line`` is the row of the source file, so a rejected order can be pointed at. ``status`` is
-    ours (see :data:`ecerp_core.orders.rules.STATUSES`), ``platform_status`` the platform's text.
-    ``tax_included``: prices already hold the tax (VAT-inclusive shops), so total = goods +
-    shipping − discount.
-    """
-
-    shop_id: int
-    platform_order_id: str
-    status: str
-    created_at: dt.datetime
+class ShopFacts(NamedTuple):
+    platform: str
     currency: str
-    lines: tuple[OrderLineDraft, ...]
-    goods_amount: Decimal
-    total_amount: Decimal
-    shipping_amount: Decimal = ZERO
-    discount_amount: Decimal = ZERO
-    tax_amount: Decimal = ZERO
-    paid_amount: Decimal = ZERO
-    paid_at: dt.datetime | None = None
-    buyer_id: str = ""
-    receiver_name: str = ""
-    receiver_phone: str = ""
-    region: str = ""
-    city: str = ""
-    address: str = ""
-    note: str = ""
-    line: int | None = None
-    country: str = ""
-    subsidy_amount: Decimal = ZERO
-    refunded_amount: Decimal = ZERO
-    tax_included: bool = False
-    is_cod: bool = False
-    platform_status: str = ""
-    buyer_remark: str = ""
-    seller_remark: str = ""
-    shipped_at: dt.datetime | None = None
-    carrier: str = ""
-    tracking_no: str = ""
+    default_warehouse_id: int | None
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    """What an import did. ``order_ids`` follows the drafts (None for a rejected draft)."""
+class Known(NamedTuple):
+    """An order already imported: its id and what the platform and we last said of its status."""
 
-    created: int
-    updated: int
-    unchanged: int
-    order_ids: tuple[int | None, ...]
-    rejected: tuple[Problem, ...] = field(default=())
-    exceptions: int = 0
+    id: int
+    status: str
+    platform_status: str
 
 
-def _hard_problems(d: OrderDraft, shops: dict) -> list[Problem]:
-    found = []
-    shop = shops.get(d.shop_id)
-    if shop is None:
-        found.append(problem("shop", "unknown_ref", value=d.shop_id))
-    elif d.currency != shop[1]:
-        found.append(problem("currency", "currency_mismatch", value=d.currency, expected=shop[1]))
-    if not d.platform_order_id or len(d.platform_order_id) > 64:
-        found.append(problem("platform_order_id", "required"))
-    if d.status not in rules.STATUSES:
-        found.append(problem("status", "not_a_choice", value=d.status, choices=", ".join(rules.STATUSES)))
-    if d.created_at is None or d.created_at.tzinfo is None:
-        found.append(problem("created_at", "not_aware", value=d.created_at))
-    if not d.lines:
-        found.append(problem("lines", "required"))
-    for x in d.lines:
-        if not isinstance(x.quantity, int) or x.quantity <= 0:
-            found.append(problem("quantity", "below_minimum", value=x.quantity, min=1))
-        elif x.unit_price < 0 or x.amount < 0:
-            found.append(problem("unit_price", "below_minimum", value=x.unit_price, min=0))
-        elif round_money(x.quantity * x.unit_price - x.discount, d.currency) != x.amount:
-            found.append(problem("amount", "line_amount_mismatch", line_no=x.platform_sku, value=x.amount))
-    for name in ("shipping_amount", "discount_amount", "tax_amount", "paid_amount", "refunded_amount"):
-        if getattr(d, name) < 0:
-            found.append(problem(name, "below_minimum", value=getattr(d, name), min=0))
-    if d.refunded_amount > d.paid_amount:
-        found.append(problem("refunded_amount", "above_maximum", value=d.refunded_amount, max=d.paid_amount))
-    return found
+class New(NamedTuple):
+    """A draft that becomes a new order: its index in the batch, its products (per line) and the
+    reasons it waits."""
 
-
-def _exception_reasons(
-    d: OrderDraft, skus: dict[int, int | None], floors: dict, floor_ratio: Decimal
-) -> list[str]:
-    """Why a person must look at this order before it can go on (catalogue keys ``exception.*``)."""
-    reasons = []
-    if any(p is None for p in skus.values()):
-        reasons.append("unmapped_sku")
-    if not d.receiver_name or not d.address or (d.country in ("", "CN") and not d.region):
-        reasons.append("incomplete_address")
-    for x in d.lines:
-        pid = skus.get(id(x))
-        if pid is not None and floors.get(pid) and x.unit_price < floors[pid] * floor_ratio:
-            reasons.append("below_price_floor")
-            break
-    tax = ZERO if d.tax_included else d.tax_amount
-    if d.goods_amount + d.shipping_amount - d.discount_amount + tax != d.total_amount:
-        reasons.append("amount_mismatch")
-    return reasons
-
-
-def resolve_skus(session: Session, pairs: Sequence[tuple[int, str, str | None]]) -> dict[tuple, int]:
-    """``(shop_id, platform_sku, sku)`` -> product id through our SKUs and the mapping table."""
-    codes = sorted({s or p for _, p, s in pairs})
-    products = dict(
-        session.connection().execute(select(Product.sku, Product.id).where(Product.sku.in_(codes))).all()
-    )
-    plat = sorted({p for _, p, _ in pairs})
-    mapped = {(r[0], r[1]): r[2] for r in session.connection().execute(
-        select(SkuMapping.shop_id, SkuMapping.platform_sku, SkuMapping.product_id)
-        .where(SkuMapping.platform_sku.in_(plat)))}  # fmt: skip
-    out = {}
-    for shop_id, psku, sku in set(pairs):
-        out[(shop_id, psku, sku)] = (mapped.get((shop_id, psku)) or mapped.get((None, psku))
-                                     or products.get(sku or psku))  # fmt: skip
-    return out
+    index: int
+    products: list[int | None]
+    reasons: list[str]
 
 
 def import_order_drafts(
@@ -184,39 +74,24 @@ def import_order_drafts(
     rejected drafts are left out and listed in ``rejected``. ``history`` loads past orders as they
     were (any status, no routing, no exceptions, never touching stock or books).
     """
-    from ecerp_core.orders import review
-
     require(actor, "orders.import")
-    shops = {r[0]: tuple(r[1:]) for r in session.connection().execute(
-        select(Shop.id, Shop.platform, Shop.currency, Shop.default_warehouse_id)
-        .where(Shop.id.in_(sorted({d.shop_id for d in drafts}))))}  # fmt: skip
-    resolved = resolve_skus(session, [(d.shop_id, x.platform_sku, x.sku) for d in drafts for x in d.lines])
-    keys = sorted({(d.shop_id, d.platform_order_id) for d in drafts})
-    existing: dict = {}
-    conn = session.connection()
-    for start in range(0, len(keys), 5000):
-        chunk = keys[start : start + 5000]
-        existing.update({(r[1], r[2]): (r[0], r[3], r[4]) for r in conn.execute(for_update(
-            select(Order.id, Order.shop_id, Order.platform_order_id, Order.status, Order.platform_status)
-            .where(tuple_(Order.shop_id, Order.platform_order_id).in_(chunk),
-                   # the same rows; plain INs let SQLite use the (shop_id, platform_order_id) key (was a scan)
-                   Order.shop_id.in_(sorted({k[0] for k in chunk})),
-                   Order.platform_order_id.in_(sorted({k[1] for k in chunk}))), session))})  # fmt: skip
-    settings = review.load_settings(session)
-    floor_ratio = Decimal(str(settings["price_floor_ratio"]))
-    floors: dict = {}
-    base = get_company(session).base_currency
+    shops = _shops(session, {d.shop_id for d in drafts})
+    products = resolve_skus(session, (SkuRef(d.shop_id, x.platform_sku, x.sku) for d in drafts for x in d.lines))
+    known = _known(session, {(d.shop_id, d.platform_order_id) for d in drafts})
+    floor_ratio = Decimal(str(load_settings(session)["price_floor_ratio"]))
+    floors: dict[int, Decimal] = {}
     if floor_ratio > 0 and not history:
-        ids = sorted({v for v in resolved.values() if v})
-        floors = dict(conn.execute(select(Product.id, Product.list_price).where(Product.id.in_(ids))).all())
+        floors = _list_prices(session, {p for p in products.values() if p})
+    base = get_company(session).base_currency
     rejected: list[Problem] = []
-    seen: set = set()
-    new: list[tuple[int, list[str], list]] = []
-    updates: list[tuple[int, int, str, str]] = []
+    seen: set[tuple[int, str]] = set()
+    new: list[New] = []
+    updates: list[tuple[int, Known]] = []
     order_ids: list[int | None] = [None] * len(drafts)
     unchanged = 0
     for i, d in enumerate(drafts):
-        found = _hard_problems(d, shops)
+        shop = shops.get(d.shop_id)
+        found = rules.draft_problems(d, shop.currency if shop else None)
         key = (d.shop_id, d.platform_order_id)
         if key in seen:
             found.append(problem("platform_order_id", "duplicate", value=d.platform_order_id))
@@ -224,20 +99,19 @@ def import_order_drafts(
         if found:
             rejected += [p.at_line(d.line or i + 1) for p in found]
             continue
-        if key in existing:
-            order_id, status, pstatus = existing[key]
-            order_ids[i] = order_id
-            if history or (d.status == status and d.platform_status == pstatus):
+        if key in known:
+            order = known[key]
+            order_ids[i] = order.id
+            if history or (d.status == order.status and d.platform_status == order.platform_status):
                 unchanged += 1
             else:
-                updates.append((i, order_id, status, pstatus))
+                updates.append((i, order))
             continue
-        pids = [resolved[(d.shop_id, x.platform_sku, x.sku)] for x in d.lines]
+        pids = [products[SkuRef(d.shop_id, x.platform_sku, x.sku)] for x in d.lines]
         reasons = []
         if not history and d.status in PIPELINE_STATUSES:
-            reasons = _exception_reasons(d, {id(x): p for x, p in zip(d.lines, pids, strict=True)},
-                                         floors if d.currency == base else {}, floor_ratio)  # fmt: skip
-        new.append((i, reasons, pids))
+            reasons = rules.exception_reasons(d, pids, floors if d.currency == base else {}, floor_ratio)
+        new.append(New(i, pids, reasons))
     if rejected and strict:
         raise ValidationError(rejected)
     _insert_orders(session, actor, drafts, new, order_ids, shops, history)
@@ -246,115 +120,135 @@ def import_order_drafts(
     if new or updated:
         audit.record(session, actor, "import", "sales_order", source or f"{len(new) + updated} orders",
                      {"created": len(new), "updated": updated, "history": history})  # fmt: skip
-    exceptions = sum(1 for _, r, _ in new if r)
+    exceptions = sum(1 for n in new if n.reasons)
     return ImportResult(len(new), updated, unchanged, tuple(order_ids), tuple(rejected), exceptions)
 
 
-def _insert_orders(session, actor, drafts, new, order_ids, shops, history) -> None:
+def _shops(session: Session, shop_ids: set[int]) -> dict[int, ShopFacts]:
+    stmt = select(Shop.id, Shop.platform, Shop.currency, Shop.default_warehouse_id).where(
+        Shop.id.in_(sorted(shop_ids))
+    )
+    return {row.id: ShopFacts(*row[1:]) for row in session.connection().execute(stmt)}
+
+
+def _known(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Known]:
+    """The orders already imported among ``keys`` (shop, platform order id), locked."""
+    wanted = sorted(keys)
+    out: dict[tuple[int, str], Known] = {}
+    conn = session.connection()
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        stmt = select(Order.id, Order.shop_id, Order.platform_order_id, Order.status, Order.platform_status).where(
+            tuple_(Order.shop_id, Order.platform_order_id).in_(chunk),
+            # the same rows; plain INs let SQLite use the (shop_id, platform_order_id) key (was a scan)
+            Order.shop_id.in_(sorted({k[0] for k in chunk})),
+            Order.platform_order_id.in_(sorted({k[1] for k in chunk})),
+        )
+        for row in conn.execute(for_update(stmt, session)):
+            out[(row.shop_id, row.platform_order_id)] = Known(row.id, row.status, row.platform_status)
+    return out
+
+
+def _list_prices(session: Session, product_ids: set[int]) -> dict[int, Decimal]:
+    ids = sorted(product_ids)
+    out: dict[int, Decimal] = {}
+    for start in range(0, len(ids), CHUNK):
+        stmt = select(Product.id, Product.list_price).where(Product.id.in_(ids[start : start + CHUNK]))
+        out.update(session.connection().execute(stmt).all())
+    return out
+
+
+def _customers(session: Session, accounts: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """The customer linked to each (shop, buyer id), where one is."""
+    wanted = sorted(accounts)
+    out: dict[tuple[int, str], int] = {}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        stmt = select(CustomerAccount.shop_id, CustomerAccount.buyer_id, CustomerAccount.customer_id).where(
+            tuple_(CustomerAccount.shop_id, CustomerAccount.buyer_id).in_(chunk),
+            # the same rows; plain INs let SQLite use the (shop_id, buyer_id) key (was a scan)
+            CustomerAccount.shop_id.in_(sorted({k[0] for k in chunk})),
+            CustomerAccount.buyer_id.in_(sorted({k[1] for k in chunk})),
+        )
+        out.update(((row.shop_id, row.buyer_id), row.customer_id) for row in session.connection().execute(stmt))
+    return out
+
+
+def _insert_orders(session, actor, drafts, new: list[New], order_ids, shops, history) -> None:
     if not new:
         return
-    conn = session.connection()
-    pairs = sorted({(drafts[i].shop_id, drafts[i].buyer_id) for i, _, _ in new})
-    accounts = {}
-    for start in range(0, len(pairs), 5000):
-        accounts.update(((r[0], r[1]), r[2]) for r in conn.execute(
-            select(CustomerAccount.shop_id, CustomerAccount.buyer_id, CustomerAccount.customer_id)
-            .where(tuple_(CustomerAccount.shop_id, CustomerAccount.buyer_id).in_(pairs[start:start + 5000]),
-                   # the same rows; plain INs let SQLite use the (shop_id, buyer_id) key (was a scan)
-                   CustomerAccount.shop_id.in_(sorted({p[0] for p in pairs[start:start + 5000]})),
-                   CustomerAccount.buyer_id.in_(sorted({p[1] for p in pairs[start:start + 5000]})))))  # fmt: skip
+    customers = _customers(session, {(drafts[n.index].shop_id, drafts[n.index].buyer_id) for n in new})
     warehouses = [(w.id, w.region) for w in warehouse_facts(session) if w.active]
     fallback = warehouses[0][0] if warehouses else None
     now = utcnow()
-    dates: dict = {}
-    rows = []
-    for i, reasons, _ in new:
-        d = drafts[i]
-        platform, _, default_wh = shops[d.shop_id]
-        day = d.created_at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
-        if day not in dates:
-            dates[day] = business_date(session, d.created_at)
-        closed = d.status in ("closed", "cancelled", "refunded", "finished")
+    days: dict[dt.datetime, dt.date] = {}
+    ids = allocate_ids(session, Order.__table__, len(new))
+    rows, lines, events = [], [], []
+    for n, oid in zip(new, ids, strict=True):
+        d = drafts[n.index]
+        order_ids[n.index] = oid
+        shop = shops[d.shop_id]
+        hour = d.created_at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+        if hour not in days:
+            days[hour] = business_date(session, d.created_at)
+        closed = d.status in workflow.CLOSED_STATUSES
+        routed = None if history else rules.route_warehouse(d.region, warehouses, shop.default_warehouse_id or fallback)
         rows.append({
-            "platform": platform, "shop_id": d.shop_id, "platform_order_id": d.platform_order_id,
-            "buyer_id": d.buyer_id, "customer_id": accounts.get((d.shop_id, d.buyer_id)),
+            "id": oid, "platform": shop.platform, "shop_id": d.shop_id, "platform_order_id": d.platform_order_id,
+            "buyer_id": d.buyer_id, "customer_id": customers.get((d.shop_id, d.buyer_id)),
             "receiver_name": d.receiver_name[:100], "receiver_phone": d.receiver_phone[:40],
             "region": d.region[:60], "city": d.city[:60], "address": d.address[:300], "currency": d.currency,
             "goods_amount": d.goods_amount, "shipping_amount": d.shipping_amount,
             "discount_amount": d.discount_amount, "tax_amount": d.tax_amount, "total_amount": d.total_amount,
             "paid_amount": d.paid_amount, "refunded_amount": d.refunded_amount, "status": d.status,
-            "warehouse_id": None if history else rules.route_warehouse(d.region, warehouses, default_wh or fallback),
-            "order_date": dates[day], "created_at": d.created_at, "paid_at": d.paid_at,
+            "warehouse_id": routed, "order_date": days[hour], "created_at": d.created_at, "paid_at": d.paid_at,
             "shipped_at": d.shipped_at, "closed_at": (d.shipped_at or d.paid_at or d.created_at) if closed else None,
             "imported_at": now, "updated_at": now, "note": d.note[:500], "country": d.country[:2],
             "subsidy_amount": d.subsidy_amount, "tax_included": d.tax_included, "is_cod": d.is_cod,
             "is_history": history, "platform_status": d.platform_status[:60], "buyer_remark": d.buyer_remark[:500],
-            "seller_remark": d.seller_remark[:500], "exception_reason": ",".join(reasons),
-            "review_reason": "", "on_hold": False, "carrier": d.carrier[:40], "tracking_no": d.tracking_no[:60],
+            "seller_remark": d.seller_remark[:500], "on_hold": False, "carrier": d.carrier[:40],
+            "tracking_no": d.tracking_no[:60],
         })  # fmt: skip
-    ids = allocate_ids(session, Order.__table__, len(rows))
-    for row, oid in zip(rows, ids, strict=True):
-        row["id"] = oid
-    insert_rows(session, Order.__table__, rows)
-    lines, events = [], []
-    for (i, reasons, pids), oid in zip(new, ids, strict=True):
-        order_ids[i] = oid
-        d = drafts[i]
-        for no, (x, pid) in enumerate(zip(d.lines, pids, strict=True), start=1):
+        for no, (x, pid) in enumerate(zip(d.lines, n.products, strict=True), start=1):
             lines.append({"order_id": oid, "line_no": no, "platform_sku": x.platform_sku[:64], "name": x.name[:200],
                           "product_id": pid, "quantity": x.quantity, "unit_price": x.unit_price,
                           "discount": x.discount, "amount": x.amount})  # fmt: skip
         events.append({"order_id": oid, "at": now, "actor_id": actor.id, "event": "import", "from_status": None,
-                       "to_status": d.status, "note": ",".join(reasons)[:300]})  # fmt: skip
+                       "to_status": d.status, "note": ",".join(n.reasons)[:300]})  # fmt: skip
+    insert_rows(session, Order.__table__, rows)
     insert_rows(session, OrderLine.__table__, lines)
     insert_rows(session, OrderEvent.__table__, events)
+    workflow.add_reasons(session, workflow.EXCEPTION, {oid: n.reasons for n, oid in zip(new, ids, strict=True) if n.reasons})
 
 
-IMPORT_MOVES = {
-    ("pending_payment", "paid"): "paid",
-    ("pending_payment", "closed"): "closed",
-    ("pending_payment", "cancelled"): "closed",
-    ("shipped", "finished"): "finished",
-    ("paid", "closed"): "cancelled",
-    ("paid", "cancelled"): "cancelled",
-    ("paid", "refunded"): "cancelled",
-    ("approved", "closed"): "cancelled",
-    ("approved", "cancelled"): "cancelled",
-    ("approved", "refunded"): "cancelled",
-}
-"""(our status, the platform's newer status) -> our next status. A buyer's refund before shipping
-cancels the order (releasing its stock); after shipping it becomes an after-sales case instead."""
-
-
-def _apply_updates(session, actor, drafts, updates) -> int:
-    """Move known orders forward as a newer export says; returns how many changed."""
-    from ecerp_core.orders.services import _apply, stock_release
-
-    by_target: dict[str, list[dict]] = {}
-    notes = []
+def _apply_updates(session: Session, actor: Actor, drafts: Sequence[OrderDraft],
+                   updates: list[tuple[int, Known]]) -> int:  # fmt: skip
+    """Move known orders along the import workflow as a newer export says; returns how many changed."""
+    by_target: dict[str, list[workflow.Change]] = {}
+    notes: list[tuple[Known, str]] = []
     now = utcnow()
-    for i, oid, status, pstatus in updates:
+    for i, order in updates:
         d = drafts[i]
-        target = IMPORT_MOVES.get((status, d.status))
-        if target:
-            change = {"id": oid, "from": status, "platform_status": d.platform_status[:60]}
-            if target == "paid":
-                change.update(paid_amount=d.paid_amount, paid_at=d.paid_at)
-            else:
-                change["closed_at"] = now
-            by_target.setdefault(target, []).append(change)
-        elif d.platform_status != pstatus:
-            notes.append({"oid": oid, "from": status, "ps": d.platform_status[:60]})
-    cancelled = [c["id"] for c in by_target.get("cancelled", [])]
+        target = workflow.IMPORT_MOVES.get((order.status, d.status))
+        if target == "paid":
+            values = {"platform_status": d.platform_status[:60], "paid_amount": d.paid_amount, "paid_at": d.paid_at}
+            by_target.setdefault(target, []).append(workflow.Change(order.id, order.status, values))
+        elif target:
+            values = {"platform_status": d.platform_status[:60], "closed_at": now}
+            by_target.setdefault(target, []).append(workflow.Change(order.id, order.status, values))
+        elif d.platform_status != order.platform_status:
+            notes.append((order, d.platform_status[:60]))
+    cancelled = [c.order_id for c in by_target.get("cancelled", [])]
     if cancelled:
-        stock_release(session, actor, cancelled)
+        stock.release(session, actor, STOCK_SOURCE, cancelled)
     for target, changes in by_target.items():
-        _apply(session, actor, changes, target, "import", "platform")
+        workflow.move(session, actor, changes, target, "import", "platform")
     if notes:
-        from sqlalchemy import bindparam, update
-
-        t = Order.__table__
-        session.connection().execute(update(t).where(t.c.id == bindparam("oid"))
-                                     .values(platform_status=bindparam("ps"), updated_at=now), notes)  # fmt: skip
-        add_events(session, actor, [(n["oid"], n["from"], "platform", n["ps"]) for n in notes])
+        table = Order.__table__
+        session.connection().execute(
+            update(table).where(table.c.id == bindparam("oid")).values(platform_status=bindparam("ps"), updated_at=now),
+            [{"oid": order.id, "ps": text} for order, text in notes],
+        )
+        workflow.record(session, actor, [workflow.Happened(order.id, order.status, "platform", text)
+                                         for order, text in notes])  # fmt: skip
     return sum(len(c) for c in by_target.values()) + len(notes)

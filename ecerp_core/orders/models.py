@@ -23,6 +23,8 @@ from ecerp_core.db import Base, CurrencyCode, Timestamp, bigpk, created_at, upda
 from ecerp_core.money import Money
 
 ZERO = Decimal("0")
+STOCK_SOURCE = "order"
+"""The ``source_type`` under which orders reserve and move stock (their ``source_id`` is the order's)."""
 
 
 class Order(Base):
@@ -34,7 +36,8 @@ class Order(Base):
     region / city / address: where it ships (region is the province, 省份).
     goods_amount: sum of the lines; total = goods + shipping − discount + tax; paid what the buyer
     paid; refunded what has been given back so far.
-    status: see :data:`ecerp_core.orders.rules.TRANSITIONS`.
+    status: see :data:`ecerp_core.orders.workflow.ORDER`; why an order waits is in
+    :class:`OrderReason`.
     warehouse_id: the warehouse it is routed to and reserved in.
     order_date: the company-local day it was placed; created_at / paid_at / ... UTC moments.
     """
@@ -90,8 +93,6 @@ class Order(Base):
     platform_status: Mapped[str] = mapped_column(String(60), default="")
     buyer_remark: Mapped[str] = mapped_column(String(500), default="")
     seller_remark: Mapped[str] = mapped_column(String(500), default="")
-    exception_reason: Mapped[str] = mapped_column(String(300), default="")
-    review_reason: Mapped[str] = mapped_column(String(300), default="")
     on_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     assignee_id: Mapped[int | None] = mapped_column(Integer)
     carrier: Mapped[str] = mapped_column(String(40), default="")
@@ -100,6 +101,23 @@ class Order(Base):
     split_from_id: Mapped[int | None] = mapped_column(Integer)
 
     lines: Mapped[list[OrderLine]] = relationship(back_populates="order", order_by="OrderLine.line_no")
+
+
+class OrderReason(Base):
+    """Why an order waits, one row per reason (catalogue keys ``exception.<code>``, ``review.<code>``).
+
+    kind ``exception``: the order is in the exception queue until each reason is resolved or a clerk
+    clears it (an unmapped SKU, an incomplete address, a price below the floor ...).
+    kind ``review``: why the last automatic review left it for a clerk (replaced at every run).
+    Written only by :mod:`ecerp_core.orders.workflow`.
+    """
+
+    __tablename__ = "sales_order_reason"
+    __table_args__ = (Index("ix_sales_order_reason_code", "kind", "code"),)
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 class OrderLine(Base):
@@ -176,7 +194,7 @@ class SkuMapping(Base):
 
 
 class OrderSetting(Base):
-    """Pipeline rules as data: ``name`` -> JSON value (see :data:`ecerp_core.orders.review.DEFAULTS`)."""
+    """Pipeline rules as data: ``name`` -> JSON value (see :data:`ecerp_core.orders.settings.DEFAULTS`)."""
 
     __tablename__ = "order_setting"
 
@@ -188,7 +206,7 @@ class OrderSetting(Base):
 class AfterSale(Base):
     """An after-sales case: refund only, return and refund, exchange or reship.
 
-    status follows :data:`ecerp_core.orders.aftersales.CASE_TRANSITIONS`; platform_status is the
+    status follows :data:`ecerp_core.orders.cases.CASE`; platform_status is the
     platform's own refund state as last imported. warehouse_id / condition: where returned goods go
     and whether they are sellable or damaged.
     """

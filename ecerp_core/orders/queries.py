@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, exists, or_, select
@@ -19,6 +19,7 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import Product, Shop, Warehouse
 from ecerp_core.catalog.services import bundle_parts
 from ecerp_core.errors import NotFound
+from ecerp_core.orders import workflow
 from ecerp_core.orders.models import AfterSale, Order, OrderEvent, OrderLine
 from ecerp_core.query import Page, paginate, sort_stmt, text_filter
 
@@ -46,10 +47,9 @@ class OrderFilter:
 def queue_condition(queue: str):
     """The SQL condition of a queue (待审核, 异常订单, 待发货, 已发货, 售后)."""
     if queue == "review":
-        return and_(Order.status == "paid", Order.exception_reason == "", Order.is_history.is_(False))
+        return and_(Order.status == "paid", ~workflow.has_reason(), Order.is_history.is_(False))
     if queue == "exceptions":
-        return and_(Order.status.in_(("paid", "pending_payment")),
-                    or_(Order.exception_reason != "", Order.on_hold.is_(True)))  # fmt: skip
+        return and_(Order.status.in_(("paid", "pending_payment")), or_(workflow.has_reason(), Order.on_hold.is_(True)))
     if queue == "to_ship":
         return Order.status == "approved"
     if queue == "shipped":
@@ -64,7 +64,7 @@ def order_list_stmt(queue: str = "all", f: OrderFilter | None = None) -> Select:
     f = f or OrderFilter()
     stmt = (select(Order.id, Order.platform, Shop.code.label("shop"), Order.platform_order_id, Order.status,
                    Order.buyer_id, Order.receiver_name, Order.region, Order.currency, Order.total_amount,
-                   Order.created_at, Order.exception_reason, Order.on_hold, Order.assignee_id,
+                   Order.created_at, Order.on_hold, Order.assignee_id,
                    Order.warehouse_id, Order.tracking_no)
             .join(Shop, Shop.id == Order.shop_id).order_by(Order.created_at.desc(), Order.id.desc()))  # fmt: skip
     cond = queue_condition(queue)
@@ -90,11 +90,12 @@ def order_list_stmt(queue: str = "all", f: OrderFilter | None = None) -> Select:
 
 def list_orders(session: Session, actor: Actor, queue: str = "all", f: OrderFilter | None = None, *,
                 sort: str | None = None, descending: bool = False, offset: int = 0, limit: int = 50) -> Page:  # fmt: skip
-    """One page of a queue, filtered and sorted in the database."""
+    """One page of a queue, filtered and sorted in the database; each row with its ``exceptions``
+    (the codes of the reasons it waits in the exception queue)."""
     require(actor, "orders.read")
-    return paginate(
-        session, sort_stmt(order_list_stmt(queue, f), sort, descending), offset=offset, limit=limit
-    )
+    page = paginate(session, sort_stmt(order_list_stmt(queue, f), sort, descending), offset=offset, limit=limit)
+    reasons = workflow.reasons_of(session, [r["id"] for r in page.rows])
+    return replace(page, rows=[{**r, "exceptions": reasons.get(r["id"], [])} for r in page.rows])
 
 
 def order_ids(session: Session, actor: Actor, queue: str = "all", f: OrderFilter | None = None,
@@ -112,6 +113,8 @@ def order_detail(session: Session, actor: Actor, order_id: int) -> dict:
     if order is None:
         raise NotFound("error.not_found", what=order_id)
     values = {c.name: getattr(order, c.name) for c in Order.__table__.columns}
+    values["exceptions"] = workflow.reasons_of(session, [order_id]).get(order_id, [])
+    values["review_reasons"] = workflow.reasons_of(session, [order_id], workflow.REVIEW).get(order_id, [])
     values["shop"] = session.scalar(select(Shop.code).where(Shop.id == order.shop_id))
     values["warehouse"] = (
         session.scalar(select(Warehouse.code).where(Warehouse.id == order.warehouse_id))

@@ -1,36 +1,21 @@
-"""Pure rules of orders: the status workflow, draft checks and warehouse routing."""
+"""Pure rules of orders: checks of a draft, why an order must wait, review, routing, assignment.
+
+Each function looks at values only and returns what it finds; the use cases read the database and
+act. The workflow of statuses is declared in :mod:`ecerp_core.orders.workflow`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from ecerp_core.errors import Problem, problem
 from ecerp_core.money import round_money
+from ecerp_core.orders.drafts import OrderDraft
+from ecerp_core.orders.workflow import STATUSES
 
-STATUSES = (
-    "pending_payment", "paid", "approved", "shipped", "finished", "cancelled", "closed", "refunded",
-)  # fmt: skip
-
-TRANSITIONS: frozenset[tuple[str, str]] = frozenset({
-    ("pending_payment", "paid"),      # the buyer paid (platform import)
-    ("pending_payment", "closed"),    # never paid, the platform closed it
-    ("paid", "approved"),             # a clerk approved it: stock is reserved
-    ("paid", "cancelled"),
-    ("approved", "cancelled"),        # reservation released
-    ("paid", "refunded"),             # refunded in full before shipping
-    ("approved", "refunded"),
-    ("approved", "shipped"),          # reservation consumed, shipment moves written
-    ("shipped", "finished"),          # the buyer confirmed receipt
-    ("shipped", "refunded"),          # refunded in full after shipping (with or without return)
-    ("finished", "refunded"),
-})  # fmt: skip
-"""The order workflow, declared once: every status change is checked against this set."""
-
-IMPORT_TRANSITIONS = frozenset({("pending_payment", "paid"), ("pending_payment", "closed")})
-"""The changes a newer platform export may make by itself; the rest are our staff's actions."""
-
-NEW_ORDER_STATUSES = ("pending_payment", "paid", "closed")
+ZERO = Decimal("0")
+NON_NEGATIVE = ("shipping_amount", "discount_amount", "tax_amount", "paid_amount", "refunded_amount")
 
 # 省份 -> 大区, for routing an order to the warehouse of its region.
 PROVINCE_REGION: dict[str, str] = {
@@ -44,58 +29,58 @@ PROVINCE_REGION: dict[str, str] = {
 }
 
 
-def transition_problem(order: object, current: str, target: str) -> Problem | None:
-    """The problem with moving an order from ``current`` to ``target``, or None if allowed.
 
-    >>> transition_problem("T1", "paid", "approved") is None
-    True
-    >>> transition_problem("T1", "shipped", "cancelled").code
-    'problem.transition_not_allowed'
-    """
-    if (current, target) in TRANSITIONS:
-        return None
-    return problem("status", "transition_not_allowed", order=order,
-                   from_status=f"status.{current}", to_status=f"status.{target}")  # fmt: skip
-
-
-def check_amounts(
-    currency: str,
-    lines: Sequence[tuple[int, Decimal, Decimal, Decimal]],
-    goods: Decimal,
-    shipping: Decimal,
-    discount: Decimal,
-    tax: Decimal,
-    total: Decimal,
-    paid: Decimal,
-) -> list[Problem]:
-    """Check that ``(qty, unit_price, discount, amount)`` lines and the order's amounts add up.
-
-    >>> check_amounts("CNY", [(2, Decimal("10"), Decimal("1"), Decimal("19"))], Decimal("19"),
-    ...               Decimal("0"), Decimal("0"), Decimal("0"), Decimal("19"), Decimal("19"))
-    []
-    """
+def draft_problems(d: OrderDraft, shop_currency: str | None) -> list[Problem]:
+    """Why a draft cannot be an order at all; ``shop_currency`` None: its shop is unknown."""
     found = []
-    for no, (qty, price, line_discount, amount) in enumerate(lines, start=1):
-        if not isinstance(qty, int) or qty <= 0:
-            found.append(problem("quantity", "below_minimum", value=qty, min=1))
-            continue
-        if price < 0 or line_discount < 0:
-            found.append(problem("unit_price", "below_minimum", value=price, min=0))
-        if round_money(qty * price - line_discount, currency) != amount:
-            found.append(problem("amount", "line_amount_mismatch", line_no=no, value=amount))
-    if not lines:
+    if shop_currency is None:
+        found.append(problem("shop", "unknown_ref", value=d.shop_id))
+    elif d.currency != shop_currency:
+        found.append(problem("currency", "currency_mismatch", value=d.currency, expected=shop_currency))
+    if not d.platform_order_id or len(d.platform_order_id) > 64:
+        found.append(problem("platform_order_id", "required"))
+    if d.status not in STATUSES:
+        found.append(problem("status", "not_a_choice", value=d.status, choices=", ".join(STATUSES)))
+    if d.created_at is None or d.created_at.tzinfo is None:
+        found.append(problem("created_at", "not_aware", value=d.created_at))
+    if not d.lines:
         found.append(problem("lines", "required"))
-    if sum((a for *_, a in lines), Decimal(0)) != goods:
-        found.append(problem("goods_amount", "sum_mismatch", value=goods))
-    if goods + shipping - discount + tax != total:
-        found.append(problem("total_amount", "sum_mismatch", value=total))
-    for name, value in (("shipping_amount", shipping), ("discount_amount", discount), ("tax_amount", tax),
-                        ("paid_amount", paid)):  # fmt: skip
-        if value < 0:
-            found.append(problem(name, "below_minimum", value=value, min=0))
-    if paid > total:
-        found.append(problem("paid_amount", "above_maximum", value=paid, max=total))
+    for x in d.lines:
+        if not isinstance(x.quantity, int) or x.quantity <= 0:
+            found.append(problem("quantity", "below_minimum", value=x.quantity, min=1))
+        elif x.unit_price < 0 or x.amount < 0:
+            found.append(problem("unit_price", "below_minimum", value=x.unit_price, min=0))
+        elif round_money(x.quantity * x.unit_price - x.discount, d.currency) != x.amount:
+            found.append(problem("amount", "line_amount_mismatch", line_no=x.platform_sku, value=x.amount))
+    for name in NON_NEGATIVE:
+        if getattr(d, name) < 0:
+            found.append(problem(name, "below_minimum", value=getattr(d, name), min=0))
+    if d.refunded_amount > d.paid_amount:
+        found.append(problem("refunded_amount", "above_maximum", value=d.refunded_amount, max=d.paid_amount))
     return found
+
+
+def exception_reasons(
+    d: OrderDraft, products: Sequence[int | None], floors: Mapping[int, Decimal], floor_ratio: Decimal
+) -> list[str]:
+    """Why a person must look at an order before it can go on (catalogue keys ``exception.*``).
+
+    ``products`` follows the draft's lines (None: an unmapped SKU); ``floors`` the list prices a
+    line may not go below ``floor_ratio`` of.
+    """
+    reasons = []
+    if any(p is None for p in products):
+        reasons.append("unmapped_sku")
+    if not d.receiver_name or not d.address or (d.country in ("", "CN") and not d.region):
+        reasons.append("incomplete_address")
+    for x, pid in zip(d.lines, products, strict=True):
+        if pid is not None and floors.get(pid) and x.unit_price < floors[pid] * floor_ratio:
+            reasons.append("below_price_floor")
+            break
+    tax = ZERO if d.tax_included else d.tax_amount
+    if d.goods_amount + d.shipping_amount - d.discount_amount + tax != d.total_amount:
+        reasons.append("amount_mismatch")
+    return reasons
 
 
 def route_warehouse(province: str, warehouses: Sequence[tuple[int, str]], fallback: int | None) -> int | None:
@@ -113,12 +98,18 @@ def route_warehouse(province: str, warehouses: Sequence[tuple[int, str]], fallba
     return fallback
 
 
-def status_rank(status: str) -> int:
-    """How far along the workflow a status is, so an older platform export never moves it back."""
-    return {"pending_payment": 0, "paid": 1, "approved": 2, "shipped": 3}.get(status, 4)
+def warehouse_candidates(province: str, warehouses: Sequence[tuple[int, str]]) -> list[int]:
+    """Warehouses in the order routing tries them: those of the province's region first, then the
+    rest, each group in the order given (priority).
+
+    >>> warehouse_candidates("广东", [(1, "华东"), (2, "华南"), (3, "华南")])
+    [2, 3, 1]
+    """
+    home = PROVINCE_REGION.get(province)
+    near = [w for w, region in warehouses if home and region == home]
+    return near + [w for w, _ in warehouses if w not in near]
 
 
-# --- review, routing, merge: pure checks over values ---------------------------------------------
 def review_problems(
     amount: Decimal,
     remarks: str,
@@ -160,25 +151,6 @@ def choose_warehouse(
         if all(available.get((pid, wid), 0) >= qty for pid, qty in need.items()):
             return wid
     return None
-
-
-def split_plan(
-    need: dict[int, int], candidates: Sequence[int], available: dict[tuple[int, int], int]
-) -> dict[int, dict[int, int]] | None:
-    """Fill ``need`` from several warehouses in candidate order (whole products per warehouse).
-
-    Returns ``{warehouse: {product: qty}}``, or None when even all together cannot fill it.
-
-    >>> split_plan({1: 1, 2: 1}, [10, 20], {(1, 10): 1, (2, 20): 3})
-    {10: {1: 1}, 20: {2: 1}}
-    """
-    plan: dict[int, dict[int, int]] = {}
-    for pid, qty in need.items():
-        wid = next((w for w in candidates if available.get((pid, w), 0) >= qty), None)
-        if wid is None:
-            return None
-        plan.setdefault(wid, {})[pid] = qty
-    return plan
 
 
 def assign_staff(amount: Decimal, tier: str, categories: set[str], rules_: Sequence[dict]) -> str | None:

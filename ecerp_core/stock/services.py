@@ -406,3 +406,31 @@ def levels(session: Session, actor: Actor, product_ids: Sequence[int] | None = N
     stmt = stmt.order_by(StockLevel.product_id, StockLevel.warehouse_id)
     return [{"product_id": p, "warehouse_id": w, "on_hand": h, "reserved": r, "available": h - r}
             for p, w, h, r in session.connection().execute(stmt)]  # fmt: skip
+
+
+def available_stock(session: Session, product_ids: Iterable[int] | None = None) -> dict[Key, int]:
+    """``{(product, warehouse): on_hand − reserved}`` of these products (None: every stocked one),
+    read without locking: what routing and channel stock plan with (the reservation on approval is
+    what guarantees it)."""
+    stmt = select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.on_hand - StockLevel.reserved)
+    if product_ids is None:
+        return {(p, w): available for p, w, available in session.connection().execute(stmt)}
+    ids = sorted(set(product_ids))
+    out: dict[Key, int] = {}
+    for start in range(0, len(ids), 5000):
+        chunk = stmt.where(StockLevel.product_id.in_(ids[start : start + 5000]))
+        out.update(((p, w), available) for p, w, available in session.connection().execute(chunk))
+    return out
+
+
+def document_moves(session: Session, source_type: str, source_ids: Iterable[int], move_type: str) -> list:
+    """The ``move_type`` moves of these documents, oldest first: rows with product_id, warehouse_id,
+    quantity, unit_cost and source_id (what an order shipped, at the cost it left with)."""
+    stmt = (
+        select(StockMove.product_id, StockMove.warehouse_id, StockMove.quantity, StockMove.unit_cost,
+               StockMove.source_id)
+        .where(StockMove.source_type == source_type, StockMove.source_id.in_(sorted(set(source_ids))),
+               StockMove.move_type == move_type)
+        .order_by(StockMove.id)
+    )  # fmt: skip
+    return list(session.connection().execute(stmt))

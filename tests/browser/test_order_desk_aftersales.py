@@ -36,16 +36,18 @@ def cases_database(apps_database):
         shop = s.execute(text("SELECT id FROM shop WHERE code='JD-AS'")).scalar()
         wh = s.execute(text("SELECT id FROM warehouse WHERE code='AS-SH'")).scalar()
         mug = s.execute(text("SELECT id FROM product WHERE sku='MUG-001'")).scalar()
+        from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
+        from ecerp_core.orders.intake import import_order_drafts
         from ecerp_core.stock import services as stock
 
         stock.post_moves(s, admin, [stock.MoveDraft(mug, wh, 20, "receipt", unit_cost=Decimal("12.00"))])
         at = dt.datetime(2026, 6, 20, 2, 0, tzinfo=dt.UTC)
-        drafts = [services.OrderDraft(
+        drafts = [OrderDraft(
             shop, f"JD-AS-{i}", "paid", at + dt.timedelta(minutes=i), "CNY",
-            (services.OrderLineDraft("MUG-001", 1, Decimal("39.00"), Decimal("39.00")),), Decimal("39.00"),
+            (OrderLineDraft("MUG-001", 1, Decimal("39.00"), Decimal("39.00")),), Decimal("39.00"),
             Decimal("39.00"), paid_amount=Decimal("39.00"), buyer_id=f"jdbuyer{i}", receiver_name=f"京东买家{i}",
             region="上海", address=f"上海市南京路{i}号") for i in (1, 2)]  # fmt: skip
-        ids = list(services.import_order_drafts(s, admin, drafts).order_ids)
+        ids = list(import_order_drafts(s, admin, drafts).order_ids)
         services.approve_orders(s, admin, ids, warehouse_id=wh)
         services.ship_orders(s, admin, ids)
         cases.open_case(s, admin, ids[0], "return_refund", amount=Decimal("39.00"), lines=[(1, 1)],

@@ -43,7 +43,8 @@ def desk_orders(apps_database):
     from ecerp_core.auth import resolve_actor
     from ecerp_core.catalog import services as catalog
     from ecerp_core.db import session_scope
-    from ecerp_core.orders import services
+    from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
+    from ecerp_core.orders.intake import import_order_drafts
     from ecerp_core.stock import services as stock
 
     _ensure_schema(apps_database)
@@ -58,12 +59,12 @@ def desk_orders(apps_database):
         mug = s.execute(text("SELECT id FROM product WHERE sku='MUG-001'")).scalar()
         stock.post_moves(s, admin, [stock.MoveDraft(mug, wh.id, 50, "receipt", unit_cost=Decimal("12.00"))])
         at = dt.datetime(2026, 6, 18, 2, 0, tzinfo=dt.UTC)
-        drafts = [services.OrderDraft(
+        drafts = [OrderDraft(
             shop, f"TB2026061800{i}", "paid", at + dt.timedelta(minutes=i), "CNY",
-            (services.OrderLineDraft("MUG-001", i, Decimal("39.00"), Decimal("39.00") * i),), Decimal("39.00") * i,
+            (OrderLineDraft("MUG-001", i, Decimal("39.00"), Decimal("39.00") * i),), Decimal("39.00") * i,
             Decimal("39.00") * i, paid_amount=Decimal("39.00") * i, buyer_id=f"buyer{i}", receiver_name=f"买家{i}号",
             region="上海", address=f"上海市人民路{i}号") for i in (1, 2, 3)]  # fmt: skip
-        services.import_order_drafts(s, admin, drafts)
+        import_order_drafts(s, admin, drafts)
     return apps_database
 
 

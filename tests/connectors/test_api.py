@@ -14,7 +14,8 @@ from ecerp_core.connectors.api import JdClient, PddClient, PlatformApiError, Sho
 from ecerp_core.connectors.base import ShopInfo
 from ecerp_core.connectors.stub import StubPlatform
 from ecerp_core.errors import AuthenticationFailed, ConfigurationError
-from ecerp_core.orders import services
+from ecerp_core.orders import workflow
+from ecerp_core.orders.intake import import_order_drafts
 from ecerp_core.orders.models import Order
 
 SIGNERS = {"taobao": signing.top_sign, "pinduoduo": signing.pdd_sign, "jd": signing.jd_sign,
@@ -75,9 +76,9 @@ def test_shopify_pull_pages_backs_off_and_imports_idempotently(session, admin, b
             list(ShopifyClient(stub.url, "wrong-token", sleep=waits.append).orders(*window))
     shop = ShopInfo(biz.shop, "taobao", "CNY")
     drafts = [ShopifyClient.to_draft(o, shop) for o in got]
-    assert services.import_order_drafts(session, admin, drafts).created == 4
-    assert services.import_order_drafts(session, admin, drafts).unchanged == 4
-    assert session.scalar(select(func.count()).select_from(Order).where(Order.exception_reason == "")) == 4
+    assert import_order_drafts(session, admin, drafts).created == 4
+    assert import_order_drafts(session, admin, drafts).unchanged == 4
+    assert session.scalar(select(func.count()).select_from(Order).where(~workflow.has_reason())) == 4
 
 
 def test_top_pull_is_signed_and_paged(session, admin, biz):
@@ -94,7 +95,7 @@ def test_top_pull_is_signed_and_paged(session, admin, biz):
             list(TopClient(f"{stub.url}/router/rest", "12345678", "wrong", "sess").trades(
                 dt.datetime(2026, 6, 18), dt.datetime(2026, 6, 19)))  # fmt: skip
     shop = ShopInfo(biz.shop, "taobao", "CNY")
-    result = services.import_order_drafts(session, admin, [TopClient.to_draft(t, shop) for t in got])
+    result = import_order_drafts(session, admin, [TopClient.to_draft(t, shop) for t in got])
     assert (result.created, result.exceptions) == (4, 0)
 
 
@@ -121,9 +122,9 @@ def test_jd_pull_is_signed_windowed_and_paged(session, admin, biz):
     shop = ShopInfo(biz.shop, "jd", "CNY")
     drafts = [JdClient.to_draft(o, shop) for o in got]
     assert drafts[0].region == "江苏" and drafts[0].city == "南京" and drafts[0].status == "paid"
-    result = services.import_order_drafts(session, admin, drafts)
+    result = import_order_drafts(session, admin, drafts)
     assert (result.created, result.exceptions) == (4, 0)
-    assert services.import_order_drafts(session, admin, drafts).unchanged == 4
+    assert import_order_drafts(session, admin, drafts).unchanged == 4
 
 
 def test_pdd_pull_slices_the_window_reads_pages_backwards_and_backs_off(session, admin, biz):
@@ -151,6 +152,6 @@ def test_pdd_pull_slices_the_window_reads_pages_backwards_and_backs_off(session,
     shop = ShopInfo(biz.shop, "pdd", "CNY")
     drafts = [PddClient.to_draft(o, shop) for o in got]
     assert drafts[2].region == "广东" and drafts[2].status == "paid"
-    result = services.import_order_drafts(session, admin, drafts)
+    result = import_order_drafts(session, admin, drafts)
     assert (result.created, result.exceptions) == (7, 0)
-    assert services.import_order_drafts(session, admin, drafts).unchanged == 7
+    assert import_order_drafts(session, admin, drafts).unchanged == 7

@@ -17,7 +17,8 @@ from ecerp_core.catalog import services as catalog
 from ecerp_core.cli import main
 from ecerp_core.connectors.files import import_files
 from ecerp_core.errors import ImportFileError
-from ecerp_core.orders.models import Order, OrderEvent, OrderLine, SkuMapping
+from ecerp_core.orders import workflow
+from ecerp_core.orders.models import Order, OrderEvent, OrderLine, OrderReason, SkuMapping
 
 SHOPIFY = {"za_vat_inclusive_orders_export.csv": "ZAR", "ca_tax_on_top_orders_export.csv": "CAD",
            "gb_tiktok_orders_export_1.csv": "GBP", "bd_cash_on_delivery_orders_export.csv": "BDT",
@@ -68,7 +69,8 @@ def test_shopify_statuses_cod_and_tax_inclusive(session, admin, shared_data):
     assert za and all(o.tax_included for o in za)
     # unknown SKUs put the open orders in the exception queue, they do not fail the import
     waiting = session.scalars(select(Order).where(Order.status == "paid")).all()
-    assert waiting and all("unmapped_sku" in o.exception_reason for o in waiting)
+    reasons = workflow.reasons_of(session, [o.id for o in waiting])
+    assert waiting and all("unmapped_sku" in reasons[o.id] for o in waiting)
 
 
 def taobao_pair(
@@ -126,7 +128,7 @@ def test_unmapped_sku_goes_to_exceptions_and_a_mapping_resolves_the_next_import(
     a, b = taobao_pair(tmp_path, sku="TB-WHITE-TEE")
     summary = import_files(session, admin, "taobao", [a, b])
     assert summary["exceptions"] == 1
-    assert session.scalar(select(Order.exception_reason)) == "unmapped_sku"
+    assert session.scalars(select(OrderReason.code)).all() == ["unmapped_sku"]
     assert session.scalar(select(OrderLine.product_id)) is None
     session.add(SkuMapping(shop_id=biz.shop, platform_sku="TB-WHITE-TEE", product_id=biz.tee))
     session.flush()
@@ -141,7 +143,7 @@ def test_unmapped_sku_goes_to_exceptions_and_a_mapping_resolves_the_next_import(
 def test_price_below_floor_and_incomplete_address_are_exceptions(session, admin, biz, tmp_path):
     a, b = taobao_pair(tmp_path, price="1.00", qty="1", total="1.00")
     assert import_files(session, admin, "taobao", [a, b])["exceptions"] == 1
-    assert session.scalar(select(Order.exception_reason)) == "below_price_floor"
+    assert session.scalars(select(OrderReason.code)).all() == ["below_price_floor"]
 
 
 JD = ("订单号,商品ID,商品名称,订购数量,支付方式,下单时间,京东价,订单金额,结算金额,余额支付,应付金额,订单状态,订单类型,下单帐号,"
@@ -189,7 +191,7 @@ def test_jd_pdd_and_woocommerce_exports(session, admin, biz, tmp_path):
         Decimal("3.00"),
         "四川",
     )
-    assert p2.exception_reason == "incomplete_address"  # masked address waits for decryption
+    assert workflow.reasons_of(session, [p2.id]) == {p2.id: ["incomplete_address"]}  # masked address: decrypt first
     w1, w2 = session.scalars(select(Order).where(Order.platform == "woocommerce").order_by(Order.id)).all()
     assert (w1.status, w1.total_amount, w2.status, w2.refunded_amount) == (
         "paid",

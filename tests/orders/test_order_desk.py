@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ecerp_core.auth import resolve_actor
 from ecerp_core.catalog import services as catalog
 from ecerp_core.db import session_scope
-from ecerp_core.orders import services
+from ecerp_core.orders import services, workflow
 from ecerp_core.orders.models import Order
 from ecerp_core.stock import services as stock
 from widgets.common.actor import open_context
@@ -88,8 +88,8 @@ def test_ship_without_tracking_is_a_friendly_error_and_english_labels(desk, db):
     view.import_shop.value = view.import_shop.options[1][1]
     upload(view, "orders.csv", CSV)
     with session_scope(db) as s:
-        services.approve_orders(s, resolve_actor(s, "admin"), list(s.scalars(select(Order.id).where(Order.status == "paid",
-                                                                                                   Order.exception_reason == ""))))  # fmt: skip
+        ready = select(Order.id).where(Order.status == "paid", ~workflow.has_reason())
+        services.approve_orders(s, resolve_actor(s, "admin"), list(s.scalars(ready)))
     view.queue_tabs.value = "to_ship"
     view.scope.value = "page"
     view.ask("ship")
@@ -158,7 +158,7 @@ def test_after_sales_tab_approve_receive_damaged_refund_and_reship(desk, db):
     view.act_on_case("complete")
     with session_scope(db, readonly=True) as s:
         new = s.scalar(select(Order).where(Order.platform_order_id == f"D2#R{reship}"))
-        assert (new.status, new.total_amount, new.exception_reason) == ("paid", Decimal("0"), "")
+        assert (new.status, new.total_amount, workflow.reasons_of(s, [new.id])) == ("paid", Decimal("0"), {})
     # finished cases leave the open queue; "all" shows them
     assert view.case_grid.page.total == 0
     view.case_queue.value = "all"

@@ -6,9 +6,10 @@ from business_fixtures import count, stock_row
 from sqlalchemy import select
 
 from ecerp_core.audit import AuditLog
-from ecerp_core.errors import PermissionDenied, ValidationError
+from ecerp_core.errors import PermissionDenied, TransitionNotAllowed, ValidationError
 from ecerp_core.orders import aftersales, checks, services
-from ecerp_core.orders.exceptions import TransitionNotAllowed
+from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
+from ecerp_core.orders.intake import import_order_drafts
 from ecerp_core.orders.models import Order, OrderEvent
 from ecerp_core.stock import checks as stock_checks
 from ecerp_core.stock import services as stock
@@ -19,9 +20,9 @@ T0 = dt.datetime(2026, 6, 18, 2, 0, tzinfo=dt.UTC)
 
 def draft(biz, number, *lines, status="paid", region="上海", **kw):
     """An order of ``(sku, qty, price)`` lines, paid in full."""
-    ls = tuple(services.OrderLineDraft(sku, q, Decimal(p), Decimal(p) * q) for sku, q, p in lines)
+    ls = tuple(OrderLineDraft(sku, q, Decimal(p), Decimal(p) * q) for sku, q, p in lines)
     goods = sum((x.amount for x in ls), Decimal(0))
-    return services.OrderDraft(biz.shop, number, status, T0, "CNY", ls, goods, goods,
+    return OrderDraft(biz.shop, number, status, T0, "CNY", ls, goods, goods,
                                paid_amount=goods if status == "paid" else Decimal(0), region=region,
                                **{"buyer_id": "tb_buyer", "receiver_name": "张三", "address": "上海市人民路1号", **kw})  # fmt: skip
 
@@ -44,7 +45,7 @@ def all_checks(session):
 def test_a_day_of_work(session, admin, biz):
     """Import 3 orders, approve, ship, refund one with return; stock and amounts add up."""
     stocked(session, admin, biz)
-    result = services.import_order_drafts(session, admin, [
+    result = import_order_drafts(session, admin, [
         draft(biz, "A1", ("TEE-1", 2, "59.00")),
         draft(biz, "A2", ("KIT-1", 1, "129.00"), ("MUG-1", 1, "29.00")),
         draft(biz, "A3", ("MUG-1", 3, "29.00")),
@@ -76,34 +77,34 @@ def test_a_day_of_work(session, admin, biz):
 
 def test_import_is_idempotent_and_moves_forward(session, admin, biz):
     first = [draft(biz, "P1", ("TEE-1", 1, "59.00"), status="pending_payment")]
-    services.import_order_drafts(session, admin, first)
-    again = services.import_order_drafts(session, admin, first)
+    import_order_drafts(session, admin, first)
+    again = import_order_drafts(session, admin, first)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
     paid = [draft(biz, "P1", ("TEE-1", 1, "59.00"), paid_at=T0)]
-    assert services.import_order_drafts(session, admin, paid).updated == 1
-    assert services.import_order_drafts(session, admin, first).unchanged == 1  # an older export
+    assert import_order_drafts(session, admin, paid).updated == 1
+    assert import_order_drafts(session, admin, first).unchanged == 1  # an older export
     assert session.scalar(select(Order.status)) == "paid"
     assert count(session, Order) == 1
 
 
 def test_a_bad_order_is_rejected_with_its_line_and_nothing_is_written(session, admin, biz):
     good = draft(biz, "G1", ("TEE-1", 1, "59.00"))
-    bad = services.OrderDraft(biz.shop, "B1", "paid", T0, "CNY",
-                              (services.OrderLineDraft("NOPE", 1, Decimal("5.00"), Decimal("6.00")),),
+    bad = OrderDraft(biz.shop, "B1", "paid", T0, "CNY",
+                              (OrderLineDraft("NOPE", 1, Decimal("5.00"), Decimal("6.00")),),
                               Decimal("6.00"), Decimal("6.00"), paid_amount=Decimal("6.00"), line=7)  # fmt: skip
     before = count(session, AuditLog)
     with pytest.raises(ValidationError) as err:
-        services.import_order_drafts(session, admin, [good, bad])
+        import_order_drafts(session, admin, [good, bad])
     assert {p.line for p in err.value.problems} == {7}
     assert {p.code for p in err.value.problems} == {"problem.line_amount_mismatch"}
     assert count(session, Order) == 0 and count(session, AuditLog) == before
-    lenient = services.import_order_drafts(session, admin, [good, bad], strict=False)
+    lenient = import_order_drafts(session, admin, [good, bad], strict=False)
     assert lenient.created == 1 and lenient.order_ids[1] is None and lenient.rejected
 
 
 def test_shortage_raises_or_skips(session, admin, biz):
     stocked(session, admin, biz, tee=2, mug=1)
-    ids = services.import_order_drafts(session, admin, [
+    ids = import_order_drafts(session, admin, [
         draft(biz, "S1", ("TEE-1", 2, "59.00")), draft(biz, "S2", ("TEE-1", 1, "59.00"))]).order_ids  # fmt: skip
     with pytest.raises(InsufficientStock):
         services.approve_orders(session, admin, [ids[1], ids[0]])
@@ -114,7 +115,7 @@ def test_shortage_raises_or_skips(session, admin, biz):
 
 def test_workflow_is_enforced(session, admin, biz):
     stocked(session, admin, biz)
-    (oid,) = services.import_order_drafts(session, admin, [draft(biz, "W1", ("MUG-1", 1, "29.00"))]).order_ids
+    (oid,) = import_order_drafts(session, admin, [draft(biz, "W1", ("MUG-1", 1, "29.00"))]).order_ids
     with pytest.raises(TransitionNotAllowed):
         services.ship_orders(session, admin, [oid])
     with pytest.raises(ValidationError):
@@ -125,9 +126,9 @@ def test_roles_are_enforced_and_every_write_is_audited(session, admin, biz, acto
     stocked(session, admin, biz)
     analyst, clerk = actor_with_role("analyst"), actor_with_role("order_clerk")
     with pytest.raises(PermissionDenied):
-        services.import_order_drafts(session, analyst, [draft(biz, "R1", ("MUG-1", 1, "29.00"))])
+        import_order_drafts(session, analyst, [draft(biz, "R1", ("MUG-1", 1, "29.00"))])
     assert count(session, Order) == 0
-    (oid,) = services.import_order_drafts(session, clerk, [draft(biz, "R1", ("MUG-1", 1, "29.00"))]).order_ids
+    (oid,) = import_order_drafts(session, clerk, [draft(biz, "R1", ("MUG-1", 1, "29.00"))]).order_ids
     with pytest.raises(PermissionDenied):
         services.approve_orders(session, analyst, [oid])
     services.approve_orders(session, clerk, [oid])

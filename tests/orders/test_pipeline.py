@@ -12,18 +12,30 @@ from test_orders import draft, stocked
 
 from ecerp_core.catalog import services as catalog
 from ecerp_core.errors import ValidationError
-from ecerp_core.orders import batch, cases, channel_stock, merge, review, routing, services
+from ecerp_core.orders import (
+    batch,
+    cases,
+    channel_stock,
+    merge,
+    review,
+    routing,
+    services,
+    settings,
+    skus,
+    workflow,
+)
+from ecerp_core.orders.intake import import_order_drafts
 from ecerp_core.orders.models import Order, OrderEvent, OrderLine
 
 
 def imp(session, admin, *drafts):
-    return list(services.import_order_drafts(session, admin, list(drafts)).order_ids)
+    return list(import_order_drafts(session, admin, list(drafts)).order_ids)
 
 
 def test_auto_review_approves_what_passes_and_says_why_the_rest_waits(session, admin, biz):
     stocked(session, admin, biz, tee=3, mug=10)
-    review.set_setting(session, admin, "auto_approve", {**review.DEFAULTS["auto_approve"], "amount_max": 500})
-    review.set_setting(session, admin, "blacklist", ["bad_buyer"])
+    settings.set_setting(session, admin, "auto_approve", {**settings.DEFAULTS["auto_approve"], "amount_max": 500})
+    settings.set_setting(session, admin, "blacklist", ["bad_buyer"])
     ok, big, remark, black, short = imp(session, admin,
         draft(biz, "R1", ("TEE-1", 1, "59.00")), draft(biz, "R2", ("MUG-1", 1, "900.00")),
         draft(biz, "R3", ("MUG-1", 1, "29.00"), buyer_remark="请改地址"),
@@ -32,7 +44,7 @@ def test_auto_review_approves_what_passes_and_says_why_the_rest_waits(session, a
     assert result["approved"] == [ok]
     assert result["waiting"] == {big: ["amount_out_of_range"], remark: ["has_remarks"], black: ["blacklisted"],
                                  short: ["out_of_stock"]}  # fmt: skip
-    assert session.get(Order, remark).review_reason == "has_remarks"
+    assert workflow.reasons_of(session, [remark], workflow.REVIEW) == {remark: ["has_remarks"]}
     assert stock_row(session, biz.tee, biz.sh) == (3, 1)
 
 
@@ -114,7 +126,7 @@ def test_hold_blocks_approval_and_tracking_file_ships(session, admin, biz, tmp_p
 
 def test_assignment_rules(session, admin, biz, actor_with_role):
     actor_with_role("order_clerk")
-    review.set_setting(session, admin, "assignment", [{"min_amount": 100, "user": "order_clerk_user"}])
+    settings.set_setting(session, admin, "assignment", [{"min_amount": 100, "user": "order_clerk_user"}])
     small, large = imp(
         session, admin, draft(biz, "A1", ("MUG-1", 1, "29.00")), draft(biz, "A2", ("TEE-1", 2, "59.00"))
     )
@@ -209,8 +221,8 @@ def test_channel_stock(session, admin, biz):
 
 def test_sku_mapping_releases_exceptions(session, admin, biz):
     (oid,) = imp(session, admin, draft(biz, "U1", ("TB-TEE-WHITE", 1, "59.00")))
-    assert session.get(Order, oid).exception_reason == "unmapped_sku"
-    assert review.map_skus(session, admin, [(biz.shop, "TB-TEE-WHITE", "TEE-1")]) == 1
+    assert workflow.reasons_of(session, [oid]) == {oid: ["unmapped_sku"]}
+    assert skus.map_skus(session, admin, [(biz.shop, "TB-TEE-WHITE", "TEE-1")]) == 1
     session.expire_all()
-    assert session.get(Order, oid).exception_reason == ""
+    assert workflow.reasons_of(session, [oid]) == {}
     assert session.scalar(select(OrderLine.product_id).where(OrderLine.order_id == oid)) == biz.tee

@@ -11,7 +11,7 @@ from business_fixtures import stock_row
 from sqlalchemy import func, select
 from test_orders import draft
 
-from ecerp_core.orders import services
+from ecerp_core.orders.intake import import_order_drafts
 from ecerp_core.orders.models import Order
 from ecerp_core.stock import services as stock
 
@@ -22,8 +22,8 @@ pytestmark = pytest.mark.skipif(not os.environ.get("ECERP_TEST_DATABASE_URL", ""
 def _clerk(url: str, ids: list[int], start) -> int:
     from ecerp_core.auth import resolve_actor
     from ecerp_core.db import session_scope
+    from ecerp_core.errors import TransitionNotAllowed
     from ecerp_core.orders import services as svc
-    from ecerp_core.orders.exceptions import TransitionNotAllowed
 
     start.wait()
     won = 0
@@ -42,7 +42,7 @@ def test_processes_racing_for_the_last_units_never_oversell(db, session, admin, 
     stock.post_moves(
         session, admin, [stock.MoveDraft(biz.tee, biz.sh, 5, "receipt", unit_cost=Decimal("20"))]
     )
-    ids = list(services.import_order_drafts(session, admin, [draft(biz, f"RACE{i}", ("TEE-1", 1, "59.00"))
+    ids = list(import_order_drafts(session, admin, [draft(biz, f"RACE{i}", ("TEE-1", 1, "59.00"))
                                                              for i in range(40)]).order_ids)  # fmt: skip
     session.commit()
     ctx = mp.get_context("spawn")

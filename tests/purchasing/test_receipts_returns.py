@@ -97,15 +97,16 @@ def test_replenishment_suggestions_become_draft_orders_per_supplier(session, adm
 
 
 def test_paid_orders_waiting_for_stock_count_against_what_is_available(session, admin, biz, actor_with_role):
-    from ecerp_core.orders import services as orders
+    from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
+    from ecerp_core.orders.intake import import_order_drafts
     from ecerp_core.orders.queries import unreserved_demand
 
     post_moves(session, admin, [MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=Decimal("20.00"))])
     alerts.set_stock_settings(session, admin, [alerts.SettingDraft(biz.tee, biz.sh, min_qty=5, max_qty=30)])
     assert replenishment.suggestions(session, admin) == []  # 10 on hand, minimum 5
-    line = orders.OrderLineDraft("TEE-1", 5, Decimal("59.00"), Decimal("295.00"))
-    kit = orders.OrderLineDraft("KIT-1", 1, Decimal("129.00"), Decimal("129.00"))  # two tees and a mug
-    orders.import_order_drafts(session, admin, [orders.OrderDraft(
+    line = OrderLineDraft("TEE-1", 5, Decimal("59.00"), Decimal("295.00"))
+    kit = OrderLineDraft("KIT-1", 1, Decimal("129.00"), Decimal("129.00"))  # two tees and a mug
+    import_order_drafts(session, admin, [OrderDraft(
         biz.shop, "W1", "paid", dt.datetime(2026, 11, 2, 2, tzinfo=dt.UTC), "CNY", (line, kit), Decimal("424.00"),
         Decimal("424.00"), paid_amount=Decimal("424.00"), region="上海", receiver_name="张三", address="上海市人民路1号")])  # fmt: skip
     purchaser = actor_with_role("purchaser")

@@ -28,7 +28,7 @@ from ecerp_core.orders.queries import (
     order_detail,
     order_ids,
 )
-from ecerp_core.orders.rules import STATUSES
+from ecerp_core.orders.workflow import STATUSES
 from ecerp_core.query import Page
 from widgets.common.actor import AppContext
 from widgets.common.grid import Column, PageRequest
@@ -80,7 +80,7 @@ class OrderDeskModel:
                                descending=request.descending, offset=request.offset, limit=request.limit)  # fmt: skip
         rows = []
         for r in page.rows:
-            reasons = [t(f"exception.{x}", lang) for x in r["exception_reason"].split(",") if x]
+            reasons = [t(f"exception.{x}", lang) for x in r["exceptions"]]
             if r["on_hold"]:
                 reasons.append(t("exception.hold", lang))
             rows.append(

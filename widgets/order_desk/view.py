@@ -423,9 +423,9 @@ class OrderDeskView:
                 f'{e(t("field.total_amount", lang))}: {e(o["currency"])} {format_cell(o["total_amount"], lang)} · '
                 f'{e(t("field.paid_amount", lang))}: {format_cell(o["paid_amount"], lang)}<br>'
                 f'{e(t("field.warehouse", lang))}: {e(o["warehouse"] or "—")} · {e(o["carrier"])} {e(o["tracking_no"])}</div>')  # fmt: skip
-        if o["exception_reason"] or o["review_reason"]:
-            reasons = [t(f"exception.{x}", lang) for x in o["exception_reason"].split(",") if x]
-            reasons += [t(f"review.{x}", lang) for x in o["review_reason"].split(",") if x]
+        if o["exceptions"] or o["review_reasons"]:
+            reasons = [t(f"exception.{x}", lang) for x in o["exceptions"]]
+            reasons += [t(f"review.{x}", lang) for x in o["review_reasons"]]
             head += f'<div class="ecerp-reason">{e("、".join(reasons))}</div>'
         lines = "".join(f'<tr><td>{e(x["sku"] or x["platform_sku"])}</td><td>{e(x["name"] or "")}</td>'
                         f'<td class="r">{x["quantity"]}</td><td class="r">{format_cell(x["amount"], lang)}</td></tr>'

@@ -1,0 +1,58 @@
+"""an order's reasons to wait are rows (sales_order_reason), not comma-joined text
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    reasons = op.create_table(
+        "sales_order_reason",
+        sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.ForeignKeyConstraint(["order_id"], ["sales_order.id"],
+                                name=op.f("fk_sales_order_reason_order_id_sales_order")),  # fmt: skip
+        sa.PrimaryKeyConstraint("order_id", "kind", "code", name=op.f("pk_sales_order_reason")),
+    )
+    with op.batch_alter_table("sales_order_reason", schema=None) as batch_op:
+        batch_op.create_index("ix_sales_order_reason_code", ["kind", "code"], unique=False)
+    rows = op.get_bind().execute(sa.text(
+        "SELECT id, exception_reason, review_reason FROM sales_order WHERE exception_reason <> '' OR review_reason <> ''"
+    ))  # fmt: skip
+    moved = [
+        {"order_id": order_id, "kind": kind, "code": code}
+        for order_id, exceptions, review in rows
+        for kind, text in (("exception", exceptions), ("review", review))
+        for code in dict.fromkeys(c.strip() for c in (text or "").split(",") if c.strip())
+    ]
+    if moved:
+        op.bulk_insert(reasons, moved)
+    with op.batch_alter_table("sales_order", schema=None) as batch_op:
+        batch_op.drop_column("review_reason")
+        batch_op.drop_column("exception_reason")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("sales_order", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("exception_reason", sa.String(length=300), nullable=False, server_default=""))
+        batch_op.add_column(sa.Column("review_reason", sa.String(length=300), nullable=False, server_default=""))
+    for kind, column in (("exception", "exception_reason"), ("review", "review_reason")):
+        op.execute(
+            f"UPDATE sales_order SET {column} = COALESCE((SELECT string_agg(r.code, ',') FROM sales_order_reason r "
+            f"WHERE r.order_id = sales_order.id AND r.kind = '{kind}'), '')"
+            if op.get_bind().dialect.name == "postgresql" else
+            f"UPDATE sales_order SET {column} = COALESCE((SELECT group_concat(r.code, ',') FROM sales_order_reason r "
+            f"WHERE r.order_id = sales_order.id AND r.kind = '{kind}'), '')"
+        )  # fmt: skip
+    with op.batch_alter_table("sales_order_reason", schema=None) as batch_op:
+        batch_op.drop_index("ix_sales_order_reason_code")
+    op.drop_table("sales_order_reason")

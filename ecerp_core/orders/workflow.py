@@ -1,0 +1,239 @@
+"""The one writer of an order's status, its history and its reasons to wait.
+
+Every status change of an order — a clerk's approval, a shipment, a cancellation, a refund, a newer
+platform export — goes through :func:`move`, checked against the workflow declared here; everything
+else that happens to an order without changing its status (a hold, a merge, a partial refund, an
+after-sales step, a platform note) is written by :func:`record`; the reasons an order waits (the
+exception queue's, and automatic review's) by :func:`set_exceptions` and :func:`set_review_reasons`.
+The use cases (intake, review, routing, merge, batch, cases, after-sales) call these and never
+write those columns or tables themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
+
+from sqlalchemy import ColumnElement, bindparam, delete, exists, select, update
+from sqlalchemy.orm import Session
+
+from ecerp_core import audit
+from ecerp_core.auth import Actor
+from ecerp_core.db import for_update, insert_rows, utcnow
+from ecerp_core.errors import ValidationError, problem
+from ecerp_core.orders.models import Order, OrderEvent, OrderReason
+from ecerp_core.workflow import Workflow
+
+STATUSES = ("pending_payment", "paid", "approved", "shipped", "finished", "cancelled", "closed", "refunded")
+CLOSED_STATUSES = ("closed", "cancelled", "refunded", "finished")
+"""Statuses in which an order is done with: it has a ``closed_at`` moment."""
+
+ORDER = Workflow(
+    "order",
+    frozenset({
+        ("pending_payment", "paid"),      # the buyer paid (platform import)
+        ("pending_payment", "closed"),    # never paid, the platform closed it
+        ("paid", "approved"),             # a clerk approved it: stock is reserved
+        ("paid", "cancelled"),
+        ("approved", "cancelled"),        # reservation released
+        ("paid", "refunded"),             # refunded in full before shipping
+        ("approved", "refunded"),
+        ("approved", "shipped"),          # reservation consumed, shipment moves written
+        ("shipped", "finished"),          # the buyer confirmed receipt
+        ("shipped", "refunded"),          # refunded in full after shipping (with or without return)
+        ("finished", "refunded"),
+    }),
+)  # fmt: skip
+"""The order workflow, declared once: every status change is checked against it."""
+
+IMPORT_MOVES: Mapping[tuple[str, str], str] = {
+    ("pending_payment", "paid"): "paid",
+    ("pending_payment", "closed"): "closed",
+    ("pending_payment", "cancelled"): "closed",
+    ("shipped", "finished"): "finished",
+    ("paid", "closed"): "cancelled",
+    ("paid", "cancelled"): "cancelled",
+    ("paid", "refunded"): "cancelled",
+    ("approved", "closed"): "cancelled",
+    ("approved", "cancelled"): "cancelled",
+    ("approved", "refunded"): "cancelled",
+}
+"""The import workflow: (our status, the status a newer platform export reports) -> our next status.
+Every target is a move :data:`ORDER` allows. A buyer's refund before shipping cancels the order
+(releasing its stock); after shipping it becomes an after-sales case instead; anything else a
+newer export says is only noted in the order's history."""
+
+EXCEPTION, REVIEW = "exception", "review"
+
+
+class OrderState(NamedTuple):
+    """What the workflow needs to know of a locked order."""
+
+    id: int
+    number: str
+    status: str
+    warehouse_id: int | None
+    shop_id: int
+    on_hold: bool
+    merged_into_id: int | None
+
+
+class Change(NamedTuple):
+    """Move order ``order_id`` from ``from_status``, also setting ``values`` (column -> value)."""
+
+    order_id: int
+    from_status: str
+    values: Mapping[str, object] = {}
+
+
+class Happened(NamedTuple):
+    """A line of an order's history that leaves it in ``status``."""
+
+    order_id: int
+    status: str
+    event: str
+    note: str = ""
+
+
+def load(session: Session, order_ids: Iterable[int]) -> dict[int, OrderState]:
+    """Lock the orders (in id order, so two writers never deadlock) and return their states."""
+    ids = sorted(set(order_ids))
+    stmt = (
+        select(Order.id, Order.platform_order_id, Order.status, Order.warehouse_id, Order.shop_id,
+               Order.on_hold, Order.merged_into_id)
+        .where(Order.id.in_(ids))
+        .order_by(Order.id)
+    )  # fmt: skip
+    found = {row.id: OrderState(*row) for row in session.connection().execute(for_update(stmt, session))}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ValidationError([problem("order", "unknown_ref", value=i) for i in missing])
+    return found
+
+
+def check(states: Mapping[int, OrderState], order_ids: Iterable[int], target: str) -> None:
+    """Raise :class:`~ecerp_core.errors.TransitionNotAllowed` naming every order that may not move."""
+    ORDER.check((states[i].number, states[i].status, target) for i in order_ids)
+
+
+def move(
+    session: Session, actor: Actor, changes: Sequence[Change], target: str, event: str, note: str = ""
+) -> None:
+    """Move orders to ``target``, set each change's values, and write one history row per order and
+    one audit row for the batch (a clerk's "approve 300 orders" is one act; the per-order trail is
+    the history, which carries the same actor and moment)."""
+    if not changes:
+        return
+    ORDER.check((c.order_id, c.from_status, target) for c in changes)
+    now = utcnow()
+    table = Order.__table__
+    by_columns: dict[tuple[str, ...], list[Change]] = {}
+    for c in changes:
+        by_columns.setdefault(tuple(c.values), []).append(c)
+    for columns, group in by_columns.items():
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("oid"))
+            .values(status=target, updated_at=now, **{k: bindparam(f"v_{k}") for k in columns})
+        )
+        params = [{"oid": c.order_id, **{f"v_{k}": c.values[k] for k in columns}} for c in group]
+        session.connection().execute(stmt, params)
+    insert_rows(session, OrderEvent, [
+        {"order_id": c.order_id, "at": now, "actor_id": actor.id, "event": event, "from_status": c.from_status,
+         "to_status": target, "note": note}
+        for c in changes
+    ])  # fmt: skip
+    ids = [c.order_id for c in changes]
+    what = ids[0] if len(ids) == 1 else f"{len(ids)} orders"
+    audit.record(session, actor, event, "sales_order", what, {"order_ids": ids, "to_status": target, "note": note})
+
+
+def record(session: Session, actor: Actor, happened: Iterable[Happened]) -> None:
+    """One history row per :class:`Happened`; the orders stay in their status."""
+    now = utcnow()
+    insert_rows(session, OrderEvent, [
+        {"order_id": h.order_id, "at": now, "actor_id": actor.id, "event": h.event[:20], "from_status": h.status,
+         "to_status": h.status, "note": h.note[:300]}
+        for h in happened
+    ])  # fmt: skip
+
+
+def statuses(session: Session, order_ids: Iterable[int]) -> dict[int, str]:
+    """The current status of each order (not locked: for history rows of status-preserving steps)."""
+    stmt = select(Order.id, Order.status).where(Order.id.in_(sorted(set(order_ids))))
+    return {row.id: row.status for row in session.connection().execute(stmt)}
+
+
+# --- reasons to wait -------------------------------------------------------------------------------
+def add_reasons(session: Session, kind: str, reasons: Mapping[int, Sequence[str]]) -> None:
+    """Add reasons to orders that have none of ``kind`` yet (new orders, fresh review results)."""
+    insert_rows(session, OrderReason, [
+        {"order_id": oid, "kind": kind, "code": code}
+        for oid, codes in reasons.items() for code in dict.fromkeys(codes)
+    ])  # fmt: skip
+
+
+def _replace(session: Session, kind: str, reasons: Mapping[int, Sequence[str]]) -> None:
+    ids = sorted(reasons)
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        session.connection().execute(
+            delete(OrderReason).where(OrderReason.kind == kind, OrderReason.order_id.in_(chunk))
+        )
+    add_reasons(session, kind, reasons)
+
+
+def set_exceptions(session: Session, actor: Actor, reasons: Mapping[int, Sequence[str]], note: str) -> None:
+    """Make ``reasons`` (possibly none) the exception reasons of each order, with a history row."""
+    if not reasons:
+        return
+    _replace(session, EXCEPTION, reasons)
+    table = Order.__table__
+    session.connection().execute(
+        update(table).where(table.c.id.in_(sorted(reasons))).values(updated_at=utcnow())
+    )
+    now_in = statuses(session, reasons)
+    record(session, actor, [Happened(oid, now_in[oid], "exception", f"{note}:{','.join(codes)}")
+                            for oid, codes in reasons.items()])  # fmt: skip
+
+
+def set_review_reasons(session: Session, reasons: Mapping[int, Sequence[str]]) -> None:
+    """Why automatic review left each of these orders for a clerk (replacing the last run's)."""
+    _replace(session, REVIEW, reasons)
+
+
+def reasons_of(session: Session, order_ids: Iterable[int], kind: str = EXCEPTION) -> dict[int, list[str]]:
+    """The reasons of ``kind`` of each order that has any."""
+    ids = sorted(set(order_ids))
+    out: dict[int, list[str]] = {}
+    for start in range(0, len(ids), 5000):
+        stmt = (select(OrderReason.order_id, OrderReason.code)
+                .where(OrderReason.kind == kind, OrderReason.order_id.in_(ids[start : start + 5000]))
+                .order_by(OrderReason.order_id, OrderReason.code))  # fmt: skip
+        for row in session.connection().execute(stmt):
+            out.setdefault(row.order_id, []).append(row.code)
+    return out
+
+
+def has_reason(kind: str = EXCEPTION, code: str | None = None) -> ColumnElement[bool]:
+    """SQL: the order has a reason of ``kind`` (``code`` if given) — for queues and filters."""
+    cond = exists().where(OrderReason.order_id == Order.id, OrderReason.kind == kind)
+    return cond.where(OrderReason.code == code) if code else cond
+
+
+def with_members(session: Session, order_ids: Sequence[int]) -> list[int]:
+    """``order_ids`` plus the orders merged into them, in the order given (members after parents):
+    a merged parcel is approved, reserved and shipped as one."""
+    if not order_ids:
+        return []
+    stmt = (select(Order.merged_into_id, Order.id)
+            .where(Order.merged_into_id.in_(sorted(set(order_ids)))).order_by(Order.id))  # fmt: skip
+    by_parent: dict[int, list[int]] = {}
+    for row in session.connection().execute(stmt):
+        by_parent.setdefault(row.merged_into_id, []).append(row.id)
+    if not by_parent:
+        return list(order_ids)
+    out: dict[int, None] = {}
+    for oid in order_ids:
+        out.update(dict.fromkeys((oid, *by_parent.get(oid, ()))))
+    return list(out)
