@@ -10,7 +10,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from ecerp_core import auth
-from ecerp_core.catalog import services as catalog
+from ecerp_core.catalog.company import seed_currencies, setup_company
 from ecerp_core.catalog.models import Company
 from ecerp_core.config import load_settings
 from ecerp_core.db import get_engine
@@ -59,10 +59,10 @@ def initialise(
     if session.scalar(select(Company.id).limit(1)) is not None:
         raise EcerpError("error.already_initialised", company=session.scalar(select(Company.name).limit(1)))
     auth.seed_roles(session)
-    catalog.seed_currencies(session)
+    seed_currencies(session)
     user = auth.create_user(session, None, admin_username, admin_password, "admin", display_name="管理员")
     admin = auth.actor_for(session, user)
-    catalog.setup_company(session, admin, name=company, base_currency=base_currency, timezone=timezone)
+    setup_company(session, admin, name=company, base_currency=base_currency, timezone=timezone)
     return admin
 
 

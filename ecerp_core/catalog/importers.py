@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog import rules, services
+from ecerp_core.catalog.customers import link_customer_account
 from ecerp_core.catalog.models import Currency
 from ecerp_core.db import forget, insert_rows, utcnow
 from ecerp_core.errors import Problem, problem
@@ -243,7 +244,7 @@ def _apply_extras(session, actor, report, table, entity_name, with_extras) -> No
                     services.update_record(session, actor, "product", key,
                                            {"is_bundle": True, "components": extra["components"]})  # fmt: skip
                 elif entity_name == "customer" and extra.get("shop") and extra.get("buyer_id"):
-                    services.link_customer_account(session, actor, key, extra["shop"], extra["buyer_id"])
+                    link_customer_account(session, actor, key, extra["shop"], extra["buyer_id"])
         except ValidationError as exc:
             _reject(report, table, line, exc.problems)
         except EcerpError as exc:

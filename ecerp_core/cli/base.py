@@ -43,7 +43,7 @@ def init(
         from ecerp_core.errors import EcerpError
 
         with session_scope(readonly=True) as session:
-            from ecerp_core.catalog.services import get_company
+            from ecerp_core.catalog.company import get_company
 
             raise EcerpError("error.already_initialised", company=get_company(session).name)
     generated = False

@@ -142,7 +142,7 @@ def pay_day(ctx: DemoContext, day: dt.date) -> None:
 
 def _buy_currency(ctx: DemoContext, currency: str, amount: Decimal, day: dt.date) -> None:
     """Top up the USD account from the CNY account when a payment needs more than it holds."""
-    from ecerp_core.catalog.services import rate_on
+    from ecerp_core.catalog.company import rate_on
     from ecerp_core.finance.models import Account
 
     have = ctx.session.scalar(select(func.sum(JournalLine.amount_currency)).join(Account, Account.id == JournalLine.account_id)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.services import get_company
+from ecerp_core.catalog.company import get_company
 from ecerp_core.db import allocate_ids, insert_rows, utcnow
 from ecerp_core.errors import NotFound
 from ecerp_core.finance.chart import posting_accounts

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor
-from ecerp_core.catalog.services import get_company
+from ecerp_core.catalog.company import get_company
 from ecerp_core.db import insert_rows
 from ecerp_core.errors import EcerpError, NotFound
 from ecerp_core.events import BusinessEvent
@@ -48,7 +48,7 @@ class _Ctx:
         if currency == self.base:
             return Decimal(1)
         if (currency, day) not in self._rates:
-            from ecerp_core.catalog.services import rate_on
+            from ecerp_core.catalog.company import rate_on
 
             try:
                 self._rates[(currency, day)] = rate_on(self.session, currency, day)

@@ -234,7 +234,7 @@ def _exchange_return(session: Session, actor: Actor, orders: dict[int, Order], b
                      lines: dict[int, dict[int, OrderLine]]) -> None:  # fmt: skip
     """The exchanged goods come back at the cost they left with (damaged: written off at once), and
     finance hears of it as a refund of nothing with goods returned, so their cost leaves 主营业务成本."""
-    from ecerp_core.business_time import business_date
+    from ecerp_core.catalog.company import business_date
     from ecerp_core.events import BusinessEvent, emit
     from ecerp_core.stock import services as stock
     from ecerp_core.stock.models import StockMove

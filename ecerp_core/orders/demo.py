@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from ecerp_core.catalog.services import bundle_parts
+from ecerp_core.catalog.products import bundle_parts
 from ecerp_core.demo import DemoContext, DemoStep
 from ecerp_core.demo_catalog import EN_NAMES, GIVEN, PROVINCES, SHOPS, SURNAMES, US_STATES
 from ecerp_core.money import round_money

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import Product, Shop, Warehouse
-from ecerp_core.catalog.services import bundle_parts
+from ecerp_core.catalog.products import bundle_parts
 from ecerp_core.errors import NotFound
 from ecerp_core.orders.models import AfterSale, Order, OrderEvent, OrderLine
 from ecerp_core.query import Page, paginate, sort_stmt, text_filter

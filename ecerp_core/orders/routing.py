@@ -13,7 +13,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.services import bundle_parts, warehouse_facts
+from ecerp_core.catalog.products import bundle_parts
+from ecerp_core.catalog.services import warehouse_facts
 from ecerp_core.orders import rules
 from ecerp_core.orders.models import Order, OrderLine
 from ecerp_core.stock.models import StockLevel
