@@ -1,7 +1,8 @@
 """The company: its settings, currencies and exchange rates, and its business time.
 
 Business dates are a UTC moment seen as a day in the company's time zone (Asia/Shanghai by
-default).
+default). Finance tells the company when its books start (:func:`mark_books_started`); from then
+on the base currency is locked, so the catalog never has to look at the books.
 """
 
 from __future__ import annotations
@@ -61,7 +62,10 @@ def get_company(session: Session) -> Company:
 
 
 def setup_company(session: Session, actor: Actor, **values) -> Company:
-    """Create the company record (once) or update it; checks like any other base record."""
+    """Create the company record (once) or update it; checks like any other base record.
+
+    The base currency cannot change once the books have started (:func:`mark_books_started`).
+    """
     require(actor, "company.manage")
     existing = session.scalar(select(Company).limit(1))
     row, found = rules.clean(rules.COMPANY_FIELDS, values, partial=existing is not None)
@@ -82,7 +86,7 @@ def setup_company(session: Session, actor: Actor, **values) -> Company:
         audit.record(session, actor, "create", "company", company.id, row)
         return company
     diff = {k: [getattr(existing, k), v] for k, v in row.items() if getattr(existing, k) != v}
-    if diff.get("base_currency") and _has_postings(session):
+    if diff.get("base_currency") and existing.books_started_on is not None:
         raise ValidationError([problem("base_currency", "locked_after_use")])
     for k, (_, v) in diff.items():
         setattr(existing, k, v)
@@ -93,11 +97,17 @@ def setup_company(session: Session, actor: Actor, **values) -> Company:
     return existing
 
 
-def _has_postings(session: Session) -> bool:
-    """Whether books exist that a base-currency change would invalidate."""
-    from ecerp_core.finance.models import JournalEntry
+def mark_books_started(session: Session, day: dt.date) -> None:
+    """Record that the company's books hold an entry dated ``day``, which locks its base currency.
 
-    return session.scalar(select(JournalEntry.id).limit(1)) is not None
+    Finance calls this whenever it posts, with the earliest date posted; only a day before the one
+    recorded is written (the company is read once per transaction, so the other calls cost a
+    comparison). A fact of the books, audited with the entries that set it, not a user's change.
+    """
+    company = get_company(session)
+    if company.books_started_on is None or day < company.books_started_on:
+        company.books_started_on = day
+        session.flush()
 
 
 # --- business time --------------------------------------------------------------------------------

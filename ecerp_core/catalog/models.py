@@ -29,6 +29,8 @@ class Company(Base):
     base_currency: Mapped[CurrencyCode] = mapped_column(ForeignKey("currency.code"), default="CNY")
     timezone: Mapped[str] = mapped_column(String(60), default="Asia/Shanghai")
     vat_rate: Mapped[Rate] = mapped_column(default=Decimal("0.13"))
+    books_started_on: Mapped[dt.date | None] = mapped_column(Date)
+    """The date of the earliest journal entry; set by finance, it locks ``base_currency``."""
     updated_at: Mapped[updated_at]
 
 
