@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ecerp_core.db import Base, get_engine, import_all_models, session_scope
+from ecerp_core.db import get_engine, session_scope
+from ecerp_core.schema import metadata
 from ecerp_core.testing import empty_database
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -29,10 +30,9 @@ def _test_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def db_url(tmp_path_factory) -> str:
     url = _test_url(tmp_path_factory)
-    import_all_models()
     engine = get_engine(url)
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
     return url
 
 
