@@ -12,7 +12,7 @@ import zoneinfo
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
@@ -106,8 +106,12 @@ def mark_books_started(session: Session, day: dt.date) -> None:
     """
     company = get_company(session)
     if company.books_started_on is None or day < company.books_started_on:
-        company.books_started_on = day
-        session.flush()
+        # the settings did not change, so neither does updated_at (SET updated_at = updated_at)
+        session.execute(
+            update(Company)
+            .where(Company.id == company.id)
+            .values(books_started_on=day, updated_at=Company.updated_at)
+        )
 
 
 # --- business time --------------------------------------------------------------------------------
