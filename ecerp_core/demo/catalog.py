@@ -1,7 +1,5 @@
 """The demo's base data: categories, ~300 products with bundles, warehouses, shops, suppliers,
 customers and their platform buyer ids, and USD rates. Everything goes through catalog services.
-
-(It belongs in ``ecerp_core/catalog/demo.py``; it lives here until the catalog owner moves it.)
 """
 
 from __future__ import annotations
@@ -12,7 +10,7 @@ from decimal import Decimal
 from ecerp_core.catalog import services as catalog
 from ecerp_core.catalog.company import set_exchange_rates
 from ecerp_core.catalog.customers import link_customer_accounts
-from ecerp_core.demo import DemoContext, DemoStep
+from ecerp_core.demo.context import DemoContext, DemoStep
 from ecerp_core.money import round_money
 
 CATEGORIES = (  # code, 中文, English, parent
