@@ -1,4 +1,7 @@
-"""Tables of the base data. Writes go through :mod:`ecerp_core.catalog.services`."""
+"""Tables of the base data.
+
+Writes go through the catalog's services: ``services``, ``products``, ``company``, ``customers``.
+"""
 
 from __future__ import annotations
 
