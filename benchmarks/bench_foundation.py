@@ -116,7 +116,7 @@ def _raw_reinsert(url: str, tables: dict[str, list[dict]]) -> None:
 
 @benchmark("demo-build")
 def demo_build(cfg: BenchConfig) -> BenchResult:
-    from ecerp_core.setup import create_database
+    from ecerp_core.demo.build import create_demo_database
 
     days = max(30, int(730 * cfg.scale))
     result = BenchResult(
@@ -125,8 +125,8 @@ def demo_build(cfg: BenchConfig) -> BenchResult:
     for _ in range(max(1, cfg.repeat // 3)):
         url = fresh_url(cfg.workdir, cfg.database_url, "demo")
         Base.metadata.drop_all(get_engine(url))
-        result.ours.append(timed(lambda url=url: create_database(
-            company="演示", admin_password="demo-password", demo=True, seed=cfg.seed, days=days, url=url)))  # fmt: skip
+        result.ours.append(timed(lambda url=url: create_demo_database(
+            company="演示", admin_password="demo-password", seed=cfg.seed, days=days, url=url)))  # fmt: skip
         tables = _dump(url)
         dispose(url)
         result.rows = sum(len(rows) for rows in tables.values())

@@ -7,14 +7,14 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from ecerp_core.db import Base, get_engine, import_all_models
+from ecerp_core.db import get_engine
+from ecerp_core.schema import metadata
 
 _counter = itertools.count()
 
 
 def fresh_url(workdir: Path, database_url: str | None, label: str) -> str:
     """An empty database with the current schema; on PostgreSQL the given one, emptied."""
-    import_all_models()
     if database_url is None:
         path = workdir / f"{label}-{next(_counter)}.db"
         url = f"sqlite:///{path}"
@@ -23,7 +23,7 @@ def fresh_url(workdir: Path, database_url: str | None, label: str) -> str:
         engine = get_engine(url)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    Base.metadata.create_all(get_engine(url))
+    metadata.create_all(get_engine(url))
     return url
 
 

@@ -16,8 +16,15 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ecerp_core import audit
-from ecerp_core.db import Base, Flag, created_at, intpk
-from ecerp_core.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationError, problem
+from ecerp_core.db import Base, Flag, clock_is_frozen, created_at, intpk, utcnow
+from ecerp_core.errors import (
+    AuthenticationFailed,
+    NotFound,
+    NotInitialised,
+    PermissionDenied,
+    ValidationError,
+    problem,
+)
 
 # --- the vocabulary -------------------------------------------------------------------------------
 PERMISSIONS = (
@@ -129,8 +136,6 @@ def require(actor: Actor, permission: str) -> None:
 
 # --- passwords ------------------------------------------------------------------------------------
 def _salt(context: str) -> bytes:
-    from ecerp_core.db import clock_is_frozen, utcnow
-
     if clock_is_frozen():
         # A simulation (the demo) runs on a frozen clock and must give the same bytes for the same
         # seed; its passwords are public anyway. Real users always get a random salt.
@@ -208,8 +213,6 @@ def resolve_actor(session: Session, username: str | None = None) -> Actor:
         select(User).where(User.role_code == "admin", User.active.is_(True)).order_by(User.id)
     )
     if user is None:
-        from ecerp_core.errors import NotInitialised
-
         raise NotInitialised()
     return actor_for(session, user)
 

@@ -128,16 +128,6 @@ class Lifecycle:
     updated_at: Mapped[updated_at]
 
 
-def import_all_models() -> None:
-    """Import every area's models so ``Base.metadata`` knows all tables."""
-    from ecerp_core import audit, auth  # noqa: F401
-    from ecerp_core.catalog import models  # noqa: F401
-    from ecerp_core.finance import models as _finance  # noqa: F401
-    from ecerp_core.orders import models as _orders  # noqa: F401
-    from ecerp_core.purchasing import models as _purchasing  # noqa: F401
-    from ecerp_core.stock import models as _stock  # noqa: F401
-
-
 def get_engine(url: str | None = None) -> Engine:
     """The engine of ``url`` (default: the configured database), one per URL per process."""
     return _engine_for(url or load_settings().database_url)
@@ -347,7 +337,6 @@ __all__ = [
     "frozen_clock",
     "func",
     "get_engine",
-    "import_all_models",
     "intpk",
     "mapped_column",
     "memo",

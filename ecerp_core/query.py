@@ -1,4 +1,4 @@
-"""Paging and filtering in SQL, shared by every list service and the apps' paged grid."""
+"""Paging, filtering and key lookups in SQL, shared by every list service and the apps' paged grid."""
 
 from __future__ import annotations
 
@@ -60,3 +60,12 @@ def paginate(session: Session, stmt: Select, *, offset: int = 0, limit: int = 50
     columns = tuple(result.keys())
     rows = [dict(zip(columns, row, strict=True)) for row in result]
     return Page(rows, total, offset, limit, columns)
+
+
+def ids_by_key(session: Session, model, key_column: str, keys: set[str]) -> dict[str, int]:
+    """``{key: id}`` of the records of ``model`` whose ``key_column`` is among ``keys`` (unknown keys
+    are absent), in one query."""
+    if not keys:
+        return {}
+    column = getattr(model, key_column)
+    return dict(session.execute(select(column, model.id).where(column.in_(keys))).all())

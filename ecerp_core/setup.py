@@ -10,10 +10,10 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from ecerp_core import auth
-from ecerp_core.catalog import services as catalog
+from ecerp_core.catalog.company import seed_currencies, setup_company
 from ecerp_core.catalog.models import Company
 from ecerp_core.config import load_settings
-from ecerp_core.db import get_engine
+from ecerp_core.db import get_engine, session_scope
 from ecerp_core.errors import EcerpError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -59,48 +59,20 @@ def initialise(
     if session.scalar(select(Company.id).limit(1)) is not None:
         raise EcerpError("error.already_initialised", company=session.scalar(select(Company.name).limit(1)))
     auth.seed_roles(session)
-    catalog.seed_currencies(session)
+    seed_currencies(session)
     user = auth.create_user(session, None, admin_username, admin_password, "admin", display_name="管理员")
     admin = auth.actor_for(session, user)
-    catalog.setup_company(session, admin, name=company, base_currency=base_currency, timezone=timezone)
+    setup_company(session, admin, name=company, base_currency=base_currency, timezone=timezone)
     return admin
 
 
-DEMO_COMPANY = "演示电商有限公司"
-DEMO_PASSWORD = "demo1234"
-
-
 def create_database(
-    *,
-    company: str,
-    base_currency: str = "CNY",
-    admin_password: str,
-    demo: bool = False,
-    seed: int = 7,
-    days: int | None = None,
-    orders_per_day: float | None = None,
-    url: str | None = None,
+    *, company: str, base_currency: str = "CNY", admin_password: str, url: str | None = None
 ) -> None:
-    """Migrate the schema and set up a company; with ``demo`` also build the demo business.
+    """Migrate the schema and set up a company and its first admin (``ecerp init``).
 
-    The CLI's ``ecerp init`` and ``ecerp serve --demo`` both come here. The demo runs wholly on its
-    simulated clock, company and admin included, so the same seed gives the same bytes.
+    The demo business is built by :func:`ecerp_core.demo.build.create_demo_database`.
     """
-    from contextlib import nullcontext
-
-    from ecerp_core.db import frozen_clock, session_scope
-
     upgrade_database(url)
     with session_scope(url) as session:
-        if demo:
-            from ecerp_core.demo import build_demo, setup_moment
-
-            clock = frozen_clock(setup_moment(days))
-        else:
-            clock = nullcontext()
-        with clock:
-            admin = initialise(
-                session, company=company, base_currency=base_currency, admin_password=admin_password
-            )
-        if demo:
-            build_demo(session, admin, seed=seed, days=days, orders_per_day=orders_per_day)
+        initialise(session, company=company, base_currency=base_currency, admin_password=admin_password)

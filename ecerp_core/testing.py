@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from ecerp_core.db import Base, get_engine, import_all_models
+from ecerp_core.db import get_engine
+from ecerp_core.schema import metadata
 
 
 def empty_database(url: str) -> None:
     """Delete every row of every ecerp table and restart the id sequences (the schema stays)."""
-    import_all_models()
     engine = get_engine(url)
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from ecerp_core import events
-from ecerp_core.db import Base, get_engine, import_all_models, session_scope
+from ecerp_core.db import get_engine, session_scope
+from ecerp_core.schema import metadata
 from ecerp_core.testing import empty_database
 from ecerp_core.wiring import connect
 
@@ -36,10 +37,9 @@ def _test_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def db_url(tmp_path_factory) -> str:
     url = _test_url(tmp_path_factory)
-    import_all_models()
     engine = get_engine(url)
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
     return url
 
 

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from ecerp_core import auth
 from ecerp_core.db import Base, frozen_clock, session_scope
-from ecerp_core.demo import DEFAULT_ORDERS_PER_DAY, build_demo
+from ecerp_core.demo.build import DEFAULT_ORDERS_PER_DAY, DEMO_PASSWORD, build_demo
 from ecerp_core.orders import checks as order_checks
 from ecerp_core.purchasing import checks as purchasing_checks
-from ecerp_core.setup import DEMO_PASSWORD, initialise
+from ecerp_core.setup import initialise
 from ecerp_core.stock import checks as stock_checks
 from ecerp_core.testing import empty_database
 

@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog import rules, services
-from ecerp_core.catalog.models import Currency
+from ecerp_core.catalog.customers import link_customer_account
+from ecerp_core.catalog.models import Currency, Product
 from ecerp_core.db import forget, insert_rows, utcnow
-from ecerp_core.errors import Problem, problem
+from ecerp_core.errors import EcerpError, Problem, ValidationError, problem
+from ecerp_core.i18n import t
 from ecerp_core.tabular import Table, map_columns, read_table
 
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -211,8 +213,6 @@ def _check_currencies(session, report, table, good):
 
 
 def _check_barcodes(session, report, table, good, existing):
-    from ecerp_core.catalog.models import Product
-
     wanted = {v["barcode"] for _, v, _ in good if v.get("barcode")}
     owners = dict(
         session.execute(select(Product.barcode, Product.sku).where(Product.barcode.in_(wanted))).all()
@@ -234,8 +234,6 @@ def _check_barcodes(session, report, table, good, existing):
 
 def _apply_extras(session, actor, report, table, entity_name, with_extras) -> None:
     """Bundle components and customers' buyer ids: few rows, so the checked one-by-one path."""
-    from ecerp_core.errors import EcerpError, ValidationError
-
     for line, key, extra in with_extras:
         try:
             with session.begin_nested():
@@ -243,7 +241,7 @@ def _apply_extras(session, actor, report, table, entity_name, with_extras) -> No
                     services.update_record(session, actor, "product", key,
                                            {"is_bundle": True, "components": extra["components"]})  # fmt: skip
                 elif entity_name == "customer" and extra.get("shop") and extra.get("buyer_id"):
-                    services.link_customer_account(session, actor, key, extra["shop"], extra["buyer_id"])
+                    link_customer_account(session, actor, key, extra["shop"], extra["buyer_id"])
         except ValidationError as exc:
             _reject(report, table, line, exc.problems)
         except EcerpError as exc:
@@ -252,8 +250,6 @@ def _apply_extras(session, actor, report, table, entity_name, with_extras) -> No
 
 def summary_lines(report: ImportReport, language: str | None = None) -> list[str]:
     """The report as a clerk reads it."""
-    from ecerp_core.i18n import t
-
     lines = [t("import.summary", language, created=report.created, updated=report.updated,
                unchanged=report.unchanged, rejected=len(report.rejected))]  # fmt: skip
     lines += [

@@ -1,4 +1,7 @@
-"""Tables of the base data. Writes go through :mod:`ecerp_core.catalog.services`."""
+"""Tables of the base data.
+
+Writes go through the catalog's services: ``services``, ``products``, ``company``, ``customers``.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ class Company(Base):
     base_currency: Mapped[CurrencyCode] = mapped_column(ForeignKey("currency.code"), default="CNY")
     timezone: Mapped[str] = mapped_column(String(60), default="Asia/Shanghai")
     vat_rate: Mapped[Rate] = mapped_column(default=Decimal("0.13"))
+    books_started_on: Mapped[dt.date | None] = mapped_column(Date)
+    """The date of the earliest journal entry; set by finance, it locks ``base_currency``."""
     updated_at: Mapped[updated_at]
 
 

@@ -13,7 +13,7 @@ from ecerp_core import auth
 from ecerp_core.cli import Context, cli, echo_json, pass_ctx
 from ecerp_core.config import load_settings
 from ecerp_core.i18n import t
-from ecerp_core.setup import DEMO_COMPANY, DEMO_PASSWORD, create_database, is_initialised, upgrade_database
+from ecerp_core.setup import create_database, is_initialised, upgrade_database
 
 
 @cli.command()
@@ -43,9 +43,12 @@ def init(
         from ecerp_core.errors import EcerpError
 
         with session_scope(readonly=True) as session:
-            from ecerp_core.catalog.services import get_company
+            from ecerp_core.catalog.company import get_company
 
             raise EcerpError("error.already_initialised", company=get_company(session).name)
+    # imported here, not at the top: the demo's steps load every area, which no other command needs
+    from ecerp_core.demo.build import DEMO_COMPANY, DEMO_PASSWORD, create_demo_database
+
     generated = False
     if not admin_password:
         if demo:
@@ -55,8 +58,11 @@ def init(
         else:
             admin_password, generated = secrets.token_urlsafe(12), True
     started = time.perf_counter()
-    create_database(company=company or (DEMO_COMPANY if demo else "我的公司"), base_currency=base_currency,
-                    admin_password=admin_password, demo=demo, seed=seed, days=days, orders_per_day=orders_per_day)  # fmt: skip
+    if demo:
+        create_demo_database(company=company or DEMO_COMPANY, base_currency=base_currency,
+                             admin_password=admin_password, seed=seed, days=days, orders_per_day=orders_per_day)  # fmt: skip
+    else:
+        create_database(company=company or "我的公司", base_currency=base_currency, admin_password=admin_password)
     click.echo(t("cli.initialised", None, url=_safe_url(), seconds=f"{time.perf_counter() - started:.1f}"))
     if generated:
         click.echo(t("cli.generated_password", None, password=admin_password))

@@ -74,7 +74,7 @@ def orders_pull(ctx: Context, shop: str, start, end, as_json: bool) -> None:
     """Pull the orders a platform changed in a time window through its API, and import them."""
     import datetime as dt
 
-    from ecerp_core.business_time import company_timezone
+    from ecerp_core.catalog.company import company_timezone
     from ecerp_core.connectors.pull import pull_orders
 
     with ctx.acting() as (session, actor):

@@ -65,14 +65,15 @@ def wait_until_serving(url: str, timeout: float = 60.0, process: subprocess.Pope
 
 def ensure_database(demo: bool) -> None:
     """With ``demo``, build the demo database when there is none; without, insist on one."""
-    from ecerp_core import setup
+    from ecerp_core.demo.build import create_demo_database  # loads every area: only when serving
+    from ecerp_core.setup import is_initialised
 
-    if setup.is_initialised():
+    if is_initialised():
         return
     if not demo:
         raise NotInitialised()
     click.echo(t("serve.building_demo"), err=True)
-    setup.create_database(company=setup.DEMO_COMPANY, admin_password=setup.DEMO_PASSWORD, demo=True)
+    create_demo_database()
 
 
 def _stop(_signum, _frame) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
-from ecerp_core.business_time import company_timezone
+from ecerp_core.catalog.company import company_timezone
 from ecerp_core.catalog.models import Shop
 from ecerp_core.connectors import generic, jd, pdd, shopify, taobao, woocommerce
 from ecerp_core.connectors.base import Parsed, ShopInfo

@@ -41,7 +41,7 @@ def unposted_shipments(session: Session, start: dt.date, end: dt.date) -> list[i
     """Orders shipped in the period (by the company's day) with no ``sale.shipped`` posting."""
     from zoneinfo import ZoneInfo
 
-    from ecerp_core.catalog.services import get_company
+    from ecerp_core.catalog.company import get_company
     from ecerp_core.orders.models import Order
 
     zone = ZoneInfo(get_company(session).timezone)

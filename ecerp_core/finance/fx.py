@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.services import get_company, rate_on, set_exchange_rates
+from ecerp_core.catalog.company import get_company, rate_on, set_exchange_rates
 from ecerp_core.db import insert_rows
 from ecerp_core.errors import ImportFileError, NotFound
 from ecerp_core.finance.exceptions import MissingRate

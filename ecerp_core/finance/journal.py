@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.services import get_company
+from ecerp_core.catalog.company import get_company, mark_books_started
 from ecerp_core.db import allocate_ids, insert_rows, utcnow
 from ecerp_core.errors import NotFound
 from ecerp_core.finance.chart import posting_accounts
@@ -172,6 +172,7 @@ def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -
         key = (d.entry_date.year, d.entry_date.month)
         if key not in periods:
             periods[key] = open_period_for(session, d.entry_date)
+    mark_books_started(session, min(d.entry_date for d in drafts))
     now = utcnow()
     rows = []
     for d in drafts:

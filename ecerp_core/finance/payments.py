@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
+from ecerp_core.catalog.company import get_company, rate_on
 from ecerp_core.catalog.models import Supplier
-from ecerp_core.catalog.services import get_company, rate_on
 from ecerp_core.errors import NotFound, ValidationError, problem
 from ecerp_core.finance.journal import EntryDraft, post_entries, signed
 from ecerp_core.finance.models import Account, JournalLine, SupplierPayment

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor
-from ecerp_core.catalog.services import get_company, rate_on
+from ecerp_core.catalog.company import get_company, rate_on
 from ecerp_core.db import insert_rows
 from ecerp_core.errors import EcerpError, NotFound
 from ecerp_core.events import (

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.services import get_company
+from ecerp_core.catalog.company import get_company
 from ecerp_core.events import SaleRefunded, SaleShipped
 from ecerp_core.finance.exceptions import MissingRate, PostingFailed
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entries, signed
@@ -107,7 +107,7 @@ def settle_rows(
     if day is None:
         raise PostingFailed("error.finance.settlement_columns", file=reference, columns="-")
     cur = fmt.currency
-    from ecerp_core.catalog.services import rate_on
+    from ecerp_core.catalog.company import rate_on
     from ecerp_core.errors import NotFound
 
     try:
@@ -224,7 +224,7 @@ def write_off_unmatched(
             select(Settlement).where(Settlement.id.in_({x.settlement_id for x in found}))
         )
     }
-    from ecerp_core.catalog.services import rate_on
+    from ecerp_core.catalog.company import rate_on
 
     total = sum(
         (

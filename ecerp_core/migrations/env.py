@@ -2,11 +2,11 @@
 
 from alembic import context
 
-from ecerp_core.db import Base, get_engine, import_all_models
+from ecerp_core.db import get_engine
+from ecerp_core.schema import metadata
 
-import_all_models()
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations_offline() -> None:

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.business_time import business_date
+from ecerp_core.catalog.company import business_date, get_company
 from ecerp_core.catalog.models import CustomerAccount, Product, Shop
-from ecerp_core.catalog.services import get_company, warehouse_facts
+from ecerp_core.catalog.services import warehouse_facts
 from ecerp_core.db import allocate_ids, for_update, insert_rows, utcnow
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.orders import rules, workflow

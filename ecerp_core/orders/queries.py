@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import Product, Shop, Warehouse
-from ecerp_core.catalog.services import bundle_parts
+from ecerp_core.catalog.products import expand_lines
 from ecerp_core.errors import NotFound
 from ecerp_core.orders import workflow
 from ecerp_core.orders.models import AfterSale, Order, OrderEvent, OrderLine
@@ -210,12 +210,12 @@ def unreserved_demand(
     stmt = (select(OrderLine.product_id, Order.warehouse_id, OrderLine.quantity)
             .join(Order, Order.id == OrderLine.order_id)
             .where(Order.status == "paid", Order.warehouse_id.is_not(None), OrderLine.product_id.is_not(None)))  # fmt: skip
-    rows = list(session.connection().execute(stmt))
-    parts = bundle_parts(session, {p for p, _, _ in rows})
+    rows = session.connection().execute(stmt).all()
+    consumed = expand_lines(session, [(row.product_id, row.quantity) for row in rows])
     wanted = None if product_ids is None else set(product_ids)
     out: dict[tuple[int, int], int] = {}
-    for pid, wid, qty in rows:
-        for comp, per in parts.get(pid, [(pid, 1)]):
-            if wanted is None or comp in wanted:
-                out[(comp, wid)] = out.get((comp, wid), 0) + per * qty
+    for row, takes in zip(rows, consumed, strict=True):
+        for product, qty in takes:
+            if wanted is None or product in wanted:
+                out[(product, row.warehouse_id)] = out.get((product, row.warehouse_id), 0) + qty
     return out

@@ -13,7 +13,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.services import bundle_parts, warehouse_facts
+from ecerp_core.catalog.products import expand_lines
+from ecerp_core.catalog.services import warehouse_facts
 from ecerp_core.orders import rules
 from ecerp_core.orders.merge import split_order
 from ecerp_core.orders.models import Order, OrderLine
@@ -34,15 +35,15 @@ def route_orders(session: Session, actor: Actor, order_ids: Sequence[int], *, on
     warehouses = [(w.id, w.region) for w in warehouse_facts(session) if w.active]
     stmt = select(Order.id, Order.region, Order.warehouse_id).where(Order.id.in_(sorted(order_ids)))
     orders = {o.id: o for o in conn.execute(stmt)}
-    lines: dict[int, list] = {}
     stmt = select(OrderLine.order_id, OrderLine.id, OrderLine.product_id, OrderLine.quantity).where(
         OrderLine.order_id.in_(sorted(orders)), OrderLine.product_id.is_not(None)
     )
-    for line in conn.execute(stmt):
-        lines.setdefault(line.order_id, []).append(line)
-    pids = {line.product_id for ls in lines.values() for line in ls}
-    parts = bundle_parts(session, pids)
-    avail = available_stock(session, pids | {c for cs in parts.values() for c, _ in cs})
+    found = conn.execute(stmt).all()
+    consumed = expand_lines(session, [(line.product_id, line.quantity) for line in found])
+    lines: dict[int, dict[int, list[tuple[int, int]]]] = {}  # order -> line -> stocked products it takes
+    for line, takes in zip(found, consumed, strict=True):
+        lines.setdefault(line.order_id, {})[line.id] = takes
+    avail = available_stock(session, {product for takes in consumed for product, _ in takes})
     result: dict[int, bool] = {}
     moves: list[dict] = []
     splits: list[tuple[int, dict[int, list[int]]]] = []
@@ -51,11 +52,10 @@ def route_orders(session: Session, actor: Actor, order_ids: Sequence[int], *, on
         candidates = rules.warehouse_candidates(order.region, warehouses)
         need: dict[int, int] = {}
         per_line: dict[int, dict[int, int]] = {}
-        for line in lines.get(oid, []):
-            comps = parts.get(line.product_id, [(line.product_id, 1)])
-            per_line[line.id] = {c: q * line.quantity for c, q in comps}
-            for c, q in comps:
-                need[c] = need.get(c, 0) + q * line.quantity
+        for line_id, takes in lines.get(oid, {}).items():
+            per_line[line_id] = dict(takes)
+            for product, qty in takes:
+                need[product] = need.get(product, 0) + qty
         wid = rules.choose_warehouse(need, candidates, avail)
         if wid is not None:
             for c, q in need.items():

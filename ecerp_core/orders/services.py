@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
-from ecerp_core.business_time import business_date
+from ecerp_core.catalog.company import business_date
 from ecerp_core.db import utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import SaleShipped, emit

@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import events
 from ecerp_core.auth import Actor, require
-from ecerp_core.business_time import business_date
-from ecerp_core.catalog.services import get_company, rate_on
+from ecerp_core.catalog.company import business_date, get_company, rate_on
 from ecerp_core.db import insert_rows
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money

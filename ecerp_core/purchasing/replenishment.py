@@ -17,9 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
-from ecerp_core.business_time import business_date
+from ecerp_core.catalog.company import business_date, get_company, rate_on
 from ecerp_core.catalog.models import Product, Supplier, Warehouse
-from ecerp_core.catalog.services import get_company, rate_on
 from ecerp_core.errors import NotFound
 from ecerp_core.money import round_money
 from ecerp_core.orders.queries import unreserved_demand

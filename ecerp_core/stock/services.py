@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
-from ecerp_core.business_time import business_date
+from ecerp_core.catalog.company import business_date
 from ecerp_core.catalog.models import Product, Warehouse
-from ecerp_core.catalog.services import bundle_parts, warehouse_facts
+from ecerp_core.catalog.products import expand_lines
+from ecerp_core.catalog.services import warehouse_facts
 from ecerp_core.db import for_update, insert_rows, is_postgres, utcnow
 from ecerp_core.errors import ValidationError
 from ecerp_core.money import round_money
@@ -119,12 +120,6 @@ def _short(session: Session, key: Key, available: int, wanted: int) -> Insuffici
     return InsufficientStock(sku=sku, warehouse=name, available=available, wanted=wanted)
 
 
-def _expand(session: Session, lines: Sequence[tuple[int, int]]) -> list[list[tuple[int, int]]]:
-    """Each ``(product_id, qty)`` as the stocked products it consumes (bundles become components)."""
-    parts = bundle_parts(session, (p for p, _ in lines))
-    return [[(c, per * q) for c, per in parts[p]] if p in parts else [(p, q)] for p, q in lines]
-
-
 def average_costs(session: Session, product_ids: Iterable[int]) -> dict[int, Decimal]:
     """The moving average cost of each product; the product's standard cost until its first receipt."""
     stmt = (select(Product.id, Product.cost, ProductCost.average_cost)
@@ -185,7 +180,7 @@ def record_moves(
         raise ValidationError(problems)
     expanded: list[MoveDraft] = []
     for draft, parts in zip(
-        drafts, _expand(session, [(d.product_id, d.quantity) for d in drafts]), strict=True
+        drafts, expand_lines(session, [(d.product_id, d.quantity) for d in drafts]), strict=True
     ):
         if parts == [(draft.product_id, draft.quantity)]:
             expanded.append(draft)
@@ -312,7 +307,7 @@ def reserve(
     """
     if on_short not in ("raise", "skip"):
         raise ValueError(on_short)
-    parts = _expand(session, [(d.product_id, d.quantity) for d in drafts])
+    parts = expand_lines(session, [(d.product_id, d.quantity) for d in drafts])
     wanted: dict[tuple[str, int], dict[Key, int]] = {}
     for d, comps in zip(drafts, parts, strict=True):
         doc = wanted.setdefault((d.source_type, d.source_id), {})

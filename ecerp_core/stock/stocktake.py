@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
-from ecerp_core.business_time import business_date
+from ecerp_core.catalog.company import business_date
 from ecerp_core.catalog.models import Category, Product, Warehouse
 from ecerp_core.db import for_update, insert_rows, utcnow
 from ecerp_core.errors import NotFound, ValidationError, problem

@@ -22,13 +22,13 @@ _built: dict[str, str] = {}
 
 def build_report_database(folder: Path) -> str:
     """The demo (seed 7, 45 days to 2026-10-31) in ``folder``; returns its URL."""
-    from ecerp_core.db import Base, get_engine, import_all_models, session_scope
-    from ecerp_core.demo import build_demo
-    from ecerp_core.setup import DEMO_COMPANY, DEMO_PASSWORD, initialise
+    from ecerp_core.db import get_engine, session_scope
+    from ecerp_core.demo.build import DEMO_COMPANY, DEMO_PASSWORD, build_demo
+    from ecerp_core.schema import metadata
+    from ecerp_core.setup import initialise
 
     url = f"sqlite:///{folder / 'report-demo.db'}"
-    import_all_models()
-    Base.metadata.create_all(get_engine(url))
+    metadata.create_all(get_engine(url))
     with session_scope(url) as session:
         admin = initialise(session, company=DEMO_COMPANY, admin_password=DEMO_PASSWORD)
         build_demo(session, admin, seed=SEED, days=DAYS)

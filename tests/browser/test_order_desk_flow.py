@@ -15,14 +15,14 @@ pytestmark = pytest.mark.browser
 
 def _ensure_schema(url: str) -> None:
     """Add tables and columns the migration does not have yet (a no-op once 0001 is regenerated)."""
-    from ecerp_core.db import Base, get_engine, import_all_models
+    from ecerp_core.db import get_engine
+    from ecerp_core.schema import metadata
 
-    import_all_models()
     engine = get_engine(url)
-    Base.metadata.create_all(engine)
+    metadata.create_all(engine)
     have = inspect(engine)
     statements = []
-    for table in Base.metadata.sorted_tables:
+    for table in metadata.sorted_tables:
         existing = {c["name"] for c in have.get_columns(table.name)}
         for col in table.columns:
             if col.name in existing:

@@ -6,7 +6,10 @@ from sqlalchemy import func, select
 
 from ecerp_core.audit import AuditLog, history
 from ecerp_core.catalog import services as catalog
+from ecerp_core.catalog.company import get_company, rate_on, set_exchange_rates, setup_company
+from ecerp_core.catalog.customers import link_customer_account
 from ecerp_core.catalog.models import Category, Product, Shop
+from ecerp_core.catalog.products import expand_bundles
 from ecerp_core.errors import NotFound, ValidationError
 
 
@@ -90,7 +93,7 @@ def test_bundles_consume_their_components(session, admin):
         {"sku": "GIFT", "name_zh": "礼盒", "is_bundle": True, "components": [("CUP", 2), ("LID", 1)]}
     ])[0]  # fmt: skip
     cup = session.scalar(select(Product).where(Product.sku == "CUP"))
-    consumed = dict(catalog.expand_bundles(session, [(kit.id, 3), (cup.id, 1)]))
+    consumed = dict(expand_bundles(session, [(kit.id, 3), (cup.id, 1)]))
     assert consumed == {cup.id: 7, session.scalar(select(Product.id).where(Product.sku == "LID")): 3}
     for bad, expected in [
         ({"components": [("GIFT2", 1)]}, ("components", "bundle_self")),
@@ -117,33 +120,33 @@ def test_category_paths_build_a_tree(session, admin):
 
 
 def test_company_settings_are_validated(session, admin):
-    company = catalog.get_company(session)
+    company = get_company(session)
     assert (company.base_currency, company.timezone, company.vat_rate) == (
         "CNY",
         "Asia/Shanghai",
         Decimal("0.13"),
     )
     with pytest.raises(ValidationError) as info:
-        catalog.setup_company(session, admin, timezone="Mars/Olympus", vat_rate="1.5", base_currency="ZZZ")
+        setup_company(session, admin, timezone="Mars/Olympus", vat_rate="1.5", base_currency="ZZZ")
     assert codes(info.value) == {
         ("timezone", "unknown_timezone"), ("vat_rate", "above_maximum"), ("base_currency", "unknown_currency")
     }  # fmt: skip
-    catalog.setup_company(session, admin, phone="021-12345678")
-    assert catalog.get_company(session).phone == "021-12345678"
+    setup_company(session, admin, phone="021-12345678")
+    assert get_company(session).phone == "021-12345678"
 
 
 def test_exchange_rates_by_date(session, admin):
-    catalog.set_exchange_rates(session, admin, [
+    set_exchange_rates(session, admin, [
         {"currency": "USD", "rate_date": "2026-01-01", "rate": "7.10"},
         {"currency": "USD", "rate_date": "2026-02-01", "rate": "7.20"},
     ])  # fmt: skip
-    assert catalog.rate_on(session, "USD", dt.date(2026, 1, 15)) == Decimal("7.10")
-    assert catalog.rate_on(session, "USD", dt.date(2026, 3, 1)) == Decimal("7.20")
-    assert catalog.rate_on(session, "CNY", dt.date(2026, 3, 1)) == Decimal(1)
+    assert rate_on(session, "USD", dt.date(2026, 1, 15)) == Decimal("7.10")
+    assert rate_on(session, "USD", dt.date(2026, 3, 1)) == Decimal("7.20")
+    assert rate_on(session, "CNY", dt.date(2026, 3, 1)) == Decimal(1)
     with pytest.raises(NotFound):
-        catalog.rate_on(session, "USD", dt.date(2025, 12, 31))
+        rate_on(session, "USD", dt.date(2025, 12, 31))
     with pytest.raises(ValidationError) as info:
-        catalog.set_exchange_rates(session, admin, [
+        set_exchange_rates(session, admin, [
             {"currency": "USD", "rate_date": "2026-13-01", "rate": "7"},
             {"currency": "XXX", "rate_date": "2026-01-01", "rate": "-1"},
         ])  # fmt: skip
@@ -154,10 +157,10 @@ def test_customer_buyer_ids_per_shop(session, admin):
     catalog.create_shop(session, admin, code="TB1", name="淘宝店", platform="taobao")
     catalog.create_customer(session, admin, code="C1", name="张三", region="浙江")
     catalog.create_customer(session, admin, code="C2", name="李四")
-    first = catalog.link_customer_account(session, admin, "C1", "TB1", "tb_zhangsan")
-    assert catalog.link_customer_account(session, admin, "C1", "TB1", "tb_zhangsan").id == first.id
+    first = link_customer_account(session, admin, "C1", "TB1", "tb_zhangsan")
+    assert link_customer_account(session, admin, "C1", "TB1", "tb_zhangsan").id == first.id
     with pytest.raises(ValidationError):
-        catalog.link_customer_account(session, admin, "C2", "TB1", "tb_zhangsan")
+        link_customer_account(session, admin, "C2", "TB1", "tb_zhangsan")
 
 
 def test_paging_and_search_happen_in_sql(session, admin):

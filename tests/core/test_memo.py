@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import event
 
 from ecerp_core.catalog import services as catalog
+from ecerp_core.catalog.company import get_company, setup_company
 from ecerp_core.db import memo
 
 
@@ -19,8 +20,8 @@ def test_read_once_forgotten_by_catalog_writes_and_at_commit(session, admin):
     assert [w.code for w in catalog.warehouse_facts(session)] == ["SH"]
     seen = _statements(session)
     catalog.warehouse_facts(session)
-    catalog.get_company(session)
-    catalog.get_company(session)
+    get_company(session)
+    get_company(session)
     assert len(seen) == 1  # the company once; the warehouses were remembered
     catalog.create_warehouse(session, admin, code="GZ", name="广州仓", region="华南", priority=5)
     assert [w.code for w in catalog.warehouse_facts(session)] == ["GZ", "SH"]  # a write forgets
@@ -44,9 +45,9 @@ def test_a_rollback_forgets_too(session, admin):
 
 
 def test_a_company_change_is_seen_in_the_same_transaction(session, admin):
-    from ecerp_core.business_time import company_timezone
+    from ecerp_core.catalog.company import company_timezone
 
     assert str(company_timezone(session)) == "Asia/Shanghai"
-    catalog.setup_company(session, admin, timezone="America/New_York")
+    setup_company(session, admin, timezone="America/New_York")
     assert str(company_timezone(session)) == "America/New_York"
-    assert catalog.get_company(session).timezone == "America/New_York"
+    assert get_company(session).timezone == "America/New_York"

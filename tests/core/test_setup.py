@@ -9,15 +9,15 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
 from ecerp_core.config import load_settings, project_root
-from ecerp_core.db import Base, get_engine, import_all_models, session_scope
+from ecerp_core.db import get_engine, session_scope
+from ecerp_core.schema import metadata
 from ecerp_core.setup import create_database, is_initialised, upgrade_database
 
 
 def _assert_migrations_match_models(url: str) -> None:
     upgrade_database(url)
-    import_all_models()
     with get_engine(url).connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == [], "the models changed without a migration: " + repr(diff[:5])
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import insert
 
 from ecerp_core.catalog import services as catalog
+from ecerp_core.catalog.company import set_exchange_rates
 from ecerp_core.db import utcnow
 from ecerp_core.events import SaleRefunded, SaleShipped, emit
 
@@ -35,7 +36,7 @@ def make_books(session, admin) -> Books:
     us = catalog.create_shop(session, admin, code="US", name="US shop", platform="shopify", currency="USD")
     s1 = catalog.create_supplier(session, admin, code="S1", name="供应商一")
     s2 = catalog.create_supplier(session, admin, code="S2", name="Supplier Two", currency="USD")
-    catalog.set_exchange_rates(session, admin, [
+    set_exchange_rates(session, admin, [
         {"currency": "USD", "rate_date": "2026-10-01", "rate": "7.10"},
         {"currency": "USD", "rate_date": "2026-10-31", "rate": "7.20"},
         {"currency": "USD", "rate_date": "2026-11-20", "rate": "7.15"},

@@ -265,3 +265,19 @@ def test_exported_cells_that_look_like_formulas_are_escaped():
     text = csv_text(rows, ["memo", "amount"])
     assert "'=HYPERLINK" in text and "'@SUM" in text and ",-5.00" in text
     assert safe_cell("+1") == "'+1" and safe_cell(D("-1")) == D("-1")
+
+
+def test_the_first_posting_locks_the_base_currency(session, admin, books):
+    from ecerp_core.catalog.company import get_company, setup_company
+
+    setup_company(session, admin, base_currency="USD")  # no books yet: a change is still allowed
+    setup_company(session, admin, base_currency="CNY")
+    assert get_company(session).books_started_on is None
+    for n in (5, 2):
+        lines = (LineDraft("1001", debit=D("1.00")), LineDraft("4001", credit=D("1.00")))
+        post_entry(session, admin, EntryDraft(day(n), "manual", lines))
+    assert get_company(session).books_started_on == day(2)
+    with pytest.raises(ValidationError) as info:
+        setup_company(session, admin, base_currency="USD")
+    assert [(p.field, p.code) for p in info.value.problems] == [("base_currency", "problem.locked_after_use")]
+    setup_company(session, admin, phone="021-12345678")  # the other settings stay editable

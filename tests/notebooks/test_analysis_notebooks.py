@@ -9,7 +9,7 @@ import pytest
 from nbclient import NotebookClient
 
 from ecerp_core.config import project_root
-from ecerp_core.setup import DEMO_PASSWORD, create_database
+from ecerp_core.demo.build import DEMO_PASSWORD, create_demo_database
 
 NOTEBOOKS = sorted((project_root() / "notebooks" / "analysis").glob("*.ipynb"))
 
@@ -17,7 +17,7 @@ NOTEBOOKS = sorted((project_root() / "notebooks" / "analysis").glob("*.ipynb"))
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('analysis') / 'demo.db'}"
-    create_database(company="演示电商有限公司", admin_password=DEMO_PASSWORD, demo=True, seed=7, days=7, url=url)
+    create_demo_database(company="演示电商有限公司", admin_password=DEMO_PASSWORD, seed=7, days=7, url=url)
     return url
 
 

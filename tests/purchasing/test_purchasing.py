@@ -6,6 +6,7 @@ from business_fixtures import count, stock_row
 
 from ecerp_core.audit import AuditLog
 from ecerp_core.catalog import services as catalog
+from ecerp_core.catalog.company import set_exchange_rates
 from ecerp_core.db import frozen_clock
 from ecerp_core.errors import PermissionDenied, ValidationError
 from ecerp_core.purchasing import checks, services
@@ -43,7 +44,7 @@ def test_order_confirm_receive_in_two_parts(session, admin, biz):
 
 def test_usd_receipt_is_costed_in_base_currency(session, admin, biz):
     usd = catalog.create_supplier(session, admin, code="S2", name="Export Co", currency="USD")
-    catalog.set_exchange_rates(
+    set_exchange_rates(
         session, admin, [{"currency": "USD", "rate_date": "2026-03-01", "rate": "7.2"}]
     )
     with frozen_clock(NOON):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ecerp_core.catalog import services
+from ecerp_core.catalog.company import list_currencies
 from ecerp_core.catalog.models import PLATFORMS, TIERS
 from ecerp_core.query import Page
 from widgets.common.actor import AppContext
@@ -101,7 +102,7 @@ class BaseDataModel:
                     page = services.list_records(session, self.ctx.actor, field.ref, limit=REF_OPTIONS_LIMIT)
                     options[field.name] = [str(r[target.key]) for r in page.rows]
                 elif field.kind == "currency":
-                    options[field.name] = [c.code for c in services.list_currencies(session)]
+                    options[field.name] = [c.code for c in list_currencies(session)]
         return options
 
     # --- writing --------------------------------------------------------------------------------

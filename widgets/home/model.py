@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ecerp_core.catalog.services import get_company
+from ecerp_core.catalog.company import get_company
 from widgets.common.actor import AppContext
 from widgets.home.registry import APPS, AppEntry
 

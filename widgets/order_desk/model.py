@@ -13,8 +13,8 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from ecerp_core.auth import User
-from ecerp_core.business_time import company_timezone
 from ecerp_core.catalog import services as catalog
+from ecerp_core.catalog.company import company_timezone
 from ecerp_core.catalog.models import Shop
 from ecerp_core.connectors.files import PLATFORMS, import_files
 from ecerp_core.i18n import t

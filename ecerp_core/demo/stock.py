@@ -7,8 +7,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from ecerp_core.demo import DemoContext, DemoStep
-from ecerp_core.orders.demo import expected_units
+from ecerp_core.demo.context import DemoContext, DemoStep
+from ecerp_core.demo.orders import expected_units
 from ecerp_core.stock import alerts, stocktake, transfers
 from ecerp_core.stock import services as stock
 from ecerp_core.stock.models import Transfer

@@ -1,14 +1,14 @@
 """an order's reasons to wait are rows (sales_order_reason), not comma-joined text
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -19,8 +19,9 @@ def upgrade() -> None:
         sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("code", sa.String(length=40), nullable=False),
-        sa.ForeignKeyConstraint(["order_id"], ["sales_order.id"],
-                                name=op.f("fk_sales_order_reason_order_id_sales_order")),  # fmt: skip
+        sa.ForeignKeyConstraint(
+            ["order_id"], ["sales_order.id"], name=op.f("fk_sales_order_reason_order_id_sales_order")
+        ),
         sa.PrimaryKeyConstraint("order_id", "kind", "code", name=op.f("pk_sales_order_reason")),
     )
     with op.batch_alter_table("sales_order_reason", schema=None) as batch_op:

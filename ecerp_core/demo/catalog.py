@@ -1,7 +1,5 @@
 """The demo's base data: categories, ~300 products with bundles, warehouses, shops, suppliers,
 customers and their platform buyer ids, and USD rates. Everything goes through catalog services.
-
-(It belongs in ``ecerp_core/catalog/demo.py``; it lives here until the catalog owner moves it.)
 """
 
 from __future__ import annotations
@@ -10,7 +8,9 @@ import datetime as dt
 from decimal import Decimal
 
 from ecerp_core.catalog import services as catalog
-from ecerp_core.demo import DemoContext, DemoStep
+from ecerp_core.catalog.company import set_exchange_rates
+from ecerp_core.catalog.customers import link_customer_accounts
+from ecerp_core.demo.context import DemoContext, DemoStep
 from ecerp_core.money import round_money
 
 CATEGORIES = (  # code, 中文, English, parent
@@ -225,7 +225,7 @@ def _rates(ctx: DemoContext) -> None:
         rate = min(max(rate + Decimal(rng.randint(-30, 30)) / 10000, Decimal("6.8")), Decimal("7.4"))
         rows.append({"currency": "USD", "rate_date": day, "rate": rate})
         day += dt.timedelta(days=7)
-    catalog.set_exchange_rates(ctx.session, ctx.admin, rows, source="demo")
+    set_exchange_rates(ctx.session, ctx.admin, rows, source="demo")
 
 
 def _customers(ctx: DemoContext, rng) -> None:
@@ -252,7 +252,7 @@ def _customers(ctx: DemoContext, rng) -> None:
         c.code: c.id for c in catalog.create_records(ctx.session, ctx.admin, "customer", rows)
     }
     by_code = {r["code"]: r for r in rows}
-    catalog.link_customer_accounts(ctx.session, ctx.admin, accounts)
+    link_customer_accounts(ctx.session, ctx.admin, accounts)
     ctx.data["buyers"] = {}
     for code, shop, buyer in accounts:
         r = by_code[code]

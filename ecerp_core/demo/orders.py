@@ -1,6 +1,6 @@
 """The demo's sales: daily orders on five shops with trend, weekly rhythm, promotions (618, 双11,
 双12, 女王节), the Chinese New Year dip, unpaid orders, cancellations, refunds and returns; the
-exceptions, merges, splits and after-sales cases are in :mod:`ecerp_core.orders.demo_pipeline`.
+exceptions, merges, splits and after-sales cases are in :mod:`ecerp_core.demo.pipeline`.
 
 Orders come in as platform drafts through :func:`import_order_drafts`, are approved (reserving
 stock) and shipped by the clerks, finished when the buyer confirms, and refunded through after-sales.
@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from ecerp_core.catalog.services import bundle_parts
-from ecerp_core.demo import DemoContext, DemoStep
-from ecerp_core.demo_catalog import EN_NAMES, GIVEN, PROVINCES, SHOPS, SURNAMES, US_STATES
+from ecerp_core.catalog.products import expand_lines
+from ecerp_core.demo import pipeline
+from ecerp_core.demo.catalog import EN_NAMES, GIVEN, PROVINCES, SHOPS, SURNAMES, US_STATES
+from ecerp_core.demo.context import DemoContext, DemoStep
 from ecerp_core.money import round_money
-from ecerp_core.orders import aftersales, demo_pipeline, routing, rules
+from ecerp_core.orders import aftersales, routing, rules
 from ecerp_core.orders import services as orders
 from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
 from ecerp_core.orders.intake import import_order_drafts
@@ -94,14 +96,14 @@ def setup(ctx: DemoContext) -> None:
     ctx.data["sell_weights"] = {m: _cumulate([w * _seasonal(p[1], m) for p, w in zip(products, weights, strict=True)])
                                 for m in range(1, 13)}  # fmt: skip
     # expected units per order of each product, by month (1.35 lines an order, 1.18 units a line)
-    components = bundle_parts(ctx.session, (p[0] for p in products))
+    consumed = expand_lines(ctx.session, [(p[0], 1) for p in products])
     per_order = {}
     for m in range(1, 13):
         total = sum(w * _seasonal(p[1], m) for p, w in zip(products, weights, strict=True))
         units: dict[int, float] = {}
-        for p, w in zip(products, weights, strict=True):
+        for p, w, parts in zip(products, weights, consumed, strict=True):
             share = w * _seasonal(p[1], m) / total * 1.35 * 1.18
-            for comp, qty in components.get(p[0], [(p[0], 1)]):
+            for comp, qty in parts:
                 units[comp] = units.get(comp, 0) + share * qty
         per_order[m] = units
     ctx.data["units_per_order"] = per_order
@@ -160,11 +162,11 @@ def import_day(ctx: DemoContext, day: dt.date) -> None:
     for seq in range(1, count + 1):
         shop_id, shop = rng.choices(shops, weights=[s[5] for _, s in shops])[0]
         new.append(_new_order(ctx, rng, day, seq, shop_id, shop))
-    drafts += demo_pipeline.decorate(ctx, day, new)
+    drafts += pipeline.decorate(ctx, day, new)
     if not drafts:
         return
     result = import_order_drafts(ctx.session, ctx.users["clerk"], drafts)
-    demo_pipeline.remember_ids(ctx, drafts, result.order_ids)
+    pipeline.remember_ids(ctx, drafts, result.order_ids)
     wanted = ctx.data.get("planned_keys", set())
     for d, oid in zip(drafts, result.order_ids, strict=True):
         if (d.shop_id, d.platform_order_id) in wanted:
@@ -241,8 +243,6 @@ def _plan(ctx: DemoContext, rng, day: dt.date, draft: OrderDraft, unpaid: bool) 
     tomorrow = day + dt.timedelta(days=1)
     if unpaid:
         pays = rng.random() < 0.8
-        from dataclasses import replace
-
         later = replace(draft, status="paid" if pays else "closed", paid_amount=draft.total_amount if pays else Decimal(0),
                         paid_at=ctx.at(tomorrow, 9 * 60) if pays else None)  # fmt: skip
         ctx.data["pending"].setdefault(tomorrow, []).append(later)
@@ -318,6 +318,6 @@ def finish_day(ctx: DemoContext, day: dt.date) -> None:
         orders.finish_orders(ctx.session, clerk, ids)
 
 
-STEP = DemoStep("orders", setup, daily=((9 * 60 + 30, demo_pipeline.morning_day), (10 * 60, approve_day),
-                                        (11 * 60, aftersales_day), (11 * 60 + 30, demo_pipeline.cases_day),
+STEP = DemoStep("orders", setup, daily=((9 * 60 + 30, pipeline.morning_day), (10 * 60, approve_day),
+                                        (11 * 60, aftersales_day), (11 * 60 + 30, pipeline.cases_day),
                                         (16 * 60, ship_day), (22 * 60, finish_day), (23 * 60 + 30, import_day)))  # fmt: skip

@@ -9,12 +9,13 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from ecerp_core.catalog.models import Supplier
-from ecerp_core.demo import DemoContext, DemoStep
+from ecerp_core.demo.context import DemoContext, DemoStep
+from ecerp_core.demo.orders import expected_units
 from ecerp_core.money import round_money
-from ecerp_core.orders.demo import expected_units
 from ecerp_core.orders.queries import unreserved_demand
-from ecerp_core.purchasing import rules
+from ecerp_core.purchasing import returns, rules
 from ecerp_core.purchasing import services as purchasing
+from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from ecerp_core.stock import services as stock
 
 PRICE_LIST_RATE = Decimal("7.1")  # the USD suppliers' price lists are fixed at this rate
@@ -89,9 +90,6 @@ def return_day(ctx: DemoContext, day: dt.date) -> None:
     """11:00 on the 15th: a faulty batch goes back to its supplier (a few units of a recent receipt)."""
     if day.day != 15:
         return
-    from ecerp_core.purchasing import returns
-    from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine
-
     rng = ctx.rng_for(f"purchasing:return:{day}")
     recent = ctx.session.execute(
         select(PurchaseOrder.supplier_id, PurchaseOrder.warehouse_id, PurchaseOrderLine.product_id,

@@ -14,15 +14,18 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from ecerp_core.catalog.company import rate_on
 from ecerp_core.catalog.models import Supplier
-from ecerp_core.demo import DemoContext, DemoStep
+from ecerp_core.demo.context import DemoContext, DemoStep
 from ecerp_core.finance import fx, payments, periods, posting, settlement
 from ecerp_core.finance.chart import seed_chart
 from ecerp_core.finance.closing import close_problems
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entries
-from ecerp_core.finance.models import JournalLine, PostedEvent, SettlementLine, SupplierPayment
+from ecerp_core.finance.models import Account, JournalLine, PostedEvent, SettlementLine, SupplierPayment
+from ecerp_core.finance.rules import RuleBook
 from ecerp_core.finance.settlement_formats import SettlementRow
 from ecerp_core.money import round_money
+from ecerp_core.orders.models import Order, OrderRefund
 
 log = logging.getLogger(__name__)
 CAPITAL = Decimal("8000000.00")
@@ -49,8 +52,6 @@ def setup(ctx: DemoContext) -> None:
 def _open_items(ctx: DemoContext, platforms: list[str], until: dt.date) -> dict[str, list[SettlementRow]]:
     """Posted sales and refunds of each platform's orders up to ``until`` that no settlement has
     cleared (one pass over the posted events for all the platforms settling that day)."""
-    from ecerp_core.orders.models import Order, OrderRefund
-
     owner = {op: p for p in platforms for op in settlement.format_for(p).order_platforms}
     done = select(SettlementLine.order_id).where(
         SettlementLine.status == "matched", SettlementLine.line_type == "sale"
@@ -114,9 +115,6 @@ def pay_day(ctx: DemoContext, day: dt.date) -> None:
     cutoff = day - dt.timedelta(days=TERMS_DAYS)
     # what each supplier was owed at the cutoff (as payments.supplier_balance) less what was paid
     # since, for all suppliers in two queries; this run's payments fall after the cutoff
-    from ecerp_core.finance.models import Account
-    from ecerp_core.finance.rules import RuleBook
-
     code = RuleBook(ctx.session).account("supplier_payment", "payable")
     booked = dict(ctx.session.execute(
         select(JournalLine.supplier_id, func.sum(JournalLine.amount_currency))
@@ -142,9 +140,6 @@ def pay_day(ctx: DemoContext, day: dt.date) -> None:
 
 def _buy_currency(ctx: DemoContext, currency: str, amount: Decimal, day: dt.date) -> None:
     """Top up the USD account from the CNY account when a payment needs more than it holds."""
-    from ecerp_core.catalog.services import rate_on
-    from ecerp_core.finance.models import Account
-
     have = ctx.session.scalar(select(func.sum(JournalLine.amount_currency)).join(Account, Account.id == JournalLine.account_id)
                               .where(Account.code == "100202")) or Decimal(0)  # fmt: skip
     short = amount - have

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from ecerp_core.demo import DemoContext
+from ecerp_core.demo.context import DemoContext
 from ecerp_core.money import round_money
 from ecerp_core.orders import cases, merge, review, skus, workflow
 from ecerp_core.orders.drafts import OrderDraft

@@ -1,12 +1,13 @@
 """The seeded demo business: a realistic, deterministic company built through the services.
 
-The demo is a composition of per-area steps (:data:`STEPS`). Each step may set things up once
-(``setup(ctx)``) and act on each simulated day (``daily``: ``(minute of the day, fn(ctx, day))``).
-The days run one after another; within a day, tasks run in order of their time, and the clock
-(:func:`ecerp_core.db.frozen_clock`) is set to that moment, so every timestamp comes from the
-simulation and the same seed gives the same database, byte for byte. A later area (finance,
-complaints ...) adds its step to :data:`STEPS`; each area draws from its own random stream
-(:meth:`DemoContext.rng_for`), so adding one does not change the data of the others.
+The demo is a composition of per-area steps (:func:`steps`, one module each in this package). Each
+step may set things up once (``setup(ctx)``) and act on each simulated day (``daily``: ``(minute
+of the day, fn(ctx, day))``). The days run one after another; within a day, tasks run in order of
+their time, and the clock (:func:`ecerp_core.db.frozen_clock`) is set to that moment, so every
+timestamp comes from the simulation and the same seed gives the same database, byte for byte. A
+later area (complaints ...) adds its step to :func:`steps`; each area draws from its own random
+stream (:meth:`~ecerp_core.demo.context.DemoContext.rng_for`), so adding one does not change the
+data of the others.
 """
 
 from __future__ import annotations
@@ -14,16 +15,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecerp_core import auth
-from ecerp_core.db import Base, frozen_clock
+from ecerp_core.db import frozen_clock, session_scope
+from ecerp_core.demo import catalog, finance, orders, purchasing, stock
+from ecerp_core.demo.context import TIMEZONE, DemoContext, DemoStep
+from ecerp_core.schema import metadata
+from ecerp_core.setup import initialise, upgrade_database
 from ecerp_core.wiring import connect
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,8 @@ log = logging.getLogger(__name__)
 DEFAULT_END = dt.date(2026, 10, 31)
 DEFAULT_DAYS = 730
 DEFAULT_ORDERS_PER_DAY = 32.0
-TIMEZONE = ZoneInfo("Asia/Shanghai")
+DEMO_COMPANY = "演示电商有限公司"
+DEMO_PASSWORD = "demo1234"
 
 DEMO_USERS = (  # username, role, display name
     ("clerk", "order_clerk", "订单专员 王芳"),
@@ -40,55 +43,6 @@ DEMO_USERS = (  # username, role, display name
     ("accountant", "accountant", "会计 陈静"),
     ("analyst", "analyst", "数据分析 刘洋"),
 )
-
-
-@dataclass
-class DemoContext:
-    """What the demo steps share.
-
-    rng: the demo's main random stream (``random.Random(seed)``); areas use :meth:`rng_for`.
-    admin / users: the actors steps act as (``users["clerk"]`` ...).
-    start / end: the first and last simulated business day (company-local).
-    orders_per_day: the average number of orders a day, before trend and seasonality.
-    ids: created records by kind and code (``ids["warehouse"]["SH"]``).
-    data: whatever one area leaves for another (demand rates, planned refunds ...).
-    """
-
-    session: Session
-    admin: auth.Actor
-    seed: int
-    start: dt.date
-    end: dt.date
-    orders_per_day: float
-    rng: random.Random
-    users: dict[str, auth.Actor] = field(default_factory=dict)
-    ids: dict[str, dict[str, int]] = field(default_factory=dict)
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def rng_for(self, area: str) -> random.Random:
-        """A random stream of one area, fixed by the seed."""
-        return random.Random(f"{self.seed}:{area}")
-
-    def at(self, day: dt.date, minute: int = 0) -> dt.datetime:
-        """The UTC moment of ``minute`` past local midnight on ``day``."""
-        local = dt.datetime.combine(day, dt.time(), TIMEZONE) + dt.timedelta(minutes=minute)
-        return local.astimezone(dt.UTC)
-
-    @property
-    def days(self) -> list[dt.date]:
-        return [self.start + dt.timedelta(days=n) for n in range((self.end - self.start).days + 1)]
-
-
-DailyTask = tuple[int, Callable[[DemoContext, dt.date], None]]
-
-
-@dataclass(frozen=True)
-class DemoStep:
-    """One area's part of the demo."""
-
-    name: str
-    setup: Callable[[DemoContext], None] | None = None
-    daily: Sequence[DailyTask] = ()
 
 
 @dataclass(frozen=True)
@@ -102,8 +56,6 @@ class DemoSummary:
 
 
 def _users_setup(ctx: DemoContext) -> None:
-    from ecerp_core.setup import DEMO_PASSWORD
-
     for username, role, display in DEMO_USERS:
         user = auth.create_user(ctx.session, ctx.admin, username, DEMO_PASSWORD, role, display_name=display)
         ctx.users[username] = auth.actor_for(ctx.session, user)
@@ -111,15 +63,9 @@ def _users_setup(ctx: DemoContext) -> None:
 
 def steps() -> list[DemoStep]:
     """The demo's steps, in the order they set up and, within a minute, act."""
-    from ecerp_core import demo_catalog
-    from ecerp_core.finance import demo as finance_demo
-    from ecerp_core.orders import demo as orders_demo
-    from ecerp_core.purchasing import demo as purchasing_demo
-    from ecerp_core.stock import demo as stock_demo
-
     # orders set up the demand model that stock and purchasing plan with, so they come first
-    return [DemoStep("users", _users_setup), demo_catalog.STEP, orders_demo.STEP, stock_demo.STEP,
-            purchasing_demo.STEP, finance_demo.STEP]  # fmt: skip
+    return [DemoStep("users", _users_setup), catalog.STEP, orders.STEP, stock.STEP, purchasing.STEP,
+            finance.STEP]  # fmt: skip
 
 
 def setup_moment(days: int | None = None, end: dt.date = DEFAULT_END) -> dt.datetime:
@@ -172,4 +118,29 @@ def build_demo(
 
 def table_counts(session: Session) -> dict[str, int]:
     """Rows per table, for the summary and for tests."""
-    return {t.name: session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
+    return {t.name: session.scalar(select(func.count()).select_from(t)) for t in metadata.sorted_tables}
+
+
+def create_demo_database(
+    *,
+    company: str = DEMO_COMPANY,
+    base_currency: str = "CNY",
+    admin_password: str = DEMO_PASSWORD,
+    seed: int = 7,
+    days: int | None = None,
+    orders_per_day: float | None = None,
+    url: str | None = None,
+) -> DemoSummary:
+    """Migrate the schema, set up the company and build the demo business (``ecerp init --demo``,
+    ``ecerp serve --demo``).
+
+    The demo runs wholly on its simulated clock, company and admin included, so the same seed gives
+    the same bytes.
+    """
+    upgrade_database(url)
+    with session_scope(url) as session:
+        with frozen_clock(setup_moment(days)):
+            admin = initialise(
+                session, company=company, base_currency=base_currency, admin_password=admin_password
+            )
+        return build_demo(session, admin, seed=seed, days=days, orders_per_day=orders_per_day)
