@@ -127,7 +127,7 @@ class OrderDeskView:
         i18n.bind(
             self.import_shop,
             "options",
-            lambda lang: [(t("orders.import.shop_auto", lang), 0), *model.shops()],
+            lambda lang: [(t("orders.import.shop_auto", lang), ""), *model.import_shops()],
         )
         self.upload = _cls(w.FileUpload(accept=".csv,.xlsx,.txt", multiple=True), "ecerp-upload")
         i18n.bind(self.upload, "description", "orders.import.choose")
