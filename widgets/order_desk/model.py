@@ -16,7 +16,7 @@ from ecerp_core.catalog import services as catalog
 from ecerp_core.connectors.files import PLATFORMS, import_files
 from ecerp_core.errors import NotFound
 from ecerp_core.i18n import t
-from ecerp_core.orders import batch, review, services
+from ecerp_core.orders import batch, cases, review, services
 from ecerp_core.orders.queries import (
     QUEUES,
     OrderFilter,
@@ -221,9 +221,7 @@ class OrderDeskModel:
         return case
 
     def case_actions(self) -> list[str]:
-        from ecerp_core.orders.cases import case_actions
-
-        return case_actions(self.case["kind"], self.case["status"]) if self.case else []
+        return cases.case_actions(self.case["kind"], self.case["status"]) if self.case else []
 
     def warehouses(self) -> list[tuple[str, int]]:
         with self.ctx.session(readonly=True) as session:
@@ -231,26 +229,12 @@ class OrderDeskModel:
 
     def case_action(self, action: str, *, warehouse_id: int | None = None, condition: str = "sellable",
                     note: str = "") -> str:  # fmt: skip
-        """Carry out ``action`` (see :func:`ecerp_core.orders.cases.case_actions`) on the open case."""
-        from ecerp_core.orders import cases
-
-        if not self.case or action not in self.case_actions():
+        """Carry out ``action`` (see :func:`ecerp_core.orders.cases.act_on_case`) on the open case."""
+        if not self.case:
             raise ValueError(action)
-        case_id, kind, actor = self.case["id"], self.case["kind"], self.ctx.actor
+        case_id = self.case["id"]
         with self.ctx.session() as session:
-            if action == "approve":
-                status = cases.advance_case(session, actor, case_id, "approved", note=note)
-                if kind in ("return_refund", "exchange"):
-                    status = cases.advance_case(session, actor, case_id, "waiting_return", note=note)
-            elif action == "receive":
-                if self.case["status"] == "approved":
-                    cases.advance_case(session, actor, case_id, "waiting_return", note=note)
-                status = cases.receive_return(session, actor, case_id, warehouse_id=warehouse_id, condition=condition,
-                                              note=note)  # fmt: skip
-            elif action == "complete":
-                status = cases.advance_case(session, actor, case_id, "done", note=note)
-            else:  # reject, close
-                status = cases.advance_case(session, actor, case_id, {"reject": "rejected", "close": "closed"}[action],
-                                            note=note)  # fmt: skip
+            status = cases.act_on_case(session, self.ctx.actor, case_id, action, warehouse_id=warehouse_id,
+                                       condition=condition, note=note)  # fmt: skip
         self.open_case(case_id)
         return status
