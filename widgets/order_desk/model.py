@@ -16,7 +16,7 @@ from ecerp_core.catalog import services as catalog
 from ecerp_core.connectors.files import PLATFORMS, import_files
 from ecerp_core.errors import NotFound
 from ecerp_core.i18n import t
-from ecerp_core.orders import batch, cases, review, services
+from ecerp_core.orders import batch, cases, merge, review, services
 from ecerp_core.orders.queries import (
     QUEUES,
     OrderFilter,
@@ -159,8 +159,6 @@ class OrderDeskModel:
             elif action == "assign":
                 result = {"done": len(review.assign_orders(session, actor, ids, user=user or None))}
             elif action == "merge":
-                from ecerp_core.orders import merge
-
                 groups = [g for g in merge.merge_groups(session, actor) if set(g) & set(ids)]
                 for g in groups:
                     merge.merge_orders(session, actor, g)
