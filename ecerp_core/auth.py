@@ -287,3 +287,11 @@ def set_user_active(session: Session, actor: Actor, username: str, active: bool)
 def list_users(session: Session, actor: Actor) -> list[User]:
     require(actor, "users.manage")
     return list(session.scalars(select(User).order_by(User.username)))
+
+
+def order_handlers(session: Session, actor: Actor) -> list[str]:
+    """User names an order may be assigned to: active users whose role may review orders."""
+    require(actor, "orders.read")
+    stmt = (select(User.username).join(RolePermission, RolePermission.role_code == User.role_code)
+            .where(User.active.is_(True), RolePermission.permission == "orders.review").order_by(User.username))  # fmt: skip
+    return list(session.scalars(stmt))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from decimal import Decimal, InvalidOperation
 
 import click
 
@@ -387,3 +388,122 @@ def orders_channel_stock(ctx: Context, shop: str, fmt: str) -> None:
     )
     writer.writeheader()
     writer.writerows(rows)
+
+
+# --- after-sales cases (售后单) ---------------------------------------------------------------------
+def _amount(_ctx, _param, text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise click.BadParameter(f"{text!r} is not an amount") from None
+
+
+def _case_lines(_ctx, _param, values: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """``--lines 1:2,3:1`` (or the option repeated) as ``((line_no, qty), ...)``."""
+    out = []
+    for spec in (s.strip() for v in values for s in v.split(",") if s.strip()):
+        line, _, qty = spec.partition(":")
+        if not (line.strip().isdigit() and qty.strip().isdigit()):
+            raise click.BadParameter(f"{spec!r}: write LINE:QTY")
+        out.append((int(line), int(qty)))
+    return tuple(out)
+
+
+@orders.group("cases")
+def orders_cases() -> None:
+    """After-sales cases (售后单): list them, open one on an order, move one along."""
+
+
+@orders_cases.command("list")
+@click.option("--all", "everything", is_flag=True, help="Finished cases too (done, rejected, closed).")
+@click.option("--search", default="", help="Order number, buyer, receiver, tracking number or reason.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def cases_list(ctx: Context, everything: bool, search: str, as_json: bool) -> None:
+    """Open after-sales cases, oldest request first."""
+    from ecerp_core.orders.queries import list_cases
+    from ecerp_core.query import MAX_PAGE
+
+    rows: list[dict] = []
+    with ctx.acting(readonly=True) as (session, actor):
+        while True:
+            page = list_cases(session, actor, "all" if everything else "open", search, offset=len(rows),
+                              limit=MAX_PAGE)  # fmt: skip
+            rows += page.rows
+            if not page.rows or len(rows) >= page.total:
+                break
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        click.echo(f"#{r['id']}  {r['platform_order_id']}  {r['shop']}  {t('case.kind.' + r['kind'])}  "
+                   f"{t('case.' + r['status'])}  {r['amount']} {r['currency']}  {r['warehouse'] or '-'}  {r['reason']}")  # fmt: skip
+
+
+@orders_cases.command("open")
+@click.argument("order")
+@_SHOP
+@click.option("--kind", required=True, type=click.Choice(["refund_only", "return_refund", "exchange", "reship"]),
+              help="Refund only, return and refund, exchange, or reship.")  # fmt: skip
+@click.option("--amount", default="0", callback=_amount, metavar="AMOUNT",
+              help="Money to give back (refund kinds), in the order's currency.")  # fmt: skip
+@click.option("--lines", multiple=True, callback=_case_lines, metavar="LINE:QTY",
+              help="Order line and quantity coming back or sent again, e.g. 1:2,3:1 (default: every line).")  # fmt: skip
+@click.option("--reason", default="", help="Why (shown on the case and in the order's history).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def cases_open(ctx: Context, order: str, shop: str, kind: str, amount: Decimal, lines, reason: str,
+               as_json: bool) -> None:  # fmt: skip
+    """Open an after-sales case on ORDER (a platform order number)."""
+    from ecerp_core.orders import cases
+
+    with ctx.acting() as (session, actor):
+        [order_id] = _select(session, actor, (order,), None, shop)
+        case_id = cases.open_case(session, actor, order_id, kind, amount=amount, lines=lines, reason=reason)
+    _done(as_json, {"case": case_id, "order": order}, "cli.case_opened", case=case_id, order=order)
+
+
+def _act_on_case(ctx: Context, case_id: int, action: str, note: str, as_json: bool, *, warehouse: str | None = None,
+                 condition: str = "sellable") -> None:  # fmt: skip
+    from ecerp_core.catalog import services as catalog
+    from ecerp_core.orders import cases
+
+    with ctx.acting() as (session, actor):
+        warehouse_id = catalog.get_record(session, actor, "warehouse", warehouse)["id"] if warehouse else None
+        status = cases.act_on_case(session, actor, case_id, action, warehouse_id=warehouse_id, condition=condition,
+                                   note=note)  # fmt: skip
+    _done(as_json, {"case": case_id, "status": status}, "orders.case.done", case=case_id, status=t(f"case.{status}"))
+
+
+_CASE_ID = click.argument("case_id", type=int)
+_NOTE = click.option("--note", default="", help="Kept in the order's history.")
+_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+@orders_cases.command("receive")
+@_CASE_ID
+@click.option("--warehouse", default=None, help="Code of the warehouse the goods come back to (default: the case's).")
+@click.option("--condition", type=click.Choice(["sellable", "damaged"]), default="sellable", show_default=True,
+              help="Damaged goods are written off at once.")  # fmt: skip
+@_NOTE
+@_JSON
+@pass_ctx
+def cases_receive(ctx: Context, case_id: int, warehouse: str | None, condition: str, note: str, as_json: bool) -> None:
+    """Book the goods of a return or exchange into a warehouse."""
+    _act_on_case(ctx, case_id, "receive", note, as_json, warehouse=warehouse, condition=condition)
+
+
+def _case_command(action: str, help_text: str) -> None:
+    @orders_cases.command(action, help=help_text)
+    @_CASE_ID
+    @_NOTE
+    @_JSON
+    @pass_ctx
+    def command(ctx: Context, case_id: int, note: str, as_json: bool) -> None:
+        _act_on_case(ctx, case_id, action, note, as_json)
+
+
+_case_command("approve", "Approve a case; returns and exchanges then wait for the goods.")
+_case_command("complete", "Complete a case: refund, or send the goods again.")
+_case_command("reject", "Reject a case.")
+_case_command("close", "Close a case (the buyer withdrew or the platform closed it).")

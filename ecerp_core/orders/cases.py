@@ -23,6 +23,7 @@ from ecerp_core.catalog.models import Product, Warehouse
 from ecerp_core.db import utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import SaleRefunded, emit
+from ecerp_core.i18n import lazy
 from ecerp_core.orders import workflow
 from ecerp_core.orders.aftersales import RefundDraft, refund_orders
 from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
@@ -276,3 +277,35 @@ def _record(session: Session, actor: Actor, items: Sequence[tuple[int, str]], no
     """One line of history per ``(order_id, event)``; the order's status stays as it is now."""
     now_in = workflow.statuses(session, {oid for oid, _ in items})
     workflow.record(session, actor, [Happened(oid, now_in[oid], event, note) for oid, event in items])
+
+
+def act_on_case(session: Session, actor: Actor, case_id: int, action: str, *, warehouse_id: int | None = None,
+                condition: str = "sellable", note: str = "") -> str:  # fmt: skip
+    """Carry out a clerk's ``action`` (one of :func:`case_actions` for the case now) and return its status.
+
+    ``approve`` on a return or an exchange goes on to ``waiting_return``: the buyer sends the goods.
+    ``receive`` books them to ``warehouse_id`` (default: the one named when the case was opened) as
+    ``condition``, first asking for them when the case was only ``approved`` (a platform can approve
+    a return without asking). ``complete`` refunds or sends again, ``reject`` and ``close`` end it.
+    """
+    require(actor, "orders.aftersales")
+    case = session.get(AfterSale, case_id)
+    if case is None:
+        raise ValidationError([problem("case", "unknown_ref", value=case_id)])
+    if action not in case_actions(case.kind, case.status):
+        raise ValidationError([problem("case", "action_not_allowed", value=case_id, status=lazy(f"case.{case.status}"),
+                                       action=lazy(f"orders.case.action.{action}"))])  # fmt: skip
+    if action == "approve":
+        status = advance_case(session, actor, case_id, "approved", note=note)
+        if case.kind in ("return_refund", "exchange"):
+            status = advance_case(session, actor, case_id, "waiting_return", note=note)
+        return status
+    if action == "receive":
+        warehouse_id = warehouse_id or case.warehouse_id
+        if warehouse_id is None:
+            raise ValidationError([problem("warehouse", "required")])
+        if case.status == "approved":
+            advance_case(session, actor, case_id, "waiting_return", note=note)
+        return receive_return(session, actor, case_id, warehouse_id=warehouse_id, condition=condition, note=note)
+    return advance_case(session, actor, case_id, {"complete": "done", "reject": "rejected", "close": "closed"}[action],
+                        note=note)  # fmt: skip

@@ -219,3 +219,15 @@ def unreserved_demand(
             if wanted is None or product in wanted:
                 out[(product, row.warehouse_id)] = out.get((product, row.warehouse_id), 0) + qty
     return out
+
+
+def case_detail(session: Session, actor: Actor, case_id: int) -> dict:
+    """An after-sales case as its queue shows it, with the lines it concerns and its order's detail."""
+    require(actor, "orders.read")
+    row = session.execute(case_list_stmt("all").where(AfterSale.id == case_id)).mappings().first()
+    if row is None:
+        raise NotFound(entity="entity.after_sale", key=case_id)
+    case = dict(row)
+    case["lines"] = session.scalar(select(AfterSale.lines).where(AfterSale.id == case_id)) or []
+    case["order"] = order_detail(session, actor, case["order_id"])
+    return case

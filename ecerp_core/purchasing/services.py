@@ -23,6 +23,7 @@ from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money
 from ecerp_core.purchasing import rules
 from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine
+from ecerp_core.query import Page, paginate, sort_stmt
 from ecerp_core.stock import services as stock
 
 SOURCE = "purchase_order"
@@ -218,6 +219,13 @@ def purchase_orders_stmt(status: str | None = None):
         .order_by(PurchaseOrder.id.desc())
     )  # fmt: skip
     return stmt.where(PurchaseOrder.status == status) if status else stmt
+
+
+def list_purchase_orders(session: Session, actor: Actor, *, status: str | None = None, sort: str | None = None,
+                         descending: bool = False, offset: int = 0, limit: int = 50) -> Page:  # fmt: skip
+    """One page of purchase orders (:func:`purchase_orders_stmt`), sorted and counted in the database."""
+    require(actor, "purchasing.read")
+    return paginate(session, sort_stmt(purchase_orders_stmt(status), sort, descending), offset=offset, limit=limit)
 
 
 from ecerp_core.purchasing.receipts import ReceiptDraft, receive_purchase_orders  # noqa: E402

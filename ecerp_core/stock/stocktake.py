@@ -320,3 +320,18 @@ def cancel_stocktake(session: Session, actor: Actor, stocktake_id: int) -> None:
     """Abandon a count; nothing is posted."""
     require(actor, "stock.count")
     _set_status(session, actor, _load(session, stocktake_id), "cancelled")
+
+
+def open_stocktakes(session: Session, actor: Actor) -> list[dict]:
+    """Counts not yet approved or cancelled (counting, recount, submitted), newest first."""
+    require(actor, "stock.read")
+    stmt = (select(Stocktake.id, Stocktake.number, Stocktake.status, Warehouse.code.label("warehouse"))
+            .join(Warehouse, Warehouse.id == Stocktake.warehouse_id)
+            .where(Stocktake.status.in_((*OPEN, "submitted"))).order_by(Stocktake.id.desc()))  # fmt: skip
+    return [dict(r._mapping) for r in session.execute(stmt)]
+
+
+def stocktake_status(session: Session, actor: Actor, stocktake_id: int) -> str:
+    """Where a count stands: counting, recount, submitted, approved or cancelled."""
+    require(actor, "stock.read")
+    return _load(session, stocktake_id, lock=False)[2]

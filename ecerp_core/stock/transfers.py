@@ -22,6 +22,7 @@ from ecerp_core.catalog.company import business_date
 from ecerp_core.catalog.models import Product, Warehouse
 from ecerp_core.db import for_update, insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
+from ecerp_core.query import Page, paginate, sort_stmt
 from ecerp_core.stock import rules
 from ecerp_core.stock.models import Transfer, TransferLine
 from ecerp_core.stock.services import MoveDraft, next_numbers, record_moves
@@ -267,3 +268,10 @@ def transfers_stmt():
         .join(to_wh, to_wh.c.id == Transfer.to_warehouse_id)
         .order_by(Transfer.id.desc())
     )  # fmt: skip
+
+
+def list_transfers(session: Session, actor: Actor, *, sort: str | None = None, descending: bool = False,
+                   offset: int = 0, limit: int = 50) -> Page:  # fmt: skip
+    """One page of transfers (:func:`transfers_stmt`), sorted and counted in the database."""
+    require(actor, "stock.read")
+    return paginate(session, sort_stmt(transfers_stmt(), sort, descending), offset=offset, limit=limit)

@@ -61,3 +61,13 @@ def test_user_management_is_audited_and_checked(session, admin, actor_with_role)
 def test_the_first_admin_only_without_an_actor(session):
     with pytest.raises(PermissionDenied):
         auth.create_user(session, None, "sneaky", "password-123", "admin")
+
+
+def test_orders_are_assigned_to_active_users_who_may_review_them(session, admin, actor_with_role):
+    clerk = actor_with_role("order_clerk")
+    actor_with_role("warehouse_clerk")  # ships orders but does not review them
+    auth.create_user(session, admin, "gone", "password-123", "order_clerk")
+    auth.set_user_active(session, admin, "gone", False)
+    assert auth.order_handlers(session, clerk) == ["admin", "order_clerk_user"]
+    with pytest.raises(PermissionDenied):
+        auth.order_handlers(session, actor_with_role("purchaser"))

@@ -38,46 +38,48 @@ CSV = ("订单号,商家编码,数量,单价,下单时间,收货人,省,收货�
 
 
 def upload(view, name, text):
-    view.import_platform.value = "csv"
-    view.upload.value = ({"name": name, "type": "text/csv", "size": len(text.encode()), "content": memoryview(text.encode()),
+    view.imports.platform.value = "csv"
+    view.imports.upload.value = ({"name": name, "type": "text/csv", "size": len(text.encode()), "content": memoryview(text.encode()),
                           "last_modified": __import__("datetime").datetime(2026, 1, 1)},)  # fmt: skip
-    view.import_upload(view.import_button)
+    view.imports.import_upload(view.imports.import_button)
 
 
 def test_import_review_ship_flow(desk, db):
     view = desk
-    view.import_shop.value = view.import_shop.options[1][1]
+    assert view.imports.shop.options[1] == ("TB · 淘宝店", "TB")  # imports name the shop by its code
+    assert [u for _, u in view.orders.assignee.options] == ["", "admin"]  # by the rules, or a user who reviews
+    view.imports.shop.value = view.imports.shop.options[1][1]
     upload(view, "orders.csv", CSV)
     assert "2" in view.alerts.value or "新建" in view.alerts.value
-    assert view.grid.page.total == 2  # D3 waits in the exception queue
+    assert view.orders.grid.page.total == 2  # D3 waits in the exception queue
     view.queue_tabs.value = "exceptions"
-    assert [r["platform_order_id"] for r in view.grid.page.rows] == ["D3"]
-    assert "SKU 未匹配" in view.grid.page.rows[0]["reason"]
+    assert [r["platform_order_id"] for r in view.orders.grid.page.rows] == ["D3"]
+    assert "SKU 未匹配" in view.orders.grid.page.rows[0]["reason"]
     view.queue_tabs.value = "review"
-    view.search.value = "D2"
-    assert [r["platform_order_id"] for r in view.grid.page.rows] == ["D2"]
-    view.search.value = ""
-    view.amount_min.value = "100"
-    assert [r["platform_order_id"] for r in view.grid.page.rows] == ["D2"]
-    view.amount_min.value = ""
-    view.scope.value = "all"
-    view.ask("approve")
-    assert view.confirm_bar.layout.display == "flex" and "2" in view.confirm_text.value
-    view.confirm(view.confirm_button)
-    assert view.grid.page.total == 0
+    view.orders.search.value = "D2"
+    assert [r["platform_order_id"] for r in view.orders.grid.page.rows] == ["D2"]
+    view.orders.search.value = ""
+    view.orders.amount_min.value = "100"
+    assert [r["platform_order_id"] for r in view.orders.grid.page.rows] == ["D2"]
+    view.orders.amount_min.value = ""
+    view.orders.scope.value = "all"
+    view.orders.ask("approve")
+    assert view.orders.confirm_bar.layout.display == "flex" and "2" in view.orders.confirm_text.value
+    view.orders.confirm(view.orders.confirm_button)
+    assert view.orders.grid.page.total == 0
     view.queue_tabs.value = "to_ship"
-    assert view.grid.page.total == 2
-    view.open_order(str(view.grid.page.rows[0]["id"]))
-    assert "历史" in view.detail.value and "审核" in view.detail.value
-    view.ask("pick_list")
-    view.confirm()
-    assert "pick-list.html" in view.output.value
-    view.scope.value = "open"
-    view.carrier.value, view.tracking.value = "顺丰", "SF1001"
-    view.ask("ship")
-    view.confirm()
+    assert view.orders.grid.page.total == 2
+    view.orders.open_order(str(view.orders.grid.page.rows[0]["id"]))
+    assert "历史" in view.orders.detail.value and "审核" in view.orders.detail.value
+    view.orders.ask("pick_list")
+    view.orders.confirm()
+    assert "pick-list.html" in view.orders.output.value
+    view.orders.scope.value = "open"
+    view.orders.carrier.value, view.orders.tracking.value = "顺丰", "SF1001"
+    view.orders.ask("ship")
+    view.orders.confirm()
     view.queue_tabs.value = "shipped"
-    assert view.grid.page.total == 1
+    assert view.orders.grid.page.total == 1
     with session_scope(db) as s:
         shipped = s.scalar(select(Order).where(Order.status == "shipped"))
         assert (shipped.carrier, shipped.tracking_no) == ("顺丰", "SF1001")
@@ -85,19 +87,19 @@ def test_import_review_ship_flow(desk, db):
 
 def test_ship_without_tracking_is_a_friendly_error_and_english_labels(desk, db):
     view = desk
-    view.import_shop.value = view.import_shop.options[1][1]
+    view.imports.shop.value = view.imports.shop.options[1][1]
     upload(view, "orders.csv", CSV)
     with session_scope(db) as s:
         ready = select(Order.id).where(Order.status == "paid", ~workflow.has_reason())
         services.approve_orders(s, resolve_actor(s, "admin"), list(s.scalars(ready)))
     view.queue_tabs.value = "to_ship"
-    view.scope.value = "page"
-    view.ask("ship")
-    view.confirm()
+    view.orders.scope.value = "page"
+    view.orders.ask("ship")
+    view.orders.confirm()
     assert "ecerp-alert-error" in view.alerts.value
     view.i18n.set_language("en")
     assert view.queue_tabs.options[0][0] == "To review"
-    assert view.action_buttons["ship"].description == "Ship"
+    assert view.orders.action_buttons["ship"].description == "Ship"
 
 
 def test_bad_upload_shows_the_file_error(desk):
@@ -113,7 +115,7 @@ def test_after_sales_tab_approve_receive_damaged_refund_and_reship(desk, db):
     from ecerp_core.stock.models import StockLevel
 
     view = desk
-    view.import_shop.value = view.import_shop.options[1][1]
+    view.imports.shop.value = view.imports.shop.options[1][1]
     upload(view, "orders.csv", CSV)
     with session_scope(db) as s:
         a = resolve_actor(s, "admin")
@@ -128,22 +130,22 @@ def test_after_sales_tab_approve_receive_damaged_refund_and_reship(desk, db):
         )
         reship = cases.open_case(s, a, d2, "reship", lines=[(1, 1)], reason="快递丢件")
     view.queue_tabs.value = "aftersales"
-    assert view.main.layout.display == "none" and view.cases_panel.layout.display == "flex"
-    assert [r["platform_order_id"] for r in view.case_grid.page.rows] == ["D1", "D2"]
+    assert view.orders.panel.layout.display == "none" and view.cases.panel.layout.display == "flex"
+    assert [r["platform_order_id"] for r in view.cases.grid.page.rows] == ["D1", "D2"]
     assert (
-        view.case_grid.page.rows[0]["kind"] == "退货退款"
-        and view.case_grid.page.rows[0]["status"] == "待处理"
+        view.cases.grid.page.rows[0]["kind"] == "退货退款"
+        and view.cases.grid.page.rows[0]["status"] == "待处理"
     )
-    view.open_case(str(ret))
-    assert [b.description for b in view.case_actions_box.children[:3]] == ["同意", "拒绝", "关闭"]
-    view.act_on_case("approve")
+    view.cases.open_case(str(ret))
+    assert [b.description for b in view.cases.actions_box.children[:3]] == ["同意", "拒绝", "关闭"]
+    view.cases.act_on_case("approve")
     assert view.model.case["status"] == "waiting_return"
-    assert view.case_receive_box.layout.display == "flex"
-    view.case_warehouse.value = gz_id
-    view.case_condition.value = "damaged"
-    view.act_on_case("receive")
-    assert view.case_buttons["complete"].description == "退款"
-    view.act_on_case("complete")
+    assert view.cases.receive_box.layout.display == "flex"
+    view.cases.warehouse.value = gz_id
+    view.cases.condition.value = "damaged"
+    view.cases.act_on_case("receive")
+    assert view.cases.buttons["complete"].description == "退款"
+    view.cases.act_on_case("complete")
     with session_scope(db, readonly=True) as s:
         case = s.get(AfterSale, ret)
         assert (case.status, case.warehouse_id, case.condition) == ("done", gz_id, "damaged")
@@ -152,18 +154,18 @@ def test_after_sales_tab_approve_receive_damaged_refund_and_reship(desk, db):
         level = s.scalar(select(StockLevel.on_hand).where(StockLevel.warehouse_id == gz_id))
         assert not level
         assert s.get(Warehouse, gz_id).code == "GZ"
-    view.open_case(str(reship))
-    view.act_on_case("approve")
-    assert view.case_buttons["complete"].description == "补发"
-    view.act_on_case("complete")
+    view.cases.open_case(str(reship))
+    view.cases.act_on_case("approve")
+    assert view.cases.buttons["complete"].description == "补发"
+    view.cases.act_on_case("complete")
     with session_scope(db, readonly=True) as s:
         new = s.scalar(select(Order).where(Order.platform_order_id == f"D2#R{reship}"))
         assert (new.status, new.total_amount, workflow.reasons_of(s, [new.id])) == ("paid", Decimal("0"), {})
     # finished cases leave the open queue; "all" shows them
-    assert view.case_grid.page.total == 0
-    view.case_queue.value = "all"
-    assert view.case_grid.page.total == 2
+    assert view.cases.grid.page.total == 0
+    view.cases.queue.value = "all"
+    assert view.cases.grid.page.total == 2
     view.i18n.set_language("en")
-    view.case_grid.refresh()
-    assert view.case_grid.page.rows[0]["kind"] == "Return and refund"
-    assert view.case_buttons["complete"].description == "Reship"
+    view.cases.grid.refresh()
+    assert view.cases.grid.page.rows[0]["kind"] == "Return and refund"
+    assert view.cases.buttons["complete"].description == "Reship"

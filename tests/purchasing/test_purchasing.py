@@ -80,3 +80,17 @@ def test_cannot_receive_a_draft_or_more_than_ordered(session, admin, biz):
 def test_reorder_quantity():
     assert reorder_quantity(3, 10, 30, 50) == 50
     assert reorder_quantity(3, 10, 30, 5) == 27
+
+
+def test_purchase_order_list_is_paged_filtered_and_needs_purchasing_read(session, admin, biz, actor_with_role):
+    line = (services.PurchaseLineDraft(biz.tee, 10, Decimal("18.00")),)
+    first, second = services.create_purchase_orders(session, admin, [services.PurchaseOrderDraft(
+        biz.supplier, wh, line) for wh in (biz.sh, biz.gz)])  # fmt: skip
+    services.confirm_purchase_orders(session, admin, [second])
+    page = services.list_purchase_orders(session, admin)
+    assert page.total == 2 and [r["id"] for r in page.rows] == [second, first]  # newest first
+    assert [r["warehouse"] for r in services.list_purchase_orders(session, admin, sort="warehouse").rows] == ["GZ", "SH"]
+    confirmed = services.list_purchase_orders(session, admin, status="confirmed").rows
+    assert [(r["id"], r["supplier"], r["total_amount"]) for r in confirmed] == [(second, "S1", Decimal("180.00"))]
+    with pytest.raises(PermissionDenied):
+        services.list_purchase_orders(session, actor_with_role("order_clerk"))

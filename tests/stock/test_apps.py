@@ -76,29 +76,26 @@ def test_inventory_tabs_transfer_po_and_replenishment(shop):
         view.tabs.value = tab
         assert view.alerts.kind != "error", (tab, view.alerts.text)
     view.tabs.value = "transfers"
-    view.from_wh.value, view.to_wh.value, view.sku.value, view.qty.value = shop.sh, shop.gz, "TEE-1", 4
-    view.ship_transfer(view.transfer_button)
-    view.receive_transfer(view.receive_transfer_button)
+    bar = view.transfers
+    bar.from_wh.value, bar.to_wh.value, bar.sku.value, bar.qty.value = shop.sh, shop.gz, "TEE-1", 4
+    bar.ship_transfer(bar.ship_button)
+    bar.receive_transfer(bar.receive_button)  # the transfer just shipped is the one picked
     assert view.alerts.kind == "success", view.alerts.text
     view.tabs.value = "orders"
-    view.supplier.value = shop.supplier
-    view.po_warehouse.value, view.po_sku.value, view.po_qty.value, view.price.value = (
-        shop.sh,
-        "TEE-1",
-        10,
-        "30.00",
-    )
-    view.new_order(view.po_button)
-    view.confirm_order(view.confirm_button)
-    view.landed.value = "50.00"
-    view.receive_order(view.receive_po_button)
+    bar = view.purchases
+    bar.supplier.value = shop.supplier
+    bar.warehouse.value, bar.sku.value, bar.qty.value, bar.price.value = shop.sh, "TEE-1", 10, "30.00"
+    bar.new_order(bar.new_button)
+    bar.confirm_order(bar.confirm_button)
+    bar.landed.value = "50.00"
+    bar.receive_order(bar.receive_button)
     assert view.alerts.text == "已入库 10 件"
-    view.price.value = "abc"
-    view.new_order(view.po_button)
+    bar.price.value = "abc"
+    bar.new_order(bar.new_button)
     assert view.alerts.kind == "error"
     with session_scope(view.ctx.database_url) as session:
         assert stock_row(session, shop.tee, shop.sh) == (16, 0)
         assert stock_row(session, shop.tee, shop.gz) == (4, 0)
     view.tabs.value = "replenish"
-    view.order_suggestions(view.suggest_button)
+    view.replenish.order_suggestions(view.replenish.suggest_button)
     assert view.alerts.kind == "success"

@@ -8,8 +8,9 @@ import pytest
 from business_fixtures import stock_row
 from sqlalchemy import select
 
+from ecerp_core.auth import Actor
 from ecerp_core.catalog import services as catalog
-from ecerp_core.errors import PermissionDenied, ValidationError
+from ecerp_core.errors import NotFound, PermissionDenied, ValidationError
 from ecerp_core.stock import alerts, checks, stocktake
 from ecerp_core.stock.exceptions import StocktakeClosed, UnknownBarcode
 from ecerp_core.stock.models import StockMove
@@ -97,3 +98,25 @@ def test_scopes_location_and_abc(session, admin, stocked):
     with pytest.raises(ValidationError):
         stocktake.create_stocktake(session, admin, biz.sh, scope="shelf")
     stocktake.cancel_stocktake(session, admin, st)
+
+
+def test_open_counts_and_their_status_are_read_with_stock_read(session, admin, stocked):
+    biz = stocked
+    first = stocktake.create_stocktake(session, admin, biz.sh)
+    second = stocktake.create_stocktake(session, admin, biz.gz)
+    stocktake.scan(session, admin, second, "TEE-1", quantity=0)
+    stocktake.submit_stocktake(session, admin, second)
+    third = stocktake.create_stocktake(session, admin, biz.sh)
+    stocktake.cancel_stocktake(session, admin, third)
+    assert [(c["id"], c["status"], c["warehouse"]) for c in stocktake.open_stocktakes(session, admin)] == [
+        (second, "submitted", "GZ"),
+        (first, "counting", "SH"),
+    ]
+    assert stocktake.stocktake_status(session, admin, third) == "cancelled"
+    with pytest.raises(NotFound):
+        stocktake.stocktake_status(session, admin, 999_999)
+    nobody = Actor(None, "nobody", "custom", frozenset())  # every standard role reads stock
+    with pytest.raises(PermissionDenied):
+        stocktake.open_stocktakes(session, nobody)
+    with pytest.raises(PermissionDenied):
+        stocktake.stocktake_status(session, nobody, first)

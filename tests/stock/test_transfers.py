@@ -9,6 +9,7 @@ from business_fixtures import stock_row
 from sqlalchemy import select
 
 from ecerp_core import audit
+from ecerp_core.auth import Actor
 from ecerp_core.errors import PermissionDenied, ValidationError
 from ecerp_core.stock import checks, transfers
 from ecerp_core.stock.exceptions import InsufficientStock
@@ -74,3 +75,16 @@ def test_full_receipt_and_refusals(session, admin, biz, actor_with_role):
     assert stock_row(session, biz.mug, biz.gz) == (3, 0)
     with pytest.raises(ValidationError):  # received is final
         transfers.close_transfers(session, admin, [tid])
+
+
+def test_transfer_list_is_paged_sorted_and_needs_stock_read(session, admin, biz):
+    post_moves(session, admin, [MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=Decimal("20.00"))])
+    ids = transfers.create_transfers(session, admin, [transfers.TransferDraft(biz.sh, biz.gz, ((biz.tee, n),),
+                                                                              note=f"第{n}批") for n in (1, 2, 3)])  # fmt: skip
+    page = transfers.list_transfers(session, admin, limit=2)
+    assert page.total == 3 and [r["id"] for r in page.rows] == ids[::-1][:2]  # newest first
+    page = transfers.list_transfers(session, admin, sort="note", offset=1)
+    assert [r["note"] for r in page.rows] == ["第2批", "第3批"]
+    assert (page.rows[0]["from_warehouse"], page.rows[0]["to_warehouse"], page.rows[0]["status"]) == ("SH", "GZ", "draft")
+    with pytest.raises(PermissionDenied):  # every standard role reads stock
+        transfers.list_transfers(session, Actor(None, "nobody", "custom", frozenset()))

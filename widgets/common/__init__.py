@@ -11,6 +11,7 @@
   (``.forms``).
 - :class:`AppShell` / :func:`launch` — the frame of every app and how a notebook shows it
   (``.shell``).
+- :func:`classed` / :func:`button` — a widget with its CSS class, a labelled button (``.parts``).
 """
 
 from widgets.common.actions import AlertArea, log_unexpected, ui_action
@@ -19,6 +20,7 @@ from widgets.common.filters import ChoiceFilter, FilterBar, FilterValues
 from widgets.common.forms import RecordForm
 from widgets.common.grid import Column, PagedGrid, PageRequest
 from widgets.common.i18n import LanguageSwitch, Translator
+from widgets.common.parts import button, classed
 from widgets.common.shell import AppShell, launch
 
 __all__ = [
@@ -34,6 +36,8 @@ __all__ = [
     "PagedGrid",
     "RecordForm",
     "Translator",
+    "button",
+    "classed",
     "launch",
     "log_unexpected",
     "open_context",

@@ -12,11 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import Session
-
 from ecerp_core.auth import Actor, resolve_actor
 from ecerp_core.config import load_settings
-from ecerp_core.db import session_scope
+from ecerp_core.db import Session, session_scope
 from ecerp_core.wiring import connect
 from widgets.common.actions import AlertArea
 from widgets.common.i18n import Translator

@@ -46,6 +46,7 @@ class FinanceCloseModel:
         self.statement = "income_statement"
         self.report: dict | None = None
         self.line_key: str | None = None
+        self.entry_of_line: dict[str, int] = {}  # journal line -> its entry, for the lines on screen
 
     # --- periods and the checklist --------------------------------------------------------------
     def period_options(self) -> list[tuple[str, str]]:
@@ -118,7 +119,9 @@ class FinanceCloseModel:
                 return Page([], 0, 0, request.limit)
             p = periods.get_period(session, self.period)
             stmt = ledger.account_lines_stmt(codes, p.start_date, p.end_date, self.ctx.i18n.language)
-            return paginate(session, stmt, offset=request.offset, limit=request.limit)
+            page = paginate(session, stmt, offset=request.offset, limit=request.limit)
+        self.entry_of_line = {str(r["id"]): r["entry_id"] for r in page.rows}
+        return page
 
     def entry(self, entry_id: int) -> dict:
         """An entry with its lines and up to 20 of its source documents described."""
@@ -131,7 +134,5 @@ class FinanceCloseModel:
             return found
 
     def entry_id_of(self, line_id: str) -> int:
-        from ecerp_core.finance.models import JournalLine
-
-        with self.ctx.session(readonly=True) as session:
-            return session.get(JournalLine, int(line_id)).entry_id
+        """The entry of a journal line on screen (the rows carry it: no need to ask the database)."""
+        return self.entry_of_line[str(line_id)]

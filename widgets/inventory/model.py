@@ -5,13 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from ecerp_core.catalog import services as catalog
-from ecerp_core.catalog.models import Product
 from ecerp_core.purchasing import replenishment
 from ecerp_core.purchasing import services as purchasing
-from ecerp_core.query import Page, paginate, sort_stmt
+from ecerp_core.query import Page
 from ecerp_core.stock import alerts, transfers, valuation
 from widgets.common.actor import AppContext
 from widgets.common.grid import PageRequest
@@ -80,18 +77,15 @@ class InventoryModel:
         return list_page(rows, request)
 
     def fetch_transfers(self, request: PageRequest) -> Page:
-        stmt = transfers.transfers_stmt()
         with self.ctx.session(readonly=True) as session:
-            self._require("stock.read")
-            return paginate(session, sort_stmt(stmt, request.sort, request.descending), offset=request.offset,
-                            limit=request.limit)  # fmt: skip
+            return transfers.list_transfers(session, self.ctx.actor, sort=request.sort, descending=request.descending,
+                                            offset=request.offset, limit=request.limit)  # fmt: skip
 
     def fetch_orders(self, request: PageRequest) -> Page:
-        stmt = purchasing.purchase_orders_stmt()
         with self.ctx.session(readonly=True) as session:
-            self._require("purchasing.read")
-            return paginate(session, sort_stmt(stmt, request.sort, request.descending), offset=request.offset,
-                            limit=request.limit)  # fmt: skip
+            return purchasing.list_purchase_orders(session, self.ctx.actor, sort=request.sort,
+                                                   descending=request.descending, offset=request.offset,
+                                                   limit=request.limit)  # fmt: skip
 
     def fetch_suggestions(self, request: PageRequest) -> Page:
         with self.ctx.session(readonly=True) as session:
@@ -101,19 +95,9 @@ class InventoryModel:
         rows = [{**s.__dict__, "id": f"{s.product_id}@{s.warehouse_id}"} for s in self.suggested]
         return list_page(rows, request)
 
-    def _require(self, permission: str) -> None:
-        from ecerp_core.auth import require
-
-        require(self.ctx.actor, permission)
-
     # --- actions --------------------------------------------------------------------------------
     def _product(self, session, sku: str) -> int:
-        from ecerp_core.errors import NotFound
-
-        pid = session.scalar(select(Product.id).where(Product.sku == sku.strip()))
-        if pid is None:
-            raise NotFound(entity="entity.product", key=sku)
-        return pid
+        return catalog.get_record(session, self.ctx.actor, "product", sku.strip())["id"]
 
     def transfer(self, from_id: int, to_id: int, sku: str, quantity: int, ship: bool = True) -> int:
         with self.ctx.session() as session:

@@ -10,19 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from sqlalchemy import select
-
-from ecerp_core.auth import User
+from ecerp_core.auth import order_handlers
 from ecerp_core.catalog import services as catalog
 from ecerp_core.catalog.company import company_timezone
-from ecerp_core.catalog.models import Shop
 from ecerp_core.connectors.files import PLATFORMS, import_files
+from ecerp_core.errors import NotFound
 from ecerp_core.i18n import t
-from ecerp_core.orders import batch, review, services
+from ecerp_core.orders import batch, cases, merge, review, services
 from ecerp_core.orders.queries import (
     QUEUES,
     OrderFilter,
-    case_list_stmt,
+    case_detail,
     list_cases,
     list_orders,
     order_detail,
@@ -44,6 +42,7 @@ ACTIONS = {  # action -> queues where it is offered
     "cancel": ("review", "exceptions", "to_ship"), "pick_list": ("to_ship",), "ship": ("to_ship",),
 }  # fmt: skip
 MAX_BATCH = 10_000
+MAX_SHOPS = 1000
 CASE_COLUMNS = (Column("platform_order_id", "field.platform_order_id"), Column("shop", "field.shop"),
                 Column("kind", "orders.case.kind"), Column("status", "field.status"),
                 Column("amount", "field.amount", "right"), Column("currency", "field.currency"),
@@ -106,11 +105,16 @@ class OrderDeskModel:
         with self.ctx.session(readonly=True) as session:
             return catalog.choices(session, self.ctx.actor, "shop", separator=" · ")
 
-    def users(self) -> list[str]:
+    def import_shops(self) -> list[tuple[str, str]]:
+        """``[("code · name", code)]`` of the active shops, for the import card (imports name shops by code)."""
         with self.ctx.session(readonly=True) as session:
-            return list(
-                session.scalars(select(User.username).where(User.active.is_(True)).order_by(User.username))
-            )
+            page = catalog.list_records(session, self.ctx.actor, "shop", limit=MAX_SHOPS)
+        return [(f"{r['code']} · {r['name']}", r["code"]) for r in page.rows]
+
+    def users(self) -> list[str]:
+        """Whom orders can be assigned to."""
+        with self.ctx.session(readonly=True) as session:
+            return order_handlers(session, self.ctx.actor)
 
     @staticmethod
     def platforms() -> tuple[str, ...]:
@@ -155,8 +159,6 @@ class OrderDeskModel:
             elif action == "assign":
                 result = {"done": len(review.assign_orders(session, actor, ids, user=user or None))}
             elif action == "merge":
-                from ecerp_core.orders import merge
-
                 groups = [g for g in merge.merge_groups(session, actor) if set(g) & set(ids)]
                 for g in groups:
                     merge.merge_orders(session, actor, g)
@@ -180,13 +182,13 @@ class OrderDeskModel:
         with self.ctx.session() as session:
             return batch.ship_from_tracking_file(session, self.ctx.actor, (name, content))
 
-    def import_files(self, platform: str, shop_id: int | None, files: list[tuple[str, bytes]],
+    def import_files(self, platform: str, shop: str | None, files: list[tuple[str, bytes]],
                      history: bool = False) -> dict:  # fmt: skip
-        """Import uploaded export files; returns the summary (created, updated, ... rejected)."""
+        """Import uploaded export files into ``shop`` (a code; None: the platform's only shop); returns
+        the summary (created, updated, ... rejected)."""
         if platform not in PLATFORMS:
             raise ValueError(platform)
         with self.ctx.session() as session:
-            shop = session.scalar(select(Shop.code).where(Shop.id == shop_id)) if shop_id else None
             return import_files(session, self.ctx.actor, platform, files, shop=shop, history=history)
 
     # --- after-sales --------------------------------------------------------------------------------
@@ -204,18 +206,12 @@ class OrderDeskModel:
 
     def open_case(self, case_id: int) -> dict:
         """A case with its order (lines, history) as plain values; kept as the open case."""
-        from ecerp_core.orders.models import AfterSale
-
         with self.ctx.session(readonly=True) as session:
-            row = (
-                session.execute(case_list_stmt("all").where(AfterSale.id == int(case_id))).mappings().first()
-            )
-            if row is None:
+            try:
+                case = case_detail(session, self.ctx.actor, int(case_id))
+            except NotFound:  # gone since the list was drawn: nothing is open
                 self.case = None
                 return {}
-            case = dict(row)
-            case["lines"] = session.scalar(select(AfterSale.lines).where(AfterSale.id == int(case_id))) or []
-            case["order"] = order_detail(session, self.ctx.actor, case["order_id"])
             tz = company_timezone(session)
         for h in case["order"]["history"]:
             h["at"] = h["at"].astimezone(tz)
@@ -223,9 +219,7 @@ class OrderDeskModel:
         return case
 
     def case_actions(self) -> list[str]:
-        from ecerp_core.orders.cases import case_actions
-
-        return case_actions(self.case["kind"], self.case["status"]) if self.case else []
+        return cases.case_actions(self.case["kind"], self.case["status"]) if self.case else []
 
     def warehouses(self) -> list[tuple[str, int]]:
         with self.ctx.session(readonly=True) as session:
@@ -233,26 +227,12 @@ class OrderDeskModel:
 
     def case_action(self, action: str, *, warehouse_id: int | None = None, condition: str = "sellable",
                     note: str = "") -> str:  # fmt: skip
-        """Carry out ``action`` (see :func:`ecerp_core.orders.cases.case_actions`) on the open case."""
-        from ecerp_core.orders import cases
-
-        if not self.case or action not in self.case_actions():
+        """Carry out ``action`` (see :func:`ecerp_core.orders.cases.act_on_case`) on the open case."""
+        if not self.case:
             raise ValueError(action)
-        case_id, kind, actor = self.case["id"], self.case["kind"], self.ctx.actor
+        case_id = self.case["id"]
         with self.ctx.session() as session:
-            if action == "approve":
-                status = cases.advance_case(session, actor, case_id, "approved", note=note)
-                if kind in ("return_refund", "exchange"):
-                    status = cases.advance_case(session, actor, case_id, "waiting_return", note=note)
-            elif action == "receive":
-                if self.case["status"] == "approved":
-                    cases.advance_case(session, actor, case_id, "waiting_return", note=note)
-                status = cases.receive_return(session, actor, case_id, warehouse_id=warehouse_id, condition=condition,
-                                              note=note)  # fmt: skip
-            elif action == "complete":
-                status = cases.advance_case(session, actor, case_id, "done", note=note)
-            else:  # reject, close
-                status = cases.advance_case(session, actor, case_id, {"reject": "rejected", "close": "closed"}[action],
-                                            note=note)  # fmt: skip
+            status = cases.act_on_case(session, self.ctx.actor, case_id, action, warehouse_id=warehouse_id,
+                                       condition=condition, note=note)  # fmt: skip
         self.open_case(case_id)
         return status

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from ecerp_core.catalog import services as catalog
-from ecerp_core.catalog.models import Warehouse
 from ecerp_core.stock import stocktake
-from ecerp_core.stock.models import Stocktake
 from widgets.common.actor import AppContext
 
 
@@ -30,17 +26,13 @@ class StocktakeModel:
     def open_counts(self) -> list[dict]:
         """Counts not yet approved or cancelled, newest first."""
         with self.ctx.session(readonly=True) as session:
-            rows = session.execute(select(Stocktake.id, Stocktake.number, Stocktake.status, Warehouse.code)
-                                   .join(Warehouse, Warehouse.id == Stocktake.warehouse_id)
-                                   .where(Stocktake.status.in_(("counting", "recount", "submitted")))
-                                   .order_by(Stocktake.id.desc()))  # fmt: skip
-            return [{"id": i, "number": n, "status": s, "warehouse": w} for i, n, s, w in rows]
+            return stocktake.open_stocktakes(session, self.ctx.actor)
 
     def status(self) -> str | None:
         if self.stocktake_id is None:
             return None
         with self.ctx.session(readonly=True) as session:
-            return session.scalar(select(Stocktake.status).where(Stocktake.id == self.stocktake_id))
+            return stocktake.stocktake_status(session, self.ctx.actor, self.stocktake_id)
 
     def create(self, warehouse_id: int, scope: str, scope_value: str, threshold: int) -> int:
         with self.ctx.session() as session:

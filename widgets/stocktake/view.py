@@ -11,6 +11,7 @@ from ecerp_core.stock.exceptions import UnknownBarcode
 from ecerp_core.stock.rules import SCOPES
 from widgets.common.actions import ui_action
 from widgets.common.filters import choice_label
+from widgets.common.parts import button, classed
 from widgets.common.shell import AppShell
 from widgets.stocktake.model import StocktakeModel
 
@@ -22,13 +23,19 @@ class StocktakeView:
         self.model = model
         self.ctx = model.ctx
         self.alerts, self.i18n = self.ctx.alerts, self.ctx.i18n
-        i18n = self.i18n
+        body = classed(w.VBox([w.HTML(STYLE), self._build_header(), self._build_scan_card(), self._build_review_card()]),
+                       "ecerp-stocktake")  # fmt: skip
+        self.shell = AppShell(self.ctx, "app.stocktake.title", body)
+        self.i18n.on_change(lambda _lang: self._load_counts())
+        self._wire()
+        self._load_counts()
 
-        # choosing or opening a count
-        self.count_picker = w.Dropdown(layout=w.Layout(flex="1 1 auto", min_width="0"))
-        self.count_picker.add_class("ecerp-count-picker")
-        self.warehouse = w.Dropdown(options=model.warehouses(), layout=w.Layout(width="170px"))
-        self.warehouse.add_class("ecerp-count-warehouse")
+    def _build_header(self) -> w.Widget:
+        """Choosing a count, or opening a new one."""
+        i18n = self.i18n
+        self.count_picker = classed(w.Dropdown(layout=w.Layout(flex="1 1 auto", min_width="0")), "ecerp-count-picker")
+        self.warehouse = classed(w.Dropdown(options=self.model.warehouses(), layout=w.Layout(width="170px")),
+                                 "ecerp-count-warehouse")  # fmt: skip
         self.scope = w.Dropdown(layout=w.Layout(width="170px"))
         i18n.bind(self.scope, "options", lambda lang: [(choice_label("scope", s, lang), s) for s in SCOPES])
         self.scope.value = "all"
@@ -36,48 +43,33 @@ class StocktakeView:
         i18n.bind(self.scope_value, "placeholder", "stocktake.scope_value_hint")
         self.threshold = w.BoundedIntText(value=2, min=0, max=10_000, layout=w.Layout(width="70px"))
         i18n.bind(self.threshold, "tooltip", "field.threshold")
-        self.new_button = w.Button(icon="plus", button_style="primary")
-        self.new_button.add_class("ecerp-count-new")
-        i18n.bind(self.new_button, "description", "stocktake.new")
-        new_row = w.HBox([self.warehouse, self.scope, self.scope_value, self.threshold, self.new_button])
-        new_row.add_class("ecerp-count-row")
-        header = w.VBox([w.HBox([self.count_picker]), new_row])
-        header.add_class("ecerp-card")
+        self.new_button = button(i18n, "stocktake.new", "ecerp-count-new", icon="plus", style="primary")
+        new_row = classed(w.HBox([self.warehouse, self.scope, self.scope_value, self.threshold, self.new_button]),
+                          "ecerp-count-row")  # fmt: skip
+        return classed(w.VBox([w.HBox([self.count_picker]), new_row]), "ecerp-card")
 
-        # scanning
-        self.scan_box = w.Text(continuous_update=False, layout=w.Layout(flex="1 1 auto"))
-        self.scan_box.add_class("ecerp-scan")
+    def _build_scan_card(self) -> w.Widget:
+        """Scanning: the scan box keeps the focus; the last scan and the lines counted so far."""
+        i18n = self.i18n
+        self.scan_box = classed(w.Text(continuous_update=False, layout=w.Layout(flex="1 1 auto")), "ecerp-scan")
         i18n.bind(self.scan_box, "placeholder", "stocktake.scan_placeholder")
-        self.quantity = w.Text(layout=w.Layout(width="90px"))
-        self.quantity.add_class("ecerp-scan-quantity")
+        self.quantity = classed(w.Text(layout=w.Layout(width="90px")), "ecerp-scan-quantity")
         i18n.bind(self.quantity, "placeholder", "stocktake.quantity_placeholder")
-        self.last_scan = w.HTML()
-        self.last_scan.add_class("ecerp-last-scan")
-        self.lines_html = w.HTML()
-        self.lines_html.add_class("ecerp-count-lines")
-        self.submit_button = w.Button(icon="check", button_style="success", layout=w.Layout(width="auto"))
-        self.submit_button.add_class("ecerp-count-submit")
-        i18n.bind(self.submit_button, "description", "stocktake.submit")
-        scan_card = w.VBox([w.HBox([self.scan_box, self.quantity], layout=w.Layout(gap="8px")), self.last_scan,
-                            self.lines_html, self.submit_button])  # fmt: skip
-        scan_card.add_class("ecerp-card")
-        self.scan_card = scan_card
+        self.last_scan = classed(w.HTML(), "ecerp-last-scan")
+        self.lines_html = classed(w.HTML(), "ecerp-count-lines")
+        self.submit_button = button(i18n, "stocktake.submit", "ecerp-count-submit", icon="check", style="success",
+                                    width="auto")  # fmt: skip
+        self.scan_card = classed(w.VBox([w.HBox([self.scan_box, self.quantity], layout=w.Layout(gap="8px")),
+                                         self.last_scan, self.lines_html, self.submit_button]), "ecerp-card")  # fmt: skip
+        return self.scan_card
 
-        # supervisor
-        self.review_html = w.HTML()
-        self.review_html.add_class("ecerp-count-review")
-        self.approve_button = w.Button(icon="stamp", button_style="primary", layout=w.Layout(width="auto"))
-        self.approve_button.add_class("ecerp-count-approve")
-        i18n.bind(self.approve_button, "description", "stocktake.approve")
-        self.review_card = w.VBox([self.review_html, self.approve_button])
-        self.review_card.add_class("ecerp-card")
-
-        body = w.VBox([w.HTML(STYLE), header, scan_card, self.review_card])
-        body.add_class("ecerp-stocktake")
-        self.shell = AppShell(self.ctx, "app.stocktake.title", body)
-        i18n.on_change(lambda _lang: self._load_counts())
-        self._wire()
-        self._load_counts()
+    def _build_review_card(self) -> w.Widget:
+        """The supervisor's review of a submitted count."""
+        self.review_html = classed(w.HTML(), "ecerp-count-review")
+        self.approve_button = button(self.i18n, "stocktake.approve", "ecerp-count-approve", icon="stamp",
+                                     style="primary", width="auto")  # fmt: skip
+        self.review_card = classed(w.VBox([self.review_html, self.approve_button]), "ecerp-card")
+        return self.review_card
 
     def _wire(self) -> None:
         self.count_picker.observe(self.pick, "value")

@@ -1,0 +1,31 @@
+"""Small helpers for building screens: a widget with its CSS class, a labelled button.
+
+The CSS class is how an app's style sheet and the browser tests find a widget, so every widget a
+person acts on gets one.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import ipywidgets as w
+
+from widgets.common.i18n import Translator
+
+W = TypeVar("W", bound=w.DOMWidget)
+
+
+def classed(widget: W, css: str) -> W:
+    """``widget`` with the CSS class ``css`` added."""
+    widget.add_class(css)
+    return widget
+
+
+def button(i18n: Translator, key: str, css: str, *, icon: str = "", style: str = "",
+           width: str | None = None) -> w.Button:  # fmt: skip
+    """A button labelled by the catalogue key ``key`` in the app's language, with the class ``css``.
+
+    ``width`` (e.g. ``"auto"``) overrides the theme's fixed button width.
+    """
+    layout = w.Layout(width=width) if width else w.Layout()
+    return classed(i18n.bind(w.Button(icon=icon, button_style=style, layout=layout), "description", key), css)

@@ -1,0 +1,164 @@
+"""The bars above the Inventory tabs that act: transfers, purchase orders, replenishment.
+
+Each bar owns its inputs, buttons and handlers, and acts on the row last clicked in its tab's grid.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+import ipywidgets as w
+
+from ecerp_core.errors import ValidationError, problem
+from widgets.common.actions import ui_action
+from widgets.common.grid import PagedGrid
+from widgets.common.parts import button, classed
+from widgets.inventory.model import InventoryModel
+
+MAX_QTY = 10**7
+
+
+class ActionBar:
+    """A bar of inputs and buttons over ``grid``; ``picked`` is the key of the row last clicked."""
+
+    def __init__(self, model: InventoryModel, grid: PagedGrid) -> None:
+        self.model, self.grid = model, grid
+        self.alerts, self.i18n = model.ctx.alerts, model.ctx.i18n
+        self.picked: str | None = None
+        grid.on_open(self._pick)
+        self.box = classed(w.HBox(), "ecerp-inventory-actions")
+
+    def _pick(self, key: str) -> None:
+        self.picked = key
+
+    def _picked(self) -> int | None:
+        if not self.picked:
+            self.alerts.error(self.i18n.t("inventory.pick_row"))
+            return None
+        return int(self.picked)
+
+    def _show_new(self, key: int) -> None:
+        """Redraw the grid with the document just made picked, so the next button acts on it."""
+        self.grid.refresh()
+        self.grid.select(str(key))
+        self.picked = str(key)
+
+    def _label(self, key: str) -> w.Label:
+        return self.i18n.bind(w.Label(), "value", key)
+
+    def _button(self, key: str, icon: str, css: str) -> w.Button:
+        return button(self.i18n, key, css, icon=icon, width="auto")
+
+
+class TransferBar(ActionBar):
+    """Ship goods to another warehouse; receive, or close short, the transfer picked."""
+
+    def __init__(self, model: InventoryModel, grid: PagedGrid, warehouses: list[tuple[str, int]]) -> None:
+        super().__init__(model, grid)
+        self.from_wh = w.Dropdown(options=warehouses, layout=w.Layout(width="150px"))
+        self.to_wh = w.Dropdown(options=warehouses[1:] + warehouses[:1], layout=w.Layout(width="150px"))
+        self.sku = classed(w.Text(layout=w.Layout(width="140px")), "ecerp-action-sku")
+        self.i18n.bind(self.sku, "placeholder", "field.sku")
+        self.qty = classed(w.BoundedIntText(value=1, min=1, max=MAX_QTY, layout=w.Layout(width="90px")),
+                           "ecerp-action-qty")  # fmt: skip
+        self.ship_button = self._button("inventory.transfer_ship", "truck", "ecerp-transfer-ship")
+        self.receive_button = self._button("inventory.receive", "download", "ecerp-transfer-receive")
+        self.close_button = self._button("inventory.close_short", "times", "ecerp-transfer-close")
+        self.box.children = [self._label("field.from_warehouse"), self.from_wh, self._label("field.to_warehouse"),
+                             self.to_wh, self.sku, self.qty, self.ship_button, self.receive_button, self.close_button]  # fmt: skip
+        self.ship_button.on_click(self.ship_transfer)
+        self.receive_button.on_click(self.receive_transfer)
+        self.close_button.on_click(self.close_transfer)
+
+    @ui_action
+    def ship_transfer(self, _button=None) -> None:
+        tid = self.model.transfer(self.from_wh.value, self.to_wh.value, self.sku.value, int(self.qty.value))
+        self._show_new(tid)
+        self.alerts.success(self.i18n.t("inventory.transfer_shipped"))
+
+    @ui_action
+    def receive_transfer(self, _button=None, *, close: bool = False) -> None:
+        tid = self._picked()
+        if tid is not None:
+            self.model.receive_transfer(tid, close=close)
+            self.grid.refresh()
+            self.alerts.success(self.i18n.t("inventory.closed" if close else "inventory.received"))
+
+    @ui_action
+    def close_transfer(self, _button=None) -> None:
+        self.receive_transfer(close=True)
+
+
+class PurchaseBar(ActionBar):
+    """Order one SKU from a supplier; confirm, or receive with its landed cost, the order picked."""
+
+    def __init__(self, model: InventoryModel, grid: PagedGrid, warehouses: list[tuple[str, int]]) -> None:
+        super().__init__(model, grid)
+        self.supplier = classed(w.Dropdown(options=model.suppliers(), layout=w.Layout(width="170px")),
+                                "ecerp-po-supplier")  # fmt: skip
+        self.warehouse = classed(w.Dropdown(options=warehouses, layout=w.Layout(width="150px")), "ecerp-po-warehouse")
+        self.sku = classed(w.Text(layout=w.Layout(width="140px")), "ecerp-po-sku")
+        self.i18n.bind(self.sku, "placeholder", "field.sku")
+        self.qty = classed(w.BoundedIntText(value=1, min=1, max=MAX_QTY, layout=w.Layout(width="90px")), "ecerp-po-qty")
+        self.price = classed(w.Text(value="0.00", layout=w.Layout(width="90px")), "ecerp-po-price")
+        self.landed = classed(w.Text(value="0.00", layout=w.Layout(width="90px")), "ecerp-po-landed")
+        self.i18n.bind(self.landed, "tooltip", "field.landed_cost")
+        self.new_button = self._button("inventory.new_po", "plus", "ecerp-po-new")
+        self.confirm_button = self._button("inventory.confirm_po", "check", "ecerp-po-confirm")
+        self.receive_button = self._button("inventory.receive_po", "download", "ecerp-po-receive")
+        self.box.children = [self.supplier, self.warehouse, self.sku, self.qty, self._label("field.unit_price"),
+                             self.price, self.new_button, self.confirm_button, self._label("field.landed_cost"),
+                             self.landed, self.receive_button]  # fmt: skip
+        self.new_button.on_click(self.new_order)
+        self.confirm_button.on_click(self.confirm_order)
+        self.receive_button.on_click(self.receive_order)
+
+    @ui_action
+    def new_order(self, _button=None) -> None:
+        po = self.model.create_order(self.supplier.value, self.warehouse.value, self.sku.value, int(self.qty.value),
+                                     _decimal(self.price.value, "unit_price"))  # fmt: skip
+        self._show_new(po)
+        self.alerts.success(self.i18n.t("inventory.po_created"))
+
+    @ui_action
+    def confirm_order(self, _button=None) -> None:
+        po = self._picked()
+        if po is not None:
+            self.model.confirm_order(po)
+            self.grid.refresh()
+            self.alerts.success(self.i18n.t("inventory.po_confirmed"))
+
+    @ui_action
+    def receive_order(self, _button=None) -> None:
+        po = self._picked()
+        if po is not None:
+            units = self.model.receive_order(po, _decimal(self.landed.value, "landed_cost"))
+            self.grid.refresh()
+            self.alerts.success(self.i18n.t("inventory.po_received", units=units))
+
+
+class ReplenishBar(ActionBar):
+    """Turn every current suggestion into draft purchase orders."""
+
+    def __init__(self, model: InventoryModel, grid: PagedGrid) -> None:
+        super().__init__(model, grid)
+        self.suggest_button = self._button("inventory.order_suggestions", "cart-plus", "ecerp-suggest-order")
+        self.box.children = [self.suggest_button]
+        self.suggest_button.on_click(self.order_suggestions)
+
+    @ui_action
+    def order_suggestions(self, _button=None) -> None:
+        ids = self.model.order_suggestions()
+        self.grid.refresh(reset=True)
+        self.alerts.success(self.i18n.t("inventory.suggestions_ordered", count=len(ids)))
+
+
+def _decimal(text: str, field: str) -> Decimal:
+    """A typed amount, zero when blank; a negative or unreadable one is a problem on ``field``."""
+    try:
+        value = Decimal(text.strip() or "0")
+    except InvalidOperation:
+        value = Decimal(-1)
+    if value < 0:
+        raise ValidationError([problem(field, "not_a_number", value=text)])
+    return value

@@ -1,0 +1,211 @@
+"""The Order Desk's orders screen: filters, the queue's grid, batch actions that ask before they act,
+and the open order's detail. Every event is wired in :meth:`OrdersScreen._wire`; handlers are
+ui_actions."""
+
+from __future__ import annotations
+
+import base64
+import html
+from decimal import Decimal, InvalidOperation
+
+import ipywidgets as w
+
+from ecerp_core.i18n import t
+from ecerp_core.orders.queries import OrderFilter
+from widgets.common.actions import ui_action
+from widgets.common.grid import PagedGrid
+from widgets.common.parts import button, classed
+from widgets.order_desk.model import ACTIONS, COLUMNS, OrderDeskModel
+from widgets.order_desk.render import order_html
+
+SCOPES = ("open", "page", "all")
+
+
+class OrdersScreen:
+    """Every queue tab but after-sales; ``beside`` goes under the order's detail (the import card)."""
+
+    def __init__(self, model: OrderDeskModel, beside: w.Widget) -> None:
+        self.model = model
+        self.alerts, self.i18n = model.ctx.alerts, model.ctx.i18n
+        self.pending: tuple[str, list[int]] | None = None
+        self.grid = PagedGrid(self.i18n, self.alerts, model.fetch, list(COLUMNS), key_column="id",
+                              muted_column=None, page_size=50)  # fmt: skip
+        list_card = classed(w.VBox([self._build_filters(), self.grid], layout=w.Layout(width="100%", min_width="0")),
+                            "ecerp-card")  # fmt: skip
+        self.detail = classed(w.HTML(), "ecerp-detail")
+        self.i18n.bind(self.detail, "value", lambda lang: order_html(self.model.order, lang))
+        side = w.VBox([classed(w.VBox([self.detail]), "ecerp-card"), beside],
+                      layout=w.Layout(flex="0 0 420px", width="420px"))  # fmt: skip
+        self.panel = classed(w.HBox([w.VBox([list_card, self._build_actions()], layout=w.Layout(flex="1 1 0", min_width="0")),
+                                     side], layout=w.Layout(align_items="flex-start", gap="16px")), "ecerp-orders-panel")  # fmt: skip
+        for dropdown in (self.platform, self.shop, self.status, self.assignee):
+            dropdown.index = 0 if dropdown.options else None
+        self._wire()
+        self.show_actions()
+
+    def _build_filters(self) -> w.Widget:
+        i18n, model, lay = self.i18n, self.model, w.Layout(width="150px")
+        self.platform = classed(w.Dropdown(layout=lay), "ecerp-filter-platform")
+        i18n.bind(self.platform, "options", lambda lang: [(t("common.all", lang), "")] + [
+            (t(f"choice.platform.{p}", lang) if t(f"choice.platform.{p}", lang) != f"choice.platform.{p}" else p, p)
+            for p in model.platforms()])  # fmt: skip
+        self.shop = classed(w.Dropdown(layout=lay), "ecerp-filter-shop")
+        i18n.bind(self.shop, "options", lambda lang: [(t("common.all", lang), 0), *model.shops()])
+        self.status = classed(w.Dropdown(layout=lay), "ecerp-filter-status")
+        i18n.bind(self.status, "options", lambda lang: [(t("common.all", lang), "")] + [
+            (t(f"status.{s}", lang), s) for s in model.statuses()])  # fmt: skip
+        self.date_from = w.DatePicker(layout=w.Layout(width="150px"))
+        self.date_to = w.DatePicker(layout=w.Layout(width="150px"))
+        self.amount_min = classed(w.Text(layout=w.Layout(width="90px")), "ecerp-amount-min")
+        self.amount_max = classed(w.Text(layout=w.Layout(width="90px")), "ecerp-amount-max")
+        i18n.bind(self.amount_min, "placeholder", "orders.filter.amount_min")
+        i18n.bind(self.amount_max, "placeholder", "orders.filter.amount_max")
+        self.search = classed(w.Text(continuous_update=False, layout=w.Layout(width="220px")), "ecerp-search")
+        i18n.bind(self.search, "placeholder", "orders.filter.search")
+        self.search_button = button(i18n, "common.search", "ecerp-search-button", icon="search", width="auto")
+        labels = [i18n.bind(w.HTML(), "value", k) for k in ("field.platform", "field.shop", "field.status",
+                                                              "orders.filter.dates", "orders.filter.amount")]  # fmt: skip
+        return classed(w.HBox([w.VBox([labels[0], self.platform]), w.VBox([labels[1], self.shop]),
+                               w.VBox([labels[2], self.status]), w.VBox([labels[3], w.HBox([self.date_from, self.date_to])]),
+                               w.VBox([labels[4], w.HBox([self.amount_min, self.amount_max])]),
+                               w.VBox([w.HTML("&nbsp;"), w.HBox([self.search, self.search_button])])]),
+                       "ecerp-order-filters")  # fmt: skip
+
+    def _build_actions(self) -> w.Widget:
+        """The batch card: scope, the queue's actions and their inputs, the confirm bar, progress."""
+        i18n, model = self.i18n, self.model
+        self.scope = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-scope")
+        i18n.bind(self.scope, "options", lambda lang: [(t(f"orders.scope.{s}", lang), s) for s in SCOPES])
+        self.scope.value = "page"
+        self.action_buttons = {a: button(i18n, f"orders.action.{a}", f"ecerp-action-{a}",
+                                         style="primary" if a in ("approve", "ship") else "") for a in ACTIONS}  # fmt: skip
+        self.assignee = classed(w.Dropdown(layout=w.Layout(width="150px")), "ecerp-assignee")
+        i18n.bind(self.assignee, "options", lambda lang: [(t("orders.assign.by_rules", lang), ""),
+                                                          *[(u, u) for u in model.users()]])  # fmt: skip
+        self.carrier = classed(w.Text(layout=w.Layout(width="120px")), "ecerp-carrier")
+        self.tracking = classed(w.Text(layout=w.Layout(width="160px")), "ecerp-tracking")
+        self.reason = classed(w.Text(layout=w.Layout(width="160px")), "ecerp-reason")
+        for widget, key in ((self.carrier, "orders.ship.carrier"), (self.tracking, "orders.ship.tracking"),
+                            (self.reason, "orders.action.reason")):  # fmt: skip
+            i18n.bind(widget, "placeholder", key)
+        self.actions_box = classed(w.HBox(layout=w.Layout(flex_flow="row wrap", gap="6px", align_items="center")),
+                                   "ecerp-actions")  # fmt: skip
+        self.confirm_text = w.HTML()
+        self.confirm_button = button(i18n, "orders.confirm", "ecerp-confirm", icon="check", style="danger")
+        self.cancel_confirm = button(i18n, "common.cancel", "ecerp-confirm-cancel")
+        self.confirm_bar = classed(w.HBox([self.confirm_text, self.confirm_button, self.cancel_confirm],
+                                          layout=w.Layout(display="none", gap="8px", align_items="center")),
+                                   "ecerp-confirm-bar")  # fmt: skip
+        self.progress = w.IntProgress(min=0, max=1, value=0, layout=w.Layout(width="100%", visibility="hidden"))
+        self.output = classed(w.HTML(), "ecerp-action-output")
+        return classed(w.VBox([self.scope, self.actions_box, self.confirm_bar, self.progress, self.output]),
+                       "ecerp-card")  # fmt: skip
+
+    def _wire(self) -> None:
+        for widget in (self.platform, self.shop, self.status, self.date_from, self.date_to, self.search,
+                       self.amount_min, self.amount_max):  # fmt: skip
+            widget.observe(self.apply_filters, "value")
+        self.search_button.on_click(self.apply_filters)
+        self.grid.on_open(self.open_order)
+        for action, b in self.action_buttons.items():
+            b.on_click(lambda b, a=action: self.ask(a, b))
+        self.confirm_button.on_click(self.confirm)
+        self.cancel_confirm.on_click(self.cancel_pending)
+
+    # --- what the desk around it asks -----------------------------------------------------------
+    def refresh(self) -> None:
+        """Show the queue from its first page."""
+        self.grid.refresh(reset=True)
+
+    def queue_changed(self) -> None:
+        """Another queue is on screen: its actions, no order open, nothing waiting for Confirm."""
+        self.cancel_pending()
+        self.show_actions()
+        self.draw_detail()
+
+    # --- handlers -------------------------------------------------------------------------------
+    @ui_action
+    def apply_filters(self, _change=None) -> None:
+        self.model.filters = OrderFilter(
+            platform=self.platform.value or "", shop_id=self.shop.value or None, status=self.status.value or "",
+            date_from=self.date_from.value, date_to=self.date_to.value, amount_min=_amount(self.amount_min.value),
+            amount_max=_amount(self.amount_max.value), search=self.search.value or "")  # fmt: skip
+        self.grid.refresh(reset=True)
+
+    @ui_action
+    def open_order(self, key: str) -> None:
+        self.model.open(int(key))
+        self.draw_detail()
+        self.scope.value = "open"
+
+    @ui_action
+    def ask(self, action: str, _button=None) -> None:
+        """First press of an action: say what it will do to how many orders, and wait for Confirm."""
+        ids = self.model.target_ids(self.scope.value)
+        if not ids:
+            self.alerts.info(self.i18n.t("orders.nothing_selected"))
+            return
+        self.pending = (action, ids)
+        self.confirm_text.value = html.escape(self.i18n.t("orders.confirm_question", action=self.i18n.t(f"orders.action.{action}"),
+                                                          count=len(ids)))  # fmt: skip
+        self.confirm_bar.layout.display = "flex"
+
+    @ui_action
+    def confirm(self, _button=None) -> None:
+        if not self.pending:
+            return
+        action, ids = self.pending
+        self.cancel_pending()
+        self.progress.max, self.progress.value = max(1, len(ids)), 0
+        self.progress.layout.visibility = "visible"
+
+        def progress(done: int, total: int) -> None:
+            self.progress.value = done
+
+        try:
+            result = self.model.run(action, ids, progress=progress, user=self.assignee.value or None,
+                                    carrier=self.carrier.value.strip(), tracking=self.tracking.value.strip(),
+                                    reason=self.reason.value.strip())  # fmt: skip
+        finally:
+            self.progress.layout.visibility = "hidden"
+        self.output.value = self._download_links(result) if action == "pick_list" else ""
+        self.alerts.success(self.i18n.t("orders.done", action=self.i18n.t(f"orders.action.{action}"), count=result["done"],
+                                        skipped=result.get("skipped", 0)))  # fmt: skip
+        self.draw_detail()
+        self.grid.refresh()
+
+    def cancel_pending(self, _button=None) -> None:
+        self.pending = None
+        self.confirm_bar.layout.display = "none"
+
+    # --- drawing --------------------------------------------------------------------------------
+    def show_actions(self) -> None:
+        """The buttons of the queue on screen, with the inputs they need."""
+        actions = self.model.actions()
+        extra = []
+        if "assign" in actions:
+            extra.append(self.assignee)
+        if "ship" in actions:
+            extra += [self.carrier, self.tracking]
+        if "cancel" in actions or "hold" in actions:
+            extra.append(self.reason)
+        self.actions_box.children = [self.action_buttons[a] for a in actions] + extra
+        self.output.value = ""
+
+    def draw_detail(self) -> None:
+        self.detail.value = order_html(self.model.order, self.i18n.language)
+
+    def _download_links(self, result: dict) -> str:
+        def link(data: str, mime: str, name: str, label: str) -> str:
+            b64 = base64.b64encode(data.encode("utf-8")).decode()
+            return f'<a download="{name}" href="data:{mime};base64,{b64}" target="_blank">{html.escape(label)}</a>'
+
+        return (link(result["html"], "text/html", "pick-list.html", self.i18n.t("orders.pick.printable")) + " · "
+                + link(result["csv"], "text/csv", "pick-list.csv", "CSV"))  # fmt: skip
+
+
+def _amount(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.strip()) if text and text.strip() else None
+    except InvalidOperation:
+        return None
