@@ -118,7 +118,7 @@ def _titles() -> tuple[dict, dict]:
 @pass_ctx
 def close(ctx: Context, period: str) -> None:
     """Close a month: checks, then P&L to 本年利润 (and 利润分配 in December)."""
-    from ecerp_core.finance.periods import close_period
+    from ecerp_core.finance.closing import close_period
 
     with ctx.acting() as (session, actor):
         result = close_period(session, actor, period)

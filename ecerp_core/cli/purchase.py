@@ -81,7 +81,7 @@ def create(ctx: Context, supplier: str, warehouse: str, lines: tuple[str, ...], 
 @pass_ctx
 def receive(ctx: Context, purchase_order_id: int, lines: tuple[str, ...], landed_cost: str) -> None:
     """Receive goods: everything outstanding, or SKU=QTY[@PRICE]..."""
-    from ecerp_core.purchasing import services
+    from ecerp_core.purchasing import receipts
 
     with ctx.acting() as (session, actor):
         parsed = []
@@ -89,7 +89,7 @@ def receive(ctx: Context, purchase_order_id: int, lines: tuple[str, ...], landed
             left, _, price = spec.partition("@")
             [(pid, qty)] = parse_lines(session, (left,))
             parsed.append((pid, qty, _money(price)) if price else (pid, qty))
-        moves = services.receive_purchase_orders(session, actor, [services.ReceiptDraft(
+        moves = receipts.receive_purchase_orders(session, actor, [receipts.ReceiptDraft(
             purchase_order_id, tuple(parsed) or None, _money(landed_cost))])  # fmt: skip
     click.echo(f"received {sum(m['quantity'] for m in moves)} units")
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from ecerp_core.catalog.company import rate_on
 from ecerp_core.catalog.models import Supplier
 from ecerp_core.demo.context import DemoContext, DemoStep
-from ecerp_core.finance import fx, payments, periods, posting, settlement
+from ecerp_core.finance import closing, fx, payments, periods, posting, settlement
 from ecerp_core.finance.chart import seed_chart
 from ecerp_core.finance.closing import close_problems
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entries
@@ -175,7 +175,7 @@ def month_day(ctx: DemoContext, day: dt.date) -> None:
         if found:
             log.warning("demo: %s left open: %s", period.code, "; ".join(found))
             return
-        periods.close_period(ctx.session, accountant, period.code)
+        closing.close_period(ctx.session, accountant, period.code)
 
 
 STEP = DemoStep(

@@ -16,6 +16,7 @@ from ecerp_core.orders.queries import unreserved_demand
 from ecerp_core.purchasing import returns, rules
 from ecerp_core.purchasing import services as purchasing
 from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine
+from ecerp_core.purchasing.receipts import ReceiptDraft, receive_purchase_orders
 from ecerp_core.stock import services as stock
 
 PRICE_LIST_RATE = Decimal("7.1")  # the USD suppliers' price lists are fixed at this rate
@@ -42,11 +43,11 @@ def receive_day(ctx: DemoContext, day: dt.date) -> None:
                                         .where(purchasing.PurchaseOrderLine.purchase_order_id == po_id)
                                         .order_by(purchasing.PurchaseOrderLine.line_no)).all()  # fmt: skip
             part = tuple((p, q * 7 // 10) for p, q in lines if q * 7 // 10 > 0)
-            receipts.append(purchasing.ReceiptDraft(po_id, part or None))
+            receipts.append(ReceiptDraft(po_id, part or None))
         else:
-            receipts.append(purchasing.ReceiptDraft(po_id))
+            receipts.append(ReceiptDraft(po_id))
     if receipts:
-        purchasing.receive_purchase_orders(ctx.session, buyer, receipts)
+        receive_purchase_orders(ctx.session, buyer, receipts)
 
 
 def replenish_day(ctx: DemoContext, day: dt.date) -> None:

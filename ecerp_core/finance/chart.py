@@ -17,7 +17,7 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.db import forget, insert_rows, memo
 from ecerp_core.errors import ValidationError, problem
-from ecerp_core.finance.models import ACCOUNT_CLASSES, Account
+from ecerp_core.finance.models import ACCOUNT_CLASSES, Account, JournalLine
 
 STANDARD = "企业会计准则 (CAS 2006, 应用指南会计科目)"
 
@@ -165,11 +165,9 @@ def add_account(session: Session, actor: Actor, values: Mapping[str, object]) ->
         found.append(problem("account_class", "unknown", value=cls))
     if not values.get("name_zh"):
         found.append(problem("name_zh", "required"))
-    if parent is not None and parent.is_leaf:
-        from ecerp_core.finance.models import JournalLine
-
-        if session.scalar(select(JournalLine.id).where(JournalLine.account_id == parent.id).limit(1)):
-            found.append(problem("code", "parent_has_postings", value=parent.code))
+    posted_to = select(JournalLine.id).where(JournalLine.account_id == parent.id).limit(1) if parent else None
+    if parent is not None and parent.is_leaf and session.scalar(posted_to):
+        found.append(problem("code", "parent_has_postings", value=parent.code))
     if found:
         raise ValidationError(found)
     side = values.get("normal_side") or (parent.normal_side if parent else "debit")

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 
 from ecerp_core.finance.closing import unbalanced_entries
 from ecerp_core.finance.models import Account, JournalLine, Period, SettlementLine
-from ecerp_core.finance.statements import balance_sheet, cash_flow, period_totals
+from ecerp_core.finance.statements import INVENTORY, balance_sheet, cash_flow, period_totals
+from ecerp_core.orders.models import Order
+from ecerp_core.stock.models import StockMove
 
 LIMIT = 20
 ZERO = Decimal("0")
@@ -46,8 +48,6 @@ def inventory_matches_stock(session: Session) -> list[str]:
     """The inventory accounts (库存商品 ...) equal the stock ledger's value (Σ quantity × unit cost)."""
     if session.scalar(select(JournalLine.id).limit(1)) is None:
         return []
-    from ecerp_core.finance.statements import INVENTORY
-    from ecerp_core.stock.models import StockMove
 
     stock_value = Decimal(session.scalar(select(func.sum(StockMove.quantity * StockMove.unit_cost))) or 0)
     books = Decimal(session.scalar(select(func.sum(JournalLine.debit) - func.sum(JournalLine.credit))
@@ -62,8 +62,6 @@ def inventory_matches_stock(session: Session) -> list[str]:
 
 def receivables_match_orders(session: Session) -> list[str]:
     """Each platform receivable (in the orders' currency) equals its shipped orders not yet settled."""
-    from ecerp_core.orders.models import Order
-
     booked = dict(session.execute(select(JournalLine.platform, func.sum(JournalLine.amount_currency))
                                   .join(Account, Account.id == JournalLine.account_id)
                                   .where(Account.code.startswith("1122")).group_by(JournalLine.platform)).all())  # fmt: skip

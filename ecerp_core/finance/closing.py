@@ -1,17 +1,26 @@
-"""What closing a period checks and posts: the checklist problems and the P&L carry-forward."""
+"""Closing a period (月结): the checklist of what stops it, the P&L carry-forward, and the close.
+
+The period's status itself moves only in :mod:`ecerp_core.finance.periods`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from ecerp_core.auth import Actor
+from ecerp_core.auth import Actor, require
+from ecerp_core.catalog.company import company_timezone
+from ecerp_core.events import SaleShipped
+from ecerp_core.finance import fx, periods
+from ecerp_core.finance.exceptions import CloseBlocked, PeriodState
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entries, signed
 from ecerp_core.finance.models import Account, JournalEntry, JournalLine, Period, PostedEvent, SettlementLine
 from ecerp_core.i18n import t
+from ecerp_core.orders.models import Order
 
 ZERO = Decimal("0")
 CLOSING_KINDS = ("closing", "year_end")
@@ -38,18 +47,12 @@ def unmatched_settlement_lines(session: Session, end: dt.date) -> int:
 
 
 def unposted_shipments(session: Session, start: dt.date, end: dt.date) -> list[int]:
-    """Orders shipped in the period (by the company's day) with no ``sale.shipped`` posting."""
-    from zoneinfo import ZoneInfo
-
-    from ecerp_core.catalog.company import get_company
-    from ecerp_core.orders.models import Order
-
-    zone = ZoneInfo(get_company(session).timezone)
+    """Orders shipped in the period (by the company's day) with no ``sale.shipped`` posting: the one
+    place finance reads the orders' tables, to reconcile what was shipped with what was booked."""
+    zone = company_timezone(session)
     lo = dt.datetime.combine(start, dt.time(), zone).astimezone(dt.UTC)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
-    posted = select(PostedEvent.source_id).where(
-        PostedEvent.kind == "sale.shipped", PostedEvent.source_type == "sales_order"
-    )
+    posted = select(PostedEvent.order_id).where(PostedEvent.kind == SaleShipped.kind, PostedEvent.order_id.is_not(None))
     stmt = (
         select(Order.id)
         .where(Order.shipped_at >= lo, Order.shipped_at < hi, Order.id.not_in(posted))
@@ -60,8 +63,6 @@ def unposted_shipments(session: Session, start: dt.date, end: dt.date) -> list[i
 
 def revaluation_due(session: Session, period: Period) -> bool:
     """Foreign-currency balances exist and the period's revaluation has not been posted."""
-    from ecerp_core.finance import fx
-
     return bool(fx.revaluation_lines(session, period.end_date)) and not fx.revaluation_done(session, period)
 
 
@@ -119,3 +120,34 @@ def carry_profit(session: Session, actor: Actor, period: Period) -> tuple[str | 
             ), memo=t("finance.memo.year_end"), source_type="fin_period", source_id=period.id)  # fmt: skip
             year_end_no = post_entries(session, actor, [draft])[0][1]
     return closing_no, year_end_no
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    period: str
+    closing_entry: str | None
+    year_end_entry: str | None
+
+
+def close_period(session: Session, actor: Actor, text: str, *, force_checks: bool = False) -> CloseResult:
+    """Close a month: run the close checks, carry P&L to 本年利润 (and at year end to 利润分配).
+
+    Raises :class:`CloseBlocked` listing every problem the checks find; the period stays open.
+    Earlier open periods must be closed first.
+    """
+    require(actor, "finance.close")
+    period = periods.get_period(session, text)
+    if period.status != "open":
+        raise PeriodState(
+            period=period.code, status=f"status.period.{period.status}", target="status.period.closed"
+        )
+    earlier = session.scalar(select(Period).where(Period.status == "open", Period.end_date < period.start_date)
+                             .order_by(Period.start_date).limit(1))  # fmt: skip
+    if earlier is not None:
+        raise CloseBlocked(period=period.code, problems=f"{earlier.code} open")
+    problems = close_problems(session, period)
+    if problems and not force_checks:
+        raise CloseBlocked(period=period.code, problems="; ".join(problems))
+    closing_no, year_end_no = carry_profit(session, actor, period)
+    periods.move(session, actor, period, "closed", "close")
+    return CloseResult(period.code, closing_no, year_end_no)

@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import get_company, rate_on, set_exchange_rates
+from ecerp_core.catalog.models import ExchangeRate
 from ecerp_core.db import insert_rows
 from ecerp_core.errors import ImportFileError, NotFound
 from ecerp_core.finance.exceptions import MissingRate
 from ecerp_core.finance.journal import EntryDraft, post_entries, reversal_draft, signed
-from ecerp_core.finance.models import Account, PostedEvent
+from ecerp_core.finance.models import Account, JournalLine, PostedEvent
 from ecerp_core.finance.periods import ensure_period, get_period
 from ecerp_core.finance.rules import RuleBook
 from ecerp_core.i18n import t
@@ -95,8 +96,6 @@ def update_rates(session: Session, actor: Actor, provider: RateProvider, currenc
 
 def revaluation_lines(session: Session, as_of: dt.date) -> list[dict]:
     """Foreign-currency balances of balance-sheet accounts on ``as_of``, with their revalued base."""
-    from ecerp_core.finance.models import JournalLine
-
     base = get_company(session).base_currency
     stmt = (select(Account.code, JournalLine.currency, JournalLine.supplier_id, JournalLine.platform,
                    func.sum(JournalLine.amount_currency), func.sum(JournalLine.debit) - func.sum(JournalLine.credit))
@@ -164,8 +163,6 @@ def revalue_period(session: Session, actor: Actor, period_text: str) -> tuple[st
 
 
 def known_rates(session: Session, currencies: Iterable[str] | None = None) -> list[dict]:
-    from ecerp_core.catalog.models import ExchangeRate
-
     stmt = select(ExchangeRate).order_by(ExchangeRate.currency, ExchangeRate.rate_date)
     if currencies:
         stmt = stmt.where(ExchangeRate.currency.in_(list(currencies)))

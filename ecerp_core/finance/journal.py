@@ -20,7 +20,7 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import get_company, mark_books_started
 from ecerp_core.db import allocate_ids, insert_rows, utcnow
-from ecerp_core.errors import NotFound
+from ecerp_core.errors import NotFound, ValidationError, problem
 from ecerp_core.finance.chart import posting_accounts
 from ecerp_core.finance.exceptions import UnbalancedEntry, UnknownAccount
 from ecerp_core.finance.models import Account, JournalEntry, JournalLine
@@ -237,7 +237,6 @@ def reverse_entry(
     An entry is reversed at most once. ``on_date`` defaults to the entry's own date.
     """
     require(actor, "finance.post")
-    from ecerp_core.errors import ValidationError, problem
 
     if session.scalar(select(JournalEntry.id).where(JournalEntry.reverses_id == entry_id)) is not None:
         raise ValidationError([problem("entry", "already_reversed", value=entry_id)])

@@ -5,11 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from ecerp_core.finance.models import Account, JournalEntry, JournalLine, PostedEvent
+from ecerp_core.finance.models import (
+    Account,
+    JournalEntry,
+    JournalLine,
+    PostedEvent,
+    Settlement,
+    SupplierPayment,
+)
 from ecerp_core.i18n import current_language
+from ecerp_core.orders.models import Order
+from ecerp_core.purchasing.models import PurchaseOrder
 
 JOURNAL_COLUMNS = ("entry_number", "date", "account_code", "account_name", "debit", "credit", "currency",
                    "amount_currency", "memo", "source")  # fmt: skip
@@ -57,8 +66,6 @@ def account_lines_stmt(
     codes: list[str], start: dt.date | None, end: dt.date, language: str = "zh_CN"
 ) -> Select:
     """The journal lines of every account whose code starts with one of ``codes`` (a statement line)."""
-    from sqlalchemy import or_
-
     stmt = journal_stmt(start, end, language)
     return stmt.where(or_(*(Account.code.startswith(c) for c in codes))) if codes else stmt.where(False)
 
@@ -98,11 +105,7 @@ def entry_with_sources(session: Session, entry_id: int) -> dict:
 
 def source_document(session: Session, source_type: str, source_id: int) -> dict:
     """A short description of a source document for drill-down (order, refund, settlement ...)."""
-    from ecerp_core.finance.models import Settlement, SupplierPayment
-
     if source_type == "sales_order":
-        from ecerp_core.orders.models import Order
-
         o = session.get(Order, source_id)
         if o:
             return {"type": source_type, "id": o.id, "number": o.platform_order_id, "platform": o.platform,
@@ -118,8 +121,6 @@ def source_document(session: Session, source_type: str, source_id: int) -> dict:
             return {"type": source_type, "id": p.id, "number": str(p.id), "platform": "", "currency": p.currency,
                     "amount": p.amount, "status": "", "date": p.payment_date}  # fmt: skip
     if source_type in ("purchase_order", "purchase_receipt"):
-        from ecerp_core.purchasing.models import PurchaseOrder
-
         po = session.get(PurchaseOrder, source_id) if source_type == "purchase_order" else None
         if po:
             return {"type": source_type, "id": po.id, "number": po.number, "platform": "", "currency": po.currency,

@@ -1,15 +1,15 @@
 """Accounting periods (会计期间): one per month, open → closed → locked; reopening needs an admin.
 
-Closing checks the period, carries the income and expense accounts to 4103 本年利润 and, in
-December, 本年利润 to 4104 利润分配-未分配利润. Reopening reverses nothing by itself: the closing
-entry stays, and a later close carries only what changed since.
+The one writer of a period's status (:data:`PERIOD` declares its workflow). Closing — the checks
+and the profit carry that come before the move — is :func:`ecerp_core.finance.closing.close_period`.
+Reopening reverses nothing by itself: the closing entry stays, and a later close carries only what
+changed since.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,10 +18,15 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.db import for_update, utcnow
 from ecerp_core.errors import ValidationError, problem
-from ecerp_core.finance.exceptions import CloseBlocked, PeriodClosed, PeriodState
+from ecerp_core.finance.exceptions import PeriodClosed, PeriodState
 from ecerp_core.finance.models import Period
+from ecerp_core.workflow import Workflow
 
-TRANSITIONS = {("open", "closed"), ("closed", "locked"), ("closed", "open"), ("locked", "open")}
+PERIOD = Workflow(
+    "period",
+    frozenset({("open", "closed"), ("closed", "locked"), ("closed", "open"), ("locked", "open")}),
+    label="status.period",
+)
 
 
 def parse_period(text: str) -> tuple[int, int]:
@@ -72,8 +77,9 @@ def list_periods(session: Session) -> list[Period]:
     return list(session.scalars(select(Period).order_by(Period.year, Period.month)))
 
 
-def _move(session: Session, actor: Actor, period: Period, target: str, action: str) -> None:
-    if (period.status, target) not in TRANSITIONS:
+def move(session: Session, actor: Actor, period: Period, target: str, action: str) -> None:
+    """Move ``period`` to ``target`` (audited); :class:`PeriodState` when its workflow does not allow it."""
+    if not PERIOD.allows(period.status, target):
         raise PeriodState(
             period=period.code, status=f"status.period.{period.status}", target=f"status.period.{target}"
         )
@@ -85,43 +91,10 @@ def _move(session: Session, actor: Actor, period: Period, target: str, action: s
     audit.record(session, actor, action, "fin_period", period.code, {"status": [old, target]})
 
 
-@dataclass(frozen=True)
-class CloseResult:
-    period: str
-    closing_entry: str | None
-    year_end_entry: str | None
-
-
-def close_period(session: Session, actor: Actor, text: str, *, force_checks: bool = False) -> CloseResult:
-    """Close a month: run the close checks, carry P&L to 本年利润 (and at year end to 利润分配).
-
-    Raises :class:`CloseBlocked` listing every problem the checks find; the period stays open.
-    Earlier open periods must be closed first.
-    """
-    from ecerp_core.finance import closing
-
-    require(actor, "finance.close")
-    period = get_period(session, text)
-    if period.status != "open":
-        raise PeriodState(
-            period=period.code, status=f"status.period.{period.status}", target="status.period.closed"
-        )
-    earlier = session.scalar(select(Period).where(Period.status == "open", Period.end_date < period.start_date)
-                             .order_by(Period.start_date).limit(1))  # fmt: skip
-    if earlier is not None:
-        raise CloseBlocked(period=period.code, problems=f"{earlier.code} open")
-    problems = closing.close_problems(session, period)
-    if problems and not force_checks:
-        raise CloseBlocked(period=period.code, problems="; ".join(problems))
-    closing_no, year_end_no = closing.carry_profit(session, actor, period)
-    _move(session, actor, period, "closed", "close")
-    return CloseResult(period.code, closing_no, year_end_no)
-
-
 def lock_period(session: Session, actor: Actor, text: str) -> None:
     """Lock a closed period for good (only an admin's reopen can undo it)."""
     require(actor, "finance.close")
-    _move(session, actor, get_period(session, text), "locked", "lock")
+    move(session, actor, get_period(session, text), "locked", "lock")
 
 
 def reopen_period(session: Session, actor: Actor, text: str, *, reason: str = "") -> None:
@@ -133,5 +106,5 @@ def reopen_period(session: Session, actor: Actor, text: str, *, reason: str = ""
     period = get_period(session, text)
     if period.status == "open":
         raise PeriodState(period=period.code, status="status.period.open", target="status.period.open")
-    _move(session, actor, period, "open", "reopen")
+    move(session, actor, period, "open", "reopen")
     audit.record(session, actor, "reopen_reason", "fin_period", period.code, {"reason": reason})

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.company import get_company
+from ecerp_core.catalog.company import get_company, rate_on
+from ecerp_core.catalog.models import Shop
+from ecerp_core.errors import NotFound
 from ecerp_core.events import SaleRefunded, SaleShipped
 from ecerp_core.finance.exceptions import MissingRate, PostingFailed
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entries, signed
@@ -28,6 +30,7 @@ from ecerp_core.finance.rules import RuleBook
 from ecerp_core.finance.settlement_formats import SettlementRow, format_for, read_settlement
 from ecerp_core.i18n import t
 from ecerp_core.money import round_money
+from ecerp_core.orders.models import Order
 
 ZERO = Decimal("0")
 SUSPENSE = "2241"  # 其他应付款: money received that no order explains yet
@@ -35,9 +38,6 @@ CHUNK = 500
 
 
 def _orders(session: Session, platforms: tuple[str, ...], ids: list[str]) -> dict[str, tuple[int, str]]:
-    from ecerp_core.catalog.models import Shop
-    from ecerp_core.orders.models import Order
-
     found = {}
     # every order has a shop: naming them lets the (shop_id, platform_order_id) key be used (was a scan)
     any_shop = select(Shop.id).scalar_subquery()
@@ -107,8 +107,6 @@ def settle_rows(
     if day is None:
         raise PostingFailed("error.finance.settlement_columns", file=reference, columns="-")
     cur = fmt.currency
-    from ecerp_core.catalog.company import rate_on
-    from ecerp_core.errors import NotFound
 
     try:
         rate = rate_on(session, cur, day)
@@ -224,7 +222,6 @@ def write_off_unmatched(
             select(Settlement).where(Settlement.id.in_({x.settlement_id for x in found}))
         )
     }
-    from ecerp_core.catalog.company import rate_on
 
     total = sum(
         (

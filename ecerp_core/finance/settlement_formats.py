@@ -16,6 +16,7 @@ from pathlib import Path
 from ecerp_core.errors import ImportFileError
 from ecerp_core.finance.exceptions import PostingFailed
 from ecerp_core.money import parse_decimal
+from ecerp_core.tabular import decode, parse_text, read_table
 
 LINE_TYPES = ("sale", "refund", "fee", "commission", "subsidy")
 
@@ -90,8 +91,6 @@ def _order_id(text: str) -> str:
 
 def read_settlement(fmt: Format, path: Path | str) -> list[SettlementRow]:
     """Read a settlement CSV (UTF-8 or GBK; ``#`` comment lines of Alipay bills are skipped)."""
-    from ecerp_core.tabular import decode, parse_text, read_table
-
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         table = read_table(path)

@@ -19,7 +19,7 @@ from ecerp_core.finance.chart import ensure_chart
 from ecerp_core.finance.journal import CASH_FLOW_ITEMS
 from ecerp_core.finance.models import Account, JournalLine, Period
 from ecerp_core.finance.periods import month_bounds, parse_period
-from ecerp_core.i18n import t
+from ecerp_core.i18n import current_language, t
 
 ZERO = Decimal("0")
 INVENTORY = ("1401", "1402", "1403", "1404", "1405", "1406", "1407", "1408", "1411", "1471")
@@ -293,8 +293,6 @@ def trial_balance(
 
     With ``start``, only lines from ``start`` count (a period's movements).
     """
-    from ecerp_core.i18n import current_language
-
     language = language or current_language()
     ensure_chart(session)
     stmt = select(JournalLine.account_id, func.sum(JournalLine.debit), func.sum(JournalLine.credit)).where(

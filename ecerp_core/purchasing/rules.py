@@ -1,33 +1,11 @@
-"""Pure rules of purchasing: the workflow and replenishment quantities."""
+"""Pure rules of purchasing: replenishment quantities and input VAT. The workflow is
+:mod:`ecerp_core.purchasing.workflow`."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from ecerp_core.errors import Problem, problem
 from ecerp_core.money import round_money
-
-STATUSES = ("draft", "confirmed", "partially_received", "received", "closed", "cancelled")
-
-TRANSITIONS: frozenset[tuple[str, str]] = frozenset({
-    ("draft", "confirmed"),
-    ("draft", "cancelled"),
-    ("confirmed", "partially_received"),
-    ("confirmed", "received"),
-    ("partially_received", "partially_received"),
-    ("partially_received", "received"),
-    ("confirmed", "cancelled"),
-    ("partially_received", "closed"),   # the rest will never come
-    ("received", "closed"),
-})  # fmt: skip
-"""The purchase order workflow, declared once."""
-
-
-def transition_problem(number: str, current: str, target: str) -> Problem | None:
-    if (current, target) in TRANSITIONS:
-        return None
-    return problem("status", "transition_not_allowed", order=number,
-                   from_status=f"status.{current}", to_status=f"status.{target}")  # fmt: skip
 
 
 def reorder_quantity(projected: int, minimum: int, maximum: int, moq: int) -> int:

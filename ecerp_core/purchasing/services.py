@@ -11,23 +11,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import business_date
 from ecerp_core.catalog.models import Product, Supplier, Warehouse
-from ecerp_core.db import for_update, insert_rows, utcnow
+from ecerp_core.db import insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money
-from ecerp_core.purchasing import rules
+from ecerp_core.purchasing import workflow
 from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from ecerp_core.query import Page, paginate, sort_stmt
 from ecerp_core.stock import services as stock
 
 SOURCE = "purchase_order"
-OPEN = ("confirmed", "partially_received")
 
 
 @dataclass(frozen=True)
@@ -125,63 +124,27 @@ def create_purchase_order(session: Session, actor: Actor, draft: PurchaseOrderDr
     return create_purchase_orders(session, actor, [draft])[0]
 
 
-def _load(session: Session, ids: Sequence[int]) -> dict[int, tuple]:
-    stmt = (
-        select(
-            PurchaseOrder.id,
-            PurchaseOrder.number,
-            PurchaseOrder.status,
-            PurchaseOrder.currency,
-            PurchaseOrder.warehouse_id,
-        )
-        .where(PurchaseOrder.id.in_(sorted(set(ids))))
-        .order_by(PurchaseOrder.id)
-    )
-    found = {r[0]: tuple(r[1:]) for r in session.connection().execute(for_update(stmt, session))}
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise ValidationError([problem("purchase_order", "unknown_ref", value=i) for i in missing])
-    return found
-
-
-def _set_status(session: Session, actor: Actor, orders: dict, targets: dict[int, str], action: str) -> None:
-    found = [rules.transition_problem(orders[i][0], orders[i][1], t) for i, t in targets.items()]
-    found = [p for p in found if p]
-    if found:
-        raise ValidationError(found)
-    table = PurchaseOrder.__table__
-    session.connection().execute(
-        update(table).where(table.c.id == bindparam("pid")).values(status=bindparam("st"), updated_at=utcnow()),
-        [{"pid": i, "st": t} for i, t in targets.items()])  # fmt: skip
-    audit.record_many(
-        session,
-        actor,
-        action,
-        "purchase_order",
-        [(i, {"status": [orders[i][1], t]}) for i, t in targets.items()],
-    )
-
-
 def confirm_purchase_orders(session: Session, actor: Actor, ids: Sequence[int]) -> int:
     """Send draft orders to their suppliers (draft → confirmed)."""
     require(actor, "purchasing.write")
-    orders = _load(session, ids)
-    _set_status(session, actor, orders, dict.fromkeys(ids, "confirmed"), "confirm")
+    orders = workflow.load(session, ids)
+    workflow.move(session, actor, orders, dict.fromkeys(ids, "confirmed"), "confirm")
     return len(ids)
 
 
 def cancel_purchase_orders(session: Session, actor: Actor, ids: Sequence[int]) -> int:
+    """Cancel orders nothing was received against (draft or confirmed)."""
     require(actor, "purchasing.write")
-    orders = _load(session, ids)
-    _set_status(session, actor, orders, dict.fromkeys(ids, "cancelled"), "cancel")
+    orders = workflow.load(session, ids)
+    workflow.move(session, actor, orders, dict.fromkeys(ids, "cancelled"), "cancel")
     return len(ids)
 
 
 def close_purchase_orders(session: Session, actor: Actor, ids: Sequence[int]) -> int:
     """Close orders that will receive nothing more (the rest will never come) or are complete."""
     require(actor, "purchasing.write")
-    orders = _load(session, ids)
-    _set_status(session, actor, orders, dict.fromkeys(ids, "closed"), "close")
+    orders = workflow.load(session, ids)
+    workflow.move(session, actor, orders, dict.fromkeys(ids, "closed"), "close")
     return len(ids)
 
 
@@ -192,7 +155,7 @@ def on_order(session: Session, actor: Actor) -> dict[tuple[int, int], int]:
         select(PurchaseOrderLine.product_id, PurchaseOrder.warehouse_id,
                func.sum(PurchaseOrderLine.quantity - PurchaseOrderLine.received))
         .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
-        .where(PurchaseOrder.status.in_(("draft", *OPEN)))
+        .where(PurchaseOrder.status.in_(("draft", *workflow.OPEN)))
         .group_by(PurchaseOrderLine.product_id, PurchaseOrder.warehouse_id)
     )  # fmt: skip
     return {(p, w): int(q) for p, w, q in session.connection().execute(stmt)}
@@ -201,12 +164,11 @@ def on_order(session: Session, actor: Actor) -> dict[tuple[int, int], int]:
 def due_purchase_orders(session: Session, actor: Actor, day: dt.date) -> list[int]:
     """Open purchase orders expected on or before ``day``, oldest first."""
     require(actor, "purchasing.read")
-    stmt = (select(PurchaseOrder.id).where(PurchaseOrder.status.in_(OPEN), PurchaseOrder.expected_date <= day)
+    stmt = (select(PurchaseOrder.id).where(PurchaseOrder.status.in_(workflow.OPEN), PurchaseOrder.expected_date <= day)
             .order_by(PurchaseOrder.expected_date, PurchaseOrder.id))  # fmt: skip
     return list(session.connection().scalars(stmt))
 
 
-# Receiving lives in its own room (it needs the functions above); callers import it from here too.
 def purchase_orders_stmt(status: str | None = None):
     """The SELECT behind purchase-order lists (the Inventory app, ``ecerp purchase list``), newest first."""
     stmt = (
@@ -227,7 +189,3 @@ def list_purchase_orders(session: Session, actor: Actor, *, status: str | None =
     require(actor, "purchasing.read")
     return paginate(session, sort_stmt(purchase_orders_stmt(status), sort, descending), offset=offset, limit=limit)
 
-
-from ecerp_core.purchasing.receipts import ReceiptDraft, receive_purchase_orders  # noqa: E402
-
-__all__ = ["ReceiptDraft", "receive_purchase_orders"]

@@ -149,7 +149,7 @@ class StockAdjustment(Base):
 
 
 class Transfer(Base):
-    """Goods sent from one warehouse to another (调拨). Status: see ``stock.rules.TRANSFER_TRANSITIONS``.
+    """Goods sent from one warehouse to another (调拨). Status: see :data:`ecerp_core.stock.rules.TRANSFER`.
 
     Shipped goods are in transit until received; a transfer closed short records the shortfall as
     lost (the discrepancy) on its lines.
@@ -192,7 +192,7 @@ class TransferLine(Base):
 
 
 class Stocktake(Base):
-    """A count of one warehouse (盘点). Status: see ``stock.rules.STOCKTAKE_TRANSITIONS``.
+    """A count of one warehouse (盘点). Status: see :data:`ecerp_core.stock.rules.STOCKTAKE`.
 
     scope: ``all``, ``category`` (scope_value: category id), ``location`` (scope_value: "A-01..A-09"),
     ``abc`` (the A-class products by value). threshold: a line whose variance is more than this many

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ecerp_core.errors import Problem, problem
 from ecerp_core.stock.models import INBOUND, MOVE_TYPES, OUTBOUND
+from ecerp_core.workflow import Workflow
 
 Key = tuple[int, int]
 """A stock position: (product_id, warehouse_id)."""
@@ -76,39 +77,37 @@ def allocate(
     return served, short
 
 
-TRANSFER_TRANSITIONS: frozenset[tuple[str, str]] = frozenset({
-    ("draft", "in_transit"),
-    ("draft", "cancelled"),
-    ("in_transit", "partially_received"),
-    ("in_transit", "received"),
-    ("partially_received", "partially_received"),
-    ("partially_received", "received"),
-    ("in_transit", "closed"),  # closed short: what did not arrive is recorded as lost
-    ("partially_received", "closed"),
-})  # fmt: skip
-"""The transfer workflow, declared once."""
+TRANSFER = Workflow(
+    "transfer",
+    frozenset({
+        ("draft", "in_transit"),
+        ("draft", "cancelled"),
+        ("in_transit", "partially_received"),
+        ("in_transit", "received"),
+        ("partially_received", "partially_received"),
+        ("partially_received", "received"),
+        ("in_transit", "closed"),  # closed short: what did not arrive is recorded as lost
+        ("partially_received", "closed"),
+    }),
+)  # fmt: skip
+"""The transfer workflow, declared once (its status is written only in :mod:`ecerp_core.stock.transfers`)."""
 
-STOCKTAKE_TRANSITIONS: frozenset[tuple[str, str]] = frozenset({
-    ("counting", "recount"),
-    ("counting", "submitted"),
-    ("recount", "submitted"),
-    ("counting", "cancelled"),
-    ("recount", "cancelled"),
-    ("submitted", "approved"),
-    ("submitted", "recount"),  # the supervisor sends lines back
-    ("submitted", "cancelled"),
-})  # fmt: skip
-"""The stocktake workflow, declared once."""
+STOCKTAKE = Workflow(
+    "stocktake",
+    frozenset({
+        ("counting", "recount"),
+        ("counting", "submitted"),
+        ("recount", "submitted"),
+        ("counting", "cancelled"),
+        ("recount", "cancelled"),
+        ("submitted", "approved"),
+        ("submitted", "recount"),  # the supervisor sends lines back
+        ("submitted", "cancelled"),
+    }),
+)  # fmt: skip
+"""The stocktake workflow, declared once (its status is written only in :mod:`ecerp_core.stock.stocktake`)."""
 
 SCOPES = ("all", "category", "location", "abc")
-
-
-def transition_problem(transitions: frozenset, number: str, current: str, target: str) -> Problem | None:
-    """A problem when a document may not go from ``current`` to ``target``."""
-    if (current, target) in transitions:
-        return None
-    return problem("status", "transition_not_allowed", order=number,
-                   from_status=f"status.{current}", to_status=f"status.{target}")  # fmt: skip
 
 
 def needs_recount(counted: int, book: int, threshold: int) -> bool:

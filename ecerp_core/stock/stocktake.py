@@ -124,7 +124,7 @@ def _load(session: Session, stocktake_id: int, *, lock: bool = True) -> tuple:
 
 
 def _set_status(session: Session, actor: Actor, doc: tuple, target: str, **values) -> None:
-    p = rules.transition_problem(rules.STOCKTAKE_TRANSITIONS, doc[1], doc[2], target)
+    p = rules.STOCKTAKE.problem(doc[1], doc[2], target)
     if p:
         raise ValidationError([p])
     session.connection().execute(update(Stocktake.__table__).where(Stocktake.__table__.c.id == doc[0])
@@ -278,7 +278,7 @@ def approve_stocktake(session: Session, actor: Actor, stocktake_id: int) -> dict
     """
     require(actor, "stock.approve")
     doc = _load(session, stocktake_id)
-    p = rules.transition_problem(rules.STOCKTAKE_TRANSITIONS, doc[1], doc[2], "approved")
+    p = rules.STOCKTAKE.problem(doc[1], doc[2], "approved")
     if p:
         raise ValidationError([p])
     rows = session.connection().execute(select(StocktakeLine.id, StocktakeLine.product_id, StocktakeLine.counted_qty,

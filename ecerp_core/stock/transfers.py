@@ -105,8 +105,7 @@ def _lines(session: Session, ids: Sequence[int]) -> dict[int, list[list]]:
 
 def _set_status(session: Session, actor: Actor, docs: dict, targets: dict[int, str], action: str,
                 **values) -> None:  # fmt: skip
-    found = [rules.transition_problem(rules.TRANSFER_TRANSITIONS, docs[i][0], docs[i][1], t)
-             for i, t in targets.items()]  # fmt: skip
+    found = [rules.TRANSFER.problem(docs[i][0], docs[i][1], t) for i, t in targets.items()]
     found = [p for p in found if p]
     if found:
         raise ValidationError(found)
@@ -149,7 +148,7 @@ def ship_transfers(session: Session, actor: Actor, ids: Sequence[int]) -> list[d
 
 
 def _check(docs: dict, tid: int, target: str) -> None:
-    p = rules.transition_problem(rules.TRANSFER_TRANSITIONS, docs[tid][0], docs[tid][1], target)
+    p = rules.TRANSFER.problem(docs[tid][0], docs[tid][1], target)
     if p:
         raise ValidationError([p])
 

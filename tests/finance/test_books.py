@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from ecerp_core.audit import AuditLog
 from ecerp_core.errors import PermissionDenied, ValidationError
 from ecerp_core.events import SaleShipped, StockReceived, emit
-from ecerp_core.finance import checks, fx, periods, rules, settlement
+from ecerp_core.finance import checks, closing, fx, periods, rules, settlement
 from ecerp_core.finance.exceptions import PeriodClosed, UnbalancedEntry, UnknownAccount
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entry, reverse_entry
 from ecerp_core.finance.models import JournalEntry, JournalLine, PostedEvent, SettlementLine
@@ -98,7 +98,7 @@ def test_entries_are_numbered_without_gaps_balanced_or_refused(session, admin, b
 
 
 def test_a_failed_posting_names_the_reason_and_posts_nothing(session, admin, books):
-    periods.close_period(session, admin, "2026-10", force_checks=True)
+    closing.close_period(session, admin, "2026-10", force_checks=True)
     with pytest.raises(PeriodClosed) as err:
         ship(session, admin, 1, day(20), books.tb, "taobao", "10.00", "1.00")
     assert "2026-10" in err.value.message("zh_CN")
@@ -184,7 +184,7 @@ def test_rates_import_and_a_file_provider(session, admin, books, tmp_path):
 
 def test_reopening_needs_an_admin_and_leaves_an_audit_row(session, admin, books, actor_with_role):
     accountant = actor_with_role("accountant")
-    periods.close_period(session, accountant, "2026-10", force_checks=True)
+    closing.close_period(session, accountant, "2026-10", force_checks=True)
     with pytest.raises(PermissionDenied):
         periods.reopen_period(session, accountant, "2026-10")
     periods.reopen_period(session, admin, "2026-10", reason="补录发票")

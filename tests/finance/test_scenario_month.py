@@ -24,7 +24,7 @@ import pytest
 from finance_fixtures import make_order, refund, ship
 
 from ecerp_core.events import StockAdjusted, StockCounted, StockReceived, emit
-from ecerp_core.finance import fx, periods, settlement, statements
+from ecerp_core.finance import closing, fx, settlement, statements
 from ecerp_core.finance.exceptions import PeriodClosed
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entry
 from ecerp_core.finance.payments import pay_supplier
@@ -180,7 +180,7 @@ def test_revaluation_is_reversed_on_day_one_and_never_counted_twice(session, adm
 
 def test_a_closed_period_refuses_postings_and_carries_profit(session, admin, books, tmp_path):
     run_october(session, admin, books, tmp_path)
-    result = periods.close_period(session, admin, "2026-10")
+    result = closing.close_period(session, admin, "2026-10")
     assert result.closing_entry
     report = statements.statements(session, "2026-10")
     assert report["income_statement"]["net_profit"] == D("467.74")  # closing entries do not hide the P&L

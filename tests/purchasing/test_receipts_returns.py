@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ecerp_core.errors import PermissionDenied, ValidationError
 from ecerp_core.purchasing import checks, replenishment, returns, services
 from ecerp_core.purchasing.models import PurchaseOrder, PurchaseReceiptLine, SupplierProduct
+from ecerp_core.purchasing.receipts import ReceiptDraft, receive_purchase_orders
 from ecerp_core.stock import alerts
 from ecerp_core.stock.exceptions import InsufficientStock
 from ecerp_core.stock.services import MoveDraft, average_costs, post_moves
@@ -29,8 +30,8 @@ def test_receipt_with_landed_cost_gives_the_right_average(session, admin, biz, e
     post_moves(session, admin, [MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=Decimal("20.00"))])
     po = _order(session, admin, biz, [(biz.tee, 10, "30.00"), (biz.mug, 20, "10.00")])
     # freight 100.00 over goods of 300.00 + 200.00: the tees carry 60.00, the mugs 40.00
-    services.receive_purchase_orders(
-        session, admin, [services.ReceiptDraft(po, landed_cost=Decimal("100.00"))]
+    receive_purchase_orders(
+        session, admin, [ReceiptDraft(po, landed_cost=Decimal("100.00"))]
     )
     costs = average_costs(session, [biz.tee, biz.mug])
     assert costs[biz.tee] == Decimal("28.0000")  # (10 × 20 + 10 × 36) / 20
@@ -46,8 +47,8 @@ def test_receipt_with_landed_cost_gives_the_right_average(session, admin, biz, e
 
 def test_price_and_quantity_differences_are_recorded_then_closed(session, admin, biz, emitted):
     po = _order(session, admin, biz, [(biz.tee, 10, "18.00")])
-    services.receive_purchase_orders(
-        session, admin, [services.ReceiptDraft(po, ((biz.tee, 8, Decimal("19.50")),))]
+    receive_purchase_orders(
+        session, admin, [ReceiptDraft(po, ((biz.tee, 8, Decimal("19.50")),))]
     )
     line = session.execute(select(PurchaseReceiptLine)).scalar_one()
     assert (line.outstanding - line.quantity, line.unit_price - line.ordered_price) == (2, Decimal("1.50"))
@@ -55,16 +56,16 @@ def test_price_and_quantity_differences_are_recorded_then_closed(session, admin,
     services.close_purchase_orders(session, admin, [po])
     assert session.get(PurchaseOrder, po).status == "closed"
     with pytest.raises(ValidationError):
-        services.receive_purchase_orders(session, admin, [services.ReceiptDraft(po)])
+        receive_purchase_orders(session, admin, [ReceiptDraft(po)])
     with pytest.raises(ValidationError):
-        services.receive_purchase_orders(session, admin, [services.ReceiptDraft(
+        receive_purchase_orders(session, admin, [ReceiptDraft(
             _order(session, admin, biz, [(biz.tee, 1, "1.00")]), landed_cost=Decimal("-1"))])  # fmt: skip
 
 
 def test_purchase_return_leaves_at_average_cost_and_credits_the_price(session, admin, biz, emitted,
                                                                       actor_with_role):  # fmt: skip
     po = _order(session, admin, biz, [(biz.tee, 10, "18.00")])
-    services.receive_purchase_orders(session, admin, [services.ReceiptDraft(po)])
+    receive_purchase_orders(session, admin, [ReceiptDraft(po)])
     with pytest.raises(InsufficientStock):
         returns.return_to_suppliers(
             session, admin, [returns.ReturnDraft(biz.supplier, biz.sh, ((biz.tee, 11),))]

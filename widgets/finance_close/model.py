@@ -72,9 +72,9 @@ class FinanceCloseModel:
         with self.ctx.session() as session:
             return fx.revalue_period(session, self.ctx.actor, self.period)
 
-    def close(self) -> periods.CloseResult:
+    def close(self) -> closing.CloseResult:
         with self.ctx.session() as session:
-            return periods.close_period(session, self.ctx.actor, self.period)
+            return closing.close_period(session, self.ctx.actor, self.period)
 
     def reopen(self, reason: str = "") -> None:
         with self.ctx.session() as session:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from ecerp_core.catalog import services as catalog
 from ecerp_core.purchasing import replenishment
 from ecerp_core.purchasing import services as purchasing
+from ecerp_core.purchasing.receipts import ReceiptDraft, receive_purchase_orders
 from ecerp_core.query import Page
 from ecerp_core.stock import alerts, transfers, valuation
 from widgets.common.actor import AppContext
@@ -127,8 +128,8 @@ class InventoryModel:
 
     def receive_order(self, po_id: int, landed_cost: Decimal) -> int:
         with self.ctx.session() as session:
-            moves = purchasing.receive_purchase_orders(session, self.ctx.actor,
-                                                       [purchasing.ReceiptDraft(po_id, landed_cost=landed_cost)])  # fmt: skip
+            moves = receive_purchase_orders(session, self.ctx.actor,
+                                                       [ReceiptDraft(po_id, landed_cost=landed_cost)])  # fmt: skip
         return sum(m["quantity"] for m in moves)
 
     def order_suggestions(self) -> list[int]:
