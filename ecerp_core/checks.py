@@ -6,7 +6,6 @@ functions ``(session) -> list[str]``, one string per failure found. This module 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -14,11 +13,10 @@ from sqlalchemy.orm import Session, aliased
 
 from ecerp_core.catalog.models import BundleComponent, Company, Product
 from ecerp_core.finance import checks as finance_checks
+from ecerp_core.invariants import Check
 from ecerp_core.orders import checks as orders_checks
 from ecerp_core.purchasing import checks as purchasing_checks
 from ecerp_core.stock import checks as stock_checks
-
-Check = Callable[[Session], list[str]]
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from ecerp_core.finance.closing import unbalanced_entries
 from ecerp_core.finance.models import Account, JournalLine, Period, SettlementLine
 from ecerp_core.finance.statements import INVENTORY, balance_sheet, cash_flow, period_totals
+from ecerp_core.invariants import LIMIT
 from ecerp_core.orders.models import Order
 from ecerp_core.stock.models import StockMove
 
-LIMIT = 20
 ZERO = Decimal("0")
 
 

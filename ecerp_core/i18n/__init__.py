@@ -11,6 +11,8 @@ from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
+from ecerp_core.config import load_settings
+
 LANGUAGES = ("zh_CN", "en")
 _HERE = Path(__file__).parent
 _current: ContextVar[str | None] = ContextVar("ecerp_language", default=None)
@@ -27,7 +29,6 @@ def current_language() -> str:
     chosen = _current.get()
     if chosen:
         return chosen
-    from ecerp_core.config import load_settings
 
     return load_settings().language
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecerp_core.invariants import listed
 from ecerp_core.orders.models import Order, OrderLine, OrderRefund
 from ecerp_core.orders.workflow import STATUSES
-from ecerp_core.stock.checks import _listed
 from ecerp_core.stock.models import StockReservation
 
 
@@ -37,7 +37,7 @@ def amounts_add_up(session: Session) -> list[str]:
             )
         if refunded > paid:
             failures.append(f"order {number}: refunded {refunded} more than paid {paid}")
-    return _listed("order amounts", failures)
+    return listed("order amounts", failures)
 
 
 def statuses_known_and_reserved(session: Session) -> list[str]:
@@ -50,7 +50,7 @@ def statuses_known_and_reserved(session: Session) -> list[str]:
     approved = set(session.scalars(select(Order.id).where(Order.status == "approved")))
     failures += [f"order id {i}: approved but holds no reservation" for i in sorted(approved - holding)]
     failures += [f"order id {i}: holds a reservation but is not approved" for i in sorted(holding - approved)]
-    return _listed("order status", failures)
+    return listed("order status", failures)
 
 
 CHECKS = [amounts_add_up, statuses_known_and_reserved]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecerp_core.invariants import listed
 from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine
-from ecerp_core.stock.checks import _listed
 from ecerp_core.stock.models import StockMove
 
 
@@ -30,7 +30,7 @@ def totals_and_receipts_add_up(session: Session) -> list[str]:
             failures.append(
                 f"purchase order {number}: {received} received but receipts add up to {moved.get(pid)}"
             )
-    return _listed("purchase orders", failures)
+    return listed("purchase orders", failures)
 
 
 CHECKS = [totals_and_receipts_add_up]

@@ -6,15 +6,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.catalog.models import Warehouse
-from ecerp_core.stock.models import StockLevel, StockMove, StockReservation
-
-LIMIT = 20  # failures listed per check; the count says how many there were
-
-
-def _listed(name: str, failures: list[str]) -> list[str]:
-    if len(failures) > LIMIT:
-        return [*failures[:LIMIT], f"{name}: … {len(failures) - LIMIT} more"]
-    return failures
+from ecerp_core.invariants import listed
+from ecerp_core.stock.models import (
+    StockLevel,
+    StockMove,
+    StockReservation,
+    Stocktake,
+    StocktakeLine,
+    Transfer,
+    TransferLine,
+)
 
 
 def on_hand_matches_moves(session: Session) -> list[str]:
@@ -30,7 +31,7 @@ def on_hand_matches_moves(session: Session) -> list[str]:
         for p, w in sorted(set(moved) | set(levels))
         if levels.get((p, w), 0) != moved.get((p, w), 0)
     ]
-    return _listed("on_hand", failures)
+    return listed("on_hand", failures)
 
 
 def reserved_matches_reservations(session: Session) -> list[str]:
@@ -46,7 +47,7 @@ def reserved_matches_reservations(session: Session) -> list[str]:
         for p, w in sorted(set(held) | set(levels))
         if levels.get((p, w), 0) != held.get((p, w), 0)
     ]
-    return _listed("reserved", failures)
+    return listed("reserved", failures)
 
 
 def available_not_negative(session: Session) -> list[str]:
@@ -63,13 +64,11 @@ def available_not_negative(session: Session) -> list[str]:
         for p, w, h, r, allowed in session.execute(stmt)
         if r < 0 or not allowed
     ]
-    return _listed("available", failures)
+    return listed("available", failures)
 
 
 def transit_matches_transfer_moves(session: Session) -> list[str]:
     """Per transfer: units shipped − received == −Σ its transfer moves (what is on the way or lost)."""
-    from ecerp_core.stock.models import Transfer, TransferLine
-
     moved = dict(session.execute(
         select(StockMove.source_id, func.sum(StockMove.quantity))
         .where(StockMove.source_type == "transfer").group_by(StockMove.source_id)).all())  # fmt: skip
@@ -81,13 +80,11 @@ def transit_matches_transfer_moves(session: Session) -> list[str]:
             .order_by(Transfer.id))
         if int(gap or 0) != -int(moved.get(tid) or 0)
     ]  # fmt: skip
-    return _listed("transfers", failures)
+    return listed("transfers", failures)
 
 
 def stocktakes_posted_their_variance(session: Session) -> list[str]:
     """An approved stocktake's moves add up to Σ (counted − book) of its counted lines."""
-    from ecerp_core.stock.models import Stocktake, StocktakeLine
-
     moved = dict(session.execute(
         select(StockMove.source_id, func.sum(StockMove.quantity))
         .where(StockMove.source_type == "stocktake").group_by(StockMove.source_id)).all())  # fmt: skip
@@ -100,7 +97,7 @@ def stocktakes_posted_their_variance(session: Session) -> list[str]:
             .where(Stocktake.status == "approved").group_by(Stocktake.id, Stocktake.number).order_by(Stocktake.id))
         if int(variance or 0) != int(moved.get(sid) or 0)
     ]  # fmt: skip
-    return _listed("stocktakes", failures)
+    return listed("stocktakes", failures)
 
 
 CHECKS = [
