@@ -21,18 +21,23 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    ColumnElement,
     DateTime,
     Engine,
     Integer,
     MetaData,
     Numeric,
     String,
+    any_,
+    bindparam,
     create_engine,
     event,
     func,
     select,
     text,
+    update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -198,14 +203,18 @@ def session_scope(url: str | None = None, *, readonly: bool = False) -> Iterator
         session.close()
 
 
+COPY_FROM = 20
+"""On PostgreSQL a batch of at least this many rows is written with ``COPY`` (one round trip)."""
+
+
 def insert_rows(session: Session, table, rows: list[dict]) -> None:
-    """Insert many rows of one table in the caller's transaction: one driver executemany per set
-    of keys (rows that leave out different columns take those columns' defaults).
+    """Insert many rows of one table in the caller's transaction: one batch per set of keys (rows
+    that leave out different columns take those columns' defaults).
 
     The INSERT is compiled once per table, keys and dialect, and each column's bind processor runs
     in a tight loop, memoised (a batch repeats its moment, flags and days): about half the cost of
-    Core's generic executemany, a fraction of the ORM's bulk path; multi-row VALUES statements cost
-    more to compile than they save (``ecerp bench``).
+    Core's generic executemany, a fraction of the ORM's bulk path. On PostgreSQL a batch is copied
+    in (``COPY ... FROM STDIN`` in the same transaction), so 100,000 rows are one statement.
     """
     table = getattr(table, "__table__", table)
     groups: dict[tuple[str, ...], list[dict]] = {}
@@ -223,7 +232,7 @@ def insert_rows(session: Session, table, rows: list[dict]) -> None:
         getter = operator.itemgetter(*order)
         converted = [(i, p, {}) for i, k in enumerate(order)
                      if (p := table.c[k].type._cached_bind_processor(dialect)) is not None]  # fmt: skip
-        params: list = []
+        values_of: list[list] = []
         for row in group:
             values = list(getter(row)) if len(order) > 1 else [row[order[0]]]
             for i, p, seen in converted:
@@ -234,8 +243,72 @@ def insert_rows(session: Session, table, rows: list[dict]) -> None:
                     values[i] = seen[v] = p(v)
                 except TypeError:  # unhashable (a JSON document)
                     values[i] = p(v)
-            params.append(tuple(values) if positional else dict(zip(order, values, strict=True)))
-        connection.exec_driver_sql(sql, params)
+            values_of.append(values)
+        if dialect.name == "postgresql" and len(group) >= COPY_FROM:
+            _copy_in(connection, table, order, values_of)
+        elif positional:
+            connection.exec_driver_sql(sql, [tuple(v) for v in values_of])
+        else:
+            connection.exec_driver_sql(sql, [dict(zip(order, v, strict=True)) for v in values_of])
+
+
+def _copy_in(connection, table, keys: list[str], rows: list[list]) -> None:
+    """``COPY table (keys) FROM STDIN`` on the session's own PostgreSQL connection (its transaction)."""
+    quote = connection.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(table.c[k].name) for k in keys)
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
+
+
+def update_rows(
+    session: Session,
+    table,
+    rows: list[dict],
+    *,
+    key: str | tuple[str, ...] = "id",
+    add: tuple[str, ...] = (),
+    values: dict | None = None,
+) -> None:
+    """Update many rows of one table, each found by its ``key`` column(s), in one set-based statement.
+
+    Every row gives the key and the same columns: a column named in ``add`` grows by the row's
+    value (``on_hand = on_hand + 3``), the others take it; ``values`` sets columns to the same value
+    in every row (a status, a moment). On PostgreSQL the rows travel as one array per column
+    (``UPDATE ... FROM unnest(...)``); SQLite runs the statement once per row, in-process.
+    """
+    if not rows:
+        return
+    table = getattr(table, "__table__", table)
+    keys = (key,) if isinstance(key, str) else key
+    columns = [c for c in rows[0] if c not in keys]
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        sets = {c: (table.c[c] + bindparam(f"v_{c}")) if c in add else bindparam(f"v_{c}") for c in columns}
+        where = [table.c[k] == bindparam(f"k_{k}") for k in keys]
+        stmt = update(table).where(*where).values(**sets, **(values or {}))
+        connection.execute(stmt, [{**{f"k_{k}": r[k] for k in keys}, **{f"v_{c}": r[c] for c in columns}}
+                                  for r in rows])  # fmt: skip
+        return
+    names = [*keys, *columns]
+    arrays = [bindparam(f"a_{c}", [r[c] for r in rows], type_=ARRAY(table.c[c].type)) for c in names]
+    given = func.unnest(*arrays).table_valued(*names).render_derived(name="given")
+    sets = {c: (table.c[c] + given.c[c]) if c in add else given.c[c] for c in columns}
+    where = [table.c[k] == given.c[k] for k in keys]
+    connection.execute(update(table).where(*where).values(**sets, **(values or {})))
+
+
+def among(session: Session, column, values) -> ColumnElement[bool]:
+    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one parameter however many
+    values (an IN list of thousands costs more to build and parse than to run)."""
+    values = list(values)
+    if is_postgres(session):
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 @functools.lru_cache(maxsize=256)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, User, require
 from ecerp_core.catalog.models import Category, Customer, Product
+from ecerp_core.db import among
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.orders import rules, workflow
 from ecerp_core.orders.models import Order, OrderLine
@@ -49,7 +50,7 @@ def auto_review(
         Order.status == "paid", ~workflow.has_reason(), Order.on_hold.is_(False), Order.merged_into_id.is_(None)
     )
     if order_ids is not None:
-        stmt = stmt.where(Order.id.in_(sorted(set(order_ids))))
+        stmt = stmt.where(among(session, Order.id, sorted(set(order_ids))))
     ids = list(session.connection().scalars(stmt.order_by(Order.paid_at, Order.id)))
     approved: list[int] = []
     waiting: dict[int, list[str]] = {}
@@ -58,7 +59,7 @@ def auto_review(
         chunk = ids[start : start + batch]
         stock_ok = route_orders(session, actor, chunk, on_short=cfg["routing"]["on_short"], settings=cfg)
         stmt = select(Order.id, Order.total_amount, Order.buyer_remark, Order.seller_remark, Order.receiver_name,
-                      Order.address, Order.buyer_id, Order.receiver_phone).where(Order.id.in_(chunk))  # fmt: skip
+                      Order.address, Order.buyer_id, Order.receiver_phone).where(among(session, Order.id, chunk))  # fmt: skip
         ready = set()
         for o in session.connection().execute(stmt):
             found = rules.review_problems(

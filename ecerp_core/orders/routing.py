@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.products import expand_lines
 from ecerp_core.catalog.services import warehouse_facts
+from ecerp_core.db import among, update_rows
 from ecerp_core.orders import rules
 from ecerp_core.orders.merge import split_order
 from ecerp_core.orders.models import Order, OrderLine
@@ -33,10 +34,10 @@ def route_orders(session: Session, actor: Actor, order_ids: Sequence[int], *, on
         return {}
     conn = session.connection()
     warehouses = [(w.id, w.region) for w in warehouse_facts(session) if w.active]
-    stmt = select(Order.id, Order.region, Order.warehouse_id).where(Order.id.in_(sorted(order_ids)))
+    stmt = select(Order.id, Order.region, Order.warehouse_id).where(among(session, Order.id, sorted(order_ids)))
     orders = {o.id: o for o in conn.execute(stmt)}
     stmt = select(OrderLine.order_id, OrderLine.id, OrderLine.product_id, OrderLine.quantity).where(
-        OrderLine.order_id.in_(sorted(orders)), OrderLine.product_id.is_not(None)
+        among(session, OrderLine.order_id, sorted(orders)), OrderLine.product_id.is_not(None)
     )
     found = conn.execute(stmt).all()
     consumed = expand_lines(session, [(line.product_id, line.quantity) for line in found])
@@ -45,7 +46,7 @@ def route_orders(session: Session, actor: Actor, order_ids: Sequence[int], *, on
         lines.setdefault(line.order_id, {})[line.id] = takes
     avail = available_stock(session, {product for takes in consumed for product, _ in takes})
     result: dict[int, bool] = {}
-    moves: list[dict] = []
+    moves: list[dict] = []  # {"id", "warehouse_id"}: orders routed to another warehouse
     splits: list[tuple[int, dict[int, list[int]]]] = []
     for oid in order_ids:
         order = orders[oid]
@@ -62,7 +63,7 @@ def route_orders(session: Session, actor: Actor, order_ids: Sequence[int], *, on
                 avail[(c, wid)] = avail.get((c, wid), 0) - q
             result[oid] = True
             if wid != order.warehouse_id:
-                moves.append({"oid": oid, "w": wid})
+                moves.append({"id": oid, "warehouse_id": wid})
             continue
         plan = _line_plan(per_line, candidates, avail) if on_short == "split" and len(per_line) > 1 else None
         if plan:
@@ -71,8 +72,7 @@ def route_orders(session: Session, actor: Actor, order_ids: Sequence[int], *, on
         else:
             result[oid] = False
     table = Order.__table__
-    if moves:
-        conn.execute(update(table).where(table.c.id == bindparam("oid")).values(warehouse_id=bindparam("w")), moves)
+    update_rows(session, table, moves)
     for oid, plan in splits:
         first, *others = plan
         new_ids = split_order(session, actor, oid, [plan[w] for w in others], warehouses=others)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import business_date
-from ecerp_core.db import utcnow
+from ecerp_core.db import among, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import SaleShipped, emit
 from ecerp_core.orders import workflow
@@ -54,7 +54,7 @@ def approve_orders(
     where = {i: warehouse_id or orders.get(parents.get(i, i), orders[i]).warehouse_id for i in order_ids}
     stmt = (
         select(OrderLine.order_id, OrderLine.product_id, OrderLine.quantity)
-        .where(OrderLine.order_id.in_(sorted(orders)), OrderLine.product_id.is_not(None))
+        .where(among(session, OrderLine.order_id, sorted(orders)), OrderLine.product_id.is_not(None))
         .order_by(OrderLine.order_id, OrderLine.line_no)
     )
     lines: dict[int, list] = {}
@@ -111,7 +111,7 @@ def _emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], move
     stmt = (
         select(Order.id, Order.shop_id, Order.platform, Order.currency, Order.goods_amount, Order.discount_amount,
                Order.shipping_amount, Order.tax_amount, Order.tax_included, Order.warehouse_id)
-        .where(Order.id.in_(sorted(order_ids)))
+        .where(among(session, Order.id, sorted(order_ids)))
         .order_by(Order.id)
     )  # fmt: skip
     today = business_date(session, utcnow())

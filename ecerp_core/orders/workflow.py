@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, bindparam, delete, exists, select, update
+from sqlalchemy import ColumnElement, delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor
-from ecerp_core.db import for_update, insert_rows, utcnow
+from ecerp_core.db import among, for_update, insert_rows, update_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.orders.models import Order, OrderEvent, OrderReason
 from ecerp_core.workflow import Workflow
@@ -101,7 +101,7 @@ def load(session: Session, order_ids: Iterable[int]) -> dict[int, OrderState]:
     stmt = (
         select(Order.id, Order.platform_order_id, Order.status, Order.warehouse_id, Order.shop_id,
                Order.on_hold, Order.merged_into_id)
-        .where(Order.id.in_(ids))
+        .where(among(session, Order.id, ids))
         .order_by(Order.id)
     )  # fmt: skip
     found = {row.id: OrderState(*row) for row in session.connection().execute(for_update(stmt, session))}
@@ -126,18 +126,12 @@ def move(
         return
     ORDER.check((c.order_id, c.from_status, target) for c in changes)
     now = utcnow()
-    table = Order.__table__
     by_columns: dict[tuple[str, ...], list[Change]] = {}
     for c in changes:
         by_columns.setdefault(tuple(c.values), []).append(c)
-    for columns, group in by_columns.items():
-        stmt = (
-            update(table)
-            .where(table.c.id == bindparam("oid"))
-            .values(status=target, updated_at=now, **{k: bindparam(f"v_{k}") for k in columns})
-        )
-        params = [{"oid": c.order_id, **{f"v_{k}": c.values[k] for k in columns}} for c in group]
-        session.connection().execute(stmt, params)
+    for group in by_columns.values():
+        rows = [{"id": c.order_id, **c.values} for c in group]
+        update_rows(session, Order, rows, values={"status": target, "updated_at": now})
     insert_rows(session, OrderEvent, [
         {"order_id": c.order_id, "at": now, "actor_id": actor.id, "event": event, "from_status": c.from_status,
          "to_status": target, "note": note}
@@ -160,7 +154,7 @@ def record(session: Session, actor: Actor, happened: Iterable[Happened]) -> None
 
 def statuses(session: Session, order_ids: Iterable[int]) -> dict[int, str]:
     """The current status of each order (not locked: for history rows of status-preserving steps)."""
-    stmt = select(Order.id, Order.status).where(Order.id.in_(sorted(set(order_ids))))
+    stmt = select(Order.id, Order.status).where(among(session, Order.id, sorted(set(order_ids))))
     return {row.id: row.status for row in session.connection().execute(stmt)}
 
 
@@ -177,9 +171,8 @@ def _replace(session: Session, kind: str, reasons: Mapping[int, Sequence[str]]) 
     ids = sorted(reasons)
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
-        session.connection().execute(
-            delete(OrderReason).where(OrderReason.kind == kind, OrderReason.order_id.in_(chunk))
-        )
+        stmt = delete(OrderReason).where(OrderReason.kind == kind, among(session, OrderReason.order_id, chunk))
+        session.connection().execute(stmt)
     add_reasons(session, kind, reasons)
 
 
@@ -190,7 +183,7 @@ def set_exceptions(session: Session, actor: Actor, reasons: Mapping[int, Sequenc
     _replace(session, EXCEPTION, reasons)
     table = Order.__table__
     session.connection().execute(
-        update(table).where(table.c.id.in_(sorted(reasons))).values(updated_at=utcnow())
+        update(table).where(among(session, table.c.id, sorted(reasons))).values(updated_at=utcnow())
     )
     now_in = statuses(session, reasons)
     record(session, actor, [Happened(oid, now_in[oid], "exception", f"{note}:{','.join(codes)}")
@@ -208,7 +201,7 @@ def reasons_of(session: Session, order_ids: Iterable[int], kind: str = EXCEPTION
     out: dict[int, list[str]] = {}
     for start in range(0, len(ids), 5000):
         stmt = (select(OrderReason.order_id, OrderReason.code)
-                .where(OrderReason.kind == kind, OrderReason.order_id.in_(ids[start : start + 5000]))
+                .where(OrderReason.kind == kind, among(session, OrderReason.order_id, ids[start : start + 5000]))
                 .order_by(OrderReason.order_id, OrderReason.code))  # fmt: skip
         for row in session.connection().execute(stmt):
             out.setdefault(row.order_id, []).append(row.code)
@@ -227,7 +220,7 @@ def with_members(session: Session, order_ids: Sequence[int]) -> list[int]:
     if not order_ids:
         return []
     stmt = (select(Order.merged_into_id, Order.id)
-            .where(Order.merged_into_id.in_(sorted(set(order_ids)))).order_by(Order.id))  # fmt: skip
+            .where(among(session, Order.merged_into_id, sorted(set(order_ids)))).order_by(Order.id))  # fmt: skip
     by_parent: dict[int, list[int]] = {}
     for row in session.connection().execute(stmt):
         by_parent.setdefault(row.merged_into_id, []).append(row.id)

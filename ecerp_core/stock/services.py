@@ -25,7 +25,7 @@ from ecerp_core.catalog.company import business_date
 from ecerp_core.catalog.models import Product, Warehouse
 from ecerp_core.catalog.products import expand_lines
 from ecerp_core.catalog.services import warehouse_facts
-from ecerp_core.db import for_update, insert_rows, is_postgres, utcnow
+from ecerp_core.db import among, for_update, insert_rows, is_postgres, update_rows, utcnow
 from ecerp_core.errors import ValidationError
 from ecerp_core.money import round_money
 from ecerp_core.stock import rules
@@ -96,18 +96,11 @@ def lock_levels(session: Session, keys: Iterable[Key]) -> dict[Key, tuple[int, i
 
 
 def _apply_deltas(session: Session, deltas: dict[Key, list[int]]) -> None:
-    """Add ``[d_on_hand, d_reserved]`` to each level in one executemany."""
-    table = StockLevel.__table__
-    stmt = (
-        update(table)
-        .where(table.c.product_id == bindparam("p"), table.c.warehouse_id == bindparam("w"))
-        .values(on_hand=table.c.on_hand + bindparam("dh"), reserved=table.c.reserved + bindparam("dr"),
-                updated_at=bindparam("now"))
-    )  # fmt: skip
-    now = utcnow()
-    rows = [{"p": p, "w": w, "dh": dh, "dr": dr, "now": now} for (p, w), (dh, dr) in sorted(deltas.items())]
-    if rows:
-        session.connection().execute(stmt, rows)
+    """Add ``[d_on_hand, d_reserved]`` to each (locked) level, in one set-based update."""
+    rows = [{"product_id": p, "warehouse_id": w, "on_hand": dh, "reserved": dr}
+            for (p, w), (dh, dr) in sorted(deltas.items())]  # fmt: skip
+    update_rows(session, StockLevel, rows, key=("product_id", "warehouse_id"), add=("on_hand", "reserved"),
+                values={"updated_at": utcnow()})  # fmt: skip
 
 
 def _negative_allowed(session: Session, warehouse_ids: Iterable[int]) -> set[int]:
@@ -344,7 +337,8 @@ def _reservations(session: Session, source_type: str, source_ids: Sequence[int])
     stmt = (
         select(StockReservation.product_id, StockReservation.warehouse_id, StockReservation.quantity,
                StockReservation.source_id)
-        .where(StockReservation.source_type == source_type, StockReservation.source_id.in_(sorted(source_ids)))
+        .where(StockReservation.source_type == source_type,
+               among(session, StockReservation.source_id, sorted(source_ids)))
         .order_by(StockReservation.id)
     )  # fmt: skip
     return list(session.connection().execute(stmt))
@@ -352,7 +346,7 @@ def _reservations(session: Session, source_type: str, source_ids: Sequence[int])
 
 def _drop_reservations(session: Session, source_type: str, source_ids: Sequence[int]) -> None:
     session.connection().execute(delete(StockReservation).where(
-        StockReservation.source_type == source_type, StockReservation.source_id.in_(sorted(source_ids))))  # fmt: skip
+        StockReservation.source_type == source_type, among(session, StockReservation.source_id, sorted(source_ids))))  # fmt: skip
 
 
 def release(session: Session, actor: Actor, source_type: str, source_ids: Sequence[int]) -> int:
