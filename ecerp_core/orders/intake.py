@@ -144,7 +144,7 @@ def _known(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str]
             Order.shop_id.in_(sorted({k[0] for k in chunk})),
             Order.platform_order_id.in_(sorted({k[1] for k in chunk})),
         )
-        for row in conn.execute(for_update(stmt, session)):
+        for row in conn.execute(for_update(stmt, session)).all():
             out[(row.shop_id, row.platform_order_id)] = Known(row.id, row.status, row.platform_status)
     return out
 

@@ -61,7 +61,7 @@ def auto_review(
         stmt = select(Order.id, Order.total_amount, Order.buyer_remark, Order.seller_remark, Order.receiver_name,
                       Order.address, Order.buyer_id, Order.receiver_phone).where(among(session, Order.id, chunk))  # fmt: skip
         ready = set()
-        for o in session.connection().execute(stmt):
+        for o in session.connection().execute(stmt).all():
             found = rules.review_problems(
                 o.total_amount,
                 f"{o.buyer_remark}{o.seller_remark}",

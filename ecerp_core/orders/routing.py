@@ -35,7 +35,7 @@ def route_orders(session: Session, actor: Actor, order_ids: Sequence[int], *, on
     conn = session.connection()
     warehouses = [(w.id, w.region) for w in warehouse_facts(session) if w.active]
     stmt = select(Order.id, Order.region, Order.warehouse_id).where(among(session, Order.id, sorted(order_ids)))
-    orders = {o.id: o for o in conn.execute(stmt)}
+    orders = {o.id: o for o in conn.execute(stmt).all()}
     stmt = select(OrderLine.order_id, OrderLine.id, OrderLine.product_id, OrderLine.quantity).where(
         among(session, OrderLine.order_id, sorted(orders)), OrderLine.product_id.is_not(None)
     )

@@ -58,7 +58,7 @@ def approve_orders(
         .order_by(OrderLine.order_id, OrderLine.line_no)
     )
     lines: dict[int, list] = {}
-    for line in session.connection().execute(stmt):
+    for line in session.connection().execute(stmt).all():
         lines.setdefault(line.order_id, []).append(line)
     drafts = [
         stock.ReservationDraft(line.product_id, where[i], line.quantity, STOCK_SOURCE, i)
@@ -116,7 +116,7 @@ def _emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], move
     )  # fmt: skip
     today = business_date(session, utcnow())
     events = []
-    for o in session.connection().execute(stmt):
+    for o in session.connection().execute(stmt).all():
         inclusive = o.goods_amount - o.discount_amount + (ZERO if o.tax_included else o.tax_amount)
         events.append(SaleShipped(
             source_type="sales_order", source_id=o.id, business_date=today, key=f"sales_order:{o.id}:shipped",

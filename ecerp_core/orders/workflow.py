@@ -104,7 +104,7 @@ def load(session: Session, order_ids: Iterable[int]) -> dict[int, OrderState]:
         .where(among(session, Order.id, ids))
         .order_by(Order.id)
     )  # fmt: skip
-    found = {row.id: OrderState(*row) for row in session.connection().execute(for_update(stmt, session))}
+    found = {row.id: OrderState(*row) for row in session.connection().execute(for_update(stmt, session)).all()}
     missing = [i for i in ids if i not in found]
     if missing:
         raise ValidationError([problem("order", "unknown_ref", value=i) for i in missing])
@@ -155,7 +155,7 @@ def record(session: Session, actor: Actor, happened: Iterable[Happened]) -> None
 def statuses(session: Session, order_ids: Iterable[int]) -> dict[int, str]:
     """The current status of each order (not locked: for history rows of status-preserving steps)."""
     stmt = select(Order.id, Order.status).where(among(session, Order.id, sorted(set(order_ids))))
-    return {row.id: row.status for row in session.connection().execute(stmt)}
+    return {row.id: row.status for row in session.connection().execute(stmt).all()}
 
 
 # --- reasons to wait -------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ def reasons_of(session: Session, order_ids: Iterable[int], kind: str = EXCEPTION
         stmt = (select(OrderReason.order_id, OrderReason.code)
                 .where(OrderReason.kind == kind, among(session, OrderReason.order_id, ids[start : start + 5000]))
                 .order_by(OrderReason.order_id, OrderReason.code))  # fmt: skip
-        for row in session.connection().execute(stmt):
+        for row in session.connection().execute(stmt).all():
             out.setdefault(row.order_id, []).append(row.code)
     return out
 
@@ -222,7 +222,7 @@ def with_members(session: Session, order_ids: Sequence[int]) -> list[int]:
     stmt = (select(Order.merged_into_id, Order.id)
             .where(among(session, Order.merged_into_id, sorted(set(order_ids)))).order_by(Order.id))  # fmt: skip
     by_parent: dict[int, list[int]] = {}
-    for row in session.connection().execute(stmt):
+    for row in session.connection().execute(stmt).all():
         by_parent.setdefault(row.merged_into_id, []).append(row.id)
     if not by_parent:
         return list(order_ids)
