@@ -77,10 +77,22 @@ def exception_reasons(
         if pid is not None and floors.get(pid) and x.unit_price < floors[pid] * floor_ratio:
             reasons.append("below_price_floor")
             break
-    tax = ZERO if d.tax_included else d.tax_amount
-    if d.goods_amount + d.shipping_amount - d.discount_amount + tax != d.total_amount:
+    total = order_total(d.goods_amount, d.shipping_amount, d.discount_amount, d.tax_amount, d.tax_included)
+    if total != d.total_amount:
         reasons.append("amount_mismatch")
     return reasons
+
+
+def order_total(goods: Decimal, shipping: Decimal, discount: Decimal, tax: Decimal, tax_included: bool) -> Decimal:
+    """What an order's amounts say the buyer pays: goods + shipping − discount, plus the tax only
+    when it comes on top (a VAT-inclusive export's tax is already inside the prices).
+
+    >>> order_total(Decimal("159.00"), Decimal("30.00"), Decimal("63.60"), Decimal("20.02"), True)
+    Decimal('125.40')
+    >>> order_total(Decimal("100.00"), Decimal("10.00"), Decimal("0"), Decimal("14.30"), False)
+    Decimal('124.30')
+    """
+    return goods + shipping - discount + (ZERO if tax_included else tax)
 
 
 def route_warehouse(province: str, warehouses: Sequence[tuple[int, str]], fallback: int | None) -> int | None:
