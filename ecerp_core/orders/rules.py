@@ -95,6 +95,21 @@ def order_total(goods: Decimal, shipping: Decimal, discount: Decimal, tax: Decim
     return goods + shipping - discount + (ZERO if tax_included else tax)
 
 
+def refund_tax(tax: Decimal, total: Decimal, refunded_before: Decimal, amount: Decimal, currency: str) -> Decimal:
+    """The part of a refund that is the order's tax: the tax in proportion to everything refunded
+    so far, less what earlier refunds took, so refunds that reach the total give back the tax exactly.
+
+    >>> refund_tax(Decimal("20.02"), Decimal("125.40"), Decimal("0"), Decimal("95.40"), "USD")
+    Decimal('15.23')
+    >>> refund_tax(Decimal("20.02"), Decimal("125.40"), Decimal("95.40"), Decimal("30.00"), "USD")
+    Decimal('4.79')
+    """
+    def share(refunded: Decimal) -> Decimal:
+        return round_money(tax * refunded / total, currency)
+
+    return share(refunded_before + amount) - share(refunded_before)
+
+
 def route_warehouse(province: str, warehouses: Sequence[tuple[int, str]], fallback: int | None) -> int | None:
     """The warehouse serving the order's province: the first ``(id, region)`` of its region.
 
