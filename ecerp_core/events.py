@@ -105,8 +105,10 @@ class SaleRefunded(BusinessEvent):
     """Money went back to a buyer (source: ``sales_order_refund``, or ``after_sale`` for goods an
     exchange took back with nothing refunded).
 
-    refund_amount: tax-inclusive; cost_base: cost of goods back in stock as sellable (0 without a
-    return); damaged_cost_base: cost of goods back as damaged.
+    refund_amount: tax-inclusive; tax_amount: the part of it that gives back the platform's tax
+    figure of the sale (see :class:`SaleShipped`), or None to let finance compute VAT; cost_base:
+    cost of goods back in stock as sellable (0 without a return); damaged_cost_base: cost of goods
+    back as damaged.
     """
 
     kind: ClassVar[str] = "sale.refunded"
@@ -119,6 +121,7 @@ class SaleRefunded(BusinessEvent):
     cost_base: Decimal
     damaged_cost_base: Decimal
     warehouse_id: int | None = None
+    tax_amount: Decimal | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -99,7 +99,7 @@ def _sale_money(c: _Ctx, e: SaleShipped | SaleRefunded, gross: Decimal, tax: Dec
     """Receivable, revenue and output VAT of a sale (sign +1) or of a refund's money (sign −1)."""
     rate = c.rate(e.currency, e.business_date)
     gross_base = round_money(gross * rate, c.base)
-    if tax:
+    if tax is not None:
         vat_base = round_money(tax * rate, c.base)
         net_base = gross_base - vat_base
     else:
@@ -129,7 +129,7 @@ def _shipped(c: _Ctx, e: SaleShipped) -> tuple[list[LineDraft], Booked]:
 def _refunded(c: _Ctx, e: SaleRefunded) -> tuple[list[LineDraft], Booked]:
     if e.order_id not in c.shipped_orders:
         return [], Booked()  # refunded before shipping: nothing was booked
-    lines, booked, dims = _sale_money(c, e, e.refund_amount, None, -1)
+    lines, booked, dims = _sale_money(c, e, e.refund_amount, e.tax_amount, -1)
     where = {**dims, "warehouse_id": e.warehouse_id}
     inventory, cogs = c.acct(e.kind, "inventory", e.platform), c.acct(e.kind, "cogs", e.platform)
     if e.cost_base:

@@ -16,7 +16,7 @@ from ecerp_core.db import for_update, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import SaleRefunded, emit
 from ecerp_core.money import round_money
-from ecerp_core.orders import workflow
+from ecerp_core.orders import rules, workflow
 from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderRefund
 from ecerp_core.orders.workflow import Happened
 from ecerp_core.stock import services as stock
@@ -55,7 +55,7 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
     ids = sorted({r.order_id for r in refunds})
     stmt = (
         select(Order.id, Order.platform_order_id, Order.status, Order.currency, Order.paid_amount,
-               Order.refunded_amount, Order.shop_id, Order.platform)
+               Order.refunded_amount, Order.shop_id, Order.platform, Order.tax_amount, Order.total_amount)
         .where(Order.id.in_(ids))
         .order_by(Order.id)
     )  # fmt: skip
@@ -117,10 +117,13 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
         order = orders[r.order_id]
         damaged = cost.get((r.order_id, "damaged"), Decimal(0)) if r.with_return else Decimal(0)
         sellable = cost.get((r.order_id, "sellable"), Decimal(0)) - damaged if r.with_return else Decimal(0)
+        # the sale booked the platform's tax figure where the order has one: the refund gives its share back
+        tax = (rules.refund_tax(order.tax_amount, order.total_amount, order.refunded_amount, r.amount, order.currency)
+               if order.tax_amount else None)  # fmt: skip
         events.append(SaleRefunded(
             source_type="sales_order_refund", source_id=rid, business_date=today,
             key=f"sales_order_refund:{rid}:refunded", order_id=r.order_id, shop_id=order.shop_id,
-            platform=order.platform, currency=order.currency, refund_amount=r.amount,
+            platform=order.platform, currency=order.currency, refund_amount=r.amount, tax_amount=tax,
             returned=r.with_return, cost_base=sellable, damaged_cost_base=damaged))  # fmt: skip
     emit(session, actor, events)
     return list(refund_ids)

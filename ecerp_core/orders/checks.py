@@ -9,12 +9,13 @@ from sqlalchemy.orm import Session
 
 from ecerp_core.invariants import listed
 from ecerp_core.orders.models import Order, OrderLine, OrderRefund
+from ecerp_core.orders.rules import order_total
 from ecerp_core.orders.workflow import STATUSES
 from ecerp_core.stock.models import StockReservation
 
 
 def amounts_add_up(session: Session) -> list[str]:
-    """goods = Σ lines, total = goods + shipping − discount + tax, refunded = Σ refunds ≤ paid."""
+    """goods = Σ lines, total = goods + shipping − discount (+ tax unless included), refunded = Σ refunds ≤ paid."""
     lines = dict(
         session.execute(
             select(OrderLine.order_id, func.sum(OrderLine.amount)).group_by(OrderLine.order_id)
@@ -24,13 +25,13 @@ def amounts_add_up(session: Session) -> list[str]:
                                    .group_by(OrderRefund.order_id)).all())  # fmt: skip
     failures = []
     stmt = select(Order.id, Order.platform_order_id, Order.goods_amount, Order.shipping_amount,
-                  Order.discount_amount, Order.tax_amount, Order.total_amount, Order.paid_amount,
-                  Order.refunded_amount).order_by(Order.id)  # fmt: skip
-    for oid, number, goods, shipping, discount, tax, total, paid, refunded in session.execute(stmt):
+                  Order.discount_amount, Order.tax_amount, Order.tax_included, Order.total_amount,
+                  Order.paid_amount, Order.refunded_amount).order_by(Order.id)  # fmt: skip
+    for oid, number, goods, shipping, discount, tax, included, total, paid, refunded in session.execute(stmt):
         if Decimal(lines.get(oid) or 0) != goods:
             failures.append(f"order {number}: goods {goods} but its lines add up to {lines.get(oid) or 0}")
-        if goods + shipping - discount + tax != total:
-            failures.append(f"order {number}: total {total} ≠ goods + shipping − discount + tax")
+        if order_total(goods, shipping, discount, tax, included) != total:
+            failures.append(f"order {number}: total {total} ≠ goods + shipping − discount + tax on top")
         if Decimal(refunds.get(oid) or 0) != refunded:
             failures.append(
                 f"order {number}: refunded {refunded} but refunds add up to {refunds.get(oid) or 0}"

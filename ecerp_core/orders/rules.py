@@ -77,10 +77,37 @@ def exception_reasons(
         if pid is not None and floors.get(pid) and x.unit_price < floors[pid] * floor_ratio:
             reasons.append("below_price_floor")
             break
-    tax = ZERO if d.tax_included else d.tax_amount
-    if d.goods_amount + d.shipping_amount - d.discount_amount + tax != d.total_amount:
+    total = order_total(d.goods_amount, d.shipping_amount, d.discount_amount, d.tax_amount, d.tax_included)
+    if total != d.total_amount:
         reasons.append("amount_mismatch")
     return reasons
+
+
+def order_total(goods: Decimal, shipping: Decimal, discount: Decimal, tax: Decimal, tax_included: bool) -> Decimal:
+    """What an order's amounts say the buyer pays: goods + shipping − discount, plus the tax only
+    when it comes on top (a VAT-inclusive export's tax is already inside the prices).
+
+    >>> order_total(Decimal("159.00"), Decimal("30.00"), Decimal("63.60"), Decimal("20.02"), True)
+    Decimal('125.40')
+    >>> order_total(Decimal("100.00"), Decimal("10.00"), Decimal("0"), Decimal("14.30"), False)
+    Decimal('124.30')
+    """
+    return goods + shipping - discount + (ZERO if tax_included else tax)
+
+
+def refund_tax(tax: Decimal, total: Decimal, refunded_before: Decimal, amount: Decimal, currency: str) -> Decimal:
+    """The part of a refund that is the order's tax: the tax in proportion to everything refunded
+    so far, less what earlier refunds took, so refunds that reach the total give back the tax exactly.
+
+    >>> refund_tax(Decimal("20.02"), Decimal("125.40"), Decimal("0"), Decimal("95.40"), "USD")
+    Decimal('15.23')
+    >>> refund_tax(Decimal("20.02"), Decimal("125.40"), Decimal("95.40"), Decimal("30.00"), "USD")
+    Decimal('4.79')
+    """
+    def share(refunded: Decimal) -> Decimal:
+        return round_money(tax * refunded / total, currency)
+
+    return share(refunded_before + amount) - share(refunded_before)
 
 
 def route_warehouse(province: str, warehouses: Sequence[tuple[int, str]], fallback: int | None) -> int | None:

@@ -17,6 +17,7 @@ from ecerp_core.catalog import services as catalog
 from ecerp_core.cli import main
 from ecerp_core.connectors.files import import_files
 from ecerp_core.errors import ImportFileError
+from ecerp_core.orders import checks as orders_checks
 from ecerp_core.orders import workflow
 from ecerp_core.orders.models import Order, OrderEvent, OrderLine, OrderReason, SkuMapping
 
@@ -71,6 +72,15 @@ def test_shopify_statuses_cod_and_tax_inclusive(session, admin, shared_data):
     waiting = session.scalars(select(Order).where(Order.status == "paid")).all()
     reasons = workflow.reasons_of(session, [o.id for o in waiting])
     assert waiting and all("unmapped_sku" in reasons[o.id] for o in waiting)
+
+
+def test_a_vat_inclusive_export_keeps_the_order_amounts_check(session, admin, shared_data):
+    # the ZA shop's prices include VAT 15%: Total = Subtotal + Shipping, with Taxes inside
+    catalog.create_shop(session, admin, code="ZA", name="ZA", platform="shopify", currency="ZAR")
+    import_files(session, admin, "shopify", [shared_data / "platform_exports" / "shopify" / "za_vat_inclusive_orders_export.csv"],
+                 shop="ZA")  # fmt: skip
+    assert session.scalar(select(func.count()).where(Order.tax_included.is_(True), Order.tax_amount > 0)) > 0
+    assert orders_checks.amounts_add_up(session) == []
 
 
 def taobao_pair(

@@ -1,4 +1,5 @@
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -73,6 +74,32 @@ def test_a_day_of_work(session, admin, biz):
         select(OrderEvent.event).where(OrderEvent.order_id == a1).order_by(OrderEvent.id)
     )
     assert list(events) == ["import", "approve", "ship", "refund"]
+
+
+def test_refunds_give_back_the_platform_tax_the_sale_booked(session, admin, biz):
+    """An export order whose price holds the buyer's VAT (13.58 of 118.00, from the platform): the
+    sale books that tax, and two refunds reaching the total take exactly it back, 5.75 + 7.83."""
+    from ecerp_core.catalog import services as catalog
+    from ecerp_core.finance.models import Account, JournalLine
+
+    eu = catalog.create_shop(session, admin, code="EU", name="EU shop", platform="shopify", currency="CNY",
+                             default_warehouse="SH")  # fmt: skip
+    stocked(session, admin, biz)
+    order = replace(draft(biz, "#1001", ("TEE-1", 2, "59.00"), tax_amount=Decimal("13.58"), tax_included=True),
+                    shop_id=eu.id, country="DE")  # fmt: skip
+    [oid] = import_order_drafts(session, admin, [order]).order_ids
+    services.approve_orders(session, admin, [oid])
+    services.ship_orders(session, admin, [oid])
+    aftersales.refund_orders(session, admin, [aftersales.RefundDraft(oid, Decimal("50.00"))])
+    aftersales.refund_orders(session, admin, [aftersales.RefundDraft(oid, Decimal("68.00"), with_return=True)])
+
+    def lines(code):
+        return session.execute(select(JournalLine.debit, JournalLine.credit).join(Account)
+                               .where(Account.code == code).order_by(JournalLine.id)).all()  # fmt: skip
+
+    zero = Decimal("0.00")
+    assert lines("22210102") == [(zero, Decimal("13.58")), (Decimal("5.75"), zero), (Decimal("7.83"), zero)]
+    assert lines("6001") == [(zero, Decimal("104.42")), (Decimal("44.25"), zero), (Decimal("60.17"), zero)]
 
 
 def test_import_is_idempotent_and_moves_forward(session, admin, biz):
