@@ -5,6 +5,7 @@ Rounding happens here and nowhere else: ``ROUND_HALF_UP`` to the currency's mino
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated
@@ -29,6 +30,7 @@ def minor_unit(currency: Currency) -> int:
     return MINOR_UNITS.get(currency.upper(), 2)
 
 
+@functools.lru_cache(maxsize=64)  # every line of an import rounds to its currency's quantum
 def quantum(currency: Currency) -> Decimal:
     return Decimal(1).scaleb(-minor_unit(currency))
 

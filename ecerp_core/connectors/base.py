@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy, t
+from ecerp_core.money import round_money
 from ecerp_core.orders.intake import OrderDraft, OrderLineDraft
 from ecerp_core.tabular import Table
 
@@ -47,22 +49,38 @@ class RowError(ValueError):
 
 def normal(text: str) -> str:
     """Full-width punctuation and spaces folded (``买家已付款，等待卖家发货`` -> ASCII comma)."""
-    return unicodedata.normalize("NFKC", text or "").strip()
+    if not text:
+        return ""
+    # ASCII text is already NFKC; most cells of most exports are ASCII
+    return (text if text.isascii() else unicodedata.normalize("NFKC", text)).strip()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _number(value: str) -> Decimal | None:
+    """The number in a money cell, None for a blank one. Exports repeat a few texts per column
+    (prices, ``0.00``), so each distinct text is read once."""
+    text = normal(value).replace(",", "").replace("¥", "").replace("￥", "").replace("$", "").replace(" ", "")
+    if not text:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(value) from None
+    if not number.is_finite() or abs(number) >= Decimal("1e15"):
+        raise ValueError(value)
+    return number
 
 
 def money(value: str, name: str = "", *, blank: Decimal | None = ZERO) -> Decimal:
     """A money cell: ``1,299.00``, ``¥12``, ``$5``, ``１２.５`` -> Decimal; blank -> ``blank``."""
-    text = normal(value).replace(",", "").replace("¥", "").replace("￥", "").replace("$", "").replace(" ", "")
-    if not text:
+    try:
+        number = _number(value)
+    except ValueError:
+        raise RowError("bad_number", column=name, value=value) from None
+    if number is None:
         if blank is None:
             raise RowError("missing", column=name)
         return blank
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise RowError("bad_number", column=name, value=value) from None
-    if not number.is_finite() or abs(number) >= Decimal("1e15"):
-        raise RowError("bad_number", column=name, value=value)
     return number
 
 
@@ -176,8 +194,6 @@ def collect(parsed: Parsed, file: str, groups: Mapping[str, list[tuple[int, dict
 def line_draft(
     sku: str, qty: int, price: Decimal, currency: str, name: str = "", discount: Decimal = ZERO
 ) -> OrderLineDraft:
-    from ecerp_core.money import round_money
-
     return OrderLineDraft(
         sku, qty, price, round_money(qty * price - discount, currency), discount, None, name
     )
