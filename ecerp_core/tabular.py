@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import operator
+import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,20 @@ def clean_cell(value: object) -> str:
     elif text.startswith("'"):
         text = text[1:]
     return text.strip()
+
+
+def normal(text: str) -> str:
+    """Full-width punctuation, digits and spaces folded to ASCII (NFKC), outer spaces stripped.
+
+    >>> normal("买家已付款，等待卖家发货")
+    '买家已付款,等待卖家发货'
+    >>> normal("　１２.５ ")
+    '12.5'
+    """
+    if not text:
+        return ""
+    # ASCII text is already NFKC; most cells of most exports are ASCII
+    return (text if text.isascii() else unicodedata.normalize("NFKC", text)).strip()
 
 
 def clean_header(value: object) -> str:

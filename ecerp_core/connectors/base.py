@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -14,7 +13,7 @@ from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy, t
 from ecerp_core.money import round_money
 from ecerp_core.orders.intake import OrderDraft, OrderLineDraft
-from ecerp_core.tabular import Table
+from ecerp_core.tabular import Table, normal
 
 ZERO = Decimal("0")
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -45,14 +44,6 @@ class RowError(ValueError):
     def __init__(self, key: str, **params: object) -> None:
         self.key, self.params = key, params
         super().__init__(t(f"orders.row.{key}", None, **params))
-
-
-def normal(text: str) -> str:
-    """Full-width punctuation and spaces folded (``买家已付款，等待卖家发货`` -> ASCII comma)."""
-    if not text:
-        return ""
-    # ASCII text is already NFKC; most cells of most exports are ASCII
-    return (text if text.isascii() else unicodedata.normalize("NFKC", text)).strip()
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -11,14 +11,13 @@ from ecerp_core.connectors.base import (
     line_draft,
     moment,
     money,
-    normal,
     parse_grouped,
     pick,
     split_cn_address,
     status_in,
 )  # fmt: skip
 from ecerp_core.orders.intake import OrderDraft
-from ecerp_core.tabular import Table
+from ecerp_core.tabular import Table, normal
 
 REQUIRED = ("订单号", "订购数量", "下单时间", "订单状态", "应付金额")
 COLUMNS = frozenset({

@@ -17,13 +17,12 @@ from ecerp_core.connectors.base import (
     line_draft,
     moment,
     money,
-    normal,
     parse_grouped,
     pick,
     status_in,
 )  # fmt: skip
 from ecerp_core.orders.intake import OrderDraft
-from ecerp_core.tabular import Table
+from ecerp_core.tabular import Table, normal
 
 REQUIRED = ("订单号", "订单状态", "商品总价(元)", "商品数量(件)")
 COLUMNS = frozenset({

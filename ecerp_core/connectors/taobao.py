@@ -18,7 +18,6 @@ from ecerp_core.connectors.base import (
     line_draft,
     moment,
     money,
-    normal,
     pick,
     require_columns,
     split_cn_address,
@@ -27,7 +26,7 @@ from ecerp_core.connectors.base import (
 from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy
 from ecerp_core.orders.intake import OrderDraft
-from ecerp_core.tabular import Table
+from ecerp_core.tabular import Table, normal
 
 ORDER_COLUMNS = ("订单编号", "订单状态", "订单创建时间", "总金额")
 DETAIL_COLUMNS = ("订单编号", "价格", "购买数量")

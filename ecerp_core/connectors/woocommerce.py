@@ -16,12 +16,11 @@ from ecerp_core.connectors.base import (
     line_draft,
     moment,
     money,
-    normal,
     parse_grouped,
     pick,
 )  # fmt: skip
 from ecerp_core.orders.intake import OrderDraft
-from ecerp_core.tabular import Table
+from ecerp_core.tabular import Table, normal
 
 REQUIRED = ("Order Number", "Order Status", "Order Date", "Quantity")
 COLUMNS = frozenset({
