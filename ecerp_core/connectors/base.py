@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy, t
-from ecerp_core.money import round_money
+from ecerp_core.money import parse_decimal, round_money
 from ecerp_core.orders.intake import OrderDraft, OrderLineDraft
 from ecerp_core.tabular import Table, normal
 
@@ -46,33 +45,17 @@ class RowError(ValueError):
         super().__init__(t(f"orders.row.{key}", None, **params))
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _number(value: str) -> Decimal | None:
-    """The number in a money cell, None for a blank one. Exports repeat a few texts per column
-    (prices, ``0.00``), so each distinct text is read once."""
-    text = normal(value).replace(",", "").replace("¥", "").replace("￥", "").replace("$", "").replace(" ", "")
-    if not text:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(value) from None
-    if not number.is_finite() or abs(number) >= Decimal("1e15"):
-        raise ValueError(value)
-    return number
-
-
 def money(value: str, name: str = "", *, blank: Decimal | None = ZERO) -> Decimal:
-    """A money cell: ``1,299.00``, ``¥12``, ``$5``, ``１２.５`` -> Decimal; blank -> ``blank``."""
-    try:
-        number = _number(value)
-    except ValueError:
-        raise RowError("bad_number", column=name, value=value) from None
-    if number is None:
+    """A money cell read by :func:`~ecerp_core.money.parse_decimal`; blank -> ``blank`` (None: the
+    cell is required). A bad one is a row error naming the column."""
+    if not value or value.isspace():
         if blank is None:
             raise RowError("missing", column=name)
         return blank
-    return number
+    try:
+        return parse_decimal(value)
+    except ValueError:
+        raise RowError("bad_number", column=name, value=value) from None
 
 
 def count(value: str, name: str = "") -> int:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import ipywidgets as w
 
 from ecerp_core.i18n import t
+from ecerp_core.money import parse_decimal
 from ecerp_core.stock.models import MOVE_TYPES
 from widgets.common.actions import ui_action
 from widgets.common.grid import Column, PagedGrid
@@ -278,8 +279,8 @@ class InventoryView:
 
     def _decimal(self, text: str, field: str) -> Decimal:
         try:
-            value = Decimal(text.strip() or "0")
-        except InvalidOperation:
+            value = parse_decimal(text) if text.strip() else Decimal(0)
+        except ValueError:
             value = Decimal(-1)
         if value < 0:
             from ecerp_core.errors import ValidationError, problem
