@@ -112,19 +112,24 @@ def import_files(
         raise ImportFileError(file="-", reason=lazy("reason.empty"))
     info = find_shop(session, platform, shop)
     with _cycle_collector_paused():
-        tables = read_sources(sources, COLUMNS.get(platform))
-        parsed = parse_tables(platform, tables, info, mapping, defaults, history=history)
-        summary = {"created": 0, "updated": 0, "unchanged": 0, "exceptions": 0, "rejected": []}
-        for part in parsed:
-            summary["rejected"] += part.rejected
-            if not part.drafts:
-                continue
-            result = import_order_drafts(session, actor, part.drafts, strict=False, history=history,
-                                         source=f"{platform}:{part.file}")  # fmt: skip
-            for key in ("created", "updated", "unchanged", "exceptions"):
-                summary[key] += getattr(result, key)
-            summary["rejected"] += [
-                {"file": part.file, "line": p.line, "reason": p.message()} for p in result.rejected
-            ]
+        # the tables and drafts die as this call returns, before the collector wakes up
+        summary = _import_tables(session, actor, platform, read_sources(sources, COLUMNS.get(platform)), info,
+                                 mapping, defaults, history)  # fmt: skip
     summary["rejected"].sort(key=lambda r: (r["file"], r["line"] or 0))
+    return summary
+
+
+def _import_tables(session, actor, platform, tables, info, mapping, defaults, history) -> dict:
+    summary = {"created": 0, "updated": 0, "unchanged": 0, "exceptions": 0, "rejected": []}
+    for part in parse_tables(platform, tables, info, mapping, defaults, history=history):
+        summary["rejected"] += part.rejected
+        if not part.drafts:
+            continue
+        result = import_order_drafts(session, actor, part.drafts, strict=False, history=history,
+                                     source=f"{platform}:{part.file}")  # fmt: skip
+        for key in ("created", "updated", "unchanged", "exceptions"):
+            summary[key] += getattr(result, key)
+        summary["rejected"] += [
+            {"file": part.file, "line": p.line, "reason": p.message()} for p in result.rejected
+        ]
     return summary
