@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import click
 from sqlalchemy import select
@@ -11,6 +11,7 @@ from ecerp_core.catalog.models import Supplier
 from ecerp_core.cli import Context, cli, echo_json, pass_ctx
 from ecerp_core.cli.stock import FORMAT, _table, parse_lines, product_id, warehouse_id
 from ecerp_core.errors import NotFound
+from ecerp_core.money import parse_decimal
 
 
 def _supplier(session, code: str) -> int:
@@ -22,8 +23,8 @@ def _supplier(session, code: str) -> int:
 
 def _money(text: str) -> Decimal:
     try:
-        return Decimal(text)
-    except InvalidOperation as exc:
+        return parse_decimal(text)
+    except ValueError as exc:
         raise click.BadParameter(f"{text!r} is not an amount") from exc
 
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy, t
+from ecerp_core.money import parse_decimal, round_money
 from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
-from ecerp_core.tabular import Table
+from ecerp_core.tabular import Table, normal
 
 ZERO = Decimal("0")
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -45,25 +45,17 @@ class RowError(ValueError):
         super().__init__(t(f"orders.row.{key}", None, **params))
 
 
-def normal(text: str) -> str:
-    """Full-width punctuation and spaces folded (``买家已付款，等待卖家发货`` -> ASCII comma)."""
-    return unicodedata.normalize("NFKC", text or "").strip()
-
-
 def money(value: str, name: str = "", *, blank: Decimal | None = ZERO) -> Decimal:
-    """A money cell: ``1,299.00``, ``¥12``, ``$5``, ``１２.５`` -> Decimal; blank -> ``blank``."""
-    text = normal(value).replace(",", "").replace("¥", "").replace("￥", "").replace("$", "").replace(" ", "")
-    if not text:
+    """A money cell read by :func:`~ecerp_core.money.parse_decimal`; blank -> ``blank`` (None: the
+    cell is required). A bad one is a row error naming the column."""
+    if not value or value.isspace():
         if blank is None:
             raise RowError("missing", column=name)
         return blank
     try:
-        number = Decimal(text)
-    except InvalidOperation:
+        return parse_decimal(value)
+    except ValueError:
         raise RowError("bad_number", column=name, value=value) from None
-    if not number.is_finite() or abs(number) >= Decimal("1e15"):
-        raise RowError("bad_number", column=name, value=value)
-    return number
 
 
 def count(value: str, name: str = "") -> int:
@@ -176,8 +168,6 @@ def collect(parsed: Parsed, file: str, groups: Mapping[str, list[tuple[int, dict
 def line_draft(
     sku: str, qty: int, price: Decimal, currency: str, name: str = "", discount: Decimal = ZERO
 ) -> OrderLineDraft:
-    from ecerp_core.money import round_money
-
     return OrderLineDraft(
         sku, qty, price, round_money(qty * price - discount, currency), discount, None, name
     )

@@ -20,12 +20,11 @@ from ecerp_core.connectors.base import (
     line_draft,
     moment,
     money,
-    normal,
 )
 from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy
 from ecerp_core.orders.drafts import OrderDraft
-from ecerp_core.tabular import Table, map_columns
+from ecerp_core.tabular import Table, map_columns, normal
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "order_id": ("order no", "order number", "订单号", "订单编号", "invoiceno", "invoice"),

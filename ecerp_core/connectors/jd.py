@@ -11,16 +11,20 @@ from ecerp_core.connectors.base import (
     line_draft,
     moment,
     money,
-    normal,
     parse_grouped,
     pick,
     split_cn_address,
     status_in,
 )  # fmt: skip
 from ecerp_core.orders.drafts import OrderDraft
-from ecerp_core.tabular import Table
+from ecerp_core.tabular import Table, normal
 
 REQUIRED = ("订单号", "订购数量", "下单时间", "订单状态", "应付金额")
+COLUMNS = frozenset({
+    *REQUIRED, "京东价", "商品单价", "货号", "商家SKU", "商品ID", "商品名称", "运费金额", "客户地址", "付款确认时间",
+    "下单帐号", "客户姓名", "联系电话", "订单备注", "商家备注",
+})  # fmt: skip
+"""Every column the parser reads."""
 STATUS = {
     "等待付款": "pending_payment", "等待出库": "paid", "等待发货": "paid", "暂停": "paid", "已锁定": "paid",
     "等待确认收货": "shipped", "配送退货": "shipped", "完成": "finished", "已完成": "finished",

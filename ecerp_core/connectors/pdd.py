@@ -17,15 +17,20 @@ from ecerp_core.connectors.base import (
     line_draft,
     moment,
     money,
-    normal,
     parse_grouped,
     pick,
     status_in,
 )  # fmt: skip
 from ecerp_core.orders.drafts import OrderDraft
-from ecerp_core.tabular import Table
+from ecerp_core.tabular import Table, normal
 
 REQUIRED = ("订单号", "订单状态", "商品总价(元)", "商品数量(件)")
+COLUMNS = frozenset({
+    *REQUIRED, "商家编码-SKU维度", "商家编码-规格维度", "商家编码-商品维度", "样式ID", "商品id", "商品", "邮费(元)",
+    "店铺优惠折扣(元)", "平台优惠折扣(元)", "多多支付立减金额(元)", "售后状态", "省", "市", "区", "详细地址", "订单成交时间",
+    "支付时间", "订单创建时间", "收货人", "手机", "商家备注", "快递公司", "快递单号", "发货时间",
+})  # fmt: skip
+"""Every column the parser reads."""
 STATUS = {"待付款": "pending_payment", "待发货": "paid", "已发货,待签收": "shipped", "已发货": "shipped",
           "已签收": "finished", "已收货": "finished", "已取消": "closed", "未发货,退款成功": "refunded",
           "已发货,退款成功": "refunded", "已收货,退款成功": "refunded", "1": "paid", "2": "shipped", "3": "finished"}  # fmt: skip

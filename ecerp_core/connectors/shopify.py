@@ -16,14 +16,22 @@ from ecerp_core.connectors.base import (
     line_draft,
     moment,
     money,
-    normal,
     parse_grouped,
 )
 from ecerp_core.orders.drafts import OrderDraft
-from ecerp_core.tabular import Table
+from ecerp_core.tabular import Table, normal
 
 REQUIRED = ("Name", "Financial Status", "Created at", "Lineitem quantity", "Lineitem price", "Total")
 COD_WORDS = ("cash on delivery", "cod")
+ADDRESS = tuple((k, f"Shipping {k}", f"Billing {k}") for k in
+                ("Name", "Address1", "Address2", "City", "Province", "Province Name", "Country", "Phone", "Zip"))  # fmt: skip
+"""Each address field, and the columns it comes from: shipping, else billing."""
+COLUMNS = frozenset({
+    *REQUIRED, "Email", "Phone", "Currency", "Subtotal", "Shipping", "Taxes", "Discount Amount", "Refunded Amount",
+    "Fulfillment Status", "Cancelled at", "Payment Method", "Paid at", "Fulfilled at", "Notes", "Lineitem name",
+    "Lineitem sku", *(c for _, *columns in ADDRESS for c in columns),
+})  # fmt: skip
+"""Every column the parser reads (of the 73 to 79 an export has)."""
 
 
 def status_of(financial: str, fulfillment: str, cancelled: bool) -> str:
@@ -72,16 +80,16 @@ def _order(name: str, rows: list[tuple[int, dict]], shop: ShopInfo) -> OrderDraf
     financial = head.get("Financial Status", "")
     cancelled = bool(head.get("Cancelled at"))
     status = status_of(financial, head.get("Fulfillment Status", ""), cancelled)
-    cod = any(w == normal(head.get("Payment Method", "")).lower() or f"({w})" in head.get("Payment Method", "").lower()
-              for w in COD_WORDS)  # fmt: skip
+    method = head.get("Payment Method", "")
+    folded = normal(method).lower()
+    cod = any(w == folded or f"({w})" in method.lower() for w in COD_WORDS)
     if cod and status == "pending_payment":
         status = "paid"  # cash on delivery: ready to ship, the courier collects
     paid = Decimal(0) if financial in ("pending", "authorized", "voided", "") else total
     created = moment(head.get("Created at", ""), "Created at", shop.timezone)
     paid_at = moment(head.get("Paid at", ""), "Paid at", shop.timezone, blank_ok=True)
     shipped_at = moment(head.get("Fulfilled at", ""), "Fulfilled at", shop.timezone, blank_ok=True)
-    ship = {k: head.get(f"Shipping {k}", "") or head.get(f"Billing {k}", "") for k in
-            ("Name", "Address1", "Address2", "City", "Province", "Province Name", "Country", "Phone", "Zip")}  # fmt: skip
+    ship = {k: head.get(shipping, "") or head.get(billing, "") for k, shipping, billing in ADDRESS}
     address = ", ".join(
         x for x in (ship["Address1"], ship["Address2"], ship["City"], ship["Zip"]) if x and x != "-"
     )

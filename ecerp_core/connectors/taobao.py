@@ -18,7 +18,6 @@ from ecerp_core.connectors.base import (
     line_draft,
     moment,
     money,
-    normal,
     pick,
     require_columns,
     split_cn_address,
@@ -27,10 +26,16 @@ from ecerp_core.connectors.base import (
 from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy
 from ecerp_core.orders.drafts import OrderDraft
-from ecerp_core.tabular import Table
+from ecerp_core.tabular import Table, normal
 
 ORDER_COLUMNS = ("订单编号", "订单状态", "订单创建时间", "总金额")
 DETAIL_COLUMNS = ("订单编号", "价格", "购买数量")
+COLUMNS = frozenset({
+    *ORDER_COLUMNS, "买家应付邮费", "买家实际支付金额", "退款金额", "订单关闭原因", "收货地址", "订单付款时间", "买家会员名",
+    "收货人姓名", "联系手机", "联系电话", "买家留言", "订单备注", "物流公司", "物流单号",
+    *DETAIL_COLUMNS, "商家编码", "外部系统编号", "标题",
+})  # fmt: skip
+"""Every column the parser reads, of both reports."""
 STATUS = {
     "等待买家付款": "pending_payment",
     "买家已付款,等待卖家发货": "paid",

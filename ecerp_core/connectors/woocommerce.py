@@ -16,14 +16,22 @@ from ecerp_core.connectors.base import (
     line_draft,
     moment,
     money,
-    normal,
     parse_grouped,
     pick,
 )  # fmt: skip
 from ecerp_core.orders.drafts import OrderDraft
-from ecerp_core.tabular import Table
+from ecerp_core.tabular import Table, normal
 
 REQUIRED = ("Order Number", "Order Status", "Order Date", "Quantity")
+COLUMNS = frozenset({
+    *REQUIRED, "Currency", "Order Currency", "Item Cost", "Item Price", "Name", "Item Name", "SKU",
+    "Order Shipping Amount", "Order Total Tax Amount", "Order Tax Amount", "Cart Discount Amount", "Discount Amount",
+    "Order Total Amount", "Order Refund Amount", "Payment Method Title", "Email (Billing)", "Customer User ID",
+    "Phone (Billing)", "Customer Note",
+    *(f"{field} ({side})" for side in ("Shipping", "Billing") for field in
+      ("First Name", "Last Name", "State Code", "City", "Address 1&2", "Country Code")),
+})  # fmt: skip
+"""Every column the parser reads (the plugin's labels are configurable: each field has several)."""
 STATUS = {"pending": "pending_payment", "pending payment": "pending_payment", "on-hold": "pending_payment",
           "on hold": "pending_payment", "checkout-draft": "pending_payment", "processing": "paid",
           "completed": "finished", "cancelled": "closed", "failed": "closed", "trash": "closed",

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import Product, Shop, Warehouse
-from ecerp_core.connectors.base import normal
 from ecerp_core.db import utcnow
 from ecerp_core.errors import ImportFileError, ValidationError, problem
 from ecerp_core.i18n import lazy, t
@@ -25,7 +24,7 @@ from ecerp_core.orders import workflow
 from ecerp_core.orders.models import Order, OrderLine
 from ecerp_core.orders.services import ship_orders
 from ecerp_core.orders.workflow import Happened
-from ecerp_core.tabular import map_columns, read_table
+from ecerp_core.tabular import map_columns, normal, read_table
 
 Progress = Callable[[int, int], None] | None
 CHUNK = 500

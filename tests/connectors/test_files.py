@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from ecerp_core.catalog import services as catalog
 from ecerp_core.cli import main
-from ecerp_core.connectors.files import import_files
+from ecerp_core.connectors.base import ShopInfo
+from ecerp_core.connectors.files import COLUMNS, import_files, parse_tables, read_sources
 from ecerp_core.errors import ImportFileError
 from ecerp_core.orders import checks as orders_checks
 from ecerp_core.orders import workflow
@@ -209,6 +210,21 @@ def test_jd_pdd_and_woocommerce_exports(session, admin, biz, tmp_path):
         "refunded",
         Decimal("29.00"),
     )
+
+
+def test_each_parser_reads_only_the_columns_it_declares(tmp_path, shared_data):
+    """Reading a file narrowed to its platform's COLUMNS changes nothing the parser makes of it."""
+    cases = [("shopify", [shared_data / "platform_exports" / "shopify" / name], currency)
+             for name, currency in SHOPIFY.items()]  # fmt: skip
+    cases.append(("taobao", list(taobao_pair(tmp_path)), "CNY"))
+    for platform, text in (("jd", JD), ("pdd", PDD), ("woocommerce", WOO)):
+        (tmp_path / f"{platform}.csv").write_text(text, encoding="utf-8")
+        cases.append((platform, [tmp_path / f"{platform}.csv"], "CNY"))
+    for platform, paths, currency in cases:
+        shop = ShopInfo(1, platform, currency)
+        full = parse_tables(platform, read_sources(paths), shop)
+        assert parse_tables(platform, read_sources(paths, COLUMNS[platform]), shop) == full
+        assert all(part.drafts for part in full)
 
 
 def test_generic_csv_with_map_default_and_history(session, admin, biz, tmp_path):

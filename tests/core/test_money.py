@@ -1,8 +1,14 @@
+import doctest
 from decimal import Decimal
 
 import pytest
 
+import ecerp_core.money
 from ecerp_core.money import parse_decimal, parse_money, round_money
+
+
+def test_the_examples_in_the_docstrings_hold():
+    assert doctest.testmod(ecerp_core.money).failed == 0
 
 
 def test_round_half_up_to_the_currency_minor_unit():
@@ -21,13 +27,19 @@ def test_round_half_up_to_the_currency_minor_unit():
         ("(5.10)", "-5.10"),
         ("CNY 7.5", "7.5"),
         (4, "4"),
+        ("１２．５", "12.5"),
+        ("￥1，299.00", "1299.00"),
+        ("$5", "5"),
+        (Decimal("-2.50"), "-2.50"),
     ],
 )
 def test_parse_decimal_reads_what_sellers_write(text, expected):
     assert parse_decimal(text) == Decimal(expected)
 
 
-@pytest.mark.parametrize("bad", ["abc", "", "1.2.3", "NaN", "inf", 1.5, None, True])
+@pytest.mark.parametrize(
+    "bad", ["abc", "", " ", "¥", "1.2.3", "NaN", "inf", "1e15", 1.5, None, True, Decimal("NaN")]
+)
 def test_parse_decimal_refuses_non_numbers_and_floats(bad):
     with pytest.raises(ValueError):
         parse_decimal(bad)

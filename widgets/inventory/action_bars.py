@@ -5,11 +5,12 @@ Each bar owns its inputs, buttons and handlers, and acts on the row last clicked
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import ipywidgets as w
 
 from ecerp_core.errors import ValidationError, problem
+from ecerp_core.money import parse_decimal
 from widgets.common.actions import ui_action
 from widgets.common.grid import PagedGrid
 from widgets.common.parts import button, classed
@@ -156,8 +157,8 @@ class ReplenishBar(ActionBar):
 def _decimal(text: str, field: str) -> Decimal:
     """A typed amount, zero when blank; a negative or unreadable one is a problem on ``field``."""
     try:
-        value = Decimal(text.strip() or "0")
-    except InvalidOperation:
+        value = parse_decimal(text) if text.strip() else Decimal(0)
+    except ValueError:
         value = Decimal(-1)
     if value < 0:
         raise ValidationError([problem(field, "not_a_number", value=text)])

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import base64
 import html
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import ipywidgets as w
 
 from ecerp_core.i18n import t
+from ecerp_core.money import parse_decimal
 from ecerp_core.orders.queries import OrderFilter
 from widgets.common.actions import ui_action
 from widgets.common.grid import PagedGrid
@@ -206,6 +207,6 @@ class OrdersScreen:
 
 def _amount(text: str) -> Decimal | None:
     try:
-        return Decimal(text.strip()) if text and text.strip() else None
-    except InvalidOperation:
+        return parse_decimal(text) if text and text.strip() else None
+    except ValueError:
         return None
