@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import operator
+import json
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -76,6 +76,20 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+    def bind_processor(self, dialect):
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def to_text(value: dt.datetime | None) -> str | None:
+            # SQLAlchemy's SQLite DATETIME text, written in one C call (a bulk import binds 10^5 of them)
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("timestamps must be timezone-aware")
+            return value.astimezone(dt.UTC).isoformat(" ", "microseconds")[:26]  # without "+00:00"
+
+        return to_text
 
 
 _clock: ContextVar[dt.datetime | None] = ContextVar("ecerp_clock", default=None)
@@ -209,50 +223,60 @@ COPY_FROM = 20
 
 def insert_rows(session: Session, table, rows: list[dict]) -> None:
     """Insert many rows of one table in the caller's transaction: one batch per set of keys (rows
-    that leave out different columns take those columns' defaults).
-
-    The INSERT is compiled once per table, keys and dialect, and each column's bind processor runs
-    in a tight loop, memoised (a batch repeats its moment, flags and days): about half the cost of
-    Core's generic executemany, a fraction of the ORM's bulk path. On PostgreSQL a batch is copied
-    in (``COPY ... FROM STDIN`` in the same transaction), so 100,000 rows are one statement.
-    """
+    that leave out different columns take those columns' defaults). See :func:`insert_columns`."""
     table = getattr(table, "__table__", table)
     groups: dict[tuple[str, ...], list[dict]] = {}
     for row in rows:
         groups.setdefault(tuple(row), []).append(row)
-    if not groups:
+    for keys, group in groups.items():
+        if _client_defaults(table) - set(keys):  # a Python-side default to fill in: Core's path does that
+            session.connection().execute(table.insert(), group)
+        else:
+            insert_columns(session, table, {k: [row[k] for row in group] for k in keys})
+
+
+def insert_columns(session: Session, table, columns: dict[str, list]) -> None:
+    """Insert rows given column by column (``{"sku": [...], "qty": [...]}``, lists of one length)
+    in one batch: what a bulk import builds without a dict per row.
+
+    The INSERT is compiled once per table, columns and dialect; each column's bind processor runs
+    once per distinct value (a batch repeats its moment, flags, days and prices), and the rows go to
+    the driver as tuples: one ``executemany``, or on PostgreSQL one ``COPY ... FROM STDIN`` in the
+    same transaction. Every column of the table left out must have no Python-side default.
+    """
+    table = getattr(table, "__table__", table)
+    if not columns:
         return
     connection = session.connection()
     dialect = connection.dialect
-    for keys, group in groups.items():
-        if _client_defaults(table) - set(keys):  # a Python-side default to fill in: Core's path does that
-            connection.execute(table.insert(), group)
-            continue
-        sql, positional, order = _compiled_insert(table, keys, dialect)
-        getter = operator.itemgetter(*order)
-        converted = [(i, p, {}) for i, k in enumerate(order)
-                     if (p := table.c[k].type._cached_bind_processor(dialect)) is not None]  # fmt: skip
-        values_of: list[list] = []
-        for row in group:
-            values = list(getter(row)) if len(order) > 1 else [row[order[0]]]
-            for i, p, seen in converted:
-                v = values[i]
-                try:
-                    values[i] = seen[v]
-                except KeyError:
-                    values[i] = seen[v] = p(v)
-                except TypeError:  # unhashable (a JSON document)
-                    values[i] = p(v)
-            values_of.append(values)
-        if dialect.name == "postgresql" and len(group) >= COPY_FROM:
-            _copy_in(connection, table, order, values_of)
-        elif positional:
-            connection.exec_driver_sql(sql, [tuple(v) for v in values_of])
-        else:
-            connection.exec_driver_sql(sql, [dict(zip(order, v, strict=True)) for v in values_of])
+    sql, positional, order = _compiled_insert(table, tuple(columns), dialect)
+    bound = [_bound(table.c[k].type._cached_bind_processor(dialect), columns[k]) for k in order]
+    rows = list(zip(*bound, strict=True))
+    if not rows:
+        return
+    if dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+        _copy_in(connection, table, order, rows)
+    elif positional:
+        connection.exec_driver_sql(sql, rows)
+    else:
+        connection.exec_driver_sql(sql, [dict(zip(order, row, strict=True)) for row in rows])
 
 
-def _copy_in(connection, table, keys: list[str], rows: list[list]) -> None:
+def _bound(processor: Callable | None, values: list) -> list:
+    """``values`` as the driver takes them: the processor runs once per distinct value."""
+    if processor is None:
+        return values
+    try:
+        distinct = set(values)
+    except TypeError:  # unhashable (a JSON document)
+        return [processor(v) for v in values]
+    if len(distinct) * 2 > len(values):  # mostly different: a mapping would cost more than it saves
+        return list(map(processor, values))
+    converted = {v: processor(v) for v in distinct}
+    return list(map(converted.__getitem__, values))
+
+
+def _copy_in(connection, table, keys: list[str], rows: list[tuple]) -> None:
     """``COPY table (keys) FROM STDIN`` on the session's own PostgreSQL connection (its transaction)."""
     quote = connection.dialect.identifier_preparer.quote
     columns = ", ".join(quote(table.c[k].name) for k in keys)
@@ -303,12 +327,14 @@ def update_rows(
 
 
 def among(session: Session, column, values) -> ColumnElement[bool]:
-    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one parameter however many
-    values (an IN list of thousands costs more to build and parse than to run)."""
+    """``column IN (values)`` with the values as one parameter, however many: ``= ANY(:array)`` on
+    PostgreSQL, ``IN (SELECT value FROM json_each(:json))`` on SQLite (an IN list of thousands of
+    parameters costs more to build and parse than to run). Values are ids or codes."""
     values = list(values)
     if is_postgres(session):
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
-    return column.in_(values)
+    listed = func.json_each(bindparam(None, json.dumps(values), type_=String)).table_valued("value")
+    return column.in_(select(listed.c.value))
 
 
 @functools.lru_cache(maxsize=256)

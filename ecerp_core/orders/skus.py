@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import Product
+from ecerp_core.db import among
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.orders import workflow
 from ecerp_core.orders.models import Order, OrderLine, SkuMapping
@@ -42,18 +43,11 @@ def resolve_skus(session: Session, refs: Iterable[SkuRef]) -> dict[SkuRef, int |
     codes = sorted({r.sku or r.platform_sku for r in refs})
     platform_skus = sorted({r.platform_sku for r in refs})
     conn = session.connection()
-    products: dict[str, int] = {}
-    mapped: dict[tuple[int | None, str], int] = {}
-    for start in range(0, max(len(codes), len(platform_skus)), 5000):
-        chunk = codes[start : start + 5000]
-        if chunk:
-            products.update(conn.execute(select(Product.sku, Product.id).where(Product.sku.in_(chunk))).all())
-        chunk = platform_skus[start : start + 5000]
-        if chunk:
-            stmt = select(SkuMapping.shop_id, SkuMapping.platform_sku, SkuMapping.product_id).where(
-                SkuMapping.platform_sku.in_(chunk)
-            )
-            mapped.update(((m.shop_id, m.platform_sku), m.product_id) for m in conn.execute(stmt))
+    products = dict(conn.execute(select(Product.sku, Product.id).where(among(session, Product.sku, codes))).all())
+    stmt = select(SkuMapping.shop_id, SkuMapping.platform_sku, SkuMapping.product_id).where(
+        among(session, SkuMapping.platform_sku, platform_skus)
+    )
+    mapped = {(m.shop_id, m.platform_sku): m.product_id for m in conn.execute(stmt).all()}
     return {
         r: mapped.get((r.shop_id, r.platform_sku)) or mapped.get((None, r.platform_sku)) or products.get(r.sku or r.platform_sku)
         for r in refs
