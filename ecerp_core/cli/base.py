@@ -10,13 +10,14 @@ from pathlib import Path
 import click
 
 from ecerp_core import auth
-from ecerp_core.cli import Context, cli, echo_json, pass_ctx
+from ecerp_core.cli.context import Context, pass_ctx
+from ecerp_core.cli.output import echo_json
 from ecerp_core.config import load_settings
 from ecerp_core.i18n import t
 from ecerp_core.setup import create_database, is_initialised, upgrade_database
 
 
-@cli.command()
+@click.command()
 @click.option("--company", default=None, help="Company name (default: the demo company with --demo).")
 @click.option("--base-currency", default="CNY", show_default=True, help="ISO code of the base currency.")
 @click.option("--admin-password", envvar="ECERP_ADMIN_PASSWORD",
@@ -76,7 +77,7 @@ def _safe_url() -> str:
     return make_url(load_settings().database_url).render_as_string(hide_password=True)
 
 
-@cli.group()
+@click.group()
 def db() -> None:
     """The database schema."""
 
@@ -88,7 +89,7 @@ def db_upgrade() -> None:
     click.echo(t("cli.upgraded", None, url=_safe_url()))
 
 
-@cli.group()
+@click.group()
 def users() -> None:
     """Users and their roles."""
 
@@ -185,14 +186,18 @@ def _import_command(entity_name: str, group: click.Group) -> None:
     )
 
 
-for _name, _help in (("product", "Products, bundles and categories."), ("supplier", "Suppliers."),
-                     ("customer", "Customers and their buyer ids.")):  # fmt: skip
-    _group = click.Group(f"{_name}s", help=_help)
-    cli.add_command(_group)
-    _import_command(_name, _group)
+def _import_group(entity_name: str, help_text: str) -> click.Group:
+    group = click.Group(f"{entity_name}s", help=help_text)
+    _import_command(entity_name, group)
+    return group
 
 
-@cli.command()
+products = _import_group("product", "Products, bundles and categories.")
+suppliers = _import_group("supplier", "Suppliers.")
+customers = _import_group("customer", "Customers and their buyer ids.")
+
+
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def check(as_json: bool) -> None:
     """Verify the system's invariants; print what failed and exit 1 if anything did."""

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from ecerp_core.cli import Context, cli, echo_json, pass_ctx
+from ecerp_core.cli.context import Context, pass_ctx
+from ecerp_core.cli.output import echo_json
 from ecerp_core.i18n import t
 
 
@@ -21,7 +22,7 @@ def _date(value: str | None) -> dt.date | None:
         raise click.BadParameter(f"not a date (YYYY-MM-DD): {value}") from None
 
 
-@cli.group()
+@click.group()
 def finance() -> None:
     """Books: journal, trial balance, statements, period close, exchange rates, settlements."""
 

@@ -9,8 +9,8 @@ from decimal import Decimal, InvalidOperation
 
 import click
 
-from ecerp_core.cli import Context, cli, echo_json, pass_ctx
-from ecerp_core.errors import ImportFileError
+from ecerp_core.cli.context import Context, pass_ctx
+from ecerp_core.cli.output import echo_json, json_default
 from ecerp_core.i18n import t
 
 
@@ -24,7 +24,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     return out
 
 
-@cli.group()
+@click.group()
 def orders() -> None:
     """Sales orders: import, export, review, ship, after-sales."""
 
@@ -108,7 +108,6 @@ def orders_pull(ctx: Context, shop: str, start, end, as_json: bool) -> None:
 @pass_ctx
 def orders_export(ctx: Context, platform: str, shop: str, status: str, fmt: str, output: str | None) -> None:
     """Export orders, one row per order; formula-looking text is escaped."""
-    from ecerp_core.cli import _json_default
     from ecerp_core.orders.queries import EXPORT_COLUMNS, escape_formula, export_rows
 
     out = open(output, "w", encoding="utf-8-sig", newline="") if output else sys.stdout  # noqa: SIM115
@@ -116,7 +115,7 @@ def orders_export(ctx: Context, platform: str, shop: str, status: str, fmt: str,
         with ctx.acting(readonly=True) as (session, actor):
             rows = export_rows(session, actor, platform=platform, shop=shop, status=status)
             if fmt == "json":
-                json.dump(list(rows), out, ensure_ascii=False, indent=1, default=_json_default)
+                json.dump(list(rows), out, ensure_ascii=False, indent=1, default=json_default)
                 out.write("\n")
             else:
                 writer = csv.writer(out)
@@ -132,9 +131,6 @@ def _cell(value: object) -> object:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return "" if value is None else value
-
-
-__all__ = ["ImportFileError", "orders"]
 
 
 # --- the pipeline between 付款 and 发货 --------------------------------------------------------------

@@ -8,8 +8,9 @@ import click
 from sqlalchemy import select
 
 from ecerp_core.catalog.models import Supplier
-from ecerp_core.cli import Context, cli, echo_json, pass_ctx
-from ecerp_core.cli.stock import FORMAT, _table, parse_lines, product_id, warehouse_id
+from ecerp_core.cli.context import Context, pass_ctx
+from ecerp_core.cli.output import FORMAT, print_table
+from ecerp_core.cli.stock import parse_lines, warehouse_id
 from ecerp_core.errors import NotFound
 from ecerp_core.money import parse_decimal
 
@@ -28,7 +29,7 @@ def _money(text: str) -> Decimal:
         raise click.BadParameter(f"{text!r} is not an amount") from exc
 
 
-@cli.group()
+@click.group()
 def purchase() -> None:
     """Purchase orders, receipts, supplier returns, replenishment."""
 
@@ -45,7 +46,7 @@ def list_(ctx: Context, status: str | None, fmt: str) -> None:
     with ctx.acting(readonly=True) as (session, actor):
         require(actor, "purchasing.read")
         rows = [r._asdict() for r in session.execute(purchase_orders_stmt(status))]
-    _table(
+    print_table(
         rows,
         ("id", "number", "status", "supplier", "warehouse", "currency", "total_amount", "expected_date"),
         fmt,
@@ -124,7 +125,7 @@ def suggest(ctx: Context, warehouse: str | None, create: bool, fmt: str) -> None
     with ctx.acting(readonly=not create) as (session, actor):
         found = replenishment.suggestions(session, actor, warehouse_id=warehouse_id(session, warehouse))
         ids = replenishment.create_orders_from_suggestions(session, actor, found) if create else []
-    _table([s.__dict__ for s in found], ("sku", "warehouse", "supplier", "projected", "min_qty", "max_qty",
+    print_table([s.__dict__ for s in found], ("sku", "warehouse", "supplier", "projected", "min_qty", "max_qty",
                                          "quantity", "unit_price", "currency"), fmt)  # fmt: skip
     if create:
         click.echo(f"draft purchase orders: {ids}", err=True)
@@ -149,6 +150,3 @@ def close(ctx: Context, ids: tuple[int, ...]) -> None:
 
     with ctx.acting() as (session, actor):
         services.close_purchase_orders(session, actor, list(ids))
-
-
-__all__ = ["echo_json", "product_id"]

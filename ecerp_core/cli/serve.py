@@ -19,7 +19,6 @@ from pathlib import Path
 
 import click
 
-from ecerp_core.cli import cli
 from ecerp_core.config import project_root
 from ecerp_core.errors import NotInitialised
 from ecerp_core.i18n import t
@@ -80,7 +79,7 @@ def _stop(_signum, _frame) -> None:
     raise KeyboardInterrupt
 
 
-@cli.command("serve")
+@click.command("serve")
 @click.option("--demo", is_flag=True, help="Build the demo database first if there is none.")
 @click.option("--port", default=8866, show_default=True, type=int, help="Port on 127.0.0.1.")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser.")

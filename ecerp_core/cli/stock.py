@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import sys
 
 import click
 from sqlalchemy import select
 
 from ecerp_core.catalog.models import Product, Warehouse
-from ecerp_core.cli import Context, cli, echo_json, pass_ctx
+from ecerp_core.cli.context import Context, pass_ctx
+from ecerp_core.cli.output import FORMAT, print_table
 from ecerp_core.errors import NotFound
 
 LEVEL_COLUMNS = ("sku", "warehouse", "on_hand", "reserved", "available", "unit_cost", "value")
 MOVE_COLUMNS = ("id", "business_date", "sku", "warehouse", "move_type", "quantity", "unit_cost", "value",
                 "source_type", "source_id", "note")  # fmt: skip
-
-
-def _table(rows: list[dict], columns: tuple[str, ...], fmt: str) -> None:
-    rows = [{c: r.get(c) for c in columns} for r in rows]
-    if fmt == "json":
-        echo_json(rows)
-    elif fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    else:
-        widths = {
-            c: max([len(c)] + [len(str(r[c] if r[c] is not None else "")) for r in rows]) for c in columns
-        }
-        click.echo("  ".join(c.ljust(widths[c]) for c in columns))
-        for r in rows:
-            click.echo("  ".join(str(r[c] if r[c] is not None else "").ljust(widths[c]) for c in columns))
 
 
 def warehouse_id(session, code: str | None) -> int | None:
@@ -62,11 +44,7 @@ def parse_lines(session, specs: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-                      show_default=True)  # fmt: skip
-
-
-@cli.group()
+@click.group()
 def stock() -> None:
     """Stock ledger: levels, value, history, alerts, transfers, stocktakes."""
 
@@ -80,7 +58,7 @@ def levels(ctx: Context, warehouse: str | None, fmt: str) -> None:
     from ecerp_core.stock.valuation import level_rows
 
     with ctx.acting(readonly=True) as (session, actor):
-        _table(level_rows(session, actor, warehouse_id=warehouse_id(session, warehouse)), LEVEL_COLUMNS, fmt)
+        print_table(level_rows(session, actor, warehouse_id=warehouse_id(session, warehouse)), LEVEL_COLUMNS, fmt)
 
 
 @stock.command("value")
@@ -99,7 +77,7 @@ def value(ctx: Context, as_of: dt.datetime | None, by: tuple[str, ...], fmt: str
     with ctx.acting(readonly=True) as (session, actor):
         rows = stock_value(session, actor, as_of=as_of.date() if as_of else None, by=by)
     cols = ("sku" if g == "product" else g for g in by)
-    _table(rows, (*cols, "quantity", "value"), fmt)
+    print_table(rows, (*cols, "quantity", "value"), fmt)
 
 
 @stock.command("moves")
@@ -123,7 +101,7 @@ def moves(ctx: Context, sku: str, warehouse: str | None, move_type: str | None, 
                           move_type=move_type, date_from=date_from.date() if date_from else None,
                           date_to=date_to.date() if date_to else None, source_type=source_type or None,
                           source_id=int(source_id) if source_id else None, limit=limit)  # fmt: skip
-    _table(page.rows, MOVE_COLUMNS, fmt)
+    print_table(page.rows, MOVE_COLUMNS, fmt)
 
 
 @stock.command("alerts")
@@ -137,7 +115,7 @@ def alerts_(ctx: Context, warehouse: str | None, notify: bool, fmt: str) -> None
 
     with ctx.acting(readonly=True) as (session, actor):
         found = alerts.stock_alerts(session, actor, warehouse_id=warehouse_id(session, warehouse))
-    _table(found, ("kind", "sku", "warehouse", "on_hand", "available", "min_qty", "max_qty", "daily_sales",
+    print_table(found, ("kind", "sku", "warehouse", "on_hand", "available", "min_qty", "max_qty", "daily_sales",
                    "days_of_cover"), fmt)  # fmt: skip
     if notify:
         click.echo(f"notified: {alerts.notify(found)}", err=True)
@@ -238,7 +216,7 @@ def count_review(ctx: Context, stocktake_id: int, fmt: str) -> None:
 
     with ctx.acting(readonly=True) as (session, actor):
         rows = stocktake.review_lines(session, actor, stocktake_id)
-    _table(
+    print_table(
         rows,
         ("sku", "location", "book", "counted", "first_count", "variance", "unit_cost", "variance_value"),
         fmt,
