@@ -34,13 +34,11 @@ def finance() -> None:
 @pass_ctx
 def journal(ctx: Context, start: str | None, end: str | None, fmt: str) -> None:
     """The journal, one row per line (entry_number, date, account_code ... source)."""
-    from ecerp_core.auth import require
     from ecerp_core.finance.export import write_csv
-    from ecerp_core.finance.ledger import JOURNAL_COLUMNS, journal_rows
+    from ecerp_core.finance.ledger import JOURNAL_COLUMNS, read_journal
 
     with ctx.acting(readonly=True) as (session, actor):
-        require(actor, "finance.read")
-        write_csv(journal_rows(session, _date(start), _date(end)), JOURNAL_COLUMNS, sys.stdout)
+        write_csv(read_journal(session, actor, _date(start), _date(end)), JOURNAL_COLUMNS, sys.stdout)
 
 
 @finance.command("trial-balance")
@@ -49,12 +47,10 @@ def journal(ctx: Context, start: str | None, end: str | None, fmt: str) -> None:
 @pass_ctx
 def trial_balance(ctx: Context, as_of: str, as_json: bool) -> None:
     """试算平衡表: debits, credits and balance per account up to a day."""
-    from ecerp_core.auth import require
-    from ecerp_core.finance.statements import trial_balance as tb
+    from ecerp_core.finance.statements import read_trial_balance
 
     with ctx.acting(readonly=True) as (session, actor):
-        require(actor, "finance.read")
-        data = tb(session, _date(as_of))
+        data = read_trial_balance(session, actor, _date(as_of))
     if as_json:
         echo_json({"as_of": data["as_of"], "rows": data["rows"]})
         return
@@ -75,12 +71,10 @@ def trial_balance(ctx: Context, as_of: str, as_json: bool) -> None:
 @pass_ctx
 def statements(ctx: Context, period: str, as_json: bool, xlsx: Path | None, csv_path: Path | None) -> None:
     """The balance sheet, income statement and cash-flow statement of a month."""
-    from ecerp_core.auth import require
-    from ecerp_core.finance import statements as st
+    from ecerp_core.finance.statements import read_statements
 
     with ctx.acting(readonly=True) as (session, actor):
-        require(actor, "finance.read")
-        report = st.statements(session, period)
+        report = read_statements(session, actor, period)
     if xlsx:
         from ecerp_core.finance.export import write_statements_xlsx
 

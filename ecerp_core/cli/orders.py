@@ -142,35 +142,17 @@ _SHOP = click.option(
 )
 
 
-def _select(session, actor, refs: tuple[str, ...], queue: str | None, shop: str) -> list[int]:
+def _order_ids(session, actor, refs: tuple[str, ...], queue: str | None, shop: str) -> list[int]:
     """Order ids from platform order numbers (optionally of one shop), or from a whole queue."""
-    from sqlalchemy import select
-
-    from ecerp_core.catalog.models import Shop
-    from ecerp_core.errors import NotFound, ValidationError, problem
+    from ecerp_core.catalog import services as catalog
     from ecerp_core.orders import queries
-    from ecerp_core.orders.models import Order
 
-    shop_id = None
-    if shop:
-        shop_id = session.scalar(select(Shop.id).where(Shop.code == shop))
-        if shop_id is None:
-            raise NotFound(entity="entity.shop", key=shop)
-    if not refs:
-        if not queue:
-            raise click.UsageError("name orders, or give --queue")
-        return queries.order_ids(session, actor, queue, queries.OrderFilter(shop_id=shop_id))
-    stmt = select(Order.platform_order_id, Order.id).where(Order.platform_order_id.in_(refs))
-    if shop_id is not None:
-        stmt = stmt.where(Order.shop_id == shop_id)
-    found: dict[str, list[int]] = {}
-    for number, oid in session.execute(stmt):
-        found.setdefault(number, []).append(oid)
-    problems = [problem("order", "unknown_ref", value=r) for r in refs if r not in found]
-    problems += [problem("order", "ambiguous", value=r) for r in refs if len(found.get(r, ())) > 1]
-    if problems:
-        raise ValidationError(problems)
-    return [found[r][0] for r in refs]
+    shop_id = catalog.record_id(session, actor, "shop", shop) if shop else None
+    if refs:
+        return queries.order_ids_by_number(session, actor, refs, shop_id=shop_id)
+    if not queue:
+        raise click.UsageError("name orders, or give --queue")
+    return queries.order_ids(session, actor, queue, queries.OrderFilter(shop_id=shop_id))
 
 
 def _done(as_json: bool, data: dict, key: str, **params) -> None:
@@ -190,7 +172,7 @@ def orders_review(ctx: Context, refs: tuple[str, ...], shop: str, as_json: bool)
     from ecerp_core.orders import review
 
     with ctx.acting() as (session, actor):
-        ids = _select(session, actor, refs, None, shop) if refs else None
+        ids = _order_ids(session, actor, refs, None, shop) if refs else None
         result = review.auto_review(session, actor, ids)
     waiting = {str(k): v for k, v in result["waiting"].items()}
     _done(as_json, {"approved": len(result["approved"]), "waiting": waiting}, "cli.orders_reviewed",
@@ -207,7 +189,7 @@ def _batch_command(name: str, help_text: str, action, message: str, *, reason: b
     @pass_ctx
     def command(ctx: Context, refs, queue, shop, reason, as_json) -> None:
         with ctx.acting() as (session, actor):
-            ids = _select(session, actor, refs, queue, shop)
+            ids = _order_ids(session, actor, refs, queue, shop)
             count = action(session, actor, ids, reason)
         _done(as_json, {"orders": count}, message, count=count)
 
@@ -255,7 +237,7 @@ def orders_assign(ctx: Context, refs, queue, shop, user, as_json) -> None:
     from ecerp_core.orders import review
 
     with ctx.acting() as (session, actor):
-        chosen = review.assign_orders(session, actor, _select(session, actor, refs, queue, shop), user=user)
+        chosen = review.assign_orders(session, actor, _order_ids(session, actor, refs, queue, shop), user=user)
     _done(as_json, {str(k): v for k, v in chosen.items()}, "cli.orders_assigned", count=len(chosen))
 
 
@@ -287,7 +269,7 @@ def orders_pick_list(ctx: Context, refs, queue, shop, fmt, output) -> None:
     from ecerp_core.orders import batch
 
     with ctx.acting(readonly=True) as (session, actor):
-        rows = batch.pick_list(session, actor, _select(session, actor, refs, queue or "to_ship", shop))
+        rows = batch.pick_list(session, actor, _order_ids(session, actor, refs, queue or "to_ship", shop))
     text = batch.pick_list_csv(rows) if fmt == "csv" else batch.pick_list_html(rows)
     if output:
         with open(output, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as fh:
@@ -313,7 +295,7 @@ def orders_ship(ctx: Context, refs, shop, carrier, tracking, tracking_file, as_j
         if tracking_file:
             result = batch.ship_from_tracking_file(session, actor, tracking_file, shop=shop or None)
         else:
-            ids = _select(session, actor, refs, None, shop)
+            ids = _order_ids(session, actor, refs, None, shop)
             result = {"shipped": batch.ship_with_tracking(session, actor, [(i, carrier, tracking) for i in ids]),
                       "rejected": []}  # fmt: skip
     _done(as_json, result, "cli.orders_shipped", count=result["shipped"], rejected=len(result["rejected"]))
@@ -331,13 +313,11 @@ def orders_ship(ctx: Context, refs, shop, carrier, tracking, tracking_file, as_j
 @pass_ctx
 def orders_map_sku(ctx: Context, platform_sku: str, sku: str, shop: str) -> None:
     """Map a platform's SKU code to ours; orders waiting on it leave the exception queue."""
-    from sqlalchemy import select
-
-    from ecerp_core.catalog.models import Shop
+    from ecerp_core.catalog import services as catalog
     from ecerp_core.orders import skus
 
     with ctx.acting() as (session, actor):
-        shop_id = session.scalar(select(Shop.id).where(Shop.code == shop)) if shop else None
+        shop_id = catalog.record_id(session, actor, "shop", shop) if shop else None
         released = skus.map_skus(session, actor, [(shop_id, platform_sku, sku)])
     click.echo(t("cli.orders_sku_mapped", None, platform_sku=platform_sku, sku=sku, count=released))
 
@@ -365,16 +345,11 @@ def orders_set_rule(ctx: Context, name: str, value: str) -> None:
 @pass_ctx
 def orders_channel_stock(ctx: Context, shop: str, fmt: str) -> None:
     """The quantity to publish per shop and SKU: available × coefficient − buffer."""
-    import csv
-    import sys
-
-    from sqlalchemy import select
-
-    from ecerp_core.catalog.models import Shop
+    from ecerp_core.catalog import services as catalog
     from ecerp_core.orders import channel_stock
 
     with ctx.acting(readonly=True) as (session, actor):
-        ids = [session.scalar(select(Shop.id).where(Shop.code == shop))] if shop else None
+        ids = [catalog.record_id(session, actor, "shop", shop)] if shop else None
         rows = channel_stock.channel_stock(session, actor, ids)
     if fmt == "json":
         echo_json(rows)
@@ -454,7 +429,7 @@ def cases_open(ctx: Context, order: str, shop: str, kind: str, amount: Decimal, 
     from ecerp_core.orders import cases
 
     with ctx.acting() as (session, actor):
-        [order_id] = _select(session, actor, (order,), None, shop)
+        [order_id] = _order_ids(session, actor, (order,), None, shop)
         case_id = cases.open_case(session, actor, order_id, kind, amount=amount, lines=lines, reason=reason)
     _done(as_json, {"case": case_id, "order": order}, "cli.case_opened", case=case_id, order=order)
 
