@@ -8,11 +8,15 @@ import time
 from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
 
 from ecerp_core import auth
+from ecerp_core.catalog.company import get_company
 from ecerp_core.cli.context import Context, pass_ctx
 from ecerp_core.cli.output import echo_json
 from ecerp_core.config import load_settings
+from ecerp_core.db import session_scope
+from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import t
 from ecerp_core.setup import create_database, is_initialised, upgrade_database
 
@@ -40,12 +44,7 @@ def init(
 ) -> None:
     """Create the database, the company and the first admin user (``admin``)."""
     if is_initialised():
-        from ecerp_core.db import session_scope
-        from ecerp_core.errors import EcerpError
-
         with session_scope(readonly=True) as session:
-            from ecerp_core.catalog.company import get_company
-
             raise EcerpError("error.already_initialised", company=get_company(session).name)
     # imported here, not at the top: the demo's steps load every area, which no other command needs
     from ecerp_core.demo.build import DEMO_COMPANY, DEMO_PASSWORD, create_demo_database
@@ -72,8 +71,6 @@ def init(
 
 
 def _safe_url() -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(load_settings().database_url).render_as_string(hide_password=True)
 
 
@@ -202,7 +199,6 @@ customers = _import_group("customer", "Customers and their buyer ids.")
 def check(as_json: bool) -> None:
     """Verify the system's invariants; print what failed and exit 1 if anything did."""
     from ecerp_core.checks import run_checks
-    from ecerp_core.db import session_scope
 
     with session_scope(readonly=True) as session:
         results = run_checks(session)

@@ -10,6 +10,7 @@ import click
 
 from ecerp_core.cli.context import Context, pass_ctx
 from ecerp_core.cli.output import echo_json
+from ecerp_core.finance.periods import reopen_period
 from ecerp_core.i18n import t
 
 
@@ -126,8 +127,6 @@ def close(ctx: Context, period: str) -> None:
 @pass_ctx
 def reopen(ctx: Context, period: str, reason: str) -> None:
     """Reopen a closed month (admins only)."""
-    from ecerp_core.finance.periods import reopen_period
-
     with ctx.acting() as (session, actor):
         reopen_period(session, actor, period, reason=reason)
     click.echo(t("finance.cli.reopened", period=period))

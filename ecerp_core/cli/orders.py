@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import sys
 from decimal import Decimal, InvalidOperation
 
 import click
 
+from ecerp_core.catalog.company import company_timezone
 from ecerp_core.cli.context import Context, pass_ctx
 from ecerp_core.cli.output import echo_json, json_default
 from ecerp_core.i18n import t
+from ecerp_core.query import MAX_PAGE
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -73,9 +76,6 @@ def orders_import(ctx: Context, platform: str, shop: str | None, maps: tuple, de
 @pass_ctx
 def orders_pull(ctx: Context, shop: str, start, end, as_json: bool) -> None:
     """Pull the orders a platform changed in a time window through its API, and import them."""
-    import datetime as dt
-
-    from ecerp_core.catalog.company import company_timezone
     from ecerp_core.connectors.pull import pull_orders
 
     with ctx.acting() as (session, actor):
@@ -393,7 +393,6 @@ def orders_cases() -> None:
 def cases_list(ctx: Context, everything: bool, search: str, as_json: bool) -> None:
     """Open after-sales cases, oldest request first."""
     from ecerp_core.orders.queries import list_cases
-    from ecerp_core.query import MAX_PAGE
 
     rows: list[dict] = []
     with ctx.acting(readonly=True) as (session, actor):

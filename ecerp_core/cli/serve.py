@@ -22,6 +22,7 @@ import click
 from ecerp_core.config import project_root
 from ecerp_core.errors import NotInitialised
 from ecerp_core.i18n import t
+from ecerp_core.setup import is_initialised
 
 APPS_DIR = Path("notebooks") / "apps"
 HOME = "home.ipynb"
@@ -65,7 +66,6 @@ def wait_until_serving(url: str, timeout: float = 60.0, process: subprocess.Pope
 def ensure_database(demo: bool) -> None:
     """With ``demo``, build the demo database when there is none; without, insist on one."""
     from ecerp_core.demo.build import create_demo_database  # loads every area: only when serving
-    from ecerp_core.setup import is_initialised
 
     if is_initialised():
         return
