@@ -83,4 +83,3 @@ def benchmark(name: str):
         return fn
 
     return register
-

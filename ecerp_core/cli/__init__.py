@@ -7,9 +7,9 @@ module imports each one and adds its commands to :func:`cli`. The console script
 Commands hold no SQL and no permission checks: they parse their arguments, call the core's
 services and queries (which check the acting user's permission) and print.
 
-Imports inside functions are allowed in this package, for one reason only: a command imports the area
-use-case modules it runs (``ecerp_core.orders.review``, ``ecerp_core.demo.build`` ...) inside its
-body, so that ``ecerp --help`` and each command load only what they use. Everything cheap is
+Imports inside functions are allowed in this package for one reason only: a command imports the
+area use-case modules it runs (``ecerp_core.orders.review``, ``ecerp_core.demo.build`` ...) inside
+its body, so that ``ecerp --help`` and each command load only what they use. Everything cheap is
 imported at the top: the standard library, click, the house's bottom floor (config, db, auth,
 errors, i18n, query) and what every start loads anyway (setup, catalog.company, and
 finance.periods through ``wiring``).

@@ -237,7 +237,8 @@ def orders_assign(ctx: Context, refs, queue, shop, user, as_json) -> None:
     from ecerp_core.orders import review
 
     with ctx.acting() as (session, actor):
-        chosen = review.assign_orders(session, actor, _order_ids(session, actor, refs, queue, shop), user=user)
+        ids = _order_ids(session, actor, refs, queue, shop)
+        chosen = review.assign_orders(session, actor, ids, user=user)
     _done(as_json, {str(k): v for k, v in chosen.items()}, "cli.orders_assigned", count=len(chosen))
 
 

@@ -11,6 +11,10 @@ from ecerp_core.cli.output import FORMAT, print_table
 from ecerp_core.cli.stock import parse_lines, warehouse_id
 from ecerp_core.money import parse_decimal
 
+SUGGESTION_COLUMNS = (
+    "sku", "warehouse", "supplier", "projected", "min_qty", "max_qty", "quantity", "unit_price", "currency"
+)
+
 
 def _money(text: str) -> Decimal:
     try:
@@ -114,10 +118,10 @@ def suggest(ctx: Context, warehouse: str | None, create: bool, fmt: str) -> None
     from ecerp_core.purchasing import replenishment
 
     with ctx.acting(readonly=not create) as (session, actor):
-        found = replenishment.suggestions(session, actor, warehouse_id=warehouse_id(session, actor, warehouse))
+        in_warehouse = warehouse_id(session, actor, warehouse)
+        found = replenishment.suggestions(session, actor, warehouse_id=in_warehouse)
         ids = replenishment.create_orders_from_suggestions(session, actor, found) if create else []
-    print_table([s.__dict__ for s in found], ("sku", "warehouse", "supplier", "projected", "min_qty", "max_qty",
-                                         "quantity", "unit_price", "currency"), fmt)  # fmt: skip
+    print_table([s.__dict__ for s in found], SUGGESTION_COLUMNS, fmt)
     if create:
         click.echo(f"draft purchase orders: {ids}", err=True)
 

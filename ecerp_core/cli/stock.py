@@ -12,6 +12,9 @@ from ecerp_core.cli.output import FORMAT, print_table
 LEVEL_COLUMNS = ("sku", "warehouse", "on_hand", "reserved", "available", "unit_cost", "value")
 MOVE_COLUMNS = ("id", "business_date", "sku", "warehouse", "move_type", "quantity", "unit_cost", "value",
                 "source_type", "source_id", "note")  # fmt: skip
+ALERT_COLUMNS = (
+    "kind", "sku", "warehouse", "on_hand", "available", "min_qty", "max_qty", "daily_sales", "days_of_cover"
+)
 
 
 def warehouse_id(session, actor, code: str | None) -> int | None:
@@ -106,8 +109,7 @@ def alerts_(ctx: Context, warehouse: str | None, notify: bool, fmt: str) -> None
 
     with ctx.acting(readonly=True) as (session, actor):
         found = alerts.stock_alerts(session, actor, warehouse_id=warehouse_id(session, actor, warehouse))
-    print_table(found, ("kind", "sku", "warehouse", "on_hand", "available", "min_qty", "max_qty", "daily_sales",
-                   "days_of_cover"), fmt)  # fmt: skip
+    print_table(found, ALERT_COLUMNS, fmt)
     if notify:
         click.echo(f"notified: {alerts.notify(found)}", err=True)
 
