@@ -14,9 +14,13 @@ import random
 
 from sqlalchemy import select, text
 
-from benchmarks import BenchConfig, BenchResult, benchmark, timed
+from benchmarks.core import BenchConfig, BenchResult, benchmark, timed
 from benchmarks.fresh import dispose, fresh_url
 from ecerp_core.db import get_engine, session_scope
+from ecerp_core.finance import statements
+from ecerp_core.finance.chart import seed_chart
+from ecerp_core.finance.models import Account
+from ecerp_core.finance.periods import ensure_period
 from ecerp_core.setup import initialise
 
 LINES = 1_000_000
@@ -29,10 +33,6 @@ TEMPLATES = (  # debit account, credit account, cash-flow item of a cash line
 
 
 def _fill(url: str, lines: int, seed: int) -> None:
-    from ecerp_core.finance.chart import seed_chart
-    from ecerp_core.finance.models import Account
-    from ecerp_core.finance.periods import ensure_period
-
     with session_scope(url) as session:
         initialise(session, company="基准测试", admin_password="bench-pass-1")
         seed_chart(session)
@@ -103,8 +103,6 @@ def _fill(url: str, lines: int, seed: int) -> None:
 
 @benchmark("finance-statements")
 def finance_statements(cfg: BenchConfig) -> BenchResult:
-    from ecerp_core.finance import statements
-
     lines = max(2_000, int(LINES * cfg.scale)) // 2 * 2
     backend = "postgresql" if cfg.database_url else "sqlite"
     result = BenchResult("trial balance + 3 statements", lines, "journal lines", backend=backend,

@@ -12,9 +12,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from benchmarks import BenchConfig, BenchResult, benchmark, timed
+from benchmarks.core import BenchConfig, BenchResult, benchmark, timed
 from benchmarks.fresh import dispose, fresh_url
+from ecerp_core.catalog.importers import import_file
 from ecerp_core.db import Base, get_engine, session_scope
+from ecerp_core.demo.build import create_demo_database
 from ecerp_core.setup import initialise
 
 PRODUCT_COLUMNS = ("sku", "name", "price", "cost", "barcode", "category")
@@ -77,7 +79,6 @@ def products_import(cfg: BenchConfig) -> BenchResult:
         url = fresh_url(cfg.workdir, cfg.database_url, "import")
         with session_scope(url) as session:
             admin = initialise(session, company="bench", admin_password="bench-password")
-        from ecerp_core.catalog.importers import import_file
 
         def ours(url=url, admin=admin):
             with session_scope(url) as session:
@@ -116,8 +117,6 @@ def _raw_reinsert(url: str, tables: dict[str, list[dict]]) -> None:
 
 @benchmark("demo-build")
 def demo_build(cfg: BenchConfig) -> BenchResult:
-    from ecerp_core.demo.build import create_demo_database
-
     days = max(30, int(730 * cfg.scale))
     result = BenchResult(
         "demo build", 0, "rows", backend=_backend(cfg), baseline_name="executemany of the same rows"

@@ -10,16 +10,23 @@ import json
 import operator
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 from decimal import Decimal
 
+import psycopg
 from sqlalchemy.engine import make_url
 
-from benchmarks import BenchConfig, BenchResult, benchmark, timed
+from benchmarks.core import BenchConfig, BenchResult, benchmark, timed
 from benchmarks.fresh import dispose, fresh_url
+from ecerp_core.catalog import services as catalog
+from ecerp_core.connectors.files import import_files
 from ecerp_core.db import get_engine, session_scope
+from ecerp_core.orders.models import Order
+from ecerp_core.orders.review import auto_review
 from ecerp_core.setup import initialise
+from ecerp_core.stock import services as stock
 
 HEADER = ["Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at", "Accepts Marketing", "Currency", "Subtotal", "Shipping", "Taxes", "Total", "Discount Code", "Discount Amount", "Shipping Method", "Created at", "Lineitem quantity", "Lineitem name", "Lineitem price", "Lineitem compare at price", "Lineitem sku", "Lineitem requires shipping", "Lineitem taxable", "Lineitem fulfillment status", "Billing Name", "Billing Street", "Billing Address1", "Billing Address2", "Billing Company", "Billing City", "Billing Zip", "Billing Province", "Billing Country", "Billing Phone", "Shipping Name", "Shipping Street", "Shipping Address1", "Shipping Address2", "Shipping Company", "Shipping City", "Shipping Zip", "Shipping Province", "Shipping Country", "Shipping Phone", "Notes", "Note Attributes", "Cancelled at", "Payment Method", "Payment Reference", "Refunded Amount", "Vendor", "Outstanding Balance", "Employee", "Location", "Device ID", "Id", "Tags", "Risk Level", "Source", "Lineitem discount", "Tax 1 Name", "Tax 1 Value", "Tax 2 Name", "Tax 2 Value", "Tax 3 Name", "Tax 3 Value", "Tax 4 Name", "Tax 4 Value", "Tax 5 Name", "Tax 5 Value", "Phone", "Receipt Number", "Duties", "Billing Province Name", "Shipping Province Name", "Payment ID", "Payment Terms Name", "Next Payment Due At", "Payment References"]  # fmt: skip
 """Shopify's current 79-column export layout (platform_formats.md §1.1)."""
@@ -60,8 +67,6 @@ def write_shopify_csv(path, n: int, seed: int, skus: int = SKUS) -> int:
 
 
 def _setup(url: str, skus: int = SKUS):
-    from ecerp_core.catalog import services as catalog
-
     with session_scope(url) as session:
         admin = initialise(session, company="bench", admin_password="bench-password")
         catalog.create_warehouse(session, admin, code="SH", name="上海仓", region="华东")
@@ -89,11 +94,7 @@ def _plain_connect(url: str):
     """The driver's own connection, no SQLAlchemy in between; returns it with its placeholder."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        import sqlite3
-
         return sqlite3.connect(parsed.database), "?"
-    import psycopg
-
     return psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False)), "%s"
 
 
@@ -162,11 +163,6 @@ def orders_import(cfg: BenchConfig) -> BenchResult:
 
 @benchmark("orders-pipeline")
 def orders_pipeline(cfg: BenchConfig) -> BenchResult:
-    from ecerp_core.connectors.files import import_files
-    from ecerp_core.orders.models import Order
-    from ecerp_core.orders.review import auto_review
-    from ecerp_core.stock import services as stock
-
     n = max(200, int(100_000 * cfg.scale))
     path = cfg.workdir / "orders_pipeline.csv"
     write_shopify_csv(path, n, cfg.seed + 1)

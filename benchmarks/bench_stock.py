@@ -17,10 +17,12 @@ import datetime as dt
 
 from sqlalchemy import text
 
-from benchmarks import BenchConfig, BenchResult, benchmark, timed
+from benchmarks.core import BenchConfig, BenchResult, benchmark, timed
 from benchmarks.fresh import dispose, fresh_url
+from ecerp_core.auth import resolve_actor
 from ecerp_core.db import get_engine, session_scope
 from ecerp_core.setup import initialise
+from ecerp_core.stock.valuation import level_rows
 
 WAREHOUSES = 5
 
@@ -69,8 +71,6 @@ def _raw_aggregate(url: str) -> int:
 
 @benchmark("stock-levels-value")
 def stock_levels_value(cfg: BenchConfig) -> BenchResult:
-    from ecerp_core.stock.valuation import level_rows
-
     skus = max(100, int(10_000 * cfg.scale))
     moves = max(10_000, int(1_000_000 * cfg.scale))
     backend = "sqlite" if cfg.database_url is None else "postgresql"
@@ -81,8 +81,6 @@ def stock_levels_value(cfg: BenchConfig) -> BenchResult:
         initialise(session, company="bench", admin_password="bench-password")
     _populate(url, skus, moves)
     with session_scope(url, readonly=True) as session:
-        from ecerp_core.auth import resolve_actor
-
         admin = resolve_actor(session, "admin")
 
     def ours() -> None:

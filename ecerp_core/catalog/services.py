@@ -392,3 +392,18 @@ def warehouse_facts(session: Session) -> tuple[WarehouseFacts, ...]:
         return tuple(WarehouseFacts(*r) for r in session.connection().execute(stmt))
 
     return memo(session, "warehouses", load)
+
+
+# --- lookups by key -------------------------------------------------------------------------------
+def record_id(session: Session, actor: Actor, name: str, key: str) -> int:
+    """The id of the record of kind ``name`` whose key is ``key`` (a warehouse's code, a product's
+    SKU), active or not; :class:`NotFound` when there is none.
+
+    >>> shanghai = record_id(session, admin, "warehouse", "SH")
+    """
+    ent = entity(name)
+    require(actor, "catalog.read")
+    found = session.scalar(select(ent.model.id).where(getattr(ent.model, ent.key) == key))
+    if found is None:
+        raise NotFound(entity=ent.label_key, key=key)
+    return found

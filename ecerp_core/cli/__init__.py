@@ -1,4 +1,18 @@
-"""The ``ecerp`` command. Each area adds its commands in a module of this package.
+"""The ``ecerp`` command: the group, the commands of every module of this package, the entry point.
+
+Each area's commands live in a module of this package (``base``, ``stock``, ``orders`` ...); this
+module imports each one and adds its commands to :func:`cli`. The console script and
+``python -m ecerp_core`` run :func:`main`.
+
+Commands hold no SQL and no permission checks: they parse their arguments, call the core's
+services and queries (which check the acting user's permission) and print.
+
+Imports inside functions are allowed in this package for one reason only: a command imports the
+area use-case modules it runs (``ecerp_core.orders.review``, ``ecerp_core.demo.build`` ...) inside
+its body, so that ``ecerp --help`` and each command load only what they use. Everything cheap is
+imported at the top: the standard library, click, the house's bottom floor (config, db, auth,
+errors, i18n, query) and what every start loads anyway (setup, catalog.company, and
+finance.periods through ``wiring``).
 
 Errors people can cause print one line (in the chosen language) and exit non-zero; ``--debug``
 shows the traceback instead.
@@ -6,55 +20,38 @@ shows the traceback instead.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from decimal import Decimal
-from typing import Any
 
 import click
 
-from ecerp_core.auth import Actor, resolve_actor
-from ecerp_core.config import load_settings
-from ecerp_core.db import session_scope
+from ecerp_core.cli import base, bench, finance, orders, purchase, serve, stock
+from ecerp_core.cli.context import Context
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import set_language
 from ecerp_core.wiring import connect
 
-
-class Context:
-    """What every command shares: the chosen user, language and debug flag."""
-
-    def __init__(self, user: str | None, debug: bool) -> None:
-        self.user = user or load_settings().user
-        self.debug = debug
-
-    @contextmanager
-    def acting(self, *, readonly: bool = False) -> Iterator[tuple[Any, Actor]]:
-        """Open a session and resolve the acting user; commits when the block ends."""
-        with session_scope(readonly=readonly) as session:
-            yield session, resolve_actor(session, self.user)
-
-
-pass_ctx = click.make_pass_decorator(Context)
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+COMMANDS = (
+    base.init,
+    base.db,
+    base.users,
+    base.products,
+    base.suppliers,
+    base.customers,
+    base.check,
+    stock.stock,
+    purchase.purchase,
+    orders.orders,
+    finance.finance,
+    serve.serve,
+    bench.bench,
+)
+"""Every top-level command, by the module that holds it (``--help`` lists them by name)."""
 
 
-def echo_json(data: object) -> None:
-    """Print ``data`` as JSON; Decimals stay exact (as strings)."""
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.option("--user", envvar="ECERP_USER", help="Act as this user (default: the first admin).")
 @click.option("--lang", type=click.Choice(["zh_CN", "en"]), envvar="ECERP_LANGUAGE",
               help="Language of messages.")  # fmt: skip
@@ -70,22 +67,8 @@ def cli(ctx: click.Context, user: str | None, lang: str | None, debug: bool) -> 
     ctx.obj = Context(user, debug)
 
 
-COMMAND_MODULES = ("base", "bench", "serve", "stock", "purchase", "orders", "finance")
-"""Modules of this package that add commands; one not written yet is skipped."""
-
-
-def _register() -> None:
-    import importlib
-    import importlib.util
-
-    for name in COMMAND_MODULES:
-        if importlib.util.find_spec(f"ecerp_core.cli.{name}") is not None:
-            importlib.import_module(f"ecerp_core.cli.{name}")
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script: run the group, turn named errors into one line."""
-    _register()
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         cli.main(args=argv, standalone_mode=False)
@@ -107,6 +90,3 @@ def main(argv: list[str] | None = None) -> None:
             raise
         click.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
         sys.exit(2)
-
-
-Command = Callable[..., Any]

@@ -8,15 +8,20 @@ import time
 from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
 
 from ecerp_core import auth
-from ecerp_core.cli import Context, cli, echo_json, pass_ctx
+from ecerp_core.catalog.company import get_company
+from ecerp_core.cli.context import Context, pass_ctx
+from ecerp_core.cli.output import echo_json
 from ecerp_core.config import load_settings
+from ecerp_core.db import session_scope
+from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import t
 from ecerp_core.setup import create_database, is_initialised, upgrade_database
 
 
-@cli.command()
+@click.command()
 @click.option("--company", default=None, help="Company name (default: the demo company with --demo).")
 @click.option("--base-currency", default="CNY", show_default=True, help="ISO code of the base currency.")
 @click.option("--admin-password", envvar="ECERP_ADMIN_PASSWORD",
@@ -39,12 +44,7 @@ def init(
 ) -> None:
     """Create the database, the company and the first admin user (``admin``)."""
     if is_initialised():
-        from ecerp_core.db import session_scope
-        from ecerp_core.errors import EcerpError
-
         with session_scope(readonly=True) as session:
-            from ecerp_core.catalog.company import get_company
-
             raise EcerpError("error.already_initialised", company=get_company(session).name)
     # imported here, not at the top: the demo's steps load every area, which no other command needs
     from ecerp_core.demo.build import DEMO_COMPANY, DEMO_PASSWORD, create_demo_database
@@ -71,12 +71,10 @@ def init(
 
 
 def _safe_url() -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(load_settings().database_url).render_as_string(hide_password=True)
 
 
-@cli.group()
+@click.group()
 def db() -> None:
     """The database schema."""
 
@@ -88,7 +86,7 @@ def db_upgrade() -> None:
     click.echo(t("cli.upgraded", None, url=_safe_url()))
 
 
-@cli.group()
+@click.group()
 def users() -> None:
     """Users and their roles."""
 
@@ -185,19 +183,22 @@ def _import_command(entity_name: str, group: click.Group) -> None:
     )
 
 
-for _name, _help in (("product", "Products, bundles and categories."), ("supplier", "Suppliers."),
-                     ("customer", "Customers and their buyer ids.")):  # fmt: skip
-    _group = click.Group(f"{_name}s", help=_help)
-    cli.add_command(_group)
-    _import_command(_name, _group)
+def _import_group(entity_name: str, help_text: str) -> click.Group:
+    group = click.Group(f"{entity_name}s", help=help_text)
+    _import_command(entity_name, group)
+    return group
 
 
-@cli.command()
+products = _import_group("product", "Products, bundles and categories.")
+suppliers = _import_group("supplier", "Suppliers.")
+customers = _import_group("customer", "Customers and their buyer ids.")
+
+
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def check(as_json: bool) -> None:
     """Verify the system's invariants; print what failed and exit 1 if anything did."""
     from ecerp_core.checks import run_checks
-    from ecerp_core.db import session_scope
 
     with session_scope(readonly=True) as session:
         results = run_checks(session)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from ecerp_core.cli import cli, echo_json
+from ecerp_core.cli.output import echo_json
 
 
-@cli.command()
+@click.command()
 @click.argument("names", nargs=-1)
 @click.option("--repeat", default=3, show_default=True, help="Timed runs per side; medians are reported.")
 @click.option("--scale", default=1.0, show_default=True, help="1.0 is the documented size.")
@@ -23,7 +23,8 @@ def bench(names: tuple[str, ...], repeat: int, scale: float, database_url: str |
           list_only: bool) -> None:  # fmt: skip
     """Run benchmarks (all, or those NAMES) and print medians, baselines and ratios."""
     try:
-        from benchmarks import BenchConfig, load_all
+        from benchmarks.core import BenchConfig
+        from benchmarks.suite import load_all
     except ImportError:
         click.echo("error: the benchmarks/ folder is not importable; run from an ecerp checkout", err=True)
         sys.exit(2)

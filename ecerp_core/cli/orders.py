@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import sys
 from decimal import Decimal, InvalidOperation
 
 import click
 
-from ecerp_core.cli import Context, cli, echo_json, pass_ctx
-from ecerp_core.errors import ImportFileError
+from ecerp_core.catalog.company import company_timezone
+from ecerp_core.cli.context import Context, pass_ctx
+from ecerp_core.cli.output import echo_json, json_default
 from ecerp_core.i18n import t
+from ecerp_core.query import MAX_PAGE
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -24,7 +27,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     return out
 
 
-@cli.group()
+@click.group()
 def orders() -> None:
     """Sales orders: import, export, review, ship, after-sales."""
 
@@ -73,9 +76,6 @@ def orders_import(ctx: Context, platform: str, shop: str | None, maps: tuple, de
 @pass_ctx
 def orders_pull(ctx: Context, shop: str, start, end, as_json: bool) -> None:
     """Pull the orders a platform changed in a time window through its API, and import them."""
-    import datetime as dt
-
-    from ecerp_core.catalog.company import company_timezone
     from ecerp_core.connectors.pull import pull_orders
 
     with ctx.acting() as (session, actor):
@@ -108,7 +108,6 @@ def orders_pull(ctx: Context, shop: str, start, end, as_json: bool) -> None:
 @pass_ctx
 def orders_export(ctx: Context, platform: str, shop: str, status: str, fmt: str, output: str | None) -> None:
     """Export orders, one row per order; formula-looking text is escaped."""
-    from ecerp_core.cli import _json_default
     from ecerp_core.orders.queries import EXPORT_COLUMNS, escape_formula, export_rows
 
     out = open(output, "w", encoding="utf-8-sig", newline="") if output else sys.stdout  # noqa: SIM115
@@ -116,7 +115,7 @@ def orders_export(ctx: Context, platform: str, shop: str, status: str, fmt: str,
         with ctx.acting(readonly=True) as (session, actor):
             rows = export_rows(session, actor, platform=platform, shop=shop, status=status)
             if fmt == "json":
-                json.dump(list(rows), out, ensure_ascii=False, indent=1, default=_json_default)
+                json.dump(list(rows), out, ensure_ascii=False, indent=1, default=json_default)
                 out.write("\n")
             else:
                 writer = csv.writer(out)
@@ -134,9 +133,6 @@ def _cell(value: object) -> object:
     return "" if value is None else value
 
 
-__all__ = ["ImportFileError", "orders"]
-
-
 # --- the pipeline between 付款 and 发货 --------------------------------------------------------------
 _ORDER_REFS = click.argument("refs", nargs=-1, metavar="[ORDER]...")
 _QUEUE = click.option("--queue", type=click.Choice(["review", "exceptions", "to_ship", "shipped", "all"]),
@@ -146,35 +142,17 @@ _SHOP = click.option(
 )
 
 
-def _select(session, actor, refs: tuple[str, ...], queue: str | None, shop: str) -> list[int]:
+def _order_ids(session, actor, refs: tuple[str, ...], queue: str | None, shop: str) -> list[int]:
     """Order ids from platform order numbers (optionally of one shop), or from a whole queue."""
-    from sqlalchemy import select
-
-    from ecerp_core.catalog.models import Shop
-    from ecerp_core.errors import NotFound, ValidationError, problem
+    from ecerp_core.catalog import services as catalog
     from ecerp_core.orders import queries
-    from ecerp_core.orders.models import Order
 
-    shop_id = None
-    if shop:
-        shop_id = session.scalar(select(Shop.id).where(Shop.code == shop))
-        if shop_id is None:
-            raise NotFound(entity="entity.shop", key=shop)
-    if not refs:
-        if not queue:
-            raise click.UsageError("name orders, or give --queue")
-        return queries.order_ids(session, actor, queue, queries.OrderFilter(shop_id=shop_id))
-    stmt = select(Order.platform_order_id, Order.id).where(Order.platform_order_id.in_(refs))
-    if shop_id is not None:
-        stmt = stmt.where(Order.shop_id == shop_id)
-    found: dict[str, list[int]] = {}
-    for number, oid in session.execute(stmt):
-        found.setdefault(number, []).append(oid)
-    problems = [problem("order", "unknown_ref", value=r) for r in refs if r not in found]
-    problems += [problem("order", "ambiguous", value=r) for r in refs if len(found.get(r, ())) > 1]
-    if problems:
-        raise ValidationError(problems)
-    return [found[r][0] for r in refs]
+    shop_id = catalog.record_id(session, actor, "shop", shop) if shop else None
+    if refs:
+        return queries.order_ids_by_number(session, actor, refs, shop_id=shop_id)
+    if not queue:
+        raise click.UsageError("name orders, or give --queue")
+    return queries.order_ids(session, actor, queue, queries.OrderFilter(shop_id=shop_id))
 
 
 def _done(as_json: bool, data: dict, key: str, **params) -> None:
@@ -194,7 +172,7 @@ def orders_review(ctx: Context, refs: tuple[str, ...], shop: str, as_json: bool)
     from ecerp_core.orders import review
 
     with ctx.acting() as (session, actor):
-        ids = _select(session, actor, refs, None, shop) if refs else None
+        ids = _order_ids(session, actor, refs, None, shop) if refs else None
         result = review.auto_review(session, actor, ids)
     waiting = {str(k): v for k, v in result["waiting"].items()}
     _done(as_json, {"approved": len(result["approved"]), "waiting": waiting}, "cli.orders_reviewed",
@@ -211,7 +189,7 @@ def _batch_command(name: str, help_text: str, action, message: str, *, reason: b
     @pass_ctx
     def command(ctx: Context, refs, queue, shop, reason, as_json) -> None:
         with ctx.acting() as (session, actor):
-            ids = _select(session, actor, refs, queue, shop)
+            ids = _order_ids(session, actor, refs, queue, shop)
             count = action(session, actor, ids, reason)
         _done(as_json, {"orders": count}, message, count=count)
 
@@ -259,7 +237,8 @@ def orders_assign(ctx: Context, refs, queue, shop, user, as_json) -> None:
     from ecerp_core.orders import review
 
     with ctx.acting() as (session, actor):
-        chosen = review.assign_orders(session, actor, _select(session, actor, refs, queue, shop), user=user)
+        ids = _order_ids(session, actor, refs, queue, shop)
+        chosen = review.assign_orders(session, actor, ids, user=user)
     _done(as_json, {str(k): v for k, v in chosen.items()}, "cli.orders_assigned", count=len(chosen))
 
 
@@ -291,7 +270,7 @@ def orders_pick_list(ctx: Context, refs, queue, shop, fmt, output) -> None:
     from ecerp_core.orders import batch
 
     with ctx.acting(readonly=True) as (session, actor):
-        rows = batch.pick_list(session, actor, _select(session, actor, refs, queue or "to_ship", shop))
+        rows = batch.pick_list(session, actor, _order_ids(session, actor, refs, queue or "to_ship", shop))
     text = batch.pick_list_csv(rows) if fmt == "csv" else batch.pick_list_html(rows)
     if output:
         with open(output, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as fh:
@@ -317,7 +296,7 @@ def orders_ship(ctx: Context, refs, shop, carrier, tracking, tracking_file, as_j
         if tracking_file:
             result = batch.ship_from_tracking_file(session, actor, tracking_file, shop=shop or None)
         else:
-            ids = _select(session, actor, refs, None, shop)
+            ids = _order_ids(session, actor, refs, None, shop)
             result = {"shipped": batch.ship_with_tracking(session, actor, [(i, carrier, tracking) for i in ids]),
                       "rejected": []}  # fmt: skip
     _done(as_json, result, "cli.orders_shipped", count=result["shipped"], rejected=len(result["rejected"]))
@@ -335,13 +314,11 @@ def orders_ship(ctx: Context, refs, shop, carrier, tracking, tracking_file, as_j
 @pass_ctx
 def orders_map_sku(ctx: Context, platform_sku: str, sku: str, shop: str) -> None:
     """Map a platform's SKU code to ours; orders waiting on it leave the exception queue."""
-    from sqlalchemy import select
-
-    from ecerp_core.catalog.models import Shop
+    from ecerp_core.catalog import services as catalog
     from ecerp_core.orders import skus
 
     with ctx.acting() as (session, actor):
-        shop_id = session.scalar(select(Shop.id).where(Shop.code == shop)) if shop else None
+        shop_id = catalog.record_id(session, actor, "shop", shop) if shop else None
         released = skus.map_skus(session, actor, [(shop_id, platform_sku, sku)])
     click.echo(t("cli.orders_sku_mapped", None, platform_sku=platform_sku, sku=sku, count=released))
 
@@ -369,16 +346,11 @@ def orders_set_rule(ctx: Context, name: str, value: str) -> None:
 @pass_ctx
 def orders_channel_stock(ctx: Context, shop: str, fmt: str) -> None:
     """The quantity to publish per shop and SKU: available × coefficient − buffer."""
-    import csv
-    import sys
-
-    from sqlalchemy import select
-
-    from ecerp_core.catalog.models import Shop
+    from ecerp_core.catalog import services as catalog
     from ecerp_core.orders import channel_stock
 
     with ctx.acting(readonly=True) as (session, actor):
-        ids = [session.scalar(select(Shop.id).where(Shop.code == shop))] if shop else None
+        ids = [catalog.record_id(session, actor, "shop", shop)] if shop else None
         rows = channel_stock.channel_stock(session, actor, ids)
     if fmt == "json":
         echo_json(rows)
@@ -422,7 +394,6 @@ def orders_cases() -> None:
 def cases_list(ctx: Context, everything: bool, search: str, as_json: bool) -> None:
     """Open after-sales cases, oldest request first."""
     from ecerp_core.orders.queries import list_cases
-    from ecerp_core.query import MAX_PAGE
 
     rows: list[dict] = []
     with ctx.acting(readonly=True) as (session, actor):
@@ -458,7 +429,7 @@ def cases_open(ctx: Context, order: str, shop: str, kind: str, amount: Decimal, 
     from ecerp_core.orders import cases
 
     with ctx.acting() as (session, actor):
-        [order_id] = _select(session, actor, (order,), None, shop)
+        [order_id] = _order_ids(session, actor, (order,), None, shop)
         case_id = cases.open_case(session, actor, order_id, kind, amount=amount, lines=lines, reason=reason)
     _done(as_json, {"case": case_id, "order": order}, "cli.case_opened", case=case_id, order=order)
 

@@ -5,20 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 import click
-from sqlalchemy import select
 
-from ecerp_core.catalog.models import Supplier
-from ecerp_core.cli import Context, cli, echo_json, pass_ctx
-from ecerp_core.cli.stock import FORMAT, _table, parse_lines, product_id, warehouse_id
-from ecerp_core.errors import NotFound
+from ecerp_core.cli.context import Context, pass_ctx
+from ecerp_core.cli.output import FORMAT, print_table
+from ecerp_core.cli.stock import parse_lines, warehouse_id
 from ecerp_core.money import parse_decimal
 
-
-def _supplier(session, code: str) -> int:
-    found = session.scalar(select(Supplier.id).where(Supplier.code == code))
-    if found is None:
-        raise NotFound(entity="entity.supplier", key=code)
-    return found
+SUGGESTION_COLUMNS = (
+    "sku", "warehouse", "supplier", "projected", "min_qty", "max_qty", "quantity", "unit_price", "currency"
+)
 
 
 def _money(text: str) -> Decimal:
@@ -28,7 +23,7 @@ def _money(text: str) -> Decimal:
         raise click.BadParameter(f"{text!r} is not an amount") from exc
 
 
-@cli.group()
+@click.group()
 def purchase() -> None:
     """Purchase orders, receipts, supplier returns, replenishment."""
 
@@ -39,13 +34,11 @@ def purchase() -> None:
 @pass_ctx
 def list_(ctx: Context, status: str | None, fmt: str) -> None:
     """Purchase orders, newest first."""
-    from ecerp_core.auth import require
-    from ecerp_core.purchasing.services import purchase_orders_stmt
+    from ecerp_core.purchasing.services import purchase_order_rows
 
     with ctx.acting(readonly=True) as (session, actor):
-        require(actor, "purchasing.read")
-        rows = [r._asdict() for r in session.execute(purchase_orders_stmt(status))]
-    _table(
+        rows = purchase_order_rows(session, actor, status=status)
+    print_table(
         rows,
         ("id", "number", "status", "supplier", "warehouse", "currency", "total_amount", "expected_date"),
         fmt,
@@ -60,16 +53,18 @@ def list_(ctx: Context, status: str | None, fmt: str) -> None:
 @pass_ctx
 def create(ctx: Context, supplier: str, warehouse: str, lines: tuple[str, ...], confirm: bool) -> None:
     """Create a purchase order: SUPPLIER WAREHOUSE SKU=QTY@PRICE..."""
+    from ecerp_core.catalog import services as catalog
     from ecerp_core.purchasing import services
 
     with ctx.acting() as (session, actor):
         drafts = []
         for spec in lines:
             left, _, price = spec.partition("@")
-            [(pid, qty)] = parse_lines(session, (left,))
+            [(pid, qty)] = parse_lines(session, actor, (left,))
             drafts.append(services.PurchaseLineDraft(pid, qty, _money(price or "0")))
         po = services.create_purchase_order(session, actor, services.PurchaseOrderDraft(
-            _supplier(session, supplier), warehouse_id(session, warehouse), tuple(drafts)))  # fmt: skip
+            catalog.record_id(session, actor, "supplier", supplier), warehouse_id(session, actor, warehouse),
+            tuple(drafts)))  # fmt: skip
         if confirm:
             services.confirm_purchase_orders(session, actor, [po])
     click.echo(f"purchase order {po}")
@@ -88,7 +83,7 @@ def receive(ctx: Context, purchase_order_id: int, lines: tuple[str, ...], landed
         parsed = []
         for spec in lines:
             left, _, price = spec.partition("@")
-            [(pid, qty)] = parse_lines(session, (left,))
+            [(pid, qty)] = parse_lines(session, actor, (left,))
             parsed.append((pid, qty, _money(price)) if price else (pid, qty))
         moves = receipts.receive_purchase_orders(session, actor, [receipts.ReceiptDraft(
             purchase_order_id, tuple(parsed) or None, _money(landed_cost))])  # fmt: skip
@@ -103,12 +98,13 @@ def receive(ctx: Context, purchase_order_id: int, lines: tuple[str, ...], landed
 @pass_ctx
 def return_(ctx: Context, supplier: str, warehouse: str, lines: tuple[str, ...], reason: str) -> None:
     """Return goods to a supplier: SUPPLIER WAREHOUSE SKU=QTY..."""
+    from ecerp_core.catalog import services as catalog
     from ecerp_core.purchasing import returns
 
     with ctx.acting() as (session, actor):
         [rid] = returns.return_to_suppliers(session, actor, [returns.ReturnDraft(
-            _supplier(session, supplier), warehouse_id(session, warehouse), parse_lines(session, lines),
-            reason=reason)])  # fmt: skip
+            catalog.record_id(session, actor, "supplier", supplier), warehouse_id(session, actor, warehouse),
+            parse_lines(session, actor, lines), reason=reason)])  # fmt: skip
     click.echo(f"purchase return {rid}")
 
 
@@ -122,10 +118,10 @@ def suggest(ctx: Context, warehouse: str | None, create: bool, fmt: str) -> None
     from ecerp_core.purchasing import replenishment
 
     with ctx.acting(readonly=not create) as (session, actor):
-        found = replenishment.suggestions(session, actor, warehouse_id=warehouse_id(session, warehouse))
+        in_warehouse = warehouse_id(session, actor, warehouse)
+        found = replenishment.suggestions(session, actor, warehouse_id=in_warehouse)
         ids = replenishment.create_orders_from_suggestions(session, actor, found) if create else []
-    _table([s.__dict__ for s in found], ("sku", "warehouse", "supplier", "projected", "min_qty", "max_qty",
-                                         "quantity", "unit_price", "currency"), fmt)  # fmt: skip
+    print_table([s.__dict__ for s in found], SUGGESTION_COLUMNS, fmt)
     if create:
         click.echo(f"draft purchase orders: {ids}", err=True)
 
@@ -149,6 +145,3 @@ def close(ctx: Context, ids: tuple[int, ...]) -> None:
 
     with ctx.acting() as (session, actor):
         services.close_purchase_orders(session, actor, list(ids))
-
-
-__all__ = ["echo_json", "product_id"]

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import click
 
-from ecerp_core.cli import cli
 from ecerp_core.config import project_root
 from ecerp_core.errors import NotInitialised
 from ecerp_core.i18n import t
+from ecerp_core.setup import is_initialised
 
 APPS_DIR = Path("notebooks") / "apps"
 HOME = "home.ipynb"
@@ -66,7 +66,6 @@ def wait_until_serving(url: str, timeout: float = 60.0, process: subprocess.Pope
 def ensure_database(demo: bool) -> None:
     """With ``demo``, build the demo database when there is none; without, insist on one."""
     from ecerp_core.demo.build import create_demo_database  # loads every area: only when serving
-    from ecerp_core.setup import is_initialised
 
     if is_initialised():
         return
@@ -80,7 +79,7 @@ def _stop(_signum, _frame) -> None:
     raise KeyboardInterrupt
 
 
-@cli.command("serve")
+@click.command("serve")
 @click.option("--demo", is_flag=True, help="Build the demo database first if there is none.")
 @click.option("--port", default=8866, show_default=True, type=int, help="Port on 127.0.0.1.")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser.")

@@ -2,71 +2,42 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import sys
 
 import click
-from sqlalchemy import select
 
-from ecerp_core.catalog.models import Product, Warehouse
-from ecerp_core.cli import Context, cli, echo_json, pass_ctx
-from ecerp_core.errors import NotFound
+from ecerp_core.cli.context import Context, pass_ctx
+from ecerp_core.cli.output import FORMAT, print_table
 
 LEVEL_COLUMNS = ("sku", "warehouse", "on_hand", "reserved", "available", "unit_cost", "value")
 MOVE_COLUMNS = ("id", "business_date", "sku", "warehouse", "move_type", "quantity", "unit_cost", "value",
                 "source_type", "source_id", "note")  # fmt: skip
+ALERT_COLUMNS = (
+    "kind", "sku", "warehouse", "on_hand", "available", "min_qty", "max_qty", "daily_sales", "days_of_cover"
+)
 
 
-def _table(rows: list[dict], columns: tuple[str, ...], fmt: str) -> None:
-    rows = [{c: r.get(c) for c in columns} for r in rows]
-    if fmt == "json":
-        echo_json(rows)
-    elif fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    else:
-        widths = {
-            c: max([len(c)] + [len(str(r[c] if r[c] is not None else "")) for r in rows]) for c in columns
-        }
-        click.echo("  ".join(c.ljust(widths[c]) for c in columns))
-        for r in rows:
-            click.echo("  ".join(str(r[c] if r[c] is not None else "").ljust(widths[c]) for c in columns))
+def warehouse_id(session, actor, code: str | None) -> int | None:
+    """The id of the warehouse with this code (``--warehouse``); None when no code was given."""
+    from ecerp_core.catalog import services as catalog
+
+    return None if code is None else catalog.record_id(session, actor, "warehouse", code)
 
 
-def warehouse_id(session, code: str | None) -> int | None:
-    if code is None:
-        return None
-    found = session.scalar(select(Warehouse.id).where(Warehouse.code == code))
-    if found is None:
-        raise NotFound(entity="entity.warehouse", key=code)
-    return found
-
-
-def product_id(session, sku: str) -> int:
-    found = session.scalar(select(Product.id).where(Product.sku == sku))
-    if found is None:
-        raise NotFound(entity="entity.product", key=sku)
-    return found
-
-
-def parse_lines(session, specs: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+def parse_lines(session, actor, specs: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
     """``SKU=QTY`` arguments as ``((product_id, qty), ...)``."""
+    from ecerp_core.catalog import services as catalog
+
     out = []
     for spec in specs:
         sku, _, qty = spec.partition("=")
         if not qty.strip().lstrip("-").isdigit():
             raise click.BadParameter(f"{spec!r}: write SKU=QTY")
-        out.append((product_id(session, sku.strip()), int(qty)))
+        out.append((catalog.record_id(session, actor, "product", sku.strip()), int(qty)))
     return tuple(out)
 
 
-FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-                      show_default=True)  # fmt: skip
-
-
-@cli.group()
+@click.group()
 def stock() -> None:
     """Stock ledger: levels, value, history, alerts, transfers, stocktakes."""
 
@@ -80,7 +51,8 @@ def levels(ctx: Context, warehouse: str | None, fmt: str) -> None:
     from ecerp_core.stock.valuation import level_rows
 
     with ctx.acting(readonly=True) as (session, actor):
-        _table(level_rows(session, actor, warehouse_id=warehouse_id(session, warehouse)), LEVEL_COLUMNS, fmt)
+        rows = level_rows(session, actor, warehouse_id=warehouse_id(session, actor, warehouse))
+    print_table(rows, LEVEL_COLUMNS, fmt)
 
 
 @stock.command("value")
@@ -99,7 +71,7 @@ def value(ctx: Context, as_of: dt.datetime | None, by: tuple[str, ...], fmt: str
     with ctx.acting(readonly=True) as (session, actor):
         rows = stock_value(session, actor, as_of=as_of.date() if as_of else None, by=by)
     cols = ("sku" if g == "product" else g for g in by)
-    _table(rows, (*cols, "quantity", "value"), fmt)
+    print_table(rows, (*cols, "quantity", "value"), fmt)
 
 
 @stock.command("moves")
@@ -119,11 +91,11 @@ def moves(ctx: Context, sku: str, warehouse: str | None, move_type: str | None, 
 
     source_type, _, source_id = (source or "").partition(":")
     with ctx.acting(readonly=True) as (session, actor):
-        page = list_moves(session, actor, search=sku, warehouse_id=warehouse_id(session, warehouse),
+        page = list_moves(session, actor, search=sku, warehouse_id=warehouse_id(session, actor, warehouse),
                           move_type=move_type, date_from=date_from.date() if date_from else None,
                           date_to=date_to.date() if date_to else None, source_type=source_type or None,
                           source_id=int(source_id) if source_id else None, limit=limit)  # fmt: skip
-    _table(page.rows, MOVE_COLUMNS, fmt)
+    print_table(page.rows, MOVE_COLUMNS, fmt)
 
 
 @stock.command("alerts")
@@ -136,9 +108,8 @@ def alerts_(ctx: Context, warehouse: str | None, notify: bool, fmt: str) -> None
     from ecerp_core.stock import alerts
 
     with ctx.acting(readonly=True) as (session, actor):
-        found = alerts.stock_alerts(session, actor, warehouse_id=warehouse_id(session, warehouse))
-    _table(found, ("kind", "sku", "warehouse", "on_hand", "available", "min_qty", "max_qty", "daily_sales",
-                   "days_of_cover"), fmt)  # fmt: skip
+        found = alerts.stock_alerts(session, actor, warehouse_id=warehouse_id(session, actor, warehouse))
+    print_table(found, ALERT_COLUMNS, fmt)
     if notify:
         click.echo(f"notified: {alerts.notify(found)}", err=True)
 
@@ -157,8 +128,8 @@ def transfer(
     from ecerp_core.stock import transfers
 
     with ctx.acting() as (session, actor):
-        draft = transfers.TransferDraft(warehouse_id(session, from_code), warehouse_id(session, to_code),
-                                        parse_lines(session, lines), note)  # fmt: skip
+        source, target = warehouse_id(session, actor, from_code), warehouse_id(session, actor, to_code)
+        draft = transfers.TransferDraft(source, target, parse_lines(session, actor, lines), note)
         [tid] = transfers.create_transfers(session, actor, [draft])
         if ship:
             transfers.ship_transfers(session, actor, [tid])
@@ -177,7 +148,7 @@ def receive_transfer(ctx: Context, transfer_id: int, lines: tuple[str, ...], clo
     with ctx.acting() as (session, actor):
         if lines or not close:
             transfers.receive_transfer(
-                session, actor, transfer_id, parse_lines(session, lines) if lines else None
+                session, actor, transfer_id, parse_lines(session, actor, lines) if lines else None
             )
         if close:
             click.echo(f"lost value: {transfers.close_transfers(session, actor, [transfer_id])}")
@@ -198,7 +169,7 @@ def count_create(ctx: Context, warehouse: str, scope: str, scope_value: str, thr
     from ecerp_core.stock import stocktake
 
     with ctx.acting() as (session, actor):
-        sid = stocktake.create_stocktake(session, actor, warehouse_id(session, warehouse), scope=scope,
+        sid = stocktake.create_stocktake(session, actor, warehouse_id(session, actor, warehouse), scope=scope,
                                          scope_value=scope_value, threshold=threshold)  # fmt: skip
     click.echo(f"stocktake {sid}")
 
@@ -238,7 +209,7 @@ def count_review(ctx: Context, stocktake_id: int, fmt: str) -> None:
 
     with ctx.acting(readonly=True) as (session, actor):
         rows = stocktake.review_lines(session, actor, stocktake_id)
-    _table(
+    print_table(
         rows,
         ("sku", "location", "book", "counted", "first_count", "variance", "unit_cost", "variance_value"),
         fmt,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from ecerp_core.auth import Actor, require
 from ecerp_core.finance.models import (
     Account,
     JournalEntry,
@@ -127,3 +129,12 @@ def source_document(session: Session, source_type: str, source_id: int) -> dict:
                     "amount": po.total_amount, "status": po.status, "date": po.order_date}  # fmt: skip
     return {"type": source_type, "id": source_id, "number": str(source_id), "platform": "", "currency": "",
             "amount": None, "status": "", "date": None}  # fmt: skip
+
+
+def read_journal(
+    session: Session, actor: Actor, start: dt.date | None = None, end: dt.date | None = None
+) -> Iterator[dict]:
+    """:func:`journal_rows` for a user who may read the books (``finance.read``, checked at the call,
+    before the first row)."""
+    require(actor, "finance.read")
+    return journal_rows(session, start, end)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecerp_core.auth import Actor, require
 from ecerp_core.finance.chart import ensure_chart
 from ecerp_core.finance.journal import CASH_FLOW_ITEMS
 from ecerp_core.finance.models import Account, JournalLine, Period
@@ -339,3 +340,15 @@ def group_lines(lines: list[dict], key: str = "section") -> dict[str, list[dict]
     for x in lines:
         out[x.get(key, "")].append(x)
     return dict(out)
+
+
+def read_statements(session: Session, actor: Actor, period: str) -> dict:
+    """:func:`statements` of a month for a user who may read the books (``finance.read``)."""
+    require(actor, "finance.read")
+    return statements(session, period)
+
+
+def read_trial_balance(session: Session, actor: Actor, as_of: dt.date) -> dict:
+    """:func:`trial_balance` up to a day for a user who may read the books (``finance.read``)."""
+    require(actor, "finance.read")
+    return trial_balance(session, as_of)

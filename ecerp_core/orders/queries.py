@@ -8,7 +8,7 @@ of a 100k-order queue fast.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import Product, Shop, Warehouse
 from ecerp_core.catalog.products import expand_lines
-from ecerp_core.errors import NotFound
+from ecerp_core.db import among
+from ecerp_core.errors import NotFound, ValidationError, problem
 from ecerp_core.orders import workflow
 from ecerp_core.orders.models import AfterSale, Order, OrderEvent, OrderLine
 from ecerp_core.query import Page, paginate, sort_stmt, text_filter
@@ -231,3 +232,27 @@ def case_detail(session: Session, actor: Actor, case_id: int) -> dict:
     case["lines"] = session.scalar(select(AfterSale.lines).where(AfterSale.id == case_id)) or []
     case["order"] = order_detail(session, actor, case["order_id"])
     return case
+
+
+def order_ids_by_number(
+    session: Session, actor: Actor, numbers: Sequence[str], *, shop_id: int | None = None
+) -> list[int]:
+    """The ids of the orders named by platform order numbers (of one shop with ``shop_id``), in the
+    order named. A number no order has, or several orders have (two shops), is a problem; nothing is
+    returned until every number names one order.
+
+    >>> order_ids_by_number(session, clerk, ["TB1001", "TB1002"])
+    [12, 13]
+    """
+    require(actor, "orders.read")
+    stmt = select(Order.platform_order_id, Order.id).where(among(session, Order.platform_order_id, numbers))
+    if shop_id is not None:
+        stmt = stmt.where(Order.shop_id == shop_id)
+    found: dict[str, list[int]] = {}
+    for number, order_id in session.execute(stmt):
+        found.setdefault(number, []).append(order_id)
+    problems = [problem("order", "unknown_ref", value=n) for n in numbers if n not in found]
+    problems += [problem("order", "ambiguous", value=n) for n in numbers if len(found.get(n, ())) > 1]
+    if problems:
+        raise ValidationError(problems)
+    return [found[n][0] for n in numbers]

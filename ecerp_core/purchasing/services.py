@@ -189,3 +189,10 @@ def list_purchase_orders(session: Session, actor: Actor, *, status: str | None =
     require(actor, "purchasing.read")
     return paginate(session, sort_stmt(purchase_orders_stmt(status), sort, descending), offset=offset, limit=limit)
 
+
+
+def purchase_order_rows(session: Session, actor: Actor, *, status: str | None = None) -> list[dict]:
+    """Every purchase order (of one ``status``), newest first, as dicts of :func:`purchase_orders_stmt`'s
+    columns: what ``ecerp purchase list`` prints."""
+    require(actor, "purchasing.read")
+    return [dict(row) for row in session.execute(purchase_orders_stmt(status)).mappings()]

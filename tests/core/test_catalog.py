@@ -5,12 +5,13 @@ import pytest
 from sqlalchemy import func, select
 
 from ecerp_core.audit import AuditLog, history
+from ecerp_core.auth import Actor
 from ecerp_core.catalog import services as catalog
 from ecerp_core.catalog.company import get_company, rate_on, set_exchange_rates, setup_company
 from ecerp_core.catalog.customers import link_customer_account
 from ecerp_core.catalog.models import Category, Product, Shop
 from ecerp_core.catalog.products import expand_bundles
-from ecerp_core.errors import NotFound, ValidationError
+from ecerp_core.errors import NotFound, PermissionDenied, ValidationError
 
 
 def count(session, model):
@@ -208,3 +209,16 @@ def test_pick_lists_offer_active_records_warehouses_by_priority(session, admin, 
     assert [label for label, _ in catalog.choices(session, clerk, "product")] == ["CUP 杯子"]
     with pytest.raises(NotFound):
         catalog.choices(session, clerk, "planet")
+
+
+def test_a_record_is_found_by_its_key_active_or_not(session, admin):
+    shanghai = catalog.create_warehouse(session, admin, code="SH", name="上海仓")
+    tee = catalog.create_product(session, admin, sku="TEE-001", name_zh="纯棉T恤")
+    catalog.set_active(session, admin, "product", "TEE-001", False)
+    assert catalog.record_id(session, admin, "warehouse", "SH") == shanghai.id
+    assert catalog.record_id(session, admin, "product", "TEE-001") == tee.id
+    with pytest.raises(NotFound) as missing:
+        catalog.record_id(session, admin, "shop", "TB")
+    assert missing.value.message("en") == "No shop 'TB'"
+    with pytest.raises(PermissionDenied):
+        catalog.record_id(session, Actor(None, "nobody", "custom", frozenset()), "warehouse", "SH")

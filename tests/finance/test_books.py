@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from ecerp_core.audit import AuditLog
 from ecerp_core.errors import PermissionDenied, ValidationError
 from ecerp_core.events import SaleShipped, StockReceived, emit
-from ecerp_core.finance import checks, closing, fx, periods, rules, settlement
+from ecerp_core.finance import checks, closing, fx, ledger, periods, rules, settlement, statements
 from ecerp_core.finance.exceptions import PeriodClosed, UnbalancedEntry, UnknownAccount
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entry, reverse_entry
 from ecerp_core.finance.models import JournalEntry, JournalLine, PostedEvent, SettlementLine
@@ -281,3 +281,25 @@ def test_the_first_posting_locks_the_base_currency(session, admin, books):
         setup_company(session, admin, base_currency="USD")
     assert [(p.field, p.code) for p in info.value.problems] == [("base_currency", "problem.locked_after_use")]
     setup_company(session, admin, phone="021-12345678")  # the other settings stay editable
+
+
+
+def test_the_books_are_read_by_those_who_may_read_them(session, admin, books, actor_with_role):
+    lines = (LineDraft("1001", debit=D("5.00")), LineDraft("4001", credit=D("5.00")))
+    post_entry(session, admin, EntryDraft(day(2), "manual", lines))
+    accountant, clerk = actor_with_role("accountant"), actor_with_role("order_clerk")
+    journal = list(ledger.read_journal(session, accountant, day(1), day(31)))
+    assert [(r["account_code"], r["debit"], r["credit"]) for r in journal] == [
+        ("1001", D("5.00"), D("0.00")),
+        ("4001", D("0.00"), D("5.00")),
+    ]
+    trial_balance = statements.read_trial_balance(session, accountant, day(31))
+    assert trial_balance == statements.trial_balance(session, day(31))
+    report = statements.read_statements(session, accountant, "2026-10")
+    assert report == statements.statements(session, "2026-10")
+    with pytest.raises(PermissionDenied):
+        ledger.read_journal(session, clerk)  # refused at the call, before any row is read
+    with pytest.raises(PermissionDenied):
+        statements.read_trial_balance(session, clerk, day(31))
+    with pytest.raises(PermissionDenied):
+        statements.read_statements(session, clerk, "2026-10")

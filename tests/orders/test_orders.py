@@ -7,8 +7,9 @@ from business_fixtures import count, stock_row
 from sqlalchemy import select
 
 from ecerp_core.audit import AuditLog
+from ecerp_core.catalog import services as catalog
 from ecerp_core.errors import PermissionDenied, TransitionNotAllowed, ValidationError
-from ecerp_core.orders import aftersales, checks, services
+from ecerp_core.orders import aftersales, checks, queries, services
 from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
 from ecerp_core.orders.intake import import_order_drafts
 from ecerp_core.orders.models import Order, OrderEvent
@@ -167,3 +168,23 @@ def test_roles_are_enforced_and_every_write_is_audited(session, admin, biz, acto
         ("approve", "order_clerk_user"),
         ("ship", "order_clerk_user"),
     ]
+
+
+
+def test_orders_are_found_by_platform_number_in_one_shop_or_named_as_problems(
+    session, admin, biz, actor_with_role
+):
+    jd = catalog.create_shop(session, admin, code="JD", name="京东店", platform="jd", default_warehouse="SH")
+    b1, a1 = import_order_drafts(
+        session, admin, [draft(biz, "B1", ("MUG-1", 1, "29.00")), draft(biz, "A1", ("TEE-1", 1, "59.00"))]
+    ).order_ids
+    in_jd = replace(draft(biz, "A1", ("TEE-1", 1, "59.00")), shop_id=jd.id)
+    (jd_a1,) = import_order_drafts(session, admin, [in_jd]).order_ids
+    assert queries.order_ids_by_number(session, admin, ["B1", "A1"], shop_id=biz.shop) == [b1, a1]
+    assert queries.order_ids_by_number(session, admin, ["A1"], shop_id=jd.id) == [jd_a1]
+    with pytest.raises(ValidationError) as found:
+        queries.order_ids_by_number(session, admin, ["A1", "B1", "Z9"])
+    problems = [(p.code, p.params["value"]) for p in found.value.problems]
+    assert problems == [("problem.unknown_ref", "Z9"), ("problem.ambiguous", "A1")]
+    with pytest.raises(PermissionDenied):
+        queries.order_ids_by_number(session, actor_with_role("purchaser"), ["B1"])

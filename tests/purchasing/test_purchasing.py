@@ -95,3 +95,22 @@ def test_purchase_order_list_is_paged_filtered_and_needs_purchasing_read(session
     assert [(r["id"], r["supplier"], r["total_amount"]) for r in confirmed] == [(second, "S1", Decimal("180.00"))]
     with pytest.raises(PermissionDenied):
         services.list_purchase_orders(session, actor_with_role("order_clerk"))
+
+
+def test_every_purchase_order_row_for_the_command_line(session, admin, biz, actor_with_role):
+    line = (services.PurchaseLineDraft(biz.mug, 5, Decimal("7.00")),)
+    drafts = [services.PurchaseOrderDraft(biz.supplier, wh, line) for wh in (biz.sh, biz.gz, biz.sh)]
+    first, second, third = services.create_purchase_orders(session, admin, drafts)
+    services.confirm_purchase_orders(session, admin, [second])
+    rows = services.purchase_order_rows(session, admin)
+    assert [(r["id"], r["warehouse"], r["status"]) for r in rows] == [
+        (third, "SH", "draft"),
+        (second, "GZ", "confirmed"),
+        (first, "SH", "draft"),
+    ]
+    columns = {"id", "number", "supplier", "warehouse", "status", "currency", "total_amount", "expected_date"}
+    assert rows[0].keys() == columns
+    confirmed = services.purchase_order_rows(session, admin, status="confirmed")
+    assert [(r["id"], r["total_amount"]) for r in confirmed] == [(second, Decimal("35.00"))]
+    with pytest.raises(PermissionDenied):
+        services.purchase_order_rows(session, actor_with_role("order_clerk"))

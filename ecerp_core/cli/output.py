@@ -1,0 +1,47 @@
+"""How commands print: JSON with exact Decimals, and rows as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from decimal import Decimal
+
+import click
+
+FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+"""The ``--format`` option of the commands that print rows with :func:`print_table`."""
+
+
+def json_default(value: object) -> object:
+    """``json.dump``'s ``default``: Decimals as exact strings, dates and times in ISO format."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def echo_json(data: object) -> None:
+    """Print ``data`` as JSON; Decimals stay exact (as strings)."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=json_default))
+
+
+def print_table(rows: list[dict], columns: tuple[str, ...], fmt: str) -> None:
+    """Print ``columns`` of ``rows`` as aligned text (``table``), ``csv`` or ``json``."""
+    rows = [{c: r.get(c) for c in columns} for r in rows]
+    if fmt == "json":
+        echo_json(rows)
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        widths = {
+            c: max([len(c)] + [len(str(r[c] if r[c] is not None else "")) for r in rows]) for c in columns
+        }
+        click.echo("  ".join(c.ljust(widths[c]) for c in columns))
+        for r in rows:
+            click.echo("  ".join(str(r[c] if r[c] is not None else "").ljust(widths[c]) for c in columns))
