@@ -46,11 +46,9 @@ def transfer_day(ctx: DemoContext, day: dt.date) -> None:
                                                         ).order_by(Transfer.id)).all()  # fmt: skip
     for tid in due:
         if rng.random() < 0.125:
-            lines = transfers._lines(ctx.session, [tid])[tid]
-            first = lines[0]
-            transfers.receive_transfer(
-                ctx.session, clerk, tid, [(first[2], first[4] - 1)] if first[4] > 1 else []
-            )
+            first, *_ = transfers.transfer_lines(ctx.session, tid)
+            arrived = [(first.product_id, first.shipped - 1)] if first.shipped > 1 else []
+            transfers.receive_transfer(ctx.session, clerk, tid, arrived)
             transfers.close_transfers(ctx.session, clerk, [tid], note="运输破损")
         else:
             transfers.receive_transfer(ctx.session, clerk, tid)
