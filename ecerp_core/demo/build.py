@@ -15,7 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -53,6 +55,14 @@ class DemoSummary:
     start: dt.date
     end: dt.date
     counts: dict[str, int]
+
+
+class _Task(NamedTuple):
+    """A step's daily task: at ``minute`` past midnight; within a minute, steps act in ``order``."""
+
+    minute: int
+    order: int
+    run: Callable[[DemoContext, dt.date], None]
 
 
 def _users_setup(ctx: DemoContext) -> None:
@@ -104,12 +114,12 @@ def build_demo(
         for step in all_steps:
             if step.setup:
                 step.setup(ctx)
-    tasks = sorted(((minute, n, fn) for n, step in enumerate(all_steps) for minute, fn in step.daily),
-                   key=lambda t: (t[0], t[1]))  # fmt: skip
+    tasks = [_Task(minute, n, fn) for n, step in enumerate(all_steps) for minute, fn in step.daily]
+    tasks.sort(key=lambda task: (task.minute, task.order))
     for day in ctx.days:
-        for minute, _, fn in tasks:
-            with frozen_clock(ctx.at(day, minute)):
-                fn(ctx, day)
+        for task in tasks:
+            with frozen_clock(ctx.at(day, task.minute)):
+                task.run(ctx, day)
         if day.day == 1:
             log.info("demo: %s", day)
     session.flush()

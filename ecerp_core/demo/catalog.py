@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import NamedTuple
 
 from ecerp_core.catalog import services as catalog
 from ecerp_core.catalog.company import set_exchange_rates
 from ecerp_core.catalog.customers import link_customer_accounts
-from ecerp_core.demo.context import DemoContext, DemoStep
+from ecerp_core.demo.context import DemoContext, DemoProduct, DemoStep
 from ecerp_core.money import round_money
 
 CATEGORIES = (  # code, 中文, English, parent
@@ -113,12 +114,26 @@ WAREHOUSES = (  # code, name, region, address, priority
     ("GZ", "广州仓", "华南", "广州市白云区太和镇物流园 6 号库", 20),
     ("CD", "成都仓", "西南", "成都市双流区空港物流中心 B3", 30),
 )
-SHOPS = (  # code, name, platform, currency, default warehouse, share of orders
-    ("TB-MAIN", "悦家好物淘宝店", "taobao", "CNY", "SH", 0.28),
-    ("TM-FLAG", "悦家天猫旗舰店", "tmall", "CNY", "SH", 0.26),
-    ("JD-POP", "悦家京东旗舰店", "jd", "CNY", "SH", 0.2),
-    ("PDD-1", "悦家拼多多店", "pdd", "CNY", "GZ", 0.18),
-    ("SHOPIFY-US", "YueHome US (Shopify)", "shopify", "USD", "GZ", 0.08),
+
+
+class DemoShop(NamedTuple):
+    """A shop of the demo company: ``warehouse`` is its default warehouse's code, ``share`` its share
+    of the orders."""
+
+    code: str
+    name: str
+    platform: str
+    currency: str
+    warehouse: str
+    share: float
+
+
+SHOPS = (
+    DemoShop("TB-MAIN", "悦家好物淘宝店", "taobao", "CNY", "SH", 0.28),
+    DemoShop("TM-FLAG", "悦家天猫旗舰店", "tmall", "CNY", "SH", 0.26),
+    DemoShop("JD-POP", "悦家京东旗舰店", "jd", "CNY", "SH", 0.2),
+    DemoShop("PDD-1", "悦家拼多多店", "pdd", "CNY", "GZ", 0.18),
+    DemoShop("SHOPIFY-US", "YueHome US (Shopify)", "shopify", "USD", "GZ", 0.08),
 )
 SUPPLIERS = (  # code, name, currency, lead time, MOQ, category roots supplied
     ("SUP-FZ", "杭州丝语服饰有限公司", "CNY", 12, 100, ("APPAREL/WOMEN",)),
@@ -185,26 +200,46 @@ def setup(ctx: DemoContext) -> None:
             })  # fmt: skip
             first_variant.setdefault(code, f"{code}{suffix}")
     prices = {p["sku"]: p["list_price"] for p in products}
+    category_of = {code: category for category, code, *_ in ITEMS}
     bundles = []
     for code, zh, en, parts in BUNDLES:
         n += 1
         comps = [(first_variant[prefix], qty) for prefix, qty in parts]
-        bundles.append({
-            "sku": code, "barcode": ean13(f"69{ctx.seed % 100:02d}{n:08d}"), "name_zh": zh, "name_en": en,
-            "category": next(i[0] for i in ITEMS if i[1] == parts[0][0]), "unit": "套", "is_bundle": True,
-            "list_price": round_money(sum(prices[c] * q for c, q in comps) * Decimal("0.85")), "components": comps,
-        })  # fmt: skip
+        first_prefix, _ = parts[0]  # a bundle sits in its first component's category
+        bundle = {
+            "sku": code,
+            "barcode": ean13(f"69{ctx.seed % 100:02d}{n:08d}"),
+            "name_zh": zh,
+            "name_en": en,
+            "category": category_of[first_prefix],
+            "unit": "套",
+            "is_bundle": True,
+            "list_price": round_money(sum(prices[c] * q for c, q in comps) * Decimal("0.85")),
+            "components": comps,
+        }
+        bundles.append(bundle)
     created = catalog.create_records(s, admin, "product", products)  # components first
     created += catalog.create_records(s, admin, "product", bundles)
     ctx.ids["product"] = {p.sku: p.id for p in created}
-    ctx.data["products"] = [(p.id, p.sku, p.list_price, p.cost, p.is_bundle, p.category_id) for p in created]
+    ctx.data["products"] = [
+        DemoProduct(p.id, p.sku, p.list_price, p.cost, p.is_bundle, p.category_id) for p in created
+    ]
     del created, cats  # let the session forget the objects: flushes stay cheap later
     whs = catalog.create_records(s, admin, "warehouse", [
         {"code": c, "name": n, "region": r, "address": a, "priority": p} for c, n, r, a, p in WAREHOUSES])  # fmt: skip
     ctx.ids["warehouse"] = {w.code: w.id for w in whs}
-    shops = catalog.create_records(s, admin, "shop", [
-        {"code": c, "name": n, "platform": p, "currency": cur, "default_warehouse": wh,
-         "credentials_ref": f"secrets:{c}"} for c, n, p, cur, wh, _ in SHOPS])  # fmt: skip
+    shop_rows = [
+        {
+            "code": shop.code,
+            "name": shop.name,
+            "platform": shop.platform,
+            "currency": shop.currency,
+            "default_warehouse": shop.warehouse,
+            "credentials_ref": f"secrets:{shop.code}",
+        }
+        for shop in SHOPS
+    ]
+    shops = catalog.create_records(s, admin, "shop", shop_rows)
     ctx.ids["shop"] = {sh.code: sh.id for sh in shops}
     sups = catalog.create_records(s, admin, "supplier", [
         {"code": c, "name": n, "currency": cur, "lead_time_days": lt, "min_order_qty": moq,
@@ -232,8 +267,8 @@ def _customers(ctx: DemoContext, rng) -> None:
     weights = [w for *_, w in PROVINCES]
     rows, accounts = [], []
     for n in range(1, CUSTOMERS + 1):
-        shop = rng.choices(SHOPS, weights=[x[5] for x in SHOPS])[0]
-        if shop[2] == "shopify":
+        shop = rng.choices(SHOPS, weights=[x.share for x in SHOPS])[0]
+        if shop.platform == "shopify":
             state, city = rng.choice(US_STATES)
             name, country = rng.choice(EN_NAMES), "US"
             region = state
@@ -244,10 +279,10 @@ def _customers(ctx: DemoContext, rng) -> None:
         rows.append({"code": code, "name": name, "country": country, "region": region, "city": city,
                      "phone": f"1{rng.randint(3, 9)}{rng.randrange(10**9):09d}" if country == "CN" else "",
                      "tier": rng.choices(("normal", "silver", "gold", "vip"), weights=(80, 12, 6, 2))[0]})  # fmt: skip
-        accounts.append((code, shop[0], f"{shop[2]}_{rng.randrange(16**8):08x}"))
-        if shop[2] != "shopify" and rng.random() < 0.25:
-            other = rng.choice([x for x in SHOPS if x[2] not in ("shopify", shop[2])])
-            accounts.append((code, other[0], f"{other[2]}_{rng.randrange(16**8):08x}"))
+        accounts.append((code, shop.code, f"{shop.platform}_{rng.randrange(16**8):08x}"))
+        if shop.platform != "shopify" and rng.random() < 0.25:
+            other = rng.choice([x for x in SHOPS if x.platform not in ("shopify", shop.platform)])
+            accounts.append((code, other.code, f"{other.platform}_{rng.randrange(16**8):08x}"))
     ctx.ids["customer"] = {
         c.code: c.id for c in catalog.create_records(ctx.session, ctx.admin, "customer", rows)
     }

@@ -10,7 +10,8 @@ import datetime as dt
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -18,6 +19,17 @@ from sqlalchemy.orm import Session
 from ecerp_core import auth
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
+class DemoProduct(NamedTuple):
+    """A product as the steps plan with it (``ctx.data["products"]``, in creation order)."""
+
+    id: int
+    sku: str
+    list_price: Decimal
+    cost: Decimal
+    is_bundle: bool
+    category_id: int | None
 
 
 @dataclass

@@ -155,15 +155,16 @@ def _buy_currency(ctx: DemoContext, currency: str, amount: Decimal, day: dt.date
 def month_day(ctx: DemoContext, day: dt.date) -> None:
     """23:00: payroll on the last day; on the 1st, revalue and close the month before."""
     accountant = ctx.users["accountant"]
+    total = sum((amount for _, amount in PAYROLL), Decimal(0))
     if (day + dt.timedelta(days=1)).day == 1:
-        total = sum((a for _, a in PAYROLL), Decimal(0))
-        post_entries(ctx.session, accountant, [
-            EntryDraft(day, "manual", (*(LineDraft(c, debit=a) for c, a in PAYROLL), LineDraft("2211", credit=total)), memo="计提工资"),
-        ])  # fmt: skip
+        accrued = (
+            *(LineDraft(code, debit=amount) for code, amount in PAYROLL),
+            LineDraft("2211", credit=total),
+        )
+        post_entries(ctx.session, accountant, [EntryDraft(day, "manual", accrued, memo="计提工资")])
     if day.day == 10:
-        total = sum((a for _, a in PAYROLL), Decimal(0))
-        post_entries(ctx.session, accountant, [EntryDraft(day, "manual", (LineDraft("2211", debit=total), LineDraft("100201", credit=total)),
-                                                          memo="发放上月工资")])  # fmt: skip
+        paid = (LineDraft("2211", debit=total), LineDraft("100201", credit=total))
+        post_entries(ctx.session, accountant, [EntryDraft(day, "manual", paid, memo="发放上月工资")])
     if day.day != 1:
         return
     posting.flush_deferred(ctx.session, ctx.admin)

@@ -12,12 +12,13 @@ import datetime as dt
 import math
 from dataclasses import replace
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import select
 
 from ecerp_core.catalog.products import expand_lines
 from ecerp_core.demo import pipeline
-from ecerp_core.demo.catalog import EN_NAMES, GIVEN, PROVINCES, SHOPS, SURNAMES, US_STATES
+from ecerp_core.demo.catalog import EN_NAMES, GIVEN, PROVINCES, SHOPS, SURNAMES, US_STATES, DemoShop
 from ecerp_core.demo.context import DemoContext, DemoStep
 from ecerp_core.money import round_money
 from ecerp_core.orders import aftersales, routing, rules
@@ -37,6 +38,16 @@ SEASONAL = {  # SKU prefix -> factor by month (1..12)
     "KBOT": (1.8, 1.5, 1, 0.8, 0.6, 0.5, 0.5, 0.6, 0.8, 1.2, 1.6, 1.8),
 }  # fmt: skip
 ROADS = ("人民路", "解放路", "中山路", "建设路", "和平路", "新华路", "文化路", "长江路")
+
+
+class Planned(NamedTuple):
+    """What a buyer will do to an order later: ``cancel`` it, or ``refund`` a ``fraction`` of it (with
+    the goods coming back when ``with_return``)."""
+
+    kind: str
+    key: tuple[int, str]
+    fraction: Decimal | None
+    with_return: bool
 
 
 def day_factor(day: dt.date) -> float:
@@ -88,21 +99,23 @@ def setup(ctx: DemoContext) -> None:
     ranks = list(range(len(products)))
     rng.shuffle(ranks)
     weights = []
-    for (_pid, _sku, _price, _cost, is_bundle, _cat), rank in zip(products, ranks, strict=True):
+    for p, rank in zip(products, ranks, strict=True):
         w = 1 / (rank + 2) ** 0.9
         if rng.random() < 0.15:
             w *= 0.04  # an intermittent seller: a sale now and then
-        weights.append(w * (0.5 if is_bundle else 1))
-    ctx.data["sell_weights"] = {m: _cumulate([w * _seasonal(p[1], m) for p, w in zip(products, weights, strict=True)])
-                                for m in range(1, 13)}  # fmt: skip
+        weights.append(w * (0.5 if p.is_bundle else 1))
+    ctx.data["sell_weights"] = {
+        m: _cumulate([w * _seasonal(p.sku, m) for p, w in zip(products, weights, strict=True)])
+        for m in range(1, 13)
+    }
     # expected units per order of each product, by month (1.35 lines an order, 1.18 units a line)
-    consumed = expand_lines(ctx.session, [(p[0], 1) for p in products])
+    consumed = expand_lines(ctx.session, [(p.id, 1) for p in products])
     per_order = {}
     for m in range(1, 13):
-        total = sum(w * _seasonal(p[1], m) for p, w in zip(products, weights, strict=True))
+        total = sum(w * _seasonal(p.sku, m) for p, w in zip(products, weights, strict=True))
         units: dict[int, float] = {}
         for p, w, parts in zip(products, weights, consumed, strict=True):
-            share = w * _seasonal(p[1], m) / total * 1.35 * 1.18
+            share = w * _seasonal(p.sku, m) / total * 1.35 * 1.18
             for comp, qty in parts:
                 units[comp] = units.get(comp, 0) + share * qty
         per_order[m] = units
@@ -111,13 +124,14 @@ def setup(ctx: DemoContext) -> None:
     region_wh = {"华东": wh["SH"], "华南": wh["GZ"], "西南": wh["CD"]}
     total_w = sum(w for *_, w in PROVINCES)
     shares: dict[int, float] = {}
-    for _code, _, platform, _, default, share in SHOPS:
-        if platform == "shopify":
-            shares[wh[default]] = shares.get(wh[default], 0) + share
+    for shop in SHOPS:
+        default = wh[shop.warehouse]
+        if shop.platform == "shopify":
+            shares[default] = shares.get(default, 0) + shop.share
             continue
         for province, _, w in PROVINCES:
-            target = region_wh.get(rules.PROVINCE_REGION.get(province), wh[default])
-            shares[target] = shares.get(target, 0) + share * w / total_w
+            target = region_wh.get(rules.PROVINCE_REGION.get(province), default)
+            shares[target] = shares.get(target, 0) + shop.share * w / total_w
     ctx.data["warehouse_share"] = shares
     days = [ctx.start + dt.timedelta(days=n) for n in range((ctx.end - ctx.start).days + 60)]
     span = max(1, (ctx.end - ctx.start).days)
@@ -157,10 +171,10 @@ def import_day(ctx: DemoContext, day: dt.date) -> None:
     drafts = list(ctx.data["pending"].pop(day, []))
     lam = ctx.data["orders_expected"][day]
     count = max(0, round(rng.gauss(lam, math.sqrt(lam))))
-    shops = [(ctx.ids["shop"][s[0]], s) for s in SHOPS]
+    shops = [(ctx.ids["shop"][s.code], s) for s in SHOPS]
     new = []
     for seq in range(1, count + 1):
-        shop_id, shop = rng.choices(shops, weights=[s[5] for _, s in shops])[0]
+        shop_id, shop = rng.choices(shops, weights=[s.share for _, s in shops])[0]
         new.append(_new_order(ctx, rng, day, seq, shop_id, shop))
     drafts += pipeline.decorate(ctx, day, new)
     if not drafts:
@@ -173,8 +187,8 @@ def import_day(ctx: DemoContext, day: dt.date) -> None:
             ctx.data["planned_ids"][(d.shop_id, d.platform_order_id)] = oid
 
 
-def _new_order(ctx: DemoContext, rng, day: dt.date, seq: int, shop_id: int, shop: tuple) -> OrderDraft:
-    code, _, platform, currency, _, _ = shop
+def _new_order(ctx: DemoContext, rng, day: dt.date, seq: int, shop_id: int, shop: DemoShop) -> OrderDraft:
+    platform, currency = shop.platform, shop.currency
     products = ctx.data["products"]
     cum = ctx.data["sell_weights"][day.month]
     n_lines = rng.choices((1, 2, 3), weights=(72, 21, 7))[0]
@@ -184,15 +198,15 @@ def _new_order(ctx: DemoContext, rng, day: dt.date, seq: int, shop_id: int, shop
         if p not in chosen:
             chosen.append(p)
     lines = []
-    for _pid, sku, price, _cost, _is_bundle, _cat in chosen:
+    for p in chosen:
         qty = rng.choices((1, 2, 3), weights=(85, 12, 3))[0]
         if currency == "USD":
-            unit = Decimal(int(price / Decimal("6.5"))) + Decimal("0.99")
+            unit = Decimal(int(p.list_price / Decimal("6.5"))) + Decimal("0.99")
         elif platform == "pdd":
-            unit = round_money(price * Decimal("0.9"))
+            unit = round_money(p.list_price * Decimal("0.9"))
         else:
-            unit = price
-        lines.append(OrderLineDraft(sku, qty, unit, round_money(unit * qty, currency)))
+            unit = p.list_price
+        lines.append(OrderLineDraft(p.sku, qty, unit, round_money(unit * qty, currency)))
     goods = sum((x.amount for x in lines), Decimal(0))
     rate = promo_discount(day)
     discount = round_money(goods * rate, currency) if rate else Decimal(0)
@@ -206,7 +220,7 @@ def _new_order(ctx: DemoContext, rng, day: dt.date, seq: int, shop_id: int, shop
         else rng.randint(0, 90)
     )
     created = ctx.at(day, minute) + dt.timedelta(seconds=rng.randrange(60))
-    buyer, name, region, city, address = _buyer(ctx, rng, code, platform)
+    buyer, name, region, city, address = _buyer(ctx, rng, shop.code, platform)
     number = f"#{day:%y%m%d}{seq:04d}" if platform == "shopify" else f"{day:%Y%m%d}{shop_id}{seq:06d}"
     unpaid = rng.random() < 0.04
     draft = OrderDraft(
@@ -250,13 +264,14 @@ def _plan(ctx: DemoContext, rng, day: dt.date, draft: OrderDraft, unpaid: bool) 
             return
     r = rng.random()
     if r < 0.015:
-        action = (tomorrow, ("cancel", key, None, False))
+        when, planned = tomorrow, Planned("cancel", key, None, False)
     elif r < 0.06:
         fraction = Decimal(1) if rng.random() < 0.7 else Decimal(rng.randint(20, 60)) / 100
-        action = (day + dt.timedelta(days=rng.randint(4, 20)), ("refund", key, fraction, rng.random() < 0.6))
+        when = day + dt.timedelta(days=rng.randint(4, 20))
+        planned = Planned("refund", key, fraction, rng.random() < 0.6)
     else:
         return
-    ctx.data["plan"].setdefault(action[0], []).append(action[1])
+    ctx.data["plan"].setdefault(when, []).append(planned)
     ctx.data.setdefault("planned_keys", set()).add(key)
 
 
@@ -274,21 +289,25 @@ def approve_day(ctx: DemoContext, day: dt.date) -> None:
 def aftersales_day(ctx: DemoContext, day: dt.date) -> None:
     """11:00: cancellations and refunds (with or without returns) that come in today."""
     plan = ctx.data["plan"].pop(day, [])
-    ids = {key: ctx.data["planned_ids"].pop(key, None) for _, key, _, _ in plan}
-    found = {r[0]: r[1:] for r in ctx.session.connection().execute(
-        select(Order.id, Order.status, Order.paid_amount, Order.refunded_amount, Order.currency)
-        .where(Order.id.in_(sorted(i for i in ids.values() if i))))}  # fmt: skip
+    ids = {p.key: ctx.data["planned_ids"].pop(p.key, None) for p in plan}
+    stmt = select(Order.id, Order.status, Order.paid_amount, Order.refunded_amount, Order.currency).where(
+        Order.id.in_(sorted(i for i in ids.values() if i))
+    )
+    found = {row.id: row for row in ctx.session.connection().execute(stmt)}
     cancels, refunds = [], []
-    for kind, key, fraction, with_return in plan:
-        oid = ids[key]
-        if oid not in found or found[oid][2]:
+    for planned in plan:
+        oid = ids[planned.key]
+        if oid not in found or found[oid].refunded_amount:
             continue
-        status, paid, _, currency = found[oid]
-        if status in ("paid", "approved"):
-            (cancels.append(oid) if kind == "cancel" else
-             refunds.append(aftersales.RefundDraft(oid, paid, reason="买家申请退款（未发货）")))  # fmt: skip
-        elif kind == "refund" and status in ("shipped", "finished"):
-            amount = paid if fraction == 1 else round_money(paid * fraction, currency)
+        order = found[oid]
+        paid, fraction, with_return = order.paid_amount, planned.fraction, planned.with_return
+        if order.status in ("paid", "approved"):
+            if planned.kind == "cancel":
+                cancels.append(oid)
+            else:
+                refunds.append(aftersales.RefundDraft(oid, paid, reason="买家申请退款（未发货）"))
+        elif planned.kind == "refund" and order.status in ("shipped", "finished"):
+            amount = paid if fraction == 1 else round_money(paid * fraction, order.currency)
             reason = "退货退款" if with_return else "仅退款（质量问题补偿）" if fraction < 1 else "仅退款"
             refunds.append(
                 aftersales.RefundDraft(oid, amount, with_return=with_return and fraction == 1, reason=reason)

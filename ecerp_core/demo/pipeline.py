@@ -45,12 +45,12 @@ def decorate(ctx: DemoContext, day: dt.date, drafts: list[OrderDraft]) -> list[O
             out.append(d)
             continue
         if r < UNMAPPED:
-            first = d.lines[0]
+            first, *others = d.lines
             psku = f"{first.platform_sku}-N{day:%y%W}"[:64]
             # the clerk maps new listings' SKUs on Monday mornings; until then the order waits
             monday = day + dt.timedelta(days=7 - day.weekday())
             data["unmapped"].setdefault(monday, {})[(d.shop_id, psku)] = first.platform_sku
-            d = replace(d, lines=(replace(first, platform_sku=psku), *d.lines[1:]))
+            d = replace(d, lines=(replace(first, platform_sku=psku), *others))
         elif r < NO_ADDRESS:
             d = replace(d, address="")
             data["address"].setdefault(tomorrow, []).append(key)
@@ -108,8 +108,10 @@ def morning_day(ctx: DemoContext, day: dt.date) -> None:
     fixed = _ids(ctx, data["address"].pop(day, []))
     if fixed:
         review.clear_exceptions(ctx.session, clerk, fixed, note="已电话联系买家确认地址")
-    pairs = [(a, b) for a, b in zip(_ids(ctx, [p[0] for p in data["merge"].get(day, [])]),
-                                    _ids(ctx, [p[1] for p in data["merge"].pop(day, [])]), strict=False)]  # fmt: skip
+    merges = data["merge"].pop(day, [])
+    firsts = _ids(ctx, [first for first, _ in merges])
+    seconds = _ids(ctx, [second for _, second in merges])
+    pairs = list(zip(firsts, seconds, strict=False))
     splits = _ids(ctx, data["split"].pop(day, []))
     touched = sorted({i for p in pairs for i in p} | set(splits))
     if not touched:
@@ -146,24 +148,26 @@ def cases_day(ctx: DemoContext, day: dt.date) -> None:
     ids = dict(zip([k for _, k, _ in todo], _ids(ctx, [k for _, k, _ in todo]), strict=False))
     if not ids:
         return
-    found = {r[0]: r[1:] for r in session.connection().execute(
-        select(Order.id, Order.status, Order.paid_amount, Order.refunded_amount, Order.currency, Order.warehouse_id)
-        .where(Order.id.in_(sorted(ids.values()))))}  # fmt: skip
+    stmt = select(
+        Order.id, Order.status, Order.paid_amount, Order.refunded_amount, Order.currency, Order.warehouse_id
+    ).where(Order.id.in_(sorted(ids.values())))
+    found = {row.id: row for row in session.connection().execute(stmt)}
     back = day + dt.timedelta(days=3)
     approve, to_return, finish = [], [], []  # the clerk's batch actions after opening the day's cases
     for kind, key, damaged in todo:
         oid = ids.get(key)
         if oid not in found:
             continue
-        status, paid, refunded, currency, warehouse_id = found[oid]
-        if status not in ("shipped", "finished") or refunded:
+        order = found[oid]
+        paid, warehouse_id = order.paid_amount, order.warehouse_id
+        if order.status not in ("shipped", "finished") or order.refunded_amount:
             continue
         # requests arrive with the platform's state: returns already wait for the goods
         if kind == "return_refund":
             case = cases.open_case(session, clerk, oid, kind, amount=paid, lines=[(1, 1)], reason="七天无理由退货",
                                    warehouse_id=warehouse_id, platform_status="WAIT_BUYER_RETURN_GOODS")  # fmt: skip
         elif kind == "refund_only":
-            amount = round_money(paid * Decimal("0.3"), currency)
+            amount = round_money(paid * Decimal("0.3"), order.currency)
             case = cases.open_case(session, clerk, oid, kind, amount=amount, reason="质量问题补偿",
                                    platform_status="退款中")  # fmt: skip
         elif kind == "exchange":

@@ -38,10 +38,12 @@ def receive_day(ctx: DemoContext, day: dt.date) -> None:
     for po_id in purchasing.due_purchase_orders(ctx.session, buyer, day):
         if rng.random() < 0.1 and po_id not in ctx.data.setdefault("split", set()):
             ctx.data["split"].add(po_id)
-            lines = ctx.session.connection().execute(select(purchasing.PurchaseOrderLine.product_id,
-                                               purchasing.PurchaseOrderLine.quantity)
-                                        .where(purchasing.PurchaseOrderLine.purchase_order_id == po_id)
-                                        .order_by(purchasing.PurchaseOrderLine.line_no)).all()  # fmt: skip
+            stmt = (
+                select(PurchaseOrderLine.product_id, PurchaseOrderLine.quantity)
+                .where(PurchaseOrderLine.purchase_order_id == po_id)
+                .order_by(PurchaseOrderLine.line_no)
+            )
+            lines = ctx.session.connection().execute(stmt).all()
             part = tuple((p, q * 7 // 10) for p, q in lines if q * 7 // 10 > 0)
             receipts.append(ReceiptDraft(po_id, part or None))
         else:
@@ -54,17 +56,24 @@ def replenish_day(ctx: DemoContext, day: dt.date) -> None:
     """17:00: order what will run short before the next delivery could arrive (weekly per supplier)."""
     buyer = ctx.users["buyer"]
     of_category = ctx.data["supplier_of_category"]
-    due = [p for p in ctx.data["products"]  # each supplier is reviewed once a week
-           if not p[4] and not (of_category[p[5]] + day.toordinal()) % REVIEW_DAYS]  # fmt: skip
+    due = [  # each supplier is reviewed once a week
+        p
+        for p in ctx.data["products"]
+        if not p.is_bundle and not (of_category[p.category_id] + day.toordinal()) % REVIEW_DAYS
+    ]
     if not due:
         return
-    levels = {(r["product_id"], r["warehouse_id"]): r["available"]
-              for r in stock.levels(ctx.session, buyer, [p[0] for p in due])}  # fmt: skip
+    product_ids = [p.id for p in due]
+    levels = {
+        (r["product_id"], r["warehouse_id"]): r["available"]
+        for r in stock.levels(ctx.session, buyer, product_ids)
+    }
     coming = purchasing.on_order(ctx.session, buyer)
-    waiting = unreserved_demand(ctx.session, buyer, [p[0] for p in due])  # paid orders not yet approved
+    waiting = unreserved_demand(ctx.session, buyer, product_ids)  # paid orders not yet approved
     by_po: dict[tuple[int, int], list] = {}
-    for pid, _sku, _price, cost, _is_bundle, cat in due:
-        supplier_id = of_category[cat]
+    for product in due:
+        pid, cost = product.id, product.cost
+        supplier_id = of_category[product.category_id]
         currency, lead, moq = ctx.data["suppliers"][supplier_id]
         for wh_id in ctx.ids["warehouse"].values():
             need = expected_units(ctx, pid, wh_id, day, lead + REVIEW_DAYS + SAFETY_DAYS)
@@ -92,21 +101,37 @@ def return_day(ctx: DemoContext, day: dt.date) -> None:
     if day.day != 15:
         return
     rng = ctx.rng_for(f"purchasing:return:{day}")
-    recent = ctx.session.execute(
-        select(PurchaseOrder.supplier_id, PurchaseOrder.warehouse_id, PurchaseOrderLine.product_id,
-               PurchaseOrderLine.unit_price, PurchaseOrder.id)
+    stmt = (
+        select(
+            PurchaseOrder.supplier_id,
+            PurchaseOrder.warehouse_id,
+            PurchaseOrderLine.product_id,
+            PurchaseOrderLine.unit_price,
+            PurchaseOrder.id.label("purchase_order_id"),
+        )
         .join(PurchaseOrderLine, PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
-        .where(PurchaseOrder.status == "received").order_by(PurchaseOrder.id.desc()).limit(20)).all()  # fmt: skip
+        .where(PurchaseOrder.status == "received")
+        .order_by(PurchaseOrder.id.desc())
+        .limit(20)
+    )
+    recent = ctx.session.execute(stmt).all()
     levels = {
         (r["product_id"], r["warehouse_id"]): r["available"]
         for r in stock.levels(ctx.session, ctx.users["buyer"])
     }
-    usable = [r for r in recent if levels.get((r[2], r[1]), 0) >= 5]
+    usable = [r for r in recent if levels.get((r.product_id, r.warehouse_id), 0) >= 5]
     if not usable:
         return
-    supplier, warehouse, product, price, po_id = usable[rng.randrange(len(usable))]
-    returns.return_to_suppliers(ctx.session, ctx.users["buyer"], [returns.ReturnDraft(
-        supplier, warehouse, ((product, rng.randint(1, 3), price),), purchase_order_id=po_id, reason="质量问题")])  # fmt: skip
+    faulty = usable[rng.randrange(len(usable))]
+    line = (faulty.product_id, rng.randint(1, 3), faulty.unit_price)
+    draft = returns.ReturnDraft(
+        faulty.supplier_id,
+        faulty.warehouse_id,
+        (line,),
+        purchase_order_id=faulty.purchase_order_id,
+        reason="质量问题",
+    )
+    returns.return_to_suppliers(ctx.session, ctx.users["buyer"], [draft])
 
 
 STEP = DemoStep(

@@ -7,31 +7,52 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from ecerp_core.demo.context import DemoContext, DemoStep
+from ecerp_core.demo.context import DemoContext, DemoProduct, DemoStep
 from ecerp_core.demo.orders import expected_units
 from ecerp_core.stock import alerts, stocktake, transfers
 from ecerp_core.stock import services as stock
 from ecerp_core.stock.models import Transfer
 
 TRANSFER_LINES = 6  # products moved per weekly transfer
-TRANSFERS_A_WEEK = 2  # the two routes with most to move; keeps the demo build cheap
+
+
+def _bin(product: DemoProduct) -> str:
+    """A bin like ``C-04-17``: an aisle and a shelf by category, a place on the shelf by product."""
+    category = product.category_id or 0
+    return f"{chr(65 + category % 6)}-{category % 20 + 1:02d}-{product.id % 30 + 1:02d}"
 
 
 def setup(ctx: DemoContext) -> None:
     """Opening stock (about five weeks of expected sales), min = 2 weeks, max = 12 weeks, and bins."""
     drafts, settings = [], []
-    for pid, _sku, _price, cost, is_bundle, cat in ctx.data["products"]:
-        if is_bundle:
+    opening_day = ctx.start - dt.timedelta(days=1)
+    for product in ctx.data["products"]:
+        if product.is_bundle:
             continue
         for wh_id in ctx.ids["warehouse"].values():
-            week = expected_units(ctx, pid, wh_id, ctx.start, 7)
+            week = expected_units(ctx, product.id, wh_id, ctx.start, 7)
             qty = round(week * 5)
             if qty > 0:
-                drafts.append(stock.MoveDraft(pid, wh_id, qty, "adjustment", unit_cost=cost, note="期初库存",
-                                              business_date=ctx.start - dt.timedelta(days=1)))  # fmt: skip
-            settings.append(alerts.SettingDraft(pid, wh_id, min_qty=round(week * 2), max_qty=max(round(week * 12), 1),
-                                                safety_stock=round(week / 2), location=f"{chr(65 + (cat or 0) % 6)}-"
-                                                f"{(cat or 0) % 20 + 1:02d}-{pid % 30 + 1:02d}"))  # fmt: skip
+                drafts.append(
+                    stock.MoveDraft(
+                        product.id,
+                        wh_id,
+                        qty,
+                        "adjustment",
+                        unit_cost=product.cost,
+                        note="期初库存",
+                        business_date=opening_day,
+                    )
+                )
+            setting = alerts.SettingDraft(
+                product.id,
+                wh_id,
+                min_qty=round(week * 2),
+                max_qty=max(round(week * 12), 1),
+                safety_stock=round(week / 2),
+                location=_bin(product),
+            )
+            settings.append(setting)
     stock.post_moves(ctx.session, ctx.users["warehouse"], drafts)
     alerts.set_stock_settings(ctx.session, ctx.admin, settings)
 
@@ -41,16 +62,18 @@ def transfer_day(ctx: DemoContext, day: dt.date) -> None:
     fullest warehouse sends what another is short of (the two busiest routes)."""
     clerk = ctx.users["warehouse"]
     rng = ctx.rng_for(f"stock:transfer:{day}")
-    due = ctx.session.scalars(select(Transfer.id).where(Transfer.status == "in_transit",
-                                                        Transfer.shipped_at <= ctx.at(day - dt.timedelta(days=2))
-                                                        ).order_by(Transfer.id)).all()  # fmt: skip
+    shipped_by = ctx.at(day - dt.timedelta(days=2))
+    stmt = (
+        select(Transfer.id)
+        .where(Transfer.status == "in_transit", Transfer.shipped_at <= shipped_by)
+        .order_by(Transfer.id)
+    )
+    due = ctx.session.scalars(stmt).all()
     for tid in due:
         if rng.random() < 0.125:
-            lines = transfers._lines(ctx.session, [tid])[tid]
-            first = lines[0]
-            transfers.receive_transfer(
-                ctx.session, clerk, tid, [(first[2], first[4] - 1)] if first[4] > 1 else []
-            )
+            first, *_ = transfers.transfer_lines(ctx.session, tid)
+            arrived = [(first.product_id, first.shipped - 1)] if first.shipped > 1 else []
+            transfers.receive_transfer(ctx.session, clerk, tid, arrived)
             transfers.close_transfers(ctx.session, clerk, [tid], note="运输破损")
         else:
             transfers.receive_transfer(ctx.session, clerk, tid)
@@ -90,12 +113,16 @@ def count_day(ctx: DemoContext, day: dt.date) -> None:
     lines = stocktake.counting_lines(ctx.session, clerk, st)
     book = {r["product_id"]: (r["on_hand"], r["available"]) for r in stock.levels(ctx.session, clerk)
             if r["warehouse_id"] == warehouse}  # fmt: skip
-    skus = {r["sku"]: pid for pid, r in ((ctx.data["sku_ids"].get(r["sku"]), r) for r in lines) if pid}
+    sku_ids = ctx.data["sku_ids"]
+    skus = {r["sku"]: sku_ids[r["sku"]] for r in lines if sku_ids.get(r["sku"])}
+    counted = lines[: len(lines) // 2] if last else lines  # the last day's count is half done
     entries = []
-    for r in lines[: len(lines) // 2] if last else lines:
+    for r in counted:
         have, available = book.get(skus.get(r["sku"]), (0, 0))
         have = max(have, 0)
-        off = (1 if rng.random() < 0.3 or available < 2 else -1) if rng.random() < 0.08 else 0
+        off = 0
+        if rng.random() < 0.08:  # off by a unit: found (3 in 10), else lost unless too little is free
+            off = 1 if rng.random() < 0.3 or available < 2 else -1
         entries.append(stocktake.CountEntry(r["sku"], max(have + off, 0), "set"))
     if entries:
         stocktake.record_counts(ctx.session, clerk, st, entries)
@@ -105,9 +132,9 @@ def count_day(ctx: DemoContext, day: dt.date) -> None:
     stocktake.approve_stocktake(ctx.session, admin, st)
 
 
-def _sku_ids(ctx: DemoContext) -> None:
-    ctx.data["sku_ids"] = {sku: pid for pid, sku, *_ in ctx.data["products"]}
+def _setup(ctx: DemoContext) -> None:
+    ctx.data["sku_ids"] = {p.sku: p.id for p in ctx.data["products"]}  # the counts look products up by SKU
+    setup(ctx)
 
 
-STEP = DemoStep("stock", lambda ctx: (_sku_ids(ctx), setup(ctx)),
-                daily=((14 * 60, transfer_day), (20 * 60, count_day)))  # fmt: skip
+STEP = DemoStep("stock", _setup, daily=((14 * 60, transfer_day), (20 * 60, count_day)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,14 +39,23 @@ def _a(code, zh, en, cls, side="debit", **kw) -> AccountTemplate:
     return AccountTemplate(code, zh, en, cls, side, **kw)
 
 
-PLATFORM_RECEIVABLES = {  # platform -> (sub-account code, zh, en, currency)
-    "taobao": ("112201", "应收账款-淘宝(支付宝)", "Receivable - Taobao (Alipay)", None),
-    "tmall": ("112202", "应收账款-天猫", "Receivable - Tmall", None),
-    "jd": ("112203", "应收账款-京东", "Receivable - JD", None),
-    "pdd": ("112204", "应收账款-拼多多", "Receivable - Pinduoduo", None),
-    "shopify": ("112205", "应收账款-Shopify", "Receivable - Shopify", "USD"),
-    "woocommerce": ("112206", "应收账款-WooCommerce", "Receivable - WooCommerce", "USD"),
-    "other": ("112299", "应收账款-其他平台", "Receivable - other platforms", None),
+class Receivable(NamedTuple):
+    """A platform's receivable sub-account of 1122 (``currency`` None: the base currency)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    currency: str | None
+
+
+PLATFORM_RECEIVABLES = {
+    "taobao": Receivable("112201", "应收账款-淘宝(支付宝)", "Receivable - Taobao (Alipay)", None),
+    "tmall": Receivable("112202", "应收账款-天猫", "Receivable - Tmall", None),
+    "jd": Receivable("112203", "应收账款-京东", "Receivable - JD", None),
+    "pdd": Receivable("112204", "应收账款-拼多多", "Receivable - Pinduoduo", None),
+    "shopify": Receivable("112205", "应收账款-Shopify", "Receivable - Shopify", "USD"),
+    "woocommerce": Receivable("112206", "应收账款-WooCommerce", "Receivable - WooCommerce", "USD"),
+    "other": Receivable("112299", "应收账款-其他平台", "Receivable - other platforms", None),
 }
 
 TEMPLATE: tuple[AccountTemplate, ...] = (
@@ -56,8 +66,8 @@ TEMPLATE: tuple[AccountTemplate, ...] = (
     _a("1012", "其他货币资金", "Other monetary funds", "asset", is_cash=True),
     _a("1122", "应收账款", "Accounts receivable", "asset"),
     *(
-        _a(c, zh, en, "asset", platform=p, currency=cur)
-        for p, (c, zh, en, cur) in PLATFORM_RECEIVABLES.items()
+        _a(r.code, r.name_zh, r.name_en, "asset", platform=p, currency=r.currency)
+        for p, r in PLATFORM_RECEIVABLES.items()
     ),
     _a("1123", "预付账款", "Prepayments", "asset"),
     _a("1221", "其他应收款", "Other receivables", "asset"),
@@ -136,11 +146,27 @@ def ensure_chart(session: Session) -> None:
     memo(session, "chart", check)
 
 
-def posting_accounts(session: Session) -> dict[str, tuple[int, bool, bool, bool]]:
+class PostingAccount(NamedTuple):
+    """What posting needs to know of an account."""
+
+    id: int
+    is_leaf: bool
+    active: bool
+    is_cash: bool
+
+
+def posting_accounts(session: Session) -> dict[str, PostingAccount]:
     """``{code: (id, is_leaf, active, is_cash)}`` of every account (read once per transaction)."""
     ensure_chart(session)
-    return memo(session, "chart_accounts", lambda: {c: (i, leaf, active, cash) for i, c, leaf, active, cash in session.execute(
-        select(Account.id, Account.code, Account.is_leaf, Account.active, Account.is_cash))})  # fmt: skip
+
+    def read() -> dict[str, PostingAccount]:
+        stmt = select(Account.id, Account.code, Account.is_leaf, Account.active, Account.is_cash)
+        return {
+            row.code: PostingAccount(row.id, row.is_leaf, row.active, row.is_cash)
+            for row in session.execute(stmt)
+        }
+
+    return memo(session, "chart_accounts", read)
 
 
 def add_account(session: Session, actor: Actor, values: Mapping[str, object]) -> Account:
@@ -197,4 +223,4 @@ def account_name(account: Account, language: str) -> str:
 
 def receivable_code(platform: str) -> str:
     """The receivable sub-account of a platform (unknown platforms use 应收账款-其他平台)."""
-    return PLATFORM_RECEIVABLES.get(platform, PLATFORM_RECEIVABLES["other"])[0]
+    return PLATFORM_RECEIVABLES.get(platform, PLATFORM_RECEIVABLES["other"]).code

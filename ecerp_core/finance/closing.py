@@ -83,15 +83,23 @@ def close_problems(session: Session, period: Period) -> list[str]:
     return found
 
 
-def _balances(session: Session, where, codes_like: str | None = None, account_class: str | None = None):
-    stmt = (select(Account.code, func.sum(JournalLine.debit) - func.sum(JournalLine.credit))
-            .join(JournalLine, JournalLine.account_id == Account.id).where(where)
-            .group_by(Account.code).order_by(Account.code))  # fmt: skip
+def _balances(
+    session: Session, where, code: str | None = None, account_class: str | None = None
+) -> dict[str, Decimal]:
+    """``{account code: debit − credit}`` of the lines ``where`` says, for accounts with a balance."""
+    balance = func.sum(JournalLine.debit) - func.sum(JournalLine.credit)
+    stmt = (
+        select(Account.code, balance.label("balance"))
+        .join(JournalLine, JournalLine.account_id == Account.id)
+        .where(where)
+        .group_by(Account.code)
+        .order_by(Account.code)
+    )
     if account_class:
         stmt = stmt.where(Account.account_class == account_class)
-    if codes_like:
-        stmt = stmt.where(Account.code == codes_like)
-    return [(c, Decimal(b or 0)) for c, b in session.execute(stmt) if b]
+    if code:
+        stmt = stmt.where(Account.code == code)
+    return {row.code: Decimal(row.balance or 0) for row in session.execute(stmt) if row.balance}
 
 
 def carry_profit(session: Session, actor: Actor, period: Period) -> tuple[str | None, str | None]:
@@ -100,25 +108,35 @@ def carry_profit(session: Session, actor: Actor, period: Period) -> tuple[str | 
     pnl = _balances(session, in_period, account_class="pnl")
     closing_no = year_end_no = None
     if pnl:
-        lines = [signed(code, -bal, memo=t("finance.memo.carry_profit")) for code, bal in pnl]
-        lines.append(
-            signed(PROFIT_ACCOUNT, sum((b for _, b in pnl), ZERO), memo=t("finance.memo.carry_profit"))
+        memo = t("finance.memo.carry_profit")
+        lines = [signed(code, -balance, memo=memo) for code, balance in pnl.items()]
+        lines.append(signed(PROFIT_ACCOUNT, sum(pnl.values(), ZERO), memo=memo))
+        draft = EntryDraft(
+            period.end_date,
+            "closing",
+            tuple(x for x in lines if x.debit or x.credit),
+            memo=t("finance.memo.closing", period=period.code),
+            source_type="fin_period",
+            source_id=period.id,
         )
-        draft = EntryDraft(period.end_date, "closing", tuple(x for x in lines if x.debit or x.credit),
-                           memo=t("finance.memo.closing", period=period.code), source_type="fin_period", source_id=period.id)  # fmt: skip
-        closing_no = post_entries(session, actor, [draft])[0][1]
+        [closing] = post_entries(session, actor, [draft])
+        closing_no = closing.number
     if period.month == 12:
         in_year = and_(
             JournalLine.entry_date >= dt.date(period.year, 1, 1), JournalLine.entry_date <= period.end_date
         )
-        profit = _balances(session, in_year, codes_like=PROFIT_ACCOUNT)
+        profit = _balances(session, in_year, code=PROFIT_ACCOUNT).get(PROFIT_ACCOUNT)
         if profit:
-            bal = profit[0][1]
-            draft = EntryDraft(period.end_date, "year_end", (
-                LineDraft(PROFIT_ACCOUNT, debit=max(-bal, ZERO), credit=max(bal, ZERO), memo=t("finance.memo.year_end")),
-                LineDraft(RETAINED_ACCOUNT, debit=max(bal, ZERO), credit=max(-bal, ZERO), memo=t("finance.memo.year_end")),
-            ), memo=t("finance.memo.year_end"), source_type="fin_period", source_id=period.id)  # fmt: skip
-            year_end_no = post_entries(session, actor, [draft])[0][1]
+            memo = t("finance.memo.year_end")
+            lines = (
+                LineDraft(PROFIT_ACCOUNT, debit=max(-profit, ZERO), credit=max(profit, ZERO), memo=memo),
+                LineDraft(RETAINED_ACCOUNT, debit=max(profit, ZERO), credit=max(-profit, ZERO), memo=memo),
+            )
+            draft = EntryDraft(
+                period.end_date, "year_end", lines, memo=memo, source_type="fin_period", source_id=period.id
+            )
+            [year_end] = post_entries(session, actor, [draft])
+            year_end_no = year_end.number
     return closing_no, year_end_no
 
 

@@ -150,12 +150,14 @@ def revalue_period(session: Session, actor: Actor, period_text: str) -> tuple[st
         )
         draft = EntryDraft(period.end_date, "revaluation", tuple(lines), memo=t("finance.memo.revaluation_of", period=period.code),
                            source_type="fin_period", source_id=period.id)  # fmt: skip
-        entry_id, number = post_entries(session, actor, [draft])[0]
+        [revalued] = post_entries(session, actor, [draft])
+        entry_id = revalued.id
         day1 = period.end_date + dt.timedelta(days=1)
         ensure_period(session, day1)
-        reversal = reversal_draft(session, entry_id, day1, kind="revaluation_reversal",
-                                  memo=t("finance.memo.revaluation_reversal", period=period.code))  # fmt: skip
-        numbers = (number, post_entries(session, actor, [reversal])[0][1])
+        memo = t("finance.memo.revaluation_reversal", period=period.code)
+        reversal = reversal_draft(session, entry_id, day1, kind="revaluation_reversal", memo=memo)
+        [undone] = post_entries(session, actor, [reversal])
+        numbers = (revalued.number, undone.number)
     insert_rows(session, PostedEvent, [{
         "key": _key(period.code), "kind": "revaluation", "source_type": "fin_period", "source_id": period.id,
         "business_date": period.end_date, "entry_id": entry_id, "currency": None}])  # fmt: skip

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import get_company, mark_books_started
 from ecerp_core.db import allocate_ids, insert_rows, utcnow
 from ecerp_core.errors import NotFound, ValidationError, problem
-from ecerp_core.finance.chart import posting_accounts
+from ecerp_core.finance.chart import PostingAccount, posting_accounts
 from ecerp_core.finance.exceptions import UnbalancedEntry, UnknownAccount
 from ecerp_core.finance.models import Account, JournalEntry, JournalLine
 from ecerp_core.finance.periods import open_period_for
@@ -57,6 +58,13 @@ class LineDraft:
         return self.debit - self.credit
 
 
+class PostedEntry(NamedTuple):
+    """An entry as posted: its id and its number (``202610-00001``, gap-free per period)."""
+
+    id: int
+    number: str
+
+
 @dataclass(frozen=True)
 class EntryDraft:
     """An entry to post: its date, kind, lines and the document it comes from."""
@@ -90,11 +98,21 @@ _CF_GROUPS = (
     (("4104", "2232"), "dividends"),
     (("660301",), "fx"),
 )
-CASH_FLOW_ITEMS = (
-    "sales_receipts", "tax_refunds", "other_operating_in", "purchase_payments", "staff_payments",
-    "tax_payments", "other_operating_out", "investing_in", "fixed_asset_payments", "capital_in",
-    "borrowing_in", "debt_repayment", "dividends_paid", "fx_effect",
-)  # fmt: skip
+CASH_FLOW_SECTIONS: dict[str, tuple[str, ...]] = {
+    "operating": (
+        "sales_receipts",
+        "tax_refunds",
+        "other_operating_in",
+        "purchase_payments",
+        "staff_payments",
+        "tax_payments",
+        "other_operating_out",
+    ),
+    "investing": ("investing_in", "fixed_asset_payments"),
+    "financing": ("capital_in", "borrowing_in", "debt_repayment", "dividends_paid"),
+}
+"""The cash-flow items of each section of the statement, in its order."""
+CASH_FLOW_ITEMS = (*(item for items in CASH_FLOW_SECTIONS.values() for item in items), "fx_effect")
 
 
 def classify_cash(counter_code: str | None, inflow: bool) -> str:
@@ -111,11 +129,11 @@ def classify_cash(counter_code: str | None, inflow: bool) -> str:
     }[group]  # fmt: skip
 
 
-def _check(draft: EntryDraft, accounts: dict[str, tuple], base: str) -> list[LineDraft]:
+def _check(draft: EntryDraft, accounts: dict[str, PostingAccount], base: str) -> list[LineDraft]:
     lines = []
     for line in draft.lines:
-        info = accounts.get(line.account_code)
-        if info is None or not info[1] or not info[2]:
+        account = accounts.get(line.account_code)
+        if account is None or not account.is_leaf or not account.active:
             raise UnknownAccount(code=line.account_code)
         for amount in (line.debit, line.credit):
             if amount < 0 or round_money(amount, base) != amount:
@@ -144,18 +162,22 @@ def activity_of(kind: str, codes: Sequence[str]) -> str:
     return "operating"
 
 
-def _cash_flows(lines: list[LineDraft], accounts: dict[str, tuple]) -> list[str | None]:
-    non_cash = [x for x in lines if not accounts[x.account_code][3]]
+def _cash_flows(lines: list[LineDraft], accounts: dict[str, PostingAccount]) -> list[str | None]:
+    """The cash-flow item of each cash line (None for the others): its own, else classified from the
+    entry's largest non-cash line."""
+    non_cash = [x for x in lines if not accounts[x.account_code].is_cash]
     main = max(non_cash, key=lambda x: abs(x.net), default=None)
-    return [
-        (x.cash_flow or classify_cash(main.account_code if main else None, x.net > 0))
-        if accounts[x.account_code][3]
-        else None
-        for x in lines
-    ]
+    counterpart = main.account_code if main else None
+    items: list[str | None] = []
+    for x in lines:
+        if accounts[x.account_code].is_cash:
+            items.append(x.cash_flow or classify_cash(counterpart, x.net > 0))
+        else:
+            items.append(None)
+    return items
 
 
-def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -> list[tuple[int, str]]:
+def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -> list[PostedEntry]:
     """Post ``drafts``; returns ``(entry id, entry number)`` in order. All or nothing.
 
     Raises :class:`UnbalancedEntry`, :class:`UnknownAccount` or
@@ -189,26 +211,38 @@ def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -
     for entry_id, row, lines in zip(ids, rows, checked, strict=True):
         activity = activity_of(row["kind"], [x.account_code for x in lines])
         for n, (x, cf) in enumerate(zip(lines, _cash_flows(lines, accounts), strict=True), start=1):
-            currency = x.currency or base
-            line_rows.append({
-                "entry_id": entry_id, "line_no": n, "account_id": accounts[x.account_code][0],
-                "entry_date": row["entry_date"], "period_id": row["period_id"], "debit": x.debit, "credit": x.credit,
-                "currency": currency, "amount_currency": x.net if x.amount_currency is None else x.amount_currency,
-                "rate": x.rate if x.rate is not None else Decimal(1), "memo": x.memo[:200], "shop_id": x.shop_id,
-                "platform": x.platform, "warehouse_id": x.warehouse_id, "supplier_id": x.supplier_id, "cash_flow": cf, "activity": activity,
-            })  # fmt: skip
+            line_row = {
+                "entry_id": entry_id,
+                "line_no": n,
+                "account_id": accounts[x.account_code].id,
+                "entry_date": row["entry_date"],
+                "period_id": row["period_id"],
+                "debit": x.debit,
+                "credit": x.credit,
+                "currency": x.currency or base,
+                "amount_currency": x.net if x.amount_currency is None else x.amount_currency,
+                "rate": x.rate if x.rate is not None else Decimal(1),
+                "memo": x.memo[:200],
+                "shop_id": x.shop_id,
+                "platform": x.platform,
+                "warehouse_id": x.warehouse_id,
+                "supplier_id": x.supplier_id,
+                "cash_flow": cf,
+                "activity": activity,
+            }
+            line_rows.append(line_row)
     insert_rows(session, JournalLine, line_rows)
-    return [(i, r["entry_number"]) for i, r in zip(ids, rows, strict=True)]
+    return [PostedEntry(i, r["entry_number"]) for i, r in zip(ids, rows, strict=True)]
 
 
-def post_entry(session: Session, actor: Actor, draft: EntryDraft) -> tuple[int, str]:
+def post_entry(session: Session, actor: Actor, draft: EntryDraft) -> PostedEntry:
     """Post one manual entry (needs ``finance.post``) and audit it."""
     require(actor, "finance.post")
-    entry_id, number = post_entries(session, actor, [draft])[0]
+    [posted] = post_entries(session, actor, [draft])
     audit.record(
-        session, actor, "post", "fin_journal_entry", number, {"kind": draft.kind, "memo": draft.memo}
+        session, actor, "post", "fin_journal_entry", posted.number, {"kind": draft.kind, "memo": draft.memo}
     )
-    return entry_id, number
+    return posted
 
 
 def reversal_draft(
@@ -231,7 +265,7 @@ def reversal_draft(
 
 def reverse_entry(
     session: Session, actor: Actor, entry_id: int, on_date: dt.date | None = None, *, memo: str = ""
-) -> tuple[int, str]:
+) -> PostedEntry:
     """Post the reversal of an entry (the correction of a posted entry is a reversal plus a new one).
 
     An entry is reversed at most once. ``on_date`` defaults to the entry's own date.
@@ -244,28 +278,44 @@ def reverse_entry(
     if entry is None:
         raise NotFound(entity="entity.journal_entry", key=entry_id)
     draft = reversal_draft(session, entry_id, on_date or entry.entry_date, memo=memo)
-    new_id, number = post_entries(session, actor, [draft])[0]
-    audit.record(session, actor, "reverse", "fin_journal_entry", entry.entry_number, {"reversal": number})
-    return new_id, number
+    [reversal] = post_entries(session, actor, [draft])
+    audit.record(
+        session, actor, "reverse", "fin_journal_entry", entry.entry_number, {"reversal": reversal.number}
+    )
+    return reversal
+
+
+@dataclass
+class _Sum:
+    """Lines of one account and dimensions added up: the first line (for the rest of its fields), the
+    debits, the credits and the amount in currency (None while no line had one)."""
+
+    first: LineDraft
+    debit: Decimal
+    credit: Decimal
+    amount_currency: Decimal | None
 
 
 def merge_lines(lines: Sequence[LineDraft]) -> tuple[LineDraft, ...]:
     """Add up lines of the same account, currency, rate and dimensions into one line per side-net."""
-    sums: dict[tuple, list] = {}  # key -> [first line, debit, credit, amount in currency or None]
+    sums: dict[tuple, _Sum] = {}
     for x in lines:
         key = (x.account_code, x.currency, x.rate, x.shop_id, x.platform, x.warehouse_id, x.supplier_id,
                x.cash_flow, x.memo)  # fmt: skip
         have = sums.get(key)
         if have is None:
-            sums[key] = [x, x.debit, x.credit, x.amount_currency]
+            sums[key] = _Sum(x, x.debit, x.credit, x.amount_currency)
         else:
-            have[1] += x.debit
-            have[2] += x.credit
+            have.debit += x.debit
+            have.credit += x.credit
             if x.amount_currency is not None:
-                have[3] = (have[3] or ZERO) + x.amount_currency
+                have.amount_currency = (have.amount_currency or ZERO) + x.amount_currency
     out = []
-    for first, debit, credit, amount_currency in sums.values():
-        net = debit - credit
-        if net or amount_currency:
-            out.append(replace(first, debit=max(net, ZERO), credit=max(-net, ZERO), amount_currency=amount_currency))
+    for s in sums.values():
+        net = s.debit - s.credit
+        if net or s.amount_currency:
+            merged = replace(
+                s.first, debit=max(net, ZERO), credit=max(-net, ZERO), amount_currency=s.amount_currency
+            )
+            out.append(merged)
     return tuple(out)

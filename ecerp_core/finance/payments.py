@@ -68,7 +68,8 @@ def pay_supplier(
     session.flush()
     draft = EntryDraft(day, "supplier_payment", tuple(lines), memo=memo or f"{t('finance.memo.supplier_payment')} {supplier.code}",
                        source_type="fin_supplier_payment", source_id=payment.id)  # fmt: skip
-    payment.entry_id = post_entries(session, actor, [draft])[0][0]
+    [posted] = post_entries(session, actor, [draft])
+    payment.entry_id = posted.id
     audit.record(
         session,
         actor,

@@ -40,7 +40,8 @@ def parse_period(text: str) -> tuple[int, int]:
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
-    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+    _, days = calendar.monthrange(year, month)
+    return dt.date(year, month, 1), dt.date(year, month, days)
 
 
 def ensure_period(session: Session, day: dt.date) -> Period:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -37,29 +38,51 @@ SUSPENSE = "2241"  # 其他应付款: money received that no order explains yet
 CHUNK = 500
 
 
-def _orders(session: Session, platforms: tuple[str, ...], ids: list[str]) -> dict[str, tuple[int, str]]:
-    found = {}
+class _OrderRef(NamedTuple):
+    """The order a settlement line names."""
+
+    order_id: int
+    platform: str
+
+
+class _Booked(NamedTuple):
+    """The receivable finance booked for an order's sale or refunds, in its currency and in base."""
+
+    amount: Decimal
+    base: Decimal
+
+
+def _orders(session: Session, platforms: tuple[str, ...], ids: list[str]) -> dict[str, _OrderRef]:
+    found: dict[str, _OrderRef] = {}
     # every order has a shop: naming them lets the (shop_id, platform_order_id) key be used (was a scan)
     any_shop = select(Shop.id).scalar_subquery()
     for i in range(0, len(ids), CHUNK):
         stmt = select(Order.platform_order_id, Order.id, Order.platform).where(
-            Order.platform.in_(platforms), Order.platform_order_id.in_(ids[i : i + CHUNK]), Order.shop_id.in_(any_shop))  # fmt: skip
-        found.update({p: (o, pl) for p, o, pl in session.execute(stmt)})
+            Order.platform.in_(platforms),
+            Order.platform_order_id.in_(ids[i : i + CHUNK]),
+            Order.shop_id.in_(any_shop),
+        )
+        for row in session.execute(stmt):
+            found[row.platform_order_id] = _OrderRef(row.id, row.platform)
     return found
 
 
-def _booked(session: Session, order_ids: list[int]) -> dict[tuple[int, str], tuple[Decimal, Decimal]]:
+def _booked(session: Session, order_ids: list[int]) -> dict[tuple[int, str], _Booked]:
     """(order id, kind) → (receivable in currency, in base) booked by posted sales and refunds."""
-    out: dict[tuple[int, str], tuple[Decimal, Decimal]] = {}
+    out: dict[tuple[int, str], _Booked] = {}
     for i in range(0, len(order_ids), CHUNK):
         chunk = order_ids[i : i + CHUNK]
         shipped = select(PostedEvent.order_id, PostedEvent.receivable, PostedEvent.receivable_base).where(
             PostedEvent.kind == SaleShipped.kind, PostedEvent.order_id.in_(chunk)
         )
-        for oid, amt, base in session.execute(shipped):
-            out[(oid, "sale")] = (Decimal(amt), Decimal(base))
+        for row in session.execute(shipped):
+            out[(row.order_id, "sale")] = _Booked(Decimal(row.receivable), Decimal(row.receivable_base))
         refunds = (
-            select(PostedEvent.order_id, func.sum(PostedEvent.receivable), func.sum(PostedEvent.receivable_base))
+            select(
+                PostedEvent.order_id,
+                func.sum(PostedEvent.receivable).label("receivable"),
+                func.sum(PostedEvent.receivable_base).label("receivable_base"),
+            )
             .where(
                 PostedEvent.kind == SaleRefunded.kind,
                 PostedEvent.source_type == "sales_order_refund",
@@ -68,8 +91,8 @@ def _booked(session: Session, order_ids: list[int]) -> dict[tuple[int, str], tup
             )
             .group_by(PostedEvent.order_id)
         )
-        for oid, amt, base in session.execute(refunds):
-            out[(oid, "refund")] = (Decimal(amt), Decimal(base))
+        for row in session.execute(refunds):
+            out[(row.order_id, "refund")] = _Booked(Decimal(row.receivable), Decimal(row.receivable_base))
     return out
 
 
@@ -114,7 +137,7 @@ def settle_rows(
         raise MissingRate(currency=cur, date=day.isoformat()) from None
     ids = sorted({r.platform_order_id for r in rows if r.platform_order_id})
     orders = _orders(session, fmt.order_platforms, ids)
-    order_ids = sorted({o for o, _ in orders.values()})
+    order_ids = sorted({ref.order_id for ref in orders.values()})
     booked, settled = _booked(session, order_ids), _settled(session, order_ids)
     book = RuleBook(session)
     lines: list[LineDraft] = []
@@ -124,16 +147,16 @@ def settle_rows(
         status, reason, order_id = "matched", "", None
         amount_base = round_money(r.amount * rate, base)
         if r.line_type in ("sale", "refund"):
-            hit = orders.get(r.platform_order_id)
-            order_id, order_platform = hit if hit else (None, None)
+            ref = orders.get(r.platform_order_id)
+            order_id = ref.order_id if ref else None
             got = booked.get((order_id, r.line_type)) if order_id else None
-            if hit is None:
+            if ref is None:
                 reason = "no_order"
             elif got is None:
                 reason = "not_shipped"
             elif (order_id, r.line_type) in settled or (order_id, r.line_type) in seen:
                 reason = "already_settled"
-            elif got[0] != r.amount:
+            elif got.amount != r.amount:
                 reason = "amount_mismatch"
             if reason:
                 status = "unmatched"
@@ -144,8 +167,17 @@ def settle_rows(
                 )
             else:
                 seen.add((order_id, r.line_type))
-                lines.append(signed(book.account("settlement", "receivable", order_platform), -got[1], currency=cur,
-                                    amount_currency=-got[0], rate=rate, platform=order_platform))  # fmt: skip
+                receivable = book.account("settlement", "receivable", ref.platform)
+                lines.append(
+                    signed(
+                        receivable,
+                        -got.base,
+                        currency=cur,
+                        amount_currency=-got.amount,
+                        rate=rate,
+                        platform=ref.platform,
+                    )
+                )
         else:
             lines.append(
                 signed(
@@ -178,7 +210,8 @@ def settle_rows(
     session.flush()
     draft = EntryDraft(day, "settlement", tuple(lines), memo=t("finance.memo.settlement", platform=fmt.platform, reference=reference),
                        source_type="fin_settlement", source_id=settlement.id)  # fmt: skip
-    settlement.entry_id = post_entries(session, actor, [draft])[0][0]
+    [posted] = post_entries(session, actor, [draft])
+    settlement.entry_id = posted.id
     session.execute(
         insert(SettlementLine.__table__), [{**x, "settlement_id": settlement.id} for x in out_rows]
     )

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
 from ecerp_core.finance.chart import ensure_chart
-from ecerp_core.finance.journal import CASH_FLOW_ITEMS
+from ecerp_core.finance.journal import CASH_FLOW_SECTIONS
 from ecerp_core.finance.models import Account, JournalLine, Period
 from ecerp_core.finance.periods import month_bounds, parse_period
 from ecerp_core.i18n import current_language, t
@@ -38,11 +40,7 @@ IS_LINES = (("revenue", ("6001", "6051"), 1), ("cost_of_sales", ("6401", "6402")
             ("selling_expenses", ("6601",), -1), ("admin_expenses", ("6602",), -1), ("finance_expenses", ("6603",), -1),
             ("operating_profit", None, 1), ("non_operating_income", ("6301",), 1), ("non_operating_expenses", ("6711",), -1),
             ("total_profit", None, 1), ("income_tax", ("6801",), -1), ("net_profit", None, 1))  # fmt: skip
-CF_SECTIONS = (
-    ("operating", CASH_FLOW_ITEMS[:7]),
-    ("investing", CASH_FLOW_ITEMS[7:9]),
-    ("financing", CASH_FLOW_ITEMS[9:13]),
-)
+CF_SECTIONS = tuple(CASH_FLOW_SECTIONS.items())
 CF_INFLOWS = {
     "sales_receipts",
     "tax_refunds",
@@ -53,24 +51,36 @@ CF_INFLOWS = {
 }
 
 
+class PeriodSum(NamedTuple):
+    """What one account's lines of a period, cash-flow item and activity add up to (debit − credit).
+
+    period: the month as an index (``year * 12 + month - 1``), so windows are ranges of integers.
+    """
+
+    period: int
+    cash_flow: str | None
+    activity: str
+    amount: Decimal
+
+
 class Totals:
     """The journal summed per (account, period, cash-flow item, activity), with the chart."""
 
-    def __init__(self, rows, accounts: dict[int, Account]) -> None:
+    def __init__(self, sums: Iterable[tuple[int, PeriodSum]], accounts: dict[int, Account]) -> None:
         self.accounts = accounts
-        self.by_account: dict[int, list[tuple[int, str | None, str, Decimal]]] = defaultdict(list)
-        for acc, p, item, act, dr, cr in rows:
-            self.by_account[acc].append((p, item, act, dr - cr))
+        self.by_account: dict[int, list[PeriodSum]] = defaultdict(list)
+        for account_id, period_sum in sums:
+            self.by_account[account_id].append(period_sum)
 
     def net(
         self, select_account, lo: int | None, hi: int, *, cf=None, activity=None, closing=True
     ) -> Decimal:
         """Σ(debit − credit) over periods lo..hi (lo None = from the beginning)."""
         total = ZERO
-        for acc, rows in self.by_account.items():
-            if not select_account(self.accounts[acc]):
+        for account_id, sums in self.by_account.items():
+            if not select_account(self.accounts[account_id]):
                 continue
-            for p, item, act, amount in rows:
+            for p, item, act, amount in sums:
                 if p > hi or (lo is not None and p < lo):
                     continue
                 if (cf is not None and item not in cf) or (activity is not None and act != activity):
@@ -88,16 +98,17 @@ def _index(year: int, month: int) -> int:
 def period_totals(session: Session, end: dt.date) -> Totals:
     """One GROUP BY over the journal up to ``end``."""
     ensure_chart(session)
-    stmt = (select(JournalLine.account_id, JournalLine.period_id, JournalLine.cash_flow, JournalLine.activity,
-                   func.sum(JournalLine.debit), func.sum(JournalLine.credit))
-            .where(JournalLine.entry_date <= end)
-            .group_by(JournalLine.account_id, JournalLine.period_id, JournalLine.cash_flow, JournalLine.activity))  # fmt: skip
-    months = {i: _index(y, m) for i, y, m in session.execute(select(Period.id, Period.year, Period.month))}
-    rows = [
-        (a, months[p], cf, act, Decimal(dr or 0), Decimal(cr or 0))
-        for a, p, cf, act, dr, cr in session.execute(stmt)
-    ]
-    return Totals(rows, {a.id: a for a in session.scalars(select(Account))})
+    keys = (JournalLine.account_id, JournalLine.period_id, JournalLine.cash_flow, JournalLine.activity)
+    debit = func.sum(JournalLine.debit).label("debit")
+    credit = func.sum(JournalLine.credit).label("credit")
+    stmt = select(*keys, debit, credit).where(JournalLine.entry_date <= end).group_by(*keys)
+    periods = session.execute(select(Period.id, Period.year, Period.month))
+    months = {p.id: _index(p.year, p.month) for p in periods}
+    sums = []
+    for row in session.execute(stmt):
+        amount = Decimal(row.debit or 0) - Decimal(row.credit or 0)
+        sums.append((row.account_id, PeriodSum(months[row.period_id], row.cash_flow, row.activity, amount)))
+    return Totals(sums, {a.id: a for a in session.scalars(select(Account))})
 
 
 def _prefixed(prefixes):
@@ -175,21 +186,25 @@ def income_statement(tot: Totals, year: int, month: int) -> dict:
     """利润表 for the month, the year to date, and the same month and year-to-date a year earlier."""
     cols = _columns(year, month)
     lines, acc = [], {c: ZERO for c in cols}
-    profit = {}
+    by_key = {}
     for key, prefixes, sign in IS_LINES:
         if prefixes is None:
             values = dict(acc)
-            profit[key] = values
         else:
             values = {
                 c: -sign * tot.net(_prefixed(prefixes), lo, hi, closing=False) for c, (lo, hi) in cols.items()
             }
             for c in cols:
                 acc[c] += sign * values[c]
+        by_key[key] = values
         lines.append({"key": key, "label": _label("is", key), "total": prefixes is None, "sign": sign,
                       "accounts": list(prefixes or ()), **values})  # fmt: skip
-    return {"revenue": lines[0]["this_period"], "net_profit": profit["net_profit"]["this_period"],
-            "columns": list(cols), "lines": lines}  # fmt: skip
+    return {
+        "revenue": by_key["revenue"]["this_period"],
+        "net_profit": by_key["net_profit"]["this_period"],
+        "columns": list(cols),
+        "lines": lines,
+    }
 
 
 def cash_flow(tot: Totals, year: int, month: int) -> dict:
@@ -281,7 +296,8 @@ def _no_negative_zero(section: dict) -> dict:
 def statements(session: Session, period: str) -> dict:
     """The three statements of a month (``"2026-10"``), each with its comparison columns."""
     year, month = parse_period(period)
-    tot = period_totals(session, month_bounds(year, month)[1])
+    _, end = month_bounds(year, month)
+    tot = period_totals(session, end)
     return {"period": f"{year:04d}-{month:02d}", "balance_sheet": _no_negative_zero(balance_sheet(tot, year, month)),
             "income_statement": _no_negative_zero(income_statement(tot, year, month)),
             "cash_flow": _no_negative_zero(cash_flow(tot, year, month))}  # fmt: skip

@@ -9,11 +9,13 @@ latest order. A forecast can later feed ``demand`` the same way min/max does now
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
@@ -46,61 +48,122 @@ class Suggestion:
     currency: str
 
 
-def _suppliers(session: Session, product_ids: list[int]) -> dict[int, tuple[int, Decimal | None, int | None]]:
+class Offer(NamedTuple):
+    """Who sells a product to us, at what price (None: not known) and minimum order quantity."""
+
+    supplier_id: int | None
+    unit_price: Decimal | None
+    min_order_qty: int | None
+
+
+NO_OFFER = Offer(None, None, None)
+
+
+def _suppliers(session: Session, product_ids: list[int]) -> dict[int, Offer]:
     """``{product_id: (supplier_id, price, moq)}`` — preferred offer, else the latest order's supplier."""
-    chosen: dict[int, tuple[int, Decimal | None, int | None]] = {}
-    offers = (select(SupplierProduct.product_id, SupplierProduct.supplier_id, SupplierProduct.unit_price,
-                     SupplierProduct.min_order_qty).join(Supplier, Supplier.id == SupplierProduct.supplier_id)
-              .where(SupplierProduct.product_id.in_(product_ids), Supplier.active.is_(True))
-              .order_by(SupplierProduct.product_id, SupplierProduct.priority.desc(), SupplierProduct.id.desc()))  # fmt: skip
-    for pid, sid, price, moq in session.connection().execute(offers):
-        chosen[pid] = (sid, price, moq)  # the last row per product is the preferred one
-    latest = (select(PurchaseOrderLine.product_id, func.max(PurchaseOrderLine.id).label("lid"))
-              .where(PurchaseOrderLine.product_id.in_([p for p in product_ids if p not in chosen]))
-              .group_by(PurchaseOrderLine.product_id).subquery())  # fmt: skip
-    for pid, sid, price in session.connection().execute(
+    chosen: dict[int, Offer] = {}
+    offers = (
+        select(
+            SupplierProduct.product_id,
+            SupplierProduct.supplier_id,
+            SupplierProduct.unit_price,
+            SupplierProduct.min_order_qty,
+        )
+        .join(Supplier, Supplier.id == SupplierProduct.supplier_id)
+        .where(SupplierProduct.product_id.in_(product_ids), Supplier.active.is_(True))
+        .order_by(SupplierProduct.product_id, SupplierProduct.priority.desc(), SupplierProduct.id.desc())
+    )
+    for row in session.connection().execute(offers):  # the last row per product is the preferred one
+        chosen[row.product_id] = Offer(row.supplier_id, row.unit_price, row.min_order_qty)
+    latest = (
+        select(PurchaseOrderLine.product_id, func.max(PurchaseOrderLine.id).label("lid"))
+        .where(PurchaseOrderLine.product_id.in_([p for p in product_ids if p not in chosen]))
+        .group_by(PurchaseOrderLine.product_id)
+        .subquery()
+    )
+    ordered = (
         select(latest.c.product_id, PurchaseOrder.supplier_id, PurchaseOrderLine.unit_price)
         .join(PurchaseOrderLine, PurchaseOrderLine.id == latest.c.lid)
-        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)):  # fmt: skip
-        chosen[pid] = (sid, price, None)
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+    )
+    for row in session.connection().execute(ordered):
+        chosen[row.product_id] = Offer(row.supplier_id, row.unit_price, None)
     return chosen
+
+
+def _cost_in(session: Session, cost: Decimal, currency: str, base: str, day: dt.date) -> Decimal:
+    """A cost in base currency, in ``currency`` at the day's rate (0.00 when no rate is known)."""
+    if currency == base:
+        return cost
+    try:
+        return round_money(cost / rate_on(session, currency, day))
+    except NotFound:
+        return Decimal("0.00")
 
 
 def suggestions(session: Session, actor: Actor, *, warehouse_id: int | None = None) -> list[Suggestion]:
     """What to order now, per product and warehouse, ordered by supplier, warehouse and SKU."""
     require(actor, "purchasing.read")
     available = func.coalesce(StockLevel.on_hand, 0) - func.coalesce(StockLevel.reserved, 0)
-    stmt = (select(StockSetting.product_id, Product.sku, Product.cost, StockSetting.warehouse_id, Warehouse.code,
-                   available, StockSetting.min_qty, StockSetting.max_qty)
-            .join(Product, Product.id == StockSetting.product_id)
-            .join(Warehouse, Warehouse.id == StockSetting.warehouse_id)
-            .outerjoin(StockLevel, (StockLevel.product_id == StockSetting.product_id)
-                       & (StockLevel.warehouse_id == StockSetting.warehouse_id))
-            .where(StockSetting.min_qty > 0, Product.active.is_(True), Product.is_bundle.is_(False)))  # fmt: skip
+    same_position = and_(
+        StockLevel.product_id == StockSetting.product_id, StockLevel.warehouse_id == StockSetting.warehouse_id
+    )
+    stmt = (
+        select(
+            StockSetting.product_id,
+            Product.sku,
+            Product.cost,
+            StockSetting.warehouse_id,
+            Warehouse.code.label("warehouse"),
+            available.label("available"),
+            StockSetting.min_qty,
+            StockSetting.max_qty,
+        )
+        .join(Product, Product.id == StockSetting.product_id)
+        .join(Warehouse, Warehouse.id == StockSetting.warehouse_id)
+        .outerjoin(StockLevel, same_position)
+        .where(StockSetting.min_qty > 0, Product.active.is_(True), Product.is_bundle.is_(False))
+    )
     if warehouse_id is not None:
         stmt = stmt.where(StockSetting.warehouse_id == warehouse_id)
-    rows = list(session.connection().execute(stmt))
+    rows = session.connection().execute(stmt).all()
+    product_ids = sorted({row.product_id for row in rows})
     coming = po.on_order(session, actor)
-    waiting = unreserved_demand(session, actor, sorted({r[0] for r in rows}))
-    suppliers = _suppliers(session, sorted({r[0] for r in rows}))
+    waiting = unreserved_demand(session, actor, product_ids)
+    suppliers = _suppliers(session, product_ids)
     info = {i: (c, n, moq) for i, c, n, moq in session.connection().execute(
         select(Supplier.id, Supplier.currency, Supplier.name, Supplier.min_order_qty))}  # fmt: skip
     base = get_company(session).base_currency
     today = business_date(session)
     out = []
-    for pid, sku, cost, wid, wh, avail, low, high in rows:
-        projected = int(avail) + coming.get((pid, wid), 0) - waiting.get((pid, wid), 0)
-        sid, price, moq = suppliers.get(pid, (None, None, None))
-        currency, name, supplier_moq = info.get(sid, (base, "", 1))
-        qty = rules.reorder_quantity(projected, low, max(high, low), moq or supplier_moq or 1)
+    for row in rows:
+        key = (row.product_id, row.warehouse_id)
+        projected = int(row.available) + coming.get(key, 0) - waiting.get(key, 0)
+        offer = suppliers.get(row.product_id, NO_OFFER)
+        currency, name, supplier_moq = info.get(offer.supplier_id, (base, "", 1))
+        moq = offer.min_order_qty or supplier_moq or 1
+        qty = rules.reorder_quantity(projected, row.min_qty, max(row.max_qty, row.min_qty), moq)
         if not qty:
             continue
-        if price is None:
-            try:
-                price = cost if currency == base else round_money(cost / rate_on(session, currency, today))
-            except NotFound:
-                price = Decimal("0.00")
-        out.append(Suggestion(pid, sku, wid, wh, sid, name, projected, low, high, qty, price, currency))
+        if offer.unit_price is not None:
+            price = offer.unit_price
+        else:  # nobody quoted a price: the product's cost stands in
+            price = _cost_in(session, row.cost, currency, base, today)
+        suggestion = Suggestion(
+            row.product_id,
+            row.sku,
+            row.warehouse_id,
+            row.warehouse,
+            offer.supplier_id,
+            name,
+            projected,
+            row.min_qty,
+            row.max_qty,
+            qty,
+            price,
+            currency,
+        )
+        out.append(suggestion)
     out.sort(key=lambda s: (s.supplier_id is None, s.supplier_id or 0, s.warehouse, s.sku))
     return out
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -39,6 +40,14 @@ class ReturnDraft:
     reason: str = ""
 
 
+class _PricedLine(NamedTuple):
+    """A line to send back, with the price the supplier credits."""
+
+    product_id: int
+    quantity: int
+    unit_price: Decimal
+
+
 def _last_prices(session: Session, supplier_ids: Sequence[int]) -> dict[tuple[int, int], Decimal]:
     """The price of each product on the supplier's latest order."""
     latest = (select(PurchaseOrder.supplier_id, PurchaseOrderLine.product_id, func.max(PurchaseOrderLine.id).label("lid"))
@@ -60,8 +69,9 @@ def return_to_suppliers(session: Session, actor: Actor, drafts: Sequence[ReturnD
     suppliers = dict(session.connection().execute(select(Supplier.id, Supplier.currency).where(
         Supplier.id.in_(sorted({d.supplier_id for d in drafts})))).all())  # fmt: skip
     warehouses = set(session.connection().scalars(select(Warehouse.id)))
-    stocked = set(session.connection().scalars(select(Product.id).where(
-        Product.id.in_(sorted({x[0] for d in drafts for x in d.lines})), Product.is_bundle.is_(False))))  # fmt: skip
+    product_ids = sorted({product_id for d in drafts for product_id, *_ in d.lines})
+    stocked_stmt = select(Product.id).where(Product.id.in_(product_ids), Product.is_bundle.is_(False))
+    stocked = set(session.connection().scalars(stocked_stmt))
     prices = _last_prices(session, list(suppliers))
     found, priced = [], []
     for n, d in enumerate(drafts, start=1):
@@ -72,9 +82,8 @@ def return_to_suppliers(session: Session, actor: Actor, drafts: Sequence[ReturnD
         if not d.lines:
             found.append(problem("lines", "required").at_line(n))
         lines = []
-        for x in d.lines:
-            product_id, qty = x[0], x[1]
-            price = x[2] if len(x) > 2 else prices.get((d.supplier_id, product_id))
+        for product_id, qty, *given_price in d.lines:
+            price = given_price[0] if given_price else prices.get((d.supplier_id, product_id))
             if product_id not in stocked:
                 found.append(problem("product", "not_stocked", value=product_id).at_line(n))
             if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
@@ -83,7 +92,7 @@ def return_to_suppliers(session: Session, actor: Actor, drafts: Sequence[ReturnD
                 found.append(problem("unit_price", "required").at_line(n))
             elif not isinstance(price, Decimal) or price < 0:
                 found.append(problem("unit_price", "below_minimum", value=price, min=0).at_line(n))
-            lines.append((product_id, qty, price))
+            lines.append(_PricedLine(product_id, qty, price))
         priced.append(lines)
     if found:
         raise ValidationError(found)
@@ -96,19 +105,38 @@ def return_to_suppliers(session: Session, actor: Actor, drafts: Sequence[ReturnD
     for d, lines, number in zip(drafts, priced, numbers, strict=True):
         currency = suppliers[d.supplier_id]
         rate = Decimal(1) if currency == base else rate_on(session, currency, today)
-        amount = sum((round_money(q * price, currency) for _p, q, price in lines), Decimal(0))
+        amount = sum((round_money(x.quantity * x.unit_price, currency) for x in lines), Decimal(0))
         return_id = session.connection().scalar(insert(table).returning(table.c.id), {
             "number": number, "supplier_id": d.supplier_id, "warehouse_id": d.warehouse_id,
             "purchase_order_id": d.purchase_order_id, "currency": currency, "rate": rate, "business_date": today,
             "amount": amount, "value_base": Decimal(0), "reason": d.reason, "created_by": actor.id})  # fmt: skip
-        moves = stock.record_moves(session, actor, [
-            stock.MoveDraft(p, d.warehouse_id, -q, "purchase_return", source_type=SOURCE, source_id=return_id,
-                            note=f"{number} {d.reason}".strip()) for p, q, _price in lines])  # fmt: skip
+        note = f"{number} {d.reason}".strip()
+        going = [
+            stock.MoveDraft(
+                x.product_id,
+                d.warehouse_id,
+                -x.quantity,
+                "purchase_return",
+                source_type=SOURCE,
+                source_id=return_id,
+                note=note,
+            )
+            for x in lines
+        ]
+        moves = stock.record_moves(session, actor, going)
         value = sum((-m["quantity"] * m["unit_cost"] for m in moves), Decimal(0))
         session.connection().execute(table.update().where(table.c.id == return_id).values(value_base=value))
-        insert_rows(session, PurchaseReturnLine, [
-            {"return_id": return_id, "product_id": p, "quantity": q, "unit_price": price,
-             "unit_cost": next(m["unit_cost"] for m in moves if m["product_id"] == p)} for p, q, price in lines])  # fmt: skip
+        line_rows = [
+            {
+                "return_id": return_id,
+                "product_id": x.product_id,
+                "quantity": x.quantity,
+                "unit_price": x.unit_price,
+                "unit_cost": next(m["unit_cost"] for m in moves if m["product_id"] == x.product_id),
+            }
+            for x in lines
+        ]
+        insert_rows(session, PurchaseReturnLine, line_rows)
         ids.append(return_id)
         evts.append(events.PurchaseReturned(
             source_type=SOURCE, source_id=return_id, business_date=today, key=f"{SOURCE}:{return_id}:returned",

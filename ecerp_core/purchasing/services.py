@@ -57,9 +57,10 @@ def _next_numbers(session: Session, day: dt.date, count: int) -> list[str]:
 def create_purchase_orders(session: Session, actor: Actor, drafts: Sequence[PurchaseOrderDraft]) -> list[int]:
     """Create draft purchase orders; all or nothing. Returns their ids."""
     require(actor, "purchasing.write")
-    suppliers = {r[0]: r[1:] for r in session.connection().execute(
-        select(Supplier.id, Supplier.currency, Supplier.lead_time_days, Supplier.active)
-        .where(Supplier.id.in_(sorted({d.supplier_id for d in drafts}))))}  # fmt: skip
+    supplier_stmt = select(Supplier.id, Supplier.currency, Supplier.lead_time_days, Supplier.active).where(
+        Supplier.id.in_(sorted({d.supplier_id for d in drafts}))
+    )
+    suppliers = {row.id: row for row in session.connection().execute(supplier_stmt)}
     warehouses = set(
         session.connection().scalars(
             select(Warehouse.id).where(Warehouse.id.in_(sorted({d.warehouse_id for d in drafts})))
@@ -69,7 +70,7 @@ def create_purchase_orders(session: Session, actor: Actor, drafts: Sequence[Purc
         Product.id.in_(sorted({x.product_id for d in drafts for x in d.lines})))).all())  # fmt: skip
     found = []
     for n, d in enumerate(drafts, start=1):
-        if d.supplier_id not in suppliers or not suppliers[d.supplier_id][2]:
+        if d.supplier_id not in suppliers or not suppliers[d.supplier_id].active:
             found.append(problem("supplier", "unknown_ref", value=d.supplier_id).at_line(n))
         if d.warehouse_id not in warehouses:
             found.append(problem("warehouse", "unknown_ref", value=d.warehouse_id).at_line(n))
@@ -88,14 +89,24 @@ def create_purchase_orders(session: Session, actor: Actor, drafts: Sequence[Purc
     now = utcnow()
     rows = []
     for d, number in zip(drafts, _next_numbers(session, today, len(drafts)), strict=True):
-        currency, lead_time, _ = suppliers[d.supplier_id]
-        currency = d.currency or currency
-        rows.append({"number": number, "supplier_id": d.supplier_id, "warehouse_id": d.warehouse_id,
-                     "currency": currency, "status": "draft", "order_date": today,
-                     "expected_date": d.expected_date or today + dt.timedelta(days=lead_time),
-                     "total_amount": sum((round_money(x.quantity * x.unit_price, currency) for x in d.lines),
-                                         Decimal(0)),
-                     "note": d.note, "created_by": actor.id, "created_at": now, "updated_at": now})  # fmt: skip
+        supplier = suppliers[d.supplier_id]
+        currency = d.currency or supplier.currency
+        total = sum((round_money(x.quantity * x.unit_price, currency) for x in d.lines), Decimal(0))
+        row = {
+            "number": number,
+            "supplier_id": d.supplier_id,
+            "warehouse_id": d.warehouse_id,
+            "currency": currency,
+            "status": "draft",
+            "order_date": today,
+            "expected_date": d.expected_date or today + dt.timedelta(days=supplier.lead_time_days),
+            "total_amount": total,
+            "note": d.note,
+            "created_by": actor.id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        rows.append(row)
     table = PurchaseOrder.__table__
     ids = (
         session.connection()
@@ -121,7 +132,8 @@ def create_purchase_orders(session: Session, actor: Actor, drafts: Sequence[Purc
 
 
 def create_purchase_order(session: Session, actor: Actor, draft: PurchaseOrderDraft) -> int:
-    return create_purchase_orders(session, actor, [draft])[0]
+    [order_id] = create_purchase_orders(session, actor, [draft])
+    return order_id
 
 
 def confirm_purchase_orders(session: Session, actor: Actor, ids: Sequence[int]) -> int:

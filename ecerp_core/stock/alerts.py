@@ -57,19 +57,30 @@ def set_stock_settings(session: Session, actor: Actor, drafts: Sequence[SettingD
             found.append(problem("max_qty", "below_minimum", value=d.max_qty, min=d.min_qty).at_line(n))
     if found:
         raise ValidationError(found)
-    keys = sorted({(d.product_id, d.warehouse_id) for d in drafts})
-    known = {(p, w) for p, w in session.connection().execute(select(StockSetting.product_id, StockSetting.warehouse_id)
-             .where(StockSetting.product_id.in_(sorted({k[0] for k in keys}))))}  # fmt: skip
+    product_ids = sorted({d.product_id for d in drafts})
+    known_stmt = select(StockSetting.product_id, StockSetting.warehouse_id).where(
+        StockSetting.product_id.in_(product_ids)
+    )
+    known = {(row.product_id, row.warehouse_id) for row in session.connection().execute(known_stmt)}
     now = utcnow()
+    table = StockSetting.__table__
     new: dict[tuple[int, int], dict] = {}
     for d in drafts:
-        values = {k: v for k, v in (("min_qty", d.min_qty), ("max_qty", d.max_qty),
-                                    ("safety_stock", d.safety_stock), ("location", d.location)) if v is not None}  # fmt: skip
+        given = {
+            "min_qty": d.min_qty,
+            "max_qty": d.max_qty,
+            "safety_stock": d.safety_stock,
+            "location": d.location,
+        }
+        values = {name: value for name, value in given.items() if value is not None}
         key = (d.product_id, d.warehouse_id)
         if key in known:
-            session.connection().execute(update(StockSetting.__table__).where(
-                StockSetting.__table__.c.product_id == d.product_id,
-                StockSetting.__table__.c.warehouse_id == d.warehouse_id).values(updated_at=now, **values))  # fmt: skip
+            stmt = (
+                update(table)
+                .where(table.c.product_id == d.product_id, table.c.warehouse_id == d.warehouse_id)
+                .values(updated_at=now, **values)
+            )
+            session.connection().execute(stmt)
         else:  # new settings go in at once; a later draft of the same pair overrides an earlier one
             row = new.setdefault(key, {"product_id": d.product_id, "warehouse_id": d.warehouse_id, "min_qty": 0,
                                        "max_qty": 0, "safety_stock": 0, "location": "", "updated_at": now})  # fmt: skip
@@ -99,9 +110,19 @@ def stock_alerts(session: Session, actor: Actor, *, warehouse_id: int | None = N
     available = func.coalesce(StockLevel.on_hand, 0) - func.coalesce(StockLevel.reserved, 0)
     on_hand = func.coalesce(StockLevel.on_hand, 0)
     stmt = (
-        select(StockSetting.product_id, StockSetting.warehouse_id, Product.sku, Product.name_zh, Product.name_en,
-               Warehouse.code, on_hand, available, StockSetting.min_qty, StockSetting.max_qty,
-               StockSetting.safety_stock)
+        select(
+            StockSetting.product_id,
+            StockSetting.warehouse_id,
+            Product.sku,
+            Product.name_zh,
+            Product.name_en,
+            Warehouse.code.label("warehouse"),
+            on_hand.label("on_hand"),
+            available.label("available"),
+            StockSetting.min_qty,
+            StockSetting.max_qty,
+            StockSetting.safety_stock,
+        )
         .join(Product, Product.id == StockSetting.product_id)
         .join(Warehouse, Warehouse.id == StockSetting.warehouse_id)
         .outerjoin(StockLevel, and_(StockLevel.product_id == StockSetting.product_id,
@@ -113,14 +134,26 @@ def stock_alerts(session: Session, actor: Actor, *, warehouse_id: int | None = N
         stmt = stmt.where(StockSetting.warehouse_id == warehouse_id)
     rates = sales_rates(session, today, days)
     out = []
-    for pid, wid, sku, name_zh, name_en, wh, held, avail, low, high, safety in session.connection().execute(
-        stmt
-    ):
-        rate = rates.get((pid, wid), 0.0)
-        out.append({"kind": "low" if low and avail < low else "over", "product_id": pid, "warehouse_id": wid,
-                    "sku": sku, "name_zh": name_zh, "name_en": name_en, "warehouse": wh, "on_hand": int(held),
-                    "available": int(avail), "min_qty": low, "max_qty": high, "safety_stock": safety,
-                    "daily_sales": round(rate, 2), "days_of_cover": rules.days_of_cover(int(avail), rate)})  # fmt: skip
+    for row in session.connection().execute(stmt):
+        rate = rates.get((row.product_id, row.warehouse_id), 0.0)
+        available = int(row.available)
+        alert = {
+            "kind": "low" if row.min_qty and row.available < row.min_qty else "over",
+            "product_id": row.product_id,
+            "warehouse_id": row.warehouse_id,
+            "sku": row.sku,
+            "name_zh": row.name_zh,
+            "name_en": row.name_en,
+            "warehouse": row.warehouse,
+            "on_hand": int(row.on_hand),
+            "available": available,
+            "min_qty": row.min_qty,
+            "max_qty": row.max_qty,
+            "safety_stock": row.safety_stock,
+            "daily_sales": round(rate, 2),
+            "days_of_cover": rules.days_of_cover(available, rate),
+        }
+        out.append(alert)
     never = float("inf")
     out.sort(key=lambda a: (a["kind"] != "low", a["days_of_cover"] if a["days_of_cover"] is not None else never,
                             a["sku"], a["warehouse"]))  # fmt: skip

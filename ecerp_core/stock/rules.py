@@ -129,10 +129,10 @@ def abc_classes(
     """  # fmt: skip
     total = sum(values.values(), Decimal(0))
     classes, running = {}, Decimal(0)
-    for key, value in sorted(values.items(), key=lambda kv: (-kv[1], kv[0])):
+    for key in sorted(values, key=lambda k: (-values[k], k)):  # most valuable first
         share = running / total if total else Decimal(1)
         classes[key] = "A" if share < a_share else "B" if share < b_share else "C"
-        running += value
+        running += values[key]
     return classes
 
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, func, insert, select, text, tuple_, update
 from sqlalchemy.orm import Session
@@ -67,8 +68,38 @@ class ReservationDraft:
     source_id: int
 
 
+class Level(NamedTuple):
+    """A stock position's cached level."""
+
+    on_hand: int
+    reserved: int
+
+
+@dataclass
+class _LevelChange:
+    """What a batch adds to one level."""
+
+    on_hand: int = 0
+    reserved: int = 0
+
+
+class _Source(NamedTuple):
+    """The document a reservation is for."""
+
+    source_type: str
+    source_id: int
+
+
+@dataclass
+class _Group:
+    """Documents reserved whole or not at all (a merged parcel), and what they ask for together."""
+
+    members: list[_Source] = field(default_factory=list)
+    total: dict[Key, int] = field(default_factory=dict)
+
+
 # --- locking and levels ---------------------------------------------------------------------------
-def lock_levels(session: Session, keys: Iterable[Key]) -> dict[Key, tuple[int, int]]:
+def lock_levels(session: Session, keys: Iterable[Key]) -> dict[Key, Level]:
     """Lock (creating if missing) the levels of ``keys``; return ``{key: (on_hand, reserved)}``."""
     keys = sorted(set(keys))
     if not keys:
@@ -79,7 +110,7 @@ def lock_levels(session: Session, keys: Iterable[Key]) -> dict[Key, tuple[int, i
         .where(key_col.in_(keys))
         .order_by(StockLevel.product_id, StockLevel.warehouse_id)
     )
-    found = {(p, w): (h, r) for p, w, h, r in session.connection().execute(for_update(stmt, session))}
+    found = _levels(session.connection().execute(for_update(stmt, session)))
     missing = [{"product_id": p, "warehouse_id": w, "on_hand": 0, "reserved": 0, "updated_at": utcnow()}
                for p, w in keys if (p, w) not in found]  # fmt: skip
     if not missing:
@@ -92,13 +123,19 @@ def lock_levels(session: Session, keys: Iterable[Key]) -> dict[Key, tuple[int, i
         insert_stmt = insert(StockLevel.__table__)  # BEGIN IMMEDIATE: nobody else can add them meanwhile
     session.connection().execute(insert_stmt, missing)
     # lock again: rows another writer added meanwhile are now ours too
-    return {(p, w): (h, r) for p, w, h, r in session.connection().execute(for_update(stmt, session))}
+    return _levels(session.connection().execute(for_update(stmt, session)))
 
 
-def _apply_deltas(session: Session, deltas: dict[Key, list[int]]) -> None:
-    """Add ``[d_on_hand, d_reserved]`` to each (locked) level, in one set-based update."""
-    rows = [{"product_id": p, "warehouse_id": w, "on_hand": dh, "reserved": dr}
-            for (p, w), (dh, dr) in sorted(deltas.items())]  # fmt: skip
+def _levels(rows: Iterable) -> dict[Key, Level]:
+    return {(row.product_id, row.warehouse_id): Level(row.on_hand, row.reserved) for row in rows}
+
+
+def _apply_deltas(session: Session, deltas: dict[Key, _LevelChange]) -> None:
+    """Add each change to its (locked) level, in one set-based update."""
+    rows = [
+        {"product_id": p, "warehouse_id": w, "on_hand": change.on_hand, "reserved": change.reserved}
+        for (p, w), change in sorted(deltas.items())
+    ]
     update_rows(session, StockLevel, rows, key=("product_id", "warehouse_id"), add=("on_hand", "reserved"),
                 values={"updated_at": utcnow()})  # fmt: skip
 
@@ -108,8 +145,9 @@ def _negative_allowed(session: Session, warehouse_ids: Iterable[int]) -> set[int
 
 
 def _short(session: Session, key: Key, available: int, wanted: int) -> InsufficientStock:
-    sku = session.connection().scalar(select(Product.sku).where(Product.id == key[0]))
-    name = session.connection().scalar(select(Warehouse.name).where(Warehouse.id == key[1]))
+    product_id, warehouse_id = key
+    sku = session.connection().scalar(select(Product.sku).where(Product.id == product_id))
+    name = session.connection().scalar(select(Warehouse.name).where(Warehouse.id == warehouse_id))
     return InsufficientStock(sku=sku, warehouse=name, available=available, wanted=wanted)
 
 
@@ -179,19 +217,22 @@ def record_moves(
             expanded.append(draft)
         else:
             expanded += [replace(draft, product_id=p, quantity=q, unit_cost=None) for p, q in parts]
-    deltas: dict[Key, list[int]] = {}
+    deltas: dict[Key, _LevelChange] = {}
     for d in expanded:
-        deltas.setdefault((d.product_id, d.warehouse_id), [0, 0])[0] += d.quantity
-    for key, dr in (reserved_deltas or {}).items():
-        deltas.setdefault(key, [0, 0])[1] += dr
+        deltas.setdefault((d.product_id, d.warehouse_id), _LevelChange()).on_hand += d.quantity
+    for key, reserved in (reserved_deltas or {}).items():
+        deltas.setdefault(key, _LevelChange()).reserved += reserved
     levels = lock_levels(session, deltas)
     negative_ok = _negative_allowed(session, {w for _, w in deltas})
-    for key, (dh, dr) in sorted(deltas.items()):
-        on_hand, reserved = levels[key]
-        if reserved + dr < 0:
-            raise _short(session, key, reserved, -dr)
-        if dh - dr < 0 and key[1] not in negative_ok and on_hand + dh - (reserved + dr) < 0:
-            raise _short(session, key, on_hand - reserved, -(dh - dr))
+    for key, change in sorted(deltas.items()):
+        level = levels[key]
+        _, warehouse_id = key
+        if level.reserved + change.reserved < 0:
+            raise _short(session, key, level.reserved, -change.reserved)
+        available = level.on_hand - level.reserved
+        wanted = change.reserved - change.on_hand  # what the moves take from the available stock
+        if wanted > 0 and warehouse_id not in negative_ok and available < wanted:
+            raise _short(session, key, available, wanted)
     receipts = [(d.product_id, d.quantity, d.unit_cost) for d in expanded
                 if d.move_type in COSTED_INBOUND and d.unit_cost is not None]  # fmt: skip
     if receipts:
@@ -301,36 +342,47 @@ def reserve(
     if on_short not in ("raise", "skip"):
         raise ValueError(on_short)
     parts = expand_lines(session, [(d.product_id, d.quantity) for d in drafts])
-    wanted: dict[tuple[str, int], dict[Key, int]] = {}
+    wanted: dict[_Source, dict[Key, int]] = {}
     for d, comps in zip(drafts, parts, strict=True):
-        doc = wanted.setdefault((d.source_type, d.source_id), {})
+        need = wanted.setdefault(_Source(d.source_type, d.source_id), {})
         for product_id, qty in comps:
-            doc[(product_id, d.warehouse_id)] = doc.get((product_id, d.warehouse_id), 0) + qty
-    levels = lock_levels(session, {k for doc in wanted.values() for k in doc})
+            need[(product_id, d.warehouse_id)] = need.get((product_id, d.warehouse_id), 0) + qty
+    levels = lock_levels(session, {key for need in wanted.values() for key in need})
     negative_ok = _negative_allowed(session, {w for _, w in levels})
-    available = {k: (10**12 if k[1] in negative_ok else h - r) for k, (h, r) in levels.items()}
-    groups: dict[object, tuple[list, dict[Key, int]]] = {}
+    available = {}
+    for (product_id, warehouse_id), level in levels.items():
+        unlimited = warehouse_id in negative_ok
+        available[(product_id, warehouse_id)] = 10**12 if unlimited else level.on_hand - level.reserved
+    groups: dict[object, _Group] = {}
     for doc, need in wanted.items():  # a group asks for its members' sum, where its first member stood
-        members, total = groups.setdefault(together.get(doc[1], doc[1]) if together else doc, ([], {}))
-        members.append(doc)
+        group_key = together.get(doc.source_id, doc.source_id) if together else doc
+        group = groups.setdefault(group_key, _Group())
+        group.members.append(doc)
         for key, qty in need.items():
-            total[key] = total.get(key, 0) + qty
-    served_groups, short = rules.allocate(available, [(g, total) for g, (_, total) in groups.items()])
-    served = [doc for g in served_groups for doc in groups[g][0]]
+            group.total[key] = group.total.get(key, 0) + qty
+    served_groups, short = rules.allocate(available, [(g, group.total) for g, group in groups.items()])
+    served = [doc for g in served_groups for doc in groups[g].members]
     if short and on_short == "raise":
-        group, key = short[0]
-        raise _short(session, key, available[key], groups[group][1][key])
+        first_short, key = short[0]
+        raise _short(session, key, available[key], groups[first_short].total[key])
     now = utcnow()
     rows, deltas = [], {}
     for doc in served:
         for (product_id, warehouse_id), qty in wanted[doc].items():
-            rows.append({"product_id": product_id, "warehouse_id": warehouse_id, "quantity": qty,
-                         "source_type": doc[0], "source_id": doc[1], "at": now})  # fmt: skip
-            deltas.setdefault((product_id, warehouse_id), [0, 0])[1] += qty
+            reservation = {
+                "product_id": product_id,
+                "warehouse_id": warehouse_id,
+                "quantity": qty,
+                "source_type": doc.source_type,
+                "source_id": doc.source_id,
+                "at": now,
+            }
+            rows.append(reservation)
+            deltas.setdefault((product_id, warehouse_id), _LevelChange()).reserved += qty
     if rows:
         insert_rows(session, StockReservation, rows)
         _apply_deltas(session, deltas)
-    return [doc[1] for doc in served]
+    return [doc.source_id for doc in served]
 
 
 def _reservations(session: Session, source_type: str, source_ids: Sequence[int]) -> list:
@@ -352,13 +404,13 @@ def _drop_reservations(session: Session, source_type: str, source_ids: Sequence[
 def release(session: Session, actor: Actor, source_type: str, source_ids: Sequence[int]) -> int:
     """Give back what documents had reserved (cancelled, refunded before shipping); returns units."""
     found = _reservations(session, source_type, source_ids)
-    deltas: dict[Key, list[int]] = {}
-    for product_id, warehouse_id, qty, _ in found:
-        deltas.setdefault((product_id, warehouse_id), [0, 0])[1] -= qty
+    deltas: dict[Key, _LevelChange] = {}
+    for row in found:
+        deltas.setdefault((row.product_id, row.warehouse_id), _LevelChange()).reserved -= row.quantity
     lock_levels(session, deltas)
     _apply_deltas(session, deltas)
     _drop_reservations(session, source_type, source_ids)
-    return sum(q for _, _, q, _ in found)
+    return sum(row.quantity for row in found)
 
 
 def ship_reserved(
@@ -367,10 +419,20 @@ def ship_reserved(
     """Turn documents' reservations into shipment moves at the average cost; returns the moves."""
     found = _reservations(session, source_type, source_ids)
     drafts, consumed = [], {}
-    for product_id, warehouse_id, qty, source_id in found:
-        drafts.append(MoveDraft(product_id, warehouse_id, -qty, "shipment", source_type=source_type,
-                                source_id=source_id, note=note))  # fmt: skip
-        consumed[(product_id, warehouse_id)] = consumed.get((product_id, warehouse_id), 0) - qty
+    for row in found:
+        drafts.append(
+            MoveDraft(
+                row.product_id,
+                row.warehouse_id,
+                -row.quantity,
+                "shipment",
+                source_type=source_type,
+                source_id=row.source_id,
+                note=note,
+            )
+        )
+        key = (row.product_id, row.warehouse_id)
+        consumed[key] = consumed.get(key, 0) - row.quantity
     if not drafts:
         return []
     rows = record_moves(session, actor, drafts, reserved_deltas=consumed)

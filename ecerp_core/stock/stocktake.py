@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -52,6 +53,24 @@ class ScanResult:
     counted: int
     recount: bool
     added: bool  # the product was not on the count and was added
+
+
+class StocktakeState(NamedTuple):
+    """What the workflow and counting need to know of a count."""
+
+    id: int
+    number: str
+    status: str
+    warehouse_id: int
+    threshold: int
+
+
+class ScannedProduct(NamedTuple):
+    """The product a scanned barcode or SKU names."""
+
+    product_id: int
+    sku: str
+    name_zh: str
 
 
 def _scope_products(session: Session, warehouse_id: int, scope: str, value: str) -> list[tuple[int, str]]:
@@ -99,7 +118,7 @@ def create_stocktake(session: Session, actor: Actor, warehouse_id: int, *, scope
     if found:
         raise ValidationError(found)
     products = _scope_products(session, warehouse_id, scope, scope_value.strip())
-    number = next_numbers(session, Stocktake.number, "ST", 1)[0]
+    [number] = next_numbers(session, Stocktake.number, "ST", 1)
     table = Stocktake.__table__
     stocktake_id = session.connection().scalar(insert(table).returning(table.c.id), {
         "number": number, "warehouse_id": warehouse_id, "scope": scope, "scope_value": scope_value.strip(),
@@ -114,35 +133,46 @@ def create_stocktake(session: Session, actor: Actor, warehouse_id: int, *, scope
     return stocktake_id
 
 
-def _load(session: Session, stocktake_id: int, *, lock: bool = True) -> tuple:
-    stmt = select(Stocktake.id, Stocktake.number, Stocktake.status, Stocktake.warehouse_id,
-                  Stocktake.threshold).where(Stocktake.id == stocktake_id)  # fmt: skip
+# --- the one writer of a stocktake's status -------------------------------------------------------
+def _load(session: Session, stocktake_id: int, *, lock: bool = True) -> StocktakeState:
+    """The count's state, locked unless ``lock`` is False; an unknown id is :class:`NotFound`."""
+    stmt = select(
+        Stocktake.id, Stocktake.number, Stocktake.status, Stocktake.warehouse_id, Stocktake.threshold
+    ).where(Stocktake.id == stocktake_id)
     row = session.connection().execute(for_update(stmt, session) if lock else stmt).first()
     if row is None:
         raise NotFound(entity="entity.stocktake", key=stocktake_id)
-    return tuple(row)
+    return StocktakeState(*row)
 
 
-def _set_status(session: Session, actor: Actor, doc: tuple, target: str, **values) -> None:
-    p = rules.STOCKTAKE.problem(doc[1], doc[2], target)
-    if p:
-        raise ValidationError([p])
-    session.connection().execute(update(Stocktake.__table__).where(Stocktake.__table__.c.id == doc[0])
-                                 .values(status=target, **values))  # fmt: skip
-    audit.record(session, actor, target, SOURCE, doc[0], {"status": [doc[2], target]})
+def _check(stocktake: StocktakeState, target: str) -> None:
+    """Refuse a move the stocktake workflow does not allow."""
+    stuck = rules.STOCKTAKE.problem(stocktake.number, stocktake.status, target)
+    if stuck:
+        raise ValidationError([stuck])
 
 
-def resolve_codes(session: Session, codes: Sequence[str]) -> dict[str, tuple[int, str, str]]:
+def _move(session: Session, actor: Actor, stocktake: StocktakeState, target: str, **values: object) -> None:
+    """Move the count to ``target``, also setting ``values``; audited under the target's name."""
+    _check(stocktake, target)
+    table = Stocktake.__table__
+    stmt = update(table).where(table.c.id == stocktake.id).values(status=target, **values)
+    session.connection().execute(stmt)
+    audit.record(session, actor, target, SOURCE, stocktake.id, {"status": [stocktake.status, target]})
+
+
+# --- counting -------------------------------------------------------------------------------------
+def resolve_codes(session: Session, codes: Sequence[str]) -> dict[str, ScannedProduct]:
     """``{code: (product_id, sku, name_zh)}`` for scanned codes that are a barcode or a SKU."""
     wanted = sorted({c.strip() for c in codes if c and c.strip()})
     stmt = select(Product.id, Product.sku, Product.name_zh, Product.barcode).where(
         or_(Product.barcode.in_(wanted), Product.sku.in_(wanted)), Product.is_bundle.is_(False)
     )
-    found: dict[str, tuple[int, str, str]] = {}
-    for pid, sku, name, barcode in session.connection().execute(stmt):
-        for code in (sku, barcode):
+    found: dict[str, ScannedProduct] = {}
+    for row in session.connection().execute(stmt):
+        for code in (row.sku, row.barcode):
             if code in wanted:
-                found[code] = (pid, sku, name)
+                found[code] = ScannedProduct(row.id, row.sku, row.name_zh)
     return found
 
 
@@ -155,9 +185,9 @@ def record_counts(
     :class:`StocktakeClosed` when the count no longer takes entries.
     """
     require(actor, "stock.count")
-    doc = _load(session, stocktake_id)
-    if doc[2] not in OPEN:
-        raise StocktakeClosed(number=doc[1], status=f"status.{doc[2]}")
+    stocktake = _load(session, stocktake_id)
+    if stocktake.status not in OPEN:
+        raise StocktakeClosed(number=stocktake.number, status=f"status.{stocktake.status}")
     products = resolve_codes(session, [e.code for e in entries])
     found = []
     for n, e in enumerate(entries, start=1):
@@ -171,39 +201,71 @@ def record_counts(
             found.append(problem("quantity", "below_minimum", value=e.quantity, min=0).at_line(n))
     if found:
         raise ValidationError(found)
-    ids = sorted({products[e.code.strip()][0] for e in entries})
+    ids = sorted({products[e.code.strip()].product_id for e in entries})
     line_stmt = select(StocktakeLine.product_id, StocktakeLine.id).where(
         StocktakeLine.stocktake_id == stocktake_id, StocktakeLine.product_id.in_(ids)
     )
     lines = dict(session.connection().execute(line_stmt).all())
     new = [p for p in ids if p not in lines]
-    if new:
-        locations = dict(session.connection().execute(select(StockSetting.product_id, StockSetting.location).where(
-            StockSetting.warehouse_id == doc[3], StockSetting.product_id.in_(new))).all())  # fmt: skip
-        insert_rows(session, StocktakeLine, [
-            {"stocktake_id": stocktake_id, "product_id": p, "location": locations.get(p, ""), "recount": False}
-            for p in new])  # fmt: skip
+    if new:  # a product found on the shelf that the count did not cover joins it, in its bin
+        bin_stmt = select(StockSetting.product_id, StockSetting.location).where(
+            StockSetting.warehouse_id == stocktake.warehouse_id, StockSetting.product_id.in_(new)
+        )
+        locations = dict(session.connection().execute(bin_stmt).all())
+        added = [
+            {
+                "stocktake_id": stocktake_id,
+                "product_id": p,
+                "location": locations.get(p, ""),
+                "recount": False,
+            }
+            for p in new
+        ]
+        insert_rows(session, StocktakeLine, added)
         lines = dict(session.connection().execute(line_stmt).all())
-    book = dict(session.connection().execute(select(StockLevel.product_id, StockLevel.on_hand).where(
-        StockLevel.warehouse_id == doc[3], StockLevel.product_id.in_(ids))).all())  # fmt: skip
-    current = {p: (q, r) for p, q, r in session.connection().execute(for_update(
+    book_stmt = select(StockLevel.product_id, StockLevel.on_hand).where(
+        StockLevel.warehouse_id == stocktake.warehouse_id, StockLevel.product_id.in_(ids)
+    )
+    book = dict(session.connection().execute(book_stmt).all())
+    counted_stmt = (
         select(StocktakeLine.product_id, StocktakeLine.counted_qty, StocktakeLine.recount)
-        .where(StocktakeLine.id.in_([lines[p] for p in ids])).order_by(StocktakeLine.id), session))}  # fmt: skip
-    running = {p: q for p, (q, _r) in current.items()}
+        .where(StocktakeLine.id.in_([lines[p] for p in ids]))
+        .order_by(StocktakeLine.id)
+    )
+    counted = session.connection().execute(for_update(counted_stmt, session)).all()
+    running = {row.product_id: row.counted_qty for row in counted}
+    recount = {row.product_id: row.recount for row in counted}
     results = []
     for e in entries:  # in order: a typed count after scans replaces them
-        pid, sku, name = products[e.code.strip()]
-        running[pid] = e.quantity if e.kind == "set" else (running[pid] or 0) + e.quantity
-        results.append(ScanResult(pid, sku, name, running[pid], bool(current[pid][1]), pid in new))
+        product = products[e.code.strip()]
+        pid = product.product_id
+        if e.kind == "set":
+            running[pid] = e.quantity
+        else:
+            running[pid] = (running[pid] or 0) + e.quantity
+        result = ScanResult(pid, product.sku, product.name_zh, running[pid], bool(recount[pid]), pid in new)
+        results.append(result)
     now = utcnow()
     table = StocktakeLine.__table__
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("lid"))
+        .values(counted_qty=bindparam("q"), book_qty=bindparam("b"), counted_at=bindparam("at"))
+    )
     session.connection().execute(
-        update(table).where(table.c.id == bindparam("lid"))
-        .values(counted_qty=bindparam("q"), book_qty=bindparam("b"), counted_at=bindparam("at")),
-        [{"lid": lines[p], "q": running[p], "b": book.get(p, 0), "at": now} for p in ids])  # fmt: skip
-    insert_rows(session, StocktakeEntry, [
-        {"line_id": lines[products[e.code.strip()][0]], "actor_id": actor.id, "kind": e.kind, "quantity": e.quantity,
-         "at": now} for e in entries])  # fmt: skip
+        stmt, [{"lid": lines[p], "q": running[p], "b": book.get(p, 0), "at": now} for p in ids]
+    )
+    entry_rows = [
+        {
+            "line_id": lines[products[e.code.strip()].product_id],
+            "actor_id": actor.id,
+            "kind": e.kind,
+            "quantity": e.quantity,
+            "at": now,
+        }
+        for e in entries
+    ]
+    insert_rows(session, StocktakeEntry, entry_rows)
     return results
 
 
@@ -212,61 +274,108 @@ def scan(
 ) -> ScanResult:
     """One scan (adds one) or, with ``quantity``, a typed count that replaces the line's count."""
     entry = CountEntry(code, quantity, "set") if quantity is not None else CountEntry(code)
-    return record_counts(session, actor, stocktake_id, [entry])[0]
+    [result] = record_counts(session, actor, stocktake_id, [entry])
+    return result
 
 
 def counting_lines(session: Session, actor: Actor, stocktake_id: int) -> list[dict]:
     """The counter's view of a count: product, bin, what was counted, recount flag — never the book."""
     require(actor, "stock.count")
-    stmt = (select(StocktakeLine.id, Product.sku, Product.name_zh, Product.name_en, Product.barcode,
-                   StocktakeLine.location, StocktakeLine.counted_qty, StocktakeLine.recount)
-            .join(Product, Product.id == StocktakeLine.product_id).where(StocktakeLine.stocktake_id == stocktake_id)
-            .order_by(StocktakeLine.recount.desc(), StocktakeLine.location, Product.sku))  # fmt: skip
-    keys = ("line_id", "sku", "name_zh", "name_en", "barcode", "location", "counted", "recount")
-    return [dict(zip(keys, row, strict=True)) for row in session.connection().execute(stmt)]
+    stmt = (
+        select(
+            StocktakeLine.id.label("line_id"),
+            Product.sku,
+            Product.name_zh,
+            Product.name_en,
+            Product.barcode,
+            StocktakeLine.location,
+            StocktakeLine.counted_qty.label("counted"),
+            StocktakeLine.recount,
+        )
+        .join(Product, Product.id == StocktakeLine.product_id)
+        .where(StocktakeLine.stocktake_id == stocktake_id)
+        .order_by(StocktakeLine.recount.desc(), StocktakeLine.location, Product.sku)
+    )
+    return [dict(row) for row in session.connection().execute(stmt).mappings()]
 
 
 def review_lines(session: Session, actor: Actor, stocktake_id: int) -> list[dict]:
     """The supervisor's view: book at count time, counted, variance in units and by value (average cost)."""
     require(actor, "stock.approve")
-    stmt = (select(StocktakeLine.product_id, Product.sku, Product.name_zh, Product.name_en, StocktakeLine.location,
-                   StocktakeLine.book_qty, StocktakeLine.counted_qty, StocktakeLine.first_count,
-                   StocktakeLine.recount, StocktakeLine.unit_cost)
-            .join(Product, Product.id == StocktakeLine.product_id).where(StocktakeLine.stocktake_id == stocktake_id)
-            .order_by(Product.sku))  # fmt: skip
-    rows = list(session.connection().execute(stmt))
-    costs = average_costs(session, [r[0] for r in rows])
+    stmt = (
+        select(
+            StocktakeLine.product_id,
+            Product.sku,
+            Product.name_zh,
+            Product.name_en,
+            StocktakeLine.location,
+            StocktakeLine.book_qty,
+            StocktakeLine.counted_qty,
+            StocktakeLine.first_count,
+            StocktakeLine.recount,
+            StocktakeLine.unit_cost,
+        )
+        .join(Product, Product.id == StocktakeLine.product_id)
+        .where(StocktakeLine.stocktake_id == stocktake_id)
+        .order_by(Product.sku)
+    )
+    rows = session.connection().execute(stmt).all()
+    costs = average_costs(session, [row.product_id for row in rows])
     out = []
-    for pid, sku, name_zh, name_en, loc, book, counted, first, recount, cost in rows:
-        variance = None if counted is None else counted - (book or 0)
-        unit = Decimal(cost if cost is not None else costs[pid]).quantize(Decimal("0.01"))
-        out.append({"product_id": pid, "sku": sku, "name_zh": name_zh, "name_en": name_en, "location": loc,
-                    "book": book, "counted": counted, "first_count": first, "recount": recount,
-                    "variance": variance, "unit_cost": unit,
-                    "variance_value": None if variance is None else variance * unit})  # fmt: skip
+    for row in rows:
+        variance = None if row.counted_qty is None else row.counted_qty - (row.book_qty or 0)
+        # an approved count keeps the cost it posted at; an open one shows today's average
+        cost = row.unit_cost if row.unit_cost is not None else costs[row.product_id]
+        unit = Decimal(cost).quantize(Decimal("0.01"))
+        line = {
+            "product_id": row.product_id,
+            "sku": row.sku,
+            "name_zh": row.name_zh,
+            "name_en": row.name_en,
+            "location": row.location,
+            "book": row.book_qty,
+            "counted": row.counted_qty,
+            "first_count": row.first_count,
+            "recount": row.recount,
+            "variance": variance,
+            "unit_cost": unit,
+            "variance_value": None if variance is None else variance * unit,
+        }
+        out.append(line)
     return out
 
 
+# --- submitting and approving ---------------------------------------------------------------------
 def submit_stocktake(session: Session, actor: Actor, stocktake_id: int) -> str:
     """Counting is done: lines off by more than the threshold go to one recount, else the count
     waits for approval. Returns the new status (``recount`` or ``submitted``)."""
     require(actor, "stock.count")
-    doc = _load(session, stocktake_id)
-    rows = session.connection().execute(select(
-        StocktakeLine.id, StocktakeLine.counted_qty, StocktakeLine.book_qty, StocktakeLine.first_count,
-        StocktakeLine.recount).where(StocktakeLine.stocktake_id == stocktake_id)).all()  # fmt: skip
-    pending = [lid for lid, counted, _b, _f, recount in rows if recount and counted is None]
-    if doc[2] == "recount" and pending:
+    stocktake = _load(session, stocktake_id)
+    stmt = select(
+        StocktakeLine.id, StocktakeLine.counted_qty, StocktakeLine.book_qty, StocktakeLine.recount
+    ).where(StocktakeLine.stocktake_id == stocktake_id)
+    lines = session.connection().execute(stmt).all()
+    pending = [line.id for line in lines if line.recount and line.counted_qty is None]
+    if stocktake.status == "recount" and pending:
         raise ValidationError([problem("lines", "recount_pending", value=len(pending))])
-    flagged = [{"lid": lid, "first": counted} for lid, counted, book, first, recount in rows
-               if counted is not None and not recount and rules.needs_recount(counted, book or 0, doc[4])]  # fmt: skip
-    if flagged and doc[2] == "counting":
+    flagged = [
+        {"lid": line.id, "first": line.counted_qty}
+        for line in lines
+        if line.counted_qty is not None
+        and not line.recount
+        and rules.needs_recount(line.counted_qty, line.book_qty or 0, stocktake.threshold)
+    ]
+    if flagged and stocktake.status == "counting":
         table = StocktakeLine.__table__
-        session.connection().execute(update(table).where(table.c.id == bindparam("lid")).values(
-            recount=True, first_count=bindparam("first"), counted_qty=None), flagged)  # fmt: skip
-        _set_status(session, actor, doc, "recount")
+        recount = (
+            update(table)
+            .where(table.c.id == bindparam("lid"))
+            .values(recount=True, first_count=bindparam("first"), counted_qty=None)
+        )
+        session.connection().execute(recount, flagged)
+        _move(session, actor, stocktake, "recount")
         return "recount"
-    _set_status(session, actor, doc, "submitted")
+    _move(session, actor, stocktake, "submitted")
     return "submitted"
 
 
@@ -277,27 +386,51 @@ def approve_stocktake(session: Session, actor: Actor, stocktake_id: int) -> dict
     ``{"gain_base", "loss_base", "moves"}``.
     """
     require(actor, "stock.approve")
-    doc = _load(session, stocktake_id)
-    p = rules.STOCKTAKE.problem(doc[1], doc[2], "approved")
-    if p:
-        raise ValidationError([p])
-    rows = session.connection().execute(select(StocktakeLine.id, StocktakeLine.product_id, StocktakeLine.counted_qty,
-        StocktakeLine.book_qty).where(StocktakeLine.stocktake_id == stocktake_id)).all()  # fmt: skip
-    drafts = [MoveDraft(pid, doc[3], counted - (book or 0), "count_gain" if counted > (book or 0) else "count_loss",
-                        source_type=SOURCE, source_id=stocktake_id, note=doc[1])
-              for _lid, pid, counted, book in rows if counted is not None and counted != (book or 0)]  # fmt: skip
+    stocktake = _load(session, stocktake_id)
+    _check(stocktake, "approved")  # before any stock moves
+    stmt = select(
+        StocktakeLine.id, StocktakeLine.product_id, StocktakeLine.counted_qty, StocktakeLine.book_qty
+    ).where(StocktakeLine.stocktake_id == stocktake_id)
+    lines = session.connection().execute(stmt).all()
+    drafts = []
+    for line in lines:
+        book = line.book_qty or 0
+        if line.counted_qty is None or line.counted_qty == book:
+            continue
+        move_type = "count_gain" if line.counted_qty > book else "count_loss"
+        drafts.append(
+            MoveDraft(
+                line.product_id,
+                stocktake.warehouse_id,
+                line.counted_qty - book,
+                move_type,
+                source_type=SOURCE,
+                source_id=stocktake_id,
+                note=stocktake.number,
+            )
+        )
     moves = record_moves(session, actor, drafts) if drafts else []
-    costs = average_costs(session, [r[1] for r in rows])
+    costs = average_costs(session, [line.product_id for line in lines])
     table = StocktakeLine.__table__
-    if rows:
-        session.connection().execute(update(table).where(table.c.id == bindparam("lid")).values(unit_cost=bindparam("c")),
-            [{"lid": lid, "c": Decimal(costs[pid]).quantize(Decimal("0.01"))} for lid, pid, _c, _b in rows])  # fmt: skip
+    if lines:
+        stmt = update(table).where(table.c.id == bindparam("lid")).values(unit_cost=bindparam("c"))
+        costed = [
+            {"lid": line.id, "c": Decimal(costs[line.product_id]).quantize(Decimal("0.01"))} for line in lines
+        ]
+        session.connection().execute(stmt, costed)
     gain = sum((m["quantity"] * m["unit_cost"] for m in moves if m["quantity"] > 0), Decimal("0.00"))
     loss = sum((-m["quantity"] * m["unit_cost"] for m in moves if m["quantity"] < 0), Decimal("0.00"))
-    _set_status(session, actor, doc, "approved", approved_at=utcnow(), approved_by=actor.id)
-    events.emit(session, actor, [events.StockCounted(
-        source_type=SOURCE, source_id=stocktake_id, business_date=business_date(session),
-        key=f"{SOURCE}:{stocktake_id}:approved", gain_base=gain, loss_base=loss, warehouse_id=doc[3])])  # fmt: skip
+    _move(session, actor, stocktake, "approved", approved_at=utcnow(), approved_by=actor.id)
+    counted = events.StockCounted(
+        source_type=SOURCE,
+        source_id=stocktake_id,
+        business_date=business_date(session),
+        key=f"{SOURCE}:{stocktake_id}:approved",
+        gain_base=gain,
+        loss_base=loss,
+        warehouse_id=stocktake.warehouse_id,
+    )
+    events.emit(session, actor, [counted])
     return {"gain_base": gain, "loss_base": loss, "moves": len(moves)}
 
 
@@ -306,20 +439,23 @@ def send_back_for_recount(
 ) -> int:
     """The supervisor sends lines of a submitted count back to be counted again."""
     require(actor, "stock.approve")
-    doc = _load(session, stocktake_id)
-    _set_status(session, actor, doc, "recount")
+    stocktake = _load(session, stocktake_id)
+    _move(session, actor, stocktake, "recount")
     table = StocktakeLine.__table__
-    result = session.connection().execute(update(table).where(
-        table.c.stocktake_id == stocktake_id, table.c.product_id.in_(sorted(set(product_ids))))
-        .values(recount=True, first_count=case((table.c.first_count.is_(None), table.c.counted_qty),
-                                               else_=table.c.first_count), counted_qty=None))  # fmt: skip
-    return result.rowcount
+    # a line sent back a second time keeps its first count
+    first_count = case((table.c.first_count.is_(None), table.c.counted_qty), else_=table.c.first_count)
+    stmt = (
+        update(table)
+        .where(table.c.stocktake_id == stocktake_id, table.c.product_id.in_(sorted(set(product_ids))))
+        .values(recount=True, first_count=first_count, counted_qty=None)
+    )
+    return session.connection().execute(stmt).rowcount
 
 
 def cancel_stocktake(session: Session, actor: Actor, stocktake_id: int) -> None:
     """Abandon a count; nothing is posted."""
     require(actor, "stock.count")
-    _set_status(session, actor, _load(session, stocktake_id), "cancelled")
+    _move(session, actor, _load(session, stocktake_id), "cancelled")
 
 
 def open_stocktakes(session: Session, actor: Actor) -> list[dict]:
@@ -334,4 +470,4 @@ def open_stocktakes(session: Session, actor: Actor) -> list[dict]:
 def stocktake_status(session: Session, actor: Actor, stocktake_id: int) -> str:
     """Where a count stands: counting, recount, submitted, approved or cancelled."""
     require(actor, "stock.read")
-    return _load(session, stocktake_id, lock=False)[2]
+    return _load(session, stocktake_id, lock=False).status

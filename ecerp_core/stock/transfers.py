@@ -9,11 +9,13 @@ again with the value lost (``discrepancy_base``). Services need ``stock.move``, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit, events
@@ -40,6 +42,34 @@ class TransferDraft:
     note: str = ""
 
 
+class TransferState(NamedTuple):
+    """What the workflow needs to know of a locked transfer."""
+
+    id: int
+    number: str
+    status: str
+    from_warehouse_id: int
+    to_warehouse_id: int
+
+
+class TransferLineState(NamedTuple):
+    """A transfer's line as shipping, receiving and closing read it (``unit_cost``: what it left with)."""
+
+    id: int
+    transfer_id: int
+    product_id: int
+    quantity: int
+    shipped: int
+    received: int
+    lost: int
+    unit_cost: Decimal
+
+    @property
+    def in_transit(self) -> int:
+        """Units shipped that have neither arrived nor been recorded as lost."""
+        return self.shipped - self.received - self.lost
+
+
 def create_transfers(session: Session, actor: Actor, drafts: Sequence[TransferDraft]) -> list[int]:
     """Create draft transfers; all or nothing. Returns their ids.
 
@@ -49,8 +79,8 @@ def create_transfers(session: Session, actor: Actor, drafts: Sequence[TransferDr
     require(actor, "stock.move")
     warehouses = set(session.connection().scalars(select(Warehouse.id).where(Warehouse.active.is_(True))))
     ids = sorted({p for d in drafts for p, _ in d.lines})
-    stocked = set(session.connection().scalars(
-        select(Product.id).where(Product.id.in_(ids), Product.is_bundle.is_(False))))  # fmt: skip
+    stocked_stmt = select(Product.id).where(Product.id.in_(ids), Product.is_bundle.is_(False))
+    stocked = set(session.connection().scalars(stocked_stmt))
     found = []
     for n, d in enumerate(drafts, start=1):
         for wh in (d.from_warehouse_id, d.to_warehouse_id):
@@ -68,55 +98,136 @@ def create_transfers(session: Session, actor: Actor, drafts: Sequence[TransferDr
     if found:
         raise ValidationError(found)
     now = utcnow()
+    numbers = next_numbers(session, Transfer.number, "TR", len(drafts))
+    rows = [
+        {
+            "number": number,
+            "from_warehouse_id": d.from_warehouse_id,
+            "to_warehouse_id": d.to_warehouse_id,
+            "status": "draft",
+            "note": d.note,
+            "created_at": now,
+            "created_by": actor.id,
+        }
+        for d, number in zip(drafts, numbers, strict=True)
+    ]
     table = Transfer.__table__
-    rows = [{"number": number, "from_warehouse_id": d.from_warehouse_id, "to_warehouse_id": d.to_warehouse_id,
-             "status": "draft", "note": d.note, "created_at": now, "created_by": actor.id}
-            for d, number in zip(drafts, next_numbers(session, Transfer.number, "TR", len(drafts)), strict=True)]  # fmt: skip
-    new_ids = session.connection().execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()  # fmt: skip
-    insert_rows(session, TransferLine, [
-        {"transfer_id": tid, "product_id": p, "quantity": q, "shipped": 0, "received": 0, "lost": 0,
-         "unit_cost": Decimal(0)}
-        for tid, d in zip(new_ids, drafts, strict=True) for p, q in d.lines])  # fmt: skip
-    audit.record_many(session, actor, "create", SOURCE,
-                      [(tid, {"number": r["number"]}) for tid, r in zip(new_ids, rows, strict=True)])  # fmt: skip
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    new_ids = session.connection().execute(stmt, rows).scalars().all()
+    line_rows = [
+        {
+            "transfer_id": tid,
+            "product_id": product_id,
+            "quantity": qty,
+            "shipped": 0,
+            "received": 0,
+            "lost": 0,
+            "unit_cost": Decimal(0),
+        }
+        for tid, d in zip(new_ids, drafts, strict=True)
+        for product_id, qty in d.lines
+    ]
+    insert_rows(session, TransferLine, line_rows)
+    created = [(tid, {"number": row["number"]}) for tid, row in zip(new_ids, rows, strict=True)]
+    audit.record_many(session, actor, "create", SOURCE, created)
     return list(new_ids)
 
 
-def _load(session: Session, ids: Sequence[int]) -> dict[int, tuple]:
-    stmt = (select(Transfer.id, Transfer.number, Transfer.status, Transfer.from_warehouse_id,
-                   Transfer.to_warehouse_id).where(Transfer.id.in_(sorted(set(ids)))).order_by(Transfer.id))  # fmt: skip
-    found = {r[0]: tuple(r[1:]) for r in session.connection().execute(for_update(stmt, session))}
+# --- the one writer of a transfer's status --------------------------------------------------------
+def _load(session: Session, ids: Sequence[int]) -> dict[int, TransferState]:
+    """Lock the transfers (in id order) and return their states; unknown ids are a problem."""
+    stmt = (
+        select(
+            Transfer.id,
+            Transfer.number,
+            Transfer.status,
+            Transfer.from_warehouse_id,
+            Transfer.to_warehouse_id,
+        )
+        .where(Transfer.id.in_(sorted(set(ids))))
+        .order_by(Transfer.id)
+    )
+    rows = session.connection().execute(for_update(stmt, session))
+    found = {row.id: TransferState(*row) for row in rows}
     missing = [i for i in ids if i not in found]
     if missing:
         raise ValidationError([problem("transfer", "unknown_ref", value=i) for i in missing])
     return found
 
 
-def _lines(session: Session, ids: Sequence[int]) -> dict[int, list[list]]:
-    stmt = (select(TransferLine.id, TransferLine.transfer_id, TransferLine.product_id, TransferLine.quantity,
-                   TransferLine.shipped, TransferLine.received, TransferLine.lost, TransferLine.unit_cost)
-            .where(TransferLine.transfer_id.in_(sorted(set(ids)))).order_by(TransferLine.id))  # fmt: skip
-    lines: dict[int, list[list]] = {}
-    for row in session.connection().execute(for_update(stmt, session)):
-        lines.setdefault(row[1], []).append(list(row))
-    return lines
+def _check(transfers: Mapping[int, TransferState], ids: Iterable[int], target: str) -> None:
+    """Refuse the first transfer of ``ids`` that may not move to ``target`` — called before any
+    stock moves, so a refused batch writes nothing."""
+    for i in ids:
+        stuck = rules.TRANSFER.problem(transfers[i].number, transfers[i].status, target)
+        if stuck:
+            raise ValidationError([stuck])
 
 
-def _set_status(session: Session, actor: Actor, docs: dict, targets: dict[int, str], action: str,
-                **values) -> None:  # fmt: skip
-    found = [rules.TRANSFER.problem(docs[i][0], docs[i][1], t) for i, t in targets.items()]
-    found = [p for p in found if p]
+def _move(
+    session: Session,
+    actor: Actor,
+    transfers: Mapping[int, TransferState],
+    targets: Mapping[int, str],
+    action: str,
+    **values: object,
+) -> None:
+    """Move each transfer to its target (all or nothing), also setting ``values``; one audit row each."""
+    found = []
+    for i, target in targets.items():
+        stuck = rules.TRANSFER.problem(transfers[i].number, transfers[i].status, target)
+        if stuck:
+            found.append(stuck)
     if found:
         raise ValidationError(found)
     table = Transfer.__table__
-    session.connection().execute(
-        update(table).where(table.c.id == bindparam("tid")).values(status=bindparam("st"), **values),
-        [{"tid": i, "st": t} for i, t in targets.items()])  # fmt: skip
-    audit.record_many(session, actor, action, SOURCE,
-                      [(i, {"status": [docs[i][1], t]}) for i, t in targets.items()])  # fmt: skip
+    stmt = update(table).where(table.c.id == bindparam("tid")).values(status=bindparam("st"), **values)
+    session.connection().execute(stmt, [{"tid": i, "st": target} for i, target in targets.items()])
+    moved = [(i, {"status": [transfers[i].status, target]}) for i, target in targets.items()]
+    audit.record_many(session, actor, action, SOURCE, moved)
 
 
+def _lines_stmt(*where: ColumnElement[bool]) -> Select:
+    """The columns of :class:`TransferLineState` of the lines ``where`` says, in line order."""
+    columns = (
+        TransferLine.id,
+        TransferLine.transfer_id,
+        TransferLine.product_id,
+        TransferLine.quantity,
+        TransferLine.shipped,
+        TransferLine.received,
+        TransferLine.lost,
+        TransferLine.unit_cost,
+    )
+    return select(*columns).where(*where).order_by(TransferLine.id)
+
+
+def _lines(session: Session, ids: Sequence[int]) -> dict[int, list[TransferLineState]]:
+    """The lines of each transfer, locked, in line order."""
+    stmt = _lines_stmt(TransferLine.transfer_id.in_(sorted(set(ids))))
+    lines: dict[int, list[TransferLineState]] = {}
+    for row in session.connection().execute(for_update(stmt, session)):
+        lines.setdefault(row.transfer_id, []).append(TransferLineState(*row))
+    return lines
+
+
+def _transferred(
+    transfer: TransferState, day: dt.date, step: str, value_base: Decimal, discrepancy_base: Decimal
+) -> events.StockTransferred:
+    """The event of a transfer's ``step`` (``shipped``: the value sent; ``closed``: the value lost)."""
+    return events.StockTransferred(
+        source_type=SOURCE,
+        source_id=transfer.id,
+        business_date=day,
+        key=f"{SOURCE}:{transfer.id}:{step}",
+        value_base=value_base,
+        from_warehouse_id=transfer.from_warehouse_id,
+        to_warehouse_id=transfer.to_warehouse_id,
+        discrepancy_base=discrepancy_base,
+    )
+
+
+# --- use cases ------------------------------------------------------------------------------------
 def ship_transfers(session: Session, actor: Actor, ids: Sequence[int]) -> list[dict]:
     """Send draft transfers: ``transfer_out`` at the average cost; the goods are in transit.
 
@@ -124,33 +235,44 @@ def ship_transfers(session: Session, actor: Actor, ids: Sequence[int]) -> list[d
     sending warehouse has too little available.
     """
     require(actor, "stock.move")
-    docs = _load(session, ids)
-    for i in ids:  # check the workflow before touching stock
-        _check(docs, i, "in_transit")
+    transfers = _load(session, ids)
+    _check(transfers, ids, "in_transit")
     lines = _lines(session, ids)
-    drafts = [MoveDraft(ln[2], docs[tid][2], -ln[3], "transfer_out", source_type=SOURCE, source_id=tid,
-                        note=docs[tid][0]) for tid in sorted(docs) for ln in lines.get(tid, [])]  # fmt: skip
+    shipping = [(transfers[tid], line) for tid in sorted(transfers) for line in lines.get(tid, [])]
+    drafts = [
+        MoveDraft(
+            line.product_id,
+            transfer.from_warehouse_id,
+            -line.quantity,
+            "transfer_out",
+            source_type=SOURCE,
+            source_id=transfer.id,
+            note=transfer.number,
+        )
+        for transfer, line in shipping
+    ]
     moves = record_moves(session, actor, drafts)
     costs = {(m["source_id"], m["product_id"]): m["unit_cost"] for m in moves}
     table = TransferLine.__table__
-    session.connection().execute(
-        update(table).where(table.c.id == bindparam("lid")).values(shipped=bindparam("q"), unit_cost=bindparam("c")),
-        [{"lid": ln[0], "q": ln[3], "c": costs[(tid, ln[2])]} for tid in sorted(docs) for ln in lines.get(tid, [])])  # fmt: skip
-    _set_status(session, actor, docs, dict.fromkeys(sorted(docs), "in_transit"), "ship", shipped_at=utcnow())
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("lid"))
+        .values(shipped=bindparam("q"), unit_cost=bindparam("c"))
+    )
+    shipped = [
+        {"lid": line.id, "q": line.quantity, "c": costs[(line.transfer_id, line.product_id)]}
+        for _, line in shipping
+    ]
+    session.connection().execute(stmt, shipped)
+    targets = dict.fromkeys(sorted(transfers), "in_transit")
+    _move(session, actor, transfers, targets, "ship", shipped_at=utcnow())
+    value = dict.fromkeys(sorted(transfers), Decimal(0))
+    for m in moves:
+        value[m["source_id"]] += -m["quantity"] * m["unit_cost"]
     day = business_date(session)
-    events.emit(session, actor, [
-        events.StockTransferred(
-            source_type=SOURCE, source_id=tid, business_date=day, key=f"{SOURCE}:{tid}:shipped",
-            value_base=sum((-m["quantity"] * m["unit_cost"] for m in moves if m["source_id"] == tid), Decimal(0)),
-            from_warehouse_id=docs[tid][2], to_warehouse_id=docs[tid][3], discrepancy_base=Decimal(0))
-        for tid in sorted(docs)])  # fmt: skip
+    sent = [_transferred(transfers[tid], day, "shipped", value[tid], Decimal(0)) for tid in sorted(transfers)]
+    events.emit(session, actor, sent)
     return moves
-
-
-def _check(docs: dict, tid: int, target: str) -> None:
-    p = rules.TRANSFER.problem(docs[tid][0], docs[tid][1], target)
-    if p:
-        raise ValidationError([p])
 
 
 def receive_transfer(
@@ -161,36 +283,51 @@ def receive_transfer(
     More than is in transit on a line is refused. Receiving the last units makes it ``received``.
     """
     require(actor, "stock.move")
-    docs = _load(session, [transfer_id])
-    number, _status, _from, to = docs[transfer_id]
-    t_lines = _lines(session, [transfer_id]).get(transfer_id, [])
-    wanted = dict(lines) if lines is not None else {ln[2]: ln[4] - ln[5] - ln[6] for ln in t_lines}
-    found, drafts, updates = [], [], []
-    for line_id, _tid, product_id, _qty, shipped, received, lost, cost in t_lines:
-        take = wanted.pop(product_id, 0)
+    transfers = _load(session, [transfer_id])
+    transfer = transfers[transfer_id]
+    on_transfer = _lines(session, [transfer_id]).get(transfer_id, [])
+    if lines is None:
+        wanted = {line.product_id: line.in_transit for line in on_transfer}
+    else:
+        wanted = dict(lines)
+    found, drafts, taken = [], [], {}
+    for line in on_transfer:
+        take = wanted.pop(line.product_id, 0)
         if take == 0:
             continue
-        if not isinstance(take, int) or take < 0 or take > shipped - received - lost:
-            found.append(problem("quantity", "above_maximum", value=take, max=shipped - received - lost))
+        if not isinstance(take, int) or take < 0 or take > line.in_transit:
+            found.append(problem("quantity", "above_maximum", value=take, max=line.in_transit))
             continue
-        drafts.append(MoveDraft(product_id, to, take, "transfer_in", unit_cost=cost, source_type=SOURCE,
-                                source_id=transfer_id, note=number))  # fmt: skip
-        updates.append({"lid": line_id, "q": take})
+        drafts.append(
+            MoveDraft(
+                line.product_id,
+                transfer.to_warehouse_id,
+                take,
+                "transfer_in",
+                unit_cost=line.unit_cost,
+                source_type=SOURCE,
+                source_id=transfer_id,
+                note=transfer.number,
+            )
+        )
+        taken[line.id] = take
     found += [problem("product", "not_on_transfer", value=p) for p, q in wanted.items() if q]
     if found:
         raise ValidationError(found)
-    done = {u["lid"]: u["q"] for u in updates}
-    complete = all(ln[5] + ln[6] + done.get(ln[0], 0) >= ln[4] for ln in t_lines)
-    _check(docs, transfer_id, "received" if complete else "partially_received")
+    complete = all(line.received + line.lost + taken.get(line.id, 0) >= line.shipped for line in on_transfer)
+    target = "received" if complete else "partially_received"
+    _check(transfers, [transfer_id], target)
     moves = record_moves(session, actor, drafts) if drafts else []
     table = TransferLine.__table__
-    if updates:
-        session.connection().execute(
-            update(table).where(table.c.id == bindparam("lid")).values(received=table.c.received + bindparam("q")),
-            updates)  # fmt: skip
-    target = "received" if complete else "partially_received"
-    _set_status(session, actor, docs, {transfer_id: target}, "receive",
-                **({"closed_at": utcnow()} if complete else {}))  # fmt: skip
+    if taken:
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("lid"))
+            .values(received=table.c.received + bindparam("q"))
+        )
+        session.connection().execute(stmt, [{"lid": lid, "q": q} for lid, q in taken.items()])
+    values = {"closed_at": utcnow()} if complete else {}
+    _move(session, actor, transfers, {transfer_id: target}, "receive", **values)
     return moves
 
 
@@ -200,60 +337,66 @@ def close_transfers(session: Session, actor: Actor, ids: Sequence[int], *, note:
     Emits ``stock.transferred`` with the value lost as ``discrepancy_base``; returns that value.
     """
     require(actor, "stock.move")
-    docs = _load(session, ids)
-    for i in ids:
-        _check(docs, i, "closed")
+    transfers = _load(session, ids)
+    _check(transfers, ids, "closed")
     lines = _lines(session, ids)
     updates, lost_value = [], {}
-    for tid in sorted(docs):
-        for line_id, _t, _p, _q, shipped, received, lost, cost in lines.get(tid, []):
-            missing = shipped - received - lost
+    for tid in sorted(transfers):
+        for line in lines.get(tid, []):
+            missing = line.in_transit
             if missing:
-                updates.append({"lid": line_id, "q": missing})
-                lost_value[tid] = lost_value.get(tid, Decimal(0)) + missing * cost
+                updates.append({"lid": line.id, "q": missing})
+                lost_value[tid] = lost_value.get(tid, Decimal(0)) + missing * line.unit_cost
     table = TransferLine.__table__
     if updates:
-        session.connection().execute(
-            update(table).where(table.c.id == bindparam("lid")).values(lost=table.c.lost + bindparam("q")), updates)  # fmt: skip
-    _set_status(
+        stmt = update(table).where(table.c.id == bindparam("lid")).values(lost=table.c.lost + bindparam("q"))
+        session.connection().execute(stmt, updates)
+    _move(
         session,
         actor,
-        docs,
-        dict.fromkeys(sorted(docs), "closed"),
+        transfers,
+        dict.fromkeys(sorted(transfers), "closed"),
         "close",
         closed_at=utcnow(),
         note=note or Transfer.note,
     )
     day = business_date(session)
-    events.emit(session, actor, [
-        events.StockTransferred(
-            source_type=SOURCE, source_id=tid, business_date=day, key=f"{SOURCE}:{tid}:closed",
-            value_base=Decimal(0), from_warehouse_id=docs[tid][2], to_warehouse_id=docs[tid][3],
-            discrepancy_base=value)
-        for tid, value in sorted(lost_value.items())])  # fmt: skip
+    lost = [
+        _transferred(transfers[tid], day, "closed", Decimal(0), value)
+        for tid, value in sorted(lost_value.items())
+    ]
+    events.emit(session, actor, lost)
     return sum(lost_value.values(), Decimal(0))
 
 
 def cancel_transfers(session: Session, actor: Actor, ids: Sequence[int]) -> int:
     """Cancel draft transfers (nothing has moved yet)."""
     require(actor, "stock.move")
-    docs = _load(session, ids)
-    _set_status(session, actor, docs, dict.fromkeys(sorted(docs), "cancelled"), "cancel")
-    return len(docs)
+    transfers = _load(session, ids)
+    _move(session, actor, transfers, dict.fromkeys(sorted(transfers), "cancelled"), "cancel")
+    return len(transfers)
 
 
 def in_transit(session: Session, actor: Actor) -> dict[tuple[int, int], tuple[int, Decimal]]:
     """Units and value on the way, per (product_id, destination warehouse)."""
     require(actor, "stock.read")
-    stmt = (select(TransferLine.product_id, Transfer.to_warehouse_id, TransferLine.shipped - TransferLine.received
-                   - TransferLine.lost, TransferLine.unit_cost)
-            .join(Transfer, Transfer.id == TransferLine.transfer_id)
-            .where(Transfer.status.in_(("in_transit", "partially_received"))))  # fmt: skip
+    on_the_way = TransferLine.shipped - TransferLine.received - TransferLine.lost
+    stmt = (
+        select(
+            TransferLine.product_id,
+            Transfer.to_warehouse_id,
+            on_the_way.label("units"),
+            TransferLine.unit_cost,
+        )
+        .join(Transfer, Transfer.id == TransferLine.transfer_id)
+        .where(Transfer.status.in_(("in_transit", "partially_received")))
+    )
     out: dict[tuple[int, int], tuple[int, Decimal]] = {}
-    for p, w, q, c in session.connection().execute(stmt):
-        if q:
-            units, value = out.get((p, w), (0, Decimal(0)))
-            out[(p, w)] = (units + q, value + q * c)
+    for row in session.connection().execute(stmt):
+        if row.units:
+            key = (row.product_id, row.to_warehouse_id)
+            units, value = out.get(key, (0, Decimal(0)))
+            out[key] = (units + row.units, value + row.units * row.unit_cost)
     return out
 
 
@@ -274,3 +417,9 @@ def list_transfers(session: Session, actor: Actor, *, sort: str | None = None, d
     """One page of transfers (:func:`transfers_stmt`), sorted and counted in the database."""
     require(actor, "stock.read")
     return paginate(session, sort_stmt(transfers_stmt(), sort, descending), offset=offset, limit=limit)
+
+
+def transfer_lines(session: Session, transfer_id: int) -> list[TransferLineState]:
+    """The lines of a transfer, in line order (read without locking)."""
+    stmt = _lines_stmt(TransferLine.transfer_id == transfer_id)
+    return [TransferLineState(*row) for row in session.connection().execute(stmt)]
