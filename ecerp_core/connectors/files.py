@@ -1,12 +1,14 @@
-"""Importing platform export files: read every file, then import every order in one transaction.
+r"""Importing platform export files: read every file, then import every order in one transaction.
 
 A file that cannot be used at all raises :class:`~ecerp_core.errors.ImportFileError` before anything
 is written; rows that cannot be read and orders the services reject are listed as ``rejected``
 (``{file, line, reason}``); orders that need a person land in the exception queue.
 
->>> summary = import_files(session, clerk, "shopify", ["orders_export.csv"], shop="SHOPIFY-US")
->>> sorted(summary)
-['created', 'exceptions', 'rejected', 'unchanged', 'updated']
+>>> header = "Name,Financial Status,Created at,Lineitem quantity,Lineitem price,Lineitem sku,Total"
+>>> export = f"{header}\n#1001,paid,2026-11-02 10:00:00 +0800,1,59.00,TEE-1,59.00\n".encode()
+>>> summary = import_files(session, clerk, "shopify", [("orders_export.csv", export)], shop="SHOPIFY")
+>>> summary["created"], summary["rejected"]
+(1, [])
 """
 
 from __future__ import annotations

@@ -79,7 +79,11 @@ def steps() -> list[DemoStep]:
 
 
 def setup_moment(days: int | None = None, end: dt.date = DEFAULT_END) -> dt.datetime:
-    """When the demo company is set up: 08:00 on the day before its first simulated day."""
+    """When the demo company is set up: 08:00 on the day before its first simulated day.
+
+    >>> setup_moment(days=31).isoformat()  # 08:00 in Shanghai on 30 September
+    '2026-09-30T00:00:00+00:00'
+    """
     start = end - dt.timedelta(days=(days or DEFAULT_DAYS) - 1)
     local = dt.datetime.combine(start - dt.timedelta(days=1), dt.time(8), TIMEZONE)
     return local.astimezone(dt.UTC)
@@ -96,11 +100,9 @@ def build_demo(
 ) -> DemoSummary:
     """Build the demo business into an initialised, empty database (the caller commits).
 
-    ``days`` of history end on ``end`` (2026-10-31), whatever today's date is.
-
-    >>> summary = build_demo(session, admin, seed=7, days=30)
-    >>> summary.end
-    datetime.date(2026, 10, 31)
+    ``days`` of history end on ``end`` (2026-10-31), whatever today's date is: ``build_demo(session,
+    admin, seed=7, days=30)`` builds October 2026. :func:`create_demo_database` does the whole of
+    ``ecerp init --demo``.
     """
     connect()
     days = days or DEFAULT_DAYS

@@ -64,8 +64,9 @@ def receive_purchase_orders(session: Session, actor: Actor, receipts: Sequence[R
 
     More than is outstanding on a line is refused. Needs ``purchasing.write``.
 
-    >>> receive_purchase_orders(session, admin, [ReceiptDraft(po_id, ((tee.id, 10),), Decimal("50.00"))])
-    [{'product_id': 1, 'quantity': 10, 'move_type': 'receipt', 'unit_cost': Decimal('35.00'), ...}]
+    >>> moves = receive_purchase_orders(session, admin, [ReceiptDraft(po_id, ((tee.id, 10),), Decimal("50.00"))])
+    >>> [(m["move_type"], m["quantity"], m["unit_cost"]) for m in moves]  # 10 at 30.00, plus 50.00 freight
+    [('receipt', 10, Decimal('35.00'))]
     """
     require(actor, "purchasing.write")
     orders = workflow.load(session, [r.purchase_order_id for r in receipts])

@@ -100,8 +100,11 @@ def stock_value(
     """Units and ledger value of the stock at the end of ``as_of`` (None: now), grouped ``by``
     warehouse, category and/or product.
 
-    >>> stock_value(session, admin, as_of=date(2026, 6, 30), by=("warehouse", "category"))
-    [{'warehouse': 'SH', 'category': '服装/T恤', 'quantity': 120, 'value': Decimal('2400.00')}, ...]
+    >>> from ecerp_core.stock.services import MoveDraft, post_moves
+    >>> post_moves(session, admin, [MoveDraft(tee.id, sh.id, 120, "adjustment", unit_cost=Decimal("20.00"))])
+    1
+    >>> stock_value(session, admin, by=("warehouse", "category"))
+    [{'warehouse': 'SH', 'category': '服装/T恤', 'quantity': 120, 'value': Decimal('2400.00')}]
     """
     require(actor, "stock.read")
     if not by or any(g not in GROUPINGS for g in by):
