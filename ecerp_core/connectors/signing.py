@@ -16,6 +16,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 
+from ecerp_core.config import load_settings
 from ecerp_core.errors import ConfigurationError
 
 
@@ -77,8 +78,6 @@ def resolve_secret(ref: str, secrets_file: os.PathLike | str | None = None) -> s
         return os.environ[name]
     if kind == "secrets":
         if secrets_file is None:
-            from ecerp_core.config import load_settings
-
             secrets_file = load_settings().secrets_file
         if secrets_file and os.path.exists(secrets_file):
             with open(secrets_file, "rb") as fh:
