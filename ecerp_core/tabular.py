@@ -97,13 +97,14 @@ def _stripped(rows: Iterable[Cells]) -> list[Cells]:
 
 
 def _unarmoured(rows: Iterable[Cells]) -> list[Cells]:
-    """:func:`clean_cell` of every cell; the cells are stripped first, and a row whose joined cells
-    show no cell starting with armour needs nothing more (nearly every row)."""
+    """:func:`clean_cell` of every cell: the cells are stripped, then a row whose joined cells show
+    no cell starting with armour needs nothing more (most rows), and in the others only the cells
+    that start with it change."""
     out = []
     for cells in _stripped(rows):
         joined = "\x00".join(cells)
         if "\x00'" in joined or '\x00="' in joined or joined.startswith(("'", '="')):
-            cells = tuple(map(clean_cell, cells))
+            cells = tuple([clean_cell(c) if c.startswith(("'", '="')) else c for c in cells])
         out.append(cells)
     return out
 
