@@ -82,6 +82,12 @@ def parse_decimal(text: object) -> Decimal:
 def _read(text: str) -> Decimal:
     """``parse_decimal`` of a text. An export repeats a few texts a column (prices, ``0.00``) over
     hundreds of thousands of rows, so each distinct one is read once."""
+    try:
+        # a plain number, as nearly every cell is: Decimal reads it as it reads the cleaned text, and
+        # refuses the separators, signs, codes and brackets the cleaning is for
+        return _checked(Decimal(text), text)
+    except InvalidOperation:
+        pass
     cleaned = _CLEAN.sub("", normal(text))
     if cleaned.startswith("(") and cleaned.endswith(")"):
         cleaned = "-" + cleaned[1:-1]

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import operator
 import unicodedata
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,22 +21,92 @@ from ecerp_core.i18n import lazy, t
 ENCODINGS = ("utf-8-sig", "gb18030")
 MAX_FIELD = 1_000_000
 csv.field_size_limit(MAX_FIELD)
+FIRST_LINE = 2
+"""The line of data row 0: lines count as a spreadsheet does, the header is line 1 (blank rows are
+skipped and not counted)."""
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""Every character ``str.strip()`` removes."""
+_HOLLOW = WHITESPACE + "=\"'"
+"""The only characters :func:`clean_cell` ever removes: a cell holding any other is not blank."""
+
+Cells = tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Table:
-    """A file's header and its data rows. ``rows`` yields ``(line, {header: text})``;
-    ``line`` counts as a spreadsheet does: the header is line 1."""
+    """A file's header and its data rows, read by column name.
+
+    :meth:`select` gives each row's cells of the columns a reader names, as a tuple in that order:
+    the fast way through a large export. Iterating gives ``(line, {header: text})``. Data row ``i``
+    is at line ``FIRST_LINE + i``. Cells come out cleaned (:func:`clean_cell`) either way.
+    """
 
     name: str
     header: tuple[str, ...]
-    records: tuple[tuple[int, dict[str, str]], ...]
+    columns: tuple[str, ...]
+    """The columns the rows hold: every named one, or those the reader asked for that the file has."""
+    rows: Sequence[Cells]
+    """The cells of ``columns`` as read; :meth:`select` cleans the ones asked for."""
+    clean: Callable[[Iterable[Cells]], list[Cells]] | None = None
+    """What cleans picked cells (None: they were cleaned as read)."""
 
     def __len__(self) -> int:
-        return len(self.records)
+        return len(self.rows)
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
-        return iter(self.records)
+        names = self.columns
+        for line, cells in enumerate(self.select(names), start=FIRST_LINE):
+            yield line, dict(zip(names, cells, strict=True))
+
+    def select(self, columns: Sequence[str], at: Iterable[int] | None = None) -> list[Cells]:
+        """Each data row's cells of ``columns``, in that order (``""`` for a column the table does not
+        hold); only the rows at the indices ``at`` when given."""
+        where = {c: i for i, c in enumerate(self.columns)}
+        rows: Iterable[Cells] = self.rows if at is None else map(self.rows.__getitem__, at)
+        if any(c not in where for c in columns):
+            # an absent column reads the blank cell added at the end of each row
+            rows = map(operator.add, rows, itertools.repeat(("",)))
+        picked = map(_picker([where.get(c, len(self.columns)) for c in columns]), rows)
+        return list(picked) if self.clean is None else self.clean(picked)
+
+
+def _getter(positions: Sequence[int]) -> Callable[[Sequence], Cells]:
+    """``operator.itemgetter`` that always gives a tuple (of one position it gives the bare item)."""
+    if len(positions) > 1:
+        return operator.itemgetter(*positions)
+    if positions:
+        (position,) = positions
+        return lambda row: (row[position],)
+    return lambda row: ()
+
+
+def _picker(positions: Sequence[int]) -> Callable[[Cells], Cells]:
+    """:func:`_getter` for rows that are tuples: positions side by side (columns selected in the
+    order they were read) are one slice, which copies the cells at once."""
+    if len(positions) > 1 and positions == list(range(positions[0], positions[-1] + 1)):
+        return operator.itemgetter(slice(positions[0], positions[-1] + 1))
+    return _getter(positions)
+
+
+def _stripped(rows: Iterable[Cells]) -> list[Cells]:
+    """Outer spaces stripped, every cell: all :func:`clean_cell` does to a file without armour."""
+    return list(map(tuple, map(map, itertools.repeat(str.strip), rows)))
+
+
+def _unarmoured(rows: Iterable[Cells]) -> list[Cells]:
+    """:func:`clean_cell` of every cell: the cells are stripped, then a row whose joined cells show
+    no cell starting with armour needs nothing more (most rows), and in the others only the cells
+    that start with it change."""
+    out = []
+    for cells in _stripped(rows):
+        joined = "\x00".join(cells)
+        if "\x00'" in joined or '\x00="' in joined or joined.startswith(("'", '="')):
+            cells = tuple([clean_cell(c) if c.startswith(("'", '="')) else c for c in cells])
+        out.append(cells)
+    return out
 
 
 def clean_cell(value: object) -> str:
@@ -90,17 +161,40 @@ def decode(data: bytes, name: str) -> str:
     raise _fail(name, "encoding")
 
 
+def _may_hold_armour(text: str | bytes) -> bool:
+    """Whether a cell of this CSV may start with Excel's armour: an apostrophe or ``="`` that does not
+    follow a letter or digit (which would put it inside a cell's text). Searching the file for them
+    is quick; checking every row of the many exports without armour is not.
+
+    The bytes of a UTF-8 or GB18030 file hold these ASCII marks only as themselves; before one,
+    an ASCII letter or digit that follows an ASCII byte is a character of its own.
+    """
+    raw = isinstance(text, bytes)
+    for mark, after in (("'", ""), ("=", '"')):
+        if raw:
+            mark, after = mark.encode(), after.encode()
+        at = text.find(mark)
+        while at >= 0:
+            before = text[max(at - 2, 0) : at]
+            inside = before[-1:].isalnum() and (not raw or before[:1].isascii())
+            if not inside and text.startswith(after, at + 1):
+                return True
+            at = text.find(mark, at + 1)
+    return False
+
+
 def _from_rows(
     name: str,
     rows: Iterable[Sequence[object]],
     *,
     text_cells: bool = False,
+    armour: bool = True,
     columns: Collection[str] | None = None,
 ) -> Table:
-    """``text_cells``: every cell is a ``str`` (CSV), which allows a faster cleaning path;
-    ``columns``: see :func:`read_table`."""
-    rows = (r for r in rows if any(map(clean_cell, r)))
-    first = next(rows, None)
+    """``text_cells``: every cell is a ``str`` (CSV), kept as read and cleaned when selected
+    (``armour``: some may start with armour); ``columns``: see :func:`read_table`."""
+    rows = iter(rows)
+    first = next((r for r in rows if any(map(clean_cell, r))), None)
     if first is None:
         raise _fail(name, "empty")
     header = tuple(clean_header(c) for c in first)
@@ -112,38 +206,75 @@ def _from_rows(
     if dupes:
         raise _fail(name, "duplicate_columns", columns=", ".join(dupes))
     width = len(header)
-    named = [(i, h) for i, h in enumerate(header) if h and (columns is None or h in columns)]
-    names = [h for _, h in named]
-    # the CSV case: the wanted cells in one C-level pick and a strip each; the Excel armour that
-    # clean_cell undoes starts a cell, which the joined cells show in two searches
-    pick = operator.itemgetter(*(i for i, _ in named)) if text_cells and len(named) > 1 else None
-    records = []
-    for line, row in enumerate(rows, start=2):
-        if pick is not None and len(row) == width:
-            cells = tuple(map(str.strip, pick(row)))
-            joined = "\x00" + "\x00".join(cells)
-            if "\x00=" in joined or "\x00'" in joined:
-                cells = tuple(map(clean_cell, cells))
-            values = dict(zip(names, cells, strict=True))
-        else:
-            values = {h: clean_cell(row[i]) if i < len(row) else "" for i, h in named}
-        records.append((line, values))
-    return Table(name, header, tuple(records))
+    kept = [(i, h) for i, h in enumerate(header) if h]
+    if columns is not None:
+        position = {h: i for i, h in kept}
+        order = columns if isinstance(columns, Sequence) else [h for _, h in kept if h in columns]
+        kept = [(position[c], c) for c in dict.fromkeys(order) if c in position]
+    pick = _getter([i for i, _ in kept])
+    data: list[Cells] = []
+    append = data.append
+    if text_cells:
+        for row in rows:
+            # the usual row: as wide as the header, and its first cell shows it is not blank
+            if len(row) == width and row[0].strip(_HOLLOW):
+                append(pick(row))
+            elif any(map(clean_cell, row)):
+                append(pick(row + [""] * (width - len(row))))
+        clean = _unarmoured if armour else _stripped
+    else:
+        for row in rows:
+            cells = list(map(clean_cell, row))
+            if any(cells):
+                append(pick(cells + [""] * (width - len(cells))))
+        clean = None
+    return Table(name, header, tuple(h for _, h in kept), data, clean)
+
+
+def _read_csv(stream: io.TextIOBase, name: str, armour: bool, columns: Collection[str] | None) -> Table:
+    """The delimiter (comma, tab, semicolon) is the one the first line holds most of."""
+    lines = [stream.readline()]
+    while lines[-1] and not lines[-1].endswith("\n"):  # the first line ends at the first "\n"
+        lines.append(stream.readline())
+    first = "".join(lines)
+    delimiter = max((",", "\t", ";"), key=first.count)
+    rows = csv.reader(itertools.chain(lines, stream), delimiter=delimiter)
+    try:
+        return _from_rows(name, rows, text_cells=True, armour=armour, columns=columns)
+    except csv.Error as exc:
+        raise _fail(name, "unreadable") from exc
 
 
 def parse_text(text: str, name: str = "<text>", *, columns: Collection[str] | None = None) -> Table:
     """Parse CSV text; the delimiter (comma, tab, semicolon) is sniffed from the header line."""
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", "\t", ";"), key=first.count)
+    return _read_csv(io.StringIO(text, newline=""), name, _may_hold_armour(text), columns)
+
+
+def _parse_bytes(data: bytes, name: str, columns: Collection[str] | None) -> Table:
+    """:func:`parse_text` of :func:`decode`, decoding as the rows are read: decoding a large export in
+    one piece and reading it back from memory costs a third of the reading."""
+    if b"\x00" in data[:65536]:
+        raise _fail(name, "unreadable")
+    armour = _may_hold_armour(data)
+    for encoding in ENCODINGS:
+        stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+        try:
+            return _read_csv(stream, name, armour, columns)
+        except UnicodeDecodeError:
+            continue
+        except ImportFileError:
+            # a file that does not decode is read in the next encoding, whatever this one found
+            if _decodes(data, encoding):
+                raise
+    raise _fail(name, "encoding")
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
     try:
-        return _from_rows(
-            name,
-            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter),
-            text_cells=True,
-            columns=columns,
-        )
-    except csv.Error as exc:
-        raise _fail(name, "unreadable") from exc
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _read_xlsx(data: bytes, name: str, sheet: str | None, columns: Collection[str] | None) -> Table:
@@ -170,8 +301,9 @@ def read_table(
     """Read a CSV or XLSX file (a path, or the bytes of an upload with its ``name``).
 
     ``columns``: the only columns the caller reads. Each row then holds just those (the ones the
-    file has), so a wide export costs little more than its useful part; ``header`` still lists
-    every column, to tell one format from another.
+    file has, in the order ``columns`` lists them: a reader that selects them in that order gets
+    each row's cells in one slice), so a wide export costs little more than its useful part;
+    ``header`` still lists every column, to tell one format from another.
 
     Raises :class:`~ecerp_core.errors.ImportFileError` for a file that cannot be used at all.
     """
@@ -191,7 +323,7 @@ def read_table(
         return _read_xlsx(data, name, sheet, columns)
     if suffix not in ("", ".csv", ".txt", ".tsv"):
         raise _fail(name, "unsupported_type", suffix=suffix)
-    return parse_text(decode(data, name), name, columns=columns)
+    return _parse_bytes(data, name, columns)
 
 
 def map_columns(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+import itertools
+import operator
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -12,7 +14,7 @@ from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy, t
 from ecerp_core.money import parse_decimal, round_money
 from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
-from ecerp_core.tabular import Table, normal
+from ecerp_core.tabular import FIRST_LINE, Cells, Table, normal
 
 ZERO = Decimal("0")
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -113,28 +115,84 @@ def require_columns(table: Table, columns: Iterable[str]) -> None:
         )
 
 
-def pick(row: Mapping[str, str], *names: str) -> str:
-    """The first non-blank of these columns (the platforms renamed columns over the years)."""
-    for n in names:
-        v = row.get(n)
-        if v:
-            return v
-    return ""
+def group_rows(keys: Sequence[str]) -> Iterable[tuple[str, Sequence[int]]]:
+    """The data rows of each order, in file order: ``(key, row indices)`` for each order key (the key
+    of each row in ``keys``); rows without a key come under ''.
+
+    An export lists an order's rows together, so each order is one run of rows: the runs are found
+    in C, and only a file that scatters an order's rows needs a dict of lists.
+    """
+    if not keys:
+        return []
+    changes = map(operator.ne, keys, itertools.islice(keys, 1, None))
+    starts = [0, *itertools.compress(itertools.count(1), changes)]
+    firsts = list(map(keys.__getitem__, starts))
+    if len(set(firsts)) == len(firsts):
+        return zip(firsts, map(range, starts, [*starts[1:], len(keys)]), strict=True)
+    groups: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        groups.setdefault(key, []).append(i)
+    return groups.items()
 
 
-def group_rows(table: Table, key: str) -> dict[str, list[tuple[int, dict]]]:
-    """Rows grouped by an order column, in file order; rows without the key are returned under ''."""
-    groups: dict[str, list[tuple[int, dict]]] = {}
-    for line, row in table:
-        groups.setdefault(row.get(key, "").strip(), []).append((line, row))
-    return groups
-
-
-def parse_grouped(table: Table, required: Iterable[str], key: str,
-                  build: Callable[[str, list[tuple[int, dict]]], OrderDraft | None]) -> Parsed:  # fmt: skip
-    """The usual one-row-per-item export: check its columns, group rows by ``key``, build a draft each."""
+def parse_grouped(
+    table: Table,
+    required: Iterable[str],
+    columns: Sequence[str],
+    build: Callable[[str, list[Cells], int], OrderDraft | None],
+) -> Parsed:
+    """The usual one-row-per-item export: check its columns, read ``columns`` of every row (the first
+    is the order key), group the rows by it, and build a draft of each order's cells and first line."""
     require_columns(table, required)
-    return collect(Parsed(), table.name, group_rows(table, key), build, key)
+    rows = table.select(columns)
+
+    def order(key: str, at: Sequence[int]) -> OrderDraft | None:
+        return build(key, [rows[i] for i in at], FIRST_LINE + at[0])
+
+    keys = list(map(operator.itemgetter(0), rows))
+    return collect(Parsed(), table.name, group_rows(keys), order, columns[0])
+
+
+class Memo(dict):
+    """``memo[key]`` is ``read(key)``, read once per distinct key: an export repeats a column's few
+    texts (prices, statuses, ``0.00``, an order's timestamps on its continuation rows) over hundreds
+    of thousands of rows. A key ``read`` refuses raises again each time it is met."""
+
+    __slots__ = ("read",)
+
+    def __init__(self, read: Callable[[Hashable], object]) -> None:
+        super().__init__()
+        self.read = read
+
+    def __missing__(self, key: Hashable) -> object:
+        value = self[key] = self.read(key)
+        return value
+
+
+class Moments(dict):
+    """The timestamp cells of a file, each distinct text read once (:func:`moment`): continuation
+    rows repeat an order's timestamps, and an order's paid or shipped time is often its created
+    time. ``moments[text]`` is None for a blank or bad text; :meth:`read` says which."""
+
+    __slots__ = ("fmt", "tz")
+
+    def __init__(self, tz: dt.tzinfo, fmt: str | None = None) -> None:
+        super().__init__()
+        self.tz, self.fmt = tz, fmt
+
+    def __missing__(self, text: str) -> dt.datetime | None:
+        try:
+            value = moment(text, "", self.tz, fmt=self.fmt, blank_ok=True)
+        except RowError:
+            value = None
+        self[text] = value
+        return value
+
+    def read(self, text: str, name: str, *, blank_ok: bool = False) -> dt.datetime | None:
+        """:func:`moment` of a cell of column ``name``."""
+        if blank_ok and not text:
+            return None
+        return self[text] or moment(text, name, self.tz, fmt=self.fmt, blank_ok=blank_ok)
 
 
 def status_in(statuses: Mapping[str, str], text: str) -> str:
@@ -145,32 +203,40 @@ def status_in(statuses: Mapping[str, str], text: str) -> str:
     return found
 
 
-def collect(parsed: Parsed, file: str, groups: Mapping[str, list[tuple[int, dict]]],
-            build: Callable[[str, list[tuple[int, dict]]], OrderDraft | None], key_column: str) -> Parsed:  # fmt: skip
-    """Build one draft per group; a group that fails is rejected with its first line and reason."""
+def collect(
+    parsed: Parsed,
+    file: str,
+    groups: Iterable[tuple[str, Sequence[int]]],
+    build: Callable[[str, Sequence[int]], OrderDraft | None],
+    key_column: str,
+) -> Parsed:
+    """Build one draft per group of row indices; a group that fails is rejected with its first line
+    and reason."""
     parsed.file = file
-    for key, rows in groups.items():
+    for key, at in groups:
         if not key:
-            for line, _ in rows:
-                parsed.rejected.append({"file": file, "line": line,
-                                        "reason": t("orders.row.missing", None, column=key_column)})  # fmt: skip
+            for i in at:
+                reason = t("orders.row.missing", None, column=key_column)
+                parsed.rejected.append({"file": file, "line": FIRST_LINE + i, "reason": reason})
             continue
         try:
-            draft = build(key, rows)
+            draft = build(key, at)
         except RowError as exc:
-            parsed.rejected.append({"file": file, "line": rows[0][0], "reason": str(exc)})
+            parsed.rejected.append({"file": file, "line": FIRST_LINE + at[0], "reason": str(exc)})
             continue
         if draft is not None:
             parsed.drafts.append(draft)
     return parsed
 
 
+def line_amount(qty: int, price: Decimal, currency: str, discount: Decimal = ZERO) -> Decimal:
+    return round_money(qty * price - discount, currency)
+
+
 def line_draft(
     sku: str, qty: int, price: Decimal, currency: str, name: str = "", discount: Decimal = ZERO
 ) -> OrderLineDraft:
-    return OrderLineDraft(
-        sku, qty, price, round_money(qty * price - discount, currency), discount, None, name
-    )
+    return OrderLineDraft(sku, qty, price, line_amount(qty, price, currency, discount), discount, None, name)
 
 
 def split_cn_address(address: str) -> tuple[str, str]:

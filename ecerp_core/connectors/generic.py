@@ -7,7 +7,7 @@ currency=GBP``). Rows of one order share ``order_id``; order-level fields come f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -17,6 +17,7 @@ from ecerp_core.connectors.base import (
     ShopInfo,
     collect,
     count,
+    group_rows,
     line_draft,
     moment,
     money,
@@ -24,7 +25,7 @@ from ecerp_core.connectors.base import (
 from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy
 from ecerp_core.orders.drafts import OrderDraft
-from ecerp_core.tabular import Table, map_columns, normal
+from ecerp_core.tabular import FIRST_LINE, Table, map_columns, normal
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "order_id": ("order no", "order number", "订单号", "订单编号", "invoiceno", "invoice"),
@@ -93,23 +94,26 @@ def parse(table: Table, shop: ShopInfo, mapping: Mapping[str, str] | None = None
         raise ImportFileError(
             file=table.name, reason=lazy("reason.unknown_timezone", value=defaults["timezone"])
         ) from None
-    groups: dict[str, list] = {}
-    for line, row in table:
-        values = {f: row.get(c, "") for f, c in columns.items()}
-        values = {f: values.get(f) or defaults.get(f, "") for f in {*values, *defaults}}
-        groups.setdefault(values.get("order_id", "").strip(), []).append((line, values))
-    return collect(
-        Parsed(), table.name, groups, lambda k, rows: _order(k, rows, shop, defaults, tz, history), "order_id"
-    )
+    fields = list(columns)
+    rows = []
+    for cells in table.select([columns[f] for f in fields]):
+        values = dict(zip(fields, cells, strict=True))
+        rows.append({f: values.get(f) or defaults.get(f, "") for f in {*values, *defaults}})
+
+    def build(number: str, at: Sequence[int]) -> OrderDraft:
+        return _order(number, [rows[i] for i in at], FIRST_LINE + at[0], shop, defaults, tz, history)
+
+    groups = group_rows([r.get("order_id", "").strip() for r in rows])
+    return collect(Parsed(), table.name, groups, build, "order_id")
 
 
 def _order(
-    number: str, rows: list, shop: ShopInfo, defaults: Mapping[str, str], tz, history: bool
+    number: str, rows: list, line: int, shop: ShopInfo, defaults: Mapping[str, str], tz, history: bool
 ) -> OrderDraft:
-    line, r = rows[0]
+    r = rows[0]
     currency = (r.get("currency") or shop.currency).upper()
     lines = []
-    for _, it in rows:
+    for it in rows:
         qty = count(it.get("quantity", ""), "quantity")
         price = money(it.get("unit_price", ""), "unit_price", blank=None)
         sku = it.get("sku") or it.get("name") or ""

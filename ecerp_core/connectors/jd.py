@@ -12,19 +12,20 @@ from ecerp_core.connectors.base import (
     moment,
     money,
     parse_grouped,
-    pick,
     split_cn_address,
     status_in,
 )  # fmt: skip
 from ecerp_core.orders.drafts import OrderDraft
-from ecerp_core.tabular import Table, normal
+from ecerp_core.tabular import Cells, Table, normal
 
 REQUIRED = ("订单号", "订购数量", "下单时间", "订单状态", "应付金额")
-COLUMNS = frozenset({
-    *REQUIRED, "京东价", "商品单价", "货号", "商家SKU", "商品ID", "商品名称", "运费金额", "客户地址", "付款确认时间",
-    "下单帐号", "客户姓名", "联系电话", "订单备注", "商家备注",
-})  # fmt: skip
-"""Every column the parser reads."""
+ITEM = ("订单号", "订购数量", "京东价", "商品单价", "货号", "商家SKU", "商品ID", "商品名称")
+"""What the parser reads of each row for its item (the order key first)."""
+ORDER = ("下单时间", "订单状态", "应付金额", "运费金额", "客户地址", "付款确认时间", "下单帐号", "客户姓名")
+ORDER += ("联系电话", "订单备注", "商家备注")
+"""What it reads of an order's first row for the order."""
+COLUMNS = ITEM + ORDER
+"""Every column the parser reads, in the order it reads them."""
 STATUS = {
     "等待付款": "pending_payment", "等待出库": "paid", "等待发货": "paid", "暂停": "paid", "已锁定": "paid",
     "等待确认收货": "shipped", "配送退货": "shipped", "完成": "finished", "已完成": "finished",
@@ -41,34 +42,30 @@ def status_of(text: str) -> str:
 
 
 def parse(table: Table, shop: ShopInfo) -> Parsed:
-    return parse_grouped(table, REQUIRED, "订单号", lambda k, rows: _order(k, rows, shop))
+    return parse_grouped(table, REQUIRED, ITEM + ORDER, lambda k, rows, line: _order(k, rows, line, shop))
 
 
-def _order(number: str, rows: list, shop: ShopInfo) -> OrderDraft:
-    line, r = rows[0]
+def _order(number: str, rows: list[Cells], line: int, shop: ShopInfo) -> OrderDraft:
     lines = []
-    for _, it in rows:
-        qty = count(it.get("订购数量", ""), "订购数量")
-        price = money(pick(it, "京东价", "商品单价"), "京东价", blank=None)
-        lines.append(
-            line_draft(
-                pick(it, "货号", "商家SKU", "商品ID")[:64], qty, price, shop.currency, it.get("商品名称", "")
-            )
-        )
+    for _, qty, jd_price, unit_price, item_no, merchant_sku, item_id, title, *_ in rows:
+        qty = count(qty, "订购数量")
+        price = money(jd_price or unit_price, "京东价", blank=None)
+        lines.append(line_draft((item_no or merchant_sku or item_id)[:64], qty, price, shop.currency, title))
+    created, status_text, total, shipping, address, paid_at, account, *order = rows[0][len(ITEM) :]
+    receiver, phone, remark, seller_remark = order
     goods = sum((x.amount for x in lines), Decimal(0))
-    shipping = money(r.get("运费金额", ""), "运费金额")
-    total = money(r.get("应付金额", ""), "应付金额", blank=None)
-    status = status_of(r.get("订单状态", ""))
-    region, city = split_cn_address(r.get("客户地址", ""))
+    shipping = money(shipping, "运费金额")
+    total = money(total, "应付金额", blank=None)
+    status = status_of(status_text)
+    region, city = split_cn_address(address)
     paid = Decimal(0) if status == "pending_payment" else total
     return OrderDraft(
         shop_id=shop.id, platform_order_id=number, status=status,
-        created_at=moment(r.get("下单时间", ""), "下单时间", shop.timezone), currency=shop.currency, lines=tuple(lines),
+        created_at=moment(created, "下单时间", shop.timezone), currency=shop.currency, lines=tuple(lines),
         goods_amount=goods, total_amount=total, shipping_amount=shipping,
         discount_amount=max(Decimal(0), goods + shipping - total), paid_amount=paid,
-        paid_at=moment(r.get("付款确认时间", ""), "付款确认时间", shop.timezone, blank_ok=True) if paid else None,
-        buyer_id=pick(r, "下单帐号", "客户姓名"), receiver_name=r.get("客户姓名", ""), receiver_phone=r.get("联系电话", ""),
-        region=region, city=city, address=normal(r.get("客户地址", "")), country="CN", tax_included=True,
-        platform_status=normal(r.get("订单状态", "")), buyer_remark=r.get("订单备注", ""),
-        seller_remark=r.get("商家备注", ""), line=line,
+        paid_at=moment(paid_at, "付款确认时间", shop.timezone, blank_ok=True) if paid else None,
+        buyer_id=account or receiver, receiver_name=receiver, receiver_phone=phone,
+        region=region, city=city, address=normal(address), country="CN", tax_included=True,
+        platform_status=normal(status_text), buyer_remark=remark, seller_remark=seller_remark, line=line,
     )  # fmt: skip

@@ -6,32 +6,44 @@ client lives in :mod:`ecerp_core.connectors.api`.
 
 from __future__ import annotations
 
+import itertools
+import operator
+from collections.abc import Sequence
 from decimal import Decimal
+from functools import partial
 
 from ecerp_core.connectors.base import (
+    ZERO,
+    Memo,
+    Moments,
     Parsed,
     RowError,
     ShopInfo,
+    collect,
     count,
-    line_draft,
-    moment,
+    group_rows,
+    line_amount,
     money,
-    parse_grouped,
+    require_columns,
 )
-from ecerp_core.orders.drafts import OrderDraft
-from ecerp_core.tabular import Table, normal
+from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
+from ecerp_core.tabular import FIRST_LINE, Cells, Table, normal
 
 REQUIRED = ("Name", "Financial Status", "Created at", "Lineitem quantity", "Lineitem price", "Total")
 COD_WORDS = ("cash on delivery", "cod")
-ADDRESS = tuple((k, f"Shipping {k}", f"Billing {k}") for k in
-                ("Name", "Address1", "Address2", "City", "Province", "Province Name", "Country", "Phone", "Zip"))  # fmt: skip
-"""Each address field, and the columns it comes from: shipping, else billing."""
-COLUMNS = frozenset({
-    *REQUIRED, "Email", "Phone", "Currency", "Subtotal", "Shipping", "Taxes", "Discount Amount", "Refunded Amount",
-    "Fulfillment Status", "Cancelled at", "Payment Method", "Paid at", "Fulfilled at", "Notes", "Lineitem name",
-    "Lineitem sku", *(c for _, *columns in ADDRESS for c in columns),
-})  # fmt: skip
-"""Every column the parser reads (of the 73 to 79 an export has)."""
+ITEM = ("Name", "Financial Status", "Lineitem quantity", "Lineitem price", "Lineitem sku", "Lineitem name")
+"""What the parser reads of every row: its order, whether it heads the order, its line item."""
+ADDRESS = ("Name", "Address1", "Address2", "City", "Zip", "Province", "Province Name", "Country", "Phone")
+"""The address fields, each from its shipping column, else its billing one."""
+HEAD = (
+    *("Email", "Currency", "Subtotal", "Shipping", "Taxes", "Total", "Discount Amount", "Refunded Amount"),
+    *("Fulfillment Status", "Cancelled at", "Payment Method", "Created at", "Paid at", "Fulfilled at"),
+    *("Notes", "Phone"),
+    *(f"{side} {field}" for field in ADDRESS for side in ("Shipping", "Billing")),
+)
+"""What it reads of the row that heads an order (the first with a financial status)."""
+COLUMNS = ITEM + HEAD
+"""Every column the parser reads (of the 73 to 79 an export has), in the order it reads them."""
 
 
 def status_of(financial: str, fulfillment: str, cancelled: bool) -> str:
@@ -55,52 +67,85 @@ def status_of(financial: str, fulfillment: str, cancelled: bool) -> str:
 
 def parse(table: Table, shop: ShopInfo) -> Parsed:
     """Read a Shopify orders export; raises ImportFileError when it is not one."""
-    return parse_grouped(table, REQUIRED, "Name", lambda k, rows: _order(k, rows, shop))
+    require_columns(table, REQUIRED)
+    items = table.select(ITEM)
+    at = list(itertools.compress(itertools.count(), map(operator.itemgetter(1), items)))
+    heads = dict(zip(at, table.select(HEAD, at), strict=True))
+    keys = list(map(operator.itemgetter(0), items))
+    return collect(Parsed(), table.name, group_rows(keys), _Orders(items, heads, shop).build, "Name")
 
 
-def _order(name: str, rows: list[tuple[int, dict]], shop: ShopInfo) -> OrderDraft:
-    first = next(((line, r) for line, r in rows if r.get("Financial Status")), None)
-    if first is None:
-        raise RowError("no_order_row", order=name)
-    line, head = first
-    currency = head.get("Currency") or shop.currency
-    lines = []
-    for _, r in rows:
-        qty = count(r.get("Lineitem quantity", ""), "Lineitem quantity")
-        price = money(r.get("Lineitem price", ""), "Lineitem price", blank=None)
-        title = r.get("Lineitem name", "")
-        lines.append(line_draft((r.get("Lineitem sku") or title)[:64], qty, price, currency, title))
-    goods = sum((x.amount for x in lines), Decimal(0))
-    subtotal = money(head.get("Subtotal", ""), "Subtotal")
-    shipping = money(head.get("Shipping", ""), "Shipping")
-    taxes = money(head.get("Taxes", ""), "Taxes")
-    total = money(head.get("Total", ""), "Total", blank=None)
-    discount = money(head.get("Discount Amount", ""), "Discount Amount")
-    refunded = money(head.get("Refunded Amount", ""), "Refunded Amount")
-    financial = head.get("Financial Status", "")
-    cancelled = bool(head.get("Cancelled at"))
-    status = status_of(financial, head.get("Fulfillment Status", ""), cancelled)
-    method = head.get("Payment Method", "")
+class _Orders:
+    """Builds a file's orders from its rows' cells; what a text reads as is kept for the next
+    cell holding the same text."""
+
+    def __init__(self, items: list[Cells], heads: dict[int, Cells], shop: ShopInfo) -> None:
+        self.items, self.heads, self.shop = items, heads, shop
+        self.quantities = Memo(partial(count, name="Lineitem quantity"))
+        self.prices = Memo(partial(money, name="Lineitem price", blank=None))
+        self.lines = Memo(self._line)
+        self.subtotal, self.shipping, self.taxes, self.discount, self.refunded = (
+            Memo(partial(money, name=column))
+            for column in ("Subtotal", "Shipping", "Taxes", "Discount Amount", "Refunded Amount")
+        )
+        self.total = Memo(partial(money, name="Total", blank=None))
+        self.statuses = Memo(_status)
+        self.moments = Moments(shop.timezone)
+
+    def _line(self, key: tuple[str, str, str]) -> tuple[int, Decimal, Decimal]:
+        """A line's quantity, unit price and amount, from its quantity and price texts and currency."""
+        qty_text, price_text, currency = key
+        qty, price = self.quantities[qty_text], self.prices[price_text]
+        return qty, price, line_amount(qty, price, currency)
+
+    def build(self, name: str, at: Sequence[int]) -> OrderDraft:
+        items, moments = self.items, self.moments
+        first = at[0] if items[at[0]][1] else next((i for i in at if items[i][1]), None)
+        if first is None:
+            raise RowError("no_order_row", order=name)
+        financial = items[first][1]
+        email, currency, subtotal, shipping, taxes, total, discount, refunded, *head = self.heads[first]
+        fulfillment, cancelled, method, created, paid_at, shipped_at, notes, phone, *address = head
+        name_s, name_b, street1_s, street1_b, street2_s, street2_b, city_s, city_b, *address = address
+        zip_s, zip_b, province_s, province_b, province_name_s, province_name_b, *address = address
+        country_s, country_b, phone_s, phone_b = address
+        currency = currency or self.shop.currency
+        lines, goods = [], ZERO
+        for i in at:
+            _, _, qty, price, sku, title = items[i]
+            qty, price, amount = self.lines[qty, price, currency]
+            lines.append(OrderLineDraft((sku or title)[:64], qty, price, amount, ZERO, None, title))
+            goods += amount
+        subtotal, shipping, taxes = self.subtotal[subtotal], self.shipping[shipping], self.taxes[taxes]
+        total, discount, refunded = self.total[total], self.discount[discount], self.refunded[refunded]
+        status, cod = self.statuses[financial, fulfillment, bool(cancelled), method]
+        paid = ZERO if financial in ("pending", "authorized", "voided") else total
+        created = moments.read(created, "Created at")
+        paid_at = moments.read(paid_at, "Paid at", blank_ok=True)
+        shipped_at = moments.read(shipped_at, "Fulfilled at", blank_ok=True)
+        receiver, city = name_s or name_b, city_s or city_b  # shipping, else billing
+        street = (street1_s or street1_b, street2_s or street2_b, city, zip_s or zip_b)
+        return OrderDraft(
+            shop_id=self.shop.id, platform_order_id=name, status=status, created_at=created, currency=currency,
+            lines=tuple(lines), goods_amount=goods, total_amount=total, shipping_amount=shipping,
+            discount_amount=discount, tax_amount=taxes, paid_amount=paid, paid_at=paid_at if paid else None,
+            refunded_amount=min(refunded, paid), buyer_id=(email or receiver)[:120], receiver_name=receiver,
+            receiver_phone=phone_s or phone_b or phone,
+            region=province_name_s or province_name_b or province_s or province_b, city=city,
+            address=", ".join([x for x in street if x and x != "-"]), country=(country_s or country_b)[:2],
+            tax_included=bool(taxes) and subtotal + shipping == total, is_cod=cod,
+            platform_status=f"{financial}/{fulfillment}", buyer_remark=notes[:500],
+            shipped_at=shipped_at if status == "shipped" else None, line=FIRST_LINE + first,
+        )  # fmt: skip
+
+
+def _status(key: tuple[str, str, bool, str]) -> tuple[str, bool]:
+    """Our status and whether the courier collects the payment, from the financial and fulfillment
+    statuses, whether the order was cancelled, and the payment method."""
+    financial, fulfillment, cancelled, method = key
+    status = status_of(financial, fulfillment, cancelled)
     folded = normal(method).lower()
     cod = any(w == folded or f"({w})" in method.lower() for w in COD_WORDS)
     if cod and status == "pending_payment":
         status = "paid"  # cash on delivery: ready to ship, the courier collects
-    paid = Decimal(0) if financial in ("pending", "authorized", "voided", "") else total
-    created = moment(head.get("Created at", ""), "Created at", shop.timezone)
-    paid_at = moment(head.get("Paid at", ""), "Paid at", shop.timezone, blank_ok=True)
-    shipped_at = moment(head.get("Fulfilled at", ""), "Fulfilled at", shop.timezone, blank_ok=True)
-    ship = {k: head.get(shipping, "") or head.get(billing, "") for k, shipping, billing in ADDRESS}
-    address = ", ".join(
-        x for x in (ship["Address1"], ship["Address2"], ship["City"], ship["Zip"]) if x and x != "-"
-    )
-    return OrderDraft(
-        shop_id=shop.id, platform_order_id=name, status=status, created_at=created, currency=currency,
-        lines=tuple(lines), goods_amount=goods, total_amount=total, shipping_amount=shipping,
-        discount_amount=discount, tax_amount=taxes, paid_amount=paid, paid_at=paid_at if paid else None,
-        refunded_amount=min(refunded, paid), buyer_id=(head.get("Email") or ship["Name"])[:120],
-        receiver_name=ship["Name"], receiver_phone=ship["Phone"] or head.get("Phone", ""),
-        region=ship["Province Name"] or ship["Province"], city=ship["City"], address=address,
-        country=ship["Country"][:2], tax_included=bool(taxes) and subtotal + shipping == total,
-        is_cod=cod, platform_status=f"{financial}/{head.get('Fulfillment Status', '')}",
-        buyer_remark=head.get("Notes", "")[:500], shipped_at=shipped_at if status == "shipped" else None, line=line,
-    )  # fmt: skip
+    return status, cod

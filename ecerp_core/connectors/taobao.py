@@ -7,6 +7,7 @@ punctuation in status texts. Both the 2019 and the older layouts read, by header
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from ecerp_core.connectors.base import (
@@ -15,10 +16,10 @@ from ecerp_core.connectors.base import (
     ShopInfo,
     collect,
     count,
+    group_rows,
     line_draft,
     moment,
     money,
-    pick,
     require_columns,
     split_cn_address,
     status_in,
@@ -26,16 +27,18 @@ from ecerp_core.connectors.base import (
 from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy
 from ecerp_core.orders.drafts import OrderDraft
-from ecerp_core.tabular import Table, normal
+from ecerp_core.tabular import FIRST_LINE, Cells, Table, normal
 
 ORDER_COLUMNS = ("订单编号", "订单状态", "订单创建时间", "总金额")
 DETAIL_COLUMNS = ("订单编号", "价格", "购买数量")
-COLUMNS = frozenset({
-    *ORDER_COLUMNS, "买家应付邮费", "买家实际支付金额", "退款金额", "订单关闭原因", "收货地址", "订单付款时间", "买家会员名",
-    "收货人姓名", "联系手机", "联系电话", "买家留言", "订单备注", "物流公司", "物流单号",
-    *DETAIL_COLUMNS, "商家编码", "外部系统编号", "标题",
-})  # fmt: skip
-"""Every column the parser reads, of both reports."""
+ORDER = ("订单编号", "买家应付邮费", "总金额", "买家实际支付金额", "订单状态", "退款金额", "订单关闭原因")
+ORDER += ("收货地址", "订单创建时间", "订单付款时间", "买家会员名", "收货人姓名", "联系手机", "联系电话")
+ORDER += ("买家留言", "订单备注", "物流公司", "物流单号")
+"""What the parser reads of the order report (the order key first)."""
+DETAIL = ("订单编号", "购买数量", "价格", "商家编码", "外部系统编号", "标题")
+"""What it reads of the item report."""
+COLUMNS = ORDER + DETAIL
+"""Every column the parser reads, of both reports, in the order it reads them."""
 STATUS = {
     "等待买家付款": "pending_payment",
     "买家已付款,等待卖家发货": "paid",
@@ -70,48 +73,48 @@ def parse_pair(orders: Table, details: Table | None, shop: ShopInfo) -> Parsed:
     if details is None:
         raise ImportFileError(file=orders.name, reason=lazy("reason.taobao_pair"))
     require_columns(details, DETAIL_COLUMNS)
-    items: dict[str, list[dict]] = {}
-    for _, r in details:
-        items.setdefault(r.get("订单编号", ""), []).append(r)
-    groups: dict[str, list] = {}
-    for line, r in orders:
-        groups.setdefault(r.get("订单编号", ""), []).append((line, r))
-    return collect(
-        Parsed(), orders.name, groups, lambda k, rows: _order(k, rows, items.get(k, []), shop), "订单编号"
-    )
+    items: dict[str, list[Cells]] = {}
+    for item in details.select(DETAIL):
+        items.setdefault(item[0], []).append(item)
+    rows = orders.select(ORDER)
+
+    def build(number: str, at: Sequence[int]) -> OrderDraft:
+        return _order(number, rows[at[0]], FIRST_LINE + at[0], items.get(number, []), shop)
+
+    return collect(Parsed(), orders.name, group_rows([r[0] for r in rows]), build, "订单编号")
 
 
-def _order(number: str, rows: list, items: list[dict], shop: ShopInfo) -> OrderDraft:
-    line, r = rows[0]
+def _order(number: str, row: Cells, line: int, items: list[Cells], shop: ShopInfo) -> OrderDraft:
     if not items:
         raise RowError("no_items", order=number)
     lines = []
-    for it in items:
-        qty = count(it.get("购买数量", ""), "购买数量")
-        price = money(it.get("价格", ""), "价格", blank=None)
-        sku = pick(it, "商家编码", "外部系统编号", "标题")
-        lines.append(line_draft(sku[:64], qty, price, shop.currency, it.get("标题", "")))
+    for _, qty, price, merchant_code, outer_id, title in items:
+        qty = count(qty, "购买数量")
+        price = money(price, "价格", blank=None)
+        sku = merchant_code or outer_id or title
+        lines.append(line_draft(sku[:64], qty, price, shop.currency, title))
+    _, shipping, total, paid, status_text, refunded, close_reason, address, created, paid_at, *order = row
+    buyer, receiver, mobile, phone, remark, seller_remark, carrier, tracking_no = order
     goods = sum((x.amount for x in lines), Decimal(0))
-    shipping = money(r.get("买家应付邮费", ""), "买家应付邮费")
-    total = money(r.get("总金额", ""), "总金额", blank=None)
-    paid = money(r.get("买家实际支付金额", ""), "买家实际支付金额")
-    status = status_of(r.get("订单状态", ""))
-    refunded = money(r.get("退款金额", ""), "退款金额")
+    shipping = money(shipping, "买家应付邮费")
+    total = money(total, "总金额", blank=None)
+    paid = money(paid, "买家实际支付金额")
+    status = status_of(status_text)
+    refunded = money(refunded, "退款金额")
     if status == "closed" and paid > 0:
-        status = "refunded" if refunded >= paid or "退款" in r.get("订单关闭原因", "") else "closed"
+        status = "refunded" if refunded >= paid or "退款" in close_reason else "closed"
         refunded = paid if status == "refunded" else refunded
     if status == "pending_payment":
         paid = Decimal(0)
-    region, city = split_cn_address(r.get("收货地址", ""))
-    created = moment(r.get("订单创建时间", ""), "订单创建时间", shop.timezone)
+    region, city = split_cn_address(address)
+    created = moment(created, "订单创建时间", shop.timezone)
     return OrderDraft(
         shop_id=shop.id, platform_order_id=number, status=status, created_at=created, currency=shop.currency,
         lines=tuple(lines), goods_amount=goods, total_amount=total, shipping_amount=shipping,
         discount_amount=max(Decimal(0), goods + shipping - total), paid_amount=min(paid, total),
-        paid_at=moment(r.get("订单付款时间", ""), "订单付款时间", shop.timezone, blank_ok=True),
-        refunded_amount=min(refunded, paid), buyer_id=r.get("买家会员名", ""), receiver_name=r.get("收货人姓名", ""),
-        receiver_phone=pick(r, "联系手机", "联系电话").lstrip("'"), region=region, city=city,
-        address=normal(r.get("收货地址", "")), country="CN", tax_included=True, platform_status=normal(r.get("订单状态", "")),
-        buyer_remark=r.get("买家留言", ""), seller_remark=r.get("订单备注", ""), carrier=r.get("物流公司", ""),
-        tracking_no=r.get("物流单号", ""), line=line,
+        paid_at=moment(paid_at, "订单付款时间", shop.timezone, blank_ok=True),
+        refunded_amount=min(refunded, paid), buyer_id=buyer, receiver_name=receiver,
+        receiver_phone=(mobile or phone).lstrip("'"), region=region, city=city,
+        address=normal(address), country="CN", tax_included=True, platform_status=normal(status_text),
+        buyer_remark=remark, seller_remark=seller_remark, carrier=carrier, tracking_no=tracking_no, line=line,
     )  # fmt: skip

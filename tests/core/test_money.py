@@ -43,3 +43,19 @@ def test_parse_money_refuses_fractions_of_a_cent():
     assert parse_money("12.5") == Decimal("12.50")
     with pytest.raises(ValueError, match="more decimals"):
         parse_money("12.345")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12.50", "12.50"),
+        (" 7 ", "7"),
+        ("１２", "12"),
+        ("٣.٥٠", "3.50"),
+        ("1_000", "1000"),
+        ("￥1,299.50", "1299.50"),
+    ],
+)
+def test_a_number_keeps_its_digits_however_it_is_written(text, expected):
+    # a plain number reads straight through Decimal, the rest after cleaning: the same digits either way
+    assert str(parse_decimal(text)) == expected
