@@ -87,12 +87,17 @@ def _fill(url: str, lines: int, seed: int) -> None:
                         "operating",
                     )
                 )
-        cur.executemany(f"INSERT INTO fin_journal_entry (id, period_id, number, entry_number, entry_date, kind, memo, source_type, posted_at) "
-                        f"VALUES ({', '.join([mark] * 9)})", entries)  # fmt: skip
+        cur.executemany(
+            f"INSERT INTO fin_journal_entry (id, period_id, number, entry_number, entry_date, kind, memo, source_type, posted_at) "
+            f"VALUES ({', '.join([mark] * 9)})",
+            entries,
+        )
         for i in range(0, len(rows), 100_000):
             cur.executemany(
                 "INSERT INTO fin_journal_line (entry_id, line_no, account_id, entry_date, period_id, debit, credit, currency, "
-                f"amount_currency, rate, memo, cash_flow, activity) VALUES ({', '.join([mark] * 13)})", rows[i : i + 100_000])  # fmt: skip
+                f"amount_currency, rate, memo, cash_flow, activity) VALUES ({', '.join([mark] * 13)})",
+                rows[i : i + 100_000],
+            )
         raw.commit()
     finally:
         raw.close()
@@ -105,8 +110,13 @@ def _fill(url: str, lines: int, seed: int) -> None:
 def finance_statements(cfg: BenchConfig) -> BenchResult:
     lines = max(2_000, int(LINES * cfg.scale)) // 2 * 2
     backend = "postgresql" if cfg.database_url else "sqlite"
-    result = BenchResult("trial balance + 3 statements", lines, "journal lines", backend=backend,
-                         baseline_name="raw SQL GROUP BY account")  # fmt: skip
+    result = BenchResult(
+        "trial balance + 3 statements",
+        lines,
+        "journal lines",
+        backend=backend,
+        baseline_name="raw SQL GROUP BY account",
+    )
     url = fresh_url(cfg.workdir, cfg.database_url, "finance")
     try:
         _fill(url, lines, cfg.seed)

@@ -124,8 +124,13 @@ def demo_build(cfg: BenchConfig) -> BenchResult:
     for _ in range(max(1, cfg.repeat // 3)):
         url = fresh_url(cfg.workdir, cfg.database_url, "demo")
         Base.metadata.drop_all(get_engine(url))
-        result.ours.append(timed(lambda url=url: create_demo_database(
-            company="演示", admin_password="demo-password", seed=cfg.seed, days=days, url=url)))  # fmt: skip
+        result.ours.append(
+            timed(
+                lambda url=url: create_demo_database(
+                    company="演示", admin_password="demo-password", seed=cfg.seed, days=days, url=url
+                )
+            )
+        )
         tables = _dump(url)
         dispose(url)
         result.rows = sum(len(rows) for rows in tables.values())

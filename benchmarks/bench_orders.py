@@ -44,23 +44,58 @@ def write_shopify_csv(path, n: int, seed: int, skus: int = SKUS) -> int:
         w = csv.writer(fh)
         w.writerow(HEADER)
         for i in range(n):
-            items = [(f"SKU-{rng.randrange(skus):04d}", rng.choice((1, 1, 1, 2)), Decimal(rng.randrange(990, 19900)) / 100)
-                     for _ in range(rng.choices((1, 2, 3, 4), weights=(35, 30, 20, 15))[0])]  # fmt: skip
+            items = [
+                (
+                    f"SKU-{rng.randrange(skus):04d}",
+                    rng.choice((1, 1, 1, 2)),
+                    Decimal(rng.randrange(990, 19900)) / 100,
+                )
+                for _ in range(rng.choices((1, 2, 3, 4), weights=(35, 30, 20, 15))[0])
+            ]
             goods = sum((q * p for _, q, p in items), Decimal(0))
             created = (t0 + dt.timedelta(seconds=i * 7)).strftime("%Y-%m-%d %H:%M:%S %z")
-            address = {"Name": f"买家{i}", "Address1": f"人民路{i}号", "City": "上海", "Zip": "200000",
-                       "Province": "上海", "Province Name": "上海", "Country": "CN"}  # fmt: skip
-            head = {"Financial Status": "paid", "Paid at": created, "Fulfillment Status": "unfulfilled",
-                    "Currency": "CNY", "Subtotal": goods, "Shipping": "0.00", "Taxes": "0.00", "Total": goods,
-                    "Discount Amount": "0.00", "Payment Method": "Shopify Payments", "Outstanding Balance": "0.00",
-                    "Id": 5_000_000_000 + i, "Risk Level": "Low", "Source": "web",
-                    **{f"{side} {k}": v for side in ("Billing", "Shipping") for k, v in address.items()}}  # fmt: skip
+            address = {
+                "Name": f"买家{i}",
+                "Address1": f"人民路{i}号",
+                "City": "上海",
+                "Zip": "200000",
+                "Province": "上海",
+                "Province Name": "上海",
+                "Country": "CN",
+            }
+            head = {
+                "Financial Status": "paid",
+                "Paid at": created,
+                "Fulfillment Status": "unfulfilled",
+                "Currency": "CNY",
+                "Subtotal": goods,
+                "Shipping": "0.00",
+                "Taxes": "0.00",
+                "Total": goods,
+                "Discount Amount": "0.00",
+                "Payment Method": "Shopify Payments",
+                "Outstanding Balance": "0.00",
+                "Id": 5_000_000_000 + i,
+                "Risk Level": "Low",
+                "Source": "web",
+                **{f"{side} {k}": v for side in ("Billing", "Shipping") for k, v in address.items()},
+            }
             for k, (sku, qty, price) in enumerate(items):
-                cells = {"Name": f"#{100000 + i}", "Email": f"b{i % 30000}@example.com", "Accepts Marketing": "no",
-                         "Created at": created, "Lineitem quantity": qty, "Lineitem name": f"商品 {sku}",
-                         "Lineitem price": price, "Lineitem sku": sku, "Lineitem requires shipping": "true",
-                         "Lineitem taxable": "true", "Lineitem fulfillment status": "pending",
-                         "Lineitem discount": "0.00", **(head if k == 0 else {})}  # fmt: skip
+                cells = {
+                    "Name": f"#{100000 + i}",
+                    "Email": f"b{i % 30000}@example.com",
+                    "Accepts Marketing": "no",
+                    "Created at": created,
+                    "Lineitem quantity": qty,
+                    "Lineitem name": f"商品 {sku}",
+                    "Lineitem price": price,
+                    "Lineitem sku": sku,
+                    "Lineitem requires shipping": "true",
+                    "Lineitem taxable": "true",
+                    "Lineitem fulfillment status": "pending",
+                    "Lineitem discount": "0.00",
+                    **(head if k == 0 else {}),
+                }
                 w.writerow([cells.get(h, "") for h in HEADER])
                 lines += 1
     return lines
@@ -73,18 +108,36 @@ def _setup(url: str, skus: int = SKUS):
         catalog.create_shop(
             session, admin, code="SHOP", name="Shopify", platform="shopify", default_warehouse="SH"
         )
-        catalog.create_records(session, admin, "product", [{"sku": f"SKU-{i:04d}", "name_zh": f"商品{i}",
-                                                            "list_price": "20.00"} for i in range(skus)])  # fmt: skip
+        catalog.create_records(
+            session,
+            admin,
+            "product",
+            [{"sku": f"SKU-{i:04d}", "name_zh": f"商品{i}", "list_price": "20.00"} for i in range(skus)],
+        )
     return admin
 
 
 def _cli_import(url: str, path, orders: int) -> None:
     """``ecerp orders import`` as a user runs it: a new process, its start-up included."""
     done = subprocess.run(
-        [sys.executable, "-m", "ecerp_core", "orders", "import", "--platform", "shopify", str(path),
-         "--shop", "SHOP", "--json"],
-        env={**os.environ, "ECERP_DATABASE_URL": url}, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "ecerp_core",
+            "orders",
+            "import",
+            "--platform",
+            "shopify",
+            str(path),
+            "--shop",
+            "SHOP",
+            "--json",
+        ],
+        env={**os.environ, "ECERP_DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads(done.stdout)
     assert summary["created"] == orders and not summary["rejected"], summary["rejected"][:3]
@@ -101,8 +154,10 @@ def _plain_connect(url: str):
 def _raw_tables(url: str) -> None:
     conn, _ = _plain_connect(url)
     try:
-        conn.execute("CREATE TABLE raw_order (name VARCHAR(64), currency VARCHAR(3), total NUMERIC(18,2), "
-                     "created VARCHAR(40))")  # fmt: skip
+        conn.execute(
+            "CREATE TABLE raw_order (name VARCHAR(64), currency VARCHAR(3), total NUMERIC(18,2), "
+            "created VARCHAR(40))"
+        )
         conn.execute(
             "CREATE TABLE raw_line (name VARCHAR(64), sku VARCHAR(64), qty INTEGER, price NUMERIC(18,2))"
         )
@@ -143,8 +198,13 @@ def orders_import(cfg: BenchConfig) -> BenchResult:
     n = max(200, int(100_000 * cfg.scale))
     path = cfg.workdir / "orders_export.csv"
     lines = write_shopify_csv(path, n, cfg.seed, IMPORT_SKUS)
-    result = BenchResult("orders import (Shopify CSV)", lines, "lines", backend="sqlite" if cfg.database_url is None else "postgresql",
-                         baseline_name="csv + executemany into two bare tables")  # fmt: skip
+    result = BenchResult(
+        "orders import (Shopify CSV)",
+        lines,
+        "lines",
+        backend="sqlite" if cfg.database_url is None else "postgresql",
+        baseline_name="csv + executemany into two bare tables",
+    )
     for _ in range(cfg.repeat):
         url = fresh_url(cfg.workdir, cfg.database_url, "orders")
         _setup(url, IMPORT_SKUS)
@@ -156,8 +216,10 @@ def orders_import(cfg: BenchConfig) -> BenchResult:
         get_engine(url).dispose()
         result.baseline.append(timed(lambda url=url: _raw_import(url, path)))
         dispose(url)
-    result.note = (f"{n} orders, {IMPORT_SKUS} known SKUs; ecerp: the `ecerp orders import` process (start-up, parse "
-                   f"by header, checks, SKU mapping, routing, order events) = {100 / result.ratio:.1f}% of the raw rate")  # fmt: skip
+    result.note = (
+        f"{n} orders, {IMPORT_SKUS} known SKUs; ecerp: the `ecerp orders import` process (start-up, parse "
+        f"by header, checks, SKU mapping, routing, order events) = {100 / result.ratio:.1f}% of the raw rate"
+    )
     return result
 
 
@@ -166,15 +228,26 @@ def orders_pipeline(cfg: BenchConfig) -> BenchResult:
     n = max(200, int(100_000 * cfg.scale))
     path = cfg.workdir / "orders_pipeline.csv"
     write_shopify_csv(path, n, cfg.seed + 1)
-    result = BenchResult("review + route + reserve", n, "orders", backend="sqlite" if cfg.database_url is None else "postgresql",
-                         baseline_name="executemany: status update + reservation rows")  # fmt: skip
+    result = BenchResult(
+        "review + route + reserve",
+        n,
+        "orders",
+        backend="sqlite" if cfg.database_url is None else "postgresql",
+        baseline_name="executemany: status update + reservation rows",
+    )
     for _ in range(cfg.repeat):
         url = fresh_url(cfg.workdir, cfg.database_url, "pipeline")
         admin = _setup(url)
         with session_scope(url) as session:
             import_files(session, admin, "shopify", [path], shop="SHOP")
-            stock.post_moves(session, admin, [stock.MoveDraft(p, 1, 10 * n, "receipt", unit_cost=Decimal("10"))
-                                              for p in range(1, SKUS + 1)])  # fmt: skip
+            stock.post_moves(
+                session,
+                admin,
+                [
+                    stock.MoveDraft(p, 1, 10 * n, "receipt", unit_cost=Decimal("10"))
+                    for p in range(1, SKUS + 1)
+                ],
+            )
 
         def ours(url=url, admin=admin):
             with session_scope(url) as session:
@@ -195,8 +268,11 @@ def orders_pipeline(cfg: BenchConfig) -> BenchResult:
                     f"UPDATE sales_order SET status='paid', warehouse_id=1 WHERE id={mark}",
                     [(i,) for i in ids],
                 )
-                cur.executemany(f"INSERT INTO stock_reservation (product_id, warehouse_id, quantity, source_type, source_id, at) "
-                                f"VALUES (1, 1, 1, 'bench', {mark}, CURRENT_TIMESTAMP)", [(i,) for i in ids])  # fmt: skip
+                cur.executemany(
+                    f"INSERT INTO stock_reservation (product_id, warehouse_id, quantity, source_type, source_id, at) "
+                    f"VALUES (1, 1, 1, 'bench', {mark}, CURRENT_TIMESTAMP)",
+                    [(i,) for i in ids],
+                )
                 conn.commit()
             finally:
                 conn.close()

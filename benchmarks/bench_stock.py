@@ -31,29 +31,48 @@ def _populate(url: str, skus: int, moves: int) -> None:
     engine = get_engine(url)
     pg = engine.dialect.name == "postgresql"
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO warehouse (code, name, region, address, priority, allow_negative, active, created_at, "
-            "updated_at) VALUES " + ", ".join(
-                f"('W{w}', '仓库{w}', '', '', {w}, false, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-                for w in range(1, WAREHOUSES + 1))))  # fmt: skip
-        series = ("SELECT g AS i FROM generate_series(1, :n) AS g" if pg else
-                  "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :n) SELECT i FROM s")  # fmt: skip
-        conn.execute(text(
-            "INSERT INTO product (sku, name_zh, name_en, spec, unit, weight_kg, cost, list_price, is_bundle, active, "
-            f"created_at, updated_at) SELECT 'SKU-' || i, '商品' || i, '', '{{}}', '件', 0, 10 + (i % 90), "
-            f"30 + (i % 90), false, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM ({series}) AS q"), {"n": skus})  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO warehouse (code, name, region, address, priority, allow_negative, active, created_at, "
+                "updated_at) VALUES "
+                + ", ".join(
+                    f"('W{w}', '仓库{w}', '', '', {w}, false, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    for w in range(1, WAREHOUSES + 1)
+                )
+            )
+        )
+        series = (
+            "SELECT g AS i FROM generate_series(1, :n) AS g"
+            if pg
+            else "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :n) SELECT i FROM s"
+        )
+        conn.execute(
+            text(
+                "INSERT INTO product (sku, name_zh, name_en, spec, unit, weight_kg, cost, list_price, is_bundle, active, "
+                f"created_at, updated_at) SELECT 'SKU-' || i, '商品' || i, '', '{{}}', '件', 0, 10 + (i % 90), "
+                f"30 + (i % 90), false, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM ({series}) AS q"
+            ),
+            {"n": skus},
+        )
         # receipts in (2 of 3 moves), shipments out; product and warehouse spread evenly
-        conn.execute(text(
-            "INSERT INTO stock_move (product_id, warehouse_id, quantity, move_type, unit_cost, business_date, at, "
-            "source_type, note) SELECT (i % :skus) + 1, ((i / :skus) % 5) + 1, "
-            "CASE WHEN i % 3 = 0 THEN -((i % 4) + 1) ELSE (i % 5) + 2 END, "
-            "CASE WHEN i % 3 = 0 THEN 'shipment' ELSE 'receipt' END, 10 + (i % 97) * 0.25, "
-            ":day, CURRENT_TIMESTAMP, '', '' "
-            f"FROM ({series}) AS q"), {"n": moves, "skus": skus, "day": dt.date(2026, 6, 1)})  # fmt: skip
-        conn.execute(text(
-            "INSERT INTO stock_level (product_id, warehouse_id, on_hand, reserved, updated_at) "
-            "SELECT product_id, warehouse_id, SUM(quantity), 0, CURRENT_TIMESTAMP FROM stock_move "
-            "GROUP BY product_id, warehouse_id"))  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO stock_move (product_id, warehouse_id, quantity, move_type, unit_cost, business_date, at, "
+                "source_type, note) SELECT (i % :skus) + 1, ((i / :skus) % 5) + 1, "
+                "CASE WHEN i % 3 = 0 THEN -((i % 4) + 1) ELSE (i % 5) + 2 END, "
+                "CASE WHEN i % 3 = 0 THEN 'shipment' ELSE 'receipt' END, 10 + (i % 97) * 0.25, "
+                ":day, CURRENT_TIMESTAMP, '', '' "
+                f"FROM ({series}) AS q"
+            ),
+            {"n": moves, "skus": skus, "day": dt.date(2026, 6, 1)},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO stock_level (product_id, warehouse_id, on_hand, reserved, updated_at) "
+                "SELECT product_id, warehouse_id, SUM(quantity), 0, CURRENT_TIMESTAMP FROM stock_move "
+                "GROUP BY product_id, warehouse_id"
+            )
+        )
         if not pg:
             conn.execute(text("ANALYZE"))
 
@@ -62,8 +81,10 @@ def _raw_aggregate(url: str) -> int:
     raw = get_engine(url).raw_connection()
     try:
         cur = raw.cursor()
-        cur.execute("SELECT product_id, warehouse_id, SUM(quantity), SUM(quantity * unit_cost) FROM stock_move "
-                    "GROUP BY product_id, warehouse_id")  # fmt: skip
+        cur.execute(
+            "SELECT product_id, warehouse_id, SUM(quantity), SUM(quantity * unit_cost) FROM stock_move "
+            "GROUP BY product_id, warehouse_id"
+        )
         return len(cur.fetchall())
     finally:
         raw.close()
@@ -74,8 +95,13 @@ def stock_levels_value(cfg: BenchConfig) -> BenchResult:
     skus = max(100, int(10_000 * cfg.scale))
     moves = max(10_000, int(1_000_000 * cfg.scale))
     backend = "sqlite" if cfg.database_url is None else "postgresql"
-    result = BenchResult("stock levels + value", moves, "moves", backend=backend,
-                         baseline_name="raw SQL SUM ... GROUP BY over stock_move")  # fmt: skip
+    result = BenchResult(
+        "stock levels + value",
+        moves,
+        "moves",
+        backend=backend,
+        baseline_name="raw SQL SUM ... GROUP BY over stock_move",
+    )
     url = fresh_url(cfg.workdir, cfg.database_url, "stock")
     with session_scope(url) as session:
         initialise(session, company="bench", admin_password="bench-password")

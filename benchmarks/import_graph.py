@@ -192,9 +192,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nareas import ({len(out['area_imports'])} arrows):")
     for edge in out["area_imports"]:
         print(f"  {edge}")
-    for title, key in (("loops between areas", "area_cycles"),
-                       ("loops between files of one area", "file_cycles_inside_areas"),
-                       ("loops between files", "file_cycles")):  # fmt: skip
+    for title, key in (
+        ("loops between areas", "area_cycles"),
+        ("loops between files of one area", "file_cycles_inside_areas"),
+        ("loops between files", "file_cycles"),
+    ):
         print(f"\n{title}: {len(out[key])}")
         for loop in out[key]:
             print(f"  {' <-> '.join(loop)}")

@@ -54,26 +54,52 @@ PERMISSIONS = (
 ROLES: dict[str, tuple[str, ...]] = {
     "admin": PERMISSIONS,
     "order_clerk": (
-        "catalog.read", "orders.read", "orders.import", "orders.review", "orders.ship",
-        "orders.aftersales", "stock.read",
+        "catalog.read",
+        "orders.read",
+        "orders.import",
+        "orders.review",
+        "orders.ship",
+        "orders.aftersales",
+        "stock.read",
     ),
     "warehouse_clerk": (
-        "catalog.read", "orders.read", "orders.ship", "stock.read", "stock.move", "stock.count",
+        "catalog.read",
+        "orders.read",
+        "orders.ship",
+        "stock.read",
+        "stock.move",
+        "stock.count",
         "purchasing.read",
     ),
     "purchaser": (
-        "catalog.read", "catalog.write", "stock.read", "purchasing.read", "purchasing.write",
-        "forecast.run", "analytics.read",
+        "catalog.read",
+        "catalog.write",
+        "stock.read",
+        "purchasing.read",
+        "purchasing.write",
+        "forecast.run",
+        "analytics.read",
     ),
     "accountant": (
-        "catalog.read", "orders.read", "stock.read", "purchasing.read", "finance.read",
-        "finance.post", "finance.close", "analytics.read",
+        "catalog.read",
+        "orders.read",
+        "stock.read",
+        "purchasing.read",
+        "finance.read",
+        "finance.post",
+        "finance.close",
+        "analytics.read",
     ),
     "analyst": (
-        "catalog.read", "orders.read", "stock.read", "purchasing.read", "finance.read",
-        "analytics.read", "forecast.run",
+        "catalog.read",
+        "orders.read",
+        "stock.read",
+        "purchasing.read",
+        "finance.read",
+        "analytics.read",
+        "forecast.run",
     ),
-}  # fmt: skip
+}
 
 MIN_PASSWORD_LENGTH = 8
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -292,6 +318,10 @@ def list_users(session: Session, actor: Actor) -> list[User]:
 def order_handlers(session: Session, actor: Actor) -> list[str]:
     """User names an order may be assigned to: active users whose role may review orders."""
     require(actor, "orders.read")
-    stmt = (select(User.username).join(RolePermission, RolePermission.role_code == User.role_code)
-            .where(User.active.is_(True), RolePermission.permission == "orders.review").order_by(User.username))  # fmt: skip
+    stmt = (
+        select(User.username)
+        .join(RolePermission, RolePermission.role_code == User.role_code)
+        .where(User.active.is_(True), RolePermission.permission == "orders.review")
+        .order_by(User.username)
+    )
     return list(session.scalars(stmt))

@@ -315,8 +315,9 @@ def update_rows(
         sets = {c: (table.c[c] + bindparam(f"v_{c}")) if c in add else bindparam(f"v_{c}") for c in columns}
         where = [table.c[k] == bindparam(f"k_{k}") for k in keys]
         stmt = update(table).where(*where).values(**sets, **(values or {}))
-        connection.execute(stmt, [{**{f"k_{k}": r[k] for k in keys}, **{f"v_{c}": r[c] for c in columns}}
-                                  for r in rows])  # fmt: skip
+        connection.execute(
+            stmt, [{**{f"k_{k}": r[k] for k in keys}, **{f"v_{c}": r[c] for c in columns}} for r in rows]
+        )
         return
     names = [*keys, *columns]
     arrays = [bindparam(f"a_{c}", [r[c] for r in rows], type_=ARRAY(table.c[c].type)) for c in names]

@@ -33,8 +33,15 @@ def biz(session, admin) -> Biz:
     mug = catalog.create_product(
         session, admin, sku="MUG-1", name_zh="马克杯", cost="8.00", list_price="29.00"
     )
-    kit = catalog.create_product(session, admin, sku="KIT-1", name_zh="组合", is_bundle=True, list_price="129.00",
-                                 components=[("TEE-1", 2), ("MUG-1", 1)])  # fmt: skip
+    kit = catalog.create_product(
+        session,
+        admin,
+        sku="KIT-1",
+        name_zh="组合",
+        is_bundle=True,
+        list_price="129.00",
+        components=[("TEE-1", 2), ("MUG-1", 1)],
+    )
     supplier = catalog.create_supplier(
         session, admin, code="S1", name="供应商", lead_time_days=5, min_order_qty=10
     )
@@ -47,8 +54,11 @@ def stock_row(session, product_id: int, warehouse_id: int) -> tuple[int, int]:
 
     from ecerp_core.stock.models import StockLevel
 
-    row = session.execute(select(StockLevel.on_hand, StockLevel.reserved).where(
-        StockLevel.product_id == product_id, StockLevel.warehouse_id == warehouse_id)).first()  # fmt: skip
+    row = session.execute(
+        select(StockLevel.on_hand, StockLevel.reserved).where(
+            StockLevel.product_id == product_id, StockLevel.warehouse_id == warehouse_id
+        )
+    ).first()
     return tuple(row) if row else (0, 0)
 
 

@@ -42,8 +42,11 @@ def test_small_demo_builds_keeps_invariants_and_is_deterministic(db_url, monkeyp
     _build(db_url, 21)
     first = _dump(db_url)
     with session_scope(db_url, readonly=True) as session:
-        failures = [f for c in (*stock_checks.CHECKS, *order_checks.CHECKS, *purchasing_checks.CHECKS)
-                    for f in c(session)]  # fmt: skip
+        failures = [
+            f
+            for c in (*stock_checks.CHECKS, *order_checks.CHECKS, *purchasing_checks.CHECKS)
+            for f in c(session)
+        ]
         assert failures == []
         assert auth.authenticate(session, "clerk", DEMO_PASSWORD).role == "order_clerk"
     assert len(first["product"]) >= 280 and len(first["warehouse"]) == 3 and len(first["shop"]) == 5

@@ -40,13 +40,20 @@ def test_catalog_imports_nothing_above_it(house):
 
 
 def test_no_area_below_finance_imports_it(house):
-    assert sorted({(area(a), b) for a, b in house.file_edges()
-                   if area(a) in BELOW_FINANCE and area(b) == "finance"}) == []  # fmt: skip
+    assert (
+        sorted(
+            {(area(a), b) for a, b in house.file_edges() if area(a) in BELOW_FINANCE and area(b) == "finance"}
+        )
+        == []
+    )
 
 
 def test_no_import_of_ours_inside_a_function_outside_the_cli(house):
-    lazy = sorted(f"{i.source}:{i.line} -> {i.target}" for i in house.imports
-                  if i.in_function and not i.source.startswith(LAZY_IMPORTS_ALLOWED))  # fmt: skip
+    lazy = sorted(
+        f"{i.source}:{i.line} -> {i.target}"
+        for i in house.imports
+        if i.in_function and not i.source.startswith(LAZY_IMPORTS_ALLOWED)
+    )
     assert lazy == []
 
 
@@ -55,21 +62,30 @@ def test_no_private_name_crosses_a_module(house):
     for module, path in house.modules.items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(("ecerp_core", "widgets")):
-                crossing += [f"{module} <- {node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
+                crossing += [
+                    f"{module} <- {node.module}.{a.name}" for a in node.names if a.name.startswith("_")
+                ]
     assert crossing == []
 
 
 def test_widgets_hold_no_sql():
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "widgets").rglob("*.py")
-                 if "sqlalchemy" in p.read_text(encoding="utf-8")]  # fmt: skip
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "widgets").rglob("*.py")
+        if "sqlalchemy" in p.read_text(encoding="utf-8")
+    ]
     assert offenders == []
 
 
 def _init_lengths(path: Path) -> list[tuple[str, int]]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return [(f"{path.relative_to(ROOT)}:{cls.name}", fn.end_lineno - fn.lineno + 1)
-            for cls in ast.walk(tree) if isinstance(cls, ast.ClassDef)
-            for fn in cls.body if isinstance(fn, ast.FunctionDef) and fn.name == "__init__"]  # fmt: skip
+    return [
+        (f"{path.relative_to(ROOT)}:{cls.name}", fn.end_lineno - fn.lineno + 1)
+        for cls in ast.walk(tree)
+        if isinstance(cls, ast.ClassDef)
+        for fn in cls.body
+        if isinstance(fn, ast.FunctionDef) and fn.name == "__init__"
+    ]
 
 
 def test_no_view_init_over_sixty_lines():

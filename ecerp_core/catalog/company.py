@@ -177,9 +177,12 @@ def set_exchange_rates(
     session.flush()
     forget(session, "rates")
     audit.record_many(
-        session, actor, "set_rate", "exchange_rate",
+        session,
+        actor,
+        "set_rate",
+        "exchange_rate",
         [(f"{c}@{d}", {"rate": r, "source": source}) for c, d, r in clean_rows],
-    )  # fmt: skip
+    )
     return len(clean_rows)
 
 

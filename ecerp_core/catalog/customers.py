@@ -64,9 +64,12 @@ def link_customer_accounts(
     session.add_all([a for a, _, _ in new])
     session.flush()
     audit.record_many(
-        session, actor, "create", "customer_account",
+        session,
+        actor,
+        "create",
+        "customer_account",
         [(a.id, {"customer": c, "shop": s, "buyer_id": a.buyer_id}) for a, c, s in new],
-    )  # fmt: skip
+    )
     return [existing[(shops[s], b)] for _, s, b in wanted]
 
 

@@ -92,8 +92,9 @@ class ImportReport:
         }
 
 
-def import_file(session: Session, actor: Actor, entity_name: str, source: str | Path | bytes, *,
-                name: str | None = None) -> ImportReport:  # fmt: skip
+def import_file(
+    session: Session, actor: Actor, entity_name: str, source: str | Path | bytes, *, name: str | None = None
+) -> ImportReport:
     """Read ``source`` (a path, or upload bytes with ``name``) and import its rows."""
     table = read_table(source, name=name)
     return import_table(session, actor, entity_name, table)
@@ -151,9 +152,13 @@ def import_table(session: Session, actor: Actor, entity_name: str, table: Table)
         insert_rows(
             session, model, [{**v, "active": True, "created_at": now, "updated_at": now} for v in to_insert]
         )
-        ids = dict(session.execute(
-            select(getattr(model, key), model.id).where(getattr(model, key).in_([v[key] for v in to_insert]))
-        ).all())  # fmt: skip
+        ids = dict(
+            session.execute(
+                select(getattr(model, key), model.id).where(
+                    getattr(model, key).in_([v[key] for v in to_insert])
+                )
+            ).all()
+        )
         audit.record_many(
             session, actor, "import", model.__tablename__, [(ids[v[key]], v) for v in to_insert]
         )
@@ -238,8 +243,9 @@ def _apply_extras(session, actor, report, table, entity_name, with_extras) -> No
         try:
             with session.begin_nested():
                 if entity_name == "product" and extra.get("components"):
-                    services.update_record(session, actor, "product", key,
-                                           {"is_bundle": True, "components": extra["components"]})  # fmt: skip
+                    services.update_record(
+                        session, actor, "product", key, {"is_bundle": True, "components": extra["components"]}
+                    )
                 elif entity_name == "customer" and extra.get("shop") and extra.get("buyer_id"):
                     link_customer_account(session, actor, key, extra["shop"], extra["buyer_id"])
         except ValidationError as exc:
@@ -250,8 +256,16 @@ def _apply_extras(session, actor, report, table, entity_name, with_extras) -> No
 
 def summary_lines(report: ImportReport, language: str | None = None) -> list[str]:
     """The report as a clerk reads it."""
-    lines = [t("import.summary", language, created=report.created, updated=report.updated,
-               unchanged=report.unchanged, rejected=len(report.rejected))]  # fmt: skip
+    lines = [
+        t(
+            "import.summary",
+            language,
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            rejected=len(report.rejected),
+        )
+    ]
     lines += [
         t("import.rejected_row", language, file=r.file, line=r.line, reason=r.reason) for r in report.rejected
     ]

@@ -44,30 +44,56 @@ class Entity:
 
 ENTITIES: dict[str, Entity] = {
     "product": Entity(
-        "product", Product, rules.PRODUCT_FIELDS, key="sku",
+        "product",
+        Product,
+        rules.PRODUCT_FIELDS,
+        key="sku",
         search=("sku", "barcode", "name_zh", "name_en"),
         columns=("sku", "barcode", "name_zh", "name_en", "unit", "cost", "list_price", "is_bundle", "active"),
     ),
     "supplier": Entity(
-        "supplier", Supplier, rules.SUPPLIER_FIELDS, search=("code", "name", "contact_name", "phone"),
-        columns=("code", "name", "contact_name", "phone", "currency", "lead_time_days", "min_order_qty", "active"),
+        "supplier",
+        Supplier,
+        rules.SUPPLIER_FIELDS,
+        search=("code", "name", "contact_name", "phone"),
+        columns=(
+            "code",
+            "name",
+            "contact_name",
+            "phone",
+            "currency",
+            "lead_time_days",
+            "min_order_qty",
+            "active",
+        ),
     ),
     "customer": Entity(
-        "customer", Customer, rules.CUSTOMER_FIELDS, search=("code", "name", "phone", "email"),
+        "customer",
+        Customer,
+        rules.CUSTOMER_FIELDS,
+        search=("code", "name", "phone", "email"),
         columns=("code", "name", "phone", "region", "city", "tier", "active"),
     ),
     "warehouse": Entity(
-        "warehouse", Warehouse, rules.WAREHOUSE_FIELDS,
+        "warehouse",
+        Warehouse,
+        rules.WAREHOUSE_FIELDS,
         columns=("code", "name", "region", "priority", "allow_negative", "active"),
     ),
     "shop": Entity(
-        "shop", Shop, rules.SHOP_FIELDS, columns=("code", "name", "platform", "currency", "active"),
+        "shop",
+        Shop,
+        rules.SHOP_FIELDS,
+        columns=("code", "name", "platform", "currency", "active"),
     ),
     "category": Entity(
-        "category", Category, rules.CATEGORY_FIELDS, search=("code", "name_zh", "name_en", "path"),
+        "category",
+        Category,
+        rules.CATEGORY_FIELDS,
+        search=("code", "name_zh", "name_en", "path"),
         columns=("code", "name_zh", "name_en", "path", "active"),
     ),
-}  # fmt: skip
+}
 
 # A field that names another record by its key, and the column that stores that record's id.
 _REFS = {"category": "category_id", "default_warehouse": "default_warehouse_id", "parent": "parent_id"}
@@ -186,9 +212,15 @@ def create_records(session: Session, actor: Actor, name: str, rows: Sequence[Map
         created.append(obj)
     forget(session)  # warehouses and bundles are read once per transaction
     audit.record_many(
-        session, actor, "create", ent.model.__tablename__,
-        [(o.id, {**r, **({"components": c} if c else {})}) for o, r, c in zip(created, cleaned, components, strict=True)],
-    )  # fmt: skip
+        session,
+        actor,
+        "create",
+        ent.model.__tablename__,
+        [
+            (o.id, {**r, **({"components": c} if c else {})})
+            for o, r, c in zip(created, cleaned, components, strict=True)
+        ],
+    )
     return created
 
 
@@ -239,8 +271,14 @@ def set_active(session: Session, actor: Actor, name: str, key: str, active: bool
         obj.active = active
         session.flush()  # what follows may read with Core, which does not autoflush
         forget(session)
-        audit.record(session, actor, "deactivate" if not active else "activate",
-                     ent.model.__tablename__, obj.id, {"active": [not active, active]})  # fmt: skip
+        audit.record(
+            session,
+            actor,
+            "deactivate" if not active else "activate",
+            ent.model.__tablename__,
+            obj.id,
+            {"active": [not active, active]},
+        )
     return obj
 
 
@@ -256,8 +294,9 @@ def get_record(session: Session, actor: Actor, name: str, key: str) -> dict:
             target = ENTITIES[field.ref]
             out[field.name] = (
                 session.scalar(select(getattr(target.model, target.key)).where(target.model.id == ref_id))
-                if ref_id else None
-            )  # fmt: skip
+                if ref_id
+                else None
+            )
         else:
             out[field.name] = getattr(obj, field.name)
     if ent.name == "product":
@@ -387,8 +426,15 @@ def warehouse_facts(session: Session) -> tuple[WarehouseFacts, ...]:
     """Every warehouse, in routing order (priority, then id); read once per transaction."""
 
     def load() -> tuple[WarehouseFacts, ...]:
-        stmt = select(Warehouse.id, Warehouse.code, Warehouse.name, Warehouse.region, Warehouse.priority,
-                      Warehouse.active, Warehouse.allow_negative).order_by(Warehouse.priority, Warehouse.id)  # fmt: skip
+        stmt = select(
+            Warehouse.id,
+            Warehouse.code,
+            Warehouse.name,
+            Warehouse.region,
+            Warehouse.priority,
+            Warehouse.active,
+            Warehouse.allow_negative,
+        ).order_by(Warehouse.priority, Warehouse.id)
         return tuple(WarehouseFacts(*r) for r in session.connection().execute(stmt))
 
     return memo(session, "warehouses", load)

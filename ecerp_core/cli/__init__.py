@@ -53,8 +53,9 @@ COMMANDS = (
     commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
 )
 @click.option("--user", envvar="ECERP_USER", help="Act as this user (default: the first admin).")
-@click.option("--lang", type=click.Choice(["zh_CN", "en"]), envvar="ECERP_LANGUAGE",
-              help="Language of messages.")  # fmt: skip
+@click.option(
+    "--lang", type=click.Choice(["zh_CN", "en"]), envvar="ECERP_LANGUAGE", help="Language of messages."
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.version_option(package_name="ecerp")
 @click.pass_context

@@ -24,15 +24,23 @@ from ecerp_core.setup import create_database, is_initialised, upgrade_database
 @click.command()
 @click.option("--company", default=None, help="Company name (default: the demo company with --demo).")
 @click.option("--base-currency", default="CNY", show_default=True, help="ISO code of the base currency.")
-@click.option("--admin-password", envvar="ECERP_ADMIN_PASSWORD",
-              help="Password of the first admin (default: asked, or generated and printed).")  # fmt: skip
+@click.option(
+    "--admin-password",
+    envvar="ECERP_ADMIN_PASSWORD",
+    help="Password of the first admin (default: asked, or generated and printed).",
+)
 @click.option("--demo", is_flag=True, help="Also build the demo business (orders, stock, purchasing...).")
 @click.option("--seed", default=7, show_default=True, help="Random seed of the demo: same seed, same data.")
 @click.option(
     "--days", type=click.IntRange(1, 3650), default=None, help="Days of demo history (default 730)."
 )
-@click.option("--orders", "orders_per_day", type=click.FloatRange(1, 100_000), default=None,
-              help="Average demo orders a day before seasonality (default 40); scales the demo up for benchmarks.")  # fmt: skip
+@click.option(
+    "--orders",
+    "orders_per_day",
+    type=click.FloatRange(1, 100_000),
+    default=None,
+    help="Average demo orders a day before seasonality (default 40); scales the demo up for benchmarks.",
+)
 def init(
     company: str | None,
     base_currency: str,
@@ -59,10 +67,18 @@ def init(
             admin_password, generated = secrets.token_urlsafe(12), True
     started = time.perf_counter()
     if demo:
-        create_demo_database(company=company or DEMO_COMPANY, base_currency=base_currency,
-                             admin_password=admin_password, seed=seed, days=days, orders_per_day=orders_per_day)  # fmt: skip
+        create_demo_database(
+            company=company or DEMO_COMPANY,
+            base_currency=base_currency,
+            admin_password=admin_password,
+            seed=seed,
+            days=days,
+            orders_per_day=orders_per_day,
+        )
     else:
-        create_database(company=company or "我的公司", base_currency=base_currency, admin_password=admin_password)
+        create_database(
+            company=company or "我的公司", base_currency=base_currency, admin_password=admin_password
+        )
     click.echo(t("cli.initialised", None, url=_safe_url(), seconds=f"{time.perf_counter() - started:.1f}"))
     if generated:
         click.echo(t("cli.generated_password", None, password=admin_password))
@@ -117,8 +133,16 @@ def users_add(
 def users_list(ctx: Context, as_json: bool) -> None:
     """List users, their roles and whether they are active."""
     with ctx.acting(readonly=True) as (session, actor):
-        rows = [{"username": u.username, "display_name": u.display_name, "role": u.role_code,
-                 "active": u.active, "language": u.language} for u in auth.list_users(session, actor)]  # fmt: skip
+        rows = [
+            {
+                "username": u.username,
+                "display_name": u.display_name,
+                "role": u.role_code,
+                "active": u.active,
+                "language": u.language,
+            }
+            for u in auth.list_users(session, actor)
+        ]
     if as_json:
         echo_json(rows)
         return

@@ -15,12 +15,21 @@ from ecerp_core.cli.output import echo_json
 @click.argument("names", nargs=-1)
 @click.option("--repeat", default=3, show_default=True, help="Timed runs per side; medians are reported.")
 @click.option("--scale", default=1.0, show_default=True, help="1.0 is the documented size.")
-@click.option("--database-url", envvar="ECERP_BENCH_DATABASE_URL",
-              help="Run against this PostgreSQL database (its tables are dropped!) instead of fresh SQLite files.")  # fmt: skip
+@click.option(
+    "--database-url",
+    envvar="ECERP_BENCH_DATABASE_URL",
+    help="Run against this PostgreSQL database (its tables are dropped!) instead of fresh SQLite files.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--list", "list_only", is_flag=True, help="List the benchmarks and stop.")
-def bench(names: tuple[str, ...], repeat: int, scale: float, database_url: str | None, as_json: bool,
-          list_only: bool) -> None:  # fmt: skip
+def bench(
+    names: tuple[str, ...],
+    repeat: int,
+    scale: float,
+    database_url: str | None,
+    as_json: bool,
+    list_only: bool,
+) -> None:
     """Run benchmarks (all, or those NAMES) and print medians, baselines and ratios."""
     try:
         from benchmarks.core import BenchConfig

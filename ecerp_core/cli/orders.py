@@ -47,19 +47,41 @@ def orders() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @pass_ctx
-def orders_import(ctx: Context, platform: str, shop: str | None, maps: tuple, defaults: tuple, history: bool,
-                  as_json: bool, files: tuple[str, ...]) -> None:  # fmt: skip
+def orders_import(
+    ctx: Context,
+    platform: str,
+    shop: str | None,
+    maps: tuple,
+    defaults: tuple,
+    history: bool,
+    as_json: bool,
+    files: tuple[str, ...],
+) -> None:
     """Import order export files (a Taobao export is its two files together)."""
     from ecerp_core.connectors.files import import_files
 
     with ctx.acting() as (session, actor):
-        summary = import_files(session, actor, platform, list(files), shop=shop, mapping=_pairs(maps, "--map"),
-                               defaults=_pairs(defaults, "--default"), history=history)  # fmt: skip
+        summary = import_files(
+            session,
+            actor,
+            platform,
+            list(files),
+            shop=shop,
+            mapping=_pairs(maps, "--map"),
+            defaults=_pairs(defaults, "--default"),
+            history=history,
+        )
     if as_json:
         echo_json(summary)
         return
-    click.echo(t("cli.orders_imported", None, **{k: summary[k] for k in ("created", "updated", "unchanged", "exceptions")},
-                 rejected=len(summary["rejected"])))  # fmt: skip
+    click.echo(
+        t(
+            "cli.orders_imported",
+            None,
+            **{k: summary[k] for k in ("created", "updated", "unchanged", "exceptions")},
+            rejected=len(summary["rejected"]),
+        )
+    )
     for r in summary["rejected"]:
         click.echo(f"  {r['file']}:{r['line']}: {r['reason']}")
 
@@ -68,10 +90,20 @@ def orders_import(ctx: Context, platform: str, shop: str | None, maps: tuple, de
 @click.option(
     "--shop", required=True, help="Shop code; its credentials_ref says where the API credentials are."
 )
-@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]),
-              help="Start of the modified-time window (company time zone).")  # fmt: skip
-@click.option("--to", "end", default=None, type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]),
-              help="End of the window (default: now).")  # fmt: skip
+@click.option(
+    "--from",
+    "start",
+    required=True,
+    type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]),
+    help="Start of the modified-time window (company time zone).",
+)
+@click.option(
+    "--to",
+    "end",
+    default=None,
+    type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]),
+    help="End of the window (default: now).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_ctx
 def orders_pull(ctx: Context, shop: str, start, end, as_json: bool) -> None:
@@ -82,9 +114,13 @@ def orders_pull(ctx: Context, shop: str, start, end, as_json: bool) -> None:
         zone = company_timezone(session)
         window_end = end.replace(tzinfo=zone) if end else dt.datetime.now(zone)
         result = pull_orders(session, actor, shop, start.replace(tzinfo=zone), window_end)
-    summary = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
-               "exceptions": result.exceptions,
-               "rejected": [{"line": p.line, "reason": p.message()} for p in result.rejected]}  # fmt: skip
+    summary = {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "exceptions": result.exceptions,
+        "rejected": [{"line": p.line, "reason": p.message()} for p in result.rejected],
+    }
     if as_json:
         echo_json(summary)
         return
@@ -135,8 +171,12 @@ def _cell(value: object) -> object:
 
 # --- the pipeline between 付款 and 发货 --------------------------------------------------------------
 _ORDER_REFS = click.argument("refs", nargs=-1, metavar="[ORDER]...")
-_QUEUE = click.option("--queue", type=click.Choice(["review", "exceptions", "to_ship", "shipped", "all"]),
-                      default=None, help="Act on every order of this queue instead of naming them.")  # fmt: skip
+_QUEUE = click.option(
+    "--queue",
+    type=click.Choice(["review", "exceptions", "to_ship", "shipped", "all"]),
+    default=None,
+    help="Act on every order of this queue instead of naming them.",
+)
 _SHOP = click.option(
     "--shop", default="", help="Shop code: platform order numbers are looked up in this shop."
 )
@@ -175,8 +215,13 @@ def orders_review(ctx: Context, refs: tuple[str, ...], shop: str, as_json: bool)
         ids = _order_ids(session, actor, refs, None, shop) if refs else None
         result = review.auto_review(session, actor, ids)
     waiting = {str(k): v for k, v in result["waiting"].items()}
-    _done(as_json, {"approved": len(result["approved"]), "waiting": waiting}, "cli.orders_reviewed",
-          approved=len(result["approved"]), waiting=len(waiting))  # fmt: skip
+    _done(
+        as_json,
+        {"approved": len(result["approved"]), "waiting": waiting},
+        "cli.orders_reviewed",
+        approved=len(result["approved"]),
+        waiting=len(waiting),
+    )
 
 
 def _batch_command(name: str, help_text: str, action, message: str, *, reason: bool = False) -> None:
@@ -215,13 +260,22 @@ def _hold(hold: bool):
     return act
 
 
-_batch_command("approve", "Approve orders and reserve their stock; short orders stay to review.", _approve,
-               "cli.orders_approved")  # fmt: skip
+_batch_command(
+    "approve",
+    "Approve orders and reserve their stock; short orders stay to review.",
+    _approve,
+    "cli.orders_approved",
+)
 _batch_command(
     "cancel", "Cancel orders and release their stock.", _cancel, "cli.orders_cancelled", reason=True
 )
-_batch_command("hold", "Put orders on hold (挂起): they wait whatever the rules say.", _hold(True),
-               "cli.orders_held", reason=True)  # fmt: skip
+_batch_command(
+    "hold",
+    "Put orders on hold (挂起): they wait whatever the rules say.",
+    _hold(True),
+    "cli.orders_held",
+    reason=True,
+)
 _batch_command("release", "Release held orders.", _hold(False), "cli.orders_released")
 
 
@@ -254,8 +308,13 @@ def orders_merge(ctx: Context, window_hours, as_json) -> None:
         groups = merge.merge_groups(session, actor, window_hours=window_hours)
         for group in groups:
             merge.merge_orders(session, actor, group)
-    _done(as_json, {"groups": groups}, "cli.orders_merged", groups=len(groups),
-          orders=sum(len(g) for g in groups))  # fmt: skip
+    _done(
+        as_json,
+        {"groups": groups},
+        "cli.orders_merged",
+        groups=len(groups),
+        orders=sum(len(g) for g in groups),
+    )
 
 
 @orders.command("pick-list")
@@ -284,8 +343,12 @@ def orders_pick_list(ctx: Context, refs, queue, shop, fmt, output) -> None:
 @_SHOP
 @click.option("--carrier", default="", help="Carrier of the named orders.")
 @click.option("--tracking", default="", help="Tracking number of the named order.")
-@click.option("--tracking-file", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="A file of order number, carrier, tracking number (CSV/XLSX).")  # fmt: skip
+@click.option(
+    "--tracking-file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="A file of order number, carrier, tracking number (CSV/XLSX).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 def orders_ship(ctx: Context, refs, shop, carrier, tracking, tracking_file, as_json) -> None:
@@ -297,8 +360,10 @@ def orders_ship(ctx: Context, refs, shop, carrier, tracking, tracking_file, as_j
             result = batch.ship_from_tracking_file(session, actor, tracking_file, shop=shop or None)
         else:
             ids = _order_ids(session, actor, refs, None, shop)
-            result = {"shipped": batch.ship_with_tracking(session, actor, [(i, carrier, tracking) for i in ids]),
-                      "rejected": []}  # fmt: skip
+            result = {
+                "shipped": batch.ship_with_tracking(session, actor, [(i, carrier, tracking) for i in ids]),
+                "rejected": [],
+            }
     _done(as_json, result, "cli.orders_shipped", count=result["shipped"], rejected=len(result["rejected"]))
     if not as_json:
         for r in result["rejected"]:
@@ -398,8 +463,9 @@ def cases_list(ctx: Context, everything: bool, search: str, as_json: bool) -> No
     rows: list[dict] = []
     with ctx.acting(readonly=True) as (session, actor):
         while True:
-            page = list_cases(session, actor, "all" if everything else "open", search, offset=len(rows),
-                              limit=MAX_PAGE)  # fmt: skip
+            page = list_cases(
+                session, actor, "all" if everything else "open", search, offset=len(rows), limit=MAX_PAGE
+            )
             rows += page.rows
             if not page.rows or len(rows) >= page.total:
                 break
@@ -407,24 +473,41 @@ def cases_list(ctx: Context, everything: bool, search: str, as_json: bool) -> No
         echo_json(rows)
         return
     for r in rows:
-        click.echo(f"#{r['id']}  {r['platform_order_id']}  {r['shop']}  {t('case.kind.' + r['kind'])}  "
-                   f"{t('case.' + r['status'])}  {r['amount']} {r['currency']}  {r['warehouse'] or '-'}  {r['reason']}")  # fmt: skip
+        click.echo(
+            f"#{r['id']}  {r['platform_order_id']}  {r['shop']}  {t('case.kind.' + r['kind'])}  "
+            f"{t('case.' + r['status'])}  {r['amount']} {r['currency']}  {r['warehouse'] or '-'}  {r['reason']}"
+        )
 
 
 @orders_cases.command("open")
 @click.argument("order")
 @_SHOP
-@click.option("--kind", required=True, type=click.Choice(["refund_only", "return_refund", "exchange", "reship"]),
-              help="Refund only, return and refund, exchange, or reship.")  # fmt: skip
-@click.option("--amount", default="0", callback=_amount, metavar="AMOUNT",
-              help="Money to give back (refund kinds), in the order's currency.")  # fmt: skip
-@click.option("--lines", multiple=True, callback=_case_lines, metavar="LINE:QTY",
-              help="Order line and quantity coming back or sent again, e.g. 1:2,3:1 (default: every line).")  # fmt: skip
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(["refund_only", "return_refund", "exchange", "reship"]),
+    help="Refund only, return and refund, exchange, or reship.",
+)
+@click.option(
+    "--amount",
+    default="0",
+    callback=_amount,
+    metavar="AMOUNT",
+    help="Money to give back (refund kinds), in the order's currency.",
+)
+@click.option(
+    "--lines",
+    multiple=True,
+    callback=_case_lines,
+    metavar="LINE:QTY",
+    help="Order line and quantity coming back or sent again, e.g. 1:2,3:1 (default: every line).",
+)
 @click.option("--reason", default="", help="Why (shown on the case and in the order's history).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-def cases_open(ctx: Context, order: str, shop: str, kind: str, amount: Decimal, lines, reason: str,
-               as_json: bool) -> None:  # fmt: skip
+def cases_open(
+    ctx: Context, order: str, shop: str, kind: str, amount: Decimal, lines, reason: str, as_json: bool
+) -> None:
     """Open an after-sales case on ORDER (a platform order number)."""
     from ecerp_core.orders import cases
 
@@ -434,16 +517,31 @@ def cases_open(ctx: Context, order: str, shop: str, kind: str, amount: Decimal, 
     _done(as_json, {"case": case_id, "order": order}, "cli.case_opened", case=case_id, order=order)
 
 
-def _act_on_case(ctx: Context, case_id: int, action: str, note: str, as_json: bool, *, warehouse: str | None = None,
-                 condition: str = "sellable") -> None:  # fmt: skip
+def _act_on_case(
+    ctx: Context,
+    case_id: int,
+    action: str,
+    note: str,
+    as_json: bool,
+    *,
+    warehouse: str | None = None,
+    condition: str = "sellable",
+) -> None:
     from ecerp_core.catalog import services as catalog
     from ecerp_core.orders import cases
 
     with ctx.acting() as (session, actor):
         warehouse_id = catalog.get_record(session, actor, "warehouse", warehouse)["id"] if warehouse else None
-        status = cases.act_on_case(session, actor, case_id, action, warehouse_id=warehouse_id, condition=condition,
-                                   note=note)  # fmt: skip
-    _done(as_json, {"case": case_id, "status": status}, "orders.case.done", case=case_id, status=t(f"case.{status}"))
+        status = cases.act_on_case(
+            session, actor, case_id, action, warehouse_id=warehouse_id, condition=condition, note=note
+        )
+    _done(
+        as_json,
+        {"case": case_id, "status": status},
+        "orders.case.done",
+        case=case_id,
+        status=t(f"case.{status}"),
+    )
 
 
 _CASE_ID = click.argument("case_id", type=int)
@@ -453,13 +551,22 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 @orders_cases.command("receive")
 @_CASE_ID
-@click.option("--warehouse", default=None, help="Code of the warehouse the goods come back to (default: the case's).")
-@click.option("--condition", type=click.Choice(["sellable", "damaged"]), default="sellable", show_default=True,
-              help="Damaged goods are written off at once.")  # fmt: skip
+@click.option(
+    "--warehouse", default=None, help="Code of the warehouse the goods come back to (default: the case's)."
+)
+@click.option(
+    "--condition",
+    type=click.Choice(["sellable", "damaged"]),
+    default="sellable",
+    show_default=True,
+    help="Damaged goods are written off at once.",
+)
 @_NOTE
 @_JSON
 @pass_ctx
-def cases_receive(ctx: Context, case_id: int, warehouse: str | None, condition: str, note: str, as_json: bool) -> None:
+def cases_receive(
+    ctx: Context, case_id: int, warehouse: str | None, condition: str, note: str, as_json: bool
+) -> None:
     """Book the goods of a return or exchange into a warehouse."""
     _act_on_case(ctx, case_id, "receive", note, as_json, warehouse=warehouse, condition=condition)
 

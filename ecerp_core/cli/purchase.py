@@ -12,7 +12,15 @@ from ecerp_core.cli.stock import parse_lines, warehouse_id
 from ecerp_core.money import parse_decimal
 
 SUGGESTION_COLUMNS = (
-    "sku", "warehouse", "supplier", "projected", "min_qty", "max_qty", "quantity", "unit_price", "currency"
+    "sku",
+    "warehouse",
+    "supplier",
+    "projected",
+    "min_qty",
+    "max_qty",
+    "quantity",
+    "unit_price",
+    "currency",
 )
 
 
@@ -62,9 +70,15 @@ def create(ctx: Context, supplier: str, warehouse: str, lines: tuple[str, ...], 
             left, _, price = spec.partition("@")
             [(pid, qty)] = parse_lines(session, actor, (left,))
             drafts.append(services.PurchaseLineDraft(pid, qty, _money(price or "0")))
-        po = services.create_purchase_order(session, actor, services.PurchaseOrderDraft(
-            catalog.record_id(session, actor, "supplier", supplier), warehouse_id(session, actor, warehouse),
-            tuple(drafts)))  # fmt: skip
+        po = services.create_purchase_order(
+            session,
+            actor,
+            services.PurchaseOrderDraft(
+                catalog.record_id(session, actor, "supplier", supplier),
+                warehouse_id(session, actor, warehouse),
+                tuple(drafts),
+            ),
+        )
         if confirm:
             services.confirm_purchase_orders(session, actor, [po])
     click.echo(f"purchase order {po}")
@@ -85,8 +99,11 @@ def receive(ctx: Context, purchase_order_id: int, lines: tuple[str, ...], landed
             left, _, price = spec.partition("@")
             [(pid, qty)] = parse_lines(session, actor, (left,))
             parsed.append((pid, qty, _money(price)) if price else (pid, qty))
-        moves = receipts.receive_purchase_orders(session, actor, [receipts.ReceiptDraft(
-            purchase_order_id, tuple(parsed) or None, _money(landed_cost))])  # fmt: skip
+        moves = receipts.receive_purchase_orders(
+            session,
+            actor,
+            [receipts.ReceiptDraft(purchase_order_id, tuple(parsed) or None, _money(landed_cost))],
+        )
     click.echo(f"received {sum(m['quantity'] for m in moves)} units")
 
 
@@ -102,9 +119,18 @@ def return_(ctx: Context, supplier: str, warehouse: str, lines: tuple[str, ...],
     from ecerp_core.purchasing import returns
 
     with ctx.acting() as (session, actor):
-        [rid] = returns.return_to_suppliers(session, actor, [returns.ReturnDraft(
-            catalog.record_id(session, actor, "supplier", supplier), warehouse_id(session, actor, warehouse),
-            parse_lines(session, actor, lines), reason=reason)])  # fmt: skip
+        [rid] = returns.return_to_suppliers(
+            session,
+            actor,
+            [
+                returns.ReturnDraft(
+                    catalog.record_id(session, actor, "supplier", supplier),
+                    warehouse_id(session, actor, warehouse),
+                    parse_lines(session, actor, lines),
+                    reason=reason,
+                )
+            ],
+        )
     click.echo(f"purchase return {rid}")
 
 

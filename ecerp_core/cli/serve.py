@@ -42,8 +42,15 @@ def voila_command(port: int, *, port_retries: int | None = None) -> list[str]:
 
     ``port_retries=0`` makes Voila fail instead of quietly taking the next port (tests use it).
     """
-    command = [sys.executable, "-m", "voila", str(apps_dir()), "--Voila.ip=127.0.0.1",
-               f"--Voila.port={port}", "--no-browser"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(apps_dir()),
+        "--Voila.ip=127.0.0.1",
+        f"--Voila.port={port}",
+        "--no-browser",
+    ]
     if port_retries is not None:
         command.append(f"--Voila.port_retries={port_retries}")
     return command

@@ -13,7 +13,15 @@ LEVEL_COLUMNS = ("sku", "warehouse", "on_hand", "reserved", "available", "unit_c
 MOVE_COLUMNS = ("id", "business_date", "sku", "warehouse", "move_type", "quantity", "unit_cost", "value",
                 "source_type", "source_id", "note")  # fmt: skip
 ALERT_COLUMNS = (
-    "kind", "sku", "warehouse", "on_hand", "available", "min_qty", "max_qty", "daily_sales", "days_of_cover"
+    "kind",
+    "sku",
+    "warehouse",
+    "on_hand",
+    "available",
+    "min_qty",
+    "max_qty",
+    "daily_sales",
+    "days_of_cover",
 )
 
 
@@ -59,8 +67,12 @@ def levels(ctx: Context, warehouse: str | None, fmt: str) -> None:
 @click.option(
     "--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Value at the end of this day (default: now)."
 )
-@click.option("--by", type=click.Choice(["warehouse", "category", "product"]), multiple=True,
-              help="Group by (repeatable; default: warehouse).")  # fmt: skip
+@click.option(
+    "--by",
+    type=click.Choice(["warehouse", "category", "product"]),
+    multiple=True,
+    help="Group by (repeatable; default: warehouse).",
+)
 @FORMAT
 @pass_ctx
 def value(ctx: Context, as_of: dt.datetime | None, by: tuple[str, ...], fmt: str) -> None:
@@ -84,17 +96,34 @@ def value(ctx: Context, as_of: dt.datetime | None, by: tuple[str, ...], fmt: str
 @click.option("--limit", default=100, show_default=True)
 @FORMAT
 @pass_ctx
-def moves(ctx: Context, sku: str, warehouse: str | None, move_type: str | None, date_from, date_to,
-          source: str | None, limit: int, fmt: str) -> None:  # fmt: skip
+def moves(
+    ctx: Context,
+    sku: str,
+    warehouse: str | None,
+    move_type: str | None,
+    date_from,
+    date_to,
+    source: str | None,
+    limit: int,
+    fmt: str,
+) -> None:
     """Movement history, newest first."""
     from ecerp_core.stock.valuation import list_moves
 
     source_type, _, source_id = (source or "").partition(":")
     with ctx.acting(readonly=True) as (session, actor):
-        page = list_moves(session, actor, search=sku, warehouse_id=warehouse_id(session, actor, warehouse),
-                          move_type=move_type, date_from=date_from.date() if date_from else None,
-                          date_to=date_to.date() if date_to else None, source_type=source_type or None,
-                          source_id=int(source_id) if source_id else None, limit=limit)  # fmt: skip
+        page = list_moves(
+            session,
+            actor,
+            search=sku,
+            warehouse_id=warehouse_id(session, actor, warehouse),
+            move_type=move_type,
+            date_from=date_from.date() if date_from else None,
+            date_to=date_to.date() if date_to else None,
+            source_type=source_type or None,
+            source_id=int(source_id) if source_id else None,
+            limit=limit,
+        )
     print_table(page.rows, MOVE_COLUMNS, fmt)
 
 
@@ -169,8 +198,14 @@ def count_create(ctx: Context, warehouse: str, scope: str, scope_value: str, thr
     from ecerp_core.stock import stocktake
 
     with ctx.acting() as (session, actor):
-        sid = stocktake.create_stocktake(session, actor, warehouse_id(session, actor, warehouse), scope=scope,
-                                         scope_value=scope_value, threshold=threshold)  # fmt: skip
+        sid = stocktake.create_stocktake(
+            session,
+            actor,
+            warehouse_id(session, actor, warehouse),
+            scope=scope,
+            scope_value=scope_value,
+            threshold=threshold,
+        )
     click.echo(f"stocktake {sid}")
 
 
@@ -182,8 +217,12 @@ def count_enter(ctx: Context, stocktake_id: int, entries: tuple[str, ...]) -> No
     """Enter counts: CODE scans one, CODE=QTY sets the count (CODE: barcode or SKU)."""
     from ecerp_core.stock import stocktake
 
-    parsed = [stocktake.CountEntry(c.partition("=")[0], int(c.partition("=")[2]), "set") if "=" in c
-              else stocktake.CountEntry(c) for c in entries]  # fmt: skip
+    parsed = [
+        stocktake.CountEntry(c.partition("=")[0], int(c.partition("=")[2]), "set")
+        if "=" in c
+        else stocktake.CountEntry(c)
+        for c in entries
+    ]
     with ctx.acting() as (session, actor):
         for r in stocktake.record_counts(session, actor, stocktake_id, parsed):
             click.echo(f"{r.sku}\t{r.counted}{'  (recount)' if r.recount else ''}")

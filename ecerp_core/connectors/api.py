@@ -74,8 +74,14 @@ class ShopifyClient:
         self, updated_min: dt.datetime, updated_max: dt.datetime, *, limit: int = 250
     ) -> Iterator[dict]:
         """Every order updated in the window, page after page."""
-        query = urllib.parse.urlencode({"status": "any", "limit": limit, "updated_at_min": updated_min.isoformat(),
-                                        "updated_at_max": updated_max.isoformat()})  # fmt: skip
+        query = urllib.parse.urlencode(
+            {
+                "status": "any",
+                "limit": limit,
+                "updated_at_min": updated_min.isoformat(),
+                "updated_at_max": updated_max.isoformat(),
+            }
+        )
         url: str | None = f"{self.base_url}/admin/api/{self.version}/orders.json?{query}"
         while url:
             body, headers = _get(
@@ -90,41 +96,79 @@ class ShopifyClient:
     def to_draft(order: dict, shop: ShopInfo) -> OrderDraft:
         """A Shopify REST order (money as strings) -> a draft."""
         currency = order.get("currency") or shop.currency
-        lines = tuple(line_draft((x.get("sku") or x.get("title", ""))[:64], int(x["quantity"]), Decimal(x["price"]),
-                                 currency, x.get("title", "")) for x in order.get("line_items", []))  # fmt: skip
-        status = shopify_file.status_of(order.get("financial_status") or "", order.get("fulfillment_status") or "",
-                                        bool(order.get("cancelled_at")))  # fmt: skip
+        lines = tuple(
+            line_draft(
+                (x.get("sku") or x.get("title", ""))[:64],
+                int(x["quantity"]),
+                Decimal(x["price"]),
+                currency,
+                x.get("title", ""),
+            )
+            for x in order.get("line_items", [])
+        )
+        status = shopify_file.status_of(
+            order.get("financial_status") or "",
+            order.get("fulfillment_status") or "",
+            bool(order.get("cancelled_at")),
+        )
         total = Decimal(order.get("total_price", "0"))
         paid = Decimal(0) if order.get("financial_status") in ("pending", "authorized", "voided") else total
         ship = order.get("shipping_address") or {}
         return OrderDraft(
-            shop_id=shop.id, platform_order_id=order.get("name") or str(order["id"]), status=status,
-            created_at=dt.datetime.fromisoformat(order["created_at"]), currency=currency, lines=lines,
-            goods_amount=sum((x.amount for x in lines), Decimal(0)), total_amount=total,
-            discount_amount=Decimal(order.get("total_discounts", "0")), tax_amount=Decimal(order.get("total_tax", "0")),
-            tax_included=bool(order.get("taxes_included")), paid_amount=paid,
-            shipping_amount=sum((Decimal(s.get("price", "0")) for s in order.get("shipping_lines", [])), Decimal(0)),
+            shop_id=shop.id,
+            platform_order_id=order.get("name") or str(order["id"]),
+            status=status,
+            created_at=dt.datetime.fromisoformat(order["created_at"]),
+            currency=currency,
+            lines=lines,
+            goods_amount=sum((x.amount for x in lines), Decimal(0)),
+            total_amount=total,
+            discount_amount=Decimal(order.get("total_discounts", "0")),
+            tax_amount=Decimal(order.get("total_tax", "0")),
+            tax_included=bool(order.get("taxes_included")),
+            paid_amount=paid,
+            shipping_amount=sum(
+                (Decimal(s.get("price", "0")) for s in order.get("shipping_lines", [])), Decimal(0)
+            ),
             buyer_id=str(order.get("email") or (order.get("customer") or {}).get("id", "")),
-            receiver_name=ship.get("name", ""), region=ship.get("province", ""), city=ship.get("city", ""),
+            receiver_name=ship.get("name", ""),
+            region=ship.get("province", ""),
+            city=ship.get("city", ""),
             address=", ".join(x for x in (ship.get("address1"), ship.get("address2"), ship.get("zip")) if x),
-            country=(ship.get("country_code") or "")[:2], platform_status=f"{order.get('financial_status')}/{order.get('fulfillment_status') or ''}",
-        )  # fmt: skip
+            country=(ship.get("country_code") or "")[:2],
+            platform_status=f"{order.get('financial_status')}/{order.get('fulfillment_status') or ''}",
+        )
 
 
 class TopClient:
     """Taobao TOP REST gateway (``https://eco.taobao.com/router/rest`` or the stub)."""
 
-    def __init__(self, gateway: str, app_key: str, secret: str, session: str, *,
-                 clock: Callable[[], dt.datetime] | None = None, sleep: Callable[[float], None] = time.sleep):  # fmt: skip
+    def __init__(
+        self,
+        gateway: str,
+        app_key: str,
+        secret: str,
+        session: str,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.gateway, self.app_key, self.secret, self.session = gateway, app_key, secret, session
         self.clock = clock or (lambda: dt.datetime.now(dt.timezone(dt.timedelta(hours=8))))
         self.sleep = sleep
         self.requests = 0
 
     def call(self, method: str, **params: object) -> dict:
-        all_params = {"method": method, "app_key": self.app_key, "session": self.session, "format": "json",
-                      "v": "2.0", "sign_method": "md5", "timestamp": self.clock().strftime("%Y-%m-%d %H:%M:%S"),
-                      **{k: str(v) for k, v in params.items() if v is not None}}  # fmt: skip
+        all_params = {
+            "method": method,
+            "app_key": self.app_key,
+            "session": self.session,
+            "format": "json",
+            "v": "2.0",
+            "sign_method": "md5",
+            "timestamp": self.clock().strftime("%Y-%m-%d %H:%M:%S"),
+            **{k: str(v) for k, v in params.items() if v is not None},
+        }
         all_params["sign"] = top_sign(all_params, self.secret)
         body, _ = _get(f"{self.gateway}?{urllib.parse.urlencode(all_params)}", {}, self.sleep)
         self.requests += 1
@@ -139,10 +183,15 @@ class TopClient:
         """Trades modified in the window (TOP allows one day per call), page by page."""
         page = 1
         while True:
-            body = self.call("taobao.trades.sold.increment.get", fields="tid,status,payment,post_fee,created,orders",
-                             start_modified=start_modified.strftime("%Y-%m-%d %H:%M:%S"),
-                             end_modified=end_modified.strftime("%Y-%m-%d %H:%M:%S"), page_no=page,
-                             page_size=page_size, use_has_next="true")["trades_sold_increment_get_response"]  # fmt: skip
+            body = self.call(
+                "taobao.trades.sold.increment.get",
+                fields="tid,status,payment,post_fee,created,orders",
+                start_modified=start_modified.strftime("%Y-%m-%d %H:%M:%S"),
+                end_modified=end_modified.strftime("%Y-%m-%d %H:%M:%S"),
+                page_no=page,
+                page_size=page_size,
+                use_has_next="true",
+            )["trades_sold_increment_get_response"]
             yield from (body.get("trades") or {}).get("trade", [])
             if not body.get("has_next"):
                 return
@@ -150,26 +199,55 @@ class TopClient:
 
     @staticmethod
     def to_draft(trade: dict, shop: ShopInfo) -> OrderDraft:
-        lines = tuple(line_draft((o.get("outer_sku_id") or o.get("outer_iid") or str(o.get("oid")))[:64], int(o["num"]),
-                                 Decimal(o["price"]), shop.currency, o.get("title", ""))
-                      for o in trade["orders"]["order"])  # fmt: skip
+        lines = tuple(
+            line_draft(
+                (o.get("outer_sku_id") or o.get("outer_iid") or str(o.get("oid")))[:64],
+                int(o["num"]),
+                Decimal(o["price"]),
+                shop.currency,
+                o.get("title", ""),
+            )
+            for o in trade["orders"]["order"]
+        )
         goods = sum((x.amount for x in lines), Decimal(0))
         total = Decimal(trade["payment"])
         shipping = Decimal(trade.get("post_fee", "0"))
         status = taobao_file.status_of(trade["status"])
         return OrderDraft(
-            shop_id=shop.id, platform_order_id=str(trade["tid"]), status=status,
-            created_at=dt.datetime.strptime(trade["created"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=shop.timezone),
-            currency=shop.currency, lines=lines, goods_amount=goods, total_amount=total, shipping_amount=shipping,
-            discount_amount=max(Decimal(0), goods + shipping - total), paid_amount=Decimal(0) if status == "pending_payment" else total,
-            buyer_id=trade.get("buyer_nick", ""), receiver_name=trade.get("receiver_name", ""),
-            region=trade.get("receiver_state", "").removesuffix("省"), city=trade.get("receiver_city", ""),
-            address=trade.get("receiver_address", ""), country="CN", tax_included=True, platform_status=trade["status"],
-        )  # fmt: skip
+            shop_id=shop.id,
+            platform_order_id=str(trade["tid"]),
+            status=status,
+            created_at=dt.datetime.strptime(trade["created"], "%Y-%m-%d %H:%M:%S").replace(
+                tzinfo=shop.timezone
+            ),
+            currency=shop.currency,
+            lines=lines,
+            goods_amount=goods,
+            total_amount=total,
+            shipping_amount=shipping,
+            discount_amount=max(Decimal(0), goods + shipping - total),
+            paid_amount=Decimal(0) if status == "pending_payment" else total,
+            buyer_id=trade.get("buyer_nick", ""),
+            receiver_name=trade.get("receiver_name", ""),
+            region=trade.get("receiver_state", "").removesuffix("省"),
+            city=trade.get("receiver_city", ""),
+            address=trade.get("receiver_address", ""),
+            country="CN",
+            tax_included=True,
+            platform_status=trade["status"],
+        )
 
 
-def _signed_call(url: str, params: dict[str, str], sign: Callable[[dict], str], error_key: str, code_key: str,
-                 limited: frozenset, sleep: Callable[[float], None], retries: int = 5) -> dict:  # fmt: skip
+def _signed_call(
+    url: str,
+    params: dict[str, str],
+    sign: Callable[[dict], str],
+    error_key: str,
+    code_key: str,
+    limited: frozenset,
+    sleep: Callable[[float], None],
+    retries: int = 5,
+) -> dict:
     """GET a signed gateway call; back off (1 s, 2 s, 4 s ...) on the platform's rate-limit codes."""
     for attempt in range(retries + 1):
         signed = {**params, "sign": sign(params)}
@@ -198,8 +276,16 @@ class JdClient:
     # codes are not in the references we have, so none are guessed here
     RATE_LIMITED: frozenset = frozenset()
 
-    def __init__(self, gateway: str, app_key: str, secret: str, access_token: str, *,
-                 clock: Callable[[], dt.datetime] | None = None, sleep: Callable[[float], None] = time.sleep):  # fmt: skip
+    def __init__(
+        self,
+        gateway: str,
+        app_key: str,
+        secret: str,
+        access_token: str,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.gateway, self.app_key, self.secret, self.access_token = gateway, app_key, secret, access_token
         self.clock = clock or (lambda: dt.datetime.now(dt.timezone(dt.timedelta(hours=8))))
         self.sleep = sleep
@@ -207,12 +293,24 @@ class JdClient:
 
     def call(self, method: str, business: dict) -> dict:
         now = self.clock()
-        params = {"method": method, "app_key": self.app_key, "access_token": self.access_token, "v": "2.0",
-                  "timestamp": now.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + now.strftime("%z"),
-                  "360buy_param_json": json.dumps(business, ensure_ascii=False, separators=(",", ":"))}  # fmt: skip
+        params = {
+            "method": method,
+            "app_key": self.app_key,
+            "access_token": self.access_token,
+            "v": "2.0",
+            "timestamp": now.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + now.strftime("%z"),
+            "360buy_param_json": json.dumps(business, ensure_ascii=False, separators=(",", ":")),
+        }
         self.requests += 1
-        return _signed_call(self.gateway, params, lambda p: jd_sign(p, self.secret), "error_response", "code",
-                            self.RATE_LIMITED, self.sleep)  # fmt: skip
+        return _signed_call(
+            self.gateway,
+            params,
+            lambda p: jd_sign(p, self.secret),
+            "error_response",
+            "code",
+            self.RATE_LIMITED,
+            self.sleep,
+        )
 
     def orders(
         self, start_modified: dt.datetime, end_modified: dt.datetime, *, page_size: int = 100
@@ -220,10 +318,17 @@ class JdClient:
         """Orders modified in the window, page by page."""
         page = 1
         while True:
-            body = self.call("jingdong.pop.order.search", {
-                "start_date": start_modified.strftime("%Y-%m-%d %H:%M:%S"),
-                "end_date": end_modified.strftime("%Y-%m-%d %H:%M:%S"), "date_type": 0,
-                "order_state": ",".join(JD_STATES), "page": page, "page_size": page_size})  # fmt: skip
+            body = self.call(
+                "jingdong.pop.order.search",
+                {
+                    "start_date": start_modified.strftime("%Y-%m-%d %H:%M:%S"),
+                    "end_date": end_modified.strftime("%Y-%m-%d %H:%M:%S"),
+                    "date_type": 0,
+                    "order_state": ",".join(JD_STATES),
+                    "page": page,
+                    "page_size": page_size,
+                },
+            )
             result = body["jingdong_pop_order_search_responce"]["searchorderinfo_result"]
             rows = result.get("orderInfoList") or []
             yield from rows
@@ -234,25 +339,46 @@ class JdClient:
     @staticmethod
     def to_draft(order: dict, shop: ShopInfo) -> OrderDraft:
         """A JD order (money as strings, ``consigneeInfo``, ``itemInfoList``) -> a draft."""
-        lines = tuple(line_draft((x.get("outerSkuId") or x.get("skuId", ""))[:64], int(x["itemTotal"]),
-                                 Decimal(x["jdPrice"]), shop.currency, x.get("skuName", ""))
-                      for x in order.get("itemInfoList", []))  # fmt: skip
+        lines = tuple(
+            line_draft(
+                (x.get("outerSkuId") or x.get("skuId", ""))[:64],
+                int(x["itemTotal"]),
+                Decimal(x["jdPrice"]),
+                shop.currency,
+                x.get("skuName", ""),
+            )
+            for x in order.get("itemInfoList", [])
+        )
         goods = sum((x.amount for x in lines), Decimal(0))
         shipping = Decimal(order.get("freightPrice") or "0")
         total = Decimal(order.get("orderPayment") or order.get("orderTotalPrice") or "0")
         status = jd_file.status_of(order["orderState"])
         who = order.get("consigneeInfo") or {}
         return OrderDraft(
-            shop_id=shop.id, platform_order_id=str(order["orderId"]), status=status,
-            created_at=dt.datetime.strptime(order["orderStartTime"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=shop.timezone),
-            currency=shop.currency, lines=lines, goods_amount=goods, total_amount=total, shipping_amount=shipping,
+            shop_id=shop.id,
+            platform_order_id=str(order["orderId"]),
+            status=status,
+            created_at=dt.datetime.strptime(order["orderStartTime"], "%Y-%m-%d %H:%M:%S").replace(
+                tzinfo=shop.timezone
+            ),
+            currency=shop.currency,
+            lines=lines,
+            goods_amount=goods,
+            total_amount=total,
+            shipping_amount=shipping,
             discount_amount=max(Decimal(0), goods + shipping - total),
             paid_amount=Decimal(0) if status in ("pending_payment", "closed") else total,
-            buyer_id=order.get("pin", ""), receiver_name=who.get("fullname", ""), receiver_phone=who.get("mobile", ""),
-            region=(who.get("province") or "").removesuffix("省").removesuffix("市"), city=(who.get("city") or "").removesuffix("市"),
-            address=who.get("fullAddress", ""), country="CN", tax_included=True, platform_status=order["orderState"],
+            buyer_id=order.get("pin", ""),
+            receiver_name=who.get("fullname", ""),
+            receiver_phone=who.get("mobile", ""),
+            region=(who.get("province") or "").removesuffix("省").removesuffix("市"),
+            city=(who.get("city") or "").removesuffix("市"),
+            address=who.get("fullAddress", ""),
+            country="CN",
+            tax_included=True,
+            platform_status=order["orderState"],
             buyer_remark=order.get("orderRemark", "")[:500],
-        )  # fmt: skip
+        )
 
 
 JD_STATES = ("WAIT_SELLER_STOCK_OUT", "WAIT_GOODS_RECEIVE_CONFIRM", "FINISHED_L", "TRADE_CANCELED", "LOCKED")
@@ -270,8 +396,16 @@ class PddClient:
     RATE_LIMITED = frozenset({"70031", "70032"})
     SLICE = dt.timedelta(minutes=30)
 
-    def __init__(self, gateway: str, client_id: str, secret: str, access_token: str, *,
-                 clock: Callable[[], dt.datetime] | None = None, sleep: Callable[[float], None] = time.sleep):  # fmt: skip
+    def __init__(
+        self,
+        gateway: str,
+        client_id: str,
+        secret: str,
+        access_token: str,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.gateway, self.client_id, self.secret, self.access_token = (
             gateway,
             client_id,
@@ -283,17 +417,37 @@ class PddClient:
         self.requests = 0
 
     def call(self, api: str, **business: object) -> dict:
-        params = {"type": api, "client_id": self.client_id, "access_token": self.access_token, "data_type": "JSON",
-                  "version": "V1", "timestamp": str(int(self.clock().timestamp())),
-                  **{k: str(v) for k, v in business.items()}}  # fmt: skip
+        params = {
+            "type": api,
+            "client_id": self.client_id,
+            "access_token": self.access_token,
+            "data_type": "JSON",
+            "version": "V1",
+            "timestamp": str(int(self.clock().timestamp())),
+            **{k: str(v) for k, v in business.items()},
+        }
         self.requests += 1
-        return _signed_call(self.gateway, params, lambda p: pdd_sign(p, self.secret), "error_response", "error_code",
-                            self.RATE_LIMITED, self.sleep)  # fmt: skip
+        return _signed_call(
+            self.gateway,
+            params,
+            lambda p: pdd_sign(p, self.secret),
+            "error_response",
+            "error_code",
+            self.RATE_LIMITED,
+            self.sleep,
+        )
 
     def _page(self, start: int, end: int, page: int, page_size: int) -> dict:
-        return self.call("pdd.order.number.list.increment.get", is_lucky_flag=0, order_status=5, refund_status=5,
-                         start_updated_at=start, end_updated_at=end, page=page,
-                         page_size=page_size)["order_sn_increment_get_response"]  # fmt: skip
+        return self.call(
+            "pdd.order.number.list.increment.get",
+            is_lucky_flag=0,
+            order_status=5,
+            refund_status=5,
+            start_updated_at=start,
+            end_updated_at=end,
+            page=page,
+            page_size=page_size,
+        )["order_sn_increment_get_response"]
 
     def orders(
         self, start_updated: dt.datetime, end_updated: dt.datetime, *, page_size: int = 100
@@ -319,22 +473,43 @@ class PddClient:
     @staticmethod
     def to_draft(order: dict, shop: ShopInfo) -> OrderDraft:
         """A Pinduoduo order (yuan as numbers, ``item_list``) -> a draft."""
-        lines = tuple(line_draft((x.get("outer_id") or x.get("outer_goods_id") or str(x.get("sku_id", "")))[:64],
-                                 int(x["goods_count"]), Decimal(str(x["goods_price"])), shop.currency,
-                                 x.get("goods_name", "")) for x in order.get("item_list", []))  # fmt: skip
+        lines = tuple(
+            line_draft(
+                (x.get("outer_id") or x.get("outer_goods_id") or str(x.get("sku_id", "")))[:64],
+                int(x["goods_count"]),
+                Decimal(str(x["goods_price"])),
+                shop.currency,
+                x.get("goods_name", ""),
+            )
+            for x in order.get("item_list", [])
+        )
         goods = sum((x.amount for x in lines), Decimal(0))
         shipping = Decimal(str(order.get("postage", 0)))
         total = Decimal(str(order.get("pay_amount", 0)))
         refund = {4: "退款成功"}.get(int(order.get("refund_status", 1)), "")
         status = pdd_file.status_of(str(order["order_status"]), refund)
         return OrderDraft(
-            shop_id=shop.id, platform_order_id=str(order["order_sn"]), status=status,
-            created_at=dt.datetime.strptime(order["created_time"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=shop.timezone),
-            currency=shop.currency, lines=lines, goods_amount=goods, total_amount=total, shipping_amount=shipping,
-            discount_amount=max(Decimal(0), goods + shipping - total), paid_amount=total,
+            shop_id=shop.id,
+            platform_order_id=str(order["order_sn"]),
+            status=status,
+            created_at=dt.datetime.strptime(order["created_time"], "%Y-%m-%d %H:%M:%S").replace(
+                tzinfo=shop.timezone
+            ),
+            currency=shop.currency,
+            lines=lines,
+            goods_amount=goods,
+            total_amount=total,
+            shipping_amount=shipping,
+            discount_amount=max(Decimal(0), goods + shipping - total),
+            paid_amount=total,
             refunded_amount=total if status == "refunded" else Decimal(0),
-            buyer_id=str(order.get("buyer_id", "")), receiver_name=order.get("receiver_name", ""),
-            receiver_phone=order.get("receiver_phone", ""), region=(order.get("province") or "").removesuffix("省"),
-            city=(order.get("city") or "").removesuffix("市"), address=order.get("address", ""), country="CN",
-            tax_included=True, platform_status=f"{order['order_status']}/{order.get('refund_status', '')}",
-        )  # fmt: skip
+            buyer_id=str(order.get("buyer_id", "")),
+            receiver_name=order.get("receiver_name", ""),
+            receiver_phone=order.get("receiver_phone", ""),
+            region=(order.get("province") or "").removesuffix("省"),
+            city=(order.get("city") or "").removesuffix("市"),
+            address=order.get("address", ""),
+            country="CN",
+            tax_included=True,
+            platform_status=f"{order['order_status']}/{order.get('refund_status', '')}",
+        )

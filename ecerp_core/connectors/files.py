@@ -64,8 +64,15 @@ def read_sources(sources: Sequence[Source], columns: Collection[str] | None = No
     return tables
 
 
-def parse_tables(platform: str, tables: Sequence[Table], shop: ShopInfo, mapping: Mapping[str, str] | None = None,
-                 defaults: Mapping[str, str] | None = None, *, history: bool = False) -> list[Parsed]:  # fmt: skip
+def parse_tables(
+    platform: str,
+    tables: Sequence[Table],
+    shop: ShopInfo,
+    mapping: Mapping[str, str] | None = None,
+    defaults: Mapping[str, str] | None = None,
+    *,
+    history: bool = False,
+) -> list[Parsed]:
     """Parse each file (a Taobao pair counts as one) into drafts; file-level errors raise."""
     if platform not in PLATFORMS:
         raise ImportFileError(file="-", reason=lazy("reason.unknown_platform", value=platform))
@@ -76,8 +83,10 @@ def parse_tables(platform: str, tables: Sequence[Table], shop: ShopInfo, mapping
             raise ImportFileError(file=tables[0].name, reason=lazy("reason.taobao_pair"))
         if len(orders) > 1 and len(details) != len(orders):
             raise ImportFileError(file=orders[-1].name, reason=lazy("reason.taobao_pair"))
-        return [taobao.parse_pair(o, details[min(i, len(details) - 1)] if details else None, shop)
-                for i, o in enumerate(orders)]  # fmt: skip
+        return [
+            taobao.parse_pair(o, details[min(i, len(details) - 1)] if details else None, shop)
+            for i, o in enumerate(orders)
+        ]
     if platform == "csv":
         return [generic.parse(x, shop, mapping, defaults, history=history) for x in tables]
     return [PARSERS[platform].parse(x, shop) for x in tables]
@@ -115,8 +124,16 @@ def import_files(
     info = find_shop(session, platform, shop)
     with _cycle_collector_paused():
         # the tables and drafts die as this call returns, before the collector wakes up
-        summary = _import_tables(session, actor, platform, read_sources(sources, COLUMNS.get(platform)), info,
-                                 mapping, defaults, history)  # fmt: skip
+        summary = _import_tables(
+            session,
+            actor,
+            platform,
+            read_sources(sources, COLUMNS.get(platform)),
+            info,
+            mapping,
+            defaults,
+            history,
+        )
     summary["rejected"].sort(key=lambda r: (r["file"], r["line"] or 0))
     return summary
 
@@ -127,8 +144,9 @@ def _import_tables(session, actor, platform, tables, info, mapping, defaults, hi
         summary["rejected"] += part.rejected
         if not part.drafts:
             continue
-        result = import_order_drafts(session, actor, part.drafts, strict=False, history=history,
-                                     source=f"{platform}:{part.file}")  # fmt: skip
+        result = import_order_drafts(
+            session, actor, part.drafts, strict=False, history=history, source=f"{platform}:{part.file}"
+        )
         for key in ("created", "updated", "unchanged", "exceptions"):
             summary[key] += getattr(result, key)
         summary["rejected"] += [

@@ -68,14 +68,22 @@ def status_of(text: str) -> str:
     return found
 
 
-def parse(table: Table, shop: ShopInfo, mapping: Mapping[str, str] | None = None,
-          defaults: Mapping[str, str] | None = None, *, history: bool = False) -> Parsed:  # fmt: skip
+def parse(
+    table: Table,
+    shop: ShopInfo,
+    mapping: Mapping[str, str] | None = None,
+    defaults: Mapping[str, str] | None = None,
+    *,
+    history: bool = False,
+) -> Parsed:
     """Read a generic order-lines file; ``mapping`` names columns, ``defaults`` fills blanks."""
     mapping, defaults = dict(mapping or {}), dict(defaults or {})
     unknown = [f for f in (*mapping, *defaults) if f not in FIELDS and f not in OPTIONS]
     if unknown:
-        raise ImportFileError(file=table.name, reason=lazy("reason.unknown_fields", fields=", ".join(unknown),
-                                                        known=", ".join(FIELDS)))  # fmt: skip
+        raise ImportFileError(
+            file=table.name,
+            reason=lazy("reason.unknown_fields", fields=", ".join(unknown), known=", ".join(FIELDS)),
+        )
     missing_cols = [c for c in mapping.values() if c not in table.header]
     if missing_cols:
         raise ImportFileError(
@@ -119,8 +127,16 @@ def _order(
         sku = it.get("sku") or it.get("name") or ""
         if not sku:
             raise RowError("missing", column="sku")
-        lines.append(line_draft(sku[:64], qty, price, currency, it.get("name", ""),
-                                money(it.get("line_discount", ""), "line_discount")))  # fmt: skip
+        lines.append(
+            line_draft(
+                sku[:64],
+                qty,
+                price,
+                currency,
+                it.get("name", ""),
+                money(it.get("line_discount", ""), "line_discount"),
+            )
+        )
     goods = sum((x.amount for x in lines), Decimal(0))
     shipping, discount, tax = (money(r.get(f, ""), f) for f in ("shipping", "discount", "tax"))
     included = normal(defaults.get("tax_included", "")).lower() in ("1", "true", "yes", "y")
@@ -132,12 +148,28 @@ def _order(
     fmt = defaults.get("date_format") or None
     created = moment(r.get("ordered_at", ""), "ordered_at", tz, fmt=fmt)
     return OrderDraft(
-        shop_id=shop.id, platform_order_id=number[:64], status=status, created_at=created, currency=currency,
-        lines=tuple(lines), goods_amount=goods, total_amount=total, shipping_amount=shipping,
-        discount_amount=discount, tax_amount=tax, tax_included=included, paid_amount=paid,
+        shop_id=shop.id,
+        platform_order_id=number[:64],
+        status=status,
+        created_at=created,
+        currency=currency,
+        lines=tuple(lines),
+        goods_amount=goods,
+        total_amount=total,
+        shipping_amount=shipping,
+        discount_amount=discount,
+        tax_amount=tax,
+        tax_included=included,
+        paid_amount=paid,
         paid_at=moment(r.get("paid_at", ""), "paid_at", tz, fmt=fmt, blank_ok=True) if paid else None,
-        refunded_amount=paid if status == "refunded" else Decimal(0), buyer_id=r.get("customer_id", ""),
-        receiver_name=r.get("receiver_name", "") or r.get("customer_id", ""), receiver_phone=r.get("phone", ""),
-        region=r.get("region", ""), city=r.get("city", ""), address=r.get("address", ""),
-        country=r.get("country", "")[:2] if len(r.get("country", "")) == 2 else "", note=r.get("note", ""), line=line,
-    )  # fmt: skip
+        refunded_amount=paid if status == "refunded" else Decimal(0),
+        buyer_id=r.get("customer_id", ""),
+        receiver_name=r.get("receiver_name", "") or r.get("customer_id", ""),
+        receiver_phone=r.get("phone", ""),
+        region=r.get("region", ""),
+        city=r.get("city", ""),
+        address=r.get("address", ""),
+        country=r.get("country", "")[:2] if len(r.get("country", "")) == 2 else "",
+        note=r.get("note", ""),
+        line=line,
+    )

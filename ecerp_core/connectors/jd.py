@@ -14,7 +14,7 @@ from ecerp_core.connectors.base import (
     parse_grouped,
     split_cn_address,
     status_in,
-)  # fmt: skip
+)
 from ecerp_core.orders.drafts import OrderDraft
 from ecerp_core.tabular import Cells, Table, normal
 
@@ -60,12 +60,28 @@ def _order(number: str, rows: list[Cells], line: int, shop: ShopInfo) -> OrderDr
     region, city = split_cn_address(address)
     paid = Decimal(0) if status == "pending_payment" else total
     return OrderDraft(
-        shop_id=shop.id, platform_order_id=number, status=status,
-        created_at=moment(created, "下单时间", shop.timezone), currency=shop.currency, lines=tuple(lines),
-        goods_amount=goods, total_amount=total, shipping_amount=shipping,
-        discount_amount=max(Decimal(0), goods + shipping - total), paid_amount=paid,
+        shop_id=shop.id,
+        platform_order_id=number,
+        status=status,
+        created_at=moment(created, "下单时间", shop.timezone),
+        currency=shop.currency,
+        lines=tuple(lines),
+        goods_amount=goods,
+        total_amount=total,
+        shipping_amount=shipping,
+        discount_amount=max(Decimal(0), goods + shipping - total),
+        paid_amount=paid,
         paid_at=moment(paid_at, "付款确认时间", shop.timezone, blank_ok=True) if paid else None,
-        buyer_id=account or receiver, receiver_name=receiver, receiver_phone=phone,
-        region=region, city=city, address=normal(address), country="CN", tax_included=True,
-        platform_status=normal(status_text), buyer_remark=remark, seller_remark=seller_remark, line=line,
-    )  # fmt: skip
+        buyer_id=account or receiver,
+        receiver_name=receiver,
+        receiver_phone=phone,
+        region=region,
+        city=city,
+        address=normal(address),
+        country="CN",
+        tax_included=True,
+        platform_status=normal(status_text),
+        buyer_remark=remark,
+        seller_remark=seller_remark,
+        line=line,
+    )

@@ -19,7 +19,7 @@ from ecerp_core.connectors.base import (
     money,
     parse_grouped,
     status_in,
-)  # fmt: skip
+)
 from ecerp_core.orders.drafts import OrderDraft
 from ecerp_core.tabular import Cells, Table, normal
 
@@ -75,12 +75,32 @@ def _order(number: str, rows: list[Cells], line: int, shop: ShopInfo) -> OrderDr
     tz = shop.timezone
     created = moment(dealt or paid_time or created_time, "订单成交时间", tz)
     return OrderDraft(
-        shop_id=shop.id, platform_order_id=number, status=status, created_at=created, currency=shop.currency,
-        lines=tuple(lines), goods_amount=goods, total_amount=total, shipping_amount=shipping, discount_amount=discount,
-        subsidy_amount=subsidy, paid_amount=paid, paid_at=created if paid else None,
-        refunded_amount=paid if status == "refunded" else Decimal(0), buyer_id=receiver,
-        receiver_name=receiver, receiver_phone=phone, region=region, city=normal(city).removesuffix("市"),
-        address=" ".join(x for x in (province, city, district, street) if x), country="CN", tax_included=True,
-        platform_status=normal(status_text), seller_remark=seller_remark, carrier=carrier, tracking_no=tracking_no,
-        shipped_at=moment(shipped, "发货时间", tz, blank_ok=True), line=line,
-    )  # fmt: skip
+        shop_id=shop.id,
+        platform_order_id=number,
+        status=status,
+        created_at=created,
+        currency=shop.currency,
+        lines=tuple(lines),
+        goods_amount=goods,
+        total_amount=total,
+        shipping_amount=shipping,
+        discount_amount=discount,
+        subsidy_amount=subsidy,
+        paid_amount=paid,
+        paid_at=created if paid else None,
+        refunded_amount=paid if status == "refunded" else Decimal(0),
+        buyer_id=receiver,
+        receiver_name=receiver,
+        receiver_phone=phone,
+        region=region,
+        city=normal(city).removesuffix("市"),
+        address=" ".join(x for x in (province, city, district, street) if x),
+        country="CN",
+        tax_included=True,
+        platform_status=normal(status_text),
+        seller_remark=seller_remark,
+        carrier=carrier,
+        tracking_no=tracking_no,
+        shipped_at=moment(shipped, "发货时间", tz, blank_ok=True),
+        line=line,
+    )

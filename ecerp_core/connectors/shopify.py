@@ -126,17 +126,34 @@ class _Orders:
         receiver, city = name_s or name_b, city_s or city_b  # shipping, else billing
         street = (street1_s or street1_b, street2_s or street2_b, city, zip_s or zip_b)
         return OrderDraft(
-            shop_id=self.shop.id, platform_order_id=name, status=status, created_at=created, currency=currency,
-            lines=tuple(lines), goods_amount=goods, total_amount=total, shipping_amount=shipping,
-            discount_amount=discount, tax_amount=taxes, paid_amount=paid, paid_at=paid_at if paid else None,
-            refunded_amount=min(refunded, paid), buyer_id=(email or receiver)[:120], receiver_name=receiver,
+            shop_id=self.shop.id,
+            platform_order_id=name,
+            status=status,
+            created_at=created,
+            currency=currency,
+            lines=tuple(lines),
+            goods_amount=goods,
+            total_amount=total,
+            shipping_amount=shipping,
+            discount_amount=discount,
+            tax_amount=taxes,
+            paid_amount=paid,
+            paid_at=paid_at if paid else None,
+            refunded_amount=min(refunded, paid),
+            buyer_id=(email or receiver)[:120],
+            receiver_name=receiver,
             receiver_phone=phone_s or phone_b or phone,
-            region=province_name_s or province_name_b or province_s or province_b, city=city,
-            address=", ".join([x for x in street if x and x != "-"]), country=(country_s or country_b)[:2],
-            tax_included=bool(taxes) and subtotal + shipping == total, is_cod=cod,
-            platform_status=f"{financial}/{fulfillment}", buyer_remark=notes[:500],
-            shipped_at=shipped_at if status == "shipped" else None, line=FIRST_LINE + first,
-        )  # fmt: skip
+            region=province_name_s or province_name_b or province_s or province_b,
+            city=city,
+            address=", ".join([x for x in street if x and x != "-"]),
+            country=(country_s or country_b)[:2],
+            tax_included=bool(taxes) and subtotal + shipping == total,
+            is_cod=cod,
+            platform_status=f"{financial}/{fulfillment}",
+            buyer_remark=notes[:500],
+            shipped_at=shipped_at if status == "shipped" else None,
+            line=FIRST_LINE + first,
+        )
 
 
 def _status(key: tuple[str, str, bool, str]) -> tuple[str, bool]:

@@ -17,8 +17,20 @@ from ecerp_core.connectors.signing import jd_sign, pdd_sign, top_sign
 class StubPlatform:
     """``with StubPlatform(shopify_orders=[...], top_trades=[...]) as stub: stub.url``."""
 
-    def __init__(self, *, shopify_orders=(), top_trades=(), jd_orders=(), pdd_orders=(), token="shpat_test",
-                 top_secret="topsecret", jd_secret="jdsecret", pdd_secret="pddsecret", page_size=2, throttle=True):  # fmt: skip
+    def __init__(
+        self,
+        *,
+        shopify_orders=(),
+        top_trades=(),
+        jd_orders=(),
+        pdd_orders=(),
+        token="shpat_test",
+        top_secret="topsecret",
+        jd_secret="jdsecret",
+        pdd_secret="pddsecret",
+        page_size=2,
+        throttle=True,
+    ):
         self.shopify_orders, self.top_trades = list(shopify_orders), list(top_trades)
         self.jd_orders, self.pdd_orders = list(jd_orders), list(pdd_orders)
         self.jd_secret, self.pdd_secret = jd_secret, pdd_secret
@@ -96,8 +108,15 @@ class StubPlatform:
         rows = [t for t in self.top_trades if q["start_modified"] <= t["modified"] <= q["end_modified"]]
         size, page = int(q.get("page_size", 40)), int(q.get("page_no", 1))
         chunk = rows[(page - 1) * size : page * size]
-        return h._send(200, {"trades_sold_increment_get_response": {
-            "has_next": page * size < len(rows), "trades": {"trade": chunk}}})  # fmt: skip
+        return h._send(
+            200,
+            {
+                "trades_sold_increment_get_response": {
+                    "has_next": page * size < len(rows),
+                    "trades": {"trade": chunk},
+                }
+            },
+        )
 
     def _jd(self, h, q: dict) -> None:
         sign = q.pop("sign", "")
@@ -114,11 +133,26 @@ class StubPlatform:
                 {"error_response": {"code": "429", "en_desc": "Too many requests"}},
                 {"Retry-After": "0.01"},
             )
-        rows = [o for o in self.jd_orders if p["start_date"] <= o["modified"] <= p["end_date"]
-                and o["orderState"] in p["order_state"].split(",")]  # fmt: skip
+        rows = [
+            o
+            for o in self.jd_orders
+            if p["start_date"] <= o["modified"] <= p["end_date"]
+            and o["orderState"] in p["order_state"].split(",")
+        ]
         size, page = int(p.get("page_size", 100)), int(p.get("page", 1))
-        return h._send(200, {"jingdong_pop_order_search_responce": {"code": "0", "searchorderinfo_result": {
-            "apiResult": {"success": True}, "orderTotal": len(rows), "orderInfoList": rows[(page - 1) * size : page * size]}}})  # fmt: skip
+        return h._send(
+            200,
+            {
+                "jingdong_pop_order_search_responce": {
+                    "code": "0",
+                    "searchorderinfo_result": {
+                        "apiResult": {"success": True},
+                        "orderTotal": len(rows),
+                        "orderInfoList": rows[(page - 1) * size : page * size],
+                    },
+                }
+            },
+        )
 
     def _pdd(self, h, q: dict) -> None:
         sign = q.pop("sign", "")
@@ -135,5 +169,12 @@ class StubPlatform:
             )
         rows = [o for o in self.pdd_orders if lo <= o["updated_at"] <= hi]
         size, page = int(q.get("page_size", 100)), int(q.get("page", 1))
-        return h._send(200, {"order_sn_increment_get_response": {
-            "total_count": len(rows), "order_sn_list": rows[(page - 1) * size : page * size]}})  # fmt: skip
+        return h._send(
+            200,
+            {
+                "order_sn_increment_get_response": {
+                    "total_count": len(rows),
+                    "order_sn_list": rows[(page - 1) * size : page * size],
+                }
+            },
+        )

@@ -23,7 +23,7 @@ from ecerp_core.connectors.base import (
     require_columns,
     split_cn_address,
     status_in,
-)  # fmt: skip
+)
 from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy
 from ecerp_core.orders.drafts import OrderDraft
@@ -109,12 +109,31 @@ def _order(number: str, row: Cells, line: int, items: list[Cells], shop: ShopInf
     region, city = split_cn_address(address)
     created = moment(created, "订单创建时间", shop.timezone)
     return OrderDraft(
-        shop_id=shop.id, platform_order_id=number, status=status, created_at=created, currency=shop.currency,
-        lines=tuple(lines), goods_amount=goods, total_amount=total, shipping_amount=shipping,
-        discount_amount=max(Decimal(0), goods + shipping - total), paid_amount=min(paid, total),
+        shop_id=shop.id,
+        platform_order_id=number,
+        status=status,
+        created_at=created,
+        currency=shop.currency,
+        lines=tuple(lines),
+        goods_amount=goods,
+        total_amount=total,
+        shipping_amount=shipping,
+        discount_amount=max(Decimal(0), goods + shipping - total),
+        paid_amount=min(paid, total),
         paid_at=moment(paid_at, "订单付款时间", shop.timezone, blank_ok=True),
-        refunded_amount=min(refunded, paid), buyer_id=buyer, receiver_name=receiver,
-        receiver_phone=(mobile or phone).lstrip("'"), region=region, city=city,
-        address=normal(address), country="CN", tax_included=True, platform_status=normal(status_text),
-        buyer_remark=remark, seller_remark=seller_remark, carrier=carrier, tracking_no=tracking_no, line=line,
-    )  # fmt: skip
+        refunded_amount=min(refunded, paid),
+        buyer_id=buyer,
+        receiver_name=receiver,
+        receiver_phone=(mobile or phone).lstrip("'"),
+        region=region,
+        city=city,
+        address=normal(address),
+        country="CN",
+        tax_included=True,
+        platform_status=normal(status_text),
+        buyer_remark=remark,
+        seller_remark=seller_remark,
+        carrier=carrier,
+        tracking_no=tracking_no,
+        line=line,
+    )

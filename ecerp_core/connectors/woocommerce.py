@@ -17,7 +17,7 @@ from ecerp_core.connectors.base import (
     moment,
     money,
     parse_grouped,
-)  # fmt: skip
+)
 from ecerp_core.orders.drafts import OrderDraft
 from ecerp_core.tabular import Cells, Table, normal
 
@@ -75,11 +75,29 @@ def _order(number: str, rows: list[Cells], line: int, shop: ShopInfo) -> OrderDr
     refunded = money(refunded, "Order Refund Amount")
     refunded = paid if status == "refunded" and not refunded else refunded
     return OrderDraft(
-        shop_id=shop.id, platform_order_id=number, status=status,
-        created_at=moment(ordered, "Order Date", shop.timezone), currency=currency,
-        lines=tuple(lines), goods_amount=goods, total_amount=total, shipping_amount=shipping,
-        discount_amount=discount, tax_amount=tax, paid_amount=paid, refunded_amount=min(refunded, paid),
-        paid_at=None, buyer_id=email or customer, receiver_name=" ".join(x for x in (first_name, last_name) if x),
-        receiver_phone=phone, region=region, city=city, address=street, country=country[:2],
-        is_cod="cash on delivery" in method.lower(), platform_status=status_text, buyer_remark=note, line=line,
-    )  # fmt: skip
+        shop_id=shop.id,
+        platform_order_id=number,
+        status=status,
+        created_at=moment(ordered, "Order Date", shop.timezone),
+        currency=currency,
+        lines=tuple(lines),
+        goods_amount=goods,
+        total_amount=total,
+        shipping_amount=shipping,
+        discount_amount=discount,
+        tax_amount=tax,
+        paid_amount=paid,
+        refunded_amount=min(refunded, paid),
+        paid_at=None,
+        buyer_id=email or customer,
+        receiver_name=" ".join(x for x in (first_name, last_name) if x),
+        receiver_phone=phone,
+        region=region,
+        city=city,
+        address=street,
+        country=country[:2],
+        is_cod="cash on delivery" in method.lower(),
+        platform_status=status_text,
+        buyer_remark=note,
+        line=line,
+    )

@@ -74,8 +74,14 @@ def _users_setup(ctx: DemoContext) -> None:
 def steps() -> list[DemoStep]:
     """The demo's steps, in the order they set up and, within a minute, act."""
     # orders set up the demand model that stock and purchasing plan with, so they come first
-    return [DemoStep("users", _users_setup), catalog.STEP, orders.STEP, stock.STEP, purchasing.STEP,
-            finance.STEP]  # fmt: skip
+    return [
+        DemoStep("users", _users_setup),
+        catalog.STEP,
+        orders.STEP,
+        stock.STEP,
+        purchasing.STEP,
+        finance.STEP,
+    ]
 
 
 def setup_moment(days: int | None = None, end: dt.date = DEFAULT_END) -> dt.datetime:
@@ -106,8 +112,15 @@ def build_demo(
     """
     connect()
     days = days or DEFAULT_DAYS
-    ctx = DemoContext(session=session, admin=admin, seed=seed, start=end - dt.timedelta(days=days - 1), end=end,
-                      orders_per_day=orders_per_day or DEFAULT_ORDERS_PER_DAY, rng=random.Random(seed))  # fmt: skip
+    ctx = DemoContext(
+        session=session,
+        admin=admin,
+        seed=seed,
+        start=end - dt.timedelta(days=days - 1),
+        end=end,
+        orders_per_day=orders_per_day or DEFAULT_ORDERS_PER_DAY,
+        rng=random.Random(seed),
+    )
     all_steps = steps()
     if session.get_bind().dialect.name == "sqlite":
         # the whole demo is one transaction; a bigger page cache keeps it from spilling to disk

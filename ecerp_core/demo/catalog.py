@@ -174,8 +174,11 @@ def _variants(kind: str | None) -> list[tuple[str, dict, str, str]]:
     if kind == "colour":
         return [(f"-{c}", {"颜色": zh}, f" {zh}", f" {en}") for c, zh, en in COLOURS]
     if kind == "both":
-        return [(f"-{c}-{s}", {"颜色": czh, "尺码": s}, f" {czh} {s}", f" {cen} {s}")
-                for c, czh, cen in COLOURS for s, _ in SIZES]  # fmt: skip
+        return [
+            (f"-{c}-{s}", {"颜色": czh, "尺码": s}, f" {czh} {s}", f" {cen} {s}")
+            for c, czh, cen in COLOURS
+            for s, _ in SIZES
+        ]
     return [("", {}, "", "")]
 
 
@@ -183,21 +186,36 @@ def setup(ctx: DemoContext) -> None:
     s, admin, rng = ctx.session, ctx.admin, ctx.rng_for("catalog")
     cats = []
     for level in (False, True):  # roots first, so children find their parent
-        cats += catalog.create_records(s, admin, "category", [
-            {"code": c, "name_zh": zh, "name_en": en, "parent": p} for c, zh, en, p in CATEGORIES
-            if (p is not None) == level])  # fmt: skip
+        cats += catalog.create_records(
+            s,
+            admin,
+            "category",
+            [
+                {"code": c, "name_zh": zh, "name_en": en, "parent": p}
+                for c, zh, en, p in CATEGORIES
+                if (p is not None) == level
+            ],
+        )
     ctx.ids["category"] = {c.code: c.id for c in cats}
     products, first_variant, n = [], {}, 0
     for cat, code, zh, en, price, kind in ITEMS:
         for suffix, spec, zh_suffix, en_suffix in _variants(kind):
             n += 1
             list_price = Decimal(price)
-            products.append({
-                "sku": f"{code}{suffix}", "barcode": ean13(f"69{ctx.seed % 100:02d}{n:08d}"),
-                "name_zh": zh + zh_suffix, "name_en": en + en_suffix, "category": cat, "spec": spec,
-                "unit": "件", "weight_kg": Decimal(rng.randint(1, 40)) / 20,
-                "cost": round_money(list_price * Decimal(rng.randint(35, 55)) / 100), "list_price": list_price,
-            })  # fmt: skip
+            products.append(
+                {
+                    "sku": f"{code}{suffix}",
+                    "barcode": ean13(f"69{ctx.seed % 100:02d}{n:08d}"),
+                    "name_zh": zh + zh_suffix,
+                    "name_en": en + en_suffix,
+                    "category": cat,
+                    "spec": spec,
+                    "unit": "件",
+                    "weight_kg": Decimal(rng.randint(1, 40)) / 20,
+                    "cost": round_money(list_price * Decimal(rng.randint(35, 55)) / 100),
+                    "list_price": list_price,
+                }
+            )
             first_variant.setdefault(code, f"{code}{suffix}")
     prices = {p["sku"]: p["list_price"] for p in products}
     category_of = {code: category for category, code, *_ in ITEMS}
@@ -225,8 +243,12 @@ def setup(ctx: DemoContext) -> None:
         DemoProduct(p.id, p.sku, p.list_price, p.cost, p.is_bundle, p.category_id) for p in created
     ]
     del created, cats  # let the session forget the objects: flushes stay cheap later
-    whs = catalog.create_records(s, admin, "warehouse", [
-        {"code": c, "name": n, "region": r, "address": a, "priority": p} for c, n, r, a, p in WAREHOUSES])  # fmt: skip
+    whs = catalog.create_records(
+        s,
+        admin,
+        "warehouse",
+        [{"code": c, "name": n, "region": r, "address": a, "priority": p} for c, n, r, a, p in WAREHOUSES],
+    )
     ctx.ids["warehouse"] = {w.code: w.id for w in whs}
     shop_rows = [
         {
@@ -241,13 +263,27 @@ def setup(ctx: DemoContext) -> None:
     ]
     shops = catalog.create_records(s, admin, "shop", shop_rows)
     ctx.ids["shop"] = {sh.code: sh.id for sh in shops}
-    sups = catalog.create_records(s, admin, "supplier", [
-        {"code": c, "name": n, "currency": cur, "lead_time_days": lt, "min_order_qty": moq,
-         "contact_name": rng.choice(SURNAMES) + rng.choice(GIVEN), "phone": f"1{rng.randint(3, 9)}{rng.randrange(10**9):09d}"}
-        for c, n, cur, lt, moq, _ in SUPPLIERS])  # fmt: skip
+    sups = catalog.create_records(
+        s,
+        admin,
+        "supplier",
+        [
+            {
+                "code": c,
+                "name": n,
+                "currency": cur,
+                "lead_time_days": lt,
+                "min_order_qty": moq,
+                "contact_name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+                "phone": f"1{rng.randint(3, 9)}{rng.randrange(10**9):09d}",
+            }
+            for c, n, cur, lt, moq, _ in SUPPLIERS
+        ],
+    )
     ctx.ids["supplier"] = {x.code: x.id for x in sups}
-    ctx.data["supplier_of_category"] = {ctx.ids["category"][cat]: ctx.ids["supplier"][c]
-                                        for c, *_, cats_ in SUPPLIERS for cat in cats_}  # fmt: skip
+    ctx.data["supplier_of_category"] = {
+        ctx.ids["category"][cat]: ctx.ids["supplier"][c] for c, *_, cats_ in SUPPLIERS for cat in cats_
+    }
     _rates(ctx)
     _customers(ctx, rng)
 
@@ -276,9 +312,17 @@ def _customers(ctx: DemoContext, rng) -> None:
             region, city, _ = rng.choices(PROVINCES, weights=weights)[0]
             name, country = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(("", *GIVEN)), "CN"
         code = f"C{n:05d}"
-        rows.append({"code": code, "name": name, "country": country, "region": region, "city": city,
-                     "phone": f"1{rng.randint(3, 9)}{rng.randrange(10**9):09d}" if country == "CN" else "",
-                     "tier": rng.choices(("normal", "silver", "gold", "vip"), weights=(80, 12, 6, 2))[0]})  # fmt: skip
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "country": country,
+                "region": region,
+                "city": city,
+                "phone": f"1{rng.randint(3, 9)}{rng.randrange(10**9):09d}" if country == "CN" else "",
+                "tier": rng.choices(("normal", "silver", "gold", "vip"), weights=(80, 12, 6, 2))[0],
+            }
+        )
         accounts.append((code, shop.code, f"{shop.platform}_{rng.randrange(16**8):08x}"))
         if shop.platform != "shopify" and rng.random() < 0.25:
             other = rng.choice([x for x in SHOPS if x.platform not in ("shopify", shop.platform)])

@@ -45,8 +45,18 @@ def setup(ctx: DemoContext) -> None:
     seed_chart(ctx.session)
     posting.defer_posting(ctx.session)  # post the simulated days in weekly and monthly batches
     day = ctx.start - dt.timedelta(days=1)
-    post_entries(ctx.session, ctx.users["accountant"], [EntryDraft(day, "manual", (
-        LineDraft("100201", debit=CAPITAL), LineDraft("4001", credit=CAPITAL)), memo="股东投入资本金")])  # fmt: skip
+    post_entries(
+        ctx.session,
+        ctx.users["accountant"],
+        [
+            EntryDraft(
+                day,
+                "manual",
+                (LineDraft("100201", debit=CAPITAL), LineDraft("4001", credit=CAPITAL)),
+                memo="股东投入资本金",
+            )
+        ],
+    )
 
 
 def _open_items(ctx: DemoContext, platforms: list[str], until: dt.date) -> dict[str, list[SettlementRow]]:
@@ -59,18 +69,35 @@ def _open_items(ctx: DemoContext, platforms: list[str], until: dt.date) -> dict[
     sales = ctx.session.execute(
         select(Order.platform, Order.platform_order_id, PostedEvent.receivable)
         .join(Order, (PostedEvent.source_type == "sales_order") & (Order.id == PostedEvent.source_id))
-        .where(PostedEvent.kind == "sale.shipped", Order.platform.in_(sorted(owner)), PostedEvent.business_date <= until,
-               Order.id.not_in(done)).order_by(Order.id)).all()  # fmt: skip
+        .where(
+            PostedEvent.kind == "sale.shipped",
+            Order.platform.in_(sorted(owner)),
+            PostedEvent.business_date <= until,
+            Order.id.not_in(done),
+        )
+        .order_by(Order.id)
+    ).all()
     done_r = select(SettlementLine.order_id).where(
         SettlementLine.status == "matched", SettlementLine.line_type == "refund"
     )
     refunds = ctx.session.execute(
         select(Order.platform, Order.platform_order_id, func.sum(PostedEvent.receivable))
-        .join(OrderRefund, (PostedEvent.source_type == "sales_order_refund") & (OrderRefund.id == PostedEvent.source_id))
+        .join(
+            OrderRefund,
+            (PostedEvent.source_type == "sales_order_refund") & (OrderRefund.id == PostedEvent.source_id),
+        )
         .join(Order, Order.id == OrderRefund.order_id)
-        .where(PostedEvent.kind == "sale.refunded", PostedEvent.entry_id.is_not(None), Order.platform.in_(sorted(owner)),
-               PostedEvent.business_date <= until, Order.id.in_(done), Order.id.not_in(done_r))
-        .group_by(Order.id, Order.platform, Order.platform_order_id).order_by(Order.id)).all()  # fmt: skip
+        .where(
+            PostedEvent.kind == "sale.refunded",
+            PostedEvent.entry_id.is_not(None),
+            Order.platform.in_(sorted(owner)),
+            PostedEvent.business_date <= until,
+            Order.id.in_(done),
+            Order.id.not_in(done_r),
+        )
+        .group_by(Order.id, Order.platform, Order.platform_order_id)
+        .order_by(Order.id)
+    ).all()
     out: dict[str, list[SettlementRow]] = {p: [] for p in platforms}
     for platform, oid, amount in sales:
         rows = out[owner[platform]]
@@ -116,14 +143,23 @@ def pay_day(ctx: DemoContext, day: dt.date) -> None:
     # what each supplier was owed at the cutoff (as payments.supplier_balance) less what was paid
     # since, for all suppliers in two queries; this run's payments fall after the cutoff
     code = RuleBook(ctx.session).account("supplier_payment", "payable")
-    booked = dict(ctx.session.execute(
-        select(JournalLine.supplier_id, func.sum(JournalLine.amount_currency))
-        .join(Account, Account.id == JournalLine.account_id)
-        .where(Account.code == code, JournalLine.supplier_id.is_not(None), JournalLine.entry_date <= cutoff)
-        .group_by(JournalLine.supplier_id)).all())  # fmt: skip
-    paid = dict(ctx.session.execute(
-        select(SupplierPayment.supplier_id, func.sum(SupplierPayment.amount))
-        .where(SupplierPayment.payment_date > cutoff).group_by(SupplierPayment.supplier_id)).all())  # fmt: skip
+    booked = dict(
+        ctx.session.execute(
+            select(JournalLine.supplier_id, func.sum(JournalLine.amount_currency))
+            .join(Account, Account.id == JournalLine.account_id)
+            .where(
+                Account.code == code, JournalLine.supplier_id.is_not(None), JournalLine.entry_date <= cutoff
+            )
+            .group_by(JournalLine.supplier_id)
+        ).all()
+    )
+    paid = dict(
+        ctx.session.execute(
+            select(SupplierPayment.supplier_id, func.sum(SupplierPayment.amount))
+            .where(SupplierPayment.payment_date > cutoff)
+            .group_by(SupplierPayment.supplier_id)
+        ).all()
+    )
     for supplier_id, currency in ctx.session.execute(
         select(Supplier.id, Supplier.currency).order_by(Supplier.id)
     ).all():
@@ -140,16 +176,31 @@ def pay_day(ctx: DemoContext, day: dt.date) -> None:
 
 def _buy_currency(ctx: DemoContext, currency: str, amount: Decimal, day: dt.date) -> None:
     """Top up the USD account from the CNY account when a payment needs more than it holds."""
-    have = ctx.session.scalar(select(func.sum(JournalLine.amount_currency)).join(Account, Account.id == JournalLine.account_id)
-                              .where(Account.code == "100202")) or Decimal(0)  # fmt: skip
+    have = ctx.session.scalar(
+        select(func.sum(JournalLine.amount_currency))
+        .join(Account, Account.id == JournalLine.account_id)
+        .where(Account.code == "100202")
+    ) or Decimal(0)
     short = amount - have
     if short <= 0:
         return
     rate = rate_on(ctx.session, currency, day)
     base = round_money(short * rate)
-    post_entries(ctx.session, ctx.users["accountant"], [EntryDraft(day, "manual", (
-        LineDraft("100202", debit=base, currency=currency, amount_currency=short, rate=rate),
-        LineDraft("100201", credit=base)), memo=f"购汇 {currency} {short}")])  # fmt: skip
+    post_entries(
+        ctx.session,
+        ctx.users["accountant"],
+        [
+            EntryDraft(
+                day,
+                "manual",
+                (
+                    LineDraft("100202", debit=base, currency=currency, amount_currency=short, rate=rate),
+                    LineDraft("100201", credit=base),
+                ),
+                memo=f"购汇 {currency} {short}",
+            )
+        ],
+    )
 
 
 def month_day(ctx: DemoContext, day: dt.date) -> None:

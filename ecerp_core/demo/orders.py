@@ -80,9 +80,12 @@ def day_factor(day: dt.date) -> float:
 def promo_discount(day: dt.date) -> Decimal:
     """The order-level discount rate of the day's promotion."""
     md = (day.month, day.day)
-    return {(11, 11): Decimal("0.15"), (6, 18): Decimal("0.12"), (12, 12): Decimal("0.10"),
-            (3, 8): Decimal("0.08")}.get(md, Decimal("0.05") if (11, 1) <= md <= (11, 10)
-                                         or (6, 1) <= md <= (6, 17) else Decimal(0))  # fmt: skip
+    return {
+        (11, 11): Decimal("0.15"),
+        (6, 18): Decimal("0.12"),
+        (12, 12): Decimal("0.10"),
+        (3, 8): Decimal("0.08"),
+    }.get(md, Decimal("0.05") if (11, 1) <= md <= (11, 10) or (6, 1) <= md <= (6, 17) else Decimal(0))
 
 
 def _seasonal(sku: str, month: int) -> float:
@@ -224,13 +227,25 @@ def _new_order(ctx: DemoContext, rng, day: dt.date, seq: int, shop_id: int, shop
     number = f"#{day:%y%m%d}{seq:04d}" if platform == "shopify" else f"{day:%Y%m%d}{shop_id}{seq:06d}"
     unpaid = rng.random() < 0.04
     draft = OrderDraft(
-        shop_id=shop_id, platform_order_id=number, status="pending_payment" if unpaid else "paid",
-        created_at=created, currency=currency, lines=tuple(lines), goods_amount=goods, total_amount=total,
-        shipping_amount=shipping, discount_amount=discount, paid_amount=Decimal(0) if unpaid else total,
-        paid_at=None if unpaid else created + dt.timedelta(minutes=rng.randint(1, 20)), buyer_id=buyer,
-        receiver_name=name, receiver_phone="" if currency == "USD" else f"1{rng.randint(3, 9)}{rng.randrange(10**9):09d}",
-        region=region, city=city, address=address,
-    )  # fmt: skip
+        shop_id=shop_id,
+        platform_order_id=number,
+        status="pending_payment" if unpaid else "paid",
+        created_at=created,
+        currency=currency,
+        lines=tuple(lines),
+        goods_amount=goods,
+        total_amount=total,
+        shipping_amount=shipping,
+        discount_amount=discount,
+        paid_amount=Decimal(0) if unpaid else total,
+        paid_at=None if unpaid else created + dt.timedelta(minutes=rng.randint(1, 20)),
+        buyer_id=buyer,
+        receiver_name=name,
+        receiver_phone="" if currency == "USD" else f"1{rng.randint(3, 9)}{rng.randrange(10**9):09d}",
+        region=region,
+        city=city,
+        address=address,
+    )
     _plan(ctx, rng, day, draft, unpaid)
     return draft
 
@@ -257,8 +272,12 @@ def _plan(ctx: DemoContext, rng, day: dt.date, draft: OrderDraft, unpaid: bool) 
     tomorrow = day + dt.timedelta(days=1)
     if unpaid:
         pays = rng.random() < 0.8
-        later = replace(draft, status="paid" if pays else "closed", paid_amount=draft.total_amount if pays else Decimal(0),
-                        paid_at=ctx.at(tomorrow, 9 * 60) if pays else None)  # fmt: skip
+        later = replace(
+            draft,
+            status="paid" if pays else "closed",
+            paid_amount=draft.total_amount if pays else Decimal(0),
+            paid_at=ctx.at(tomorrow, 9 * 60) if pays else None,
+        )
         ctx.data["pending"].setdefault(tomorrow, []).append(later)
         if not pays:
             return
@@ -337,6 +356,16 @@ def finish_day(ctx: DemoContext, day: dt.date) -> None:
         orders.finish_orders(ctx.session, clerk, ids)
 
 
-STEP = DemoStep("orders", setup, daily=((9 * 60 + 30, pipeline.morning_day), (10 * 60, approve_day),
-                                        (11 * 60, aftersales_day), (11 * 60 + 30, pipeline.cases_day),
-                                        (16 * 60, ship_day), (22 * 60, finish_day), (23 * 60 + 30, import_day)))  # fmt: skip
+STEP = DemoStep(
+    "orders",
+    setup,
+    daily=(
+        (9 * 60 + 30, pipeline.morning_day),
+        (10 * 60, approve_day),
+        (11 * 60, aftersales_day),
+        (11 * 60 + 30, pipeline.cases_day),
+        (16 * 60, ship_day),
+        (22 * 60, finish_day),
+        (23 * 60 + 30, import_day),
+    ),
+)

@@ -31,8 +31,19 @@ CASES = (("return_refund", 0.010), ("refund_only", 0.016), ("exchange", 0.022), 
 def decorate(ctx: DemoContext, day: dt.date, drafts: list[OrderDraft]) -> list[OrderDraft]:
     """Give some of today's new orders the troubles and later cases described in the module doc."""
     rng = ctx.rng_for(f"orders.pipeline:{day}")
-    data = ctx.data.setdefault("pipeline", {"unmapped": {}, "address": {}, "merge": {}, "split": {}, "cases": {},
-                                            "keys": set(), "ids": {}, "returns": {}})  # fmt: skip
+    data = ctx.data.setdefault(
+        "pipeline",
+        {
+            "unmapped": {},
+            "address": {},
+            "merge": {},
+            "split": {},
+            "cases": {},
+            "keys": set(),
+            "ids": {},
+            "returns": {},
+        },
+    )
     planned = ctx.data.get("planned_keys", set())
     last_by_shop: dict[int, OrderDraft] = {}
     out = []
@@ -56,9 +67,15 @@ def decorate(ctx: DemoContext, day: dt.date, drafts: list[OrderDraft]) -> list[O
             data["address"].setdefault(tomorrow, []).append(key)
         elif r < SECOND_ORDER and d.shop_id in last_by_shop:
             first = last_by_shop.pop(d.shop_id)
-            d = replace(d, buyer_id=first.buyer_id, receiver_name=first.receiver_name,
-                        receiver_phone=first.receiver_phone, region=first.region, city=first.city,
-                        address=first.address)  # fmt: skip
+            d = replace(
+                d,
+                buyer_id=first.buyer_id,
+                receiver_name=first.receiver_name,
+                receiver_phone=first.receiver_phone,
+                region=first.region,
+                city=first.city,
+                address=first.address,
+            )
             data["merge"].setdefault(tomorrow, []).append(((first.shop_id, first.platform_order_id), key))
             data["keys"].add((first.shop_id, first.platform_order_id))
         elif r < SPLIT and len(d.lines) > 1:
@@ -117,15 +134,19 @@ def morning_day(ctx: DemoContext, day: dt.date) -> None:
     if not touched:
         return
     conn = ctx.session.connection()
-    stmt = select(Order.id).where(Order.id.in_(touched), Order.status == "paid", ~workflow.has_reason(),
-                                  Order.merged_into_id.is_(None))  # fmt: skip
+    stmt = select(Order.id).where(
+        Order.id.in_(touched), Order.status == "paid", ~workflow.has_reason(), Order.merged_into_id.is_(None)
+    )
     open_ = set(conn.scalars(stmt))
     for a, b in pairs:
         if a in open_ and b in open_:
             merge.merge_orders(ctx.session, clerk, [a, b])
     lines: dict[int, list[int]] = {}
-    for oid, lid in conn.execute(select(OrderLine.order_id, OrderLine.id).where(OrderLine.order_id.in_(splits))
-                                 .order_by(OrderLine.order_id, OrderLine.line_no)):  # fmt: skip
+    for oid, lid in conn.execute(
+        select(OrderLine.order_id, OrderLine.id)
+        .where(OrderLine.order_id.in_(splits))
+        .order_by(OrderLine.order_id, OrderLine.line_no)
+    ):
         lines.setdefault(oid, []).append(lid)
     for oid in splits:
         if oid in open_ and len(lines.get(oid, [])) > 1:
@@ -140,8 +161,14 @@ def cases_day(ctx: DemoContext, day: dt.date) -> None:
     clerk, session = ctx.users["clerk"], ctx.session
     arrived = data["returns"].pop(day, [])
     for case_id, warehouse_id, damaged in arrived:
-        cases.receive_return(session, clerk, case_id, warehouse_id=warehouse_id,
-                             condition="damaged" if damaged else "sellable", note="退货已签收")  # fmt: skip
+        cases.receive_return(
+            session,
+            clerk,
+            case_id,
+            warehouse_id=warehouse_id,
+            condition="damaged" if damaged else "sellable",
+            note="退货已签收",
+        )
     if arrived:
         cases.advance_cases(session, clerk, [c for c, _, _ in arrived], "done")
     todo = data["cases"].pop(day, [])
@@ -164,15 +191,26 @@ def cases_day(ctx: DemoContext, day: dt.date) -> None:
             continue
         # requests arrive with the platform's state: returns already wait for the goods
         if kind == "return_refund":
-            case = cases.open_case(session, clerk, oid, kind, amount=paid, lines=[(1, 1)], reason="七天无理由退货",
-                                   warehouse_id=warehouse_id, platform_status="WAIT_BUYER_RETURN_GOODS")  # fmt: skip
+            case = cases.open_case(
+                session,
+                clerk,
+                oid,
+                kind,
+                amount=paid,
+                lines=[(1, 1)],
+                reason="七天无理由退货",
+                warehouse_id=warehouse_id,
+                platform_status="WAIT_BUYER_RETURN_GOODS",
+            )
         elif kind == "refund_only":
             amount = round_money(paid * Decimal("0.3"), order.currency)
-            case = cases.open_case(session, clerk, oid, kind, amount=amount, reason="质量问题补偿",
-                                   platform_status="退款中")  # fmt: skip
+            case = cases.open_case(
+                session, clerk, oid, kind, amount=amount, reason="质量问题补偿", platform_status="退款中"
+            )
         elif kind == "exchange":
-            case = cases.open_case(session, clerk, oid, kind, lines=[(1, 1)], reason="尺码不合适换货",
-                                   warehouse_id=warehouse_id)  # fmt: skip
+            case = cases.open_case(
+                session, clerk, oid, kind, lines=[(1, 1)], reason="尺码不合适换货", warehouse_id=warehouse_id
+            )
             approve.append(case)
             to_return.append(case)
         else:

@@ -26,8 +26,12 @@ COVER_DAYS = 21
 
 
 def setup(ctx: DemoContext) -> None:
-    ctx.data["suppliers"] = {i: (cur, lt, moq) for i, cur, lt, moq in ctx.session.connection().execute(
-        select(Supplier.id, Supplier.currency, Supplier.lead_time_days, Supplier.min_order_qty))}  # fmt: skip
+    ctx.data["suppliers"] = {
+        i: (cur, lt, moq)
+        for i, cur, lt, moq in ctx.session.connection().execute(
+            select(Supplier.id, Supplier.currency, Supplier.lead_time_days, Supplier.min_order_qty)
+        )
+    }
 
 
 def receive_day(ctx: DemoContext, day: dt.date) -> None:

@@ -83,8 +83,11 @@ def transfer_day(ctx: DemoContext, day: dt.date) -> None:
     levels = {(r["product_id"], r["warehouse_id"]): r["available"] for r in stock.levels(ctx.session, clerk)}
     by_route: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for a in low[: TRANSFER_LINES * 3]:
-        donors = [(levels.get((a["product_id"], w), 0), w) for w in ctx.ids["warehouse"].values()
-                  if w != a["warehouse_id"]]  # fmt: skip
+        donors = [
+            (levels.get((a["product_id"], w), 0), w)
+            for w in ctx.ids["warehouse"].values()
+            if w != a["warehouse_id"]
+        ]
         spare, donor = max(donors)
         qty = min(spare // 3, a["min_qty"] * 2 - a["available"])
         if qty > 0 and len(by_route.get((donor, a["warehouse_id"]), [])) < TRANSFER_LINES:
@@ -111,8 +114,11 @@ def count_day(ctx: DemoContext, day: dt.date) -> None:
         ctx.session, clerk, warehouse, scope="abc", threshold=3, note="月度循环盘点"
     )
     lines = stocktake.counting_lines(ctx.session, clerk, st)
-    book = {r["product_id"]: (r["on_hand"], r["available"]) for r in stock.levels(ctx.session, clerk)
-            if r["warehouse_id"] == warehouse}  # fmt: skip
+    book = {
+        r["product_id"]: (r["on_hand"], r["available"])
+        for r in stock.levels(ctx.session, clerk)
+        if r["warehouse_id"] == warehouse
+    }
     sku_ids = ctx.data["sku_ids"]
     skus = {r["sku"]: sku_ids[r["sku"]] for r in lines if sku_ids.get(r["sku"])}
     counted = lines[: len(lines) // 2] if last else lines  # the last day's count is half done

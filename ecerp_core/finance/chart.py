@@ -125,11 +125,23 @@ def seed_chart(session: Session) -> int:
     codes = {t.code for t in TEMPLATE} | have
     parents = {parent_of(c, codes) for c in codes} - {None}
     rows = [
-        {"code": t.code, "name_zh": t.name_zh, "name_en": t.name_en, "account_class": t.account_class,
-         "normal_side": t.normal_side, "parent_code": parent_of(t.code, codes), "is_leaf": t.code not in parents,
-         "platform": t.platform, "currency": t.currency, "is_cash": t.is_cash, "user_added": False, "active": True}
-        for t in TEMPLATE if t.code not in have
-    ]  # fmt: skip
+        {
+            "code": t.code,
+            "name_zh": t.name_zh,
+            "name_en": t.name_en,
+            "account_class": t.account_class,
+            "normal_side": t.normal_side,
+            "parent_code": parent_of(t.code, codes),
+            "is_leaf": t.code not in parents,
+            "platform": t.platform,
+            "currency": t.currency,
+            "is_cash": t.is_cash,
+            "user_added": False,
+            "active": True,
+        }
+        for t in TEMPLATE
+        if t.code not in have
+    ]
     if rows:
         insert_rows(session, Account, rows)
     return len(rows)
@@ -197,11 +209,20 @@ def add_account(session: Session, actor: Actor, values: Mapping[str, object]) ->
     if found:
         raise ValidationError(found)
     side = values.get("normal_side") or (parent.normal_side if parent else "debit")
-    account = Account(code=code, name_zh=str(values["name_zh"]), name_en=str(values.get("name_en") or values["name_zh"]),
-                      account_class=cls, normal_side=side, parent_code=parent_code, is_leaf=True,
-                      platform=values.get("platform") or (parent.platform if parent else None),
-                      currency=values.get("currency"), is_cash=bool(values.get("is_cash", parent.is_cash if parent else False)),
-                      user_added=True, active=True)  # fmt: skip
+    account = Account(
+        code=code,
+        name_zh=str(values["name_zh"]),
+        name_en=str(values.get("name_en") or values["name_zh"]),
+        account_class=cls,
+        normal_side=side,
+        parent_code=parent_code,
+        is_leaf=True,
+        platform=values.get("platform") or (parent.platform if parent else None),
+        currency=values.get("currency"),
+        is_cash=bool(values.get("is_cash", parent.is_cash if parent else False)),
+        user_added=True,
+        active=True,
+    )
     session.add(account)
     if parent is not None:
         parent.is_leaf = False

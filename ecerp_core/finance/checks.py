@@ -18,8 +18,14 @@ ZERO = Decimal("0")
 
 
 def _periods(session: Session) -> list[Period]:
-    return list(session.scalars(select(Period).join(JournalLine, JournalLine.period_id == Period.id)
-                                .distinct().order_by(Period.year, Period.month)))  # fmt: skip
+    return list(
+        session.scalars(
+            select(Period)
+            .join(JournalLine, JournalLine.period_id == Period.id)
+            .distinct()
+            .order_by(Period.year, Period.month)
+        )
+    )
 
 
 def every_entry_balances(session: Session) -> list[str]:
@@ -50,9 +56,14 @@ def inventory_matches_stock(session: Session) -> list[str]:
         return []
 
     stock_value = Decimal(session.scalar(select(func.sum(StockMove.quantity * StockMove.unit_cost))) or 0)
-    books = Decimal(session.scalar(select(func.sum(JournalLine.debit) - func.sum(JournalLine.credit))
-                                   .join(Account, Account.id == JournalLine.account_id)
-                                   .where(Account.code.in_(INVENTORY))) or 0)  # fmt: skip
+    books = Decimal(
+        session.scalar(
+            select(func.sum(JournalLine.debit) - func.sum(JournalLine.credit))
+            .join(Account, Account.id == JournalLine.account_id)
+            .where(Account.code.in_(INVENTORY))
+        )
+        or 0
+    )
     if books != stock_value:
         return [
             f"finance: inventory accounts {books} ≠ stock value {stock_value} (difference {books - stock_value})"
@@ -62,17 +73,31 @@ def inventory_matches_stock(session: Session) -> list[str]:
 
 def receivables_match_orders(session: Session) -> list[str]:
     """Each platform receivable (in the orders' currency) equals its shipped orders not yet settled."""
-    booked = dict(session.execute(select(JournalLine.platform, func.sum(JournalLine.amount_currency))
-                                  .join(Account, Account.id == JournalLine.account_id)
-                                  .where(Account.code.startswith("1122")).group_by(JournalLine.platform)).all())  # fmt: skip
+    booked = dict(
+        session.execute(
+            select(JournalLine.platform, func.sum(JournalLine.amount_currency))
+            .join(Account, Account.id == JournalLine.account_id)
+            .where(Account.code.startswith("1122"))
+            .group_by(JournalLine.platform)
+        ).all()
+    )
     if not booked:
         return []
-    shipped = dict(session.execute(select(Order.platform, func.sum(Order.total_amount - Order.refunded_amount))
-                                   .where(Order.shipped_at.is_not(None)).group_by(Order.platform)).all())  # fmt: skip
-    settled = dict(session.execute(select(Order.platform, func.sum(SettlementLine.amount))
-                                   .join(Order, Order.id == SettlementLine.order_id)
-                                   .where(SettlementLine.status == "matched", SettlementLine.line_type.in_(("sale", "refund")))
-                                   .group_by(Order.platform)).all())  # fmt: skip
+    shipped = dict(
+        session.execute(
+            select(Order.platform, func.sum(Order.total_amount - Order.refunded_amount))
+            .where(Order.shipped_at.is_not(None))
+            .group_by(Order.platform)
+        ).all()
+    )
+    settled = dict(
+        session.execute(
+            select(Order.platform, func.sum(SettlementLine.amount))
+            .join(Order, Order.id == SettlementLine.order_id)
+            .where(SettlementLine.status == "matched", SettlementLine.line_type.in_(("sale", "refund")))
+            .group_by(Order.platform)
+        ).all()
+    )
     failures = []
     for platform in sorted(set(booked) | set(shipped), key=str):
         if platform is None:
@@ -95,14 +120,26 @@ def closing_cash_matches(session: Session) -> list[str]:
     failures = []
     for p in periods:
         cf = cash_flow(tot, p.year, p.month)
-        cash = Decimal(session.scalar(select(func.sum(JournalLine.debit) - func.sum(JournalLine.credit))
-                                      .join(Account, Account.id == JournalLine.account_id)
-                                      .where(Account.is_cash.is_(True), JournalLine.entry_date <= p.end_date)) or 0)  # fmt: skip
+        cash = Decimal(
+            session.scalar(
+                select(func.sum(JournalLine.debit) - func.sum(JournalLine.credit))
+                .join(Account, Account.id == JournalLine.account_id)
+                .where(Account.is_cash.is_(True), JournalLine.entry_date <= p.end_date)
+            )
+            or 0
+        )
         if cf["opening_cash"] + cf["net_change_in_cash"] != cf["closing_cash"] or cf["closing_cash"] != cash:
-            failures.append(f"finance: cash flow {p.code}: opening {cf['opening_cash']} + change {cf['net_change_in_cash']} "
-                            f"vs closing {cf['closing_cash']} vs cash and bank {cash}")  # fmt: skip
+            failures.append(
+                f"finance: cash flow {p.code}: opening {cf['opening_cash']} + change {cf['net_change_in_cash']} "
+                f"vs closing {cf['closing_cash']} vs cash and bank {cash}"
+            )
     return failures[:LIMIT]
 
 
-CHECKS = [every_entry_balances, balance_sheet_balances, inventory_matches_stock, receivables_match_orders,
-          closing_cash_matches]  # fmt: skip
+CHECKS = [
+    every_entry_balances,
+    balance_sheet_balances,
+    inventory_matches_stock,
+    receivables_match_orders,
+    closing_cash_matches,
+]

@@ -31,9 +31,12 @@ RETAINED_ACCOUNT = "410401"
 def unbalanced_entries(
     session: Session, start: dt.date | None = None, end: dt.date | None = None
 ) -> list[str]:
-    stmt = (select(JournalEntry.entry_number).join(JournalLine, JournalLine.entry_id == JournalEntry.id)
-            .group_by(JournalEntry.id, JournalEntry.entry_number)
-            .having(func.round(func.sum(JournalLine.debit) - func.sum(JournalLine.credit), 2) != 0))  # fmt: skip
+    stmt = (
+        select(JournalEntry.entry_number)
+        .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
+        .group_by(JournalEntry.id, JournalEntry.entry_number)
+        .having(func.round(func.sum(JournalLine.debit) - func.sum(JournalLine.credit), 2) != 0)
+    )
     if start:
         stmt = stmt.where(JournalEntry.entry_date >= start)
     if end:
@@ -42,8 +45,14 @@ def unbalanced_entries(
 
 
 def unmatched_settlement_lines(session: Session, end: dt.date) -> int:
-    return session.scalar(select(func.count()).select_from(SettlementLine).where(
-        SettlementLine.status == "unmatched", SettlementLine.business_date <= end)) or 0  # fmt: skip
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(SettlementLine)
+            .where(SettlementLine.status == "unmatched", SettlementLine.business_date <= end)
+        )
+        or 0
+    )
 
 
 def unposted_shipments(session: Session, start: dt.date, end: dt.date) -> list[int]:
@@ -52,7 +61,9 @@ def unposted_shipments(session: Session, start: dt.date, end: dt.date) -> list[i
     zone = company_timezone(session)
     lo = dt.datetime.combine(start, dt.time(), zone).astimezone(dt.UTC)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
-    posted = select(PostedEvent.order_id).where(PostedEvent.kind == SaleShipped.kind, PostedEvent.order_id.is_not(None))
+    posted = select(PostedEvent.order_id).where(
+        PostedEvent.kind == SaleShipped.kind, PostedEvent.order_id.is_not(None)
+    )
     stmt = (
         select(Order.id)
         .where(Order.shipped_at >= lo, Order.shipped_at < hi, Order.id.not_in(posted))
@@ -159,8 +170,12 @@ def close_period(session: Session, actor: Actor, text: str, *, force_checks: boo
         raise PeriodState(
             period=period.code, status=f"status.period.{period.status}", target="status.period.closed"
         )
-    earlier = session.scalar(select(Period).where(Period.status == "open", Period.end_date < period.start_date)
-                             .order_by(Period.start_date).limit(1))  # fmt: skip
+    earlier = session.scalar(
+        select(Period)
+        .where(Period.status == "open", Period.end_date < period.start_date)
+        .order_by(Period.start_date)
+        .limit(1)
+    )
     if earlier is not None:
         raise CloseBlocked(period=period.code, problems=f"{earlier.code} open")
     problems = close_problems(session, period)

@@ -65,8 +65,11 @@ def statements_csv(report: dict) -> str:
     """The three statements as one CSV: statement, key, label and every column of each."""
     columns = ("statement", "key", "label", "end_of_period", "start_of_year", "this_period", "year_to_date",
                "last_year", "last_year_to_date")  # fmt: skip
-    rows = [{"statement": name, **row} for name in ("balance_sheet", "income_statement", "cash_flow")
-            for row in statement_rows(report[name])]  # fmt: skip
+    rows = [
+        {"statement": name, **row}
+        for name in ("balance_sheet", "income_statement", "cash_flow")
+        for row in statement_rows(report[name])
+    ]
     return csv_text(rows, columns)
 
 

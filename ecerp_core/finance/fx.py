@@ -56,8 +56,12 @@ class FileRateProvider:
     def rates(self, currencies: Sequence[str], start: dt.date, end: dt.date) -> list[dict]:
         rows = read_rate_file(self.path)
         wanted = {c.upper() for c in currencies}
-        return [r for r in rows if (not wanted or r["currency"].upper() in wanted)
-                and start <= dt.date.fromisoformat(r["rate_date"]) <= end]  # fmt: skip
+        return [
+            r
+            for r in rows
+            if (not wanted or r["currency"].upper() in wanted)
+            and start <= dt.date.fromisoformat(r["rate_date"]) <= end
+        ]
 
 
 def read_rate_file(path: Path | str) -> list[dict]:
@@ -68,8 +72,14 @@ def read_rate_file(path: Path | str) -> list[dict]:
             fields = {f.strip().lower() for f in reader.fieldnames or []}
             if "currency" not in fields or "rate" not in fields or not fields & {"rate_date", "date"}:
                 raise ImportFileError("error.finance.rate_columns", file=path.name)
-            return [{"currency": (r.get("currency") or "").strip(), "rate_date": (r.get("rate_date") or r.get("date") or "").strip(),
-                     "rate": (r.get("rate") or "").strip()} for r in ({k.strip().lower(): v for k, v in row.items()} for row in reader)]  # fmt: skip
+            return [
+                {
+                    "currency": (r.get("currency") or "").strip(),
+                    "rate_date": (r.get("rate_date") or r.get("date") or "").strip(),
+                    "rate": (r.get("rate") or "").strip(),
+                }
+                for r in ({k.strip().lower(): v for k, v in row.items()} for row in reader)
+            ]
     except (OSError, UnicodeDecodeError) as exc:
         raise ImportFileError("error.import_file", file=path.name, reason=str(exc)) from None
 
@@ -86,8 +96,14 @@ def import_rates(session: Session, actor: Actor, path: Path | str) -> int:
     return set_exchange_rates(session, _as_rates_writer(actor), rows, source="file")
 
 
-def update_rates(session: Session, actor: Actor, provider: RateProvider, currencies: Sequence[str],
-                 start: dt.date, end: dt.date) -> int:  # fmt: skip
+def update_rates(
+    session: Session,
+    actor: Actor,
+    provider: RateProvider,
+    currencies: Sequence[str],
+    start: dt.date,
+    end: dt.date,
+) -> int:
     """Fetch rates from ``provider`` and store them (source = the provider's name)."""
     require(actor, "finance.post")
     rows = provider.rates(currencies, start, end)
@@ -97,12 +113,20 @@ def update_rates(session: Session, actor: Actor, provider: RateProvider, currenc
 def revaluation_lines(session: Session, as_of: dt.date) -> list[dict]:
     """Foreign-currency balances of balance-sheet accounts on ``as_of``, with their revalued base."""
     base = get_company(session).base_currency
-    stmt = (select(Account.code, JournalLine.currency, JournalLine.supplier_id, JournalLine.platform,
-                   func.sum(JournalLine.amount_currency), func.sum(JournalLine.debit) - func.sum(JournalLine.credit))
-            .join(Account, Account.id == JournalLine.account_id)
-            .where(JournalLine.entry_date <= as_of, JournalLine.currency != base, Account.account_class != "pnl")
-            .group_by(Account.code, JournalLine.currency, JournalLine.supplier_id, JournalLine.platform)
-            .order_by(Account.code, JournalLine.currency, JournalLine.supplier_id, JournalLine.platform))  # fmt: skip
+    stmt = (
+        select(
+            Account.code,
+            JournalLine.currency,
+            JournalLine.supplier_id,
+            JournalLine.platform,
+            func.sum(JournalLine.amount_currency),
+            func.sum(JournalLine.debit) - func.sum(JournalLine.credit),
+        )
+        .join(Account, Account.id == JournalLine.account_id)
+        .where(JournalLine.entry_date <= as_of, JournalLine.currency != base, Account.account_class != "pnl")
+        .group_by(Account.code, JournalLine.currency, JournalLine.supplier_id, JournalLine.platform)
+        .order_by(Account.code, JournalLine.currency, JournalLine.supplier_id, JournalLine.platform)
+    )
     out = []
     for code, cur, supplier, platform, amount, booked in session.execute(stmt):
         amount, booked = Decimal(amount or 0), Decimal(booked or 0)
@@ -112,9 +136,19 @@ def revaluation_lines(session: Session, as_of: dt.date) -> list[dict]:
             raise MissingRate(currency=cur, date=as_of.isoformat()) from None
         revalued = round_money(amount * rate, base)
         if revalued != booked:
-            out.append({"account_code": code, "currency": cur, "supplier_id": supplier, "platform": platform,
-                        "amount_currency": amount, "booked_base": booked, "rate": rate,
-                        "revalued_base": revalued, "difference": revalued - booked})  # fmt: skip
+            out.append(
+                {
+                    "account_code": code,
+                    "currency": cur,
+                    "supplier_id": supplier,
+                    "platform": platform,
+                    "amount_currency": amount,
+                    "booked_base": booked,
+                    "rate": rate,
+                    "revalued_base": revalued,
+                    "difference": revalued - booked,
+                }
+            )
     return out
 
 
@@ -140,16 +174,32 @@ def revalue_period(session: Session, actor: Actor, period_text: str) -> tuple[st
     entry_id = None
     if found:
         fx_account = RuleBook(session).account("revaluation", "fx")
-        lines = [signed(r["account_code"], r["difference"], currency=r["currency"], amount_currency=ZERO, rate=r["rate"],
-                        supplier_id=r["supplier_id"], platform=r["platform"], memo=t("finance.memo.revaluation"))
-                 for r in found]  # fmt: skip
+        lines = [
+            signed(
+                r["account_code"],
+                r["difference"],
+                currency=r["currency"],
+                amount_currency=ZERO,
+                rate=r["rate"],
+                supplier_id=r["supplier_id"],
+                platform=r["platform"],
+                memo=t("finance.memo.revaluation"),
+            )
+            for r in found
+        ]
         lines.append(
             signed(
                 fx_account, -sum((r["difference"] for r in found), ZERO), memo=t("finance.memo.revaluation")
             )
         )
-        draft = EntryDraft(period.end_date, "revaluation", tuple(lines), memo=t("finance.memo.revaluation_of", period=period.code),
-                           source_type="fin_period", source_id=period.id)  # fmt: skip
+        draft = EntryDraft(
+            period.end_date,
+            "revaluation",
+            tuple(lines),
+            memo=t("finance.memo.revaluation_of", period=period.code),
+            source_type="fin_period",
+            source_id=period.id,
+        )
         [revalued] = post_entries(session, actor, [draft])
         entry_id = revalued.id
         day1 = period.end_date + dt.timedelta(days=1)
@@ -158,9 +208,21 @@ def revalue_period(session: Session, actor: Actor, period_text: str) -> tuple[st
         reversal = reversal_draft(session, entry_id, day1, kind="revaluation_reversal", memo=memo)
         [undone] = post_entries(session, actor, [reversal])
         numbers = (revalued.number, undone.number)
-    insert_rows(session, PostedEvent, [{
-        "key": _key(period.code), "kind": "revaluation", "source_type": "fin_period", "source_id": period.id,
-        "business_date": period.end_date, "entry_id": entry_id, "currency": None}])  # fmt: skip
+    insert_rows(
+        session,
+        PostedEvent,
+        [
+            {
+                "key": _key(period.code),
+                "kind": "revaluation",
+                "source_type": "fin_period",
+                "source_id": period.id,
+                "business_date": period.end_date,
+                "entry_id": entry_id,
+                "currency": None,
+            }
+        ],
+    )
     return numbers
 
 

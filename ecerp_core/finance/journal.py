@@ -121,12 +121,17 @@ def classify_cash(counter_code: str | None, inflow: bool) -> str:
         return "internal"
     group = next((g for prefixes, g in _CF_GROUPS if counter_code.startswith(prefixes)), "other")
     return {
-        "sales": "sales_receipts", "purchase": "purchase_payments", "staff": "staff_payments",
-        "tax": "tax_refunds" if inflow else "tax_payments", "capital": "capital_in",
+        "sales": "sales_receipts",
+        "purchase": "purchase_payments",
+        "staff": "staff_payments",
+        "tax": "tax_refunds" if inflow else "tax_payments",
+        "capital": "capital_in",
         "borrowing": "borrowing_in" if inflow else "debt_repayment",
-        "fixed": "investing_in" if inflow else "fixed_asset_payments", "dividends": "dividends_paid",
-        "fx": "fx_effect", "other": "other_operating_in" if inflow else "other_operating_out",
-    }[group]  # fmt: skip
+        "fixed": "investing_in" if inflow else "fixed_asset_payments",
+        "dividends": "dividends_paid",
+        "fx": "fx_effect",
+        "other": "other_operating_in" if inflow else "other_operating_out",
+    }[group]
 
 
 def _check(draft: EntryDraft, accounts: dict[str, PostingAccount], base: str) -> list[LineDraft]:
@@ -200,10 +205,21 @@ def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -
     for d in drafts:
         period = periods[(d.entry_date.year, d.entry_date.month)]
         period.last_number += 1
-        rows.append({"period_id": period.id, "number": period.last_number,
-                     "entry_number": f"{period.year:04d}{period.month:02d}-{period.last_number:05d}",
-                     "entry_date": d.entry_date, "kind": d.kind, "memo": d.memo[:300], "source_type": d.source_type,
-                     "source_id": d.source_id, "reverses_id": d.reverses_id, "posted_at": now, "actor_id": actor.id})  # fmt: skip
+        rows.append(
+            {
+                "period_id": period.id,
+                "number": period.last_number,
+                "entry_number": f"{period.year:04d}{period.month:02d}-{period.last_number:05d}",
+                "entry_date": d.entry_date,
+                "kind": d.kind,
+                "memo": d.memo[:300],
+                "source_type": d.source_type,
+                "source_id": d.source_id,
+                "reverses_id": d.reverses_id,
+                "posted_at": now,
+                "actor_id": actor.id,
+            }
+        )
     session.flush()
     ids = allocate_ids(session, JournalEntry.__table__, len(rows))
     insert_rows(session, JournalEntry, [{"id": i, **r} for i, r in zip(ids, rows, strict=True)])
@@ -254,13 +270,33 @@ def reversal_draft(
         raise NotFound(entity="entity.journal_entry", key=entry_id)
     codes = dict(session.execute(select(Account.id, Account.code)).all())
     lines = tuple(
-        LineDraft(codes[x.account_id], debit=x.credit, credit=x.debit, currency=x.currency,
-                  amount_currency=-x.amount_currency, rate=x.rate, memo=x.memo, shop_id=x.shop_id,
-                  platform=x.platform, warehouse_id=x.warehouse_id, supplier_id=x.supplier_id, cash_flow=x.cash_flow)
-        for x in session.scalars(select(JournalLine).where(JournalLine.entry_id == entry_id).order_by(JournalLine.line_no))
-    )  # fmt: skip
-    return EntryDraft(on_date, kind, lines, memo or f"冲销 {entry.entry_number}", entry.source_type, entry.source_id,
-                      reverses_id=entry_id)  # fmt: skip
+        LineDraft(
+            codes[x.account_id],
+            debit=x.credit,
+            credit=x.debit,
+            currency=x.currency,
+            amount_currency=-x.amount_currency,
+            rate=x.rate,
+            memo=x.memo,
+            shop_id=x.shop_id,
+            platform=x.platform,
+            warehouse_id=x.warehouse_id,
+            supplier_id=x.supplier_id,
+            cash_flow=x.cash_flow,
+        )
+        for x in session.scalars(
+            select(JournalLine).where(JournalLine.entry_id == entry_id).order_by(JournalLine.line_no)
+        )
+    )
+    return EntryDraft(
+        on_date,
+        kind,
+        lines,
+        memo or f"冲销 {entry.entry_number}",
+        entry.source_type,
+        entry.source_id,
+        reverses_id=entry_id,
+    )
 
 
 def reverse_entry(
@@ -300,8 +336,17 @@ def merge_lines(lines: Sequence[LineDraft]) -> tuple[LineDraft, ...]:
     """Add up lines of the same account, currency, rate and dimensions into one line per side-net."""
     sums: dict[tuple, _Sum] = {}
     for x in lines:
-        key = (x.account_code, x.currency, x.rate, x.shop_id, x.platform, x.warehouse_id, x.supplier_id,
-               x.cash_flow, x.memo)  # fmt: skip
+        key = (
+            x.account_code,
+            x.currency,
+            x.rate,
+            x.shop_id,
+            x.platform,
+            x.warehouse_id,
+            x.supplier_id,
+            x.cash_flow,
+            x.memo,
+        )
         have = sums.get(key)
         if have is None:
             sums[key] = _Sum(x, x.debit, x.credit, x.amount_currency)

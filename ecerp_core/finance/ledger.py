@@ -34,13 +34,27 @@ def _source(entry: JournalEntry) -> str:
 
 def journal_stmt(start: dt.date | None = None, end: dt.date | None = None, language: str = "zh_CN") -> Select:
     name = Account.name_zh if language == "zh_CN" else Account.name_en
-    stmt = (select(JournalEntry.entry_number, JournalLine.entry_date.label("date"), Account.code.label("account_code"),
-                   name.label("account_name"), JournalLine.debit, JournalLine.credit, JournalLine.currency,
-                   JournalLine.amount_currency, func.coalesce(func.nullif(JournalLine.memo, ""), JournalEntry.memo).label("memo"),
-                   JournalEntry.source_type, JournalEntry.source_id, JournalEntry.kind, JournalEntry.id.label("entry_id"),
-                   JournalLine.id.label("id"))
-            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id).join(Account, Account.id == JournalLine.account_id)
-            .order_by(JournalLine.entry_date, JournalEntry.entry_number, JournalLine.line_no))  # fmt: skip
+    stmt = (
+        select(
+            JournalEntry.entry_number,
+            JournalLine.entry_date.label("date"),
+            Account.code.label("account_code"),
+            name.label("account_name"),
+            JournalLine.debit,
+            JournalLine.credit,
+            JournalLine.currency,
+            JournalLine.amount_currency,
+            func.coalesce(func.nullif(JournalLine.memo, ""), JournalEntry.memo).label("memo"),
+            JournalEntry.source_type,
+            JournalEntry.source_id,
+            JournalEntry.kind,
+            JournalEntry.id.label("entry_id"),
+            JournalLine.id.label("id"),
+        )
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .join(Account, Account.id == JournalLine.account_id)
+        .order_by(JournalLine.entry_date, JournalEntry.entry_number, JournalLine.line_no)
+    )
     if start:
         stmt = stmt.where(JournalLine.entry_date >= start)
     if end:
@@ -59,9 +73,18 @@ def journal_rows(
             if r["source_type"] and r["source_id"] is not None
             else (r["source_type"] or r["kind"])
         )
-        yield {"entry_number": r["entry_number"], "date": r["date"], "account_code": r["account_code"],
-               "account_name": r["account_name"], "debit": r["debit"], "credit": r["credit"], "currency": r["currency"],
-               "amount_currency": r["amount_currency"], "memo": r["memo"], "source": source}  # fmt: skip
+        yield {
+            "entry_number": r["entry_number"],
+            "date": r["date"],
+            "account_code": r["account_code"],
+            "account_name": r["account_name"],
+            "debit": r["debit"],
+            "credit": r["credit"],
+            "currency": r["currency"],
+            "amount_currency": r["amount_currency"],
+            "memo": r["memo"],
+            "source": source,
+        }
 
 
 def account_lines_stmt(
@@ -78,8 +101,11 @@ def account_detail(
     """明细账: opening balance, the lines with a running balance, closing balance (debit − credit)."""
     language = language or current_language()
     ids = [a.id for a in session.scalars(select(Account).where(Account.code.startswith(code)))]
-    opening = session.execute(select(func.sum(JournalLine.debit) - func.sum(JournalLine.credit))
-                              .where(JournalLine.account_id.in_(ids), JournalLine.entry_date < start)).scalar() or Decimal(0)  # fmt: skip
+    opening = session.execute(
+        select(func.sum(JournalLine.debit) - func.sum(JournalLine.credit)).where(
+            JournalLine.account_id.in_(ids), JournalLine.entry_date < start
+        )
+    ).scalar() or Decimal(0)
     balance = Decimal(opening)
     rows = []
     for r in journal_rows(session, start, end, language=language):
@@ -92,17 +118,42 @@ def account_detail(
 def entry_with_sources(session: Session, entry_id: int) -> dict:
     """An entry, its lines and the business documents behind it (one, or a day's batch)."""
     entry = session.get(JournalEntry, entry_id)
-    lines = list(session.execute(select(Account.code, Account.name_zh, Account.name_en, JournalLine.debit, JournalLine.credit,
-                                        JournalLine.currency, JournalLine.amount_currency, JournalLine.memo)
-                                 .join(Account, Account.id == JournalLine.account_id)
-                                 .where(JournalLine.entry_id == entry_id).order_by(JournalLine.line_no)).mappings())  # fmt: skip
-    docs = [{"source_type": s, "source_id": i, "key": k} for s, i, k in session.execute(
-        select(PostedEvent.source_type, PostedEvent.source_id, PostedEvent.key)
-        .where(PostedEvent.entry_id == entry_id).order_by(PostedEvent.source_type, PostedEvent.source_id))]  # fmt: skip
+    lines = list(
+        session.execute(
+            select(
+                Account.code,
+                Account.name_zh,
+                Account.name_en,
+                JournalLine.debit,
+                JournalLine.credit,
+                JournalLine.currency,
+                JournalLine.amount_currency,
+                JournalLine.memo,
+            )
+            .join(Account, Account.id == JournalLine.account_id)
+            .where(JournalLine.entry_id == entry_id)
+            .order_by(JournalLine.line_no)
+        ).mappings()
+    )
+    docs = [
+        {"source_type": s, "source_id": i, "key": k}
+        for s, i, k in session.execute(
+            select(PostedEvent.source_type, PostedEvent.source_id, PostedEvent.key)
+            .where(PostedEvent.entry_id == entry_id)
+            .order_by(PostedEvent.source_type, PostedEvent.source_id)
+        )
+    ]
     if not docs and entry.source_type and entry.source_id is not None:
         docs = [{"source_type": entry.source_type, "source_id": entry.source_id, "key": ""}]
-    return {"entry_number": entry.entry_number, "date": entry.entry_date, "kind": entry.kind, "memo": entry.memo,
-            "source": _source(entry), "lines": [dict(x) for x in lines], "documents": docs}  # fmt: skip
+    return {
+        "entry_number": entry.entry_number,
+        "date": entry.entry_date,
+        "kind": entry.kind,
+        "memo": entry.memo,
+        "source": _source(entry),
+        "lines": [dict(x) for x in lines],
+        "documents": docs,
+    }
 
 
 def source_document(session: Session, source_type: str, source_id: int) -> dict:
@@ -110,25 +161,65 @@ def source_document(session: Session, source_type: str, source_id: int) -> dict:
     if source_type == "sales_order":
         o = session.get(Order, source_id)
         if o:
-            return {"type": source_type, "id": o.id, "number": o.platform_order_id, "platform": o.platform,
-                    "currency": o.currency, "amount": o.total_amount, "status": o.status, "date": o.order_date}  # fmt: skip
+            return {
+                "type": source_type,
+                "id": o.id,
+                "number": o.platform_order_id,
+                "platform": o.platform,
+                "currency": o.currency,
+                "amount": o.total_amount,
+                "status": o.status,
+                "date": o.order_date,
+            }
     if source_type == "fin_settlement":
         s = session.get(Settlement, source_id)
         if s:
-            return {"type": source_type, "id": s.id, "number": s.reference, "platform": s.platform, "currency": s.currency,
-                    "amount": s.net, "status": f"{s.matched_lines}/{s.unmatched_lines}", "date": s.settlement_date}  # fmt: skip
+            return {
+                "type": source_type,
+                "id": s.id,
+                "number": s.reference,
+                "platform": s.platform,
+                "currency": s.currency,
+                "amount": s.net,
+                "status": f"{s.matched_lines}/{s.unmatched_lines}",
+                "date": s.settlement_date,
+            }
     if source_type == "fin_supplier_payment":
         p = session.get(SupplierPayment, source_id)
         if p:
-            return {"type": source_type, "id": p.id, "number": str(p.id), "platform": "", "currency": p.currency,
-                    "amount": p.amount, "status": "", "date": p.payment_date}  # fmt: skip
+            return {
+                "type": source_type,
+                "id": p.id,
+                "number": str(p.id),
+                "platform": "",
+                "currency": p.currency,
+                "amount": p.amount,
+                "status": "",
+                "date": p.payment_date,
+            }
     if source_type in ("purchase_order", "purchase_receipt"):
         po = session.get(PurchaseOrder, source_id) if source_type == "purchase_order" else None
         if po:
-            return {"type": source_type, "id": po.id, "number": po.number, "platform": "", "currency": po.currency,
-                    "amount": po.total_amount, "status": po.status, "date": po.order_date}  # fmt: skip
-    return {"type": source_type, "id": source_id, "number": str(source_id), "platform": "", "currency": "",
-            "amount": None, "status": "", "date": None}  # fmt: skip
+            return {
+                "type": source_type,
+                "id": po.id,
+                "number": po.number,
+                "platform": "",
+                "currency": po.currency,
+                "amount": po.total_amount,
+                "status": po.status,
+                "date": po.order_date,
+            }
+    return {
+        "type": source_type,
+        "id": source_id,
+        "number": str(source_id),
+        "platform": "",
+        "currency": "",
+        "amount": None,
+        "status": "",
+        "date": None,
+    }
 
 
 def read_journal(

@@ -27,9 +27,13 @@ def supplier_balance(
 ) -> tuple[Decimal, Decimal]:
     """What we owe a supplier on the payable account: (in its currency, in base), both positive."""
     code = RuleBook(session).account("supplier_payment", "payable")
-    stmt = (select(func.sum(JournalLine.amount_currency), func.sum(JournalLine.credit) - func.sum(JournalLine.debit))
-            .join(Account, Account.id == JournalLine.account_id)
-            .where(Account.code == code, JournalLine.supplier_id == supplier_id))  # fmt: skip
+    stmt = (
+        select(
+            func.sum(JournalLine.amount_currency), func.sum(JournalLine.credit) - func.sum(JournalLine.debit)
+        )
+        .join(Account, Account.id == JournalLine.account_id)
+        .where(Account.code == code, JournalLine.supplier_id == supplier_id)
+    )
     if as_of:
         stmt = stmt.where(JournalLine.entry_date <= as_of)
     amount, base = session.execute(stmt).one()
@@ -56,9 +60,23 @@ def pay_supplier(
     relieved = round_money(amount * owed_base / owed, base) if owed > 0 else round_money(amount * rate, base)
     paid_base = round_money(amount * rate, base)
     book = RuleBook(session)
-    lines = [signed(book.account("supplier_payment", "payable"), relieved, currency=cur, amount_currency=amount, rate=rate,
-                    supplier_id=supplier_id),
-             signed(book.account("supplier_payment", "bank", currency=cur), -paid_base, currency=cur, amount_currency=-amount, rate=rate)]  # fmt: skip
+    lines = [
+        signed(
+            book.account("supplier_payment", "payable"),
+            relieved,
+            currency=cur,
+            amount_currency=amount,
+            rate=rate,
+            supplier_id=supplier_id,
+        ),
+        signed(
+            book.account("supplier_payment", "bank", currency=cur),
+            -paid_base,
+            currency=cur,
+            amount_currency=-amount,
+            rate=rate,
+        ),
+    ]
     if paid_base != relieved:
         lines.append(signed(book.account("supplier_payment", "fx"), paid_base - relieved))
     payment = SupplierPayment(
@@ -66,8 +84,14 @@ def pay_supplier(
     )
     session.add(payment)
     session.flush()
-    draft = EntryDraft(day, "supplier_payment", tuple(lines), memo=memo or f"{t('finance.memo.supplier_payment')} {supplier.code}",
-                       source_type="fin_supplier_payment", source_id=payment.id)  # fmt: skip
+    draft = EntryDraft(
+        day,
+        "supplier_payment",
+        tuple(lines),
+        memo=memo or f"{t('finance.memo.supplier_payment')} {supplier.code}",
+        source_type="fin_supplier_payment",
+        source_id=payment.id,
+    )
     [posted] = post_entries(session, actor, [draft])
     payment.entry_id = posted.id
     audit.record(

@@ -147,9 +147,15 @@ def _purchase(c: _Ctx, e: StockReceived | PurchaseReturned, sign: int) -> tuple[
     lines = [
         _side(c.acct(e.kind, "inventory"), s * e.value_base, warehouse_id=e.warehouse_id),
         _side(c.acct(e.kind, "input_vat"), s * tax_base),
-        _side(payable, -s * (amount_base + tax_base), currency=e.currency,
-              amount_currency=-s * (e.amount + e.tax_amount), rate=e.rate, supplier_id=e.supplier_id),
-    ]  # fmt: skip
+        _side(
+            payable,
+            -s * (amount_base + tax_base),
+            currency=e.currency,
+            amount_currency=-s * (e.amount + e.tax_amount),
+            rate=e.rate,
+            supplier_id=e.supplier_id,
+        ),
+    ]
     rest = e.value_base - amount_base  # landed cost on receipt; price difference on return
     if rest:
         role = "landed" if sign > 0 else "price_difference"
@@ -272,19 +278,30 @@ def post_events(session: Session, actor: Actor, events: Sequence[BusinessEvent])
             one = len(group) == 1
             memo = t("finance.memo.batch", kind=t(f"finance.kind.{kind}"), count=len(group))
             source_type, source_id = (group[0].source_type, group[0].source_id) if one else ("batch", None)
-            drafts.append(EntryDraft(day, kind, merged, memo=memo, source_type=source_type, source_id=source_id))
+            drafts.append(
+                EntryDraft(day, kind, merged, memo=memo, source_type=source_type, source_id=source_id)
+            )
         members.append((bool(merged), booked))
     posted = iter(post_entries(session, actor, drafts))
     rows = []
     for has_entry, booked in members:
         entry_id = next(posted)[0] if has_entry else None
         for e, what, has_lines in booked:
-            rows.append({
-                "key": e.key, "kind": e.kind, "source_type": e.source_type, "source_id": e.source_id,
-                "business_date": e.business_date, "entry_id": entry_id if has_lines else None,
-                "order_id": _order_of(e), "currency": what.currency, "receivable": what.receivable,
-                "receivable_base": what.receivable_base, "value_base": what.value_base,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "key": e.key,
+                    "kind": e.kind,
+                    "source_type": e.source_type,
+                    "source_id": e.source_id,
+                    "business_date": e.business_date,
+                    "entry_id": entry_id if has_lines else None,
+                    "order_id": _order_of(e),
+                    "currency": what.currency,
+                    "receivable": what.receivable,
+                    "receivable_base": what.receivable_base,
+                    "value_base": what.value_base,
+                }
+            )
     insert_rows(session, PostedEvent, rows)
     return len(drafts)
 
@@ -321,5 +338,8 @@ def handle(session: Session, actor: Actor, events: Sequence[BusinessEvent]) -> N
         raise
     except Exception as exc:  # anything else still stops the event, with a named error
         first = events[0] if events else None
-        raise PostingFailed(kind=first.kind if first else "", key=first.key if first else "",
-                            reason=f"{type(exc).__name__}: {exc}") from exc  # fmt: skip
+        raise PostingFailed(
+            kind=first.kind if first else "",
+            key=first.key if first else "",
+            reason=f"{type(exc).__name__}: {exc}",
+        ) from exc

@@ -72,8 +72,14 @@ class RuleBook:
     """The rules in force: the defaults overlaid with the user's, loaded once per posting batch."""
 
     def __init__(self, session: Session) -> None:
-        self.custom = memo(session, "posting_rules", lambda: {
-            (r.kind, r.role, r.platform or ""): r.account_code for r in session.scalars(select(PostingRule))})  # fmt: skip
+        self.custom = memo(
+            session,
+            "posting_rules",
+            lambda: {
+                (r.kind, r.role, r.platform or ""): r.account_code
+                for r in session.scalars(select(PostingRule))
+            },
+        )
 
     def account(self, kind: str, role: str, platform: str | None = None, currency: str | None = None) -> str:
         code = self.custom.get((kind, role, platform or "")) or self.custom.get((kind, role, ""))
@@ -99,8 +105,11 @@ def set_rule(
         found.append(problem("account_code", "unknown_account", value=account_code))
     if found:
         raise ValidationError(found)
-    rule = session.scalar(select(PostingRule).where(PostingRule.kind == kind, PostingRule.role == role,
-                                                    PostingRule.platform == platform))  # fmt: skip
+    rule = session.scalar(
+        select(PostingRule).where(
+            PostingRule.kind == kind, PostingRule.role == role, PostingRule.platform == platform
+        )
+    )
     old = rule.account_code if rule else DEFAULT_RULES[(kind, role)]
     if rule is None:
         session.add(PostingRule(kind=kind, role=role, platform=platform, account_code=account_code))
@@ -120,10 +129,14 @@ def set_rule(
 
 def list_rules(session: Session) -> list[dict]:
     book = RuleBook(session)
-    return [{"kind": k, "role": r, "platform": p, "account_code": c, "default": DEFAULT_RULES.get((k, r))}
-            for (k, r, p), c in sorted(book.custom.items())] + [
+    return [
+        {"kind": k, "role": r, "platform": p, "account_code": c, "default": DEFAULT_RULES.get((k, r))}
+        for (k, r, p), c in sorted(book.custom.items())
+    ] + [
         {"kind": k, "role": r, "platform": "", "account_code": c, "default": c}
-        for (k, r), c in DEFAULT_RULES.items() if (k, r, "") not in book.custom]  # fmt: skip
+        for (k, r), c in DEFAULT_RULES.items()
+        if (k, r, "") not in book.custom
+    ]
 
 
 def vat_rate_for(platform: str | None, company_rate: Decimal) -> Decimal:

@@ -99,8 +99,13 @@ def _booked(session: Session, order_ids: list[int]) -> dict[tuple[int, str], _Bo
 def _settled(session: Session, order_ids: list[int]) -> set[tuple[int, str]]:
     found: set[tuple[int, str]] = set()
     for i in range(0, len(order_ids), CHUNK):
-        found.update(session.execute(select(SettlementLine.order_id, SettlementLine.line_type).where(
-            SettlementLine.order_id.in_(order_ids[i : i + CHUNK]), SettlementLine.status == "matched")).all())  # fmt: skip
+        found.update(
+            session.execute(
+                select(SettlementLine.order_id, SettlementLine.line_type).where(
+                    SettlementLine.order_id.in_(order_ids[i : i + CHUNK]), SettlementLine.status == "matched"
+                )
+            ).all()
+        )
     return found
 
 
@@ -185,9 +190,18 @@ def settle_rows(
                 )
             )
         totals["gross" if r.line_type in ("sale", "refund") else "fees"] += r.amount
-        out_rows.append({"line_no": r.line_no, "line_type": r.line_type, "platform_order_id": r.platform_order_id,
-                         "order_id": order_id, "amount": r.amount, "business_date": r.business_date,
-                         "status": status, "reason": reason})  # fmt: skip
+        out_rows.append(
+            {
+                "line_no": r.line_no,
+                "line_type": r.line_type,
+                "platform_order_id": r.platform_order_id,
+                "order_id": order_id,
+                "amount": r.amount,
+                "business_date": r.business_date,
+                "status": status,
+                "reason": reason,
+            }
+        )
     net = totals["gross"] + totals["fees"]
     net_base = round_money(net * rate, base)
     lines.append(
@@ -202,35 +216,68 @@ def settle_rows(
     diff = sum((x.credit - x.debit for x in lines), ZERO)
     if diff:
         lines.append(signed(book.account("settlement", "fx"), diff, memo=t("finance.memo.revaluation")))
-    settlement = Settlement(platform=fmt.platform, reference=reference, settlement_date=day, currency=cur,
-                            gross=totals["gross"], fees=totals["fees"], net=net,
-                            matched_lines=sum(1 for x in out_rows if x["status"] == "matched"),
-                            unmatched_lines=sum(1 for x in out_rows if x["status"] == "unmatched"))  # fmt: skip
+    settlement = Settlement(
+        platform=fmt.platform,
+        reference=reference,
+        settlement_date=day,
+        currency=cur,
+        gross=totals["gross"],
+        fees=totals["fees"],
+        net=net,
+        matched_lines=sum(1 for x in out_rows if x["status"] == "matched"),
+        unmatched_lines=sum(1 for x in out_rows if x["status"] == "unmatched"),
+    )
     session.add(settlement)
     session.flush()
-    draft = EntryDraft(day, "settlement", tuple(lines), memo=t("finance.memo.settlement", platform=fmt.platform, reference=reference),
-                       source_type="fin_settlement", source_id=settlement.id)  # fmt: skip
+    draft = EntryDraft(
+        day,
+        "settlement",
+        tuple(lines),
+        memo=t("finance.memo.settlement", platform=fmt.platform, reference=reference),
+        source_type="fin_settlement",
+        source_id=settlement.id,
+    )
     [posted] = post_entries(session, actor, [draft])
     settlement.entry_id = posted.id
     session.execute(
         insert(SettlementLine.__table__), [{**x, "settlement_id": settlement.id} for x in out_rows]
     )
-    audit.record(session, actor, "import", "fin_settlement", reference,
-                 {"platform": fmt.platform, "net": net, "unmatched": settlement.unmatched_lines})  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "import",
+        "fin_settlement",
+        reference,
+        {"platform": fmt.platform, "net": net, "unmatched": settlement.unmatched_lines},
+    )
     return settlement
 
 
 def unmatched_lines(session: Session, platform: str | None = None) -> list[dict]:
     """The settlement lines waiting in suspense, with their reason (for the close checklist)."""
-    stmt = (select(SettlementLine, Settlement.platform, Settlement.reference)
-            .join(Settlement, Settlement.id == SettlementLine.settlement_id)
-            .where(SettlementLine.status == "unmatched").order_by(SettlementLine.business_date, SettlementLine.id))  # fmt: skip
+    stmt = (
+        select(SettlementLine, Settlement.platform, Settlement.reference)
+        .join(Settlement, Settlement.id == SettlementLine.settlement_id)
+        .where(SettlementLine.status == "unmatched")
+        .order_by(SettlementLine.business_date, SettlementLine.id)
+    )
     if platform:
         stmt = stmt.where(Settlement.platform == format_for(platform).platform)
-    return [{"id": x.id, "platform": p, "reference": ref, "line_no": x.line_no, "line_type": x.line_type,
-             "platform_order_id": x.platform_order_id, "amount": x.amount, "business_date": x.business_date,
-             "reason": x.reason, "reason_text": t(f"finance.reason.{x.reason}")}
-            for x, p, ref in session.execute(stmt)]  # fmt: skip
+    return [
+        {
+            "id": x.id,
+            "platform": p,
+            "reference": ref,
+            "line_no": x.line_no,
+            "line_type": x.line_type,
+            "platform_order_id": x.platform_order_id,
+            "amount": x.amount,
+            "business_date": x.business_date,
+            "reason": x.reason,
+            "reason_text": t(f"finance.reason.{x.reason}"),
+        }
+        for x, p, ref in session.execute(stmt)
+    ]
 
 
 def write_off_unmatched(

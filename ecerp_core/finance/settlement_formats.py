@@ -44,23 +44,81 @@ class Format:
 
 
 FORMATS: dict[str, Format] = {
-    "alipay": Format("alipay", ("taobao", "tmall"), "CNY",
-                     {"order": "商户订单号", "type": "业务类型", "in": "收入金额（+元）", "out": "支出金额（-元）", "date": "发生时间"},
-                     {"交易付款": "sale", "在线支付": "sale", "交易收款": "sale", "交易退款": "refund", "服务费": "fee",
-                      "软件服务费": "fee", "佣金": "commission", "淘宝客佣金": "commission", "营销补贴": "subsidy", "提现": ""}),
-    "jd": Format("jd", ("jd",), "CNY",
-                 {"order": "订单编号", "type": "费用名称", "amount": "应结金额", "date": "结算时间"},
-                 {"货款": "sale", "售后退款": "refund", "退货款": "refund", "佣金": "commission", "平台使用费": "fee",
-                  "技术服务费": "fee", "京东补贴": "subsidy", "平台补贴": "subsidy"}),
-    "pdd": Format("pdd", ("pdd",), "CNY",
-                  {"order": "订单编号", "type": "账务类型", "in": "收入金额(元)", "out": "支出金额(元)", "date": "账务时间"},
-                  {"交易收入": "sale", "退款": "refund", "技术服务费": "fee", "多多进宝佣金": "commission",
-                   "平台补贴": "subsidy", "提现": ""}),
-    "shopify": Format("shopify", ("shopify",), "USD",
-                      {"order": "Order", "type": "Type", "amount": "Amount", "fee": "Fee", "date": "Transaction Date",
-                       "currency": "Currency"},
-                      {"charge": "sale", "refund": "refund", "adjustment": "fee", "payout": ""}),
-}  # fmt: skip
+    "alipay": Format(
+        "alipay",
+        ("taobao", "tmall"),
+        "CNY",
+        {
+            "order": "商户订单号",
+            "type": "业务类型",
+            "in": "收入金额（+元）",
+            "out": "支出金额（-元）",
+            "date": "发生时间",
+        },
+        {
+            "交易付款": "sale",
+            "在线支付": "sale",
+            "交易收款": "sale",
+            "交易退款": "refund",
+            "服务费": "fee",
+            "软件服务费": "fee",
+            "佣金": "commission",
+            "淘宝客佣金": "commission",
+            "营销补贴": "subsidy",
+            "提现": "",
+        },
+    ),
+    "jd": Format(
+        "jd",
+        ("jd",),
+        "CNY",
+        {"order": "订单编号", "type": "费用名称", "amount": "应结金额", "date": "结算时间"},
+        {
+            "货款": "sale",
+            "售后退款": "refund",
+            "退货款": "refund",
+            "佣金": "commission",
+            "平台使用费": "fee",
+            "技术服务费": "fee",
+            "京东补贴": "subsidy",
+            "平台补贴": "subsidy",
+        },
+    ),
+    "pdd": Format(
+        "pdd",
+        ("pdd",),
+        "CNY",
+        {
+            "order": "订单编号",
+            "type": "账务类型",
+            "in": "收入金额(元)",
+            "out": "支出金额(元)",
+            "date": "账务时间",
+        },
+        {
+            "交易收入": "sale",
+            "退款": "refund",
+            "技术服务费": "fee",
+            "多多进宝佣金": "commission",
+            "平台补贴": "subsidy",
+            "提现": "",
+        },
+    ),
+    "shopify": Format(
+        "shopify",
+        ("shopify",),
+        "USD",
+        {
+            "order": "Order",
+            "type": "Type",
+            "amount": "Amount",
+            "fee": "Fee",
+            "date": "Transaction Date",
+            "currency": "Currency",
+        },
+        {"charge": "sale", "refund": "refund", "adjustment": "fee", "payout": ""},
+    ),
+}
 ALIASES = {"taobao": "alipay", "tmall": "alipay"}
 
 

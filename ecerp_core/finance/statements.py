@@ -27,10 +27,18 @@ from ecerp_core.i18n import current_language, t
 ZERO = Decimal("0")
 INVENTORY = ("1401", "1402", "1403", "1404", "1405", "1406", "1407", "1408", "1411", "1471")
 # key, account-code prefixes (None = a total); the label is the catalogue's finance.bs.<key>
-BS_ASSETS = (("cash", ("1001", "1002", "1012")), ("receivables", ("1122", "1121")), ("prepayments", ("1123",)),
-             ("other_receivables", ("1221",)), ("inventories", INVENTORY), ("other_current_assets", ("1901",)),
-             ("current_assets", None), ("fixed_assets", ("1601", "1602", "1604")), ("intangible_assets", ("1701", "1702")),
-             ("total_assets", None))  # fmt: skip
+BS_ASSETS = (
+    ("cash", ("1001", "1002", "1012")),
+    ("receivables", ("1122", "1121")),
+    ("prepayments", ("1123",)),
+    ("other_receivables", ("1221",)),
+    ("inventories", INVENTORY),
+    ("other_current_assets", ("1901",)),
+    ("current_assets", None),
+    ("fixed_assets", ("1601", "1602", "1604")),
+    ("intangible_assets", ("1701", "1702")),
+    ("total_assets", None),
+)
 BS_LIABILITIES = (("short_term_loans", ("2001",)), ("payables", ("2202", "2201")), ("advances", ("2203",)),
                   ("payroll", ("2211",)), ("taxes", ("2221",)), ("other_payables", ("2241", "2231", "2232")),
                   ("current_liabilities", None), ("long_term_loans", ("2501",)), ("total_liabilities", None))  # fmt: skip
@@ -122,8 +130,12 @@ def _label(section: str, key: str) -> str:
 def _columns(year: int, month: int) -> dict[str, tuple[int | None, int]]:
     """The period windows (first, last period index) of the three columns."""
     this = _index(year, month)
-    return {"this_period": (this, this), "year_to_date": (_index(year, 1), this), "last_year": (this - 12, this - 12),
-            "last_year_to_date": (_index(year - 1, 1), this - 12)}  # fmt: skip
+    return {
+        "this_period": (this, this),
+        "year_to_date": (_index(year, 1), this),
+        "last_year": (this - 12, this - 12),
+        "last_year_to_date": (_index(year - 1, 1), this - 12),
+    }
 
 
 def balance_sheet(tot: Totals, year: int, month: int) -> dict:
@@ -175,11 +187,24 @@ def balance_sheet(tot: Totals, year: int, month: int) -> dict:
                 }
             for c in points:
                 running[c] += values[c]
-            lines.append({"key": key, "label": _label("bs", key), "section": side, "total": False,
-                          "accounts": list(prefixes), **values})  # fmt: skip
+            lines.append(
+                {
+                    "key": key,
+                    "label": _label("bs", key),
+                    "section": side,
+                    "total": False,
+                    "accounts": list(prefixes),
+                    **values,
+                }
+            )
     end = "end_of_period"
-    return {"total_assets": totals["total_assets"][end], "total_liabilities": totals["total_liabilities"][end],
-            "total_equity": totals["total_equity"][end], "columns": list(points), "lines": lines}  # fmt: skip
+    return {
+        "total_assets": totals["total_assets"][end],
+        "total_liabilities": totals["total_liabilities"][end],
+        "total_equity": totals["total_equity"][end],
+        "columns": list(points),
+        "lines": lines,
+    }
 
 
 def income_statement(tot: Totals, year: int, month: int) -> dict:
@@ -197,8 +222,16 @@ def income_statement(tot: Totals, year: int, month: int) -> dict:
             for c in cols:
                 acc[c] += sign * values[c]
         by_key[key] = values
-        lines.append({"key": key, "label": _label("is", key), "total": prefixes is None, "sign": sign,
-                      "accounts": list(prefixes or ()), **values})  # fmt: skip
+        lines.append(
+            {
+                "key": key,
+                "label": _label("is", key),
+                "total": prefixes is None,
+                "sign": sign,
+                "accounts": list(prefixes or ()),
+                **values,
+            }
+        )
     return {
         "revenue": by_key["revenue"]["this_period"],
         "net_profit": by_key["net_profit"]["this_period"],
@@ -220,11 +253,28 @@ def cash_flow(tot: Totals, year: int, month: int) -> dict:
             shown = values if item in CF_INFLOWS else {c: -v for c, v in values.items()}
             for c in cols:
                 net[c] += values[c]
-            lines.append({"key": item, "label": _label("cf", item), "section": section, "total": False,
-                          "inflow": item in CF_INFLOWS, "accounts": [], **shown})  # fmt: skip
+            lines.append(
+                {
+                    "key": item,
+                    "label": _label("cf", item),
+                    "section": section,
+                    "total": False,
+                    "inflow": item in CF_INFLOWS,
+                    "accounts": [],
+                    **shown,
+                }
+            )
         net_by_section[section] = net
-        lines.append({"key": f"{section}_net", "label": _label("cf", f"{section}_net"), "section": section, "total": True,
-                      "accounts": [], **net})  # fmt: skip
+        lines.append(
+            {
+                "key": f"{section}_net",
+                "label": _label("cf", f"{section}_net"),
+                "section": section,
+                "total": True,
+                "accounts": [],
+                **net,
+            }
+        )
     fx = {c: tot.net(is_cash, lo, hi, cf={"fx_effect"}) for c, (lo, hi) in cols.items()}
     lines.append(
         {
@@ -250,14 +300,22 @@ def cash_flow(tot: Totals, year: int, month: int) -> dict:
                 **values,
             }
         )
-    return {"opening_cash": opening["this_period"], "closing_cash": closing["this_period"],
-            "net_change_in_cash": change["this_period"], "columns": list(cols), "lines": lines,
-            "indirect": indirect(tot, cols, net_by_section["operating"], fx)}  # fmt: skip
+    return {
+        "opening_cash": opening["this_period"],
+        "closing_cash": closing["this_period"],
+        "net_change_in_cash": change["this_period"],
+        "columns": list(cols),
+        "lines": lines,
+        "indirect": indirect(tot, cols, net_by_section["operating"], fx),
+    }
 
 
-INDIRECT = (("depreciation", ("1602", "1702")), ("inventory_decrease", INVENTORY),
-            ("receivables_decrease", ("1122", "1121", "1123", "1221", "1901")),
-            ("payables_increase", ("2202", "2201", "2203", "2211", "2221", "2241")))  # fmt: skip
+INDIRECT = (
+    ("depreciation", ("1602", "1702")),
+    ("inventory_decrease", INVENTORY),
+    ("receivables_decrease", ("1122", "1121", "1123", "1221", "1901")),
+    ("payables_increase", ("2202", "2201", "2203", "2211", "2221", "2241")),
+)
 
 
 def indirect(tot: Totals, cols, operating: dict, fx: dict) -> list[dict]:
@@ -298,9 +356,12 @@ def statements(session: Session, period: str) -> dict:
     year, month = parse_period(period)
     _, end = month_bounds(year, month)
     tot = period_totals(session, end)
-    return {"period": f"{year:04d}-{month:02d}", "balance_sheet": _no_negative_zero(balance_sheet(tot, year, month)),
-            "income_statement": _no_negative_zero(income_statement(tot, year, month)),
-            "cash_flow": _no_negative_zero(cash_flow(tot, year, month))}  # fmt: skip
+    return {
+        "period": f"{year:04d}-{month:02d}",
+        "balance_sheet": _no_negative_zero(balance_sheet(tot, year, month)),
+        "income_statement": _no_negative_zero(income_statement(tot, year, month)),
+        "cash_flow": _no_negative_zero(cash_flow(tot, year, month)),
+    }
 
 
 def trial_balance(
@@ -312,16 +373,26 @@ def trial_balance(
     """
     language = language or current_language()
     ensure_chart(session)
-    stmt = select(JournalLine.account_id, func.sum(JournalLine.debit), func.sum(JournalLine.credit)).where(
-        JournalLine.entry_date <= as_of).group_by(JournalLine.account_id)  # fmt: skip
+    stmt = (
+        select(JournalLine.account_id, func.sum(JournalLine.debit), func.sum(JournalLine.credit))
+        .where(JournalLine.entry_date <= as_of)
+        .group_by(JournalLine.account_id)
+    )
     if start:
         stmt = stmt.where(JournalLine.entry_date >= start)
     sums = {a: (Decimal(d or 0), Decimal(c or 0)) for a, d, c in session.execute(stmt)}
     rows = []
     for account in session.scalars(select(Account).where(Account.id.in_(list(sums))).order_by(Account.code)):
         dr, cr = sums[account.id]
-        rows.append({"account_code": account.code, "account_name": account.name_zh if language == "zh_CN" else account.name_en,
-                     "debit": dr, "credit": cr, "balance": dr - cr})  # fmt: skip
+        rows.append(
+            {
+                "account_code": account.code,
+                "account_name": account.name_zh if language == "zh_CN" else account.name_en,
+                "debit": dr,
+                "credit": cr,
+                "balance": dr - cr,
+            }
+        )
     total_dr = sum((r["debit"] for r in rows), ZERO)
     total_cr = sum((r["credit"] for r in rows), ZERO)
     return {
@@ -341,10 +412,12 @@ def ratios(report: dict) -> dict[str, Decimal | None]:
     def div(a, b):
         return (a / b).quantize(Decimal("0.0001")) if b else None
 
-    return {"gross_margin": div(inc["revenue"] - inc["cost_of_sales"], inc["revenue"]),
-            "net_margin": div(inc["net_profit"], inc["revenue"]),
-            "current_ratio": div(bs["current_assets"], bs["current_liabilities"]),
-            "debt_ratio": div(bs["total_liabilities"], bs["total_assets"])}  # fmt: skip
+    return {
+        "gross_margin": div(inc["revenue"] - inc["cost_of_sales"], inc["revenue"]),
+        "net_margin": div(inc["net_profit"], inc["revenue"]),
+        "current_ratio": div(bs["current_assets"], bs["current_liabilities"]),
+        "debt_ratio": div(bs["total_liabilities"], bs["total_assets"]),
+    }
 
 
 def month_ends(session: Session) -> list[dt.date]:

@@ -54,11 +54,21 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
     require(actor, "orders.aftersales")
     ids = sorted({r.order_id for r in refunds})
     stmt = (
-        select(Order.id, Order.platform_order_id, Order.status, Order.currency, Order.paid_amount,
-               Order.refunded_amount, Order.shop_id, Order.platform, Order.tax_amount, Order.total_amount)
+        select(
+            Order.id,
+            Order.platform_order_id,
+            Order.status,
+            Order.currency,
+            Order.paid_amount,
+            Order.refunded_amount,
+            Order.shop_id,
+            Order.platform,
+            Order.tax_amount,
+            Order.total_amount,
+        )
         .where(Order.id.in_(ids))
         .order_by(Order.id)
-    )  # fmt: skip
+    )
     orders = {o.id: o for o in session.connection().execute(for_update(stmt, session))}
     found, seen = [], set()
     for n, r in enumerate(refunds, start=1):
@@ -70,12 +80,18 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
             found.append(problem("order", "duplicate", value=order.platform_order_id).at_line(n))
         seen.add(r.order_id)
         left = order.paid_amount - order.refunded_amount
-        if not isinstance(r.amount, Decimal) or r.amount <= 0 or round_money(r.amount, order.currency) != r.amount:
+        if (
+            not isinstance(r.amount, Decimal)
+            or r.amount <= 0
+            or round_money(r.amount, order.currency) != r.amount
+        ):
             found.append(problem("amount", "below_minimum", value=r.amount, min="0.01").at_line(n))
         elif r.amount > left:
             found.append(problem("amount", "above_maximum", value=r.amount, max=left).at_line(n))
         elif order.status in BEFORE_SHIPPING and (r.amount != order.paid_amount or r.with_return):
-            found.append(problem("amount", "full_refund_before_shipping", value=order.platform_order_id).at_line(n))
+            found.append(
+                problem("amount", "full_refund_before_shipping", value=order.platform_order_id).at_line(n)
+            )
         elif order.status not in BEFORE_SHIPPING + AFTER_SHIPPING:
             p = workflow.ORDER.problem(order.platform_order_id, order.status, "refunded")
             found.append((p or problem("status", "not_refundable", value=order.platform_order_id)).at_line(n))
@@ -87,26 +103,48 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
     if unshipped:
         stock.release(session, actor, STOCK_SOURCE, unshipped)
     moves = _return_moves(session, actor, [r for r in refunds if r.with_return])
-    rows = [{"order_id": r.order_id, "amount": r.amount, "currency": orders[r.order_id].currency,
-             "with_return": r.with_return, "reason": r.reason, "business_date": today, "at": now,
-             "actor_id": actor.id} for r in refunds]  # fmt: skip
+    rows = [
+        {
+            "order_id": r.order_id,
+            "amount": r.amount,
+            "currency": orders[r.order_id].currency,
+            "with_return": r.with_return,
+            "reason": r.reason,
+            "business_date": today,
+            "at": now,
+            "actor_id": actor.id,
+        }
+        for r in refunds
+    ]
     table = OrderRefund.__table__
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     refund_ids = session.connection().execute(stmt, rows).scalars().all()
     orders_table = Order.__table__
     session.connection().execute(
-        update(orders_table).where(orders_table.c.id == bindparam("oid"))
+        update(orders_table)
+        .where(orders_table.c.id == bindparam("oid"))
         .values(refunded_amount=orders_table.c.refunded_amount + bindparam("amt"), updated_at=now),
-        [{"oid": r.order_id, "amt": r.amount} for r in refunds])  # fmt: skip
-    full = [r for r in refunds if orders[r.order_id].refunded_amount + r.amount == orders[r.order_id].paid_amount]
+        [{"oid": r.order_id, "amt": r.amount} for r in refunds],
+    )
+    full = [
+        r for r in refunds if orders[r.order_id].refunded_amount + r.amount == orders[r.order_id].paid_amount
+    ]
     partial = [r for r in refunds if r not in full]
     changes = [workflow.Change(r.order_id, orders[r.order_id].status, {"closed_at": now}) for r in full]
     workflow.move(session, actor, changes, "refunded", "refund")
     if partial:
-        workflow.record(session, actor, [Happened(r.order_id, orders[r.order_id].status, "refund", str(r.amount))
-                                         for r in partial])  # fmt: skip
-        audit.record_many(session, actor, "refund", "sales_order",
-                          [(r.order_id, {"amount": r.amount, "with_return": r.with_return}) for r in partial])  # fmt: skip
+        workflow.record(
+            session,
+            actor,
+            [Happened(r.order_id, orders[r.order_id].status, "refund", str(r.amount)) for r in partial],
+        )
+        audit.record_many(
+            session,
+            actor,
+            "refund",
+            "sales_order",
+            [(r.order_id, {"amount": r.amount, "with_return": r.with_return}) for r in partial],
+        )
     cost: dict[tuple[int, str], Decimal] = {}
     for m in moves:
         kind = "damaged" if m["move_type"] != "return" else "sellable"
@@ -118,13 +156,30 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
         damaged = cost.get((r.order_id, "damaged"), Decimal(0)) if r.with_return else Decimal(0)
         sellable = cost.get((r.order_id, "sellable"), Decimal(0)) - damaged if r.with_return else Decimal(0)
         # the sale booked the platform's tax figure where the order has one: the refund gives its share back
-        tax = (rules.refund_tax(order.tax_amount, order.total_amount, order.refunded_amount, r.amount, order.currency)
-               if order.tax_amount else None)  # fmt: skip
-        events.append(SaleRefunded(
-            source_type="sales_order_refund", source_id=rid, business_date=today,
-            key=f"sales_order_refund:{rid}:refunded", order_id=r.order_id, shop_id=order.shop_id,
-            platform=order.platform, currency=order.currency, refund_amount=r.amount, tax_amount=tax,
-            returned=r.with_return, cost_base=sellable, damaged_cost_base=damaged))  # fmt: skip
+        tax = (
+            rules.refund_tax(
+                order.tax_amount, order.total_amount, order.refunded_amount, r.amount, order.currency
+            )
+            if order.tax_amount
+            else None
+        )
+        events.append(
+            SaleRefunded(
+                source_type="sales_order_refund",
+                source_id=rid,
+                business_date=today,
+                key=f"sales_order_refund:{rid}:refunded",
+                order_id=r.order_id,
+                shop_id=order.shop_id,
+                platform=order.platform,
+                currency=order.currency,
+                refund_amount=r.amount,
+                tax_amount=tax,
+                returned=r.with_return,
+                cost_base=sellable,
+                damaged_cost_base=damaged,
+            )
+        )
     emit(session, actor, events)
     return list(refund_ids)
 
@@ -138,9 +193,28 @@ def _return_moves(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
     for m in stock.document_moves(session, STOCK_SOURCE, by_order, "shipment"):
         r = by_order[m.source_id]
         back_to = r.warehouse_id or m.warehouse_id
-        drafts.append(stock.MoveDraft(m.product_id, back_to, -m.quantity, "return", unit_cost=m.unit_cost,
-                                      source_type=STOCK_SOURCE, source_id=m.source_id))  # fmt: skip
+        drafts.append(
+            stock.MoveDraft(
+                m.product_id,
+                back_to,
+                -m.quantity,
+                "return",
+                unit_cost=m.unit_cost,
+                source_type=STOCK_SOURCE,
+                source_id=m.source_id,
+            )
+        )
         if r.condition == "damaged":
-            drafts.append(stock.MoveDraft(m.product_id, back_to, m.quantity, "adjustment", unit_cost=m.unit_cost,
-                                          source_type=STOCK_SOURCE, source_id=m.source_id, note="damaged return"))  # fmt: skip
+            drafts.append(
+                stock.MoveDraft(
+                    m.product_id,
+                    back_to,
+                    m.quantity,
+                    "adjustment",
+                    unit_cost=m.unit_cost,
+                    source_type=STOCK_SOURCE,
+                    source_id=m.source_id,
+                    note="damaged return",
+                )
+            )
     return stock.record_moves(session, actor, drafts) if drafts else []

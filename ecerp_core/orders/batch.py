@@ -64,9 +64,12 @@ def pick_list(session: Session, actor: Actor, order_ids: Sequence[int]) -> list[
     ids = workflow.with_members(session, order_ids)
     rows = session.connection().execute(
         select(Warehouse.code, Product.sku, Product.name_zh, OrderLine.quantity, Order.platform_order_id)
-        .join(Order, Order.id == OrderLine.order_id).join(Product, Product.id == OrderLine.product_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(Product, Product.id == OrderLine.product_id)
         .outerjoin(Warehouse, Warehouse.id == Order.warehouse_id)
-        .where(OrderLine.order_id.in_(ids)).order_by(Warehouse.code, Product.sku, Order.platform_order_id))  # fmt: skip
+        .where(OrderLine.order_id.in_(ids))
+        .order_by(Warehouse.code, Product.sku, Order.platform_order_id)
+    )
     out: dict[tuple, dict] = {}
     for wh, sku, name, qty, number in rows:
         row = out.setdefault(
@@ -88,18 +91,22 @@ def pick_list_csv(rows: list[dict]) -> str:
 
 def pick_list_html(rows: list[dict], language: str | None = None) -> str:
     """A printable pick list (A4, one table per warehouse)."""
-    head = "".join(f"<th>{html.escape(t(k, language))}</th>" for k in
-                   ("field.warehouse", "field.sku", "field.name", "field.quantity", "orders.pick.orders"))  # fmt: skip
+    head = "".join(
+        f"<th>{html.escape(t(k, language))}</th>"
+        for k in ("field.warehouse", "field.sku", "field.name", "field.quantity", "orders.pick.orders")
+    )
     body = "".join(
         f"<tr><td>{html.escape(r['warehouse'])}</td><td>{html.escape(r['sku'])}</td><td>{html.escape(r['name'])}</td>"
         f"<td style='text-align:right'>{r['quantity']}</td><td>{html.escape(' '.join(r['orders']))}</td></tr>"
         for r in rows
     )
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(t('orders.pick.title', language))}"
-            "</title><style>body{font:13px sans-serif}table{border-collapse:collapse;width:100%}"
-            "td,th{border:1px solid #999;padding:4px 6px}@media print{button{display:none}}</style></head><body>"
-            f"<h2>{html.escape(t('orders.pick.title', language))}</h2><table><tr>{head}</tr>{body}</table>"
-            "</body></html>")  # fmt: skip
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(t('orders.pick.title', language))}"
+        "</title><style>body{font:13px sans-serif}table{border-collapse:collapse;width:100%}"
+        "td,th{border:1px solid #999;padding:4px 6px}@media print{button{display:none}}</style></head><body>"
+        f"<h2>{html.escape(t('orders.pick.title', language))}</h2><table><tr>{head}</tr>{body}</table>"
+        "</body></html>"
+    )
 
 
 class Shipment(NamedTuple):
@@ -110,25 +117,35 @@ class Shipment(NamedTuple):
     tracking_no: str
 
 
-def ship_with_tracking(session: Session, actor: Actor, shipments: Sequence[Shipment], *,
-                       progress: Progress = None) -> int:  # fmt: skip
+def ship_with_tracking(
+    session: Session, actor: Actor, shipments: Sequence[Shipment], *, progress: Progress = None
+) -> int:
     """Ship approved orders, each with its carrier and tracking number; merged members ride along
     with their parcel's. Returns how many orders shipped."""
     require(actor, "orders.ship")
     shipments = [Shipment(*s) for s in shipments]
-    bad = [problem("tracking_no", "required", value=s.order_id) for s in shipments if not (s.carrier and s.tracking_no)]
+    bad = [
+        problem("tracking_no", "required", value=s.order_id)
+        for s in shipments
+        if not (s.carrier and s.tracking_no)
+    ]
     if bad:
         raise ValidationError(bad)
     by_id = {s.order_id: s for s in shipments}
     ids = workflow.with_members(session, list(by_id))
-    parents = dict(session.connection().execute(select(Order.id, Order.merged_into_id).where(Order.id.in_(ids))).all())
+    parents = dict(
+        session.connection().execute(select(Order.id, Order.merged_into_id).where(Order.id.in_(ids))).all()
+    )
     rows = []
     for i in ids:
         parcel = by_id.get(i) or by_id[parents[i]]
         rows.append({"oid": i, "c": parcel.carrier[:40], "n": parcel.tracking_no[:60]})
     tbl = Order.__table__
     session.connection().execute(
-        update(tbl).where(tbl.c.id == bindparam("oid")).values(carrier=bindparam("c"), tracking_no=bindparam("n")), rows
+        update(tbl)
+        .where(tbl.c.id == bindparam("oid"))
+        .values(carrier=bindparam("c"), tracking_no=bindparam("n")),
+        rows,
     )
     in_chunks(ids, lambda chunk: ship_orders(session, actor, chunk), progress)
     return len(ids)
@@ -139,8 +156,14 @@ TRACKING_COLUMNS = {"order": ("订单号", "订单编号", "platform_order_id", 
                     "tracking_no": ("快递单号", "物流单号", "运单号", "tracking", "tracking number")}  # fmt: skip
 
 
-def ship_from_tracking_file(session: Session, actor: Actor, source: str | Path | tuple[str, bytes], *,
-                            shop: str | None = None, progress: Progress = None) -> dict:  # fmt: skip
+def ship_from_tracking_file(
+    session: Session,
+    actor: Actor,
+    source: str | Path | tuple[str, bytes],
+    *,
+    shop: str | None = None,
+    progress: Progress = None,
+) -> dict:
     """Ship orders listed in a tracking file (order number, carrier, tracking number).
 
     Returns ``{"shipped": n, "rejected": [{file, line, reason}]}``; unknown or unshippable orders are

@@ -79,9 +79,19 @@ def case_actions(kind: str, status: str) -> list[str]:
     }.get(status, [])
 
 
-def open_case(session: Session, actor: Actor, order_id: int, kind: str, *, amount: Decimal = Decimal(0),
-              lines: Sequence[tuple[int, int]] = (), reason: str = "", warehouse_id: int | None = None,
-              condition: str = "sellable", platform_status: str = "") -> int:  # fmt: skip
+def open_case(
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    kind: str,
+    *,
+    amount: Decimal = Decimal(0),
+    lines: Sequence[tuple[int, int]] = (),
+    reason: str = "",
+    warehouse_id: int | None = None,
+    condition: str = "sellable",
+    platform_status: str = "",
+) -> int:
     """Open a case on a paid or shipped order; ``lines`` are ``(line_no, qty)`` coming back or resent."""
     require(actor, "orders.aftersales")
     order = session.get(Order, order_id)
@@ -102,9 +112,18 @@ def open_case(session: Session, actor: Actor, order_id: int, kind: str, *, amoun
         )
     if found:
         raise ValidationError(found)
-    case = AfterSale(order_id=order_id, kind=kind, status=PLATFORM_STATES.get(platform_status, "requested"),
-                     amount=amount, warehouse_id=warehouse_id, condition=condition, lines=[list(x) for x in lines],
-                     platform_status=platform_status, reason=reason, actor_id=actor.id)  # fmt: skip
+    case = AfterSale(
+        order_id=order_id,
+        kind=kind,
+        status=PLATFORM_STATES.get(platform_status, "requested"),
+        amount=amount,
+        warehouse_id=warehouse_id,
+        condition=condition,
+        lines=[list(x) for x in lines],
+        platform_status=platform_status,
+        reason=reason,
+        actor_id=actor.id,
+    )
     session.add(case)
     session.flush()
     _record(session, actor, [(order_id, f"case:{kind}")], reason)
@@ -124,8 +143,9 @@ def advance_case(session: Session, actor: Actor, case_id: int, target: str, *, n
     return advance_cases(session, actor, [case_id], target, note=note)[case_id]
 
 
-def advance_cases(session: Session, actor: Actor, case_ids: Sequence[int], target: str, *,
-                  note: str = "") -> dict[int, str]:  # fmt: skip
+def advance_cases(
+    session: Session, actor: Actor, case_ids: Sequence[int], target: str, *, note: str = ""
+) -> dict[int, str]:
     """Move several cases to ``target`` at once (a clerk's batch action); all or nothing.
 
     Reaching ``done`` carries out each case's kind: the refunds go through one
@@ -151,8 +171,15 @@ def advance_cases(session: Session, actor: Actor, case_ids: Sequence[int], targe
     return {c.id: c.status for c in chosen}
 
 
-def receive_return(session: Session, actor: Actor, case_id: int, *, warehouse_id: int, condition: str = "sellable",
-                   note: str = "") -> str:  # fmt: skip
+def receive_return(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    *,
+    warehouse_id: int,
+    condition: str = "sellable",
+    note: str = "",
+) -> str:
     """The goods of a return or exchange arrived: they go to ``warehouse_id`` as ``condition``.
 
     Moves the case ``waiting_return -> received``; completing it (``done``) books them there.
@@ -192,9 +219,16 @@ def _complete(session: Session, actor: Actor, chosen: Sequence[AfterSale]) -> No
         order = orders[case.order_id]
         shipped = order.status in ("shipped", "finished")
         amount = case.amount if shipped else order.paid_amount - order.refunded_amount
-        drafts.append(RefundDraft(order.id, amount, with_return=case.kind == "return_refund" and shipped,
-                                             reason=case.reason, warehouse_id=case.warehouse_id,
-                                             condition=case.condition))  # fmt: skip
+        drafts.append(
+            RefundDraft(
+                order.id,
+                amount,
+                with_return=case.kind == "return_refund" and shipped,
+                reason=case.reason,
+                warehouse_id=case.warehouse_id,
+                condition=case.condition,
+            )
+        )
     if drafts:
         for case, refund_id in zip(refunds, refund_orders(session, actor, drafts), strict=True):
             case.refund_id = refund_id
@@ -208,36 +242,72 @@ def _resend(session: Session, actor: Actor, orders: dict[int, Order], resends: S
     lines: dict[int, dict[int, OrderLine]] = {}
     for x in session.scalars(select(OrderLine).where(OrderLine.order_id.in_({c.order_id for c in resends}))):
         lines.setdefault(x.order_id, {})[x.line_no] = x
-    skus = dict(session.execute(select(Product.id, Product.sku).where(
-        Product.id.in_({x.product_id for ls in lines.values() for x in ls.values() if x.product_id}))).all())  # fmt: skip
+    skus = dict(
+        session.execute(
+            select(Product.id, Product.sku).where(
+                Product.id.in_({x.product_id for ls in lines.values() for x in ls.values() if x.product_id})
+            )
+        ).all()
+    )
     drafts = []
     for case in resends:
         order, mine = orders[case.order_id], lines.get(case.order_id, {})
         wanted = [(no, qty) for no, qty in case.lines] or [(no, x.quantity) for no, x in mine.items()]
-        items = tuple(OrderLineDraft(skus.get(mine[no].product_id) or mine[no].platform_sku, qty, Decimal(0),
-                                     Decimal(0)) for no, qty in wanted)  # fmt: skip
+        items = tuple(
+            OrderLineDraft(
+                skus.get(mine[no].product_id) or mine[no].platform_sku, qty, Decimal(0), Decimal(0)
+            )
+            for no, qty in wanted
+        )
         number = f"{order.platform_order_id}#{'X' if case.kind == 'exchange' else 'R'}{case.id}"[:64]
-        drafts.append(OrderDraft(
-            order.shop_id, number, "paid", utcnow(), order.currency, items, Decimal(0), Decimal(0),
-            buyer_id=order.buyer_id, receiver_name=order.receiver_name, receiver_phone=order.receiver_phone,
-            region=order.region, city=order.city, address=order.address, country=order.country,
-            note=f"{case.kind} #{case.id}"))  # fmt: skip
+        drafts.append(
+            OrderDraft(
+                order.shop_id,
+                number,
+                "paid",
+                utcnow(),
+                order.currency,
+                items,
+                Decimal(0),
+                Decimal(0),
+                buyer_id=order.buyer_id,
+                receiver_name=order.receiver_name,
+                receiver_phone=order.receiver_phone,
+                region=order.region,
+                city=order.city,
+                address=order.address,
+                country=order.country,
+                note=f"{case.kind} #{case.id}",
+            )
+        )
     new_ids = import_order_drafts(session, actor, drafts).order_ids
     reasons = workflow.reasons_of(session, new_ids)
     # a resend is zero-priced on purpose; only the other reasons (an unmapped SKU ...) hold it
-    floor = {i: [r for r in codes if r != "below_price_floor"]
-             for i, codes in reasons.items() if "below_price_floor" in codes}  # fmt: skip
+    floor = {
+        i: [r for r in codes if r != "below_price_floor"]
+        for i, codes in reasons.items()
+        if "below_price_floor" in codes
+    }
     if floor:
         workflow.set_exceptions(session, actor, floor, "resend")
     for case, oid in zip(resends, new_ids, strict=True):
         case.new_order_id = oid
-    back = [c for c in resends if c.kind == "exchange" and c.lines and orders[c.order_id].status in ("shipped", "finished")]
+    back = [
+        c
+        for c in resends
+        if c.kind == "exchange" and c.lines and orders[c.order_id].status in ("shipped", "finished")
+    ]
     if back:
         _exchange_return(session, actor, orders, back, lines)
 
 
-def _exchange_return(session: Session, actor: Actor, orders: dict[int, Order], back: Sequence[AfterSale],
-                     lines: dict[int, dict[int, OrderLine]]) -> None:  # fmt: skip
+def _exchange_return(
+    session: Session,
+    actor: Actor,
+    orders: dict[int, Order],
+    back: Sequence[AfterSale],
+    lines: dict[int, dict[int, OrderLine]],
+) -> None:
     """The exchanged goods come back at the cost they left with (damaged: written off at once), and
     finance hears of it as a refund of nothing with goods returned, so their cost leaves 主营业务成本."""
     shipped = stock.document_moves(session, STOCK_SOURCE, {c.order_id for c in back}, "shipment")
@@ -251,25 +321,62 @@ def _exchange_return(session: Session, actor: Actor, orders: dict[int, Order], b
         for no, qty in case.lines:
             product = lines[order.id][no].product_id
             cost = left_at.get((order.id, product))
-            drafts.append(stock.MoveDraft(product, warehouse, qty, "return", unit_cost=cost, source_type=STOCK_SOURCE,
-                                          source_id=order.id, note=note))  # fmt: skip
+            drafts.append(
+                stock.MoveDraft(
+                    product,
+                    warehouse,
+                    qty,
+                    "return",
+                    unit_cost=cost,
+                    source_type=STOCK_SOURCE,
+                    source_id=order.id,
+                    note=note,
+                )
+            )
             if damaged:
-                drafts.append(stock.MoveDraft(product, warehouse, -qty, "adjustment", unit_cost=cost,
-                                              source_type=STOCK_SOURCE, source_id=order.id, note=f"{note} damaged"))  # fmt: skip
+                drafts.append(
+                    stock.MoveDraft(
+                        product,
+                        warehouse,
+                        -qty,
+                        "adjustment",
+                        unit_cost=cost,
+                        source_type=STOCK_SOURCE,
+                        source_id=order.id,
+                        note=f"{note} damaged",
+                    )
+                )
         plans.append((case, order, warehouse, damaged))
     rows = stock.record_moves(session, actor, drafts)
     today = business_date(session)
     events = []
     for case, order, warehouse, damaged in plans:
         # bundles expand, so the rows of a case are found by their note, not by position
-        value = sum((r["quantity"] * r["unit_cost"] for r in rows
-                     if r["move_type"] == "return" and r["note"] == f"exchange #{case.id}"), Decimal(0))  # fmt: skip
-        events.append(SaleRefunded(
-            source_type="after_sale", source_id=case.id, business_date=today,
-            key=f"after_sale:{case.id}:exchange_return", order_id=order.id, shop_id=order.shop_id,
-            platform=order.platform, currency=order.currency, refund_amount=Decimal(0), returned=True,
-            cost_base=Decimal(0) if damaged else value, damaged_cost_base=value if damaged else Decimal(0),
-            warehouse_id=warehouse))  # fmt: skip
+        value = sum(
+            (
+                r["quantity"] * r["unit_cost"]
+                for r in rows
+                if r["move_type"] == "return" and r["note"] == f"exchange #{case.id}"
+            ),
+            Decimal(0),
+        )
+        events.append(
+            SaleRefunded(
+                source_type="after_sale",
+                source_id=case.id,
+                business_date=today,
+                key=f"after_sale:{case.id}:exchange_return",
+                order_id=order.id,
+                shop_id=order.shop_id,
+                platform=order.platform,
+                currency=order.currency,
+                refund_amount=Decimal(0),
+                returned=True,
+                cost_base=Decimal(0) if damaged else value,
+                damaged_cost_base=value if damaged else Decimal(0),
+                warehouse_id=warehouse,
+            )
+        )
     emit(session, actor, events)
 
 
@@ -279,8 +386,16 @@ def _record(session: Session, actor: Actor, items: Sequence[tuple[int, str]], no
     workflow.record(session, actor, [Happened(oid, now_in[oid], event, note) for oid, event in items])
 
 
-def act_on_case(session: Session, actor: Actor, case_id: int, action: str, *, warehouse_id: int | None = None,
-                condition: str = "sellable", note: str = "") -> str:  # fmt: skip
+def act_on_case(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    action: str,
+    *,
+    warehouse_id: int | None = None,
+    condition: str = "sellable",
+    note: str = "",
+) -> str:
     """Carry out a clerk's ``action`` (one of :func:`case_actions` for the case now) and return its status.
 
     ``approve`` on a return or an exchange goes on to ``waiting_return``: the buyer sends the goods.
@@ -293,8 +408,17 @@ def act_on_case(session: Session, actor: Actor, case_id: int, action: str, *, wa
     if case is None:
         raise ValidationError([problem("case", "unknown_ref", value=case_id)])
     if action not in case_actions(case.kind, case.status):
-        raise ValidationError([problem("case", "action_not_allowed", value=case_id, status=lazy(f"case.{case.status}"),
-                                       action=lazy(f"orders.case.action.{action}"))])  # fmt: skip
+        raise ValidationError(
+            [
+                problem(
+                    "case",
+                    "action_not_allowed",
+                    value=case_id,
+                    status=lazy(f"case.{case.status}"),
+                    action=lazy(f"orders.case.action.{action}"),
+                )
+            ]
+        )
     if action == "approve":
         status = advance_case(session, actor, case_id, "approved", note=note)
         if case.kind in ("return_refund", "exchange"):
@@ -306,6 +430,13 @@ def act_on_case(session: Session, actor: Actor, case_id: int, action: str, *, wa
             raise ValidationError([problem("warehouse", "required")])
         if case.status == "approved":
             advance_case(session, actor, case_id, "waiting_return", note=note)
-        return receive_return(session, actor, case_id, warehouse_id=warehouse_id, condition=condition, note=note)
-    return advance_case(session, actor, case_id, {"complete": "done", "reject": "rejected", "close": "closed"}[action],
-                        note=note)  # fmt: skip
+        return receive_return(
+            session, actor, case_id, warehouse_id=warehouse_id, condition=condition, note=note
+        )
+    return advance_case(
+        session,
+        actor,
+        case_id,
+        {"complete": "done", "reject": "rejected", "close": "closed"}[action],
+        note=note,
+    )

@@ -20,16 +20,29 @@ from ecerp_core.orders.models import ChannelStockRule
 from ecerp_core.stock.services import available_stock
 
 
-def set_rule(session: Session, actor: Actor, shop_id: int, *, coefficient: Decimal = Decimal(1), buffer: int = 0,
-             warehouse_ids: Sequence[int] = ()) -> None:  # fmt: skip
+def set_rule(
+    session: Session,
+    actor: Actor,
+    shop_id: int,
+    *,
+    coefficient: Decimal = Decimal(1),
+    buffer: int = 0,
+    warehouse_ids: Sequence[int] = (),
+) -> None:
     """Set a shop's coefficient (0..1 usually), buffer units and the warehouses it sells from."""
     require(actor, "orders.review")
     rule = session.get(ChannelStockRule, shop_id) or ChannelStockRule(shop_id=shop_id)
     rule.coefficient, rule.buffer, rule.warehouse_ids = Decimal(coefficient), int(buffer), list(warehouse_ids)
     session.add(rule)
     session.flush()
-    audit.record(session, actor, "update", "channel_stock_rule", shop_id,
-                 {"coefficient": coefficient, "buffer": buffer, "warehouses": list(warehouse_ids)})  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "update",
+        "channel_stock_rule",
+        shop_id,
+        {"coefficient": coefficient, "buffer": buffer, "warehouses": list(warehouse_ids)},
+    )
 
 
 def channel_stock(session: Session, actor: Actor, shop_ids: Sequence[int] | None = None) -> list[dict]:
@@ -50,6 +63,12 @@ def channel_stock(session: Session, actor: Actor, shop_ids: Sequence[int] | None
         whs = set(rule.warehouse_ids) if rule and rule.warehouse_ids else None
         for pid in sorted(levels, key=lambda p: skus[p]):
             avail = sum(max(0, a) for w, a in levels[pid].items() if whs is None or w in whs)
-            out.append({"shop": code, "sku": skus[pid], "available": avail,
-                        "quantity": rules.channel_quantity(avail, coef, buf)})  # fmt: skip
+            out.append(
+                {
+                    "shop": code,
+                    "sku": skus[pid],
+                    "available": avail,
+                    "quantity": rules.channel_quantity(avail, coef, buf),
+                }
+            )
     return out

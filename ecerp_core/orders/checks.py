@@ -21,12 +21,24 @@ def amounts_add_up(session: Session) -> list[str]:
             select(OrderLine.order_id, func.sum(OrderLine.amount)).group_by(OrderLine.order_id)
         ).all()
     )
-    refunds = dict(session.execute(select(OrderRefund.order_id, func.sum(OrderRefund.amount))
-                                   .group_by(OrderRefund.order_id)).all())  # fmt: skip
+    refunds = dict(
+        session.execute(
+            select(OrderRefund.order_id, func.sum(OrderRefund.amount)).group_by(OrderRefund.order_id)
+        ).all()
+    )
     failures = []
-    stmt = select(Order.id, Order.platform_order_id, Order.goods_amount, Order.shipping_amount,
-                  Order.discount_amount, Order.tax_amount, Order.tax_included, Order.total_amount,
-                  Order.paid_amount, Order.refunded_amount).order_by(Order.id)  # fmt: skip
+    stmt = select(
+        Order.id,
+        Order.platform_order_id,
+        Order.goods_amount,
+        Order.shipping_amount,
+        Order.discount_amount,
+        Order.tax_amount,
+        Order.tax_included,
+        Order.total_amount,
+        Order.paid_amount,
+        Order.refunded_amount,
+    ).order_by(Order.id)
     for oid, number, goods, shipping, discount, tax, included, total, paid, refunded in session.execute(stmt):
         if Decimal(lines.get(oid) or 0) != goods:
             failures.append(f"order {number}: goods {goods} but its lines add up to {lines.get(oid) or 0}")
@@ -43,8 +55,12 @@ def amounts_add_up(session: Session) -> list[str]:
 
 def statuses_known_and_reserved(session: Session) -> list[str]:
     """Every status is a declared one; approved orders hold a reservation, others none."""
-    failures = [f"order {n}: unknown status {s}" for n, s in session.execute(
-        select(Order.platform_order_id, Order.status).where(Order.status.not_in(STATUSES)))]  # fmt: skip
+    failures = [
+        f"order {n}: unknown status {s}"
+        for n, s in session.execute(
+            select(Order.platform_order_id, Order.status).where(Order.status.not_in(STATUSES))
+        )
+    ]
     holding = set(
         session.scalars(select(StockReservation.source_id).where(StockReservation.source_type == "order"))
     )

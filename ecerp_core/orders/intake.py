@@ -76,7 +76,9 @@ def import_order_drafts(
     """
     require(actor, "orders.import")
     shops = _shops(session, {d.shop_id for d in drafts})
-    products = resolve_skus(session, (SkuRef(d.shop_id, x.platform_sku, x.sku) for d in drafts for x in d.lines))
+    products = resolve_skus(
+        session, (SkuRef(d.shop_id, x.platform_sku, x.sku) for d in drafts for x in d.lines)
+    )
     known = _known(session, {(d.shop_id, d.platform_order_id) for d in drafts})
     floor_ratio = Decimal(str(load_settings(session)["price_floor_ratio"]))
     floors: dict[int, Decimal] = {}
@@ -118,8 +120,14 @@ def import_order_drafts(
     updated = _apply_updates(session, actor, drafts, updates)
     unchanged += len(updates) - updated
     if new or updated:
-        audit.record(session, actor, "import", "sales_order", source or f"{len(new) + updated} orders",
-                     {"created": len(new), "updated": updated, "history": history})  # fmt: skip
+        audit.record(
+            session,
+            actor,
+            "import",
+            "sales_order",
+            source or f"{len(new) + updated} orders",
+            {"created": len(new), "updated": updated, "history": history},
+        )
     exceptions = sum(1 for n in new if n.reasons)
     return ImportResult(len(new), updated, unchanged, tuple(order_ids), tuple(rejected), exceptions)
 
@@ -133,7 +141,9 @@ def _shops(session: Session, shop_ids: set[int]) -> dict[int, ShopFacts]:
 
 def _known(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Known]:
     """The orders already imported among ``keys`` (shop, platform order id), locked."""
-    stmt = select(Order.id, Order.shop_id, Order.platform_order_id, Order.status, Order.platform_status).where(
+    stmt = select(
+        Order.id, Order.shop_id, Order.platform_order_id, Order.status, Order.platform_status
+    ).where(
         among(session, Order.shop_id, sorted({shop for shop, _ in keys})),
         among(session, Order.platform_order_id, sorted({number for _, number in keys})),
     )
@@ -187,29 +197,55 @@ def _insert_orders(session, actor, drafts, new: list[New], order_ids, shops, his
         return rules.route_warehouse(d.region, warehouses, shop.default_warehouse_id or fallback)
 
     closed = [
-        (d.shipped_at or d.paid_at or d.created_at) if d.status in workflow.CLOSED_STATUSES else None for d in chosen
+        (d.shipped_at or d.paid_at or d.created_at) if d.status in workflow.CLOSED_STATUSES else None
+        for d in chosen
     ]
-    insert_columns(session, Order, {
-        "id": ids, "platform": [shop.platform for shop in shop_of], "shop_id": column("shop_id"),
-        "platform_order_id": column("platform_order_id"), "buyer_id": column("buyer_id"),
-        "customer_id": [customers.get((d.shop_id, d.buyer_id)) for d in chosen],
-        "receiver_name": column("receiver_name", 100), "receiver_phone": column("receiver_phone", 40),
-        "region": column("region", 60), "city": column("city", 60), "address": column("address", 300),
-        "currency": column("currency"), "goods_amount": column("goods_amount"),
-        "shipping_amount": column("shipping_amount"), "discount_amount": column("discount_amount"),
-        "tax_amount": column("tax_amount"), "total_amount": column("total_amount"),
-        "paid_amount": column("paid_amount"), "refunded_amount": column("refunded_amount"),
-        "status": column("status"),
-        "warehouse_id": [None] * count if history else list(map(routed, chosen, shop_of)),
-        "order_date": _business_dates(session, column("created_at")), "created_at": column("created_at"),
-        "paid_at": column("paid_at"), "shipped_at": column("shipped_at"), "closed_at": closed,
-        "imported_at": [now] * count, "updated_at": [now] * count, "note": column("note", 500),
-        "country": column("country", 2), "subsidy_amount": column("subsidy_amount"),
-        "tax_included": column("tax_included"), "is_cod": column("is_cod"), "is_history": [history] * count,
-        "platform_status": column("platform_status", 60), "buyer_remark": column("buyer_remark", 500),
-        "seller_remark": column("seller_remark", 500), "on_hold": [False] * count,
-        "carrier": column("carrier", 40), "tracking_no": column("tracking_no", 60),
-    })  # fmt: skip
+    insert_columns(
+        session,
+        Order,
+        {
+            "id": ids,
+            "platform": [shop.platform for shop in shop_of],
+            "shop_id": column("shop_id"),
+            "platform_order_id": column("platform_order_id"),
+            "buyer_id": column("buyer_id"),
+            "customer_id": [customers.get((d.shop_id, d.buyer_id)) for d in chosen],
+            "receiver_name": column("receiver_name", 100),
+            "receiver_phone": column("receiver_phone", 40),
+            "region": column("region", 60),
+            "city": column("city", 60),
+            "address": column("address", 300),
+            "currency": column("currency"),
+            "goods_amount": column("goods_amount"),
+            "shipping_amount": column("shipping_amount"),
+            "discount_amount": column("discount_amount"),
+            "tax_amount": column("tax_amount"),
+            "total_amount": column("total_amount"),
+            "paid_amount": column("paid_amount"),
+            "refunded_amount": column("refunded_amount"),
+            "status": column("status"),
+            "warehouse_id": [None] * count if history else list(map(routed, chosen, shop_of)),
+            "order_date": _business_dates(session, column("created_at")),
+            "created_at": column("created_at"),
+            "paid_at": column("paid_at"),
+            "shipped_at": column("shipped_at"),
+            "closed_at": closed,
+            "imported_at": [now] * count,
+            "updated_at": [now] * count,
+            "note": column("note", 500),
+            "country": column("country", 2),
+            "subsidy_amount": column("subsidy_amount"),
+            "tax_included": column("tax_included"),
+            "is_cod": column("is_cod"),
+            "is_history": [history] * count,
+            "platform_status": column("platform_status", 60),
+            "buyer_remark": column("buyer_remark", 500),
+            "seller_remark": column("seller_remark", 500),
+            "on_hold": [False] * count,
+            "carrier": column("carrier", 40),
+            "tracking_no": column("tracking_no", 60),
+        },
+    )
     line_order: list[int] = []
     line_no: list[int] = []
     items: list = []
@@ -219,18 +255,37 @@ def _insert_orders(session, actor, drafts, new: list[New], order_ids, shops, his
         line_no += range(1, len(d.lines) + 1)
         items += d.lines
         products += n.products
-    insert_columns(session, OrderLine, {
-        "order_id": line_order, "line_no": line_no, "platform_sku": [x.platform_sku[:64] for x in items],
-        "name": [x.name[:200] for x in items], "product_id": products, "quantity": [x.quantity for x in items],
-        "unit_price": [x.unit_price for x in items], "discount": [x.discount for x in items],
-        "amount": [x.amount for x in items],
-    })  # fmt: skip
-    insert_columns(session, OrderEvent, {
-        "order_id": ids, "at": [now] * count, "actor_id": [actor.id] * count, "event": ["import"] * count,
-        "from_status": [None] * count, "to_status": column("status"),
-        "note": [",".join(n.reasons)[:300] for n in new],
-    })  # fmt: skip
-    workflow.add_reasons(session, workflow.EXCEPTION, {oid: n.reasons for n, oid in zip(new, ids, strict=True) if n.reasons})
+    insert_columns(
+        session,
+        OrderLine,
+        {
+            "order_id": line_order,
+            "line_no": line_no,
+            "platform_sku": [x.platform_sku[:64] for x in items],
+            "name": [x.name[:200] for x in items],
+            "product_id": products,
+            "quantity": [x.quantity for x in items],
+            "unit_price": [x.unit_price for x in items],
+            "discount": [x.discount for x in items],
+            "amount": [x.amount for x in items],
+        },
+    )
+    insert_columns(
+        session,
+        OrderEvent,
+        {
+            "order_id": ids,
+            "at": [now] * count,
+            "actor_id": [actor.id] * count,
+            "event": ["import"] * count,
+            "from_status": [None] * count,
+            "to_status": column("status"),
+            "note": [",".join(n.reasons)[:300] for n in new],
+        },
+    )
+    workflow.add_reasons(
+        session, workflow.EXCEPTION, {oid: n.reasons for n, oid in zip(new, ids, strict=True) if n.reasons}
+    )
 
 
 def _business_dates(session: Session, moments: list[dt.datetime]) -> list[dt.date]:
@@ -247,8 +302,9 @@ def _business_dates(session: Session, moments: list[dt.datetime]) -> list[dt.dat
     return out
 
 
-def _apply_updates(session: Session, actor: Actor, drafts: Sequence[OrderDraft],
-                   updates: list[tuple[int, Known]]) -> int:  # fmt: skip
+def _apply_updates(
+    session: Session, actor: Actor, drafts: Sequence[OrderDraft], updates: list[tuple[int, Known]]
+) -> int:
     """Move known orders along the import workflow as a newer export says; returns how many changed."""
     by_target: dict[str, list[workflow.Change]] = {}
     notes: list[tuple[Known, str]] = []
@@ -257,7 +313,11 @@ def _apply_updates(session: Session, actor: Actor, drafts: Sequence[OrderDraft],
         d = drafts[i]
         target = workflow.IMPORT_MOVES.get((order.status, d.status))
         if target == "paid":
-            values = {"platform_status": d.platform_status[:60], "paid_amount": d.paid_amount, "paid_at": d.paid_at}
+            values = {
+                "platform_status": d.platform_status[:60],
+                "paid_amount": d.paid_amount,
+                "paid_at": d.paid_at,
+            }
             by_target.setdefault(target, []).append(workflow.Change(order.id, order.status, values))
         elif target:
             values = {"platform_status": d.platform_status[:60], "closed_at": now}
@@ -272,9 +332,14 @@ def _apply_updates(session: Session, actor: Actor, drafts: Sequence[OrderDraft],
     if notes:
         table = Order.__table__
         session.connection().execute(
-            update(table).where(table.c.id == bindparam("oid")).values(platform_status=bindparam("ps"), updated_at=now),
+            update(table)
+            .where(table.c.id == bindparam("oid"))
+            .values(platform_status=bindparam("ps"), updated_at=now),
             [{"oid": order.id, "ps": text} for order, text in notes],
         )
-        workflow.record(session, actor, [workflow.Happened(order.id, order.status, "platform", text)
-                                         for order, text in notes])  # fmt: skip
+        workflow.record(
+            session,
+            actor,
+            [workflow.Happened(order.id, order.status, "platform", text) for order, text in notes],
+        )
     return sum(len(c) for c in by_target.values()) + len(notes)

@@ -39,10 +39,17 @@ def merge_groups(session: Session, actor: Actor, *, window_hours: int | None = N
     window = dt.timedelta(hours=window_hours or load_settings(session)["merge_window_hours"])
     stmt = (
         select(Order.id, Order.created_at, *MERGE_KEY)
-        .where(Order.status == "paid", Order.is_cod.is_(False), Order.merged_into_id.is_(None),
-               ~workflow.has_reason(), Order.on_hold.is_(False), Order.is_history.is_(False), Order.address != "")
+        .where(
+            Order.status == "paid",
+            Order.is_cod.is_(False),
+            Order.merged_into_id.is_(None),
+            ~workflow.has_reason(),
+            Order.on_hold.is_(False),
+            Order.is_history.is_(False),
+            Order.address != "",
+        )
         .order_by(Order.created_at, Order.id)
-    )  # fmt: skip
+    )
     by_key: dict[tuple, list] = {}
     for o in session.connection().execute(stmt):
         by_key.setdefault(_merge_key(o), []).append(o)
@@ -66,7 +73,9 @@ def merge_orders(session: Session, actor: Actor, order_ids: Sequence[int]) -> in
     require(actor, "orders.review")
     ids = sorted(set(order_ids))
     stmt = (
-        select(Order.id, Order.platform_order_id, Order.status, Order.is_cod, Order.merged_into_id, *MERGE_KEY)
+        select(
+            Order.id, Order.platform_order_id, Order.status, Order.is_cod, Order.merged_into_id, *MERGE_KEY
+        )
         .where(Order.id.in_(ids))
         .order_by(Order.created_at, Order.id)
     )
@@ -75,10 +84,14 @@ def merge_orders(session: Session, actor: Actor, order_ids: Sequence[int]) -> in
     if len(rows) != len(ids) or len(ids) < 2:
         found.append(problem("order", "merge_needs_two", value=len(rows)))
     if len({_merge_key(r) for r in rows}) > 1:
-        found.append(problem("order", "merge_not_same_buyer", value=", ".join(r.platform_order_id for r in rows)))
+        found.append(
+            problem("order", "merge_not_same_buyer", value=", ".join(r.platform_order_id for r in rows))
+        )
     for r in rows:
         if r.status != "paid" or r.merged_into_id is not None:
-            found.append(problem("order", "merge_not_open", value=r.platform_order_id, status=f"status.{r.status}"))
+            found.append(
+                problem("order", "merge_not_open", value=r.platform_order_id, status=f"status.{r.status}")
+            )
         if r.is_cod:
             found.append(problem("order", "merge_cod", value=r.platform_order_id))
     if found:
@@ -93,12 +106,19 @@ def merge_orders(session: Session, actor: Actor, order_ids: Sequence[int]) -> in
     session.connection().execute(
         # the children's own members share their shop and buyer (indexed; see workflow.with_members)
         update(table)
-        .where(table.c.merged_into_id.in_(child_ids), table.c.shop_id == parent.shop_id,
-               table.c.buyer_id == parent.buyer_id)
+        .where(
+            table.c.merged_into_id.in_(child_ids),
+            table.c.shop_id == parent.shop_id,
+            table.c.buyer_id == parent.buyer_id,
+        )
         .values(merged_into_id=parent.id)
-    )  # fmt: skip
-    workflow.record(session, actor, [Happened(i, "paid", "merge", f"-> {parent.platform_order_id}") for i in child_ids]
-                    + [Happened(parent.id, "paid", "merge", f"+{len(child_ids)}")])  # fmt: skip
+    )
+    workflow.record(
+        session,
+        actor,
+        [Happened(i, "paid", "merge", f"-> {parent.platform_order_id}") for i in child_ids]
+        + [Happened(parent.id, "paid", "merge", f"+{len(child_ids)}")],
+    )
     audit.record(session, actor, "merge", "sales_order", parent.id, {"members": child_ids})
     return parent.id
 
@@ -115,8 +135,14 @@ def unmerge_orders(session: Session, actor: Actor, parent_ids: Sequence[int]) ->
     return len(members)
 
 
-def split_order(session: Session, actor: Actor, order_id: int, parts: Sequence[Sequence[int]], *,
-                warehouses: Sequence[int] | None = None) -> list[int]:  # fmt: skip
+def split_order(
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    parts: Sequence[Sequence[int]],
+    *,
+    warehouses: Sequence[int] | None = None,
+) -> list[int]:
     """Move each part (line ids) of a paid order into a new order; returns the new orders' ids.
 
     Goods, total and paid move with the lines; shipping and discounts stay on the original.
@@ -131,7 +157,9 @@ def split_order(session: Session, actor: Actor, order_id: int, parts: Sequence[S
     moved = [lid for part in parts for lid in part]
     number = order["platform_order_id"]
     if order["status"] != "paid" or order["merged_into_id"] is not None:
-        raise ValidationError([problem("order", "split_not_open", value=number, status=f"status.{order['status']}")])
+        raise ValidationError(
+            [problem("order", "split_not_open", value=number, status=f"status.{order['status']}")]
+        )
     bad_parts = not parts or any(not p for p in parts) or set(moved) - set(lines)
     if bad_parts or len(set(moved)) != len(moved) or len(set(moved)) >= len(lines):
         raise ValidationError([problem("lines", "split_bad_parts", value=number)])
@@ -147,29 +175,47 @@ def split_order(session: Session, actor: Actor, order_id: int, parts: Sequence[S
         paid = min(goods, paid_left)
         row = {k: v for k, v in order.items() if k != "id"}
         row.update(
-            platform_order_id=f"{number}#S{n}"[:64], goods_amount=goods, total_amount=goods, paid_amount=paid,
-            shipping_amount=0, discount_amount=0, tax_amount=0, subsidy_amount=0, refunded_amount=0,
-            split_from_id=order_id, imported_at=now, updated_at=now,
+            platform_order_id=f"{number}#S{n}"[:64],
+            goods_amount=goods,
+            total_amount=goods,
+            paid_amount=paid,
+            shipping_amount=0,
+            discount_amount=0,
+            tax_amount=0,
+            subsidy_amount=0,
+            refunded_amount=0,
+            split_from_id=order_id,
+            imported_at=now,
+            updated_at=now,
             warehouse_id=warehouses[n - done_before - 1] if warehouses else order["warehouse_id"],
-        )  # fmt: skip
+        )
         new_id = conn.execute(insert(Order.__table__).returning(Order.__table__.c.id), row).scalar_one()
         new_ids.append(new_id)
         conn.execute(
-            update(line_table).where(line_table.c.id == bindparam("lid")).values(order_id=new_id, line_no=bindparam("no")),
+            update(line_table)
+            .where(line_table.c.id == bindparam("lid"))
+            .values(order_id=new_id, line_no=bindparam("no")),
             [{"lid": lid, "no": i} for i, lid in enumerate(part, start=1)],
         )
         paid_left -= paid
         goods_left -= goods
         total_left -= goods
     table = Order.__table__
-    conn.execute(update(table).where(table.c.id == order_id).values(
-        goods_amount=goods_left, total_amount=total_left, paid_amount=paid_left, updated_at=now))  # fmt: skip
+    conn.execute(
+        update(table)
+        .where(table.c.id == order_id)
+        .values(goods_amount=goods_left, total_amount=total_left, paid_amount=paid_left, updated_at=now)
+    )
     remaining = sorted(set(lines) - set(moved))
     renumber = update(line_table).where(line_table.c.id == bindparam("lid")).values(line_no=bindparam("no"))
     # through negative numbers first: (order_id, line_no) is unique at every step
     conn.execute(renumber, [{"lid": lid, "no": -i} for i, lid in enumerate(remaining, start=1)])
     conn.execute(renumber, [{"lid": lid, "no": i} for i, lid in enumerate(remaining, start=1)])
-    workflow.record(session, actor, [Happened(order_id, "paid", "split", f"{len(parts)} parts")]
-                    + [Happened(i, "paid", "split", f"<- {number}") for i in new_ids])  # fmt: skip
+    workflow.record(
+        session,
+        actor,
+        [Happened(order_id, "paid", "split", f"{len(parts)} parts")]
+        + [Happened(i, "paid", "split", f"<- {number}") for i in new_ids],
+    )
     audit.record(session, actor, "split", "sales_order", order_id, {"new_orders": new_ids})
     return new_ids

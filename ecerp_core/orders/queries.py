@@ -50,7 +50,9 @@ def queue_condition(queue: str):
     if queue == "review":
         return and_(Order.status == "paid", ~workflow.has_reason(), Order.is_history.is_(False))
     if queue == "exceptions":
-        return and_(Order.status.in_(("paid", "pending_payment")), or_(workflow.has_reason(), Order.on_hold.is_(True)))
+        return and_(
+            Order.status.in_(("paid", "pending_payment")), or_(workflow.has_reason(), Order.on_hold.is_(True))
+        )
     if queue == "to_ship":
         return Order.status == "approved"
     if queue == "shipped":
@@ -63,11 +65,27 @@ def queue_condition(queue: str):
 def order_list_stmt(queue: str = "all", f: OrderFilter | None = None) -> Select:
     """The statement behind a queue's grid: one row per order with its shop code."""
     f = f or OrderFilter()
-    stmt = (select(Order.id, Order.platform, Shop.code.label("shop"), Order.platform_order_id, Order.status,
-                   Order.buyer_id, Order.receiver_name, Order.region, Order.currency, Order.total_amount,
-                   Order.created_at, Order.on_hold, Order.assignee_id,
-                   Order.warehouse_id, Order.tracking_no)
-            .join(Shop, Shop.id == Order.shop_id).order_by(Order.created_at.desc(), Order.id.desc()))  # fmt: skip
+    stmt = (
+        select(
+            Order.id,
+            Order.platform,
+            Shop.code.label("shop"),
+            Order.platform_order_id,
+            Order.status,
+            Order.buyer_id,
+            Order.receiver_name,
+            Order.region,
+            Order.currency,
+            Order.total_amount,
+            Order.created_at,
+            Order.on_hold,
+            Order.assignee_id,
+            Order.warehouse_id,
+            Order.tracking_no,
+        )
+        .join(Shop, Shop.id == Order.shop_id)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+    )
     cond = queue_condition(queue)
     if cond is not None:
         stmt = stmt.where(cond)
@@ -85,22 +103,35 @@ def order_list_stmt(queue: str = "all", f: OrderFilter | None = None) -> Select:
         stmt = stmt.where(Order.total_amount >= f.amount_min)
     if f.amount_max is not None:
         stmt = stmt.where(Order.total_amount <= f.amount_max)
-    return text_filter(stmt, [Order.platform_order_id, Order.buyer_id, Order.receiver_name, Order.tracking_no],
-                       f.search)  # fmt: skip
+    return text_filter(
+        stmt, [Order.platform_order_id, Order.buyer_id, Order.receiver_name, Order.tracking_no], f.search
+    )
 
 
-def list_orders(session: Session, actor: Actor, queue: str = "all", f: OrderFilter | None = None, *,
-                sort: str | None = None, descending: bool = False, offset: int = 0, limit: int = 50) -> Page:  # fmt: skip
+def list_orders(
+    session: Session,
+    actor: Actor,
+    queue: str = "all",
+    f: OrderFilter | None = None,
+    *,
+    sort: str | None = None,
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 50,
+) -> Page:
     """One page of a queue, filtered and sorted in the database; each row with its ``exceptions``
     (the codes of the reasons it waits in the exception queue)."""
     require(actor, "orders.read")
-    page = paginate(session, sort_stmt(order_list_stmt(queue, f), sort, descending), offset=offset, limit=limit)
+    page = paginate(
+        session, sort_stmt(order_list_stmt(queue, f), sort, descending), offset=offset, limit=limit
+    )
     reasons = workflow.reasons_of(session, [r["id"] for r in page.rows])
     return replace(page, rows=[{**r, "exceptions": reasons.get(r["id"], [])} for r in page.rows])
 
 
-def order_ids(session: Session, actor: Actor, queue: str = "all", f: OrderFilter | None = None,
-              limit: int = 10_000) -> list[int]:  # fmt: skip
+def order_ids(
+    session: Session, actor: Actor, queue: str = "all", f: OrderFilter | None = None, limit: int = 10_000
+) -> list[int]:
     """Ids of every order of a queue and filter (for "act on all filtered"), oldest first."""
     require(actor, "orders.read")
     stmt = order_list_stmt(queue, f).order_by(None).order_by(Order.created_at, Order.id).limit(limit)
@@ -122,17 +153,48 @@ def order_detail(session: Session, actor: Actor, order_id: int) -> dict:
         if order.warehouse_id
         else ""
     )
-    values["lines"] = [dict(r._mapping) for r in session.execute(
-        select(OrderLine.line_no, OrderLine.platform_sku, Product.sku, OrderLine.name, OrderLine.quantity,
-               OrderLine.unit_price, OrderLine.amount)
-        .outerjoin(Product, Product.id == OrderLine.product_id)
-        .where(OrderLine.order_id == order_id).order_by(OrderLine.line_no))]  # fmt: skip
-    values["history"] = [dict(r._mapping) for r in session.execute(
-        select(OrderEvent.at, OrderEvent.event, OrderEvent.from_status, OrderEvent.to_status, OrderEvent.note)
-        .where(OrderEvent.order_id == order_id).order_by(OrderEvent.id))]  # fmt: skip
-    values["cases"] = [dict(r._mapping) for r in session.execute(
-        select(AfterSale.id, AfterSale.kind, AfterSale.status, AfterSale.amount, AfterSale.platform_status,
-               AfterSale.reason).where(AfterSale.order_id == order_id).order_by(AfterSale.id))]  # fmt: skip
+    values["lines"] = [
+        dict(r._mapping)
+        for r in session.execute(
+            select(
+                OrderLine.line_no,
+                OrderLine.platform_sku,
+                Product.sku,
+                OrderLine.name,
+                OrderLine.quantity,
+                OrderLine.unit_price,
+                OrderLine.amount,
+            )
+            .outerjoin(Product, Product.id == OrderLine.product_id)
+            .where(OrderLine.order_id == order_id)
+            .order_by(OrderLine.line_no)
+        )
+    ]
+    values["history"] = [
+        dict(r._mapping)
+        for r in session.execute(
+            select(
+                OrderEvent.at, OrderEvent.event, OrderEvent.from_status, OrderEvent.to_status, OrderEvent.note
+            )
+            .where(OrderEvent.order_id == order_id)
+            .order_by(OrderEvent.id)
+        )
+    ]
+    values["cases"] = [
+        dict(r._mapping)
+        for r in session.execute(
+            select(
+                AfterSale.id,
+                AfterSale.kind,
+                AfterSale.status,
+                AfterSale.amount,
+                AfterSale.platform_status,
+                AfterSale.reason,
+            )
+            .where(AfterSale.order_id == order_id)
+            .order_by(AfterSale.id)
+        )
+    ]
     return values
 
 
@@ -149,15 +211,34 @@ def escape_formula(value: object) -> object:
     return value
 
 
-def export_rows(session: Session, actor: Actor, *, platform: str = "", shop: str = "",
-                status: str = "") -> Iterator[dict]:  # fmt: skip
+def export_rows(
+    session: Session, actor: Actor, *, platform: str = "", shop: str = "", status: str = ""
+) -> Iterator[dict]:
     """One dict per order (:data:`EXPORT_COLUMNS`), oldest first, streamed."""
     require(actor, "orders.read")
-    stmt = (select(Order.platform, Shop.code, Order.platform_order_id, Order.status, Order.buyer_id, Order.region,
-                   Order.currency, Order.goods_amount, Order.shipping_amount, Order.discount_amount,
-                   Order.tax_amount, Order.total_amount, Order.paid_amount, Order.refunded_amount,
-                   Order.created_at, Order.paid_at, Order.shipped_at)
-            .join(Shop, Shop.id == Order.shop_id).order_by(Order.created_at, Order.id))  # fmt: skip
+    stmt = (
+        select(
+            Order.platform,
+            Shop.code,
+            Order.platform_order_id,
+            Order.status,
+            Order.buyer_id,
+            Order.region,
+            Order.currency,
+            Order.goods_amount,
+            Order.shipping_amount,
+            Order.discount_amount,
+            Order.tax_amount,
+            Order.total_amount,
+            Order.paid_amount,
+            Order.refunded_amount,
+            Order.created_at,
+            Order.paid_at,
+            Order.shipped_at,
+        )
+        .join(Shop, Shop.id == Order.shop_id)
+        .order_by(Order.created_at, Order.id)
+    )
     if platform:
         stmt = stmt.where(Order.platform == platform)
     if shop:
@@ -174,22 +255,47 @@ CASE_QUEUES = ("open", "all")
 def case_list_stmt(queue: str = "open", search: str = "") -> Select:
     """After-sales cases with their order, shop and warehouse; ``open`` leaves out finished ones."""
     stmt = (
-        select(AfterSale.id, Order.platform_order_id, Shop.code.label("shop"), AfterSale.kind, AfterSale.status,
-               AfterSale.amount, Order.currency, AfterSale.reason, Warehouse.code.label("warehouse"),
-               AfterSale.condition, AfterSale.platform_status, AfterSale.created_at, AfterSale.order_id, AfterSale.warehouse_id)
+        select(
+            AfterSale.id,
+            Order.platform_order_id,
+            Shop.code.label("shop"),
+            AfterSale.kind,
+            AfterSale.status,
+            AfterSale.amount,
+            Order.currency,
+            AfterSale.reason,
+            Warehouse.code.label("warehouse"),
+            AfterSale.condition,
+            AfterSale.platform_status,
+            AfterSale.created_at,
+            AfterSale.order_id,
+            AfterSale.warehouse_id,
+        )
         .join(Order, Order.id == AfterSale.order_id)
         .join(Shop, Shop.id == Order.shop_id)
         .outerjoin(Warehouse, Warehouse.id == AfterSale.warehouse_id)
-    )  # fmt: skip
+    )
     if queue == "open":
         stmt = stmt.where(AfterSale.status.in_(OPEN_CASES))
-    stmt = text_filter(stmt, (Order.platform_order_id, Order.buyer_id, Order.receiver_name, Order.tracking_no,
-                              AfterSale.reason), search)  # fmt: skip
+    stmt = text_filter(
+        stmt,
+        (Order.platform_order_id, Order.buyer_id, Order.receiver_name, Order.tracking_no, AfterSale.reason),
+        search,
+    )
     return stmt.order_by(AfterSale.created_at, AfterSale.id)
 
 
-def list_cases(session: Session, actor: Actor, queue: str = "open", search: str = "", *, sort: str | None = None,
-               descending: bool = False, offset: int = 0, limit: int = 50) -> Page:  # fmt: skip
+def list_cases(
+    session: Session,
+    actor: Actor,
+    queue: str = "open",
+    search: str = "",
+    *,
+    sort: str | None = None,
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 50,
+) -> Page:
     """One page of the after-sales queue (oldest request first), filtered and sorted in the database."""
     require(actor, "orders.read")
     return paginate(
@@ -208,9 +314,11 @@ def unreserved_demand(
     stock, not orders) may ask: it names products and warehouses, never an order.
     """
     require(actor, "stock.read")
-    stmt = (select(OrderLine.product_id, Order.warehouse_id, OrderLine.quantity)
-            .join(Order, Order.id == OrderLine.order_id)
-            .where(Order.status == "paid", Order.warehouse_id.is_not(None), OrderLine.product_id.is_not(None)))  # fmt: skip
+    stmt = (
+        select(OrderLine.product_id, Order.warehouse_id, OrderLine.quantity)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.status == "paid", Order.warehouse_id.is_not(None), OrderLine.product_id.is_not(None))
+    )
     rows = session.connection().execute(stmt).all()
     consumed = expand_lines(session, [(row.product_id, row.quantity) for row in rows])
     wanted = None if product_ids is None else set(product_ids)

@@ -47,7 +47,10 @@ def auto_review(
     cfg = load_settings(session)
     auto = cfg["auto_approve"]
     stmt = select(Order.id).where(
-        Order.status == "paid", ~workflow.has_reason(), Order.on_hold.is_(False), Order.merged_into_id.is_(None)
+        Order.status == "paid",
+        ~workflow.has_reason(),
+        Order.on_hold.is_(False),
+        Order.merged_into_id.is_(None),
     )
     if order_ids is not None:
         stmt = stmt.where(among(session, Order.id, sorted(set(order_ids))))
@@ -58,8 +61,16 @@ def auto_review(
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
         stock_ok = route_orders(session, actor, chunk, on_short=cfg["routing"]["on_short"], settings=cfg)
-        stmt = select(Order.id, Order.total_amount, Order.buyer_remark, Order.seller_remark, Order.receiver_name,
-                      Order.address, Order.buyer_id, Order.receiver_phone).where(among(session, Order.id, chunk))  # fmt: skip
+        stmt = select(
+            Order.id,
+            Order.total_amount,
+            Order.buyer_remark,
+            Order.seller_remark,
+            Order.receiver_name,
+            Order.address,
+            Order.buyer_id,
+            Order.receiver_phone,
+        ).where(among(session, Order.id, chunk))
         ready = set()
         for o in session.connection().execute(stmt).all():
             found = rules.review_problems(
@@ -101,17 +112,24 @@ def assign_orders(
         chosen = dict.fromkeys(ids, user)
     else:
         assignment = load_settings(session)["assignment"]
-        stmt = (select(Order.id, Order.total_amount, Customer.tier)
-                .outerjoin(Customer, Customer.id == Order.customer_id).where(Order.id.in_(ids)))  # fmt: skip
+        stmt = (
+            select(Order.id, Order.total_amount, Customer.tier)
+            .outerjoin(Customer, Customer.id == Order.customer_id)
+            .where(Order.id.in_(ids))
+        )
         categories: dict[int, set[str]] = {}
-        for line in session.execute(select(OrderLine.order_id, Category.code)
-                                    .join(Product, Product.id == OrderLine.product_id)
-                                    .join(Category, Category.id == Product.category_id)
-                                    .where(OrderLine.order_id.in_(ids))):  # fmt: skip
+        for line in session.execute(
+            select(OrderLine.order_id, Category.code)
+            .join(Product, Product.id == OrderLine.product_id)
+            .join(Category, Category.id == Product.category_id)
+            .where(OrderLine.order_id.in_(ids))
+        ):
             categories.setdefault(line.order_id, set()).add(line.code)
         for o in session.execute(stmt):
             tier = o.tier or "normal"
-            chosen[o.id] = rules.assign_staff(Decimal(o.total_amount), tier, categories.get(o.id, set()), assignment)
+            chosen[o.id] = rules.assign_staff(
+                Decimal(o.total_amount), tier, categories.get(o.id, set()), assignment
+            )
     table = Order.__table__
     rows = [{"oid": o, "u": users.get(u) if u else None} for o, u in chosen.items()]
     if rows:

@@ -22,8 +22,14 @@ from ecerp_core.orders.models import Order, OrderLine
 from ecerp_core.stock.services import available_stock
 
 
-def route_orders(session: Session, actor: Actor, order_ids: Sequence[int], *, on_short: str = "wait",
-                 settings: dict | None = None) -> dict[int, bool]:  # fmt: skip
+def route_orders(
+    session: Session,
+    actor: Actor,
+    order_ids: Sequence[int],
+    *,
+    on_short: str = "wait",
+    settings: dict | None = None,
+) -> dict[int, bool]:
     """Pick each order's warehouse; returns ``{order_id: stock_ok}`` (False: waiting for stock).
 
     Orders are served oldest first against the availability they leave behind, so a batch never
@@ -34,7 +40,9 @@ def route_orders(session: Session, actor: Actor, order_ids: Sequence[int], *, on
         return {}
     conn = session.connection()
     warehouses = [(w.id, w.region) for w in warehouse_facts(session) if w.active]
-    stmt = select(Order.id, Order.region, Order.warehouse_id).where(among(session, Order.id, sorted(order_ids)))
+    stmt = select(Order.id, Order.region, Order.warehouse_id).where(
+        among(session, Order.id, sorted(order_ids))
+    )
     orders = {o.id: o for o in conn.execute(stmt).all()}
     stmt = select(OrderLine.order_id, OrderLine.id, OrderLine.product_id, OrderLine.quantity).where(
         among(session, OrderLine.order_id, sorted(orders)), OrderLine.product_id.is_not(None)

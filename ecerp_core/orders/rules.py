@@ -29,7 +29,6 @@ PROVINCE_REGION: dict[str, str] = {
 }
 
 
-
 def draft_problems(d: OrderDraft, shop_currency: str | None) -> list[Problem]:
     """Why a draft cannot be an order at all; ``shop_currency`` None: its shop is unknown."""
     found = []
@@ -83,7 +82,9 @@ def exception_reasons(
     return reasons
 
 
-def order_total(goods: Decimal, shipping: Decimal, discount: Decimal, tax: Decimal, tax_included: bool) -> Decimal:
+def order_total(
+    goods: Decimal, shipping: Decimal, discount: Decimal, tax: Decimal, tax_included: bool
+) -> Decimal:
     """What an order's amounts say the buyer pays: goods + shipping − discount, plus the tax only
     when it comes on top (a VAT-inclusive export's tax is already inside the prices).
 
@@ -95,7 +96,9 @@ def order_total(goods: Decimal, shipping: Decimal, discount: Decimal, tax: Decim
     return goods + shipping - discount + (ZERO if tax_included else tax)
 
 
-def refund_tax(tax: Decimal, total: Decimal, refunded_before: Decimal, amount: Decimal, currency: str) -> Decimal:
+def refund_tax(
+    tax: Decimal, total: Decimal, refunded_before: Decimal, amount: Decimal, currency: str
+) -> Decimal:
     """The part of a refund that is the order's tax: the tax in proportion to everything refunded
     so far, less what earlier refunds took, so refunds that reach the total give back the tax exactly.
 
@@ -104,6 +107,7 @@ def refund_tax(tax: Decimal, total: Decimal, refunded_before: Decimal, amount: D
     >>> refund_tax(Decimal("20.02"), Decimal("125.40"), Decimal("95.40"), Decimal("30.00"), "USD")
     Decimal('4.79')
     """
+
     def share(refunded: Decimal) -> Decimal:
         return round_money(tax * refunded / total, currency)
 

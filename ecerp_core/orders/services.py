@@ -46,8 +46,11 @@ def approve_orders(
     orders = workflow.load(session, order_ids)
     workflow.check(orders, order_ids, "approved")
     blocked = workflow.reasons_of(session, order_ids)
-    found = [problem("order", "order_blocked", value=o.number, reason=",".join(blocked.get(o.id, [])) or "hold")
-             for o in orders.values() if o.id in blocked or o.on_hold]  # fmt: skip
+    found = [
+        problem("order", "order_blocked", value=o.number, reason=",".join(blocked.get(o.id, [])) or "hold")
+        for o in orders.values()
+        if o.id in blocked or o.on_hold
+    ]
     if found:
         raise ValidationError(found)
     parents = {o.id: o.merged_into_id for o in orders.values() if o.merged_into_id is not None}
@@ -68,7 +71,9 @@ def approve_orders(
     # a merged group ships as one parcel: reserved whole or not at all
     served = stock.reserve(session, actor, drafts, on_short=on_short, together=parents or None)
     now = utcnow()
-    changes = [workflow.Change(i, orders[i].status, {"warehouse_id": where[i], "approved_at": now}) for i in served]
+    changes = [
+        workflow.Change(i, orders[i].status, {"warehouse_id": where[i], "approved_at": now}) for i in served
+    ]
     workflow.move(session, actor, changes, "approved", "approve")
     return served
 
@@ -91,8 +96,11 @@ def ship_orders(
     orders = workflow.load(session, order_ids)
     workflow.check(orders, order_ids, "shipped")
     if warehouse_id is not None:
-        wrong = [problem("warehouse", "wrong_warehouse", value=orders[i].number)
-                 for i in order_ids if orders[i].warehouse_id != warehouse_id]  # fmt: skip
+        wrong = [
+            problem("warehouse", "wrong_warehouse", value=orders[i].number)
+            for i in order_ids
+            if orders[i].warehouse_id != warehouse_id
+        ]
         if wrong:
             raise ValidationError(wrong)
     moves = stock.ship_reserved(session, actor, STOCK_SOURCE, list(order_ids), note=note)
@@ -109,21 +117,41 @@ def _emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], move
     for m in moves:
         cost[m["source_id"]] = cost.get(m["source_id"], ZERO) - m["quantity"] * m["unit_cost"]
     stmt = (
-        select(Order.id, Order.shop_id, Order.platform, Order.currency, Order.goods_amount, Order.discount_amount,
-               Order.shipping_amount, Order.tax_amount, Order.tax_included, Order.warehouse_id)
+        select(
+            Order.id,
+            Order.shop_id,
+            Order.platform,
+            Order.currency,
+            Order.goods_amount,
+            Order.discount_amount,
+            Order.shipping_amount,
+            Order.tax_amount,
+            Order.tax_included,
+            Order.warehouse_id,
+        )
         .where(among(session, Order.id, sorted(order_ids)))
         .order_by(Order.id)
-    )  # fmt: skip
+    )
     today = business_date(session, utcnow())
     events = []
     for o in session.connection().execute(stmt).all():
         inclusive = o.goods_amount - o.discount_amount + (ZERO if o.tax_included else o.tax_amount)
-        events.append(SaleShipped(
-            source_type="sales_order", source_id=o.id, business_date=today, key=f"sales_order:{o.id}:shipped",
-            shop_id=o.shop_id, platform=o.platform, currency=o.currency, goods_amount=inclusive,
-            shipping_amount=o.shipping_amount, tax_amount=o.tax_amount or None, cost_base=cost.get(o.id, ZERO),
-            warehouse_id=o.warehouse_id,
-        ))  # fmt: skip
+        events.append(
+            SaleShipped(
+                source_type="sales_order",
+                source_id=o.id,
+                business_date=today,
+                key=f"sales_order:{o.id}:shipped",
+                shop_id=o.shop_id,
+                platform=o.platform,
+                currency=o.currency,
+                goods_amount=inclusive,
+                shipping_amount=o.shipping_amount,
+                tax_amount=o.tax_amount or None,
+                cost_base=cost.get(o.id, ZERO),
+                warehouse_id=o.warehouse_id,
+            )
+        )
     emit(session, actor, events)
 
 

@@ -43,15 +43,19 @@ def resolve_skus(session: Session, refs: Iterable[SkuRef]) -> dict[SkuRef, int |
     codes = sorted({r.sku or r.platform_sku for r in refs})
     platform_skus = sorted({r.platform_sku for r in refs})
     conn = session.connection()
-    products = dict(conn.execute(select(Product.sku, Product.id).where(among(session, Product.sku, codes))).all())
+    products = dict(
+        conn.execute(select(Product.sku, Product.id).where(among(session, Product.sku, codes))).all()
+    )
     stmt = select(SkuMapping.shop_id, SkuMapping.platform_sku, SkuMapping.product_id).where(
         among(session, SkuMapping.platform_sku, platform_skus)
     )
     mapped = {(m.shop_id, m.platform_sku): m.product_id for m in conn.execute(stmt).all()}
     return {
-        r: mapped.get((r.shop_id, r.platform_sku)) or mapped.get((None, r.platform_sku)) or products.get(r.sku or r.platform_sku)
+        r: mapped.get((r.shop_id, r.platform_sku))
+        or mapped.get((None, r.platform_sku))
+        or products.get(r.sku or r.platform_sku)
         for r in refs
-    }  # fmt: skip
+    }
 
 
 def map_skus(session: Session, actor: Actor, mappings: Sequence[SkuMap]) -> int:
@@ -62,7 +66,11 @@ def map_skus(session: Session, actor: Actor, mappings: Sequence[SkuMap]) -> int:
     """
     require(actor, "orders.review")
     mappings = [SkuMap(*m) for m in mappings]
-    skus = dict(session.execute(select(Product.sku, Product.id).where(Product.sku.in_({m.sku for m in mappings}))).all())
+    skus = dict(
+        session.execute(
+            select(Product.sku, Product.id).where(Product.sku.in_({m.sku for m in mappings}))
+        ).all()
+    )
     missing = [problem("sku", "unknown_ref", value=m.sku) for m in mappings if m.sku not in skus]
     if missing:
         raise ValidationError(missing)
@@ -74,8 +82,14 @@ def map_skus(session: Session, actor: Actor, mappings: Sequence[SkuMap]) -> int:
         else:
             row.product_id = skus[m.sku]
     session.flush()
-    audit.record(session, actor, "map", "sku_mapping", f"{len(mappings)} SKUs",
-                 {"mappings": [list(m) for m in mappings]})  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "map",
+        "sku_mapping",
+        f"{len(mappings)} SKUs",
+        {"mappings": [list(m) for m in mappings]},
+    )
     return recheck_unmapped(session, actor)
 
 
@@ -84,16 +98,22 @@ def recheck_unmapped(session: Session, actor: Actor) -> int:
     loses its ``unmapped_sku`` reason. Returns the orders that lost it."""
     conn = session.connection()
     stmt = (
-        select(OrderLine.id.label("line_id"), Order.id.label("order_id"), Order.shop_id, OrderLine.platform_sku)
+        select(
+            OrderLine.id.label("line_id"), Order.id.label("order_id"), Order.shop_id, OrderLine.platform_sku
+        )
         .join(Order, Order.id == OrderLine.order_id)
         .where(OrderLine.product_id.is_(None), workflow.has_reason(workflow.EXCEPTION, UNMAPPED))
     )
     rows = conn.execute(stmt).all()
     resolved = resolve_skus(session, (SkuRef(r.shop_id, r.platform_sku) for r in rows))
-    fills = [{"lid": r.line_id, "pid": pid} for r in rows if (pid := resolved[SkuRef(r.shop_id, r.platform_sku)])]
+    fills = [
+        {"lid": r.line_id, "pid": pid} for r in rows if (pid := resolved[SkuRef(r.shop_id, r.platform_sku)])
+    ]
     if fills:
         table = OrderLine.__table__
-        conn.execute(update(table).where(table.c.id == bindparam("lid")).values(product_id=bindparam("pid")), fills)
+        conn.execute(
+            update(table).where(table.c.id == bindparam("lid")).values(product_id=bindparam("pid")), fills
+        )
     still = {r.order_id for r in rows if not resolved[SkuRef(r.shop_id, r.platform_sku)]}
     done = sorted({r.order_id for r in rows} - still)
     if done:

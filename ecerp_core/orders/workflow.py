@@ -99,12 +99,21 @@ def load(session: Session, order_ids: Iterable[int]) -> dict[int, OrderState]:
     """Lock the orders (in id order, so two writers never deadlock) and return their states."""
     ids = sorted(set(order_ids))
     stmt = (
-        select(Order.id, Order.platform_order_id, Order.status, Order.warehouse_id, Order.shop_id,
-               Order.on_hold, Order.merged_into_id)
+        select(
+            Order.id,
+            Order.platform_order_id,
+            Order.status,
+            Order.warehouse_id,
+            Order.shop_id,
+            Order.on_hold,
+            Order.merged_into_id,
+        )
         .where(among(session, Order.id, ids))
         .order_by(Order.id)
-    )  # fmt: skip
-    found = {row.id: OrderState(*row) for row in session.connection().execute(for_update(stmt, session)).all()}
+    )
+    found = {
+        row.id: OrderState(*row) for row in session.connection().execute(for_update(stmt, session)).all()
+    }
     missing = [i for i in ids if i not in found]
     if missing:
         raise ValidationError([problem("order", "unknown_ref", value=i) for i in missing])
@@ -132,24 +141,48 @@ def move(
     for group in by_columns.values():
         rows = [{"id": c.order_id, **c.values} for c in group]
         update_rows(session, Order, rows, values={"status": target, "updated_at": now})
-    insert_rows(session, OrderEvent, [
-        {"order_id": c.order_id, "at": now, "actor_id": actor.id, "event": event, "from_status": c.from_status,
-         "to_status": target, "note": note}
-        for c in changes
-    ])  # fmt: skip
+    insert_rows(
+        session,
+        OrderEvent,
+        [
+            {
+                "order_id": c.order_id,
+                "at": now,
+                "actor_id": actor.id,
+                "event": event,
+                "from_status": c.from_status,
+                "to_status": target,
+                "note": note,
+            }
+            for c in changes
+        ],
+    )
     ids = [c.order_id for c in changes]
     what = ids[0] if len(ids) == 1 else f"{len(ids)} orders"
-    audit.record(session, actor, event, "sales_order", what, {"order_ids": ids, "to_status": target, "note": note})
+    audit.record(
+        session, actor, event, "sales_order", what, {"order_ids": ids, "to_status": target, "note": note}
+    )
 
 
 def record(session: Session, actor: Actor, happened: Iterable[Happened]) -> None:
     """One history row per :class:`Happened`; the orders stay in their status."""
     now = utcnow()
-    insert_rows(session, OrderEvent, [
-        {"order_id": h.order_id, "at": now, "actor_id": actor.id, "event": h.event[:20], "from_status": h.status,
-         "to_status": h.status, "note": h.note[:300]}
-        for h in happened
-    ])  # fmt: skip
+    insert_rows(
+        session,
+        OrderEvent,
+        [
+            {
+                "order_id": h.order_id,
+                "at": now,
+                "actor_id": actor.id,
+                "event": h.event[:20],
+                "from_status": h.status,
+                "to_status": h.status,
+                "note": h.note[:300],
+            }
+            for h in happened
+        ],
+    )
 
 
 def statuses(session: Session, order_ids: Iterable[int]) -> dict[int, str]:
@@ -161,17 +194,24 @@ def statuses(session: Session, order_ids: Iterable[int]) -> dict[int, str]:
 # --- reasons to wait -------------------------------------------------------------------------------
 def add_reasons(session: Session, kind: str, reasons: Mapping[int, Sequence[str]]) -> None:
     """Add reasons to orders that have none of ``kind`` yet (new orders, fresh review results)."""
-    insert_rows(session, OrderReason, [
-        {"order_id": oid, "kind": kind, "code": code}
-        for oid, codes in reasons.items() for code in dict.fromkeys(codes)
-    ])  # fmt: skip
+    insert_rows(
+        session,
+        OrderReason,
+        [
+            {"order_id": oid, "kind": kind, "code": code}
+            for oid, codes in reasons.items()
+            for code in dict.fromkeys(codes)
+        ],
+    )
 
 
 def _replace(session: Session, kind: str, reasons: Mapping[int, Sequence[str]]) -> None:
     ids = sorted(reasons)
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
-        stmt = delete(OrderReason).where(OrderReason.kind == kind, among(session, OrderReason.order_id, chunk))
+        stmt = delete(OrderReason).where(
+            OrderReason.kind == kind, among(session, OrderReason.order_id, chunk)
+        )
         session.connection().execute(stmt)
     add_reasons(session, kind, reasons)
 
@@ -186,8 +226,14 @@ def set_exceptions(session: Session, actor: Actor, reasons: Mapping[int, Sequenc
         update(table).where(among(session, table.c.id, sorted(reasons))).values(updated_at=utcnow())
     )
     now_in = statuses(session, reasons)
-    record(session, actor, [Happened(oid, now_in[oid], "exception", f"{note}:{','.join(codes)}")
-                            for oid, codes in reasons.items()])  # fmt: skip
+    record(
+        session,
+        actor,
+        [
+            Happened(oid, now_in[oid], "exception", f"{note}:{','.join(codes)}")
+            for oid, codes in reasons.items()
+        ],
+    )
 
 
 def set_review_reasons(session: Session, reasons: Mapping[int, Sequence[str]]) -> None:
@@ -200,9 +246,11 @@ def reasons_of(session: Session, order_ids: Iterable[int], kind: str = EXCEPTION
     ids = sorted(set(order_ids))
     out: dict[int, list[str]] = {}
     for start in range(0, len(ids), 5000):
-        stmt = (select(OrderReason.order_id, OrderReason.code)
-                .where(OrderReason.kind == kind, among(session, OrderReason.order_id, ids[start : start + 5000]))
-                .order_by(OrderReason.order_id, OrderReason.code))  # fmt: skip
+        stmt = (
+            select(OrderReason.order_id, OrderReason.code)
+            .where(OrderReason.kind == kind, among(session, OrderReason.order_id, ids[start : start + 5000]))
+            .order_by(OrderReason.order_id, OrderReason.code)
+        )
         for row in session.connection().execute(stmt).all():
             out.setdefault(row.order_id, []).append(row.code)
     return out
@@ -219,8 +267,11 @@ def with_members(session: Session, order_ids: Sequence[int]) -> list[int]:
     a merged parcel is approved, reserved and shipped as one."""
     if not order_ids:
         return []
-    stmt = (select(Order.merged_into_id, Order.id)
-            .where(among(session, Order.merged_into_id, sorted(set(order_ids)))).order_by(Order.id))  # fmt: skip
+    stmt = (
+        select(Order.merged_into_id, Order.id)
+        .where(among(session, Order.merged_into_id, sorted(set(order_ids))))
+        .order_by(Order.id)
+    )
     by_parent: dict[int, list[int]] = {}
     for row in session.connection().execute(stmt).all():
         by_parent.setdefault(row.merged_into_id, []).append(row.id)

@@ -12,13 +12,23 @@ from ecerp_core.stock.models import StockMove
 
 def totals_and_receipts_add_up(session: Session) -> list[str]:
     """total = Σ lines; received units per order = Σ its receipt moves."""
-    lines = {pid: (amt, rec) for pid, amt, rec in session.execute(
-        select(PurchaseOrderLine.purchase_order_id, func.sum(PurchaseOrderLine.amount),
-               func.sum(PurchaseOrderLine.received)).group_by(PurchaseOrderLine.purchase_order_id))}  # fmt: skip
-    moved = dict(session.execute(
-        select(StockMove.source_id, func.sum(StockMove.quantity))
-        .where(StockMove.source_type == "purchase_order", StockMove.move_type == "receipt")
-        .group_by(StockMove.source_id)).all())  # fmt: skip
+    lines = {
+        pid: (amt, rec)
+        for pid, amt, rec in session.execute(
+            select(
+                PurchaseOrderLine.purchase_order_id,
+                func.sum(PurchaseOrderLine.amount),
+                func.sum(PurchaseOrderLine.received),
+            ).group_by(PurchaseOrderLine.purchase_order_id)
+        )
+    }
+    moved = dict(
+        session.execute(
+            select(StockMove.source_id, func.sum(StockMove.quantity))
+            .where(StockMove.source_type == "purchase_order", StockMove.move_type == "receipt")
+            .group_by(StockMove.source_id)
+        ).all()
+    )
     failures = []
     for pid, number, total in session.execute(
         select(PurchaseOrder.id, PurchaseOrder.number, PurchaseOrder.total_amount).order_by(PurchaseOrder.id)

@@ -71,18 +71,26 @@ def receive_purchase_orders(session: Session, actor: Actor, receipts: Sequence[R
     require(actor, "purchasing.write")
     orders = workflow.load(session, [r.purchase_order_id for r in receipts])
     stmt = (
-        select(PurchaseOrderLine.id, PurchaseOrderLine.purchase_order_id, PurchaseOrderLine.product_id,
-               PurchaseOrderLine.quantity, PurchaseOrderLine.received, PurchaseOrderLine.unit_price)
+        select(
+            PurchaseOrderLine.id,
+            PurchaseOrderLine.purchase_order_id,
+            PurchaseOrderLine.product_id,
+            PurchaseOrderLine.quantity,
+            PurchaseOrderLine.received,
+            PurchaseOrderLine.unit_price,
+        )
         .where(PurchaseOrderLine.purchase_order_id.in_(sorted(orders)))
         .order_by(PurchaseOrderLine.id)
-    )  # fmt: skip
+    )
     lines: dict[int, list] = {}
     for line in session.connection().execute(stmt):
         lines.setdefault(line.purchase_order_id, []).append(line)
     today = business_date(session)
     company = get_company(session)
     base = company.base_currency
-    rates = {c: rate_on(session, c, today) for c in sorted({o.currency for o in orders.values()}) if c != base}
+    rates = {
+        c: rate_on(session, c, today) for c in sorted({o.currency for o in orders.values()}) if c != base
+    }
     found: list = []
     plans: list[tuple[ReceiptDraft, list[Take]]] = []
     taken: dict[int, int] = {}
@@ -121,7 +129,9 @@ def receive_purchase_orders(session: Session, actor: Actor, receipts: Sequence[R
         if any(taken.get(x.id) for x in lines[po_id]):
             complete = all(x.received + taken.get(x.id, 0) >= x.quantity for x in lines[po_id])
             targets[po_id] = "received" if complete else "partially_received"
-            stuck = workflow.PURCHASE_ORDER.problem(orders[po_id].number, orders[po_id].status, targets[po_id])
+            stuck = workflow.PURCHASE_ORDER.problem(
+                orders[po_id].number, orders[po_id].status, targets[po_id]
+            )
             found += [stuck] if stuck else []
     if found:
         raise ValidationError(found)
@@ -133,35 +143,74 @@ def receive_purchase_orders(session: Session, actor: Actor, receipts: Sequence[R
         goods = [t.quantity * t.unit_price * rate for t in plan]
         landed = spread_by_value(r.landed_cost, goods)
         table = PurchaseReceipt.__table__
-        receipt_id = session.connection().scalar(insert(table).returning(table.c.id), {
-            "number": number, "purchase_order_id": r.purchase_order_id, "business_date": today, "rate": rate,
-            "landed_cost": r.landed_cost, "note": r.note, "created_by": actor.id})  # fmt: skip
+        receipt_id = session.connection().scalar(
+            insert(table).returning(table.c.id),
+            {
+                "number": number,
+                "purchase_order_id": r.purchase_order_id,
+                "business_date": today,
+                "rate": rate,
+                "landed_cost": r.landed_cost,
+                "note": r.note,
+                "created_by": actor.id,
+            },
+        )
         value = Decimal(0)
         for t, part, gross in zip(plan, landed, goods, strict=True):
             unit_cost = ((gross + part) / t.quantity).quantize(COST_PLACES)
-            drafts.append(stock.MoveDraft(t.product_id, order.warehouse_id, t.quantity, "receipt", unit_cost=unit_cost,
-                                          source_type=SOURCE, source_id=r.purchase_order_id,
-                                          note=f"{order.number} {number}"))  # fmt: skip
+            drafts.append(
+                stock.MoveDraft(
+                    t.product_id,
+                    order.warehouse_id,
+                    t.quantity,
+                    "receipt",
+                    unit_cost=unit_cost,
+                    source_type=SOURCE,
+                    source_id=r.purchase_order_id,
+                    note=f"{order.number} {number}",
+                )
+            )
             value += t.quantity * round_money(unit_cost)
-            receipt_lines.append({
-                "receipt_id": receipt_id, "order_line_id": t.line_id, "product_id": t.product_id,
-                "quantity": t.quantity, "outstanding": t.outstanding, "unit_price": t.unit_price,
-                "ordered_price": t.ordered_price, "landed_cost": part, "unit_cost": unit_cost,
-            })  # fmt: skip
+            receipt_lines.append(
+                {
+                    "receipt_id": receipt_id,
+                    "order_line_id": t.line_id,
+                    "product_id": t.product_id,
+                    "quantity": t.quantity,
+                    "outstanding": t.outstanding,
+                    "unit_price": t.unit_price,
+                    "ordered_price": t.ordered_price,
+                    "landed_cost": part,
+                    "unit_cost": unit_cost,
+                }
+            )
             line_updates.append({"lid": t.line_id, "take": t.quantity})
         amount = sum((round_money(t.quantity * t.unit_price, order.currency) for t in plan), Decimal(0))
-        evts.append(events.StockReceived(
-            source_type=RECEIPT, source_id=receipt_id, business_date=today, key=f"{RECEIPT}:{receipt_id}:received",
-            supplier_id=order.supplier_id, currency=order.currency, rate=rate, amount=amount,
-            tax_amount=rules.input_vat(amount, order.currency, base, company.vat_rate), landed_base=r.landed_cost,
-            value_base=value, warehouse_id=order.warehouse_id))  # fmt: skip
+        evts.append(
+            events.StockReceived(
+                source_type=RECEIPT,
+                source_id=receipt_id,
+                business_date=today,
+                key=f"{RECEIPT}:{receipt_id}:received",
+                supplier_id=order.supplier_id,
+                currency=order.currency,
+                rate=rate,
+                amount=amount,
+                tax_amount=rules.input_vat(amount, order.currency, base, company.vat_rate),
+                landed_base=r.landed_cost,
+                value_base=value,
+                warehouse_id=order.warehouse_id,
+            )
+        )
     moves = stock.record_moves(session, actor, drafts) if drafts else []
     if receipt_lines:
         insert_rows(session, PurchaseReceiptLine, receipt_lines)
     table = PurchaseOrderLine.__table__
     if line_updates:
         session.connection().execute(
-            update(table).where(table.c.id == bindparam("lid")).values(received=table.c.received + bindparam("take")),
+            update(table)
+            .where(table.c.id == bindparam("lid"))
+            .values(received=table.c.received + bindparam("take")),
             line_updates,
         )
     workflow.move(session, actor, orders, targets, "receive")

@@ -131,8 +131,12 @@ def suggestions(session: Session, actor: Actor, *, warehouse_id: int | None = No
     coming = po.on_order(session, actor)
     waiting = unreserved_demand(session, actor, product_ids)
     suppliers = _suppliers(session, product_ids)
-    info = {i: (c, n, moq) for i, c, n, moq in session.connection().execute(
-        select(Supplier.id, Supplier.currency, Supplier.name, Supplier.min_order_qty))}  # fmt: skip
+    info = {
+        i: (c, n, moq)
+        for i, c, n, moq in session.connection().execute(
+            select(Supplier.id, Supplier.currency, Supplier.name, Supplier.min_order_qty)
+        )
+    }
     base = get_company(session).base_currency
     today = business_date(session)
     out = []
@@ -180,6 +184,8 @@ def create_orders_from_suggestions(session: Session, actor: Actor, chosen: Seque
             groups.setdefault((s.supplier_id, s.warehouse_id), []).append(
                 po.PurchaseLineDraft(s.product_id, s.quantity, s.unit_price)
             )
-    drafts = [po.PurchaseOrderDraft(sid, wid, tuple(lines), note="补货建议 replenishment")
-              for (sid, wid), lines in sorted(groups.items())]  # fmt: skip
+    drafts = [
+        po.PurchaseOrderDraft(sid, wid, tuple(lines), note="补货建议 replenishment")
+        for (sid, wid), lines in sorted(groups.items())
+    ]
     return po.create_purchase_orders(session, actor, drafts) if drafts else []

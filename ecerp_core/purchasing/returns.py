@@ -50,10 +50,17 @@ class _PricedLine(NamedTuple):
 
 def _last_prices(session: Session, supplier_ids: Sequence[int]) -> dict[tuple[int, int], Decimal]:
     """The price of each product on the supplier's latest order."""
-    latest = (select(PurchaseOrder.supplier_id, PurchaseOrderLine.product_id, func.max(PurchaseOrderLine.id).label("lid"))
-              .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
-              .where(PurchaseOrder.supplier_id.in_(sorted(set(supplier_ids))))
-              .group_by(PurchaseOrder.supplier_id, PurchaseOrderLine.product_id).subquery())  # fmt: skip
+    latest = (
+        select(
+            PurchaseOrder.supplier_id,
+            PurchaseOrderLine.product_id,
+            func.max(PurchaseOrderLine.id).label("lid"),
+        )
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+        .where(PurchaseOrder.supplier_id.in_(sorted(set(supplier_ids))))
+        .group_by(PurchaseOrder.supplier_id, PurchaseOrderLine.product_id)
+        .subquery()
+    )
     stmt = select(latest.c.supplier_id, latest.c.product_id, PurchaseOrderLine.unit_price).join(
         PurchaseOrderLine, PurchaseOrderLine.id == latest.c.lid
     )
@@ -66,8 +73,15 @@ def return_to_suppliers(session: Session, actor: Actor, drafts: Sequence[ReturnD
     Returns their ids. Needs ``purchasing.write``.
     """
     require(actor, "purchasing.write")
-    suppliers = dict(session.connection().execute(select(Supplier.id, Supplier.currency).where(
-        Supplier.id.in_(sorted({d.supplier_id for d in drafts})))).all())  # fmt: skip
+    suppliers = dict(
+        session.connection()
+        .execute(
+            select(Supplier.id, Supplier.currency).where(
+                Supplier.id.in_(sorted({d.supplier_id for d in drafts}))
+            )
+        )
+        .all()
+    )
     warehouses = set(session.connection().scalars(select(Warehouse.id)))
     product_ids = sorted({product_id for d in drafts for product_id, *_ in d.lines})
     stocked_stmt = select(Product.id).where(Product.id.in_(product_ids), Product.is_bundle.is_(False))
@@ -106,10 +120,22 @@ def return_to_suppliers(session: Session, actor: Actor, drafts: Sequence[ReturnD
         currency = suppliers[d.supplier_id]
         rate = Decimal(1) if currency == base else rate_on(session, currency, today)
         amount = sum((round_money(x.quantity * x.unit_price, currency) for x in lines), Decimal(0))
-        return_id = session.connection().scalar(insert(table).returning(table.c.id), {
-            "number": number, "supplier_id": d.supplier_id, "warehouse_id": d.warehouse_id,
-            "purchase_order_id": d.purchase_order_id, "currency": currency, "rate": rate, "business_date": today,
-            "amount": amount, "value_base": Decimal(0), "reason": d.reason, "created_by": actor.id})  # fmt: skip
+        return_id = session.connection().scalar(
+            insert(table).returning(table.c.id),
+            {
+                "number": number,
+                "supplier_id": d.supplier_id,
+                "warehouse_id": d.warehouse_id,
+                "purchase_order_id": d.purchase_order_id,
+                "currency": currency,
+                "rate": rate,
+                "business_date": today,
+                "amount": amount,
+                "value_base": Decimal(0),
+                "reason": d.reason,
+                "created_by": actor.id,
+            },
+        )
         note = f"{number} {d.reason}".strip()
         going = [
             stock.MoveDraft(
@@ -138,11 +164,21 @@ def return_to_suppliers(session: Session, actor: Actor, drafts: Sequence[ReturnD
         ]
         insert_rows(session, PurchaseReturnLine, line_rows)
         ids.append(return_id)
-        evts.append(events.PurchaseReturned(
-            source_type=SOURCE, source_id=return_id, business_date=today, key=f"{SOURCE}:{return_id}:returned",
-            supplier_id=d.supplier_id, currency=currency, rate=rate, amount=amount,
-            tax_amount=rules.input_vat(amount, currency, base, company.vat_rate), value_base=value,
-            warehouse_id=d.warehouse_id))  # fmt: skip
+        evts.append(
+            events.PurchaseReturned(
+                source_type=SOURCE,
+                source_id=return_id,
+                business_date=today,
+                key=f"{SOURCE}:{return_id}:returned",
+                supplier_id=d.supplier_id,
+                currency=currency,
+                rate=rate,
+                amount=amount,
+                tax_amount=rules.input_vat(amount, currency, base, company.vat_rate),
+                value_base=value,
+                warehouse_id=d.warehouse_id,
+            )
+        )
     audit.record_many(
         session, actor, "create", SOURCE, [(i, {"number": n}) for i, n in zip(ids, numbers, strict=True)]
     )

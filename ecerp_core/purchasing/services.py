@@ -66,8 +66,15 @@ def create_purchase_orders(session: Session, actor: Actor, drafts: Sequence[Purc
             select(Warehouse.id).where(Warehouse.id.in_(sorted({d.warehouse_id for d in drafts})))
         )
     )
-    products = dict(session.connection().execute(select(Product.id, Product.is_bundle).where(
-        Product.id.in_(sorted({x.product_id for d in drafts for x in d.lines})))).all())  # fmt: skip
+    products = dict(
+        session.connection()
+        .execute(
+            select(Product.id, Product.is_bundle).where(
+                Product.id.in_(sorted({x.product_id for d in drafts for x in d.lines}))
+            )
+        )
+        .all()
+    )
     found = []
     for n, d in enumerate(drafts, start=1):
         if d.supplier_id not in suppliers or not suppliers[d.supplier_id].active:
@@ -114,9 +121,19 @@ def create_purchase_orders(session: Session, actor: Actor, drafts: Sequence[Purc
         .scalars()
         .all()
     )
-    lines = [{"purchase_order_id": pid, "line_no": no, "product_id": x.product_id, "quantity": x.quantity,
-              "received": 0, "unit_price": x.unit_price, "amount": round_money(x.quantity * x.unit_price, row["currency"])}
-             for pid, d, row in zip(ids, drafts, rows, strict=True) for no, x in enumerate(d.lines, start=1)]  # fmt: skip
+    lines = [
+        {
+            "purchase_order_id": pid,
+            "line_no": no,
+            "product_id": x.product_id,
+            "quantity": x.quantity,
+            "received": 0,
+            "unit_price": x.unit_price,
+            "amount": round_money(x.quantity * x.unit_price, row["currency"]),
+        }
+        for pid, d, row in zip(ids, drafts, rows, strict=True)
+        for no, x in enumerate(d.lines, start=1)
+    ]
     insert_rows(session, PurchaseOrderLine, lines)
     audit.record_many(
         session,
@@ -164,43 +181,64 @@ def on_order(session: Session, actor: Actor) -> dict[tuple[int, int], int]:
     """Units ordered but not yet received, per (product_id, warehouse_id)."""
     require(actor, "purchasing.read")
     stmt = (
-        select(PurchaseOrderLine.product_id, PurchaseOrder.warehouse_id,
-               func.sum(PurchaseOrderLine.quantity - PurchaseOrderLine.received))
+        select(
+            PurchaseOrderLine.product_id,
+            PurchaseOrder.warehouse_id,
+            func.sum(PurchaseOrderLine.quantity - PurchaseOrderLine.received),
+        )
         .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
         .where(PurchaseOrder.status.in_(("draft", *workflow.OPEN)))
         .group_by(PurchaseOrderLine.product_id, PurchaseOrder.warehouse_id)
-    )  # fmt: skip
+    )
     return {(p, w): int(q) for p, w, q in session.connection().execute(stmt)}
 
 
 def due_purchase_orders(session: Session, actor: Actor, day: dt.date) -> list[int]:
     """Open purchase orders expected on or before ``day``, oldest first."""
     require(actor, "purchasing.read")
-    stmt = (select(PurchaseOrder.id).where(PurchaseOrder.status.in_(workflow.OPEN), PurchaseOrder.expected_date <= day)
-            .order_by(PurchaseOrder.expected_date, PurchaseOrder.id))  # fmt: skip
+    stmt = (
+        select(PurchaseOrder.id)
+        .where(PurchaseOrder.status.in_(workflow.OPEN), PurchaseOrder.expected_date <= day)
+        .order_by(PurchaseOrder.expected_date, PurchaseOrder.id)
+    )
     return list(session.connection().scalars(stmt))
 
 
 def purchase_orders_stmt(status: str | None = None):
     """The SELECT behind purchase-order lists (the Inventory app, ``ecerp purchase list``), newest first."""
     stmt = (
-        select(PurchaseOrder.id.label("id"), PurchaseOrder.number.label("number"), Supplier.code.label("supplier"),
-               Warehouse.code.label("warehouse"), PurchaseOrder.status.label("status"),
-               PurchaseOrder.currency.label("currency"), PurchaseOrder.total_amount.label("total_amount"),
-               PurchaseOrder.expected_date.label("expected_date"))
+        select(
+            PurchaseOrder.id.label("id"),
+            PurchaseOrder.number.label("number"),
+            Supplier.code.label("supplier"),
+            Warehouse.code.label("warehouse"),
+            PurchaseOrder.status.label("status"),
+            PurchaseOrder.currency.label("currency"),
+            PurchaseOrder.total_amount.label("total_amount"),
+            PurchaseOrder.expected_date.label("expected_date"),
+        )
         .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
         .join(Warehouse, Warehouse.id == PurchaseOrder.warehouse_id)
         .order_by(PurchaseOrder.id.desc())
-    )  # fmt: skip
+    )
     return stmt.where(PurchaseOrder.status == status) if status else stmt
 
 
-def list_purchase_orders(session: Session, actor: Actor, *, status: str | None = None, sort: str | None = None,
-                         descending: bool = False, offset: int = 0, limit: int = 50) -> Page:  # fmt: skip
+def list_purchase_orders(
+    session: Session,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    sort: str | None = None,
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 50,
+) -> Page:
     """One page of purchase orders (:func:`purchase_orders_stmt`), sorted and counted in the database."""
     require(actor, "purchasing.read")
-    return paginate(session, sort_stmt(purchase_orders_stmt(status), sort, descending), offset=offset, limit=limit)
-
+    return paginate(
+        session, sort_stmt(purchase_orders_stmt(status), sort, descending), offset=offset, limit=limit
+    )
 
 
 def purchase_order_rows(session: Session, actor: Actor, *, status: str | None = None) -> list[dict]:

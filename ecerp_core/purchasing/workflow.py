@@ -51,12 +51,20 @@ def load(session: Session, ids: Iterable[int]) -> dict[int, PurchaseOrderState]:
     """Lock the purchase orders (in id order) and return their states; unknown ids are a problem."""
     wanted = sorted(set(ids))
     stmt = (
-        select(PurchaseOrder.id, PurchaseOrder.number, PurchaseOrder.status, PurchaseOrder.currency,
-               PurchaseOrder.warehouse_id, PurchaseOrder.supplier_id)
+        select(
+            PurchaseOrder.id,
+            PurchaseOrder.number,
+            PurchaseOrder.status,
+            PurchaseOrder.currency,
+            PurchaseOrder.warehouse_id,
+            PurchaseOrder.supplier_id,
+        )
         .where(PurchaseOrder.id.in_(wanted))
         .order_by(PurchaseOrder.id)
-    )  # fmt: skip
-    found = {row.id: PurchaseOrderState(*row) for row in session.connection().execute(for_update(stmt, session))}
+    )
+    found = {
+        row.id: PurchaseOrderState(*row) for row in session.connection().execute(for_update(stmt, session))
+    }
     missing = [i for i in wanted if i not in found]
     if missing:
         raise ValidationError([problem("purchase_order", "unknown_ref", value=i) for i in missing])
@@ -64,14 +72,25 @@ def load(session: Session, ids: Iterable[int]) -> dict[int, PurchaseOrderState]:
 
 
 def move(
-    session: Session, actor: Actor, orders: Mapping[int, PurchaseOrderState], targets: Mapping[int, str], action: str
+    session: Session,
+    actor: Actor,
+    orders: Mapping[int, PurchaseOrderState],
+    targets: Mapping[int, str],
+    action: str,
 ) -> None:
     """Move each order to its target status (all or nothing), one audit row per order."""
     PURCHASE_ORDER.check((orders[i].number, orders[i].status, target) for i, target in targets.items())
     table = PurchaseOrder.__table__
     session.connection().execute(
-        update(table).where(table.c.id == bindparam("pid")).values(status=bindparam("st"), updated_at=utcnow()),
+        update(table)
+        .where(table.c.id == bindparam("pid"))
+        .values(status=bindparam("st"), updated_at=utcnow()),
         [{"pid": i, "st": target} for i, target in targets.items()],
     )
-    audit.record_many(session, actor, action, "purchase_order",
-                      [(i, {"status": [orders[i].status, target]}) for i, target in targets.items()])  # fmt: skip
+    audit.record_many(
+        session,
+        actor,
+        action,
+        "purchase_order",
+        [(i, {"status": [orders[i].status, target]}) for i, target in targets.items()],
+    )

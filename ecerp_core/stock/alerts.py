@@ -82,27 +82,53 @@ def set_stock_settings(session: Session, actor: Actor, drafts: Sequence[SettingD
             )
             session.connection().execute(stmt)
         else:  # new settings go in at once; a later draft of the same pair overrides an earlier one
-            row = new.setdefault(key, {"product_id": d.product_id, "warehouse_id": d.warehouse_id, "min_qty": 0,
-                                       "max_qty": 0, "safety_stock": 0, "location": "", "updated_at": now})  # fmt: skip
+            row = new.setdefault(
+                key,
+                {
+                    "product_id": d.product_id,
+                    "warehouse_id": d.warehouse_id,
+                    "min_qty": 0,
+                    "max_qty": 0,
+                    "safety_stock": 0,
+                    "location": "",
+                    "updated_at": now,
+                },
+            )
             row.update(values)
     insert_rows(session, StockSetting, list(new.values()))
-    audit.record_many(session, actor, "set", "stock_setting",
-                      [(f"{d.product_id}@{d.warehouse_id}", {"min": d.min_qty, "max": d.max_qty}) for d in drafts])  # fmt: skip
+    audit.record_many(
+        session,
+        actor,
+        "set",
+        "stock_setting",
+        [(f"{d.product_id}@{d.warehouse_id}", {"min": d.min_qty, "max": d.max_qty}) for d in drafts],
+    )
     return len(drafts)
 
 
 def sales_rates(session: Session, today: dt.date, days: int = SALES_DAYS) -> dict[tuple[int, int], float]:
     """Units shipped a day over the last ``days`` days, per (product_id, warehouse_id)."""
     since = today - dt.timedelta(days=days)
-    stmt = (select(StockMove.product_id, StockMove.warehouse_id, func.sum(-StockMove.quantity))
-            .where(StockMove.move_type == "shipment", StockMove.business_date > since,
-                   StockMove.business_date <= today)
-            .group_by(StockMove.product_id, StockMove.warehouse_id))  # fmt: skip
+    stmt = (
+        select(StockMove.product_id, StockMove.warehouse_id, func.sum(-StockMove.quantity))
+        .where(
+            StockMove.move_type == "shipment",
+            StockMove.business_date > since,
+            StockMove.business_date <= today,
+        )
+        .group_by(StockMove.product_id, StockMove.warehouse_id)
+    )
     return {(p, w): float(q) / days for p, w, q in session.connection().execute(stmt)}
 
 
-def stock_alerts(session: Session, actor: Actor, *, warehouse_id: int | None = None,
-                 today: dt.date | None = None, days: int = SALES_DAYS) -> list[dict]:  # fmt: skip
+def stock_alerts(
+    session: Session,
+    actor: Actor,
+    *,
+    warehouse_id: int | None = None,
+    today: dt.date | None = None,
+    days: int = SALES_DAYS,
+) -> list[dict]:
     """Products below their minimum (``kind="low"``, worst cover first) and above their maximum
     (``kind="over"``), with on hand, available, min/max/safety, sales a day and days of cover."""
     require(actor, "stock.read")
@@ -125,11 +151,18 @@ def stock_alerts(session: Session, actor: Actor, *, warehouse_id: int | None = N
         )
         .join(Product, Product.id == StockSetting.product_id)
         .join(Warehouse, Warehouse.id == StockSetting.warehouse_id)
-        .outerjoin(StockLevel, and_(StockLevel.product_id == StockSetting.product_id,
-                                    StockLevel.warehouse_id == StockSetting.warehouse_id))
-        .where(((StockSetting.min_qty > 0) & (available < StockSetting.min_qty))
-               | ((StockSetting.max_qty > 0) & (on_hand > StockSetting.max_qty)))
-    )  # fmt: skip
+        .outerjoin(
+            StockLevel,
+            and_(
+                StockLevel.product_id == StockSetting.product_id,
+                StockLevel.warehouse_id == StockSetting.warehouse_id,
+            ),
+        )
+        .where(
+            ((StockSetting.min_qty > 0) & (available < StockSetting.min_qty))
+            | ((StockSetting.max_qty > 0) & (on_hand > StockSetting.max_qty))
+        )
+    )
     if warehouse_id is not None:
         stmt = stmt.where(StockSetting.warehouse_id == warehouse_id)
     rates = sales_rates(session, today, days)
@@ -155,8 +188,14 @@ def stock_alerts(session: Session, actor: Actor, *, warehouse_id: int | None = N
         }
         out.append(alert)
     never = float("inf")
-    out.sort(key=lambda a: (a["kind"] != "low", a["days_of_cover"] if a["days_of_cover"] is not None else never,
-                            a["sku"], a["warehouse"]))  # fmt: skip
+    out.sort(
+        key=lambda a: (
+            a["kind"] != "low",
+            a["days_of_cover"] if a["days_of_cover"] is not None else never,
+            a["sku"],
+            a["warehouse"],
+        )
+    )
     return out
 
 
@@ -188,8 +227,13 @@ def notify(alerts: Sequence[dict]) -> str:
 
             msg = EmailMessage()
             msg["Subject"], msg["To"], msg["From"] = summary, email, email
-            msg.set_content("\n".join(f"{a['kind']} {a['sku']} @ {a['warehouse']}: available {a['available']}, "
-                                      f"min {a['min_qty']}, max {a['max_qty']}" for a in alerts))  # fmt: skip
+            msg.set_content(
+                "\n".join(
+                    f"{a['kind']} {a['sku']} @ {a['warehouse']}: available {a['available']}, "
+                    f"min {a['min_qty']}, max {a['max_qty']}"
+                    for a in alerts
+                )
+            )
             with smtplib.SMTP(smtp, timeout=10) as server:
                 server.send_message(msg)
             return "email"

@@ -126,7 +126,7 @@ def abc_classes(
 
     >>> abc_classes({1: Decimal(80), 2: Decimal(15), 3: Decimal(5)})
     {1: 'A', 2: 'B', 3: 'C'}
-    """  # fmt: skip
+    """
     total = sum(values.values(), Decimal(0))
     classes, running = {}, Decimal(0)
     for key in sorted(values, key=lambda k: (-values[k], k)):  # most valuable first

@@ -111,8 +111,11 @@ def lock_levels(session: Session, keys: Iterable[Key]) -> dict[Key, Level]:
         .order_by(StockLevel.product_id, StockLevel.warehouse_id)
     )
     found = _levels(session.connection().execute(for_update(stmt, session)))
-    missing = [{"product_id": p, "warehouse_id": w, "on_hand": 0, "reserved": 0, "updated_at": utcnow()}
-               for p, w in keys if (p, w) not in found]  # fmt: skip
+    missing = [
+        {"product_id": p, "warehouse_id": w, "on_hand": 0, "reserved": 0, "updated_at": utcnow()}
+        for p, w in keys
+        if (p, w) not in found
+    ]
     if not missing:
         return found
     if is_postgres(session):
@@ -136,8 +139,14 @@ def _apply_deltas(session: Session, deltas: dict[Key, _LevelChange]) -> None:
         {"product_id": p, "warehouse_id": w, "on_hand": change.on_hand, "reserved": change.reserved}
         for (p, w), change in sorted(deltas.items())
     ]
-    update_rows(session, StockLevel, rows, key=("product_id", "warehouse_id"), add=("on_hand", "reserved"),
-                values={"updated_at": utcnow()})  # fmt: skip
+    update_rows(
+        session,
+        StockLevel,
+        rows,
+        key=("product_id", "warehouse_id"),
+        add=("on_hand", "reserved"),
+        values={"updated_at": utcnow()},
+    )
 
 
 def _negative_allowed(session: Session, warehouse_ids: Iterable[int]) -> set[int]:
@@ -153,9 +162,11 @@ def _short(session: Session, key: Key, available: int, wanted: int) -> Insuffici
 
 def average_costs(session: Session, product_ids: Iterable[int]) -> dict[int, Decimal]:
     """The moving average cost of each product; the product's standard cost until its first receipt."""
-    stmt = (select(Product.id, Product.cost, ProductCost.average_cost)
-            .outerjoin(ProductCost, ProductCost.product_id == Product.id)
-            .where(Product.id.in_(sorted(set(product_ids)))))  # fmt: skip
+    stmt = (
+        select(Product.id, Product.cost, ProductCost.average_cost)
+        .outerjoin(ProductCost, ProductCost.product_id == Product.id)
+        .where(Product.id.in_(sorted(set(product_ids))))
+    )
     return {
         p: cost if average is None else average for p, cost, average in session.connection().execute(stmt)
     }
@@ -164,10 +175,15 @@ def average_costs(session: Session, product_ids: Iterable[int]) -> dict[int, Dec
 def _update_average_costs(session: Session, receipts: list[tuple[int, int, Decimal]]) -> None:
     """Fold ``(product_id, qty, unit_cost)`` receipts into the moving average, in order."""
     ids = sorted({p for p, _, _ in receipts})
-    stock = dict(session.connection().execute(
-        select(StockLevel.product_id, func.sum(StockLevel.on_hand))
-        .where(StockLevel.product_id.in_(ids)).group_by(StockLevel.product_id)
-    ).all())  # fmt: skip
+    stock = dict(
+        session.connection()
+        .execute(
+            select(StockLevel.product_id, func.sum(StockLevel.on_hand))
+            .where(StockLevel.product_id.in_(ids))
+            .group_by(StockLevel.product_id)
+        )
+        .all()
+    )
     known = set(
         session.connection().scalars(select(ProductCost.product_id).where(ProductCost.product_id.in_(ids)))
     )
@@ -184,8 +200,11 @@ def _update_average_costs(session: Session, receipts: list[tuple[int, int, Decim
     if old:
         table = ProductCost.__table__
         session.connection().execute(
-            update(table).where(table.c.product_id == bindparam("p"))
-            .values(average_cost=bindparam("c"), updated_at=bindparam("now")), old)  # fmt: skip
+            update(table)
+            .where(table.c.product_id == bindparam("p"))
+            .values(average_cost=bindparam("c"), updated_at=bindparam("now")),
+            old,
+        )
 
 
 # --- moves ----------------------------------------------------------------------------------------
@@ -233,8 +252,11 @@ def record_moves(
         wanted = change.reserved - change.on_hand  # what the moves take from the available stock
         if wanted > 0 and warehouse_id not in negative_ok and available < wanted:
             raise _short(session, key, available, wanted)
-    receipts = [(d.product_id, d.quantity, d.unit_cost) for d in expanded
-                if d.move_type in COSTED_INBOUND and d.unit_cost is not None]  # fmt: skip
+    receipts = [
+        (d.product_id, d.quantity, d.unit_cost)
+        for d in expanded
+        if d.move_type in COSTED_INBOUND and d.unit_cost is not None
+    ]
     if receipts:
         _update_average_costs(session, receipts)
     costs = average_costs(session, {d.product_id for d in expanded if d.unit_cost is None})
@@ -282,25 +304,54 @@ def post_moves(session: Session, actor: Actor, moves: Sequence[MoveDraft]) -> in
             day = first.business_date or business_date(session, now)
             documents[warehouse_id] = session.connection().scalar(
                 insert(StockAdjustment.__table__).returning(StockAdjustment.__table__.c.id),
-                {"warehouse_id": warehouse_id, "reason": first.note, "business_date": day, "at": now,
-                 "actor_id": actor.id})  # fmt: skip
-        moves = [replace(d, source_type=ADJUSTMENT, source_id=documents[d.warehouse_id]) if not d.source_type
-                 else d for d in moves]  # fmt: skip
+                {
+                    "warehouse_id": warehouse_id,
+                    "reason": first.note,
+                    "business_date": day,
+                    "at": now,
+                    "actor_id": actor.id,
+                },
+            )
+        moves = [
+            replace(d, source_type=ADJUSTMENT, source_id=documents[d.warehouse_id])
+            if not d.source_type
+            else d
+            for d in moves
+        ]
     rows = record_moves(session, actor, moves)
-    audit.record_many(session, actor, "post", "stock_move", [
-        (f"{r['product_id']}@{r['warehouse_id']}", {k: r[k] for k in ("move_type", "quantity", "unit_cost", "note")})
-        for r in rows
-    ])  # fmt: skip
+    audit.record_many(
+        session,
+        actor,
+        "post",
+        "stock_move",
+        [
+            (
+                f"{r['product_id']}@{r['warehouse_id']}",
+                {k: r[k] for k in ("move_type", "quantity", "unit_cost", "note")},
+            )
+            for r in rows
+        ],
+    )
     value: dict[int, Decimal] = {}
     for r in rows:
         if r["source_type"] == ADJUSTMENT:
             value[r["source_id"]] = value.get(r["source_id"], Decimal(0)) + r["quantity"] * r["unit_cost"]
-    events.emit(session, actor, [
-        events.StockAdjusted(source_type=ADJUSTMENT, source_id=doc, business_date=_first_date(rows, doc),
-                             key=f"{ADJUSTMENT}:{doc}:adjusted", value_base=value[doc], warehouse_id=wh,
-                             reason=_reason(moves, wh))
-        for wh, doc in sorted(documents.items())
-    ])  # fmt: skip
+    events.emit(
+        session,
+        actor,
+        [
+            events.StockAdjusted(
+                source_type=ADJUSTMENT,
+                source_id=doc,
+                business_date=_first_date(rows, doc),
+                key=f"{ADJUSTMENT}:{doc}:adjusted",
+                value_base=value[doc],
+                warehouse_id=wh,
+                reason=_reason(moves, wh),
+            )
+            for wh, doc in sorted(documents.items())
+        ],
+    )
     return len(rows)
 
 
@@ -387,18 +438,28 @@ def reserve(
 
 def _reservations(session: Session, source_type: str, source_ids: Sequence[int]) -> list:
     stmt = (
-        select(StockReservation.product_id, StockReservation.warehouse_id, StockReservation.quantity,
-               StockReservation.source_id)
-        .where(StockReservation.source_type == source_type,
-               among(session, StockReservation.source_id, sorted(source_ids)))
+        select(
+            StockReservation.product_id,
+            StockReservation.warehouse_id,
+            StockReservation.quantity,
+            StockReservation.source_id,
+        )
+        .where(
+            StockReservation.source_type == source_type,
+            among(session, StockReservation.source_id, sorted(source_ids)),
+        )
         .order_by(StockReservation.id)
-    )  # fmt: skip
+    )
     return list(session.connection().execute(stmt))
 
 
 def _drop_reservations(session: Session, source_type: str, source_ids: Sequence[int]) -> None:
-    session.connection().execute(delete(StockReservation).where(
-        StockReservation.source_type == source_type, among(session, StockReservation.source_id, sorted(source_ids))))  # fmt: skip
+    session.connection().execute(
+        delete(StockReservation).where(
+            StockReservation.source_type == source_type,
+            among(session, StockReservation.source_id, sorted(source_ids)),
+        )
+    )
 
 
 def release(session: Session, actor: Actor, source_type: str, source_ids: Sequence[int]) -> int:
@@ -455,8 +516,10 @@ def levels(session: Session, actor: Actor, product_ids: Sequence[int] | None = N
     if product_ids is not None:
         stmt = stmt.where(StockLevel.product_id.in_(sorted(set(product_ids))))
     stmt = stmt.order_by(StockLevel.product_id, StockLevel.warehouse_id)
-    return [{"product_id": p, "warehouse_id": w, "on_hand": h, "reserved": r, "available": h - r}
-            for p, w, h, r in session.connection().execute(stmt)]  # fmt: skip
+    return [
+        {"product_id": p, "warehouse_id": w, "on_hand": h, "reserved": r, "available": h - r}
+        for p, w, h, r in session.connection().execute(stmt)
+    ]
 
 
 def available_stock(session: Session, product_ids: Iterable[int] | None = None) -> dict[Key, int]:
@@ -478,10 +541,18 @@ def document_moves(session: Session, source_type: str, source_ids: Iterable[int]
     """The ``move_type`` moves of these documents, oldest first: rows with product_id, warehouse_id,
     quantity, unit_cost and source_id (what an order shipped, at the cost it left with)."""
     stmt = (
-        select(StockMove.product_id, StockMove.warehouse_id, StockMove.quantity, StockMove.unit_cost,
-               StockMove.source_id)
-        .where(StockMove.source_type == source_type, StockMove.source_id.in_(sorted(set(source_ids))),
-               StockMove.move_type == move_type)
+        select(
+            StockMove.product_id,
+            StockMove.warehouse_id,
+            StockMove.quantity,
+            StockMove.unit_cost,
+            StockMove.source_id,
+        )
+        .where(
+            StockMove.source_type == source_type,
+            StockMove.source_id.in_(sorted(set(source_ids))),
+            StockMove.move_type == move_type,
+        )
         .order_by(StockMove.id)
-    )  # fmt: skip
+    )
     return list(session.connection().execute(stmt))

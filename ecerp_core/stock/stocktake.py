@@ -75,10 +75,17 @@ class ScannedProduct(NamedTuple):
 
 def _scope_products(session: Session, warehouse_id: int, scope: str, value: str) -> list[tuple[int, str]]:
     """``(product_id, location)`` of the products a new count covers."""
-    loc = (select(StockSetting.product_id, StockSetting.location)
-           .where(StockSetting.warehouse_id == warehouse_id).subquery())  # fmt: skip
-    stmt = (select(Product.id, func.coalesce(loc.c.location, "")).outerjoin(loc, loc.c.product_id == Product.id)
-            .where(Product.is_bundle.is_(False), Product.active.is_(True)).order_by(Product.id))  # fmt: skip
+    loc = (
+        select(StockSetting.product_id, StockSetting.location)
+        .where(StockSetting.warehouse_id == warehouse_id)
+        .subquery()
+    )
+    stmt = (
+        select(Product.id, func.coalesce(loc.c.location, ""))
+        .outerjoin(loc, loc.c.product_id == Product.id)
+        .where(Product.is_bundle.is_(False), Product.active.is_(True))
+        .order_by(Product.id)
+    )
     if scope == "category":
         path = session.connection().scalar(select(Category.path).where(Category.code == value))
         if path is None:
@@ -90,16 +97,31 @@ def _scope_products(session: Session, warehouse_id: int, scope: str, value: str)
         low, high = rules.parse_location_range(value)
         stmt = stmt.where(loc.c.location >= low, loc.c.location <= high + "\uffff")
     elif scope == "abc":
-        held = dict(session.connection().execute(select(StockLevel.product_id, StockLevel.on_hand).where(
-            StockLevel.warehouse_id == warehouse_id, StockLevel.on_hand > 0)).all())  # fmt: skip
+        held = dict(
+            session.connection()
+            .execute(
+                select(StockLevel.product_id, StockLevel.on_hand).where(
+                    StockLevel.warehouse_id == warehouse_id, StockLevel.on_hand > 0
+                )
+            )
+            .all()
+        )
         costs = average_costs(session, held)
         classes = rules.abc_classes({p: q * Decimal(costs[p]) for p, q in held.items()})
         stmt = stmt.where(Product.id.in_(sorted(p for p, c in classes.items() if c == "A")))
     return [tuple(r) for r in session.connection().execute(stmt)]
 
 
-def create_stocktake(session: Session, actor: Actor, warehouse_id: int, *, scope: str = "all",
-                     scope_value: str = "", threshold: int = 2, note: str = "") -> int:  # fmt: skip
+def create_stocktake(
+    session: Session,
+    actor: Actor,
+    warehouse_id: int,
+    *,
+    scope: str = "all",
+    scope_value: str = "",
+    threshold: int = 2,
+    note: str = "",
+) -> int:
     """Open a count of a warehouse over ``scope``; returns its id. Needs ``stock.count``.
 
     >>> create_stocktake(session, admin, sh.id, scope="location", scope_value="A-01..A-09")
@@ -120,16 +142,37 @@ def create_stocktake(session: Session, actor: Actor, warehouse_id: int, *, scope
     products = _scope_products(session, warehouse_id, scope, scope_value.strip())
     [number] = next_numbers(session, Stocktake.number, "ST", 1)
     table = Stocktake.__table__
-    stocktake_id = session.connection().scalar(insert(table).returning(table.c.id), {
-        "number": number, "warehouse_id": warehouse_id, "scope": scope, "scope_value": scope_value.strip(),
-        "status": "counting", "threshold": threshold, "note": note, "created_at": utcnow(),
-        "created_by": actor.id})  # fmt: skip
+    stocktake_id = session.connection().scalar(
+        insert(table).returning(table.c.id),
+        {
+            "number": number,
+            "warehouse_id": warehouse_id,
+            "scope": scope,
+            "scope_value": scope_value.strip(),
+            "status": "counting",
+            "threshold": threshold,
+            "note": note,
+            "created_at": utcnow(),
+            "created_by": actor.id,
+        },
+    )
     if products:
-        insert_rows(session, StocktakeLine, [
-            {"stocktake_id": stocktake_id, "product_id": p, "location": loc, "recount": False}
-            for p, loc in products])  # fmt: skip
-    audit.record(session, actor, "create", SOURCE, stocktake_id,
-                 {"number": number, "scope": scope, "lines": len(products)})  # fmt: skip
+        insert_rows(
+            session,
+            StocktakeLine,
+            [
+                {"stocktake_id": stocktake_id, "product_id": p, "location": loc, "recount": False}
+                for p, loc in products
+            ],
+        )
+    audit.record(
+        session,
+        actor,
+        "create",
+        SOURCE,
+        stocktake_id,
+        {"number": number, "scope": scope, "lines": len(products)},
+    )
     return stocktake_id
 
 
@@ -461,9 +504,12 @@ def cancel_stocktake(session: Session, actor: Actor, stocktake_id: int) -> None:
 def open_stocktakes(session: Session, actor: Actor) -> list[dict]:
     """Counts not yet approved or cancelled (counting, recount, submitted), newest first."""
     require(actor, "stock.read")
-    stmt = (select(Stocktake.id, Stocktake.number, Stocktake.status, Warehouse.code.label("warehouse"))
-            .join(Warehouse, Warehouse.id == Stocktake.warehouse_id)
-            .where(Stocktake.status.in_((*OPEN, "submitted"))).order_by(Stocktake.id.desc()))  # fmt: skip
+    stmt = (
+        select(Stocktake.id, Stocktake.number, Stocktake.status, Warehouse.code.label("warehouse"))
+        .join(Warehouse, Warehouse.id == Stocktake.warehouse_id)
+        .where(Stocktake.status.in_((*OPEN, "submitted")))
+        .order_by(Stocktake.id.desc())
+    )
     return [dict(r._mapping) for r in session.execute(stmt)]
 
 

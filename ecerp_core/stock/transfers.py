@@ -404,16 +404,29 @@ def transfers_stmt():
     """The SELECT behind transfer lists: number, from and to warehouse, status, note; newest first."""
     from_wh, to_wh = Warehouse.__table__.alias("f"), Warehouse.__table__.alias("t")
     return (
-        select(Transfer.id.label("id"), Transfer.number.label("number"), from_wh.c.code.label("from_warehouse"),
-               to_wh.c.code.label("to_warehouse"), Transfer.status.label("status"), Transfer.note.label("note"))
+        select(
+            Transfer.id.label("id"),
+            Transfer.number.label("number"),
+            from_wh.c.code.label("from_warehouse"),
+            to_wh.c.code.label("to_warehouse"),
+            Transfer.status.label("status"),
+            Transfer.note.label("note"),
+        )
         .join(from_wh, from_wh.c.id == Transfer.from_warehouse_id)
         .join(to_wh, to_wh.c.id == Transfer.to_warehouse_id)
         .order_by(Transfer.id.desc())
-    )  # fmt: skip
+    )
 
 
-def list_transfers(session: Session, actor: Actor, *, sort: str | None = None, descending: bool = False,
-                   offset: int = 0, limit: int = 50) -> Page:  # fmt: skip
+def list_transfers(
+    session: Session,
+    actor: Actor,
+    *,
+    sort: str | None = None,
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 50,
+) -> Page:
     """One page of transfers (:func:`transfers_stmt`), sorted and counted in the database."""
     require(actor, "stock.read")
     return paginate(session, sort_stmt(transfers_stmt(), sort, descending), offset=offset, limit=limit)

@@ -38,23 +38,34 @@ def levels_stmt(
     available = StockLevel.on_hand - StockLevel.reserved
     stmt = (
         select(
-            (cast(StockLevel.product_id, String) + literal("@") + cast(StockLevel.warehouse_id, String)).label("id"),
-            Product.sku.label("sku"), Product.name_zh.label("name_zh"), Product.name_en.label("name_en"),
-            Warehouse.code.label("warehouse"), StockLevel.on_hand.label("on_hand"),
-            StockLevel.reserved.label("reserved"), available.label("available"),
+            (
+                cast(StockLevel.product_id, String) + literal("@") + cast(StockLevel.warehouse_id, String)
+            ).label("id"),
+            Product.sku.label("sku"),
+            Product.name_zh.label("name_zh"),
+            Product.name_en.label("name_en"),
+            Warehouse.code.label("warehouse"),
+            StockLevel.on_hand.label("on_hand"),
+            StockLevel.reserved.label("reserved"),
+            available.label("available"),
             func.coalesce(StockSetting.min_qty, 0).label("min_qty"),
             func.coalesce(StockSetting.max_qty, 0).label("max_qty"),
             func.coalesce(StockSetting.location, "").label("location"),
-            cost.label("unit_cost"), (StockLevel.on_hand * cost).label("value"),
-            StockLevel.product_id.label("product_id"), StockLevel.warehouse_id.label("warehouse_id"),
+            cost.label("unit_cost"),
+            (StockLevel.on_hand * cost).label("value"),
+            StockLevel.product_id.label("product_id"),
+            StockLevel.warehouse_id.label("warehouse_id"),
         )
         .join(Product, Product.id == StockLevel.product_id)
         .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
         .outerjoin(ProductCost, ProductCost.product_id == StockLevel.product_id)
-        .outerjoin(StockSetting, (StockSetting.product_id == StockLevel.product_id)
-                   & (StockSetting.warehouse_id == StockLevel.warehouse_id))
+        .outerjoin(
+            StockSetting,
+            (StockSetting.product_id == StockLevel.product_id)
+            & (StockSetting.warehouse_id == StockLevel.warehouse_id),
+        )
         .order_by(Product.sku, Warehouse.code)
-    )  # fmt: skip
+    )
     if warehouse_id is not None:
         stmt = stmt.where(StockLevel.warehouse_id == warehouse_id)
     if below_min:
@@ -64,9 +75,18 @@ def levels_stmt(
     return text_filter(stmt, [Product.sku, Product.name_zh, Product.name_en, Product.barcode], search)
 
 
-def list_levels(session: Session, actor: Actor, *, warehouse_id: int | None = None, search: str = "",
-                below_min: bool = False, sort: str | None = None, descending: bool = False,
-                offset: int = 0, limit: int = 50) -> Page:  # fmt: skip
+def list_levels(
+    session: Session,
+    actor: Actor,
+    *,
+    warehouse_id: int | None = None,
+    search: str = "",
+    below_min: bool = False,
+    sort: str | None = None,
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 50,
+) -> Page:
     """One page of stock levels (see :func:`levels_stmt`); needs ``stock.read``."""
     require(actor, "stock.read")
     stmt = sort_stmt(
@@ -125,8 +145,9 @@ def stock_value(
         cols.append(func.coalesce(Category.path, literal("")).label("category"))
     if "product" in by:
         cols.append(Product.sku.label("sku"))
-    stmt = (select(*cols, func.sum(moves.c.quantity).label("quantity"), func.sum(moves.c.value).label("value"))
-            .select_from(moves))  # fmt: skip
+    stmt = select(
+        *cols, func.sum(moves.c.quantity).label("quantity"), func.sum(moves.c.value).label("value")
+    ).select_from(moves)
     if "warehouse" in by:
         stmt = stmt.join(Warehouse, Warehouse.id == moves.c.warehouse_id)
     if "category" in by or "product" in by:
@@ -146,29 +167,49 @@ def stock_value(
 def ledger_positions(session: Session, actor: Actor, *, as_of: dt.date | None = None) -> list[tuple]:
     """``(product_id, warehouse_id, quantity, value)`` of every position from the moves (set-based)."""
     require(actor, "stock.read")
-    stmt = select(StockMove.product_id, StockMove.warehouse_id, func.sum(StockMove.quantity),
-                  func.sum(StockMove.quantity * StockMove.unit_cost))  # fmt: skip
+    stmt = select(
+        StockMove.product_id,
+        StockMove.warehouse_id,
+        func.sum(StockMove.quantity),
+        func.sum(StockMove.quantity * StockMove.unit_cost),
+    )
     if as_of is not None:
         stmt = stmt.where(StockMove.business_date <= as_of)
     stmt = stmt.group_by(StockMove.product_id, StockMove.warehouse_id)
     return [tuple(r) for r in session.connection().execute(stmt)]
 
 
-def moves_stmt(*, search: str = "", warehouse_id: int | None = None, move_type: str | None = None,
-               date_from: dt.date | None = None, date_to: dt.date | None = None,
-               source_type: str | None = None, source_id: int | None = None) -> Select:  # fmt: skip
+def moves_stmt(
+    *,
+    search: str = "",
+    warehouse_id: int | None = None,
+    move_type: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    source_type: str | None = None,
+    source_id: int | None = None,
+) -> Select:
     """Movement history (库存变动历史), newest first, filtered by SKU, warehouse, type, dates, document."""
     stmt = (
-        select(StockMove.id.label("id"), StockMove.business_date.label("business_date"), StockMove.at.label("at"),
-               Product.sku.label("sku"), Product.name_zh.label("name_zh"), Warehouse.code.label("warehouse"),
-               StockMove.move_type.label("move_type"), StockMove.quantity.label("quantity"),
-               StockMove.unit_cost.label("unit_cost"), (StockMove.quantity * StockMove.unit_cost).label("value"),
-               StockMove.source_type.label("source_type"), StockMove.source_id.label("source_id"),
-               StockMove.note.label("note"))
+        select(
+            StockMove.id.label("id"),
+            StockMove.business_date.label("business_date"),
+            StockMove.at.label("at"),
+            Product.sku.label("sku"),
+            Product.name_zh.label("name_zh"),
+            Warehouse.code.label("warehouse"),
+            StockMove.move_type.label("move_type"),
+            StockMove.quantity.label("quantity"),
+            StockMove.unit_cost.label("unit_cost"),
+            (StockMove.quantity * StockMove.unit_cost).label("value"),
+            StockMove.source_type.label("source_type"),
+            StockMove.source_id.label("source_id"),
+            StockMove.note.label("note"),
+        )
         .join(Product, Product.id == StockMove.product_id)
         .join(Warehouse, Warehouse.id == StockMove.warehouse_id)
         .order_by(StockMove.id.desc())
-    )  # fmt: skip
+    )
     if warehouse_id is not None:
         stmt = stmt.where(StockMove.warehouse_id == warehouse_id)
     if move_type:
@@ -184,8 +225,16 @@ def moves_stmt(*, search: str = "", warehouse_id: int | None = None, move_type: 
     return text_filter(stmt, [Product.sku, Product.name_zh, StockMove.note], search)
 
 
-def list_moves(session: Session, actor: Actor, *, sort: str | None = None, descending: bool = False,
-               offset: int = 0, limit: int = 50, **filters) -> Page:  # fmt: skip
+def list_moves(
+    session: Session,
+    actor: Actor,
+    *,
+    sort: str | None = None,
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 50,
+    **filters,
+) -> Page:
     """One page of movement history; ``filters`` as :func:`moves_stmt`. Needs ``stock.read``."""
     require(actor, "stock.read")
     page = paginate(session, sort_stmt(moves_stmt(**filters), sort, descending), offset=offset, limit=limit)

@@ -55,4 +55,4 @@ if __name__ == "__main__":  # refresh the stored outputs
     env.pop("ECERP_REPORT_PERIOD", None)
     for notebook in sorted(HERE.glob("*.ipynb")):
         subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
-                        str(notebook)], check=True, env=env)  # fmt: skip
+                        str(notebook)], check=True, env=env)

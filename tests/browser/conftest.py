@@ -21,7 +21,13 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = project_root() / "test-artifacts"
 COMPANY = "测试商贸有限公司"
 SEED_PRODUCTS = [
-    {"sku": "MUG-001", "name_zh": "陶瓷马克杯", "name_en": "Ceramic mug", "list_price": "39.00", "cost": "12.00"},
+    {
+        "sku": "MUG-001",
+        "name_zh": "陶瓷马克杯",
+        "name_en": "Ceramic mug",
+        "list_price": "39.00",
+        "cost": "12.00",
+    },
     {"sku": "TEE-001", "name_zh": "纯棉T恤 白色 M", "name_en": "Cotton tee white M", "list_price": "59.00"},
     {"sku": "TEE-002", "name_zh": "纯棉T恤 黑色 L", "name_en": "Cotton tee black L", "list_price": "59.00"},
     {"sku": "BAG-001", "name_zh": "帆布托特包", "name_en": "Canvas tote bag", "list_price": "79.00"},
@@ -60,12 +66,19 @@ def voila_server(apps_database, tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k not in ("ECERP_USER", "ECERP_LANGUAGE", "QUERY_STRING")}
     env.update(ECERP_DATABASE_URL=apps_database, ECERP_LOG_DIR=str(log_dir))
     output = (log_dir / "voila.out").open("wb")
-    process = subprocess.Popen(voila_command(port, port_retries=0), cwd=project_root(), env=env,
-                               stdout=output, stderr=subprocess.STDOUT)  # fmt: skip
+    process = subprocess.Popen(
+        voila_command(port, port_retries=0),
+        cwd=project_root(),
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         if not wait_until_serving(base + "/voila/", timeout=90, process=process):
-            pytest.fail(f"Voila did not start:\n{(log_dir / 'voila.out').read_text(errors='replace')[-3000:]}")
+            pytest.fail(
+                f"Voila did not start:\n{(log_dir / 'voila.out').read_text(errors='replace')[-3000:]}"
+            )
         yield {"url": base, "log_dir": log_dir}
     finally:
         process.terminate()
@@ -87,8 +100,9 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                         args=["--no-sandbox", "--disable-dev-shm-usage"])  # fmt: skip
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
+    )
     yield browser
     browser.close()
     playwright.stop()

@@ -42,22 +42,46 @@ def cases_database(apps_database):
 
         stock.post_moves(s, admin, [stock.MoveDraft(mug, wh, 20, "receipt", unit_cost=Decimal("12.00"))])
         at = dt.datetime(2026, 6, 20, 2, 0, tzinfo=dt.UTC)
-        drafts = [OrderDraft(
-            shop, f"JD-AS-{i}", "paid", at + dt.timedelta(minutes=i), "CNY",
-            (OrderLineDraft("MUG-001", 1, Decimal("39.00"), Decimal("39.00")),), Decimal("39.00"),
-            Decimal("39.00"), paid_amount=Decimal("39.00"), buyer_id=f"jdbuyer{i}", receiver_name=f"京东买家{i}",
-            region="上海", address=f"上海市南京路{i}号") for i in (1, 2)]  # fmt: skip
+        drafts = [
+            OrderDraft(
+                shop,
+                f"JD-AS-{i}",
+                "paid",
+                at + dt.timedelta(minutes=i),
+                "CNY",
+                (OrderLineDraft("MUG-001", 1, Decimal("39.00"), Decimal("39.00")),),
+                Decimal("39.00"),
+                Decimal("39.00"),
+                paid_amount=Decimal("39.00"),
+                buyer_id=f"jdbuyer{i}",
+                receiver_name=f"京东买家{i}",
+                region="上海",
+                address=f"上海市南京路{i}号",
+            )
+            for i in (1, 2)
+        ]
         ids = list(import_order_drafts(s, admin, drafts).order_ids)
         services.approve_orders(s, admin, ids, warehouse_id=wh)
         services.ship_orders(s, admin, ids)
-        cases.open_case(s, admin, ids[0], "return_refund", amount=Decimal("39.00"), lines=[(1, 1)],
-                        reason="七天无理由退货", warehouse_id=wh)  # fmt: skip
+        cases.open_case(
+            s,
+            admin,
+            ids[0],
+            "return_refund",
+            amount=Decimal("39.00"),
+            lines=[(1, 1)],
+            reason="七天无理由退货",
+            warehouse_id=wh,
+        )
         cases.open_case(s, admin, ids[1], "reship", lines=[(1, 1)], reason="快递丢件补发")
     yield apps_database
     with session_scope(apps_database, readonly=True) as s:
-        done = s.execute(select(Order.platform_order_id, AfterSale.status, AfterSale.condition)
-                         .join(Order, Order.id == AfterSale.order_id).where(Order.platform_order_id.like("JD-AS-%"))
-                         .order_by(AfterSale.id)).all()  # fmt: skip
+        done = s.execute(
+            select(Order.platform_order_id, AfterSale.status, AfterSale.condition)
+            .join(Order, Order.id == AfterSale.order_id)
+            .where(Order.platform_order_id.like("JD-AS-%"))
+            .order_by(AfterSale.id)
+        ).all()
     assert [tuple(r) for r in done] == [("JD-AS-1", "done", "damaged"), ("JD-AS-2", "done", "sellable")]
     with session_scope(apps_database) as s:  # the resend leaves the review queue the next test counts
         resend = list(s.scalars(select(Order.id).where(Order.platform_order_id.like("JD-AS-%#R%"))))

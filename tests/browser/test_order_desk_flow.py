@@ -28,8 +28,13 @@ def _ensure_schema(url: str) -> None:
             if col.name in existing:
                 continue
             default = getattr(col.default, "arg", None)
-            literal = "" if default is None or callable(default) else (
-                f" DEFAULT {int(default)}" if isinstance(default, bool | int) else f" DEFAULT '{default}'")  # fmt: skip
+            literal = (
+                ""
+                if default is None or callable(default)
+                else (
+                    f" DEFAULT {int(default)}" if isinstance(default, bool | int) else f" DEFAULT '{default}'"
+                )
+            )
             statements.append(
                 f"ALTER TABLE {table.name} ADD COLUMN {col.name} {col.type.compile(engine.dialect)}{literal}"
             )
@@ -59,11 +64,24 @@ def desk_orders(apps_database):
         mug = s.execute(text("SELECT id FROM product WHERE sku='MUG-001'")).scalar()
         stock.post_moves(s, admin, [stock.MoveDraft(mug, wh.id, 50, "receipt", unit_cost=Decimal("12.00"))])
         at = dt.datetime(2026, 6, 18, 2, 0, tzinfo=dt.UTC)
-        drafts = [OrderDraft(
-            shop, f"TB2026061800{i}", "paid", at + dt.timedelta(minutes=i), "CNY",
-            (OrderLineDraft("MUG-001", i, Decimal("39.00"), Decimal("39.00") * i),), Decimal("39.00") * i,
-            Decimal("39.00") * i, paid_amount=Decimal("39.00") * i, buyer_id=f"buyer{i}", receiver_name=f"买家{i}号",
-            region="上海", address=f"上海市人民路{i}号") for i in (1, 2, 3)]  # fmt: skip
+        drafts = [
+            OrderDraft(
+                shop,
+                f"TB2026061800{i}",
+                "paid",
+                at + dt.timedelta(minutes=i),
+                "CNY",
+                (OrderLineDraft("MUG-001", i, Decimal("39.00"), Decimal("39.00") * i),),
+                Decimal("39.00") * i,
+                Decimal("39.00") * i,
+                paid_amount=Decimal("39.00") * i,
+                buyer_id=f"buyer{i}",
+                receiver_name=f"买家{i}号",
+                region="上海",
+                address=f"上海市人民路{i}号",
+            )
+            for i in (1, 2, 3)
+        ]
         import_order_drafts(s, admin, drafts)
     return apps_database
 

@@ -12,11 +12,25 @@ from ecerp_core.cli import main
 from ecerp_core.connectors.stub import StubPlatform
 from ecerp_core.orders.models import Order
 
-TRADES = [{"tid": 36000 + n, "status": "WAIT_SELLER_SEND_GOODS", "payment": "118.00", "post_fee": "0.00",
-           "created": "2026-06-18 10:00:00", "modified": f"2026-06-18 1{n}:00:00", "buyer_nick": f"tb{n}",
-           "receiver_name": "王小明", "receiver_state": "浙江省", "receiver_city": "杭州", "receiver_address": "文三路1号",
-           "orders": {"order": [{"oid": 1, "outer_sku_id": "TEE-1", "title": "T恤", "num": 2, "price": "59.00"}]}}
-          for n in range(5)]  # fmt: skip
+TRADES = [
+    {
+        "tid": 36000 + n,
+        "status": "WAIT_SELLER_SEND_GOODS",
+        "payment": "118.00",
+        "post_fee": "0.00",
+        "created": "2026-06-18 10:00:00",
+        "modified": f"2026-06-18 1{n}:00:00",
+        "buyer_nick": f"tb{n}",
+        "receiver_name": "王小明",
+        "receiver_state": "浙江省",
+        "receiver_city": "杭州",
+        "receiver_address": "文三路1号",
+        "orders": {
+            "order": [{"oid": 1, "outer_sku_id": "TEE-1", "title": "T恤", "num": 2, "price": "59.00"}]
+        },
+    }
+    for n in range(5)
+]
 
 
 def run(capsys, *args):
@@ -35,8 +49,11 @@ def test_pull_from_the_cli_reads_credentials_and_imports_once(
     session.commit()
     with StubPlatform(top_trades=TRADES) as stub:
         secrets = tmp_path / "secrets.toml"
-        secrets.write_text(f'[tb]\ngateway = "{stub.url}/router/rest"\napp_key = "12345678"\n'
-                           'secret = "topsecret"\nsession = "sess"\n', encoding="utf-8")  # fmt: skip
+        secrets.write_text(
+            f'[tb]\ngateway = "{stub.url}/router/rest"\napp_key = "12345678"\n'
+            'secret = "topsecret"\nsession = "sess"\n',
+            encoding="utf-8",
+        )
         monkeypatch.setenv("ECERP_SECRETS_FILE", str(secrets))
         args = (
             "orders",

@@ -24,9 +24,15 @@ def codes(error: ValidationError) -> set[tuple[str | None, str]]:
 
 def test_create_update_deactivate_and_list_a_product_with_audit(session, admin):
     product = catalog.create_product(
-        session, admin, sku="TEE-001", name_zh="纯棉T恤", list_price="59.00", cost="22.5",
-        barcode="6901234567892", spec={"颜色": "白色"},
-    )  # fmt: skip
+        session,
+        admin,
+        sku="TEE-001",
+        name_zh="纯棉T恤",
+        list_price="59.00",
+        cost="22.5",
+        barcode="6901234567892",
+        spec={"颜色": "白色"},
+    )
     assert product.list_price == Decimal("59.00") and product.cost == Decimal("22.50")
     catalog.update_product(session, admin, "TEE-001", list_price="69.00", name_en="Cotton tee")
     catalog.set_active(session, admin, "product", "TEE-001", False)
@@ -43,18 +49,27 @@ def test_a_bad_batch_lists_every_problem_and_writes_nothing(session, admin):
     catalog.create_product(session, admin, sku="A1", name_zh="一", barcode="6901234567892")
     audit_before = count(session, AuditLog)
     with pytest.raises(ValidationError) as info:
-        catalog.create_records(session, admin, "product", [
-            {"sku": "A2", "name_zh": "二"},
-            {"sku": "A1", "name_zh": "重复"},
-            {"sku": "A3", "name_zh": "条码重复", "barcode": "6901234567892"},
-            {"sku": "A4", "name_zh": "", "list_price": "abc", "cost": "-1"},
-            {"sku": "A5", "name_zh": "五", "category": "NO-SUCH", "colour": "red"},
-        ])  # fmt: skip
+        catalog.create_records(
+            session,
+            admin,
+            "product",
+            [
+                {"sku": "A2", "name_zh": "二"},
+                {"sku": "A1", "name_zh": "重复"},
+                {"sku": "A3", "name_zh": "条码重复", "barcode": "6901234567892"},
+                {"sku": "A4", "name_zh": "", "list_price": "abc", "cost": "-1"},
+                {"sku": "A5", "name_zh": "五", "category": "NO-SUCH", "colour": "red"},
+            ],
+        )
     assert codes(info.value) == {
-        ("sku", "duplicate"), ("barcode", "duplicate"), ("name_zh", "required"),
-        ("list_price", "not_a_number"), ("cost", "below_minimum"), ("category", "unknown_ref"),
+        ("sku", "duplicate"),
+        ("barcode", "duplicate"),
+        ("name_zh", "required"),
+        ("list_price", "not_a_number"),
+        ("cost", "below_minimum"),
+        ("category", "unknown_ref"),
         ("colour", "unknown_field"),
-    }  # fmt: skip
+    }
     assert count(session, Product) == 1
     assert count(session, AuditLog) == audit_before
 
@@ -90,9 +105,12 @@ def test_unknown_currency_and_warehouse_references(session, admin):
 def test_bundles_consume_their_components(session, admin):
     catalog.create_product(session, admin, sku="CUP", name_zh="杯子")
     catalog.create_product(session, admin, sku="LID", name_zh="杯盖")
-    kit = catalog.create_records(session, admin, "product", [
-        {"sku": "GIFT", "name_zh": "礼盒", "is_bundle": True, "components": [("CUP", 2), ("LID", 1)]}
-    ])[0]  # fmt: skip
+    kit = catalog.create_records(
+        session,
+        admin,
+        "product",
+        [{"sku": "GIFT", "name_zh": "礼盒", "is_bundle": True, "components": [("CUP", 2), ("LID", 1)]}],
+    )[0]
     cup = session.scalar(select(Product).where(Product.sku == "CUP"))
     consumed = dict(expand_bundles(session, [(kit.id, 3), (cup.id, 1)]))
     assert consumed == {cup.id: 7, session.scalar(select(Product.id).where(Product.sku == "LID")): 3}
@@ -130,27 +148,37 @@ def test_company_settings_are_validated(session, admin):
     with pytest.raises(ValidationError) as info:
         setup_company(session, admin, timezone="Mars/Olympus", vat_rate="1.5", base_currency="ZZZ")
     assert codes(info.value) == {
-        ("timezone", "unknown_timezone"), ("vat_rate", "above_maximum"), ("base_currency", "unknown_currency")
-    }  # fmt: skip
+        ("timezone", "unknown_timezone"),
+        ("vat_rate", "above_maximum"),
+        ("base_currency", "unknown_currency"),
+    }
     setup_company(session, admin, phone="021-12345678")
     assert get_company(session).phone == "021-12345678"
 
 
 def test_exchange_rates_by_date(session, admin):
-    set_exchange_rates(session, admin, [
-        {"currency": "USD", "rate_date": "2026-01-01", "rate": "7.10"},
-        {"currency": "USD", "rate_date": "2026-02-01", "rate": "7.20"},
-    ])  # fmt: skip
+    set_exchange_rates(
+        session,
+        admin,
+        [
+            {"currency": "USD", "rate_date": "2026-01-01", "rate": "7.10"},
+            {"currency": "USD", "rate_date": "2026-02-01", "rate": "7.20"},
+        ],
+    )
     assert rate_on(session, "USD", dt.date(2026, 1, 15)) == Decimal("7.10")
     assert rate_on(session, "USD", dt.date(2026, 3, 1)) == Decimal("7.20")
     assert rate_on(session, "CNY", dt.date(2026, 3, 1)) == Decimal(1)
     with pytest.raises(NotFound):
         rate_on(session, "USD", dt.date(2025, 12, 31))
     with pytest.raises(ValidationError) as info:
-        set_exchange_rates(session, admin, [
-            {"currency": "USD", "rate_date": "2026-13-01", "rate": "7"},
-            {"currency": "XXX", "rate_date": "2026-01-01", "rate": "-1"},
-        ])  # fmt: skip
+        set_exchange_rates(
+            session,
+            admin,
+            [
+                {"currency": "USD", "rate_date": "2026-13-01", "rate": "7"},
+                {"currency": "XXX", "rate_date": "2026-01-01", "rate": "-1"},
+            ],
+        )
     assert [p.line for p in info.value.problems] == [1, 2, 2]
 
 
@@ -204,7 +232,10 @@ def test_pick_lists_offer_active_records_warehouses_by_priority(session, admin, 
     catalog.create_supplier(session, admin, code="S1", name="甲")
     clerk = actor_with_role("order_clerk")
     assert catalog.choices(session, clerk, "warehouse") == [("GZ 广州仓", gz.id), ("SH 上海仓", sh.id)]
-    assert [label for label, _ in catalog.choices(session, clerk, "supplier", separator=" · ")] == ["S1 · 甲", "S2 · 乙"]
+    assert [label for label, _ in catalog.choices(session, clerk, "supplier", separator=" · ")] == [
+        "S1 · 甲",
+        "S2 · 乙",
+    ]
     catalog.create_product(session, admin, sku="CUP", name_zh="杯子")
     assert [label for label, _ in catalog.choices(session, clerk, "product")] == ["CUP 杯子"]
     with pytest.raises(NotFound):

@@ -42,8 +42,20 @@ def test_users_and_permissions_from_the_cli(db, capsys):
         "admin": "admin",
         "li": "analyst",
     }
-    code, _, err = run(capsys, "--lang", "en", "--user", "li", "users", "add", "x", "--role", "admin",
-                       "--password", "password-123")  # fmt: skip
+    code, _, err = run(
+        capsys,
+        "--lang",
+        "en",
+        "--user",
+        "li",
+        "users",
+        "add",
+        "x",
+        "--role",
+        "admin",
+        "--password",
+        "password-123",
+    )
     assert code == 3 and err.strip() == "error: User li may not manage users"
     code, _, err = run(capsys, "--lang", "en", "--user", "nobody", "users", "list")
     assert code == 1 and "No user 'nobody'" in err

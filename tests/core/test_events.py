@@ -18,10 +18,19 @@ DAY = dt.date(2026, 10, 5)
 def shipped(**changes) -> dict:
     """The fields of a well-formed shipment, with ``changes``."""
     fields = {
-        "source_type": "sales_order", "source_id": 7, "business_date": DAY, "key": "sales_order:7:shipped",
-        "shop_id": 1, "platform": "taobao", "currency": "CNY", "goods_amount": Decimal("113.00"),
-        "shipping_amount": Decimal("0"), "tax_amount": None, "cost_base": Decimal("40.00"), "warehouse_id": 1,
-    }  # fmt: skip
+        "source_type": "sales_order",
+        "source_id": 7,
+        "business_date": DAY,
+        "key": "sales_order:7:shipped",
+        "shop_id": 1,
+        "platform": "taobao",
+        "currency": "CNY",
+        "goods_amount": Decimal("113.00"),
+        "shipping_amount": Decimal("0"),
+        "tax_amount": None,
+        "cost_base": Decimal("40.00"),
+        "warehouse_id": 1,
+    }
     fields.update(changes)
     return fields
 
@@ -78,8 +87,15 @@ def test_only_typed_events_can_be_emitted(session, admin):
 
 
 def test_an_event_nobody_hears_is_refused_not_lost(session, admin):
-    event = StockAdjusted(source_type="stock_adjustment", source_id=1, business_date=DAY, key="adj:1",
-                          value_base=Decimal("10.00"), warehouse_id=1, reason="盘盈")  # fmt: skip
+    event = StockAdjusted(
+        source_type="stock_adjustment",
+        source_id=1,
+        business_date=DAY,
+        key="adj:1",
+        value_base=Decimal("10.00"),
+        warehouse_id=1,
+        reason="盘盈",
+    )
     saved = dict(events._subscribers)
     events._subscribers.clear()
     try:

@@ -36,12 +36,16 @@ def make_books(session, admin) -> Books:
     us = catalog.create_shop(session, admin, code="US", name="US shop", platform="shopify", currency="USD")
     s1 = catalog.create_supplier(session, admin, code="S1", name="供应商一")
     s2 = catalog.create_supplier(session, admin, code="S2", name="Supplier Two", currency="USD")
-    set_exchange_rates(session, admin, [
-        {"currency": "USD", "rate_date": "2026-10-01", "rate": "7.10"},
-        {"currency": "USD", "rate_date": "2026-10-31", "rate": "7.20"},
-        {"currency": "USD", "rate_date": "2026-11-20", "rate": "7.15"},
-        {"currency": "USD", "rate_date": "2026-11-30", "rate": "7.00"},
-    ])  # fmt: skip
+    set_exchange_rates(
+        session,
+        admin,
+        [
+            {"currency": "USD", "rate_date": "2026-10-01", "rate": "7.10"},
+            {"currency": "USD", "rate_date": "2026-10-31", "rate": "7.20"},
+            {"currency": "USD", "rate_date": "2026-11-20", "rate": "7.15"},
+            {"currency": "USD", "rate_date": "2026-11-30", "rate": "7.00"},
+        ],
+    )
     session.flush()
     return Books(wh.id, tb.id, us.id, s1.id, s2.id)
 
@@ -60,21 +64,63 @@ def make_order(
 
     at = dt.datetime.combine(shipped, dt.time(4), dt.UTC) if shipped else None
     amount = Decimal(total)
-    row = {"platform": platform, "shop_id": shop_id, "platform_order_id": number, "currency": currency,
-           "goods_amount": amount, "total_amount": amount, "paid_amount": amount, "status": "shipped" if shipped else "paid",
-           "order_date": shipped or dt.date(2026, 10, 1), "created_at": utcnow(), "shipped_at": at}  # fmt: skip
+    row = {
+        "platform": platform,
+        "shop_id": shop_id,
+        "platform_order_id": number,
+        "currency": currency,
+        "goods_amount": amount,
+        "total_amount": amount,
+        "paid_amount": amount,
+        "status": "shipped" if shipped else "paid",
+        "order_date": shipped or dt.date(2026, 10, 1),
+        "created_at": utcnow(),
+        "shipped_at": at,
+    }
     return session.execute(insert(Order.__table__).returning(Order.__table__.c.id), [row]).scalar_one()
 
 
 def ship(session, admin, order_id, day, shop, platform, goods, cost, currency="CNY", shipping="0"):
-    emit(session, admin, [SaleShipped(
-        source_type="sales_order", source_id=order_id, business_date=day, key=f"sales_order:{order_id}:shipped",
-        shop_id=shop, platform=platform, currency=currency, goods_amount=Decimal(goods),
-        shipping_amount=Decimal(shipping), tax_amount=None, cost_base=Decimal(cost), warehouse_id=1)])  # fmt: skip
+    emit(
+        session,
+        admin,
+        [
+            SaleShipped(
+                source_type="sales_order",
+                source_id=order_id,
+                business_date=day,
+                key=f"sales_order:{order_id}:shipped",
+                shop_id=shop,
+                platform=platform,
+                currency=currency,
+                goods_amount=Decimal(goods),
+                shipping_amount=Decimal(shipping),
+                tax_amount=None,
+                cost_base=Decimal(cost),
+                warehouse_id=1,
+            )
+        ],
+    )
 
 
 def refund(session, admin, refund_id, order_id, day, shop, platform, amount, cost, currency="CNY"):
-    emit(session, admin, [SaleRefunded(
-        source_type="sales_order_refund", source_id=refund_id, business_date=day, key=f"refund:{refund_id}",
-        order_id=order_id, shop_id=shop, platform=platform, currency=currency, refund_amount=Decimal(amount),
-        returned=True, cost_base=Decimal(cost), damaged_cost_base=Decimal(0))])  # fmt: skip
+    emit(
+        session,
+        admin,
+        [
+            SaleRefunded(
+                source_type="sales_order_refund",
+                source_id=refund_id,
+                business_date=day,
+                key=f"refund:{refund_id}",
+                order_id=order_id,
+                shop_id=shop,
+                platform=platform,
+                currency=currency,
+                refund_amount=Decimal(amount),
+                returned=True,
+                cost_base=Decimal(cost),
+                damaged_cost_base=Decimal(0),
+            )
+        ],
+    )

@@ -37,14 +37,30 @@ def test_an_event_posts_exactly_once_and_a_day_of_one_kind_is_one_entry(session,
     ship(session, admin, b, day(3), books.tb, "taobao", "56.50", "20.00")
     assert session.scalar(select(func.count()).select_from(PostedEvent)) == 2
     assert entries(session) == 2  # one per emit call; both on day 3
-    events = [SaleShipped(source_type="sales_order", source_id=i, business_date=day(4), key=f"k{i}",
-                          shop_id=books.tb, platform="taobao", currency="CNY", goods_amount=D("11.30"),
-                          shipping_amount=D(0), tax_amount=None, cost_base=D("1.00"), warehouse_id=books.wh)
-              for i in range(50)]  # fmt: skip
+    events = [
+        SaleShipped(
+            source_type="sales_order",
+            source_id=i,
+            business_date=day(4),
+            key=f"k{i}",
+            shop_id=books.tb,
+            platform="taobao",
+            currency="CNY",
+            goods_amount=D("11.30"),
+            shipping_amount=D(0),
+            tax_amount=None,
+            cost_base=D("1.00"),
+            warehouse_id=books.wh,
+        )
+        for i in range(50)
+    ]
     emit(session, admin, events)
     assert entries(session) == 3  # fifty shipments of one day: one voucher
-    revenue = session.scalar(select(func.sum(JournalLine.credit)).join(JournalEntry).where(
-        JournalEntry.entry_date == day(4), JournalLine.account_id == _acct(session, "6001")))  # fmt: skip
+    revenue = session.scalar(
+        select(func.sum(JournalLine.credit))
+        .join(JournalEntry)
+        .where(JournalEntry.entry_date == day(4), JournalLine.account_id == _acct(session, "6001"))
+    )
     assert revenue == D("500.00")  # 10.00 per order, rounded per order
 
 
@@ -120,8 +136,11 @@ def test_settlement_matches_posts_fees_and_realized_fx_and_lists_what_does_not_m
     ship(
         session, admin, c, day(15), books.us, "shopify", "100.00", "300.00", currency="USD"
     )  # 710.00 at 7.10
-    rows = [SettlementRow(2, "sale", "#1001", D("100.00"), day(20, 11)), SettlementRow(2, "fee", "#1001", D("-3.20"), day(20, 11)),
-            SettlementRow(3, "sale", "#404", D("20.00"), day(20, 11))]  # fmt: skip
+    rows = [
+        SettlementRow(2, "sale", "#1001", D("100.00"), day(20, 11)),
+        SettlementRow(2, "fee", "#1001", D("-3.20"), day(20, 11)),
+        SettlementRow(3, "sale", "#404", D("20.00"), day(20, 11)),
+    ]
     s = settlement.settle_rows(session, admin, "shopify", rows, reference="payout-1")
     assert (s.matched_lines, s.unmatched_lines, s.net) == (2, 1, D("116.80"))
     lines = {
@@ -140,9 +159,16 @@ def test_settlement_matches_posts_fees_and_realized_fx_and_lists_what_does_not_m
         D("0"),
         D("5.00"),
     )  # realized gain: 715.00 received for 710.00 booked
-    again = settlement.settle_rows(session, admin, "shopify", [SettlementRow(2, "sale", "#1001", D("100.00"), day(21, 11)),
-                                                               SettlementRow(3, "sale", "#1001", D("99.00"), day(21, 11))],
-                                   reference="payout-2")  # fmt: skip
+    again = settlement.settle_rows(
+        session,
+        admin,
+        "shopify",
+        [
+            SettlementRow(2, "sale", "#1001", D("100.00"), day(21, 11)),
+            SettlementRow(3, "sale", "#1001", D("99.00"), day(21, 11)),
+        ],
+        reference="payout-2",
+    )
     reasons = [x["reason"] for x in settlement.unmatched_lines(session)]
     assert reasons == ["no_order", "already_settled", "already_settled"]
     assert again.matched_lines == 0
@@ -160,10 +186,26 @@ def test_settlement_matches_posts_fees_and_realized_fx_and_lists_what_does_not_m
 
 
 def test_supplier_payment_relieves_the_payable_at_its_booked_rate(session, admin, books):
-    emit(session, admin, [StockReceived(
-        source_type="purchase_receipt", source_id=1, business_date=day(5), key="r1", supplier_id=books.s2,
-        currency="USD", rate=D("7.10"), amount=D("1000.00"), tax_amount=D("0"), landed_base=D("50.00"),
-        value_base=D("7150.00"), warehouse_id=books.wh)])  # fmt: skip
+    emit(
+        session,
+        admin,
+        [
+            StockReceived(
+                source_type="purchase_receipt",
+                source_id=1,
+                business_date=day(5),
+                key="r1",
+                supplier_id=books.s2,
+                currency="USD",
+                rate=D("7.10"),
+                amount=D("1000.00"),
+                tax_amount=D("0"),
+                landed_base=D("50.00"),
+                value_base=D("7150.00"),
+                warehouse_id=books.wh,
+            )
+        ],
+    )
     assert supplier_balance(session, books.s2) == (D("1000.00"), D("7100.00"))
     pay_supplier(session, admin, books.s2, D("400.00"), day(20, 11))  # at 7.15
     assert supplier_balance(session, books.s2) == (D("600.00"), D("4260.00"))
@@ -212,8 +254,18 @@ def test_the_cli_journal_balances_entry_by_entry(db, session, admin, books, tmp_
 
     text = ok("finance", "journal", "--from", "2026-10-01", "--to", "2026-11-30", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert list(rows[0]) == ["entry_number", "date", "account_code", "account_name", "debit", "credit", "currency",
-                             "amount_currency", "memo", "source"]  # fmt: skip
+    assert list(rows[0]) == [
+        "entry_number",
+        "date",
+        "account_code",
+        "account_name",
+        "debit",
+        "credit",
+        "currency",
+        "amount_currency",
+        "memo",
+        "source",
+    ]
     by_entry: dict[str, D] = {}
     for r in rows:
         by_entry[r["entry_number"]] = by_entry.get(r["entry_number"], D(0)) + D(r["debit"]) - D(r["credit"])
@@ -281,7 +333,6 @@ def test_the_first_posting_locks_the_base_currency(session, admin, books):
         setup_company(session, admin, base_currency="USD")
     assert [(p.field, p.code) for p in info.value.problems] == [("base_currency", "problem.locked_after_use")]
     setup_company(session, admin, phone="021-12345678")  # the other settings stay editable
-
 
 
 def test_the_books_are_read_by_those_who_may_read_them(session, admin, books, actor_with_role):

@@ -106,10 +106,13 @@ def run_october(session, admin, books, tmp_path):
     )
     pay_supplier(session, admin, books.s1, D("11300.00"), day(25))
     bill = tmp_path / "alipay-2026-10.csv"
-    bill.write_text("#支付宝账务明细查询\n账务流水号,业务流水号,商户订单号,商品名称,发生时间,对方账号,收入金额（+元）,支出金额（-元）,账户余额（元）,交易渠道,业务类型,备注\n"
-                    "1,b1,T200PTA-1,T恤,2026-10-28 10:00:00,buyer,226.00,,226.00,支付宝,交易付款,\n"
-                    "2,b2,T200PTA-1,服务费,2026-10-28 10:00:01,taobao,,2.26,223.74,支付宝,服务费,\n"
-                    "#导出时间：2026-10-29\n", encoding="utf-8")  # fmt: skip
+    bill.write_text(
+        "#支付宝账务明细查询\n账务流水号,业务流水号,商户订单号,商品名称,发生时间,对方账号,收入金额（+元）,支出金额（-元）,账户余额（元）,交易渠道,业务类型,备注\n"
+        "1,b1,T200PTA-1,T恤,2026-10-28 10:00:00,buyer,226.00,,226.00,支付宝,交易付款,\n"
+        "2,b2,T200PTA-1,服务费,2026-10-28 10:00:01,taobao,,2.26,223.74,支付宝,服务费,\n"
+        "#导出时间：2026-10-29\n",
+        encoding="utf-8",
+    )
     settlement.import_settlement(session, admin, "alipay", bill)
     fx.revalue_period(session, admin, "2026-10")
     return a, b, c

@@ -22,8 +22,22 @@ def _shipped(session, admin, biz, n=2):
 
 def test_a_return_and_a_reship_from_open_to_done(session, admin, biz, capsys):
     _shipped(session, admin, biz)
-    code, out, err = run(capsys, "orders", "cases", "open", "TB-1", "--kind", "return_refund", "--amount", "59.00",
-                         "--lines", "1:1", "--reason", "七天无理由退货", "--json")  # fmt: skip
+    code, out, err = run(
+        capsys,
+        "orders",
+        "cases",
+        "open",
+        "TB-1",
+        "--kind",
+        "return_refund",
+        "--amount",
+        "59.00",
+        "--lines",
+        "1:1",
+        "--reason",
+        "七天无理由退货",
+        "--json",
+    )
     assert code == 0, err
     ret = json.loads(out)["case"]
     code, out, _ = run(capsys, "orders", "cases", "open", "TB-2", "--shop", "TB", "--kind", "reship")
@@ -31,22 +45,40 @@ def test_a_return_and_a_reship_from_open_to_done(session, admin, biz, capsys):
     assert code == 0 and out.strip() == f"Case #{reship} opened on order TB-2"
     code, out, _ = run(capsys, "orders", "cases", "list", "--json")
     assert [(c["id"], c["platform_order_id"], c["kind"], c["status"]) for c in json.loads(out)] == [
-        (ret, "TB-1", "return_refund", "requested"), (reship, "TB-2", "reship", "requested")]  # fmt: skip
+        (ret, "TB-1", "return_refund", "requested"),
+        (reship, "TB-2", "reship", "requested"),
+    ]
     code, out, _ = run(capsys, "orders", "cases", "list")
     assert f"#{ret}  TB-1  TB  Return and refund  Requested  59.00 CNY  -  七天无理由退货" in out
 
-    assert run(capsys, "orders", "cases", "approve", str(ret))[1].strip() == f"Case #{ret}: Waiting for return"
-    code, out, _ = run(capsys, "orders", "cases", "receive", str(ret), "--warehouse", "GZ", "--condition",
-                       "damaged", "--json")  # fmt: skip
+    assert (
+        run(capsys, "orders", "cases", "approve", str(ret))[1].strip() == f"Case #{ret}: Waiting for return"
+    )
+    code, out, _ = run(
+        capsys,
+        "orders",
+        "cases",
+        "receive",
+        str(ret),
+        "--warehouse",
+        "GZ",
+        "--condition",
+        "damaged",
+        "--json",
+    )
     assert code == 0 and json.loads(out) == {"case": ret, "status": "received"}
     assert run(capsys, "orders", "cases", "complete", str(ret), "--note", "已退款")[0] == 0
-    assert json.loads(run(capsys, "orders", "cases", "approve", str(reship), "--json")[1])["status"] == "approved"
+    assert (
+        json.loads(run(capsys, "orders", "cases", "approve", str(reship), "--json")[1])["status"]
+        == "approved"
+    )
     assert run(capsys, "orders", "cases", "complete", str(reship))[1].strip() == f"Case #{reship}: Done"
 
     assert run(capsys, "orders", "cases", "list", "--json")[1].strip() == "[]"
     code, out, _ = run(capsys, "orders", "cases", "list", "--all", "--search", "TB-1", "--json")
     assert [(c["id"], c["status"], c["warehouse"], c["condition"]) for c in json.loads(out)] == [
-        (ret, "done", "GZ", "damaged")]  # fmt: skip
+        (ret, "done", "GZ", "damaged")
+    ]
     session.expire_all()
     assert session.get(Order, session.get(AfterSale, ret).order_id).refunded_amount == Decimal("59.00")
     assert stock_row(session, biz.tee, biz.gz) == (0, 0)  # damaged goods never become stock
@@ -61,8 +93,9 @@ def test_case_commands_fail_in_one_clear_line(session, admin, biz, capsys, actor
     assert code != 0 and "'lots' is not an amount" in err
     code, _, err = run(capsys, "orders", "cases", "open", "TB-1", "--kind", "reship", "--lines", "1-1")
     assert code != 0 and "'1-1': write LINE:QTY" in err
-    code, out, _ = run(capsys, "orders", "cases", "open", "TB-1", "--kind", "refund_only", "--amount", "9.00",
-                       "--json")  # fmt: skip
+    code, out, _ = run(
+        capsys, "orders", "cases", "open", "TB-1", "--kind", "refund_only", "--amount", "9.00", "--json"
+    )
     case = json.loads(out)["case"]
     code, _, err = run(capsys, "orders", "cases", "receive", str(case), "--warehouse", "SH")
     assert code == 1 and f"case #{case} is Requested: Receive return is not possible now" in err

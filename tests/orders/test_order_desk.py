@@ -31,23 +31,35 @@ def desk(db, monkeypatch, tmp_path):
     return OrderDeskView(OrderDeskModel(open_context("admin", "zh_CN")))
 
 
-CSV = ("订单号,商家编码,数量,单价,下单时间,收货人,省,收货地址\n"
-       "D1,TEE-1,1,59,2026-06-18 10:00:00,张三,上海,上海市人民路1号\n"
-       "D2,TEE-1,2,59,2026-06-18 11:00:00,李四,上海,上海市人民路2号\n"
-       "D3,NOPE,1,59,2026-06-18 12:00:00,王五,上海,上海市人民路3号\n")  # fmt: skip
+CSV = (
+    "订单号,商家编码,数量,单价,下单时间,收货人,省,收货地址\n"
+    "D1,TEE-1,1,59,2026-06-18 10:00:00,张三,上海,上海市人民路1号\n"
+    "D2,TEE-1,2,59,2026-06-18 11:00:00,李四,上海,上海市人民路2号\n"
+    "D3,NOPE,1,59,2026-06-18 12:00:00,王五,上海,上海市人民路3号\n"
+)
 
 
 def upload(view, name, text):
     view.imports.platform.value = "csv"
-    view.imports.upload.value = ({"name": name, "type": "text/csv", "size": len(text.encode()), "content": memoryview(text.encode()),
-                          "last_modified": __import__("datetime").datetime(2026, 1, 1)},)  # fmt: skip
+    view.imports.upload.value = (
+        {
+            "name": name,
+            "type": "text/csv",
+            "size": len(text.encode()),
+            "content": memoryview(text.encode()),
+            "last_modified": __import__("datetime").datetime(2026, 1, 1),
+        },
+    )
     view.imports.import_upload(view.imports.import_button)
 
 
 def test_import_review_ship_flow(desk, db):
     view = desk
     assert view.imports.shop.options[1] == ("TB · 淘宝店", "TB")  # imports name the shop by its code
-    assert [u for _, u in view.orders.assignee.options] == ["", "admin"]  # by the rules, or a user who reviews
+    assert [u for _, u in view.orders.assignee.options] == [
+        "",
+        "admin",
+    ]  # by the rules, or a user who reviews
     view.imports.shop.value = view.imports.shop.options[1][1]
     upload(view, "orders.csv", CSV)
     assert "2" in view.alerts.value or "新建" in view.alerts.value

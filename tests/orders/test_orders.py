@@ -24,9 +24,19 @@ def draft(biz, number, *lines, status="paid", region="上海", **kw):
     """An order of ``(sku, qty, price)`` lines, paid in full."""
     ls = tuple(OrderLineDraft(sku, q, Decimal(p), Decimal(p) * q) for sku, q, p in lines)
     goods = sum((x.amount for x in ls), Decimal(0))
-    return OrderDraft(biz.shop, number, status, T0, "CNY", ls, goods, goods,
-                               paid_amount=goods if status == "paid" else Decimal(0), region=region,
-                               **{"buyer_id": "tb_buyer", "receiver_name": "张三", "address": "上海市人民路1号", **kw})  # fmt: skip
+    return OrderDraft(
+        biz.shop,
+        number,
+        status,
+        T0,
+        "CNY",
+        ls,
+        goods,
+        goods,
+        paid_amount=goods if status == "paid" else Decimal(0),
+        region=region,
+        **{"buyer_id": "tb_buyer", "receiver_name": "张三", "address": "上海市人民路1号", **kw},
+    )
 
 
 def stocked(session, admin, biz, tee=10, mug=10):
@@ -47,11 +57,15 @@ def all_checks(session):
 def test_a_day_of_work(session, admin, biz):
     """Import 3 orders, approve, ship, refund one with return; stock and amounts add up."""
     stocked(session, admin, biz)
-    result = import_order_drafts(session, admin, [
-        draft(biz, "A1", ("TEE-1", 2, "59.00")),
-        draft(biz, "A2", ("KIT-1", 1, "129.00"), ("MUG-1", 1, "29.00")),
-        draft(biz, "A3", ("MUG-1", 3, "29.00")),
-    ])  # fmt: skip
+    result = import_order_drafts(
+        session,
+        admin,
+        [
+            draft(biz, "A1", ("TEE-1", 2, "59.00")),
+            draft(biz, "A2", ("KIT-1", 1, "129.00"), ("MUG-1", 1, "29.00")),
+            draft(biz, "A3", ("MUG-1", 3, "29.00")),
+        ],
+    )
     assert (result.created, result.updated, result.unchanged) == (3, 0, 0)
     a1, a2, a3 = result.order_ids
     assert services.approve_orders(session, admin, [a1, a2, a3]) == [a1, a2, a3]
@@ -83,20 +97,30 @@ def test_refunds_give_back_the_platform_tax_the_sale_booked(session, admin, biz)
     from ecerp_core.catalog import services as catalog
     from ecerp_core.finance.models import Account, JournalLine
 
-    eu = catalog.create_shop(session, admin, code="EU", name="EU shop", platform="shopify", currency="CNY",
-                             default_warehouse="SH")  # fmt: skip
+    eu = catalog.create_shop(
+        session, admin, code="EU", name="EU shop", platform="shopify", currency="CNY", default_warehouse="SH"
+    )
     stocked(session, admin, biz)
-    order = replace(draft(biz, "#1001", ("TEE-1", 2, "59.00"), tax_amount=Decimal("13.58"), tax_included=True),
-                    shop_id=eu.id, country="DE")  # fmt: skip
+    order = replace(
+        draft(biz, "#1001", ("TEE-1", 2, "59.00"), tax_amount=Decimal("13.58"), tax_included=True),
+        shop_id=eu.id,
+        country="DE",
+    )
     [oid] = import_order_drafts(session, admin, [order]).order_ids
     services.approve_orders(session, admin, [oid])
     services.ship_orders(session, admin, [oid])
     aftersales.refund_orders(session, admin, [aftersales.RefundDraft(oid, Decimal("50.00"))])
-    aftersales.refund_orders(session, admin, [aftersales.RefundDraft(oid, Decimal("68.00"), with_return=True)])
+    aftersales.refund_orders(
+        session, admin, [aftersales.RefundDraft(oid, Decimal("68.00"), with_return=True)]
+    )
 
     def lines(code):
-        return session.execute(select(JournalLine.debit, JournalLine.credit).join(Account)
-                               .where(Account.code == code).order_by(JournalLine.id)).all()  # fmt: skip
+        return session.execute(
+            select(JournalLine.debit, JournalLine.credit)
+            .join(Account)
+            .where(Account.code == code)
+            .order_by(JournalLine.id)
+        ).all()
 
     zero = Decimal("0.00")
     assert lines("22210102") == [(zero, Decimal("13.58")), (Decimal("5.75"), zero), (Decimal("7.83"), zero)]
@@ -117,9 +141,18 @@ def test_import_is_idempotent_and_moves_forward(session, admin, biz):
 
 def test_a_bad_order_is_rejected_with_its_line_and_nothing_is_written(session, admin, biz):
     good = draft(biz, "G1", ("TEE-1", 1, "59.00"))
-    bad = OrderDraft(biz.shop, "B1", "paid", T0, "CNY",
-                              (OrderLineDraft("NOPE", 1, Decimal("5.00"), Decimal("6.00")),),
-                              Decimal("6.00"), Decimal("6.00"), paid_amount=Decimal("6.00"), line=7)  # fmt: skip
+    bad = OrderDraft(
+        biz.shop,
+        "B1",
+        "paid",
+        T0,
+        "CNY",
+        (OrderLineDraft("NOPE", 1, Decimal("5.00"), Decimal("6.00")),),
+        Decimal("6.00"),
+        Decimal("6.00"),
+        paid_amount=Decimal("6.00"),
+        line=7,
+    )
     before = count(session, AuditLog)
     with pytest.raises(ValidationError) as err:
         import_order_drafts(session, admin, [good, bad])
@@ -132,8 +165,9 @@ def test_a_bad_order_is_rejected_with_its_line_and_nothing_is_written(session, a
 
 def test_shortage_raises_or_skips(session, admin, biz):
     stocked(session, admin, biz, tee=2, mug=1)
-    ids = import_order_drafts(session, admin, [
-        draft(biz, "S1", ("TEE-1", 2, "59.00")), draft(biz, "S2", ("TEE-1", 1, "59.00"))]).order_ids  # fmt: skip
+    ids = import_order_drafts(
+        session, admin, [draft(biz, "S1", ("TEE-1", 2, "59.00")), draft(biz, "S2", ("TEE-1", 1, "59.00"))]
+    ).order_ids
     with pytest.raises(InsufficientStock):
         services.approve_orders(session, admin, [ids[1], ids[0]])
     assert stock_row(session, biz.tee, biz.sh) == (2, 0)
@@ -161,14 +195,16 @@ def test_roles_are_enforced_and_every_write_is_audited(session, admin, biz, acto
         services.approve_orders(session, analyst, [oid])
     services.approve_orders(session, clerk, [oid])
     services.ship_orders(session, clerk, [oid])
-    rows = session.execute(select(AuditLog.action, AuditLog.actor_name).where(AuditLog.entity == "sales_order")
-                           .order_by(AuditLog.id)).all()  # fmt: skip
+    rows = session.execute(
+        select(AuditLog.action, AuditLog.actor_name)
+        .where(AuditLog.entity == "sales_order")
+        .order_by(AuditLog.id)
+    ).all()
     assert rows == [
         ("import", "order_clerk_user"),
         ("approve", "order_clerk_user"),
         ("ship", "order_clerk_user"),
     ]
-
 
 
 def test_orders_are_found_by_platform_number_in_one_shop_or_named_as_problems(

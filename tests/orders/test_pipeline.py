@@ -34,16 +34,27 @@ def imp(session, admin, *drafts):
 
 def test_auto_review_approves_what_passes_and_says_why_the_rest_waits(session, admin, biz):
     stocked(session, admin, biz, tee=3, mug=10)
-    settings.set_setting(session, admin, "auto_approve", {**settings.DEFAULTS["auto_approve"], "amount_max": 500})
+    settings.set_setting(
+        session, admin, "auto_approve", {**settings.DEFAULTS["auto_approve"], "amount_max": 500}
+    )
     settings.set_setting(session, admin, "blacklist", ["bad_buyer"])
-    ok, big, remark, black, short = imp(session, admin,
-        draft(biz, "R1", ("TEE-1", 1, "59.00")), draft(biz, "R2", ("MUG-1", 1, "900.00")),
+    ok, big, remark, black, short = imp(
+        session,
+        admin,
+        draft(biz, "R1", ("TEE-1", 1, "59.00")),
+        draft(biz, "R2", ("MUG-1", 1, "900.00")),
         draft(biz, "R3", ("MUG-1", 1, "29.00"), buyer_remark="请改地址"),
-        draft(biz, "R4", ("MUG-1", 1, "29.00"), buyer_id="bad_buyer"), draft(biz, "R5", ("TEE-1", 5, "59.00")))  # fmt: skip
+        draft(biz, "R4", ("MUG-1", 1, "29.00"), buyer_id="bad_buyer"),
+        draft(biz, "R5", ("TEE-1", 5, "59.00")),
+    )
     result = review.auto_review(session, admin)
     assert result["approved"] == [ok]
-    assert result["waiting"] == {big: ["amount_out_of_range"], remark: ["has_remarks"], black: ["blacklisted"],
-                                 short: ["out_of_stock"]}  # fmt: skip
+    assert result["waiting"] == {
+        big: ["amount_out_of_range"],
+        remark: ["has_remarks"],
+        black: ["blacklisted"],
+        short: ["out_of_stock"],
+    }
     assert workflow.reasons_of(session, [remark], workflow.REVIEW) == {remark: ["has_remarks"]}
     assert stock_row(session, biz.tee, biz.sh) == (3, 1)
 
@@ -51,11 +62,21 @@ def test_auto_review_approves_what_passes_and_says_why_the_rest_waits(session, a
 def test_routing_by_region_availability_and_split(session, admin, biz):
     from ecerp_core.stock import services as stock
 
-    stock.post_moves(session, admin, [stock.MoveDraft(biz.tee, biz.gz, 5, "receipt", unit_cost=Decimal("20")),
-                                      stock.MoveDraft(biz.mug, biz.sh, 5, "receipt", unit_cost=Decimal("8"))])  # fmt: skip
-    gd, sh_tee, both = imp(session, admin, draft(biz, "G1", ("TEE-1", 1, "59.00"), region="广东"),
-                           draft(biz, "S1", ("TEE-1", 1, "59.00"), region="上海"),
-                           draft(biz, "B1", ("TEE-1", 1, "59.00"), ("MUG-1", 1, "29.00"), region="上海"))  # fmt: skip
+    stock.post_moves(
+        session,
+        admin,
+        [
+            stock.MoveDraft(biz.tee, biz.gz, 5, "receipt", unit_cost=Decimal("20")),
+            stock.MoveDraft(biz.mug, biz.sh, 5, "receipt", unit_cost=Decimal("8")),
+        ],
+    )
+    gd, sh_tee, both = imp(
+        session,
+        admin,
+        draft(biz, "G1", ("TEE-1", 1, "59.00"), region="广东"),
+        draft(biz, "S1", ("TEE-1", 1, "59.00"), region="上海"),
+        draft(biz, "B1", ("TEE-1", 1, "59.00"), ("MUG-1", 1, "29.00"), region="上海"),
+    )
     ok = routing.route_orders(session, admin, [gd, sh_tee, both], on_short="split")
     assert ok[gd] and ok[sh_tee] and ok[both]
     assert session.get(Order, gd).warehouse_id == biz.gz
@@ -74,8 +95,13 @@ def test_routing_by_region_availability_and_split(session, admin, biz):
 
 def test_merge_ships_as_one_parcel_and_never_merges_cod(session, admin, biz, emitted):
     stocked(session, admin, biz)
-    a, b, c = imp(session, admin, draft(biz, "M1", ("TEE-1", 1, "59.00")), draft(biz, "M2", ("MUG-1", 1, "29.00")),
-                  draft(biz, "M3", ("MUG-1", 1, "29.00"), is_cod=True))  # fmt: skip
+    a, b, c = imp(
+        session,
+        admin,
+        draft(biz, "M1", ("TEE-1", 1, "59.00")),
+        draft(biz, "M2", ("MUG-1", 1, "29.00")),
+        draft(biz, "M3", ("MUG-1", 1, "29.00"), is_cod=True),
+    )
     assert merge.merge_groups(session, admin) == [[a, b]]
     with pytest.raises(ValidationError):
         merge.merge_orders(session, admin, [a, c])
@@ -89,9 +115,7 @@ def test_merge_ships_as_one_parcel_and_never_merges_cod(session, admin, biz, emi
     shipped = [e for e in emitted if e.kind == "sale.shipped"]
     assert sorted(e.source_id for e in shipped) == [a, b]
     assert {e.key for e in shipped} == {f"sales_order:{a}:shipped", f"sales_order:{b}:shipped"}
-    assert shipped[0].cost_base == Decimal("20.00") and shipped[0].goods_amount == Decimal(
-        "59.00"
-    )
+    assert shipped[0].cost_base == Decimal("20.00") and shipped[0].goods_amount == Decimal("59.00")
 
 
 def test_split_by_hand(session, admin, biz):
@@ -136,13 +160,26 @@ def test_assignment_rules(session, admin, biz, actor_with_role):
 
 def test_after_sales_cases(session, admin, biz, emitted):
     stocked(session, admin, biz)
-    a, b, c = imp(session, admin, draft(biz, "C1", ("TEE-1", 1, "59.00")), draft(biz, "C2", ("MUG-1", 2, "29.00")),
-                  draft(biz, "C3", ("MUG-1", 1, "29.00")))  # fmt: skip
+    a, b, c = imp(
+        session,
+        admin,
+        draft(biz, "C1", ("TEE-1", 1, "59.00")),
+        draft(biz, "C2", ("MUG-1", 2, "29.00")),
+        draft(biz, "C3", ("MUG-1", 1, "29.00")),
+    )
     services.approve_orders(session, admin, [a, b, c])
     services.ship_orders(session, admin, [a, b, c])
     # return and refund into 广州仓 as damaged: stock does not become available there
-    case = cases.open_case(session, admin, a, "return_refund", amount=Decimal("59.00"), warehouse_id=biz.gz,
-                           condition="damaged", platform_status="WAIT_SELLER_AGREE")  # fmt: skip
+    case = cases.open_case(
+        session,
+        admin,
+        a,
+        "return_refund",
+        amount=Decimal("59.00"),
+        warehouse_id=biz.gz,
+        condition="damaged",
+        platform_status="WAIT_SELLER_AGREE",
+    )
     for step in ("approved", "waiting_return", "received", "done"):
         cases.advance_case(session, admin, case, step)
     assert session.get(Order, a).status == "refunded" and stock_row(session, biz.tee, biz.gz) == (0, 0)
@@ -185,8 +222,13 @@ def test_an_exchange_takes_the_goods_back_at_their_cost_and_tells_finance(sessio
 
 def test_a_batch_of_cases_completes_together_or_not_at_all(session, admin, biz, emitted):
     stocked(session, admin, biz)
-    a, b, c = imp(session, admin, draft(biz, "B1", ("TEE-1", 1, "59.00")), draft(biz, "B2", ("MUG-1", 1, "29.00")),
-                  draft(biz, "B3", ("MUG-1", 1, "29.00")))  # fmt: skip
+    a, b, c = imp(
+        session,
+        admin,
+        draft(biz, "B1", ("TEE-1", 1, "59.00")),
+        draft(biz, "B2", ("MUG-1", 1, "29.00")),
+        draft(biz, "B3", ("MUG-1", 1, "29.00")),
+    )
     services.approve_orders(session, admin, [a, b, c])
     services.ship_orders(session, admin, [a, b, c])
     refund = cases.open_case(session, admin, a, "refund_only", amount=Decimal("20.00"))
@@ -202,7 +244,7 @@ def test_a_batch_of_cases_completes_together_or_not_at_all(session, admin, biz, 
     session.expire_all()
     assert session.get(Order, a).refunded_amount == Decimal("20.00")
     assert session.scalar(select(Order.status).where(Order.platform_order_id == f"B2#R{reship}")) == "paid"
-    assert [e.kind for e in emitted[before[0]:]] == ["sale.refunded"]
+    assert [e.kind for e in emitted[before[0] :]] == ["sale.refunded"]
 
 
 def test_channel_stock(session, admin, biz):

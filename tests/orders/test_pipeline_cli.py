@@ -24,11 +24,24 @@ def run(capsys, *args):
 def _orders(session, admin, biz, n=3):
     post_moves(session, admin, [MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=Decimal("20.00"))])
     at = dt.datetime(2026, 6, 18, 2, tzinfo=dt.UTC)
-    drafts = [OrderDraft(
-        biz.shop, f"TB-{i}", "paid", at + dt.timedelta(minutes=i), "CNY",
-        (OrderLineDraft("TEE-1", 1, Decimal("59.00"), Decimal("59.00")),), Decimal("59.00"),
-        Decimal("59.00"), paid_amount=Decimal("59.00"), buyer_id=f"b{i}", receiver_name=f"买家{i}", region="上海",
-        address=f"上海市人民路{i}号") for i in range(1, n + 1)]  # fmt: skip
+    drafts = [
+        OrderDraft(
+            biz.shop,
+            f"TB-{i}",
+            "paid",
+            at + dt.timedelta(minutes=i),
+            "CNY",
+            (OrderLineDraft("TEE-1", 1, Decimal("59.00"), Decimal("59.00")),),
+            Decimal("59.00"),
+            Decimal("59.00"),
+            paid_amount=Decimal("59.00"),
+            buyer_id=f"b{i}",
+            receiver_name=f"买家{i}",
+            region="上海",
+            address=f"上海市人民路{i}号",
+        )
+        for i in range(1, n + 1)
+    ]
     import_order_drafts(session, admin, drafts)
     session.commit()
 

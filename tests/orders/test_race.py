@@ -15,8 +15,10 @@ from ecerp_core.orders.intake import import_order_drafts
 from ecerp_core.orders.models import Order
 from ecerp_core.stock import services as stock
 
-pytestmark = pytest.mark.skipif(not os.environ.get("ECERP_TEST_DATABASE_URL", "").startswith("postgresql"),
-                                reason="concurrency needs PostgreSQL")  # fmt: skip
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("ECERP_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="concurrency needs PostgreSQL",
+)
 
 
 def _clerk(url: str, ids: list[int], start) -> int:
@@ -42,8 +44,11 @@ def test_processes_racing_for_the_last_units_never_oversell(db, session, admin, 
     stock.post_moves(
         session, admin, [stock.MoveDraft(biz.tee, biz.sh, 5, "receipt", unit_cost=Decimal("20"))]
     )
-    ids = list(import_order_drafts(session, admin, [draft(biz, f"RACE{i}", ("TEE-1", 1, "59.00"))
-                                                             for i in range(40)]).order_ids)  # fmt: skip
+    ids = list(
+        import_order_drafts(
+            session, admin, [draft(biz, f"RACE{i}", ("TEE-1", 1, "59.00")) for i in range(40)]
+        ).order_ids
+    )
     session.commit()
     ctx = mp.get_context("spawn")
     with ctx.Manager() as manager:

@@ -20,8 +20,13 @@ NOON = dt.datetime(2026, 3, 2, 4, 0, tzinfo=dt.UTC)  # 12:00 in Shanghai
 
 def test_order_confirm_receive_in_two_parts(session, admin, biz):
     with frozen_clock(NOON):
-        po = services.create_purchase_order(session, admin, services.PurchaseOrderDraft(
-            biz.supplier, biz.sh, (services.PurchaseLineDraft(biz.tee, 10, Decimal("18.00")),)))  # fmt: skip
+        po = services.create_purchase_order(
+            session,
+            admin,
+            services.PurchaseOrderDraft(
+                biz.supplier, biz.sh, (services.PurchaseLineDraft(biz.tee, 10, Decimal("18.00")),)
+            ),
+        )
         services.confirm_purchase_orders(session, admin, [po])
         receive_purchase_orders(session, admin, [ReceiptDraft(po, ((biz.tee, 4),))])
         assert session.get(PurchaseOrder, po).status == "partially_received"
@@ -45,12 +50,15 @@ def test_order_confirm_receive_in_two_parts(session, admin, biz):
 
 def test_usd_receipt_is_costed_in_base_currency(session, admin, biz):
     usd = catalog.create_supplier(session, admin, code="S2", name="Export Co", currency="USD")
-    set_exchange_rates(
-        session, admin, [{"currency": "USD", "rate_date": "2026-03-01", "rate": "7.2"}]
-    )
+    set_exchange_rates(session, admin, [{"currency": "USD", "rate_date": "2026-03-01", "rate": "7.2"}])
     with frozen_clock(NOON):
-        po = services.create_purchase_order(session, admin, services.PurchaseOrderDraft(
-            usd.id, biz.gz, (services.PurchaseLineDraft(biz.mug, 5, Decimal("1.50")),)))  # fmt: skip
+        po = services.create_purchase_order(
+            session,
+            admin,
+            services.PurchaseOrderDraft(
+                usd.id, biz.gz, (services.PurchaseLineDraft(biz.mug, 5, Decimal("1.50")),)
+            ),
+        )
         services.confirm_purchase_orders(session, admin, [po])
         moves = receive_purchase_orders(session, admin, [ReceiptDraft(po)])
     assert moves[0]["unit_cost"] == Decimal("10.80")
@@ -58,18 +66,33 @@ def test_usd_receipt_is_costed_in_base_currency(session, admin, biz):
 
 def test_bad_input_and_forbidden_role_write_nothing(session, admin, biz, actor_with_role):
     with pytest.raises(ValidationError) as err:
-        services.create_purchase_order(session, admin, services.PurchaseOrderDraft(
-            biz.supplier, biz.sh, (services.PurchaseLineDraft(biz.kit, 0, Decimal("1.00")),)))  # fmt: skip
+        services.create_purchase_order(
+            session,
+            admin,
+            services.PurchaseOrderDraft(
+                biz.supplier, biz.sh, (services.PurchaseLineDraft(biz.kit, 0, Decimal("1.00")),)
+            ),
+        )
     assert {p.code for p in err.value.problems} == {"problem.not_stocked", "problem.below_minimum"}
     with pytest.raises(PermissionDenied):
-        services.create_purchase_order(session, actor_with_role("analyst"), services.PurchaseOrderDraft(
-            biz.supplier, biz.sh, (services.PurchaseLineDraft(biz.tee, 1, Decimal("1.00")),)))  # fmt: skip
+        services.create_purchase_order(
+            session,
+            actor_with_role("analyst"),
+            services.PurchaseOrderDraft(
+                biz.supplier, biz.sh, (services.PurchaseLineDraft(biz.tee, 1, Decimal("1.00")),)
+            ),
+        )
     assert count(session, PurchaseOrder) == 0
 
 
 def test_cannot_receive_a_draft_or_more_than_ordered(session, admin, biz):
-    po = services.create_purchase_order(session, admin, services.PurchaseOrderDraft(
-        biz.supplier, biz.sh, (services.PurchaseLineDraft(biz.tee, 3, Decimal("18.00")),)))  # fmt: skip
+    po = services.create_purchase_order(
+        session,
+        admin,
+        services.PurchaseOrderDraft(
+            biz.supplier, biz.sh, (services.PurchaseLineDraft(biz.tee, 3, Decimal("18.00")),)
+        ),
+    )
     with pytest.raises(ValidationError):
         receive_purchase_orders(session, admin, [ReceiptDraft(po)])
     services.confirm_purchase_orders(session, admin, [po])
@@ -83,16 +106,24 @@ def test_reorder_quantity():
     assert reorder_quantity(3, 10, 30, 5) == 27
 
 
-def test_purchase_order_list_is_paged_filtered_and_needs_purchasing_read(session, admin, biz, actor_with_role):
+def test_purchase_order_list_is_paged_filtered_and_needs_purchasing_read(
+    session, admin, biz, actor_with_role
+):
     line = (services.PurchaseLineDraft(biz.tee, 10, Decimal("18.00")),)
-    first, second = services.create_purchase_orders(session, admin, [services.PurchaseOrderDraft(
-        biz.supplier, wh, line) for wh in (biz.sh, biz.gz)])  # fmt: skip
+    first, second = services.create_purchase_orders(
+        session, admin, [services.PurchaseOrderDraft(biz.supplier, wh, line) for wh in (biz.sh, biz.gz)]
+    )
     services.confirm_purchase_orders(session, admin, [second])
     page = services.list_purchase_orders(session, admin)
     assert page.total == 2 and [r["id"] for r in page.rows] == [second, first]  # newest first
-    assert [r["warehouse"] for r in services.list_purchase_orders(session, admin, sort="warehouse").rows] == ["GZ", "SH"]
+    assert [r["warehouse"] for r in services.list_purchase_orders(session, admin, sort="warehouse").rows] == [
+        "GZ",
+        "SH",
+    ]
     confirmed = services.list_purchase_orders(session, admin, status="confirmed").rows
-    assert [(r["id"], r["supplier"], r["total_amount"]) for r in confirmed] == [(second, "S1", Decimal("180.00"))]
+    assert [(r["id"], r["supplier"], r["total_amount"]) for r in confirmed] == [
+        (second, "S1", Decimal("180.00"))
+    ]
     with pytest.raises(PermissionDenied):
         services.list_purchase_orders(session, actor_with_role("order_clerk"))
 

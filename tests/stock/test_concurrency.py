@@ -47,8 +47,9 @@ def _race(url, n, rng, product, sh, gz) -> None:
                     stock.reserve(session, admin, [stock.ReservationDraft(product, sh, qty, "race", doc)])
                     stock.ship_reserved(session, admin, "race", [doc])
                 else:
-                    [tid] = transfers.create_transfers(session, admin,
-                                                       [transfers.TransferDraft(sh, gz, ((product, qty),))])  # fmt: skip
+                    [tid] = transfers.create_transfers(
+                        session, admin, [transfers.TransferDraft(sh, gz, ((product, qty),))]
+                    )
                     transfers.ship_transfers(session, admin, [tid])
             _race.taken += qty
         except InsufficientStock:
@@ -77,8 +78,11 @@ def test_concurrent_shipments_and_transfers_never_oversell(db):
         p.join(timeout=60)
         assert p.exitcode == 0, "a worker failed: see its traceback above"
     with session_scope(db, readonly=True) as session:
-        on_hand, reserved = session.execute(select(StockLevel.on_hand, StockLevel.reserved).where(
-            StockLevel.product_id == tee, StockLevel.warehouse_id == sh)).one()  # fmt: skip
+        on_hand, reserved = session.execute(
+            select(StockLevel.on_hand, StockLevel.reserved).where(
+                StockLevel.product_id == tee, StockLevel.warehouse_id == sh
+            )
+        ).one()
         assert on_hand - reserved >= 0
         assert on_hand == OPENING - taken
         assert [p for c in checks.CHECKS for p in c(session)] == []

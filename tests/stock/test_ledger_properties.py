@@ -16,8 +16,9 @@ from ecerp_core.stock import checks, stocktake, transfers
 from ecerp_core.stock import services as stock
 from ecerp_core.stock.models import StockMove, TransferLine
 
-OPS = st.sampled_from(["receipt", "ship", "transfer", "receive", "close", "return", "purchase_return",
-                       "adjust", "count"])  # fmt: skip
+OPS = st.sampled_from(
+    ["receipt", "ship", "transfer", "receive", "close", "return", "purchase_return", "adjust", "count"]
+)
 STEPS = st.lists(st.tuples(OPS, st.integers(1, 8), st.booleans(), st.booleans()), min_size=1, max_size=10)
 _ids = itertools.count(1)
 
@@ -39,11 +40,17 @@ def _apply(session, admin, biz, op: str, qty: int, flag: bool, other: bool) -> N
         )
         transfers.ship_transfers(session, admin, [tid])
     elif op in ("receive", "close"):
-        open_ids = session.scalars(select(transfers.Transfer.id).where(
-            transfers.Transfer.status.in_(("in_transit", "partially_received"))).order_by(transfers.Transfer.id)).all()  # fmt: skip
+        open_ids = session.scalars(
+            select(transfers.Transfer.id)
+            .where(transfers.Transfer.status.in_(("in_transit", "partially_received")))
+            .order_by(transfers.Transfer.id)
+        ).all()
         if open_ids and op == "receive":
-            line = session.execute(select(TransferLine.product_id, TransferLine.shipped - TransferLine.received)
-                                   .where(TransferLine.transfer_id == open_ids[0])).first()  # fmt: skip
+            line = session.execute(
+                select(TransferLine.product_id, TransferLine.shipped - TransferLine.received).where(
+                    TransferLine.transfer_id == open_ids[0]
+                )
+            ).first()
             transfers.receive_transfer(session, admin, open_ids[0], [(line[0], min(qty, line[1]))])
         elif open_ids:
             transfers.close_transfers(session, admin, [open_ids[-1]])
@@ -65,10 +72,21 @@ def _apply(session, admin, biz, op: str, qty: int, flag: bool, other: bool) -> N
 
 
 def _in_transit_matches_transfer_moves(session) -> bool:
-    moved = session.scalar(select(func.coalesce(func.sum(StockMove.quantity), 0))
-                           .where(StockMove.move_type.in_(("transfer_out", "transfer_in"))))  # fmt: skip
-    transit = session.scalar(select(func.coalesce(func.sum(
-        TransferLine.shipped - TransferLine.received - TransferLine.lost + TransferLine.lost), 0)))  # fmt: skip
+    moved = session.scalar(
+        select(func.coalesce(func.sum(StockMove.quantity), 0)).where(
+            StockMove.move_type.in_(("transfer_out", "transfer_in"))
+        )
+    )
+    transit = session.scalar(
+        select(
+            func.coalesce(
+                func.sum(
+                    TransferLine.shipped - TransferLine.received - TransferLine.lost + TransferLine.lost
+                ),
+                0,
+            )
+        )
+    )
     return -moved == transit
 
 

@@ -34,7 +34,9 @@ def test_purchase_receive_transfer_count_and_levels(session, biz, capsys):
     code, out, _ = run(capsys, "stock", "levels", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["sku"], r["warehouse"], r["on_hand"], r["unit_cost"], r["value"]) for r in rows] == [
-        ("TEE-1", "GZ", "3", "20.0000", "60.00"), ("TEE-1", "SH", "6", "20.0000", "120.00")]  # fmt: skip
+        ("TEE-1", "GZ", "3", "20.0000", "60.00"),
+        ("TEE-1", "SH", "6", "20.0000", "120.00"),
+    ]
     assert run(capsys, "stock", "count", "create", "SH", "--threshold", "5")[1].strip() == "stocktake 1"
     assert run(capsys, "stock", "count", "enter", "1", "TEE-1", "TEE-1=5")[1].split() == [
         "TEE-1",
@@ -47,8 +49,10 @@ def test_purchase_receive_transfer_count_and_levels(session, biz, capsys):
     code, out, _ = run(capsys, "stock", "moves", "--sku", "TEE-1", "--type", "count_loss", "--format", "json")
     assert [m["quantity"] for m in json.loads(out)] == [-1]
     code, out, _ = run(capsys, "stock", "value", "--by", "warehouse", "--format", "json")
-    assert json.loads(out) == [{"warehouse": "GZ", "quantity": 3, "value": "60.00"},
-                               {"warehouse": "SH", "quantity": 5, "value": "100.00"}]  # fmt: skip
+    assert json.loads(out) == [
+        {"warehouse": "GZ", "quantity": 3, "value": "60.00"},
+        {"warehouse": "SH", "quantity": 5, "value": "100.00"},
+    ]
     code, _, err = run(capsys, "stock", "transfer", "SH", "GZ", "TEE-1=99", "--ship")
     assert code == 1 and "库存不足" in err
     code, _, err = run(capsys, "--user", "nobody", "stock", "levels")

@@ -20,8 +20,14 @@ from ecerp_core.stock.services import MoveDraft, post_moves, record_moves
 @pytest.fixture
 def stocked(session, admin, biz):
     catalog.update_product(session, admin, "TEE-1", barcode="6901234567892")
-    post_moves(session, admin, [MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=Decimal("20.00")),
-                                MoveDraft(biz.mug, biz.sh, 5, "receipt", unit_cost=Decimal("8.00"))])  # fmt: skip
+    post_moves(
+        session,
+        admin,
+        [
+            MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=Decimal("20.00")),
+            MoveDraft(biz.mug, biz.sh, 5, "receipt", unit_cost=Decimal("8.00")),
+        ],
+    )
     return biz
 
 
@@ -33,14 +39,23 @@ def test_count_with_moves_during_the_count_posts_exactly_the_variance(session, a
         result = stocktake.scan(session, admin, st, "6901234567892")
     assert (result.sku, result.counted, result.added) == ("TEE-1", 7, False)
     # ... then 2 tees ship and 4 arrive while the count is still open
-    record_moves(session, admin, [MoveDraft(biz.tee, biz.sh, -2, "shipment"),
-                                  MoveDraft(biz.tee, biz.sh, 4, "receipt", unit_cost=Decimal("20.00"))])  # fmt: skip
+    record_moves(
+        session,
+        admin,
+        [
+            MoveDraft(biz.tee, biz.sh, -2, "shipment"),
+            MoveDraft(biz.tee, biz.sh, 4, "receipt", unit_cost=Decimal("20.00")),
+        ],
+    )
     stocktake.scan(session, admin, st, "MUG-1", quantity=6)  # typed: one mug found
     assert "book" not in stocktake.counting_lines(session, admin, st)[0]  # blind
     assert stocktake.submit_stocktake(session, admin, st) == "submitted"
     review = {r["sku"]: r for r in stocktake.review_lines(session, admin, st)}
     assert (review["TEE-1"]["book"], review["TEE-1"]["variance"], review["TEE-1"]["variance_value"]) == (
-        10, -3, Decimal("-60.00"))  # fmt: skip
+        10,
+        -3,
+        Decimal("-60.00"),
+    )
     assert review["MUG-1"]["variance_value"] == Decimal("8.00")
     result = stocktake.approve_stocktake(session, admin, st)
     assert (result["gain_base"], result["loss_base"]) == (Decimal("8.00"), Decimal("60.00"))
@@ -48,8 +63,11 @@ def test_count_with_moves_during_the_count_posts_exactly_the_variance(session, a
     assert stock_row(session, biz.tee, biz.sh) == (9, 0)
     assert stock_row(session, biz.mug, biz.sh) == (6, 0)
     event = emitted[-1]
-    assert (event.kind, event.key, event.payload()) == ("stock.counted", f"stocktake:{st}:approved", {
-        "gain_base": Decimal("8.00"), "loss_base": Decimal("60.00"), "warehouse_id": biz.sh})  # fmt: skip
+    assert (event.kind, event.key, event.payload()) == (
+        "stock.counted",
+        f"stocktake:{st}:approved",
+        {"gain_base": Decimal("8.00"), "loss_base": Decimal("60.00"), "warehouse_id": biz.sh},
+    )
     with pytest.raises(StocktakeClosed):
         stocktake.scan(session, admin, st, "MUG-1")
     assert all(not c(session) for c in checks.CHECKS)
@@ -89,8 +107,14 @@ def test_recount_unknown_codes_and_permissions(session, admin, stocked, actor_wi
 
 def test_scopes_location_and_abc(session, admin, stocked):
     biz = stocked
-    alerts.set_stock_settings(session, admin, [alerts.SettingDraft(biz.tee, biz.sh, location="A-01-02"),
-                                               alerts.SettingDraft(biz.mug, biz.sh, location="B-01-01")])  # fmt: skip
+    alerts.set_stock_settings(
+        session,
+        admin,
+        [
+            alerts.SettingDraft(biz.tee, biz.sh, location="A-01-02"),
+            alerts.SettingDraft(biz.mug, biz.sh, location="B-01-01"),
+        ],
+    )
     st = stocktake.create_stocktake(session, admin, biz.sh, scope="location", scope_value="A-01..A-09")
     assert [r["sku"] for r in stocktake.counting_lines(session, admin, st)] == ["TEE-1"]
     st2 = stocktake.create_stocktake(session, admin, biz.sh, scope="abc")

@@ -42,7 +42,12 @@ def test_transfer_in_transit_partial_receipt_and_discrepancy(session, admin, biz
         ("stock.transferred", f"transfer:{tid}:shipped", Decimal("120.00"), Decimal("0")),
         ("stock.transferred", f"transfer:{tid}:closed", Decimal("0"), Decimal("40.00")),
     ]
-    assert set(emitted[-1].payload()) == {"value_base", "from_warehouse_id", "to_warehouse_id", "discrepancy_base"}
+    assert set(emitted[-1].payload()) == {
+        "value_base",
+        "from_warehouse_id",
+        "to_warehouse_id",
+        "discrepancy_base",
+    }
     assert [h.action for h in audit.history(session, "transfer", tid)] == [
         "create",
         "ship",
@@ -57,7 +62,10 @@ def test_full_receipt_and_refusals(session, admin, biz, actor_with_role):
     with pytest.raises(ValidationError) as err:
         transfers.create_transfers(session, admin, [transfers.TransferDraft(biz.sh, biz.sh, ((biz.kit, 0),))])
     assert {p.code for p in err.value.problems} == {
-        "problem.same_warehouse", "problem.not_stocked", "problem.below_minimum"}  # fmt: skip
+        "problem.same_warehouse",
+        "problem.not_stocked",
+        "problem.below_minimum",
+    }
     tid = transfers.create_transfers(
         session, admin, [transfers.TransferDraft(biz.sh, biz.gz, ((biz.mug, 5),))]
     )[0]
@@ -79,12 +87,19 @@ def test_full_receipt_and_refusals(session, admin, biz, actor_with_role):
 
 def test_transfer_list_is_paged_sorted_and_needs_stock_read(session, admin, biz):
     post_moves(session, admin, [MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=Decimal("20.00"))])
-    ids = transfers.create_transfers(session, admin, [transfers.TransferDraft(biz.sh, biz.gz, ((biz.tee, n),),
-                                                                              note=f"第{n}批") for n in (1, 2, 3)])  # fmt: skip
+    ids = transfers.create_transfers(
+        session,
+        admin,
+        [transfers.TransferDraft(biz.sh, biz.gz, ((biz.tee, n),), note=f"第{n}批") for n in (1, 2, 3)],
+    )
     page = transfers.list_transfers(session, admin, limit=2)
     assert page.total == 3 and [r["id"] for r in page.rows] == ids[::-1][:2]  # newest first
     page = transfers.list_transfers(session, admin, sort="note", offset=1)
     assert [r["note"] for r in page.rows] == ["第2批", "第3批"]
-    assert (page.rows[0]["from_warehouse"], page.rows[0]["to_warehouse"], page.rows[0]["status"]) == ("SH", "GZ", "draft")
+    assert (page.rows[0]["from_warehouse"], page.rows[0]["to_warehouse"], page.rows[0]["status"]) == (
+        "SH",
+        "GZ",
+        "draft",
+    )
     with pytest.raises(PermissionDenied):  # every standard role reads stock
         transfers.list_transfers(session, Actor(None, "nobody", "custom", frozenset()))

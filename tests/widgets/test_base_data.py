@@ -141,8 +141,12 @@ def test_every_kind_of_record_can_be_listed_and_created(db):
 def test_choice_filter_on_customers(db):
     with session_scope(db) as session:
         admin = resolve_actor(session)
-        services.create_records(session, admin, "customer", [
-            {"code": "C1", "name": "张三", "tier": "gold"}, {"code": "C2", "name": "李四"}])  # fmt: skip
+        services.create_records(
+            session,
+            admin,
+            "customer",
+            [{"code": "C1", "name": "张三", "tier": "gold"}, {"code": "C2", "name": "李四"}],
+        )
     view = base_data.build("admin", "en")
     view.entity_tabs.value = "customer"
     assert list(view.filter_bar.choice_widgets) == ["tier"]

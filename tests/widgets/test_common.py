@@ -142,8 +142,11 @@ def test_record_form_values_skip_blanks_as_asked(translator):
     form = RecordForm(translator, PRODUCT_FIELDS)
     form.inputs["sku"].input.value = "A-1"
     form.inputs["spec"].input.value = "颜色：白色\n尺码: M"
-    assert form.values(skip_blank=True) == {"sku": "A-1", "spec": {"颜色": "白色", "尺码": "M"},
-                                            "is_bundle": False}  # fmt: skip
+    assert form.values(skip_blank=True) == {
+        "sku": "A-1",
+        "spec": {"颜色": "白色", "尺码": "M"},
+        "is_bundle": False,
+    }
     assert "cost" not in form.values(skip_blank=("money",)) and form.values()["name_en"] == ""
 
 

@@ -18,8 +18,16 @@ N = 5000
 
 @pytest.fixture
 def many_products(db):
-    rows = [{"sku": f"SKU-{i:05d}", "name_zh": f"商品{i}", "name_en": f"Product {i}",
-             "list_price": f"{i % 500}.50", "cost": "1.00"} for i in range(1, N + 1)]  # fmt: skip
+    rows = [
+        {
+            "sku": f"SKU-{i:05d}",
+            "name_zh": f"商品{i}",
+            "name_en": f"Product {i}",
+            "list_price": f"{i % 500}.50",
+            "cost": "1.00",
+        }
+        for i in range(1, N + 1)
+    ]
     with session_scope(db) as session:
         services.create_records(session, resolve_actor(session, "admin"), "product", rows)
     return db

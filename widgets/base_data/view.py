@@ -29,8 +29,11 @@ class BaseDataView:
         i18n = self.i18n
 
         self.entity_tabs = w.ToggleButtons(style={"button_width": "auto"})
-        i18n.bind(self.entity_tabs, "options",
-                  lambda lang: [(t(f"base_data.tab.{name}", lang), name) for name in ENTITY_ORDER])  # fmt: skip
+        i18n.bind(
+            self.entity_tabs,
+            "options",
+            lambda lang: [(t(f"base_data.tab.{name}", lang), name) for name in ENTITY_ORDER],
+        )
         self.entity_tabs.value = model.entity_name
         self.entity_tabs.add_class("ecerp-entity-tabs")
 
@@ -55,11 +58,13 @@ class BaseDataView:
         self.active_button = w.Button()
         self.active_button.add_class("ecerp-toggle-active")
         i18n.bind(self.active_button, "description", self._active_label)
-        buttons = w.HBox([self.save_button, self.new_button, w.HBox(layout=w.Layout(flex="1")),
-                          self.active_button])  # fmt: skip
+        buttons = w.HBox(
+            [self.save_button, self.new_button, w.HBox(layout=w.Layout(flex="1")), self.active_button]
+        )
         buttons.add_class("ecerp-form-buttons")
-        form_card = w.VBox([self.form_title, self.form_box, buttons],
-                           layout=w.Layout(flex="0 0 440px", width="440px"))  # fmt: skip
+        form_card = w.VBox(
+            [self.form_title, self.form_box, buttons], layout=w.Layout(flex="0 0 440px", width="440px")
+        )
         form_card.add_class("ecerp-card")
         form_card.add_class("ecerp-form-card")
 

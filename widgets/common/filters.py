@@ -59,9 +59,15 @@ class FilterBar(w.HBox):
         self.search_button.add_class("ecerp-search-button")
         i18n.bind(self.search_button, "description", "common.search")
         self.status = w.Dropdown(layout=w.Layout(width="120px"))
-        i18n.bind(self.status, "options", lambda lang: [
-            (t("app.filter.active", lang), "active"), (t("app.filter.inactive", lang), "inactive"),
-            (t("common.all", lang), "all")])  # fmt: skip
+        i18n.bind(
+            self.status,
+            "options",
+            lambda lang: [
+                (t("app.filter.active", lang), "active"),
+                (t("app.filter.inactive", lang), "inactive"),
+                (t("common.all", lang), "all"),
+            ],
+        )
         self.status.value = "active"
         self.status.add_class("ecerp-status-filter")
         self.choice_widgets: dict[str, w.Dropdown] = {}
@@ -89,8 +95,13 @@ class FilterBar(w.HBox):
             dropdown.style = {"description_width": "initial"}
             dropdown.observe(self._changed, "value")
             self.choice_widgets[spec.name] = dropdown
-        self.children = [self.search, self.search_button, self.status,
-                         *self.choice_widgets.values(), self.clear_button]  # fmt: skip
+        self.children = [
+            self.search,
+            self.search_button,
+            self.status,
+            *self.choice_widgets.values(),
+            self.clear_button,
+        ]
 
     def on_change(self, callback: Callable[[FilterValues], None]) -> None:
         self._callbacks.append(callback)

@@ -73,8 +73,13 @@ class FieldInput:
             return box
         if kind == "choice":
             dropdown = w.Dropdown(layout=layout)
-            self.i18n.bind(dropdown, "options", lambda lang: [("", "")] + [
-                (choice_label(self.field.name, c, lang), c) for c in self.field.choices])  # fmt: skip
+            self.i18n.bind(
+                dropdown,
+                "options",
+                lambda lang: (
+                    [("", "")] + [(choice_label(self.field.name, c, lang), c) for c in self.field.choices]
+                ),
+            )
             return dropdown
         if kind == "mapping":
             area = w.Textarea(layout=w.Layout(width="auto", height="64px", margin="0"))
@@ -140,8 +145,9 @@ class RecordForm(w.VBox):
     options: suggestions for ``ref`` and ``currency`` fields, by field name.
     """
 
-    def __init__(self, i18n: Translator, fields: Sequence[Field],
-                 options: Mapping[str, Sequence[str]] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, i18n: Translator, fields: Sequence[Field], options: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
         self.i18n = i18n
         self.fields = tuple(fields)
         self.inputs = {f.name: FieldInput(i18n, f, (options or {}).get(f.name, ())) for f in self.fields}

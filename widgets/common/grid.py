@@ -218,12 +218,21 @@ class PagedGrid(w.VBox):
         self.next_button.on_click(self.next_page)
         self.page_label = w.HTML()
         self.page_label.add_class("ecerp-page-label")
-        self.page_size = w.Dropdown(options=[(str(n), n) for n in PAGE_SIZES], value=page_size,
-                                    layout=w.Layout(width="76px"))  # fmt: skip
+        self.page_size = w.Dropdown(
+            options=[(str(n), n) for n in PAGE_SIZES], value=page_size, layout=w.Layout(width="76px")
+        )
         self.page_size_label = i18n.bind(w.Label(), "value", "app.grid.page_size")
         self.page_size.observe(self._change_page_size, "value")
-        pager = w.HBox([self.page_label, w.HBox(layout=w.Layout(flex="1")), self.page_size_label,
-                        self.page_size, self.previous_button, self.next_button])  # fmt: skip
+        pager = w.HBox(
+            [
+                self.page_label,
+                w.HBox(layout=w.Layout(flex="1")),
+                self.page_size_label,
+                self.page_size,
+                self.previous_button,
+                self.next_button,
+            ]
+        )
         pager.add_class("ecerp-pager")
         super().__init__([self.table, pager])
         self.add_class("ecerp-grid")
@@ -302,8 +311,9 @@ class PagedGrid(w.VBox):
 
     def _draw(self) -> None:
         lang = self.i18n.language
-        self.table.columns = [{"key": c.key, "label": self.i18n.t(c.label_key), "align": c.align}
-                              for c in self.columns]  # fmt: skip
+        self.table.columns = [
+            {"key": c.key, "label": self.i18n.t(c.label_key), "align": c.align} for c in self.columns
+        ]
         self.table.rows = [
             {
                 "key": str(row.get(self.key_column, "")),

@@ -21,8 +21,9 @@ def classed(widget: W, css: str) -> W:
     return widget
 
 
-def button(i18n: Translator, key: str, css: str, *, icon: str = "", style: str = "",
-           width: str | None = None) -> w.Button:  # fmt: skip
+def button(
+    i18n: Translator, key: str, css: str, *, icon: str = "", style: str = "", width: str | None = None
+) -> w.Button:
     """A button labelled by the catalogue key ``key`` in the app's language, with the class ``css``.
 
     ``width`` (e.g. ``"auto"``) overrides the theme's fixed button width.

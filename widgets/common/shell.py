@@ -88,8 +88,13 @@ class AppShell(w.VBox):
         i18n.bind(self.title, "value", lambda lang: self._title_html(title_key, lang, home_link))
         self.user_label = w.HTML()
         self.user_label.add_class("ecerp-user")
-        i18n.bind(self.user_label, "value", lambda lang: html.escape(t(
-            "app.acting_as", lang, user=ctx.actor.username, role=f"role.{ctx.actor.role}")))  # fmt: skip
+        i18n.bind(
+            self.user_label,
+            "value",
+            lambda lang: html.escape(
+                t("app.acting_as", lang, user=ctx.actor.username, role=f"role.{ctx.actor.role}")
+            ),
+        )
         self.language_switch = LanguageSwitch(i18n)
         header = w.HBox(
             [self.title, w.HBox(layout=w.Layout(flex="1")), self.user_label, self.language_switch]

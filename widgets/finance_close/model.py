@@ -10,13 +10,22 @@ from widgets.common.actor import AppContext
 from widgets.common.grid import Column, PageRequest
 
 STATEMENTS = ("balance_sheet", "income_statement", "cash_flow")
-LINE_COLUMNS = (Column("entry_number", "finance_close.col.entry"), Column("date", "finance_close.col.date"),
-                Column("account_code", "finance_close.col.account"), Column("account_name", "finance_close.col.account_name"),
-                Column("debit", "finance_close.col.debit", "right"), Column("credit", "finance_close.col.credit", "right"),
-                Column("memo", "finance_close.col.memo"))  # fmt: skip
-UNMATCHED_COLUMNS = (Column("reference", "finance_close.col.reference"), Column("platform_order_id", "finance_close.col.order"),
-                     Column("line_type", "finance_close.col.type"), Column("amount", "finance_close.col.amount", "right"),
-                     Column("reason_text", "finance_close.col.reason"))  # fmt: skip
+LINE_COLUMNS = (
+    Column("entry_number", "finance_close.col.entry"),
+    Column("date", "finance_close.col.date"),
+    Column("account_code", "finance_close.col.account"),
+    Column("account_name", "finance_close.col.account_name"),
+    Column("debit", "finance_close.col.debit", "right"),
+    Column("credit", "finance_close.col.credit", "right"),
+    Column("memo", "finance_close.col.memo"),
+)
+UNMATCHED_COLUMNS = (
+    Column("reference", "finance_close.col.reference"),
+    Column("platform_order_id", "finance_close.col.order"),
+    Column("line_type", "finance_close.col.type"),
+    Column("amount", "finance_close.col.amount", "right"),
+    Column("reason_text", "finance_close.col.reason"),
+)
 
 
 @dataclass(frozen=True)
@@ -64,9 +73,14 @@ class FinanceCloseModel:
             return None
         with self.ctx.session(readonly=True) as session:
             p = periods.get_period(session, self.period)
-            return Checklist(p.code, p.status, len(closing.unposted_shipments(session, p.start_date, p.end_date)),
-                             closing.unmatched_settlement_lines(session, p.end_date), closing.revaluation_due(session, p),
-                             len(closing.unbalanced_entries(session, p.start_date, p.end_date)))  # fmt: skip
+            return Checklist(
+                p.code,
+                p.status,
+                len(closing.unposted_shipments(session, p.start_date, p.end_date)),
+                closing.unmatched_settlement_lines(session, p.end_date),
+                closing.revaluation_due(session, p),
+                len(closing.unbalanced_entries(session, p.start_date, p.end_date)),
+            )
 
     def revalue(self) -> tuple[str, str] | None:
         with self.ctx.session() as session:

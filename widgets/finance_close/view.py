@@ -43,8 +43,15 @@ class FinanceCloseView:
         self.close_button = self._button("finance_close.close", "ecerp-fc-close", style="primary")
         self.reopen_button = self._button("finance_close.reopen", "ecerp-fc-reopen", style="warning")
         self.refresh_button = self._button("common.refresh", "ecerp-fc-refresh")
-        self.unmatched = PagedGrid(i18n, self.alerts, model.fetch_unmatched, list(UNMATCHED_COLUMNS), key_column="id",
-                                   muted_column=None, page_size=25)  # fmt: skip
+        self.unmatched = PagedGrid(
+            i18n,
+            self.alerts,
+            model.fetch_unmatched,
+            list(UNMATCHED_COLUMNS),
+            key_column="id",
+            muted_column=None,
+            page_size=25,
+        )
         self.statement_tabs = w.ToggleButtons(style={"button_width": "auto"})
         i18n.bind(
             self.statement_tabs,
@@ -58,8 +65,15 @@ class FinanceCloseView:
         self.line_picker = w.Dropdown(layout=w.Layout(width="360px"))
         self.line_picker.add_class("ecerp-fc-line")
         self.line_label = i18n.bind(w.Label(), "value", "finance_close.drill")
-        self.lines = PagedGrid(i18n, self.alerts, model.fetch_lines, list(LINE_COLUMNS), key_column="id",
-                               muted_column=None, page_size=25)  # fmt: skip
+        self.lines = PagedGrid(
+            i18n,
+            self.alerts,
+            model.fetch_lines,
+            list(LINE_COLUMNS),
+            key_column="id",
+            muted_column=None,
+            page_size=25,
+        )
         self.lines.add_class("ecerp-fc-lines")
         self.entry_html = w.HTML()
         self.entry_html.add_class("ecerp-fc-entry")
@@ -87,8 +101,10 @@ class FinanceCloseView:
         top = _row(
             [self.period_label, self.period, self.refresh_button], layout=w.Layout(align_items="center")
         )
-        actions = _row([self.revalue_button, self.write_off_button, self.close_button, self.reopen_button],
-                         layout=w.Layout(flex_flow="row wrap"))  # fmt: skip
+        actions = _row(
+            [self.revalue_button, self.write_off_button, self.close_button, self.reopen_button],
+            layout=w.Layout(flex_flow="row wrap"),
+        )
         checklist = self._card("finance_close.checklist", top, self.checks, actions, self.unmatched)
         drill = _row([self.line_label, self.line_picker], layout=w.Layout(align_items="center"))
         viewer = self._card(
@@ -207,11 +223,16 @@ class FinanceCloseView:
                 f'<p class="ecerp-muted">{html.escape(t("finance_close.no_periods", lang))}</p>'
             )
             return
-        rows = [("finance_close.check.unposted", c.unposted, c.unposted == 0),
-                ("finance_close.check.unmatched", c.unmatched, c.unmatched == 0),
-                ("finance_close.check.revaluation", t("finance_close.due" if c.revaluation_due else "finance_close.done", lang),
-                 not c.revaluation_due),
-                ("finance_close.check.unbalanced", c.unbalanced, c.unbalanced == 0)]  # fmt: skip
+        rows = [
+            ("finance_close.check.unposted", c.unposted, c.unposted == 0),
+            ("finance_close.check.unmatched", c.unmatched, c.unmatched == 0),
+            (
+                "finance_close.check.revaluation",
+                t("finance_close.due" if c.revaluation_due else "finance_close.done", lang),
+                not c.revaluation_due,
+            ),
+            ("finance_close.check.unbalanced", c.unbalanced, c.unbalanced == 0),
+        ]
         cells = "".join(
             f"<div>{html.escape(t(key, lang))}</div><div>{html.escape(str(value))}</div>"
             f'<div class="{"ecerp-fc-ok" if ok else "ecerp-fc-todo"}">{"✓" if ok else "✗"}</div>'
@@ -239,9 +260,10 @@ class FinanceCloseView:
         )
         body = "".join(
             f'<tr class="{"total" if x.get("total") else ""}"><td>{html.escape(t(_label_key(self.model.statement, x["key"]), lang))}</td>'
-            + "".join(f'<td class="num">{_money(x.get(c))}</td>' for c in section["columns"]) + "</tr>"
+            + "".join(f'<td class="num">{_money(x.get(c))}</td>' for c in section["columns"])
+            + "</tr>"
             for x in section["lines"]
-        )  # fmt: skip
+        )
         self.statement_html.value = f"<table><tr>{head}</tr>{body}</table>"
         options = [
             (t(_label_key(self.model.statement, x["key"]), lang), x["key"]) for x in self.model.drillable()
@@ -271,8 +293,10 @@ class FinanceCloseView:
         title = t(
             "finance_close.entry", lang, number=entry["entry_number"], date=entry["date"], memo=entry["memo"]
         )
-        return (f'<div class="ecerp-section-title">{html.escape(title)}</div><table>{lines}</table>'
-                f'<div class="ecerp-muted">{html.escape(t("finance_close.documents", lang))}</div><ul>{docs}{extra}</ul>')  # fmt: skip
+        return (
+            f'<div class="ecerp-section-title">{html.escape(title)}</div><table>{lines}</table>'
+            f'<div class="ecerp-muted">{html.escape(t("finance_close.documents", lang))}</div><ul>{docs}{extra}</ul>'
+        )
 
 
 def _money(value) -> str:

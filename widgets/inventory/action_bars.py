@@ -60,13 +60,23 @@ class TransferBar(ActionBar):
         self.to_wh = w.Dropdown(options=warehouses[1:] + warehouses[:1], layout=w.Layout(width="150px"))
         self.sku = classed(w.Text(layout=w.Layout(width="140px")), "ecerp-action-sku")
         self.i18n.bind(self.sku, "placeholder", "field.sku")
-        self.qty = classed(w.BoundedIntText(value=1, min=1, max=MAX_QTY, layout=w.Layout(width="90px")),
-                           "ecerp-action-qty")  # fmt: skip
+        self.qty = classed(
+            w.BoundedIntText(value=1, min=1, max=MAX_QTY, layout=w.Layout(width="90px")), "ecerp-action-qty"
+        )
         self.ship_button = self._button("inventory.transfer_ship", "truck", "ecerp-transfer-ship")
         self.receive_button = self._button("inventory.receive", "download", "ecerp-transfer-receive")
         self.close_button = self._button("inventory.close_short", "times", "ecerp-transfer-close")
-        self.box.children = [self._label("field.from_warehouse"), self.from_wh, self._label("field.to_warehouse"),
-                             self.to_wh, self.sku, self.qty, self.ship_button, self.receive_button, self.close_button]  # fmt: skip
+        self.box.children = [
+            self._label("field.from_warehouse"),
+            self.from_wh,
+            self._label("field.to_warehouse"),
+            self.to_wh,
+            self.sku,
+            self.qty,
+            self.ship_button,
+            self.receive_button,
+            self.close_button,
+        ]
         self.ship_button.on_click(self.ship_transfer)
         self.receive_button.on_click(self.receive_transfer)
         self.close_button.on_click(self.close_transfer)
@@ -95,29 +105,49 @@ class PurchaseBar(ActionBar):
 
     def __init__(self, model: InventoryModel, grid: PagedGrid, warehouses: list[tuple[str, int]]) -> None:
         super().__init__(model, grid)
-        self.supplier = classed(w.Dropdown(options=model.suppliers(), layout=w.Layout(width="170px")),
-                                "ecerp-po-supplier")  # fmt: skip
-        self.warehouse = classed(w.Dropdown(options=warehouses, layout=w.Layout(width="150px")), "ecerp-po-warehouse")
+        self.supplier = classed(
+            w.Dropdown(options=model.suppliers(), layout=w.Layout(width="170px")), "ecerp-po-supplier"
+        )
+        self.warehouse = classed(
+            w.Dropdown(options=warehouses, layout=w.Layout(width="150px")), "ecerp-po-warehouse"
+        )
         self.sku = classed(w.Text(layout=w.Layout(width="140px")), "ecerp-po-sku")
         self.i18n.bind(self.sku, "placeholder", "field.sku")
-        self.qty = classed(w.BoundedIntText(value=1, min=1, max=MAX_QTY, layout=w.Layout(width="90px")), "ecerp-po-qty")
+        self.qty = classed(
+            w.BoundedIntText(value=1, min=1, max=MAX_QTY, layout=w.Layout(width="90px")), "ecerp-po-qty"
+        )
         self.price = classed(w.Text(value="0.00", layout=w.Layout(width="90px")), "ecerp-po-price")
         self.landed = classed(w.Text(value="0.00", layout=w.Layout(width="90px")), "ecerp-po-landed")
         self.i18n.bind(self.landed, "tooltip", "field.landed_cost")
         self.new_button = self._button("inventory.new_po", "plus", "ecerp-po-new")
         self.confirm_button = self._button("inventory.confirm_po", "check", "ecerp-po-confirm")
         self.receive_button = self._button("inventory.receive_po", "download", "ecerp-po-receive")
-        self.box.children = [self.supplier, self.warehouse, self.sku, self.qty, self._label("field.unit_price"),
-                             self.price, self.new_button, self.confirm_button, self._label("field.landed_cost"),
-                             self.landed, self.receive_button]  # fmt: skip
+        self.box.children = [
+            self.supplier,
+            self.warehouse,
+            self.sku,
+            self.qty,
+            self._label("field.unit_price"),
+            self.price,
+            self.new_button,
+            self.confirm_button,
+            self._label("field.landed_cost"),
+            self.landed,
+            self.receive_button,
+        ]
         self.new_button.on_click(self.new_order)
         self.confirm_button.on_click(self.confirm_order)
         self.receive_button.on_click(self.receive_order)
 
     @ui_action
     def new_order(self, _button=None) -> None:
-        po = self.model.create_order(self.supplier.value, self.warehouse.value, self.sku.value, int(self.qty.value),
-                                     _decimal(self.price.value, "unit_price"))  # fmt: skip
+        po = self.model.create_order(
+            self.supplier.value,
+            self.warehouse.value,
+            self.sku.value,
+            int(self.qty.value),
+            _decimal(self.price.value, "unit_price"),
+        )
         self._show_new(po)
         self.alerts.success(self.i18n.t("inventory.po_created"))
 

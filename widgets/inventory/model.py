@@ -18,8 +18,11 @@ from widgets.common.grid import PageRequest
 def list_page(rows: list[dict], request: PageRequest) -> Page:
     """One page of rows already in memory (alerts, suggestions, value), sorted as asked."""
     if request.sort:
-        rows = sorted(rows, key=lambda r: (r.get(request.sort) is None, r.get(request.sort) or 0),
-                      reverse=request.descending)  # fmt: skip
+        rows = sorted(
+            rows,
+            key=lambda r: (r.get(request.sort) is None, r.get(request.sort) or 0),
+            reverse=request.descending,
+        )
     return Page(
         rows[request.offset : request.offset + request.limit], len(rows), request.offset, request.limit
     )
@@ -51,9 +54,17 @@ class InventoryModel:
     # --- lists ----------------------------------------------------------------------------------
     def fetch_levels(self, request: PageRequest) -> Page:
         with self.ctx.session(readonly=True) as session:
-            return valuation.list_levels(session, self.ctx.actor, warehouse_id=self.warehouse_id, search=self.search,
-                                         below_min=self.below_min, sort=request.sort, descending=request.descending,
-                                         offset=request.offset, limit=request.limit)  # fmt: skip
+            return valuation.list_levels(
+                session,
+                self.ctx.actor,
+                warehouse_id=self.warehouse_id,
+                search=self.search,
+                below_min=self.below_min,
+                sort=request.sort,
+                descending=request.descending,
+                offset=request.offset,
+                limit=request.limit,
+            )
 
     def fetch_alerts(self, request: PageRequest) -> Page:
         with self.ctx.session(readonly=True) as session:
@@ -64,9 +75,17 @@ class InventoryModel:
 
     def fetch_moves(self, request: PageRequest) -> Page:
         with self.ctx.session(readonly=True) as session:
-            return valuation.list_moves(session, self.ctx.actor, search=self.search, warehouse_id=self.warehouse_id,
-                                        move_type=self.move_type or None, sort=request.sort,
-                                        descending=request.descending, offset=request.offset, limit=request.limit)  # fmt: skip
+            return valuation.list_moves(
+                session,
+                self.ctx.actor,
+                search=self.search,
+                warehouse_id=self.warehouse_id,
+                move_type=self.move_type or None,
+                sort=request.sort,
+                descending=request.descending,
+                offset=request.offset,
+                limit=request.limit,
+            )
 
     def fetch_value(self, request: PageRequest) -> Page:
         with self.ctx.session(readonly=True) as session:
@@ -79,14 +98,25 @@ class InventoryModel:
 
     def fetch_transfers(self, request: PageRequest) -> Page:
         with self.ctx.session(readonly=True) as session:
-            return transfers.list_transfers(session, self.ctx.actor, sort=request.sort, descending=request.descending,
-                                            offset=request.offset, limit=request.limit)  # fmt: skip
+            return transfers.list_transfers(
+                session,
+                self.ctx.actor,
+                sort=request.sort,
+                descending=request.descending,
+                offset=request.offset,
+                limit=request.limit,
+            )
 
     def fetch_orders(self, request: PageRequest) -> Page:
         with self.ctx.session(readonly=True) as session:
-            return purchasing.list_purchase_orders(session, self.ctx.actor, sort=request.sort,
-                                                   descending=request.descending, offset=request.offset,
-                                                   limit=request.limit)  # fmt: skip
+            return purchasing.list_purchase_orders(
+                session,
+                self.ctx.actor,
+                sort=request.sort,
+                descending=request.descending,
+                offset=request.offset,
+                limit=request.limit,
+            )
 
     def fetch_suggestions(self, request: PageRequest) -> Page:
         with self.ctx.session(readonly=True) as session:
@@ -102,8 +132,11 @@ class InventoryModel:
 
     def transfer(self, from_id: int, to_id: int, sku: str, quantity: int, ship: bool = True) -> int:
         with self.ctx.session() as session:
-            [tid] = transfers.create_transfers(session, self.ctx.actor, [
-                transfers.TransferDraft(from_id, to_id, ((self._product(session, sku), quantity),))])  # fmt: skip
+            [tid] = transfers.create_transfers(
+                session,
+                self.ctx.actor,
+                [transfers.TransferDraft(from_id, to_id, ((self._product(session, sku), quantity),))],
+            )
             if ship:
                 transfers.ship_transfers(session, self.ctx.actor, [tid])
         return tid
@@ -119,8 +152,15 @@ class InventoryModel:
         self, supplier_id: int, warehouse_id: int, sku: str, quantity: int, price: Decimal
     ) -> int:
         with self.ctx.session() as session:
-            return purchasing.create_purchase_order(session, self.ctx.actor, purchasing.PurchaseOrderDraft(
-                supplier_id, warehouse_id, (purchasing.PurchaseLineDraft(self._product(session, sku), quantity, price),)))  # fmt: skip
+            return purchasing.create_purchase_order(
+                session,
+                self.ctx.actor,
+                purchasing.PurchaseOrderDraft(
+                    supplier_id,
+                    warehouse_id,
+                    (purchasing.PurchaseLineDraft(self._product(session, sku), quantity, price),),
+                ),
+            )
 
     def confirm_order(self, po_id: int) -> None:
         with self.ctx.session() as session:
@@ -128,8 +168,9 @@ class InventoryModel:
 
     def receive_order(self, po_id: int, landed_cost: Decimal) -> int:
         with self.ctx.session() as session:
-            moves = receive_purchase_orders(session, self.ctx.actor,
-                                                       [ReceiptDraft(po_id, landed_cost=landed_cost)])  # fmt: skip
+            moves = receive_purchase_orders(
+                session, self.ctx.actor, [ReceiptDraft(po_id, landed_cost=landed_cost)]
+            )
         return sum(m["quantity"] for m in moves)
 
     def order_suggestions(self) -> list[int]:

@@ -31,18 +31,58 @@ def _cols(*spec: str) -> list[Column]:
 
 
 COLUMNS = {
-    "levels": _cols("sku", "name_zh", "warehouse", "location", "#on_hand", "#reserved", "#available", "#min_qty",
-                    "#max_qty", "#unit_cost", "#value"),
-    "alerts": _cols("!kind", "sku", "name_zh", "warehouse", "#available", "#min_qty", "#max_qty", "#daily_sales",
-                    "#days_of_cover"),
+    "levels": _cols(
+        "sku",
+        "name_zh",
+        "warehouse",
+        "location",
+        "#on_hand",
+        "#reserved",
+        "#available",
+        "#min_qty",
+        "#max_qty",
+        "#unit_cost",
+        "#value",
+    ),
+    "alerts": _cols(
+        "!kind",
+        "sku",
+        "name_zh",
+        "warehouse",
+        "#available",
+        "#min_qty",
+        "#max_qty",
+        "#daily_sales",
+        "#days_of_cover",
+    ),
     "transfers": _cols("number", "from_warehouse", "to_warehouse", "!status", "note"),
-    "moves": _cols("business_date", "sku", "name_zh", "warehouse", "!move_type", "#quantity", "#unit_cost", "#value",
-                   "note"),
+    "moves": _cols(
+        "business_date",
+        "sku",
+        "name_zh",
+        "warehouse",
+        "!move_type",
+        "#quantity",
+        "#unit_cost",
+        "#value",
+        "note",
+    ),
     "value": _cols("warehouse", "category", "#quantity", "#value"),
-    "orders": _cols("number", "supplier", "warehouse", "!status", "currency", "#total_amount", "expected_date"),
-    "replenish": _cols("sku", "warehouse", "supplier", "#projected", "#min_qty", "#max_qty", "#quantity",
-                       "#unit_price", "currency"),
-}  # fmt: skip
+    "orders": _cols(
+        "number", "supplier", "warehouse", "!status", "currency", "#total_amount", "expected_date"
+    ),
+    "replenish": _cols(
+        "sku",
+        "warehouse",
+        "supplier",
+        "#projected",
+        "#min_qty",
+        "#max_qty",
+        "#quantity",
+        "#unit_price",
+        "currency",
+    ),
+}
 
 
 class InventoryView:
@@ -81,21 +121,42 @@ class InventoryView:
         self.below_min = w.Checkbox(indent=False, layout=w.Layout(width="auto"))
         i18n.bind(self.below_min, "description", "inventory.below_min")
         self.move_type = w.Dropdown(layout=w.Layout(width="150px"))
-        i18n.bind(self.move_type, "options",
-                  lambda lang: [(t("common.all", lang), ""), *[(t(f"move_type.{m}", lang), m) for m in MOVE_TYPES]])  # fmt: skip
+        i18n.bind(
+            self.move_type,
+            "options",
+            lambda lang: [(t("common.all", lang), ""), *[(t(f"move_type.{m}", lang), m) for m in MOVE_TYPES]],
+        )
         self.value_date = w.DatePicker(layout=w.Layout(width="170px"))
-        return classed(w.HBox([self.search, self.warehouse, self.below_min, self.move_type, self.value_date]),
-                       "ecerp-filter-bar")  # fmt: skip
+        return classed(
+            w.HBox([self.search, self.warehouse, self.below_min, self.move_type, self.value_date]),
+            "ecerp-filter-bar",
+        )
 
     def _build_grids(self) -> dict[str, PagedGrid]:
         m = self.model
-        fetch = {"levels": m.fetch_levels, "alerts": m.fetch_alerts, "transfers": m.fetch_transfers,
-                 "moves": m.fetch_moves, "value": m.fetch_value, "orders": m.fetch_orders,
-                 "replenish": m.fetch_suggestions}  # fmt: skip
+        fetch = {
+            "levels": m.fetch_levels,
+            "alerts": m.fetch_alerts,
+            "transfers": m.fetch_transfers,
+            "moves": m.fetch_moves,
+            "value": m.fetch_value,
+            "orders": m.fetch_orders,
+            "replenish": m.fetch_suggestions,
+        }
         grids = {}
         for tab in TABS:
-            grids[tab] = classed(PagedGrid(self.i18n, self.alerts, fetch[tab], COLUMNS[tab], key_column="id",
-                                           muted_column=None, page_size=25), f"ecerp-grid-{tab}")  # fmt: skip
+            grids[tab] = classed(
+                PagedGrid(
+                    self.i18n,
+                    self.alerts,
+                    fetch[tab],
+                    COLUMNS[tab],
+                    key_column="id",
+                    muted_column=None,
+                    page_size=25,
+                ),
+                f"ecerp-grid-{tab}",
+            )
             grids[tab].layout.width = "100%"
         return grids
 
@@ -111,7 +172,9 @@ class InventoryView:
         self.alerts.clear()
         self.grid_box.children = [self.grids[tab]]
         self.action_box.children = [self.bars[tab].box] if tab in self.bars else []
-        for widget, visible in zip(self.filters.children, FILTERS_SHOWN.get(tab, (0, 0, 0, 0, 0)), strict=True):
+        for widget, visible in zip(
+            self.filters.children, FILTERS_SHOWN.get(tab, (0, 0, 0, 0, 0)), strict=True
+        ):
             widget.layout.display = "" if visible else "none"
         self.grids[tab].refresh(reset=True)
 

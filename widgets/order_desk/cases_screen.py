@@ -24,44 +24,79 @@ class CasesScreen:
         self.alerts, self.i18n = model.ctx.alerts, model.ctx.i18n
         i18n = self.i18n
         self.queue = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-case-queue")
-        i18n.bind(self.queue, "options", lambda lang: [(t(f"orders.case.queue.{q}", lang), q) for q in CASE_QUEUES])
+        i18n.bind(
+            self.queue, "options", lambda lang: [(t(f"orders.case.queue.{q}", lang), q) for q in CASE_QUEUES]
+        )
         self.queue.value = "open"
-        self.search = classed(w.Text(continuous_update=False, layout=w.Layout(width="240px")), "ecerp-case-search")
+        self.search = classed(
+            w.Text(continuous_update=False, layout=w.Layout(width="240px")), "ecerp-case-search"
+        )
         i18n.bind(self.search, "placeholder", "orders.filter.search")
-        self.grid = PagedGrid(i18n, self.alerts, model.fetch_cases, list(CASE_COLUMNS), key_column="id",
-                              muted_column=None, page_size=50)  # fmt: skip
-        tools = w.HBox([self.queue, self.search], layout=w.Layout(gap="12px", align_items="center",
-                                                                  flex_flow="row wrap"))  # fmt: skip
-        list_card = classed(w.VBox([tools, self.grid], layout=w.Layout(width="100%", min_width="0")), "ecerp-card")
+        self.grid = PagedGrid(
+            i18n,
+            self.alerts,
+            model.fetch_cases,
+            list(CASE_COLUMNS),
+            key_column="id",
+            muted_column=None,
+            page_size=50,
+        )
+        tools = w.HBox(
+            [self.queue, self.search], layout=w.Layout(gap="12px", align_items="center", flex_flow="row wrap")
+        )
+        list_card = classed(
+            w.VBox([tools, self.grid], layout=w.Layout(width="100%", min_width="0")), "ecerp-card"
+        )
         self.detail = classed(w.HTML(), "ecerp-case-detail")
         i18n.bind(self.detail, "value", lambda lang: case_html(self.model.case, lang))
-        side = w.VBox([classed(w.VBox([self.detail, self._build_actions()]), "ecerp-card")],
-                      layout=w.Layout(flex="0 0 440px", width="440px"))  # fmt: skip
-        self.panel = classed(w.HBox([w.VBox([list_card], layout=w.Layout(flex="1 1 0", min_width="0")), side],
-                                    layout=w.Layout(align_items="flex-start", gap="16px", display="none")),
-                             "ecerp-cases-panel")  # fmt: skip
+        side = w.VBox(
+            [classed(w.VBox([self.detail, self._build_actions()]), "ecerp-card")],
+            layout=w.Layout(flex="0 0 440px", width="440px"),
+        )
+        self.panel = classed(
+            w.HBox(
+                [w.VBox([list_card], layout=w.Layout(flex="1 1 0", min_width="0")), side],
+                layout=w.Layout(align_items="flex-start", gap="16px", display="none"),
+            ),
+            "ecerp-cases-panel",
+        )
         self.warehouse.index = 0 if self.warehouse.options else None
         self._wire()
 
     def _build_actions(self) -> w.Widget:
         """The action card: the case's buttons and note, and where returned goods go."""
         i18n, model = self.i18n, self.model
-        self.buttons = {a: button(i18n, f"orders.case.action.{a}", f"ecerp-case-{a}",
-                                  style="primary" if a in ("approve", "receive", "complete") else "")
-                        for a in CASE_ACTIONS}  # fmt: skip
+        self.buttons = {
+            a: button(
+                i18n,
+                f"orders.case.action.{a}",
+                f"ecerp-case-{a}",
+                style="primary" if a in ("approve", "receive", "complete") else "",
+            )
+            for a in CASE_ACTIONS
+        }
         self.warehouse = classed(w.Dropdown(layout=w.Layout(width="190px")), "ecerp-case-warehouse")
         i18n.bind(self.warehouse, "options", lambda lang: model.warehouses())
         self.condition = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-case-condition")
-        i18n.bind(self.condition, "options", lambda lang: [(t(f"orders.case.condition.{c}", lang), c)
-                                                           for c in ("sellable", "damaged")])  # fmt: skip
+        i18n.bind(
+            self.condition,
+            "options",
+            lambda lang: [(t(f"orders.case.condition.{c}", lang), c) for c in ("sellable", "damaged")],
+        )
         self.condition.value = "sellable"
         self.note = classed(w.Text(layout=w.Layout(width="200px")), "ecerp-case-note")
         i18n.bind(self.note, "placeholder", "orders.action.reason")
-        self.receive_box = classed(w.HBox([i18n.bind(w.HTML(), "value", "orders.case.warehouse"), self.warehouse,
-                                           self.condition], layout=w.Layout(gap="8px", align_items="center")),
-                                   "ecerp-case-receive")  # fmt: skip
-        self.actions_box = classed(w.HBox(layout=w.Layout(flex_flow="row wrap", gap="6px", align_items="center")),
-                                   "ecerp-case-actions")  # fmt: skip
+        self.receive_box = classed(
+            w.HBox(
+                [i18n.bind(w.HTML(), "value", "orders.case.warehouse"), self.warehouse, self.condition],
+                layout=w.Layout(gap="8px", align_items="center"),
+            ),
+            "ecerp-case-receive",
+        )
+        self.actions_box = classed(
+            w.HBox(layout=w.Layout(flex_flow="row wrap", gap="6px", align_items="center")),
+            "ecerp-case-actions",
+        )
         self.action_card = classed(w.VBox([self.actions_box, self.receive_box]), "ecerp-card")
         return self.action_card
 
@@ -96,11 +131,16 @@ class CasesScreen:
     @ui_action
     def act_on_case(self, action: str, _button=None) -> None:
         """Approve, receive the return, refund or send again, reject or close the open case."""
-        status = self.model.case_action(action, warehouse_id=self.warehouse.value, condition=self.condition.value,
-                                        note=self.note.value.strip())  # fmt: skip
+        status = self.model.case_action(
+            action,
+            warehouse_id=self.warehouse.value,
+            condition=self.condition.value,
+            note=self.note.value.strip(),
+        )
         self.note.value = ""
-        self.alerts.success(self.i18n.t("orders.case.done", case=self.model.case["id"],
-                                        status=self.i18n.t(f"case.{status}")))  # fmt: skip
+        self.alerts.success(
+            self.i18n.t("orders.case.done", case=self.model.case["id"], status=self.i18n.t(f"case.{status}"))
+        )
         self.detail.value = case_html(self.model.case, self.i18n.language)
         self.show_actions()
         self.grid.refresh()
@@ -110,7 +150,9 @@ class CasesScreen:
         """The buttons the open case offers now; where the goods go only when they can come back."""
         actions = self.model.case_actions()
         if self.model.case:
-            self.buttons["complete"].description = self.i18n.t(f"orders.case.complete.{self.model.case['kind']}")
+            self.buttons["complete"].description = self.i18n.t(
+                f"orders.case.complete.{self.model.case['kind']}"
+            )
         self.actions_box.children = [self.buttons[a] for a in actions] + ([self.note] if actions else [])
         self.receive_box.layout.display = "flex" if "receive" in actions else "none"
         self.action_card.layout.display = "flex" if actions else "none"

@@ -24,24 +24,44 @@ class ImportPanel:
         self.alerts, self.i18n = model.ctx.alerts, model.ctx.i18n
         i18n = self.i18n
         self._done_callbacks: list[Callable[[], None]] = []
-        self.platform = classed(w.Dropdown(options=IMPORT_PLATFORMS, layout=w.Layout(width="130px")),
-                                "ecerp-import-platform")  # fmt: skip
+        self.platform = classed(
+            w.Dropdown(options=IMPORT_PLATFORMS, layout=w.Layout(width="130px")), "ecerp-import-platform"
+        )
         self.shop = classed(w.Dropdown(layout=w.Layout(width="170px")), "ecerp-import-shop")
-        i18n.bind(self.shop, "options", lambda lang: [(t("orders.import.shop_auto", lang), ""), *model.import_shops()])
+        i18n.bind(
+            self.shop,
+            "options",
+            lambda lang: [(t("orders.import.shop_auto", lang), ""), *model.import_shops()],
+        )
         self.upload = classed(w.FileUpload(accept=".csv,.xlsx,.txt", multiple=True), "ecerp-upload")
         i18n.bind(self.upload, "description", "orders.import.choose")
         self.history = i18n.bind(w.Checkbox(indent=False), "description", "orders.import.history")
-        self.import_button = button(i18n, "orders.import.run", "ecerp-import-button", icon="upload", style="primary")
-        self.tracking_upload = classed(w.FileUpload(accept=".csv,.xlsx", multiple=False), "ecerp-tracking-upload")
+        self.import_button = button(
+            i18n, "orders.import.run", "ecerp-import-button", icon="upload", style="primary"
+        )
+        self.tracking_upload = classed(
+            w.FileUpload(accept=".csv,.xlsx", multiple=False), "ecerp-tracking-upload"
+        )
         i18n.bind(self.tracking_upload, "description", "orders.import.tracking_file")
-        self.tracking_button = button(i18n, "orders.import.ship_from_file", "ecerp-tracking-button", icon="truck")
+        self.tracking_button = button(
+            i18n, "orders.import.ship_from_file", "ecerp-tracking-button", icon="truck"
+        )
         self.summary = classed(w.HTML(), "ecerp-import-summary")
         title = classed(i18n.bind(w.HTML(), "value", "orders.import.title"), "ecerp-section-title")
-        self.card = classed(w.VBox([title,
-                                    w.HBox([self.platform, self.shop, self.upload, self.history, self.import_button],
-                                           layout=w.Layout(flex_flow="row wrap", gap="6px", align_items="center")),
-                                    w.HBox([self.tracking_upload, self.tracking_button], layout=w.Layout(gap="6px")),
-                                    self.summary]), "ecerp-card")  # fmt: skip
+        self.card = classed(
+            w.VBox(
+                [
+                    title,
+                    w.HBox(
+                        [self.platform, self.shop, self.upload, self.history, self.import_button],
+                        layout=w.Layout(flex_flow="row wrap", gap="6px", align_items="center"),
+                    ),
+                    w.HBox([self.tracking_upload, self.tracking_button], layout=w.Layout(gap="6px")),
+                    self.summary,
+                ]
+            ),
+            "ecerp-card",
+        )
         self.shop.index = 0
         self.import_button.on_click(self.import_upload)
         self.tracking_button.on_click(self.ship_from_file)
@@ -56,11 +76,17 @@ class ImportPanel:
         if not files:
             self.alerts.info(self.i18n.t("orders.import.no_file"))
             return
-        summary = self.model.import_files(self.platform.value, self.shop.value or None, files,
-                                          history=self.history.value)  # fmt: skip
+        summary = self.model.import_files(
+            self.platform.value, self.shop.value or None, files, history=self.history.value
+        )
         self.summary.value = _rejected_html(summary["rejected"])
-        self.alerts.success(self.i18n.t("cli.orders_imported", rejected=len(summary["rejected"]),
-                                        **{k: summary[k] for k in ("created", "updated", "unchanged", "exceptions")}))  # fmt: skip
+        self.alerts.success(
+            self.i18n.t(
+                "cli.orders_imported",
+                rejected=len(summary["rejected"]),
+                **{k: summary[k] for k in ("created", "updated", "unchanged", "exceptions")},
+            )
+        )
         self.upload.value = ()
         self._done()
 
@@ -72,8 +98,14 @@ class ImportPanel:
         f = self.tracking_upload.value[0]
         result = self.model.ship_tracking_file(f["name"], bytes(f["content"]))
         self.summary.value = _rejected_html(result["rejected"])
-        self.alerts.success(self.i18n.t("orders.done", action=self.i18n.t("orders.action.ship"),
-                                        count=result["shipped"], skipped=len(result["rejected"])))  # fmt: skip
+        self.alerts.success(
+            self.i18n.t(
+                "orders.done",
+                action=self.i18n.t("orders.action.ship"),
+                count=result["shipped"],
+                skipped=len(result["rejected"]),
+            )
+        )
         self.tracking_upload.value = ()
         self._done()
 
@@ -84,7 +116,9 @@ class ImportPanel:
 
 def _rejected_html(rejected: list[dict]) -> str:
     """The first rejected rows with their file, line and reason (nothing when none was)."""
-    rows = "".join(f"<li>{html.escape(r['file'])}:{r['line']} — {html.escape(r['reason'])}</li>"
-                   for r in rejected[:SHOWN_REJECTS])  # fmt: skip
+    rows = "".join(
+        f"<li>{html.escape(r['file'])}:{r['line']} — {html.escape(r['reason'])}</li>"
+        for r in rejected[:SHOWN_REJECTS]
+    )
     more = len(rejected) - SHOWN_REJECTS
     return f"<ul class='ecerp-rejected'>{rows}{'<li>…</li>' if more > 0 else ''}</ul>" if rows else ""

@@ -31,11 +31,17 @@ from ecerp_core.query import Page
 from widgets.common.actor import AppContext
 from widgets.common.grid import Column, PageRequest
 
-COLUMNS = (Column("platform_order_id", "field.platform_order_id"), Column("shop", "field.shop"),
-           Column("status", "field.status"), Column("receiver_name", "orders.col.receiver"),
-           Column("region", "field.region"), Column("total_amount", "field.total_amount", "right"),
-           Column("currency", "field.currency"), Column("created_at", "field.created_at"),
-           Column("reason", "orders.col.reason"))  # fmt: skip
+COLUMNS = (
+    Column("platform_order_id", "field.platform_order_id"),
+    Column("shop", "field.shop"),
+    Column("status", "field.status"),
+    Column("receiver_name", "orders.col.receiver"),
+    Column("region", "field.region"),
+    Column("total_amount", "field.total_amount", "right"),
+    Column("currency", "field.currency"),
+    Column("created_at", "field.created_at"),
+    Column("reason", "orders.col.reason"),
+)
 ACTIONS = {  # action -> queues where it is offered
     "approve": ("review",), "auto_review": ("review",), "hold": ("review", "to_ship"), "release": ("exceptions",),
     "clear": ("exceptions",), "assign": ("review", "exceptions"), "merge": ("review",),
@@ -43,11 +49,17 @@ ACTIONS = {  # action -> queues where it is offered
 }  # fmt: skip
 MAX_BATCH = 10_000
 MAX_SHOPS = 1000
-CASE_COLUMNS = (Column("platform_order_id", "field.platform_order_id"), Column("shop", "field.shop"),
-                Column("kind", "orders.case.kind"), Column("status", "field.status"),
-                Column("amount", "field.amount", "right"), Column("currency", "field.currency"),
-                Column("reason", "orders.col.reason"), Column("warehouse", "field.warehouse"),
-                Column("created_at", "field.created_at"))  # fmt: skip
+CASE_COLUMNS = (
+    Column("platform_order_id", "field.platform_order_id"),
+    Column("shop", "field.shop"),
+    Column("kind", "orders.case.kind"),
+    Column("status", "field.status"),
+    Column("amount", "field.amount", "right"),
+    Column("currency", "field.currency"),
+    Column("reason", "orders.col.reason"),
+    Column("warehouse", "field.warehouse"),
+    Column("created_at", "field.created_at"),
+)
 
 
 class OrderDeskModel:
@@ -75,8 +87,16 @@ class OrderDeskModel:
         lang = self.ctx.i18n.language
         with self.ctx.session(readonly=True) as session:
             self.tz = company_timezone(session)
-            page = list_orders(session, self.ctx.actor, self.queue, self.filters, sort=request.sort,
-                               descending=request.descending, offset=request.offset, limit=request.limit)  # fmt: skip
+            page = list_orders(
+                session,
+                self.ctx.actor,
+                self.queue,
+                self.filters,
+                sort=request.sort,
+                descending=request.descending,
+                offset=request.offset,
+                limit=request.limit,
+            )
         rows = []
         for r in page.rows:
             reasons = [t(f"exception.{x}", lang) for x in r["exceptions"]]
@@ -137,8 +157,17 @@ class OrderDeskModel:
             return order_ids(session, self.ctx.actor, self.queue, self.filters, limit=MAX_BATCH)
 
     # --- writing --------------------------------------------------------------------------------
-    def run(self, action: str, ids: list[int], *, progress: Callable[[int, int], None] | None = None,
-            user: str | None = None, carrier: str = "", tracking: str = "", reason: str = "") -> dict:  # fmt: skip
+    def run(
+        self,
+        action: str,
+        ids: list[int],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        user: str | None = None,
+        carrier: str = "",
+        tracking: str = "",
+        reason: str = "",
+    ) -> dict:
         """Carry out a batch action on ``ids``; returns ``{"done": n, ...}`` for the message."""
         actor = self.ctx.actor
         with self.ctx.session() as session:
@@ -166,12 +195,18 @@ class OrderDeskModel:
             elif action == "cancel":
                 result = {"done": services.cancel_orders(session, actor, ids, reason=reason)}
             elif action == "ship":
-                result = {"done": batch.ship_with_tracking(session, actor, [(i, carrier, tracking) for i in ids],
-                                                           progress=progress)}  # fmt: skip
+                result = {
+                    "done": batch.ship_with_tracking(
+                        session, actor, [(i, carrier, tracking) for i in ids], progress=progress
+                    )
+                }
             elif action == "pick_list":
                 rows = batch.pick_list(session, actor, ids)
-                result = {"done": len(ids), "html": batch.pick_list_html(rows, self.ctx.i18n.language),
-                          "csv": batch.pick_list_csv(rows)}  # fmt: skip
+                result = {
+                    "done": len(ids),
+                    "html": batch.pick_list_html(rows, self.ctx.i18n.language),
+                    "csv": batch.pick_list_csv(rows),
+                }
             else:
                 raise ValueError(action)
         if self.order:
@@ -182,8 +217,9 @@ class OrderDeskModel:
         with self.ctx.session() as session:
             return batch.ship_from_tracking_file(session, self.ctx.actor, (name, content))
 
-    def import_files(self, platform: str, shop: str | None, files: list[tuple[str, bytes]],
-                     history: bool = False) -> dict:  # fmt: skip
+    def import_files(
+        self, platform: str, shop: str | None, files: list[tuple[str, bytes]], history: bool = False
+    ) -> dict:
         """Import uploaded export files into ``shop`` (a code; None: the platform's only shop); returns
         the summary (created, updated, ... rejected)."""
         if platform not in PLATFORMS:
@@ -197,11 +233,26 @@ class OrderDeskModel:
         lang = self.ctx.i18n.language
         with self.ctx.session(readonly=True) as session:
             tz = company_timezone(session)
-            page = list_cases(session, self.ctx.actor, self.case_queue, self.case_search, sort=request.sort,
-                              descending=request.descending, offset=request.offset, limit=request.limit)  # fmt: skip
-        rows = [{**r, "kind": t(f"case.kind.{r['kind']}", lang), "status": t(f"case.{r['status']}", lang),
-                 "warehouse": r["warehouse"] or "", "created_at": r["created_at"].astimezone(tz)}
-                for r in page.rows]  # fmt: skip
+            page = list_cases(
+                session,
+                self.ctx.actor,
+                self.case_queue,
+                self.case_search,
+                sort=request.sort,
+                descending=request.descending,
+                offset=request.offset,
+                limit=request.limit,
+            )
+        rows = [
+            {
+                **r,
+                "kind": t(f"case.kind.{r['kind']}", lang),
+                "status": t(f"case.{r['status']}", lang),
+                "warehouse": r["warehouse"] or "",
+                "created_at": r["created_at"].astimezone(tz),
+            }
+            for r in page.rows
+        ]
         return replace(page, rows=rows)
 
     def open_case(self, case_id: int) -> dict:
@@ -225,14 +276,22 @@ class OrderDeskModel:
         with self.ctx.session(readonly=True) as session:
             return catalog.choices(session, self.ctx.actor, "warehouse", separator=" · ")
 
-    def case_action(self, action: str, *, warehouse_id: int | None = None, condition: str = "sellable",
-                    note: str = "") -> str:  # fmt: skip
+    def case_action(
+        self, action: str, *, warehouse_id: int | None = None, condition: str = "sellable", note: str = ""
+    ) -> str:
         """Carry out ``action`` (see :func:`ecerp_core.orders.cases.act_on_case`) on the open case."""
         if not self.case:
             raise ValueError(action)
         case_id = self.case["id"]
         with self.ctx.session() as session:
-            status = cases.act_on_case(session, self.ctx.actor, case_id, action, warehouse_id=warehouse_id,
-                                       condition=condition, note=note)  # fmt: skip
+            status = cases.act_on_case(
+                session,
+                self.ctx.actor,
+                case_id,
+                action,
+                warehouse_id=warehouse_id,
+                condition=condition,
+                note=note,
+            )
         self.open_case(case_id)
         return status

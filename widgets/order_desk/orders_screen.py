@@ -29,16 +29,35 @@ class OrdersScreen:
         self.model = model
         self.alerts, self.i18n = model.ctx.alerts, model.ctx.i18n
         self.pending: tuple[str, list[int]] | None = None
-        self.grid = PagedGrid(self.i18n, self.alerts, model.fetch, list(COLUMNS), key_column="id",
-                              muted_column=None, page_size=50)  # fmt: skip
-        list_card = classed(w.VBox([self._build_filters(), self.grid], layout=w.Layout(width="100%", min_width="0")),
-                            "ecerp-card")  # fmt: skip
+        self.grid = PagedGrid(
+            self.i18n,
+            self.alerts,
+            model.fetch,
+            list(COLUMNS),
+            key_column="id",
+            muted_column=None,
+            page_size=50,
+        )
+        list_card = classed(
+            w.VBox([self._build_filters(), self.grid], layout=w.Layout(width="100%", min_width="0")),
+            "ecerp-card",
+        )
         self.detail = classed(w.HTML(), "ecerp-detail")
         self.i18n.bind(self.detail, "value", lambda lang: order_html(self.model.order, lang))
-        side = w.VBox([classed(w.VBox([self.detail]), "ecerp-card"), beside],
-                      layout=w.Layout(flex="0 0 420px", width="420px"))  # fmt: skip
-        self.panel = classed(w.HBox([w.VBox([list_card, self._build_actions()], layout=w.Layout(flex="1 1 0", min_width="0")),
-                                     side], layout=w.Layout(align_items="flex-start", gap="16px")), "ecerp-orders-panel")  # fmt: skip
+        side = w.VBox(
+            [classed(w.VBox([self.detail]), "ecerp-card"), beside],
+            layout=w.Layout(flex="0 0 420px", width="420px"),
+        )
+        self.panel = classed(
+            w.HBox(
+                [
+                    w.VBox([list_card, self._build_actions()], layout=w.Layout(flex="1 1 0", min_width="0")),
+                    side,
+                ],
+                layout=w.Layout(align_items="flex-start", gap="16px"),
+            ),
+            "ecerp-orders-panel",
+        )
         for dropdown in (self.platform, self.shop, self.status, self.assignee):
             dropdown.index = 0 if dropdown.options else None
         self._wire()
@@ -47,14 +66,32 @@ class OrdersScreen:
     def _build_filters(self) -> w.Widget:
         i18n, model, lay = self.i18n, self.model, w.Layout(width="150px")
         self.platform = classed(w.Dropdown(layout=lay), "ecerp-filter-platform")
-        i18n.bind(self.platform, "options", lambda lang: [(t("common.all", lang), "")] + [
-            (t(f"choice.platform.{p}", lang) if t(f"choice.platform.{p}", lang) != f"choice.platform.{p}" else p, p)
-            for p in model.platforms()])  # fmt: skip
+        i18n.bind(
+            self.platform,
+            "options",
+            lambda lang: (
+                [(t("common.all", lang), "")]
+                + [
+                    (
+                        t(f"choice.platform.{p}", lang)
+                        if t(f"choice.platform.{p}", lang) != f"choice.platform.{p}"
+                        else p,
+                        p,
+                    )
+                    for p in model.platforms()
+                ]
+            ),
+        )
         self.shop = classed(w.Dropdown(layout=lay), "ecerp-filter-shop")
         i18n.bind(self.shop, "options", lambda lang: [(t("common.all", lang), 0), *model.shops()])
         self.status = classed(w.Dropdown(layout=lay), "ecerp-filter-status")
-        i18n.bind(self.status, "options", lambda lang: [(t("common.all", lang), "")] + [
-            (t(f"status.{s}", lang), s) for s in model.statuses()])  # fmt: skip
+        i18n.bind(
+            self.status,
+            "options",
+            lambda lang: (
+                [(t("common.all", lang), "")] + [(t(f"status.{s}", lang), s) for s in model.statuses()]
+            ),
+        )
         self.date_from = w.DatePicker(layout=w.Layout(width="150px"))
         self.date_to = w.DatePicker(layout=w.Layout(width="150px"))
         self.amount_min = classed(w.Text(layout=w.Layout(width="90px")), "ecerp-amount-min")
@@ -64,13 +101,29 @@ class OrdersScreen:
         self.search = classed(w.Text(continuous_update=False, layout=w.Layout(width="220px")), "ecerp-search")
         i18n.bind(self.search, "placeholder", "orders.filter.search")
         self.search_button = button(i18n, "common.search", "ecerp-search-button", icon="search", width="auto")
-        labels = [i18n.bind(w.HTML(), "value", k) for k in ("field.platform", "field.shop", "field.status",
-                                                              "orders.filter.dates", "orders.filter.amount")]  # fmt: skip
-        return classed(w.HBox([w.VBox([labels[0], self.platform]), w.VBox([labels[1], self.shop]),
-                               w.VBox([labels[2], self.status]), w.VBox([labels[3], w.HBox([self.date_from, self.date_to])]),
-                               w.VBox([labels[4], w.HBox([self.amount_min, self.amount_max])]),
-                               w.VBox([w.HTML("&nbsp;"), w.HBox([self.search, self.search_button])])]),
-                       "ecerp-order-filters")  # fmt: skip
+        labels = [
+            i18n.bind(w.HTML(), "value", k)
+            for k in (
+                "field.platform",
+                "field.shop",
+                "field.status",
+                "orders.filter.dates",
+                "orders.filter.amount",
+            )
+        ]
+        return classed(
+            w.HBox(
+                [
+                    w.VBox([labels[0], self.platform]),
+                    w.VBox([labels[1], self.shop]),
+                    w.VBox([labels[2], self.status]),
+                    w.VBox([labels[3], w.HBox([self.date_from, self.date_to])]),
+                    w.VBox([labels[4], w.HBox([self.amount_min, self.amount_max])]),
+                    w.VBox([w.HTML("&nbsp;"), w.HBox([self.search, self.search_button])]),
+                ]
+            ),
+            "ecerp-order-filters",
+        )
 
     def _build_actions(self) -> w.Widget:
         """The batch card: scope, the queue's actions and their inputs, the confirm bar, progress."""
@@ -78,33 +131,62 @@ class OrdersScreen:
         self.scope = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-scope")
         i18n.bind(self.scope, "options", lambda lang: [(t(f"orders.scope.{s}", lang), s) for s in SCOPES])
         self.scope.value = "page"
-        self.action_buttons = {a: button(i18n, f"orders.action.{a}", f"ecerp-action-{a}",
-                                         style="primary" if a in ("approve", "ship") else "") for a in ACTIONS}  # fmt: skip
+        self.action_buttons = {
+            a: button(
+                i18n,
+                f"orders.action.{a}",
+                f"ecerp-action-{a}",
+                style="primary" if a in ("approve", "ship") else "",
+            )
+            for a in ACTIONS
+        }
         self.assignee = classed(w.Dropdown(layout=w.Layout(width="150px")), "ecerp-assignee")
-        i18n.bind(self.assignee, "options", lambda lang: [(t("orders.assign.by_rules", lang), ""),
-                                                          *[(u, u) for u in model.users()]])  # fmt: skip
+        i18n.bind(
+            self.assignee,
+            "options",
+            lambda lang: [(t("orders.assign.by_rules", lang), ""), *[(u, u) for u in model.users()]],
+        )
         self.carrier = classed(w.Text(layout=w.Layout(width="120px")), "ecerp-carrier")
         self.tracking = classed(w.Text(layout=w.Layout(width="160px")), "ecerp-tracking")
         self.reason = classed(w.Text(layout=w.Layout(width="160px")), "ecerp-reason")
-        for widget, key in ((self.carrier, "orders.ship.carrier"), (self.tracking, "orders.ship.tracking"),
-                            (self.reason, "orders.action.reason")):  # fmt: skip
+        for widget, key in (
+            (self.carrier, "orders.ship.carrier"),
+            (self.tracking, "orders.ship.tracking"),
+            (self.reason, "orders.action.reason"),
+        ):
             i18n.bind(widget, "placeholder", key)
-        self.actions_box = classed(w.HBox(layout=w.Layout(flex_flow="row wrap", gap="6px", align_items="center")),
-                                   "ecerp-actions")  # fmt: skip
+        self.actions_box = classed(
+            w.HBox(layout=w.Layout(flex_flow="row wrap", gap="6px", align_items="center")), "ecerp-actions"
+        )
         self.confirm_text = w.HTML()
         self.confirm_button = button(i18n, "orders.confirm", "ecerp-confirm", icon="check", style="danger")
         self.cancel_confirm = button(i18n, "common.cancel", "ecerp-confirm-cancel")
-        self.confirm_bar = classed(w.HBox([self.confirm_text, self.confirm_button, self.cancel_confirm],
-                                          layout=w.Layout(display="none", gap="8px", align_items="center")),
-                                   "ecerp-confirm-bar")  # fmt: skip
-        self.progress = w.IntProgress(min=0, max=1, value=0, layout=w.Layout(width="100%", visibility="hidden"))
+        self.confirm_bar = classed(
+            w.HBox(
+                [self.confirm_text, self.confirm_button, self.cancel_confirm],
+                layout=w.Layout(display="none", gap="8px", align_items="center"),
+            ),
+            "ecerp-confirm-bar",
+        )
+        self.progress = w.IntProgress(
+            min=0, max=1, value=0, layout=w.Layout(width="100%", visibility="hidden")
+        )
         self.output = classed(w.HTML(), "ecerp-action-output")
-        return classed(w.VBox([self.scope, self.actions_box, self.confirm_bar, self.progress, self.output]),
-                       "ecerp-card")  # fmt: skip
+        return classed(
+            w.VBox([self.scope, self.actions_box, self.confirm_bar, self.progress, self.output]), "ecerp-card"
+        )
 
     def _wire(self) -> None:
-        for widget in (self.platform, self.shop, self.status, self.date_from, self.date_to, self.search,
-                       self.amount_min, self.amount_max):  # fmt: skip
+        for widget in (
+            self.platform,
+            self.shop,
+            self.status,
+            self.date_from,
+            self.date_to,
+            self.search,
+            self.amount_min,
+            self.amount_max,
+        ):
             widget.observe(self.apply_filters, "value")
         self.search_button.on_click(self.apply_filters)
         self.grid.on_open(self.open_order)
@@ -128,9 +210,15 @@ class OrdersScreen:
     @ui_action
     def apply_filters(self, _change=None) -> None:
         self.model.filters = OrderFilter(
-            platform=self.platform.value or "", shop_id=self.shop.value or None, status=self.status.value or "",
-            date_from=self.date_from.value, date_to=self.date_to.value, amount_min=_amount(self.amount_min.value),
-            amount_max=_amount(self.amount_max.value), search=self.search.value or "")  # fmt: skip
+            platform=self.platform.value or "",
+            shop_id=self.shop.value or None,
+            status=self.status.value or "",
+            date_from=self.date_from.value,
+            date_to=self.date_to.value,
+            amount_min=_amount(self.amount_min.value),
+            amount_max=_amount(self.amount_max.value),
+            search=self.search.value or "",
+        )
         self.grid.refresh(reset=True)
 
     @ui_action
@@ -147,8 +235,11 @@ class OrdersScreen:
             self.alerts.info(self.i18n.t("orders.nothing_selected"))
             return
         self.pending = (action, ids)
-        self.confirm_text.value = html.escape(self.i18n.t("orders.confirm_question", action=self.i18n.t(f"orders.action.{action}"),
-                                                          count=len(ids)))  # fmt: skip
+        self.confirm_text.value = html.escape(
+            self.i18n.t(
+                "orders.confirm_question", action=self.i18n.t(f"orders.action.{action}"), count=len(ids)
+            )
+        )
         self.confirm_bar.layout.display = "flex"
 
     @ui_action
@@ -164,14 +255,26 @@ class OrdersScreen:
             self.progress.value = done
 
         try:
-            result = self.model.run(action, ids, progress=progress, user=self.assignee.value or None,
-                                    carrier=self.carrier.value.strip(), tracking=self.tracking.value.strip(),
-                                    reason=self.reason.value.strip())  # fmt: skip
+            result = self.model.run(
+                action,
+                ids,
+                progress=progress,
+                user=self.assignee.value or None,
+                carrier=self.carrier.value.strip(),
+                tracking=self.tracking.value.strip(),
+                reason=self.reason.value.strip(),
+            )
         finally:
             self.progress.layout.visibility = "hidden"
         self.output.value = self._download_links(result) if action == "pick_list" else ""
-        self.alerts.success(self.i18n.t("orders.done", action=self.i18n.t(f"orders.action.{action}"), count=result["done"],
-                                        skipped=result.get("skipped", 0)))  # fmt: skip
+        self.alerts.success(
+            self.i18n.t(
+                "orders.done",
+                action=self.i18n.t(f"orders.action.{action}"),
+                count=result["done"],
+                skipped=result.get("skipped", 0),
+            )
+        )
         self.draw_detail()
         self.grid.refresh()
 
@@ -201,8 +304,11 @@ class OrdersScreen:
             b64 = base64.b64encode(data.encode("utf-8")).decode()
             return f'<a download="{name}" href="data:{mime};base64,{b64}" target="_blank">{html.escape(label)}</a>'
 
-        return (link(result["html"], "text/html", "pick-list.html", self.i18n.t("orders.pick.printable")) + " · "
-                + link(result["csv"], "text/csv", "pick-list.csv", "CSV"))  # fmt: skip
+        return (
+            link(result["html"], "text/html", "pick-list.html", self.i18n.t("orders.pick.printable"))
+            + " · "
+            + link(result["csv"], "text/csv", "pick-list.csv", "CSV")
+        )
 
 
 def _amount(text: str) -> Decimal | None:

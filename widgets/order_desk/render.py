@@ -16,20 +16,24 @@ def order_html(o: dict | None, lang: str) -> str:
     if not o:
         return f'<div class="ecerp-muted">{html.escape(t("orders.detail.none", lang))}</div>'
     e = html.escape
-    head = (f'<div class="ecerp-section-title">{e(o["platform_order_id"])} · {e(t("status." + o["status"], lang))}</div>'
-            f'<div class="ecerp-kv">{e(t("field.shop", lang))}: {e(o["shop"])} · {e(t("choice.platform." + o["platform"], lang))}<br>'
-            f'{e(t("orders.col.receiver", lang))}: {e(o["receiver_name"])} {e(o["receiver_phone"])}<br>'
-            f'{e(t("field.address", lang))}: {e(o["region"])} {e(o["address"])}<br>'
-            f'{e(t("field.total_amount", lang))}: {e(o["currency"])} {format_cell(o["total_amount"], lang)} · '
-            f'{e(t("field.paid_amount", lang))}: {format_cell(o["paid_amount"], lang)}<br>'
-            f'{e(t("field.warehouse", lang))}: {e(o["warehouse"] or "—")} · {e(o["carrier"])} {e(o["tracking_no"])}</div>')  # fmt: skip
+    head = (
+        f'<div class="ecerp-section-title">{e(o["platform_order_id"])} · {e(t("status." + o["status"], lang))}</div>'
+        f'<div class="ecerp-kv">{e(t("field.shop", lang))}: {e(o["shop"])} · {e(t("choice.platform." + o["platform"], lang))}<br>'
+        f"{e(t('orders.col.receiver', lang))}: {e(o['receiver_name'])} {e(o['receiver_phone'])}<br>"
+        f"{e(t('field.address', lang))}: {e(o['region'])} {e(o['address'])}<br>"
+        f"{e(t('field.total_amount', lang))}: {e(o['currency'])} {format_cell(o['total_amount'], lang)} · "
+        f"{e(t('field.paid_amount', lang))}: {format_cell(o['paid_amount'], lang)}<br>"
+        f"{e(t('field.warehouse', lang))}: {e(o['warehouse'] or '—')} · {e(o['carrier'])} {e(o['tracking_no'])}</div>"
+    )
     if o["exceptions"] or o["review_reasons"]:
         reasons = [t(f"exception.{x}", lang) for x in o["exceptions"]]
         reasons += [t(f"review.{x}", lang) for x in o["review_reasons"]]
         head += f'<div class="ecerp-reason">{e("、".join(reasons))}</div>'
-    history = "".join(f'<tr><td>{format_cell(h["at"], lang)}</td><td>{e(t("orders.event." + h["event"].split(":")[0], lang))}</td>'
-                      f'<td>{e(t("status." + h["to_status"], lang))}</td><td>{e(h["note"] or "")}</td></tr>'
-                      for h in o["history"])  # fmt: skip
+    history = "".join(
+        f"<tr><td>{format_cell(h['at'], lang)}</td><td>{e(t('orders.event.' + h['event'].split(':')[0], lang))}</td>"
+        f"<td>{e(t('status.' + h['to_status'], lang))}</td><td>{e(h['note'] or '')}</td></tr>"
+        for h in o["history"]
+    )
     return _with_tables(head, o["lines"], history, lang)
 
 
@@ -39,31 +43,40 @@ def case_html(c: dict | None, lang: str) -> str:
         return f'<div class="ecerp-muted">{html.escape(t("orders.case.none", lang))}</div>'
     e, o = html.escape, c["order"]
     facts = [
-        f'{e(t("orders.case.kind", lang))}: {e(t("case.kind." + c["kind"], lang))}',
-        f'{e(t("field.platform_order_id", lang))}: {e(o["platform_order_id"])} · {e(t("status." + o["status"], lang))}',
-        f'{e(t("field.amount", lang))}: {e(o["currency"])} {format_cell(c["amount"], lang)} · '
-        f'{e(t("field.paid_amount", lang))}: {format_cell(o["paid_amount"], lang)}',
-        f'{e(t("orders.col.reason", lang))}: {e(c["reason"] or "—")}',
-    ]  # fmt: skip
+        f"{e(t('orders.case.kind', lang))}: {e(t('case.kind.' + c['kind'], lang))}",
+        f"{e(t('field.platform_order_id', lang))}: {e(o['platform_order_id'])} · {e(t('status.' + o['status'], lang))}",
+        f"{e(t('field.amount', lang))}: {e(o['currency'])} {format_cell(c['amount'], lang)} · "
+        f"{e(t('field.paid_amount', lang))}: {format_cell(o['paid_amount'], lang)}",
+        f"{e(t('orders.col.reason', lang))}: {e(c['reason'] or '—')}",
+    ]
     if c["kind"] in CASE_RETURNS:
-        facts.append(f'{e(t("field.warehouse", lang))}: {e(c["warehouse"] or "—")} · '
-                     f'{e(t("orders.case.condition." + c["condition"], lang))}')  # fmt: skip
+        facts.append(
+            f"{e(t('field.warehouse', lang))}: {e(c['warehouse'] or '—')} · "
+            f"{e(t('orders.case.condition.' + c['condition'], lang))}"
+        )
     if c["platform_status"]:
         facts.append(f"{e(t('orders.case.platform_status', lang))}: {e(c['platform_status'])}")
-    head = (f'<div class="ecerp-section-title">{e(t("orders.case.title", lang, case=c["id"]))} · '
-            f'{e(t("case." + c["status"], lang))}</div><div class="ecerp-kv">{"<br>".join(facts)}</div>')  # fmt: skip
-    history = "".join(f'<tr><td>{format_cell(h["at"], lang)}</td><td>{e(t("orders.event." + h["event"].split(":")[0], lang))}'
-                      f'{" · " + e(_case_step(h["event"], lang)) if h["event"].startswith("case:") else ""}</td>'
-                      f'<td>{e(h["note"] or "")}</td></tr>' for h in o["history"])  # fmt: skip
+    head = (
+        f'<div class="ecerp-section-title">{e(t("orders.case.title", lang, case=c["id"]))} · '
+        f'{e(t("case." + c["status"], lang))}</div><div class="ecerp-kv">{"<br>".join(facts)}</div>'
+    )
+    history = "".join(
+        f"<tr><td>{format_cell(h['at'], lang)}</td><td>{e(t('orders.event.' + h['event'].split(':')[0], lang))}"
+        f"{' · ' + e(_case_step(h['event'], lang)) if h['event'].startswith('case:') else ''}</td>"
+        f"<td>{e(h['note'] or '')}</td></tr>"
+        for h in o["history"]
+    )
     return _with_tables(head, o["lines"], history, lang)
 
 
 def _with_tables(head: str, lines: list[dict], history: str, lang: str) -> str:
     """``head``, then the order's lines and the history rows under their titles."""
     e = html.escape
-    rows = "".join(f'<tr><td>{e(x["sku"] or x["platform_sku"])}</td><td>{e(x["name"] or "")}</td>'
-                   f'<td class="r">{x["quantity"]}</td><td class="r">{format_cell(x["amount"], lang)}</td></tr>'
-                   for x in lines)  # fmt: skip
+    rows = "".join(
+        f"<tr><td>{e(x['sku'] or x['platform_sku'])}</td><td>{e(x['name'] or '')}</td>"
+        f'<td class="r">{x["quantity"]}</td><td class="r">{format_cell(x["amount"], lang)}</td></tr>'
+        for x in lines
+    )
     return (
         f'{head}<div class="ecerp-subtitle">{e(t("field.lines", lang))}</div><table class="ecerp-mini">{rows}</table>'
         f'<div class="ecerp-subtitle">{e(t("orders.detail.history", lang))}</div><table class="ecerp-mini">{history}</table>'

@@ -27,8 +27,9 @@ class OrderDeskView:
         self.ctx = model.ctx
         self.alerts, self.i18n = self.ctx.alerts, self.ctx.i18n
         self.queue_tabs = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-queue-tabs")
-        self.i18n.bind(self.queue_tabs, "options",
-                       lambda lang: [(t(f"orders.queue.{q}", lang), q) for q in QUEUE_TABS])  # fmt: skip
+        self.i18n.bind(
+            self.queue_tabs, "options", lambda lang: [(t(f"orders.queue.{q}", lang), q) for q in QUEUE_TABS]
+        )
         self.queue_tabs.value = model.queue
         self.imports = ImportPanel(model)
         self.orders = OrdersScreen(model, beside=self.imports.card)
@@ -48,7 +49,9 @@ class OrderDeskView:
         self._show_screen()
 
     def _show_screen(self) -> None:
-        shown, hidden = (self.cases, self.orders) if self.model.queue == CASES_TAB else (self.orders, self.cases)
+        shown, hidden = (
+            (self.cases, self.orders) if self.model.queue == CASES_TAB else (self.orders, self.cases)
+        )
         hidden.panel.layout.display = "none"
         shown.panel.layout.display = "flex"
         shown.refresh()

@@ -36,8 +36,14 @@ class StocktakeModel:
 
     def create(self, warehouse_id: int, scope: str, scope_value: str, threshold: int) -> int:
         with self.ctx.session() as session:
-            self.stocktake_id = stocktake.create_stocktake(session, self.ctx.actor, warehouse_id, scope=scope,
-                                                           scope_value=scope_value, threshold=threshold)  # fmt: skip
+            self.stocktake_id = stocktake.create_stocktake(
+                session,
+                self.ctx.actor,
+                warehouse_id,
+                scope=scope,
+                scope_value=scope_value,
+                threshold=threshold,
+            )
         self.last = None
         return self.stocktake_id
 

@@ -23,8 +23,10 @@ class StocktakeView:
         self.model = model
         self.ctx = model.ctx
         self.alerts, self.i18n = self.ctx.alerts, self.ctx.i18n
-        body = classed(w.VBox([w.HTML(STYLE), self._build_header(), self._build_scan_card(), self._build_review_card()]),
-                       "ecerp-stocktake")  # fmt: skip
+        body = classed(
+            w.VBox([w.HTML(STYLE), self._build_header(), self._build_scan_card(), self._build_review_card()]),
+            "ecerp-stocktake",
+        )
         self.shell = AppShell(self.ctx, "app.stocktake.title", body)
         self.i18n.on_change(lambda _lang: self._load_counts())
         self._wire()
@@ -33,9 +35,13 @@ class StocktakeView:
     def _build_header(self) -> w.Widget:
         """Choosing a count, or opening a new one."""
         i18n = self.i18n
-        self.count_picker = classed(w.Dropdown(layout=w.Layout(flex="1 1 auto", min_width="0")), "ecerp-count-picker")
-        self.warehouse = classed(w.Dropdown(options=self.model.warehouses(), layout=w.Layout(width="170px")),
-                                 "ecerp-count-warehouse")  # fmt: skip
+        self.count_picker = classed(
+            w.Dropdown(layout=w.Layout(flex="1 1 auto", min_width="0")), "ecerp-count-picker"
+        )
+        self.warehouse = classed(
+            w.Dropdown(options=self.model.warehouses(), layout=w.Layout(width="170px")),
+            "ecerp-count-warehouse",
+        )
         self.scope = w.Dropdown(layout=w.Layout(width="170px"))
         i18n.bind(self.scope, "options", lambda lang: [(choice_label("scope", s, lang), s) for s in SCOPES])
         self.scope.value = "all"
@@ -44,30 +50,45 @@ class StocktakeView:
         self.threshold = w.BoundedIntText(value=2, min=0, max=10_000, layout=w.Layout(width="70px"))
         i18n.bind(self.threshold, "tooltip", "field.threshold")
         self.new_button = button(i18n, "stocktake.new", "ecerp-count-new", icon="plus", style="primary")
-        new_row = classed(w.HBox([self.warehouse, self.scope, self.scope_value, self.threshold, self.new_button]),
-                          "ecerp-count-row")  # fmt: skip
+        new_row = classed(
+            w.HBox([self.warehouse, self.scope, self.scope_value, self.threshold, self.new_button]),
+            "ecerp-count-row",
+        )
         return classed(w.VBox([w.HBox([self.count_picker]), new_row]), "ecerp-card")
 
     def _build_scan_card(self) -> w.Widget:
         """Scanning: the scan box keeps the focus; the last scan and the lines counted so far."""
         i18n = self.i18n
-        self.scan_box = classed(w.Text(continuous_update=False, layout=w.Layout(flex="1 1 auto")), "ecerp-scan")
+        self.scan_box = classed(
+            w.Text(continuous_update=False, layout=w.Layout(flex="1 1 auto")), "ecerp-scan"
+        )
         i18n.bind(self.scan_box, "placeholder", "stocktake.scan_placeholder")
         self.quantity = classed(w.Text(layout=w.Layout(width="90px")), "ecerp-scan-quantity")
         i18n.bind(self.quantity, "placeholder", "stocktake.quantity_placeholder")
         self.last_scan = classed(w.HTML(), "ecerp-last-scan")
         self.lines_html = classed(w.HTML(), "ecerp-count-lines")
-        self.submit_button = button(i18n, "stocktake.submit", "ecerp-count-submit", icon="check", style="success",
-                                    width="auto")  # fmt: skip
-        self.scan_card = classed(w.VBox([w.HBox([self.scan_box, self.quantity], layout=w.Layout(gap="8px")),
-                                         self.last_scan, self.lines_html, self.submit_button]), "ecerp-card")  # fmt: skip
+        self.submit_button = button(
+            i18n, "stocktake.submit", "ecerp-count-submit", icon="check", style="success", width="auto"
+        )
+        self.scan_card = classed(
+            w.VBox(
+                [
+                    w.HBox([self.scan_box, self.quantity], layout=w.Layout(gap="8px")),
+                    self.last_scan,
+                    self.lines_html,
+                    self.submit_button,
+                ]
+            ),
+            "ecerp-card",
+        )
         return self.scan_card
 
     def _build_review_card(self) -> w.Widget:
         """The supervisor's review of a submitted count."""
         self.review_html = classed(w.HTML(), "ecerp-count-review")
-        self.approve_button = button(self.i18n, "stocktake.approve", "ecerp-count-approve", icon="stamp",
-                                     style="primary", width="auto")  # fmt: skip
+        self.approve_button = button(
+            self.i18n, "stocktake.approve", "ecerp-count-approve", icon="stamp", style="primary", width="auto"
+        )
         self.review_card = classed(w.VBox([self.review_html, self.approve_button]), "ecerp-card")
         return self.review_card
 
@@ -117,8 +138,10 @@ class StocktakeView:
                 self.model.scan(code, int(typed) if typed else None)
             except UnknownBarcode:
                 self.model.last = None
-                self.last_scan.value = (f'<div class="ecerp-scan-unknown">'
-                                        f'{html.escape(self.i18n.t("stocktake.unknown", code=code))}</div>')  # fmt: skip
+                self.last_scan.value = (
+                    f'<div class="ecerp-scan-unknown">'
+                    f"{html.escape(self.i18n.t('stocktake.unknown', code=code))}</div>"
+                )
                 return
             self.alerts.clear()
             self._redraw()
@@ -145,7 +168,9 @@ class StocktakeView:
         counts = self.model.open_counts()
         lang = self.i18n.language
         options = [(t("stocktake.choose", lang), None)] + [
-            (f"{c['number']} · {c['warehouse']} · {t('status.' + c['status'], lang)}", c["id"]) for c in counts]  # fmt: skip
+            (f"{c['number']} · {c['warehouse']} · {t('status.' + c['status'], lang)}", c["id"])
+            for c in counts
+        ]
         current = self.model.stocktake_id
         self.count_picker.unobserve(self.pick, "value")
         self.count_picker.options = options
@@ -174,8 +199,10 @@ class StocktakeView:
                 if last.recount
                 else ""
             )
-            self.last_scan.value = (f'<div class="ecerp-scan-ok"><span class="ecerp-scan-sku">{html.escape(last.sku)}</span>'
-                                    f' {name}{flag}<span class="ecerp-scan-count">{last.counted}</span></div>')  # fmt: skip
+            self.last_scan.value = (
+                f'<div class="ecerp-scan-ok"><span class="ecerp-scan-sku">{html.escape(last.sku)}</span>'
+                f' {name}{flag}<span class="ecerp-scan-count">{last.counted}</span></div>'
+            )
         elif counting and "ecerp-scan-unknown" not in self.last_scan.value:
             self.last_scan.value = f'<div class="ecerp-muted">{html.escape(t("stocktake.ready", lang))}</div>'
         if counting:
@@ -185,15 +212,19 @@ class StocktakeView:
 
     @staticmethod
     def _lines_table(lines: list[dict], lang: str) -> str:
-        head = "".join(f"<th>{html.escape(t(k, lang))}</th>" for k in
-                       ("field.location", "field.sku", "field.name_zh", "stocktake.counted"))  # fmt: skip
+        head = "".join(
+            f"<th>{html.escape(t(k, lang))}</th>"
+            for k in ("field.location", "field.sku", "field.name_zh", "stocktake.counted")
+        )
         rows = []
         for r in lines:
             css = ' class="ecerp-recount"' if r["recount"] else ""
             counted = "—" if r["counted"] is None else str(r["counted"])
-            rows.append(f'<tr{css} data-sku="{html.escape(r["sku"])}"><td>{html.escape(r["location"] or "")}</td>'
-                        f'<td>{html.escape(r["sku"])}</td><td>{html.escape(r["name_zh"] if lang == "zh_CN" else r["name_en"] or r["name_zh"])}</td>'
-                        f'<td class="num">{counted}</td></tr>')  # fmt: skip
+            rows.append(
+                f'<tr{css} data-sku="{html.escape(r["sku"])}"><td>{html.escape(r["location"] or "")}</td>'
+                f"<td>{html.escape(r['sku'])}</td><td>{html.escape(r['name_zh'] if lang == 'zh_CN' else r['name_en'] or r['name_zh'])}</td>"
+                f'<td class="num">{counted}</td></tr>'
+            )
         return f'<table class="ecerp-count-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
     @staticmethod
@@ -207,16 +238,20 @@ class StocktakeView:
                 continue
             total += r["variance_value"]
             css = "ecerp-gain" if r["variance"] > 0 else "ecerp-loss"
-            rows.append(f'<tr class="{css}"><td>{html.escape(r["sku"])}</td><td class="num">{r["book"]}</td>'
-                        f'<td class="num">{r["counted"]}</td><td class="num">{r["variance"]:+d}</td>'
-                        f'<td class="num">{r["unit_cost"]:,.2f}</td><td class="num">{r["variance_value"]:+,.2f}</td></tr>')  # fmt: skip
+            rows.append(
+                f'<tr class="{css}"><td>{html.escape(r["sku"])}</td><td class="num">{r["book"]}</td>'
+                f'<td class="num">{r["counted"]}</td><td class="num">{r["variance"]:+d}</td>'
+                f'<td class="num">{r["unit_cost"]:,.2f}</td><td class="num">{r["variance_value"]:+,.2f}</td></tr>'
+            )
         if not rows:
             rows.append(
                 f'<tr><td colspan="6" class="ecerp-muted">{html.escape(t("stocktake.no_variance", lang))}</td></tr>'
             )
         title = html.escape(t("stocktake.review_title", lang, total=f"{total:+,.2f}"))
-        return (f'<div class="ecerp-section-title">{title}</div><table class="ecerp-count-table">'
-                f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')  # fmt: skip
+        return (
+            f'<div class="ecerp-section-title">{title}</div><table class="ecerp-count-table">'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
 
 
 STYLE = """

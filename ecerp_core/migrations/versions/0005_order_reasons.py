@@ -26,9 +26,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("sales_order_reason", schema=None) as batch_op:
         batch_op.create_index("ix_sales_order_reason_code", ["kind", "code"], unique=False)
-    rows = op.get_bind().execute(sa.text(
-        "SELECT id, exception_reason, review_reason FROM sales_order WHERE exception_reason <> '' OR review_reason <> ''"
-    ))  # fmt: skip
+    rows = op.get_bind().execute(
+        sa.text(
+            "SELECT id, exception_reason, review_reason FROM sales_order WHERE exception_reason <> '' OR review_reason <> ''"
+        )
+    )
     moved = [
         {"order_id": order_id, "kind": kind, "code": code}
         for order_id, exceptions, review in rows
@@ -44,16 +46,20 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("sales_order", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("exception_reason", sa.String(length=300), nullable=False, server_default=""))
-        batch_op.add_column(sa.Column("review_reason", sa.String(length=300), nullable=False, server_default=""))
+        batch_op.add_column(
+            sa.Column("exception_reason", sa.String(length=300), nullable=False, server_default="")
+        )
+        batch_op.add_column(
+            sa.Column("review_reason", sa.String(length=300), nullable=False, server_default="")
+        )
     for kind, column in (("exception", "exception_reason"), ("review", "review_reason")):
         op.execute(
             f"UPDATE sales_order SET {column} = COALESCE((SELECT string_agg(r.code, ',') FROM sales_order_reason r "
             f"WHERE r.order_id = sales_order.id AND r.kind = '{kind}'), '')"
-            if op.get_bind().dialect.name == "postgresql" else
-            f"UPDATE sales_order SET {column} = COALESCE((SELECT group_concat(r.code, ',') FROM sales_order_reason r "
+            if op.get_bind().dialect.name == "postgresql"
+            else f"UPDATE sales_order SET {column} = COALESCE((SELECT group_concat(r.code, ',') FROM sales_order_reason r "
             f"WHERE r.order_id = sales_order.id AND r.kind = '{kind}'), '')"
-        )  # fmt: skip
+        )
     with op.batch_alter_table("sales_order_reason", schema=None) as batch_op:
         batch_op.drop_index("ix_sales_order_reason_code")
     op.drop_table("sales_order_reason")
