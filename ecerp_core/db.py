@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import json
 import warnings
 from collections.abc import Callable, Iterator
@@ -386,6 +387,23 @@ def forget(session: Session, *keys: str) -> None:
 def _forget_at_transaction_end(session: Session, transaction) -> None:
     if transaction.parent is None or transaction.nested:  # the outer transaction, or a savepoint
         session.info.pop(_MEMO, None)
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector for a batch use case (an import, a review run).
+
+    A batch allocates millions of objects without cycles (cells, drafts, rows) and every full
+    collection walks them all again: a third of the time of a 100,000-order import or review. The
+    few cycles a batch makes are collected once it is done.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def allocate_ids(session: Session, table, count: int) -> list[int]:

@@ -13,9 +13,7 @@ is written; rows that cannot be read and orders the services reject are listed a
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from sqlalchemy import or_, select
@@ -26,6 +24,7 @@ from ecerp_core.catalog.company import company_timezone
 from ecerp_core.catalog.models import Shop
 from ecerp_core.connectors import generic, jd, pdd, shopify, taobao, woocommerce
 from ecerp_core.connectors.base import Parsed, ShopInfo
+from ecerp_core.db import cycle_collector_paused
 from ecerp_core.errors import ImportFileError, NotFound
 from ecerp_core.i18n import lazy
 from ecerp_core.orders.intake import import_order_drafts
@@ -92,20 +91,6 @@ def parse_tables(
     return [PARSERS[platform].parse(x, shop) for x in tables]
 
 
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """A large import allocates millions of objects without cycles (cells, drafts, rows), and every
-    full collection walks them all again: a third of the import's time. The few cycles it makes
-    are collected once it is done."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def import_files(
     session: Session,
     actor: Actor,
@@ -122,7 +107,7 @@ def import_files(
     if not sources:
         raise ImportFileError(file="-", reason=lazy("reason.empty"))
     info = find_shop(session, platform, shop)
-    with _cycle_collector_paused():
+    with cycle_collector_paused():
         # the tables and drafts die as this call returns, before the collector wakes up
         summary = _import_tables(
             session,

@@ -60,13 +60,13 @@ def approve_orders(
         .where(among(session, OrderLine.order_id, sorted(orders)), OrderLine.product_id.is_not(None))
         .order_by(OrderLine.order_id, OrderLine.line_no)
     )
-    lines: dict[int, list] = {}
-    for line in session.connection().execute(stmt).all():
-        lines.setdefault(line.order_id, []).append(line)
+    lines: dict[int, list[tuple[int, int]]] = {}  # order -> (product, quantity) per line
+    for order_id, product_id, quantity in session.connection().execute(stmt).all():
+        lines.setdefault(order_id, []).append((product_id, quantity))
     drafts = [
-        stock.ReservationDraft(line.product_id, where[i], line.quantity, STOCK_SOURCE, i)
+        stock.ReservationDraft(product_id, where[i], quantity, STOCK_SOURCE, i)
         for i in order_ids
-        for line in lines.get(i, ())
+        for product_id, quantity in lines.get(i, ())
     ]
     # a merged group ships as one parcel: reserved whole or not at all
     served = stock.reserve(session, actor, drafts, on_short=on_short, together=parents or None)

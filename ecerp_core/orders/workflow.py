@@ -112,7 +112,8 @@ def load(session: Session, order_ids: Iterable[int]) -> dict[int, OrderState]:
         .order_by(Order.id)
     )
     found = {
-        row.id: OrderState(*row) for row in session.connection().execute(for_update(stmt, session)).all()
+        state.id: state
+        for state in map(OrderState._make, session.connection().execute(for_update(stmt, session)).all())
     }
     missing = [i for i in ids if i not in found]
     if missing:
@@ -188,7 +189,7 @@ def record(session: Session, actor: Actor, happened: Iterable[Happened]) -> None
 def statuses(session: Session, order_ids: Iterable[int]) -> dict[int, str]:
     """The current status of each order (not locked: for history rows of status-preserving steps)."""
     stmt = select(Order.id, Order.status).where(among(session, Order.id, sorted(set(order_ids))))
-    return {row.id: row.status for row in session.connection().execute(stmt).all()}
+    return dict(session.connection().execute(stmt).all())
 
 
 # --- reasons to wait -------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from ecerp_core.catalog.company import business_date
 from ecerp_core.catalog.models import Product, Warehouse
 from ecerp_core.catalog.products import expand_lines
 from ecerp_core.catalog.services import warehouse_facts
-from ecerp_core.db import among, for_update, insert_rows, is_postgres, update_rows, utcnow
+from ecerp_core.db import among, for_update, insert_columns, insert_rows, is_postgres, update_rows, utcnow
 from ecerp_core.errors import ValidationError
 from ecerp_core.money import round_money
 from ecerp_core.stock import rules
@@ -393,11 +393,14 @@ def reserve(
     if on_short not in ("raise", "skip"):
         raise ValueError(on_short)
     parts = expand_lines(session, [(d.product_id, d.quantity) for d in drafts])
-    wanted: dict[_Source, dict[Key, int]] = {}
+    wanted: dict[_Source, dict[Key, int]] = {}  # per document: (product, warehouse) -> units
     for d, comps in zip(drafts, parts, strict=True):
-        need = wanted.setdefault(_Source(d.source_type, d.source_id), {})
+        need = wanted.get((d.source_type, d.source_id))
+        if need is None:
+            need = wanted[_Source(d.source_type, d.source_id)] = {}
         for product_id, qty in comps:
-            need[(product_id, d.warehouse_id)] = need.get((product_id, d.warehouse_id), 0) + qty
+            key = (product_id, d.warehouse_id)
+            need[key] = need.get(key, 0) + qty
     levels = lock_levels(session, {key for need in wanted.values() for key in need})
     negative_ok = _negative_allowed(session, {w for _, w in levels})
     available = {}
@@ -407,7 +410,9 @@ def reserve(
     groups: dict[object, _Group] = {}
     for doc, need in wanted.items():  # a group asks for its members' sum, where its first member stood
         group_key = together.get(doc.source_id, doc.source_id) if together else doc
-        group = groups.setdefault(group_key, _Group())
+        group = groups.get(group_key)
+        if group is None:
+            group = groups[group_key] = _Group()
         group.members.append(doc)
         for key, qty in need.items():
             group.total[key] = group.total.get(key, 0) + qty
@@ -416,23 +421,20 @@ def reserve(
     if short and on_short == "raise":
         first_short, key = short[0]
         raise _short(session, key, available[key], groups[first_short].total[key])
-    now = utcnow()
-    rows, deltas = [], {}
+    columns: dict[str, list] = {"product_id": [], "warehouse_id": [], "quantity": [], "source_type": [],
+                                "source_id": []}  # fmt: skip
+    reserved: dict[Key, int] = {}
     for doc in served:
         for (product_id, warehouse_id), qty in wanted[doc].items():
-            reservation = {
-                "product_id": product_id,
-                "warehouse_id": warehouse_id,
-                "quantity": qty,
-                "source_type": doc.source_type,
-                "source_id": doc.source_id,
-                "at": now,
-            }
-            rows.append(reservation)
-            deltas.setdefault((product_id, warehouse_id), _LevelChange()).reserved += qty
-    if rows:
-        insert_rows(session, StockReservation, rows)
-        _apply_deltas(session, deltas)
+            columns["product_id"].append(product_id)
+            columns["warehouse_id"].append(warehouse_id)
+            columns["quantity"].append(qty)
+            columns["source_type"].append(doc.source_type)
+            columns["source_id"].append(doc.source_id)
+            reserved[(product_id, warehouse_id)] = reserved.get((product_id, warehouse_id), 0) + qty
+    if reserved:
+        insert_columns(session, StockReservation, {**columns, "at": [utcnow()] * len(columns["quantity"])})
+        _apply_deltas(session, {key: _LevelChange(reserved=qty) for key, qty in reserved.items()})
     return [doc.source_id for doc in served]
 
 
