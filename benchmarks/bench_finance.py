@@ -88,14 +88,15 @@ def _fill(url: str, lines: int, seed: int) -> None:
                     )
                 )
         cur.executemany(
-            f"INSERT INTO fin_journal_entry (id, period_id, number, entry_number, entry_date, kind, memo, source_type, posted_at) "
-            f"VALUES ({', '.join([mark] * 9)})",
+            "INSERT INTO fin_journal_entry (id, period_id, number, entry_number, entry_date, kind, memo, "
+            f"source_type, posted_at) VALUES ({', '.join([mark] * 9)})",
             entries,
         )
         for i in range(0, len(rows), 100_000):
             cur.executemany(
-                "INSERT INTO fin_journal_line (entry_id, line_no, account_id, entry_date, period_id, debit, credit, currency, "
-                f"amount_currency, rate, memo, cash_flow, activity) VALUES ({', '.join([mark] * 13)})",
+                "INSERT INTO fin_journal_line (entry_id, line_no, account_id, entry_date, period_id, "
+                "debit, credit, currency, amount_currency, rate, memo, cash_flow, activity) "
+                f"VALUES ({', '.join([mark] * 13)})",
                 rows[i : i + 100_000],
             )
         raw.commit()

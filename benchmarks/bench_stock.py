@@ -33,8 +33,8 @@ def _populate(url: str, skus: int, moves: int) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO warehouse (code, name, region, address, priority, allow_negative, active, created_at, "
-                "updated_at) VALUES "
+                "INSERT INTO warehouse (code, name, region, address, priority, allow_negative, active, "
+                "created_at, updated_at) VALUES "
                 + ", ".join(
                     f"('W{w}', '仓库{w}', '', '', {w}, false, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
                     for w in range(1, WAREHOUSES + 1)
@@ -44,21 +44,23 @@ def _populate(url: str, skus: int, moves: int) -> None:
         series = (
             "SELECT g AS i FROM generate_series(1, :n) AS g"
             if pg
-            else "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :n) SELECT i FROM s"
+            else "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :n) "
+            "SELECT i FROM s"
         )
         conn.execute(
             text(
-                "INSERT INTO product (sku, name_zh, name_en, spec, unit, weight_kg, cost, list_price, is_bundle, active, "
-                f"created_at, updated_at) SELECT 'SKU-' || i, '商品' || i, '', '{{}}', '件', 0, 10 + (i % 90), "
-                f"30 + (i % 90), false, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM ({series}) AS q"
+                "INSERT INTO product (sku, name_zh, name_en, spec, unit, weight_kg, cost, list_price, "
+                "is_bundle, active, created_at, updated_at) "
+                "SELECT 'SKU-' || i, '商品' || i, '', '{}', '件', 0, 10 + (i % 90), 30 + (i % 90), "
+                f"false, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM ({series}) AS q"
             ),
             {"n": skus},
         )
         # receipts in (2 of 3 moves), shipments out; product and warehouse spread evenly
         conn.execute(
             text(
-                "INSERT INTO stock_move (product_id, warehouse_id, quantity, move_type, unit_cost, business_date, at, "
-                "source_type, note) SELECT (i % :skus) + 1, ((i / :skus) % 5) + 1, "
+                "INSERT INTO stock_move (product_id, warehouse_id, quantity, move_type, unit_cost, "
+                "business_date, at, source_type, note) SELECT (i % :skus) + 1, ((i / :skus) % 5) + 1, "
                 "CASE WHEN i % 3 = 0 THEN -((i % 4) + 1) ELSE (i % 5) + 2 END, "
                 "CASE WHEN i % 3 = 0 THEN 'shipment' ELSE 'receipt' END, 10 + (i % 97) * 0.25, "
                 ":day, CURRENT_TIMESTAMP, '', '' "

@@ -53,7 +53,8 @@ def module_name(path: Path, root: Path = ROOT) -> str:
 
 
 def area(module: str) -> str:
-    """``ecerp_core.orders.intake`` -> ``orders``; ``ecerp_core.db`` -> ``db``; ``widgets.x`` -> ``widgets``."""
+    """``ecerp_core.orders.intake`` -> ``orders``; ``ecerp_core.db`` -> ``db``;
+    ``widgets.x`` -> ``widgets``."""
     parts = module.split(".")
     if parts[0] != "ecerp_core":
         return parts[0]

@@ -25,8 +25,8 @@ FIRST_LINE = 2
 """The line of data row 0: lines count as a spreadsheet does, the header is line 1 (blank rows are
 skipped and not counted)."""
 WHITESPACE = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
-    "\u200a\u2028\u2029\u202f\u205f\u3000"
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 """Every character ``str.strip()`` removes."""
 _HOLLOW = WHITESPACE + "=\"'"

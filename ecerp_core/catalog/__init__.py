@@ -1,1 +1,2 @@
-"""Base data (基础信息): company, currencies, products and bundles, suppliers, customers, warehouses, shops."""
+"""Base data (基础信息): company, currencies, products and bundles, suppliers, customers,
+warehouses, shops."""

@@ -57,7 +57,8 @@ def trial_balance(ctx: Context, as_of: str, as_json: bool) -> None:
         return
     for r in data["rows"]:
         click.echo(
-            f"{r['account_code']:<10} {r['account_name']:<30} {r['debit']:>16} {r['credit']:>16} {r['balance']:>16}"
+            f"{r['account_code']:<10} {r['account_name']:<30} "
+            f"{r['debit']:>16} {r['credit']:>16} {r['balance']:>16}"
         )
     click.echo(f"{'':<41} {data['total_debit']:>16} {data['total_credit']:>16}")
 

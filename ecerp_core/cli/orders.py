@@ -473,9 +473,10 @@ def cases_list(ctx: Context, everything: bool, search: str, as_json: bool) -> No
         echo_json(rows)
         return
     for r in rows:
+        kind, status = t("case.kind." + r["kind"]), t("case." + r["status"])
         click.echo(
-            f"#{r['id']}  {r['platform_order_id']}  {r['shop']}  {t('case.kind.' + r['kind'])}  "
-            f"{t('case.' + r['status'])}  {r['amount']} {r['currency']}  {r['warehouse'] or '-'}  {r['reason']}"
+            f"#{r['id']}  {r['platform_order_id']}  {r['shop']}  {kind}  {status}  "
+            f"{r['amount']} {r['currency']}  {r['warehouse'] or '-'}  {r['reason']}"
         )
 
 

@@ -53,12 +53,15 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("order_id", "quantity", "unit_price", "ordered_at")
 OPTIONS = ("date_format", "timezone", "tax_included")
-STATUS_WORDS = {"pending": "pending_payment", "unpaid": "pending_payment", "待付款": "pending_payment",
-                "paid": "paid", "processing": "paid", "待发货": "paid", "已付款": "paid", "shipped": "shipped",
-                "fulfilled": "shipped", "已发货": "shipped", "finished": "finished", "completed": "finished",
-                "complete": "finished", "delivered": "finished", "已完成": "finished", "交易成功": "finished",
-                "closed": "closed", "cancelled": "closed", "canceled": "closed", "已取消": "closed",
-                "refunded": "refunded", "已退款": "refunded"}  # fmt: skip
+STATUS_WORDS = {
+    "pending": "pending_payment", "unpaid": "pending_payment", "待付款": "pending_payment",
+    "paid": "paid", "processing": "paid", "待发货": "paid", "已付款": "paid",
+    "shipped": "shipped", "fulfilled": "shipped", "已发货": "shipped",
+    "finished": "finished", "completed": "finished", "complete": "finished", "delivered": "finished",
+    "已完成": "finished", "交易成功": "finished",
+    "closed": "closed", "cancelled": "closed", "canceled": "closed", "已取消": "closed",
+    "refunded": "refunded", "已退款": "refunded",
+}  # fmt: skip
 
 
 def status_of(text: str) -> str:

@@ -34,9 +34,12 @@ ORDER += ("商家备注", "快递公司", "快递单号", "发货时间")
 """What it reads of an order's first row for the order."""
 COLUMNS = ITEM + ORDER
 """Every column the parser reads, in the order it reads them."""
-STATUS = {"待付款": "pending_payment", "待发货": "paid", "已发货,待签收": "shipped", "已发货": "shipped",
-          "已签收": "finished", "已收货": "finished", "已取消": "closed", "未发货,退款成功": "refunded",
-          "已发货,退款成功": "refunded", "已收货,退款成功": "refunded", "1": "paid", "2": "shipped", "3": "finished"}  # fmt: skip
+STATUS = {
+    "待付款": "pending_payment", "待发货": "paid", "已发货,待签收": "shipped", "已发货": "shipped",
+    "已签收": "finished", "已收货": "finished", "已取消": "closed",
+    "未发货,退款成功": "refunded", "已发货,退款成功": "refunded", "已收货,退款成功": "refunded",
+    "1": "paid", "2": "shipped", "3": "finished",
+}  # fmt: skip
 
 
 def status_of(text: str, aftersale: str = "") -> str:

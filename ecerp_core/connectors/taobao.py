@@ -46,11 +46,19 @@ STATUS = {
     "买家已签收": "shipped",
     "交易成功": "finished",
     "交易关闭": "closed",
-    "WAIT_BUYER_PAY": "pending_payment", "TRADE_NO_CREATE_PAY": "pending_payment", "PAY_PENDING": "pending_payment",
-    "WAIT_SELLER_SEND_GOODS": "paid", "SELLER_CONSIGNED_PART": "paid", "PAID_FORBID_CONSIGN": "paid",
-    "WAIT_BUYER_CONFIRM_GOODS": "shipped", "TRADE_BUYER_SIGNED": "shipped", "TRADE_FINISHED": "finished",
-    "TRADE_CLOSED": "closed", "TRADE_CLOSED_BY_TAOBAO": "closed",
-}  # fmt: skip
+    # TOP API trade status
+    "WAIT_BUYER_PAY": "pending_payment",
+    "TRADE_NO_CREATE_PAY": "pending_payment",
+    "PAY_PENDING": "pending_payment",
+    "WAIT_SELLER_SEND_GOODS": "paid",
+    "SELLER_CONSIGNED_PART": "paid",
+    "PAID_FORBID_CONSIGN": "paid",
+    "WAIT_BUYER_CONFIRM_GOODS": "shipped",
+    "TRADE_BUYER_SIGNED": "shipped",
+    "TRADE_FINISHED": "finished",
+    "TRADE_CLOSED": "closed",
+    "TRADE_CLOSED_BY_TAOBAO": "closed",
+}
 """Export texts (after folding full-width punctuation) and TOP API values -> our status."""
 
 

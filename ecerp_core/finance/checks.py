@@ -65,9 +65,8 @@ def inventory_matches_stock(session: Session) -> list[str]:
         or 0
     )
     if books != stock_value:
-        return [
-            f"finance: inventory accounts {books} ≠ stock value {stock_value} (difference {books - stock_value})"
-        ]
+        difference = books - stock_value
+        return [f"finance: inventory accounts {books} ≠ stock value {stock_value} (difference {difference})"]
     return []
 
 
@@ -130,8 +129,8 @@ def closing_cash_matches(session: Session) -> list[str]:
         )
         if cf["opening_cash"] + cf["net_change_in_cash"] != cf["closing_cash"] or cf["closing_cash"] != cash:
             failures.append(
-                f"finance: cash flow {p.code}: opening {cf['opening_cash']} + change {cf['net_change_in_cash']} "
-                f"vs closing {cf['closing_cash']} vs cash and bank {cash}"
+                f"finance: cash flow {p.code}: opening {cf['opening_cash']} "
+                f"+ change {cf['net_change_in_cash']} vs closing {cf['closing_cash']} vs cash and bank {cash}"
             )
     return failures[:LIMIT]
 

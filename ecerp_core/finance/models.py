@@ -107,7 +107,8 @@ class JournalLine(Base):
     """One line: ``debit`` or ``credit`` in base currency; ``amount_currency`` is the signed amount
     in ``currency`` (+ debit, − credit) at ``rate``. entry_date / period_id repeat the entry's so
     balances are one indexed scan. activity classifies the entry (``operating``, ``investing``,
-    ``financing``, ``closing``) for the indirect cash flow. shop_id / platform / warehouse_id / supplier_id are dimensions."""
+    ``financing``, ``closing``) for the indirect cash flow. shop_id / platform / warehouse_id /
+    supplier_id are dimensions."""
 
     __tablename__ = "fin_journal_line"
     __table_args__ = (

@@ -39,15 +39,40 @@ BS_ASSETS = (
     ("intangible_assets", ("1701", "1702")),
     ("total_assets", None),
 )
-BS_LIABILITIES = (("short_term_loans", ("2001",)), ("payables", ("2202", "2201")), ("advances", ("2203",)),
-                  ("payroll", ("2211",)), ("taxes", ("2221",)), ("other_payables", ("2241", "2231", "2232")),
-                  ("current_liabilities", None), ("long_term_loans", ("2501",)), ("total_liabilities", None))  # fmt: skip
-BS_EQUITY = (("paid_in_capital", ("4001",)), ("capital_reserve", ("4002",)), ("surplus_reserve", ("4101",)),
-             ("undistributed_profit", ("4103", "4104")), ("total_equity", None), ("total_liabilities_equity", None))  # fmt: skip
-IS_LINES = (("revenue", ("6001", "6051"), 1), ("cost_of_sales", ("6401", "6402"), -1), ("taxes_surcharges", ("6403",), -1),
-            ("selling_expenses", ("6601",), -1), ("admin_expenses", ("6602",), -1), ("finance_expenses", ("6603",), -1),
-            ("operating_profit", None, 1), ("non_operating_income", ("6301",), 1), ("non_operating_expenses", ("6711",), -1),
-            ("total_profit", None, 1), ("income_tax", ("6801",), -1), ("net_profit", None, 1))  # fmt: skip
+BS_LIABILITIES = (
+    ("short_term_loans", ("2001",)),
+    ("payables", ("2202", "2201")),
+    ("advances", ("2203",)),
+    ("payroll", ("2211",)),
+    ("taxes", ("2221",)),
+    ("other_payables", ("2241", "2231", "2232")),
+    ("current_liabilities", None),
+    ("long_term_loans", ("2501",)),
+    ("total_liabilities", None),
+)
+BS_EQUITY = (
+    ("paid_in_capital", ("4001",)),
+    ("capital_reserve", ("4002",)),
+    ("surplus_reserve", ("4101",)),
+    ("undistributed_profit", ("4103", "4104")),
+    ("total_equity", None),
+    ("total_liabilities_equity", None),
+)
+# key, account-code prefixes (None = the running total), sign (1 adds to the total, -1 subtracts)
+IS_LINES = (
+    ("revenue", ("6001", "6051"), 1),
+    ("cost_of_sales", ("6401", "6402"), -1),
+    ("taxes_surcharges", ("6403",), -1),
+    ("selling_expenses", ("6601",), -1),
+    ("admin_expenses", ("6602",), -1),
+    ("finance_expenses", ("6603",), -1),
+    ("operating_profit", None, 1),
+    ("non_operating_income", ("6301",), 1),
+    ("non_operating_expenses", ("6711",), -1),
+    ("total_profit", None, 1),
+    ("income_tax", ("6801",), -1),
+    ("net_profit", None, 1),
+)
 CF_SECTIONS = tuple(CASH_FLOW_SECTIONS.items())
 CF_INFLOWS = {
     "sales_receipts",

@@ -100,11 +100,12 @@ def pick_list_html(rows: list[dict], language: str | None = None) -> str:
         f"<td style='text-align:right'>{r['quantity']}</td><td>{html.escape(' '.join(r['orders']))}</td></tr>"
         for r in rows
     )
+    title = html.escape(t("orders.pick.title", language))
     return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(t('orders.pick.title', language))}"
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}"
         "</title><style>body{font:13px sans-serif}table{border-collapse:collapse;width:100%}"
         "td,th{border:1px solid #999;padding:4px 6px}@media print{button{display:none}}</style></head><body>"
-        f"<h2>{html.escape(t('orders.pick.title', language))}</h2><table><tr>{head}</tr>{body}</table>"
+        f"<h2>{title}</h2><table><tr>{head}</tr>{body}</table>"
         "</body></html>"
     )
 
@@ -151,9 +152,11 @@ def ship_with_tracking(
     return len(ids)
 
 
-TRACKING_COLUMNS = {"order": ("订单号", "订单编号", "platform_order_id", "order no", "order number", "Name"),
-                    "carrier": ("快递公司", "物流公司", "carrier", "courier"),
-                    "tracking_no": ("快递单号", "物流单号", "运单号", "tracking", "tracking number")}  # fmt: skip
+TRACKING_COLUMNS = {
+    "order": ("订单号", "订单编号", "platform_order_id", "order no", "order number", "Name"),
+    "carrier": ("快递公司", "物流公司", "carrier", "courier"),
+    "tracking_no": ("快递单号", "物流单号", "运单号", "tracking", "tracking number"),
+}
 
 
 def ship_from_tracking_file(

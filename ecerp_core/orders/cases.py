@@ -39,7 +39,8 @@ CASE = Workflow(
     "case",
     frozenset({
         ("requested", "approved"), ("requested", "rejected"), ("requested", "closed"),
-        ("approved", "waiting_return"), ("approved", "done"), ("approved", "closed"), ("approved", "rejected"),
+        ("approved", "waiting_return"), ("approved", "done"),
+        ("approved", "closed"), ("approved", "rejected"),
         ("waiting_return", "received"), ("waiting_return", "closed"), ("waiting_return", "rejected"),
         ("received", "done"), ("received", "rejected"),
     }),
@@ -50,7 +51,8 @@ case's status."""
 PLATFORM_STATES = {
     # Taobao / TOP refund_status
     "WAIT_SELLER_AGREE": "requested", "WAIT_BUYER_RETURN_GOODS": "waiting_return",
-    "WAIT_SELLER_CONFIRM_GOODS": "received", "SELLER_REFUSE_BUYER": "rejected", "CLOSED": "closed", "SUCCESS": "done",
+    "WAIT_SELLER_CONFIRM_GOODS": "received", "SELLER_REFUSE_BUYER": "rejected",
+    "CLOSED": "closed", "SUCCESS": "done",
     # Pinduoduo refund_status / 售后状态
     "售后处理中": "requested", "退款中": "approved", "退款成功": "done", "无售后或售后取消": "closed",
     # Shopify financial status / WooCommerce

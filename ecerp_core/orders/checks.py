@@ -15,7 +15,8 @@ from ecerp_core.stock.models import StockReservation
 
 
 def amounts_add_up(session: Session) -> list[str]:
-    """goods = Σ lines, total = goods + shipping − discount (+ tax unless included), refunded = Σ refunds ≤ paid."""
+    """goods = Σ lines, total = goods + shipping − discount (+ tax unless included),
+    refunded = Σ refunds ≤ paid."""
     lines = dict(
         session.execute(
             select(OrderLine.order_id, func.sum(OrderLine.amount)).group_by(OrderLine.order_id)

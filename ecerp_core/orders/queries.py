@@ -27,8 +27,8 @@ from ecerp_core.query import Page, paginate, sort_stmt, text_filter
 QUEUES = ("review", "exceptions", "to_ship", "shipped", "aftersales", "all")
 OPEN_CASES = ("requested", "approved", "waiting_return", "received")
 EXPORT_COLUMNS = ("platform", "shop", "platform_order_id", "status", "buyer", "region", "currency",
-                  "goods", "shipping", "discount", "tax", "total", "paid", "refunded", "created_at", "paid_at",
-                  "shipped_at")  # fmt: skip
+                  "goods", "shipping", "discount", "tax", "total", "paid", "refunded",
+                  "created_at", "paid_at", "shipped_at")  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -187,7 +187,8 @@ def choose_warehouse(
 def assign_staff(amount: Decimal, tier: str, categories: set[str], rules_: Sequence[dict]) -> str | None:
     """The user the first matching assignment rule names (by amount, customer tier or category).
 
-    >>> assign_staff(Decimal("900"), "vip", set(), [{"min_amount": 1000, "user": "a"}, {"tier": "vip", "user": "b"}])
+    >>> rules_ = [{"min_amount": 1000, "user": "a"}, {"tier": "vip", "user": "b"}]
+    >>> assign_staff(Decimal("900"), "vip", set(), rules_)
     'b'
     """
     for rule in rules_:

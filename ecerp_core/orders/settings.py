@@ -42,7 +42,8 @@ merge_window_hours: orders of one buyer and address within this window are merge
 
 
 def load_settings(session: Session) -> dict[str, Any]:
-    """The pipeline settings: defaults overridden by the ``order_setting`` rows (read once per transaction)."""
+    """The pipeline settings: defaults overridden by the ``order_setting`` rows (read once per
+    transaction)."""
 
     def rows() -> list:
         return list(session.connection().execute(select(OrderSetting.name, OrderSetting.value)))

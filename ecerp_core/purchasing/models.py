@@ -16,7 +16,8 @@ class PurchaseOrder(Base):
     """An order to a supplier for goods delivered to one warehouse, in the supplier's currency.
 
     number: our document number (``PO20250101-0001``). expected_date: order date + the supplier's
-    lead time. total_amount: sum of the lines. status: see :data:`ecerp_core.purchasing.workflow.PURCHASE_ORDER`.
+    lead time. total_amount: sum of the lines. status: see
+    :data:`ecerp_core.purchasing.workflow.PURCHASE_ORDER`.
     """
 
     __tablename__ = "purchase_order"

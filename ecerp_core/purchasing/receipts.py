@@ -3,7 +3,8 @@
 Each receipt is a document (``GR20260101-0001``) with its lines. A line's unit cost in base currency
 is its price at the day's rate plus its share of the receipt's landed cost (freight, duty...),
 spread over the lines by value; the ``receipt`` moves carry that cost into the moving average.
-Each receipt emits :class:`~ecerp_core.events.StockReceived`. Differences against the order are kept on the lines.
+Each receipt emits :class:`~ecerp_core.events.StockReceived`. Differences against the order are
+kept on the lines.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ def receive_purchase_orders(session: Session, actor: Actor, receipts: Sequence[R
 
     More than is outstanding on a line is refused. Needs ``purchasing.write``.
 
-    >>> moves = receive_purchase_orders(session, admin, [ReceiptDraft(po_id, ((tee.id, 10),), Decimal("50.00"))])
+    >>> draft = ReceiptDraft(po_id, ((tee.id, 10),), Decimal("50.00"))
+    >>> moves = receive_purchase_orders(session, admin, [draft])
     >>> [(m["move_type"], m["quantity"], m["unit_cost"]) for m in moves]  # 10 at 30.00, plus 50.00 freight
     [('receipt', 10, Decimal('35.00'))]
     """

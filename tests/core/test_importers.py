@@ -129,13 +129,13 @@ def test_import_needs_permission(session, actor_with_role):
 
 def test_suppliers_and_customers(session, admin):
     catalog.create_shop(session, admin, code="TB1", name="淘宝店", platform="taobao")
-    report = import_file(
-        session,
-        admin,
-        "supplier",
-        "供应商编码,供应商名称,币种,交货周期,最小起订量\nS1,义乌工厂,CNY,7,100\nS2,US Co,XYZ,3,1\nS3,坏的,CNY,abc,0\n".encode(),
-        name="s.csv",
+    suppliers = (
+        "供应商编码,供应商名称,币种,交货周期,最小起订量\n"
+        "S1,义乌工厂,CNY,7,100\n"
+        "S2,US Co,XYZ,3,1\n"
+        "S3,坏的,CNY,abc,0\n"
     )
+    report = import_file(session, admin, "supplier", suppliers.encode(), name="s.csv")
     assert report.created == 1 and [r.line for r in report.rejected] == [3, 4]
     assert session.scalar(select(Supplier.lead_time_days)) == 7
     report = import_file(

@@ -2,7 +2,8 @@
 
 10-01 the owner pays in 100,000.00 (bank)            Dr 100201 100,000.00 / Cr 4001
 10-02 opening stock 20,000.00 contributed (期初库存)    Dr 1405 / Cr 4001
-10-05 goods from S1: 10,000.00 + VAT 1,300.00          Dr 1405 10,000.00, Dr 22210101 1,300.00 / Cr 2202 11,300.00
+10-05 goods from S1: 10,000.00 + VAT 1,300.00          Dr 1405 10,000.00, Dr 22210101 1,300.00
+                                                       / Cr 2202 11,300.00
 10-10 order A 226.00, cost 120.00                      revenue 200.00, output VAT 26.00
       order B 99.90 + shipping 10.00, cost 50.00      revenue 97.26 (109.90/1.13), VAT 12.64
 10-12 order B refunded in full, goods back (50.00)

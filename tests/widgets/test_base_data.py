@@ -51,7 +51,10 @@ def test_create_shows_problems_next_to_fields_then_saves_when_fixed(db):
     fill(view, sku="TEE 001", name_zh="", list_price="12.345")
     view.save(view.save_button)
     assert view.form.messages() == {
-        "sku": "SKU 'TEE 001' may only hold letters, digits and . _ - / # + and must start with a letter or digit",
+        "sku": (
+            "SKU 'TEE 001' may only hold letters, digits and . _ - / # + "
+            "and must start with a letter or digit"
+        ),
         "name_zh": "Name (Chinese) is required",
         "list_price": "List price '12.345' has too many decimals (at most 2)",
     }

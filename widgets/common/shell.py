@@ -108,7 +108,8 @@ class AppShell(w.VBox):
     def _title_html(title_key: str, language: str, home_link: bool) -> str:
         home = ""
         if home_link:
-            home = f'<a href="{HOME_NOTEBOOK}?lang={language}">← {html.escape(t("app.home.title", language))}</a>'
+            home_title = html.escape(t("app.home.title", language))
+            home = f'<a href="{HOME_NOTEBOOK}?lang={language}">← {home_title}</a>'
         return f"{home}{html.escape(t(title_key, language))}"
 
 

@@ -22,7 +22,8 @@ CSS = """<style>
 .ecerp-fc-statement td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .ecerp-fc-statement tr.total td { font-weight: 600; background: #fafbfc; }
 .ecerp-fc-row { gap: 10px; margin: 6px 0; }
-.ecerp-fc-entry table { border-collapse: collapse; font-size: 13px; } .ecerp-fc-entry td { padding: 2px 10px; }
+.ecerp-fc-entry table { border-collapse: collapse; font-size: 13px; } \
+.ecerp-fc-entry td { padding: 2px 10px; }
 </style>"""
 
 
@@ -259,7 +260,8 @@ class FinanceCloseView:
             f"<th>{html.escape(t('finance.column.' + c, lang))}</th>" for c in ["item", *section["columns"]]
         )
         body = "".join(
-            f'<tr class="{"total" if x.get("total") else ""}"><td>{html.escape(t(_label_key(self.model.statement, x["key"]), lang))}</td>'
+            f'<tr class="{"total" if x.get("total") else ""}">'
+            f"<td>{html.escape(t(_label_key(self.model.statement, x['key']), lang))}</td>"
             + "".join(f'<td class="num">{_money(x.get(c))}</td>' for c in section["columns"])
             + "</tr>"
             for x in section["lines"]
@@ -279,13 +281,15 @@ class FinanceCloseView:
     def _entry_html(self, entry: dict) -> str:
         lang = self.i18n.language
         lines = "".join(
-            f"<tr><td>{x['code']}</td><td>{html.escape(x['name_zh'] if lang == 'zh_CN' else x['name_en'])}</td>"
+            f"<tr><td>{x['code']}</td>"
+            f"<td>{html.escape(x['name_zh'] if lang == 'zh_CN' else x['name_en'])}</td>"
             f'<td class="num">{_money(x["debit"])}</td><td class="num">{_money(x["credit"])}</td></tr>'
             for x in entry["lines"]
         )
         docs = "".join(
-            f"<li>{html.escape(t('finance_close.doc.' + d['type'], lang) if d['type'] else '')} {html.escape(str(d['number']))} "
-            f"{html.escape(d['platform'] or '')} {format_cell(d['amount'], lang)} {html.escape(d['currency'] or '')}</li>"
+            f"<li>{html.escape(t('finance_close.doc.' + d['type'], lang) if d['type'] else '')} "
+            f"{html.escape(str(d['number']))} {html.escape(d['platform'] or '')} "
+            f"{format_cell(d['amount'], lang)} {html.escape(d['currency'] or '')}</li>"
             for d in entry["described"]
         )
         more = len(entry["documents"]) - len(entry["described"])
@@ -293,9 +297,10 @@ class FinanceCloseView:
         title = t(
             "finance_close.entry", lang, number=entry["entry_number"], date=entry["date"], memo=entry["memo"]
         )
+        documents = html.escape(t("finance_close.documents", lang))
         return (
             f'<div class="ecerp-section-title">{html.escape(title)}</div><table>{lines}</table>'
-            f'<div class="ecerp-muted">{html.escape(t("finance_close.documents", lang))}</div><ul>{docs}{extra}</ul>'
+            f'<div class="ecerp-muted">{documents}</div><ul>{docs}{extra}</ul>'
         )
 
 

@@ -16,7 +16,8 @@ CARD_STYLE = """
 .ecerp-home-intro { margin: 4px 2px 16px; color: #3e4c59; font-size: 14px; }
 .ecerp-home-intro b { color: #1f2933; font-size: 16px; }
 .ecerp-apps { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 16px; }
-.ecerp-app-card { display: flex; gap: 14px; align-items: flex-start; background: #fff; border: 1px solid #e3e6ea;
+.ecerp-app-card { display: flex; gap: 14px; align-items: flex-start; \
+background: #fff; border: 1px solid #e3e6ea;
   border-radius: 10px; padding: 18px; text-decoration: none; color: inherit; min-height: 92px;
   box-shadow: 0 1px 2px rgba(16,24,40,.04); transition: box-shadow .15s, border-color .15s; }
 a.ecerp-app-card:hover { border-color: #9cc3f5; box-shadow: 0 4px 12px rgba(16,24,40,.08); }
@@ -39,7 +40,10 @@ def card_html(entry: AppEntry, language: str) -> str:
     badge = f'<div class="ecerp-app-badge" style="background:{entry.color}">{title[:1]}</div>'
     if not entry.available:
         soon = f'<span class="ecerp-soon">{html.escape(t("app.home.coming_soon", language))}</span>'
-        body = f'<div><div class="ecerp-app-name">{title}{soon}</div><div class="ecerp-app-text">{text}</div></div>'
+        body = (
+            f'<div><div class="ecerp-app-name">{title}{soon}</div>'
+            f'<div class="ecerp-app-text">{text}</div></div>'
+        )
         return f'<div class="ecerp-app-card soon">{badge}{body}</div>'
     body = f'<div><div class="ecerp-app-name">{title}</div><div class="ecerp-app-text">{text}</div></div>'
     href = f"{entry.notebook}?lang={language}"

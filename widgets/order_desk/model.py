@@ -43,10 +43,17 @@ COLUMNS = (
     Column("reason", "orders.col.reason"),
 )
 ACTIONS = {  # action -> queues where it is offered
-    "approve": ("review",), "auto_review": ("review",), "hold": ("review", "to_ship"), "release": ("exceptions",),
-    "clear": ("exceptions",), "assign": ("review", "exceptions"), "merge": ("review",),
-    "cancel": ("review", "exceptions", "to_ship"), "pick_list": ("to_ship",), "ship": ("to_ship",),
-}  # fmt: skip
+    "approve": ("review",),
+    "auto_review": ("review",),
+    "hold": ("review", "to_ship"),
+    "release": ("exceptions",),
+    "clear": ("exceptions",),
+    "assign": ("review", "exceptions"),
+    "merge": ("review",),
+    "cancel": ("review", "exceptions", "to_ship"),
+    "pick_list": ("to_ship",),
+    "ship": ("to_ship",),
+}
 MAX_BATCH = 10_000
 MAX_SHOPS = 1000
 CASE_COLUMNS = (
@@ -126,7 +133,8 @@ class OrderDeskModel:
             return catalog.choices(session, self.ctx.actor, "shop", separator=" · ")
 
     def import_shops(self) -> list[tuple[str, str]]:
-        """``[("code · name", code)]`` of the active shops, for the import card (imports name shops by code)."""
+        """``[("code · name", code)]`` of the active shops, for the import card (imports name shops
+        by code)."""
         with self.ctx.session(readonly=True) as session:
             page = catalog.list_records(session, self.ctx.actor, "shop", limit=MAX_SHOPS)
         return [(f"{r['code']} · {r['name']}", r["code"]) for r in page.rows]

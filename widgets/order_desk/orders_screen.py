@@ -302,7 +302,8 @@ class OrdersScreen:
     def _download_links(self, result: dict) -> str:
         def link(data: str, mime: str, name: str, label: str) -> str:
             b64 = base64.b64encode(data.encode("utf-8")).decode()
-            return f'<a download="{name}" href="data:{mime};base64,{b64}" target="_blank">{html.escape(label)}</a>'
+            text = html.escape(label)
+            return f'<a download="{name}" href="data:{mime};base64,{b64}" target="_blank">{text}</a>'
 
         return (
             link(result["html"], "text/html", "pick-list.html", self.i18n.t("orders.pick.printable"))

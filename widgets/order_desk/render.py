@@ -16,21 +16,25 @@ def order_html(o: dict | None, lang: str) -> str:
     if not o:
         return f'<div class="ecerp-muted">{html.escape(t("orders.detail.none", lang))}</div>'
     e = html.escape
+    status = e(t("status." + o["status"], lang))
+    platform = e(t("choice.platform." + o["platform"], lang))
     head = (
-        f'<div class="ecerp-section-title">{e(o["platform_order_id"])} · {e(t("status." + o["status"], lang))}</div>'
-        f'<div class="ecerp-kv">{e(t("field.shop", lang))}: {e(o["shop"])} · {e(t("choice.platform." + o["platform"], lang))}<br>'
+        f'<div class="ecerp-section-title">{e(o["platform_order_id"])} · {status}</div>'
+        f'<div class="ecerp-kv">{e(t("field.shop", lang))}: {e(o["shop"])} · {platform}<br>'
         f"{e(t('orders.col.receiver', lang))}: {e(o['receiver_name'])} {e(o['receiver_phone'])}<br>"
         f"{e(t('field.address', lang))}: {e(o['region'])} {e(o['address'])}<br>"
         f"{e(t('field.total_amount', lang))}: {e(o['currency'])} {format_cell(o['total_amount'], lang)} · "
         f"{e(t('field.paid_amount', lang))}: {format_cell(o['paid_amount'], lang)}<br>"
-        f"{e(t('field.warehouse', lang))}: {e(o['warehouse'] or '—')} · {e(o['carrier'])} {e(o['tracking_no'])}</div>"
+        f"{e(t('field.warehouse', lang))}: {e(o['warehouse'] or '—')} · "
+        f"{e(o['carrier'])} {e(o['tracking_no'])}</div>"
     )
     if o["exceptions"] or o["review_reasons"]:
         reasons = [t(f"exception.{x}", lang) for x in o["exceptions"]]
         reasons += [t(f"review.{x}", lang) for x in o["review_reasons"]]
         head += f'<div class="ecerp-reason">{e("、".join(reasons))}</div>'
     history = "".join(
-        f"<tr><td>{format_cell(h['at'], lang)}</td><td>{e(t('orders.event.' + h['event'].split(':')[0], lang))}</td>"
+        f"<tr><td>{format_cell(h['at'], lang)}</td>"
+        f"<td>{e(t('orders.event.' + h['event'].split(':')[0], lang))}</td>"
         f"<td>{e(t('status.' + h['to_status'], lang))}</td><td>{e(h['note'] or '')}</td></tr>"
         for h in o["history"]
     )
@@ -44,7 +48,8 @@ def case_html(c: dict | None, lang: str) -> str:
     e, o = html.escape, c["order"]
     facts = [
         f"{e(t('orders.case.kind', lang))}: {e(t('case.kind.' + c['kind'], lang))}",
-        f"{e(t('field.platform_order_id', lang))}: {e(o['platform_order_id'])} · {e(t('status.' + o['status'], lang))}",
+        f"{e(t('field.platform_order_id', lang))}: {e(o['platform_order_id'])} · "
+        f"{e(t('status.' + o['status'], lang))}",
         f"{e(t('field.amount', lang))}: {e(o['currency'])} {format_cell(c['amount'], lang)} · "
         f"{e(t('field.paid_amount', lang))}: {format_cell(o['paid_amount'], lang)}",
         f"{e(t('orders.col.reason', lang))}: {e(c['reason'] or '—')}",
@@ -61,7 +66,8 @@ def case_html(c: dict | None, lang: str) -> str:
         f'{e(t("case." + c["status"], lang))}</div><div class="ecerp-kv">{"<br>".join(facts)}</div>'
     )
     history = "".join(
-        f"<tr><td>{format_cell(h['at'], lang)}</td><td>{e(t('orders.event.' + h['event'].split(':')[0], lang))}"
+        f"<tr><td>{format_cell(h['at'], lang)}</td>"
+        f"<td>{e(t('orders.event.' + h['event'].split(':')[0], lang))}"
         f"{' · ' + e(_case_step(h['event'], lang)) if h['event'].startswith('case:') else ''}</td>"
         f"<td>{e(h['note'] or '')}</td></tr>"
         for h in o["history"]
@@ -77,9 +83,10 @@ def _with_tables(head: str, lines: list[dict], history: str, lang: str) -> str:
         f'<td class="r">{x["quantity"]}</td><td class="r">{format_cell(x["amount"], lang)}</td></tr>'
         for x in lines
     )
+    lines_title, history_title = e(t("field.lines", lang)), e(t("orders.detail.history", lang))
     return (
-        f'{head}<div class="ecerp-subtitle">{e(t("field.lines", lang))}</div><table class="ecerp-mini">{rows}</table>'
-        f'<div class="ecerp-subtitle">{e(t("orders.detail.history", lang))}</div><table class="ecerp-mini">{history}</table>'
+        f'{head}<div class="ecerp-subtitle">{lines_title}</div><table class="ecerp-mini">{rows}</table>'
+        f'<div class="ecerp-subtitle">{history_title}</div><table class="ecerp-mini">{history}</table>'
     )
 
 

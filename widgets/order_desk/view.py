@@ -69,12 +69,14 @@ STYLE = """
 .ecerp-order-filters { gap: 8px; flex-wrap: wrap; margin-bottom: 8px; align-items: flex-end; }
 .ecerp-order-filters .widget-html { font-size: 12px; color: #52606d; margin: 0; }
 .ecerp-detail .ecerp-kv { font-size: 13px; line-height: 1.7; color: #3e4c59; }
-.ecerp-detail .ecerp-reason { margin: 6px 0; color: #8a1f1f; background: #fdecec; border-radius: 6px; padding: 4px 8px; }
+.ecerp-detail .ecerp-reason { margin: 6px 0; color: #8a1f1f; background: #fdecec; \
+border-radius: 6px; padding: 4px 8px; }
 .ecerp-subtitle { font-weight: 600; margin: 10px 0 4px; font-size: 13px; }
 .ecerp-mini { border-collapse: collapse; width: 100%; font-size: 12px; }
 .ecerp-mini td { border-bottom: 1px solid #eef0f2; padding: 3px 4px; vertical-align: top; }
 .ecerp-mini td.r { text-align: right; }
-.ecerp-confirm-bar { background: #fff8e6; border: 1px solid #f0d48a; border-radius: 6px; padding: 6px 10px; margin-top: 8px; }
+.ecerp-confirm-bar { background: #fff8e6; border: 1px solid #f0d48a; border-radius: 6px; \
+padding: 6px 10px; margin-top: 8px; }
 .ecerp-actions .widget-button { width: auto; padding: 0 14px; }
 .ecerp-actions, .ecerp-scope { margin-bottom: 6px; }
 .ecerp-case-actions .widget-button { width: auto; padding: 0 14px; }

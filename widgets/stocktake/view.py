@@ -220,12 +220,16 @@ class StocktakeView:
         for r in lines:
             css = ' class="ecerp-recount"' if r["recount"] else ""
             counted = "—" if r["counted"] is None else str(r["counted"])
+            name = r["name_zh"] if lang == "zh_CN" else r["name_en"] or r["name_zh"]
             rows.append(
                 f'<tr{css} data-sku="{html.escape(r["sku"])}"><td>{html.escape(r["location"] or "")}</td>'
-                f"<td>{html.escape(r['sku'])}</td><td>{html.escape(r['name_zh'] if lang == 'zh_CN' else r['name_en'] or r['name_zh'])}</td>"
+                f"<td>{html.escape(r['sku'])}</td><td>{html.escape(name)}</td>"
                 f'<td class="num">{counted}</td></tr>'
             )
-        return f'<table class="ecerp-count-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        return (
+            f'<table class="ecerp-count-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
 
     @staticmethod
     def _review_table(lines: list[dict], lang: str) -> str:
@@ -241,12 +245,12 @@ class StocktakeView:
             rows.append(
                 f'<tr class="{css}"><td>{html.escape(r["sku"])}</td><td class="num">{r["book"]}</td>'
                 f'<td class="num">{r["counted"]}</td><td class="num">{r["variance"]:+d}</td>'
-                f'<td class="num">{r["unit_cost"]:,.2f}</td><td class="num">{r["variance_value"]:+,.2f}</td></tr>'
+                f'<td class="num">{r["unit_cost"]:,.2f}</td>'
+                f'<td class="num">{r["variance_value"]:+,.2f}</td></tr>'
             )
         if not rows:
-            rows.append(
-                f'<tr><td colspan="6" class="ecerp-muted">{html.escape(t("stocktake.no_variance", lang))}</td></tr>'
-            )
+            no_variance = html.escape(t("stocktake.no_variance", lang))
+            rows.append(f'<tr><td colspan="6" class="ecerp-muted">{no_variance}</td></tr>')
         title = html.escape(t("stocktake.review_title", lang, total=f"{total:+,.2f}"))
         return (
             f'<div class="ecerp-section-title">{title}</div><table class="ecerp-count-table">'
@@ -274,7 +278,9 @@ STYLE = """
 .ecerp-count-table tr.ecerp-recount td { background: #fff4d6; font-weight: 600; }
 .ecerp-count-table tr.ecerp-loss td:last-child { color: #b42318; }
 .ecerp-count-table tr.ecerp-gain td:last-child { color: #1d6b36; }
-.ecerp-badge-recount { font-size: 12px; background: #f5a524; color: #fff; border-radius: 9px; padding: 1px 8px; }
-.ecerp-count-submit, .ecerp-count-approve { margin-top: 12px; height: 44px; font-size: 16px; padding: 0 22px; }
+.ecerp-badge-recount { font-size: 12px; background: #f5a524; color: #fff; border-radius: 9px; \
+padding: 1px 8px; }
+.ecerp-count-submit, .ecerp-count-approve { margin-top: 12px; height: 44px; font-size: 16px; \
+padding: 0 22px; }
 </style>
 """

@@ -28,7 +28,8 @@ def upgrade() -> None:
         batch_op.create_index("ix_sales_order_reason_code", ["kind", "code"], unique=False)
     rows = op.get_bind().execute(
         sa.text(
-            "SELECT id, exception_reason, review_reason FROM sales_order WHERE exception_reason <> '' OR review_reason <> ''"
+            "SELECT id, exception_reason, review_reason FROM sales_order "
+            "WHERE exception_reason <> '' OR review_reason <> ''"
         )
     )
     moved = [
@@ -54,11 +55,11 @@ def downgrade() -> None:
         )
     for kind, column in (("exception", "exception_reason"), ("review", "review_reason")):
         op.execute(
-            f"UPDATE sales_order SET {column} = COALESCE((SELECT string_agg(r.code, ',') FROM sales_order_reason r "
-            f"WHERE r.order_id = sales_order.id AND r.kind = '{kind}'), '')"
+            f"UPDATE sales_order SET {column} = COALESCE((SELECT string_agg(r.code, ',') "
+            f"FROM sales_order_reason r WHERE r.order_id = sales_order.id AND r.kind = '{kind}'), '')"
             if op.get_bind().dialect.name == "postgresql"
-            else f"UPDATE sales_order SET {column} = COALESCE((SELECT group_concat(r.code, ',') FROM sales_order_reason r "
-            f"WHERE r.order_id = sales_order.id AND r.kind = '{kind}'), '')"
+            else f"UPDATE sales_order SET {column} = COALESCE((SELECT group_concat(r.code, ',') "
+            f"FROM sales_order_reason r WHERE r.order_id = sales_order.id AND r.kind = '{kind}'), '')"
         )
     with op.batch_alter_table("sales_order_reason", schema=None) as batch_op:
         batch_op.drop_index("ix_sales_order_reason_code")
