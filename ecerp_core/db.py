@@ -2,6 +2,13 @@
 
 Business code never commits: the caller (a CLI command, a widget action, a test) opens
 :func:`session_scope` and the whole use case commits once or rolls back whole.
+
+Batch writes and reads go through a few set-based helpers that work alike on SQLite and
+PostgreSQL: :func:`insert_rows` / :func:`insert_columns` (one executemany, or ``COPY`` on
+PostgreSQL), :func:`update_rows` (one ``UPDATE ... FROM unnest`` on PostgreSQL),
+:func:`among` (an id list as one parameter), :func:`allocate_ids` (ids for a batch before it is
+written), :func:`memo` (reference data read once per transaction) and
+:func:`cycle_collector_paused` (for a batch that allocates millions of objects).
 """
 
 from __future__ import annotations
@@ -251,7 +258,7 @@ def insert_columns(session: Session, table, columns: dict[str, list]) -> None:
     connection = session.connection()
     dialect = connection.dialect
     sql, positional, order = _compiled_insert(table, tuple(columns), dialect)
-    bound = [_bound(table.c[k].type._cached_bind_processor(dialect), columns[k]) for k in order]
+    bound = [_bound(table.c[k].type, dialect, columns[k]) for k in order]
     rows = list(zip(*bound, strict=True))
     if not rows:
         return
@@ -263,13 +270,17 @@ def insert_columns(session: Session, table, columns: dict[str, list]) -> None:
         connection.exec_driver_sql(sql, [dict(zip(order, row, strict=True)) for row in rows])
 
 
-def _bound(processor: Callable | None, values: list) -> list:
-    """``values`` as the driver takes them: the processor runs once per distinct value."""
+def _bound(column_type, dialect, values: list) -> list:
+    """``values`` as the driver takes them: the column's bind processor runs once per distinct value
+    (but for JSON, where values equal in Python — True and 1 — are different documents)."""
+    processor = column_type._cached_bind_processor(dialect)
     if processor is None:
         return values
+    if isinstance(column_type, JSON):
+        return [processor(v) for v in values]
     try:
         distinct = set(values)
-    except TypeError:  # unhashable (a JSON document)
+    except TypeError:  # unhashable
         return [processor(v) for v in values]
     if len(distinct) * 2 > len(values):  # mostly different: a mapping would cost more than it saves
         return list(map(processor, values))
@@ -320,12 +331,23 @@ def update_rows(
             stmt, [{**{f"k_{k}": r[k] for k in keys}, **{f"v_{c}": r[c] for c in columns}} for r in rows]
         )
         return
+    if len({tuple(r[k] for k in keys) for r in rows}) != len(rows):
+        # UPDATE ... FROM applies one of several rows for the same key, SQLite all of them
+        raise ValueError("update_rows: a key appears twice; add its rows up first")
     names = [*keys, *columns]
-    arrays = [bindparam(f"a_{c}", [r[c] for r in rows], type_=ARRAY(table.c[c].type)) for c in names]
+    arrays = [
+        bindparam(f"a_{c}", [r[c] for r in rows], type_=ARRAY(_unbounded(table.c[c].type))) for c in names
+    ]
     given = func.unnest(*arrays).table_valued(*names).render_derived(name="given")
     sets = {c: (table.c[c] + given.c[c]) if c in add else given.c[c] for c in columns}
     where = [table.c[k] == given.c[k] for k in keys]
     connection.execute(update(table).where(*where).values(**sets, **(values or {})))
+
+
+def _unbounded(column_type):
+    """The type an array of a column's values is cast to: text without its length (a cast to
+    ``varchar(n)`` would cut a longer value silently, where the column itself refuses it)."""
+    return String() if isinstance(column_type, String) else column_type
 
 
 def among(session: Session, column, values) -> ColumnElement[bool]:
@@ -335,6 +357,8 @@ def among(session: Session, column, values) -> ColumnElement[bool]:
     values = list(values)
     if is_postgres(session):
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    if not all(type(v) in (int, str) for v in values):  # JSON would not keep other types as they are
+        return column.in_(values)
     listed = func.json_each(bindparam(None, json.dumps(values), type_=String)).table_valued("value")
     return column.in_(select(listed.c.value))
 

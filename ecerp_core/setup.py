@@ -31,11 +31,33 @@ def upgrade_database(url: str | None = None) -> None:
     url = url or load_settings().database_url
     if url.startswith("sqlite:///") and not url.endswith(":memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    migrate(url, "head")
+
+
+def migrate(url: str, revision: str, *, down: bool = False) -> None:
+    """Upgrade (or with ``down`` downgrade) the schema to ``revision``, in one transaction.
+
+    On SQLite, Alembic changes a table by copying it into a new one and dropping the old, which the
+    foreign keys of the rows pointing at it would refuse: they are switched off for the migration
+    (before it begins — SQLite ignores the switch inside a transaction), checked whole before it
+    commits, and switched on again.
+    """
     engine = get_engine(url)
-    with engine.begin() as connection:
-        cfg = alembic_config(url)
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                cfg = alembic_config(url)
+                cfg.attributes["connection"] = connection
+                (command.downgrade if down else command.upgrade)(cfg, revision)
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all() if sqlite else []
+                if broken:
+                    raise RuntimeError(f"the migration left rows pointing nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 def is_initialised(url: str | None = None) -> bool:

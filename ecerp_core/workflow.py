@@ -29,10 +29,6 @@ class Workflow:
     transitions: frozenset[tuple[str, str]]
     label: str = "status"
 
-    @property
-    def statuses(self) -> frozenset[str]:
-        return frozenset(s for move in self.transitions for s in move)
-
     def allows(self, current: str, target: str) -> bool:
         return (current, target) in self.transitions
 

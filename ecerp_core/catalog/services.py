@@ -107,10 +107,6 @@ def entity(name: str) -> Entity:
 
 
 # --- shared machinery -----------------------------------------------------------------------------
-def _key_of(ent: Entity, record) -> str:
-    return getattr(record, ent.key)
-
-
 def _find(session: Session, ent: Entity, key: str):
     obj = session.scalar(select(ent.model).where(getattr(ent.model, ent.key) == key))
     if obj is None:

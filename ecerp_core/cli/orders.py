@@ -14,6 +14,7 @@ from ecerp_core.catalog.company import company_timezone
 from ecerp_core.cli.context import Context, pass_ctx
 from ecerp_core.cli.output import echo_json, json_default
 from ecerp_core.i18n import t
+from ecerp_core.orders.models import CASE_KINDS
 from ecerp_core.query import MAX_PAGE
 
 
@@ -486,7 +487,7 @@ def cases_list(ctx: Context, everything: bool, search: str, as_json: bool) -> No
 @click.option(
     "--kind",
     required=True,
-    type=click.Choice(["refund_only", "return_refund", "exchange", "reship"]),
+    type=click.Choice(CASE_KINDS),
     help="Refund only, return and refund, exchange, or reship.",
 )
 @click.option(

@@ -112,7 +112,6 @@ CASH_FLOW_SECTIONS: dict[str, tuple[str, ...]] = {
     "financing": ("capital_in", "borrowing_in", "debt_repayment", "dividends_paid"),
 }
 """The cash-flow items of each section of the statement, in its order."""
-CASH_FLOW_ITEMS = (*(item for items in CASH_FLOW_SECTIONS.values() for item in items), "fx_effect")
 
 
 def classify_cash(counter_code: str | None, inflow: bool) -> str:

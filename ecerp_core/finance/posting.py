@@ -285,7 +285,7 @@ def post_events(session: Session, actor: Actor, events: Sequence[BusinessEvent])
     posted = iter(post_entries(session, actor, drafts))
     rows = []
     for has_entry, booked in members:
-        entry_id = next(posted)[0] if has_entry else None
+        entry_id = next(posted).id if has_entry else None
         for e, what, has_lines in booked:
             rows.append(
                 {

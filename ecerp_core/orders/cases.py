@@ -25,15 +25,23 @@ from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import SaleRefunded, emit
 from ecerp_core.i18n import lazy
 from ecerp_core.orders import workflow
-from ecerp_core.orders.aftersales import RefundDraft, refund_orders
+from ecerp_core.orders.aftersales import AFTER_SHIPPING, BEFORE_SHIPPING, RefundDraft, refund_orders
 from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
 from ecerp_core.orders.intake import import_order_drafts
-from ecerp_core.orders.models import STOCK_SOURCE, AfterSale, Order, OrderLine
+from ecerp_core.orders.models import (
+    CASE_KINDS,
+    REFUND_KINDS,
+    RESEND_KINDS,
+    RETURN_KINDS,
+    STOCK_SOURCE,
+    AfterSale,
+    Order,
+    OrderLine,
+)
 from ecerp_core.orders.workflow import Happened
 from ecerp_core.stock import services as stock
 from ecerp_core.workflow import Workflow
 
-KINDS = ("refund_only", "return_refund", "exchange", "reship")
 CASE_STATUSES = ("requested", "approved", "waiting_return", "received", "done", "rejected", "closed")
 CASE = Workflow(
     "case",
@@ -72,7 +80,7 @@ def case_actions(kind: str, status: str) -> list[str]:
     >>> case_actions("exchange", "waiting_return")
     ['receive', 'close']
     """
-    returns = kind in ("return_refund", "exchange")
+    returns = kind in RETURN_KINDS
     return {
         "requested": ["approve", "reject", "close"],
         "approved": ["receive", "close"] if returns else ["complete", "reject", "close"],
@@ -100,15 +108,13 @@ def open_case(
     found = []
     if order is None:
         raise ValidationError([problem("order", "unknown_ref", value=order_id)])
-    if kind not in KINDS:
-        found.append(problem("kind", "not_a_choice", value=kind, choices=", ".join(KINDS)))
+    if kind not in CASE_KINDS:
+        found.append(problem("kind", "not_a_choice", value=kind, choices=", ".join(CASE_KINDS)))
     if condition not in ("sellable", "damaged"):
         found.append(problem("condition", "not_a_choice", value=condition, choices="sellable, damaged"))
-    if order.status not in ("paid", "approved", "shipped", "finished"):
+    if order.status not in BEFORE_SHIPPING + AFTER_SHIPPING:
         found.append(problem("status", "not_refundable", value=order.platform_order_id))
-    if kind in ("refund_only", "return_refund") and not (
-        Decimal(0) < amount <= order.paid_amount - order.refunded_amount
-    ):
+    if kind in REFUND_KINDS and not (Decimal(0) < amount <= order.paid_amount - order.refunded_amount):
         found.append(
             problem("amount", "above_maximum", value=amount, max=order.paid_amount - order.refunded_amount)
         )
@@ -215,11 +221,11 @@ def _complete(session: Session, actor: Actor, chosen: Sequence[AfterSale]) -> No
     stmt = select(Order).where(Order.id.in_({c.order_id for c in chosen}))
     # read afresh: refunds and shipping change orders with Core statements the identity map never sees
     orders = {o.id: o for o in session.scalars(stmt.execution_options(populate_existing=True))}
-    refunds = [c for c in chosen if c.kind in ("refund_only", "return_refund")]
+    refunds = [c for c in chosen if c.kind in REFUND_KINDS]
     drafts = []
     for case in refunds:
         order = orders[case.order_id]
-        shipped = order.status in ("shipped", "finished")
+        shipped = order.status in AFTER_SHIPPING
         amount = case.amount if shipped else order.paid_amount - order.refunded_amount
         drafts.append(
             RefundDraft(
@@ -234,7 +240,7 @@ def _complete(session: Session, actor: Actor, chosen: Sequence[AfterSale]) -> No
     if drafts:
         for case, refund_id in zip(refunds, refund_orders(session, actor, drafts), strict=True):
             case.refund_id = refund_id
-    resends = [c for c in chosen if c.kind in ("exchange", "reship")]
+    resends = [c for c in chosen if c.kind in RESEND_KINDS]
     if resends:
         _resend(session, actor, orders, resends)
 
@@ -295,9 +301,7 @@ def _resend(session: Session, actor: Actor, orders: dict[int, Order], resends: S
     for case, oid in zip(resends, new_ids, strict=True):
         case.new_order_id = oid
     back = [
-        c
-        for c in resends
-        if c.kind == "exchange" and c.lines and orders[c.order_id].status in ("shipped", "finished")
+        c for c in resends if c.kind == "exchange" and c.lines and orders[c.order_id].status in AFTER_SHIPPING
     ]
     if back:
         _exchange_return(session, actor, orders, back, lines)
@@ -423,7 +427,7 @@ def act_on_case(
         )
     if action == "approve":
         status = advance_case(session, actor, case_id, "approved", note=note)
-        if case.kind in ("return_refund", "exchange"):
+        if case.kind in RETURN_KINDS:
             status = advance_case(session, actor, case_id, "waiting_return", note=note)
         return status
     if action == "receive":

@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.company import business_date, get_company
+from ecerp_core.catalog.company import company_timezone, get_company
 from ecerp_core.catalog.models import CustomerAccount, Product, Shop
 from ecerp_core.catalog.services import warehouse_facts
 from ecerp_core.db import allocate_ids, among, for_update, insert_columns, utcnow
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.orders import rules, workflow
 from ecerp_core.orders.drafts import ImportResult, OrderDraft
-from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderEvent, OrderLine
+from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderLine
 from ecerp_core.orders.settings import load_settings
 from ecerp_core.orders.skus import SkuRef, resolve_skus
 from ecerp_core.stock import services as stock
@@ -270,36 +270,16 @@ def _insert_orders(session, actor, drafts, new: list[New], order_ids, shops, his
             "amount": [x.amount for x in items],
         },
     )
-    insert_columns(
-        session,
-        OrderEvent,
-        {
-            "order_id": ids,
-            "at": [now] * count,
-            "actor_id": [actor.id] * count,
-            "event": ["import"] * count,
-            "from_status": [None] * count,
-            "to_status": column("status"),
-            "note": [",".join(n.reasons)[:300] for n in new],
-        },
-    )
+    workflow.created(session, actor, ids, column("status"), [",".join(n.reasons) for n in new])
     workflow.add_reasons(
         session, workflow.EXCEPTION, {oid: n.reasons for n, oid in zip(new, ids, strict=True) if n.reasons}
     )
 
 
 def _business_dates(session: Session, moments: list[dt.datetime]) -> list[dt.date]:
-    """The company's day of each moment; the zone is looked up once per hour of UTC (a time zone's
-    offset changes on the hour)."""
-    days: dict[int, dt.date] = {}
-    out = []
-    for moment in moments:
-        hour = int(moment.timestamp()) // 3600
-        day = days.get(hour)
-        if day is None:
-            day = days[hour] = business_date(session, moment)
-        out.append(day)
-    return out
+    """The company's day of each moment (:func:`~ecerp_core.catalog.company.business_date`)."""
+    zone = company_timezone(session)
+    return [moment.astimezone(zone).date() for moment in moments]
 
 
 def _apply_updates(

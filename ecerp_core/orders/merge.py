@@ -211,6 +211,10 @@ def split_order(
     # through negative numbers first: (order_id, line_no) is unique at every step
     conn.execute(renumber, [{"lid": lid, "no": -i} for i, lid in enumerate(remaining, start=1)])
     conn.execute(renumber, [{"lid": lid, "no": i} for i, lid in enumerate(remaining, start=1)])
+    for kind in (workflow.EXCEPTION, workflow.REVIEW):  # the parts wait for what the order waited for
+        waiting_for = workflow.reasons_of(session, [order_id], kind).get(order_id)
+        if waiting_for:
+            workflow.add_reasons(session, kind, dict.fromkeys(new_ids, waiting_for))
     workflow.record(
         session,
         actor,

@@ -109,6 +109,7 @@ class OrderReason(Base):
     kind ``exception``: the order is in the exception queue until each reason is resolved or a clerk
     clears it (an unmapped SKU, an incomplete address, a price below the floor ...).
     kind ``review``: why the last automatic review left it for a clerk (replaced at every run).
+    position: the order the rules found them in (the first is the one a clerk sees first).
     Written only by :mod:`ecerp_core.orders.workflow`.
     """
 
@@ -118,6 +119,7 @@ class OrderReason(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class OrderLine(Base):
@@ -201,6 +203,16 @@ class OrderSetting(Base):
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[updated_at]
+
+
+CASE_KINDS = ("refund_only", "return_refund", "exchange", "reship")
+"""What an after-sales case asks for (:class:`AfterSale` ``kind``)."""
+REFUND_KINDS = ("refund_only", "return_refund")
+"""Cases that give money back (through :func:`~ecerp_core.orders.aftersales.refund_orders`)."""
+RETURN_KINDS = ("return_refund", "exchange")
+"""Cases whose goods come back before they are done."""
+RESEND_KINDS = ("exchange", "reship")
+"""Cases that send goods again, as a new zero-priced order."""
 
 
 class AfterSale(Base):

@@ -20,7 +20,7 @@ from ecerp_core.catalog.company import business_date
 from ecerp_core.db import among, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import SaleShipped, emit
-from ecerp_core.orders import workflow
+from ecerp_core.orders import rules, workflow
 from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderLine
 from ecerp_core.stock import services as stock
 
@@ -135,7 +135,8 @@ def _emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], move
     today = business_date(session, utcnow())
     events = []
     for o in session.connection().execute(stmt).all():
-        inclusive = o.goods_amount - o.discount_amount + (ZERO if o.tax_included else o.tax_amount)
+        # the goods as the buyer paid them: shipping goes in its own field of the event
+        inclusive = rules.order_total(o.goods_amount, ZERO, o.discount_amount, o.tax_amount, o.tax_included)
         events.append(
             SaleShipped(
                 source_type="sales_order",

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor
-from ecerp_core.db import among, for_update, insert_rows, update_rows, utcnow
+from ecerp_core.db import among, for_update, insert_columns, insert_rows, update_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.orders.models import Order, OrderEvent, OrderReason
 from ecerp_core.workflow import Workflow
@@ -73,7 +73,6 @@ class OrderState(NamedTuple):
     number: str
     status: str
     warehouse_id: int | None
-    shop_id: int
     on_hold: bool
     merged_into_id: int | None
 
@@ -104,7 +103,6 @@ def load(session: Session, order_ids: Iterable[int]) -> dict[int, OrderState]:
             Order.platform_order_id,
             Order.status,
             Order.warehouse_id,
-            Order.shop_id,
             Order.on_hold,
             Order.merged_into_id,
         )
@@ -165,6 +163,19 @@ def move(
     )
 
 
+def created(
+    session: Session, actor: Actor, order_ids: list[int], statuses: list[str], notes: list[str]
+) -> None:
+    """The first line of history of new orders (imported in ``statuses``), written as columns: an
+    import creates a hundred thousand at once."""
+    count = len(order_ids)
+    insert_columns(session, OrderEvent, {
+        "order_id": order_ids, "at": [utcnow()] * count, "actor_id": [actor.id] * count,
+        "event": ["import"] * count, "from_status": [None] * count, "to_status": statuses,
+        "note": [note[:300] for note in notes],
+    })  # fmt: skip
+
+
 def record(session: Session, actor: Actor, happened: Iterable[Happened]) -> None:
     """One history row per :class:`Happened`; the orders stay in their status."""
     now = utcnow()
@@ -199,9 +210,9 @@ def add_reasons(session: Session, kind: str, reasons: Mapping[int, Sequence[str]
         session,
         OrderReason,
         [
-            {"order_id": oid, "kind": kind, "code": code}
+            {"order_id": oid, "kind": kind, "code": code, "position": position}
             for oid, codes in reasons.items()
-            for code in dict.fromkeys(codes)
+            for position, code in enumerate(dict.fromkeys(codes))
         ],
     )
 
@@ -250,7 +261,7 @@ def reasons_of(session: Session, order_ids: Iterable[int], kind: str = EXCEPTION
         stmt = (
             select(OrderReason.order_id, OrderReason.code)
             .where(OrderReason.kind == kind, among(session, OrderReason.order_id, ids[start : start + 5000]))
-            .order_by(OrderReason.order_id, OrderReason.code)
+            .order_by(OrderReason.order_id, OrderReason.position)
         )
         for row in session.connection().execute(stmt).all():
             out.setdefault(row.order_id, []).append(row.code)

@@ -1,7 +1,8 @@
-"""Use cases of purchasing, batch-first: create, confirm, receive, cancel purchase orders.
+"""Use cases of purchase orders, batch-first: create, confirm, cancel, close, and what is on order.
 
-Receiving posts ``receipt`` moves at the purchase price in base currency (converted at the day's
-rate), which moves the average cost. Services check ``purchasing.write``, audit, never commit.
+Receiving goods is :mod:`ecerp_core.purchasing.receipts`, returns to suppliers
+:mod:`~ecerp_core.purchasing.returns`; a purchase order's status moves only in
+:mod:`~ecerp_core.purchasing.workflow`. Services check ``purchasing.write``, audit, never commit.
 """
 
 from __future__ import annotations

@@ -190,9 +190,7 @@ def _load(session: Session, stocktake_id: int, *, lock: bool = True) -> Stocktak
 
 def _check(stocktake: StocktakeState, target: str) -> None:
     """Refuse a move the stocktake workflow does not allow."""
-    stuck = rules.STOCKTAKE.problem(stocktake.number, stocktake.status, target)
-    if stuck:
-        raise ValidationError([stuck])
+    rules.STOCKTAKE.check([(stocktake.number, stocktake.status, target)])
 
 
 def _move(session: Session, actor: Actor, stocktake: StocktakeState, target: str, **values: object) -> None:

@@ -156,12 +156,9 @@ def _load(session: Session, ids: Sequence[int]) -> dict[int, TransferState]:
 
 
 def _check(transfers: Mapping[int, TransferState], ids: Iterable[int], target: str) -> None:
-    """Refuse the first transfer of ``ids`` that may not move to ``target`` — called before any
-    stock moves, so a refused batch writes nothing."""
-    for i in ids:
-        stuck = rules.TRANSFER.problem(transfers[i].number, transfers[i].status, target)
-        if stuck:
-            raise ValidationError([stuck])
+    """Refuse the transfers of ``ids`` that may not move to ``target`` — called before any stock
+    moves, so a refused batch writes nothing."""
+    rules.TRANSFER.check((transfers[i].number, transfers[i].status, target) for i in ids)
 
 
 def _move(
@@ -173,13 +170,7 @@ def _move(
     **values: object,
 ) -> None:
     """Move each transfer to its target (all or nothing), also setting ``values``; one audit row each."""
-    found = []
-    for i, target in targets.items():
-        stuck = rules.TRANSFER.problem(transfers[i].number, transfers[i].status, target)
-        if stuck:
-            found.append(stuck)
-    if found:
-        raise ValidationError(found)
+    rules.TRANSFER.check((transfers[i].number, transfers[i].status, target) for i, target in targets.items())
     table = Transfer.__table__
     stmt = update(table).where(table.c.id == bindparam("tid")).values(status=bindparam("st"), **values)
     session.connection().execute(stmt, [{"tid": i, "st": target} for i, target in targets.items()])

@@ -86,3 +86,42 @@ def test_the_default_engine_follows_the_configured_database(tmp_path, monkeypatc
     first = get_engine()
     monkeypatch.setenv("ECERP_DATABASE_URL", f"sqlite:///{tmp_path / 'b.db'}")
     assert get_engine() is not first and get_engine().url.database.endswith("b.db")
+
+
+def test_migrations_carry_an_orders_data_down_and_up_again(tmp_path):
+    """A database that already holds orders, lines, history and reasons to wait migrates down and
+    up again without losing a row (SQLite rebuilds the orders table to drop a column)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from ecerp_core.auth import resolve_actor
+    from ecerp_core.catalog import services as catalog
+    from ecerp_core.orders import workflow
+    from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
+    from ecerp_core.orders.intake import import_order_drafts
+    from ecerp_core.setup import migrate
+
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+    create_database(company="迁移测试", admin_password="password-123", url=url)
+    with session_scope(url) as session:
+        admin = resolve_actor(session, "admin")
+        catalog.create_warehouse(session, admin, code="SH", name="上海仓")
+        shop = catalog.create_shop(session, admin, code="TB", name="淘宝店", platform="taobao")
+        line = OrderLineDraft("NOT-OURS", 1, Decimal("10.00"), Decimal("10.00"))
+        placed = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)
+        draft = OrderDraft(shop.id, "M1", "paid", placed, "CNY", (line,), Decimal("10.00"), Decimal("10.00"))
+        (order_id,) = import_order_drafts(session, admin, [draft]).order_ids
+
+    migrate(url, "0004", down=True)
+    with get_engine(url).connect() as conn:
+        # the rules' order survives both ways
+        assert conn.execute(text("SELECT exception_reason FROM sales_order")).scalar() == (
+            "unmapped_sku,incomplete_address"
+        )
+    migrate(url, "head")
+    with session_scope(url, readonly=True) as session:
+        assert workflow.reasons_of(session, [order_id]) == {order_id: ["unmapped_sku", "incomplete_address"]}
+        counts = [session.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in
+                  ("sales_order_line", "sales_order_event")]  # fmt: skip
+        assert counts == [1, 1]
+        assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1

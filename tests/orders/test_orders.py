@@ -224,3 +224,21 @@ def test_orders_are_found_by_platform_number_in_one_shop_or_named_as_problems(
     assert problems == [("problem.unknown_ref", "Z9"), ("problem.ambiguous", "A1")]
     with pytest.raises(PermissionDenied):
         queries.order_ids_by_number(session, actor_with_role("purchaser"), ["B1"])
+
+
+def test_a_refund_of_an_order_the_books_never_saw_shipped_books_nothing(session, admin, biz):
+    """An order imported already shipped never went out through ecerp, so no sale was booked for it
+    (the month-end check lists it as shipped but not posted); refunding it books nothing either,
+    rather than reversing revenue that was never there."""
+    from ecerp_core.finance.closing import unposted_shipments
+    from ecerp_core.finance.models import PostedEvent
+
+    shipped = replace(draft(biz, "S1", ("MUG-1", 1, "29.00")), status="shipped", shipped_at=T0)
+    (oid,) = import_order_drafts(session, admin, [shipped]).order_ids
+    (refund_id,) = aftersales.refund_orders(session, admin, [aftersales.RefundDraft(oid, Decimal("10.00"))])
+    posted = session.scalar(
+        select(PostedEvent).where(PostedEvent.key == f"sales_order_refund:{refund_id}:refunded")
+    )
+    assert posted.order_id == oid and posted.entry_id is None and posted.receivable == 0
+    day = T0.date()
+    assert unposted_shipments(session, day.replace(day=1), day.replace(day=28)) == [oid]

@@ -132,6 +132,17 @@ def test_split_by_hand(session, admin, biz):
         merge.split_order(session, admin, oid, [[second]])
 
 
+def test_the_parts_of_a_split_order_wait_for_what_it_waited_for(session, admin, biz):
+    waiting = draft(biz, "P2", ("TEE-1", 1, "59.00"), ("MUG-1", 1, "29.00"), address="")
+    (oid,) = imp(session, admin, waiting)
+    second = session.scalar(select(OrderLine.id).where(OrderLine.order_id == oid, OrderLine.line_no == 2))
+    (new,) = merge.split_order(session, admin, oid, [[second]])
+    assert workflow.reasons_of(session, [oid, new]) == {
+        oid: ["incomplete_address"],
+        new: ["incomplete_address"],
+    }
+
+
 def test_hold_blocks_approval_and_tracking_file_ships(session, admin, biz, tmp_path):
     stocked(session, admin, biz)
     ids = imp(session, admin, *[draft(biz, f"H{i}", ("MUG-1", 1, "29.00")) for i in range(3)])

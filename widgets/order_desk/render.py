@@ -5,10 +5,8 @@ from __future__ import annotations
 import html
 
 from ecerp_core.i18n import t
+from ecerp_core.orders.models import CASE_KINDS, RETURN_KINDS
 from widgets.common.grid import format_cell
-
-CASE_KINDS = ("refund_only", "return_refund", "exchange", "reship")
-CASE_RETURNS = ("return_refund", "exchange")
 
 
 def order_html(o: dict | None, lang: str) -> str:
@@ -54,7 +52,7 @@ def case_html(c: dict | None, lang: str) -> str:
         f"{e(t('field.paid_amount', lang))}: {format_cell(o['paid_amount'], lang)}",
         f"{e(t('orders.col.reason', lang))}: {e(c['reason'] or '—')}",
     ]
-    if c["kind"] in CASE_RETURNS:
+    if c["kind"] in RETURN_KINDS:
         facts.append(
             f"{e(t('field.warehouse', lang))}: {e(c['warehouse'] or '—')} · "
             f"{e(t('orders.case.condition.' + c['condition'], lang))}"

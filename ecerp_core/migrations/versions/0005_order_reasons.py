@@ -19,6 +19,7 @@ def upgrade() -> None:
         sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["order_id"], ["sales_order.id"], name=op.f("fk_sales_order_reason_order_id_sales_order")
         ),
@@ -33,10 +34,12 @@ def upgrade() -> None:
         )
     )
     moved = [
-        {"order_id": order_id, "kind": kind, "code": code}
+        {"order_id": order_id, "kind": kind, "code": code, "position": position}
         for order_id, exceptions, review in rows
         for kind, text in (("exception", exceptions), ("review", review))
-        for code in dict.fromkeys(c.strip() for c in (text or "").split(",") if c.strip())
+        for position, code in enumerate(
+            dict.fromkeys(c.strip() for c in (text or "").split(",") if c.strip())
+        )
     ]
     if moved:
         op.bulk_insert(reasons, moved)
@@ -53,13 +56,16 @@ def downgrade() -> None:
         batch_op.add_column(
             sa.Column("review_reason", sa.String(length=300), nullable=False, server_default="")
         )
+    joined = (
+        "string_agg(r.code, ',' ORDER BY r.position)"
+        if op.get_bind().dialect.name == "postgresql"
+        else "group_concat(r.code, ',')"  # SQLite joins in the order the ordered subquery gives
+    )
     for kind, column in (("exception", "exception_reason"), ("review", "review_reason")):
         op.execute(
-            f"UPDATE sales_order SET {column} = COALESCE((SELECT string_agg(r.code, ',') "
-            f"FROM sales_order_reason r WHERE r.order_id = sales_order.id AND r.kind = '{kind}'), '')"
-            if op.get_bind().dialect.name == "postgresql"
-            else f"UPDATE sales_order SET {column} = COALESCE((SELECT group_concat(r.code, ',') "
-            f"FROM sales_order_reason r WHERE r.order_id = sales_order.id AND r.kind = '{kind}'), '')"
+            f"UPDATE sales_order SET {column} = COALESCE((SELECT {joined} FROM (SELECT code, position "
+            f"FROM sales_order_reason WHERE order_id = sales_order.id AND kind = '{kind}' "
+            "ORDER BY position) AS r), '')"
         )
     with op.batch_alter_table("sales_order_reason", schema=None) as batch_op:
         batch_op.drop_index("ix_sales_order_reason_code")
