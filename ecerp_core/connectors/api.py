@@ -209,33 +209,56 @@ class TopClient:
             )
             for o in trade["orders"]["order"]
         )
-        goods = sum((x.amount for x in lines), Decimal(0))
-        total = Decimal(trade["payment"])
-        shipping = Decimal(trade.get("post_fee", "0"))
         status = taobao_file.status_of(trade["status"])
-        return OrderDraft(
-            shop_id=shop.id,
-            platform_order_id=str(trade["tid"]),
+        total = Decimal(trade["payment"])
+        return _domestic_draft(
+            shop,
+            lines,
+            number=str(trade["tid"]),
             status=status,
-            created_at=dt.datetime.strptime(trade["created"], "%Y-%m-%d %H:%M:%S").replace(
-                tzinfo=shop.timezone
-            ),
-            currency=shop.currency,
-            lines=lines,
-            goods_amount=goods,
-            total_amount=total,
-            shipping_amount=shipping,
-            discount_amount=max(Decimal(0), goods + shipping - total),
+            created=trade["created"],
+            total=total,
+            shipping=Decimal(trade.get("post_fee", "0")),
             paid_amount=Decimal(0) if status == "pending_payment" else total,
             buyer_id=trade.get("buyer_nick", ""),
             receiver_name=trade.get("receiver_name", ""),
             region=trade.get("receiver_state", "").removesuffix("省"),
             city=trade.get("receiver_city", ""),
             address=trade.get("receiver_address", ""),
-            country="CN",
-            tax_included=True,
             platform_status=trade["status"],
         )
+
+
+def _domestic_draft(
+    shop: ShopInfo,
+    lines: tuple,
+    *,
+    number: str,
+    status: str,
+    created: str,
+    total: Decimal,
+    shipping: Decimal,
+    **rest,
+) -> OrderDraft:
+    """A draft of a Chinese platform's order (Taobao/Tmall, JD, Pinduoduo): prices include VAT, the
+    order time is local (``2026-11-02 10:00:00``), and whatever the buyer did not pay of goods plus
+    postage was a discount."""
+    goods = sum((x.amount for x in lines), Decimal(0))
+    return OrderDraft(
+        shop_id=shop.id,
+        platform_order_id=number,
+        status=status,
+        created_at=dt.datetime.strptime(created, "%Y-%m-%d %H:%M:%S").replace(tzinfo=shop.timezone),
+        currency=shop.currency,
+        lines=lines,
+        goods_amount=goods,
+        total_amount=total,
+        shipping_amount=shipping,
+        discount_amount=max(Decimal(0), goods + shipping - total),
+        country="CN",
+        tax_included=True,
+        **rest,
+    )
 
 
 def _signed_call(
@@ -349,24 +372,17 @@ class JdClient:
             )
             for x in order.get("itemInfoList", [])
         )
-        goods = sum((x.amount for x in lines), Decimal(0))
-        shipping = Decimal(order.get("freightPrice") or "0")
         total = Decimal(order.get("orderPayment") or order.get("orderTotalPrice") or "0")
         status = jd_file.status_of(order["orderState"])
         who = order.get("consigneeInfo") or {}
-        return OrderDraft(
-            shop_id=shop.id,
-            platform_order_id=str(order["orderId"]),
+        return _domestic_draft(
+            shop,
+            lines,
+            number=str(order["orderId"]),
             status=status,
-            created_at=dt.datetime.strptime(order["orderStartTime"], "%Y-%m-%d %H:%M:%S").replace(
-                tzinfo=shop.timezone
-            ),
-            currency=shop.currency,
-            lines=lines,
-            goods_amount=goods,
-            total_amount=total,
-            shipping_amount=shipping,
-            discount_amount=max(Decimal(0), goods + shipping - total),
+            created=order["orderStartTime"],
+            total=total,
+            shipping=Decimal(order.get("freightPrice") or "0"),
             paid_amount=Decimal(0) if status in ("pending_payment", "closed") else total,
             buyer_id=order.get("pin", ""),
             receiver_name=who.get("fullname", ""),
@@ -374,8 +390,6 @@ class JdClient:
             region=(who.get("province") or "").removesuffix("省").removesuffix("市"),
             city=(who.get("city") or "").removesuffix("市"),
             address=who.get("fullAddress", ""),
-            country="CN",
-            tax_included=True,
             platform_status=order["orderState"],
             buyer_remark=order.get("orderRemark", "")[:500],
         )
@@ -483,24 +497,17 @@ class PddClient:
             )
             for x in order.get("item_list", [])
         )
-        goods = sum((x.amount for x in lines), Decimal(0))
-        shipping = Decimal(str(order.get("postage", 0)))
         total = Decimal(str(order.get("pay_amount", 0)))
         refund = {4: "退款成功"}.get(int(order.get("refund_status", 1)), "")
         status = pdd_file.status_of(str(order["order_status"]), refund)
-        return OrderDraft(
-            shop_id=shop.id,
-            platform_order_id=str(order["order_sn"]),
+        return _domestic_draft(
+            shop,
+            lines,
+            number=str(order["order_sn"]),
             status=status,
-            created_at=dt.datetime.strptime(order["created_time"], "%Y-%m-%d %H:%M:%S").replace(
-                tzinfo=shop.timezone
-            ),
-            currency=shop.currency,
-            lines=lines,
-            goods_amount=goods,
-            total_amount=total,
-            shipping_amount=shipping,
-            discount_amount=max(Decimal(0), goods + shipping - total),
+            created=order["created_time"],
+            total=total,
+            shipping=Decimal(str(order.get("postage", 0))),
             paid_amount=total,
             refunded_amount=total if status == "refunded" else Decimal(0),
             buyer_id=str(order.get("buyer_id", "")),
@@ -509,7 +516,5 @@ class PddClient:
             region=(order.get("province") or "").removesuffix("省"),
             city=(order.get("city") or "").removesuffix("市"),
             address=order.get("address", ""),
-            country="CN",
-            tax_included=True,
             platform_status=f"{order['order_status']}/{order.get('refund_status', '')}",
         )

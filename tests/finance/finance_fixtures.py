@@ -12,7 +12,7 @@ from sqlalchemy import insert
 from ecerp_core.catalog import services as catalog
 from ecerp_core.catalog.company import set_exchange_rates
 from ecerp_core.db import utcnow
-from ecerp_core.events import SaleRefunded, SaleShipped, emit
+from ecerp_core.events import SaleRefunded, SaleShipped, StockReceived, emit
 
 
 @dataclass(frozen=True)
@@ -124,3 +124,22 @@ def refund(session, admin, refund_id, order_id, day, shop, platform, amount, cos
             )
         ],
     )
+
+
+def receive(session, admin, key, day, supplier, warehouse, *, currency, rate, amount, tax, landed, value):
+    """Goods received from ``supplier`` into ``warehouse``, as purchasing tells finance."""
+    received = StockReceived(
+        source_type="purchase_receipt",
+        source_id=1,
+        business_date=day,
+        key=key,
+        supplier_id=supplier,
+        currency=currency,
+        rate=Decimal(rate),
+        amount=Decimal(amount),
+        tax_amount=Decimal(tax),
+        landed_base=Decimal(landed),
+        value_base=Decimal(value),
+        warehouse_id=warehouse,
+    )
+    emit(session, admin, [received])

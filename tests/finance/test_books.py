@@ -7,12 +7,12 @@ import json
 from decimal import Decimal as D
 
 import pytest
-from finance_fixtures import make_order, ship
+from finance_fixtures import make_order, receive, ship
 from sqlalchemy import func, select
 
 from ecerp_core.audit import AuditLog
 from ecerp_core.errors import PermissionDenied, ValidationError
-from ecerp_core.events import SaleShipped, StockReceived, emit
+from ecerp_core.events import SaleShipped, emit
 from ecerp_core.finance import checks, closing, fx, ledger, periods, rules, settlement, statements
 from ecerp_core.finance.exceptions import PeriodClosed, UnbalancedEntry, UnknownAccount
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entry, reverse_entry
@@ -186,25 +186,19 @@ def test_settlement_matches_posts_fees_and_realized_fx_and_lists_what_does_not_m
 
 
 def test_supplier_payment_relieves_the_payable_at_its_booked_rate(session, admin, books):
-    emit(
+    receive(
         session,
         admin,
-        [
-            StockReceived(
-                source_type="purchase_receipt",
-                source_id=1,
-                business_date=day(5),
-                key="r1",
-                supplier_id=books.s2,
-                currency="USD",
-                rate=D("7.10"),
-                amount=D("1000.00"),
-                tax_amount=D("0"),
-                landed_base=D("50.00"),
-                value_base=D("7150.00"),
-                warehouse_id=books.wh,
-            )
-        ],
+        "r1",
+        day(5),
+        books.s2,
+        books.wh,
+        currency="USD",
+        rate="7.10",
+        amount="1000.00",
+        tax="0",
+        landed="50.00",
+        value="7150.00",
     )
     assert supplier_balance(session, books.s2) == (D("1000.00"), D("7100.00"))
     pay_supplier(session, admin, books.s2, D("400.00"), day(20, 11))  # at 7.15

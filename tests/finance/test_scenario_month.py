@@ -22,9 +22,9 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-from finance_fixtures import make_order, refund, ship
+from finance_fixtures import make_order, receive, refund, ship
 
-from ecerp_core.events import StockAdjusted, StockCounted, StockReceived, emit
+from ecerp_core.events import StockAdjusted, StockCounted, emit
 from ecerp_core.finance import closing, fx, settlement, statements
 from ecerp_core.finance.exceptions import PeriodClosed
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entry
@@ -63,25 +63,19 @@ def run_october(session, admin, books, tmp_path):
             )
         ],
     )
-    emit(
+    receive(
         session,
         admin,
-        [
-            StockReceived(
-                source_type="purchase_receipt",
-                source_id=1,
-                business_date=day(5),
-                key="rcpt:1",
-                supplier_id=books.s1,
-                currency="CNY",
-                rate=D("1"),
-                amount=D("10000.00"),
-                tax_amount=D("1300.00"),
-                landed_base=D("0"),
-                value_base=D("10000.00"),
-                warehouse_id=books.wh,
-            )
-        ],
+        "rcpt:1",
+        day(5),
+        books.s1,
+        books.wh,
+        currency="CNY",
+        rate="1",
+        amount="10000.00",
+        tax="1300.00",
+        landed="0",
+        value="10000.00",
     )
     a = make_order(session, books.tb, "taobao", "TA-1", "226.00", shipped=day(10))
     b = make_order(session, books.tb, "taobao", "TB-2", "109.90", shipped=day(10))
