@@ -334,6 +334,12 @@ def update_rows(
     if len({tuple(r[k] for k in keys) for r in rows}) != len(rows):
         # UPDATE ... FROM applies one of several rows for the same key, SQLite all of them
         raise ValueError("update_rows: a key appears twice; add its rows up first")
+    values = dict(values or {})
+    for c in [c for c in columns if c not in add]:  # a value every row shares travels once, not as an array
+        first = rows[0][c]
+        if all(r[c] == first and type(r[c]) is type(first) for r in rows):
+            values[c] = first
+            columns.remove(c)
     names = [*keys, *columns]
     arrays = [
         bindparam(f"a_{c}", [r[c] for r in rows], type_=ARRAY(_unbounded(table.c[c].type))) for c in names
@@ -341,7 +347,7 @@ def update_rows(
     given = func.unnest(*arrays).table_valued(*names).render_derived(name="given")
     sets = {c: (table.c[c] + given.c[c]) if c in add else given.c[c] for c in columns}
     where = [table.c[k] == given.c[k] for k in keys]
-    connection.execute(update(table).where(*where).values(**sets, **(values or {})))
+    connection.execute(update(table).where(*where).values(**sets, **values))
 
 
 def _unbounded(column_type):

@@ -72,7 +72,14 @@ def approve_orders(
     served = stock.reserve(session, actor, drafts, on_short=on_short, together=parents or None)
     now = utcnow()
     changes = [
-        workflow.Change(i, orders[i].status, {"warehouse_id": where[i], "approved_at": now}) for i in served
+        workflow.Change(
+            i,
+            orders[i].status,
+            {"approved_at": now}
+            if where[i] == orders[i].warehouse_id
+            else {"warehouse_id": where[i], "approved_at": now},
+        )
+        for i in served
     ]
     workflow.move(session, actor, changes, "approved", "approve")
     return served
