@@ -137,9 +137,11 @@ def ship_with_tracking(
     parents = dict(
         session.connection().execute(select(Order.id, Order.merged_into_id).where(Order.id.in_(ids))).all()
     )
+    # a parcel ships under the number given for any of its orders
+    by_parcel = {parents.get(oid) or oid: s for oid, s in by_id.items()}
     rows = []
     for i in ids:
-        parcel = by_id.get(i) or by_id[parents[i]]
+        parcel = by_parcel[parents[i] or i]
         rows.append({"oid": i, "c": parcel.carrier[:40], "n": parcel.tracking_no[:60]})
     tbl = Order.__table__
     session.connection().execute(

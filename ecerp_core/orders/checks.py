@@ -71,4 +71,26 @@ def statuses_known_and_reserved(session: Session) -> list[str]:
     return listed("order status", failures)
 
 
-CHECKS = [amounts_add_up, statuses_known_and_reserved]
+STAGE = {"paid": 1, "approved": 2, "shipped": 3, "finished": 3}
+"""How far an order has gone on the way out: a merged parcel's orders go that way together."""
+
+
+def parcels_move_together(session: Session) -> list[str]:
+    """An order merged into another is at its parcel's stage (paid, approved, shipped), unless it
+    or its parcel left the way out (cancelled, refunded, closed)."""
+    parcel = Order.__table__.alias("parcel")
+    stmt = (
+        select(Order.platform_order_id, Order.status, parcel.c.platform_order_id, parcel.c.status)
+        .join(parcel, parcel.c.id == Order.merged_into_id)
+        .where(Order.status.in_(tuple(STAGE)), parcel.c.status.in_(tuple(STAGE)))
+        .order_by(Order.id)
+    )
+    failures = [
+        f"order {number}: {status} but its parcel {parcel_number} is {parcel_status}"
+        for number, status, parcel_number, parcel_status in session.execute(stmt)
+        if STAGE[status] != STAGE[parcel_status]
+    ]
+    return listed("merged parcels", failures)
+
+
+CHECKS = [amounts_add_up, statuses_known_and_reserved, parcels_move_together]

@@ -47,14 +47,20 @@ class OrderFilter:
 
 def queue_condition(queue: str):
     """The SQL condition of a queue (待审核, 异常订单, 待发货, 已发货, 售后)."""
+    # a merged parcel is one row (its members ride along with it), but for its exceptions
     if queue == "review":
-        return and_(Order.status == "paid", ~workflow.has_reason(), Order.is_history.is_(False))
+        return and_(
+            Order.status == "paid",
+            ~workflow.has_reason(),
+            Order.is_history.is_(False),
+            Order.merged_into_id.is_(None),
+        )
     if queue == "exceptions":
         return and_(
             Order.status.in_(("paid", "pending_payment")), or_(workflow.has_reason(), Order.on_hold.is_(True))
         )
     if queue == "to_ship":
-        return Order.status == "approved"
+        return and_(Order.status == "approved", Order.merged_into_id.is_(None))
     if queue == "shipped":
         return Order.status.in_(("shipped", "finished"))
     if queue == "aftersales":

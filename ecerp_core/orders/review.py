@@ -96,8 +96,8 @@ def _review(session: Session, actor: Actor, order_ids: Sequence[int] | None, bat
             else:
                 ready.add(order_id)
         in_order = [i for i in chunk if i in ready]
-        if in_order:
-            approved += approve_orders(session, actor, in_order, on_short="skip")
+        if in_order:  # one order that cannot be approved never holds up the others: it waits, with why
+            approved += approve_orders(session, actor, in_order, on_short="skip", skipped=waiting)
     done = set(approved)
     for oid in ids:
         if oid not in done and oid not in waiting:

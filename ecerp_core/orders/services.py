@@ -34,26 +34,42 @@ def approve_orders(
     *,
     warehouse_id: int | None = None,
     on_short: str = "raise",
+    skipped: dict[int, list[str]] | None = None,
 ) -> list[int]:
     """Approve paid orders and reserve their stock, in the order given (first come, first served).
 
-    The warehouse is ``warehouse_id`` if given, else the one the order was routed to. With
-    ``on_short="raise"`` a shortage raises :class:`~ecerp_core.stock.exceptions.InsufficientStock`
-    and nothing is written; with ``"skip"`` short orders stay paid. Returns the approved ids.
+    An order merged into another stands for its whole parcel. The warehouse is ``warehouse_id`` if
+    given, else the one the order was routed to. With ``on_short="raise"`` a shortage raises
+    :class:`~ecerp_core.stock.exceptions.InsufficientStock`, and an order that is not paid, waits
+    for a reason or is on hold raises a named error; nothing is written. With ``"skip"`` those
+    parcels stay as they are and the others are approved; ``skipped`` (if given) receives the
+    reason each skipped parcel waits for (``out_of_stock``, ``parcel_not_ready``: an order of it
+    is not paid, waits for a reason or is on hold). Returns the approved ids.
     """
     require(actor, "orders.review")
     order_ids = workflow.with_members(session, order_ids)
     orders = workflow.load(session, order_ids)
-    workflow.check(orders, order_ids, "approved")
-    blocked = workflow.reasons_of(session, order_ids)
-    found = [
-        problem("order", "order_blocked", value=o.number, reason=",".join(blocked.get(o.id, [])) or "hold")
-        for o in orders.values()
-        if o.id in blocked or o.on_hold
-    ]
-    if found:
-        raise ValidationError(found)
     parents = {o.id: o.merged_into_id for o in orders.values() if o.merged_into_id is not None}
+    blocked = workflow.reasons_of(session, order_ids)
+    refused: dict[int, list[str]] = {}  # parcel -> why it cannot be approved
+    for o in orders.values():
+        why = blocked.get(o.id) or (["hold"] if o.on_hold else [])
+        if not workflow.ORDER.allows(o.status, "approved"):
+            why = [f"status_{o.status}", *why]
+        if why:
+            refused.setdefault(parents.get(o.id, o.id), []).extend(why)
+    if refused and on_short == "raise":
+        workflow.check(orders, order_ids, "approved")
+        raise ValidationError(
+            [
+                problem("order", "order_blocked", value=orders[p].number, reason=",".join(why))
+                for p, why in refused.items()
+            ]
+        )
+    if refused:
+        order_ids = [i for i in order_ids if parents.get(i, i) not in refused]
+        if skipped is not None:
+            skipped.update((p, ["parcel_not_ready"]) for p in refused)
     where = {i: warehouse_id or orders.get(parents.get(i, i), orders[i]).warehouse_id for i in order_ids}
     stmt = (
         select(OrderLine.order_id, OrderLine.product_id, OrderLine.quantity)
@@ -70,6 +86,9 @@ def approve_orders(
     ]
     # a merged group ships as one parcel: reserved whole or not at all
     served = stock.reserve(session, actor, drafts, on_short=on_short, together=parents or None)
+    if skipped is not None and len(served) < len(order_ids):
+        done = set(served)
+        skipped.update((i, ["out_of_stock"]) for i in order_ids if i not in done and i not in parents)
     now = utcnow()
     changes = [
         workflow.Change(

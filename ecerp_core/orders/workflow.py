@@ -275,21 +275,33 @@ def has_reason(kind: str = EXCEPTION, code: str | None = None) -> ColumnElement[
 
 
 def with_members(session: Session, order_ids: Sequence[int]) -> list[int]:
-    """``order_ids`` plus the orders merged into them, in the order given (members after parents):
-    a merged parcel is approved, reserved and shipped as one."""
+    """The whole parcels of ``order_ids``: an order merged into another stands for its parcel (the
+    order it was merged into), and each parcel comes with the orders merged into it, in the order
+    given (members after their parcel). A merged parcel is approved, reserved and shipped as one,
+    whichever of its orders a clerk picked."""
     if not order_ids:
         return []
+    parcel_of = dict(
+        session.connection()
+        .execute(
+            select(Order.id, Order.merged_into_id).where(
+                among(session, Order.id, sorted(set(order_ids))), Order.merged_into_id.is_not(None)
+            )
+        )
+        .all()
+    )
+    roots = list(dict.fromkeys(parcel_of.get(oid, oid) for oid in order_ids))
     stmt = (
         select(Order.merged_into_id, Order.id)
-        .where(among(session, Order.merged_into_id, sorted(set(order_ids))))
+        .where(among(session, Order.merged_into_id, sorted(set(roots))))
         .order_by(Order.id)
     )
     by_parent: dict[int, list[int]] = {}
     for row in session.connection().execute(stmt).all():
         by_parent.setdefault(row.merged_into_id, []).append(row.id)
     if not by_parent:
-        return list(order_ids)
+        return roots
     out: dict[int, None] = {}
-    for oid in order_ids:
+    for oid in roots:
         out.update(dict.fromkeys((oid, *by_parent.get(oid, ()))))
     return list(out)

@@ -59,6 +59,46 @@ def test_auto_review_approves_what_passes_and_says_why_the_rest_waits(session, a
     assert stock_row(session, biz.tee, biz.sh) == (3, 1)
 
 
+def test_a_merged_member_stands_for_its_parcel_and_never_blocks_review(session, admin, biz):
+    """Issue 11, defect 1: approving a member alone left its parcel paid, and from then on every
+    review run failed on the member; the queue listed members as orders of their own."""
+    from ecerp_core.orders import checks, queries
+
+    stocked(session, admin, biz)
+    parcel, member, other = imp(
+        session,
+        admin,
+        draft(biz, "P1", ("TEE-1", 1, "59.00")),
+        draft(biz, "P2", ("MUG-1", 1, "29.00")),
+        draft(biz, "P3", ("MUG-1", 1, "29.00"), buyer_id="someone_else"),
+    )
+    assert merge.merge_orders(session, admin, [parcel, member]) == parcel
+    assert queries.order_ids(session, admin, "review") == [parcel, other]  # the member rides along
+    assert services.approve_orders(session, admin, [member]) == [parcel, member]
+    assert {session.get(Order, i).status for i in (parcel, member)} == {"approved"}
+    assert queries.order_ids(session, admin, "to_ship") == [parcel]
+    assert batch.ship_with_tracking(session, admin, [(member, "顺丰", "SF9")]) == 2
+    assert session.get(Order, parcel).tracking_no == "SF9"
+    assert checks.parcels_move_together(session) == []
+
+    # a parcel whose member is in another state (data from before this fix) waits with its reason;
+    # the rest of the run goes on, and `ecerp check` names the member
+    a, b, c = imp(
+        session,
+        admin,
+        draft(biz, "Q1", ("TEE-1", 1, "59.00"), buyer_id="q"),
+        draft(biz, "Q2", ("MUG-1", 1, "29.00"), buyer_id="q"),
+        draft(biz, "Q3", ("MUG-1", 1, "29.00"), buyer_id="r"),
+    )
+    assert merge.merge_orders(session, admin, [a, b]) == a
+    session.execute(Order.__table__.update().where(Order.id == b).values(status="approved"))
+    assert checks.parcels_move_together(session) == ["order Q2: approved but its parcel Q1 is paid"]
+    result = review.auto_review(session, admin)
+    assert c in result["approved"] and a not in result["approved"]
+    assert result["waiting"][a] == ["parcel_not_ready"]
+    assert session.get(Order, a).status == "paid"
+
+
 def test_routing_by_region_availability_and_split(session, admin, biz):
     from ecerp_core.stock import services as stock
 
