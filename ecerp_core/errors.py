@@ -82,6 +82,13 @@ class TransitionNotAllowed(ValidationError):
     code = "error.transition_not_allowed"
 
 
+class NeedsConfirmation(ValidationError):
+    """Allowed, but only when the person confirms it (the same tracking number on several parcels);
+    ``problems`` says what to confirm. The caller asks, then calls again with the confirmation."""
+
+    code = "error.needs_confirmation"
+
+
 class PermissionDenied(EcerpError):
     code = "error.permission_denied"
     exit_code = 3

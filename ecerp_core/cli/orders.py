@@ -350,19 +350,29 @@ def orders_pick_list(ctx: Context, refs, queue, shop, fmt, output) -> None:
     default=None,
     help="A file of order number, carrier, tracking number (CSV/XLSX).",
 )
+@click.option(
+    "--shared-tracking",
+    is_flag=True,
+    help="Confirm that one tracking number goes on several parcels (refused otherwise).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-def orders_ship(ctx: Context, refs, shop, carrier, tracking, tracking_file, as_json) -> None:
+def orders_ship(ctx: Context, refs, shop, carrier, tracking, tracking_file, shared_tracking, as_json) -> None:
     """Ship approved orders with carrier and tracking number, or every order of a tracking file."""
     from ecerp_core.orders import batch
 
     with ctx.acting() as (session, actor):
         if tracking_file:
-            result = batch.ship_from_tracking_file(session, actor, tracking_file, shop=shop or None)
+            result = batch.ship_from_tracking_file(
+                session, actor, tracking_file, shop=shop or None, shared_tracking=shared_tracking
+            )
         else:
             ids = _order_ids(session, actor, refs, None, shop)
+            shipments = [(i, carrier, tracking) for i in ids]
             result = {
-                "shipped": batch.ship_with_tracking(session, actor, [(i, carrier, tracking) for i in ids]),
+                "shipped": batch.ship_with_tracking(
+                    session, actor, shipments, shared_tracking=shared_tracking
+                ),
                 "rejected": [],
             }
     _done(as_json, result, "cli.orders_shipped", count=result["shipped"], rejected=len(result["rejected"]))

@@ -18,7 +18,7 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import Product, Shop, Warehouse
 from ecerp_core.db import utcnow
-from ecerp_core.errors import ImportFileError, ValidationError, problem
+from ecerp_core.errors import ImportFileError, NeedsConfirmation, ValidationError, problem
 from ecerp_core.i18n import lazy, t
 from ecerp_core.orders import workflow
 from ecerp_core.orders.models import Order, OrderLine
@@ -119,30 +119,59 @@ class Shipment(NamedTuple):
 
 
 def ship_with_tracking(
-    session: Session, actor: Actor, shipments: Sequence[Shipment], *, progress: Progress = None
+    session: Session,
+    actor: Actor,
+    shipments: Sequence[Shipment],
+    *,
+    progress: Progress = None,
+    shared_tracking: bool = False,
 ) -> int:
     """Ship approved orders, each with its carrier and tracking number; merged members ride along
-    with their parcel's. Returns how many orders shipped."""
+    with their parcel's. Returns how many orders shipped.
+
+    An order without a carrier or tracking number is refused by its number. One tracking number on
+    several parcels is refused with :class:`~ecerp_core.errors.NeedsConfirmation` unless
+    ``shared_tracking`` confirms it (one courier box for several buyers' parcels is rare; one number
+    typed once for a whole page is the usual mistake)."""
     require(actor, "orders.ship")
     shipments = [Shipment(*s) for s in shipments]
-    bad = [
-        problem("tracking_no", "required", value=s.order_id)
-        for s in shipments
-        if not (s.carrier and s.tracking_no)
-    ]
-    if bad:
-        raise ValidationError(bad)
     by_id = {s.order_id: s for s in shipments}
     ids = workflow.with_members(session, list(by_id))
-    parents = dict(
-        session.connection().execute(select(Order.id, Order.merged_into_id).where(Order.id.in_(ids))).all()
+    known = session.connection().execute(
+        select(Order.id, Order.merged_into_id, Order.platform_order_id).where(Order.id.in_(ids))
     )
+    parents, numbers = {}, {}
+    for oid, parent, number in known:
+        parents[oid], numbers[oid] = parent, number
+    missing = [s.order_id for s in shipments if not (s.carrier.strip() and s.tracking_no.strip())]
+    if missing:
+        raise ValidationError(
+            [problem("tracking_no", "tracking_required", order=numbers.get(i, i)) for i in missing]
+        )
     # a parcel ships under the number given for any of its orders
     by_parcel = {parents.get(oid) or oid: s for oid, s in by_id.items()}
+    parcels_of: dict[str, list[int]] = {}
+    for parcel, s in by_parcel.items():
+        parcels_of.setdefault(s.tracking_no.strip(), []).append(parcel)
+    shared = {no: found for no, found in parcels_of.items() if len(found) > 1}
+    if shared and not shared_tracking:
+        raise NeedsConfirmation(
+            [
+                problem(
+                    "tracking_no",
+                    "tracking_shared",
+                    tracking_no=no,
+                    count=len(found),
+                    orders=", ".join(str(numbers.get(i, i)) for i in found[:5])
+                    + (" …" if len(found) > 5 else ""),
+                )
+                for no, found in shared.items()
+            ]
+        )
     rows = []
     for i in ids:
         parcel = by_parcel[parents[i] or i]
-        rows.append({"oid": i, "c": parcel.carrier[:40], "n": parcel.tracking_no[:60]})
+        rows.append({"oid": i, "c": parcel.carrier.strip()[:40], "n": parcel.tracking_no.strip()[:60]})
     tbl = Order.__table__
     session.connection().execute(
         update(tbl)
@@ -168,11 +197,13 @@ def ship_from_tracking_file(
     *,
     shop: str | None = None,
     progress: Progress = None,
+    shared_tracking: bool = False,
 ) -> dict:
     """Ship orders listed in a tracking file (order number, carrier, tracking number).
 
     Returns ``{"shipped": n, "rejected": [{file, line, reason}]}``; unknown or unshippable orders are
-    rejected by line, the rest ship.
+    rejected by line, the rest ship. One tracking number on several parcels needs
+    ``shared_tracking`` (see :func:`ship_with_tracking`).
     """
     table = read_table(source[1], name=source[0]) if isinstance(source, tuple) else read_table(source)
     cols = map_columns(table, TRACKING_COLUMNS, required=("order", "carrier", "tracking_no"))
@@ -201,5 +232,9 @@ def ship_from_tracking_file(
         rejected.append({"file": table.name, "line": line, "reason": reason})
     if not ships and not rejected:
         raise ImportFileError(file=table.name, reason=lazy("reason.empty"))
-    shipped = ship_with_tracking(session, actor, ships, progress=progress) if ships else 0
+    shipped = (
+        ship_with_tracking(session, actor, ships, progress=progress, shared_tracking=shared_tracking)
+        if ships
+        else 0
+    )
     return {"shipped": shipped, "rejected": rejected}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ecerp_core.auth import resolve_actor
 from ecerp_core.catalog import services as catalog
@@ -109,6 +109,19 @@ def test_ship_without_tracking_is_a_friendly_error_and_english_labels(desk, db):
     view.orders.ask("ship")
     view.orders.confirm()
     assert "ecerp-alert-error" in view.alerts.value
+    # issue 11, defect 2: each order named, no raw message key
+    assert "订单 D1：快递公司和快递单号都要填写" in view.alerts.value and "field." not in view.alerts.value
+    # defect 3: one number typed once for the whole page is asked about, and ships only when confirmed
+    view.orders.carrier.value, view.orders.tracking.value = "顺丰", "SFSAME"
+    view.orders.ask("ship")
+    view.orders.confirm()
+    assert view.orders.confirm_bar.layout.display == "flex"
+    assert "快递单号 SFSAME 用在了 2 个包裹上" in view.orders.confirm_text.value
+    with session_scope(db) as s:
+        assert s.scalar(select(func.count()).where(Order.status == "shipped")) == 0
+    view.orders.confirm()
+    with session_scope(db) as s:
+        assert s.scalar(select(func.count()).where(Order.status == "shipped")) == 2
     view.i18n.set_language("en")
     assert view.queue_tabs.options[0][0] == "To review"
     assert view.orders.action_buttons["ship"].description == "Ship"

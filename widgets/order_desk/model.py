@@ -175,6 +175,7 @@ class OrderDeskModel:
         carrier: str = "",
         tracking: str = "",
         reason: str = "",
+        shared_tracking: bool = False,
     ) -> dict:
         """Carry out a batch action on ``ids``; returns ``{"done": n, ...}`` for the message."""
         actor = self.ctx.actor
@@ -205,7 +206,11 @@ class OrderDeskModel:
             elif action == "ship":
                 result = {
                     "done": batch.ship_with_tracking(
-                        session, actor, [(i, carrier, tracking) for i in ids], progress=progress
+                        session,
+                        actor,
+                        [(i, carrier, tracking) for i in ids],
+                        progress=progress,
+                        shared_tracking=shared_tracking,
                     )
                 }
             elif action == "pick_list":

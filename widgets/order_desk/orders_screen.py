@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import ipywidgets as w
 
+from ecerp_core.errors import NeedsConfirmation
 from ecerp_core.i18n import t
 from ecerp_core.money import parse_decimal
 from ecerp_core.orders.queries import OrderFilter
@@ -246,7 +247,7 @@ class OrdersScreen:
     def confirm(self, _button=None) -> None:
         if not self.pending:
             return
-        action, ids = self.pending
+        action, ids, *confirmed = self.pending
         self.cancel_pending()
         self.progress.max, self.progress.value = max(1, len(ids)), 0
         self.progress.layout.visibility = "visible"
@@ -263,7 +264,13 @@ class OrdersScreen:
                 carrier=self.carrier.value.strip(),
                 tracking=self.tracking.value.strip(),
                 reason=self.reason.value.strip(),
+                shared_tracking=bool(confirmed),
             )
+        except NeedsConfirmation as asked:  # e.g. one tracking number for several parcels: ask again
+            self.pending = (action, ids, True)
+            self.confirm_text.value = html.escape(asked.message(self.i18n.language)).replace("\n", "<br>")
+            self.confirm_bar.layout.display = "flex"
+            return
         finally:
             self.progress.layout.visibility = "hidden"
         self.output.value = self._download_links(result) if action == "pick_list" else ""
