@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 from sqlalchemy import (
@@ -165,6 +166,8 @@ def _engine_for(url: str) -> Engine:
     """SQLite gets WAL, foreign keys and write locks up front."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
+        if engine.url.database not in (None, "", ":memory:"):  # a new company's data/ folder
+            Path(engine.url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         _configure_sqlite(engine)
     else:
         engine = create_engine(url, pool_pre_ping=True)

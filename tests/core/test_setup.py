@@ -125,3 +125,15 @@ def test_migrations_carry_an_orders_data_down_and_up_again(tmp_path):
                   ("sales_order_line", "sales_order_event")]  # fmt: skip
         assert counts == [1, 1]
         assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_a_new_home_gets_its_data_folder(tmp_path, monkeypatch):
+    """`ecerp init` in a fresh ECERP_HOME used to fail with sqlite3's "unable to open database file"."""
+    from click.testing import CliRunner
+
+    from ecerp_core.cli import cli
+
+    monkeypatch.setenv("ECERP_DATABASE_URL", f"sqlite:///{tmp_path / 'new' / 'data' / 'ecerp.db'}")
+    result = CliRunner().invoke(cli, ["init", "--company", "新公司", "--admin-password", "pw123456"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "new" / "data" / "ecerp.db").is_file()
