@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from ecerp_core.auth import Actor, require
+from ecerp_core.auth import Actor, User, require
 from ecerp_core.catalog.models import Product, Shop, Warehouse
 from ecerp_core.catalog.products import expand_lines
 from ecerp_core.db import among
@@ -86,10 +86,12 @@ def order_list_stmt(queue: str = "all", f: OrderFilter | None = None) -> Select:
             Order.created_at,
             Order.on_hold,
             Order.assignee_id,
+            User.username.label("assignee"),
             Order.warehouse_id,
             Order.tracking_no,
         )
         .join(Shop, Shop.id == Order.shop_id)
+        .outerjoin(User, User.id == Order.assignee_id)
         .order_by(Order.created_at.desc(), Order.id.desc())
     )
     cond = queue_condition(queue)
@@ -158,6 +160,9 @@ def order_detail(session: Session, actor: Actor, order_id: int) -> dict:
         session.scalar(select(Warehouse.code).where(Warehouse.id == order.warehouse_id))
         if order.warehouse_id
         else ""
+    )
+    values["assignee"] = (
+        session.scalar(select(User.username).where(User.id == order.assignee_id)) if order.assignee_id else ""
     )
     values["lines"] = [
         dict(r._mapping)

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
-from ecerp_core.auth import Actor, User, require
+from ecerp_core.auth import Actor, User, order_handlers, require
 from ecerp_core.catalog.models import Category, Customer, Product
 from ecerp_core.db import among, cycle_collector_paused
 from ecerp_core.errors import ValidationError, problem
@@ -112,9 +112,10 @@ def assign_orders(
     """Assign orders to a user, or by the assignment rules (amount, customer tier, category)."""
     require(actor, "orders.review")
     ids = sorted(set(order_ids))
-    users = dict(session.execute(select(User.username, User.id)).all())
+    handlers = set(order_handlers(session, actor))
+    users = dict(session.execute(select(User.username, User.id).where(User.username.in_(handlers))).all())
     if user is not None and user not in users:
-        raise ValidationError([problem("user", "unknown_ref", value=user)])
+        raise ValidationError([problem("user", "not_order_handler", value=user)])
     chosen: dict[int, str | None] = {}
     if user is not None:
         chosen = dict.fromkeys(ids, user)
@@ -144,6 +145,10 @@ def assign_orders(
         session.connection().execute(
             update(table).where(table.c.id == bindparam("oid")).values(assignee_id=bindparam("u")), rows
         )
+    status = workflow.statuses(session, chosen)
+    workflow.record(
+        session, actor, [workflow.Happened(o, status[o], "assign", u or "—") for o, u in chosen.items()]
+    )
     assigned = {str(k): v for k, v in chosen.items()}
     audit.record(session, actor, "assign", "sales_order", f"{len(ids)} orders", {"assigned": assigned})
     return chosen

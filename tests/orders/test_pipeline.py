@@ -207,6 +207,17 @@ def test_assignment_rules(session, admin, biz, actor_with_role):
     )
     assert review.assign_orders(session, admin, [small, large]) == {small: None, large: "order_clerk_user"}
     assert session.get(Order, large).assignee_id is not None
+    # issue 11, defect 6: an assignment is seen in the queue, the detail and the history
+    from ecerp_core.orders import queries
+
+    rows = {r["id"]: r for r in queries.list_orders(session, admin, "review").rows}
+    assert (rows[large]["assignee"], rows[small]["assignee"]) == ("order_clerk_user", None)
+    detail = queries.order_detail(session, admin, large)
+    assert detail["assignee"] == "order_clerk_user"
+    assert [(h["event"], h["note"]) for h in detail["history"]][-1] == ("assign", "order_clerk_user")
+    actor_with_role("analyst")
+    with pytest.raises(ValidationError, match="analyst_user"):
+        review.assign_orders(session, admin, [small], user="analyst_user")
 
 
 def test_after_sales_cases(session, admin, biz, emitted):

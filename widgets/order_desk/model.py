@@ -41,6 +41,7 @@ COLUMNS = (
     Column("currency", "field.currency"),
     Column("created_at", "field.created_at"),
     Column("reason", "orders.col.reason"),
+    Column("assignee", "orders.col.assignee"),
 )
 ACTIONS = {  # action -> queues where it is offered
     "approve": ("review",),

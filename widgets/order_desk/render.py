@@ -24,7 +24,8 @@ def order_html(o: dict | None, lang: str) -> str:
         f"{e(t('field.total_amount', lang))}: {e(o['currency'])} {format_cell(o['total_amount'], lang)} · "
         f"{e(t('field.paid_amount', lang))}: {format_cell(o['paid_amount'], lang)}<br>"
         f"{e(t('field.warehouse', lang))}: {e(o['warehouse'] or '—')} · "
-        f"{e(o['carrier'])} {e(o['tracking_no'])}</div>"
+        f"{e(o['carrier'])} {e(o['tracking_no'])}<br>"
+        f"{e(t('orders.col.assignee', lang))}: {e(o['assignee'] or '—')}</div>"
     )
     if o["exceptions"] or o["review_reasons"]:
         reasons = [t(f"exception.{x}", lang) for x in o["exceptions"]]
