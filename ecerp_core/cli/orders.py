@@ -210,12 +210,13 @@ def _done(as_json: bool, data: dict, key: str, **params) -> None:
 @pass_ctx
 def orders_review(ctx: Context, refs: tuple[str, ...], shop: str, as_json: bool) -> None:
     """Route and auto-review paid orders (all, or those named); the rest wait with their reasons."""
-    from ecerp_core.orders import review
+    from ecerp_core.orders import queries, review
 
     with ctx.acting() as (session, actor):
         ids = _order_ids(session, actor, refs, None, shop) if refs else None
         result = review.auto_review(session, actor, ids)
-    waiting = {str(k): v for k, v in result["waiting"].items()}
+        numbers = queries.order_numbers(session, actor, list(result["waiting"]))
+    waiting = {numbers[k]: v for k, v in sorted(result["waiting"].items(), key=lambda kv: numbers[kv[0]])}
     _done(
         as_json,
         {"approved": len(result["approved"]), "waiting": waiting},
@@ -223,6 +224,9 @@ def orders_review(ctx: Context, refs: tuple[str, ...], shop: str, as_json: bool)
         approved=len(result["approved"]),
         waiting=len(waiting),
     )
+    if not as_json:
+        for number, codes in waiting.items():
+            click.echo(f"  {number}: {'、'.join(t(f'review.{code}') for code in codes)}")
 
 
 def _batch_command(name: str, help_text: str, action, message: str, *, reason: bool = False) -> None:

@@ -353,6 +353,13 @@ def case_detail(session: Session, actor: Actor, case_id: int) -> dict:
     return case
 
 
+def order_numbers(session: Session, actor: Actor, order_ids: Sequence[int]) -> dict[int, str]:
+    """The platform order number of each order id (for messages that name orders)."""
+    require(actor, "orders.read")
+    stmt = select(Order.id, Order.platform_order_id).where(among(session, Order.id, sorted(set(order_ids))))
+    return dict(session.connection().execute(stmt).all())
+
+
 def order_ids_by_number(
     session: Session, actor: Actor, numbers: Sequence[str], *, shop_id: int | None = None
 ) -> list[int]:

@@ -194,3 +194,22 @@ def test_after_sales_tab_approve_receive_damaged_refund_and_reship(desk, db):
     view.cases.grid.refresh()
     assert view.cases.grid.page.rows[0]["kind"] == "Return and refund"
     assert view.cases.buttons["complete"].description == "Reship"
+
+
+def test_a_batch_says_which_orders_it_skipped_and_why(desk, db):
+    """Issue 11, defect 5: "完成 1 个，跳过 1 个" named no order and no reason."""
+    from ecerp_core.orders import settings
+
+    view = desk
+    view.imports.shop.value = view.imports.shop.options[1][1]
+    upload(view, "orders.csv", CSV)
+    with session_scope(db) as s:
+        a = resolve_actor(s, "admin")
+        settings.set_setting(s, a, "auto_approve", {**settings.DEFAULTS["auto_approve"], "amount_max": 100})
+    view.orders.scope.value = "page"
+    view.orders.ask("auto_review")
+    view.orders.confirm()
+    assert "完成 1 个，跳过 1 个" in view.alerts.value
+    out = view.orders.output.value
+    assert "跳过的订单：1 个" in out and "<td>D2</td><td>金额超出自动审核范围</td>" in out
+    assert 'download="skipped-orders.csv"' in out

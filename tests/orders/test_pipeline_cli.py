@@ -46,6 +46,19 @@ def _orders(session, admin, biz, n=3):
     session.commit()
 
 
+def test_review_names_the_orders_that_wait_and_why(session, admin, biz, capsys):
+    """Issue 11, defect 18: `orders review --json` keyed waiting orders by database id."""
+    _orders(session, admin, biz, n=12)  # 10 units of stock: TB-11 and TB-12 wait
+    code, out, err = run(capsys, "orders", "review", "--json")
+    assert code == 0, err
+    assert json.loads(out) == {
+        "approved": 10,
+        "waiting": {"TB-11": ["out_of_stock"], "TB-12": ["out_of_stock"]},
+    }
+    code, out, _ = run(capsys, "orders", "review")
+    assert code == 0 and "TB-11: not enough stock" in out
+
+
 def test_review_pick_hold_ship_and_export(session, admin, biz, capsys, tmp_path):
     _orders(session, admin, biz)
     code, out, err = run(capsys, "orders", "review", "--json")

@@ -25,6 +25,7 @@ from ecerp_core.orders.queries import (
     list_orders,
     order_detail,
     order_ids,
+    order_numbers,
 )
 from ecerp_core.orders.workflow import STATUSES
 from ecerp_core.query import Page
@@ -181,14 +182,19 @@ class OrderDeskModel:
         """Carry out a batch action on ``ids``; returns ``{"done": n, ...}`` for the message."""
         actor = self.ctx.actor
         with self.ctx.session() as session:
-            if action == "approve":
-                done = batch.in_chunks(
-                    ids, lambda c: services.approve_orders(session, actor, c, on_short="skip"), progress
-                )
-                result = {"done": sum(len(x) for x in done), "skipped": len(ids) - sum(len(x) for x in done)}
-            elif action == "auto_review":
-                r = review.auto_review(session, actor, ids)
-                result = {"done": len(r["approved"]), "skipped": len(r["waiting"])}
+            if action in ("approve", "auto_review"):
+                why: dict[int, list[str]] = {}  # order -> review reason codes
+                if action == "approve":
+                    done = batch.in_chunks(
+                        ids,
+                        lambda c: services.approve_orders(session, actor, c, on_short="skip", skipped=why),
+                        progress,
+                    )
+                    approved = sum(len(x) for x in done)
+                else:
+                    r = review.auto_review(session, actor, ids)
+                    approved, why = len(r["approved"]), r["waiting"]
+                result = {"done": approved, "skipped": len(why), "skipped_rows": self._skipped(session, why)}
             elif action in ("hold", "release"):
                 result = {
                     "done": batch.hold_orders(session, actor, ids, hold=action == "hold", reason=reason)
@@ -226,6 +232,15 @@ class OrderDeskModel:
         if self.order:
             self.open(self.order["id"])
         return result
+
+    def _skipped(self, session, why: dict[int, list[str]]) -> list[dict]:
+        """Each skipped order by its number, with why it was skipped in the user's language."""
+        numbers = order_numbers(session, self.ctx.actor, list(why))
+        lang = self.ctx.i18n.language
+        return [
+            {"order": numbers[i], "reason": "、".join(t(f"review.{code}", lang) for code in codes)}
+            for i, codes in sorted(why.items(), key=lambda item: numbers[item[0]])
+        ]
 
     def ship_tracking_file(self, name: str, content: bytes) -> dict:
         with self.ctx.session() as session:

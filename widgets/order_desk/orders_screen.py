@@ -5,7 +5,9 @@ ui_actions."""
 from __future__ import annotations
 
 import base64
+import csv
 import html
+import io
 from decimal import Decimal
 
 import ipywidgets as w
@@ -273,7 +275,10 @@ class OrdersScreen:
             return
         finally:
             self.progress.layout.visibility = "hidden"
-        self.output.value = self._download_links(result) if action == "pick_list" else ""
+        if action == "pick_list":
+            self.output.value = self._download_links(result)
+        else:
+            self.output.value = self._skipped_html(result.get("skipped_rows", []))
         self.alerts.success(
             self.i18n.t(
                 "orders.done",
@@ -307,16 +312,38 @@ class OrdersScreen:
         self.detail.value = order_html(self.model.order, self.i18n.language)
 
     def _download_links(self, result: dict) -> str:
-        def link(data: str, mime: str, name: str, label: str) -> str:
-            b64 = base64.b64encode(data.encode("utf-8")).decode()
-            text = html.escape(label)
-            return f'<a download="{name}" href="data:{mime};base64,{b64}" target="_blank">{text}</a>'
-
         return (
-            link(result["html"], "text/html", "pick-list.html", self.i18n.t("orders.pick.printable"))
+            _link(result["html"], "text/html", "pick-list.html", self.i18n.t("orders.pick.printable"))
             + " · "
-            + link(result["csv"], "text/csv", "pick-list.csv", "CSV")
+            + _link(result["csv"], "text/csv", "pick-list.csv", "CSV")
         )
+
+    def _skipped_html(self, rows: list[dict]) -> str:
+        """The orders a batch skipped and why, with a CSV of them to download."""
+        if not rows:
+            return ""
+        order, reason = self.i18n.t("field.platform_order_id"), self.i18n.t("orders.col.reason")
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([order, reason])
+        writer.writerows([r["order"], r["reason"]] for r in rows)
+        body = "".join(
+            f"<tr><td>{html.escape(r['order'])}</td><td>{html.escape(r['reason'])}</td></tr>" for r in rows
+        )
+        title = html.escape(self.i18n.t("orders.skipped_title", count=len(rows)))
+        return (
+            f'<div class="ecerp-skipped"><b>{title}</b> · '
+            f"{_link(out.getvalue(), 'text/csv', 'skipped-orders.csv', 'CSV')}"
+            f"<table><thead><tr><th>{html.escape(order)}</th><th>{html.escape(reason)}</th></tr></thead>"
+            f"<tbody>{body}</tbody></table></div>"
+        )
+
+
+def _link(data: str, mime: str, name: str, label: str) -> str:
+    """A link that downloads ``data`` as the file ``name``."""
+    b64 = base64.b64encode(("\ufeff" + data if mime == "text/csv" else data).encode("utf-8")).decode()
+    text = html.escape(label)
+    return f'<a download="{name}" href="data:{mime};base64,{b64}" target="_blank">{text}</a>'
 
 
 def _amount(text: str) -> Decimal | None:
