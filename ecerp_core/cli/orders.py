@@ -334,8 +334,9 @@ def orders_pick_list(ctx: Context, refs, queue, shop, fmt, output) -> None:
     from ecerp_core.orders import batch
 
     with ctx.acting(readonly=True) as (session, actor):
-        rows = batch.pick_list(session, actor, _order_ids(session, actor, refs, queue or "to_ship", shop))
-    text = batch.pick_list_csv(rows) if fmt == "csv" else batch.pick_list_html(rows)
+        ids = _order_ids(session, actor, refs, queue or "to_ship", shop)
+        sheet = batch.pick_sheet(session, actor, ids)
+    text = sheet[fmt]
     if output:
         with open(output, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as fh:
             fh.write(text)

@@ -16,14 +16,17 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
+from ecerp_core.catalog.company import business_date
 from ecerp_core.catalog.models import Product, Shop, Warehouse
-from ecerp_core.db import utcnow
+from ecerp_core.catalog.products import expand_lines
+from ecerp_core.db import among, utcnow
 from ecerp_core.errors import ImportFileError, NeedsConfirmation, ValidationError, problem
-from ecerp_core.i18n import lazy, t
+from ecerp_core.i18n import current_language, lazy, t
 from ecerp_core.orders import workflow
 from ecerp_core.orders.models import Order, OrderLine
 from ecerp_core.orders.services import ship_orders
 from ecerp_core.orders.workflow import Happened
+from ecerp_core.stock.models import StockSetting
 from ecerp_core.tabular import map_columns, normal, read_table
 
 Progress = Callable[[int, int], None] | None
@@ -59,55 +62,136 @@ def hold_orders(
 
 
 def pick_list(session: Session, actor: Actor, order_ids: Sequence[int]) -> list[dict]:
-    """What to pick for these orders: one row per warehouse and product, with the orders it serves."""
+    """What to pick for these orders: one row per warehouse and stocked product (a bundle as its
+    components, which is what is on the shelves), with its bin and the orders it serves, in the
+    order a picker walks: by warehouse, then bin (products without a bin last), then SKU."""
     require(actor, "orders.read")
     ids = workflow.with_members(session, order_ids)
-    rows = session.connection().execute(
-        select(Warehouse.code, Product.sku, Product.name_zh, OrderLine.quantity, Order.platform_order_id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .join(Product, Product.id == OrderLine.product_id)
-        .outerjoin(Warehouse, Warehouse.id == Order.warehouse_id)
-        .where(OrderLine.order_id.in_(ids))
-        .order_by(Warehouse.code, Product.sku, Order.platform_order_id)
-    )
-    out: dict[tuple, dict] = {}
-    for wh, sku, name, qty, number in rows:
-        row = out.setdefault(
-            (wh, sku), {"warehouse": wh or "", "sku": sku, "name": name, "quantity": 0, "orders": []}
+    lines = (
+        session.connection()
+        .execute(
+            select(OrderLine.product_id, OrderLine.quantity, Order.warehouse_id, Order.platform_order_id)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(among(session, OrderLine.order_id, ids), OrderLine.product_id.is_not(None))
+            .order_by(Order.platform_order_id, OrderLine.line_no)
         )
-        row["quantity"] += qty
-        row["orders"].append(number)
-    return list(out.values())
+        .all()
+    )
+    parts = expand_lines(session, [(line.product_id, line.quantity) for line in lines])
+    picks: dict[tuple[int | None, int], dict] = {}  # (warehouse, product) -> row
+    for line, components in zip(lines, parts, strict=True):
+        for product_id, qty in components:
+            row = picks.setdefault((line.warehouse_id, product_id), {"quantity": 0, "orders": []})
+            row["quantity"] += qty
+            if line.platform_order_id not in row["orders"]:
+                row["orders"].append(line.platform_order_id)
+    products = {p for _, p in picks}
+    warehouses = {w for w, _ in picks if w is not None}
+    names = {
+        r.id: (r.sku, r.name_zh, r.name_en)
+        for r in session.connection().execute(
+            select(Product.id, Product.sku, Product.name_zh, Product.name_en).where(
+                among(session, Product.id, sorted(products))
+            )
+        )
+    }
+    codes = dict(
+        session.connection()
+        .execute(select(Warehouse.id, Warehouse.code).where(among(session, Warehouse.id, sorted(warehouses))))
+        .all()
+    )
+    bins = {
+        (r.warehouse_id, r.product_id): r.location
+        for r in session.connection().execute(
+            select(StockSetting.warehouse_id, StockSetting.product_id, StockSetting.location).where(
+                among(session, StockSetting.product_id, sorted(products))
+            )
+        )
+    }
+    out = [
+        {
+            "warehouse": codes.get(w, ""),
+            "bin": bins.get((w, p), ""),
+            "sku": names[p][0],
+            "name": names[p][1],
+            "name_en": names[p][2],
+            "quantity": row["quantity"],
+            "orders": row["orders"],
+        }
+        for (w, p), row in picks.items()
+    ]
+    return sorted(out, key=lambda r: (r["warehouse"], r["bin"] == "", r["bin"], r["sku"]))
 
 
-def pick_list_csv(rows: list[dict]) -> str:
+PICK_COLUMNS = (
+    "field.warehouse",
+    "field.bin",
+    "field.sku",
+    "field.name",
+    "field.quantity",
+    "orders.pick.orders",
+)
+
+
+def _pick_cells(r: dict, language: str | None) -> list:
+    name = r["name_en"] if (language or current_language()) == "en" and r["name_en"] else r["name"]
+    return [r["warehouse"], r["bin"], r["sku"], name, r["quantity"], " ".join(r["orders"])]
+
+
+def pick_list_csv(rows: list[dict], language: str | None = None) -> str:
+    """The pick list as CSV, headed in ``language``."""
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["warehouse", "sku", "name", "quantity", "orders"])
-    for r in rows:
-        w.writerow([r["warehouse"], r["sku"], r["name"], r["quantity"], " ".join(r["orders"])])
+    w.writerow([t(k, language) for k in PICK_COLUMNS])
+    w.writerows(_pick_cells(r, language) for r in rows)
     return buf.getvalue()
 
 
-def pick_list_html(rows: list[dict], language: str | None = None) -> str:
-    """A printable pick list (A4, one table per warehouse)."""
-    head = "".join(
-        f"<th>{html.escape(t(k, language))}</th>"
-        for k in ("field.warehouse", "field.sku", "field.name", "field.quantity", "orders.pick.orders")
-    )
-    body = "".join(
-        f"<tr><td>{html.escape(r['warehouse'])}</td><td>{html.escape(r['sku'])}</td><td>{html.escape(r['name'])}</td>"
-        f"<td style='text-align:right'>{r['quantity']}</td><td>{html.escape(' '.join(r['orders']))}</td></tr>"
-        for r in rows
-    )
+def pick_list_html(rows: list[dict], language: str | None = None, *, day: str = "") -> str:
+    """A printable pick list: one table per warehouse in walking order, headed by its date, the
+    warehouse and the number of orders, with a print button that does not print."""
     title = html.escape(t("orders.pick.title", language))
+    head = "".join(f"<th>{html.escape(t(k, language))}</th>" for k in PICK_COLUMNS[1:])
+    by_warehouse: dict[str, list[dict]] = {}
+    for r in rows:
+        by_warehouse.setdefault(r["warehouse"], []).append(r)
+    sections = []
+    for warehouse, picks in by_warehouse.items():
+        orders = len({number for r in picks for number in r["orders"]})
+        caption = html.escape(
+            t("orders.pick.caption", language, warehouse=warehouse or "—", day=day, orders=orders)
+        )
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f"<td class='n'>{html.escape(str(c))}</td>" if i == 3 else f"<td>{html.escape(str(c))}</td>"
+                for i, c in enumerate(_pick_cells(r, language)[1:])
+            )
+            + "</tr>"
+            for r in picks
+        )
+        sections.append(f"<h3>{caption}</h3><table><tr>{head}</tr>{body}</table>")
     return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}"
-        "</title><style>body{font:13px sans-serif}table{border-collapse:collapse;width:100%}"
-        "td,th{border:1px solid #999;padding:4px 6px}@media print{button{display:none}}</style></head><body>"
-        f"<h2>{title}</h2><table><tr>{head}</tr>{body}</table>"
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title} {html.escape(day)}</title>"
+        "<style>body{font:13px sans-serif}table{border-collapse:collapse;width:100%;margin-bottom:16px}"
+        "td,th{border:1px solid #999;padding:4px 6px}td.n{text-align:right}"
+        "h3{page-break-before:auto}@media print{button{display:none}h3{page-break-before:always}"
+        "h3:first-of-type{page-break-before:avoid}}</style></head><body>"
+        f"<h2>{title} {html.escape(day)}</h2><button onclick='window.print()'>"
+        f"{html.escape(t('orders.pick.print', language))}</button>{''.join(sections)}"
         "</body></html>"
     )
+
+
+def pick_sheet(session: Session, actor: Actor, order_ids: Sequence[int], language: str | None = None) -> dict:
+    """The pick list of these orders as rows, a printable page dated today and a CSV."""
+    rows = pick_list(session, actor, order_ids)
+    day = business_date(session, utcnow()).isoformat()
+    return {
+        "rows": rows,
+        "html": pick_list_html(rows, language, day=day),
+        "csv": pick_list_csv(rows, language),
+    }
 
 
 class Shipment(NamedTuple):

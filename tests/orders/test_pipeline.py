@@ -99,6 +99,39 @@ def test_a_merged_member_stands_for_its_parcel_and_never_blocks_review(session, 
     assert session.get(Order, a).status == "paid"
 
 
+def test_pick_list_walks_the_bins_and_picks_a_bundles_components(session, admin, biz):
+    """Issue 11, defect 7: no bin column, sorted by SKU, a bundle listed as an item to pick."""
+    from ecerp_core.stock.alerts import SettingDraft, set_stock_settings
+
+    stocked(session, admin, biz, tee=20, mug=20)
+    set_stock_settings(
+        session,
+        admin,
+        [
+            SettingDraft(biz.tee, biz.sh, location="A-01-02"),
+            SettingDraft(biz.mug, biz.sh, location="A-01-01"),
+        ],
+    )
+    kit, tee = imp(
+        session,
+        admin,
+        draft(biz, "K1", ("KIT-1", 2, "129.00")),
+        draft(biz, "K2", ("TEE-1", 1, "59.00"), buyer_id="other"),
+    )
+    services.approve_orders(session, admin, [kit, tee])
+    rows = batch.pick_list(session, admin, [kit, tee])
+    assert [(r["warehouse"], r["bin"], r["sku"], r["quantity"], r["orders"]) for r in rows] == [
+        ("SH", "A-01-01", "MUG-1", 2, ["K1"]),
+        ("SH", "A-01-02", "TEE-1", 5, ["K1", "K2"]),
+    ]
+    sheet = batch.pick_sheet(session, admin, [kit, tee], "zh_CN")
+    assert sheet["csv"].splitlines()[:2] == [
+        "仓库,库位,SKU 编码,名称,数量,订单",
+        "SH,A-01-01,MUG-1,马克杯,2,K1",
+    ]
+    assert "仓库 SH · " in sheet["html"] and "2 个订单" in sheet["html"] and "window.print()" in sheet["html"]
+
+
 def test_routing_by_region_availability_and_split(session, admin, biz):
     from ecerp_core.stock import services as stock
 
@@ -149,7 +182,8 @@ def test_merge_ships_as_one_parcel_and_never_merges_cod(session, admin, biz, emi
     assert services.approve_orders(session, admin, [a]) == [a, b]
     rows = batch.pick_list(session, admin, [a])
     assert [(r["sku"], r["quantity"]) for r in rows] == [("MUG-1", 1), ("TEE-1", 1)]
-    assert "<table>" in batch.pick_list_html(rows) and "TEE-1" in batch.pick_list_csv(rows)
+    sheet = batch.pick_sheet(session, admin, [a])
+    assert "<table>" in sheet["html"] and "TEE-1" in sheet["csv"]
     assert batch.ship_with_tracking(session, admin, [(a, "顺丰", "SF123")]) == 2
     assert session.get(Order, b).tracking_no == "SF123" and session.get(Order, b).status == "shipped"
     shipped = [e for e in emitted if e.kind == "sale.shipped"]

@@ -65,7 +65,7 @@ def test_review_pick_hold_ship_and_export(session, admin, biz, capsys, tmp_path)
     assert code == 0, err
     assert json.loads(out)["approved"] == 3
     code, out, _ = run(capsys, "orders", "pick-list", "--queue", "to_ship")
-    assert code == 0 and "SH,TEE-1,T恤,3,TB-1 TB-2 TB-3" in out
+    assert code == 0 and "SH,,TEE-1,T恤,3,TB-1 TB-2 TB-3" in out  # no English name: the Chinese one
     assert run(capsys, "orders", "hold", "TB-1", "--reason", "买家要求改地址")[0] == 0
     assert run(capsys, "orders", "release", "TB-1")[0] == 0
     code, out, _ = run(capsys, "orders", "ship", "TB-1", "--carrier", "SF", "--tracking", "SF123", "--json")

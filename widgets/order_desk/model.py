@@ -221,12 +221,8 @@ class OrderDeskModel:
                     )
                 }
             elif action == "pick_list":
-                rows = batch.pick_list(session, actor, ids)
-                result = {
-                    "done": len(ids),
-                    "html": batch.pick_list_html(rows, self.ctx.i18n.language),
-                    "csv": batch.pick_list_csv(rows),
-                }
+                sheet = batch.pick_sheet(session, actor, ids, self.ctx.i18n.language)
+                result = {"done": len(ids), "html": sheet["html"], "csv": sheet["csv"]}
             else:
                 raise ValueError(action)
         if self.order:
