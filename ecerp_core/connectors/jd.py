@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from ecerp_core.connectors.base import (
     Parsed,
+    RowError,
     ShopInfo,
     count,
     line_draft,
@@ -66,7 +67,10 @@ def platform_status_of(text: str) -> str:
     >>> platform_status_of("(删除)等待付款")
     'pending_payment'
     """
-    return status_in(STATUS, normal(text).replace(" ", "").removeprefix(DELETED))
+    try:
+        return status_in(STATUS, normal(text).replace(" ", "").removeprefix(DELETED))
+    except RowError:
+        raise RowError("unknown_status", value=text) from None  # named as exported, mark and all
 
 
 def status_of(text: str) -> str:
