@@ -228,3 +228,6 @@ def test_the_import_card_lists_what_was_imported_with_a_warning_and_the_detail_s
     view.model.ctx.i18n.set_language("en")
     view.orders.open_order(str(adjusted))
     assert "Adjustment: 9.99" in view.orders.detail.value
+    upload_shopify(view, SHOPIFY.replace("#1058", "#1060"))  # in English, its reasons too
+    assert "Imported as the platform said, worth a look (1):" in view.imports.summary.value
+    assert "order #1060: its total holds 9.99 beyond goods" in view.imports.summary.value
