@@ -302,7 +302,7 @@ def _insert_platform_refunds(
     if not refunded:
         return
     count = len(refunded)
-    insert_columns(session, OrderRefund, {
+    columns = {
         "order_id": [oid for oid, _ in refunded],
         "amount": [d.refunded_amount for _, d in refunded],
         "currency": [d.currency for _, d in refunded],
@@ -311,7 +311,8 @@ def _insert_platform_refunds(
         "business_date": [business_date(session, now)] * count,
         "at": [now] * count,
         "actor_id": [actor.id] * count,
-    })  # fmt: skip
+    }
+    insert_columns(session, OrderRefund, columns)
     workflow.record(
         session,
         actor,

@@ -5,6 +5,7 @@ adjustment, tax inclusion read from the figures; JD's (删除) prefix on any sta
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
@@ -12,12 +13,16 @@ import pytest
 from business_fixtures import count, stock_row
 from sqlalchemy import func, select
 
+from ecerp_core.auth import resolve_actor
 from ecerp_core.catalog import services as catalog
 from ecerp_core.checks import run_checks
 from ecerp_core.cli import main
 from ecerp_core.connectors.files import import_files
+from ecerp_core.db import session_scope
+from ecerp_core.errors import ValidationError
 from ecerp_core.events import SaleShipped
 from ecerp_core.orders import services, workflow
+from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
 from ecerp_core.orders.intake import import_order_drafts
 from ecerp_core.orders.models import Order, OrderEvent, OrderRefund
 from ecerp_core.stock import services as stock
@@ -229,9 +234,6 @@ def run(args: list[str]) -> int:
 
 
 def test_importing_an_export_and_checking_from_the_cli(db, capsys, shared_data):
-    from ecerp_core.auth import resolve_actor
-    from ecerp_core.db import session_scope
-
     with session_scope(db) as s:
         catalog.create_shop(
             s, resolve_actor(s, "admin"), code="CA", name="CA", platform="shopify", currency="CAD"
@@ -330,17 +332,21 @@ def test_a_jd_status_nobody_knows_is_rejected_with_or_without_the_prefix(session
 
 def test_warnings_come_only_with_new_orders_and_strict_imports_still_refuse_bad_drafts(session, admin, biz):
     """A draft with a bad refund is rejected whole (no order, no refund row); warnings never block."""
-    import datetime as dt
-
-    from ecerp_core.errors import ValidationError
-    from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
-
     line = OrderLineDraft("TEE-1", 1, Decimal("59.00"), Decimal("59.00"))
     at = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)
+    paid = {"paid_amount": Decimal("60.00"), "refunded_amount": Decimal("10.00")}
     good = OrderDraft(
-        biz.shop, "A1", "shipped", at, "CNY", (line,), Decimal("59.00"), Decimal("60.00"),
-        paid_amount=Decimal("60.00"), refunded_amount=Decimal("10.00"), adjustment_amount=Decimal("1.00"),
-    )  # fmt: skip
+        biz.shop,
+        "A1",
+        "shipped",
+        at,
+        "CNY",
+        (line,),
+        Decimal("59.00"),
+        Decimal("60.00"),
+        **paid,
+        adjustment_amount=Decimal("1.00"),
+    )
     bad = replace(good, platform_order_id="A2", refunded_amount=Decimal("61.00"))
     with pytest.raises(ValidationError):
         import_order_drafts(session, admin, [good, bad])
