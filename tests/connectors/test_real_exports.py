@@ -356,3 +356,23 @@ def test_warnings_come_only_with_new_orders_and_strict_imports_still_refuse_bad_
     assert [p.code for p in result.warnings] == ["problem.adjusted"]
     assert count(session, OrderRefund) == 1
     assert import_order_drafts(session, admin, [good]).warnings == ()
+
+
+def test_a_generic_csv_follows_the_shops_tax_setting_unless_told(session, admin, biz, tmp_path):
+    catalog.create_shop(
+        session, admin, code="EU", name="EU", platform="woocommerce", currency="CNY", prices_include_tax=True
+    )
+    header = "order_id,sku,quantity,unit_price,ordered_at,tax,total,receiver,address,country\n"
+    path = tmp_path / "orders.csv"
+    path.write_text(header + "E1,TEE-1,1,119.00,2026-11-02 10:00,19.00,119.00,Ann,1 Main St,DE\n")
+    import_files(session, admin, "csv", [path], shop="EU")
+    path.write_text(header + "E2,TEE-1,1,119.00,2026-11-02 10:00,19.00,119.00,Ann,1 Main St,DE\n")
+    import_files(session, admin, "csv", [path], shop="EU", defaults={"tax_included": "no"})
+    e1, e2 = session.scalars(select(Order).order_by(Order.id)).all()
+    assert (e1.tax_included, e1.total_amount, workflow.reasons_of(session, [e1.id])) == (
+        True,
+        Decimal("119.00"),
+        {},
+    )
+    # told the tax comes on top, the figures do not add up: the order waits for a person
+    assert (e2.tax_included, workflow.reasons_of(session, [e2.id])) == (False, {e2.id: ["amount_mismatch"]})
