@@ -165,6 +165,9 @@ class Shop(Lifecycle, Base):
 
     credentials_ref names where the API secret lives (``env:VAR`` or ``secrets:KEY`` in the
     secrets file outside git); the secret itself is never stored here.
+    prices_include_tax: the shop's prices hold the sales tax (a VAT-inclusive Shopify shop), so an
+    order's total is goods + shipping − discount with the tax inside; an export's figures, where
+    they tell, win over it (the import warns when they disagree).
     """
 
     __tablename__ = "shop"
@@ -176,6 +179,7 @@ class Shop(Lifecycle, Base):
     currency: Mapped[CurrencyCode] = mapped_column(ForeignKey("currency.code"), default="CNY")
     credentials_ref: Mapped[str] = mapped_column(String(200), default="")
     default_warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouse.id"))
+    prices_include_tax: Mapped[bool] = mapped_column(default=False)
 
 
 class Customer(Lifecycle, Base):

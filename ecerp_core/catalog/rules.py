@@ -96,6 +96,7 @@ SHOP_FIELDS = (
     Field("currency", "currency"),
     Field("credentials_ref", max_length=200),
     Field("default_warehouse", "ref", ref="warehouse"),
+    Field("prices_include_tax", "bool"),
 )
 CATEGORY_FIELDS = (
     Field("code", "code", required=True, max_length=64),

@@ -85,6 +85,10 @@ def orders_import(
     )
     for r in summary["rejected"]:
         click.echo(f"  {r['file']}:{r['line']}: {r['reason']}")
+    if summary["warnings"]:
+        click.echo(t("cli.orders_import_warnings", None, count=len(summary["warnings"])))
+    for r in summary["warnings"]:
+        click.echo(f"  {r['file']}:{r['line']}: {r['reason']}")
 
 
 @orders.command("pull")
@@ -121,6 +125,7 @@ def orders_pull(ctx: Context, shop: str, start, end, as_json: bool) -> None:
         "unchanged": result.unchanged,
         "exceptions": result.exceptions,
         "rejected": [{"line": p.line, "reason": p.message()} for p in result.rejected],
+        "warnings": [{"line": p.line, "reason": p.message()} for p in result.warnings],
     }
     if as_json:
         echo_json(summary)
@@ -133,6 +138,10 @@ def orders_pull(ctx: Context, shop: str, start, end, as_json: bool) -> None:
         )
     )
     for r in summary["rejected"]:
+        click.echo(f"  {r['line']}: {r['reason']}")
+    if summary["warnings"]:
+        click.echo(t("cli.orders_import_warnings", None, count=len(summary["warnings"])))
+    for r in summary["warnings"]:
         click.echo(f"  {r['line']}: {r['reason']}")
 
 

@@ -30,6 +30,7 @@ from ecerp_core.connectors.base import ShopInfo, line_draft
 from ecerp_core.connectors.signing import jd_sign, pdd_sign, top_sign
 from ecerp_core.errors import EcerpError
 from ecerp_core.orders.drafts import OrderDraft
+from ecerp_core.orders.rules import order_total
 
 NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 
@@ -114,6 +115,10 @@ class ShopifyClient:
         total = Decimal(order.get("total_price", "0"))
         paid = Decimal(0) if order.get("financial_status") in ("pending", "authorized", "voided") else total
         ship = order.get("shipping_address") or {}
+        goods = sum((x.amount for x in lines), Decimal(0))
+        discount, tax = Decimal(order.get("total_discounts", "0")), Decimal(order.get("total_tax", "0"))
+        included = bool(order.get("taxes_included"))
+        shipping = sum((Decimal(s.get("price", "0")) for s in order.get("shipping_lines", [])), Decimal(0))
         return OrderDraft(
             shop_id=shop.id,
             platform_order_id=order.get("name") or str(order["id"]),
@@ -121,15 +126,15 @@ class ShopifyClient:
             created_at=dt.datetime.fromisoformat(order["created_at"]),
             currency=currency,
             lines=lines,
-            goods_amount=sum((x.amount for x in lines), Decimal(0)),
+            goods_amount=goods,
             total_amount=total,
-            discount_amount=Decimal(order.get("total_discounts", "0")),
-            tax_amount=Decimal(order.get("total_tax", "0")),
-            tax_included=bool(order.get("taxes_included")),
+            discount_amount=discount,
+            tax_amount=tax,
+            tax_included=included,
+            # tips and duties are in total_price only: kept apart, the total as Shopify gave it
+            adjustment_amount=total - order_total(goods, shipping, discount, tax, included),
             paid_amount=paid,
-            shipping_amount=sum(
-                (Decimal(s.get("price", "0")) for s in order.get("shipping_lines", [])), Decimal(0)
-            ),
+            shipping_amount=shipping,
             buyer_id=str(order.get("email") or (order.get("customer") or {}).get("id", "")),
             receiver_name=ship.get("name", ""),
             region=ship.get("province", ""),

@@ -22,12 +22,14 @@ CHINA = ZoneInfo("Asia/Shanghai")
 
 @dataclass(frozen=True)
 class ShopInfo:
-    """The shop a file belongs to: its id, platform, currency and the zone of naive timestamps."""
+    """The shop a file belongs to: its id, platform, currency, the zone of naive timestamps, and
+    whether its prices include the sales tax where an export's figures do not tell."""
 
     id: int
     platform: str
     currency: str
     timezone: dt.tzinfo = CHINA
+    prices_include_tax: bool = False
 
 
 @dataclass

@@ -2,7 +2,9 @@ r"""Importing platform export files: read every file, then import every order in
 
 A file that cannot be used at all raises :class:`~ecerp_core.errors.ImportFileError` before anything
 is written; rows that cannot be read and orders the services reject are listed as ``rejected``
-(``{file, line, reason}``); orders that need a person land in the exception queue.
+(``{file, line, reason}``); orders that need a person land in the exception queue; what a person
+should know of orders created as the platform said them (an adjustment kept, tax inclusion unlike
+the shop's setting) is listed as ``warnings`` (``{file, line, reason}``).
 
 >>> header = "Name,Financial Status,Created at,Lineitem quantity,Lineitem price,Lineitem sku,Total"
 >>> export = f"{header}\n#1001,paid,2026-11-02 10:00:00 +0800,1,59.00,TEE-1,59.00\n".encode()
@@ -41,7 +43,7 @@ COLUMNS = {"taobao": taobao.COLUMNS, **{platform: module.COLUMNS for platform, m
 
 def find_shop(session: Session, platform: str, shop: str | None) -> ShopInfo:
     """The shop named (code or name), or the only active shop of the platform."""
-    stmt = select(Shop.id, Shop.platform, Shop.currency).where(Shop.active.is_(True))
+    stmt = select(Shop.id, Shop.platform, Shop.currency, Shop.prices_include_tax).where(Shop.active.is_(True))
     if shop:
         stmt = stmt.where(or_(Shop.code == shop, Shop.name == shop))
     elif SHOP_PLATFORM.get(platform):
@@ -49,8 +51,8 @@ def find_shop(session: Session, platform: str, shop: str | None) -> ShopInfo:
     rows = session.connection().execute(stmt.order_by(Shop.id)).all()
     if len(rows) != 1:
         raise NotFound("error.shop_needed", platform=platform, shop=shop or "", count=len(rows))
-    shop_id, shop_platform, currency = rows[0]
-    return ShopInfo(shop_id, shop_platform, currency, company_timezone(session))
+    shop_id, shop_platform, currency, included = rows[0]
+    return ShopInfo(shop_id, shop_platform, currency, company_timezone(session), included)
 
 
 def read_sources(sources: Sequence[Source], columns: Collection[str] | None = None) -> list[Table]:
@@ -119,12 +121,13 @@ def import_files(
             defaults,
             history,
         )
-    summary["rejected"].sort(key=lambda r: (r["file"], r["line"] or 0))
+    for key in ("rejected", "warnings"):
+        summary[key].sort(key=lambda r: (r["file"], r["line"] or 0))
     return summary
 
 
 def _import_tables(session, actor, platform, tables, info, mapping, defaults, history) -> dict:
-    summary = {"created": 0, "updated": 0, "unchanged": 0, "exceptions": 0, "rejected": []}
+    summary = {"created": 0, "updated": 0, "unchanged": 0, "exceptions": 0, "rejected": [], "warnings": []}
     for part in parse_tables(platform, tables, info, mapping, defaults, history=history):
         summary["rejected"] += part.rejected
         if not part.drafts:
@@ -134,7 +137,6 @@ def _import_tables(session, actor, platform, tables, info, mapping, defaults, hi
         )
         for key in ("created", "updated", "unchanged", "exceptions"):
             summary[key] += getattr(result, key)
-        summary["rejected"] += [
-            {"file": part.file, "line": p.line, "reason": p.message()} for p in result.rejected
-        ]
+        for key, found in (("rejected", result.rejected), ("warnings", result.warnings)):
+            summary[key] += [{"file": part.file, "line": p.line, "reason": p.message()} for p in found]
     return summary

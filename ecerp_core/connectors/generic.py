@@ -142,7 +142,8 @@ def _order(
         )
     goods = sum((x.amount for x in lines), Decimal(0))
     shipping, discount, tax = (money(r.get(f, ""), f) for f in ("shipping", "discount", "tax"))
-    included = normal(defaults.get("tax_included", "")).lower() in ("1", "true", "yes", "y")
+    flag = normal(defaults.get("tax_included", "")).lower()
+    included = flag in ("1", "true", "yes", "y") if flag else shop.prices_include_tax
     total = money(
         r.get("total", ""), "total", blank=goods + shipping - discount + (Decimal(0) if included else tax)
     )

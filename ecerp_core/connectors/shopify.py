@@ -2,6 +2,12 @@
 
 Columns are found by header name; the 73-, 75-, 78- and 79-column layouts all read. The API
 client lives in :mod:`ecerp_core.connectors.api`.
+
+The order's ``Total`` is kept as exported. No column says whether a shop's prices include the tax;
+the figures do: goods + shipping − discount = total means the tax is inside (a VAT-inclusive
+shop), + tax = total that it comes on top. Where neither holds (or there is no tax) the shop's
+``prices_include_tax`` decides, and what the total holds beyond the columns (duties, tips,
+rounding) is the order's adjustment. ``Refunded Amount`` becomes the order's refund.
 """
 
 from __future__ import annotations
@@ -27,16 +33,18 @@ from ecerp_core.connectors.base import (
     require_columns,
 )
 from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
+from ecerp_core.orders.rules import order_total
 from ecerp_core.tabular import FIRST_LINE, Cells, Table, normal
 
 REQUIRED = ("Name", "Financial Status", "Created at", "Lineitem quantity", "Lineitem price", "Total")
 COD_WORDS = ("cash on delivery", "cod")
 ITEM = ("Name", "Financial Status", "Lineitem quantity", "Lineitem price", "Lineitem sku", "Lineitem name")
+ITEM += ("Lineitem fulfillment status",)
 """What the parser reads of every row: its order, whether it heads the order, its line item."""
 ADDRESS = ("Name", "Address1", "Address2", "City", "Zip", "Province", "Province Name", "Country", "Phone")
 """The address fields, each from its shipping column, else its billing one."""
 HEAD = (
-    *("Email", "Currency", "Subtotal", "Shipping", "Taxes", "Total", "Discount Amount", "Refunded Amount"),
+    *("Email", "Currency", "Shipping", "Taxes", "Total", "Discount Amount", "Refunded Amount"),
     *("Fulfillment Status", "Cancelled at", "Payment Method", "Created at", "Paid at", "Fulfilled at"),
     *("Notes", "Phone"),
     *(f"{side} {field}" for field in ADDRESS for side in ("Shipping", "Billing")),
@@ -65,6 +73,28 @@ def status_of(financial: str, fulfillment: str, cancelled: bool) -> str:
     return "shipped" if shipped else "paid"
 
 
+def tax_inclusion(
+    goods: Decimal, shipping: Decimal, discount: Decimal, tax: Decimal, total: Decimal, shop_says: bool
+) -> tuple[bool, Decimal]:
+    """Whether the order's prices include its tax, and the adjustment its total holds beyond goods,
+    shipping, discount and tax: the figures decide where they can, else the shop's setting.
+
+    >>> tax_inclusion(Decimal("600.00"), Decimal("99.00"), Decimal("0"), Decimal("91.17"),
+    ...               Decimal("699.00"), False)
+    (True, Decimal('0.00'))
+    >>> tax_inclusion(Decimal("184.76"), Decimal("0"), Decimal("0"), Decimal("25.31"),
+    ...               Decimal("220.06"), False)
+    (False, Decimal('9.99'))
+    """
+    if tax and order_total(goods, shipping, discount, tax, True) == total:
+        included = True
+    elif tax and order_total(goods, shipping, discount, tax, False) == total:
+        included = False
+    else:
+        included = shop_says
+    return included, total - order_total(goods, shipping, discount, tax, included)
+
+
 def parse(table: Table, shop: ShopInfo) -> Parsed:
     """Read a Shopify orders export; raises ImportFileError when it is not one."""
     require_columns(table, REQUIRED)
@@ -84,9 +114,9 @@ class _Orders:
         self.quantities = Memo(partial(count, name="Lineitem quantity"))
         self.prices = Memo(partial(money, name="Lineitem price", blank=None))
         self.lines = Memo(self._line)
-        self.subtotal, self.shipping, self.taxes, self.discount, self.refunded = (
+        self.shipping, self.taxes, self.discount, self.refunded = (
             Memo(partial(money, name=column))
-            for column in ("Subtotal", "Shipping", "Taxes", "Discount Amount", "Refunded Amount")
+            for column in ("Shipping", "Taxes", "Discount Amount", "Refunded Amount")
         )
         self.total = Memo(partial(money, name="Total", blank=None))
         self.statuses = Memo(_status)
@@ -104,20 +134,25 @@ class _Orders:
         if first is None:
             raise RowError("no_order_row", order=name)
         financial = items[first][1]
-        email, currency, subtotal, shipping, taxes, total, discount, refunded, *head = self.heads[first]
+        email, currency, shipping, taxes, total, discount, refunded, *head = self.heads[first]
         fulfillment, cancelled, method, created, paid_at, shipped_at, notes, phone, *address = head
         name_s, name_b, street1_s, street1_b, street2_s, street2_b, city_s, city_b, *address = address
         zip_s, zip_b, province_s, province_b, province_name_s, province_name_b, *address = address
         country_s, country_b, phone_s, phone_b = address
         currency = currency or self.shop.currency
         lines, goods = [], ZERO
+        restocked = fulfillment.lower() == "restocked"
         for i in at:
-            _, _, qty, price, sku, title = items[i]
+            _, _, qty, price, sku, title, line_status = items[i]
+            restocked = restocked or line_status.lower() == "restocked"
             qty, price, amount = self.lines[qty, price, currency]
             lines.append(OrderLineDraft((sku or title)[:64], qty, price, amount, ZERO, None, title))
             goods += amount
-        subtotal, shipping, taxes = self.subtotal[subtotal], self.shipping[shipping], self.taxes[taxes]
+        shipping, taxes = self.shipping[shipping], self.taxes[taxes]
         total, discount, refunded = self.total[total], self.discount[discount], self.refunded[refunded]
+        included, adjustment = tax_inclusion(
+            goods, shipping, discount, taxes, total, self.shop.prices_include_tax
+        )
         status, cod = self.statuses[financial, fulfillment, bool(cancelled), method]
         paid = ZERO if financial in ("pending", "authorized", "voided") else total
         created = moments.read(created, "Created at")
@@ -147,7 +182,9 @@ class _Orders:
             city=city,
             address=", ".join([x for x in street if x and x != "-"]),
             country=(country_s or country_b)[:2],
-            tax_included=bool(taxes) and subtotal + shipping == total,
+            tax_included=included,
+            adjustment_amount=adjustment,
+            restocked=restocked,
             is_cod=cod,
             platform_status=f"{financial}/{fulfillment}",
             buyer_remark=notes[:500],

@@ -15,7 +15,7 @@ from ecerp_core.stock.models import StockReservation
 
 
 def amounts_add_up(session: Session) -> list[str]:
-    """goods = Σ lines, total = goods + shipping − discount (+ tax unless included),
+    """goods = Σ lines, total = goods + shipping − discount (+ tax unless included) + adjustment,
     refunded = Σ refunds ≤ paid."""
     lines = dict(
         session.execute(
@@ -36,15 +36,19 @@ def amounts_add_up(session: Session) -> list[str]:
         Order.discount_amount,
         Order.tax_amount,
         Order.tax_included,
+        Order.adjustment_amount,
         Order.total_amount,
         Order.paid_amount,
         Order.refunded_amount,
     ).order_by(Order.id)
-    for oid, number, goods, shipping, discount, tax, included, total, paid, refunded in session.execute(stmt):
+    for row in session.execute(stmt):
+        oid, number, goods, shipping, discount, tax, included, adjustment, total, paid, refunded = row
         if Decimal(lines.get(oid) or 0) != goods:
             failures.append(f"order {number}: goods {goods} but its lines add up to {lines.get(oid) or 0}")
-        if order_total(goods, shipping, discount, tax, included) != total:
-            failures.append(f"order {number}: total {total} ≠ goods + shipping − discount + tax on top")
+        if order_total(goods, shipping, discount, tax, included, adjustment) != total:
+            failures.append(
+                f"order {number}: total {total} ≠ goods + shipping − discount + tax on top + adjustment"
+            )
         if Decimal(refunds.get(oid) or 0) != refunded:
             failures.append(
                 f"order {number}: refunded {refunded} but refunds add up to {refunds.get(oid) or 0}"

@@ -37,7 +37,10 @@ class OrderDraft:
     ``line`` is the row of the source file, so a rejected order can be pointed at. ``status`` is
     ours (see :data:`ecerp_core.orders.workflow.STATUSES`), ``platform_status`` the platform's text.
     ``tax_included``: prices already hold the tax (VAT-inclusive shops), so total = goods +
-    shipping − discount.
+    shipping − discount. ``adjustment_amount``: what the total holds beyond goods, shipping,
+    discount and tax (duties, tips, rounding), so the total is kept as the platform said it.
+    ``refunded_amount``: what the platform already gave back; intake records it as one refund
+    (``restocked``: the platform says the goods went back on its shelf).
     """
 
     shop_id: int
@@ -72,11 +75,17 @@ class OrderDraft:
     shipped_at: dt.datetime | None = None
     carrier: str = ""
     tracking_no: str = ""
+    adjustment_amount: Decimal = ZERO
+    restocked: bool = False
 
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What an import did. ``order_ids`` follows the drafts (None for a rejected draft)."""
+    """What an import did. ``order_ids`` follows the drafts (None for a rejected draft).
+
+    ``warnings``: what a person should know of orders that were created as the platform said
+    (an adjustment kept, tax inclusion that differs from the shop's setting), with their lines.
+    """
 
     created: int
     updated: int
@@ -84,3 +93,4 @@ class ImportResult:
     order_ids: tuple[int | None, ...]
     rejected: tuple[Problem, ...] = field(default=())
     exceptions: int = 0
+    warnings: tuple[Problem, ...] = field(default=())

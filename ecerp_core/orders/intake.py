@@ -5,6 +5,12 @@ rejected with its line; an order that can exist but needs a person (an unmapped 
 address, a price below the floor, amounts that do not add up) is created in the exception queue.
 Known orders only move along the import workflow (:data:`~ecerp_core.orders.workflow.IMPORT_MOVES`);
 every change is in the order's history.
+
+What the platform already refunded (``refunded_amount``) becomes one refund row of the new order,
+dated the day of the import: the money went back on the platform, before ecerp knew the order. It
+moves no stock (nothing of it left through ecerp: an order arriving shipped or refunded never
+reserved or shipped here, and one still to ship has not left) and posts nothing now; an order that
+ecerp ships later books the sale net of it (:func:`ecerp_core.orders.services.ship_orders`).
 """
 
 from __future__ import annotations
@@ -20,14 +26,14 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.company import company_timezone, get_company
+from ecerp_core.catalog.company import business_date, company_timezone, get_company
 from ecerp_core.catalog.models import CustomerAccount, Product, Shop
 from ecerp_core.catalog.services import warehouse_facts
 from ecerp_core.db import allocate_ids, among, for_update, insert_columns, utcnow
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.orders import rules, workflow
 from ecerp_core.orders.drafts import ImportResult, OrderDraft
-from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderLine
+from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderLine, OrderRefund
 from ecerp_core.orders.settings import load_settings
 from ecerp_core.orders.skus import SkuRef, resolve_skus
 from ecerp_core.stock import services as stock
@@ -40,6 +46,8 @@ class ShopFacts(NamedTuple):
     platform: str
     currency: str
     default_warehouse_id: int | None
+    code: str
+    prices_include_tax: bool
 
 
 class Known(NamedTuple):
@@ -72,7 +80,9 @@ def import_order_drafts(
 
     ``strict`` raises :class:`ValidationError` for any rejected draft and writes nothing; otherwise
     rejected drafts are left out and listed in ``rejected``. ``history`` loads past orders as they
-    were (any status, no routing, no exceptions, never touching stock or books).
+    were (any status, no routing, no exceptions, never touching stock or books). New orders the
+    platform adjusted, or whose tax inclusion differs from their shop's setting, are listed in
+    ``warnings``.
     """
     require(actor, "orders.import")
     shops = _shops(session, {d.shop_id for d in drafts})
@@ -86,6 +96,7 @@ def import_order_drafts(
         floors = _list_prices(session, {p for p in products.values() if p})
     base = get_company(session).base_currency
     rejected: list[Problem] = []
+    warnings: list[Problem] = []
     seen: set[tuple[int, str]] = set()
     new: list[New] = []
     updates: list[tuple[int, Known]] = []
@@ -114,6 +125,8 @@ def import_order_drafts(
         if not history and d.status in PIPELINE_STATUSES:
             reasons = rules.exception_reasons(d, pids, floors if d.currency == base else {}, floor_ratio)
         new.append(New(i, pids, reasons))
+        found = rules.import_warnings(d, shop.code, shop.prices_include_tax)
+        warnings += [p.at_line(d.line or i + 1) for p in found]
     if rejected and strict:
         raise ValidationError(rejected)
     _insert_orders(session, actor, drafts, new, order_ids, shops, history)
@@ -129,13 +142,15 @@ def import_order_drafts(
             {"created": len(new), "updated": updated, "history": history},
         )
     exceptions = sum(1 for n in new if n.reasons)
-    return ImportResult(len(new), updated, unchanged, tuple(order_ids), tuple(rejected), exceptions)
+    return ImportResult(
+        len(new), updated, unchanged, tuple(order_ids), tuple(rejected), exceptions, tuple(warnings)
+    )
 
 
 def _shops(session: Session, shop_ids: set[int]) -> dict[int, ShopFacts]:
-    stmt = select(Shop.id, Shop.platform, Shop.currency, Shop.default_warehouse_id).where(
-        Shop.id.in_(sorted(shop_ids))
-    )
+    stmt = select(
+        Shop.id, Shop.platform, Shop.currency, Shop.default_warehouse_id, Shop.code, Shop.prices_include_tax
+    ).where(Shop.id.in_(sorted(shop_ids)))
     return {row.id: ShopFacts(*row[1:]) for row in session.connection().execute(stmt)}
 
 
@@ -220,6 +235,7 @@ def _insert_orders(session, actor, drafts, new: list[New], order_ids, shops, his
             "shipping_amount": column("shipping_amount"),
             "discount_amount": column("discount_amount"),
             "tax_amount": column("tax_amount"),
+            "adjustment_amount": column("adjustment_amount"),
             "total_amount": column("total_amount"),
             "paid_amount": column("paid_amount"),
             "refunded_amount": column("refunded_amount"),
@@ -273,6 +289,34 @@ def _insert_orders(session, actor, drafts, new: list[New], order_ids, shops, his
     workflow.created(session, actor, ids, column("status"), [",".join(n.reasons) for n in new])
     workflow.add_reasons(
         session, workflow.EXCEPTION, {oid: n.reasons for n, oid in zip(new, ids, strict=True) if n.reasons}
+    )
+    _insert_platform_refunds(session, actor, [(oid, d) for oid, d in zip(ids, chosen, strict=True)], now)
+
+
+def _insert_platform_refunds(
+    session: Session, actor: Actor, orders: list[tuple[int, OrderDraft]], now: dt.datetime
+) -> None:
+    """One refund row for each new order the platform already refunded (see the module doc), and a
+    line of its history saying so."""
+    refunded = [(oid, d) for oid, d in orders if d.refunded_amount > 0]
+    if not refunded:
+        return
+    count = len(refunded)
+    columns = {
+        "order_id": [oid for oid, _ in refunded],
+        "amount": [d.refunded_amount for _, d in refunded],
+        "currency": [d.currency for _, d in refunded],
+        "with_return": [d.restocked for _, d in refunded],
+        "reason": [f"platform: {d.platform_status}"[:300] for _, d in refunded],
+        "business_date": [business_date(session, now)] * count,
+        "at": [now] * count,
+        "actor_id": [actor.id] * count,
+    }
+    insert_columns(session, OrderRefund, columns)
+    workflow.record(
+        session,
+        actor,
+        [workflow.Happened(oid, d.status, "refund", f"platform {d.refunded_amount}") for oid, d in refunded],
     )
 
 

@@ -34,8 +34,11 @@ class Order(Base):
     order again updates it instead of adding one.
     buyer_id: the buyer's id on the platform; customer_id the customer it is linked to, if known.
     region / city / address: where it ships (region is the province, 省份).
-    goods_amount: sum of the lines; total = goods + shipping − discount + tax; paid what the buyer
-    paid; refunded what has been given back so far.
+    goods_amount: sum of the lines; total = goods + shipping − discount + tax (the tax only when it
+    comes on top: ``tax_included`` says the prices hold it) + adjustment; adjustment_amount: what
+    the platform charged beyond those columns (duties, tips, rounding — a Shopify export carries
+    them in its total only), kept apart so a total is never changed to fit; paid what the buyer
+    paid; refunded what has been given back so far (the sum of :class:`OrderRefund`).
     status: see :data:`ecerp_core.orders.workflow.ORDER`; why an order waits is in
     :class:`OrderReason`.
     warehouse_id: the warehouse it is routed to and reserved in.
@@ -70,6 +73,7 @@ class Order(Base):
     shipping_amount: Mapped[Money] = mapped_column(default=ZERO)
     discount_amount: Mapped[Money] = mapped_column(default=ZERO)
     tax_amount: Mapped[Money] = mapped_column(default=ZERO)
+    adjustment_amount: Mapped[Money] = mapped_column(default=ZERO)
     total_amount: Mapped[Money] = mapped_column(default=ZERO)
     paid_amount: Mapped[Money] = mapped_column(default=ZERO)
     refunded_amount: Mapped[Money] = mapped_column(default=ZERO)

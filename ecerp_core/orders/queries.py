@@ -27,7 +27,7 @@ from ecerp_core.query import Page, paginate, sort_stmt, text_filter
 QUEUES = ("review", "exceptions", "to_ship", "shipped", "aftersales", "all")
 OPEN_CASES = ("requested", "approved", "waiting_return", "received")
 EXPORT_COLUMNS = ("platform", "shop", "platform_order_id", "status", "buyer", "region", "currency",
-                  "goods", "shipping", "discount", "tax", "total", "paid", "refunded",
+                  "goods", "shipping", "discount", "tax", "adjustment", "total", "paid", "refunded",
                   "created_at", "paid_at", "shipped_at")  # fmt: skip
 
 
@@ -240,6 +240,7 @@ def export_rows(
             Order.shipping_amount,
             Order.discount_amount,
             Order.tax_amount,
+            Order.adjustment_amount,
             Order.total_amount,
             Order.paid_amount,
             Order.refunded_amount,

@@ -76,24 +76,90 @@ def exception_reasons(
         if pid is not None and floors.get(pid) and x.unit_price < floors[pid] * floor_ratio:
             reasons.append("below_price_floor")
             break
-    total = order_total(d.goods_amount, d.shipping_amount, d.discount_amount, d.tax_amount, d.tax_included)
+    total = order_total(
+        d.goods_amount,
+        d.shipping_amount,
+        d.discount_amount,
+        d.tax_amount,
+        d.tax_included,
+        d.adjustment_amount,
+    )
     if total != d.total_amount:
         reasons.append("amount_mismatch")
     return reasons
 
 
+def import_warnings(d: OrderDraft, shop: str, prices_include_tax: bool) -> list[Problem]:
+    """What a person should know of a draft that becomes an order as the platform said: the total
+    holds an adjustment no column explains, or its tax inclusion differs from its shop's setting.
+
+    >>> d = OrderDraft(1, "#1058", "paid", None, "CAD", (), Decimal("184.76"), Decimal("220.06"),
+    ...                tax_amount=Decimal("25.31"), adjustment_amount=Decimal("9.99"))
+    >>> [p.code for p in import_warnings(d, "CA", prices_include_tax=True)]
+    ['problem.adjusted', 'problem.tax_inclusion_differs']
+    """
+    found = []
+    if d.adjustment_amount:
+        found.append(
+            problem("adjustment_amount", "adjusted", order=d.platform_order_id, value=d.adjustment_amount)
+        )
+    if d.tax_amount and d.tax_included != prices_include_tax:
+        code = "tax_inclusion_differs" if prices_include_tax else "tax_inclusion_found"
+        found.append(problem("tax_included", code, order=d.platform_order_id, shop=shop))
+    return found
+
+
 def order_total(
-    goods: Decimal, shipping: Decimal, discount: Decimal, tax: Decimal, tax_included: bool
+    goods: Decimal,
+    shipping: Decimal,
+    discount: Decimal,
+    tax: Decimal,
+    tax_included: bool,
+    adjustment: Decimal = ZERO,
 ) -> Decimal:
     """What an order's amounts say the buyer pays: goods + shipping − discount, plus the tax only
-    when it comes on top (a VAT-inclusive export's tax is already inside the prices).
+    when it comes on top (a VAT-inclusive export's tax is already inside the prices), plus the
+    adjustment the platform charged beyond those (duties, tips, rounding).
 
     >>> order_total(Decimal("159.00"), Decimal("30.00"), Decimal("63.60"), Decimal("20.02"), True)
     Decimal('125.40')
     >>> order_total(Decimal("100.00"), Decimal("10.00"), Decimal("0"), Decimal("14.30"), False)
     Decimal('124.30')
+    >>> order_total(Decimal("184.76"), Decimal("0"), Decimal("0"), Decimal("25.31"), False, Decimal("9.99"))
+    Decimal('220.06')
     """
-    return goods + shipping - discount + (ZERO if tax_included else tax)
+    return goods + shipping - discount + (ZERO if tax_included else tax) + adjustment
+
+
+def sale_at_shipping(
+    goods: Decimal,
+    shipping: Decimal,
+    discount: Decimal,
+    tax: Decimal,
+    tax_included: bool,
+    adjustment: Decimal,
+    refunded: Decimal,
+    currency: str,
+) -> tuple[Decimal, Decimal, Decimal]:
+    """What a shipment sells: the goods as the buyer paid them (tax and adjustment inside), the
+    shipping, and the tax in them — less what the platform refunded before it shipped (an imported
+    partial refund), taken from the goods first, with its share of the tax (:func:`refund_tax`).
+
+    >>> sale_at_shipping(Decimal("143.72"), Decimal("9.99"), Decimal("11.40"), Decimal("7.13"), False,
+    ...                  Decimal("0"), Decimal("1.54"), "CAD")
+    (Decimal('137.91'), Decimal('9.99'), Decimal('7.06'))
+    >>> sale_at_shipping(Decimal("184.76"), Decimal("0"), Decimal("0"), Decimal("25.31"), False,
+    ...                  Decimal("9.99"), Decimal("0"), "CAD")
+    (Decimal('220.06'), Decimal('0'), Decimal('25.31'))
+    """
+    gross = order_total(goods, ZERO, discount, tax, tax_included, adjustment)
+    if refunded:
+        total = gross + shipping
+        tax -= refund_tax(tax, total, ZERO, refunded, currency) if tax else ZERO
+        gross -= refunded
+        if gross < 0:
+            shipping, gross = shipping + gross, ZERO
+    return gross, shipping, tax
 
 
 def refund_tax(

@@ -138,7 +138,8 @@ def ship_orders(
 
 
 def _emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], moves: Sequence[dict]) -> None:
-    """One :class:`~ecerp_core.events.SaleShipped` per order, its cost from the shipment moves."""
+    """One :class:`~ecerp_core.events.SaleShipped` per order, its cost from the shipment moves; the
+    sale is what the buyer paid less what the platform refunded before it shipped (imported)."""
     cost: dict[int, Decimal] = {}
     for m in moves:
         cost[m["source_id"]] = cost.get(m["source_id"], ZERO) - m["quantity"] * m["unit_cost"]
@@ -153,6 +154,8 @@ def _emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], move
             Order.shipping_amount,
             Order.tax_amount,
             Order.tax_included,
+            Order.adjustment_amount,
+            Order.refunded_amount,
             Order.warehouse_id,
         )
         .where(among(session, Order.id, sorted(order_ids)))
@@ -162,7 +165,16 @@ def _emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], move
     events = []
     for o in session.connection().execute(stmt).all():
         # the goods as the buyer paid them: shipping goes in its own field of the event
-        inclusive = rules.order_total(o.goods_amount, ZERO, o.discount_amount, o.tax_amount, o.tax_included)
+        inclusive, shipping, tax = rules.sale_at_shipping(
+            o.goods_amount,
+            o.shipping_amount,
+            o.discount_amount,
+            o.tax_amount,
+            o.tax_included,
+            o.adjustment_amount,
+            o.refunded_amount,
+            o.currency,
+        )
         events.append(
             SaleShipped(
                 source_type="sales_order",
@@ -173,8 +185,8 @@ def _emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], move
                 platform=o.platform,
                 currency=o.currency,
                 goods_amount=inclusive,
-                shipping_amount=o.shipping_amount,
-                tax_amount=o.tax_amount or None,
+                shipping_amount=shipping,
+                tax_amount=tax or None,
                 cost_base=cost.get(o.id, ZERO),
                 warehouse_id=o.warehouse_id,
             )

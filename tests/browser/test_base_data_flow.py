@@ -82,3 +82,21 @@ def test_home_links_to_base_data(voila_server, page, artifacts):
     card.click()
     page.locator(".ecerp-title").get_by_text("基础资料").wait_for()
     page.locator(".ecerp-table tbody tr").first.wait_for()
+
+
+def test_a_shop_set_to_prices_including_tax(voila_server, page, artifacts):
+    page.goto(f"{voila_server['url']}/voila/render/base_data.ipynb", timeout=120_000)
+    page.locator(".ecerp-entity-tabs button", has_text="店铺").click()
+    box = _field(page, "prices_include_tax")
+    expect(box).to_contain_text("价格含税")
+    _field(page, "code").locator("input").fill("ZA-SHOP")
+    _field(page, "name").locator("input").fill("南非店")
+    _field(page, "platform").locator("select").select_option(label="Shopify")
+    box.locator("input[type=checkbox]").check()
+    page.locator("button.ecerp-save").click()
+    page.locator(".ecerp-alert-success").get_by_text("ZA-SHOP").wait_for()
+    page.screenshot(path=str(artifacts / "base_data_shop_zh.png"), full_page=True)
+    page.locator(".ecerp-language button", has_text="English").click()
+    expect(box).to_contain_text("Prices include tax")
+    expect(box.locator("input[type=checkbox]")).to_be_checked()
+    page.screenshot(path=str(artifacts / "base_data_shop_en.png"), full_page=True)

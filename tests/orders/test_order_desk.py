@@ -213,3 +213,53 @@ def test_a_batch_says_which_orders_it_skipped_and_why(desk, db):
     out = view.orders.output.value
     assert "跳过的订单：1 个" in out and "<td>D2</td><td>金额超出自动审核范围</td>" in out
     assert 'download="skipped-orders.csv"' in out
+
+
+SHOPIFY = (
+    "Name,Financial Status,Fulfillment Status,Created at,Lineitem quantity,Lineitem price,Lineitem sku,"
+    "Shipping,Taxes,Total,Refunded Amount,Shipping Name,Shipping Address1,Shipping Country\n"
+    "#1058,paid,fulfilled,2026-06-18 10:00:00 +0800,1,59.00,TEE-1,0.00,7.67,76.66,0.00,Ann,1 Main St,CA\n"
+    "#1095,partially_refunded,fulfilled,2026-06-18 11:00:00 +0800,1,59.00,TEE-1,"
+    "0.00,7.67,66.67,1.54,Bo,2 Rd,CA\n"
+)
+
+
+def upload_shopify(view, text):
+    view.imports.platform.value = "shopify"
+    view.imports.shop.value = ""  # the only Shopify shop
+    view.imports.upload.value = (
+        {
+            "name": "orders_export.csv",
+            "type": "text/csv",
+            "size": len(text.encode()),
+            "content": memoryview(text.encode()),
+            "last_modified": __import__("datetime").datetime(2026, 1, 1),
+        },
+    )
+    view.imports.import_upload(view.imports.import_button)
+
+
+def test_the_import_card_lists_what_was_imported_with_a_warning_and_the_detail_shows_the_adjustment(desk, db):
+    with session_scope(db) as s:
+        a = resolve_actor(s, "admin")
+        catalog.create_shop(s, a, code="CA", name="CA", platform="shopify", currency="CNY")
+    view = desk
+    upload_shopify(view, SHOPIFY)
+    summary = view.imports.summary.value
+    assert "按平台数据导入，请留意（1）" in summary and "ecerp-import-warnings" in summary
+    assert "订单 #1058：总额中有 9.99 不在商品、运费、优惠和税额之内" in summary
+    assert "ecerp-rejected" not in summary
+    with session_scope(db, readonly=True) as s:
+        adjusted = s.scalar(select(Order.id).where(Order.platform_order_id == "#1058"))
+        refunded = s.scalar(select(Order.id).where(Order.platform_order_id == "#1095"))
+    view.orders.open_order(str(adjusted))
+    assert "调整金额: 9.99" in view.orders.detail.value
+    assert "平台状态: paid/fulfilled" in view.orders.detail.value
+    view.orders.open_order(str(refunded))
+    assert "已退款金额: 1.54" in view.orders.detail.value
+    view.model.ctx.i18n.set_language("en")
+    view.orders.open_order(str(adjusted))
+    assert "Adjustment: 9.99" in view.orders.detail.value
+    upload_shopify(view, SHOPIFY.replace("#1058", "#1060"))  # in English, its reasons too
+    assert "Imported as the platform said, worth a look (1):" in view.imports.summary.value
+    assert "order #1060: its total holds 9.99 beyond goods" in view.imports.summary.value

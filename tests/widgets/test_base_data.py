@@ -197,3 +197,17 @@ def test_bundle_components_are_edited_in_the_product_form(db, session, admin):
         assert services.get_record(s, admin, "product", "GIFT")["components"] == [("CUP", 2), ("LID", 1)]
     view.open_record("GIFT")
     assert view.form.inputs["components"].input.value == "CUP*2; LID*1"
+
+
+def test_a_shop_is_set_to_prices_including_tax_in_its_form(db):
+    view = base_data.build("admin", "en")
+    view.entity_tabs.value = "shop"
+    assert view.form.inputs["prices_include_tax"].input.value is False
+    fill(view, code="ZA", name="ZA shop", platform="shopify", prices_include_tax=True)
+    view.save(view.save_button)
+    assert view.alerts.text == "Created shop 'ZA'"
+    with session_scope(db, readonly=True) as session:
+        assert session.scalar(select(Shop.prices_include_tax).where(Shop.code == "ZA")) is True
+    fill(view, prices_include_tax=False)
+    view.save(view.save_button)
+    assert view.alerts.kind == "success" and view.model.record["prices_include_tax"] is False

@@ -79,7 +79,15 @@ class ImportPanel:
         summary = self.model.import_files(
             self.platform.value, self.shop.value or None, files, history=self.history.value
         )
-        self.summary.value = _rejected_html(summary["rejected"])
+        self.summary.value = _rows_html(
+            self.i18n.t("orders.import.rejected", count=len(summary["rejected"])),
+            summary["rejected"],
+            "ecerp-rejected",
+        ) + _rows_html(
+            self.i18n.t("orders.import.warnings", count=len(summary["warnings"])),
+            summary["warnings"],
+            "ecerp-import-warnings",
+        )
         self.alerts.success(
             self.i18n.t(
                 "cli.orders_imported",
@@ -97,7 +105,7 @@ class ImportPanel:
             return
         f = self.tracking_upload.value[0]
         result = self.model.ship_tracking_file(f["name"], bytes(f["content"]))
-        self.summary.value = _rejected_html(result["rejected"])
+        self.summary.value = _rows_html("", result["rejected"], "ecerp-rejected")
         self.alerts.success(
             self.i18n.t(
                 "orders.done",
@@ -114,11 +122,15 @@ class ImportPanel:
             callback()
 
 
-def _rejected_html(rejected: list[dict]) -> str:
-    """The first rejected rows with their file, line and reason (nothing when none was)."""
+def _rows_html(title: str, found: list[dict], css: str) -> str:
+    """The first rows found (rejected, or imported with a warning) with their file, line and reason,
+    under ``title``; nothing when there are none."""
     rows = "".join(
         f"<li>{html.escape(r['file'])}:{r['line']} — {html.escape(r['reason'])}</li>"
-        for r in rejected[:SHOWN_REJECTS]
+        for r in found[:SHOWN_REJECTS]
     )
-    more = len(rejected) - SHOWN_REJECTS
-    return f"<ul class='ecerp-rejected'>{rows}{'<li>…</li>' if more > 0 else ''}</ul>" if rows else ""
+    if not rows:
+        return ""
+    more = "<li>…</li>" if len(found) > SHOWN_REJECTS else ""
+    heading = f"<div class='{css}-title'>{html.escape(title)}</div>" if title else ""
+    return f"{heading}<ul class='{css}'>{rows}{more}</ul>"

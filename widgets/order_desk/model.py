@@ -15,7 +15,7 @@ from ecerp_core.catalog import services as catalog
 from ecerp_core.catalog.company import company_timezone
 from ecerp_core.connectors.files import PLATFORMS, import_files
 from ecerp_core.errors import NotFound
-from ecerp_core.i18n import t
+from ecerp_core.i18n import set_language, t
 from ecerp_core.orders import batch, cases, merge, review, services
 from ecerp_core.orders.queries import (
     QUEUES,
@@ -246,9 +246,10 @@ class OrderDeskModel:
         self, platform: str, shop: str | None, files: list[tuple[str, bytes]], history: bool = False
     ) -> dict:
         """Import uploaded export files into ``shop`` (a code; None: the platform's only shop); returns
-        the summary (created, updated, ... rejected)."""
+        the summary (created, updated, ... rejected, warnings), its reasons in the app's language."""
         if platform not in PLATFORMS:
             raise ValueError(platform)
+        set_language(self.ctx.i18n.language)  # the kernel's messages: the rows' reasons are made as read
         with self.ctx.session() as session:
             return import_files(session, self.ctx.actor, platform, files, shop=shop, history=history)
 

@@ -23,9 +23,10 @@ def order_html(o: dict | None, lang: str) -> str:
         f"{e(t('field.address', lang))}: {e(o['region'])} {e(o['address'])}<br>"
         f"{e(t('field.total_amount', lang))}: {e(o['currency'])} {format_cell(o['total_amount'], lang)} · "
         f"{e(t('field.paid_amount', lang))}: {format_cell(o['paid_amount'], lang)}<br>"
+        f"{_amounts(o, lang)}<br>"
         f"{e(t('field.warehouse', lang))}: {e(o['warehouse'] or '—')} · "
         f"{e(o['carrier'])} {e(o['tracking_no'])}<br>"
-        f"{e(t('orders.col.assignee', lang))}: {e(o['assignee'] or '—')}</div>"
+        f"{e(t('orders.col.assignee', lang))}: {e(o['assignee'] or '—')}{_platform_facts(o, lang)}</div>"
     )
     if o["exceptions"] or o["review_reasons"]:
         reasons = [t(f"exception.{x}", lang) for x in o["exceptions"]]
@@ -38,6 +39,25 @@ def order_html(o: dict | None, lang: str) -> str:
         for h in o["history"]
     )
     return _with_tables(head, o["lines"], history, lang)
+
+
+def _platform_facts(o: dict, lang: str) -> str:
+    """The platform's own status text and the order's note, each on its line where there is one."""
+    e = html.escape
+    facts = [("field.platform_status", o["platform_status"]), ("orders.detail.note", o["note"])]
+    return "".join(f"<br>{e(t(key, lang))}: {e(value)}" for key, value in facts if value)
+
+
+def _amounts(o: dict, lang: str) -> str:
+    """What the total is made of: goods, shipping, discount, tax (inside the prices or on top), and
+    the adjustment and refunds where there are any."""
+    e = html.escape
+    parts = [(f, o[f]) for f in ("goods_amount", "shipping_amount", "discount_amount", "tax_amount")]
+    parts += [(f, o[f]) for f in ("adjustment_amount", "refunded_amount") if o[f]]
+    text = " · ".join(f"{e(t('field.' + f, lang))}: {format_cell(v, lang)}" for f, v in parts)
+    if o["tax_included"] and o["tax_amount"]:
+        text += f" ({e(t('field.tax_included', lang))})"
+    return text
 
 
 def case_html(c: dict | None, lang: str) -> str:

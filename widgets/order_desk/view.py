@@ -84,5 +84,9 @@ padding: 6px 10px; margin-top: 8px; }
 .ecerp-case-receive .widget-html { font-size: 13px; color: #52606d; }
 .ecerp-case-queue { margin-bottom: 0; }
 .ecerp-rejected { font-size: 12px; color: #8a1f1f; max-height: 200px; overflow: auto; }
+.ecerp-import-warnings { font-size: 12px; color: #7a5200; max-height: 200px; overflow: auto; }
+.ecerp-rejected-title, .ecerp-import-warnings-title { font-size: 12px; font-weight: 600; margin-top: 6px; }
+.ecerp-rejected-title { color: #8a1f1f; }
+.ecerp-import-warnings-title { color: #7a5200; }
 </style>
 """
