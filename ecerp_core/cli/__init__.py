@@ -25,7 +25,7 @@ import sys
 
 import click
 
-from ecerp_core.cli import base, bench, finance, orders, purchase, serve, stock
+from ecerp_core.cli import base, bench, finance, orders, purchase, records, serve, stock
 from ecerp_core.cli.context import Context
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import set_language
@@ -35,9 +35,12 @@ COMMANDS = (
     base.init,
     base.db,
     base.users,
-    base.products,
-    base.suppliers,
-    base.customers,
+    records.warehouses,
+    records.shops,
+    records.categories,
+    records.products,
+    records.suppliers,
+    records.customers,
     base.check,
     stock.stock,
     purchase.purchase,
