@@ -155,3 +155,17 @@ def test_a_clerk_may_not_add_warehouses(db, capsys, actor_with_role, session):
         capsys, "--lang", "en", "--user", "order_clerk_user", "warehouses", "add", "SH", "--name", "x"
     )
     assert code == 3 and err.startswith("error: User order_clerk_user may not")
+
+
+def test_importing_orders_before_any_shop_says_how_to_add_one(db, tmp_path, capsys):
+    export = tmp_path / "orders_export.csv"
+    export.write_text(
+        "Name,Financial Status,Created at,Lineitem quantity,Lineitem price,Total\n"
+        "#1,paid,2026-11-20 10:01:13 -0800,1,8.00,8.00\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, "--lang", "en", "orders", "import", "--platform", "shopify", str(export))
+    assert code == 1 and err.strip() == (
+        "error: No active shop sells on shopify yet: add one first (ecerp shops add CODE --name NAME "
+        "--platform shopify --warehouse W, or the Base Data app)"
+    )
