@@ -63,12 +63,15 @@ ALIASES = {
     "account_code": ("account", "code", "科目编码", "科目代码", "科目", "科目编号"),
     "debit": ("dr", "借方", "借方余额", "期初借方"),
     "credit": ("cr", "贷方", "贷方余额", "期初贷方"),
+    "amount_currency": ("foreign amount", "原币金额", "外币金额", "原币"),
 }
 FIELDS = (
     catalog_rules.Field("account_code", required=True, max_length=20),
     catalog_rules.Field("debit", "money", minimum=Decimal(0)),
     catalog_rules.Field("credit", "money", minimum=Decimal(0)),
+    catalog_rules.Field("amount_currency", "money", minimum=Decimal(0)),
 )
+RATE = Decimal("0.00000001")
 
 
 @dataclass(frozen=True)
@@ -96,9 +99,10 @@ class OpeningResult:
 def read_opening_balances(session: Session, table: Table) -> tuple[LineDraft, ...]:
     """The lines of an opening-balance file (account_code, debit, credit), checked row by row.
 
-    An account must be a posting (leaf) account of the balance sheet kept in the base currency;
-    rows of zero are left out. Raises :class:`ValidationError` listing every problem with its line:
-    the balances are taken whole or not at all.
+    An account must be a posting (leaf) account of the balance sheet; one kept in a foreign currency
+    (100202 银行存款-美元户) also needs its balance in that currency (amount_currency, unsigned: the
+    side is the debit's or credit's). Rows of zero are left out. Raises :class:`ValidationError`
+    listing every problem with its line: the balances are taken whole or not at all.
     """
     columns = map_columns(table, ALIASES, ["account_code"])
     ensure_chart(session)
@@ -114,13 +118,30 @@ def read_opening_balances(session: Session, table: Table) -> tuple[LineDraft, ..
             found.append(problem("account_code", "unknown_account", value=code))
         elif account is not None and account.account_class == "pnl":
             found.append(problem("account_code", "opening_pnl_account", value=code))
-        elif account is not None and account.currency not in (None, base):
+        net = values.get("debit", ZERO) - values.get("credit", ZERO)
+        foreign = account is not None and account.currency not in (None, base)
+        amount = values.get("amount_currency")
+        if foreign and net and not amount:
             found.append(
                 problem("account_code", "opening_foreign_account", value=code, currency=account.currency)
             )
         problems += [p.at_line(line) for p in found]
-        net = values.get("debit", ZERO) - values.get("credit", ZERO)
-        if not found and net:
+        if found or not net:
+            continue
+        if foreign:
+            sign = 1 if net > 0 else -1
+            rate = (abs(net) / amount).quantize(RATE)
+            lines.append(
+                signed(
+                    code,
+                    net,
+                    currency=account.currency,
+                    amount_currency=sign * amount,
+                    rate=rate,
+                    memo="期初余额",
+                )
+            )
+        else:
             lines.append(signed(code, net, memo="期初余额"))
     if problems:
         raise ValidationError(problems)

@@ -25,7 +25,7 @@ from ecerp_core.finance.exceptions import (
     OpeningUnbalanced,
 )
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entry
-from ecerp_core.finance.models import Period
+from ecerp_core.finance.models import JournalEntry, JournalLine, Period
 from ecerp_core.stock.exceptions import StockAlreadyMoved
 from ecerp_core.stock.models import StockMove
 from ecerp_core.stock.opening import read_opening_stock
@@ -163,8 +163,8 @@ def test_bad_rows_are_listed_with_their_lines_and_nothing_is_taken(company):
         "  line 2: Account 9999 does not exist or is not a posting account",
         "  line 3: Account 6001 is a profit-and-loss account: opening balances go to balance-sheet accounts "
         "(this year's profit so far to 4103)",
-        "  line 4: Account 100202 is kept in USD: its opening balance cannot be given in the base currency "
-        "only",
+        "  line 4: Account 100202 is kept in USD: give its opening balance in USD too (column "
+        "amount_currency)",
         "  line 5: Debit 'x' is not a number",
         "  line 6: Account 1002 does not exist or is not a posting account",
     ]
@@ -182,6 +182,19 @@ def test_bad_rows_are_listed_with_their_lines_and_nothing_is_taken(company):
         "  line 6: Unit cost '1.005' has too many decimals (at most 2)",
         "  line 8: SKU 'MUG @ SH' appears twice in the file (first on line 7)",
     ]
+
+
+def test_a_foreign_currency_account_opens_with_its_amount_in_that_currency(company, admin):
+    session = company
+    text = "account_code,debit,credit,amount_currency\n100202,7100.00,,1000.00\n4001,,7100.00,\n"
+    result = opening.post_opening_balances(session, admin, balances(session, text), GO_LIVE)
+    assert result.total == D("7100.00")
+    line = session.execute(
+        select(JournalLine.currency, JournalLine.amount_currency, JournalLine.rate, JournalLine.debit)
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .where(JournalEntry.kind == "opening", JournalLine.currency == "USD")
+    ).one()
+    assert tuple(line) == ("USD", D("1000.00"), D("7.10000000"), D("7100.00"))
 
 
 def test_the_go_live_date(company, admin):
@@ -258,3 +271,17 @@ def test_the_cli_openings(company, db, tmp_path, capsys):
     assert code == 1 and err.startswith("error: Different opening balances were recorded already")
     with session_scope(db, readonly=True) as s:
         assert opening.opening_inventory(opening.opening_balances(s)) == D("2560.00")
+
+
+def test_an_xlsx_opening_stock_with_chinese_headers(company, admin, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["商家编码", "仓库", "数量", "单位成本"])
+    sheet.append(["TEE", "SH", 100, 21.5])
+    sheet.append(["MUG", "SH", 50, "8.20"])
+    book.save(tmp_path / "期初库存.xlsx")
+    lines = read_opening_stock(company, read_table(tmp_path / "期初库存.xlsx"))
+    assert [(x.quantity, x.unit_cost) for x in lines] == [(100, D("21.50")), (50, D("8.20"))]
+    assert opening.open_stock(company, admin, lines, GO_LIVE).total == D("2560.00")
