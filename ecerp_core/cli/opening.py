@@ -66,7 +66,8 @@ def stock_opening(ctx: Context, file: Path, day: dt.datetime | None, as_json: bo
     "opening",
     help="Post the opening balances (期初余额) from a CSV/XLSX file with the columns account_code, debit, "
     "credit (base currency), and amount_currency for an account kept in a foreign currency (its balance in "
-    "that currency): the balance of each balance-sheet account on the go-live date, as one entry "
+    "that currency), and supplier (its code) on a payable owed to a supplier: the balance of each "
+    "balance-sheet account on the go-live date, as one entry "
     "of kind 'opening' dated that day; that day's period is closed once it is in. The debits must equal "
     "the credits: nothing is put on paid-in capital (4001) unless the file says so. " + _AGREEMENT,
 )

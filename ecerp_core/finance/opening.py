@@ -31,6 +31,7 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog import rules as catalog_rules
 from ecerp_core.catalog.company import business_date, get_company
+from ecerp_core.catalog.models import Supplier
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.finance import periods
 from ecerp_core.finance.chart import accounts_by_code, ensure_chart
@@ -64,12 +65,14 @@ ALIASES = {
     "debit": ("dr", "借方", "借方余额", "期初借方"),
     "credit": ("cr", "贷方", "贷方余额", "期初贷方"),
     "amount_currency": ("foreign amount", "原币金额", "外币金额", "原币"),
+    "supplier": ("supplier code", "供应商", "供应商编码"),
 }
 FIELDS = (
     catalog_rules.Field("account_code", required=True, max_length=20),
     catalog_rules.Field("debit", "money", minimum=Decimal(0)),
     catalog_rules.Field("credit", "money", minimum=Decimal(0)),
     catalog_rules.Field("amount_currency", "money", minimum=Decimal(0)),
+    catalog_rules.Field("supplier", "code", max_length=64),
 )
 RATE = Decimal("0.00000001")
 
@@ -101,48 +104,49 @@ def read_opening_balances(session: Session, table: Table) -> tuple[LineDraft, ..
 
     An account must be a posting (leaf) account of the balance sheet; one kept in a foreign currency
     (100202 银行存款-美元户) also needs its balance in that currency (amount_currency, unsigned: the
-    side is the debit's or credit's). Rows of zero are left out. Raises :class:`ValidationError`
-    listing every problem with its line: the balances are taken whole or not at all.
+    side is the debit's or credit's). A payable may name its supplier (supplier: the code), so paying
+    the supplier later relieves it; a supplier who bills in a foreign currency needs amount_currency
+    too. Rows of zero are left out. Raises :class:`ValidationError` listing every problem with its
+    line: the balances are taken whole or not at all.
     """
     columns = map_columns(table, ALIASES, ["account_code"])
     ensure_chart(session)
     accounts = accounts_by_code(session)
     base = get_company(session).base_currency
     problems: list[Problem] = []
-    lines = []
+    rows = []
     for line, raw in table:
         values, found = catalog_rules.clean(FIELDS, {f: raw[col] for f, col in columns.items()})
+        rows.append((line, values, found))
+    suppliers = _suppliers(session, {v["supplier"] for _, v, _ in rows if v.get("supplier")})
+    lines = []
+    for line, values, found in rows:
         code = values.get("account_code", "")
         account = accounts.get(code)
         if code and (account is None or not account.is_leaf or not account.active):
             found.append(problem("account_code", "unknown_account", value=code))
         elif account is not None and account.account_class == "pnl":
             found.append(problem("account_code", "opening_pnl_account", value=code))
+        supplier = suppliers.get(values.get("supplier"))
+        if values.get("supplier") and supplier is None:
+            found.append(problem("supplier", "unknown_ref", value=values["supplier"]))
         net = values.get("debit", ZERO) - values.get("credit", ZERO)
-        foreign = account is not None and account.currency not in (None, base)
+        currency = (account.currency if account is not None else None) or (supplier[1] if supplier else base)
         amount = values.get("amount_currency")
-        if foreign and net and not amount:
-            found.append(
-                problem("account_code", "opening_foreign_account", value=code, currency=account.currency)
-            )
+        if currency != base and net and not amount:
+            found.append(problem("account_code", "opening_foreign_account", value=code, currency=currency))
         problems += [p.at_line(line) for p in found]
         if found or not net:
             continue
-        if foreign:
+        dimensions = {"supplier_id": supplier[0] if supplier else None, "memo": "期初余额"}
+        if currency != base:
             sign = 1 if net > 0 else -1
             rate = (abs(net) / amount).quantize(RATE)
             lines.append(
-                signed(
-                    code,
-                    net,
-                    currency=account.currency,
-                    amount_currency=sign * amount,
-                    rate=rate,
-                    memo="期初余额",
-                )
+                signed(code, net, currency=currency, amount_currency=sign * amount, rate=rate, **dimensions)
             )
         else:
-            lines.append(signed(code, net, memo="期初余额"))
+            lines.append(signed(code, net, **dimensions))
     if problems:
         raise ValidationError(problems)
     return tuple(lines)
@@ -182,6 +186,14 @@ def go_live_date(session: Session, day: dt.date | None = None) -> dt.date:
     if first is not None and first <= day:
         raise OpeningTooLate(date=day.isoformat(), first=first.isoformat())
     return day
+
+
+def _suppliers(session: Session, codes: set[str]) -> dict[str, tuple[int, str]]:
+    """``{code: (id, currency)}`` of the suppliers among ``codes``."""
+    if not codes:
+        return {}
+    stmt = select(Supplier.code, Supplier.id, Supplier.currency).where(Supplier.code.in_(codes))
+    return {code: (sid, currency) for code, sid, currency in session.execute(stmt)}
 
 
 def _is_inventory(code: str) -> bool:

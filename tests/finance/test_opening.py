@@ -26,6 +26,7 @@ from ecerp_core.finance.exceptions import (
 )
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entry
 from ecerp_core.finance.models import JournalEntry, JournalLine, Period
+from ecerp_core.finance.payments import supplier_balance
 from ecerp_core.stock.exceptions import StockAlreadyMoved
 from ecerp_core.stock.models import StockMove
 from ecerp_core.stock.opening import read_opening_stock
@@ -163,7 +164,7 @@ def test_bad_rows_are_listed_with_their_lines_and_nothing_is_taken(company):
         "  line 2: Account 9999 does not exist or is not a posting account",
         "  line 3: Account 6001 is a profit-and-loss account: opening balances go to balance-sheet accounts "
         "(this year's profit so far to 4103)",
-        "  line 4: Account 100202 is kept in USD: give its opening balance in USD too (column "
+        "  line 4: Account 100202 is kept in USD here: give its opening balance in USD too (column "
         "amount_currency)",
         "  line 5: Debit 'x' is not a number",
         "  line 6: Account 1002 does not exist or is not a posting account",
@@ -195,6 +196,25 @@ def test_a_foreign_currency_account_opens_with_its_amount_in_that_currency(compa
         .where(JournalEntry.kind == "opening", JournalLine.currency == "USD")
     ).one()
     assert tuple(line) == ("USD", D("1000.00"), D("7.10000000"), D("7100.00"))
+
+
+def test_payables_name_their_supplier_so_paying_relieves_them(company, admin):
+    session = company
+    catalog.create_supplier(session, admin, code="S1", name="义乌杯业")
+    catalog.create_supplier(session, admin, code="US1", name="Pacific Trading", currency="USD")
+    text = (
+        "account_code,debit,credit,supplier,amount_currency\n"
+        "100201,2270.00,,,\n2202,,1560.00,S1,\n2202,,710.00,US1,100.00\n2202,,1.00,NOPE,\n"
+    )
+    with pytest.raises(ValidationError) as exc:
+        balances(session, text)
+    assert exc.value.message("en").splitlines()[1:] == ["  line 5: Supplier 'NOPE' does not exist"]
+    lines = balances(session, text.replace("\n2202,,1.00,NOPE,", ""))
+    opening.post_opening_balances(session, admin, lines, GO_LIVE)
+    s1 = catalog.record_id(session, admin, "supplier", "S1")
+    us1 = catalog.record_id(session, admin, "supplier", "US1")
+    assert supplier_balance(session, s1) == (D("1560.00"), D("1560.00"))
+    assert supplier_balance(session, us1) == (D("100.00"), D("710.00"))
 
 
 def test_the_go_live_date(company, admin):
