@@ -395,6 +395,22 @@ def update_product(session: Session, actor: Actor, sku: str, **changes) -> Produ
     return update_record(session, actor, "product", sku, changes)
 
 
+def bundle_components(session: Session, actor: Actor, skus: Sequence[str]) -> dict[str, str]:
+    """The recipe of each bundle among ``skus``, written as a file's components column
+    (``{"SET-1": "TEE-1*2; MUG-1*1"}``); products that are not bundles are absent."""
+    require(actor, "catalog.read")
+    ids = ids_by_key(session, Product, "sku", set(skus))
+    parts = products.bundle_parts(session, ids.values())
+    wanted = {c for recipe in parts.values() for c, _ in recipe}
+    names = {i: sku for sku, i in ids.items()}
+    names.update(
+        session.execute(select(Product.id, Product.sku).where(Product.id.in_(wanted - set(names)))).all()
+    )
+    return {
+        names[bundle]: "; ".join(f"{names[c]}*{qty}" for c, qty in recipe) for bundle, recipe in parts.items()
+    }
+
+
 # --- categories -----------------------------------------------------------------------------------
 def ensure_category_path(session: Session, actor: Actor, path: str) -> Category:
     """Find or create the categories of ``"服装/女装/T恤"`` and return the last one.

@@ -136,19 +136,24 @@ def _active_command(kind: str, active: bool) -> click.Command:
 def _list_command(kind: str) -> click.Command:
     @pass_ctx
     def list_(ctx: Context, search: str, everything: bool, limit: int, fmt: str, as_json: bool) -> None:
-        from ecerp_core.catalog.services import entity, list_records
+        from ecerp_core.catalog.services import bundle_components, entity, list_records
 
         columns = entity(kind).columns
         with ctx.acting(readonly=True) as (session, actor):
             page = list_records(
                 session, actor, kind, search=search or None, active=None if everything else True, limit=limit
             )
+            rows = page.rows
+            if kind == "product":  # what each bundle is made of, as the import file writes it
+                recipes = bundle_components(session, actor, [r["sku"] for r in rows if r["is_bundle"]])
+                rows = [{**r, "components": recipes.get(r["sku"], "")} for r in rows]
+                columns = (*columns[:-1], "components", columns[-1])
         if as_json or fmt == "json":
-            echo_json([{c: r[c] for c in columns} for r in page.rows])
+            echo_json([{c: r[c] for c in columns} for r in rows])
             return
-        print_table(page.rows, columns, fmt)
-        if fmt == "table" and page.total > len(page.rows):
-            click.echo(t("cli.list_more", None, shown=len(page.rows), total=page.total))
+        print_table(rows, columns, fmt)
+        if fmt == "table" and page.total > len(rows):
+            click.echo(t("cli.list_more", None, shown=len(rows), total=page.total))
 
     return click.Command(
         "list",

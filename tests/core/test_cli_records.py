@@ -113,6 +113,7 @@ def test_categories_and_bundles(db, capsys):
     assert code == 0
     rows = {p["sku"]: p for p in json.loads(run(capsys, "products", "list", "--json")[1])}
     assert rows["SET-1"]["is_bundle"] is True and rows["TEE-1"]["list_price"] == "59.00"
+    assert (rows["SET-1"]["components"], rows["TEE-1"]["components"]) == ("TEE-1*2; MUG-1*1", "")
     assert Decimal(rows["MUG-1"]["cost"]) == Decimal("8.20")
     code, _, err = run(
         capsys, "--lang", "en", "products", "add", "SET-2", "--name", "x", "--components", "SET-1"
