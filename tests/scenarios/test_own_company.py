@@ -3,7 +3,8 @@
 The lines are read from the README's code block, so the README and this test cannot drift. They run
 in one ``bash -e`` from the checkout, with ``ecerp`` being this Python's ``-m ecerp_core``, a
 home folder of the test's own, and the passwords the commands would ask for in the environment.
-``ecerp serve`` (which would not return) is the one line left out.
+``ecerp serve`` (which would not return) is the one line left out; the lines print in Chinese, the
+default language.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def shell(script: str, home: Path) -> subprocess.CompletedProcess:
     env.update(
         HOME=str(home),
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        ECERP_CONFIG=str(home / "no-ecerp.toml"),  # a developer's ecerp.toml must not change the run
+        ECERP_LANGUAGE="zh_CN",
         ECERP_ADMIN_PASSWORD="admin-pass-1",
         ECERP_NEW_PASSWORD="clerk-pass-1",
     )
