@@ -1,4 +1,4 @@
-"""Bulk import of products, suppliers and customers from CSV/XLSX, by header name.
+"""Bulk import of products, suppliers, customers, warehouses and shops from CSV/XLSX, by header name.
 
 Every row is checked on its own: good rows are created or updated in one set-based pass, bad rows
 are reported with their line number and reason and leave nothing behind. Importing the same file
@@ -18,9 +18,9 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog import rules, services
 from ecerp_core.catalog.customers import link_customer_account
-from ecerp_core.catalog.models import Currency, Product
+from ecerp_core.catalog.models import Product
 from ecerp_core.db import forget, insert_rows, utcnow
-from ecerp_core.errors import EcerpError, Problem, ValidationError, problem
+from ecerp_core.errors import EcerpError, NotFound, Problem, ValidationError, problem
 from ecerp_core.i18n import t
 from ecerp_core.tabular import Table, map_columns, read_table
 
@@ -62,8 +62,30 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "shop": ("店铺", "shop code"),
         "buyer_id": ("buyer", "买家账号", "买家昵称"),
     },
+    "warehouse": {
+        "code": ("warehouse code", "仓库编码", "编码"),
+        "name": ("warehouse", "仓库", "仓库名称", "名称"),
+        "region": ("province", "省份", "地区"),
+        "address": ("地址",),
+        "priority": ("优先级",),
+        "allow_negative": ("negative stock", "允许负库存"),
+    },
+    "shop": {
+        "code": ("shop code", "店铺编码", "编码"),
+        "name": ("shop", "店铺", "店铺名称", "名称"),
+        "platform": ("平台",),
+        "currency": ("币种",),
+        "credentials_ref": ("credentials", "凭据"),
+        "default_warehouse": ("warehouse", "默认仓库", "发货仓"),
+    },
 }
-REQUIRED = {"product": ("sku", "name_zh"), "supplier": ("code", "name"), "customer": ("code", "name")}
+REQUIRED = {
+    "product": ("sku", "name_zh"),
+    "supplier": ("code", "name"),
+    "customer": ("code", "name"),
+    "warehouse": ("code", "name"),
+    "shop": ("code", "name", "platform"),
+}
 _EXTRA = {"product": ("components",), "customer": ("shop", "buyer_id")}
 
 
@@ -103,7 +125,9 @@ def import_file(
 def import_table(session: Session, actor: Actor, entity_name: str, table: Table) -> ImportReport:
     """Create or update records of ``entity_name`` from a parsed table; see the module doc."""
     ent = services.entity(entity_name)
-    require(actor, "catalog.write")
+    if entity_name not in ALIASES:
+        raise NotFound(entity="entity.entity", key=entity_name)
+    require(actor, services.write_permission(entity_name))
     columns = map_columns(table, ALIASES[entity_name], REQUIRED[entity_name])
     report = ImportReport()
     field_names = {f.name for f in ent.fields}
@@ -122,7 +146,7 @@ def import_table(session: Session, actor: Actor, entity_name: str, table: Table)
     good = _drop_duplicates_in_file(report, table, ent, good)
     if entity_name == "product":
         good = _resolve_categories(session, actor, report, table, good)
-    good = _check_currencies(session, report, table, good)
+    good = _resolve_refs(session, report, table, ent, good)
 
     key = ent.key
     model = ent.model
@@ -204,14 +228,14 @@ def _resolve_categories(session, actor, report, table, good):
     return good
 
 
-def _check_currencies(session, report, table, good):
-    if not any("currency" in v for _, v, _ in good):
-        return good
-    known = set(session.scalars(select(Currency.code).where(Currency.active.is_(True))))
+def _resolve_refs(session, report, table, ent, good):
+    """Codes of other records (a shop's warehouse) become ids; unknown ones and unknown currencies
+    reject their row."""
+    found = services.resolve_refs(session, ent, [values for _, values, _ in good])
     kept = []
-    for line, values, extra in good:
-        if values.get("currency") and values["currency"] not in known:
-            _reject(report, table, line, [problem("currency", "unknown_currency", value=values["currency"])])
+    for (line, values, extra), problems in zip(good, found, strict=True):
+        if problems:
+            _reject(report, table, line, problems)
         else:
             kept.append((line, values, extra))
     return kept

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
@@ -84,7 +84,7 @@ ENTITIES: dict[str, Entity] = {
         "shop",
         Shop,
         rules.SHOP_FIELDS,
-        columns=("code", "name", "platform", "currency", "active"),
+        columns=("code", "name", "platform", "currency", "default_warehouse", "active"),
     ),
     "category": Entity(
         "category",
@@ -114,7 +114,7 @@ def _find(session: Session, ent: Entity, key: str):
     return obj
 
 
-def _resolve_refs(session: Session, ent: Entity, rows: list[dict]) -> list[list[Problem]]:
+def resolve_refs(session: Session, ent: Entity, rows: list[dict]) -> list[list[Problem]]:
     """Replace reference codes by ids and check that currencies exist; problems per row."""
     found: list[list[Problem]] = [[] for _ in rows]
     for field in ent.fields:
@@ -192,7 +192,7 @@ def create_records(session: Session, actor: Actor, name: str, rows: Sequence[Map
         cleaned.append(row)
         problems.append(found)
     components = [row.pop("components", None) or [] for row in cleaned]
-    problems = _merge(problems, _resolve_refs(session, ent, cleaned), _unique_problems(session, ent, cleaned))
+    problems = _merge(problems, resolve_refs(session, ent, cleaned), _unique_problems(session, ent, cleaned))
     if ent.name == "product":
         problems = _merge(problems, products.component_problems(session, cleaned, components))
     _raise_if_any(problems)
@@ -229,7 +229,7 @@ def update_record(session: Session, actor: Actor, name: str, key: str, changes: 
     comps = row.pop("components", None)
     problems = _merge(
         [found],
-        _resolve_refs(session, ent, [row]),
+        resolve_refs(session, ent, [row]),
         _unique_problems(session, ent, [row], exclude_ids=[obj.id]),
     )
     if comps is not None:
@@ -310,7 +310,19 @@ def list_stmt(
     """The SELECT behind a list screen: search text, active flag and exact filters, in SQL."""
     ent = entity(name)
     model = ent.model
-    stmt = select(model.id, *(getattr(model, c) for c in ent.columns))
+    refs = {f.name: f.ref for f in ent.fields if f.kind == "ref"}
+    selected, joins = [], []
+    for c in ent.columns:
+        if c in refs:  # a reference is shown by the other record's key (a shop's warehouse code)
+            target = ENTITIES[refs[c]]
+            other = aliased(target.model)
+            selected.append(getattr(other, target.key).label(c))
+            joins.append((other, other.id == getattr(model, _REFS[c])))
+        else:
+            selected.append(getattr(model, c))
+    stmt = select(model.id, *selected)
+    for other, on in joins:
+        stmt = stmt.outerjoin(other, on)
     stmt = text_filter(stmt, [getattr(model, c) for c in ent.search], search)
     if active is not None:
         stmt = stmt.where(model.active.is_(active))
@@ -381,6 +393,22 @@ def create_customer(session: Session, actor: Actor, **values) -> Customer:
 
 def update_product(session: Session, actor: Actor, sku: str, **changes) -> Product:
     return update_record(session, actor, "product", sku, changes)
+
+
+def bundle_components(session: Session, actor: Actor, skus: Sequence[str]) -> dict[str, str]:
+    """The recipe of each bundle among ``skus``, written as a file's components column
+    (``{"SET-1": "TEE-1*2; MUG-1*1"}``); products that are not bundles are absent."""
+    require(actor, "catalog.read")
+    ids = ids_by_key(session, Product, "sku", set(skus))
+    parts = products.bundle_parts(session, ids.values())
+    wanted = {c for recipe in parts.values() for c, _ in recipe}
+    names = {i: sku for sku, i in ids.items()}
+    names.update(
+        session.execute(select(Product.id, Product.sku).where(Product.id.in_(wanted - set(names)))).all()
+    )
+    return {
+        names[bundle]: "; ".join(f"{names[c]}*{qty}" for c, qty in recipe) for bundle, recipe in parts.items()
+    }
 
 
 # --- categories -----------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import sys
 
 import click
 
-from ecerp_core.cli import base, bench, finance, orders, purchase, serve, stock
+from ecerp_core.cli import base, bench, finance, opening, orders, purchase, records, serve, stock
 from ecerp_core.cli.context import Context
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import set_language
@@ -35,9 +35,12 @@ COMMANDS = (
     base.init,
     base.db,
     base.users,
-    base.products,
-    base.suppliers,
-    base.customers,
+    records.warehouses,
+    records.shops,
+    records.categories,
+    records.products,
+    records.suppliers,
+    records.customers,
     base.check,
     stock.stock,
     purchase.purchase,
@@ -47,6 +50,10 @@ COMMANDS = (
     bench.bench,
 )
 """Every top-level command, by the module that holds it (``--help`` lists them by name)."""
+
+# the two openings sit in their areas' groups; they share one module because each checks the other
+stock.stock.add_command(opening.stock_opening)
+finance.finance.add_command(opening.finance_opening)
 
 
 @click.group(

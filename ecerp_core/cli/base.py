@@ -1,11 +1,10 @@
-"""Foundation commands: init, db, users, base-data import, check."""
+"""Foundation commands: init, db, users, check (base records: :mod:`ecerp_core.cli.records`)."""
 
 from __future__ import annotations
 
 import secrets
 import sys
 import time
-from pathlib import Path
 
 import click
 from sqlalchemy.engine import make_url
@@ -172,50 +171,6 @@ def users_deactivate(ctx: Context, username: str) -> None:
     with ctx.acting() as (session, actor):
         auth.set_user_active(session, actor, username, False)
     click.echo(t("cli.user_deactivated", None, user=username))
-
-
-def _import_command(entity_name: str, group: click.Group) -> None:
-    @group.command("import")
-    @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-    @click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
-    @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-    @pass_ctx
-    def import_(ctx: Context, files: tuple[Path, ...], dry_run: bool, as_json: bool) -> None:
-        from ecerp_core.catalog.importers import ImportReport, import_file, summary_lines
-
-        total = ImportReport()
-        with ctx.acting() as (session, actor):
-            for path in files:
-                report = import_file(session, actor, entity_name, path)
-                total.created += report.created
-                total.updated += report.updated
-                total.unchanged += report.unchanged
-                total.rejected += report.rejected
-            if dry_run:
-                session.rollback()
-        if as_json:
-            echo_json({**total.as_dict(), "dry_run": dry_run})
-        else:
-            for line in summary_lines(total):
-                click.echo(line)
-        if total.rejected:
-            sys.exit(1)
-
-    import_.__doc__ = (
-        f"Create or update {entity_name}s from CSV/XLSX files, by header name. Rejected rows are listed "
-        "with their line and reason and written nowhere; the exit code is 1 when any row was rejected."
-    )
-
-
-def _import_group(entity_name: str, help_text: str) -> click.Group:
-    group = click.Group(f"{entity_name}s", help=help_text)
-    _import_command(entity_name, group)
-    return group
-
-
-products = _import_group("product", "Products, bundles and categories.")
-suppliers = _import_group("supplier", "Suppliers.")
-customers = _import_group("customer", "Customers and their buyer ids.")
 
 
 @click.command()

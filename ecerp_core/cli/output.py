@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import unicodedata
 from decimal import Decimal
 
 import click
@@ -39,9 +40,16 @@ def print_table(rows: list[dict], columns: tuple[str, ...], fmt: str) -> None:
         writer.writeheader()
         writer.writerows(rows)
     else:
-        widths = {
-            c: max([len(c)] + [len(str(r[c] if r[c] is not None else "")) for r in rows]) for c in columns
-        }
-        click.echo("  ".join(c.ljust(widths[c]) for c in columns))
-        for r in rows:
-            click.echo("  ".join(str(r[c] if r[c] is not None else "").ljust(widths[c]) for c in columns))
+        cells = [[str(r[c] if r[c] is not None else "") for c in columns] for r in rows]
+        widths = [max([width(c)] + [width(row[i]) for row in cells]) for i, c in enumerate(columns)]
+        for row in [list(columns), *cells]:
+            click.echo("  ".join(text + " " * (w - width(text)) for text, w in zip(row, widths, strict=True)))
+
+
+def width(text: str) -> int:
+    """How many columns ``text`` takes in a terminal: Chinese characters take two.
+
+    >>> width("上海仓 SH")
+    9
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

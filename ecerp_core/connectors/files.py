@@ -49,6 +49,8 @@ def find_shop(session: Session, platform: str, shop: str | None) -> ShopInfo:
     elif SHOP_PLATFORM.get(platform):
         stmt = stmt.where(Shop.platform.in_(SHOP_PLATFORM[platform]))
     rows = session.connection().execute(stmt.order_by(Shop.id)).all()
+    if not rows and not shop:
+        raise NotFound("error.no_shop", platform=platform)
     if len(rows) != 1:
         raise NotFound("error.shop_needed", platform=platform, shop=shop or "", count=len(rows))
     shop_id, shop_platform, currency, included = rows[0]

@@ -8,11 +8,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.finance.closing import unbalanced_entries
-from ecerp_core.finance.models import Account, JournalLine, Period, SettlementLine
+from ecerp_core.finance.models import Account, JournalEntry, JournalLine, Period, SettlementLine
+from ecerp_core.finance.opening import OPENING_KIND, opening_balances, opening_inventory
 from ecerp_core.finance.statements import INVENTORY, balance_sheet, cash_flow, period_totals
 from ecerp_core.invariants import LIMIT
 from ecerp_core.orders.models import Order
 from ecerp_core.stock.models import StockMove
+from ecerp_core.stock.opening import opening_stock, opening_stock_value
 
 ZERO = Decimal("0")
 
@@ -135,8 +137,53 @@ def closing_cash_matches(session: Session) -> list[str]:
     return failures[:LIMIT]
 
 
+def openings_agree(session: Session) -> list[str]:
+    """The opening stock's value == the opening entry's balance on the inventory accounts (1405 …)."""
+    stock, balances = opening_stock(session), opening_balances(session)
+    if not stock and not balances:
+        return []
+    value, books = opening_stock_value(stock), opening_inventory(balances)
+    if value != books:
+        return [
+            f"finance: opening stock is worth {value} but the opening entry puts {books} on the inventory "
+            f"accounts (difference {books - value})"
+        ]
+    return []
+
+
+def opening_entry_is_sound(session: Session) -> list[str]:
+    """At most one opening entry; it balances, no other entry is dated on or before it, and its
+    period is closed."""
+    entries = session.execute(
+        select(JournalEntry.entry_number, JournalEntry.entry_date, Period.status)
+        .join(Period, Period.id == JournalEntry.period_id)
+        .where(JournalEntry.kind == OPENING_KIND)
+        .order_by(JournalEntry.id)
+    ).all()
+    if not entries:
+        return []
+    failures = []
+    if len(entries) > 1:
+        failures.append(
+            f"finance: {len(entries)} opening entries ({', '.join(e.entry_number for e in entries)})"
+        )
+    number, day, status = entries[0]
+    if number in unbalanced_entries(session, day, day):
+        failures.append(f"finance: opening entry {number} does not balance")
+    earlier = session.scalar(
+        select(func.min(JournalEntry.entry_date)).where(JournalEntry.kind != OPENING_KIND)
+    )
+    if earlier is not None and earlier <= day:
+        failures.append(f"finance: an entry dated {earlier} is not after the opening entry {number} ({day})")
+    if status == "open":
+        failures.append(f"finance: the period of the opening entry {number} is still open")
+    return failures
+
+
 CHECKS = [
     every_entry_balances,
+    openings_agree,
+    opening_entry_is_sound,
     balance_sheet_balances,
     inventory_matches_stock,
     receivables_match_orders,

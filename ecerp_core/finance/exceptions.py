@@ -45,3 +45,46 @@ class MissingRate(EcerpError):
     """No exchange rate on or before the day for a foreign currency."""
 
     code = "error.finance.missing_rate"
+
+
+class OpeningUnbalanced(EcerpError):
+    """Opening balances whose debits and credits differ (params: debit, credit, difference)."""
+
+    code = "error.finance.opening_unbalanced"
+
+
+class OpeningInventoryMismatch(EcerpError):
+    """The opening stock's value differs from the inventory accounts' opening balance
+    (params: stock, books, difference)."""
+
+    code = "error.finance.opening_inventory_mismatch"
+
+
+class OpeningExists(EcerpError):
+    """A different opening (params: what, date) is in already."""
+
+    code = "error.finance.opening_exists"
+
+
+class OpeningDateDiffers(EcerpError):
+    """The date asked differs from the go-live date an opening already uses (params: date, opening)."""
+
+    code = "error.finance.opening_date_differs"
+
+
+class OpeningNotMonthEnd(EcerpError):
+    """A go-live date that is not the last day of a month (params: date)."""
+
+    code = "error.finance.opening_not_month_end"
+
+
+class OpeningNotPast(EcerpError):
+    """A go-live date of today or later (params: date, today)."""
+
+    code = "error.finance.opening_not_past"
+
+
+class OpeningTooLate(EcerpError):
+    """The books hold entries on or before the go-live date (params: date, first)."""
+
+    code = "error.finance.opening_too_late"

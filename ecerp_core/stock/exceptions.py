@@ -27,3 +27,9 @@ class StocktakeClosed(EcerpError):
     """The count is no longer taking entries (params: number, status)."""
 
     code = "error.stocktake_closed"
+
+
+class StockAlreadyMoved(EcerpError):
+    """An opening stock comes before every other move, and the ledger has moves (params: date, move_type)."""
+
+    code = "error.stock_already_moved"

@@ -26,11 +26,12 @@ MOVE_TYPES = (
     "count_gain",
     "count_loss",
     "purchase_return",
+    "opening",
 )
-"""Every kind of stock change. Receipts, returns, transfers in and gains add; the rest take away
-(an ``adjustment`` may do either)."""
+"""Every kind of stock change. Receipts, returns, transfers in, gains and the opening stock add; the
+rest take away (an ``adjustment`` may do either)."""
 
-INBOUND = frozenset({"receipt", "return", "transfer_in", "count_gain"})
+INBOUND = frozenset({"receipt", "return", "transfer_in", "count_gain", "opening"})
 OUTBOUND = frozenset({"shipment", "transfer_out", "count_loss", "purchase_return"})
 
 

@@ -35,7 +35,7 @@ from ecerp_core.stock.models import ProductCost, StockAdjustment, StockLevel, St
 from ecerp_core.stock.rules import Key
 
 ADJUSTMENT = "stock_adjustment"
-COSTED_INBOUND = ("receipt", "return", "transfer_in")
+COSTED_INBOUND = ("receipt", "return", "transfer_in", "opening")
 """Inbound moves whose own cost folds into the moving average (gains come in at the average)."""
 
 

@@ -100,3 +100,32 @@ def test_a_shop_set_to_prices_including_tax(voila_server, page, artifacts):
     expect(box).to_contain_text("Prices include tax")
     expect(box.locator("input[type=checkbox]")).to_be_checked()
     page.screenshot(path=str(artifacts / "base_data_shop_en.png"), full_page=True)
+
+
+def test_base_data_shops_show_their_default_warehouse(apps_database, voila_server, page, artifacts):
+    from ecerp_core.auth import resolve_actor
+    from ecerp_core.catalog import services
+    from ecerp_core.db import session_scope
+
+    with session_scope(apps_database) as session:
+        admin = resolve_actor(session, "admin")
+        services.create_warehouse(session, admin, code="SH", name="上海仓", region="上海")
+        services.create_shop(
+            session,
+            admin,
+            code="SHOPIFY1",
+            name="My Shopify store",
+            platform="shopify",
+            default_warehouse="SH",
+        )
+    page.goto(f"{voila_server['url']}/voila/render/base_data.ipynb", timeout=120_000)
+    page.locator(".ecerp-table tbody tr[data-key='MUG-001']").wait_for()
+    page.locator(".ecerp-entity-tabs button", has_text="店铺").click()
+    row = page.locator(".ecerp-table tbody tr[data-key='SHOPIFY1']")
+    row.wait_for()
+    expect(page.locator(".ecerp-table th[data-key='default_warehouse']")).to_have_text("默认仓库")
+    expect(row).to_contain_text("SH")
+    page.screenshot(path=str(artifacts / "base_data_shops_zh.png"))
+    page.locator(".ecerp-language button", has_text="English").click()
+    expect(page.locator(".ecerp-table th[data-key='default_warehouse']")).to_have_text("Default warehouse")
+    page.screenshot(path=str(artifacts / "base_data_shops_en.png"))
