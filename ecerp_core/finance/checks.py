@@ -7,8 +7,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ecerp_core.finance.closing import unbalanced_entries
-from ecerp_core.finance.models import Account, JournalLine, Period, SettlementLine
+from ecerp_core.finance.closing import balances_by_period, unbalanced_entries
+from ecerp_core.finance.models import Account, JournalLine, Period, PeriodBalance, SettlementLine
 from ecerp_core.finance.statements import INVENTORY, balance_sheet, cash_flow, period_totals
 from ecerp_core.invariants import LIMIT
 from ecerp_core.orders.models import Order
@@ -135,10 +135,39 @@ def closing_cash_matches(session: Session) -> list[str]:
     return failures[:LIMIT]
 
 
+def closed_periods_unchanged(session: Session) -> list[str]:
+    """Every closed or locked period's balances are still those sealed at its close."""
+    closed = list(
+        session.scalars(select(Period).where(Period.status != "open").order_by(Period.year, Period.month))
+    )
+    if not closed:
+        return []
+    now = balances_by_period(session)
+    sealed: dict[int, dict[int, Decimal]] = {}
+    for period_id, account_id, balance in session.execute(
+        select(PeriodBalance.period_id, PeriodBalance.account_id, PeriodBalance.balance)
+    ):
+        sealed.setdefault(period_id, {})[account_id] = Decimal(balance)
+    codes = dict(session.execute(select(Account.id, Account.code)).all())
+    failures = []
+    for p in closed:
+        have, had = now.get(p.id, {}), sealed.get(p.id, {})
+        changed = sorted(
+            (codes[a], had.get(a, ZERO), have.get(a, ZERO))
+            for a in set(have) | set(had)
+            if have.get(a, ZERO) != had.get(a, ZERO)
+        )
+        if changed:
+            detail = ", ".join(f"{code} {old} -> {new}" for code, old, new in changed[:5])
+            failures.append(f"finance: closed period {p.code} changed since its close: {detail}")
+    return failures[:LIMIT]
+
+
 CHECKS = [
     every_entry_balances,
     balance_sheet_balances,
     inventory_matches_stock,
     receivables_match_orders,
     closing_cash_matches,
+    closed_periods_unchanged,
 ]

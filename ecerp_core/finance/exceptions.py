@@ -45,3 +45,16 @@ class MissingRate(EcerpError):
     """No exchange rate on or before the day for a foreign currency."""
 
     code = "error.finance.missing_rate"
+
+
+class BeforeBooks(EcerpError):
+    """A posting dated before the books begin (before the first period); only an opening entry may
+    land in the month right before it."""
+
+    code = "error.finance.before_books"
+
+
+class PeriodGap(EcerpError):
+    """A posting into a month that has no period while later months have one: periods open in order."""
+
+    code = "error.finance.period_gap"

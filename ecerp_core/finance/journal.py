@@ -29,6 +29,8 @@ from ecerp_core.finance.periods import open_period_for
 from ecerp_core.money import round_money
 
 ZERO = Decimal("0")
+OPENING_KIND = "opening"
+"""The kind of an opening-balance entry: the one kind that may open the month before the first period."""
 
 
 @dataclass(frozen=True)
@@ -184,9 +186,11 @@ def _cash_flows(lines: list[LineDraft], accounts: dict[str, PostingAccount]) -> 
 def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -> list[PostedEntry]:
     """Post ``drafts``; returns ``(entry id, entry number)`` in order. All or nothing.
 
-    Raises :class:`UnbalancedEntry`, :class:`UnknownAccount` or
-    :class:`~ecerp_core.finance.exceptions.PeriodClosed`. The caller checks permissions (automatic
-    postings run for whoever caused the event).
+    Raises :class:`UnbalancedEntry`, :class:`UnknownAccount`,
+    :class:`~ecerp_core.finance.exceptions.PeriodClosed`, or ``BeforeBooks`` / ``PeriodGap`` for a
+    day before the first period or in a month missing between two (only entries of kind
+    :data:`OPENING_KIND` may open the month right before the first period). The caller checks
+    permissions (automatic postings run for whoever caused the event).
     """
     if not drafts:
         return []
@@ -194,10 +198,12 @@ def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -
     accounts = posting_accounts(session)
     checked = [_check(d, accounts, base) for d in drafts]
     periods = {}
+    # only a month whose every entry is an opening may open before the first period
+    others = {(d.entry_date.year, d.entry_date.month) for d in drafts if d.kind != OPENING_KIND}
     for d in sorted(drafts, key=lambda d: d.entry_date):
         key = (d.entry_date.year, d.entry_date.month)
         if key not in periods:
-            periods[key] = open_period_for(session, d.entry_date)
+            periods[key] = open_period_for(session, d.entry_date, opening=key not in others)
     mark_books_started(session, min(d.entry_date for d in drafts))
     now = utcnow()
     rows = []
