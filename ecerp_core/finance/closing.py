@@ -19,6 +19,7 @@ from ecerp_core.events import SaleShipped
 from ecerp_core.finance import fx, periods
 from ecerp_core.finance.exceptions import CloseBlocked, PeriodState
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entries, signed
+from ecerp_core.finance.memos import memo as stored
 from ecerp_core.finance.models import (
     Account,
     JournalEntry,
@@ -128,14 +129,14 @@ def carry_profit(session: Session, actor: Actor, period: Period) -> tuple[str | 
     pnl = _balances(session, in_period, account_class="pnl")
     closing_no = year_end_no = None
     if pnl:
-        memo = t("finance.memo.carry_profit")
+        memo = stored("finance.memo.carry_profit")
         lines = [signed(code, -balance, memo=memo) for code, balance in pnl.items()]
         lines.append(signed(PROFIT_ACCOUNT, sum(pnl.values(), ZERO), memo=memo))
         draft = EntryDraft(
             period.end_date,
             "closing",
             tuple(x for x in lines if x.debit or x.credit),
-            memo=t("finance.memo.closing", period=period.code),
+            memo=stored("finance.memo.closing", period=period.code),
             source_type="fin_period",
             source_id=period.id,
         )
@@ -147,7 +148,7 @@ def carry_profit(session: Session, actor: Actor, period: Period) -> tuple[str | 
         )
         profit = _balances(session, in_year, code=PROFIT_ACCOUNT).get(PROFIT_ACCOUNT)
         if profit:
-            memo = t("finance.memo.year_end")
+            memo = stored("finance.memo.year_end")
             lines = (
                 LineDraft(PROFIT_ACCOUNT, debit=max(-profit, ZERO), credit=max(profit, ZERO), memo=memo),
                 LineDraft(RETAINED_ACCOUNT, debit=max(profit, ZERO), credit=max(-profit, ZERO), memo=memo),

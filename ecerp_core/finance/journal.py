@@ -24,6 +24,7 @@ from ecerp_core.db import allocate_ids, insert_rows, utcnow
 from ecerp_core.errors import NotFound, ValidationError, problem
 from ecerp_core.finance.chart import PostingAccount, posting_accounts
 from ecerp_core.finance.exceptions import UnbalancedEntry, UnknownAccount
+from ecerp_core.finance.memos import memo as stored
 from ecerp_core.finance.models import Account, JournalEntry, JournalLine
 from ecerp_core.finance.periods import open_period_for
 from ecerp_core.money import round_money
@@ -297,7 +298,7 @@ def reversal_draft(
         on_date,
         kind,
         lines,
-        memo or f"冲销 {entry.entry_number}",
+        memo or stored("finance.memo.reversal_of", number=entry.entry_number),
         entry.source_type,
         entry.source_id,
         reverses_id=entry_id,

@@ -38,9 +38,9 @@ from ecerp_core.events import (
 from ecerp_core.finance.chart import ensure_chart
 from ecerp_core.finance.exceptions import MissingRate, PostingFailed
 from ecerp_core.finance.journal import EntryDraft, LineDraft, merge_lines, post_entries
+from ecerp_core.finance.memos import memo as stored
 from ecerp_core.finance.models import PostedEvent
 from ecerp_core.finance.rules import RuleBook, split_inclusive, vat_rate_for
-from ecerp_core.i18n import t
 from ecerp_core.money import round_money
 
 ZERO = Decimal("0")
@@ -284,7 +284,7 @@ def post_events(session: Session, actor: Actor, events: Sequence[BusinessEvent])
         merged = merge_lines(lines)
         if merged:
             one = len(group) == 1
-            memo = t("finance.memo.batch", kind=t(f"finance.kind.{kind}"), count=len(group))
+            memo = stored("finance.memo.batch", kind=f"finance.kind.{kind}", count=len(group))
             source_type, source_id = (group[0].source_type, group[0].source_id) if one else ("batch", None)
             drafts.append(
                 EntryDraft(day, kind, merged, memo=memo, source_type=source_type, source_id=source_id)
