@@ -62,15 +62,22 @@ class LineDraft:
 
 
 class PostedEntry(NamedTuple):
-    """An entry as posted: its id and its number (``202610-00001``, gap-free per period)."""
+    """An entry as posted: its id, its number (``202610-00001``, gap-free per period) and, for a
+    manual voucher, its voucher number (``记-0001``, gap-free per period among the vouchers)."""
 
     id: int
     number: str
+    voucher_no: str | None = None
+
+
+VOUCHER_WORD = "记"
+"""The word of a manual voucher's number (记账凭证: 记-0001)."""
 
 
 @dataclass(frozen=True)
 class EntryDraft:
-    """An entry to post: its date, kind, lines and the document it comes from."""
+    """An entry to post: its date, kind, lines and the document it comes from; ``numbered``: a
+    manual voucher, which takes the period's next voucher number too."""
 
     entry_date: dt.date
     kind: str
@@ -80,6 +87,7 @@ class EntryDraft:
     source_id: int | None = None
     reverses_id: int | None = None
     keys: tuple[str, ...] = field(default=())
+    numbered: bool = False
 
 
 def signed(account_code: str, amount: Decimal, **kw) -> LineDraft:
@@ -211,6 +219,10 @@ def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -
     for d in drafts:
         period = periods[(d.entry_date.year, d.entry_date.month)]
         period.last_number += 1
+        voucher_no = None
+        if d.numbered:
+            period.last_voucher += 1
+            voucher_no = f"{VOUCHER_WORD}-{period.last_voucher:04d}"
         rows.append(
             {
                 "period_id": period.id,
@@ -222,6 +234,7 @@ def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -
                 "source_type": d.source_type,
                 "source_id": d.source_id,
                 "reverses_id": d.reverses_id,
+                "voucher_no": voucher_no,
                 "posted_at": now,
                 "actor_id": actor.id,
             }
@@ -254,7 +267,7 @@ def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -
             }
             line_rows.append(line_row)
     insert_rows(session, JournalLine, line_rows)
-    return [PostedEntry(i, r["entry_number"]) for i, r in zip(ids, rows, strict=True)]
+    return [PostedEntry(i, r["entry_number"], r["voucher_no"]) for i, r in zip(ids, rows, strict=True)]
 
 
 def post_entry(session: Session, actor: Actor, draft: EntryDraft) -> PostedEntry:
@@ -306,11 +319,18 @@ def reversal_draft(
 
 
 def reverse_entry(
-    session: Session, actor: Actor, entry_id: int, on_date: dt.date | None = None, *, memo: str = ""
+    session: Session,
+    actor: Actor,
+    entry_id: int,
+    on_date: dt.date | None = None,
+    *,
+    memo: str = "",
+    numbered: bool = False,
 ) -> PostedEntry:
     """Post the reversal of an entry (the correction of a posted entry is a reversal plus a new one).
 
-    An entry is reversed at most once. ``on_date`` defaults to the entry's own date.
+    An entry is reversed at most once. ``on_date`` defaults to the entry's own date; ``numbered``:
+    the reversal is a manual voucher with its own voucher number.
     """
     require(actor, "finance.post")
 
@@ -319,7 +339,9 @@ def reverse_entry(
     entry = session.get(JournalEntry, entry_id)
     if entry is None:
         raise NotFound(entity="entity.journal_entry", key=entry_id)
-    draft = reversal_draft(session, entry_id, on_date or entry.entry_date, memo=memo)
+    draft = replace(
+        reversal_draft(session, entry_id, on_date or entry.entry_date, memo=memo), numbered=numbered
+    )
     [reversal] = post_entries(session, actor, [draft])
     audit.record(
         session, actor, "reverse", "fin_journal_entry", entry.entry_number, {"reversal": reversal.number}

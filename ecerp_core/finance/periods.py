@@ -46,7 +46,9 @@ def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
 
 def _new_period(session: Session, year: int, month: int) -> Period:
     start, end = month_bounds(year, month)
-    period = Period(year=year, month=month, start_date=start, end_date=end, status="open", last_number=0)
+    period = Period(
+        year=year, month=month, start_date=start, end_date=end, status="open", last_number=0, last_voucher=0
+    )
     session.add(period)
     return period
 
