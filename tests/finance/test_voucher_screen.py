@@ -33,6 +33,7 @@ def test_the_account_picker_offers_codes_with_names_in_the_apps_language(screen)
 
 def test_totals_follow_the_lines_and_posting_waits_for_balance(screen):
     first, second = screen.rows
+    assert "请录入分录" in screen.totals.value and screen.post_button.disabled
     type_line(first, "6602 管理费用", "300.00", memo="办公用品")
     assert "借方合计 <b>300.00</b>" in screen.totals.value and "借贷不平，差额 300.00" in screen.totals.value
     assert screen.post_button.disabled

@@ -231,6 +231,8 @@ class VoucherScreen:
         totals = self.model.totals([r.value() for r in self.rows])
         if not totals.readable:
             state, css = t("vouchers.not_a_number", lang), "off"
+        elif not (totals.debit or totals.credit):
+            state, css = t("vouchers.enter_lines", lang), "ecerp-muted"
         elif totals.balanced:
             state, css = t("vouchers.balanced", lang), "ok"
         else:
