@@ -63,7 +63,9 @@ def ensure_period(session: Session, day: dt.date, *, opening: bool = False) -> P
     Periods open in order: a month after the last period opens with every month between them; a
     month before the first one raises :class:`BeforeBooks` (the books would begin under closed
     months' balances) unless ``opening`` is set — an opening entry, which alone may open the month
-    right before the first period; a month missing between two periods raises :class:`PeriodGap`.
+    right before the first period, and only while no period is closed (else :class:`PeriodClosed`:
+    it would change a closed month's balances); a month missing between two periods raises
+    :class:`PeriodGap`.
     """
     period = session.scalar(select(Period).where(Period.year == day.year, Period.month == day.month))
     if period is not None:
@@ -76,6 +78,13 @@ def ensure_period(session: Session, day: dt.date, *, opening: bool = False) -> P
     elif wanted < (first.year, first.month):
         if not (opening and _month_after(*wanted) == (first.year, first.month)):
             raise BeforeBooks(date=day.isoformat(), first=first.code)
+        closed = session.scalar(
+            select(Period).where(Period.status != "open").order_by(Period.year, Period.month).limit(1)
+        )
+        if closed is not None:  # the opening would change a closed month's balance sheet
+            raise PeriodClosed(
+                period=closed.code, status=f"status.period.{closed.status}", date=day.isoformat()
+            )
         period = _new_period(session, *wanted)
     elif wanted < (last.year, last.month):
         raise PeriodGap(date=day.isoformat(), first=first.code, last=last.code)

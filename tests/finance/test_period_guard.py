@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from ecerp_core.finance import checks, closing, periods, statements
-from ecerp_core.finance.exceptions import BeforeBooks, PeriodGap
+from ecerp_core.finance.exceptions import BeforeBooks, PeriodClosed, PeriodGap
 from ecerp_core.finance.journal import OPENING_KIND, EntryDraft, LineDraft, post_entries, post_entry
 from ecerp_core.finance.models import Account, JournalEntry, JournalLine, Period
 
@@ -44,6 +44,10 @@ def test_a_voucher_before_the_first_period_is_refused_and_june_stays_as_closed(j
 
 def test_an_opening_entry_may_open_the_month_right_before_the_first_period_only(june_closed, admin):
     session = june_closed
+    with pytest.raises(PeriodClosed) as err:  # June is closed: its balance sheet would change
+        post_entries(session, admin, [cash_in(dt.date(2025, 5, 31), "50.00", OPENING_KIND)])
+    assert "2025-06" in err.value.message("en")
+    periods.reopen_period(session, admin, "2025-06", reason="期初余额")
     with pytest.raises(BeforeBooks):
         post_entries(session, admin, [cash_in(dt.date(2025, 4, 30), "50.00", OPENING_KIND)])
     with pytest.raises(BeforeBooks):  # an opening and another entry together: the other one is refused
