@@ -7,12 +7,15 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 
+from ecerp_core.auth import resolve_actor
+from ecerp_core.db import get_engine, session_scope
 from ecerp_core.finance import checks, closing, periods, statements
 from ecerp_core.finance.exceptions import BeforeBooks, PeriodClosed, PeriodGap
 from ecerp_core.finance.journal import OPENING_KIND, EntryDraft, LineDraft, post_entries, post_entry
 from ecerp_core.finance.models import Account, JournalEntry, JournalLine, Period
+from ecerp_core.setup import create_database, migrate
 
 
 def cash_in(on: dt.date, amount: str, kind: str = "manual") -> EntryDraft:
@@ -147,3 +150,30 @@ def test_closing_again_after_a_reopen_seals_the_months_after_it(june_closed, adm
     assert total_assets(session, "2025-07") == D("1025.00")
     session.execute(update(Period).where(Period.year == 2025).values(status="locked"))
     assert checks.closed_periods_unchanged(session) == []
+
+
+def test_the_migration_seals_the_months_already_closed(tmp_path):
+    """A database closed before fin_period_balance existed gets its closed months sealed as they
+    stand when it upgrades, so ``ecerp check`` holds them from then on."""
+    url = f"sqlite:///{tmp_path / 'books.db'}"
+    create_database(company="迁移测试", admin_password="password-123", url=url)
+    with session_scope(url) as session:
+        admin = resolve_actor(session, "admin")
+        post_entry(session, admin, cash_in(dt.date(2025, 6, 10), "1000.00"))
+        closing.close_period(session, admin, "2025-06", force_checks=True)
+        post_entry(session, admin, cash_in(dt.date(2025, 7, 1), "7.00"))
+    migrate(url, "0005", down=True)
+    migrate(url, "head")
+    with get_engine(url).connect() as conn:
+        sealed = conn.execute(
+            text(
+                "SELECT a.code, b.balance FROM fin_period_balance b "
+                "JOIN fin_account a ON a.id = b.account_id ORDER BY a.code"
+            )
+        ).all()
+    assert [(code, D(str(balance))) for code, balance in sealed] == [
+        ("1001", D("1000.00")),
+        ("4001", D("-1000.00")),
+    ]
+    with session_scope(url, readonly=True) as session:
+        assert checks.closed_periods_unchanged(session) == []
