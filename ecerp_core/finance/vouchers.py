@@ -250,6 +250,8 @@ def reverse_voucher(
 
 # --- importing ----------------------------------------------------------------------------------
 def _voucher_key(draft: VoucherDraft) -> str:
+    """What makes an imported voucher the same one again (kept in ``fin_posted_event``; the entry is
+    its source, not a document behind it)."""
     body = "|".join(f"{x.account_code}:{x.debit}:{x.credit}:{x.memo}" for x in draft.lines)
     digest = hashlib.sha256(f"{draft.memo}|{body}".encode()).hexdigest()[:24]
     return f"voucher:{draft.entry_date}:{draft.reference[:40]}:{digest}"
@@ -343,7 +345,6 @@ def import_vouchers(
                             "source_type": "fin_journal_entry",
                             "source_id": posted.id,
                             "business_date": posted.entry_date,
-                            "entry_id": posted.id,
                         }
                     ],
                 )
