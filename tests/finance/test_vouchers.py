@@ -265,3 +265,22 @@ def test_the_voucher_commands(db, session, admin, tmp_path, capsys):
     assert code == 1 and out.splitlines()[0] == "Vouchers posted: 1, already imported: 0, refused: 1"
     code, out, _ = run(capsys, "--lang", "zh_CN", "finance", "voucher", "accounts", "1002", "--format", "csv")
     assert out.splitlines()[:2] == ["code,name", "100201,银行存款-人民币户"]
+
+
+def test_an_xlsx_of_vouchers_imports_like_a_csv(session, admin, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["凭证号", "日期", "科目", "借方金额", "贷方金额", "摘要"])
+    sheet.append(["X1", "2026-10-12", "6602", 88.8, None, "快递费"])
+    sheet.append(["X1", "2026-10-12", "1001", None, 88.8, None])
+    file = tmp_path / "vouchers.xlsx"
+    book.save(file)
+    report = import_vouchers(session, admin, file)
+    assert [(v.voucher_no, v.entry_date) for v in report.posted] == [("记-0001", dt.date(2026, 10, 12))]
+    lines = voucher_detail(session, admin, "记-0001", period="2026-10")["lines"]
+    assert [(x["account_code"], x["debit"], x["credit"]) for x in lines] == [
+        ("6602", D("88.80"), D("0.00")),
+        ("1001", D("0.00"), D("88.80")),
+    ]
