@@ -163,6 +163,16 @@ def closed_periods_unchanged(session: Session) -> list[str]:
     return failures[:LIMIT]
 
 
+def periods_follow_each_other(session: Session) -> list[str]:
+    """The periods are consecutive months: none missing between the first and the last."""
+    months = [p.year * 12 + p.month - 1 for p in session.scalars(select(Period))]
+    have = set(months)
+    missing = [n for n in range(min(months, default=0), max(months, default=0)) if n not in have]
+    return [f"finance: no period for {n // 12:04d}-{n % 12 + 1:02d} between two periods" for n in missing][
+        :LIMIT
+    ]
+
+
 CHECKS = [
     every_entry_balances,
     balance_sheet_balances,
@@ -170,4 +180,5 @@ CHECKS = [
     receivables_match_orders,
     closing_cash_matches,
     closed_periods_unchanged,
+    periods_follow_each_other,
 ]

@@ -80,12 +80,14 @@ def test_a_month_missing_between_two_periods_takes_nothing(june_closed, admin):
     with pytest.raises(PeriodGap) as err:
         post_entry(session, admin, cash_in(dt.date(2025, 7, 15), "10.00"))
     assert "2025-07-15" in err.value.message("en")
+    assert checks.periods_follow_each_other(session) == ["finance: no period for 2025-07 between two periods"]
 
 
 def test_a_later_month_opens_the_months_between_in_order(june_closed, admin):
     session = june_closed
     post_entry(session, admin, cash_in(dt.date(2025, 9, 1), "10.00"))
     assert [p.code for p in periods.list_periods(session)] == ["2025-06", "2025-07", "2025-08", "2025-09"]
+    assert checks.periods_follow_each_other(session) == []
 
 
 def test_check_proves_a_closed_month_unchanged_and_names_what_moved(june_closed, admin):
