@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
@@ -267,13 +267,13 @@ def _read_vouchers(
     for line, row in table:
         ref = row.get(columns["voucher"], "").strip()
         groups.setdefault(ref, []).append((line, row))
+
+    def cell(row: dict[str, str], key: str) -> str:
+        return row.get(columns[key], "").strip() if key in columns else ""
+
     vouchers, refused = [], []
     for ref, rows in groups.items():
         first = rows[0][0] if rows else FIRST_LINE
-
-        def cell(row: dict[str, str], key: str) -> str:
-            return row.get(columns[key], "").strip() if key in columns else ""
-
         try:
             if not ref:
                 raise ValidationError([problem("voucher", "required")])
@@ -363,29 +363,23 @@ def list_vouchers(
     its day, memo (in ``language``), total and the voucher that reversed it."""
     require(actor, "finance.read")
     language = language or current_language()
-    total = (
+    debits = (
         select(func.sum(JournalLine.debit))
         .where(JournalLine.entry_id == JournalEntry.id)
         .correlate(JournalEntry)
         .scalar_subquery()
     )
+    reversal = aliased(JournalEntry)
     stmt = (
-        select(JournalEntry, total.label("total"))
+        select(JournalEntry, debits.label("total"), reversal.entry_number.label("reversed_by"))
         .join(Period, Period.id == JournalEntry.period_id)
+        .outerjoin(reversal, reversal.reverses_id == JournalEntry.id)
         .where(JournalEntry.voucher_no.is_not(None))
         .order_by(Period.year, Period.month, JournalEntry.voucher_no)
     )
     if period:
         year, month = parse_period(period)
         stmt = stmt.where(Period.year == year, Period.month == month)
-    rows = session.execute(stmt).all()
-    reversed_by = dict(
-        session.execute(
-            select(JournalEntry.reverses_id, JournalEntry.entry_number).where(
-                JournalEntry.reverses_id.in_([e.id for e, _ in rows] or [0])
-            )
-        ).all()
-    )
     return [
         {
             "id": e.id,
@@ -393,10 +387,10 @@ def list_vouchers(
             "voucher_no": e.voucher_no,
             "date": e.entry_date,
             "memo": shown(e.memo, language),
-            "total": Decimal(t or 0),
-            "reversed_by": reversed_by.get(e.id, ""),
+            "total": Decimal(amount or 0),
+            "reversed_by": reversed_by or "",
         }
-        for e, t in rows
+        for e, amount, reversed_by in session.execute(stmt)
     ]
 
 
