@@ -25,7 +25,7 @@ import sys
 
 import click
 
-from ecerp_core.cli import base, bench, finance, opening, orders, purchase, records, serve, stock
+from ecerp_core.cli import base, bench, finance, opening, orders, purchase, records, serve, stock, vouchers
 from ecerp_core.cli.context import Context
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import set_language
@@ -50,6 +50,7 @@ COMMANDS = (
     bench.bench,
 )
 """Every top-level command, by the module that holds it (``--help`` lists them by name)."""
+finance.finance.add_command(vouchers.voucher)  # ecerp finance voucher ...
 
 # the two openings sit in their areas' groups; they share one module because each checks the other
 stock.stock.add_command(opening.stock_opening)

@@ -7,9 +7,17 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ecerp_core.finance.closing import unbalanced_entries
-from ecerp_core.finance.models import Account, JournalEntry, JournalLine, Period, SettlementLine
-from ecerp_core.finance.opening import OPENING_KIND, opening_balances, opening_inventory
+from ecerp_core.finance.closing import balances_by_period, unbalanced_entries
+from ecerp_core.finance.journal import OPENING_KIND
+from ecerp_core.finance.models import (
+    Account,
+    JournalEntry,
+    JournalLine,
+    Period,
+    PeriodBalance,
+    SettlementLine,
+)
+from ecerp_core.finance.opening import opening_balances, opening_inventory
 from ecerp_core.finance.statements import INVENTORY, balance_sheet, cash_flow, period_totals
 from ecerp_core.invariants import LIMIT
 from ecerp_core.orders.models import Order
@@ -180,6 +188,44 @@ def opening_entry_is_sound(session: Session) -> list[str]:
     return failures
 
 
+def closed_periods_unchanged(session: Session) -> list[str]:
+    """Every closed or locked period's balances are still those sealed at its close."""
+    closed = list(
+        session.scalars(select(Period).where(Period.status != "open").order_by(Period.year, Period.month))
+    )
+    if not closed:
+        return []
+    now = balances_by_period(session)
+    sealed: dict[int, dict[int, Decimal]] = {}
+    for period_id, account_id, balance in session.execute(
+        select(PeriodBalance.period_id, PeriodBalance.account_id, PeriodBalance.balance)
+    ):
+        sealed.setdefault(period_id, {})[account_id] = Decimal(balance)
+    codes = dict(session.execute(select(Account.id, Account.code)).all())
+    failures = []
+    for p in closed:
+        have, had = now.get(p.id, {}), sealed.get(p.id, {})
+        changed = sorted(
+            (codes[a], had.get(a, ZERO), have.get(a, ZERO))
+            for a in set(have) | set(had)
+            if have.get(a, ZERO) != had.get(a, ZERO)
+        )
+        if changed:
+            detail = ", ".join(f"{code} {old} -> {new}" for code, old, new in changed[:5])
+            failures.append(f"finance: closed period {p.code} changed since its close: {detail}")
+    return failures[:LIMIT]
+
+
+def periods_follow_each_other(session: Session) -> list[str]:
+    """The periods are consecutive months: none missing between the first and the last."""
+    months = [p.year * 12 + p.month - 1 for p in session.scalars(select(Period))]
+    have = set(months)
+    missing = [n for n in range(min(months, default=0), max(months, default=0)) if n not in have]
+    return [f"finance: no period for {n // 12:04d}-{n % 12 + 1:02d} between two periods" for n in missing][
+        :LIMIT
+    ]
+
+
 CHECKS = [
     every_entry_balances,
     openings_agree,
@@ -188,4 +234,6 @@ CHECKS = [
     inventory_matches_stock,
     receivables_match_orders,
     closing_cash_matches,
+    closed_periods_unchanged,
+    periods_follow_each_other,
 ]

@@ -9,16 +9,26 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import company_timezone
+from ecerp_core.db import insert_rows
 from ecerp_core.events import SaleShipped
 from ecerp_core.finance import fx, periods
 from ecerp_core.finance.exceptions import CloseBlocked, PeriodState
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entries, signed
-from ecerp_core.finance.models import Account, JournalEntry, JournalLine, Period, PostedEvent, SettlementLine
+from ecerp_core.finance.memos import memo as stored
+from ecerp_core.finance.models import (
+    Account,
+    JournalEntry,
+    JournalLine,
+    Period,
+    PeriodBalance,
+    PostedEvent,
+    SettlementLine,
+)
 from ecerp_core.i18n import t
 from ecerp_core.orders.models import Order
 
@@ -119,14 +129,14 @@ def carry_profit(session: Session, actor: Actor, period: Period) -> tuple[str | 
     pnl = _balances(session, in_period, account_class="pnl")
     closing_no = year_end_no = None
     if pnl:
-        memo = t("finance.memo.carry_profit")
+        memo = stored("finance.memo.carry_profit")
         lines = [signed(code, -balance, memo=memo) for code, balance in pnl.items()]
         lines.append(signed(PROFIT_ACCOUNT, sum(pnl.values(), ZERO), memo=memo))
         draft = EntryDraft(
             period.end_date,
             "closing",
             tuple(x for x in lines if x.debit or x.credit),
-            memo=t("finance.memo.closing", period=period.code),
+            memo=stored("finance.memo.closing", period=period.code),
             source_type="fin_period",
             source_id=period.id,
         )
@@ -138,7 +148,7 @@ def carry_profit(session: Session, actor: Actor, period: Period) -> tuple[str | 
         )
         profit = _balances(session, in_year, code=PROFIT_ACCOUNT).get(PROFIT_ACCOUNT)
         if profit:
-            memo = t("finance.memo.year_end")
+            memo = stored("finance.memo.year_end")
             lines = (
                 LineDraft(PROFIT_ACCOUNT, debit=max(-profit, ZERO), credit=max(profit, ZERO), memo=memo),
                 LineDraft(RETAINED_ACCOUNT, debit=max(profit, ZERO), credit=max(-profit, ZERO), memo=memo),
@@ -149,6 +159,40 @@ def carry_profit(session: Session, actor: Actor, period: Period) -> tuple[str | 
             [year_end] = post_entries(session, actor, [draft])
             year_end_no = year_end.number
     return closing_no, year_end_no
+
+
+def balances_by_period(session: Session) -> dict[int, dict[int, Decimal]]:
+    """Every period's closing balances: ``{period id: {account id: Σ(debit − credit) up to its end}}``
+    (accounts at zero left out), from one GROUP BY over the journal."""
+    moves: dict[int, list[tuple[int, Decimal]]] = {}
+    stmt = select(
+        JournalLine.period_id,
+        JournalLine.account_id,
+        func.sum(JournalLine.debit) - func.sum(JournalLine.credit),
+    ).group_by(JournalLine.period_id, JournalLine.account_id)
+    for period_id, account_id, amount in session.execute(stmt):
+        moves.setdefault(period_id, []).append((account_id, Decimal(amount or 0)))
+    running: dict[int, Decimal] = {}
+    out = {}
+    for period_id in session.scalars(select(Period.id).order_by(Period.year, Period.month)):
+        for account_id, amount in moves.get(period_id, ()):
+            running[account_id] = running.get(account_id, ZERO) + amount
+        out[period_id] = {a: b for a, b in running.items() if b}
+    return out
+
+
+def seal_balances(session: Session, period_ids: list[int]) -> None:
+    """Keep the balances of these (closed) periods as they stand now, for ``ecerp check`` to compare."""
+    if not period_ids:
+        return
+    now = balances_by_period(session)
+    session.execute(delete(PeriodBalance).where(PeriodBalance.period_id.in_(period_ids)))
+    rows = [
+        {"period_id": p, "account_id": a, "balance": b}
+        for p in period_ids
+        for a, b in sorted(now.get(p, {}).items())
+    ]
+    insert_rows(session, PeriodBalance, rows)
 
 
 @dataclass(frozen=True)
@@ -162,7 +206,8 @@ def close_period(session: Session, actor: Actor, text: str, *, force_checks: boo
     """Close a month: run the close checks, carry P&L to 本年利润 (and at year end to 利润分配).
 
     Raises :class:`CloseBlocked` listing every problem the checks find; the period stays open.
-    Earlier open periods must be closed first.
+    Earlier open periods must be closed first. The closed month's balances are sealed
+    (:func:`seal_balances`) so ``ecerp check`` proves them unchanged later.
     """
     require(actor, "finance.close")
     period = periods.get_period(session, text)
@@ -183,4 +228,9 @@ def close_period(session: Session, actor: Actor, text: str, *, force_checks: boo
         raise CloseBlocked(period=period.code, problems="; ".join(problems))
     closing_no, year_end_no = carry_profit(session, actor, period)
     periods.move(session, actor, period, "closed", "close")
+    # later months still closed changed only through this one's reopening (audited): seal them anew
+    later = session.scalars(
+        select(Period.id).where(Period.status != "open", Period.start_date > period.start_date)
+    )
+    seal_balances(session, [period.id, *later])
     return CloseResult(period.code, closing_no, year_end_no)

@@ -88,3 +88,16 @@ class OpeningTooLate(EcerpError):
     """The books hold entries on or before the go-live date (params: date, first)."""
 
     code = "error.finance.opening_too_late"
+
+
+class BeforeBooks(EcerpError):
+    """A posting dated before the books begin (before the first period); only an opening entry may
+    land in the month right before it."""
+
+    code = "error.finance.before_books"
+
+
+class PeriodGap(EcerpError):
+    """A posting into a month that has no period while later months have one: periods open in order."""
+
+    code = "error.finance.period_gap"

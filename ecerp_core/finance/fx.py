@@ -27,10 +27,10 @@ from ecerp_core.db import insert_rows
 from ecerp_core.errors import ImportFileError, NotFound
 from ecerp_core.finance.exceptions import MissingRate
 from ecerp_core.finance.journal import EntryDraft, post_entries, reversal_draft, signed
+from ecerp_core.finance.memos import memo as stored
 from ecerp_core.finance.models import Account, JournalLine, PostedEvent
 from ecerp_core.finance.periods import ensure_period, get_period
 from ecerp_core.finance.rules import RuleBook
-from ecerp_core.i18n import t
 from ecerp_core.money import round_money
 
 ZERO = Decimal("0")
@@ -183,20 +183,17 @@ def revalue_period(session: Session, actor: Actor, period_text: str) -> tuple[st
                 rate=r["rate"],
                 supplier_id=r["supplier_id"],
                 platform=r["platform"],
-                memo=t("finance.memo.revaluation"),
+                memo=stored("finance.memo.revaluation"),
             )
             for r in found
         ]
-        lines.append(
-            signed(
-                fx_account, -sum((r["difference"] for r in found), ZERO), memo=t("finance.memo.revaluation")
-            )
-        )
+        total = sum((r["difference"] for r in found), ZERO)
+        lines.append(signed(fx_account, -total, memo=stored("finance.memo.revaluation")))
         draft = EntryDraft(
             period.end_date,
             "revaluation",
             tuple(lines),
-            memo=t("finance.memo.revaluation_of", period=period.code),
+            memo=stored("finance.memo.revaluation_of", period=period.code),
             source_type="fin_period",
             source_id=period.id,
         )
@@ -204,7 +201,7 @@ def revalue_period(session: Session, actor: Actor, period_text: str) -> tuple[st
         entry_id = revalued.id
         day1 = period.end_date + dt.timedelta(days=1)
         ensure_period(session, day1)
-        memo = t("finance.memo.revaluation_reversal", period=period.code)
+        memo = stored("finance.memo.revaluation_reversal", period=period.code)
         reversal = reversal_draft(session, entry_id, day1, kind="revaluation_reversal", memo=memo)
         [undone] = post_entries(session, actor, [reversal])
         numbers = (revalued.number, undone.number)

@@ -24,11 +24,14 @@ from ecerp_core.db import allocate_ids, insert_rows, utcnow
 from ecerp_core.errors import NotFound, ValidationError, problem
 from ecerp_core.finance.chart import PostingAccount, posting_accounts
 from ecerp_core.finance.exceptions import UnbalancedEntry, UnknownAccount
+from ecerp_core.finance.memos import memo as stored
 from ecerp_core.finance.models import Account, JournalEntry, JournalLine
 from ecerp_core.finance.periods import open_period_for
 from ecerp_core.money import round_money
 
 ZERO = Decimal("0")
+OPENING_KIND = "opening"
+"""The kind of an opening-balance entry: the one kind that may open the month before the first period."""
 
 
 @dataclass(frozen=True)
@@ -59,15 +62,22 @@ class LineDraft:
 
 
 class PostedEntry(NamedTuple):
-    """An entry as posted: its id and its number (``202610-00001``, gap-free per period)."""
+    """An entry as posted: its id, its number (``202610-00001``, gap-free per period) and, for a
+    manual voucher, its voucher number (``记-0001``, gap-free per period among the vouchers)."""
 
     id: int
     number: str
+    voucher_no: str | None = None
+
+
+VOUCHER_WORD = "记"
+"""The word of a manual voucher's number (记账凭证: 记-0001)."""
 
 
 @dataclass(frozen=True)
 class EntryDraft:
-    """An entry to post: its date, kind, lines and the document it comes from."""
+    """An entry to post: its date, kind, lines and the document it comes from; ``numbered``: a
+    manual voucher, which takes the period's next voucher number too."""
 
     entry_date: dt.date
     kind: str
@@ -77,6 +87,7 @@ class EntryDraft:
     source_id: int | None = None
     reverses_id: int | None = None
     keys: tuple[str, ...] = field(default=())
+    numbered: bool = False
 
 
 def signed(account_code: str, amount: Decimal, **kw) -> LineDraft:
@@ -184,9 +195,11 @@ def _cash_flows(lines: list[LineDraft], accounts: dict[str, PostingAccount]) -> 
 def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -> list[PostedEntry]:
     """Post ``drafts``; returns ``(entry id, entry number)`` in order. All or nothing.
 
-    Raises :class:`UnbalancedEntry`, :class:`UnknownAccount` or
-    :class:`~ecerp_core.finance.exceptions.PeriodClosed`. The caller checks permissions (automatic
-    postings run for whoever caused the event).
+    Raises :class:`UnbalancedEntry`, :class:`UnknownAccount`,
+    :class:`~ecerp_core.finance.exceptions.PeriodClosed`, or ``BeforeBooks`` / ``PeriodGap`` for a
+    day before the first period or in a month missing between two (only entries of kind
+    :data:`OPENING_KIND` may open the month right before the first period). The caller checks
+    permissions (automatic postings run for whoever caused the event).
     """
     if not drafts:
         return []
@@ -194,16 +207,22 @@ def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -
     accounts = posting_accounts(session)
     checked = [_check(d, accounts, base) for d in drafts]
     periods = {}
+    # only a month whose every entry is an opening may open before the first period
+    others = {(d.entry_date.year, d.entry_date.month) for d in drafts if d.kind != OPENING_KIND}
     for d in sorted(drafts, key=lambda d: d.entry_date):
         key = (d.entry_date.year, d.entry_date.month)
         if key not in periods:
-            periods[key] = open_period_for(session, d.entry_date)
+            periods[key] = open_period_for(session, d.entry_date, opening=key not in others)
     mark_books_started(session, min(d.entry_date for d in drafts))
     now = utcnow()
     rows = []
     for d in drafts:
         period = periods[(d.entry_date.year, d.entry_date.month)]
         period.last_number += 1
+        voucher_no = None
+        if d.numbered:
+            period.last_voucher += 1
+            voucher_no = f"{VOUCHER_WORD}-{period.last_voucher:04d}"
         rows.append(
             {
                 "period_id": period.id,
@@ -215,6 +234,7 @@ def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -
                 "source_type": d.source_type,
                 "source_id": d.source_id,
                 "reverses_id": d.reverses_id,
+                "voucher_no": voucher_no,
                 "posted_at": now,
                 "actor_id": actor.id,
             }
@@ -247,7 +267,7 @@ def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -
             }
             line_rows.append(line_row)
     insert_rows(session, JournalLine, line_rows)
-    return [PostedEntry(i, r["entry_number"]) for i, r in zip(ids, rows, strict=True)]
+    return [PostedEntry(i, r["entry_number"], r["voucher_no"]) for i, r in zip(ids, rows, strict=True)]
 
 
 def post_entry(session: Session, actor: Actor, draft: EntryDraft) -> PostedEntry:
@@ -291,7 +311,7 @@ def reversal_draft(
         on_date,
         kind,
         lines,
-        memo or f"冲销 {entry.entry_number}",
+        memo or stored("finance.memo.reversal_of", number=entry.entry_number),
         entry.source_type,
         entry.source_id,
         reverses_id=entry_id,
@@ -299,11 +319,18 @@ def reversal_draft(
 
 
 def reverse_entry(
-    session: Session, actor: Actor, entry_id: int, on_date: dt.date | None = None, *, memo: str = ""
+    session: Session,
+    actor: Actor,
+    entry_id: int,
+    on_date: dt.date | None = None,
+    *,
+    memo: str = "",
+    numbered: bool = False,
 ) -> PostedEntry:
     """Post the reversal of an entry (the correction of a posted entry is a reversal plus a new one).
 
-    An entry is reversed at most once. ``on_date`` defaults to the entry's own date.
+    An entry is reversed at most once. ``on_date`` defaults to the entry's own date; ``numbered``:
+    the reversal is a manual voucher with its own voucher number.
     """
     require(actor, "finance.post")
 
@@ -312,7 +339,9 @@ def reverse_entry(
     entry = session.get(JournalEntry, entry_id)
     if entry is None:
         raise NotFound(entity="entity.journal_entry", key=entry_id)
-    draft = reversal_draft(session, entry_id, on_date or entry.entry_date, memo=memo)
+    draft = replace(
+        reversal_draft(session, entry_id, on_date or entry.entry_date, memo=memo), numbered=numbered
+    )
     [reversal] = post_entries(session, actor, [draft])
     audit.record(
         session, actor, "reverse", "fin_journal_entry", entry.entry_number, {"reversal": reversal.number}

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
+from ecerp_core.finance.memos import shown
 from ecerp_core.finance.models import (
     Account,
     JournalEntry,
@@ -82,7 +83,7 @@ def journal_rows(
             "credit": r["credit"],
             "currency": r["currency"],
             "amount_currency": r["amount_currency"],
-            "memo": r["memo"],
+            "memo": shown(r["memo"], language),
             "source": source,
         }
 

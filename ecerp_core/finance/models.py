@@ -49,7 +49,8 @@ class Account(Base):
 
 class Period(Base):
     """An accounting month. ``last_number`` is the last entry number used: entries are numbered
-    without gaps per period because the counter moves in the posting's own transaction."""
+    without gaps per period because the counter moves in the posting's own transaction;
+    ``last_voucher`` is the same for the manual vouchers' own numbers (记-0001)."""
 
     __tablename__ = "fin_period"
     __table_args__ = (UniqueConstraint("year", "month"),)
@@ -61,6 +62,7 @@ class Period(Base):
     end_date: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="open")
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+    last_voucher: Mapped[int] = mapped_column(Integer, default=0)
     closed_at: Mapped[Timestamp | None]
     closed_by: Mapped[int | None]
 
@@ -78,11 +80,14 @@ class JournalEntry(Base):
     source_type / source_id: the document behind it (``sales_order`` 42), or ``batch`` for an entry
     that posts a day's events of one kind (its documents are in ``fin_posted_event``).
     reverses_id: the entry this one reverses.
+    voucher_no: a manual voucher's number in its period (``记-0001``), given by the voucher service.
+    memo: text a person wrote, or a catalogue message stored language-neutral (:mod:`memos`).
     """
 
     __tablename__ = "fin_journal_entry"
     __table_args__ = (
         UniqueConstraint("period_id", "number"),
+        UniqueConstraint("period_id", "voucher_no"),
         Index("ix_fin_journal_entry_date", "entry_date"),
         Index("ix_fin_journal_entry_source", "source_type", "source_id"),
     )
@@ -97,6 +102,7 @@ class JournalEntry(Base):
     source_type: Mapped[str] = mapped_column(String(40), default="")
     source_id: Mapped[int | None]
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("fin_journal_entry.id"))
+    voucher_no: Mapped[str | None] = mapped_column(String(20))
     posted_at: Mapped[Timestamp] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None]
 
@@ -144,6 +150,27 @@ class JournalLine(Base):
     supplier_id: Mapped[int | None]
     cash_flow: Mapped[str | None] = mapped_column(String(30))
     activity: Mapped[str] = mapped_column(String(10), default="operating")
+
+
+class EntryAttachment(Base):
+    """A document a voucher refers to by name (an invoice scan, a contract), in the order given."""
+
+    __tablename__ = "fin_entry_attachment"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("fin_journal_entry.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class PeriodBalance(Base):
+    """A closed period's balances sealed at its close: per account, Σ(debit − credit) of every line
+    up to the period's end. ``ecerp check`` compares them with the journal as it stands now."""
+
+    __tablename__ = "fin_period_balance"
+
+    period_id: Mapped[int] = mapped_column(ForeignKey("fin_period.id"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("fin_account.id"), primary_key=True)
+    balance: Mapped[Money]
 
 
 class PostedEvent(Base):

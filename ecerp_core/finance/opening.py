@@ -35,6 +35,7 @@ from ecerp_core.catalog.models import Supplier
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.finance import periods
 from ecerp_core.finance.chart import accounts_by_code, ensure_chart
+from ecerp_core.finance.closing import seal_balances
 from ecerp_core.finance.exceptions import (
     OpeningDateDiffers,
     OpeningExists,
@@ -44,7 +45,7 @@ from ecerp_core.finance.exceptions import (
     OpeningTooLate,
     OpeningUnbalanced,
 )
-from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entries, signed
+from ecerp_core.finance.journal import OPENING_KIND, EntryDraft, LineDraft, post_entries, signed
 from ecerp_core.finance.models import Account, JournalEntry, JournalLine, Period
 from ecerp_core.finance.statements import INVENTORY
 from ecerp_core.stock.opening import (
@@ -56,8 +57,6 @@ from ecerp_core.stock.opening import (
 )
 from ecerp_core.tabular import Table, map_columns
 
-OPENING_KIND = "opening"
-"""The kind (and source type) of the opening entry."""
 ZERO = Decimal("0.00")
 
 ALIASES = {
@@ -263,6 +262,7 @@ def post_opening_balances(
     [posted] = post_entries(session, actor, [draft])
     period = periods.ensure_period(session, go_live)
     periods.move(session, actor, period, "closed", "close")
+    seal_balances(session, [period.id])  # `ecerp check` proves the opening month unchanged from here on
     periods.ensure_period(session, go_live + dt.timedelta(days=1))
     audit.record(
         session,

@@ -18,7 +18,7 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.db import for_update, utcnow
 from ecerp_core.errors import ValidationError, problem
-from ecerp_core.finance.exceptions import PeriodClosed, PeriodState
+from ecerp_core.finance.exceptions import BeforeBooks, PeriodClosed, PeriodGap, PeriodState
 from ecerp_core.finance.models import Period
 from ecerp_core.workflow import Workflow
 
@@ -44,26 +44,69 @@ def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, month, 1), dt.date(year, month, days)
 
 
-def ensure_period(session: Session, day: dt.date) -> Period:
-    """The period holding ``day``, created open if it does not exist yet."""
-    period = session.scalar(select(Period).where(Period.year == day.year, Period.month == day.month))
-    if period is None:
-        start, end = month_bounds(day.year, day.month)
-        period = Period(
-            year=day.year, month=day.month, start_date=start, end_date=end, status="open", last_number=0
-        )
-        session.add(period)
-        session.flush()
+def _new_period(session: Session, year: int, month: int) -> Period:
+    start, end = month_bounds(year, month)
+    period = Period(
+        year=year, month=month, start_date=start, end_date=end, status="open", last_number=0, last_voucher=0
+    )
+    session.add(period)
     return period
 
 
-def open_period_for(session: Session, day: dt.date) -> Period:
-    """The period of ``day``, locked for numbering; raises :class:`PeriodClosed` unless it is open."""
+def _month_after(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def ensure_period(session: Session, day: dt.date, *, opening: bool = False) -> Period:
+    """The period holding ``day``, created open if it does not exist yet.
+
+    Periods open in order: a month after the last period opens with every month between them; a
+    month before the first one raises :class:`BeforeBooks` (the books would begin under closed
+    months' balances) unless ``opening`` is set — an opening entry, which alone may open the month
+    right before the first period, and only while no period is closed (else :class:`PeriodClosed`:
+    it would change a closed month's balances); a month missing between two periods raises
+    :class:`PeriodGap`.
+    """
+    period = session.scalar(select(Period).where(Period.year == day.year, Period.month == day.month))
+    if period is not None:
+        return period
+    first = session.scalar(select(Period).order_by(Period.year, Period.month).limit(1))
+    last = session.scalar(select(Period).order_by(Period.year.desc(), Period.month.desc()).limit(1))
+    wanted = (day.year, day.month)
+    if first is None:
+        period = _new_period(session, *wanted)
+    elif wanted < (first.year, first.month):
+        if not (opening and _month_after(*wanted) == (first.year, first.month)):
+            raise BeforeBooks(date=day.isoformat(), first=first.code)
+        closed = session.scalar(
+            select(Period).where(Period.status != "open").order_by(Period.year, Period.month).limit(1)
+        )
+        if closed is not None:  # the opening would change a closed month's balance sheet
+            raise PeriodClosed(
+                period=closed.code, status=f"status.period.{closed.status}", date=day.isoformat()
+            )
+        period = _new_period(session, *wanted)
+    elif wanted < (last.year, last.month):
+        raise PeriodGap(date=day.isoformat(), first=first.code, last=last.code)
+    else:
+        month = _month_after(last.year, last.month)
+        while month <= wanted:
+            period = _new_period(session, *month)
+            month = _month_after(*month)
+    session.flush()
+    return period
+
+
+def open_period_for(session: Session, day: dt.date, *, opening: bool = False) -> Period:
+    """The period of ``day``, locked for numbering; raises :class:`PeriodClosed` unless it is open.
+
+    A month with no period yet is opened by :func:`ensure_period` (``opening``: see there).
+    """
     # locked and read afresh: the entry numbers continue from what another writer left
     stmt = select(Period).where(Period.year == day.year, Period.month == day.month)
     period = session.scalar(for_update(stmt, session).execution_options(populate_existing=True))
     if period is None:
-        period = ensure_period(session, day)
+        period = ensure_period(session, day, opening=opening)
     if period.status != "open":
         raise PeriodClosed(period=period.code, status=f"status.period.{period.status}", date=day.isoformat())
     return period

@@ -38,9 +38,9 @@ from ecerp_core.events import (
 from ecerp_core.finance.chart import ensure_chart
 from ecerp_core.finance.exceptions import MissingRate, PostingFailed
 from ecerp_core.finance.journal import EntryDraft, LineDraft, merge_lines, post_entries
+from ecerp_core.finance.memos import memo as stored
 from ecerp_core.finance.models import PostedEvent
 from ecerp_core.finance.rules import RuleBook, split_inclusive, vat_rate_for
-from ecerp_core.i18n import t
 from ecerp_core.money import round_money
 
 ZERO = Decimal("0")
@@ -156,19 +156,27 @@ def _purchase(c: _Ctx, e: StockReceived | PurchaseReturned, sign: int) -> tuple[
             supplier_id=e.supplier_id,
         ),
     ]
-    rest = e.value_base - amount_base  # landed cost on receipt; price difference on return
-    if rest:
-        role = "landed" if sign > 0 else "price_difference"
-        lines.append(_side(c.acct(e.kind, role), -s * rest))
     return lines, Booked(e.currency, value_base=s * e.value_base)
 
 
 def _received(c: _Ctx, e: StockReceived) -> tuple[list[LineDraft], Booked]:
-    return _purchase(c, e, 1)
+    lines, booked = _purchase(c, e, 1)
+    # inventory is valued line by line at unit costs rounded in base; what that leaves beside the
+    # landed cost against the converted invoice is rounding (7 × $1.11 at 7.1234: 55.37 for 55.35)
+    rounding = e.value_base - round_money(e.amount * e.rate, c.base) - e.landed_base
+    if e.landed_base:
+        lines.append(_side(c.acct(e.kind, "landed"), -e.landed_base))
+    if rounding:
+        lines.append(_side(c.acct(e.kind, "rounding"), -rounding))
+    return lines, booked
 
 
 def _returned(c: _Ctx, e: PurchaseReturned) -> tuple[list[LineDraft], Booked]:
-    return _purchase(c, e, -1)
+    lines, booked = _purchase(c, e, -1)
+    difference = e.value_base - round_money(e.amount * e.rate, c.base)  # price difference on return
+    if difference:
+        lines.append(_side(c.acct(e.kind, "price_difference"), difference))
+    return lines, booked
 
 
 def _inventory_change(
@@ -276,7 +284,7 @@ def post_events(session: Session, actor: Actor, events: Sequence[BusinessEvent])
         merged = merge_lines(lines)
         if merged:
             one = len(group) == 1
-            memo = t("finance.memo.batch", kind=t(f"finance.kind.{kind}"), count=len(group))
+            memo = stored("finance.memo.batch", kind=f"finance.kind.{kind}", count=len(group))
             source_type, source_id = (group[0].source_type, group[0].source_id) if one else ("batch", None)
             drafts.append(
                 EntryDraft(day, kind, merged, memo=memo, source_type=source_type, source_id=source_id)

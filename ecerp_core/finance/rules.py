@@ -42,6 +42,7 @@ DEFAULT_RULES: dict[tuple[str, str], str] = {
     ("stock.received", "input_vat"): "22210101",
     ("stock.received", "payable"): "2202",
     ("stock.received", "landed"): "2241",
+    ("stock.received", "rounding"): "660301",
     ("purchase.returned", "inventory"): "1405",
     ("purchase.returned", "input_vat"): "22210101",
     ("purchase.returned", "payable"): "2202",

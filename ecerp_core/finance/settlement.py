@@ -26,6 +26,7 @@ from ecerp_core.errors import NotFound
 from ecerp_core.events import SaleRefunded, SaleShipped
 from ecerp_core.finance.exceptions import MissingRate, PostingFailed
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entries, signed
+from ecerp_core.finance.memos import memo as stored
 from ecerp_core.finance.models import PostedEvent, Settlement, SettlementLine
 from ecerp_core.finance.rules import RuleBook
 from ecerp_core.finance.settlement_formats import SettlementRow, format_for, read_settlement
@@ -165,11 +166,10 @@ def settle_rows(
                 reason = "amount_mismatch"
             if reason:
                 status = "unmatched"
-                lines.append(
-                    signed(
-                        SUSPENSE, -amount_base, memo=f"{r.platform_order_id} {t('finance.reason.' + reason)}"
-                    )
+                why = stored(
+                    "finance.memo.suspense", order=r.platform_order_id, reason=f"finance.reason.{reason}"
                 )
+                lines.append(signed(SUSPENSE, -amount_base, memo=why))
             else:
                 seen.add((order_id, r.line_type))
                 receivable = book.account("settlement", "receivable", ref.platform)
@@ -215,7 +215,8 @@ def settle_rows(
     )
     diff = sum((x.credit - x.debit for x in lines), ZERO)
     if diff:
-        lines.append(signed(book.account("settlement", "fx"), diff, memo=t("finance.memo.revaluation")))
+        realized = stored("finance.memo.realized_fx", reference=reference)
+        lines.append(signed(book.account("settlement", "fx"), diff, memo=realized))
     settlement = Settlement(
         platform=fmt.platform,
         reference=reference,
@@ -233,7 +234,7 @@ def settle_rows(
         day,
         "settlement",
         tuple(lines),
-        memo=t("finance.memo.settlement", platform=fmt.platform, reference=reference),
+        memo=stored("finance.memo.settlement", platform=fmt.platform, reference=reference),
         source_type="fin_settlement",
         source_id=settlement.id,
     )

@@ -58,6 +58,16 @@ BS_EQUITY = (
     ("total_equity", None),
     ("total_liabilities_equity", None),
 )
+BS_RECLASSIFIED = (
+    (("1122",), "receivables", "advances"),
+    (("1123",), "prepayments", "payables"),
+    (("1221",), "other_receivables", "other_payables"),
+    (("2202",), "payables", "prepayments"),
+    (("2203",), "advances", "receivables"),
+    (("2221",), "taxes", "other_current_assets"),
+    (("2241",), "other_payables", "other_receivables"),
+)
+"""An account group whose balance is on the other side moves from the first line to the second."""
 # key, account-code prefixes (None = the running total), sign (1 adds to the total, -1 subtracts)
 IS_LINES = (
     ("revenue", ("6001", "6051"), 1),
@@ -164,39 +174,25 @@ def _columns(year: int, month: int) -> dict[str, tuple[int | None, int]]:
 
 
 def balance_sheet(tot: Totals, year: int, month: int) -> dict:
-    """资产负债表 at the end of the month, the start of the year and a year earlier."""
+    """资产负债表 at the end of the month, the start of the year and a year earlier.
+
+    An account group whose balance sits on the other side is shown where Chinese statements show it
+    (:data:`BS_RECLASSIFIED`): 应付账款 in debit among 预付款项, 应交税费 in debit among other current
+    assets, 其他应付款 in debit among 其他应收款, and the mirror images.
+    """
     points = {
         "end_of_period": _index(year, month),
         "start_of_year": _index(year, 1) - 1,
         "last_year": _index(year, month) - 12,
     }
     mapped = tuple(p for _, ps in BS_ASSETS + BS_LIABILITIES + BS_EQUITY if ps for p in ps)
-    lines, totals = [], {}
-    for side, spec, sign in (
-        ("assets", BS_ASSETS, 1),
-        ("liabilities", BS_LIABILITIES, -1),
-        ("equity", BS_EQUITY, -1),
-    ):
-        running = {c: ZERO for c in points}
+    sides = (("assets", BS_ASSETS, 1), ("liabilities", BS_LIABILITIES, -1), ("equity", BS_EQUITY, -1))
+    values: dict[str, dict[str, Decimal]] = {}
+    for side, spec, sign in sides:
+        cls = {"assets": "asset", "liabilities": "liability", "equity": "equity"}[side]
         for key, prefixes in spec:
             if prefixes is None:
-                if key == "total_liabilities_equity":
-                    values = {c: totals["total_liabilities"][c] + totals["total_equity"][c] for c in points}
-                else:
-                    values = dict(running)
-                totals[key] = values
-                lines.append(
-                    {
-                        "key": key,
-                        "label": _label("bs", key),
-                        "section": side,
-                        "total": True,
-                        "accounts": [],
-                        **values,
-                    }
-                )
                 continue
-            cls = {"assets": "asset", "liabilities": "liability", "equity": "equity"}[side]
             fallback = key in ("other_current_assets", "other_payables", "undistributed_profit")
 
             def pick(a, prefixes=prefixes, fallback=fallback, cls=cls):
@@ -204,22 +200,44 @@ def balance_sheet(tot: Totals, year: int, month: int) -> dict:
                     fallback and a.account_class == cls and not a.code.startswith(mapped)
                 )
 
-            values = {c: sign * tot.net(pick, None, p) for c, p in points.items()}
+            values[key] = {c: sign * tot.net(pick, None, p) for c, p in points.items()}
             if key == "undistributed_profit":  # profit not yet carried to 本年利润 belongs here too
-                values = {
+                values[key] = {
                     c: v - tot.net(lambda a: a.account_class == "pnl", None, points[c])
-                    for c, v in values.items()
+                    for c, v in values[key].items()
                 }
-            for c in points:
-                running[c] += values[c]
+    for prefixes, source, target in BS_RECLASSIFIED:
+        on_asset_side = source in {key for key, _ in BS_ASSETS}
+        for c, p in points.items():
+            net = tot.net(_prefixed(prefixes), None, p)  # debit − credit of the group
+            wrong_side = -net if on_asset_side else net
+            if wrong_side > 0:
+                values[source][c] += wrong_side
+                values[target][c] += wrong_side
+    lines, totals = [], {}
+    for side, spec, _ in sides:
+        running = {c: ZERO for c in points}
+        for key, prefixes in spec:
+            if prefixes is None:
+                if key == "total_liabilities_equity":
+                    row = {c: totals["total_liabilities"][c] + totals["total_equity"][c] for c in points}
+                else:
+                    row = dict(running)
+                totals[key] = row
+            else:
+                row = values[key]
+                for c in points:
+                    running[c] += row[c]
+            accounts = list(prefixes) if prefixes else []
+            accounts += [p for ps, _, target in BS_RECLASSIFIED if target == key for p in ps]
             lines.append(
                 {
                     "key": key,
                     "label": _label("bs", key),
                     "section": side,
-                    "total": False,
-                    "accounts": list(prefixes),
-                    **values,
+                    "total": prefixes is None,
+                    "accounts": accounts,
+                    **row,
                 }
             )
     end = "end_of_period"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ecerp_core.finance import closing, fx, ledger, periods, settlement, statements
+from ecerp_core.finance.memos import shown
 from ecerp_core.query import Page, paginate
 from widgets.common.actor import AppContext
 from widgets.common.grid import Column, PageRequest
@@ -135,12 +136,17 @@ class FinanceCloseModel:
             stmt = ledger.account_lines_stmt(codes, p.start_date, p.end_date, self.ctx.i18n.language)
             page = paginate(session, stmt, offset=request.offset, limit=request.limit)
         self.entry_of_line = {str(r["id"]): r["entry_id"] for r in page.rows}
-        return page
+        language = self.ctx.i18n.language
+        rows = [{**r, "memo": shown(r["memo"], language)} for r in page.rows]
+        return Page(rows, page.total, page.offset, page.limit, page.columns)
 
     def entry(self, entry_id: int) -> dict:
         """An entry with its lines and up to 20 of its source documents described."""
         with self.ctx.session(readonly=True) as session:
             found = ledger.entry_with_sources(session, entry_id)
+            language = self.ctx.i18n.language
+            found["memo"] = shown(found["memo"], language)
+            found["lines"] = [{**x, "memo": shown(x["memo"], language)} for x in found["lines"]]
             found["described"] = [
                 ledger.source_document(session, d["source_type"], d["source_id"])
                 for d in found["documents"][:20]

@@ -1,5 +1,6 @@
 """Finance Close's widgets: period picker, checklist with a button per step, statement viewer
-with drill-down (statement line → journal lines → entry and its source documents)."""
+with drill-down (statement line → journal lines → entry and its source documents); the manual
+vouchers in a tab of their own (:mod:`voucher_screen`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from widgets.common.actions import ui_action
 from widgets.common.grid import PagedGrid, format_cell
 from widgets.common.shell import AppShell
 from widgets.finance_close.model import LINE_COLUMNS, STATEMENTS, UNMATCHED_COLUMNS, FinanceCloseModel
+from widgets.finance_close.voucher_screen import VoucherScreen
 
 CSS = """<style>
 .ecerp-fc-check { display: grid; grid-template-columns: 1fr auto auto; gap: 8px 16px; align-items: center; }
@@ -78,6 +80,7 @@ class FinanceCloseView:
         self.lines.add_class("ecerp-fc-lines")
         self.entry_html = w.HTML()
         self.entry_html.add_class("ecerp-fc-entry")
+        self.vouchers = VoucherScreen(self.ctx)
         self.shell = AppShell(self.ctx, "app.finance_close.title", self._layout())
         self._wire()
         self.load_periods()
@@ -116,7 +119,11 @@ class FinanceCloseView:
             self.lines,
             self.entry_html,
         )
-        return w.VBox([w.HTML(CSS), checklist, viewer])
+        tabs = w.Tab([w.VBox([w.HTML(CSS), checklist, viewer]), self.vouchers.widget])
+        tabs.add_class("ecerp-fc-tabs")
+        names = ("finance_close.tab.close", "vouchers.tab")
+        self.i18n.bind(tabs, "titles", lambda lang: tuple(t(k, lang) for k in names))
+        return tabs
 
     def _wire(self) -> None:
         self.period.observe(self.choose_period, "value")
