@@ -9,7 +9,18 @@ import click
 from ecerp_core.cli.context import Context, pass_ctx
 from ecerp_core.cli.output import FORMAT, print_table
 
-LEVEL_COLUMNS = ("sku", "warehouse", "on_hand", "reserved", "available", "unit_cost", "value")
+LEVEL_COLUMNS = (
+    "sku",
+    "warehouse",
+    "on_hand",
+    "reserved",
+    "available",
+    "unit_cost",
+    "value",
+    "in_transit",
+    "in_transit_value",
+)
+TRANSIT_COLUMNS = ("number", "from_warehouse", "to_warehouse", "sku", "quantity", "unit_cost", "value")
 MOVE_COLUMNS = ("id", "business_date", "sku", "warehouse", "move_type", "quantity", "unit_cost", "value",
                 "source_type", "source_id", "note")  # fmt: skip
 ALERT_COLUMNS = (
@@ -55,7 +66,8 @@ def stock() -> None:
 @FORMAT
 @pass_ctx
 def levels(ctx: Context, warehouse: str | None, fmt: str) -> None:
-    """Stock per SKU and warehouse: on hand, reserved, available, unit cost and value."""
+    """Stock per SKU and warehouse: on hand, reserved, available, unit cost and value, and what is on
+    the way to the warehouse (in_transit units and their value)."""
     from ecerp_core.stock.valuation import level_rows
 
     with ctx.acting(readonly=True) as (session, actor):
@@ -76,14 +88,37 @@ def levels(ctx: Context, warehouse: str | None, fmt: str) -> None:
 @FORMAT
 @pass_ctx
 def value(ctx: Context, as_of: dt.datetime | None, by: tuple[str, ...], fmt: str) -> None:
-    """Units and value of the stock, from the ledger, at any date."""
+    """Units and value of the stock, from the ledger, at any date: in the warehouses, in transit to
+    them, and in total (what the inventory account holds)."""
     from ecerp_core.stock.valuation import stock_value
 
     by = by or ("warehouse",)
     with ctx.acting(readonly=True) as (session, actor):
         rows = stock_value(session, actor, as_of=as_of.date() if as_of else None, by=by)
     cols = ("sku" if g == "product" else g for g in by)
-    print_table(rows, (*cols, "quantity", "value"), fmt)
+    print_table(rows, (*cols, "quantity", "value", "in_transit", "in_transit_value", "total_value"), fmt)
+
+
+@stock.command("transit")
+@click.option(
+    "--as-of", type=click.DateTime(["%Y-%m-%d"]), help="On the way at the end of this day (default: now)."
+)
+@click.option("--warehouse", help="Only what is on the way to this warehouse (code).")
+@FORMAT
+@pass_ctx
+def transit(ctx: Context, as_of: dt.datetime | None, warehouse: str | None, fmt: str) -> None:
+    """Goods in transit between warehouses, per transfer line: units and value (at the cost they left
+    with)."""
+    from ecerp_core.stock.transfers import transit_rows
+
+    with ctx.acting(readonly=True) as (session, actor):
+        rows = transit_rows(
+            session,
+            actor,
+            as_of=as_of.date() if as_of else None,
+            warehouse_id=warehouse_id(session, actor, warehouse),
+        )
+    print_table(rows, TRANSIT_COLUMNS, fmt)
 
 
 @stock.command("moves")

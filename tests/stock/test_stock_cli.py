@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 
 from ecerp_core.cli import main
+from ecerp_core.stock.services import MoveDraft, post_moves
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -49,11 +51,52 @@ def test_purchase_receive_transfer_count_and_levels(session, biz, capsys):
     code, out, _ = run(capsys, "stock", "moves", "--sku", "TEE-1", "--type", "count_loss", "--format", "json")
     assert [m["quantity"] for m in json.loads(out)] == [-1]
     code, out, _ = run(capsys, "stock", "value", "--by", "warehouse", "--format", "json")
+    nothing_on_the_way = {"in_transit": 0, "in_transit_value": "0.00"}
     assert json.loads(out) == [
-        {"warehouse": "GZ", "quantity": 3, "value": "60.00"},
-        {"warehouse": "SH", "quantity": 5, "value": "100.00"},
+        {"warehouse": "GZ", "quantity": 3, "value": "60.00", **nothing_on_the_way, "total_value": "60.00"},
+        {"warehouse": "SH", "quantity": 5, "value": "100.00", **nothing_on_the_way, "total_value": "100.00"},
     ]
     code, _, err = run(capsys, "stock", "transfer", "SH", "GZ", "TEE-1=99", "--ship")
     assert code == 1 and "库存不足" in err
     code, _, err = run(capsys, "--user", "nobody", "stock", "levels")
     assert code != 0
+
+
+def test_goods_in_transit_in_levels_value_and_their_own_list(session, admin, biz, capsys):
+    post_moves(session, admin, [MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=Decimal("20.00"))])
+    session.commit()
+    assert run(capsys, "stock", "transfer", "SH", "GZ", "TEE-1=6", "--ship")[0] == 0
+    code, out, _ = run(capsys, "stock", "levels", "--format", "json")
+    assert [
+        (r["warehouse"], r["on_hand"], r["in_transit"], r["in_transit_value"]) for r in json.loads(out)
+    ] == [
+        ("GZ", 0, 6, "120.00"),
+        ("SH", 4, 0, "0.00"),
+    ]
+    code, out, _ = run(capsys, "stock", "value", "--as-of", "2099-12-31", "--format", "json")
+    assert [
+        (r["warehouse"], r["value"], r["in_transit_value"], r["total_value"]) for r in json.loads(out)
+    ] == [
+        ("GZ", "0.00", "120.00", "120.00"),
+        ("SH", "80.00", "0.00", "80.00"),
+    ]
+    code, out, _ = run(capsys, "stock", "transit", "--warehouse", "GZ", "--format", "json")
+    assert (code, json.loads(out)) == (
+        0,
+        [
+            {
+                "number": json.loads(out)[0]["number"],
+                "from_warehouse": "SH",
+                "to_warehouse": "GZ",
+                "sku": "TEE-1",
+                "quantity": 6,
+                "unit_cost": "20.00",
+                "value": "120.00",
+            }
+        ],
+    )
+    code, out, _ = run(capsys, "stock", "transit", "--as-of", "2020-01-31", "--format", "json")
+    assert (code, json.loads(out)) == (0, [])
+    assert run(capsys, "stock", "receive-transfer", "1")[0] == 0
+    code, out, _ = run(capsys, "stock", "transit", "--format", "json")
+    assert json.loads(out) == []
