@@ -2,31 +2,45 @@
 
 A count covers one warehouse: every stocked product, a category (with its subcategories), a range
 of bins, or the A-class products by value (a cycle count). Counting is blind: counters see what they
-counted, never the book. Each entry (a scan adds, a typed count sets) also records the book stock
-at that moment, so goods that ship or arrive while the count is open are not taken for variance.
+counted, never the book. A scan adds, a typed count sets.
+
+The book stock of each line is taken when its count starts — when the count is opened, when a
+product found on the shelf joins it (as of the opening), when the line goes back to be recounted —
+not when a count is typed in, which may be long after the shelf was counted. The variance is
+counted − that book figure, and the goods that shipped or arrived while the count was open stay on
+top of it: on hand after approval = counted + what moved since, so a count never invents or loses
+what moved during it. The review shows those moves per line (:func:`moves_during_count`).
 Submitting sends lines off by more than the threshold to one recount; approving (``stock.approve``)
 posts ``count_gain`` / ``count_loss`` moves at the average cost and emits ``stock.counted``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, case, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import business_date
 from ecerp_core.catalog.models import Category, Product, Warehouse
-from ecerp_core.db import for_update, insert_rows, utcnow
+from ecerp_core.db import among, for_update, insert_rows, utcnow
 from ecerp_core.errors import NotFound, ValidationError, problem
 from ecerp_core.stock import rules
 from ecerp_core.stock.exceptions import StocktakeClosed, UnknownBarcode
-from ecerp_core.stock.models import StockLevel, StockSetting, Stocktake, StocktakeEntry, StocktakeLine
+from ecerp_core.stock.models import (
+    StockLevel,
+    StockMove,
+    StockSetting,
+    Stocktake,
+    StocktakeEntry,
+    StocktakeLine,
+)
 from ecerp_core.stock.services import MoveDraft, average_costs, next_numbers, record_moves
 
 SOURCE = "stocktake"
@@ -112,6 +126,30 @@ def _scope_products(session: Session, warehouse_id: int, scope: str, value: str)
     return [tuple(r) for r in session.connection().execute(stmt)]
 
 
+def _on_hand(session: Session, warehouse_id: int, product_ids: Sequence[int], *, lock: bool = False) -> dict:
+    """``{product_id: on_hand}`` in the warehouse now (locked in product order when ``lock``)."""
+    stmt = (
+        select(StockLevel.product_id, StockLevel.on_hand)
+        .where(StockLevel.warehouse_id == warehouse_id, among(session, StockLevel.product_id, product_ids))
+        .order_by(StockLevel.product_id)
+    )
+    return dict(session.connection().execute(for_update(stmt, session) if lock else stmt).all())
+
+
+def _moved_since(session: Session, warehouse_id: int, product_ids: Sequence[int], since: dt.datetime) -> dict:
+    """``{product_id: units}`` the ledger moved in the warehouse after ``since``."""
+    stmt = (
+        select(StockMove.product_id, func.sum(StockMove.quantity))
+        .where(
+            StockMove.warehouse_id == warehouse_id,
+            StockMove.at > since,
+            among(session, StockMove.product_id, product_ids),
+        )
+        .group_by(StockMove.product_id)
+    )
+    return {p: int(q) for p, q in session.connection().execute(stmt)}
+
+
 def create_stocktake(
     session: Session,
     actor: Actor,
@@ -140,6 +178,8 @@ def create_stocktake(
     if found:
         raise ValidationError(found)
     products = _scope_products(session, warehouse_id, scope, scope_value.strip())
+    now = utcnow()
+    book = _on_hand(session, warehouse_id, [p for p, _ in products])  # the count starts now
     [number] = next_numbers(session, Stocktake.number, "ST", 1)
     table = Stocktake.__table__
     stocktake_id = session.connection().scalar(
@@ -152,7 +192,7 @@ def create_stocktake(
             "status": "counting",
             "threshold": threshold,
             "note": note,
-            "created_at": utcnow(),
+            "created_at": now,
             "created_by": actor.id,
         },
     )
@@ -161,7 +201,14 @@ def create_stocktake(
             session,
             StocktakeLine,
             [
-                {"stocktake_id": stocktake_id, "product_id": p, "location": loc, "recount": False}
+                {
+                    "stocktake_id": stocktake_id,
+                    "product_id": p,
+                    "location": loc,
+                    "recount": False,
+                    "book_qty": book.get(p, 0),
+                    "book_at": now,
+                }
                 for p, loc in products
             ],
         )
@@ -253,21 +300,23 @@ def record_counts(
             StockSetting.warehouse_id == stocktake.warehouse_id, StockSetting.product_id.in_(new)
         )
         locations = dict(session.connection().execute(bin_stmt).all())
+        # its book is what the warehouse held when the count was opened: on hand less what moved since
+        opened = session.connection().scalar(select(Stocktake.created_at).where(Stocktake.id == stocktake_id))
+        held = _on_hand(session, stocktake.warehouse_id, new)
+        moved = _moved_since(session, stocktake.warehouse_id, new, opened)
         added = [
             {
                 "stocktake_id": stocktake_id,
                 "product_id": p,
                 "location": locations.get(p, ""),
                 "recount": False,
+                "book_qty": held.get(p, 0) - moved.get(p, 0),
+                "book_at": opened,
             }
             for p in new
         ]
         insert_rows(session, StocktakeLine, added)
         lines = dict(session.connection().execute(line_stmt).all())
-    book_stmt = select(StockLevel.product_id, StockLevel.on_hand).where(
-        StockLevel.warehouse_id == stocktake.warehouse_id, StockLevel.product_id.in_(ids)
-    )
-    book = dict(session.connection().execute(book_stmt).all())
     counted_stmt = (
         select(StocktakeLine.product_id, StocktakeLine.counted_qty, StocktakeLine.recount)
         .where(StocktakeLine.id.in_([lines[p] for p in ids]))
@@ -291,11 +340,9 @@ def record_counts(
     stmt = (
         update(table)
         .where(table.c.id == bindparam("lid"))
-        .values(counted_qty=bindparam("q"), book_qty=bindparam("b"), counted_at=bindparam("at"))
+        .values(counted_qty=bindparam("q"), counted_at=bindparam("at"))
     )
-    session.connection().execute(
-        stmt, [{"lid": lines[p], "q": running[p], "b": book.get(p, 0), "at": now} for p in ids]
-    )
+    session.connection().execute(stmt, [{"lid": lines[p], "q": running[p], "at": now} for p in ids])
     entry_rows = [
         {
             "line_id": lines[products[e.code.strip()].product_id],
@@ -341,8 +388,11 @@ def counting_lines(session: Session, actor: Actor, stocktake_id: int) -> list[di
 
 
 def review_lines(session: Session, actor: Actor, stocktake_id: int) -> list[dict]:
-    """The supervisor's view: book at count time, counted, variance in units and by value (average cost)."""
+    """The supervisor's view: per line the book when its count started, counted, variance in units and
+    by value (average cost), what moved in the warehouse while the count was open (``moved``: frozen
+    at approval, else up to now) and on hand after approval (``after`` = counted + moved)."""
     require(actor, "stock.approve")
+    stocktake = _load(session, stocktake_id, lock=False)
     stmt = (
         select(
             StocktakeLine.product_id,
@@ -351,6 +401,8 @@ def review_lines(session: Session, actor: Actor, stocktake_id: int) -> list[dict
             Product.name_en,
             StocktakeLine.location,
             StocktakeLine.book_qty,
+            StocktakeLine.book_at,
+            StocktakeLine.moved_qty,
             StocktakeLine.counted_qty,
             StocktakeLine.first_count,
             StocktakeLine.recount,
@@ -362,9 +414,12 @@ def review_lines(session: Session, actor: Actor, stocktake_id: int) -> list[dict
     )
     rows = session.connection().execute(stmt).all()
     costs = average_costs(session, [row.product_id for row in rows])
+    held = {} if stocktake.status == "approved" else _on_hand(session, stocktake.warehouse_id, list(costs))
     out = []
     for row in rows:
-        variance = None if row.counted_qty is None else row.counted_qty - (row.book_qty or 0)
+        book = row.book_qty or 0
+        variance = None if row.counted_qty is None else row.counted_qty - book
+        moved = row.moved_qty if row.moved_qty is not None else held.get(row.product_id, 0) - book
         # an approved count keeps the cost it posted at; an open one shows today's average
         cost = row.unit_cost if row.unit_cost is not None else costs[row.product_id]
         unit = Decimal(cost).quantize(Decimal("0.01"))
@@ -375,15 +430,55 @@ def review_lines(session: Session, actor: Actor, stocktake_id: int) -> list[dict
             "name_en": row.name_en,
             "location": row.location,
             "book": row.book_qty,
+            "book_at": row.book_at,
             "counted": row.counted_qty,
             "first_count": row.first_count,
             "recount": row.recount,
             "variance": variance,
+            "moved": moved,
+            "after": None if row.counted_qty is None else row.counted_qty + moved,
             "unit_cost": unit,
             "variance_value": None if variance is None else variance * unit,
         }
         out.append(line)
     return out
+
+
+def moves_during_count(session: Session, actor: Actor, stocktake_id: int) -> list[dict]:
+    """The moves of the count's products in its warehouse after each line's count started (until
+    approval), oldest first: what shipped or arrived while the shelf was being counted. The count's
+    own gains and losses are not among them."""
+    require(actor, "stock.approve")
+    stocktake = _load(session, stocktake_id, lock=False)
+    stmt = (
+        select(
+            StockMove.id,
+            StockMove.at,
+            StockMove.business_date,
+            Product.sku,
+            Product.name_zh,
+            Product.name_en,
+            StockMove.move_type,
+            StockMove.quantity,
+            StockMove.source_type,
+            StockMove.source_id,
+            StockMove.note,
+        )
+        .join(
+            StocktakeLine,
+            (StocktakeLine.product_id == StockMove.product_id) & (StockMove.at > StocktakeLine.book_at),
+        )
+        .join(Stocktake, Stocktake.id == StocktakeLine.stocktake_id)
+        .join(Product, Product.id == StockMove.product_id)
+        .where(
+            StocktakeLine.stocktake_id == stocktake_id,
+            StockMove.warehouse_id == stocktake.warehouse_id,
+            or_(Stocktake.approved_at.is_(None), StockMove.at <= Stocktake.approved_at),
+            ~((StockMove.source_type == SOURCE) & (StockMove.source_id == stocktake_id)),
+        )
+        .order_by(StockMove.at, StockMove.id)
+    )
+    return [dict(row) for row in session.connection().execute(stmt).mappings()]
 
 
 # --- submitting and approving ---------------------------------------------------------------------
@@ -393,31 +488,52 @@ def submit_stocktake(session: Session, actor: Actor, stocktake_id: int) -> str:
     require(actor, "stock.count")
     stocktake = _load(session, stocktake_id)
     stmt = select(
-        StocktakeLine.id, StocktakeLine.counted_qty, StocktakeLine.book_qty, StocktakeLine.recount
+        StocktakeLine.id,
+        StocktakeLine.product_id,
+        StocktakeLine.counted_qty,
+        StocktakeLine.book_qty,
+        StocktakeLine.recount,
     ).where(StocktakeLine.stocktake_id == stocktake_id)
     lines = session.connection().execute(stmt).all()
     pending = [line.id for line in lines if line.recount and line.counted_qty is None]
     if stocktake.status == "recount" and pending:
         raise ValidationError([problem("lines", "recount_pending", value=len(pending))])
     flagged = [
-        {"lid": line.id, "first": line.counted_qty}
+        line
         for line in lines
         if line.counted_qty is not None
         and not line.recount
         and rules.needs_recount(line.counted_qty, line.book_qty or 0, stocktake.threshold)
     ]
     if flagged and stocktake.status == "counting":
-        table = StocktakeLine.__table__
-        recount = (
-            update(table)
-            .where(table.c.id == bindparam("lid"))
-            .values(recount=True, first_count=bindparam("first"), counted_qty=None)
-        )
-        session.connection().execute(recount, flagged)
+        _restart(session, stocktake, [(line.id, line.product_id, line.counted_qty) for line in flagged])
         _move(session, actor, stocktake, "recount")
         return "recount"
     _move(session, actor, stocktake, "submitted")
     return "submitted"
+
+
+def _restart(
+    session: Session, stocktake: StocktakeState, lines: Sequence[tuple[int, int, int | None]]
+) -> None:
+    """Send ``(line_id, product_id, first_count)`` lines to be counted again: the recount counts the
+    shelf as it stands now, so their book is taken again now."""
+    now = utcnow()
+    held = _on_hand(session, stocktake.warehouse_id, [p for _, p, _ in lines])
+    table = StocktakeLine.__table__
+    recount = (
+        update(table)
+        .where(table.c.id == bindparam("lid"))
+        .values(
+            recount=True,
+            first_count=bindparam("first"),
+            counted_qty=None,
+            book_qty=bindparam("book"),
+            book_at=bindparam("at"),
+        )
+    )
+    rows = [{"lid": lid, "first": first, "book": held.get(p, 0), "at": now} for lid, p, first in lines]
+    session.connection().execute(recount, rows)
 
 
 def approve_stocktake(session: Session, actor: Actor, stocktake_id: int) -> dict:
@@ -433,6 +549,8 @@ def approve_stocktake(session: Session, actor: Actor, stocktake_id: int) -> dict
         StocktakeLine.id, StocktakeLine.product_id, StocktakeLine.counted_qty, StocktakeLine.book_qty
     ).where(StocktakeLine.stocktake_id == stocktake_id)
     lines = session.connection().execute(stmt).all()
+    # nothing ships or arrives between reading what moved during the count and posting on top of it
+    held = _on_hand(session, stocktake.warehouse_id, [line.product_id for line in lines], lock=True)
     drafts = []
     for line in lines:
         book = line.book_qty or 0
@@ -454,9 +572,18 @@ def approve_stocktake(session: Session, actor: Actor, stocktake_id: int) -> dict
     costs = average_costs(session, [line.product_id for line in lines])
     table = StocktakeLine.__table__
     if lines:
-        stmt = update(table).where(table.c.id == bindparam("lid")).values(unit_cost=bindparam("c"))
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("lid"))
+            .values(unit_cost=bindparam("c"), moved_qty=bindparam("m"))
+        )
         costed = [
-            {"lid": line.id, "c": Decimal(costs[line.product_id]).quantize(Decimal("0.01"))} for line in lines
+            {
+                "lid": line.id,
+                "c": Decimal(costs[line.product_id]).quantize(Decimal("0.01")),
+                "m": held.get(line.product_id, 0) - (line.book_qty or 0),
+            }
+            for line in lines
         ]
         session.connection().execute(stmt, costed)
     gain = sum((m["quantity"] * m["unit_cost"] for m in moves if m["quantity"] > 0), Decimal("0.00"))
@@ -482,15 +609,19 @@ def send_back_for_recount(
     require(actor, "stock.approve")
     stocktake = _load(session, stocktake_id)
     _move(session, actor, stocktake, "recount")
-    table = StocktakeLine.__table__
-    # a line sent back a second time keeps its first count
-    first_count = case((table.c.first_count.is_(None), table.c.counted_qty), else_=table.c.first_count)
-    stmt = (
-        update(table)
-        .where(table.c.stocktake_id == stocktake_id, table.c.product_id.in_(sorted(set(product_ids))))
-        .values(recount=True, first_count=first_count, counted_qty=None)
+    stmt = select(
+        StocktakeLine.id, StocktakeLine.product_id, StocktakeLine.first_count, StocktakeLine.counted_qty
+    ).where(
+        StocktakeLine.stocktake_id == stocktake_id, StocktakeLine.product_id.in_(sorted(set(product_ids)))
     )
-    return session.connection().execute(stmt).rowcount
+    lines = session.connection().execute(stmt).all()
+    # a line sent back a second time keeps its first count
+    _restart(
+        session,
+        stocktake,
+        [(r.id, r.product_id, r.first_count if r.first_count is not None else r.counted_qty) for r in lines],
+    )
+    return len(lines)
 
 
 def cancel_stocktake(session: Session, actor: Actor, stocktake_id: int) -> None:
