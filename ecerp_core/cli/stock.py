@@ -20,6 +20,19 @@ LEVEL_COLUMNS = (
     "in_transit",
     "in_transit_value",
 )
+REVIEW_COLUMNS = (
+    "sku",
+    "location",
+    "book",
+    "counted",
+    "first_count",
+    "variance",
+    "moved",
+    "after",
+    "unit_cost",
+    "variance_value",
+)
+DURING_COUNT_COLUMNS = ("at", "sku", "move_type", "quantity", "source_type", "source_id", "note")
 TRANSIT_COLUMNS = ("number", "from_warehouse", "to_warehouse", "sku", "quantity", "unit_cost", "value")
 MOVE_COLUMNS = ("id", "business_date", "sku", "warehouse", "move_type", "quantity", "unit_cost", "value",
                 "source_type", "source_id", "note")  # fmt: skip
@@ -278,16 +291,26 @@ def count_submit(ctx: Context, stocktake_id: int) -> None:
 @FORMAT
 @pass_ctx
 def count_review(ctx: Context, stocktake_id: int, fmt: str) -> None:
-    """Book, counted and variance (units and value) per line."""
+    """Per line: the book when its count started, counted, variance (units and value), what moved in
+    the warehouse during the count and on hand after approval (counted + moved)."""
     from ecerp_core.stock import stocktake
 
     with ctx.acting(readonly=True) as (session, actor):
         rows = stocktake.review_lines(session, actor, stocktake_id)
-    print_table(
-        rows,
-        ("sku", "location", "book", "counted", "first_count", "variance", "unit_cost", "variance_value"),
-        fmt,
-    )
+    print_table(rows, REVIEW_COLUMNS, fmt)
+
+
+@count.command("moves")
+@click.argument("stocktake_id", type=int)
+@FORMAT
+@pass_ctx
+def count_moves(ctx: Context, stocktake_id: int, fmt: str) -> None:
+    """What shipped or arrived in the warehouse while the count was open, per product, oldest first."""
+    from ecerp_core.stock import stocktake
+
+    with ctx.acting(readonly=True) as (session, actor):
+        rows = stocktake.moves_during_count(session, actor, stocktake_id)
+    print_table(rows, DURING_COUNT_COLUMNS, fmt)
 
 
 @count.command("approve")

@@ -100,3 +100,25 @@ def test_goods_in_transit_in_levels_value_and_their_own_list(session, admin, biz
     assert run(capsys, "stock", "receive-transfer", "1")[0] == 0
     code, out, _ = run(capsys, "stock", "transit", "--format", "json")
     assert json.loads(out) == []
+
+
+def test_a_count_reviews_and_posts_on_top_of_what_moved_during_it(session, admin, biz, capsys):
+    post_moves(session, admin, [MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=Decimal("20.00"))])
+    session.commit()
+    assert run(capsys, "stock", "count", "create", "SH")[1].strip() == "stocktake 1"
+    # 10 counted on the shelf; 2 leave for Guangzhou before the count is typed in
+    assert run(capsys, "stock", "transfer", "SH", "GZ", "TEE-1=2", "--ship")[0] == 0
+    assert run(capsys, "stock", "count", "enter", "1", "TEE-1=10")[1].split() == ["TEE-1", "10"]
+    assert run(capsys, "stock", "count", "submit", "1")[1].strip() == "submitted"
+    code, out, _ = run(capsys, "stock", "count", "review", "1", "--format", "json")
+    tee = next(r for r in json.loads(out) if r["sku"] == "TEE-1")
+    assert (tee["book"], tee["counted"], tee["variance"], tee["moved"], tee["after"]) == (10, 10, 0, -2, 8)
+    code, out, _ = run(capsys, "stock", "count", "moves", "1", "--format", "json")
+    assert [(m["sku"], m["move_type"], m["quantity"], m["source_type"]) for m in json.loads(out)] == [
+        ("TEE-1", "transfer_out", -2, "transfer")
+    ]
+    assert run(capsys, "stock", "count", "approve", "1")[1].strip() == "gain 0.00  loss 0.00  moves 0"
+    code, out, _ = run(capsys, "stock", "levels", "--warehouse", "SH", "--format", "json")
+    assert [(r["sku"], r["on_hand"]) for r in json.loads(out)] == [("TEE-1", 8)]
+    code, _, err = run(capsys, "stock", "count", "moves", "99")
+    assert code == 1 and err.strip()
