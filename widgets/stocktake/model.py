@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ecerp_core.catalog import services as catalog
+from ecerp_core.catalog.company import company_timezone
 from ecerp_core.stock import stocktake
 from widgets.common.actor import AppContext
 
@@ -64,6 +65,13 @@ class StocktakeModel:
     def review(self) -> list[dict]:
         with self.ctx.session(readonly=True) as session:
             return stocktake.review_lines(session, self.ctx.actor, self.stocktake_id)
+
+    def moves_during(self) -> list[dict]:
+        """What shipped or arrived while the count was open (``at`` in the company's time zone)."""
+        with self.ctx.session(readonly=True) as session:
+            moves = stocktake.moves_during_count(session, self.ctx.actor, self.stocktake_id)
+            zone = company_timezone(session)
+        return [{**m, "at": m["at"].astimezone(zone)} for m in moves]
 
     def approve(self) -> dict:
         with self.ctx.session() as session:
