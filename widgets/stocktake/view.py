@@ -300,6 +300,7 @@ STYLE = """
 .ecerp-count-table { width: 100%; border-collapse: collapse; font-size: 15px; }
 .ecerp-count-table th { text-align: left; background: #f5f7f9; padding: 8px; color: #44505c; }
 .ecerp-count-table td { padding: 8px; border-bottom: 1px solid #eef0f2; }
+.ecerp-count-review td { white-space: nowrap; }
 .ecerp-count-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .ecerp-count-table tr.ecerp-recount td { background: #fff4d6; font-weight: 600; }
 .ecerp-count-table tr.ecerp-loss td:last-child { color: #b42318; }
