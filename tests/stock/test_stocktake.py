@@ -167,13 +167,8 @@ def test_goods_moving_during_a_count_are_neither_invented_nor_lost(
     stocktake.scan(session, admin, st, "TEE-1", quantity=10)
     assert stocktake.submit_stocktake(session, admin, st) == "submitted"
     [line] = stocktake.review_lines(session, admin, st)
-    assert (line["book"], line["counted"], line["variance"], line["moved"], line["after"]) == (
-        10,
-        10,
-        0,
-        moved,
-        on_hand,
-    )
+    assert (line["book"], line["counted"], line["variance"]) == (10, 10, 0)
+    assert (line["moved"], line["after"]) == (moved, on_hand)
     during = stocktake.moves_during_count(session, admin, st)
     assert [(m["sku"], m["move_type"], m["quantity"]) for m in during] == [("TEE-1", move, moved)]
     result = stocktake.approve_stocktake(session, admin, st)
