@@ -293,10 +293,10 @@ def count_submit(ctx: Context, stocktake_id: int) -> None:
 def count_review(ctx: Context, stocktake_id: int, fmt: str) -> None:
     """Per line: the book when its count started, counted, variance (units and value), what moved in
     the warehouse during the count and on hand after approval (counted + moved)."""
-    from ecerp_core.stock import stocktake
+    from ecerp_core.stock import stocktake_review
 
     with ctx.acting(readonly=True) as (session, actor):
-        rows = stocktake.review_lines(session, actor, stocktake_id)
+        rows = stocktake_review.review_lines(session, actor, stocktake_id)
     print_table(rows, REVIEW_COLUMNS, fmt)
 
 
@@ -306,10 +306,10 @@ def count_review(ctx: Context, stocktake_id: int, fmt: str) -> None:
 @pass_ctx
 def count_moves(ctx: Context, stocktake_id: int, fmt: str) -> None:
     """What shipped or arrived in the warehouse while the count was open, per product, oldest first."""
-    from ecerp_core.stock import stocktake
+    from ecerp_core.stock import stocktake_review
 
     with ctx.acting(readonly=True) as (session, actor):
-        rows = stocktake.moves_during_count(session, actor, stocktake_id)
+        rows = stocktake_review.moves_during_count(session, actor, stocktake_id)
     print_table(rows, DURING_COUNT_COLUMNS, fmt)
 
 

@@ -9,7 +9,8 @@ product found on the shelf joins it (as of the opening), when the line goes back
 not when a count is typed in, which may be long after the shelf was counted. The variance is
 counted − that book figure, and the goods that shipped or arrived while the count was open stay on
 top of it: on hand after approval = counted + what moved since, so a count never invents or loses
-what moved during it. The review shows those moves per line (:func:`moves_during_count`).
+what moved during it. The review shows those moves per line
+(:func:`ecerp_core.stock.stocktake_review.moves_during_count`).
 Submitting sends lines off by more than the threshold to one recount; approving (``stock.approve``)
 posts ``count_gain`` / ``count_loss`` moves at the average cost and emits ``stock.counted``.
 """
@@ -41,7 +42,7 @@ from ecerp_core.stock.models import (
     StocktakeEntry,
     StocktakeLine,
 )
-from ecerp_core.stock.services import MoveDraft, average_costs, next_numbers, record_moves
+from ecerp_core.stock.services import MoveDraft, average_costs, next_numbers, on_hand, record_moves
 
 SOURCE = "stocktake"
 OPEN = ("counting", "recount")
@@ -126,16 +127,6 @@ def _scope_products(session: Session, warehouse_id: int, scope: str, value: str)
     return [tuple(r) for r in session.connection().execute(stmt)]
 
 
-def _on_hand(session: Session, warehouse_id: int, product_ids: Sequence[int], *, lock: bool = False) -> dict:
-    """``{product_id: on_hand}`` in the warehouse now (locked in product order when ``lock``)."""
-    stmt = (
-        select(StockLevel.product_id, StockLevel.on_hand)
-        .where(StockLevel.warehouse_id == warehouse_id, among(session, StockLevel.product_id, product_ids))
-        .order_by(StockLevel.product_id)
-    )
-    return dict(session.connection().execute(for_update(stmt, session) if lock else stmt).all())
-
-
 def _moved_since(session: Session, warehouse_id: int, product_ids: Sequence[int], since: dt.datetime) -> dict:
     """``{product_id: units}`` the ledger moved in the warehouse after ``since``."""
     stmt = (
@@ -179,7 +170,7 @@ def create_stocktake(
         raise ValidationError(found)
     products = _scope_products(session, warehouse_id, scope, scope_value.strip())
     now = utcnow()
-    book = _on_hand(session, warehouse_id, [p for p, _ in products])  # the count starts now
+    book = on_hand(session, warehouse_id, [p for p, _ in products])  # the count starts now
     [number] = next_numbers(session, Stocktake.number, "ST", 1)
     table = Stocktake.__table__
     stocktake_id = session.connection().scalar(
@@ -233,6 +224,11 @@ def _load(session: Session, stocktake_id: int, *, lock: bool = True) -> Stocktak
     if row is None:
         raise NotFound(entity="entity.stocktake", key=stocktake_id)
     return StocktakeState(*row)
+
+
+def read_state(session: Session, stocktake_id: int) -> StocktakeState:
+    """The count's state, read without locking (reviews and lists); an unknown id is :class:`NotFound`."""
+    return _load(session, stocktake_id, lock=False)
 
 
 def _check(stocktake: StocktakeState, target: str) -> None:
@@ -302,7 +298,7 @@ def record_counts(
         locations = dict(session.connection().execute(bin_stmt).all())
         # its book is what the warehouse held when the count was opened: on hand less what moved since
         opened = session.connection().scalar(select(Stocktake.created_at).where(Stocktake.id == stocktake_id))
-        held = _on_hand(session, stocktake.warehouse_id, new)
+        held = on_hand(session, stocktake.warehouse_id, new)
         moved = _moved_since(session, stocktake.warehouse_id, new, opened)
         added = [
             {
@@ -366,121 +362,6 @@ def scan(
     return result
 
 
-def counting_lines(session: Session, actor: Actor, stocktake_id: int) -> list[dict]:
-    """The counter's view of a count: product, bin, what was counted, recount flag — never the book."""
-    require(actor, "stock.count")
-    stmt = (
-        select(
-            StocktakeLine.id.label("line_id"),
-            Product.sku,
-            Product.name_zh,
-            Product.name_en,
-            Product.barcode,
-            StocktakeLine.location,
-            StocktakeLine.counted_qty.label("counted"),
-            StocktakeLine.recount,
-        )
-        .join(Product, Product.id == StocktakeLine.product_id)
-        .where(StocktakeLine.stocktake_id == stocktake_id)
-        .order_by(StocktakeLine.recount.desc(), StocktakeLine.location, Product.sku)
-    )
-    return [dict(row) for row in session.connection().execute(stmt).mappings()]
-
-
-def review_lines(session: Session, actor: Actor, stocktake_id: int) -> list[dict]:
-    """The supervisor's view: per line the book when its count started, counted, variance in units and
-    by value (average cost), what moved in the warehouse while the count was open (``moved``: frozen
-    at approval, else up to now) and on hand after approval (``after`` = counted + moved)."""
-    require(actor, "stock.approve")
-    stocktake = _load(session, stocktake_id, lock=False)
-    stmt = (
-        select(
-            StocktakeLine.product_id,
-            Product.sku,
-            Product.name_zh,
-            Product.name_en,
-            StocktakeLine.location,
-            StocktakeLine.book_qty,
-            StocktakeLine.book_at,
-            StocktakeLine.moved_qty,
-            StocktakeLine.counted_qty,
-            StocktakeLine.first_count,
-            StocktakeLine.recount,
-            StocktakeLine.unit_cost,
-        )
-        .join(Product, Product.id == StocktakeLine.product_id)
-        .where(StocktakeLine.stocktake_id == stocktake_id)
-        .order_by(Product.sku)
-    )
-    rows = session.connection().execute(stmt).all()
-    costs = average_costs(session, [row.product_id for row in rows])
-    held = {} if stocktake.status == "approved" else _on_hand(session, stocktake.warehouse_id, list(costs))
-    out = []
-    for row in rows:
-        book = row.book_qty or 0
-        variance = None if row.counted_qty is None else row.counted_qty - book
-        moved = row.moved_qty if row.moved_qty is not None else held.get(row.product_id, 0) - book
-        # an approved count keeps the cost it posted at; an open one shows today's average
-        cost = row.unit_cost if row.unit_cost is not None else costs[row.product_id]
-        unit = Decimal(cost).quantize(Decimal("0.01"))
-        line = {
-            "product_id": row.product_id,
-            "sku": row.sku,
-            "name_zh": row.name_zh,
-            "name_en": row.name_en,
-            "location": row.location,
-            "book": row.book_qty,
-            "book_at": row.book_at,
-            "counted": row.counted_qty,
-            "first_count": row.first_count,
-            "recount": row.recount,
-            "variance": variance,
-            "moved": moved,
-            "after": None if row.counted_qty is None else row.counted_qty + moved,
-            "unit_cost": unit,
-            "variance_value": None if variance is None else variance * unit,
-        }
-        out.append(line)
-    return out
-
-
-def moves_during_count(session: Session, actor: Actor, stocktake_id: int) -> list[dict]:
-    """The moves of the count's products in its warehouse after each line's count started (until
-    approval), oldest first: what shipped or arrived while the shelf was being counted. The count's
-    own gains and losses are not among them."""
-    require(actor, "stock.approve")
-    stocktake = _load(session, stocktake_id, lock=False)
-    stmt = (
-        select(
-            StockMove.id,
-            StockMove.at,
-            StockMove.business_date,
-            Product.sku,
-            Product.name_zh,
-            Product.name_en,
-            StockMove.move_type,
-            StockMove.quantity,
-            StockMove.source_type,
-            StockMove.source_id,
-            StockMove.note,
-        )
-        .join(
-            StocktakeLine,
-            (StocktakeLine.product_id == StockMove.product_id) & (StockMove.at > StocktakeLine.book_at),
-        )
-        .join(Stocktake, Stocktake.id == StocktakeLine.stocktake_id)
-        .join(Product, Product.id == StockMove.product_id)
-        .where(
-            StocktakeLine.stocktake_id == stocktake_id,
-            StockMove.warehouse_id == stocktake.warehouse_id,
-            or_(Stocktake.approved_at.is_(None), StockMove.at <= Stocktake.approved_at),
-            ~((StockMove.source_type == SOURCE) & (StockMove.source_id == stocktake_id)),
-        )
-        .order_by(StockMove.at, StockMove.id)
-    )
-    return [dict(row) for row in session.connection().execute(stmt).mappings()]
-
-
 # --- submitting and approving ---------------------------------------------------------------------
 def submit_stocktake(session: Session, actor: Actor, stocktake_id: int) -> str:
     """Counting is done: lines off by more than the threshold go to one recount, else the count
@@ -519,7 +400,7 @@ def _restart(
     """Send ``(line_id, product_id, first_count)`` lines to be counted again: the recount counts the
     shelf as it stands now, so their book is taken again now."""
     now = utcnow()
-    held = _on_hand(session, stocktake.warehouse_id, [p for _, p, _ in lines])
+    held = on_hand(session, stocktake.warehouse_id, [p for _, p, _ in lines])
     table = StocktakeLine.__table__
     recount = (
         update(table)
@@ -550,7 +431,7 @@ def approve_stocktake(session: Session, actor: Actor, stocktake_id: int) -> dict
     ).where(StocktakeLine.stocktake_id == stocktake_id)
     lines = session.connection().execute(stmt).all()
     # nothing ships or arrives between reading what moved during the count and posting on top of it
-    held = _on_hand(session, stocktake.warehouse_id, [line.product_id for line in lines], lock=True)
+    held = on_hand(session, stocktake.warehouse_id, [line.product_id for line in lines], lock=True)
     drafts = []
     for line in lines:
         book = line.book_qty or 0
@@ -628,21 +509,3 @@ def cancel_stocktake(session: Session, actor: Actor, stocktake_id: int) -> None:
     """Abandon a count; nothing is posted."""
     require(actor, "stock.count")
     _move(session, actor, _load(session, stocktake_id), "cancelled")
-
-
-def open_stocktakes(session: Session, actor: Actor) -> list[dict]:
-    """Counts not yet approved or cancelled (counting, recount, submitted), newest first."""
-    require(actor, "stock.read")
-    stmt = (
-        select(Stocktake.id, Stocktake.number, Stocktake.status, Warehouse.code.label("warehouse"))
-        .join(Warehouse, Warehouse.id == Stocktake.warehouse_id)
-        .where(Stocktake.status.in_((*OPEN, "submitted")))
-        .order_by(Stocktake.id.desc())
-    )
-    return [dict(r._mapping) for r in session.execute(stmt)]
-
-
-def stocktake_status(session: Session, actor: Actor, stocktake_id: int) -> str:
-    """Where a count stands: counting, recount, submitted, approved or cancelled."""
-    require(actor, "stock.read")
-    return _load(session, stocktake_id, lock=False).status

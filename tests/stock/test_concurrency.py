@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from ecerp_core.auth import resolve_actor
 from ecerp_core.catalog import services as catalog
 from ecerp_core.db import session_scope
-from ecerp_core.stock import checks, stocktake, transfers
+from ecerp_core.stock import checks, stocktake, stocktake_review, transfers
 from ecerp_core.stock import services as stock
 from ecerp_core.stock.exceptions import InsufficientStock
 from ecerp_core.stock.models import StockLevel, StockMove
@@ -156,6 +156,6 @@ def test_a_count_approved_while_goods_ship_posts_on_top_of_every_shipment(db):
                 StockMove.move_type == "shipment", StockMove.id < loss_id
             )
         )
-        [line] = stocktake.review_lines(session, resolve_actor(session, "admin"), st)
+        [line] = stocktake_review.review_lines(session, resolve_actor(session, "admin"), st)
         assert (line["variance"], line["moved"]) == (-2, before)
         assert [p for c in checks.CHECKS for p in c(session)] == []
