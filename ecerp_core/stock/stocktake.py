@@ -141,6 +141,25 @@ def _moved_since(session: Session, warehouse_id: int, product_ids: Sequence[int]
     return {p: int(q) for p, q in session.connection().execute(stmt)}
 
 
+def _refuse_overlap(session: Session, warehouse_id: int, product_ids: Sequence[int]) -> None:
+    """A product is on one open count of a warehouse at a time: a second count taking its book at
+    another moment would post the first one's correction again as its own."""
+    stmt = (
+        select(Stocktake.number, func.count())
+        .join(StocktakeLine, StocktakeLine.stocktake_id == Stocktake.id)
+        .where(
+            Stocktake.warehouse_id == warehouse_id,
+            Stocktake.status.in_((*OPEN, "submitted")),
+            among(session, StocktakeLine.product_id, product_ids),
+        )
+        .group_by(Stocktake.number)
+        .order_by(Stocktake.number)
+    )
+    found = [problem("scope", "on_open_count", value=number, count=n) for number, n in session.execute(stmt)]
+    if found:
+        raise ValidationError(found)
+
+
 def create_stocktake(
     session: Session,
     actor: Actor,
@@ -151,7 +170,8 @@ def create_stocktake(
     threshold: int = 2,
     note: str = "",
 ) -> int:
-    """Open a count of a warehouse over ``scope``; returns its id. Needs ``stock.count``.
+    """Open a count of a warehouse over ``scope``; returns its id. Needs ``stock.count``. The book
+    stock of every line is taken now. A product already on an open count of the warehouse is refused.
 
     >>> create_stocktake(session, admin, sh.id, scope="location", scope_value="A-01..A-09")
     1
@@ -169,6 +189,7 @@ def create_stocktake(
     if found:
         raise ValidationError(found)
     products = _scope_products(session, warehouse_id, scope, scope_value.strip())
+    _refuse_overlap(session, warehouse_id, [p for p, _ in products])
     now = utcnow()
     book = on_hand(session, warehouse_id, [p for p, _ in products])  # the count starts now
     [number] = next_numbers(session, Stocktake.number, "ST", 1)

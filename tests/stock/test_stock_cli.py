@@ -106,6 +106,8 @@ def test_a_count_reviews_and_posts_on_top_of_what_moved_during_it(session, admin
     post_moves(session, admin, [MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=Decimal("20.00"))])
     session.commit()
     assert run(capsys, "stock", "count", "create", "SH")[1].strip() == "stocktake 1"
+    code, _, err = run(capsys, "stock", "count", "create", "SH", "--scope", "abc")
+    assert code == 1 and "请先审核或作废该盘点单" in err  # the tee is on count 1 already
     # 10 counted on the shelf; 2 leave for Guangzhou before the count is typed in
     assert run(capsys, "stock", "transfer", "SH", "GZ", "TEE-1=2", "--ship")[0] == 0
     assert run(capsys, "stock", "count", "enter", "1", "TEE-1=10")[1].split() == ["TEE-1", "10"]
