@@ -313,6 +313,7 @@ def record_counts(
     lines = dict(session.connection().execute(line_stmt).all())
     new = [p for p in ids if p not in lines]
     if new:  # a product found on the shelf that the count did not cover joins it, in its bin
+        _refuse_overlap(session, stocktake.warehouse_id, new)
         bin_stmt = select(StockSetting.product_id, StockSetting.location).where(
             StockSetting.warehouse_id == stocktake.warehouse_id, StockSetting.product_id.in_(new)
         )

@@ -260,3 +260,27 @@ def test_migration_0009_gives_open_counts_lines_a_book_figure(tmp_path):
     with session_scope(url) as session:
         [line] = stocktake_review.review_lines(session, resolve_actor(session, "admin"), st)
         assert (line["book"], line["moved"], line["book_at"] is not None) == (10, 0, True)
+
+
+def test_a_product_on_another_open_count_cannot_join_this_one(session, admin, stocked):
+    biz = stocked
+    alerts.set_stock_settings(
+        session,
+        admin,
+        [
+            alerts.SettingDraft(biz.tee, biz.sh, location="A-01-02"),
+            alerts.SettingDraft(biz.mug, biz.sh, location="B-01-01"),
+        ],
+    )
+    tees = stocktake.create_stocktake(session, admin, biz.sh, scope="location", scope_value="A-01..A-09")
+    mugs = stocktake.create_stocktake(session, admin, biz.sh, scope="location", scope_value="B-01..B-09")
+    with pytest.raises(ValidationError) as refused:
+        stocktake.scan(session, admin, tees, "MUG-1")
+    assert [(p.code, dict(p.params)) for p in refused.value.problems] == [
+        (
+            "problem.on_open_count",
+            {"value": stocktake_review.open_stocktakes(session, admin)[0]["number"], "count": 1},
+        )
+    ]
+    stocktake.cancel_stocktake(session, admin, mugs)
+    assert stocktake.scan(session, admin, tees, "MUG-1").added
