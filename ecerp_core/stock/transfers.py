@@ -31,6 +31,8 @@ from ecerp_core.stock.models import StockMove, Transfer, TransferLine
 from ecerp_core.stock.services import MoveDraft, lock_levels, next_numbers, record_moves
 
 SOURCE = "transfer"
+ON_THE_WAY = ("in_transit", "partially_received")
+"""The statuses of a transfer with goods still on the way."""
 
 
 @dataclass(frozen=True)
@@ -386,20 +388,26 @@ def transit_stmt(*, as_of: dt.date | None = None, closed_before: dt.datetime | N
     (the end of ``as_of``; :func:`end_of_day`). Valued at the cost the goods left with — the value
     finance keeps in the inventory account while they travel.
     """
-    moved = select(
-        StockMove.source_id.label("transfer_id"),
-        StockMove.product_id.label("product_id"),
-        func.sum(StockMove.quantity).label("moved"),
-    ).where(StockMove.source_type == SOURCE)
-    if as_of is not None:
-        moved = moved.where(StockMove.business_date <= as_of)
-    moved = moved.group_by(StockMove.source_id, StockMove.product_id).subquery()
-    lost = TransferLine.lost
-    if closed_before is not None:
-        lost = case((Transfer.closed_at < closed_before, TransferLine.lost), else_=0)
-    units = -moved.c.moved - lost
+    if as_of is None:  # now: the open transfers' own lines say it (the check proves they match the moves)
+        units = TransferLine.shipped - TransferLine.received - TransferLine.lost
+        moved = None
+    else:
+        moved = (
+            select(
+                StockMove.source_id.label("transfer_id"),
+                StockMove.product_id.label("product_id"),
+                func.sum(StockMove.quantity).label("moved"),
+            )
+            .where(StockMove.source_type == SOURCE, StockMove.business_date <= as_of)
+            .group_by(StockMove.source_id, StockMove.product_id)
+            .subquery()
+        )
+        lost = TransferLine.lost
+        if closed_before is not None:
+            lost = case((Transfer.closed_at < closed_before, TransferLine.lost), else_=0)
+        units = -moved.c.moved - lost
     from_wh, to_wh = Warehouse.__table__.alias("f"), Warehouse.__table__.alias("t")
-    return (
+    stmt = (
         select(
             cast(TransferLine.id, String).label("id"),
             Transfer.number.label("number"),
@@ -416,13 +424,16 @@ def transit_stmt(*, as_of: dt.date | None = None, closed_before: dt.datetime | N
             Transfer.to_warehouse_id.label("warehouse_id"),
         )
         .join(TransferLine, TransferLine.transfer_id == Transfer.id)
-        .join(moved, (moved.c.transfer_id == Transfer.id) & (moved.c.product_id == TransferLine.product_id))
         .join(Product, Product.id == TransferLine.product_id)
         .join(from_wh, from_wh.c.id == Transfer.from_warehouse_id)
         .join(to_wh, to_wh.c.id == Transfer.to_warehouse_id)
         .where(units > 0)
         .order_by(Transfer.id, TransferLine.id)
     )
+    if moved is None:
+        return stmt.where(Transfer.status.in_(ON_THE_WAY))
+    on = (moved.c.transfer_id == Transfer.id) & (moved.c.product_id == TransferLine.product_id)
+    return stmt.join(moved, on)
 
 
 def transit_rows(
