@@ -9,7 +9,31 @@ import click
 from ecerp_core.cli.context import Context, pass_ctx
 from ecerp_core.cli.output import FORMAT, print_table
 
-LEVEL_COLUMNS = ("sku", "warehouse", "on_hand", "reserved", "available", "unit_cost", "value")
+LEVEL_COLUMNS = (
+    "sku",
+    "warehouse",
+    "on_hand",
+    "reserved",
+    "available",
+    "unit_cost",
+    "value",
+    "in_transit",
+    "in_transit_value",
+)
+REVIEW_COLUMNS = (
+    "sku",
+    "location",
+    "book",
+    "counted",
+    "first_count",
+    "variance",
+    "moved",
+    "after",
+    "unit_cost",
+    "variance_value",
+)
+DURING_COUNT_COLUMNS = ("at", "sku", "move_type", "quantity", "source_type", "source_id", "note")
+TRANSIT_COLUMNS = ("number", "from_warehouse", "to_warehouse", "sku", "quantity", "unit_cost", "value")
 MOVE_COLUMNS = ("id", "business_date", "sku", "warehouse", "move_type", "quantity", "unit_cost", "value",
                 "source_type", "source_id", "note")  # fmt: skip
 ALERT_COLUMNS = (
@@ -55,7 +79,8 @@ def stock() -> None:
 @FORMAT
 @pass_ctx
 def levels(ctx: Context, warehouse: str | None, fmt: str) -> None:
-    """Stock per SKU and warehouse: on hand, reserved, available, unit cost and value."""
+    """Stock per SKU and warehouse: on hand, reserved, available, unit cost and value, and what is on
+    the way to the warehouse (in_transit units and their value)."""
     from ecerp_core.stock.valuation import level_rows
 
     with ctx.acting(readonly=True) as (session, actor):
@@ -76,14 +101,37 @@ def levels(ctx: Context, warehouse: str | None, fmt: str) -> None:
 @FORMAT
 @pass_ctx
 def value(ctx: Context, as_of: dt.datetime | None, by: tuple[str, ...], fmt: str) -> None:
-    """Units and value of the stock, from the ledger, at any date."""
+    """Units and value of the stock, from the ledger, at any date: in the warehouses, in transit to
+    them, and in total (what the inventory account holds)."""
     from ecerp_core.stock.valuation import stock_value
 
     by = by or ("warehouse",)
     with ctx.acting(readonly=True) as (session, actor):
         rows = stock_value(session, actor, as_of=as_of.date() if as_of else None, by=by)
     cols = ("sku" if g == "product" else g for g in by)
-    print_table(rows, (*cols, "quantity", "value"), fmt)
+    print_table(rows, (*cols, "quantity", "value", "in_transit", "in_transit_value", "total_value"), fmt)
+
+
+@stock.command("transit")
+@click.option(
+    "--as-of", type=click.DateTime(["%Y-%m-%d"]), help="On the way at the end of this day (default: now)."
+)
+@click.option("--warehouse", help="Only what is on the way to this warehouse (code).")
+@FORMAT
+@pass_ctx
+def transit(ctx: Context, as_of: dt.datetime | None, warehouse: str | None, fmt: str) -> None:
+    """Goods in transit between warehouses, per transfer line: units and value (at the cost they left
+    with)."""
+    from ecerp_core.stock.transfers import transit_rows
+
+    with ctx.acting(readonly=True) as (session, actor):
+        rows = transit_rows(
+            session,
+            actor,
+            as_of=as_of.date() if as_of else None,
+            warehouse_id=warehouse_id(session, actor, warehouse),
+        )
+    print_table(rows, TRANSIT_COLUMNS, fmt)
 
 
 @stock.command("moves")
@@ -243,16 +291,26 @@ def count_submit(ctx: Context, stocktake_id: int) -> None:
 @FORMAT
 @pass_ctx
 def count_review(ctx: Context, stocktake_id: int, fmt: str) -> None:
-    """Book, counted and variance (units and value) per line."""
-    from ecerp_core.stock import stocktake
+    """Per line: the book when its count started, counted, variance (units and value), what moved in
+    the warehouse during the count and on hand after approval (counted + moved)."""
+    from ecerp_core.stock import stocktake_review
 
     with ctx.acting(readonly=True) as (session, actor):
-        rows = stocktake.review_lines(session, actor, stocktake_id)
-    print_table(
-        rows,
-        ("sku", "location", "book", "counted", "first_count", "variance", "unit_cost", "variance_value"),
-        fmt,
-    )
+        rows = stocktake_review.review_lines(session, actor, stocktake_id)
+    print_table(rows, REVIEW_COLUMNS, fmt)
+
+
+@count.command("moves")
+@click.argument("stocktake_id", type=int)
+@FORMAT
+@pass_ctx
+def count_moves(ctx: Context, stocktake_id: int, fmt: str) -> None:
+    """What shipped or arrived in the warehouse while the count was open, per product, oldest first."""
+    from ecerp_core.stock import stocktake_review
+
+    with ctx.acting(readonly=True) as (session, actor):
+        rows = stocktake_review.moves_during_count(session, actor, stocktake_id)
+    print_table(rows, DURING_COUNT_COLUMNS, fmt)
 
 
 @count.command("approve")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ecerp_core.demo.context import DemoContext, DemoProduct, DemoStep
 from ecerp_core.demo.orders import expected_units
-from ecerp_core.stock import alerts, stocktake, transfers
+from ecerp_core.stock import alerts, stocktake, stocktake_review, transfers
 from ecerp_core.stock import services as stock
 from ecerp_core.stock.models import Transfer
 
@@ -113,7 +113,7 @@ def count_day(ctx: DemoContext, day: dt.date) -> None:
     st = stocktake.create_stocktake(
         ctx.session, clerk, warehouse, scope="abc", threshold=3, note="月度循环盘点"
     )
-    lines = stocktake.counting_lines(ctx.session, clerk, st)
+    lines = stocktake_review.counting_lines(ctx.session, clerk, st)
     book = {
         r["product_id"]: (r["on_hand"], r["available"])
         for r in stock.levels(ctx.session, clerk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -21,8 +22,8 @@ from ecerp_core.finance.opening import opening_balances, opening_inventory
 from ecerp_core.finance.statements import INVENTORY, balance_sheet, cash_flow, period_totals
 from ecerp_core.invariants import LIMIT
 from ecerp_core.orders.models import Order
-from ecerp_core.stock.models import StockMove
 from ecerp_core.stock.opening import opening_stock, opening_stock_value
+from ecerp_core.stock.valuation import values_at
 
 ZERO = Decimal("0")
 
@@ -61,23 +62,37 @@ def balance_sheet_balances(session: Session) -> list[str]:
 
 
 def inventory_matches_stock(session: Session) -> list[str]:
-    """The inventory accounts (库存商品 ...) equal the stock ledger's value (Σ quantity × unit cost)."""
+    """The inventory accounts (库存商品 ...) equal the stock's value — in the warehouses and in transit
+    between them (Σ quantity × unit cost) — at the end of every month with postings, and now.
+
+    Both sides are read once, as daily totals, and compared with running sums.
+    """
     if session.scalar(select(JournalLine.id).limit(1)) is None:
         return []
-
-    stock_value = Decimal(session.scalar(select(func.sum(StockMove.quantity * StockMove.unit_cost))) or 0)
-    books = Decimal(
-        session.scalar(
-            select(func.sum(JournalLine.debit) - func.sum(JournalLine.credit))
-            .join(Account, Account.id == JournalLine.account_id)
-            .where(Account.code.in_(INVENTORY))
-        )
-        or 0
+    daily = (
+        select(JournalLine.entry_date, func.sum(JournalLine.debit) - func.sum(JournalLine.credit))
+        .join(Account, Account.id == JournalLine.account_id)
+        .where(Account.code.in_(INVENTORY))
+        .group_by(JournalLine.entry_date)
     )
-    if books != stock_value:
-        difference = books - stock_value
-        return [f"finance: inventory accounts {books} ≠ stock value {stock_value} (difference {difference})"]
-    return []
+    booked = sorted((day, Decimal(amount or 0)) for day, amount in session.execute(daily))
+    ends = [p.end_date for p in _periods(session)]
+    days = [*ends, dt.date.max]  # date.max: everything posted and moved so far
+    stock = values_at(session, days)
+    failures, books, n = [], ZERO, 0
+    for day in days:
+        while n < len(booked) and booked[n][0] <= day:
+            books += booked[n][1]
+            n += 1
+        warehouses, transit = stock[day]
+        value = warehouses + transit
+        if books != value:
+            when = "now" if day == dt.date.max else f"at {day}"
+            failures.append(
+                f"finance: inventory accounts {when} {books} ≠ stock value {value} (in warehouses "
+                f"{warehouses}, in transit {transit}; difference {books - value})"
+            )
+    return failures[:LIMIT]
 
 
 def receivables_match_orders(session: Session) -> list[str]:

@@ -217,8 +217,11 @@ class Stocktake(Base):
 
 
 class StocktakeLine(Base):
-    """One product to count. ``book_qty`` is the book stock at the moment of the line's last count,
-    so moves while the count is open do not become variance; variance = counted − book.
+    """One product to count. ``book_qty`` is the book stock at ``book_at``, the moment the line's
+    count started (the count was opened, the product was found on the shelf, or the line went back
+    to be recounted): the count is of the shelf as it stood then. Variance = counted − book; goods
+    that moved while the count was open (``moved_qty``, read at approval) come on top, so on hand
+    after approval = counted + moved: a count never invents or loses what moved during it.
 
     counted_qty None: not counted yet. recount: the first count was off by more than the threshold;
     ``counted_qty`` was cleared and is counted again. unit_cost: the average cost at approval.
@@ -233,6 +236,8 @@ class StocktakeLine(Base):
     location: Mapped[str] = mapped_column(String(40), default="")
     counted_qty: Mapped[int | None]
     book_qty: Mapped[int | None]
+    book_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    moved_qty: Mapped[int | None]
     first_count: Mapped[int | None]
     recount: Mapped[bool] = mapped_column(default=False)
     counted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

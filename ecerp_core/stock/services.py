@@ -524,6 +524,17 @@ def levels(session: Session, actor: Actor, product_ids: Sequence[int] | None = N
     ]
 
 
+def on_hand(session: Session, warehouse_id: int, product_ids: Sequence[int], *, lock: bool = False) -> dict:
+    """``{product_id: on_hand}`` of these products in one warehouse now; with ``lock``, their levels
+    are locked (in product order, the global order) until the transaction ends."""
+    stmt = (
+        select(StockLevel.product_id, StockLevel.on_hand)
+        .where(StockLevel.warehouse_id == warehouse_id, among(session, StockLevel.product_id, product_ids))
+        .order_by(StockLevel.product_id)
+    )
+    return dict(session.connection().execute(for_update(stmt, session) if lock else stmt).all())
+
+
 def available_stock(session: Session, product_ids: Iterable[int] | None = None) -> dict[Key, int]:
     """``{(product, warehouse): on_hand − reserved}`` of these products (None: every stocked one),
     read without locking: what routing and channel stock plan with (the reservation on approval is

@@ -2,32 +2,47 @@
 
 A count covers one warehouse: every stocked product, a category (with its subcategories), a range
 of bins, or the A-class products by value (a cycle count). Counting is blind: counters see what they
-counted, never the book. Each entry (a scan adds, a typed count sets) also records the book stock
-at that moment, so goods that ship or arrive while the count is open are not taken for variance.
+counted, never the book. A scan adds, a typed count sets.
+
+The book stock of each line is taken when its count starts — when the count is opened, when a
+product found on the shelf joins it (as of the opening), when the line goes back to be recounted —
+not when a count is typed in, which may be long after the shelf was counted. The variance is
+counted − that book figure, and the goods that shipped or arrived while the count was open stay on
+top of it: on hand after approval = counted + what moved since, so a count never invents or loses
+what moved during it. The review shows those moves per line
+(:func:`ecerp_core.stock.stocktake_review.moves_during_count`).
 Submitting sends lines off by more than the threshold to one recount; approving (``stock.approve``)
 posts ``count_gain`` / ``count_loss`` moves at the average cost and emits ``stock.counted``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, case, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import business_date
 from ecerp_core.catalog.models import Category, Product, Warehouse
-from ecerp_core.db import for_update, insert_rows, utcnow
+from ecerp_core.db import among, for_update, insert_rows, utcnow
 from ecerp_core.errors import NotFound, ValidationError, problem
 from ecerp_core.stock import rules
 from ecerp_core.stock.exceptions import StocktakeClosed, UnknownBarcode
-from ecerp_core.stock.models import StockLevel, StockSetting, Stocktake, StocktakeEntry, StocktakeLine
-from ecerp_core.stock.services import MoveDraft, average_costs, next_numbers, record_moves
+from ecerp_core.stock.models import (
+    StockLevel,
+    StockMove,
+    StockSetting,
+    Stocktake,
+    StocktakeEntry,
+    StocktakeLine,
+)
+from ecerp_core.stock.services import MoveDraft, average_costs, next_numbers, on_hand, record_moves
 
 SOURCE = "stocktake"
 OPEN = ("counting", "recount")
@@ -112,6 +127,39 @@ def _scope_products(session: Session, warehouse_id: int, scope: str, value: str)
     return [tuple(r) for r in session.connection().execute(stmt)]
 
 
+def _moved_since(session: Session, warehouse_id: int, product_ids: Sequence[int], since: dt.datetime) -> dict:
+    """``{product_id: units}`` the ledger moved in the warehouse after ``since``."""
+    stmt = (
+        select(StockMove.product_id, func.sum(StockMove.quantity))
+        .where(
+            StockMove.warehouse_id == warehouse_id,
+            StockMove.at > since,
+            among(session, StockMove.product_id, product_ids),
+        )
+        .group_by(StockMove.product_id)
+    )
+    return {p: int(q) for p, q in session.connection().execute(stmt)}
+
+
+def _refuse_overlap(session: Session, warehouse_id: int, product_ids: Sequence[int]) -> None:
+    """A product is on one open count of a warehouse at a time: a second count taking its book at
+    another moment would post the first one's correction again as its own."""
+    stmt = (
+        select(Stocktake.number, func.count())
+        .join(StocktakeLine, StocktakeLine.stocktake_id == Stocktake.id)
+        .where(
+            Stocktake.warehouse_id == warehouse_id,
+            Stocktake.status.in_((*OPEN, "submitted")),
+            among(session, StocktakeLine.product_id, product_ids),
+        )
+        .group_by(Stocktake.number)
+        .order_by(Stocktake.number)
+    )
+    found = [problem("scope", "on_open_count", value=number, count=n) for number, n in session.execute(stmt)]
+    if found:
+        raise ValidationError(found)
+
+
 def create_stocktake(
     session: Session,
     actor: Actor,
@@ -122,7 +170,8 @@ def create_stocktake(
     threshold: int = 2,
     note: str = "",
 ) -> int:
-    """Open a count of a warehouse over ``scope``; returns its id. Needs ``stock.count``.
+    """Open a count of a warehouse over ``scope``; returns its id. Needs ``stock.count``. The book
+    stock of every line is taken now. A product already on an open count of the warehouse is refused.
 
     >>> create_stocktake(session, admin, sh.id, scope="location", scope_value="A-01..A-09")
     1
@@ -140,6 +189,9 @@ def create_stocktake(
     if found:
         raise ValidationError(found)
     products = _scope_products(session, warehouse_id, scope, scope_value.strip())
+    _refuse_overlap(session, warehouse_id, [p for p, _ in products])
+    now = utcnow()
+    book = on_hand(session, warehouse_id, [p for p, _ in products])  # the count starts now
     [number] = next_numbers(session, Stocktake.number, "ST", 1)
     table = Stocktake.__table__
     stocktake_id = session.connection().scalar(
@@ -152,7 +204,7 @@ def create_stocktake(
             "status": "counting",
             "threshold": threshold,
             "note": note,
-            "created_at": utcnow(),
+            "created_at": now,
             "created_by": actor.id,
         },
     )
@@ -161,7 +213,14 @@ def create_stocktake(
             session,
             StocktakeLine,
             [
-                {"stocktake_id": stocktake_id, "product_id": p, "location": loc, "recount": False}
+                {
+                    "stocktake_id": stocktake_id,
+                    "product_id": p,
+                    "location": loc,
+                    "recount": False,
+                    "book_qty": book.get(p, 0),
+                    "book_at": now,
+                }
                 for p, loc in products
             ],
         )
@@ -186,6 +245,11 @@ def _load(session: Session, stocktake_id: int, *, lock: bool = True) -> Stocktak
     if row is None:
         raise NotFound(entity="entity.stocktake", key=stocktake_id)
     return StocktakeState(*row)
+
+
+def read_state(session: Session, stocktake_id: int) -> StocktakeState:
+    """The count's state, read without locking (reviews and lists); an unknown id is :class:`NotFound`."""
+    return _load(session, stocktake_id, lock=False)
 
 
 def _check(stocktake: StocktakeState, target: str) -> None:
@@ -249,25 +313,28 @@ def record_counts(
     lines = dict(session.connection().execute(line_stmt).all())
     new = [p for p in ids if p not in lines]
     if new:  # a product found on the shelf that the count did not cover joins it, in its bin
+        _refuse_overlap(session, stocktake.warehouse_id, new)
         bin_stmt = select(StockSetting.product_id, StockSetting.location).where(
             StockSetting.warehouse_id == stocktake.warehouse_id, StockSetting.product_id.in_(new)
         )
         locations = dict(session.connection().execute(bin_stmt).all())
+        # its book is what the warehouse held when the count was opened: on hand less what moved since
+        opened = session.connection().scalar(select(Stocktake.created_at).where(Stocktake.id == stocktake_id))
+        held = on_hand(session, stocktake.warehouse_id, new)
+        moved = _moved_since(session, stocktake.warehouse_id, new, opened)
         added = [
             {
                 "stocktake_id": stocktake_id,
                 "product_id": p,
                 "location": locations.get(p, ""),
                 "recount": False,
+                "book_qty": held.get(p, 0) - moved.get(p, 0),
+                "book_at": opened,
             }
             for p in new
         ]
         insert_rows(session, StocktakeLine, added)
         lines = dict(session.connection().execute(line_stmt).all())
-    book_stmt = select(StockLevel.product_id, StockLevel.on_hand).where(
-        StockLevel.warehouse_id == stocktake.warehouse_id, StockLevel.product_id.in_(ids)
-    )
-    book = dict(session.connection().execute(book_stmt).all())
     counted_stmt = (
         select(StocktakeLine.product_id, StocktakeLine.counted_qty, StocktakeLine.recount)
         .where(StocktakeLine.id.in_([lines[p] for p in ids]))
@@ -291,11 +358,9 @@ def record_counts(
     stmt = (
         update(table)
         .where(table.c.id == bindparam("lid"))
-        .values(counted_qty=bindparam("q"), book_qty=bindparam("b"), counted_at=bindparam("at"))
+        .values(counted_qty=bindparam("q"), counted_at=bindparam("at"))
     )
-    session.connection().execute(
-        stmt, [{"lid": lines[p], "q": running[p], "b": book.get(p, 0), "at": now} for p in ids]
-    )
+    session.connection().execute(stmt, [{"lid": lines[p], "q": running[p], "at": now} for p in ids])
     entry_rows = [
         {
             "line_id": lines[products[e.code.strip()].product_id],
@@ -319,73 +384,6 @@ def scan(
     return result
 
 
-def counting_lines(session: Session, actor: Actor, stocktake_id: int) -> list[dict]:
-    """The counter's view of a count: product, bin, what was counted, recount flag — never the book."""
-    require(actor, "stock.count")
-    stmt = (
-        select(
-            StocktakeLine.id.label("line_id"),
-            Product.sku,
-            Product.name_zh,
-            Product.name_en,
-            Product.barcode,
-            StocktakeLine.location,
-            StocktakeLine.counted_qty.label("counted"),
-            StocktakeLine.recount,
-        )
-        .join(Product, Product.id == StocktakeLine.product_id)
-        .where(StocktakeLine.stocktake_id == stocktake_id)
-        .order_by(StocktakeLine.recount.desc(), StocktakeLine.location, Product.sku)
-    )
-    return [dict(row) for row in session.connection().execute(stmt).mappings()]
-
-
-def review_lines(session: Session, actor: Actor, stocktake_id: int) -> list[dict]:
-    """The supervisor's view: book at count time, counted, variance in units and by value (average cost)."""
-    require(actor, "stock.approve")
-    stmt = (
-        select(
-            StocktakeLine.product_id,
-            Product.sku,
-            Product.name_zh,
-            Product.name_en,
-            StocktakeLine.location,
-            StocktakeLine.book_qty,
-            StocktakeLine.counted_qty,
-            StocktakeLine.first_count,
-            StocktakeLine.recount,
-            StocktakeLine.unit_cost,
-        )
-        .join(Product, Product.id == StocktakeLine.product_id)
-        .where(StocktakeLine.stocktake_id == stocktake_id)
-        .order_by(Product.sku)
-    )
-    rows = session.connection().execute(stmt).all()
-    costs = average_costs(session, [row.product_id for row in rows])
-    out = []
-    for row in rows:
-        variance = None if row.counted_qty is None else row.counted_qty - (row.book_qty or 0)
-        # an approved count keeps the cost it posted at; an open one shows today's average
-        cost = row.unit_cost if row.unit_cost is not None else costs[row.product_id]
-        unit = Decimal(cost).quantize(Decimal("0.01"))
-        line = {
-            "product_id": row.product_id,
-            "sku": row.sku,
-            "name_zh": row.name_zh,
-            "name_en": row.name_en,
-            "location": row.location,
-            "book": row.book_qty,
-            "counted": row.counted_qty,
-            "first_count": row.first_count,
-            "recount": row.recount,
-            "variance": variance,
-            "unit_cost": unit,
-            "variance_value": None if variance is None else variance * unit,
-        }
-        out.append(line)
-    return out
-
-
 # --- submitting and approving ---------------------------------------------------------------------
 def submit_stocktake(session: Session, actor: Actor, stocktake_id: int) -> str:
     """Counting is done: lines off by more than the threshold go to one recount, else the count
@@ -393,31 +391,52 @@ def submit_stocktake(session: Session, actor: Actor, stocktake_id: int) -> str:
     require(actor, "stock.count")
     stocktake = _load(session, stocktake_id)
     stmt = select(
-        StocktakeLine.id, StocktakeLine.counted_qty, StocktakeLine.book_qty, StocktakeLine.recount
+        StocktakeLine.id,
+        StocktakeLine.product_id,
+        StocktakeLine.counted_qty,
+        StocktakeLine.book_qty,
+        StocktakeLine.recount,
     ).where(StocktakeLine.stocktake_id == stocktake_id)
     lines = session.connection().execute(stmt).all()
     pending = [line.id for line in lines if line.recount and line.counted_qty is None]
     if stocktake.status == "recount" and pending:
         raise ValidationError([problem("lines", "recount_pending", value=len(pending))])
     flagged = [
-        {"lid": line.id, "first": line.counted_qty}
+        line
         for line in lines
         if line.counted_qty is not None
         and not line.recount
         and rules.needs_recount(line.counted_qty, line.book_qty or 0, stocktake.threshold)
     ]
     if flagged and stocktake.status == "counting":
-        table = StocktakeLine.__table__
-        recount = (
-            update(table)
-            .where(table.c.id == bindparam("lid"))
-            .values(recount=True, first_count=bindparam("first"), counted_qty=None)
-        )
-        session.connection().execute(recount, flagged)
+        _restart(session, stocktake, [(line.id, line.product_id, line.counted_qty) for line in flagged])
         _move(session, actor, stocktake, "recount")
         return "recount"
     _move(session, actor, stocktake, "submitted")
     return "submitted"
+
+
+def _restart(
+    session: Session, stocktake: StocktakeState, lines: Sequence[tuple[int, int, int | None]]
+) -> None:
+    """Send ``(line_id, product_id, first_count)`` lines to be counted again: the recount counts the
+    shelf as it stands now, so their book is taken again now."""
+    now = utcnow()
+    held = on_hand(session, stocktake.warehouse_id, [p for _, p, _ in lines])
+    table = StocktakeLine.__table__
+    recount = (
+        update(table)
+        .where(table.c.id == bindparam("lid"))
+        .values(
+            recount=True,
+            first_count=bindparam("first"),
+            counted_qty=None,
+            book_qty=bindparam("book"),
+            book_at=bindparam("at"),
+        )
+    )
+    rows = [{"lid": lid, "first": first, "book": held.get(p, 0), "at": now} for lid, p, first in lines]
+    session.connection().execute(recount, rows)
 
 
 def approve_stocktake(session: Session, actor: Actor, stocktake_id: int) -> dict:
@@ -433,6 +452,8 @@ def approve_stocktake(session: Session, actor: Actor, stocktake_id: int) -> dict
         StocktakeLine.id, StocktakeLine.product_id, StocktakeLine.counted_qty, StocktakeLine.book_qty
     ).where(StocktakeLine.stocktake_id == stocktake_id)
     lines = session.connection().execute(stmt).all()
+    # nothing ships or arrives between reading what moved during the count and posting on top of it
+    held = on_hand(session, stocktake.warehouse_id, [line.product_id for line in lines], lock=True)
     drafts = []
     for line in lines:
         book = line.book_qty or 0
@@ -454,9 +475,18 @@ def approve_stocktake(session: Session, actor: Actor, stocktake_id: int) -> dict
     costs = average_costs(session, [line.product_id for line in lines])
     table = StocktakeLine.__table__
     if lines:
-        stmt = update(table).where(table.c.id == bindparam("lid")).values(unit_cost=bindparam("c"))
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("lid"))
+            .values(unit_cost=bindparam("c"), moved_qty=bindparam("m"))
+        )
         costed = [
-            {"lid": line.id, "c": Decimal(costs[line.product_id]).quantize(Decimal("0.01"))} for line in lines
+            {
+                "lid": line.id,
+                "c": Decimal(costs[line.product_id]).quantize(Decimal("0.01")),
+                "m": held.get(line.product_id, 0) - (line.book_qty or 0),
+            }
+            for line in lines
         ]
         session.connection().execute(stmt, costed)
     gain = sum((m["quantity"] * m["unit_cost"] for m in moves if m["quantity"] > 0), Decimal("0.00"))
@@ -482,36 +512,22 @@ def send_back_for_recount(
     require(actor, "stock.approve")
     stocktake = _load(session, stocktake_id)
     _move(session, actor, stocktake, "recount")
-    table = StocktakeLine.__table__
-    # a line sent back a second time keeps its first count
-    first_count = case((table.c.first_count.is_(None), table.c.counted_qty), else_=table.c.first_count)
-    stmt = (
-        update(table)
-        .where(table.c.stocktake_id == stocktake_id, table.c.product_id.in_(sorted(set(product_ids))))
-        .values(recount=True, first_count=first_count, counted_qty=None)
+    stmt = select(
+        StocktakeLine.id, StocktakeLine.product_id, StocktakeLine.first_count, StocktakeLine.counted_qty
+    ).where(
+        StocktakeLine.stocktake_id == stocktake_id, StocktakeLine.product_id.in_(sorted(set(product_ids)))
     )
-    return session.connection().execute(stmt).rowcount
+    lines = session.connection().execute(stmt).all()
+    # a line sent back a second time keeps its first count
+    _restart(
+        session,
+        stocktake,
+        [(r.id, r.product_id, r.first_count if r.first_count is not None else r.counted_qty) for r in lines],
+    )
+    return len(lines)
 
 
 def cancel_stocktake(session: Session, actor: Actor, stocktake_id: int) -> None:
     """Abandon a count; nothing is posted."""
     require(actor, "stock.count")
     _move(session, actor, _load(session, stocktake_id), "cancelled")
-
-
-def open_stocktakes(session: Session, actor: Actor) -> list[dict]:
-    """Counts not yet approved or cancelled (counting, recount, submitted), newest first."""
-    require(actor, "stock.read")
-    stmt = (
-        select(Stocktake.id, Stocktake.number, Stocktake.status, Warehouse.code.label("warehouse"))
-        .join(Warehouse, Warehouse.id == Stocktake.warehouse_id)
-        .where(Stocktake.status.in_((*OPEN, "submitted")))
-        .order_by(Stocktake.id.desc())
-    )
-    return [dict(r._mapping) for r in session.execute(stmt)]
-
-
-def stocktake_status(session: Session, actor: Actor, stocktake_id: int) -> str:
-    """Where a count stands: counting, recount, submitted, approved or cancelled."""
-    require(actor, "stock.read")
-    return _load(session, stocktake_id, lock=False).status

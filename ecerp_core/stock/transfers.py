@@ -15,21 +15,24 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Select, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Select, String, bindparam, case, cast, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.company import business_date
+from ecerp_core.catalog.company import business_date, company_timezone
 from ecerp_core.catalog.models import Product, Warehouse
 from ecerp_core.db import for_update, insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
+from ecerp_core.money import round_money
 from ecerp_core.query import Page, paginate, sort_stmt
 from ecerp_core.stock import rules
-from ecerp_core.stock.models import Transfer, TransferLine
-from ecerp_core.stock.services import MoveDraft, next_numbers, record_moves
+from ecerp_core.stock.models import StockMove, Transfer, TransferLine
+from ecerp_core.stock.services import MoveDraft, lock_levels, next_numbers, record_moves
 
 SOURCE = "transfer"
+ON_THE_WAY = ("in_transit", "partially_received")
+"""The statuses of a transfer with goods still on the way."""
 
 
 @dataclass(frozen=True)
@@ -230,6 +233,9 @@ def ship_transfers(session: Session, actor: Actor, ids: Sequence[int]) -> list[d
     _check(transfers, ids, "in_transit")
     lines = _lines(session, ids)
     shipping = [(transfers[tid], line) for tid in sorted(transfers) for line in lines.get(tid, [])]
+    # the destination's level exists from now on, so the stock lists show the goods on their way to it
+    ends = {(line.product_id, w) for t, line in shipping for w in (t.from_warehouse_id, t.to_warehouse_id)}
+    lock_levels(session, ends)
     drafts = [
         MoveDraft(
             line.product_id,
@@ -368,26 +374,94 @@ def cancel_transfers(session: Session, actor: Actor, ids: Sequence[int]) -> int:
     return len(transfers)
 
 
-def in_transit(session: Session, actor: Actor) -> dict[tuple[int, int], tuple[int, Decimal]]:
-    """Units and value on the way, per (product_id, destination warehouse)."""
-    require(actor, "stock.read")
-    on_the_way = TransferLine.shipped - TransferLine.received - TransferLine.lost
+def end_of_day(session: Session, day: dt.date) -> dt.datetime:
+    """The UTC moment the company-local ``day`` ends (a transfer closed before it lost its goods by then)."""
+    midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), company_timezone(session))
+    return midnight.astimezone(dt.UTC)
+
+
+def transit_stmt(*, as_of: dt.date | None = None, closed_before: dt.datetime | None = None) -> Select:
+    """What was on the way at the end of ``as_of`` (None: now), one row per transfer line.
+
+    Units in transit are read from the ledger, so they hold at any date: what the transfer's moves
+    took out and have not brought in by then, less what was recorded as lost by ``closed_before``
+    (the end of ``as_of``; :func:`end_of_day`). Valued at the cost the goods left with — the value
+    finance keeps in the inventory account while they travel.
+    """
+    if as_of is None:  # now: the open transfers' own lines say it (the check proves they match the moves)
+        units = TransferLine.shipped - TransferLine.received - TransferLine.lost
+        moved = None
+    else:
+        moved = (
+            select(
+                StockMove.source_id.label("transfer_id"),
+                StockMove.product_id.label("product_id"),
+                func.sum(StockMove.quantity).label("moved"),
+            )
+            .where(StockMove.source_type == SOURCE, StockMove.business_date <= as_of)
+            .group_by(StockMove.source_id, StockMove.product_id)
+            .subquery()
+        )
+        lost = TransferLine.lost
+        if closed_before is not None:
+            lost = case((Transfer.closed_at < closed_before, TransferLine.lost), else_=0)
+        units = -moved.c.moved - lost
+    from_wh, to_wh = Warehouse.__table__.alias("f"), Warehouse.__table__.alias("t")
     stmt = (
         select(
-            TransferLine.product_id,
-            Transfer.to_warehouse_id,
-            on_the_way.label("units"),
-            TransferLine.unit_cost,
+            cast(TransferLine.id, String).label("id"),
+            Transfer.number.label("number"),
+            from_wh.c.code.label("from_warehouse"),
+            to_wh.c.code.label("to_warehouse"),
+            Product.sku.label("sku"),
+            Product.name_zh.label("name_zh"),
+            Product.name_en.label("name_en"),
+            units.label("quantity"),
+            TransferLine.unit_cost.label("unit_cost"),
+            (units * TransferLine.unit_cost).label("value"),
+            Transfer.id.label("transfer_id"),
+            TransferLine.product_id.label("product_id"),
+            Transfer.to_warehouse_id.label("warehouse_id"),
         )
-        .join(Transfer, Transfer.id == TransferLine.transfer_id)
-        .where(Transfer.status.in_(("in_transit", "partially_received")))
+        .join(TransferLine, TransferLine.transfer_id == Transfer.id)
+        .join(Product, Product.id == TransferLine.product_id)
+        .join(from_wh, from_wh.c.id == Transfer.from_warehouse_id)
+        .join(to_wh, to_wh.c.id == Transfer.to_warehouse_id)
+        .where(units > 0)
+        .order_by(Transfer.id, TransferLine.id)
     )
+    if moved is None:
+        return stmt.where(Transfer.status.in_(ON_THE_WAY))
+    on = (moved.c.transfer_id == Transfer.id) & (moved.c.product_id == TransferLine.product_id)
+    return stmt.join(moved, on)
+
+
+def transit_rows(
+    session: Session, actor: Actor, *, as_of: dt.date | None = None, warehouse_id: int | None = None
+) -> list[dict]:
+    """Goods on the way at the end of ``as_of`` (None: now), per transfer line (see :func:`transit_stmt`):
+    number, from and to warehouse, SKU, units, unit cost and value. ``warehouse_id``: only those on
+    the way to it. Needs ``stock.read``.
+    """
+    require(actor, "stock.read")
+    closed_before = None if as_of is None else end_of_day(session, as_of)
+    stmt = transit_stmt(as_of=as_of, closed_before=closed_before)
+    if warehouse_id is not None:
+        stmt = stmt.where(Transfer.to_warehouse_id == warehouse_id)
+    rows = [dict(row) for row in session.connection().execute(stmt).mappings()]
+    for row in rows:
+        row["quantity"] = int(row["quantity"])
+        row["value"] = round_money(Decimal(row["value"]))
+    return rows
+
+
+def in_transit(session: Session, actor: Actor) -> dict[tuple[int, int], tuple[int, Decimal]]:
+    """Units and value on the way now, per (product_id, destination warehouse)."""
     out: dict[tuple[int, int], tuple[int, Decimal]] = {}
-    for row in session.connection().execute(stmt):
-        if row.units:
-            key = (row.product_id, row.to_warehouse_id)
-            units, value = out.get(key, (0, Decimal(0)))
-            out[key] = (units + row.units, value + row.units * row.unit_cost)
+    for row in transit_rows(session, actor):
+        key = (row["product_id"], row["warehouse_id"])
+        units, value = out.get(key, (0, Decimal(0)))
+        out[key] = (units + row["quantity"], value + row["value"])
     return out
 
 

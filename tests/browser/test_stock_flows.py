@@ -114,3 +114,64 @@ def test_purchase_order_to_receipt(voila_server, stocked, page, artifacts):
     page.locator(".ecerp-inventory-tabs button", has_text="Purchase orders").click()
     expect(page.locator(".ecerp-grid-orders tbody tr").first).to_contain_text("Received")
     page.screenshot(path=str(artifacts / "inventory_po_en.png"))
+
+
+def test_goods_in_transit_and_moves_during_a_count(voila_server, stocked, page, artifacts):
+    from sqlalchemy import select
+
+    from ecerp_core.auth import resolve_actor
+    from ecerp_core.catalog.models import Product, Warehouse
+    from ecerp_core.db import session_scope
+    from ecerp_core.stock.models import StockLevel
+    from ecerp_core.stock.services import MoveDraft, record_moves
+
+    page.goto(f"{voila_server['url']}/voila/render/inventory.ipynb", timeout=120_000)
+    page.locator(".ecerp-inventory-tabs").wait_for()
+    page.locator(".ecerp-inventory-tabs button", has_text="调拨").click()
+    page.locator(".ecerp-transfer-ship").wait_for()
+    page.locator(".ecerp-action-sku input").fill("MUG-001")
+    page.locator(".ecerp-action-qty input").fill("3")
+    page.locator(".ecerp-transfer-ship").click()
+    page.locator(".ecerp-alert-success").wait_for()
+    page.locator(".ecerp-inventory-tabs button", has_text="在途").click()
+    row = page.locator(".ecerp-grid-transit tbody tr", has_text="MUG-001")
+    expect(row).to_contain_text("46.35")
+    page.screenshot(path=str(artifacts / "inventory_transit_zh.png"))
+    page.locator(".ecerp-inventory-tabs button", has_text="库存金额").click()
+    expect(page.locator(".ecerp-grid-value tbody tr", has_text="TJ")).to_contain_text("46.35")
+    page.screenshot(path=str(artifacts / "inventory_value_transit_zh.png"))
+    page.locator(".ecerp-language button", has_text="English").click()
+    page.locator(".ecerp-inventory-tabs button", has_text="In transit").click()
+    expect(page.locator(".ecerp-grid-transit tbody tr", has_text="MUG-001")).to_contain_text("46.35")
+    page.screenshot(path=str(artifacts / "inventory_transit_en.png"))
+
+    page.goto(f"{voila_server['url']}/voila/render/stocktake.ipynb", timeout=120_000)
+    page.locator(".ecerp-count-new").wait_for()
+    page.locator(".ecerp-count-warehouse select").select_option(label="SZ 苏州仓")
+    page.locator(".ecerp-count-new").click()
+    page.locator(".ecerp-alert-success").wait_for()
+    with session_scope(stocked) as session:  # 2 mugs ship while the count is open
+        admin = resolve_actor(session, "admin")
+        mug = session.scalar(select(Product.id).where(Product.sku == "MUG-001"))
+        sz = session.scalar(select(Warehouse.id).where(Warehouse.code == "SZ"))
+        counted = session.scalar(
+            select(StockLevel.on_hand).where(StockLevel.product_id == mug, StockLevel.warehouse_id == sz)
+        )
+        record_moves(session, admin, [MoveDraft(mug, sz, -2, "shipment", note="TB20261130001")])
+    _scan(page, "MUG-001", str(counted))
+    expect(page.locator(".ecerp-scan-count")).to_have_text(str(counted))
+    page.locator(".ecerp-count-submit").click()
+    review = page.locator(".ecerp-count-review")
+    review.get_by_text("TB20261130001").wait_for()
+    expect(review).to_contain_text("盘点期间变动")
+    page.screenshot(path=str(artifacts / "stocktake_moves_during_zh.png"), full_page=True)
+    page.locator(".ecerp-language button", has_text="English").click()
+    review.get_by_text("Moves during the count").wait_for()
+    page.screenshot(path=str(artifacts / "stocktake_moves_during_en.png"), full_page=True)
+    page.locator(".ecerp-count-approve").click()
+    expect(page.locator(".ecerp-alert-success")).to_contain_text("gains 0.00")
+    with session_scope(stocked, readonly=True) as session:
+        on_hand = session.scalar(
+            select(StockLevel.on_hand).where(StockLevel.product_id == mug, StockLevel.warehouse_id == sz)
+        )
+    assert on_hand == counted - 2

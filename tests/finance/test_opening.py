@@ -89,7 +89,10 @@ def test_balances_then_stock_post_one_entry_close_its_period_and_agree(company, 
             "accounts (difference 2560.00)"
         ],
         "finance.checks.inventory_matches_stock": [
-            "finance: inventory accounts 2560.00 ≠ stock value 0 (difference 2560.00)"
+            "finance: inventory accounts at 2026-10-31 2560.00 ≠ stock value 0.00 (in warehouses 0.00, "
+            "in transit 0.00; difference 2560.00)",
+            "finance: inventory accounts now 2560.00 ≠ stock value 0.00 (in warehouses 0.00, "
+            "in transit 0.00; difference 2560.00)",
         ],
     }
     done = opening.open_stock(session, admin, stock(session))

@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 from business_fixtures import stock_row
 
+from ecerp_core.auth import resolve_actor
 from ecerp_core.catalog import services as catalog
 from ecerp_core.db import session_scope
-from ecerp_core.stock.services import MoveDraft, post_moves
+from ecerp_core.stock.services import MoveDraft, post_moves, record_moves
 from widgets.inventory.app import build as build_inventory
 from widgets.stocktake.app import build as build_stocktake
 
@@ -72,7 +73,7 @@ def test_inventory_tabs_transfer_po_and_replenishment(shop):
     view.warehouse.index = 0
     view.apply_filters()
     assert view.grids["levels"].page.total == 1
-    for tab in ("alerts", "transfers", "moves", "value", "orders", "replenish", "levels"):
+    for tab in ("alerts", "transfers", "transit", "moves", "value", "orders", "replenish", "levels"):
         view.tabs.value = tab
         assert view.alerts.kind != "error", (tab, view.alerts.text)
     view.tabs.value = "transfers"
@@ -99,3 +100,48 @@ def test_inventory_tabs_transfer_po_and_replenishment(shop):
     view.tabs.value = "replenish"
     view.replenish.order_suggestions(view.replenish.suggest_button)
     assert view.alerts.kind == "success"
+
+
+def test_inventory_shows_goods_in_transit(shop):
+    view = build_inventory("admin", "en")
+    view.tabs.value = "transfers"
+    bar = view.transfers
+    bar.from_wh.value, bar.to_wh.value, bar.sku.value, bar.qty.value = shop.sh, shop.gz, "TEE-1", 4
+    bar.ship_transfer(bar.ship_button)
+    assert view.alerts.kind == "success", view.alerts.text
+    view.tabs.value = "transit"
+    [line] = view.grids["transit"].page.rows
+    assert (line["to_warehouse"], line["sku"], line["quantity"], line["value"]) == (
+        "GZ",
+        "TEE-1",
+        4,
+        Decimal("80.00"),
+    )
+    view.tabs.value = "levels"
+    levels = {r["warehouse"]: r["in_transit"] for r in view.grids["levels"].page.rows}
+    assert levels == {"GZ": 4, "SH": 0}
+    view.tabs.value = "value"
+    rows = view.grids["value"].page.rows
+    assert [(r["warehouse"], r["value"], r["in_transit_value"], r["total_value"]) for r in rows] == [
+        ("GZ", Decimal("0.00"), Decimal("80.00"), Decimal("80.00")),
+        ("SH", Decimal("120.00"), Decimal("0.00"), Decimal("120.00")),
+    ]
+    assert view.alerts.kind != "error", view.alerts.text
+
+
+def test_stocktake_review_shows_what_moved_during_the_count(shop):
+    view = build_stocktake("admin", "en")
+    view.warehouse.value = shop.sh
+    view.create(view.new_button)
+    with session_scope(view.ctx.database_url) as session:  # 2 ship while the count is open
+        admin = resolve_actor(session, "admin")
+        record_moves(session, admin, [MoveDraft(shop.tee, shop.sh, -2, "shipment", note="TB1001")])
+    view.quantity.value = "10"
+    view.scan_box.value = "TEE-1"
+    view.submit(view.submit_button)
+    review = view.review_html.value
+    assert "Moved during count" in review and ">-2<" in review and ">+0<" in review and ">8<" in review
+    assert "Moves during the count" in review and "TB1001" in review
+    view.approve(view.approve_button)
+    with session_scope(view.ctx.database_url) as session:
+        assert stock_row(session, shop.tee, shop.sh) == (8, 0)

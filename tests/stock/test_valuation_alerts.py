@@ -58,12 +58,24 @@ def test_value_at_any_date_and_backdated_moves(session, admin, biz, emitted):
         d: valuation.stock_value(session, admin, as_of=d)
         for d in (dt.date(2026, 3, 2), dt.date(2026, 3, 4), dt.date(2026, 3, 9))
     }
-    assert at[dt.date(2026, 3, 2)] == [{"warehouse": "SH", "quantity": 10, "value": Decimal("200.00")}]
-    assert at[dt.date(2026, 3, 4)] == [
-        {"warehouse": "GZ", "quantity": 5, "value": Decimal("40.00")},
-        {"warehouse": "SH", "quantity": 10, "value": Decimal("200.00")},
+    nothing_on_the_way = {"in_transit": 0, "in_transit_value": Decimal("0.00")}
+    assert at[dt.date(2026, 3, 2)] == [
+        {
+            "warehouse": "SH",
+            "quantity": 10,
+            "value": Decimal("200.00"),
+            **nothing_on_the_way,
+            "total_value": Decimal("200.00"),
+        },
     ]
-    assert at[dt.date(2026, 3, 9)][1] == {"warehouse": "SH", "quantity": 6, "value": Decimal("120.00")}
+    assert [(r["warehouse"], r["quantity"], r["value"]) for r in at[dt.date(2026, 3, 4)]] == [
+        ("GZ", 5, Decimal("40.00")),
+        ("SH", 10, Decimal("200.00")),
+    ]
+    assert (at[dt.date(2026, 3, 9)][1]["quantity"], at[dt.date(2026, 3, 9)][1]["value"]) == (
+        6,
+        Decimal("120.00"),
+    )
     by_cat = valuation.stock_value(session, admin, by=("warehouse", "category", "product"))
     assert by_cat[0] == {
         "warehouse": "GZ",
@@ -71,6 +83,8 @@ def test_value_at_any_date_and_backdated_moves(session, admin, biz, emitted):
         "sku": "MUG-1",
         "quantity": 5,
         "value": Decimal("40.00"),
+        **nothing_on_the_way,
+        "total_value": Decimal("40.00"),
     }
     rows = valuation.level_rows(session, admin)
     assert [(r["sku"], r["warehouse"], r["available"], r["value"]) for r in rows] == [

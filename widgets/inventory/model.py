@@ -96,6 +96,14 @@ class InventoryModel:
             r["id"] = str(n)
         return list_page(rows, request)
 
+    def fetch_transit(self, request: PageRequest) -> Page:
+        """Goods on the way (to the warehouse filtered on) at the end of the value date, or now."""
+        with self.ctx.session(readonly=True) as session:
+            rows = transfers.transit_rows(
+                session, self.ctx.actor, as_of=self.value_date, warehouse_id=self.warehouse_id
+            )
+        return list_page(rows, request)
+
     def fetch_transfers(self, request: PageRequest) -> Page:
         with self.ctx.session(readonly=True) as session:
             return transfers.list_transfers(

@@ -14,10 +14,11 @@ from widgets.common.shell import AppShell
 from widgets.inventory.action_bars import PurchaseBar, ReplenishBar, TransferBar
 from widgets.inventory.model import InventoryModel
 
-TABS = ("levels", "alerts", "transfers", "moves", "value", "orders", "replenish")
+TABS = ("levels", "alerts", "transfers", "transit", "moves", "value", "orders", "replenish")
 # which of the filters (search, warehouse, below minimum, move type, value date) each tab shows
 FILTERS_SHOWN = {"levels": (1, 1, 1, 0, 0), "alerts": (0, 1, 0, 0, 0), "moves": (1, 1, 0, 1, 0),
-                 "value": (0, 0, 0, 0, 1), "replenish": (0, 1, 0, 0, 0)}  # fmt: skip
+                 "transit": (0, 1, 0, 0, 1), "value": (0, 0, 0, 0, 1),
+                 "replenish": (0, 1, 0, 0, 0)}  # fmt: skip
 
 
 def _cols(*spec: str) -> list[Column]:
@@ -43,6 +44,7 @@ COLUMNS = {
         "#max_qty",
         "#unit_cost",
         "#value",
+        "#in_transit",
     ),
     "alerts": _cols(
         "!kind",
@@ -56,6 +58,9 @@ COLUMNS = {
         "#days_of_cover",
     ),
     "transfers": _cols("number", "from_warehouse", "to_warehouse", "!status", "note"),
+    "transit": _cols(
+        "number", "from_warehouse", "to_warehouse", "sku", "name_zh", "#quantity", "#unit_cost", "#value"
+    ),
     "moves": _cols(
         "business_date",
         "sku",
@@ -67,7 +72,9 @@ COLUMNS = {
         "#value",
         "note",
     ),
-    "value": _cols("warehouse", "category", "#quantity", "#value"),
+    "value": _cols(
+        "warehouse", "category", "#quantity", "#value", "#in_transit", "#in_transit_value", "#total_value"
+    ),
     "orders": _cols(
         "number", "supplier", "warehouse", "!status", "currency", "#total_amount", "expected_date"
     ),
@@ -138,6 +145,7 @@ class InventoryView:
             "levels": m.fetch_levels,
             "alerts": m.fetch_alerts,
             "transfers": m.fetch_transfers,
+            "transit": m.fetch_transit,
             "moves": m.fetch_moves,
             "value": m.fetch_value,
             "orders": m.fetch_orders,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ecerp_core.catalog import services as catalog
-from ecerp_core.stock import stocktake
+from ecerp_core.catalog.company import company_timezone
+from ecerp_core.stock import stocktake, stocktake_review
 from widgets.common.actor import AppContext
 
 
@@ -26,13 +27,13 @@ class StocktakeModel:
     def open_counts(self) -> list[dict]:
         """Counts not yet approved or cancelled, newest first."""
         with self.ctx.session(readonly=True) as session:
-            return stocktake.open_stocktakes(session, self.ctx.actor)
+            return stocktake_review.open_stocktakes(session, self.ctx.actor)
 
     def status(self) -> str | None:
         if self.stocktake_id is None:
             return None
         with self.ctx.session(readonly=True) as session:
-            return stocktake.stocktake_status(session, self.ctx.actor, self.stocktake_id)
+            return stocktake_review.stocktake_status(session, self.ctx.actor, self.stocktake_id)
 
     def create(self, warehouse_id: int, scope: str, scope_value: str, threshold: int) -> int:
         with self.ctx.session() as session:
@@ -55,7 +56,7 @@ class StocktakeModel:
 
     def lines(self) -> list[dict]:
         with self.ctx.session(readonly=True) as session:
-            return stocktake.counting_lines(session, self.ctx.actor, self.stocktake_id)
+            return stocktake_review.counting_lines(session, self.ctx.actor, self.stocktake_id)
 
     def submit(self) -> str:
         with self.ctx.session() as session:
@@ -63,7 +64,14 @@ class StocktakeModel:
 
     def review(self) -> list[dict]:
         with self.ctx.session(readonly=True) as session:
-            return stocktake.review_lines(session, self.ctx.actor, self.stocktake_id)
+            return stocktake_review.review_lines(session, self.ctx.actor, self.stocktake_id)
+
+    def moves_during(self) -> list[dict]:
+        """What shipped or arrived while the count was open (``at`` in the company's time zone)."""
+        with self.ctx.session(readonly=True) as session:
+            moves = stocktake_review.moves_during_count(session, self.ctx.actor, self.stocktake_id)
+            zone = company_timezone(session)
+        return [{**m, "at": m["at"].astimezone(zone)} for m in moves]
 
     def approve(self) -> dict:
         with self.ctx.session() as session:

@@ -208,7 +208,8 @@ class StocktakeView:
         if counting:
             self.lines_html.value = self._lines_table(self.model.lines(), lang)
         if status == "submitted" and self.model.can_approve:
-            self.review_html.value = self._review_table(self.model.review(), lang)
+            review = self._review_table(self.model.review(), lang)
+            self.review_html.value = review + self._moves_table(self.model.moves_during(), lang)
 
     @staticmethod
     def _lines_table(lines: list[dict], lang: str) -> str:
@@ -233,27 +234,52 @@ class StocktakeView:
 
     @staticmethod
     def _review_table(lines: list[dict], lang: str) -> str:
-        keys = ("field.sku", "stocktake.book", "stocktake.counted", "stocktake.variance", "field.unit_cost",
-                "stocktake.variance_value")  # fmt: skip
+        """Lines with a variance or with goods that moved during the count; on hand after approval is
+        the count plus what moved."""
+        keys = ("field.sku", "stocktake.book", "stocktake.counted", "stocktake.variance", "stocktake.moved",
+                "stocktake.after", "field.unit_cost", "stocktake.variance_value")  # fmt: skip
         head = "".join(f"<th>{html.escape(t(k, lang))}</th>" for k in keys)
         rows, total = [], 0
         for r in lines:
-            if r["variance"] in (None, 0):
+            if r["counted"] is None or (r["variance"] == 0 and not r["moved"]):
                 continue
             total += r["variance_value"]
-            css = "ecerp-gain" if r["variance"] > 0 else "ecerp-loss"
+            css = "ecerp-gain" if r["variance"] > 0 else "ecerp-loss" if r["variance"] < 0 else ""
             rows.append(
                 f'<tr class="{css}"><td>{html.escape(r["sku"])}</td><td class="num">{r["book"]}</td>'
                 f'<td class="num">{r["counted"]}</td><td class="num">{r["variance"]:+d}</td>'
+                f'<td class="num">{r["moved"]:+d}</td><td class="num">{r["after"]}</td>'
                 f'<td class="num">{r["unit_cost"]:,.2f}</td>'
                 f'<td class="num">{r["variance_value"]:+,.2f}</td></tr>'
             )
         if not rows:
             no_variance = html.escape(t("stocktake.no_variance", lang))
-            rows.append(f'<tr><td colspan="6" class="ecerp-muted">{no_variance}</td></tr>')
+            rows.append(f'<tr><td colspan="{len(keys)}" class="ecerp-muted">{no_variance}</td></tr>')
         title = html.escape(t("stocktake.review_title", lang, total=f"{total:+,.2f}"))
         return (
             f'<div class="ecerp-section-title">{title}</div><table class="ecerp-count-table">'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
+
+    @staticmethod
+    def _moves_table(moves: list[dict], lang: str) -> str:
+        """The shipments and receipts that happened while the count was open, oldest first."""
+        keys = ("stocktake.moved_at", "field.sku", "field.move_type", "field.quantity", "field.note")
+        head = "".join(f"<th>{html.escape(t(k, lang))}</th>" for k in keys)
+        rows = []
+        for m in moves:
+            kind = html.escape(t(f"move_type.{m['move_type']}", lang))
+            rows.append(
+                f"<tr><td>{m['at']:%m-%d %H:%M}</td><td>{html.escape(m['sku'])}</td><td>{kind}</td>"
+                f'<td class="num">{m["quantity"]:+d}</td><td>{html.escape(m["note"] or "")}</td></tr>'
+            )
+        if not rows:
+            nothing = html.escape(t("stocktake.no_moves", lang))
+            rows.append(f'<tr><td colspan="{len(keys)}" class="ecerp-muted">{nothing}</td></tr>')
+        title = html.escape(t("stocktake.moves_title", lang))
+        return (
+            f'<div class="ecerp-section-title ecerp-count-moves">{title}</div>'
+            '<table class="ecerp-count-table">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         )
 
@@ -274,12 +300,14 @@ STYLE = """
 .ecerp-count-table { width: 100%; border-collapse: collapse; font-size: 15px; }
 .ecerp-count-table th { text-align: left; background: #f5f7f9; padding: 8px; color: #44505c; }
 .ecerp-count-table td { padding: 8px; border-bottom: 1px solid #eef0f2; }
+.ecerp-count-review td { white-space: nowrap; }
 .ecerp-count-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .ecerp-count-table tr.ecerp-recount td { background: #fff4d6; font-weight: 600; }
 .ecerp-count-table tr.ecerp-loss td:last-child { color: #b42318; }
 .ecerp-count-table tr.ecerp-gain td:last-child { color: #1d6b36; }
 .ecerp-badge-recount { font-size: 12px; background: #f5a524; color: #fff; border-radius: 9px; \
 padding: 1px 8px; }
+.ecerp-count-moves { margin-top: 16px; }
 .ecerp-count-submit, .ecerp-count-approve { margin-top: 12px; height: 44px; font-size: 16px; \
 padding: 0 22px; }
 </style>
