@@ -1,17 +1,20 @@
-"""``ecerp finance``: the journal, trial balance, statements, period close, rates and settlements."""
+"""``ecerp finance``: the journal, trial balance, statements, period close, rates, settlements, and cash:
+payments, receipts, transfers and aging."""
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import click
 
 from ecerp_core.cli.context import Context, pass_ctx
-from ecerp_core.cli.output import echo_json
+from ecerp_core.cli.output import echo_json, print_table
 from ecerp_core.finance.periods import reopen_period
 from ecerp_core.i18n import t
+from ecerp_core.money import parse_money
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -185,3 +188,183 @@ def settle(ctx: Context, platform: str, reference: str | None, file: Path) -> No
     )
     for x in unmatched:
         click.echo(f"  {x['line_no']:>5} {x['platform_order_id']:<24} {x['amount']:>14} {x['reason_text']}")
+
+
+# --- cash: payments, receipts, transfers, aging ---------------------------------------------------
+def _amount(value: str) -> Decimal:
+    try:
+        return parse_money(value)
+    except ValueError:
+        raise click.BadParameter(f"not an amount: {value}") from None
+
+
+def _business_day(session, value: str | None) -> dt.date:
+    """``--date``: the business date of the document (default: today in the company's time zone)."""
+    from ecerp_core.catalog.company import business_date
+
+    return _date(value) or business_date(session)
+
+
+DATE_OPTION = click.option(
+    "--date", "day", help="Business date (YYYY-MM-DD, default today); its period must be open."
+)
+REFERENCE_OPTION = click.option("--reference", default="", help="The bank slip's or transfer's reference.")
+
+
+def _echo_movement(key: str, doc, voucher: str, as_json: bool, **extra) -> None:
+    if as_json:
+        echo_json({"id": doc.id, "voucher": voucher, "amount": doc.amount, "currency": doc.currency, **extra})
+    else:
+        click.echo(t(key, amount=doc.amount, currency=doc.currency, entry=voucher))
+
+
+@finance.command("pay-supplier")
+@click.argument("supplier")
+@click.argument("amount")
+@click.option("--bank", help="Bank account code (default: the bank account of the supplier's currency).")
+@DATE_OPTION
+@REFERENCE_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def pay_supplier(
+    ctx: Context, supplier: str, amount: str, bank: str | None, day: str | None, reference: str, as_json: bool
+) -> None:
+    """Pay SUPPLIER (its code) AMOUNT in its currency: Dr 应付账款 / Cr 银行存款."""
+    from ecerp_core.catalog.services import record_id
+    from ecerp_core.finance import payments
+
+    with ctx.acting() as (session, actor):
+        payment = payments.pay_supplier(
+            session,
+            actor,
+            record_id(session, actor, "supplier", supplier),
+            _amount(amount),
+            _business_day(session, day),
+            bank=bank,
+            reference=reference,
+        )
+        voucher = payments.voucher_number(session, payment.entry_id)
+        _echo_movement("finance.cli.paid", payment, voucher, as_json, bank=payment.bank_code)
+
+
+@finance.command()
+@click.argument("amount")
+@click.option("--platform", "shop", help="The shop (its code) whose platform pays out.")
+@click.option("--customer", help="The customer (its code) who pays.")
+@click.option("--bank", help="Bank account code (default: the bank account of the receivable's currency).")
+@DATE_OPTION
+@REFERENCE_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def receive(
+    ctx: Context,
+    amount: str,
+    shop: str | None,
+    customer: str | None,
+    bank: str | None,
+    day: str | None,
+    reference: str,
+    as_json: bool,
+) -> None:
+    """Receive AMOUNT from a platform shop (--platform SHOP) or a customer: Dr 银行存款 / Cr 应收账款."""
+    from ecerp_core.catalog.services import record_id
+    from ecerp_core.finance import payments
+
+    with ctx.acting() as (session, actor):
+        movement = payments.receive_payment(
+            session,
+            actor,
+            _amount(amount),
+            _business_day(session, day),
+            shop_id=record_id(session, actor, "shop", shop) if shop else None,
+            customer_id=record_id(session, actor, "customer", customer) if customer else None,
+            bank=bank,
+            reference=reference,
+        )
+        voucher = payments.voucher_number(session, movement.entry_id)
+        _echo_movement("finance.cli.received", movement, voucher, as_json, bank=movement.bank_code)
+
+
+@finance.command()
+@click.argument("source")
+@click.argument("target")
+@click.argument("amount")
+@DATE_OPTION
+@REFERENCE_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def transfer(
+    ctx: Context, source: str, target: str, amount: str, day: str | None, reference: str, as_json: bool
+) -> None:
+    """Move AMOUNT (in SOURCE's currency) from bank account SOURCE to TARGET (codes: 100201 ...)."""
+    from ecerp_core.finance import payments
+
+    with ctx.acting() as (session, actor):
+        movement = payments.transfer_funds(
+            session, actor, source, target, _amount(amount), _business_day(session, day), reference=reference
+        )
+        voucher = payments.voucher_number(session, movement.entry_id)
+        _echo_movement("finance.cli.transferred", movement, voucher, as_json, source=source, target=target)
+
+
+def _write_report(rows: list[dict], columns: tuple[str, ...], fmt: str, out: Path | None, **titles) -> None:
+    """Rows as an aligned table, CSV (stdout or ``out``) or a formatted Excel file (``out``)."""
+    from ecerp_core.finance.export import csv_text, write_table_xlsx
+
+    if fmt == "xlsx":
+        if out is None:
+            raise click.UsageError("--format xlsx needs --out FILE")
+        write_table_xlsx(rows, columns, out, **titles)
+        click.echo(t("finance.cli.written", path=out, count=len(rows)))
+    elif fmt == "csv":
+        text = csv_text(rows, columns)
+        if out is None:
+            click.echo(text, nl=False)
+        else:
+            out.write_text(text, encoding="utf-8-sig")
+            click.echo(t("finance.cli.written", path=out, count=len(rows)))
+    else:
+        print_table(rows, columns, "table")
+
+
+REPORT_FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "xlsx"]), default="table", show_default=True
+)
+OUT_OPTION = click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (needed for xlsx)."
+)
+
+
+@finance.command("aging")
+@click.argument("side", type=click.Choice(["payables", "receivables"]))
+@click.option("--as-of", "as_of", help="The day (YYYY-MM-DD, default today).")
+@REPORT_FORMAT
+@OUT_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def aging_report(
+    ctx: Context, side: str, as_of: str | None, fmt: str, out: Path | None, as_json: bool
+) -> None:
+    """账龄分析: open payables by supplier or receivables by platform, 0-30/31-60/61-90/90+ days (FIFO)."""
+    from ecerp_core.finance.aging import COLUMNS, read_aging
+
+    with ctx.acting(readonly=True) as (session, actor):
+        report = read_aging(session, actor, side, _business_day(session, as_of))
+    if as_json:
+        echo_json(report)
+        return
+    total = {
+        "party_code": "",
+        "party_name": t("finance.aging.col.total"),
+        **report["totals"],
+        "is_total": True,
+    }
+    _write_report(
+        [*report["rows"], total],
+        COLUMNS,
+        fmt,
+        out,
+        title=t(f"finance.aging.{side}"),
+        subtitle=report["as_of"].isoformat(),
+        column_titles={c: t(f"finance.aging.col.{c}") for c in COLUMNS},
+    )
