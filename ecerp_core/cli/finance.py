@@ -26,6 +26,14 @@ def _date(value: str | None) -> dt.date | None:
         raise click.BadParameter(f"not a date (YYYY-MM-DD): {value}") from None
 
 
+REPORT_FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "xlsx"]), default="table", show_default=True
+)
+OUT_OPTION = click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (needed for xlsx)."
+)
+
+
 @click.group()
 def finance() -> None:
     """Books: journal, trial balance, statements, period close, exchange rates, settlements."""
@@ -46,11 +54,55 @@ def journal(ctx: Context, start: str | None, end: str | None, fmt: str) -> None:
 
 
 @finance.command("trial-balance")
-@click.option("--as-of", "as_of", required=True, help="The day (YYYY-MM-DD).")
+@click.option("--as-of", "as_of", help="Cumulative debits, credits and balance up to this day (YYYY-MM-DD).")
+@click.option(
+    "--period", help="科目余额表 of this month (YYYY-MM, default this month): opening, period, closing."
+)
+@click.option("--to", "to_period", help="Last month of the range that starts at --period (YYYY-MM).")
+@REPORT_FORMAT
+@OUT_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-def trial_balance(ctx: Context, as_of: str, as_json: bool) -> None:
-    """试算平衡表: debits, credits and balance per account up to a day."""
+def trial_balance(
+    ctx: Context,
+    as_of: str | None,
+    period: str | None,
+    to_period: str | None,
+    fmt: str,
+    out: Path | None,
+    as_json: bool,
+) -> None:
+    """试算平衡表: per account the opening balance, the period's debits and credits and the closing
+    balance (--period); or, with --as-of, the debits, credits and balance up to a day."""
+    if as_of:
+        _cumulative_trial_balance(ctx, as_of, as_json)
+        return
+    from ecerp_core.finance.balances import TRIAL_COLUMNS, read_trial_balance_columns
+
+    with ctx.acting(readonly=True) as (session, actor):
+        period = period or _business_day(session, None).strftime("%Y-%m")
+        data = read_trial_balance_columns(session, actor, period, to_period)
+    if as_json:
+        echo_json(data)
+        return
+    total = {
+        "account_code": "",
+        "account_name": t("finance.ledger.total"),
+        **data["totals"],
+        "is_total": True,
+    }
+    _write_report(
+        [*data["rows"], total],
+        TRIAL_COLUMNS,
+        fmt,
+        out,
+        title=t("finance.ledger.trial_balance"),
+        subtitle=f"{data['start']} – {data['end']}",
+        column_titles=_ledger_titles(TRIAL_COLUMNS),
+    )
+
+
+def _cumulative_trial_balance(ctx: Context, as_of: str, as_json: bool) -> None:
     from ecerp_core.finance.statements import read_trial_balance
 
     with ctx.acting(readonly=True) as (session, actor):
@@ -327,14 +379,6 @@ def _write_report(rows: list[dict], columns: tuple[str, ...], fmt: str, out: Pat
         print_table(rows, columns, "table")
 
 
-REPORT_FORMAT = click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "xlsx"]), default="table", show_default=True
-)
-OUT_OPTION = click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (needed for xlsx)."
-)
-
-
 @finance.command("aging")
 @click.argument("side", type=click.Choice(["payables", "receivables"]))
 @click.option("--as-of", "as_of", help="The day (YYYY-MM-DD, default today).")
@@ -367,4 +411,97 @@ def aging_report(
         title=t(f"finance.aging.{side}"),
         subtitle=report["as_of"].isoformat(),
         column_titles={c: t(f"finance.aging.col.{c}") for c in COLUMNS},
+    )
+
+
+def _ledger_titles(columns: tuple[str, ...]) -> dict[str, str]:
+    return {c: t(f"finance.ledger.col.{c}") for c in columns}
+
+
+def _sides(rows: list[dict]) -> list[dict]:
+    """Rows with their balance sides (``debit``) in words (借)."""
+    return [
+        {k: t(f"finance.side.{v}") if k.endswith("side") and v else v for k, v in r.items()} for r in rows
+    ]
+
+
+@finance.group()
+def ledger() -> None:
+    """Ledgers: general ledger (总账) and subsidiary ledger (明细账)."""
+
+
+@ledger.command("general")
+@click.option("--period", required=True, help="The month (YYYY-MM), or the first of a range with --to.")
+@click.option("--to", "to_period", help="The last month of the range (YYYY-MM).")
+@click.option(
+    "--account", help="One account (a heading adds up its sub-accounts); default every first-level one."
+)
+@REPORT_FORMAT
+@OUT_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def ledger_general(
+    ctx: Context,
+    period: str,
+    to_period: str | None,
+    account: str | None,
+    fmt: str,
+    out: Path | None,
+    as_json: bool,
+) -> None:
+    """总账: per account and month, opening balance, debits, credits, year to date and closing balance."""
+    from ecerp_core.finance.balances import GENERAL_COLUMNS, read_general_ledger
+
+    with ctx.acting(readonly=True) as (session, actor):
+        data = read_general_ledger(session, actor, period, to_period, account=account)
+    if as_json:
+        echo_json(data)
+        return
+    _write_report(
+        _sides(data["rows"]),
+        GENERAL_COLUMNS,
+        fmt,
+        out,
+        title=t("finance.ledger.general"),
+        subtitle=f"{data['start']} – {data['end']}",
+        column_titles=_ledger_titles(GENERAL_COLUMNS),
+    )
+
+
+@ledger.command("detail")
+@click.option("--account", required=True, help="The account code (a heading includes its sub-accounts).")
+@click.option("--from", "start", required=True, help="The first month (YYYY-MM).")
+@click.option("--to", "end", help="The last month (YYYY-MM, default --from).")
+@REPORT_FORMAT
+@OUT_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def ledger_detail(
+    ctx: Context, account: str, start: str, end: str | None, fmt: str, out: Path | None, as_json: bool
+) -> None:
+    """明细账: opening balance, every line (voucher, memo, counterparty) with its running balance, closing."""
+    from ecerp_core.finance.balances import DETAIL_COLUMNS, read_subsidiary_ledger
+
+    with ctx.acting(readonly=True) as (session, actor):
+        data = read_subsidiary_ledger(session, actor, account, start, end)
+    if as_json:
+        echo_json(data)
+        return
+    opening = {"memo": t("finance.ledger.opening"), "side": data["opening_side"], "balance": data["opening"]}
+    closing = {
+        "memo": t("finance.ledger.closing"),
+        "debit": data["debit"],
+        "credit": data["credit"],
+        "side": data["closing_side"],
+        "balance": data["closing"],
+        "is_total": True,
+    }
+    _write_report(
+        _sides([opening, *data["lines"], closing]),
+        DETAIL_COLUMNS,
+        fmt,
+        out,
+        title=f"{t('finance.ledger.detail')} {data['account_code']} {data['account_name']}",
+        subtitle=f"{data['start']} – {data['end']}",
+        column_titles=_ledger_titles(DETAIL_COLUMNS),
     )
