@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
 
@@ -505,3 +506,57 @@ def ledger_detail(
         subtitle=f"{data['start']} – {data['end']}",
         column_titles=_ledger_titles(DETAIL_COLUMNS),
     )
+
+
+@finance.group()
+def vat() -> None:
+    """VAT month-end: move the month's VAT owed to 未交增值税, accrue the surcharges, pay them."""
+
+
+@vat.command("close")
+@click.argument("period")
+@click.option("--date", "day", help="Voucher date (YYYY-MM-DD, default the period's last day).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def vat_close(ctx: Context, period: str, day: str | None, as_json: bool) -> None:
+    """Close PERIOD's VAT (YYYY-MM): output − input VAT to 222102, 城建税 / 教育费附加 to 6403.
+
+    A credit (more input than output) is carried forward; running it again posts only what changed."""
+    from ecerp_core.finance.vat import close_vat
+
+    with ctx.acting() as (session, actor):
+        result = close_vat(session, actor, period, _date(day))
+    if as_json:
+        echo_json(asdict(result))
+        return
+    click.echo(
+        t(
+            "finance.vat.closed",
+            period=result.period,
+            output=result.output_vat,
+            input=result.input_vat,
+            brought_in=result.credit_brought_in,
+            transferred=result.transferred,
+            carried=result.credit_carried,
+            surcharges=sum(result.surcharges.values()),
+            voucher=result.voucher or "-",
+        )
+    )
+
+
+@vat.command("pay")
+@click.argument("period")
+@click.option("--bank", help="Bank account code (default: the base currency's bank account).")
+@DATE_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def vat_pay(ctx: Context, period: str, bank: str | None, day: str | None, as_json: bool) -> None:
+    """Pay the VAT and surcharges PERIOD's close accrued (Dr 222102, 222108-222110 / Cr 银行存款)."""
+    from ecerp_core.finance.vat import pay_vat
+
+    with ctx.acting() as (session, actor):
+        voucher, amount = pay_vat(session, actor, period, _business_day(session, day), bank=bank)
+    if as_json:
+        echo_json({"period": period, "voucher": voucher, "amount": amount})
+    else:
+        click.echo(t("finance.vat.paid", period=period, amount=amount, voucher=voucher))
