@@ -560,3 +560,25 @@ def vat_pay(ctx: Context, period: str, bank: str | None, day: str | None, as_jso
         echo_json({"period": period, "voucher": voucher, "amount": amount})
     else:
         click.echo(t("finance.vat.paid", period=period, amount=amount, voucher=voucher))
+
+
+@finance.command("export-vouchers")
+@click.option("--period", required=True, help="The month (YYYY-MM).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["u8", "kingdee"]),
+    required=True,
+    help="u8: 用友 U8/T+ 凭证引入 text (GBK); kingdee: 金蝶 KIS/K3 标准凭证引入 workbook (t_Voucher).",
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write."
+)
+@pass_ctx
+def export_vouchers(ctx: Context, period: str, fmt: str, out: Path) -> None:
+    """Export a month's vouchers for 用友 or 金蝶 (layouts: docs/voucher_export.md)."""
+    from ecerp_core.finance.voucher_export import export_vouchers as export
+
+    with ctx.acting(readonly=True) as (session, actor):
+        count = export(session, actor, period, fmt, out)
+    click.echo(t("finance.cli.written", path=out, count=count))
