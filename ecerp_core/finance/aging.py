@@ -119,7 +119,9 @@ def _party_names(session: Session, side: str, keys: list, language: str) -> dict
     return names
 
 
-def read_aging(session: Session, actor: Actor, side: str, as_of: dt.date) -> dict:
+def read_aging(
+    session: Session, actor: Actor, side: str, as_of: dt.date, *, language: str | None = None
+) -> dict:
     """:func:`aging` for a user who may read the books (``finance.read``)."""
     require(actor, "finance.read")
-    return aging(session, side, as_of)
+    return aging(session, side, as_of, language=language)

@@ -339,23 +339,37 @@ def _parties(session: Session, rows: list, language: str):
     return name
 
 
-def read_trial_balance_columns(session: Session, actor: Actor, start: str, end: str | None = None) -> dict:
+def read_trial_balance_columns(
+    session: Session, actor: Actor, start: str, end: str | None = None, *, language: str | None = None
+) -> dict:
     """:func:`trial_balance_columns` for a user who may read the books (``finance.read``)."""
     require(actor, "finance.read")
-    return trial_balance_columns(session, start, end)
+    return trial_balance_columns(session, start, end, language=language)
 
 
 def read_general_ledger(
-    session: Session, actor: Actor, start: str, end: str | None = None, *, account: str | None = None
+    session: Session,
+    actor: Actor,
+    start: str,
+    end: str | None = None,
+    *,
+    account: str | None = None,
+    language: str | None = None,
 ) -> dict:
     """:func:`general_ledger` for a user who may read the books (``finance.read``)."""
     require(actor, "finance.read")
-    return general_ledger(session, start, end, account=account)
+    return general_ledger(session, start, end, account=account, language=language)
 
 
 def read_subsidiary_ledger(
-    session: Session, actor: Actor, code: str, start: str, end: str | None = None
+    session: Session,
+    actor: Actor,
+    code: str,
+    start: str,
+    end: str | None = None,
+    *,
+    language: str | None = None,
 ) -> dict:
     """:func:`subsidiary_ledger` for a user who may read the books (``finance.read``)."""
     require(actor, "finance.read")
-    return subsidiary_ledger(session, code, start, end)
+    return subsidiary_ledger(session, code, start, end, language=language)

@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -117,18 +118,17 @@ def _number(value: object) -> object:
 def write_table_xlsx(
     rows: Iterable[dict],
     columns: Sequence[str],
-    path: Path | str,
+    path: Path | str | BinaryIO,
     *,
     title: str,
     column_titles: dict[str, str],
     subtitle: str = "",
-) -> Path:
+) -> None:
     """A report table on one sheet: its title, a bold header, money formatted, frozen header; a row
-    with a true ``is_total`` is bold."""
+    with a true ``is_total`` is bold. ``path`` may be a binary stream (an app's download)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    path = Path(path)
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]
@@ -156,4 +156,3 @@ def write_table_xlsx(
         )
     ws.freeze_panes = "A3"
     wb.save(path)
-    return path

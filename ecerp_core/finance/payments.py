@@ -348,3 +348,12 @@ def transfer_funds(
 def voucher_number(session: Session, entry_id: int | None) -> str:
     """The number (``202610-00007``) of the voucher a payment posted."""
     return session.scalar(select(JournalEntry.entry_number).where(JournalEntry.id == entry_id)) or ""
+
+
+def cash_accounts(session: Session) -> list[Account]:
+    """The active bank and cash posting accounts, by code (what a payment may use)."""
+    ensure_chart(session)
+    stmt = select(Account).where(
+        Account.is_cash.is_(True), Account.is_leaf.is_(True), Account.active.is_(True)
+    )
+    return list(session.scalars(stmt.order_by(Account.code)))
