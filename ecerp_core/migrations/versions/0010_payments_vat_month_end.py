@@ -88,7 +88,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM fin_account WHERE code IN ('22210104', '222108', '222109', '222110')")
+    op.execute(
+        "DELETE FROM fin_account WHERE code IN ('22210104', '222108', '222109', '222110')"
+        " AND id NOT IN (SELECT account_id FROM fin_journal_line)"
+    )
     with op.batch_alter_table("fin_bank_movement", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_fin_bank_movement_movement_date"))
     op.drop_table("fin_bank_movement")
