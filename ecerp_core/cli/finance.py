@@ -78,7 +78,7 @@ def trial_balance(
     if as_of:
         _cumulative_trial_balance(ctx, as_of, as_json)
         return
-    from ecerp_core.finance.balances import TRIAL_COLUMNS, read_trial_balance_columns
+    from ecerp_core.finance.balances import TRIAL_COLUMNS, printed_rows, read_trial_balance_columns
 
     with ctx.acting(readonly=True) as (session, actor):
         period = period or _business_day(session, None).strftime("%Y-%m")
@@ -86,14 +86,8 @@ def trial_balance(
     if as_json:
         echo_json(data)
         return
-    total = {
-        "account_code": "",
-        "account_name": t("finance.ledger.total"),
-        **data["totals"],
-        "is_total": True,
-    }
     _write_report(
-        [*data["rows"], total],
+        printed_rows("trial_balance", data),
         TRIAL_COLUMNS,
         fmt,
         out,
@@ -391,21 +385,15 @@ def aging_report(
     ctx: Context, side: str, as_of: str | None, fmt: str, out: Path | None, as_json: bool
 ) -> None:
     """账龄分析: open payables by supplier or receivables by platform, 0-30/31-60/61-90/90+ days (FIFO)."""
-    from ecerp_core.finance.aging import COLUMNS, read_aging
+    from ecerp_core.finance.aging import COLUMNS, printed_rows, read_aging
 
     with ctx.acting(readonly=True) as (session, actor):
         report = read_aging(session, actor, side, _business_day(session, as_of))
     if as_json:
         echo_json(report)
         return
-    total = {
-        "party_code": "",
-        "party_name": t("finance.aging.col.total"),
-        **report["totals"],
-        "is_total": True,
-    }
     _write_report(
-        [*report["rows"], total],
+        printed_rows(report),
         COLUMNS,
         fmt,
         out,
@@ -417,13 +405,6 @@ def aging_report(
 
 def _ledger_titles(columns: tuple[str, ...]) -> dict[str, str]:
     return {c: t(f"finance.ledger.col.{c}") for c in columns}
-
-
-def _sides(rows: list[dict]) -> list[dict]:
-    """Rows with their balance sides (``debit``) in words (借)."""
-    return [
-        {k: t(f"finance.side.{v}") if k.endswith("side") and v else v for k, v in r.items()} for r in rows
-    ]
 
 
 @finance.group()
@@ -451,7 +432,7 @@ def ledger_general(
     as_json: bool,
 ) -> None:
     """总账: per account and month, opening balance, debits, credits, year to date and closing balance."""
-    from ecerp_core.finance.balances import GENERAL_COLUMNS, read_general_ledger
+    from ecerp_core.finance.balances import GENERAL_COLUMNS, printed_rows, read_general_ledger
 
     with ctx.acting(readonly=True) as (session, actor):
         data = read_general_ledger(session, actor, period, to_period, account=account)
@@ -459,7 +440,7 @@ def ledger_general(
         echo_json(data)
         return
     _write_report(
-        _sides(data["rows"]),
+        printed_rows("general", data),
         GENERAL_COLUMNS,
         fmt,
         out,
@@ -481,24 +462,15 @@ def ledger_detail(
     ctx: Context, account: str, start: str, end: str | None, fmt: str, out: Path | None, as_json: bool
 ) -> None:
     """明细账: opening balance, every line (voucher, memo, counterparty) with its running balance, closing."""
-    from ecerp_core.finance.balances import DETAIL_COLUMNS, read_subsidiary_ledger
+    from ecerp_core.finance.balances import DETAIL_COLUMNS, printed_rows, read_subsidiary_ledger
 
     with ctx.acting(readonly=True) as (session, actor):
         data = read_subsidiary_ledger(session, actor, account, start, end)
     if as_json:
         echo_json(data)
         return
-    opening = {"memo": t("finance.ledger.opening"), "side": data["opening_side"], "balance": data["opening"]}
-    closing = {
-        "memo": t("finance.ledger.closing"),
-        "debit": data["debit"],
-        "credit": data["credit"],
-        "side": data["closing_side"],
-        "balance": data["closing"],
-        "is_total": True,
-    }
     _write_report(
-        _sides([opening, *data["lines"], closing]),
+        printed_rows("detail", data),
         DETAIL_COLUMNS,
         fmt,
         out,

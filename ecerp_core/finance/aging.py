@@ -125,3 +125,10 @@ def read_aging(
     """:func:`aging` for a user who may read the books (``finance.read``)."""
     require(actor, "finance.read")
     return aging(session, side, as_of, language=language)
+
+
+def printed_rows(report: dict, language: str | None = None) -> list[dict]:
+    """The aging's rows and a bold (``is_total``) total row, as the CLI and the app print them."""
+    language = language or current_language()
+    total = {"party_name": t("finance.aging.col.total", language), **report["totals"], "is_total": True}
+    return [*report["rows"], total]

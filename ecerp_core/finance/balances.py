@@ -373,3 +373,34 @@ def read_subsidiary_ledger(
     """:func:`subsidiary_ledger` for a user who may read the books (``finance.read``)."""
     require(actor, "finance.read")
     return subsidiary_ledger(session, code, start, end, language=language)
+
+
+def printed_rows(report: str, data: dict, language: str | None = None) -> list[dict]:
+    """A ledger's rows as printed (the CLI's table and files, the app's screen and downloads): the
+    trial balance with its total row, the general ledger, the subsidiary ledger between its opening
+    and its closing row; balance sides in words (借 / 贷 / 平). Rows to print bold have ``is_total``."""
+    language = language or current_language()
+    if report == "trial_balance":
+        total = {"account_name": t("finance.ledger.total", language), **data["totals"], "is_total": True}
+        rows = [*data["rows"], total]
+    elif report == "general":
+        rows = data["rows"]
+    else:
+        opening = {
+            "memo": t("finance.ledger.opening", language),
+            "side": data["opening_side"],
+            "balance": data["opening"],
+        }
+        closing = {
+            "memo": t("finance.ledger.closing", language),
+            "debit": data["debit"],
+            "credit": data["credit"],
+            "side": data["closing_side"],
+            "balance": data["closing"],
+            "is_total": True,
+        }
+        rows = [opening, *data["lines"], closing]
+    return [
+        {k: t(f"finance.side.{v}", language) if k.endswith("side") and v else v for k, v in r.items()}
+        for r in rows
+    ]

@@ -78,14 +78,7 @@ class CashModel:
         return self.report
 
     def rows(self, language: str) -> list[dict]:
-        if not self.report:
-            return []
-        total = {
-            "party_name": t("finance.aging.col.total", language),
-            **self.report["totals"],
-            "is_total": True,
-        }
-        return [*self.report["rows"], total]
+        return aging.printed_rows(self.report, language) if self.report else []
 
     def csv(self, language: str) -> str:
         return csv_text(self.rows(language), aging.COLUMNS)

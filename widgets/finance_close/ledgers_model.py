@@ -65,33 +65,7 @@ class LedgersModel:
 
     def rows(self, language: str) -> list[dict]:
         """The rows on screen, in words: balance sides (借/贷), the totals or opening and closing rows."""
-        data = self.data
-        if not data:
-            return []
-        if self.report == "trial_balance":
-            total = {"account_name": t("finance.ledger.total", language), **data["totals"], "is_total": True}
-            rows = [*data["rows"], total]
-        elif self.report == "general":
-            rows = data["rows"]
-        else:
-            opening = {
-                "memo": t("finance.ledger.opening", language),
-                "side": data["opening_side"],
-                "balance": data["opening"],
-            }
-            closing = {
-                "memo": t("finance.ledger.closing", language),
-                "debit": data["debit"],
-                "credit": data["credit"],
-                "side": data["closing_side"],
-                "balance": data["closing"],
-                "is_total": True,
-            }
-            rows = [opening, *data["lines"], closing]
-        return [
-            {k: t(f"finance.side.{v}", language) if k.endswith("side") and v else v for k, v in r.items()}
-            for r in rows
-        ]
+        return balances.printed_rows(self.report, self.data, language) if self.data else []
 
     def columns(self) -> tuple[str, ...]:
         return COLUMNS[self.report]
