@@ -205,37 +205,44 @@ def kingdee_rows(lines: Iterator[dict], base: str) -> Iterator[dict]:
         }
 
 
-def write_kingdee_xlsx(rows: Iterator[dict], path: Path) -> int:
-    """The t_Voucher sheet; money with two decimals, the rate with eight."""
+def kingdee_xlsx(rows: Iterator[dict]) -> bytes:
+    """The t_Voucher workbook; money with two decimals, the rate with eight."""
     from openpyxl import Workbook
 
     rate_column = KINGDEE_COLUMNS.index("FExchangeRate") + 1
-
     wb = Workbook()
     ws = wb.active
     ws.title = "t_Voucher"
     ws.append(list(KINGDEE_COLUMNS))
-    n = 0
     for row in rows:
         ws.append([row[c] for c in KINGDEE_COLUMNS])
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, Decimal):
                 cell.number_format = "0.00000000" if cell.column == rate_column else "0.00"
-        n += 1
-    wb.save(path)
-    return n
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
-def export_vouchers(session: Session, actor: Actor, period_text: str, fmt: str, out: Path | str) -> int:
-    """Write the vouchers of a period (``"2026-10"``) to ``out`` in ``fmt`` (``u8`` or ``kingdee``);
-    returns the number of voucher lines written. Needs ``finance.read``."""
+FILE_NAMES = {"u8": "{period}-u8.txt", "kingdee": "{period}-kingdee.xlsx"}
+"""The name a download of each format gets."""
+
+
+def voucher_file(session: Session, actor: Actor, period_text: str, fmt: str) -> tuple[bytes, int]:
+    """The vouchers of a period (``"2026-10"``) in ``fmt`` (``u8`` or ``kingdee``): the file's bytes
+    and how many voucher lines it holds. Needs ``finance.read``."""
     require(actor, "finance.read")
     if fmt not in FORMATS:
         raise ValidationError([problem("format", "not_a_choice", value=fmt, choices=", ".join(FORMATS))])
     base = get_company(session).base_currency
     lines = list(voucher_lines(session, period_text))
-    out = Path(out)
     if fmt == "u8":
-        out.write_bytes(u8_text(iter(lines), base).encode("gbk", errors="replace"))
-        return len(lines)
-    return write_kingdee_xlsx(kingdee_rows(iter(lines), base), out)
+        return u8_text(iter(lines), base).encode("gbk", errors="replace"), len(lines)
+    return kingdee_xlsx(kingdee_rows(iter(lines), base)), len(lines)
+
+
+def export_vouchers(session: Session, actor: Actor, period_text: str, fmt: str, out: Path | str) -> int:
+    """Write :func:`voucher_file` to ``out``; returns the number of voucher lines written."""
+    data, count = voucher_file(session, actor, period_text, fmt)
+    Path(out).write_bytes(data)
+    return count

@@ -76,3 +76,17 @@ def test_ledgers_and_cash_tabs(books_database, voila_server, page, artifacts):
     tabs.get_by_text("Ledgers").click()
     expect(table).to_contain_text("Subsidiary ledger 112201 Receivable - Taobao (Alipay)")
     page.screenshot(path=str(artifacts / "finance_ledgers_detail_en.png"), full_page=True)
+
+    # VAT and export: October's VAT leaves a credit; its vouchers for Kingdee.
+    tabs.get_by_text("VAT and export").click()
+    month_end = page.locator(".ecerp-month-end-panel")
+    month_end.locator(".ecerp-me-period select").select_option("2026-10")
+    month_end.locator("button.ecerp-vat-close").click()
+    expect(month_end.locator(".ecerp-vat-result")).to_contain_text("Credit carried forward")
+    month_end.locator(".ecerp-export-format").get_by_text("Kingdee KIS / K3 (Excel)").click()
+    month_end.locator("button.ecerp-export-make").click()
+    expect(month_end.locator(".ecerp-export-download")).to_contain_text("2026-10-kingdee.xlsx")
+    page.screenshot(path=str(artifacts / "finance_vat_export_en.png"), full_page=True)
+    page.locator(".ecerp-language button", has_text="中文").click()
+    expect(month_end.locator(".ecerp-vat-result")).to_contain_text("期末留抵税额")
+    page.screenshot(path=str(artifacts / "finance_vat_export_zh.png"), full_page=True)

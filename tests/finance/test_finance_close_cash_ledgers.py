@@ -77,3 +77,25 @@ def test_the_cash_tab_pays_a_supplier_and_shows_the_aging(october):
     assert "Posted 10.00 (voucher 202609-00001)" in view.alerts.value
     screen.side.value = "payables"
     assert "-10.00" in screen.table.value
+
+
+def test_the_vat_and_export_tab(october):
+    view = FinanceCloseView(FinanceCloseModel(open_context("admin", "zh_CN")))
+    view.screen_tabs.value = "month_end"
+    screen = view.month_end
+    assert screen.period.value == "2026-10" and screen.bank.value == "100201"
+    screen.close_vat()
+    assert "2026-10 没有需要转出的增值税" in view.alerts.value
+    assert "期末留抵税额" in screen.result.value and "1,274.00" in screen.result.value
+    screen.pay_vat()
+    assert "没有待缴的增值税及附加" in view.alerts.value
+    screen.export()
+    text = downloaded(screen.download.value, "2026-10-u8.txt").decode("gbk").split("\r\n")
+    assert text[:2] == ["填制凭证,V800", "2026-10-01,记,1,0,实收资本,100201,100000.00,0.00,,,,admin"]
+    assert "下载 2026-10-u8.txt（35 行）" in screen.download.value
+    screen.format.value = "kingdee"
+    screen.export()
+    sheet = openpyxl.load_workbook(io.BytesIO(downloaded(screen.download.value, ".xlsx")))["t_Voucher"]
+    assert sheet["F2"].value == "1002.01"
+    view.i18n.set_language("en")
+    assert "Credit carried forward" in screen.result.value

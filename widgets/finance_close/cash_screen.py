@@ -14,7 +14,7 @@ from ecerp_core.money import parse_money
 from widgets.common.actions import ui_action
 from widgets.common.parts import button, classed
 from widgets.finance_close.cash_model import ACTIONS, SIDES, CashModel
-from widgets.finance_close.ledgers_screen import XLSX, download_link, table_cell
+from widgets.finance_close.ledgers_screen import XLSX, download_link, section_title, table_cell, tools_row
 
 AGING_NUMBERS = {"days_0_30", "days_31_60", "days_61_90", "days_over_90", "total"}
 
@@ -44,44 +44,44 @@ class CashScreen:
         self.amount = classed(w.Text(layout=w.Layout(width="140px")), "ecerp-cash-amount")
         self.day = classed(w.DatePicker(layout=w.Layout(width="160px")), "ecerp-cash-date")
         self.reference = classed(w.Text(layout=w.Layout(width="200px")), "ecerp-cash-reference")
-        self.post_button = button(i18n, "finance_close.cash.post", "ecerp-cash-post", style="primary")
+        self.post_button = button(
+            i18n, "finance_close.cash.post", "ecerp-cash-post", style="primary", width="auto"
+        )
         self.labels = {
             name: i18n.bind(w.Label(), "value", f"finance_close.cash.field.{name}")
             for name in ("party", "bank", "target", "amount", "date", "reference")
         }
         self.fields = w.GridBox(layout=w.Layout(grid_template_columns="110px 280px", grid_gap="6px 10px"))
+        pay_card = classed(
+            w.VBox([section_title(i18n, "finance_close.cash"), self.action, self.fields, self.post_button]),
+            "ecerp-card",
+        )
+        self.panel = classed(w.VBox([pay_card, self._aging_card()]), "ecerp-cash-panel")
+        self._wire()
+
+    def _aging_card(self) -> w.Widget:
+        """The aging: payables or receivables on a day, its table and downloads."""
+        i18n = self.i18n
         self.side = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-aging-side")
         i18n.bind(self.side, "options", lambda lang: [(t(f"finance.aging.{s}", lang), s) for s in SIDES])
-        self.side.value = model.side
+        self.side.value = self.model.side
         self.as_of = classed(w.DatePicker(layout=w.Layout(width="160px")), "ecerp-aging-as-of")
-        self.aging_button = button(i18n, "finance_close.ledgers.show", "ecerp-aging-show")
+        self.aging_button = button(i18n, "finance_close.ledgers.show", "ecerp-aging-show", width="auto")
         self.downloads = classed(w.HTML(), "ecerp-aging-downloads")
         self.table = classed(w.HTML(), "ecerp-fc-report")
         self.table.add_class("ecerp-aging-table")
         as_of_label = i18n.bind(w.Label(), "value", "finance_close.cash.as_of")
-        pay_card = classed(
-            w.VBox([_title(i18n, "finance_close.cash"), self.action, self.fields, self.post_button]),
-            "ecerp-card",
-        )
-        aging_card = classed(
+        return classed(
             w.VBox(
                 [
-                    _title(i18n, "finance_close.aging"),
-                    classed(
-                        w.HBox(
-                            [self.side, as_of_label, self.as_of, self.aging_button],
-                            layout=w.Layout(align_items="center", flex_flow="row wrap"),
-                        ),
-                        "ecerp-fc-tools",
-                    ),
+                    section_title(i18n, "finance_close.aging"),
+                    tools_row([self.side, as_of_label, self.as_of, self.aging_button]),
                     self.downloads,
                     self.table,
                 ],
             ),
             "ecerp-card",
         )
-        self.panel = classed(w.VBox([pay_card, aging_card]), "ecerp-cash-panel")
-        self._wire()
 
     def _wire(self) -> None:
         self.action.observe(self.choose_action, "value")
@@ -185,9 +185,3 @@ class CashScreen:
             + " · "
             + download_link(self.model.xlsx(lang), XLSX, f"{name}.xlsx", "Excel")
         )
-
-
-def _title(i18n, key: str) -> w.HTML:
-    return i18n.bind(
-        w.HTML(), "value", lambda lang: f'<div class="ecerp-section-title">{html.escape(t(key, lang))}</div>'
-    )

@@ -29,12 +29,12 @@ STYLE = """<style>
 .ecerp-fc-report .ecerp-subtitle { font-weight: 600; margin: 6px 0; }
 .ecerp-download { margin-right: 6px; }
 .ecerp-fc-tools { gap: 8px; }
-.ecerp-ledgers-panel, .ecerp-cash-panel .ecerp-card { gap: 8px; }
-.ecerp-cash-panel { gap: 14px; }
+.ecerp-ledgers-panel, .ecerp-cash-panel .ecerp-card, .ecerp-month-end-panel .ecerp-card { gap: 8px; }
+.ecerp-cash-panel, .ecerp-month-end-panel { gap: 14px; }
 .ecerp-fc-screens { margin-bottom: 12px; }
 .ecerp-fc-screens .widget-toggle-button { padding: 0 16px; height: 34px; font-size: 14px; }
 </style>"""
-"""The look of the Ledgers and Cash tabs' tables (the close's own style is in :mod:`.view`)."""
+"""The look of the Ledgers, Cash and VAT tabs (the close's own style is in :mod:`.view`)."""
 NUMBER_COLUMNS = {"opening", "closing", "balance", "debit", "credit", "ytd_debit", "ytd_credit"}
 
 
@@ -51,7 +51,9 @@ class LedgersScreen:
         self.start = classed(w.Dropdown(layout=w.Layout(width="130px")), "ecerp-ledger-start")
         self.end = classed(w.Dropdown(layout=w.Layout(width="130px")), "ecerp-ledger-end")
         self.account = classed(w.Dropdown(layout=w.Layout(width="320px")), "ecerp-ledger-account")
-        self.show_button = button(i18n, "finance_close.ledgers.show", "ecerp-ledger-show", style="primary")
+        self.show_button = button(
+            i18n, "finance_close.ledgers.show", "ecerp-ledger-show", style="primary", width="auto"
+        )
         labels = [
             i18n.bind(w.Label(), "value", key)
             for key in (
@@ -61,23 +63,13 @@ class LedgersScreen:
             )
         ]
         self.account_label = labels[2]
-        picks = classed(
-            w.HBox(
-                [labels[0], self.start, labels[1], self.end, labels[2], self.account, self.show_button],
-                layout=w.Layout(align_items="center", flex_flow="row wrap"),
-            ),
-            "ecerp-fc-tools",
+        picks = tools_row(
+            [labels[0], self.start, labels[1], self.end, labels[2], self.account, self.show_button]
         )
         self.downloads = classed(w.HTML(), "ecerp-ledger-downloads")
         self.table = classed(w.HTML(), "ecerp-fc-report")
         self.table.add_class("ecerp-ledger-table")
-        title = i18n.bind(
-            w.HTML(),
-            "value",
-            lambda lang: (
-                f'<div class="ecerp-section-title">{html.escape(t("finance_close.ledgers", lang))}</div>'
-            ),
-        )
+        title = section_title(i18n, "finance_close.ledgers")
         self.panel = classed(
             w.VBox(
                 [w.HTML(STYLE), title, self.report, picks, self.downloads, self.table],
@@ -192,4 +184,25 @@ def download_link(data: bytes, mime: str, name: str, label: str) -> str:
     return (
         f'<a class="ecerp-download" download="{html.escape(name)}" href="data:{mime};base64,{b64}" '
         f'target="_blank">⬇ {html.escape(label)}</a>'
+    )
+
+
+def section_title(i18n, key: str) -> w.HTML:
+    """A card's title, in the app's language."""
+    return i18n.bind(
+        w.HTML(), "value", lambda lang: f'<div class="ecerp-section-title">{html.escape(t(key, lang))}</div>'
+    )
+
+
+def hint(i18n, key: str) -> w.HTML:
+    """A muted line of help, in the app's language."""
+    return i18n.bind(
+        w.HTML(), "value", lambda lang: f'<p class="ecerp-muted">{html.escape(t(key, lang))}</p>'
+    )
+
+
+def tools_row(children: list[w.Widget]) -> w.HBox:
+    """Pickers and buttons on one wrapping row, spaced by the tabs' style."""
+    return classed(
+        w.HBox(children, layout=w.Layout(align_items="center", flex_flow="row wrap")), "ecerp-fc-tools"
     )

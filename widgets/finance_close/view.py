@@ -16,6 +16,8 @@ from widgets.finance_close.cash_screen import CashScreen
 from widgets.finance_close.ledgers_model import LedgersModel
 from widgets.finance_close.ledgers_screen import LedgersScreen
 from widgets.finance_close.model import LINE_COLUMNS, STATEMENTS, UNMATCHED_COLUMNS, FinanceCloseModel
+from widgets.finance_close.month_end_model import MonthEndModel
+from widgets.finance_close.month_end_screen import MonthEndScreen
 
 CSS = """<style>
 .ecerp-fc-check { display: grid; grid-template-columns: 1fr auto auto; gap: 8px 16px; align-items: center; }
@@ -123,10 +125,17 @@ class FinanceCloseView:
         return w.VBox([w.HTML(CSS), checklist, viewer])
 
     def _with_screens(self, close: w.Widget) -> w.Widget:
-        """The close above, and the Ledgers and Cash tabs (:mod:`.ledgers_screen`, :mod:`.cash_screen`)."""
+        """The close, and the Ledgers, Cash and VAT and Export tabs (:mod:`.ledgers_screen`,
+        :mod:`.cash_screen`, :mod:`.month_end_screen`)."""
         self.ledgers = LedgersScreen(LedgersModel(self.ctx))
         self.cash = CashScreen(CashModel(self.ctx))
-        self.screens = {"close": close, "ledgers": self.ledgers, "cash": self.cash}
+        self.month_end = MonthEndScreen(MonthEndModel(self.ctx))
+        self.screens = {
+            "close": close,
+            "ledgers": self.ledgers,
+            "cash": self.cash,
+            "month_end": self.month_end,
+        }
         self.screen_tabs = w.ToggleButtons(style={"button_width": "auto"})
         self.screen_tabs.add_class("ecerp-fc-screens")
         self.i18n.bind(
@@ -136,9 +145,9 @@ class FinanceCloseView:
         )
         self.screen_tabs.value = "close"
         self.screen_tabs.observe(self.choose_screen, "value")
-        for name in ("ledgers", "cash"):
+        for name in ("ledgers", "cash", "month_end"):
             self.screens[name].panel.layout.display = "none"
-        return w.VBox([self.screen_tabs, close, self.ledgers.panel, self.cash.panel])
+        return w.VBox([self.screen_tabs, close, self.ledgers.panel, self.cash.panel, self.month_end.panel])
 
     @ui_action
     def choose_screen(self, change=None) -> None:
