@@ -52,6 +52,26 @@ def inclusive_vat(lines: Iterable[tuple[Decimal, Decimal]], currency: str = "CNY
     return sum((gross - round_money(gross / (1 + rate), currency) for gross, rate in lines), Decimal("0.00"))
 
 
+def lines_vat(
+    session: Session,
+    lines: Iterable[tuple[int, Decimal]],
+    default: Decimal,
+    currency: str = "CNY",
+    *,
+    inclusive: bool,
+) -> Decimal:
+    """The VAT of product lines ``(product_id, amount)``, each at its product's rate
+    (:func:`vat_rates`): inside tax-inclusive amounts (a sale) or on top of tax-exclusive ones (a
+    purchase), rounded per line."""
+    lines = list(lines)
+    rates = vat_rates(session, (product_id for product_id, _ in lines), default)
+    if inclusive:
+        return inclusive_vat(((amount, rates.get(p, default)) for p, amount in lines), currency)
+    return sum(
+        (round_money(amount * rates.get(p, default), currency) for p, amount in lines), Decimal("0.00")
+    )
+
+
 def category_path(session: Session, category: Category) -> str:
     """The Chinese names from the root down to ``category``, ``/``-joined (``服装/女装/T恤``)."""
     parts = [category.name_zh]

@@ -19,7 +19,7 @@ from test_cash import balance, run
 from test_scenario_month import run_october
 
 from ecerp_core.catalog import services as catalog
-from ecerp_core.catalog.products import inclusive_vat, vat_rates
+from ecerp_core.catalog.products import inclusive_vat, lines_vat, vat_rates
 from ecerp_core.errors import PermissionDenied, ValidationError
 from ecerp_core.finance import periods
 from ecerp_core.finance.exceptions import PeriodClosed
@@ -130,6 +130,10 @@ def test_a_category_carries_its_vat_rate_down_to_its_products(session, admin):
     assert rates == {tea.id: D("0.09"), shirt.id: D("0.13"), bare.id: D("0.13")}
     assert food.vat_rate == D("0.09")
     assert inclusive_vat([(D("109.00"), rates[tea.id]), (D("226.00"), rates[shirt.id])]) == D("35.00")
+    sold = [(tea.id, D("109.00")), (shirt.id, D("226.00"))]
+    assert lines_vat(session, sold, D("0.13"), inclusive=True) == D("35.00")
+    bought = [(tea.id, D("100.00")), (bare.id, D("200.00"))]
+    assert lines_vat(session, bought, D("0.13"), inclusive=False) == D("35.00")
     with pytest.raises(ValidationError):
         catalog.create_records(
             session, admin, "category", [{"code": "BAD", "name_zh": "坏", "vat_rate": "1.5"}]
