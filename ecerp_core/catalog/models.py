@@ -32,6 +32,12 @@ class Company(Base):
     base_currency: Mapped[CurrencyCode] = mapped_column(ForeignKey("currency.code"), default="CNY")
     timezone: Mapped[str] = mapped_column(String(60), default="Asia/Shanghai")
     vat_rate: Mapped[Rate] = mapped_column(default=Decimal("0.13"))
+    city_tax_rate: Mapped[Rate] = mapped_column(default=Decimal("0.07"))
+    """城市维护建设税 on the VAT paid (7% in a city, 5% in a county town, 1% elsewhere)."""
+    education_surcharge_rate: Mapped[Rate] = mapped_column(default=Decimal("0.03"))
+    """教育费附加 on the VAT paid."""
+    local_education_surcharge_rate: Mapped[Rate] = mapped_column(default=Decimal("0.02"))
+    """地方教育附加 on the VAT paid."""
     books_started_on: Mapped[dt.date | None] = mapped_column(Date)
     """The date of the earliest journal entry; set by finance, it locks ``base_currency``."""
     updated_at: Mapped[updated_at]
@@ -77,6 +83,9 @@ class Category(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))
     path: Mapped[str] = mapped_column(String(500), index=True)
     active: Mapped[Flag]
+    vat_rate: Mapped[Rate | None]
+    """The VAT rate of the goods in this category (9% foods, 6% services ...); None: the parent's,
+    and at the root the company's rate."""
 
     parent: Mapped[Category | None] = relationship(remote_side="Category.id")
 

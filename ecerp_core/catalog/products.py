@@ -8,6 +8,7 @@ checks here when they write a category or a product; every area that moves or pl
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,10 +17,61 @@ from ecerp_core.catalog import rules
 from ecerp_core.catalog.models import BundleComponent, Category, Product
 from ecerp_core.db import memo
 from ecerp_core.errors import Problem, ValidationError, problem
+from ecerp_core.money import round_money
 from ecerp_core.query import ids_by_key
 
 
 # --- categories -----------------------------------------------------------------------------------
+def vat_rates(session: Session, product_ids: Iterable[int], default: Decimal) -> dict[int, Decimal]:
+    """The VAT rate of each product: its category's (foods 9%, services 6% ...), else the nearest
+    parent category's that has one, else ``default`` (the company's rate)."""
+    categories = {c.id: (c.parent_id, c.vat_rate) for c in session.scalars(select(Category))}
+
+    def rate_of(category_id: int | None) -> Decimal:
+        seen = set()
+        while category_id is not None and category_id not in seen:
+            seen.add(category_id)
+            parent_id, rate = categories[category_id]
+            if rate is not None:
+                return rate
+            category_id = parent_id
+        return default
+
+    ids = sorted(set(product_ids))
+    found = session.execute(select(Product.id, Product.category_id).where(Product.id.in_(ids))).all()
+    return {product_id: rate_of(category_id) for product_id, category_id in found}
+
+
+def inclusive_vat(lines: Iterable[tuple[Decimal, Decimal]], currency: str = "CNY") -> Decimal:
+    """The VAT inside tax-inclusive line amounts, each at its own rate: Σ gross − gross / (1 + rate),
+    rounded per line (as :func:`ecerp_core.finance.rules.split_inclusive` splits one amount).
+
+    >>> inclusive_vat([(Decimal("113.00"), Decimal("0.13")), (Decimal("109.00"), Decimal("0.09"))])
+    Decimal('22.00')
+    """
+    return sum((gross - round_money(gross / (1 + rate), currency) for gross, rate in lines), Decimal("0.00"))
+
+
+def lines_vat(
+    session: Session,
+    lines: Iterable[tuple[int, Decimal]],
+    default: Decimal,
+    currency: str = "CNY",
+    *,
+    inclusive: bool,
+) -> Decimal:
+    """The VAT of product lines ``(product_id, amount)``, each at its product's rate
+    (:func:`vat_rates`): inside tax-inclusive amounts (a sale) or on top of tax-exclusive ones (a
+    purchase), rounded per line."""
+    lines = list(lines)
+    rates = vat_rates(session, (product_id for product_id, _ in lines), default)
+    if inclusive:
+        return inclusive_vat(((amount, rates.get(p, default)) for p, amount in lines), currency)
+    return sum(
+        (round_money(amount * rates.get(p, default), currency) for p, amount in lines), Decimal("0.00")
+    )
+
+
 def category_path(session: Session, category: Category) -> str:
     """The Chinese names from the root down to ``category``, ``/``-joined (``服装/女装/T恤``)."""
     parts = [category.name_zh]

@@ -103,6 +103,7 @@ CATEGORY_FIELDS = (
     Field("name_zh", required=True),
     Field("name_en"),
     Field("parent", "ref", ref="category"),
+    Field("vat_rate", "decimal", minimum=Decimal(0), maximum=Decimal(1)),
 )
 COMPANY_FIELDS = (
     Field("name", required=True),
@@ -113,6 +114,9 @@ COMPANY_FIELDS = (
     Field("base_currency", "currency"),
     Field("timezone", max_length=60),
     Field("vat_rate", "decimal", minimum=Decimal(0), maximum=Decimal(1)),
+    Field("city_tax_rate", "decimal", minimum=Decimal(0), maximum=Decimal(1)),
+    Field("education_surcharge_rate", "decimal", minimum=Decimal(0), maximum=Decimal(1)),
+    Field("local_education_surcharge_rate", "decimal", minimum=Decimal(0), maximum=Decimal(1)),
 )
 
 _TRUE = {"1", "true", "yes", "y", "是", "t", "on"}

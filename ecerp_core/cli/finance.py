@@ -1,17 +1,21 @@
-"""``ecerp finance``: the journal, trial balance, statements, period close, rates and settlements."""
+"""``ecerp finance``: the journal, trial balance, statements, period close, rates, settlements, and cash:
+payments, receipts, transfers and aging."""
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
+from dataclasses import asdict
+from decimal import Decimal
 from pathlib import Path
 
 import click
 
 from ecerp_core.cli.context import Context, pass_ctx
-from ecerp_core.cli.output import echo_json
+from ecerp_core.cli.output import echo_json, print_table
 from ecerp_core.finance.periods import reopen_period
 from ecerp_core.i18n import t
+from ecerp_core.money import parse_money
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -21,6 +25,14 @@ def _date(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"not a date (YYYY-MM-DD): {value}") from None
+
+
+REPORT_FORMAT = click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "xlsx"]), default="table", show_default=True
+)
+OUT_OPTION = click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (needed for xlsx)."
+)
 
 
 @click.group()
@@ -43,11 +55,49 @@ def journal(ctx: Context, start: str | None, end: str | None, fmt: str) -> None:
 
 
 @finance.command("trial-balance")
-@click.option("--as-of", "as_of", required=True, help="The day (YYYY-MM-DD).")
+@click.option("--as-of", "as_of", help="Cumulative debits, credits and balance up to this day (YYYY-MM-DD).")
+@click.option(
+    "--period", help="科目余额表 of this month (YYYY-MM, default this month): opening, period, closing."
+)
+@click.option("--to", "to_period", help="Last month of the range that starts at --period (YYYY-MM).")
+@REPORT_FORMAT
+@OUT_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-def trial_balance(ctx: Context, as_of: str, as_json: bool) -> None:
-    """试算平衡表: debits, credits and balance per account up to a day."""
+def trial_balance(
+    ctx: Context,
+    as_of: str | None,
+    period: str | None,
+    to_period: str | None,
+    fmt: str,
+    out: Path | None,
+    as_json: bool,
+) -> None:
+    """试算平衡表: per account the opening balance, the period's debits and credits and the closing
+    balance (--period); or, with --as-of, the debits, credits and balance up to a day."""
+    if as_of:
+        _cumulative_trial_balance(ctx, as_of, as_json)
+        return
+    from ecerp_core.finance.balances import TRIAL_COLUMNS, printed_rows, read_trial_balance_columns
+
+    with ctx.acting(readonly=True) as (session, actor):
+        period = period or _business_day(session, None).strftime("%Y-%m")
+        data = read_trial_balance_columns(session, actor, period, to_period)
+    if as_json:
+        echo_json(data)
+        return
+    _write_report(
+        printed_rows("trial_balance", data),
+        TRIAL_COLUMNS,
+        fmt,
+        out,
+        title=t("finance.ledger.trial_balance"),
+        subtitle=f"{data['start']} – {data['end']}",
+        column_titles=_ledger_titles(TRIAL_COLUMNS),
+    )
+
+
+def _cumulative_trial_balance(ctx: Context, as_of: str, as_json: bool) -> None:
     from ecerp_core.finance.statements import read_trial_balance
 
     with ctx.acting(readonly=True) as (session, actor):
@@ -185,3 +235,322 @@ def settle(ctx: Context, platform: str, reference: str | None, file: Path) -> No
     )
     for x in unmatched:
         click.echo(f"  {x['line_no']:>5} {x['platform_order_id']:<24} {x['amount']:>14} {x['reason_text']}")
+
+
+# --- cash: payments, receipts, transfers, aging ---------------------------------------------------
+def _amount(value: str) -> Decimal:
+    try:
+        return parse_money(value)
+    except ValueError:
+        raise click.BadParameter(f"not an amount: {value}") from None
+
+
+def _business_day(session, value: str | None) -> dt.date:
+    """``--date``: the business date of the document (default: today in the company's time zone)."""
+    from ecerp_core.catalog.company import business_date
+
+    return _date(value) or business_date(session)
+
+
+DATE_OPTION = click.option(
+    "--date", "day", help="Business date (YYYY-MM-DD, default today); its period must be open."
+)
+REFERENCE_OPTION = click.option("--reference", default="", help="The bank slip's or transfer's reference.")
+
+
+def _echo_movement(key: str, doc, voucher: str, as_json: bool, **extra) -> None:
+    if as_json:
+        echo_json({"id": doc.id, "voucher": voucher, "amount": doc.amount, "currency": doc.currency, **extra})
+    else:
+        click.echo(t(key, amount=doc.amount, currency=doc.currency, entry=voucher))
+
+
+@finance.command("pay-supplier")
+@click.argument("supplier")
+@click.argument("amount")
+@click.option("--bank", help="Bank account code (default: the bank account of the supplier's currency).")
+@DATE_OPTION
+@REFERENCE_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def pay_supplier(
+    ctx: Context, supplier: str, amount: str, bank: str | None, day: str | None, reference: str, as_json: bool
+) -> None:
+    """Pay SUPPLIER (its code) AMOUNT in its currency: Dr 应付账款 / Cr 银行存款."""
+    from ecerp_core.catalog.services import record_id
+    from ecerp_core.finance import payments
+
+    with ctx.acting() as (session, actor):
+        payment = payments.pay_supplier(
+            session,
+            actor,
+            record_id(session, actor, "supplier", supplier),
+            _amount(amount),
+            _business_day(session, day),
+            bank=bank,
+            reference=reference,
+        )
+        voucher = payments.voucher_number(session, payment.entry_id)
+        _echo_movement("finance.cli.paid", payment, voucher, as_json, bank=payment.bank_code)
+
+
+@finance.command()
+@click.argument("amount")
+@click.option("--platform", "shop", help="The shop (its code) whose platform pays out.")
+@click.option("--customer", help="The customer (its code) who pays.")
+@click.option("--bank", help="Bank account code (default: the bank account of the receivable's currency).")
+@DATE_OPTION
+@REFERENCE_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def receive(
+    ctx: Context,
+    amount: str,
+    shop: str | None,
+    customer: str | None,
+    bank: str | None,
+    day: str | None,
+    reference: str,
+    as_json: bool,
+) -> None:
+    """Receive AMOUNT from a platform shop (--platform SHOP) or a customer: Dr 银行存款 / Cr 应收账款."""
+    from ecerp_core.catalog.services import record_id
+    from ecerp_core.finance import payments
+
+    with ctx.acting() as (session, actor):
+        movement = payments.receive_payment(
+            session,
+            actor,
+            _amount(amount),
+            _business_day(session, day),
+            shop_id=record_id(session, actor, "shop", shop) if shop else None,
+            customer_id=record_id(session, actor, "customer", customer) if customer else None,
+            bank=bank,
+            reference=reference,
+        )
+        voucher = payments.voucher_number(session, movement.entry_id)
+        _echo_movement("finance.cli.received", movement, voucher, as_json, bank=movement.bank_code)
+
+
+@finance.command()
+@click.argument("source")
+@click.argument("target")
+@click.argument("amount")
+@DATE_OPTION
+@REFERENCE_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def transfer(
+    ctx: Context, source: str, target: str, amount: str, day: str | None, reference: str, as_json: bool
+) -> None:
+    """Move AMOUNT (in SOURCE's currency) from bank account SOURCE to TARGET (codes: 100201 ...)."""
+    from ecerp_core.finance import payments
+
+    with ctx.acting() as (session, actor):
+        movement = payments.transfer_funds(
+            session, actor, source, target, _amount(amount), _business_day(session, day), reference=reference
+        )
+        voucher = payments.voucher_number(session, movement.entry_id)
+        _echo_movement("finance.cli.transferred", movement, voucher, as_json, source=source, target=target)
+
+
+def _write_report(rows: list[dict], columns: tuple[str, ...], fmt: str, out: Path | None, **titles) -> None:
+    """Rows as an aligned table, CSV (stdout or ``out``) or a formatted Excel file (``out``)."""
+    from ecerp_core.finance.export import csv_text, write_table_xlsx
+
+    if fmt == "xlsx":
+        if out is None:
+            raise click.UsageError("--format xlsx needs --out FILE")
+        write_table_xlsx(rows, columns, out, **titles)
+        click.echo(t("finance.cli.written", path=out, count=len(rows)))
+    elif fmt == "csv":
+        text = csv_text(rows, columns)
+        if out is None:
+            click.echo(text, nl=False)
+        else:
+            out.write_text(text, encoding="utf-8-sig")
+            click.echo(t("finance.cli.written", path=out, count=len(rows)))
+    else:
+        print_table(rows, columns, "table")
+
+
+@finance.command("aging")
+@click.argument("side", type=click.Choice(["payables", "receivables"]))
+@click.option("--as-of", "as_of", help="The day (YYYY-MM-DD, default today).")
+@REPORT_FORMAT
+@OUT_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def aging_report(
+    ctx: Context, side: str, as_of: str | None, fmt: str, out: Path | None, as_json: bool
+) -> None:
+    """账龄分析: open payables by supplier or receivables by platform, 0-30/31-60/61-90/90+ days (FIFO)."""
+    from ecerp_core.finance.aging import COLUMNS, printed_rows, read_aging
+
+    with ctx.acting(readonly=True) as (session, actor):
+        report = read_aging(session, actor, side, _business_day(session, as_of))
+    if as_json:
+        echo_json(report)
+        return
+    _write_report(
+        printed_rows(report),
+        COLUMNS,
+        fmt,
+        out,
+        title=t(f"finance.aging.{side}"),
+        subtitle=report["as_of"].isoformat(),
+        column_titles={c: t(f"finance.aging.col.{c}") for c in COLUMNS},
+    )
+
+
+def _ledger_titles(columns: tuple[str, ...]) -> dict[str, str]:
+    return {c: t(f"finance.ledger.col.{c}") for c in columns}
+
+
+@finance.group()
+def ledger() -> None:
+    """Ledgers: general ledger (总账) and subsidiary ledger (明细账)."""
+
+
+@ledger.command("general")
+@click.option("--period", required=True, help="The month (YYYY-MM), or the first of a range with --to.")
+@click.option("--to", "to_period", help="The last month of the range (YYYY-MM).")
+@click.option(
+    "--account", help="One account (a heading adds up its sub-accounts); default every first-level one."
+)
+@REPORT_FORMAT
+@OUT_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def ledger_general(
+    ctx: Context,
+    period: str,
+    to_period: str | None,
+    account: str | None,
+    fmt: str,
+    out: Path | None,
+    as_json: bool,
+) -> None:
+    """总账: per account and month, opening balance, debits, credits, year to date and closing balance."""
+    from ecerp_core.finance.balances import GENERAL_COLUMNS, printed_rows, read_general_ledger
+
+    with ctx.acting(readonly=True) as (session, actor):
+        data = read_general_ledger(session, actor, period, to_period, account=account)
+    if as_json:
+        echo_json(data)
+        return
+    _write_report(
+        printed_rows("general", data),
+        GENERAL_COLUMNS,
+        fmt,
+        out,
+        title=t("finance.ledger.general"),
+        subtitle=f"{data['start']} – {data['end']}",
+        column_titles=_ledger_titles(GENERAL_COLUMNS),
+    )
+
+
+@ledger.command("detail")
+@click.option("--account", required=True, help="The account code (a heading includes its sub-accounts).")
+@click.option("--from", "start", required=True, help="The first month (YYYY-MM).")
+@click.option("--to", "end", help="The last month (YYYY-MM, default --from).")
+@REPORT_FORMAT
+@OUT_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def ledger_detail(
+    ctx: Context, account: str, start: str, end: str | None, fmt: str, out: Path | None, as_json: bool
+) -> None:
+    """明细账: opening balance, every line (voucher, memo, counterparty) with its running balance, closing."""
+    from ecerp_core.finance.balances import DETAIL_COLUMNS, printed_rows, read_subsidiary_ledger
+
+    with ctx.acting(readonly=True) as (session, actor):
+        data = read_subsidiary_ledger(session, actor, account, start, end)
+    if as_json:
+        echo_json(data)
+        return
+    _write_report(
+        printed_rows("detail", data),
+        DETAIL_COLUMNS,
+        fmt,
+        out,
+        title=f"{t('finance.ledger.detail')} {data['account_code']} {data['account_name']}",
+        subtitle=f"{data['start']} – {data['end']}",
+        column_titles=_ledger_titles(DETAIL_COLUMNS),
+    )
+
+
+@finance.group()
+def vat() -> None:
+    """VAT month-end: move the month's VAT owed to 未交增值税, accrue the surcharges, pay them."""
+
+
+@vat.command("close")
+@click.argument("period")
+@click.option("--date", "day", help="Voucher date (YYYY-MM-DD, default the period's last day).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def vat_close(ctx: Context, period: str, day: str | None, as_json: bool) -> None:
+    """Close PERIOD's VAT (YYYY-MM): output − input VAT to 222102, 城建税 / 教育费附加 to 6403.
+
+    A credit (more input than output) is carried forward; running it again posts only what changed."""
+    from ecerp_core.finance.vat import close_vat
+
+    with ctx.acting() as (session, actor):
+        result = close_vat(session, actor, period, _date(day))
+    if as_json:
+        echo_json(asdict(result))
+        return
+    click.echo(
+        t(
+            "finance.vat.closed",
+            period=result.period,
+            output=result.output_vat,
+            input=result.input_vat,
+            brought_in=result.credit_brought_in,
+            transferred=result.transferred,
+            carried=result.credit_carried,
+            surcharges=sum(result.surcharges.values()),
+            voucher=result.voucher or "-",
+        )
+    )
+
+
+@vat.command("pay")
+@click.argument("period")
+@click.option("--bank", help="Bank account code (default: the base currency's bank account).")
+@DATE_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def vat_pay(ctx: Context, period: str, bank: str | None, day: str | None, as_json: bool) -> None:
+    """Pay the VAT and surcharges PERIOD's close accrued (Dr 222102, 222108-222110 / Cr 银行存款)."""
+    from ecerp_core.finance.vat import pay_vat
+
+    with ctx.acting() as (session, actor):
+        voucher, amount = pay_vat(session, actor, period, _business_day(session, day), bank=bank)
+    if as_json:
+        echo_json({"period": period, "voucher": voucher, "amount": amount})
+    else:
+        click.echo(t("finance.vat.paid", period=period, amount=amount, voucher=voucher))
+
+
+@finance.command("export-vouchers")
+@click.option("--period", required=True, help="The month (YYYY-MM).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["u8", "kingdee"]),
+    required=True,
+    help="u8: 用友 U8/T+ 凭证引入 text (GBK); kingdee: 金蝶 KIS/K3 标准凭证引入 workbook (t_Voucher).",
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write."
+)
+@pass_ctx
+def export_vouchers(ctx: Context, period: str, fmt: str, out: Path) -> None:
+    """Export a month's vouchers for 用友 or 金蝶 (layouts: docs/voucher_export.md)."""
+    from ecerp_core.finance.voucher_export import export_vouchers as export
+
+    with ctx.acting(readonly=True) as (session, actor):
+        count = export(session, actor, period, fmt, out)
+    click.echo(t("finance.cli.written", path=out, count=count))

@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -112,3 +113,46 @@ def write_statements_xlsx(
 
 def _number(value: object) -> object:
     return value if isinstance(value, Decimal | int) or value is None else safe_cell(str(value))
+
+
+def write_table_xlsx(
+    rows: Iterable[dict],
+    columns: Sequence[str],
+    path: Path | str | BinaryIO,
+    *,
+    title: str,
+    column_titles: dict[str, str],
+    subtitle: str = "",
+) -> None:
+    """A report table on one sheet: its title, a bold header, money formatted, frozen header; a row
+    with a true ``is_total`` is bold. ``path`` may be a binary stream (an app's download)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    ws.append([safe_cell(title), safe_cell(subtitle)])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([safe_cell(column_titles.get(c, c)) for c in columns])
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE7F0")
+        cell.alignment = Alignment(horizontal="center")
+    for row in rows:
+        ws.append(
+            [_number(row.get(c)) if not isinstance(row.get(c), dt.date) else row.get(c) for c in columns]
+        )
+        if row.get("is_total"):
+            for cell in ws[ws.max_row]:
+                cell.font = Font(bold=True)
+    for line in ws.iter_rows(min_row=3):
+        for cell in line:
+            if isinstance(cell.value, Decimal):
+                cell.number_format = "#,##0.00;[Red]-#,##0.00"
+    for n, column in enumerate(columns):
+        ws.column_dimensions[ws.cell(row=2, column=n + 1).column_letter].width = (
+            40 if column.endswith("name") or column == "memo" else 16
+        )
+    ws.freeze_panes = "A3"
+    wb.save(path)

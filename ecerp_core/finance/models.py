@@ -269,3 +269,31 @@ class SupplierPayment(Base):
     rate: Mapped[Rate]
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("fin_journal_entry.id"))
     memo: Mapped[str] = mapped_column(String(200), default="")
+    bank_code: Mapped[str] = mapped_column(String(20), default="")
+    reference: Mapped[str] = mapped_column(String(120), default="")
+
+
+class BankMovement(Base):
+    """Money in or between the company's bank accounts, other than a supplier payment or a settlement.
+
+    kind: ``receipt`` (a platform's or a customer's payment into ``bank_code``, clearing
+    ``counter_code``, their receivable) or ``transfer`` (from ``counter_code`` into ``bank_code``).
+    amount: in ``currency`` (the paying side's), at ``rate`` to the base currency.
+    """
+
+    __tablename__ = "fin_bank_movement"
+
+    id: Mapped[bigpk]
+    kind: Mapped[str] = mapped_column(String(12))
+    movement_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    bank_code: Mapped[str] = mapped_column(String(20))
+    counter_code: Mapped[str] = mapped_column(String(20))
+    platform: Mapped[str | None] = mapped_column(String(20))
+    shop_id: Mapped[int | None]
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    currency: Mapped[CurrencyCode]
+    amount: Mapped[Money]
+    rate: Mapped[Rate]
+    reference: Mapped[str] = mapped_column(String(120), default="")
+    memo: Mapped[str] = mapped_column(String(200), default="")
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("fin_journal_entry.id"))

@@ -70,7 +70,7 @@ def test_finance_close_flow(books_database, voila_server, page, artifacts):
 def test_voucher_tab_posts_and_reverses_a_voucher(books_database, voila_server, page, artifacts):
     page.goto(f"{voila_server['url']}/voila/render/finance_close.ipynb", timeout=120_000)
     page.locator(".ecerp-fc-checks").get_by_text("期间").first.wait_for(timeout=60_000)
-    page.locator(".ecerp-fc-tabs .lm-TabBar-tab", has_text="记账凭证").click()
+    page.locator(".ecerp-fc-screens").get_by_text("记账凭证").click()
     screen = page.locator(".ecerp-vc-lines")
     screen.wait_for()
     page.locator(".ecerp-vc-date input").fill("2026-11-05")
@@ -100,7 +100,7 @@ def test_voucher_tab_posts_and_reverses_a_voucher(books_database, voila_server, 
     expect(page.locator(".ecerp-vc-list .ecerp-table tbody tr")).to_have_count(2)
     page.screenshot(path=str(artifacts / "vouchers_zh.png"), full_page=True)
     page.locator(".ecerp-language button", has_text="English").click()
-    page.locator(".ecerp-fc-tabs .lm-TabBar-tab", has_text="Manual vouchers").wait_for()
+    page.locator(".ecerp-fc-screens").get_by_text("Manual vouchers").wait_for()
     expect(page.locator(".ecerp-vc-detail")).to_contain_text("Reverses")
     expect(page.locator(".ecerp-vc-totals")).to_contain_text("Enter the lines")
     lines.nth(0).locator(".ecerp-vc-account input").fill("1001 Cash on hand")

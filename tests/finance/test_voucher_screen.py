@@ -92,5 +92,5 @@ def test_a_reader_sees_the_vouchers_but_no_entry_form(db, tmp_path, monkeypatch)
     with session_scope(db) as s:
         auth.create_user(s, auth.resolve_actor(s, "admin"), "boss", "password-123", "analyst")
     screen = FinanceCloseView(FinanceCloseModel(open_context("boss", "zh_CN"))).vouchers
-    entry_card, list_card = screen.widget.children[1:]
+    entry_card, list_card = screen.panel.children[1:]
     assert entry_card.layout.display == "none" and list_card.layout.display != "none"

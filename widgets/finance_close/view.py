@@ -12,7 +12,13 @@ from ecerp_core.i18n import t
 from widgets.common.actions import ui_action
 from widgets.common.grid import PagedGrid, format_cell
 from widgets.common.shell import AppShell
+from widgets.finance_close.cash_model import CashModel
+from widgets.finance_close.cash_screen import CashScreen
+from widgets.finance_close.ledgers_model import LedgersModel
+from widgets.finance_close.ledgers_screen import LedgersScreen
 from widgets.finance_close.model import LINE_COLUMNS, STATEMENTS, UNMATCHED_COLUMNS, FinanceCloseModel
+from widgets.finance_close.month_end_model import MonthEndModel
+from widgets.finance_close.month_end_screen import MonthEndScreen
 from widgets.finance_close.voucher_screen import VoucherScreen
 
 CSS = """<style>
@@ -80,8 +86,7 @@ class FinanceCloseView:
         self.lines.add_class("ecerp-fc-lines")
         self.entry_html = w.HTML()
         self.entry_html.add_class("ecerp-fc-entry")
-        self.vouchers = VoucherScreen(self.ctx)
-        self.shell = AppShell(self.ctx, "app.finance_close.title", self._layout())
+        self.shell = AppShell(self.ctx, "app.finance_close.title", self._with_screens(self._layout()))
         self._wire()
         self.load_periods()
 
@@ -119,11 +124,44 @@ class FinanceCloseView:
             self.lines,
             self.entry_html,
         )
-        tabs = w.Tab([w.VBox([w.HTML(CSS), checklist, viewer]), self.vouchers.widget])
-        tabs.add_class("ecerp-fc-tabs")
-        names = ("finance_close.tab.close", "vouchers.tab")
-        self.i18n.bind(tabs, "titles", lambda lang: tuple(t(k, lang) for k in names))
-        return tabs
+        return w.VBox([w.HTML(CSS), checklist, viewer])
+
+    def _with_screens(self, close: w.Widget) -> w.Widget:
+        """The close, and the Vouchers, Ledgers, Cash and VAT and Export tabs (:mod:`.voucher_screen`,
+        :mod:`.ledgers_screen`, :mod:`.cash_screen`, :mod:`.month_end_screen`)."""
+        self.vouchers = VoucherScreen(self.ctx)
+        self.ledgers = LedgersScreen(LedgersModel(self.ctx))
+        self.cash = CashScreen(CashModel(self.ctx))
+        self.month_end = MonthEndScreen(MonthEndModel(self.ctx))
+        self.screens = {
+            "close": close,
+            "vouchers": self.vouchers,
+            "ledgers": self.ledgers,
+            "cash": self.cash,
+            "month_end": self.month_end,
+        }
+        self.screen_tabs = w.ToggleButtons(style={"button_width": "auto"})
+        self.screen_tabs.add_class("ecerp-fc-screens")
+        self.i18n.bind(
+            self.screen_tabs,
+            "options",
+            lambda lang: [(t(f"finance_close.screen.{s}", lang), s) for s in self.screens],
+        )
+        self.screen_tabs.value = "close"
+        self.screen_tabs.observe(self.choose_screen, "value")
+        others = [screen.panel for name, screen in self.screens.items() if name != "close"]
+        for panel in others:
+            panel.layout.display = "none"
+        return w.VBox([self.screen_tabs, close, *others])
+
+    @ui_action
+    def choose_screen(self, change=None) -> None:
+        self.alerts.clear()
+        for name, screen in self.screens.items():
+            panel = screen if name == "close" else screen.panel
+            panel.layout.display = None if name == self.screen_tabs.value else "none"
+        if self.screen_tabs.value != "close":
+            self.screens[self.screen_tabs.value].refresh()
 
     def _wire(self) -> None:
         self.period.observe(self.choose_period, "value")

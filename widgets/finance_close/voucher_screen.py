@@ -86,9 +86,13 @@ class VoucherScreen:
         self.reverse_button = button(
             i18n, "vouchers.reverse", "ecerp-vc-reverse", style="warning", width="auto"
         )
-        self.widget = w.VBox([w.HTML(CSS), self._entry_card(), self._list_card()])
+        self.panel = w.VBox([w.HTML(CSS), self._entry_card(), self._list_card()])
         self._wire()
         self.clear()
+
+    def refresh(self) -> None:
+        """Shown again: the vouchers as they are now."""
+        self.grid.refresh()
 
     # --- layout ---------------------------------------------------------------------------------
     def _label(self, key: str, width: str | None = None) -> w.Label:
