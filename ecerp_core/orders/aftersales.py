@@ -1,9 +1,10 @@
-"""After-sales: refunds, with or without the goods coming back to stock."""
+"""After-sales: refunds, with or without goods coming back to stock, in full or in part."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import bindparam, insert, select, update
@@ -12,44 +13,85 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import business_date
+from ecerp_core.catalog.models import Product, Warehouse
+from ecerp_core.catalog.products import expand_lines
 from ecerp_core.db import for_update, utcnow
-from ecerp_core.errors import ValidationError, problem
-from ecerp_core.events import SaleRefunded, emit
+from ecerp_core.errors import Problem, ValidationError, problem
+from ecerp_core.events import ReturnedGoods, SaleRefunded, emit
 from ecerp_core.money import round_money
 from ecerp_core.orders import rules, workflow
-from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderRefund
+from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderLine, OrderRefund
 from ecerp_core.orders.workflow import Happened
 from ecerp_core.stock import services as stock
 
 BEFORE_SHIPPING = ("paid", "approved")
 AFTER_SHIPPING = ("shipped", "finished")
+CONDITIONS = ("sellable", "damaged")
+ZERO = Decimal("0")
 
 
 @dataclass(frozen=True)
 class RefundDraft:
-    """Give ``amount`` (order currency) back on an order.
+    """Give money back on an order, with or without goods coming back.
 
-    with_return: the goods came back; everything shipped is returned at the cost it left with, to
-    ``warehouse_id`` (default: the warehouse it left from), as ``condition`` ``sellable`` or
-    ``damaged`` (damaged goods are written off again at once, so they never become available).
-    Before shipping only a full refund is possible (the order is refunded and its reservation
-    released).
+    amount: in the order's currency; None: what the buyer paid for the ``returns`` (their lines'
+    share of the goods, see :func:`~ecerp_core.orders.rules.returned_value`), or everything still
+    refundable when nothing comes back line by line.
+    returns: ``(sku, quantity)`` of the order's lines that come back (a bundle brings back its
+    components). Each unit comes back at the cost it left with on the shipment (the oldest shipped
+    first, less what came back before), to ``warehouse_id`` (default: the warehouse it left from),
+    as ``condition`` ``sellable`` or ``damaged``: damaged goods are written off again at once (an
+    ``adjustment`` out, their cost to 营业外支出), so they are on the ledger but never available.
+    with_return: without ``returns``, everything shipped and not yet back comes back.
+    business_date: the refund's accounting date (default: today); a closed period refuses it.
+    Before shipping only a full refund without goods is possible (the reservation is released).
     """
 
     order_id: int
-    amount: Decimal
+    amount: Decimal | None = None
     with_return: bool = False
     reason: str = ""
     warehouse_id: int | None = None
     condition: str = "sellable"
+    returns: tuple[tuple[str, int], ...] = ()
+    business_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Back:
+    """Units of one stocked product coming back, at the cost they left with."""
+
+    product_id: int
+    warehouse_id: int
+    quantity: int
+    unit_cost: Decimal
+
+
+@dataclass
+class ReturnPlan:
+    """What one refund brings back: ``goods`` and the value of the lines they belong to."""
+
+    goods: list[Back] = field(default_factory=list)
+    lines_value: Decimal = ZERO
 
 
 def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]) -> list[int]:
     """Record refunds (and returns); returns the ids of the refund rows. All or nothing.
 
     An order whose refunds reach what was paid becomes ``refunded``; a partial refund after shipping
-    leaves the status alone. Emits one :class:`~ecerp_core.events.SaleRefunded` per refund in the
-    transaction.
+    leaves the status alone. Refunds of one order add up: a refund above what is left to refund,
+    goods beyond what shipped less what came back, a SKU not on the order are named problems and
+    nothing is written. Emits one :class:`~ecerp_core.events.SaleRefunded` per refund in the
+    transaction, carrying each returned product's quantity and cost.
+
+    After shipping, ``RefundDraft(order_id, returns=(("TEE-1", 2),))`` brings back two T-shirts
+    and, without an amount, refunds what they were paid; before it, goods cannot come back:
+
+    >>> from ecerp_core.orders.queries import order_ids_by_number
+    >>> [order_id] = order_ids_by_number(session, clerk, ["TB1001"])
+    >>> refund_orders(session, clerk, [RefundDraft(order_id, returns=(("TEE-1", 1),))])
+    Traceback (most recent call last):
+    ecerp_core.errors.ValidationError: ...order TB1001 has not shipped: only a full refund without return...
     """
     require(actor, "orders.aftersales")
     ids = sorted({r.order_id for r in refunds})
@@ -63,58 +105,49 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
             Order.refunded_amount,
             Order.shop_id,
             Order.platform,
+            Order.goods_amount,
+            Order.discount_amount,
             Order.tax_amount,
+            Order.tax_included,
             Order.total_amount,
         )
         .where(Order.id.in_(ids))
         .order_by(Order.id)
     )
     orders = {o.id: o for o in session.connection().execute(for_update(stmt, session))}
-    found, seen = [], set()
-    for n, r in enumerate(refunds, start=1):
-        order = orders.get(r.order_id)
-        if order is None:
-            found.append(problem("order", "unknown_ref", value=r.order_id).at_line(n))
-            continue
-        if r.order_id in seen:
-            found.append(problem("order", "duplicate", value=order.platform_order_id).at_line(n))
-        seen.add(r.order_id)
-        left = order.paid_amount - order.refunded_amount
-        if (
-            not isinstance(r.amount, Decimal)
-            or r.amount <= 0
-            or round_money(r.amount, order.currency) != r.amount
-        ):
-            found.append(problem("amount", "below_minimum", value=r.amount, min="0.01").at_line(n))
-        elif r.amount > left:
-            found.append(problem("amount", "above_maximum", value=r.amount, max=left).at_line(n))
-        elif order.status in BEFORE_SHIPPING and (r.amount != order.paid_amount or r.with_return):
-            found.append(
-                problem("amount", "full_refund_before_shipping", value=order.platform_order_id).at_line(n)
-            )
-        elif order.status not in BEFORE_SHIPPING + AFTER_SHIPPING:
-            p = workflow.ORDER.problem(order.platform_order_id, order.status, "refunded")
-            found.append((p or problem("status", "not_refundable", value=order.platform_order_id)).at_line(n))
-    if found:
-        raise ValidationError(found)
     now = utcnow()
     today = business_date(session, now)
+    found = _check_drafts(session, orders, refunds, today)
+    plans = plan_returns(session, orders, refunds, found)
+    amounts: list[Decimal] = []
+    wrong = {p.line for p in found}
+    for n, r in enumerate(refunds, start=1):
+        order = orders.get(r.order_id)
+        if order is None or n in wrong:  # its amount follows from what is wrong already
+            amounts.append(ZERO)
+            continue
+        amount = _amount(order, r, plans[n - 1])
+        amounts.append(amount)
+        found += [p.at_line(n) for p in _amount_problems(order, amount)]
+    if found:
+        raise ValidationError(found)
     unshipped = [r.order_id for r in refunds if orders[r.order_id].status in BEFORE_SHIPPING]
     if unshipped:
         stock.release(session, actor, STOCK_SOURCE, unshipped)
-    moves = _return_moves(session, actor, [r for r in refunds if r.with_return])
+    days = [r.business_date or today for r in refunds]
+    return_goods(session, actor, refunds, plans, days)
     rows = [
         {
             "order_id": r.order_id,
-            "amount": r.amount,
+            "amount": amount,
             "currency": orders[r.order_id].currency,
-            "with_return": r.with_return,
+            "with_return": bool(plan and plan.goods),
             "reason": r.reason,
-            "business_date": today,
+            "business_date": day,
             "at": now,
             "actor_id": actor.id,
         }
-        for r in refunds
+        for r, amount, plan, day in zip(refunds, amounts, plans, days, strict=True)
     ]
     table = OrderRefund.__table__
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
@@ -124,97 +157,289 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
         update(orders_table)
         .where(orders_table.c.id == bindparam("oid"))
         .values(refunded_amount=orders_table.c.refunded_amount + bindparam("amt"), updated_at=now),
-        [{"oid": r.order_id, "amt": r.amount} for r in refunds],
+        [{"oid": r.order_id, "amt": amount} for r, amount in zip(refunds, amounts, strict=True)],
     )
     full = [
-        r for r in refunds if orders[r.order_id].refunded_amount + r.amount == orders[r.order_id].paid_amount
+        r
+        for r, amount in zip(refunds, amounts, strict=True)
+        if orders[r.order_id].refunded_amount + amount == orders[r.order_id].paid_amount
     ]
-    partial = [r for r in refunds if r not in full]
+    partial = [(r, a) for r, a in zip(refunds, amounts, strict=True) if r not in full]
     changes = [workflow.Change(r.order_id, orders[r.order_id].status, {"closed_at": now}) for r in full]
     workflow.move(session, actor, changes, "refunded", "refund")
     if partial:
         workflow.record(
             session,
             actor,
-            [Happened(r.order_id, orders[r.order_id].status, "refund", str(r.amount)) for r in partial],
+            [Happened(r.order_id, orders[r.order_id].status, "refund", str(a)) for r, a in partial],
         )
-        audit.record_many(
-            session,
-            actor,
-            "refund",
-            "sales_order",
-            [(r.order_id, {"amount": r.amount, "with_return": r.with_return}) for r in partial],
-        )
-    cost: dict[tuple[int, str], Decimal] = {}
-    for m in moves:
-        kind = "damaged" if m["move_type"] != "return" else "sellable"
-        key = (m["source_id"], kind)
-        cost[key] = cost.get(key, Decimal(0)) + abs(m["quantity"]) * m["unit_cost"]
-    events = []
-    for r, rid in zip(refunds, refund_ids, strict=True):
-        order = orders[r.order_id]
-        damaged = cost.get((r.order_id, "damaged"), Decimal(0)) if r.with_return else Decimal(0)
-        sellable = cost.get((r.order_id, "sellable"), Decimal(0)) - damaged if r.with_return else Decimal(0)
-        # the sale booked the platform's tax figure where the order has one: the refund gives its share back
-        tax = (
-            rules.refund_tax(
-                order.tax_amount, order.total_amount, order.refunded_amount, r.amount, order.currency
+    audit.record_many(
+        session,
+        actor,
+        "refund",
+        "sales_order_refund",
+        [
+            (
+                rid,
+                {
+                    "order_id": r.order_id,
+                    "amount": amount,
+                    "returns": [[sku, qty] for sku, qty in r.returns] or r.with_return,
+                    "condition": r.condition,
+                    "business_date": day,
+                },
             )
-            if order.tax_amount
-            else None
-        )
-        events.append(
-            SaleRefunded(
-                source_type="sales_order_refund",
-                source_id=rid,
-                business_date=today,
-                key=f"sales_order_refund:{rid}:refunded",
-                order_id=r.order_id,
-                shop_id=order.shop_id,
-                platform=order.platform,
-                currency=order.currency,
-                refund_amount=r.amount,
-                tax_amount=tax,
-                returned=r.with_return,
-                cost_base=sellable,
-                damaged_cost_base=damaged,
-            )
-        )
+            for r, rid, amount, day in zip(refunds, refund_ids, amounts, days, strict=True)
+        ],
+    )
+    events = [
+        _refunded_event(orders[r.order_id], r, rid, amount, plan, day)
+        for r, rid, amount, plan, day in zip(refunds, refund_ids, amounts, plans, days, strict=True)
+    ]
     emit(session, actor, events)
     return list(refund_ids)
 
 
-def _return_moves(session: Session, actor: Actor, refunds: Sequence[RefundDraft]) -> list[dict]:
-    """Put back what these orders shipped, each unit at the cost it left with (damaged: written off)."""
-    if not refunds:
-        return []
-    by_order = {r.order_id: r for r in refunds}
-    drafts = []
-    for m in stock.document_moves(session, STOCK_SOURCE, by_order, "shipment"):
-        r = by_order[m.source_id]
-        back_to = r.warehouse_id or m.warehouse_id
-        drafts.append(
-            stock.MoveDraft(
-                m.product_id,
-                back_to,
-                -m.quantity,
-                "return",
-                unit_cost=m.unit_cost,
-                source_type=STOCK_SOURCE,
-                source_id=m.source_id,
+def _check_drafts(
+    session: Session, orders: Mapping[int, object], refunds: Sequence[RefundDraft], today: dt.date
+) -> list[Problem]:
+    """What is wrong with the drafts apart from their amounts and goods."""
+    found, seen = [], set()
+    warehouses = {r.warehouse_id for r in refunds if r.warehouse_id is not None}
+    known = (
+        set(session.scalars(select(Warehouse.id).where(Warehouse.id.in_(warehouses))))
+        if warehouses
+        else set()
+    )
+    for n, r in enumerate(refunds, start=1):
+        order = orders.get(r.order_id)
+        if order is None:
+            found.append(problem("order", "unknown_ref", value=r.order_id).at_line(n))
+            continue
+        if r.order_id in seen:
+            found.append(problem("order", "duplicate", value=order.platform_order_id).at_line(n))
+        seen.add(r.order_id)
+        if r.condition not in CONDITIONS:
+            found.append(
+                problem(
+                    "condition", "not_a_choice", value=r.condition, choices=", ".join(CONDITIONS)
+                ).at_line(n)
             )
+        if r.warehouse_id is not None and r.warehouse_id not in known:
+            found.append(problem("warehouse", "unknown_ref", value=r.warehouse_id).at_line(n))
+        if r.business_date is not None and r.business_date > today:
+            found.append(
+                problem("business_date", "above_maximum", value=r.business_date, max=today).at_line(n)
+            )
+        if order.status not in BEFORE_SHIPPING + AFTER_SHIPPING:
+            p = workflow.ORDER.problem(order.platform_order_id, order.status, "refunded")
+            found.append((p or problem("status", "not_refundable", value=order.platform_order_id)).at_line(n))
+        elif order.status in BEFORE_SHIPPING and (r.with_return or r.returns):
+            found.append(
+                problem("amount", "full_refund_before_shipping", value=order.platform_order_id).at_line(n)
+            )
+    return found
+
+
+def _amount(order, r: RefundDraft, plan: ReturnPlan | None) -> Decimal:
+    """The draft's amount, or by default what the returned lines were paid, else all that is left."""
+    left = order.paid_amount - order.refunded_amount
+    if r.amount is not None:
+        return r.amount
+    if plan is not None and r.returns:
+        value = rules.returned_value(
+            plan.lines_value,
+            order.goods_amount,
+            order.discount_amount,
+            order.tax_amount,
+            order.tax_included,
+            order.currency,
         )
-        if r.condition == "damaged":
-            drafts.append(
-                stock.MoveDraft(
-                    m.product_id,
-                    back_to,
-                    m.quantity,
-                    "adjustment",
-                    unit_cost=m.unit_cost,
-                    source_type=STOCK_SOURCE,
-                    source_id=m.source_id,
-                    note="damaged return",
+        return min(value, left)
+    return left
+
+
+def _amount_problems(order, amount: Decimal) -> list[Problem]:
+    left = order.paid_amount - order.refunded_amount
+    if not isinstance(amount, Decimal) or amount <= 0 or round_money(amount, order.currency) != amount:
+        return [problem("amount", "below_minimum", value=amount, min="0.01")]
+    if amount > left:
+        return [problem("amount", "above_maximum", value=amount, max=left)]
+    if order.status in BEFORE_SHIPPING and amount != order.paid_amount:
+        return [problem("amount", "full_refund_before_shipping", value=order.platform_order_id)]
+    return []
+
+
+def plan_returns(
+    session: Session,
+    orders: Mapping[int, object],
+    refunds: Sequence[RefundDraft],
+    found: list[Problem] | None = None,
+) -> list[ReturnPlan | None]:
+    """What each refund brings back (None: no goods), each unit at the cost it left with.
+
+    Reads what the orders shipped and what came back already (returns and exchanges), so repeated
+    partial returns add up. Problems (a SKU not on the order, more back than shipped less returned,
+    a quantity that is not a whole number above 0) are appended to ``found`` with the refund's line.
+    """
+    found = [] if found is None else found
+    wanted = {
+        n
+        for n, r in enumerate(refunds, start=1)
+        if (r.returns or r.with_return)
+        and r.order_id in orders
+        and orders[r.order_id].status in AFTER_SHIPPING
+    }
+    if not wanted:
+        return [None] * len(refunds)
+    ids = {refunds[n - 1].order_id for n in wanted}
+    pools: dict[tuple[int, int], list[list]] = {}
+    for m in stock.document_moves(session, STOCK_SOURCE, ids, "shipment"):
+        pools.setdefault((m.source_id, m.product_id), []).append([-m.quantity, m.unit_cost, m.warehouse_id])
+    for m in stock.document_moves(session, STOCK_SOURCE, ids, "return"):
+        _take(pools.get((m.source_id, m.product_id), []), m.quantity)
+    lines = session.execute(
+        select(OrderLine.order_id, OrderLine.product_id, OrderLine.quantity, OrderLine.amount, Product.sku)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(OrderLine.order_id.in_(sorted(ids)))
+    ).all()
+    sold: dict[tuple[int, str], list] = {}  # (order, sku) -> [product, quantity, amount]
+    for x in lines:
+        entry = sold.setdefault((x.order_id, x.sku), [x.product_id, 0, ZERO])
+        entry[1] += x.quantity
+        entry[2] += x.amount
+    plans: list[ReturnPlan | None] = []
+    for n, r in enumerate(refunds, start=1):
+        if n not in wanted:
+            plans.append(None)
+            continue
+        plan = ReturnPlan()
+        order = orders[r.order_id]
+        if not r.returns:
+            for (oid, product), pool in sorted(pools.items()):
+                if oid == r.order_id:
+                    plan.goods += _take(pool, sum(q for q, _, _ in pool), product, r.warehouse_id)
+            plans.append(plan)
+            continue
+        asked = [(sku, qty, sold.get((r.order_id, sku))) for sku, qty in r.returns]
+        products = [entry[0] for _, qty, entry in asked if entry and _whole(qty)]
+        parts = iter(expand_lines(session, [(p, 1) for p in products]))
+        for sku, qty, entry in asked:
+            if not _whole(qty):
+                found.append(problem("quantity", "not_positive", value=f"{sku}={qty}").at_line(n))
+                continue
+            if entry is None:
+                found.append(
+                    problem("sku", "not_on_sales_order", value=sku, order=order.platform_order_id).at_line(n)
                 )
+                continue
+            product, sold_qty, sold_amount = entry
+            per_unit = next(parts)
+            room = min(sum(q for q, _, _ in pools.get((r.order_id, c), [])) // per for c, per in per_unit)
+            if qty > room:
+                found.append(
+                    problem("quantity", "return_above_shipped", value=sku, quantity=qty, max=room).at_line(n)
+                )
+                continue
+            for c, per in per_unit:
+                plan.goods += _take(pools[(r.order_id, c)], qty * per, c, r.warehouse_id)
+            plan.lines_value += sold_amount * qty / sold_qty
+        plans.append(plan)
+    return plans
+
+
+def _whole(qty: object) -> bool:
+    return isinstance(qty, int) and not isinstance(qty, bool) and qty > 0
+
+
+def _take(
+    pool: list[list], quantity: int, product_id: int = 0, warehouse_id: int | None = None
+) -> list[Back]:
+    """Take ``quantity`` units from a product's shipped ``[left, unit cost, warehouse]`` entries,
+    oldest first; what is taken comes back to ``warehouse_id`` or the warehouse it left from."""
+    taken = []
+    for entry in pool:
+        if quantity <= 0:
+            break
+        n = min(entry[0], quantity)
+        if n > 0:
+            entry[0] -= n
+            quantity -= n
+            taken.append(Back(product_id, warehouse_id or entry[2], n, entry[1]))
+    return taken
+
+
+def return_goods(
+    session: Session,
+    actor: Actor,
+    refunds: Sequence[RefundDraft],
+    plans: Sequence[ReturnPlan | None],
+    days: Sequence[dt.date],
+) -> list[dict]:
+    """Put the planned goods back into stock, each at the cost it left with (damaged: written off at
+    once); returns the moves written."""
+    drafts = []
+    for r, plan, day in zip(refunds, plans, days, strict=True):
+        for g in plan.goods if plan else ():
+            where = {"source_type": STOCK_SOURCE, "source_id": r.order_id, "business_date": day}
+            drafts.append(
+                stock.MoveDraft(g.product_id, g.warehouse_id, g.quantity, "return", g.unit_cost, **where)
             )
+            if r.condition == "damaged":
+                drafts.append(
+                    stock.MoveDraft(
+                        g.product_id,
+                        g.warehouse_id,
+                        -g.quantity,
+                        "adjustment",
+                        g.unit_cost,
+                        note="damaged return",
+                        **where,
+                    )
+                )
     return stock.record_moves(session, actor, drafts) if drafts else []
+
+
+def returned_goods(plan: ReturnPlan | None, condition: str) -> tuple[tuple[ReturnedGoods, ...], Decimal]:
+    """The goods of ``plan`` as finance hears of them, and their cost."""
+    goods = tuple(
+        ReturnedGoods(
+            product_id=g.product_id,
+            warehouse_id=g.warehouse_id,
+            quantity=g.quantity,
+            unit_cost=g.unit_cost,
+            damaged=condition == "damaged",
+        )
+        for g in (plan.goods if plan else ())
+    )
+    return goods, sum((g.cost for g in goods), ZERO)
+
+
+def _refunded_event(
+    order, r: RefundDraft, refund_id: int, amount: Decimal, plan: ReturnPlan | None, day: dt.date
+) -> SaleRefunded:
+    damaged = r.condition == "damaged"
+    goods, cost = returned_goods(plan, r.condition)
+    # the sale booked the platform's tax figure where the order has one: the refund gives its share back
+    tax = (
+        rules.refund_tax(order.tax_amount, order.total_amount, order.refunded_amount, amount, order.currency)
+        if order.tax_amount
+        else None
+    )
+    return SaleRefunded(
+        source_type="sales_order_refund",
+        source_id=refund_id,
+        business_date=day,
+        key=f"sales_order_refund:{refund_id}:refunded",
+        order_id=r.order_id,
+        shop_id=order.shop_id,
+        platform=order.platform,
+        currency=order.currency,
+        refund_amount=amount,
+        tax_amount=tax,
+        returned=bool(goods),
+        cost_base=ZERO if damaged else cost,
+        damaged_cost_base=cost if damaged else ZERO,
+        warehouse_id=goods[0].warehouse_id if goods else None,
+        returns=goods,
+    )

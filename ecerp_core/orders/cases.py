@@ -24,7 +24,7 @@ from ecerp_core.db import utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import SaleRefunded, emit
 from ecerp_core.i18n import lazy
-from ecerp_core.orders import workflow
+from ecerp_core.orders import aftersales, workflow
 from ecerp_core.orders.aftersales import AFTER_SHIPPING, BEFORE_SHIPPING, RefundDraft, refund_orders
 from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
 from ecerp_core.orders.intake import import_order_drafts
@@ -33,13 +33,11 @@ from ecerp_core.orders.models import (
     REFUND_KINDS,
     RESEND_KINDS,
     RETURN_KINDS,
-    STOCK_SOURCE,
     AfterSale,
     Order,
     OrderLine,
 )
 from ecerp_core.orders.workflow import Happened
-from ecerp_core.stock import services as stock
 from ecerp_core.workflow import Workflow
 
 CASE_STATUSES = ("requested", "approved", "waiting_return", "received", "done", "rejected", "closed")
@@ -118,6 +116,7 @@ def open_case(
         found.append(
             problem("amount", "above_maximum", value=amount, max=order.paid_amount - order.refunded_amount)
         )
+    found += _line_problems(session, order, lines)
     if found:
         raise ValidationError(found)
     case = AfterSale(
@@ -144,6 +143,37 @@ def open_case(
         {"order_id": order_id, "kind": kind, "amount": amount},
     )
     return case.id
+
+
+def _line_problems(session: Session, order: Order, lines: Sequence[tuple[int, int]]) -> list:
+    """A case's ``(line_no, qty)``: each a line of the order, at most its quantity, once."""
+    quantities = dict(
+        session.execute(
+            select(OrderLine.line_no, OrderLine.quantity).where(OrderLine.order_id == order.id)
+        ).all()
+    )
+    found, seen = [], set()
+    for no, qty in lines:
+        if no not in quantities or no in seen:
+            found.append(problem("lines", "no_such_line", value=no, order=order.platform_order_id))
+        elif not (isinstance(qty, int) and 0 < qty <= quantities[no]):
+            found.append(problem("quantity", "above_maximum", value=f"#{no}: {qty}", max=quantities[no]))
+        seen.add(no)
+    return found
+
+
+def _case_returns(case: AfterSale, skus: dict[tuple[int, int], str]) -> tuple[tuple[str, int], ...]:
+    """The ``(sku, qty)`` a case's lines bring back (``skus``: (order, line_no) -> SKU)."""
+    return tuple((skus[(case.order_id, no)], qty) for no, qty in case.lines if (case.order_id, no) in skus)
+
+
+def _line_skus(session: Session, order_ids: set[int]) -> dict[tuple[int, int], str]:
+    stmt = (
+        select(OrderLine.order_id, OrderLine.line_no, Product.sku)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(OrderLine.order_id.in_(sorted(order_ids)))
+    )
+    return {(oid, no): sku for oid, no, sku in session.execute(stmt)}
 
 
 def advance_case(session: Session, actor: Actor, case_id: int, target: str, *, note: str = "") -> str:
@@ -222,16 +252,20 @@ def _complete(session: Session, actor: Actor, chosen: Sequence[AfterSale]) -> No
     # read afresh: refunds and shipping change orders with Core statements the identity map never sees
     orders = {o.id: o for o in session.scalars(stmt.execution_options(populate_existing=True))}
     refunds = [c for c in chosen if c.kind in REFUND_KINDS]
+    skus = _line_skus(session, {c.order_id for c in chosen if c.lines})
     drafts = []
     for case in refunds:
         order = orders[case.order_id]
         shipped = order.status in AFTER_SHIPPING
         amount = case.amount if shipped else order.paid_amount - order.refunded_amount
+        back = case.kind == "return_refund" and shipped
         drafts.append(
             RefundDraft(
                 order.id,
                 amount,
-                with_return=case.kind == "return_refund" and shipped,
+                # a case's lines say what comes back; without lines, everything not back yet
+                with_return=back and not case.lines,
+                returns=_case_returns(case, skus) if back else (),
                 reason=case.reason,
                 warehouse_id=case.warehouse_id,
                 condition=case.condition,
@@ -242,10 +276,16 @@ def _complete(session: Session, actor: Actor, chosen: Sequence[AfterSale]) -> No
             case.refund_id = refund_id
     resends = [c for c in chosen if c.kind in RESEND_KINDS]
     if resends:
-        _resend(session, actor, orders, resends)
+        _resend(session, actor, orders, resends, skus)
 
 
-def _resend(session: Session, actor: Actor, orders: dict[int, Order], resends: Sequence[AfterSale]) -> None:
+def _resend(
+    session: Session,
+    actor: Actor,
+    orders: dict[int, Order],
+    resends: Sequence[AfterSale],
+    line_skus: dict[tuple[int, int], str],
+) -> None:
     """Zero-priced paid orders with the lines to send again (exchange or reship)."""
     lines: dict[int, dict[int, OrderLine]] = {}
     for x in session.scalars(select(OrderLine).where(OrderLine.order_id.in_({c.order_id for c in resends}))):
@@ -304,7 +344,7 @@ def _resend(session: Session, actor: Actor, orders: dict[int, Order], resends: S
         c for c in resends if c.kind == "exchange" and c.lines and orders[c.order_id].status in AFTER_SHIPPING
     ]
     if back:
-        _exchange_return(session, actor, orders, back, lines)
+        _exchange_return(session, actor, orders, back, line_skus)
 
 
 def _exchange_return(
@@ -312,60 +352,32 @@ def _exchange_return(
     actor: Actor,
     orders: dict[int, Order],
     back: Sequence[AfterSale],
-    lines: dict[int, dict[int, OrderLine]],
+    line_skus: dict[tuple[int, int], str],
 ) -> None:
-    """The exchanged goods come back at the cost they left with (damaged: written off at once), and
-    finance hears of it as a refund of nothing with goods returned, so their cost leaves 主营业务成本."""
-    shipped = stock.document_moves(session, STOCK_SOURCE, {c.order_id for c in back}, "shipment")
-    left_at = {(m.source_id, m.product_id): m.unit_cost for m in shipped}
-    drafts, plans = [], []
-    for case in back:
-        order = orders[case.order_id]
-        warehouse = case.warehouse_id or order.warehouse_id
-        damaged = case.condition == "damaged"
-        note = f"exchange #{case.id}"
-        for no, qty in case.lines:
-            product = lines[order.id][no].product_id
-            cost = left_at.get((order.id, product))
-            drafts.append(
-                stock.MoveDraft(
-                    product,
-                    warehouse,
-                    qty,
-                    "return",
-                    unit_cost=cost,
-                    source_type=STOCK_SOURCE,
-                    source_id=order.id,
-                    note=note,
-                )
-            )
-            if damaged:
-                drafts.append(
-                    stock.MoveDraft(
-                        product,
-                        warehouse,
-                        -qty,
-                        "adjustment",
-                        unit_cost=cost,
-                        source_type=STOCK_SOURCE,
-                        source_id=order.id,
-                        note=f"{note} damaged",
-                    )
-                )
-        plans.append((case, order, warehouse, damaged))
-    rows = stock.record_moves(session, actor, drafts)
+    """The exchanged goods come back as a return does — the case's lines, at the cost they left with,
+    no more than shipped less what came back (damaged: written off at once) — and finance hears of
+    it as a refund of nothing with goods returned, so their cost leaves 主营业务成本."""
     today = business_date(session)
-    events = []
-    for case, order, warehouse, damaged in plans:
-        # bundles expand, so the rows of a case are found by their note, not by position
-        value = sum(
-            (
-                r["quantity"] * r["unit_cost"]
-                for r in rows
-                if r["move_type"] == "return" and r["note"] == f"exchange #{case.id}"
-            ),
+    drafts = [
+        RefundDraft(
+            c.order_id,
             Decimal(0),
+            returns=_case_returns(c, line_skus),
+            warehouse_id=c.warehouse_id or orders[c.order_id].warehouse_id,
+            condition=c.condition,
         )
+        for c in back
+    ]
+    found: list = []
+    plans = aftersales.plan_returns(session, orders, drafts, found)
+    if found:
+        raise ValidationError(found)
+    aftersales.return_goods(session, actor, drafts, plans, [today] * len(drafts))
+    events = []
+    for case, draft, plan in zip(back, drafts, plans, strict=True):
+        order = orders[case.order_id]
+        goods, value = aftersales.returned_goods(plan, case.condition)
+        damaged = case.condition == "damaged"
         events.append(
             SaleRefunded(
                 source_type="after_sale",
@@ -380,7 +392,8 @@ def _exchange_return(
                 returned=True,
                 cost_base=Decimal(0) if damaged else value,
                 damaged_cost_base=value if damaged else Decimal(0),
-                warehouse_id=warehouse,
+                warehouse_id=draft.warehouse_id,
+                returns=goods,
             )
         )
     emit(session, actor, events)
