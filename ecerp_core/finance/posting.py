@@ -21,7 +21,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecerp_core.auth import Actor
+from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import get_company, rate_on
 from ecerp_core.db import insert_rows
 from ecerp_core.errors import EcerpError, NotFound
@@ -38,7 +38,7 @@ from ecerp_core.events import (
 from ecerp_core.finance.chart import ensure_chart
 from ecerp_core.finance.exceptions import MissingRate, PostingFailed
 from ecerp_core.finance.journal import EntryDraft, LineDraft, merge_lines, post_entries
-from ecerp_core.finance.models import PostedEvent
+from ecerp_core.finance.models import JournalEntry, PostedEvent
 from ecerp_core.finance.rules import RuleBook, split_inclusive, tax_role, vat_rate_for
 from ecerp_core.i18n import t
 from ecerp_core.money import round_money
@@ -315,6 +315,33 @@ def post_events(session: Session, actor: Actor, events: Sequence[BusinessEvent])
             )
     insert_rows(session, PostedEvent, rows)
     return len(drafts)
+
+
+def booked_for(
+    session: Session, actor: Actor, source_type: str, source_ids: Sequence[int]
+) -> dict[int, dict]:
+    """What finance booked for these documents, from its own record: ``{source_id: {entry_number,
+    currency, receivable, receivable_base, value_base}}``. A document whose event booked nothing (a
+    refund before shipping) has ``entry_number`` None; one not posted is missing."""
+    require(actor, "finance.read")
+    ids = sorted(set(source_ids))
+    out: dict[int, dict] = {}
+    for i in range(0, len(ids), CHUNK):
+        stmt = (
+            select(
+                PostedEvent.source_id,
+                JournalEntry.entry_number,
+                PostedEvent.currency,
+                PostedEvent.receivable,
+                PostedEvent.receivable_base,
+                PostedEvent.value_base,
+            )
+            .outerjoin(JournalEntry, JournalEntry.id == PostedEvent.entry_id)
+            .where(PostedEvent.source_type == source_type, PostedEvent.source_id.in_(ids[i : i + CHUNK]))
+        )
+        for row in session.execute(stmt).mappings():
+            out[row["source_id"]] = {k: v for k, v in row.items() if k != "source_id"}
+    return out
 
 
 DEFER = "ecerp.finance.deferred"

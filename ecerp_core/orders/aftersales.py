@@ -23,6 +23,7 @@ from ecerp_core.orders import rules, workflow
 from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderLine, OrderRefund
 from ecerp_core.orders.workflow import Happened
 from ecerp_core.stock import services as stock
+from ecerp_core.stock.models import StockMove
 
 BEFORE_SHIPPING = ("paid", "approved")
 AFTER_SHIPPING = ("shipped", "finished")
@@ -135,7 +136,6 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
     if unshipped:
         stock.release(session, actor, STOCK_SOURCE, unshipped)
     days = [r.business_date or today for r in refunds]
-    return_goods(session, actor, refunds, plans, days)
     rows = [
         {
             "order_id": r.order_id,
@@ -152,6 +152,7 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
     table = OrderRefund.__table__
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     refund_ids = session.connection().execute(stmt, rows).scalars().all()
+    return_goods(session, actor, refunds, plans, days, [f"refund #{rid}" for rid in refund_ids])
     orders_table = Order.__table__
     session.connection().execute(
         update(orders_table)
@@ -375,15 +376,18 @@ def return_goods(
     refunds: Sequence[RefundDraft],
     plans: Sequence[ReturnPlan | None],
     days: Sequence[dt.date],
+    notes: Sequence[str],
 ) -> list[dict]:
     """Put the planned goods back into stock, each at the cost it left with (damaged: written off at
-    once); returns the moves written."""
+    once), the moves noted with what brought them (``refund #12``); returns the moves written."""
     drafts = []
-    for r, plan, day in zip(refunds, plans, days, strict=True):
+    for r, plan, day, note in zip(refunds, plans, days, notes, strict=True):
         for g in plan.goods if plan else ():
             where = {"source_type": STOCK_SOURCE, "source_id": r.order_id, "business_date": day}
             drafts.append(
-                stock.MoveDraft(g.product_id, g.warehouse_id, g.quantity, "return", g.unit_cost, **where)
+                stock.MoveDraft(
+                    g.product_id, g.warehouse_id, g.quantity, "return", g.unit_cost, note=note, **where
+                )
             )
             if r.condition == "damaged":
                 drafts.append(
@@ -393,7 +397,7 @@ def return_goods(
                         -g.quantity,
                         "adjustment",
                         g.unit_cost,
-                        note="damaged return",
+                        note=f"{note} damaged",
                         **where,
                     )
                 )
@@ -443,3 +447,68 @@ def _refunded_event(
         warehouse_id=goods[0].warehouse_id if goods else None,
         returns=goods,
     )
+
+
+def refund_details(session: Session, actor: Actor, refund_ids: Sequence[int]) -> list[dict]:
+    """What refunds gave back and took back, for the CLI and the desk: per refund its order, amount,
+    date, the order's status and refunded total now, and ``returns`` (SKU, quantity, unit cost,
+    warehouse code, condition) as the stock moves recorded them."""
+    require(actor, "orders.read")
+    ids = sorted(set(refund_ids))
+    if not ids:
+        return []
+    stmt = (
+        select(
+            OrderRefund.id,
+            OrderRefund.amount,
+            OrderRefund.currency,
+            OrderRefund.business_date,
+            OrderRefund.reason,
+            Order.platform_order_id,
+            Order.status,
+            Order.refunded_amount,
+            Order.paid_amount,
+        )
+        .join(Order, Order.id == OrderRefund.order_id)
+        .where(OrderRefund.id.in_(ids))
+        .order_by(OrderRefund.id)
+    )
+    out = {
+        r.id: {
+            "refund": r.id,
+            "order": r.platform_order_id,
+            "amount": r.amount,
+            "currency": r.currency,
+            "date": r.business_date,
+            "reason": r.reason,
+            "status": r.status,
+            "refunded": r.refunded_amount,
+            "left": r.paid_amount - r.refunded_amount,
+            "returns": [],
+        }
+        for r in session.execute(stmt)
+    }
+    notes = {f"refund #{i}": i for i in out}
+    rows = session.execute(
+        select(StockMove.note, Product.sku, StockMove.quantity, StockMove.unit_cost, Warehouse.code)
+        .join(Product, Product.id == StockMove.product_id)
+        .join(Warehouse, Warehouse.id == StockMove.warehouse_id)
+        .where(
+            StockMove.source_type == STOCK_SOURCE,
+            StockMove.note.in_([*notes, *(f"{n} damaged" for n in notes)]),
+        )
+        .order_by(StockMove.id)
+    ).all()
+    damaged = {r.note.removesuffix(" damaged") for r in rows if r.note.endswith(" damaged")}
+    for r in rows:
+        if r.note in notes:
+            out[notes[r.note]]["returns"].append(
+                {
+                    "sku": r.sku,
+                    "quantity": r.quantity,
+                    "unit_cost": r.unit_cost,
+                    "warehouse": r.code,
+                    "condition": "damaged" if r.note in damaged else "sellable",
+                }
+            )
+    return list(out.values())

@@ -372,7 +372,8 @@ def _exchange_return(
     plans = aftersales.plan_returns(session, orders, drafts, found)
     if found:
         raise ValidationError(found)
-    aftersales.return_goods(session, actor, drafts, plans, [today] * len(drafts))
+    notes = [f"exchange #{c.id}" for c in back]
+    aftersales.return_goods(session, actor, drafts, plans, [today] * len(drafts), notes)
     events = []
     for case, draft, plan in zip(back, drafts, plans, strict=True):
         order = orders[case.order_id]
