@@ -528,6 +528,8 @@ def _act_on_case(
     *,
     warehouse: str | None = None,
     condition: str = "sellable",
+    lines: tuple[tuple[int, int], ...] = (),
+    day: dt.datetime | None = None,
 ) -> None:
     from ecerp_core.catalog import services as catalog
     from ecerp_core.orders import cases
@@ -535,7 +537,15 @@ def _act_on_case(
     with ctx.acting() as (session, actor):
         warehouse_id = catalog.get_record(session, actor, "warehouse", warehouse)["id"] if warehouse else None
         status = cases.act_on_case(
-            session, actor, case_id, action, warehouse_id=warehouse_id, condition=condition, note=note
+            session,
+            actor,
+            case_id,
+            action,
+            warehouse_id=warehouse_id,
+            condition=condition,
+            lines=lines or None,
+            note=note,
+            business_date=day.date() if day else None,
         )
     _done(
         as_json,
@@ -547,6 +557,14 @@ def _act_on_case(
 
 
 _CASE_ID = click.argument("case_id", type=int)
+_DATE = click.option(
+    "--date",
+    "day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Business date of the refund and the goods back (YYYY-MM-DD, default today); a closed period "
+    "refuses it.",
+)
 _NOTE = click.option("--note", default="", help="Kept in the order's history.")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
@@ -563,14 +581,23 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     show_default=True,
     help="Damaged goods are written off at once.",
 )
+@click.option(
+    "--lines",
+    multiple=True,
+    callback=_case_lines,
+    metavar="LINE:QTY",
+    help="Order line and quantity that arrived, e.g. 1:2 (default: what the case was opened with).",
+)
 @_NOTE
 @_JSON
 @pass_ctx
 def cases_receive(
-    ctx: Context, case_id: int, warehouse: str | None, condition: str, note: str, as_json: bool
+    ctx: Context, case_id: int, warehouse: str | None, condition: str, lines, note: str, as_json: bool
 ) -> None:
-    """Book the goods of a return or exchange into a warehouse."""
-    _act_on_case(ctx, case_id, "receive", note, as_json, warehouse=warehouse, condition=condition)
+    """The goods of a return or exchange arrived: say where they go (and which came)."""
+    _act_on_case(
+        ctx, case_id, "receive", note, as_json, warehouse=warehouse, condition=condition, lines=lines
+    )
 
 
 def _case_command(action: str, help_text: str) -> None:
@@ -583,8 +610,18 @@ def _case_command(action: str, help_text: str) -> None:
         _act_on_case(ctx, case_id, action, note, as_json)
 
 
+@orders_cases.command("complete")
+@_CASE_ID
+@_DATE
+@_NOTE
+@_JSON
+@pass_ctx
+def cases_complete(ctx: Context, case_id: int, day: dt.datetime | None, note: str, as_json: bool) -> None:
+    """Complete a case: refund (with the goods received), or send the goods again."""
+    _act_on_case(ctx, case_id, "complete", note, as_json, day=day)
+
+
 _case_command("approve", "Approve a case; returns and exchanges then wait for the goods.")
-_case_command("complete", "Complete a case: refund, or send the goods again.")
 _case_command("reject", "Reject a case.")
 _case_command("close", "Close a case (the buyer withdrew or the platform closed it).")
 
@@ -637,13 +674,7 @@ def _returns(_ctx, _param, values: tuple[str, ...]) -> tuple[tuple[str, int], ..
     default=None,
     help="Code of the warehouse the goods come back to (default: where they left).",
 )
-@click.option(
-    "--date",
-    "day",
-    type=click.DateTime(["%Y-%m-%d"]),
-    default=None,
-    help="Business date of the refund (YYYY-MM-DD, default today); a closed period refuses it.",
-)
+@_DATE
 @click.option("--reason", default="", help="Why (kept on the refund and in the order's history).")
 @_JSON
 @pass_ctx

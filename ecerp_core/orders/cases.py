@@ -10,6 +10,7 @@ order that runs through the pipeline.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -176,19 +177,34 @@ def _line_skus(session: Session, order_ids: set[int]) -> dict[tuple[int, int], s
     return {(oid, no): sku for oid, no, sku in session.execute(stmt)}
 
 
-def advance_case(session: Session, actor: Actor, case_id: int, target: str, *, note: str = "") -> str:
+def advance_case(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    target: str,
+    *,
+    note: str = "",
+    business_date: dt.date | None = None,
+) -> str:
     """Move a case along :data:`CASE`; reaching ``done`` carries out its kind."""
-    return advance_cases(session, actor, [case_id], target, note=note)[case_id]
+    return advance_cases(session, actor, [case_id], target, note=note, business_date=business_date)[case_id]
 
 
 def advance_cases(
-    session: Session, actor: Actor, case_ids: Sequence[int], target: str, *, note: str = ""
+    session: Session,
+    actor: Actor,
+    case_ids: Sequence[int],
+    target: str,
+    *,
+    note: str = "",
+    business_date: dt.date | None = None,
 ) -> dict[int, str]:
     """Move several cases to ``target`` at once (a clerk's batch action); all or nothing.
 
     Reaching ``done`` carries out each case's kind: the refunds go through one
     :func:`~ecerp_core.orders.aftersales.refund_orders`, the goods to send again become new orders
-    in one import. Returns ``{case_id: status}``.
+    in one import; refunds and returned goods are dated ``business_date`` (default: today).
+    Returns ``{case_id: status}``.
     """
     require(actor, "orders.aftersales")
     ids = list(dict.fromkeys(case_ids))
@@ -199,7 +215,7 @@ def advance_cases(
     CASE.check((i, found[i].status, target) for i in ids)
     chosen = [found[i] for i in ids]
     if target == "done":
-        _complete(session, actor, chosen)
+        _complete(session, actor, chosen, business_date)
     now = utcnow()
     for case in chosen:
         case.status, case.updated_at = target, now
@@ -216,11 +232,14 @@ def receive_return(
     *,
     warehouse_id: int,
     condition: str = "sellable",
+    lines: Sequence[tuple[int, int]] | None = None,
     note: str = "",
 ) -> str:
     """The goods of a return or exchange arrived: they go to ``warehouse_id`` as ``condition``.
 
-    Moves the case ``waiting_return -> received``; completing it (``done``) books them there.
+    ``lines`` (``(line_no, qty)``, a zero quantity meaning none of that line) say what actually
+    arrived, replacing what the case was opened with; None keeps those. Moves the case
+    ``waiting_return -> received``; completing it (``done``) books exactly those goods there.
     """
     require(actor, "orders.aftersales")
     case = session.get(AfterSale, case_id)
@@ -231,9 +250,16 @@ def receive_return(
         found.append(problem("condition", "not_a_choice", value=condition, choices="sellable, damaged"))
     if session.get(Warehouse, warehouse_id) is None:
         found.append(problem("warehouse", "unknown_ref", value=warehouse_id))
+    arrived = [(no, qty) for no, qty in lines or () if qty != 0]
+    if lines is not None:
+        found += _line_problems(session, session.get(Order, case.order_id), arrived)
+        if not arrived:
+            found.append(problem("lines", "required"))
     if found:
         raise ValidationError(found)
     case.warehouse_id, case.condition = warehouse_id, condition
+    if lines is not None:
+        case.lines = [list(x) for x in arrived]
     return advance_case(session, actor, case_id, "received", note=note)
 
 
@@ -247,7 +273,9 @@ def sync_platform_state(session: Session, actor: Actor, case_id: int, platform_s
     return case.status
 
 
-def _complete(session: Session, actor: Actor, chosen: Sequence[AfterSale]) -> None:
+def _complete(
+    session: Session, actor: Actor, chosen: Sequence[AfterSale], day: dt.date | None = None
+) -> None:
     stmt = select(Order).where(Order.id.in_({c.order_id for c in chosen}))
     # read afresh: refunds and shipping change orders with Core statements the identity map never sees
     orders = {o.id: o for o in session.scalars(stmt.execution_options(populate_existing=True))}
@@ -269,6 +297,7 @@ def _complete(session: Session, actor: Actor, chosen: Sequence[AfterSale]) -> No
                 reason=case.reason,
                 warehouse_id=case.warehouse_id,
                 condition=case.condition,
+                business_date=day,
             )
         )
     if drafts:
@@ -276,7 +305,7 @@ def _complete(session: Session, actor: Actor, chosen: Sequence[AfterSale]) -> No
             case.refund_id = refund_id
     resends = [c for c in chosen if c.kind in RESEND_KINDS]
     if resends:
-        _resend(session, actor, orders, resends, skus)
+        _resend(session, actor, orders, resends, skus, day)
 
 
 def _resend(
@@ -285,6 +314,7 @@ def _resend(
     orders: dict[int, Order],
     resends: Sequence[AfterSale],
     line_skus: dict[tuple[int, int], str],
+    day: dt.date | None,
 ) -> None:
     """Zero-priced paid orders with the lines to send again (exchange or reship)."""
     lines: dict[int, dict[int, OrderLine]] = {}
@@ -344,7 +374,7 @@ def _resend(
         c for c in resends if c.kind == "exchange" and c.lines and orders[c.order_id].status in AFTER_SHIPPING
     ]
     if back:
-        _exchange_return(session, actor, orders, back, line_skus)
+        _exchange_return(session, actor, orders, back, line_skus, day)
 
 
 def _exchange_return(
@@ -353,11 +383,12 @@ def _exchange_return(
     orders: dict[int, Order],
     back: Sequence[AfterSale],
     line_skus: dict[tuple[int, int], str],
+    day: dt.date | None,
 ) -> None:
     """The exchanged goods come back as a return does — the case's lines, at the cost they left with,
     no more than shipped less what came back (damaged: written off at once) — and finance hears of
     it as a refund of nothing with goods returned, so their cost leaves 主营业务成本."""
-    today = business_date(session)
+    today = day or business_date(session)
     drafts = [
         RefundDraft(
             c.order_id,
@@ -414,14 +445,17 @@ def act_on_case(
     *,
     warehouse_id: int | None = None,
     condition: str = "sellable",
+    lines: Sequence[tuple[int, int]] | None = None,
     note: str = "",
+    business_date: dt.date | None = None,
 ) -> str:
     """Carry out a clerk's ``action`` (one of :func:`case_actions` for the case now) and return its status.
 
     ``approve`` on a return or an exchange goes on to ``waiting_return``: the buyer sends the goods.
     ``receive`` books them to ``warehouse_id`` (default: the one named when the case was opened) as
     ``condition``, first asking for them when the case was only ``approved`` (a platform can approve
-    a return without asking). ``complete`` refunds or sends again, ``reject`` and ``close`` end it.
+    a return without asking); ``lines`` say what arrived (see :func:`receive_return`). ``complete``
+    refunds or sends again, dated ``business_date`` (default: today); ``reject`` and ``close`` end it.
     """
     require(actor, "orders.aftersales")
     case = session.get(AfterSale, case_id)
@@ -451,7 +485,7 @@ def act_on_case(
         if case.status == "approved":
             advance_case(session, actor, case_id, "waiting_return", note=note)
         return receive_return(
-            session, actor, case_id, warehouse_id=warehouse_id, condition=condition, note=note
+            session, actor, case_id, warehouse_id=warehouse_id, condition=condition, lines=lines, note=note
         )
     return advance_case(
         session,
@@ -459,4 +493,5 @@ def act_on_case(
         case_id,
         {"complete": "done", "reject": "rejected", "close": "closed"}[action],
         note=note,
+        business_date=business_date,
     )

@@ -99,3 +99,23 @@ def test_refund_cli_date_is_the_business_date_and_a_closed_period_refuses_it(ses
         assert code != 0 and "closed" in err + out, (out, err)
     code, out, err = run(capsys, "orders", "refund", "P1", "--help")
     assert "--date" in out and "--return" in out and "--condition" in out
+
+
+def test_a_return_case_received_line_by_line_and_completed_on_a_date(session, admin, biz, capsys):
+    """cases receive --lines 1:2 says what arrived; cases complete --date dates the refund."""
+    _thirty(session, admin, biz)
+    yesterday = business_date(session) - dt.timedelta(days=1)
+    session.rollback()
+    opened = ("--kind", "return_refund", "--amount", "226.00", "--lines", "1:3", "--json")
+    code, out, err = run(capsys, "orders", "cases", "open", "P1", *opened)
+    assert code == 0, err
+    case = str(json.loads(out)["case"])
+    assert run(capsys, "orders", "cases", "approve", case)[0] == 0
+    code, out, err = run(capsys, "orders", "cases", "receive", case, "--warehouse", "SH", "--lines", "1:2")
+    assert code == 0, err
+    code, out, err = run(capsys, "orders", "cases", "complete", case, "--date", str(yesterday), "--json")
+    assert (code, json.loads(out)["status"]) == (0, "done"), err
+    session.expire_all()
+    assert stock_row(session, biz.tee, biz.sh) == (12, 0)
+    refund = session.query(OrderRefund).one()
+    assert (refund.amount, refund.business_date) == (Decimal("226.00"), yesterday)

@@ -289,3 +289,20 @@ def test_migration_0011_gives_a_seeded_chart_the_foreign_sales_tax_account(tmp_p
     migrate(url, "head")
     with get_engine(url).connect() as conn:
         assert tuple(conn.execute(query).one()) == ("2221", True, "应交税费-代收境外销售税")
+
+
+def test_what_arrives_is_what_comes_back_and_the_refund_is_dated(session, admin, biz, thirty):
+    """A case opened for 3 T-shirts of which 2 arrive: the clerk receives 2, and completing it
+    (dated yesterday) brings back 2; receiving nothing, or more than the line, is refused."""
+    case = cases.open_case(session, admin, thirty, "return_refund", amount=Decimal("226.00"), lines=[(1, 3)])
+    cases.act_on_case(session, admin, case, "approve")
+    for wrong, code in (([(1, 0)], "problem.required"), ([(1, 31)], "problem.above_maximum")):
+        with pytest.raises(ValidationError) as found:
+            cases.act_on_case(session, admin, case, "receive", warehouse_id=biz.sh, lines=wrong)
+        assert [p.code for p in found.value.problems] == [code]
+    cases.act_on_case(session, admin, case, "receive", warehouse_id=biz.sh, lines=[(1, 2)])
+    day = business_date(session) - dt.timedelta(days=1)
+    assert cases.act_on_case(session, admin, case, "complete", business_date=day) == "done"
+    assert stock_row(session, biz.tee, biz.sh) == (12, 0)
+    refund = session.scalar(select(OrderRefund))
+    assert (refund.amount, refund.business_date) == (Decimal("226.00"), day)
