@@ -181,3 +181,41 @@ def test_after_sales_tab_approve_receive_damaged_refund_and_reship(desk, db):
     view.cases.grid.refresh()
     assert view.cases.grid.page.rows[0]["kind"] == "Return and refund"
     assert view.cases.buttons["complete"].description == "Reship"
+
+
+def test_after_sales_tab_the_clerk_receives_part_of_a_return_line_by_line(desk, db):
+    """A return opened for all of D2 (2 T-shirts): the desk shows one quantity per order line, the
+    clerk says 1 arrived, and completing the case brings back 1 and refunds the 59.00 asked."""
+    from ecerp_core.orders import cases
+    from ecerp_core.orders.models import AfterSale
+    from ecerp_core.stock.models import StockLevel
+
+    view = desk
+    view.imports.shop.value = view.imports.shop.options[1][1]
+    upload(view, "orders.csv", CSV)
+    with session_scope(db) as s:
+        a = resolve_actor(s, "admin")
+        d2 = s.scalar(select(Order.id).where(Order.platform_order_id == "D2"))
+        services.approve_orders(s, a, [d2])
+        services.ship_orders(s, a, [d2])
+        ret = cases.open_case(s, a, d2, "return_refund", amount=Decimal("59.00"), reason="一件尺码不对")
+    view.queue_tabs.value = "aftersales"
+    view.cases.open_case(str(ret))
+    assert view.cases.lines_card.layout.display == "none"  # nothing can arrive before approval
+    view.cases.act_on_case("approve")
+    assert view.cases.lines_card.layout.display == "flex"
+    assert {no: (box.value, box.max) for no, box in view.cases.back.items()} == {1: (2, 2)}
+    assert "TEE-1" in view.cases.lines_box.children[0].children[0].value
+    view.cases.back[1].value = 1
+    view.cases.act_on_case("receive")
+    assert view.model.case["lines"] == [[1, 1]]
+    assert "TEE-1 × 1" in view.cases.detail.value
+    assert view.cases.lines_card.layout.display == "none"
+    view.cases.act_on_case("complete")
+    with session_scope(db, readonly=True) as s:
+        assert s.get(AfterSale, ret).status == "done"
+        order = s.get(Order, d2)
+        assert (order.status, order.refunded_amount) == ("shipped", Decimal("59.00"))
+        assert s.scalar(select(StockLevel.on_hand)) == 99  # 100 − 2 shipped + 1 back
+    view.i18n.set_language("en")
+    assert view.cases.lines_title.value == "Quantity that arrived, per order line"

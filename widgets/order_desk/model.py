@@ -280,14 +280,38 @@ class OrderDeskModel:
     def case_actions(self) -> list[str]:
         return cases.case_actions(self.case["kind"], self.case["status"]) if self.case else []
 
+    def case_lines(self) -> list[dict]:
+        """The open case's order lines with how many of each come back (``back``): the case's own
+        lines, or every line in full when it was opened without lines."""
+        if not self.case:
+            return []
+        asked = {no: qty for no, qty in self.case["lines"]}
+        return [
+            {
+                "line_no": x["line_no"],
+                "sku": x["sku"] or x["platform_sku"],
+                "name": x["name"] or "",
+                "ordered": x["quantity"],
+                "back": asked.get(x["line_no"], 0) if asked else x["quantity"],
+            }
+            for x in self.case["order"]["lines"]
+        ]
+
     def warehouses(self) -> list[tuple[str, int]]:
         with self.ctx.session(readonly=True) as session:
             return catalog.choices(session, self.ctx.actor, "warehouse", separator=" · ")
 
     def case_action(
-        self, action: str, *, warehouse_id: int | None = None, condition: str = "sellable", note: str = ""
+        self,
+        action: str,
+        *,
+        warehouse_id: int | None = None,
+        condition: str = "sellable",
+        lines: list[tuple[int, int]] | None = None,
+        note: str = "",
     ) -> str:
-        """Carry out ``action`` (see :func:`ecerp_core.orders.cases.act_on_case`) on the open case."""
+        """Carry out ``action`` (see :func:`ecerp_core.orders.cases.act_on_case`) on the open case;
+        ``lines`` (``(line_no, qty)``) are what arrived when receiving a return."""
         if not self.case:
             raise ValueError(action)
         case_id = self.case["id"]
@@ -299,6 +323,7 @@ class OrderDeskModel:
                 action,
                 warehouse_id=warehouse_id,
                 condition=condition,
+                lines=lines,
                 note=note,
             )
         self.open_case(case_id)
