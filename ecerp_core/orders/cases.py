@@ -25,8 +25,8 @@ from ecerp_core.db import utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import SaleRefunded, emit
 from ecerp_core.i18n import lazy
-from ecerp_core.orders import aftersales, workflow
-from ecerp_core.orders.aftersales import AFTER_SHIPPING, BEFORE_SHIPPING, RefundDraft, refund_orders
+from ecerp_core.orders import returns, workflow
+from ecerp_core.orders.aftersales import refund_orders
 from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
 from ecerp_core.orders.intake import import_order_drafts
 from ecerp_core.orders.models import (
@@ -38,6 +38,7 @@ from ecerp_core.orders.models import (
     Order,
     OrderLine,
 )
+from ecerp_core.orders.returns import AFTER_SHIPPING, BEFORE_SHIPPING, CONDITIONS, RefundDraft
 from ecerp_core.orders.workflow import Happened
 from ecerp_core.workflow import Workflow
 
@@ -79,10 +80,10 @@ def case_actions(kind: str, status: str) -> list[str]:
     >>> case_actions("exchange", "waiting_return")
     ['receive', 'close']
     """
-    returns = kind in RETURN_KINDS
+    goods_back = kind in RETURN_KINDS
     return {
         "requested": ["approve", "reject", "close"],
-        "approved": ["receive", "close"] if returns else ["complete", "reject", "close"],
+        "approved": ["receive", "close"] if goods_back else ["complete", "reject", "close"],
         "waiting_return": ["receive", "close"],
         "received": ["complete", "reject"],
     }.get(status, [])
@@ -109,8 +110,8 @@ def open_case(
         raise ValidationError([problem("order", "unknown_ref", value=order_id)])
     if kind not in CASE_KINDS:
         found.append(problem("kind", "not_a_choice", value=kind, choices=", ".join(CASE_KINDS)))
-    if condition not in ("sellable", "damaged"):
-        found.append(problem("condition", "not_a_choice", value=condition, choices="sellable, damaged"))
+    if condition not in CONDITIONS:
+        found.append(problem("condition", "not_a_choice", value=condition, choices=", ".join(CONDITIONS)))
     if order.status not in BEFORE_SHIPPING + AFTER_SHIPPING:
         found.append(problem("status", "not_refundable", value=order.platform_order_id))
     if kind in REFUND_KINDS and not (Decimal(0) < amount <= order.paid_amount - order.refunded_amount):
@@ -246,8 +247,8 @@ def receive_return(
     found = []
     if case is None:
         raise ValidationError([problem("case", "unknown_ref", value=case_id)])
-    if condition not in ("sellable", "damaged"):
-        found.append(problem("condition", "not_a_choice", value=condition, choices="sellable, damaged"))
+    if condition not in CONDITIONS:
+        found.append(problem("condition", "not_a_choice", value=condition, choices=", ".join(CONDITIONS)))
     if session.get(Warehouse, warehouse_id) is None:
         found.append(problem("warehouse", "unknown_ref", value=warehouse_id))
     arrived = [(no, qty) for no, qty in lines or () if qty != 0]
@@ -400,15 +401,15 @@ def _exchange_return(
         for c in back
     ]
     found: list = []
-    plans = aftersales.plan_returns(session, orders, drafts, found)
+    plans = returns.plan_returns(session, orders, drafts, found)
     if found:
         raise ValidationError(found)
     notes = [f"exchange #{c.id}" for c in back]
-    aftersales.return_goods(session, actor, drafts, plans, [today] * len(drafts), notes)
+    returns.return_goods(session, actor, drafts, plans, [today] * len(drafts), notes)
     events = []
     for case, draft, plan in zip(back, drafts, plans, strict=True):
         order = orders[case.order_id]
-        goods, value = aftersales.returned_goods(plan, case.condition)
+        goods, value = returns.returned_goods(plan, case.condition)
         damaged = case.condition == "damaged"
         events.append(
             SaleRefunded(
