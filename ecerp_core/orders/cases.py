@@ -21,7 +21,7 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import business_date
 from ecerp_core.catalog.models import Product, Warehouse
-from ecerp_core.db import utcnow
+from ecerp_core.db import for_update, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import SaleRefunded, emit
 from ecerp_core.i18n import lazy
@@ -277,9 +277,11 @@ def sync_platform_state(session: Session, actor: Actor, case_id: int, platform_s
 def _complete(
     session: Session, actor: Actor, chosen: Sequence[AfterSale], day: dt.date | None = None
 ) -> None:
-    stmt = select(Order).where(Order.id.in_({c.order_id for c in chosen}))
-    # read afresh: refunds and shipping change orders with Core statements the identity map never sees
-    orders = {o.id: o for o in session.scalars(stmt.execution_options(populate_existing=True))}
+    stmt = select(Order).where(Order.id.in_(sorted({c.order_id for c in chosen}))).order_by(Order.id)
+    # read afresh (refunds and shipping change orders with Core statements the identity map never
+    # sees) and locked, as refunds lock them: what an exchange takes back counts what came back before
+    stmt = for_update(stmt, session).execution_options(populate_existing=True)
+    orders = {o.id: o for o in session.scalars(stmt)}
     refunds = [c for c in chosen if c.kind in REFUND_KINDS]
     skus = _line_skus(session, {c.order_id for c in chosen if c.lines})
     drafts = []
