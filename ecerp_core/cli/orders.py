@@ -562,8 +562,8 @@ _DATE = click.option(
     "day",
     type=click.DateTime(["%Y-%m-%d"]),
     default=None,
-    help="Business date of the refund and the goods back (YYYY-MM-DD, default today); a closed period "
-    "refuses it.",
+    metavar="YYYY-MM-DD",
+    help="Business date of the refund and the goods back (default: today); a closed period refuses it.",
 )
 _NOTE = click.option("--note", default="", help="Kept in the order's history.")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
