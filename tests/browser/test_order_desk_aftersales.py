@@ -89,6 +89,24 @@ def cases_database(apps_database):
                 address="上海市南京路3号",
             )
         )
+        tees = (OrderLineDraft("TEE-001", 2, Decimal("59.00"), Decimal("118.00")),)
+        drafts.append(
+            OrderDraft(
+                shop,
+                "JD-AS-4",
+                "paid",
+                at + dt.timedelta(minutes=4),
+                "CNY",
+                tees,
+                Decimal("118.00"),
+                Decimal("118.00"),
+                paid_amount=Decimal("118.00"),
+                buyer_id="jdbuyer4",
+                receiver_name="京东买家4",
+                region="上海",
+                address="上海市南京路4号",
+            )
+        )
         ids = list(import_order_drafts(s, admin, drafts).order_ids)
         services.approve_orders(s, admin, ids, warehouse_id=wh)
         services.ship_orders(s, admin, ids)
@@ -196,3 +214,33 @@ def test_after_sales_return_damaged_refund_and_reship(cases_database, voila_serv
     page.locator(".ecerp-language button", has_text="中文").click()
     expect(page.locator(".ecerp-cases-panel")).to_contain_text("实际退回数量（按订单行）")
     page.screenshot(path=str(artifacts / "order_desk_aftersales_lines_zh.png"), full_page=True)
+
+
+def test_a_shipped_order_refunded_from_its_detail_with_one_of_two_back(
+    cases_database, voila_server, page, artifacts
+):
+    """The Shipped tab: JD-AS-4 (2 T-shirts) gets 1 back through the refund card under its detail,
+    which refunds the 59.00 it was paid; Chinese, then English."""
+    page.set_viewport_size({"width": 1440, "height": 1300})
+    page.goto(f"{voila_server['url']}/voila/render/order_desk.ipynb", timeout=90_000)
+    page.locator(".ecerp-queue-tabs button", has_text="已发货").click(timeout=90_000)
+    rows = page.locator(".ecerp-orders-panel .ecerp-table tbody tr")
+    rows.filter(has_text="JD-AS-4").click()
+    card = page.locator(".ecerp-card").filter(has_text="退款 / 退货")
+    expect(card).to_contain_text("TEE-001")
+    back = page.locator(".ecerp-refund-back-1 input")
+    back.fill("1")
+    back.press("Enter")
+    page.locator(".ecerp-refund-reason input").fill("一件有污渍")
+    page.screenshot(path=str(artifacts / "order_desk_refund_zh.png"), full_page=True)
+    page.locator("button.ecerp-refund-run").click()
+    page.locator(".ecerp-alert-success").get_by_text("59.00 CNY，退回 1 件").wait_for()
+    expect(page.locator(".ecerp-detail")).to_contain_text("退款")
+
+    page.locator(".ecerp-language button", has_text="English").click()
+    page.locator(".ecerp-title").get_by_text("Order Desk").wait_for()
+    expect(page.locator(".ecerp-card").filter(has_text="Refund / return")).to_contain_text("TEE-001")
+    expect(page.locator(".ecerp-refund-amount input")).to_have_attribute(
+        "placeholder", "Amount (default: what the goods back were paid)"
+    )
+    page.screenshot(path=str(artifacts / "order_desk_refund_en.png"), full_page=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from decimal import Decimal
 
 from ecerp_core.auth import order_handlers
 from ecerp_core.catalog import services as catalog
@@ -17,6 +18,7 @@ from ecerp_core.connectors.files import PLATFORMS, import_files
 from ecerp_core.errors import NotFound
 from ecerp_core.i18n import t
 from ecerp_core.orders import batch, cases, merge, review, services
+from ecerp_core.orders.aftersales import RefundDraft, refund_details, refund_orders
 from ecerp_core.orders.queries import (
     QUEUES,
     OrderFilter,
@@ -127,6 +129,33 @@ class OrderDeskModel:
         for h in self.order["history"]:
             h["at"] = h["at"].astimezone(tz)
         return self.order
+
+    def refund(
+        self,
+        amount: Decimal | None,
+        returns: list[tuple[str, int]],
+        *,
+        condition: str = "sellable",
+        warehouse_id: int | None = None,
+        reason: str = "",
+    ) -> dict:
+        """Refund the open order (see :func:`ecerp_core.orders.aftersales.refund_orders`) with the
+        ``(sku, qty)`` that come back; returns what was refunded and returned."""
+        if not self.order:
+            raise ValueError("no order open")
+        draft = RefundDraft(
+            self.order["id"],
+            amount,
+            returns=tuple(returns),
+            condition=condition,
+            warehouse_id=warehouse_id,
+            reason=reason,
+        )
+        with self.ctx.session() as session:
+            [refund_id] = refund_orders(session, self.ctx.actor, [draft])
+            [done] = refund_details(session, self.ctx.actor, [refund_id])
+        self.open(self.order["id"])
+        return done
 
     def shops(self) -> list[tuple[str, int]]:
         with self.ctx.session(readonly=True) as session:
