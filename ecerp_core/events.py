@@ -66,11 +66,7 @@ class BusinessEvent:
     key: str
 
     def __post_init__(self) -> None:
-        wrong = [
-            f"{name}={getattr(self, name)!r} (expected {expected})"
-            for name, expected in _field_types(type(self))
-            if not _is_a(getattr(self, name), expected)
-        ]
+        wrong = _wrong_fields(self)
         if wrong:
             raise MalformedEvent(kind=self.kind, fields="; ".join(wrong))
 
@@ -101,6 +97,32 @@ class SaleShipped(BusinessEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReturnedGoods:
+    """Units of one stocked product a buyer sent back (a part of :class:`SaleRefunded`).
+
+    quantity: units back (positive); unit_cost: base-currency cost each left with on the shipment;
+    warehouse_id: where they came back to; damaged: written off at once instead of sellable.
+    """
+
+    product_id: int
+    warehouse_id: int
+    quantity: int
+    unit_cost: Decimal
+    damaged: bool
+
+    def __post_init__(self) -> None:
+        wrong = _wrong_fields(self)
+        if not wrong and self.quantity <= 0:
+            wrong.append(f"quantity={self.quantity!r} (expected above 0)")
+        if wrong:
+            raise MalformedEvent(kind="returned_goods", fields="; ".join(wrong))
+
+    @property
+    def cost(self) -> Decimal:
+        return self.quantity * self.unit_cost
+
+
+@dataclass(frozen=True, kw_only=True)
 class SaleRefunded(BusinessEvent):
     """Money went back to a buyer (source: ``sales_order_refund``, or ``after_sale`` for goods an
     exchange took back with nothing refunded).
@@ -108,7 +130,8 @@ class SaleRefunded(BusinessEvent):
     refund_amount: tax-inclusive; tax_amount: the part of it that gives back the platform's tax
     figure of the sale (see :class:`SaleShipped`), or None to let finance compute VAT; cost_base:
     cost of goods back in stock as sellable (0 without a return); damaged_cost_base: cost of goods
-    back as damaged.
+    back as damaged; returns: the goods back, per product and warehouse, whose costs add up to
+    those two (checked when the event is made).
     """
 
     kind: ClassVar[str] = "sale.refunded"
@@ -122,6 +145,20 @@ class SaleRefunded(BusinessEvent):
     damaged_cost_base: Decimal
     warehouse_id: int | None = None
     tax_amount: Decimal | None = None
+    returns: tuple[ReturnedGoods, ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.returns:
+            return
+        sellable = sum((g.cost for g in self.returns if not g.damaged), Decimal(0))
+        damaged = sum((g.cost for g in self.returns if g.damaged), Decimal(0))
+        if (sellable, damaged) != (self.cost_base, self.damaged_cost_base):
+            raise MalformedEvent(
+                kind=self.kind,
+                fields=f"cost_base={self.cost_base}, damaged_cost_base={self.damaged_cost_base} "
+                f"(the returns add up to {sellable}, {damaged})",
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -247,17 +284,30 @@ def emit(session: Session, actor: Actor, events: Sequence[BusinessEvent]) -> Non
         handler(session, actor, heard)
 
 
+def _wrong_fields(record: object) -> list[str]:
+    """``name=value (expected type)`` for each field of a dataclass whose value does not fit."""
+    return [
+        f"{name}={getattr(record, name)!r} (expected {expected})"
+        for name, expected in _field_types(type(record))
+        if not _is_a(getattr(record, name), expected)
+    ]
+
+
 @cache
-def _field_types(cls: type[BusinessEvent]) -> tuple[tuple[str, object], ...]:
+def _field_types(cls: type) -> tuple[tuple[str, object], ...]:
     hints = typing.get_type_hints(cls, globalns={**globals(), "dt": dt, "Decimal": Decimal})
     return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
 
 
 def _is_a(value: object, expected: object) -> bool:
     """Whether ``value`` fits the annotation: exact types (no bool for int, no datetime for date,
-    no float for Decimal), ``X | None`` allowing None, and amounts finite."""
+    no float for Decimal), ``X | None`` allowing None, ``tuple[X, ...]`` of fitting items, and
+    amounts finite."""
     if isinstance(expected, types.UnionType):
         return any(_is_a(value, option) for option in typing.get_args(expected))
+    if typing.get_origin(expected) is tuple:  # tuple[X, ...]
+        (item, _) = typing.get_args(expected)
+        return isinstance(value, tuple) and all(_is_a(v, item) for v in value)
     if expected is type(None):
         return value is None
     if expected is int:

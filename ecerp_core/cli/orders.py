@@ -552,6 +552,8 @@ def _act_on_case(
     *,
     warehouse: str | None = None,
     condition: str = "sellable",
+    lines: tuple[tuple[int, int], ...] = (),
+    day: dt.datetime | None = None,
 ) -> None:
     from ecerp_core.catalog import services as catalog
     from ecerp_core.orders import cases
@@ -559,7 +561,15 @@ def _act_on_case(
     with ctx.acting() as (session, actor):
         warehouse_id = catalog.get_record(session, actor, "warehouse", warehouse)["id"] if warehouse else None
         status = cases.act_on_case(
-            session, actor, case_id, action, warehouse_id=warehouse_id, condition=condition, note=note
+            session,
+            actor,
+            case_id,
+            action,
+            warehouse_id=warehouse_id,
+            condition=condition,
+            lines=lines or None,
+            note=note,
+            business_date=day.date() if day else None,
         )
     _done(
         as_json,
@@ -571,6 +581,14 @@ def _act_on_case(
 
 
 _CASE_ID = click.argument("case_id", type=int)
+_DATE = click.option(
+    "--date",
+    "day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Business date of the refund and the goods back (default: today); a closed period refuses it.",
+)
 _NOTE = click.option("--note", default="", help="Kept in the order's history.")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
@@ -587,14 +605,23 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     show_default=True,
     help="Damaged goods are written off at once.",
 )
+@click.option(
+    "--lines",
+    multiple=True,
+    callback=_case_lines,
+    metavar="LINE:QTY",
+    help="Order line and quantity that arrived, e.g. 1:2 (default: what the case was opened with).",
+)
 @_NOTE
 @_JSON
 @pass_ctx
 def cases_receive(
-    ctx: Context, case_id: int, warehouse: str | None, condition: str, note: str, as_json: bool
+    ctx: Context, case_id: int, warehouse: str | None, condition: str, lines, note: str, as_json: bool
 ) -> None:
-    """Book the goods of a return or exchange into a warehouse."""
-    _act_on_case(ctx, case_id, "receive", note, as_json, warehouse=warehouse, condition=condition)
+    """The goods of a return or exchange arrived: say where they go (and which came)."""
+    _act_on_case(
+        ctx, case_id, "receive", note, as_json, warehouse=warehouse, condition=condition, lines=lines
+    )
 
 
 def _case_command(action: str, help_text: str) -> None:
@@ -607,7 +634,129 @@ def _case_command(action: str, help_text: str) -> None:
         _act_on_case(ctx, case_id, action, note, as_json)
 
 
+@orders_cases.command("complete")
+@_CASE_ID
+@_DATE
+@_NOTE
+@_JSON
+@pass_ctx
+def cases_complete(ctx: Context, case_id: int, day: dt.datetime | None, note: str, as_json: bool) -> None:
+    """Complete a case: refund (with the goods received), or send the goods again."""
+    _act_on_case(ctx, case_id, "complete", note, as_json, day=day)
+
+
 _case_command("approve", "Approve a case; returns and exchanges then wait for the goods.")
-_case_command("complete", "Complete a case: refund, or send the goods again.")
 _case_command("reject", "Reject a case.")
 _case_command("close", "Close a case (the buyer withdrew or the platform closed it).")
+
+
+# --- refunds and returns (退款 / 退货) -----------------------------------------------------------------
+def _optional_amount(ctx, param, text: str | None) -> Decimal | None:
+    return None if text is None else _amount(ctx, param, text)
+
+
+def _returns(_ctx, _param, values: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """``--return TEE-1=2`` (repeated, or comma-separated) as ``(("TEE-1", 2), ...)``."""
+    out = []
+    for spec in (s.strip() for v in values for s in v.split(",") if s.strip()):
+        sku, _, qty = spec.rpartition("=")
+        if not (sku.strip() and qty.strip().isdigit()):
+            raise click.BadParameter(f"{spec!r}: write SKU=QTY")
+        out.append((sku.strip(), int(qty)))
+    return tuple(out)
+
+
+@orders.command("refund")
+@click.argument("order")
+@_SHOP
+@click.option(
+    "--amount",
+    default=None,
+    callback=_optional_amount,
+    metavar="AMOUNT",
+    help="Money to give back, in the order's currency (default: what the returned goods were paid, "
+    "or everything left to refund when nothing comes back).",
+)
+@click.option(
+    "--return",
+    "returns",
+    multiple=True,
+    callback=_returns,
+    metavar="SKU=QTY",
+    help="A SKU of the order that comes back and how many, e.g. TEE-1=2 (repeat for more); a bundle "
+    "comes back as its components, each at the cost it left with.",
+)
+@click.option(
+    "--condition",
+    type=click.Choice(["sellable", "damaged"]),
+    default="sellable",
+    show_default=True,
+    help="Damaged goods come back onto the ledger and are written off at once (营业外支出).",
+)
+@click.option(
+    "--warehouse",
+    default=None,
+    help="Code of the warehouse the goods come back to (default: where they left).",
+)
+@_DATE
+@click.option("--reason", default="", help="Why (kept on the refund and in the order's history).")
+@_JSON
+@pass_ctx
+def orders_refund(
+    ctx: Context,
+    order: str,
+    shop: str,
+    amount: Decimal | None,
+    returns: tuple[tuple[str, int], ...],
+    condition: str,
+    warehouse: str | None,
+    day: dt.datetime | None,
+    reason: str,
+    as_json: bool,
+) -> None:
+    """Refund ORDER (a platform order number), with the goods that come back (--return)."""
+    from ecerp_core.catalog import services as catalog
+    from ecerp_core.errors import PermissionDenied
+    from ecerp_core.finance.posting import booked_for
+    from ecerp_core.orders.aftersales import RefundDraft, refund_details, refund_orders
+
+    with ctx.acting() as (session, actor):
+        [order_id] = _order_ids(session, actor, (order,), None, shop)
+        warehouse_id = catalog.record_id(session, actor, "warehouse", warehouse) if warehouse else None
+        draft = RefundDraft(
+            order_id,
+            amount,
+            reason=reason,
+            warehouse_id=warehouse_id,
+            condition=condition,
+            returns=returns,
+            business_date=day.date() if day else None,
+        )
+        [refund_id] = refund_orders(session, actor, [draft])
+        [done] = refund_details(session, actor, [refund_id])
+        try:
+            done["booked"] = booked_for(session, actor, "sales_order_refund", [refund_id]).get(refund_id)
+        except PermissionDenied:  # a clerk without the books still refunds; the books say what they booked
+            done["booked"] = None
+    if as_json:
+        echo_json(done)
+        return
+    click.echo(
+        t(
+            "cli.refunded",
+            refund=refund_id,
+            order=done["order"],
+            amount=done["amount"],
+            currency=done["currency"],
+            date=done["date"].isoformat(),
+            status=t(f"status.{done['status']}"),
+            left=done["left"],
+        )
+    )
+    for r in done["returns"]:
+        click.echo(t("cli.refund_returned", **r, condition_name=t(f"cli.condition.{r['condition']}")))
+    booked = done["booked"]
+    if booked and booked["entry_number"]:
+        click.echo(t("cli.refund_booked", entry=booked["entry_number"], **booked))
+    elif booked:
+        click.echo(t("cli.refund_booked_nothing"))

@@ -2,7 +2,8 @@
 小企业会计准则. First-level codes are the standard's; sub-accounts add two digits per level.
 
 Platform receivables are sub-accounts of 1122 应收账款 (one per sales platform), the bank has a
-CNY and a USD account, and 2221 应交税费 carries the VAT columns 进项税额 / 销项税额 / 已交税金.
+CNY and a USD account, and 2221 应交税费 carries the VAT columns 进项税额 / 销项税额 / 已交税金 and,
+apart from VAT, 222105 the sales tax a cross-border shop collects for a foreign tax office.
 """
 
 from __future__ import annotations
@@ -86,6 +87,13 @@ TEMPLATE: tuple[AccountTemplate, ...] = (
     _a("22210103", "应交增值税-已交税金", "VAT - tax paid", "liability", "credit"),
     _a("22210104", "应交增值税-转出未交增值税", "VAT - transferred to VAT unpaid", "liability", "credit"),
     _a("222102", "应交税费-未交增值税", "Taxes payable - VAT unpaid", "liability", "credit"),
+    _a(
+        "222105",
+        "应交税费-代收境外销售税",
+        "Taxes payable - foreign sales tax collected",
+        "liability",
+        "credit",
+    ),
     _a("222108", "应交税费-应交城市维护建设税", "Taxes payable - city tax", "liability", "credit"),
     _a("222109", "应交税费-应交教育费附加", "Taxes payable - education surcharge", "liability", "credit"),
     _a("222110", "应交税费-应交地方教育附加", "Taxes payable - local education", "liability", "credit"),

@@ -21,7 +21,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecerp_core.auth import Actor
+from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import get_company, rate_on
 from ecerp_core.db import insert_rows
 from ecerp_core.errors import EcerpError, NotFound
@@ -39,8 +39,8 @@ from ecerp_core.finance.chart import ensure_chart
 from ecerp_core.finance.exceptions import MissingRate, PostingFailed
 from ecerp_core.finance.journal import EntryDraft, LineDraft, merge_lines, post_entries
 from ecerp_core.finance.memos import memo as stored
-from ecerp_core.finance.models import PostedEvent
-from ecerp_core.finance.rules import RuleBook, split_inclusive, vat_rate_for
+from ecerp_core.finance.models import JournalEntry, PostedEvent
+from ecerp_core.finance.rules import RuleBook, split_inclusive, tax_role, vat_rate_for
 from ecerp_core.money import round_money
 
 ZERO = Decimal("0")
@@ -96,7 +96,12 @@ def _side(code: str, amount: Decimal, *, amount_currency: Decimal | None = None,
 
 
 def _sale_money(c: _Ctx, e: SaleShipped | SaleRefunded, gross: Decimal, tax: Decimal | None, sign: int):
-    """Receivable, revenue and output VAT of a sale (sign +1) or of a refund's money (sign −1)."""
+    """Receivable, revenue and tax of a sale (sign +1) or of a refund's money (sign −1).
+
+    The tax is output VAT (销项税额) for a Chinese platform; the sales tax or VAT a foreign platform
+    collects from the buyer is not Chinese VAT but money held for a foreign tax office
+    (``collected_tax``, 应交税费-代收境外销售税), and a refund gives it back from there.
+    """
     rate = c.rate(e.currency, e.business_date)
     gross_base = round_money(gross * rate, c.base)
     if tax is not None:
@@ -110,7 +115,7 @@ def _sale_money(c: _Ctx, e: SaleShipped | SaleRefunded, gross: Decimal, tax: Dec
     lines = [
         _side(receivable, s * gross_base, currency=e.currency, amount_currency=s * gross, rate=rate, **dims),
         _side(c.acct(e.kind, "revenue", e.platform), -s * net_base, **dims),
-        _side(c.acct(e.kind, "output_vat", e.platform), -s * vat_base, **dims),
+        _side(c.acct(e.kind, tax_role(e.platform), e.platform), -s * vat_base, **dims),
     ]
     return lines, Booked(e.currency, s * gross, s * gross_base), dims
 
@@ -130,13 +135,19 @@ def _refunded(c: _Ctx, e: SaleRefunded) -> tuple[list[LineDraft], Booked]:
     if e.order_id not in c.shipped_orders:
         return [], Booked()  # refunded before shipping: nothing was booked
     lines, booked, dims = _sale_money(c, e, e.refund_amount, e.tax_amount, -1)
-    where = {**dims, "warehouse_id": e.warehouse_id}
     inventory, cogs = c.acct(e.kind, "inventory", e.platform), c.acct(e.kind, "cogs", e.platform)
-    if e.cost_base:
-        lines += [_side(inventory, e.cost_base, **where), _side(cogs, -e.cost_base, **where)]
-    if e.damaged_cost_base:
-        damaged = c.acct(e.kind, "damaged", e.platform)
-        lines += [_side(damaged, e.damaged_cost_base, **where), _side(cogs, -e.damaged_cost_base, **where)]
+    damaged = c.acct(e.kind, "damaged", e.platform)
+    # the cost each returned unit left with comes off 主营业务成本, per warehouse it came back to
+    costs: dict[tuple[int | None, bool], Decimal] = defaultdict(Decimal)
+    for g in e.returns:
+        costs[(g.warehouse_id, g.damaged)] += g.cost
+    if not e.returns:
+        costs[(e.warehouse_id, False)] += e.cost_base
+        costs[(e.warehouse_id, True)] += e.damaged_cost_base
+    for (warehouse_id, is_damaged), cost in sorted(costs.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])):
+        if cost:
+            where = {**dims, "warehouse_id": warehouse_id}
+            lines += [_side(damaged if is_damaged else inventory, cost, **where), _side(cogs, -cost, **where)]
     return lines, Booked(booked.currency, booked.receivable, booked.receivable_base, e.cost_base)
 
 
@@ -312,6 +323,33 @@ def post_events(session: Session, actor: Actor, events: Sequence[BusinessEvent])
             )
     insert_rows(session, PostedEvent, rows)
     return len(drafts)
+
+
+def booked_for(
+    session: Session, actor: Actor, source_type: str, source_ids: Sequence[int]
+) -> dict[int, dict]:
+    """What finance booked for these documents, from its own record: ``{source_id: {entry_number,
+    currency, receivable, receivable_base, value_base}}``. A document whose event booked nothing (a
+    refund before shipping) has ``entry_number`` None; one not posted is missing."""
+    require(actor, "finance.read")
+    ids = sorted(set(source_ids))
+    out: dict[int, dict] = {}
+    for i in range(0, len(ids), CHUNK):
+        stmt = (
+            select(
+                PostedEvent.source_id,
+                JournalEntry.entry_number,
+                PostedEvent.currency,
+                PostedEvent.receivable,
+                PostedEvent.receivable_base,
+                PostedEvent.value_base,
+            )
+            .outerjoin(JournalEntry, JournalEntry.id == PostedEvent.entry_id)
+            .where(PostedEvent.source_type == source_type, PostedEvent.source_id.in_(ids[i : i + CHUNK]))
+        )
+        for row in session.execute(stmt).mappings():
+            out[row["source_id"]] = {k: v for k, v in row.items() if k != "source_id"}
+    return out
 
 
 DEFER = "ecerp.finance.deferred"

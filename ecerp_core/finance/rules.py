@@ -30,11 +30,13 @@ DEFAULT_RULES: dict[tuple[str, str], str] = {
     ("sale.shipped", "receivable"): RECEIVABLE,
     ("sale.shipped", "revenue"): "6001",
     ("sale.shipped", "output_vat"): "22210102",
+    ("sale.shipped", "collected_tax"): "222105",
     ("sale.shipped", "cogs"): "6401",
     ("sale.shipped", "inventory"): "1405",
     ("sale.refunded", "receivable"): RECEIVABLE,
     ("sale.refunded", "revenue"): "6001",
     ("sale.refunded", "output_vat"): "22210102",
+    ("sale.refunded", "collected_tax"): "222105",
     ("sale.refunded", "cogs"): "6401",
     ("sale.refunded", "inventory"): "1405",
     ("sale.refunded", "damaged"): "6711",
@@ -138,6 +140,16 @@ def list_rules(session: Session) -> list[dict]:
         for (k, r), c in DEFAULT_RULES.items()
         if (k, r, "") not in book.custom
     ]
+
+
+def tax_role(platform: str | None) -> str:
+    """Where the tax of a sale on ``platform`` goes: ``output_vat`` (销项税额) for a Chinese platform,
+    ``collected_tax`` for the sales tax or VAT a cross-border shop collects for a foreign tax office.
+
+    >>> tax_role("taobao"), tax_role("shopify")
+    ('output_vat', 'collected_tax')
+    """
+    return "collected_tax" if platform in EXPORT_PLATFORMS else "output_vat"
 
 
 def vat_rate_for(platform: str | None, company_rate: Decimal) -> Decimal:

@@ -1,9 +1,10 @@
-"""After-sales: refunds, with or without the goods coming back to stock."""
+"""After-sales: refunds, with or without goods coming back to stock (planned by
+:mod:`ecerp_core.orders.returns`), in full or in part."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from sqlalchemy import bindparam, insert, select, update
@@ -12,44 +13,46 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import business_date
+from ecerp_core.catalog.models import Product, Warehouse
 from ecerp_core.db import for_update, utcnow
-from ecerp_core.errors import ValidationError, problem
+from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.events import SaleRefunded, emit
 from ecerp_core.money import round_money
 from ecerp_core.orders import rules, workflow
 from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderRefund
+from ecerp_core.orders.returns import (
+    AFTER_SHIPPING,
+    BEFORE_SHIPPING,
+    CONDITIONS,
+    ZERO,
+    RefundDraft,
+    ReturnPlan,
+    plan_returns,
+    return_goods,
+    returned_goods,
+)
 from ecerp_core.orders.workflow import Happened
 from ecerp_core.stock import services as stock
-
-BEFORE_SHIPPING = ("paid", "approved")
-AFTER_SHIPPING = ("shipped", "finished")
-
-
-@dataclass(frozen=True)
-class RefundDraft:
-    """Give ``amount`` (order currency) back on an order.
-
-    with_return: the goods came back; everything shipped is returned at the cost it left with, to
-    ``warehouse_id`` (default: the warehouse it left from), as ``condition`` ``sellable`` or
-    ``damaged`` (damaged goods are written off again at once, so they never become available).
-    Before shipping only a full refund is possible (the order is refunded and its reservation
-    released).
-    """
-
-    order_id: int
-    amount: Decimal
-    with_return: bool = False
-    reason: str = ""
-    warehouse_id: int | None = None
-    condition: str = "sellable"
+from ecerp_core.stock.models import StockMove
 
 
 def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]) -> list[int]:
     """Record refunds (and returns); returns the ids of the refund rows. All or nothing.
 
     An order whose refunds reach what was paid becomes ``refunded``; a partial refund after shipping
-    leaves the status alone. Emits one :class:`~ecerp_core.events.SaleRefunded` per refund in the
-    transaction.
+    leaves the status alone. Refunds of one order add up: a refund above what is left to refund,
+    goods beyond what shipped less what came back, a SKU not on the order are named problems and
+    nothing is written. Emits one :class:`~ecerp_core.events.SaleRefunded` per refund in the
+    transaction, carrying each returned product's quantity and cost.
+
+    After shipping, ``RefundDraft(order_id, returns=(("TEE-1", 2),))`` brings back two T-shirts
+    and, without an amount, refunds what they were paid; before it, goods cannot come back:
+
+    >>> from ecerp_core.orders.queries import order_ids_by_number
+    >>> [order_id] = order_ids_by_number(session, clerk, ["TB1001"])
+    >>> refund_orders(session, clerk, [RefundDraft(order_id, returns=(("TEE-1", 1),))])
+    Traceback (most recent call last):
+    ecerp_core.errors.ValidationError: ...order TB1001 has not shipped: only a full refund without return...
     """
     require(actor, "orders.aftersales")
     ids = sorted({r.order_id for r in refunds})
@@ -63,14 +66,112 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
             Order.refunded_amount,
             Order.shop_id,
             Order.platform,
+            Order.goods_amount,
+            Order.discount_amount,
             Order.tax_amount,
+            Order.tax_included,
             Order.total_amount,
         )
         .where(Order.id.in_(ids))
         .order_by(Order.id)
     )
     orders = {o.id: o for o in session.connection().execute(for_update(stmt, session))}
+    now = utcnow()
+    today = business_date(session, now)
+    found = _check_drafts(session, orders, refunds, today)
+    plans = plan_returns(session, orders, refunds, found)
+    amounts: list[Decimal] = []
+    wrong = {p.line for p in found}
+    for n, r in enumerate(refunds, start=1):
+        order = orders.get(r.order_id)
+        if order is None or n in wrong:  # its amount follows from what is wrong already
+            amounts.append(ZERO)
+            continue
+        amount = _amount(order, r, plans[n - 1])
+        amounts.append(amount)
+        found += [p.at_line(n) for p in _amount_problems(order, amount)]
+    if found:
+        raise ValidationError(found)
+    unshipped = [r.order_id for r in refunds if orders[r.order_id].status in BEFORE_SHIPPING]
+    if unshipped:
+        stock.release(session, actor, STOCK_SOURCE, unshipped)
+    days = [r.business_date or today for r in refunds]
+    rows = [
+        {
+            "order_id": r.order_id,
+            "amount": amount,
+            "currency": orders[r.order_id].currency,
+            "with_return": bool(plan and plan.goods),
+            "reason": r.reason,
+            "business_date": day,
+            "at": now,
+            "actor_id": actor.id,
+        }
+        for r, amount, plan, day in zip(refunds, amounts, plans, days, strict=True)
+    ]
+    table = OrderRefund.__table__
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    refund_ids = session.connection().execute(stmt, rows).scalars().all()
+    return_goods(session, actor, refunds, plans, days, [f"refund #{rid}" for rid in refund_ids])
+    orders_table = Order.__table__
+    session.connection().execute(
+        update(orders_table)
+        .where(orders_table.c.id == bindparam("oid"))
+        .values(refunded_amount=orders_table.c.refunded_amount + bindparam("amt"), updated_at=now),
+        [{"oid": r.order_id, "amt": amount} for r, amount in zip(refunds, amounts, strict=True)],
+    )
+    full = [
+        r
+        for r, amount in zip(refunds, amounts, strict=True)
+        if orders[r.order_id].refunded_amount + amount == orders[r.order_id].paid_amount
+    ]
+    partial = [(r, a) for r, a in zip(refunds, amounts, strict=True) if r not in full]
+    changes = [workflow.Change(r.order_id, orders[r.order_id].status, {"closed_at": now}) for r in full]
+    workflow.move(session, actor, changes, "refunded", "refund")
+    if partial:
+        workflow.record(
+            session,
+            actor,
+            [Happened(r.order_id, orders[r.order_id].status, "refund", str(a)) for r, a in partial],
+        )
+    audit.record_many(
+        session,
+        actor,
+        "refund",
+        "sales_order_refund",
+        [
+            (
+                rid,
+                {
+                    "order_id": r.order_id,
+                    "amount": amount,
+                    "returns": [[sku, qty] for sku, qty in r.returns] or r.with_return,
+                    "condition": r.condition,
+                    "business_date": day,
+                },
+            )
+            for r, rid, amount, day in zip(refunds, refund_ids, amounts, days, strict=True)
+        ],
+    )
+    events = [
+        _refunded_event(orders[r.order_id], r, rid, amount, plan, day)
+        for r, rid, amount, plan, day in zip(refunds, refund_ids, amounts, plans, days, strict=True)
+    ]
+    emit(session, actor, events)
+    return list(refund_ids)
+
+
+def _check_drafts(
+    session: Session, orders: Mapping[int, object], refunds: Sequence[RefundDraft], today: dt.date
+) -> list[Problem]:
+    """What is wrong with the drafts apart from their amounts and goods."""
     found, seen = [], set()
+    warehouses = {r.warehouse_id for r in refunds if r.warehouse_id is not None}
+    known = (
+        set(session.scalars(select(Warehouse.id).where(Warehouse.id.in_(warehouses))))
+        if warehouses
+        else set()
+    )
     for n, r in enumerate(refunds, start=1):
         order = orders.get(r.order_id)
         if order is None:
@@ -79,142 +180,147 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
         if r.order_id in seen:
             found.append(problem("order", "duplicate", value=order.platform_order_id).at_line(n))
         seen.add(r.order_id)
-        left = order.paid_amount - order.refunded_amount
-        if (
-            not isinstance(r.amount, Decimal)
-            or r.amount <= 0
-            or round_money(r.amount, order.currency) != r.amount
-        ):
-            found.append(problem("amount", "below_minimum", value=r.amount, min="0.01").at_line(n))
-        elif r.amount > left:
-            found.append(problem("amount", "above_maximum", value=r.amount, max=left).at_line(n))
-        elif order.status in BEFORE_SHIPPING and (r.amount != order.paid_amount or r.with_return):
+        if r.condition not in CONDITIONS:
+            found.append(
+                problem(
+                    "condition", "not_a_choice", value=r.condition, choices=", ".join(CONDITIONS)
+                ).at_line(n)
+            )
+        if r.warehouse_id is not None and r.warehouse_id not in known:
+            found.append(problem("warehouse", "unknown_ref", value=r.warehouse_id).at_line(n))
+        if r.business_date is not None and r.business_date > today:
+            found.append(
+                problem("business_date", "above_maximum", value=r.business_date, max=today).at_line(n)
+            )
+        if order.status not in BEFORE_SHIPPING + AFTER_SHIPPING:
+            p = workflow.ORDER.problem(order.platform_order_id, order.status, "refunded")
+            found.append((p or problem("status", "not_refundable", value=order.platform_order_id)).at_line(n))
+        elif order.status in BEFORE_SHIPPING and (r.with_return or r.returns):
             found.append(
                 problem("amount", "full_refund_before_shipping", value=order.platform_order_id).at_line(n)
             )
-        elif order.status not in BEFORE_SHIPPING + AFTER_SHIPPING:
-            p = workflow.ORDER.problem(order.platform_order_id, order.status, "refunded")
-            found.append((p or problem("status", "not_refundable", value=order.platform_order_id)).at_line(n))
-    if found:
-        raise ValidationError(found)
-    now = utcnow()
-    today = business_date(session, now)
-    unshipped = [r.order_id for r in refunds if orders[r.order_id].status in BEFORE_SHIPPING]
-    if unshipped:
-        stock.release(session, actor, STOCK_SOURCE, unshipped)
-    moves = _return_moves(session, actor, [r for r in refunds if r.with_return])
-    rows = [
-        {
-            "order_id": r.order_id,
-            "amount": r.amount,
-            "currency": orders[r.order_id].currency,
-            "with_return": r.with_return,
-            "reason": r.reason,
-            "business_date": today,
-            "at": now,
-            "actor_id": actor.id,
-        }
-        for r in refunds
-    ]
-    table = OrderRefund.__table__
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    refund_ids = session.connection().execute(stmt, rows).scalars().all()
-    orders_table = Order.__table__
-    session.connection().execute(
-        update(orders_table)
-        .where(orders_table.c.id == bindparam("oid"))
-        .values(refunded_amount=orders_table.c.refunded_amount + bindparam("amt"), updated_at=now),
-        [{"oid": r.order_id, "amt": r.amount} for r in refunds],
+    return found
+
+
+def _amount(order, r: RefundDraft, plan: ReturnPlan | None) -> Decimal:
+    """The draft's amount, or by default what the returned lines were paid, else all that is left."""
+    left = order.paid_amount - order.refunded_amount
+    if r.amount is not None:
+        return r.amount
+    if plan is not None and r.returns:
+        value = rules.returned_value(
+            plan.lines_value,
+            order.goods_amount,
+            order.discount_amount,
+            order.tax_amount,
+            order.tax_included,
+            order.currency,
+        )
+        return min(value, left)
+    return left
+
+
+def _amount_problems(order, amount: Decimal) -> list[Problem]:
+    left = order.paid_amount - order.refunded_amount
+    if not isinstance(amount, Decimal) or amount <= 0 or round_money(amount, order.currency) != amount:
+        return [problem("amount", "below_minimum", value=amount, min="0.01")]
+    if amount > left:
+        return [problem("amount", "above_maximum", value=amount, max=left)]
+    if order.status in BEFORE_SHIPPING and amount != order.paid_amount:
+        return [problem("amount", "full_refund_before_shipping", value=order.platform_order_id)]
+    return []
+
+
+def _refunded_event(
+    order, r: RefundDraft, refund_id: int, amount: Decimal, plan: ReturnPlan | None, day: dt.date
+) -> SaleRefunded:
+    damaged = r.condition == "damaged"
+    goods, cost = returned_goods(plan, r.condition)
+    # the sale booked the platform's tax figure where the order has one: the refund gives its share back
+    tax = (
+        rules.refund_tax(order.tax_amount, order.total_amount, order.refunded_amount, amount, order.currency)
+        if order.tax_amount
+        else None
     )
-    full = [
-        r for r in refunds if orders[r.order_id].refunded_amount + r.amount == orders[r.order_id].paid_amount
-    ]
-    partial = [r for r in refunds if r not in full]
-    changes = [workflow.Change(r.order_id, orders[r.order_id].status, {"closed_at": now}) for r in full]
-    workflow.move(session, actor, changes, "refunded", "refund")
-    if partial:
-        workflow.record(
-            session,
-            actor,
-            [Happened(r.order_id, orders[r.order_id].status, "refund", str(r.amount)) for r in partial],
-        )
-        audit.record_many(
-            session,
-            actor,
-            "refund",
-            "sales_order",
-            [(r.order_id, {"amount": r.amount, "with_return": r.with_return}) for r in partial],
-        )
-    cost: dict[tuple[int, str], Decimal] = {}
-    for m in moves:
-        kind = "damaged" if m["move_type"] != "return" else "sellable"
-        key = (m["source_id"], kind)
-        cost[key] = cost.get(key, Decimal(0)) + abs(m["quantity"]) * m["unit_cost"]
-    events = []
-    for r, rid in zip(refunds, refund_ids, strict=True):
-        order = orders[r.order_id]
-        damaged = cost.get((r.order_id, "damaged"), Decimal(0)) if r.with_return else Decimal(0)
-        sellable = cost.get((r.order_id, "sellable"), Decimal(0)) - damaged if r.with_return else Decimal(0)
-        # the sale booked the platform's tax figure where the order has one: the refund gives its share back
-        tax = (
-            rules.refund_tax(
-                order.tax_amount, order.total_amount, order.refunded_amount, r.amount, order.currency
-            )
-            if order.tax_amount
-            else None
-        )
-        events.append(
-            SaleRefunded(
-                source_type="sales_order_refund",
-                source_id=rid,
-                business_date=today,
-                key=f"sales_order_refund:{rid}:refunded",
-                order_id=r.order_id,
-                shop_id=order.shop_id,
-                platform=order.platform,
-                currency=order.currency,
-                refund_amount=r.amount,
-                tax_amount=tax,
-                returned=r.with_return,
-                cost_base=sellable,
-                damaged_cost_base=damaged,
-            )
-        )
-    emit(session, actor, events)
-    return list(refund_ids)
+    return SaleRefunded(
+        source_type="sales_order_refund",
+        source_id=refund_id,
+        business_date=day,
+        key=f"sales_order_refund:{refund_id}:refunded",
+        order_id=r.order_id,
+        shop_id=order.shop_id,
+        platform=order.platform,
+        currency=order.currency,
+        refund_amount=amount,
+        tax_amount=tax,
+        returned=bool(goods),
+        cost_base=ZERO if damaged else cost,
+        damaged_cost_base=cost if damaged else ZERO,
+        warehouse_id=goods[0].warehouse_id if goods else None,
+        returns=goods,
+    )
 
 
-def _return_moves(session: Session, actor: Actor, refunds: Sequence[RefundDraft]) -> list[dict]:
-    """Put back what these orders shipped, each unit at the cost it left with (damaged: written off)."""
-    if not refunds:
+def refund_details(session: Session, actor: Actor, refund_ids: Sequence[int]) -> list[dict]:
+    """What refunds gave back and took back, for the CLI and the desk: per refund its order, amount,
+    date, the order's status and refunded total now, and ``returns`` (SKU, quantity, unit cost,
+    warehouse code, condition) as the stock moves recorded them."""
+    require(actor, "orders.read")
+    ids = sorted(set(refund_ids))
+    if not ids:
         return []
-    by_order = {r.order_id: r for r in refunds}
-    drafts = []
-    for m in stock.document_moves(session, STOCK_SOURCE, by_order, "shipment"):
-        r = by_order[m.source_id]
-        back_to = r.warehouse_id or m.warehouse_id
-        drafts.append(
-            stock.MoveDraft(
-                m.product_id,
-                back_to,
-                -m.quantity,
-                "return",
-                unit_cost=m.unit_cost,
-                source_type=STOCK_SOURCE,
-                source_id=m.source_id,
-            )
+    stmt = (
+        select(
+            OrderRefund.id,
+            OrderRefund.amount,
+            OrderRefund.currency,
+            OrderRefund.business_date,
+            OrderRefund.reason,
+            Order.platform_order_id,
+            Order.status,
+            Order.refunded_amount,
+            Order.paid_amount,
         )
-        if r.condition == "damaged":
-            drafts.append(
-                stock.MoveDraft(
-                    m.product_id,
-                    back_to,
-                    m.quantity,
-                    "adjustment",
-                    unit_cost=m.unit_cost,
-                    source_type=STOCK_SOURCE,
-                    source_id=m.source_id,
-                    note="damaged return",
-                )
+        .join(Order, Order.id == OrderRefund.order_id)
+        .where(OrderRefund.id.in_(ids))
+        .order_by(OrderRefund.id)
+    )
+    out = {
+        r.id: {
+            "refund": r.id,
+            "order": r.platform_order_id,
+            "amount": r.amount,
+            "currency": r.currency,
+            "date": r.business_date,
+            "reason": r.reason,
+            "status": r.status,
+            "refunded": r.refunded_amount,
+            "left": r.paid_amount - r.refunded_amount,
+            "returns": [],
+        }
+        for r in session.execute(stmt)
+    }
+    notes = {f"refund #{i}": i for i in out}
+    rows = session.execute(
+        select(StockMove.note, Product.sku, StockMove.quantity, StockMove.unit_cost, Warehouse.code)
+        .join(Product, Product.id == StockMove.product_id)
+        .join(Warehouse, Warehouse.id == StockMove.warehouse_id)
+        .where(
+            StockMove.source_type == STOCK_SOURCE,
+            StockMove.note.in_([*notes, *(f"{n} damaged" for n in notes)]),
+        )
+        .order_by(StockMove.id)
+    ).all()
+    damaged = {r.note.removesuffix(" damaged") for r in rows if r.note.endswith(" damaged")}
+    for r in rows:
+        if r.note in notes:
+            out[notes[r.note]]["returns"].append(
+                {
+                    "sku": r.sku,
+                    "quantity": r.quantity,
+                    "unit_cost": r.unit_cost,
+                    "warehouse": r.code,
+                    "condition": "damaged" if r.note in damaged else "sellable",
+                }
             )
-    return stock.record_moves(session, actor, drafts) if drafts else []
+    return list(out.values())

@@ -10,6 +10,7 @@ order that runs through the pipeline.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -20,12 +21,12 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import business_date
 from ecerp_core.catalog.models import Product, Warehouse
-from ecerp_core.db import utcnow
+from ecerp_core.db import for_update, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import SaleRefunded, emit
 from ecerp_core.i18n import lazy
-from ecerp_core.orders import workflow
-from ecerp_core.orders.aftersales import AFTER_SHIPPING, BEFORE_SHIPPING, RefundDraft, refund_orders
+from ecerp_core.orders import returns, workflow
+from ecerp_core.orders.aftersales import refund_orders
 from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
 from ecerp_core.orders.intake import import_order_drafts
 from ecerp_core.orders.models import (
@@ -33,13 +34,12 @@ from ecerp_core.orders.models import (
     REFUND_KINDS,
     RESEND_KINDS,
     RETURN_KINDS,
-    STOCK_SOURCE,
     AfterSale,
     Order,
     OrderLine,
 )
+from ecerp_core.orders.returns import AFTER_SHIPPING, BEFORE_SHIPPING, CONDITIONS, RefundDraft
 from ecerp_core.orders.workflow import Happened
-from ecerp_core.stock import services as stock
 from ecerp_core.workflow import Workflow
 
 CASE_STATUSES = ("requested", "approved", "waiting_return", "received", "done", "rejected", "closed")
@@ -80,10 +80,10 @@ def case_actions(kind: str, status: str) -> list[str]:
     >>> case_actions("exchange", "waiting_return")
     ['receive', 'close']
     """
-    returns = kind in RETURN_KINDS
+    goods_back = kind in RETURN_KINDS
     return {
         "requested": ["approve", "reject", "close"],
-        "approved": ["receive", "close"] if returns else ["complete", "reject", "close"],
+        "approved": ["receive", "close"] if goods_back else ["complete", "reject", "close"],
         "waiting_return": ["receive", "close"],
         "received": ["complete", "reject"],
     }.get(status, [])
@@ -110,14 +110,15 @@ def open_case(
         raise ValidationError([problem("order", "unknown_ref", value=order_id)])
     if kind not in CASE_KINDS:
         found.append(problem("kind", "not_a_choice", value=kind, choices=", ".join(CASE_KINDS)))
-    if condition not in ("sellable", "damaged"):
-        found.append(problem("condition", "not_a_choice", value=condition, choices="sellable, damaged"))
+    if condition not in CONDITIONS:
+        found.append(problem("condition", "not_a_choice", value=condition, choices=", ".join(CONDITIONS)))
     if order.status not in BEFORE_SHIPPING + AFTER_SHIPPING:
         found.append(problem("status", "not_refundable", value=order.platform_order_id))
     if kind in REFUND_KINDS and not (Decimal(0) < amount <= order.paid_amount - order.refunded_amount):
         found.append(
             problem("amount", "above_maximum", value=amount, max=order.paid_amount - order.refunded_amount)
         )
+    found += _line_problems(session, order, lines)
     if found:
         raise ValidationError(found)
     case = AfterSale(
@@ -146,19 +147,65 @@ def open_case(
     return case.id
 
 
-def advance_case(session: Session, actor: Actor, case_id: int, target: str, *, note: str = "") -> str:
+def _line_problems(session: Session, order: Order, lines: Sequence[tuple[int, int]]) -> list:
+    """A case's ``(line_no, qty)``: each a line of the order, at most its quantity, once."""
+    quantities = dict(
+        session.execute(
+            select(OrderLine.line_no, OrderLine.quantity).where(OrderLine.order_id == order.id)
+        ).all()
+    )
+    found, seen = [], set()
+    for no, qty in lines:
+        if no not in quantities or no in seen:
+            found.append(problem("lines", "no_such_line", value=no, order=order.platform_order_id))
+        elif not (isinstance(qty, int) and 0 < qty <= quantities[no]):
+            found.append(problem("quantity", "above_maximum", value=f"#{no}: {qty}", max=quantities[no]))
+        seen.add(no)
+    return found
+
+
+def _case_returns(case: AfterSale, skus: dict[tuple[int, int], str]) -> tuple[tuple[str, int], ...]:
+    """The ``(sku, qty)`` a case's lines bring back (``skus``: (order, line_no) -> SKU)."""
+    return tuple((skus[(case.order_id, no)], qty) for no, qty in case.lines if (case.order_id, no) in skus)
+
+
+def _line_skus(session: Session, order_ids: set[int]) -> dict[tuple[int, int], str]:
+    stmt = (
+        select(OrderLine.order_id, OrderLine.line_no, Product.sku)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(OrderLine.order_id.in_(sorted(order_ids)))
+    )
+    return {(oid, no): sku for oid, no, sku in session.execute(stmt)}
+
+
+def advance_case(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    target: str,
+    *,
+    note: str = "",
+    business_date: dt.date | None = None,
+) -> str:
     """Move a case along :data:`CASE`; reaching ``done`` carries out its kind."""
-    return advance_cases(session, actor, [case_id], target, note=note)[case_id]
+    return advance_cases(session, actor, [case_id], target, note=note, business_date=business_date)[case_id]
 
 
 def advance_cases(
-    session: Session, actor: Actor, case_ids: Sequence[int], target: str, *, note: str = ""
+    session: Session,
+    actor: Actor,
+    case_ids: Sequence[int],
+    target: str,
+    *,
+    note: str = "",
+    business_date: dt.date | None = None,
 ) -> dict[int, str]:
     """Move several cases to ``target`` at once (a clerk's batch action); all or nothing.
 
     Reaching ``done`` carries out each case's kind: the refunds go through one
     :func:`~ecerp_core.orders.aftersales.refund_orders`, the goods to send again become new orders
-    in one import. Returns ``{case_id: status}``.
+    in one import; refunds and returned goods are dated ``business_date`` (default: today).
+    Returns ``{case_id: status}``.
     """
     require(actor, "orders.aftersales")
     ids = list(dict.fromkeys(case_ids))
@@ -169,7 +216,7 @@ def advance_cases(
     CASE.check((i, found[i].status, target) for i in ids)
     chosen = [found[i] for i in ids]
     if target == "done":
-        _complete(session, actor, chosen)
+        _complete(session, actor, chosen, business_date)
     now = utcnow()
     for case in chosen:
         case.status, case.updated_at = target, now
@@ -186,24 +233,34 @@ def receive_return(
     *,
     warehouse_id: int,
     condition: str = "sellable",
+    lines: Sequence[tuple[int, int]] | None = None,
     note: str = "",
 ) -> str:
     """The goods of a return or exchange arrived: they go to ``warehouse_id`` as ``condition``.
 
-    Moves the case ``waiting_return -> received``; completing it (``done``) books them there.
+    ``lines`` (``(line_no, qty)``, a zero quantity meaning none of that line) say what actually
+    arrived, replacing what the case was opened with; None keeps those. Moves the case
+    ``waiting_return -> received``; completing it (``done``) books exactly those goods there.
     """
     require(actor, "orders.aftersales")
     case = session.get(AfterSale, case_id)
     found = []
     if case is None:
         raise ValidationError([problem("case", "unknown_ref", value=case_id)])
-    if condition not in ("sellable", "damaged"):
-        found.append(problem("condition", "not_a_choice", value=condition, choices="sellable, damaged"))
+    if condition not in CONDITIONS:
+        found.append(problem("condition", "not_a_choice", value=condition, choices=", ".join(CONDITIONS)))
     if session.get(Warehouse, warehouse_id) is None:
         found.append(problem("warehouse", "unknown_ref", value=warehouse_id))
+    arrived = [(no, qty) for no, qty in lines or () if qty != 0]
+    if lines is not None:
+        found += _line_problems(session, session.get(Order, case.order_id), arrived)
+        if not arrived:
+            found.append(problem("lines", "required"))
     if found:
         raise ValidationError(found)
     case.warehouse_id, case.condition = warehouse_id, condition
+    if lines is not None:
+        case.lines = [list(x) for x in arrived]
     return advance_case(session, actor, case_id, "received", note=note)
 
 
@@ -217,24 +274,33 @@ def sync_platform_state(session: Session, actor: Actor, case_id: int, platform_s
     return case.status
 
 
-def _complete(session: Session, actor: Actor, chosen: Sequence[AfterSale]) -> None:
-    stmt = select(Order).where(Order.id.in_({c.order_id for c in chosen}))
-    # read afresh: refunds and shipping change orders with Core statements the identity map never sees
-    orders = {o.id: o for o in session.scalars(stmt.execution_options(populate_existing=True))}
+def _complete(
+    session: Session, actor: Actor, chosen: Sequence[AfterSale], day: dt.date | None = None
+) -> None:
+    stmt = select(Order).where(Order.id.in_(sorted({c.order_id for c in chosen}))).order_by(Order.id)
+    # read afresh (refunds and shipping change orders with Core statements the identity map never
+    # sees) and locked, as refunds lock them: what an exchange takes back counts what came back before
+    stmt = for_update(stmt, session).execution_options(populate_existing=True)
+    orders = {o.id: o for o in session.scalars(stmt)}
     refunds = [c for c in chosen if c.kind in REFUND_KINDS]
+    skus = _line_skus(session, {c.order_id for c in chosen if c.lines})
     drafts = []
     for case in refunds:
         order = orders[case.order_id]
         shipped = order.status in AFTER_SHIPPING
         amount = case.amount if shipped else order.paid_amount - order.refunded_amount
+        back = case.kind == "return_refund" and shipped
         drafts.append(
             RefundDraft(
                 order.id,
                 amount,
-                with_return=case.kind == "return_refund" and shipped,
+                # a case's lines say what comes back; without lines, everything not back yet
+                with_return=back and not case.lines,
+                returns=_case_returns(case, skus) if back else (),
                 reason=case.reason,
                 warehouse_id=case.warehouse_id,
                 condition=case.condition,
+                business_date=day,
             )
         )
     if drafts:
@@ -242,10 +308,17 @@ def _complete(session: Session, actor: Actor, chosen: Sequence[AfterSale]) -> No
             case.refund_id = refund_id
     resends = [c for c in chosen if c.kind in RESEND_KINDS]
     if resends:
-        _resend(session, actor, orders, resends)
+        _resend(session, actor, orders, resends, skus, day)
 
 
-def _resend(session: Session, actor: Actor, orders: dict[int, Order], resends: Sequence[AfterSale]) -> None:
+def _resend(
+    session: Session,
+    actor: Actor,
+    orders: dict[int, Order],
+    resends: Sequence[AfterSale],
+    line_skus: dict[tuple[int, int], str],
+    day: dt.date | None,
+) -> None:
     """Zero-priced paid orders with the lines to send again (exchange or reship)."""
     lines: dict[int, dict[int, OrderLine]] = {}
     for x in session.scalars(select(OrderLine).where(OrderLine.order_id.in_({c.order_id for c in resends}))):
@@ -304,7 +377,7 @@ def _resend(session: Session, actor: Actor, orders: dict[int, Order], resends: S
         c for c in resends if c.kind == "exchange" and c.lines and orders[c.order_id].status in AFTER_SHIPPING
     ]
     if back:
-        _exchange_return(session, actor, orders, back, lines)
+        _exchange_return(session, actor, orders, back, line_skus, day)
 
 
 def _exchange_return(
@@ -312,60 +385,34 @@ def _exchange_return(
     actor: Actor,
     orders: dict[int, Order],
     back: Sequence[AfterSale],
-    lines: dict[int, dict[int, OrderLine]],
+    line_skus: dict[tuple[int, int], str],
+    day: dt.date | None,
 ) -> None:
-    """The exchanged goods come back at the cost they left with (damaged: written off at once), and
-    finance hears of it as a refund of nothing with goods returned, so their cost leaves 主营业务成本."""
-    shipped = stock.document_moves(session, STOCK_SOURCE, {c.order_id for c in back}, "shipment")
-    left_at = {(m.source_id, m.product_id): m.unit_cost for m in shipped}
-    drafts, plans = [], []
-    for case in back:
-        order = orders[case.order_id]
-        warehouse = case.warehouse_id or order.warehouse_id
-        damaged = case.condition == "damaged"
-        note = f"exchange #{case.id}"
-        for no, qty in case.lines:
-            product = lines[order.id][no].product_id
-            cost = left_at.get((order.id, product))
-            drafts.append(
-                stock.MoveDraft(
-                    product,
-                    warehouse,
-                    qty,
-                    "return",
-                    unit_cost=cost,
-                    source_type=STOCK_SOURCE,
-                    source_id=order.id,
-                    note=note,
-                )
-            )
-            if damaged:
-                drafts.append(
-                    stock.MoveDraft(
-                        product,
-                        warehouse,
-                        -qty,
-                        "adjustment",
-                        unit_cost=cost,
-                        source_type=STOCK_SOURCE,
-                        source_id=order.id,
-                        note=f"{note} damaged",
-                    )
-                )
-        plans.append((case, order, warehouse, damaged))
-    rows = stock.record_moves(session, actor, drafts)
-    today = business_date(session)
-    events = []
-    for case, order, warehouse, damaged in plans:
-        # bundles expand, so the rows of a case are found by their note, not by position
-        value = sum(
-            (
-                r["quantity"] * r["unit_cost"]
-                for r in rows
-                if r["move_type"] == "return" and r["note"] == f"exchange #{case.id}"
-            ),
+    """The exchanged goods come back as a return does — the case's lines, at the cost they left with,
+    no more than shipped less what came back (damaged: written off at once) — and finance hears of
+    it as a refund of nothing with goods returned, so their cost leaves 主营业务成本."""
+    today = day or business_date(session)
+    drafts = [
+        RefundDraft(
+            c.order_id,
             Decimal(0),
+            returns=_case_returns(c, line_skus),
+            warehouse_id=c.warehouse_id or orders[c.order_id].warehouse_id,
+            condition=c.condition,
         )
+        for c in back
+    ]
+    found: list = []
+    plans = returns.plan_returns(session, orders, drafts, found)
+    if found:
+        raise ValidationError(found)
+    notes = [f"exchange #{c.id}" for c in back]
+    returns.return_goods(session, actor, drafts, plans, [today] * len(drafts), notes)
+    events = []
+    for case, draft, plan in zip(back, drafts, plans, strict=True):
+        order = orders[case.order_id]
+        goods, value = returns.returned_goods(plan, case.condition)
+        damaged = case.condition == "damaged"
         events.append(
             SaleRefunded(
                 source_type="after_sale",
@@ -380,7 +427,8 @@ def _exchange_return(
                 returned=True,
                 cost_base=Decimal(0) if damaged else value,
                 damaged_cost_base=value if damaged else Decimal(0),
-                warehouse_id=warehouse,
+                warehouse_id=draft.warehouse_id,
+                returns=goods,
             )
         )
     emit(session, actor, events)
@@ -400,14 +448,17 @@ def act_on_case(
     *,
     warehouse_id: int | None = None,
     condition: str = "sellable",
+    lines: Sequence[tuple[int, int]] | None = None,
     note: str = "",
+    business_date: dt.date | None = None,
 ) -> str:
     """Carry out a clerk's ``action`` (one of :func:`case_actions` for the case now) and return its status.
 
     ``approve`` on a return or an exchange goes on to ``waiting_return``: the buyer sends the goods.
     ``receive`` books them to ``warehouse_id`` (default: the one named when the case was opened) as
     ``condition``, first asking for them when the case was only ``approved`` (a platform can approve
-    a return without asking). ``complete`` refunds or sends again, ``reject`` and ``close`` end it.
+    a return without asking); ``lines`` say what arrived (see :func:`receive_return`). ``complete``
+    refunds or sends again, dated ``business_date`` (default: today); ``reject`` and ``close`` end it.
     """
     require(actor, "orders.aftersales")
     case = session.get(AfterSale, case_id)
@@ -437,7 +488,7 @@ def act_on_case(
         if case.status == "approved":
             advance_case(session, actor, case_id, "waiting_return", note=note)
         return receive_return(
-            session, actor, case_id, warehouse_id=warehouse_id, condition=condition, note=note
+            session, actor, case_id, warehouse_id=warehouse_id, condition=condition, lines=lines, note=note
         )
     return advance_case(
         session,
@@ -445,4 +496,5 @@ def act_on_case(
         case_id,
         {"complete": "done", "reject": "rejected", "close": "closed"}[action],
         note=note,
+        business_date=business_date,
     )

@@ -180,6 +180,24 @@ def refund_tax(
     return share(refunded_before + amount) - share(refunded_before)
 
 
+def returned_value(
+    lines_value: Decimal, goods: Decimal, discount: Decimal, tax: Decimal, tax_included: bool, currency: str
+) -> Decimal:
+    """What the buyer paid for returned goods whose lines are worth ``lines_value`` (quantity ×
+    the line's amount per unit): their share of the goods after the order's discount, with the tax
+    when it came on top; shipping stays with the order.
+
+    >>> returned_value(Decimal("226.00"), Decimal("3390.00"), Decimal("0"), Decimal("0"), True, "CNY")
+    Decimal('226.00')
+    >>> returned_value(Decimal("50.00"), Decimal("100.00"), Decimal("10.00"), Decimal("8.00"), False, "USD")
+    Decimal('49.00')
+    """
+    if not goods:
+        return ZERO
+    paid_for_goods = goods - discount + (ZERO if tax_included else tax)
+    return round_money(lines_value * paid_for_goods / goods, currency)
+
+
 def route_warehouse(province: str, warehouses: Sequence[tuple[int, str]], fallback: int | None) -> int | None:
     """The warehouse serving the order's province: the first ``(id, region)`` of its region.
 

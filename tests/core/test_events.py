@@ -9,7 +9,15 @@ import pytest
 from sqlalchemy import func, select
 
 from ecerp_core import events
-from ecerp_core.events import EventNotHeard, MalformedEvent, SaleShipped, StockAdjusted, emit
+from ecerp_core.events import (
+    EventNotHeard,
+    MalformedEvent,
+    ReturnedGoods,
+    SaleRefunded,
+    SaleShipped,
+    StockAdjusted,
+    emit,
+)
 from ecerp_core.finance.models import PostedEvent
 
 DAY = dt.date(2026, 10, 5)
@@ -74,6 +82,46 @@ def test_a_value_of_the_wrong_type_is_a_named_error(field, value):
     with pytest.raises(MalformedEvent) as caught:
         SaleShipped(**shipped(**{field: value}))
     assert field in caught.value.message("en") and "sale.shipped" in caught.value.message("en")
+
+
+def refunded(**changes) -> dict:
+    """The fields of a refund with 2 units back at 20.00 (sellable) and one damaged at 8.00."""
+    fields = {
+        "source_type": "sales_order_refund",
+        "source_id": 3,
+        "business_date": DAY,
+        "key": "sales_order_refund:3:refunded",
+        "order_id": 7,
+        "shop_id": 1,
+        "platform": "taobao",
+        "currency": "CNY",
+        "refund_amount": Decimal("226.00"),
+        "returned": True,
+        "cost_base": Decimal("40.00"),
+        "damaged_cost_base": Decimal("8.00"),
+        "returns": (
+            ReturnedGoods(
+                product_id=1, warehouse_id=1, quantity=2, unit_cost=Decimal("20.00"), damaged=False
+            ),
+            ReturnedGoods(product_id=2, warehouse_id=1, quantity=1, unit_cost=Decimal("8.00"), damaged=True),
+        ),
+    }
+    fields.update(changes)
+    return fields
+
+
+def test_a_refund_carries_its_returned_goods_and_their_costs_must_add_up():
+    assert SaleRefunded(**refunded()).returns[0].cost == Decimal("40.00")
+    with pytest.raises(MalformedEvent, match="cost_base"):
+        SaleRefunded(**refunded(cost_base=Decimal("60.00")))
+    with pytest.raises(MalformedEvent, match="returns"):
+        SaleRefunded(**refunded(returns=[]))  # a list is not the tuple the contract says
+    with pytest.raises(MalformedEvent, match="returns"):
+        SaleRefunded(**refunded(returns=({"product_id": 1},)))
+    with pytest.raises(MalformedEvent, match="quantity"):
+        ReturnedGoods(product_id=1, warehouse_id=1, quantity=0, unit_cost=Decimal("20.00"), damaged=False)
+    with pytest.raises(MalformedEvent, match="unit_cost"):
+        ReturnedGoods(product_id=1, warehouse_id=1, quantity=1, unit_cost=20.0, damaged=False)
 
 
 def test_optional_fields_take_none():

@@ -263,3 +263,76 @@ def test_the_import_card_lists_what_was_imported_with_a_warning_and_the_detail_s
     upload_shopify(view, SHOPIFY.replace("#1058", "#1060"))  # in English, its reasons too
     assert "Imported as the platform said, worth a look (1):" in view.imports.summary.value
     assert "order #1060: its total holds 9.99 beyond goods" in view.imports.summary.value
+
+
+def test_after_sales_tab_the_clerk_receives_part_of_a_return_line_by_line(desk, db):
+    """A return opened for all of D2 (2 T-shirts): the desk shows one quantity per order line, the
+    clerk says 1 arrived, and completing the case brings back 1 and refunds the 59.00 asked."""
+    from ecerp_core.orders import cases
+    from ecerp_core.orders.models import AfterSale
+    from ecerp_core.stock.models import StockLevel
+
+    view = desk
+    view.imports.shop.value = view.imports.shop.options[1][1]
+    upload(view, "orders.csv", CSV)
+    with session_scope(db) as s:
+        a = resolve_actor(s, "admin")
+        d2 = s.scalar(select(Order.id).where(Order.platform_order_id == "D2"))
+        services.approve_orders(s, a, [d2])
+        services.ship_orders(s, a, [d2])
+        ret = cases.open_case(s, a, d2, "return_refund", amount=Decimal("59.00"), reason="一件尺码不对")
+    view.queue_tabs.value = "aftersales"
+    view.cases.open_case(str(ret))
+    assert view.cases.lines_card.layout.display == "none"  # nothing can arrive before approval
+    view.cases.act_on_case("approve")
+    assert view.cases.lines_card.layout.display == "flex"
+    assert {no: (box.value, box.max) for no, box in view.cases.back.items()} == {1: (2, 2)}
+    assert "TEE-1" in view.cases.lines_box.children[0].children[0].value
+    view.cases.back[1].value = 1
+    view.cases.act_on_case("receive")
+    assert view.model.case["lines"] == [[1, 1]]
+    assert "TEE-1 × 1" in view.cases.detail.value
+    assert view.cases.lines_card.layout.display == "none"
+    view.cases.act_on_case("complete")
+    with session_scope(db, readonly=True) as s:
+        assert s.get(AfterSale, ret).status == "done"
+        order = s.get(Order, d2)
+        assert (order.status, order.refunded_amount) == ("shipped", Decimal("59.00"))
+        assert s.scalar(select(StockLevel.on_hand)) == 99  # 100 − 2 shipped + 1 back
+    view.i18n.set_language("en")
+    assert view.cases.lines_title.value == "Quantity that arrived, per order line"
+
+
+def test_a_shipped_order_is_refunded_from_its_detail_with_the_units_that_come_back(desk, db):
+    """D2 (2 T-shirts at 59.00) shipped: the refund card asks how many of each line come back; 1
+    back refunds 59.00 by default and puts 1 in stock; pressing Refund with nothing filled in is a
+    named error, and an amount alone refunds money only."""
+    from ecerp_core.stock.models import StockLevel
+
+    view = desk
+    view.imports.shop.value = view.imports.shop.options[1][1]
+    upload(view, "orders.csv", CSV)
+    with session_scope(db) as s:
+        a = resolve_actor(s, "admin")
+        d1, d2 = (s.scalar(select(Order.id).where(Order.platform_order_id == n)) for n in ("D1", "D2"))
+        services.approve_orders(s, a, [d2])
+        services.ship_orders(s, a, [d2])
+    view.orders.open_order(str(d1))
+    assert view.orders.refund.card.layout.display == "none"  # paid, not shipped: no goods to take back
+    view.orders.open_order(str(d2))
+    assert view.orders.refund.card.layout.display == "flex"
+    assert {sku: (box.value, box.max) for sku, box in view.orders.refund.back.items()} == {"TEE-1": (0, 2)}
+    view.orders.refund.refund()
+    assert "ecerp-alert-error" in view.alerts.value
+    view.orders.refund.back["TEE-1"].value = 1
+    view.orders.refund.refund()
+    assert "59.00 CNY" in view.alerts.value and "ecerp-alert-success" in view.alerts.value
+    view.orders.refund.amount.value = "10"
+    view.orders.refund.refund()
+    with session_scope(db, readonly=True) as s:
+        order = s.get(Order, d2)
+        assert (order.status, order.refunded_amount) == ("shipped", Decimal("69.00"))
+        assert s.scalar(select(StockLevel.on_hand)) == 99  # 100 − 2 shipped + 1 back
+    assert view.orders.refund.back["TEE-1"].value == 0  # drawn again for the next refund
+    view.i18n.set_language("en")
+    assert view.orders.refund.run.description == "Refund"

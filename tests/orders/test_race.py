@@ -61,3 +61,45 @@ def test_processes_racing_for_the_last_units_never_oversell(db, session, admin, 
     assert won == 5
     assert stock_row(session, biz.tee, biz.sh) == (5, 5)
     assert session.scalar(select(func.count()).where(Order.status == "approved")) == 5
+
+
+def _returner(url: str, order_id: int, start) -> int:
+    """Ask for 20 of the order's T-shirts back; 1 if it went through, 0 if refused."""
+    from ecerp_core.auth import resolve_actor
+    from ecerp_core.db import session_scope
+    from ecerp_core.errors import ValidationError
+    from ecerp_core.orders.aftersales import RefundDraft, refund_orders
+    from ecerp_core.wiring import connect
+
+    connect()  # a process of its own starts as every entry point does
+    start.wait()
+    try:
+        with session_scope(url) as session:
+            draft = RefundDraft(order_id, Decimal("100.00"), returns=(("TEE-1", 20),))
+            refund_orders(session, resolve_actor(session, "admin"), [draft])
+    except ValidationError:
+        return 0  # what the other return took back is no longer there to return
+    return 1
+
+
+def test_two_clerks_returning_the_same_units_take_back_no_more_than_shipped(db, session, admin, biz):
+    """30 shipped; two clerks each book 20 back at once: one does, the other is refused."""
+    from ecerp_core.orders import services as svc
+
+    stock.post_moves(
+        session, admin, [stock.MoveDraft(biz.tee, biz.sh, 30, "receipt", unit_cost=Decimal("20"))]
+    )
+    [oid] = import_order_drafts(session, admin, [draft(biz, "RET1", ("TEE-1", 30, "113.00"))]).order_ids
+    svc.approve_orders(session, admin, [oid])
+    svc.ship_orders(session, admin, [oid])
+    session.commit()
+    ctx = mp.get_context("spawn")
+    with ctx.Manager() as manager:
+        start = manager.Barrier(2)
+        with ctx.Pool(2) as pool:
+            jobs = [pool.apply_async(_returner, (db, oid, start)) for _ in range(2)]
+            won = sum(j.get(timeout=120) for j in jobs)
+    session.expire_all()
+    assert won == 1
+    assert stock_row(session, biz.tee, biz.sh) == (20, 0)
+    assert session.get(Order, oid).refunded_amount == Decimal("100.00")

@@ -11,8 +11,9 @@ from one warehouse, 上海仓 SH. Nothing is stubbed: every business event reach
            (2 × CUP-500 at 89.00 + SLEEVE-1 at 19.90 + postage 8.00 = 205.90 CNY);
            review, ship both from a tracking file. USD 6.3700.
            Taobao: revenue 205.90 / 1.13 = 182.21, output VAT 23.69; cost 2 × 38.50 + 6.20 = 83.20
-           Shopify: 125.40 × 6.37 = 798.80; the platform's tax figure 20.02 × 6.37 = 127.53 goes
-           where finance's rules send it (output VAT), revenue 798.80 − 127.53 = 671.27; cost 260.00
+           Shopify: 125.40 × 6.37 = 798.80; the platform's tax figure 20.02 × 6.37 = 127.53 is German
+           VAT collected for a foreign tax office, not Chinese output VAT: 222105 代收境外销售税;
+           revenue 798.80 − 127.53 = 671.27; cost 260.00
 2022-01-15 the Taobao buyer confirms receipt: Alipay pays 205.90, takes 淘宝客佣金 9.90 and 服务费 2.06
 2022-01-18 Taobao partial refund without return, 20.00 (a scratch): revenue 20.00 / 1.13 = 17.70, VAT 2.30
 2022-01-20 the Shopify pants come back (wrong size), sellable; the goods are refunded, the
@@ -297,7 +298,7 @@ def test_exports_through_review_shipping_refunds_and_settlement_give_the_exact_j
             [
                 dr("112205", "798.80", USD, "125.40"),
                 cr("6001", "671.27"),
-                cr("22210102", "127.53"),
+                cr("222105", "127.53"),
                 dr("6401", "260.00"),
                 cr("1405", "260.00"),
                 dr("112201", "205.90"),
@@ -322,7 +323,7 @@ def test_exports_through_review_shipping_refunds_and_settlement_give_the_exact_j
             [
                 cr("112205", "605.79", USD, "95.40"),
                 dr("6001", "509.08"),
-                dr("22210102", "96.71"),
+                dr("222105", "96.71"),
                 dr("1405", "260.00"),
                 cr("6401", "260.00"),
             ],
@@ -352,7 +353,8 @@ def test_exports_through_review_shipping_refunds_and_settlement_give_the_exact_j
     ]
 
     # what is left: receivables settled to nothing; revenue 671.27 − 509.08 (pants) + 182.21 − 17.70
-    # (cups) = 326.70; output VAT 127.53 − 96.71 + 23.69 − 2.30 = 52.21; stock 1,289.00 − 83.20 (cups)
+    # (cups) = 326.70; output VAT 23.69 − 2.30 = 21.39; the German VAT held 127.53 − 96.71 = 30.82;
+    # stock 1,289.00 − 83.20 (cups)
     balances = run_json(capsys, "finance", "trial-balance", "--as-of", "2022-01-31")
     assert {r["account_code"]: D(r["balance"]) for r in balances["rows"]} == {
         "100201": D("173.94"),
@@ -362,7 +364,8 @@ def test_exports_through_review_shipping_refunds_and_settlement_give_the_exact_j
         "1405": D("1205.80"),
         "2202": D("-1456.57"),
         "22210101": D("167.57"),
-        "22210102": D("-52.21"),
+        "22210102": D("-21.39"),
+        "222105": D("-30.82"),
         "6001": D("-326.70"),
         "6401": D("83.20"),
         "660101": D("36.98"),

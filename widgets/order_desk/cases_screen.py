@@ -3,6 +3,8 @@ with it next. Every event is wired in :meth:`CasesScreen._wire`; handlers are ui
 
 from __future__ import annotations
 
+import html
+
 import ipywidgets as w
 
 from ecerp_core.i18n import t
@@ -97,7 +99,13 @@ class CasesScreen:
             w.HBox(layout=w.Layout(flex_flow="row wrap", gap="6px", align_items="center")),
             "ecerp-case-actions",
         )
-        self.action_card = classed(w.VBox([self.actions_box, self.receive_box]), "ecerp-card")
+        self.lines_title = i18n.bind(classed(w.HTML(), "ecerp-subtitle"), "value", "orders.case.lines_back")
+        self.lines_box = classed(w.VBox(layout=w.Layout(gap="4px")), "ecerp-case-lines")
+        self.lines_card = w.VBox([self.lines_title, self.lines_box])
+        self.back: dict[int, w.BoundedIntText] = {}
+        self.action_card = classed(
+            w.VBox([self.actions_box, self.receive_box, self.lines_card]), "ecerp-card"
+        )
         return self.action_card
 
     def _wire(self) -> None:
@@ -125,16 +133,20 @@ class CasesScreen:
         self.warehouse.options = self.model.warehouses()  # a warehouse may have opened meanwhile
         if case.get("warehouse_id") in {v for _, v in self.warehouse.options}:
             self.warehouse.value = case["warehouse_id"]
+        if case.get("condition") in ("sellable", "damaged"):  # not the last case's
+            self.condition.value = case["condition"]
         self.detail.value = case_html(self.model.case, self.i18n.language)
         self.show_actions()
 
     @ui_action
     def act_on_case(self, action: str, _button=None) -> None:
         """Approve, receive the return, refund or send again, reject or close the open case."""
+        lines = [(no, box.value) for no, box in self.back.items()] if action == "receive" else None
         status = self.model.case_action(
             action,
             warehouse_id=self.warehouse.value,
             condition=self.condition.value,
+            lines=lines,
             note=self.note.value.strip(),
         )
         self.note.value = ""
@@ -155,4 +167,24 @@ class CasesScreen:
             )
         self.actions_box.children = [self.buttons[a] for a in actions] + ([self.note] if actions else [])
         self.receive_box.layout.display = "flex" if "receive" in actions else "none"
+        self.show_lines("receive" in actions)
         self.action_card.layout.display = "flex" if actions else "none"
+
+    def show_lines(self, receiving: bool) -> None:
+        """When goods can arrive: one quantity per order line, what the case asked for to start with."""
+        self.back = {}
+        rows = []
+        for x in self.model.case_lines() if receiving else []:
+            box = classed(
+                w.BoundedIntText(value=x["back"], min=0, max=x["ordered"], layout=w.Layout(width="72px")),
+                f"ecerp-case-back-{x['line_no']}",
+            )
+            self.back[x["line_no"]] = box
+            label = w.HTML(
+                f"{html.escape(x['sku'])} <span class='ecerp-muted'>{html.escape(x['name'])}</span>",
+                layout=w.Layout(flex="1 1 0", min_width="0"),
+            )
+            of = w.HTML(f"/ {x['ordered']}", layout=w.Layout(width="48px"))
+            rows.append(w.HBox([label, box, of], layout=w.Layout(align_items="center", gap="8px")))
+        self.lines_box.children = rows
+        self.lines_card.layout.display = "flex" if rows else "none"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from decimal import Decimal
 
 from ecerp_core.auth import order_handlers
 from ecerp_core.catalog import services as catalog
@@ -17,6 +18,7 @@ from ecerp_core.connectors.files import PLATFORMS, import_files
 from ecerp_core.errors import NotFound
 from ecerp_core.i18n import set_language, t
 from ecerp_core.orders import batch, cases, merge, review, services
+from ecerp_core.orders.aftersales import RefundDraft, refund_details, refund_orders
 from ecerp_core.orders.queries import (
     QUEUES,
     OrderFilter,
@@ -129,6 +131,33 @@ class OrderDeskModel:
         for h in self.order["history"]:
             h["at"] = h["at"].astimezone(tz)
         return self.order
+
+    def refund(
+        self,
+        amount: Decimal | None,
+        returns: list[tuple[str, int]],
+        *,
+        condition: str = "sellable",
+        warehouse_id: int | None = None,
+        reason: str = "",
+    ) -> dict:
+        """Refund the open order (see :func:`ecerp_core.orders.aftersales.refund_orders`) with the
+        ``(sku, qty)`` that come back; returns what was refunded and returned."""
+        if not self.order:
+            raise ValueError("no order open")
+        draft = RefundDraft(
+            self.order["id"],
+            amount,
+            returns=tuple(returns),
+            condition=condition,
+            warehouse_id=warehouse_id,
+            reason=reason,
+        )
+        with self.ctx.session() as session:
+            [refund_id] = refund_orders(session, self.ctx.actor, [draft])
+            [done] = refund_details(session, self.ctx.actor, [refund_id])
+        self.open(self.order["id"])
+        return done
 
     def shops(self) -> list[tuple[str, int]]:
         with self.ctx.session(readonly=True) as session:
@@ -298,14 +327,38 @@ class OrderDeskModel:
     def case_actions(self) -> list[str]:
         return cases.case_actions(self.case["kind"], self.case["status"]) if self.case else []
 
+    def case_lines(self) -> list[dict]:
+        """The open case's order lines with how many of each come back (``back``): the case's own
+        lines, or every line in full when it was opened without lines."""
+        if not self.case:
+            return []
+        asked = {no: qty for no, qty in self.case["lines"]}
+        return [
+            {
+                "line_no": x["line_no"],
+                "sku": x["sku"] or x["platform_sku"],
+                "name": x["name"] or "",
+                "ordered": x["quantity"],
+                "back": asked.get(x["line_no"], 0) if asked else x["quantity"],
+            }
+            for x in self.case["order"]["lines"]
+        ]
+
     def warehouses(self) -> list[tuple[str, int]]:
         with self.ctx.session(readonly=True) as session:
             return catalog.choices(session, self.ctx.actor, "warehouse", separator=" · ")
 
     def case_action(
-        self, action: str, *, warehouse_id: int | None = None, condition: str = "sellable", note: str = ""
+        self,
+        action: str,
+        *,
+        warehouse_id: int | None = None,
+        condition: str = "sellable",
+        lines: list[tuple[int, int]] | None = None,
+        note: str = "",
     ) -> str:
-        """Carry out ``action`` (see :func:`ecerp_core.orders.cases.act_on_case`) on the open case."""
+        """Carry out ``action`` (see :func:`ecerp_core.orders.cases.act_on_case`) on the open case;
+        ``lines`` (``(line_no, qty)``) are what arrived when receiving a return."""
         if not self.case:
             raise ValueError(action)
         case_id = self.case["id"]
@@ -317,6 +370,7 @@ class OrderDeskModel:
                 action,
                 warehouse_id=warehouse_id,
                 condition=condition,
+                lines=lines,
                 note=note,
             )
         self.open_case(case_id)

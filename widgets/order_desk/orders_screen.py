@@ -20,6 +20,7 @@ from widgets.common.actions import ui_action
 from widgets.common.grid import PagedGrid
 from widgets.common.parts import button, classed
 from widgets.order_desk.model import ACTIONS, COLUMNS, OrderDeskModel
+from widgets.order_desk.refund_panel import RefundPanel
 from widgets.order_desk.render import order_html
 
 SCOPES = ("open", "page", "all")
@@ -47,8 +48,9 @@ class OrdersScreen:
         )
         self.detail = classed(w.HTML(), "ecerp-detail")
         self.i18n.bind(self.detail, "value", lambda lang: order_html(self.model.order, lang))
+        self.refund = RefundPanel(model)
         side = w.VBox(
-            [classed(w.VBox([self.detail]), "ecerp-card"), beside],
+            [classed(w.VBox([self.detail]), "ecerp-card"), self.refund.card, beside],
             layout=w.Layout(flex="0 0 420px", width="420px"),
         )
         self.panel = classed(
@@ -180,6 +182,7 @@ class OrdersScreen:
         )
 
     def _wire(self) -> None:
+        self.refund.on_done(self.refunded)
         for widget in (
             self.platform,
             self.shop,
@@ -290,6 +293,11 @@ class OrdersScreen:
         self.draw_detail()
         self.grid.refresh()
 
+    def refunded(self) -> None:
+        """A refund changed the open order: draw it again, and the queue it may have left."""
+        self.draw_detail()
+        self.grid.refresh()
+
     def cancel_pending(self, _button=None) -> None:
         self.pending = None
         self.confirm_bar.layout.display = "none"
@@ -310,6 +318,7 @@ class OrdersScreen:
 
     def draw_detail(self) -> None:
         self.detail.value = order_html(self.model.order, self.i18n.language)
+        self.refund.show(self.model.order)
 
     def _download_links(self, result: dict) -> str:
         return (

@@ -78,6 +78,10 @@ def case_html(c: dict | None, lang: str) -> str:
             f"{e(t('field.warehouse', lang))}: {e(c['warehouse'] or '—')} · "
             f"{e(t('orders.case.condition.' + c['condition'], lang))}"
         )
+    if c["lines"]:
+        skus = {x["line_no"]: x["sku"] or x["platform_sku"] for x in o["lines"]}
+        goods = "、".join(f"{skus.get(no, f'#{no}')} × {qty}" for no, qty in c["lines"])
+        facts.append(f"{e(t('orders.case.lines', lang))}: {e(goods)}")
     if c["platform_status"]:
         facts.append(f"{e(t('orders.case.platform_status', lang))}: {e(c['platform_status'])}")
     head = (
