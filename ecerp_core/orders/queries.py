@@ -265,7 +265,8 @@ CASE_QUEUES = ("open", "all")
 
 
 def case_list_stmt(queue: str = "open", search: str = "") -> Select:
-    """After-sales cases with their order, shop and warehouse; ``open`` leaves out finished ones."""
+    """After-sales cases with their order, shop and warehouse: ``open`` only the unfinished ones,
+    oldest request first; every other queue all of them, the latest first."""
     stmt = (
         select(
             AfterSale.id,
@@ -294,7 +295,9 @@ def case_list_stmt(queue: str = "open", search: str = "") -> Select:
         (Order.platform_order_id, Order.buyer_id, Order.receiver_name, Order.tracking_no, AfterSale.reason),
         search,
     )
-    return stmt.order_by(AfterSale.created_at, AfterSale.id)
+    if queue == "open":  # a work queue: the longest waiting first
+        return stmt.order_by(AfterSale.created_at, AfterSale.id)
+    return stmt.order_by(AfterSale.created_at.desc(), AfterSale.id.desc())  # a history: the latest first
 
 
 def list_cases(

@@ -120,3 +120,11 @@ def test_refund_only_waits_for_no_goods_and_a_wrong_action_is_refused(
     with pytest.raises(ValidationError) as refused:  # a reship sends goods; none come back
         cases.act_on_case(session, admin, reship, "receive")
     assert refused.value.problems[0].code == "problem.action_not_allowed"
+
+
+def test_the_open_queue_is_oldest_first_and_all_cases_latest_first(session, admin, shipped):
+    """Issue 11, defect 17: the list of all cases was oldest first too."""
+    first = cases.open_case(session, admin, shipped[0], "refund_only", amount=Decimal("10.00"))
+    second = cases.open_case(session, admin, shipped[1], "refund_only", amount=Decimal("5.00"))
+    assert [c["id"] for c in queries.list_cases(session, admin, "open").rows] == [first, second]
+    assert [c["id"] for c in queries.list_cases(session, admin, "all").rows] == [second, first]
