@@ -16,12 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.company import business_date
+from ecerp_core.catalog.company import business_date, get_company
 from ecerp_core.db import among, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import SaleShipped, emit
 from ecerp_core.orders import rules, workflow
 from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderLine
+from ecerp_core.orders.vat import sales_vat
 from ecerp_core.stock import services as stock
 
 ZERO = Decimal("0")
@@ -162,10 +163,10 @@ def _emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], move
         .order_by(Order.id)
     )
     today = business_date(session, utcnow())
-    events = []
-    for o in session.connection().execute(stmt).all():
-        # the goods as the buyer paid them: shipping goes in its own field of the event
-        inclusive, shipping, tax = rules.sale_at_shipping(
+    rows = session.connection().execute(stmt).all()
+    # the goods as the buyer paid them: shipping goes in its own field of the event
+    sold = {
+        o.id: rules.sale_at_shipping(
             o.goods_amount,
             o.shipping_amount,
             o.discount_amount,
@@ -175,6 +176,16 @@ def _emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], move
             o.refunded_amount,
             o.currency,
         )
+        for o in rows
+    }
+    # no tax figure from the platform: the goods' VAT by their categories when their rates differ
+    untaxed = [o for o in rows if not o.tax_amount]
+    by_category = sales_vat(
+        session, untaxed, {o.id: sold[o.id][:2] for o in untaxed}, get_company(session).vat_rate
+    )
+    events = []
+    for o in rows:
+        inclusive, shipping, tax = sold[o.id]
         events.append(
             SaleShipped(
                 source_type="sales_order",
@@ -186,7 +197,7 @@ def _emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], move
                 currency=o.currency,
                 goods_amount=inclusive,
                 shipping_amount=shipping,
-                tax_amount=tax or None,
+                tax_amount=tax or by_category.get(o.id),
                 cost_base=cost.get(o.id, ZERO),
                 warehouse_id=o.warehouse_id,
             )

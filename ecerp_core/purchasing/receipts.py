@@ -23,9 +23,9 @@ from ecerp_core.catalog.company import business_date, get_company, rate_on
 from ecerp_core.db import insert_rows
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money
-from ecerp_core.purchasing import rules, workflow
+from ecerp_core.purchasing import workflow
 from ecerp_core.purchasing.models import PurchaseOrderLine, PurchaseReceipt, PurchaseReceiptLine
-from ecerp_core.purchasing.services import SOURCE
+from ecerp_core.purchasing.services import SOURCE, input_vat
 from ecerp_core.stock import services as stock
 from ecerp_core.stock.rules import spread_by_value
 
@@ -198,7 +198,13 @@ def receive_purchase_orders(session: Session, actor: Actor, receipts: Sequence[R
                 currency=order.currency,
                 rate=rate,
                 amount=amount,
-                tax_amount=rules.input_vat(amount, order.currency, base, company.vat_rate),
+                tax_amount=input_vat(
+                    session,
+                    [(t.product_id, round_money(t.quantity * t.unit_price, order.currency)) for t in plan],
+                    order.currency,
+                    base,
+                    company.vat_rate,
+                ),
                 landed_base=r.landed_cost,
                 value_base=value,
                 warehouse_id=order.warehouse_id,

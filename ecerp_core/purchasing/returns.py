@@ -21,8 +21,8 @@ from ecerp_core.catalog.models import Product, Supplier, Warehouse
 from ecerp_core.db import insert_rows
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money
-from ecerp_core.purchasing import rules
 from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine, PurchaseReturn, PurchaseReturnLine
+from ecerp_core.purchasing.services import input_vat
 from ecerp_core.stock import services as stock
 
 SOURCE = "purchase_return"
@@ -174,7 +174,13 @@ def return_to_suppliers(session: Session, actor: Actor, drafts: Sequence[ReturnD
                 currency=currency,
                 rate=rate,
                 amount=amount,
-                tax_amount=rules.input_vat(amount, currency, base, company.vat_rate),
+                tax_amount=input_vat(
+                    session,
+                    [(x.product_id, round_money(x.quantity * x.unit_price, currency)) for x in lines],
+                    currency,
+                    base,
+                    company.vat_rate,
+                ),
                 value_base=value,
                 warehouse_id=d.warehouse_id,
             )

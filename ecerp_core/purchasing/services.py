@@ -8,7 +8,7 @@ Receiving goods is :mod:`ecerp_core.purchasing.receipts`, returns to suppliers
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,6 +19,7 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import business_date
 from ecerp_core.catalog.models import Product, Supplier, Warehouse
+from ecerp_core.catalog.products import lines_vat
 from ecerp_core.db import insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money
@@ -49,6 +50,24 @@ class PurchaseOrderDraft:
     currency: str | None = None
     expected_date: dt.date | None = None
     note: str = ""
+
+
+def input_vat(
+    session: Session,
+    lines: Iterable[tuple[int, Decimal]],
+    currency: str,
+    base_currency: str,
+    default: Decimal,
+) -> Decimal:
+    """The input VAT (进项税额) a supplier invoices on top of tax-exclusive ``(product_id, amount)``
+    lines, each at its product's rate (its category's, else ``default``, the company's), rounded per line.
+
+    Domestic purchases (in the base currency) carry VAT; imports carry none from the supplier
+    (import VAT is paid at customs).
+    """
+    if currency != base_currency:
+        return round_money(Decimal(0), currency)
+    return lines_vat(session, lines, default, currency, inclusive=False)
 
 
 def _next_numbers(session: Session, day: dt.date, count: int) -> list[str]:
