@@ -1,0 +1,33 @@
+"""Options several commands share: ``--date``, the business date of the document a command creates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from ecerp_core.i18n import t
+
+BUSINESS_DATE_HELP = "Business date (YYYY-MM-DD, default today); its period must be open."
+
+
+class DateParam(click.ParamType):
+    """A day written YYYY-MM-DD, as a :class:`datetime.date`; anything else a clear usage error."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(t("cli.not_a_date", value=value), param, ctx)
+
+
+DATE = DateParam()
+
+
+def date_option(help: str = BUSINESS_DATE_HELP, dest: str = "day"):
+    """``--date YYYY-MM-DD`` into the parameter ``dest`` (a date, None when not given)."""
+    return click.option("--date", dest, type=DATE, default=None, metavar="YYYY-MM-DD", help=help)
