@@ -370,23 +370,26 @@ def orders_pick_list(ctx: Context, refs, queue, shop, fmt, output) -> None:
     is_flag=True,
     help="Confirm that one tracking number goes on several parcels (refused otherwise).",
 )
+@date_option("Business date of the shipment (YYYY-MM-DD, default today); its period must be open.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-def orders_ship(ctx: Context, refs, shop, carrier, tracking, tracking_file, shared_tracking, as_json) -> None:
+def orders_ship(
+    ctx: Context, refs, shop, carrier, tracking, tracking_file, shared_tracking, day, as_json
+) -> None:
     """Ship approved orders with carrier and tracking number, or every order of a tracking file."""
     from ecerp_core.orders import batch
 
     with ctx.acting() as (session, actor):
         if tracking_file:
             result = batch.ship_from_tracking_file(
-                session, actor, tracking_file, shop=shop or None, shared_tracking=shared_tracking
+                session, actor, tracking_file, shop=shop or None, shared_tracking=shared_tracking, day=day
             )
         else:
             ids = _order_ids(session, actor, refs, None, shop)
             shipments = [(i, carrier, tracking) for i in ids]
             result = {
                 "shipped": batch.ship_with_tracking(
-                    session, actor, shipments, shared_tracking=shared_tracking
+                    session, actor, shipments, shared_tracking=shared_tracking, day=day
                 ),
                 "rejected": [],
             }

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.company import business_date, get_company
+from ecerp_core.catalog.company import document_day, get_company
 from ecerp_core.db import among, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import SaleShipped, emit
@@ -112,13 +112,16 @@ def ship_orders(
     *,
     warehouse_id: int | None = None,
     note: str = "",
+    day: dt.date | None = None,
 ) -> list[dict]:
-    """Ship approved orders: their reservations become shipment moves; returns the moves.
+    """Ship approved orders on ``day`` (the shipment's business date, default today): their
+    reservations become shipment moves; returns the moves.
 
     ``warehouse_id`` (a warehouse clerk's own warehouse) refuses orders routed elsewhere. Emits one
     :class:`~ecerp_core.events.SaleShipped` per order in the same transaction.
     """
     require(actor, "orders.ship")
+    day = document_day(session, day)
     order_ids = workflow.with_members(session, order_ids)
     orders = workflow.load(session, order_ids)
     workflow.check(orders, order_ids, "shipped")
@@ -130,15 +133,17 @@ def ship_orders(
         ]
         if wrong:
             raise ValidationError(wrong)
-    moves = stock.ship_reserved(session, actor, STOCK_SOURCE, list(order_ids), note=note)
+    moves = stock.ship_reserved(session, actor, STOCK_SOURCE, list(order_ids), note=note, day=day)
     now = utcnow()
     changes = [workflow.Change(i, orders[i].status, {"shipped_at": now}) for i in order_ids]
     workflow.move(session, actor, changes, "shipped", "ship", note)
-    _emit_shipped(session, actor, order_ids, moves)
+    _emit_shipped(session, actor, order_ids, moves, day)
     return moves
 
 
-def _emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], moves: Sequence[dict]) -> None:
+def _emit_shipped(
+    session: Session, actor: Actor, order_ids: Sequence[int], moves: Sequence[dict], day: dt.date
+) -> None:
     """One :class:`~ecerp_core.events.SaleShipped` per order, its cost from the shipment moves; the
     sale is what the buyer paid less what the platform refunded before it shipped (imported)."""
     cost: dict[int, Decimal] = {}
@@ -162,7 +167,6 @@ def _emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], move
         .where(among(session, Order.id, sorted(order_ids)))
         .order_by(Order.id)
     )
-    today = business_date(session, utcnow())
     rows = session.connection().execute(stmt).all()
     # the goods as the buyer paid them: shipping goes in its own field of the event
     sold = {
@@ -190,7 +194,7 @@ def _emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], move
             SaleShipped(
                 source_type="sales_order",
                 source_id=o.id,
-                business_date=today,
+                business_date=day,
                 key=f"sales_order:{o.id}:shipped",
                 shop_id=o.shop_id,
                 platform=o.platform,

@@ -477,9 +477,16 @@ def release(session: Session, actor: Actor, source_type: str, source_ids: Sequen
 
 
 def ship_reserved(
-    session: Session, actor: Actor, source_type: str, source_ids: Sequence[int], *, note: str = ""
+    session: Session,
+    actor: Actor,
+    source_type: str,
+    source_ids: Sequence[int],
+    *,
+    note: str = "",
+    day: dt.date | None = None,
 ) -> list[dict]:
-    """Turn documents' reservations into shipment moves at the average cost; returns the moves."""
+    """Turn documents' reservations into shipment moves at the average cost, dated ``day`` (default
+    today); returns the moves."""
     found = _reservations(session, source_type, source_ids)
     drafts, consumed = [], {}
     for row in found:
@@ -492,6 +499,7 @@ def ship_reserved(
                 source_type=source_type,
                 source_id=row.source_id,
                 note=note,
+                business_date=day,
             )
         )
         key = (row.product_id, row.warehouse_id)
