@@ -60,8 +60,11 @@ def list_(ctx: Context, status: str | None, fmt: str) -> None:
 @click.argument("warehouse")
 @click.argument("lines", nargs=-1, required=True)
 @click.option("--confirm", is_flag=True, help="Confirm it at once.")
+@date_option("Order date (YYYY-MM-DD, default today); its period must be open.")
 @pass_ctx
-def create(ctx: Context, supplier: str, warehouse: str, lines: tuple[str, ...], confirm: bool) -> None:
+def create(
+    ctx: Context, supplier: str, warehouse: str, lines: tuple[str, ...], confirm: bool, day: dt.date | None
+) -> None:
     """Create a purchase order: SUPPLIER WAREHOUSE SKU=QTY@PRICE..."""
     from ecerp_core.catalog import services as catalog
     from ecerp_core.purchasing import services
@@ -80,6 +83,7 @@ def create(ctx: Context, supplier: str, warehouse: str, lines: tuple[str, ...], 
                 warehouse_id(session, actor, warehouse),
                 tuple(drafts),
             ),
+            day=day,
         )
         if confirm:
             services.confirm_purchase_orders(session, actor, [po])
