@@ -1,12 +1,15 @@
-"""Options several commands share: ``--date``, the business date of the document a command creates."""
+"""Options several commands share: ``--date``, the business date of the document a command creates,
+and amounts."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import click
 
 from ecerp_core.i18n import t
+from ecerp_core.money import parse_money
 
 BUSINESS_DATE_HELP = "Business date (YYYY-MM-DD, default today); its period must be open."
 
@@ -26,6 +29,23 @@ class DateParam(click.ParamType):
 
 
 DATE = DateParam()
+
+
+class MoneyParam(click.ParamType):
+    """An amount (``12.50``, ``1,200``) as a :class:`~decimal.Decimal`; anything else a usage error."""
+
+    name = "amount"
+
+    def convert(self, value, param, ctx) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            return parse_money(value)
+        except ValueError:
+            self.fail(t("cli.not_an_amount", value=value), param, ctx)
+
+
+MONEY = MoneyParam()
 
 
 def date_option(help: str = BUSINESS_DATE_HELP, dest: str = "day"):

@@ -7,8 +7,9 @@ import datetime as dt
 import click
 
 from ecerp_core.cli.context import Context, pass_ctx
-from ecerp_core.cli.options import date_option
+from ecerp_core.cli.options import MONEY, date_option
 from ecerp_core.cli.output import FORMAT, print_table
+from ecerp_core.i18n import t
 
 LEVEL_COLUMNS = (
     "sku",
@@ -190,6 +191,31 @@ def alerts_(ctx: Context, warehouse: str | None, notify: bool, fmt: str) -> None
     print_table(found, ALERT_COLUMNS, fmt)
     if notify:
         click.echo(f"notified: {alerts.notify(found)}", err=True)
+
+
+@stock.command("adjust")
+@click.argument("warehouse")
+@click.argument("lines", nargs=-1, required=True)
+@click.option(
+    "--unit-cost", type=MONEY, default=None, help="Unit cost of goods found (default: the average cost)."
+)
+@click.option("--reason", default="", help="Why the stock changes (damage, found goods ...).")
+@date_option()
+@pass_ctx
+def adjust(ctx: Context, warehouse: str, lines: tuple[str, ...], unit_cost, reason: str, day) -> None:
+    """Adjust stock by hand: WAREHOUSE SKU=QTY... (a negative QTY takes goods out)."""
+    from ecerp_core.stock import services
+
+    with ctx.acting() as (session, actor):
+        wid = warehouse_id(session, actor, warehouse)
+        drafts = [
+            services.MoveDraft(
+                pid, wid, qty, "adjustment", unit_cost=unit_cost, note=reason, business_date=day
+            )
+            for pid, qty in parse_lines(session, actor, lines)
+        ]
+        n = services.post_moves(session, actor, drafts)
+    click.echo(t("cli.stock_adjusted", moves=n))
 
 
 @stock.command("transfer")

@@ -64,6 +64,7 @@ def _approved_order(session, admin, biz):
 # command (with {ref} for what the preparation made), preparation, the stock move it makes (None:
 # none), its document's date column (None: the moves are the document)
 COMMANDS = {
+    "stock adjust": (("stock", "adjust", "SH", "TEE-1=-1", "--reason", "破损"), None, "adjustment", None),
     "purchase create": (
         ("purchase", "create", "S1", "SH", "TEE-1=5@18.00"),
         None,
