@@ -264,6 +264,23 @@ def only(handler: Handler) -> Iterator[None]:
         _subscribers.update(saved)
 
 
+DayCheck = Callable[["Session", dt.date], None]
+_day_checks: list[DayCheck] = []
+
+
+def guard_days(check: DayCheck) -> None:
+    """Have ``check(session, day)`` vet the business date of every document an area creates, posting
+    or not (finance refuses a day in a closed period); once, however often asked."""
+    if check not in _day_checks:
+        _day_checks.append(check)
+
+
+def check_day(session: Session, day: dt.date) -> None:
+    """Vet a document's business date by every guard (:func:`guard_days`); they raise named errors."""
+    for check in _day_checks:
+        check(session, day)
+
+
 def emit(session: Session, actor: Actor, events: Sequence[BusinessEvent]) -> None:
     """Hand ``events`` to their subscribers, in the caller's transaction (batch-first).
 

@@ -11,9 +11,10 @@ refused with :class:`~ecerp_core.events.EventNotHeard`, never lost.
 from __future__ import annotations
 
 from ecerp_core import events
-from ecerp_core.finance import posting
+from ecerp_core.finance import periods, posting
 
 
 def connect() -> None:
     """Connect the subscribers (idempotent)."""
     events.subscribe(posting.handle, *events.KINDS)
+    events.guard_days(periods.refuse_closed)

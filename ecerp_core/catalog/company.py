@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ecerp_core import audit
+from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog import rules
 from ecerp_core.catalog.models import Company, Currency, ExchangeRate
@@ -128,6 +128,18 @@ def company_timezone(session: Session) -> zoneinfo.ZoneInfo:
 def business_date(session: Session, at: dt.datetime | None = None) -> dt.date:
     """The company-local day of ``at`` (default: now, or the frozen clock)."""
     return (at or utcnow()).astimezone(company_timezone(session)).date()
+
+
+def document_day(session: Session, day: dt.date | None) -> dt.date:
+    """The business date of a document being created: ``day`` (``--date``), else today. A day after
+    today is a named problem; a day in a closed period is refused by the guards of
+    :func:`ecerp_core.events.check_day` (finance's ``PeriodClosed``) before anything is written."""
+    today = business_date(session)
+    day = today if day is None else day
+    if day > today:
+        raise ValidationError([problem("business_date", "above_maximum", value=day, max=today)])
+    events.check_day(session, day)
+    return day
 
 
 # --- exchange rates -------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from ecerp_core.db import Base, Code, CurrencyCode, Flag, Lifecycle, Name, intpk
 from ecerp_core.money import Money, Rate
 
 PLATFORMS = ("taobao", "tmall", "jd", "pdd", "shopify", "woocommerce", "other")
+EXPORT_PLATFORMS = frozenset({"shopify", "woocommerce"})
+"""Cross-border shops: exports, zero-rated for VAT (出口零税率); the tax they collect is a foreign one."""
 TIERS = ("normal", "silver", "gold", "vip")
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from ecerp_core.cli.context import Context, pass_ctx
+from ecerp_core.cli.options import DATE, date_option
 from ecerp_core.cli.output import echo_json, print_table
 from ecerp_core.finance.periods import reopen_period
 from ecerp_core.i18n import t
@@ -19,12 +20,7 @@ from ecerp_core.money import parse_money
 
 
 def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"not a date (YYYY-MM-DD): {value}") from None
+    return None if value is None else DATE.convert(value, None, None)
 
 
 REPORT_FORMAT = click.option(
@@ -245,16 +241,14 @@ def _amount(value: str) -> Decimal:
         raise click.BadParameter(f"not an amount: {value}") from None
 
 
-def _business_day(session, value: str | None) -> dt.date:
+def _business_day(session, value: dt.date | str | None) -> dt.date:
     """``--date``: the business date of the document (default: today in the company's time zone)."""
     from ecerp_core.catalog.company import business_date
 
     return _date(value) or business_date(session)
 
 
-DATE_OPTION = click.option(
-    "--date", "day", help="Business date (YYYY-MM-DD, default today); its period must be open."
-)
+DATE_OPTION = date_option()
 REFERENCE_OPTION = click.option("--reference", default="", help="The bank slip's or transfer's reference.")
 
 
@@ -487,7 +481,7 @@ def vat() -> None:
 
 @vat.command("close")
 @click.argument("period")
-@click.option("--date", "day", help="Voucher date (YYYY-MM-DD, default the period's last day).")
+@date_option("Voucher date (YYYY-MM-DD, default the period's last day).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 def vat_close(ctx: Context, period: str, day: str | None, as_json: bool) -> None:

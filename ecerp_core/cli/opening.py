@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from ecerp_core.cli.context import Context, pass_ctx
+from ecerp_core.cli.options import date_option
 from ecerp_core.cli.output import echo_json
 from ecerp_core.i18n import t
 
@@ -23,17 +24,8 @@ _AGREEMENT = (
     "row is refused whole, every problem listed with its line."
 )
 _FILE = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-_DATE = click.option(
-    "--date",
-    "day",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="The go-live date (YYYY-MM-DD, a month's last day).",
-)
+_DATE = date_option("The go-live date (YYYY-MM-DD, a month's last day).")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-
-
-def _day(value: dt.datetime | None) -> dt.date | None:
-    return value.date() if value else None
 
 
 @click.command(
@@ -47,14 +39,14 @@ def _day(value: dt.datetime | None) -> dt.date | None:
 @_DATE
 @_JSON
 @pass_ctx
-def stock_opening(ctx: Context, file: Path, day: dt.datetime | None, as_json: bool) -> None:
+def stock_opening(ctx: Context, file: Path, day: dt.date | None, as_json: bool) -> None:
     from ecerp_core.finance.opening import open_stock
     from ecerp_core.stock.opening import read_opening_stock
     from ecerp_core.tabular import read_table
 
     table = read_table(file)
     with ctx.acting() as (session, actor):
-        result = open_stock(session, actor, read_opening_stock(session, table), _day(day))
+        result = open_stock(session, actor, read_opening_stock(session, table), day)
     if as_json:
         echo_json(result.as_dict())
         return
@@ -75,13 +67,13 @@ def stock_opening(ctx: Context, file: Path, day: dt.datetime | None, as_json: bo
 @_DATE
 @_JSON
 @pass_ctx
-def finance_opening(ctx: Context, file: Path, day: dt.datetime | None, as_json: bool) -> None:
+def finance_opening(ctx: Context, file: Path, day: dt.date | None, as_json: bool) -> None:
     from ecerp_core.finance.opening import post_opening_balances, read_opening_balances
     from ecerp_core.tabular import read_table
 
     table = read_table(file)
     with ctx.acting() as (session, actor):
-        result = post_opening_balances(session, actor, read_opening_balances(session, table), _day(day))
+        result = post_opening_balances(session, actor, read_opening_balances(session, table), day)
     if as_json:
         echo_json(result.as_dict())
         return

@@ -12,6 +12,7 @@ import click
 
 from ecerp_core.catalog.company import company_timezone
 from ecerp_core.cli.context import Context, pass_ctx
+from ecerp_core.cli.options import date_option
 from ecerp_core.cli.output import echo_json, json_default
 from ecerp_core.i18n import t
 from ecerp_core.orders.models import CASE_KINDS
@@ -369,23 +370,26 @@ def orders_pick_list(ctx: Context, refs, queue, shop, fmt, output) -> None:
     is_flag=True,
     help="Confirm that one tracking number goes on several parcels (refused otherwise).",
 )
+@date_option("Business date of the shipment (YYYY-MM-DD, default today); its period must be open.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
-def orders_ship(ctx: Context, refs, shop, carrier, tracking, tracking_file, shared_tracking, as_json) -> None:
+def orders_ship(
+    ctx: Context, refs, shop, carrier, tracking, tracking_file, shared_tracking, day, as_json
+) -> None:
     """Ship approved orders with carrier and tracking number, or every order of a tracking file."""
     from ecerp_core.orders import batch
 
     with ctx.acting() as (session, actor):
         if tracking_file:
             result = batch.ship_from_tracking_file(
-                session, actor, tracking_file, shop=shop or None, shared_tracking=shared_tracking
+                session, actor, tracking_file, shop=shop or None, shared_tracking=shared_tracking, day=day
             )
         else:
             ids = _order_ids(session, actor, refs, None, shop)
             shipments = [(i, carrier, tracking) for i in ids]
             result = {
                 "shipped": batch.ship_with_tracking(
-                    session, actor, shipments, shared_tracking=shared_tracking
+                    session, actor, shipments, shared_tracking=shared_tracking, day=day
                 ),
                 "rejected": [],
             }
@@ -553,7 +557,7 @@ def _act_on_case(
     warehouse: str | None = None,
     condition: str = "sellable",
     lines: tuple[tuple[int, int], ...] = (),
-    day: dt.datetime | None = None,
+    day: dt.date | None = None,
 ) -> None:
     from ecerp_core.catalog import services as catalog
     from ecerp_core.orders import cases
@@ -569,7 +573,7 @@ def _act_on_case(
             condition=condition,
             lines=lines or None,
             note=note,
-            business_date=day.date() if day else None,
+            business_date=day,
         )
     _done(
         as_json,
@@ -581,13 +585,8 @@ def _act_on_case(
 
 
 _CASE_ID = click.argument("case_id", type=int)
-_DATE = click.option(
-    "--date",
-    "day",
-    type=click.DateTime(["%Y-%m-%d"]),
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="Business date of the refund and the goods back (default: today); a closed period refuses it.",
+_DATE = date_option(
+    "Business date of the refund and the goods back (default: today); a closed period refuses it."
 )
 _NOTE = click.option("--note", default="", help="Kept in the order's history.")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -640,7 +639,7 @@ def _case_command(action: str, help_text: str) -> None:
 @_NOTE
 @_JSON
 @pass_ctx
-def cases_complete(ctx: Context, case_id: int, day: dt.datetime | None, note: str, as_json: bool) -> None:
+def cases_complete(ctx: Context, case_id: int, day: dt.date | None, note: str, as_json: bool) -> None:
     """Complete a case: refund (with the goods received), or send the goods again."""
     _act_on_case(ctx, case_id, "complete", note, as_json, day=day)
 
@@ -710,7 +709,7 @@ def orders_refund(
     returns: tuple[tuple[str, int], ...],
     condition: str,
     warehouse: str | None,
-    day: dt.datetime | None,
+    day: dt.date | None,
     reason: str,
     as_json: bool,
 ) -> None:
@@ -730,7 +729,7 @@ def orders_refund(
             warehouse_id=warehouse_id,
             condition=condition,
             returns=returns,
-            business_date=day.date() if day else None,
+            business_date=day,
         )
         [refund_id] = refund_orders(session, actor, [draft])
         [done] = refund_details(session, actor, [refund_id])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import click
 
 from ecerp_core.cli.context import Context, pass_ctx
+from ecerp_core.cli.options import date_option
 from ecerp_core.cli.output import FORMAT, print_table
 from ecerp_core.cli.stock import parse_lines, warehouse_id
 from ecerp_core.money import parse_decimal
@@ -58,8 +60,11 @@ def list_(ctx: Context, status: str | None, fmt: str) -> None:
 @click.argument("warehouse")
 @click.argument("lines", nargs=-1, required=True)
 @click.option("--confirm", is_flag=True, help="Confirm it at once.")
+@date_option("Order date (YYYY-MM-DD, default today); its period must be open.")
 @pass_ctx
-def create(ctx: Context, supplier: str, warehouse: str, lines: tuple[str, ...], confirm: bool) -> None:
+def create(
+    ctx: Context, supplier: str, warehouse: str, lines: tuple[str, ...], confirm: bool, day: dt.date | None
+) -> None:
     """Create a purchase order: SUPPLIER WAREHOUSE SKU=QTY@PRICE..."""
     from ecerp_core.catalog import services as catalog
     from ecerp_core.purchasing import services
@@ -78,6 +83,7 @@ def create(ctx: Context, supplier: str, warehouse: str, lines: tuple[str, ...], 
                 warehouse_id(session, actor, warehouse),
                 tuple(drafts),
             ),
+            day=day,
         )
         if confirm:
             services.confirm_purchase_orders(session, actor, [po])
@@ -88,8 +94,11 @@ def create(ctx: Context, supplier: str, warehouse: str, lines: tuple[str, ...], 
 @click.argument("purchase_order_id", type=int)
 @click.argument("lines", nargs=-1)
 @click.option("--landed-cost", default="0", help="Freight and other costs of this delivery (base currency).")
+@date_option()
 @pass_ctx
-def receive(ctx: Context, purchase_order_id: int, lines: tuple[str, ...], landed_cost: str) -> None:
+def receive(
+    ctx: Context, purchase_order_id: int, lines: tuple[str, ...], landed_cost: str, day: dt.date | None
+) -> None:
     """Receive goods: everything outstanding, or SKU=QTY[@PRICE]..."""
     from ecerp_core.purchasing import receipts
 
@@ -103,6 +112,7 @@ def receive(ctx: Context, purchase_order_id: int, lines: tuple[str, ...], landed
             session,
             actor,
             [receipts.ReceiptDraft(purchase_order_id, tuple(parsed) or None, _money(landed_cost))],
+            day=day,
         )
     click.echo(f"received {sum(m['quantity'] for m in moves)} units")
 
@@ -112,8 +122,11 @@ def receive(ctx: Context, purchase_order_id: int, lines: tuple[str, ...], landed
 @click.argument("warehouse")
 @click.argument("lines", nargs=-1, required=True)
 @click.option("--reason", default="")
+@date_option()
 @pass_ctx
-def return_(ctx: Context, supplier: str, warehouse: str, lines: tuple[str, ...], reason: str) -> None:
+def return_(
+    ctx: Context, supplier: str, warehouse: str, lines: tuple[str, ...], reason: str, day: dt.date | None
+) -> None:
     """Return goods to a supplier: SUPPLIER WAREHOUSE SKU=QTY..."""
     from ecerp_core.catalog import services as catalog
     from ecerp_core.purchasing import returns
@@ -130,6 +143,7 @@ def return_(ctx: Context, supplier: str, warehouse: str, lines: tuple[str, ...],
                     reason=reason,
                 )
             ],
+            day=day,
         )
     click.echo(f"purchase return {rid}")
 

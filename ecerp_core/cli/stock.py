@@ -7,7 +7,9 @@ import datetime as dt
 import click
 
 from ecerp_core.cli.context import Context, pass_ctx
+from ecerp_core.cli.options import MONEY, date_option
 from ecerp_core.cli.output import FORMAT, print_table
+from ecerp_core.i18n import t
 
 LEVEL_COLUMNS = (
     "sku",
@@ -191,15 +193,43 @@ def alerts_(ctx: Context, warehouse: str | None, notify: bool, fmt: str) -> None
         click.echo(f"notified: {alerts.notify(found)}", err=True)
 
 
+@stock.command("adjust")
+@click.argument("warehouse")
+@click.argument("lines", nargs=-1, required=True)
+@click.option(
+    "--unit-cost", type=MONEY, default=None, help="Unit cost of goods found (default: the average cost)."
+)
+@click.option("--reason", default="", help="Why the stock changes (damage, found goods ...).")
+@date_option()
+@pass_ctx
+def adjust(ctx: Context, warehouse: str, lines: tuple[str, ...], unit_cost, reason: str, day) -> None:
+    """Adjust stock by hand: WAREHOUSE SKU=QTY... (a negative QTY takes goods out)."""
+    from ecerp_core.stock import services
+
+    with ctx.acting() as (session, actor):
+        wid = warehouse_id(session, actor, warehouse)
+        drafts = [
+            services.MoveDraft(
+                pid, wid, qty, "adjustment", unit_cost=unit_cost, note=reason, business_date=day
+            )
+            for pid, qty in parse_lines(session, actor, lines)
+        ]
+        n = services.post_moves(session, actor, drafts)
+    click.echo(t("cli.stock_adjusted", moves=n))
+
+
 @stock.command("transfer")
 @click.argument("from_code")
 @click.argument("to_code")
 @click.argument("lines", nargs=-1, required=True)
 @click.option("--ship", is_flag=True, help="Ship it at once (goods go in transit).")
 @click.option("--note", default="")
+@date_option(
+    "Business date of the shipment with --ship (YYYY-MM-DD, default today); its period must be open."
+)
 @pass_ctx
 def transfer(
-    ctx: Context, from_code: str, to_code: str, lines: tuple[str, ...], ship: bool, note: str
+    ctx: Context, from_code: str, to_code: str, lines: tuple[str, ...], ship: bool, note: str, day
 ) -> None:
     """Create a transfer FROM TO SKU=QTY...; with --ship, send it too."""
     from ecerp_core.stock import transfers
@@ -209,7 +239,7 @@ def transfer(
         draft = transfers.TransferDraft(source, target, parse_lines(session, actor, lines), note)
         [tid] = transfers.create_transfers(session, actor, [draft])
         if ship:
-            transfers.ship_transfers(session, actor, [tid])
+            transfers.ship_transfers(session, actor, [tid], day=day)
     click.echo(f"transfer {tid}{' shipped' if ship else ''}")
 
 
@@ -217,15 +247,16 @@ def transfer(
 @click.argument("transfer_id", type=int)
 @click.argument("lines", nargs=-1)
 @click.option("--close", is_flag=True, help="Then close it: what did not arrive is recorded as lost.")
+@date_option("Business date of the arrival (YYYY-MM-DD, default today); its period must be open.")
 @pass_ctx
-def receive_transfer(ctx: Context, transfer_id: int, lines: tuple[str, ...], close: bool) -> None:
+def receive_transfer(ctx: Context, transfer_id: int, lines: tuple[str, ...], close: bool, day) -> None:
     """Receive a transfer (all in transit, or SKU=QTY...)."""
     from ecerp_core.stock import transfers
 
     with ctx.acting() as (session, actor):
         if lines or not close:
             transfers.receive_transfer(
-                session, actor, transfer_id, parse_lines(session, actor, lines) if lines else None
+                session, actor, transfer_id, parse_lines(session, actor, lines) if lines else None, day=day
             )
         if close:
             click.echo(f"lost value: {transfers.close_transfers(session, actor, [transfer_id])}")
@@ -315,11 +346,12 @@ def count_moves(ctx: Context, stocktake_id: int, fmt: str) -> None:
 
 @count.command("approve")
 @click.argument("stocktake_id", type=int)
+@date_option("Business date of the gains and losses (YYYY-MM-DD, default today); its period must be open.")
 @pass_ctx
-def count_approve(ctx: Context, stocktake_id: int) -> None:
+def count_approve(ctx: Context, stocktake_id: int, day) -> None:
     """Post gains and losses (needs stock.approve)."""
     from ecerp_core.stock import stocktake
 
     with ctx.acting() as (session, actor):
-        result = stocktake.approve_stocktake(session, actor, stocktake_id)
+        result = stocktake.approve_stocktake(session, actor, stocktake_id, day=day)
     click.echo(f"gain {result['gain_base']}  loss {result['loss_base']}  moves {result['moves']}")

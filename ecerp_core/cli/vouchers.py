@@ -13,25 +13,18 @@ from pathlib import Path
 import click
 
 from ecerp_core.cli.context import Context, pass_ctx
+from ecerp_core.cli.options import date_option
 from ecerp_core.cli.output import FORMAT, echo_json, print_table
 from ecerp_core.i18n import t
 
-DATE = click.option(
-    "--date",
-    "on_date",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    metavar="YYYY-MM-DD",
-    help="Business date of the voucher (YYYY-MM-DD; default today). Its period must be open.",
+DATE = date_option(
+    "Business date of the voucher (YYYY-MM-DD; default today). Its period must be open.", "on_date"
 )
 PERIOD = click.option(
     "--period", help="The month (YYYY-MM) of a voucher number such as 记-0001 (default: this month)."
 )
 AS_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 LIST_COLUMNS = ("entry_number", "voucher_no", "date", "total", "memo", "reversed_by")
-
-
-def _day(value: dt.datetime | None) -> dt.date | None:
-    return value.date() if value else None
 
 
 @click.group()
@@ -58,7 +51,7 @@ def voucher() -> None:
 @pass_ctx
 def add(
     ctx: Context,
-    on_date: dt.datetime | None,
+    on_date: dt.date | None,
     memo: str,
     lines: tuple[str, ...],
     attachments: tuple[str, ...],
@@ -69,7 +62,7 @@ def add(
 
     drafts = tuple(parse_line(x) for x in lines)
     with ctx.acting() as (session, actor):
-        posted = post_voucher(session, actor, VoucherDraft(_day(on_date), drafts, memo, attachments))
+        posted = post_voucher(session, actor, VoucherDraft(on_date, drafts, memo, attachments))
     if as_json:
         echo_json(
             {"entry_number": posted.entry_number, "voucher_no": posted.voucher_no, "date": posted.entry_date}
@@ -90,7 +83,7 @@ def add(
 @DATE
 @AS_JSON
 @pass_ctx
-def import_(ctx: Context, file: Path, on_date: dt.datetime | None, as_json: bool) -> None:
+def import_(ctx: Context, file: Path, on_date: dt.date | None, as_json: bool) -> None:
     """Import vouchers from CSV/XLSX: columns 凭证号 (voucher), 日期 (date), 科目 (account), 借方 (debit),
     贷方 (credit), 摘要 (memo), 附件 (attachments, ';'-separated). The rows of one voucher number are its
     lines; each voucher posts or is refused with its reason on its own (exit code 1 when any is
@@ -98,7 +91,7 @@ def import_(ctx: Context, file: Path, on_date: dt.datetime | None, as_json: bool
     from ecerp_core.finance.vouchers import import_vouchers
 
     with ctx.acting() as (session, actor):
-        report = import_vouchers(session, actor, file, on_date=_day(on_date))
+        report = import_vouchers(session, actor, file, on_date=on_date)
     if as_json:
         echo_json(report.as_dict())
     else:
@@ -166,14 +159,12 @@ def show(ctx: Context, number: str, period: str | None, as_json: bool) -> None:
 @PERIOD
 @AS_JSON
 @pass_ctx
-def reverse(
-    ctx: Context, number: str, on_date: dt.datetime | None, period: str | None, as_json: bool
-) -> None:
+def reverse(ctx: Context, number: str, on_date: dt.date | None, period: str | None, as_json: bool) -> None:
     """Reverse a voucher by a new voucher (red-letter, 红字冲销) dated --date (default today)."""
     from ecerp_core.finance.vouchers import reverse_voucher
 
     with ctx.acting() as (session, actor):
-        posted = reverse_voucher(session, actor, number, _day(on_date), period=period)
+        posted = reverse_voucher(session, actor, number, on_date, period=period)
     if as_json:
         echo_json(
             {"entry_number": posted.entry_number, "voucher_no": posted.voucher_no, "date": posted.entry_date}

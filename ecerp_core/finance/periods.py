@@ -97,6 +97,23 @@ def ensure_period(session: Session, day: dt.date, *, opening: bool = False) -> P
     return period
 
 
+def refuse_closed(session: Session, day: dt.date) -> None:
+    """Raise :class:`PeriodClosed` when a document dated ``day`` would land in a closed or locked
+    month, or before the first period while a month is closed (it would change a closed month's
+    balances); read-only, for the documents that post nothing (a transfer's arrival, a purchase
+    order)."""
+    period = session.scalar(select(Period).where(Period.year == day.year, Period.month == day.month))
+    if period is None:
+        first = session.scalar(select(Period).order_by(Period.year, Period.month).limit(1))
+        if first is None or (day.year, day.month) > (first.year, first.month):
+            return
+        period = session.scalar(
+            select(Period).where(Period.status != "open").order_by(Period.year, Period.month).limit(1)
+        )
+    if period is not None and period.status != "open":
+        raise PeriodClosed(period=period.code, status=f"status.period.{period.status}", date=day.isoformat())
+
+
 def open_period_for(session: Session, day: dt.date, *, opening: bool = False) -> Period:
     """The period of ``day``, locked for numbering; raises :class:`PeriodClosed` unless it is open.
 

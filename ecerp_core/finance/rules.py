@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
+from ecerp_core.catalog.models import EXPORT_PLATFORMS
 from ecerp_core.db import forget, memo
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.finance.chart import ensure_chart, receivable_code
@@ -23,8 +24,6 @@ from ecerp_core.money import round_money
 RECEIVABLE = "RECEIVABLE"
 BANK = "BANK"
 BANK_BY_CURRENCY = {"CNY": "100201", "USD": "100202"}
-EXPORT_PLATFORMS = frozenset({"shopify", "woocommerce"})
-"""Cross-border shops: exports, zero-rated for VAT (出口零税率)."""
 
 DEFAULT_RULES: dict[tuple[str, str], str] = {
     ("sale.shipped", "receivable"): RECEIVABLE,

@@ -7,13 +7,14 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.company import business_date
+from ecerp_core.catalog.company import business_date, get_company
 from ecerp_core.catalog.models import Product, Warehouse
+from ecerp_core.catalog.products import vat_rates
 from ecerp_core.db import for_update, utcnow
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.events import SaleRefunded, emit
@@ -31,6 +32,7 @@ from ecerp_core.orders.returns import (
     return_goods,
     returned_goods,
 )
+from ecerp_core.orders.vat import order_lines, sale_vat, vat_inside
 from ecerp_core.orders.workflow import Happened
 from ecerp_core.stock import services as stock
 from ecerp_core.stock.models import StockMove
@@ -71,6 +73,8 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
             Order.tax_amount,
             Order.tax_included,
             Order.total_amount,
+            Order.shipping_amount,
+            Order.adjustment_amount,
         )
         .where(Order.id.in_(ids))
         .order_by(Order.id)
@@ -96,10 +100,16 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
     if unshipped:
         stock.release(session, actor, STOCK_SOURCE, unshipped)
     days = [r.business_date or today for r in refunds]
+    company_rate = get_company(session).vat_rate
+    taxes = [
+        _refund_vat(session, orders[r.order_id], r, amount, plan, company_rate)
+        for r, amount, plan in zip(refunds, amounts, plans, strict=True)
+    ]
     rows = [
         {
             "order_id": r.order_id,
             "amount": amount,
+            "tax_amount": tax,
             "currency": orders[r.order_id].currency,
             "with_return": bool(plan and plan.goods),
             "reason": r.reason,
@@ -107,7 +117,7 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
             "at": now,
             "actor_id": actor.id,
         }
-        for r, amount, plan, day in zip(refunds, amounts, plans, days, strict=True)
+        for r, amount, plan, day, tax in zip(refunds, amounts, plans, days, taxes, strict=True)
     ]
     table = OrderRefund.__table__
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
@@ -154,8 +164,10 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
         ],
     )
     events = [
-        _refunded_event(orders[r.order_id], r, rid, amount, plan, day)
-        for r, rid, amount, plan, day in zip(refunds, refund_ids, amounts, plans, days, strict=True)
+        _refunded_event(orders[r.order_id], r, rid, amount, plan, day, tax)
+        for r, rid, amount, plan, day, tax in zip(
+            refunds, refund_ids, amounts, plans, days, taxes, strict=True
+        )
     ]
     emit(session, actor, events)
     return list(refund_ids)
@@ -231,17 +243,57 @@ def _amount_problems(order, amount: Decimal) -> list[Problem]:
     return []
 
 
+def _refund_vat(
+    session: Session, order, r: RefundDraft, amount: Decimal, plan: ReturnPlan | None, company_rate: Decimal
+) -> Decimal | None:
+    """The tax a refund gives back: its share of the platform's tax figure where the sale booked one;
+    else, when the order's goods are at several VAT rates (:mod:`ecerp_core.orders.vat`), the VAT
+    inside the amount at the rates of the lines coming back, or without lines its share of what is
+    left of the VAT the sale booked, the order's last refund all of it; else None (finance splits
+    the refund at the company's rate)."""
+    if order.tax_amount:
+        return rules.refund_tax(
+            order.tax_amount, order.total_amount, order.refunded_amount, amount, order.currency
+        )
+    if order.status in BEFORE_SHIPPING:
+        return None  # nothing was booked
+    goods, shipping, _ = rules.sale_at_shipping(
+        order.goods_amount,
+        order.shipping_amount,
+        order.discount_amount,
+        ZERO,
+        order.tax_included,
+        order.adjustment_amount,
+        ZERO,
+        order.currency,
+    )
+    lines = order_lines(session, [order.id]).get(order.id, [])
+    vat = sale_vat(session, order.platform, lines, goods, shipping, company_rate, order.currency)
+    if vat is None:
+        return None
+    given = session.scalar(
+        select(func.coalesce(func.sum(OrderRefund.tax_amount), 0)).where(OrderRefund.order_id == order.id)
+    )
+    left = order.paid_amount - order.refunded_amount
+    if amount == left:
+        return vat - given
+    if plan is not None and plan.lines:
+        rates = vat_rates(session, [p for p, _ in plan.lines], company_rate)
+        return vat_inside(plan.lines, amount, ZERO, rates, company_rate, order.currency)
+    return round_money((vat - given) * amount / left, order.currency)
+
+
 def _refunded_event(
-    order, r: RefundDraft, refund_id: int, amount: Decimal, plan: ReturnPlan | None, day: dt.date
+    order,
+    r: RefundDraft,
+    refund_id: int,
+    amount: Decimal,
+    plan: ReturnPlan | None,
+    day: dt.date,
+    tax: Decimal | None,
 ) -> SaleRefunded:
     damaged = r.condition == "damaged"
     goods, cost = returned_goods(plan, r.condition)
-    # the sale booked the platform's tax figure where the order has one: the refund gives its share back
-    tax = (
-        rules.refund_tax(order.tax_amount, order.total_amount, order.refunded_amount, amount, order.currency)
-        if order.tax_amount
-        else None
-    )
     return SaleRefunded(
         source_type="sales_order_refund",
         source_id=refund_id,

@@ -5,6 +5,7 @@ carrier and tracking number (also from a tracking file), each in chunks with a p
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import html
 import io
 from collections.abc import Callable, Sequence
@@ -209,6 +210,7 @@ def ship_with_tracking(
     *,
     progress: Progress = None,
     shared_tracking: bool = False,
+    day: dt.date | None = None,
 ) -> int:
     """Ship approved orders, each with its carrier and tracking number; merged members ride along
     with their parcel's. Returns how many orders shipped.
@@ -263,7 +265,7 @@ def ship_with_tracking(
         .values(carrier=bindparam("c"), tracking_no=bindparam("n")),
         rows,
     )
-    in_chunks(ids, lambda chunk: ship_orders(session, actor, chunk), progress)
+    in_chunks(ids, lambda chunk: ship_orders(session, actor, chunk, day=day), progress)
     return len(ids)
 
 
@@ -282,6 +284,7 @@ def ship_from_tracking_file(
     shop: str | None = None,
     progress: Progress = None,
     shared_tracking: bool = False,
+    day: dt.date | None = None,
 ) -> dict:
     """Ship orders listed in a tracking file (order number, carrier, tracking number).
 
@@ -317,7 +320,7 @@ def ship_from_tracking_file(
     if not ships and not rejected:
         raise ImportFileError(file=table.name, reason=lazy("reason.empty"))
     shipped = (
-        ship_with_tracking(session, actor, ships, progress=progress, shared_tracking=shared_tracking)
+        ship_with_tracking(session, actor, ships, progress=progress, shared_tracking=shared_tracking, day=day)
         if ships
         else 0
     )

@@ -170,7 +170,8 @@ class OrderEvent(Base):
 
 
 class OrderRefund(Base):
-    """Money given back to a buyer, with or without the goods coming back to stock."""
+    """Money given back to a buyer, with or without the goods coming back to stock; ``tax_amount``
+    the tax in it the refund gave back where it is not finance's split at the company's rate (None)."""
 
     __tablename__ = "sales_order_refund"
     __table_args__ = (CheckConstraint("amount > 0", name="positive"),)
@@ -179,6 +180,7 @@ class OrderRefund(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), index=True)
     amount: Mapped[Money]
     currency: Mapped[CurrencyCode] = mapped_column(ForeignKey("currency.code"))
+    tax_amount: Mapped[Money | None]
     with_return: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str] = mapped_column(String(300), default="")
     business_date: Mapped[dt.date] = mapped_column(Date)

@@ -69,10 +69,12 @@ class Back:
 
 @dataclass
 class ReturnPlan:
-    """What one refund brings back: ``goods`` and the value of the lines they belong to."""
+    """What one refund brings back: ``goods``, the value of the lines they belong to, and those
+    lines' part as ``(product_id, value)`` (for their VAT rates)."""
 
     goods: list[Back] = field(default_factory=list)
     lines_value: Decimal = ZERO
+    lines: list[tuple[int, Decimal]] = field(default_factory=list)
 
 
 def plan_returns(
@@ -149,6 +151,7 @@ def plan_returns(
             for c, per in per_unit:
                 plan.goods += _take(pools[(r.order_id, c)], qty * per, c, r.warehouse_id)
             plan.lines_value += sold_amount * qty / sold_qty
+            plan.lines.append((product, sold_amount * qty / sold_qty))
         plans.append(plan)
     return plans
 

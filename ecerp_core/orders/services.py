@@ -16,12 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.company import business_date
+from ecerp_core.catalog.company import document_day, get_company
 from ecerp_core.db import among, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import SaleShipped, emit
 from ecerp_core.orders import rules, workflow
 from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderLine
+from ecerp_core.orders.vat import sales_vat
 from ecerp_core.stock import services as stock
 
 ZERO = Decimal("0")
@@ -111,13 +112,16 @@ def ship_orders(
     *,
     warehouse_id: int | None = None,
     note: str = "",
+    day: dt.date | None = None,
 ) -> list[dict]:
-    """Ship approved orders: their reservations become shipment moves; returns the moves.
+    """Ship approved orders on ``day`` (the shipment's business date, default today): their
+    reservations become shipment moves; returns the moves.
 
     ``warehouse_id`` (a warehouse clerk's own warehouse) refuses orders routed elsewhere. Emits one
     :class:`~ecerp_core.events.SaleShipped` per order in the same transaction.
     """
     require(actor, "orders.ship")
+    day = document_day(session, day)
     order_ids = workflow.with_members(session, order_ids)
     orders = workflow.load(session, order_ids)
     workflow.check(orders, order_ids, "shipped")
@@ -129,15 +133,17 @@ def ship_orders(
         ]
         if wrong:
             raise ValidationError(wrong)
-    moves = stock.ship_reserved(session, actor, STOCK_SOURCE, list(order_ids), note=note)
+    moves = stock.ship_reserved(session, actor, STOCK_SOURCE, list(order_ids), note=note, day=day)
     now = utcnow()
     changes = [workflow.Change(i, orders[i].status, {"shipped_at": now}) for i in order_ids]
     workflow.move(session, actor, changes, "shipped", "ship", note)
-    _emit_shipped(session, actor, order_ids, moves)
+    _emit_shipped(session, actor, order_ids, moves, day)
     return moves
 
 
-def _emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], moves: Sequence[dict]) -> None:
+def _emit_shipped(
+    session: Session, actor: Actor, order_ids: Sequence[int], moves: Sequence[dict], day: dt.date
+) -> None:
     """One :class:`~ecerp_core.events.SaleShipped` per order, its cost from the shipment moves; the
     sale is what the buyer paid less what the platform refunded before it shipped (imported)."""
     cost: dict[int, Decimal] = {}
@@ -161,11 +167,10 @@ def _emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], move
         .where(among(session, Order.id, sorted(order_ids)))
         .order_by(Order.id)
     )
-    today = business_date(session, utcnow())
-    events = []
-    for o in session.connection().execute(stmt).all():
-        # the goods as the buyer paid them: shipping goes in its own field of the event
-        inclusive, shipping, tax = rules.sale_at_shipping(
+    rows = session.connection().execute(stmt).all()
+    # the goods as the buyer paid them: shipping goes in its own field of the event
+    sold = {
+        o.id: rules.sale_at_shipping(
             o.goods_amount,
             o.shipping_amount,
             o.discount_amount,
@@ -175,18 +180,28 @@ def _emit_shipped(session: Session, actor: Actor, order_ids: Sequence[int], move
             o.refunded_amount,
             o.currency,
         )
+        for o in rows
+    }
+    # no tax figure from the platform: the goods' VAT by their categories when their rates differ
+    untaxed = [o for o in rows if not o.tax_amount]
+    by_category = sales_vat(
+        session, untaxed, {o.id: sold[o.id][:2] for o in untaxed}, get_company(session).vat_rate
+    )
+    events = []
+    for o in rows:
+        inclusive, shipping, tax = sold[o.id]
         events.append(
             SaleShipped(
                 source_type="sales_order",
                 source_id=o.id,
-                business_date=today,
+                business_date=day,
                 key=f"sales_order:{o.id}:shipped",
                 shop_id=o.shop_id,
                 platform=o.platform,
                 currency=o.currency,
                 goods_amount=inclusive,
                 shipping_amount=shipping,
-                tax_amount=tax or None,
+                tax_amount=tax or by_category.get(o.id),
                 cost_base=cost.get(o.id, ZERO),
                 warehouse_id=o.warehouse_id,
             )

@@ -9,6 +9,7 @@ kept on the lines.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,13 +20,13 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import events
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.company import business_date, get_company, rate_on
+from ecerp_core.catalog.company import document_day, get_company, rate_on
 from ecerp_core.db import insert_rows
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money
-from ecerp_core.purchasing import rules, workflow
+from ecerp_core.purchasing import workflow
 from ecerp_core.purchasing.models import PurchaseOrderLine, PurchaseReceipt, PurchaseReceiptLine
-from ecerp_core.purchasing.services import SOURCE
+from ecerp_core.purchasing.services import SOURCE, input_vat
 from ecerp_core.stock import services as stock
 from ecerp_core.stock.rules import spread_by_value
 
@@ -60,8 +61,11 @@ class Take(NamedTuple):
     ordered_price: Decimal
 
 
-def receive_purchase_orders(session: Session, actor: Actor, receipts: Sequence[ReceiptDraft]) -> list[dict]:
-    """Receive goods into the orders' warehouses; returns the moves. All or nothing.
+def receive_purchase_orders(
+    session: Session, actor: Actor, receipts: Sequence[ReceiptDraft], *, day: dt.date | None = None
+) -> list[dict]:
+    """Receive goods into the orders' warehouses on ``day`` (default today); returns the moves. All
+    or nothing.
 
     More than is outstanding on a line is refused. Needs ``purchasing.write``.
 
@@ -87,7 +91,7 @@ def receive_purchase_orders(session: Session, actor: Actor, receipts: Sequence[R
     lines: dict[int, list] = {}
     for line in session.connection().execute(stmt):
         lines.setdefault(line.purchase_order_id, []).append(line)
-    today = business_date(session)
+    today = document_day(session, day)
     company = get_company(session)
     base = company.base_currency
     rates = {
@@ -170,6 +174,7 @@ def receive_purchase_orders(session: Session, actor: Actor, receipts: Sequence[R
                     source_type=SOURCE,
                     source_id=r.purchase_order_id,
                     note=f"{order.number} {number}",
+                    business_date=today,
                 )
             )
             value += t.quantity * round_money(unit_cost)
@@ -198,7 +203,13 @@ def receive_purchase_orders(session: Session, actor: Actor, receipts: Sequence[R
                 currency=order.currency,
                 rate=rate,
                 amount=amount,
-                tax_amount=rules.input_vat(amount, order.currency, base, company.vat_rate),
+                tax_amount=input_vat(
+                    session,
+                    [(t.product_id, round_money(t.quantity * t.unit_price, order.currency)) for t in plan],
+                    order.currency,
+                    base,
+                    company.vat_rate,
+                ),
                 landed_base=r.landed_cost,
                 value_base=value,
                 warehouse_id=order.warehouse_id,

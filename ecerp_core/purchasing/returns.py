@@ -6,6 +6,7 @@ the credit is quantity × price in the supplier's currency. Each return emits ``
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,13 +17,13 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.company import business_date, get_company, rate_on
+from ecerp_core.catalog.company import document_day, get_company, rate_on
 from ecerp_core.catalog.models import Product, Supplier, Warehouse
 from ecerp_core.db import insert_rows
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money
-from ecerp_core.purchasing import rules
 from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine, PurchaseReturn, PurchaseReturnLine
+from ecerp_core.purchasing.services import input_vat
 from ecerp_core.stock import services as stock
 
 SOURCE = "purchase_return"
@@ -67,12 +68,16 @@ def _last_prices(session: Session, supplier_ids: Sequence[int]) -> dict[tuple[in
     return {(s, p): price for s, p, price in session.connection().execute(stmt)}
 
 
-def return_to_suppliers(session: Session, actor: Actor, drafts: Sequence[ReturnDraft]) -> list[int]:
-    """Post purchase returns; all or nothing (not enough available raises InsufficientStock).
+def return_to_suppliers(
+    session: Session, actor: Actor, drafts: Sequence[ReturnDraft], *, day: dt.date | None = None
+) -> list[int]:
+    """Post purchase returns dated ``day`` (default today); all or nothing (not enough available
+    raises InsufficientStock).
 
     Returns their ids. Needs ``purchasing.write``.
     """
     require(actor, "purchasing.write")
+    today = document_day(session, day)
     suppliers = dict(
         session.connection()
         .execute(
@@ -110,7 +115,6 @@ def return_to_suppliers(session: Session, actor: Actor, drafts: Sequence[ReturnD
         priced.append(lines)
     if found:
         raise ValidationError(found)
-    today = business_date(session)
     company = get_company(session)
     base = company.base_currency
     numbers = stock.next_numbers(session, PurchaseReturn.number, "PR", len(drafts), today)
@@ -146,6 +150,7 @@ def return_to_suppliers(session: Session, actor: Actor, drafts: Sequence[ReturnD
                 source_type=SOURCE,
                 source_id=return_id,
                 note=note,
+                business_date=today,
             )
             for x in lines
         ]
@@ -174,7 +179,13 @@ def return_to_suppliers(session: Session, actor: Actor, drafts: Sequence[ReturnD
                 currency=currency,
                 rate=rate,
                 amount=amount,
-                tax_amount=rules.input_vat(amount, currency, base, company.vat_rate),
+                tax_amount=input_vat(
+                    session,
+                    [(x.product_id, round_money(x.quantity * x.unit_price, currency)) for x in lines],
+                    currency,
+                    base,
+                    company.vat_rate,
+                ),
                 value_base=value,
                 warehouse_id=d.warehouse_id,
             )

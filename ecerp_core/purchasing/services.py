@@ -8,7 +8,7 @@ Receiving goods is :mod:`ecerp_core.purchasing.receipts`, returns to suppliers
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.company import business_date
+from ecerp_core.catalog.company import document_day
 from ecerp_core.catalog.models import Product, Supplier, Warehouse
+from ecerp_core.catalog.products import lines_vat
 from ecerp_core.db import insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money
@@ -51,13 +52,34 @@ class PurchaseOrderDraft:
     note: str = ""
 
 
+def input_vat(
+    session: Session,
+    lines: Iterable[tuple[int, Decimal]],
+    currency: str,
+    base_currency: str,
+    default: Decimal,
+) -> Decimal:
+    """The input VAT (进项税额) a supplier invoices on top of tax-exclusive ``(product_id, amount)``
+    lines, each at its product's rate (its category's, else ``default``, the company's), rounded per line.
+
+    Domestic purchases (in the base currency) carry VAT; imports carry none from the supplier
+    (import VAT is paid at customs).
+    """
+    if currency != base_currency:
+        return round_money(Decimal(0), currency)
+    return lines_vat(session, lines, default, currency, inclusive=False)
+
+
 def _next_numbers(session: Session, day: dt.date, count: int) -> list[str]:
     return stock.next_numbers(session, PurchaseOrder.number, "PO", count, day)
 
 
-def create_purchase_orders(session: Session, actor: Actor, drafts: Sequence[PurchaseOrderDraft]) -> list[int]:
-    """Create draft purchase orders; all or nothing. Returns their ids."""
+def create_purchase_orders(
+    session: Session, actor: Actor, drafts: Sequence[PurchaseOrderDraft], *, day: dt.date | None = None
+) -> list[int]:
+    """Create draft purchase orders dated ``day`` (default today); all or nothing. Returns their ids."""
     require(actor, "purchasing.write")
+    day = document_day(session, day)
     supplier_stmt = select(Supplier.id, Supplier.currency, Supplier.lead_time_days, Supplier.active).where(
         Supplier.id.in_(sorted({d.supplier_id for d in drafts}))
     )
@@ -93,10 +115,9 @@ def create_purchase_orders(session: Session, actor: Actor, drafts: Sequence[Purc
                 found.append(problem("unit_price", "below_minimum", value=x.unit_price, min=0).at_line(n))
     if found:
         raise ValidationError(found)
-    today = business_date(session)
     now = utcnow()
     rows = []
-    for d, number in zip(drafts, _next_numbers(session, today, len(drafts)), strict=True):
+    for d, number in zip(drafts, _next_numbers(session, day, len(drafts)), strict=True):
         supplier = suppliers[d.supplier_id]
         currency = d.currency or supplier.currency
         total = sum((round_money(x.quantity * x.unit_price, currency) for x in d.lines), Decimal(0))
@@ -106,8 +127,8 @@ def create_purchase_orders(session: Session, actor: Actor, drafts: Sequence[Purc
             "warehouse_id": d.warehouse_id,
             "currency": currency,
             "status": "draft",
-            "order_date": today,
-            "expected_date": d.expected_date or today + dt.timedelta(days=supplier.lead_time_days),
+            "order_date": day,
+            "expected_date": d.expected_date or day + dt.timedelta(days=supplier.lead_time_days),
             "total_amount": total,
             "note": d.note,
             "created_by": actor.id,
@@ -149,8 +170,10 @@ def create_purchase_orders(session: Session, actor: Actor, drafts: Sequence[Purc
     return list(ids)
 
 
-def create_purchase_order(session: Session, actor: Actor, draft: PurchaseOrderDraft) -> int:
-    [order_id] = create_purchase_orders(session, actor, [draft])
+def create_purchase_order(
+    session: Session, actor: Actor, draft: PurchaseOrderDraft, *, day: dt.date | None = None
+) -> int:
+    [order_id] = create_purchase_orders(session, actor, [draft], day=day)
     return order_id
 
 

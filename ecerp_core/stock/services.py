@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.company import business_date
+from ecerp_core.catalog.company import business_date, document_day
 from ecerp_core.catalog.models import Product, Warehouse
 from ecerp_core.catalog.products import expand_lines
 from ecerp_core.catalog.services import warehouse_facts
@@ -286,7 +286,8 @@ def record_moves(
 def post_moves(session: Session, actor: Actor, moves: Sequence[MoveDraft]) -> int:
     """Post stock moves by hand (adjustments, opening stock, damage, found goods); returns the count.
 
-    Needs ``stock.move``. Moves without a source document are filed under one
+    Needs ``stock.move``. A move's business date may not be after today nor in a closed month.
+    Moves without a source document are filed under one
     :class:`StockAdjustment` per warehouse (its reason is the first move's note), and each such
     adjustment emits ``stock.adjusted`` with its signed value. Writes one audit row per move.
 
@@ -295,6 +296,8 @@ def post_moves(session: Session, actor: Actor, moves: Sequence[MoveDraft]) -> in
     1
     """
     require(actor, "stock.move")
+    for day in sorted({d.business_date for d in moves if d.business_date is not None}):
+        document_day(session, day)  # not after today, not in a closed month
     documents: dict[int, int] = {}
     loose = [d for d in moves if not d.source_type]
     if loose:
@@ -477,9 +480,16 @@ def release(session: Session, actor: Actor, source_type: str, source_ids: Sequen
 
 
 def ship_reserved(
-    session: Session, actor: Actor, source_type: str, source_ids: Sequence[int], *, note: str = ""
+    session: Session,
+    actor: Actor,
+    source_type: str,
+    source_ids: Sequence[int],
+    *,
+    note: str = "",
+    day: dt.date | None = None,
 ) -> list[dict]:
-    """Turn documents' reservations into shipment moves at the average cost; returns the moves."""
+    """Turn documents' reservations into shipment moves at the average cost, dated ``day`` (default
+    today); returns the moves."""
     found = _reservations(session, source_type, source_ids)
     drafts, consumed = [], {}
     for row in found:
@@ -492,6 +502,7 @@ def ship_reserved(
                 source_type=source_type,
                 source_id=row.source_id,
                 note=note,
+                business_date=day,
             )
         )
         key = (row.product_id, row.warehouse_id)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.company import business_date
+from ecerp_core.catalog.company import document_day
 from ecerp_core.catalog.models import Category, Product, Warehouse
 from ecerp_core.db import among, for_update, insert_rows, utcnow
 from ecerp_core.errors import NotFound, ValidationError, problem
@@ -439,13 +439,17 @@ def _restart(
     session.connection().execute(recount, rows)
 
 
-def approve_stocktake(session: Session, actor: Actor, stocktake_id: int) -> dict:
-    """Post the count's gains and losses at the average cost and hand their value to finance.
+def approve_stocktake(
+    session: Session, actor: Actor, stocktake_id: int, *, day: dt.date | None = None
+) -> dict:
+    """Post the count's gains and losses at the average cost, dated ``day`` (default today), and hand
+    their value to finance.
 
     Needs ``stock.approve``. Lines never counted change nothing. Returns
     ``{"gain_base", "loss_base", "moves"}``.
     """
     require(actor, "stock.approve")
+    day = document_day(session, day)
     stocktake = _load(session, stocktake_id)
     _check(stocktake, "approved")  # before any stock moves
     stmt = select(
@@ -469,6 +473,7 @@ def approve_stocktake(session: Session, actor: Actor, stocktake_id: int) -> dict
                 source_type=SOURCE,
                 source_id=stocktake_id,
                 note=stocktake.number,
+                business_date=day,
             )
         )
     moves = record_moves(session, actor, drafts) if drafts else []
@@ -495,7 +500,7 @@ def approve_stocktake(session: Session, actor: Actor, stocktake_id: int) -> dict
     counted = events.StockCounted(
         source_type=SOURCE,
         source_id=stocktake_id,
-        business_date=business_date(session),
+        business_date=day,
         key=f"{SOURCE}:{stocktake_id}:approved",
         gain_base=gain,
         loss_base=loss,

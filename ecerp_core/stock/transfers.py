@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.company import business_date, company_timezone
+from ecerp_core.catalog.company import business_date, company_timezone, document_day
 from ecerp_core.catalog.models import Product, Warehouse
 from ecerp_core.db import for_update, insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
@@ -222,13 +222,17 @@ def _transferred(
 
 
 # --- use cases ------------------------------------------------------------------------------------
-def ship_transfers(session: Session, actor: Actor, ids: Sequence[int]) -> list[dict]:
-    """Send draft transfers: ``transfer_out`` at the average cost; the goods are in transit.
+def ship_transfers(
+    session: Session, actor: Actor, ids: Sequence[int], *, day: dt.date | None = None
+) -> list[dict]:
+    """Send draft transfers on ``day`` (default today): ``transfer_out`` at the average cost; the
+    goods are in transit.
 
     Raises :class:`~ecerp_core.stock.exceptions.InsufficientStock` (nothing written) when the
     sending warehouse has too little available.
     """
     require(actor, "stock.move")
+    day = document_day(session, day)
     transfers = _load(session, ids)
     _check(transfers, ids, "in_transit")
     lines = _lines(session, ids)
@@ -245,6 +249,7 @@ def ship_transfers(session: Session, actor: Actor, ids: Sequence[int]) -> list[d
             source_type=SOURCE,
             source_id=transfer.id,
             note=transfer.number,
+            business_date=day,
         )
         for transfer, line in shipping
     ]
@@ -266,20 +271,26 @@ def ship_transfers(session: Session, actor: Actor, ids: Sequence[int]) -> list[d
     value = dict.fromkeys(sorted(transfers), Decimal(0))
     for m in moves:
         value[m["source_id"]] += -m["quantity"] * m["unit_cost"]
-    day = business_date(session)
     sent = [_transferred(transfers[tid], day, "shipped", value[tid], Decimal(0)) for tid in sorted(transfers)]
     events.emit(session, actor, sent)
     return moves
 
 
 def receive_transfer(
-    session: Session, actor: Actor, transfer_id: int, lines: Sequence[tuple[int, int]] | None = None
+    session: Session,
+    actor: Actor,
+    transfer_id: int,
+    lines: Sequence[tuple[int, int]] | None = None,
+    *,
+    day: dt.date | None = None,
 ) -> list[dict]:
-    """Receive goods of a transfer at the destination (``((product_id, qty), ...)``; None: all in transit).
+    """Receive goods of a transfer at the destination on ``day`` (default today)
+    (``((product_id, qty), ...)``; None: all in transit).
 
     More than is in transit on a line is refused. Receiving the last units makes it ``received``.
     """
     require(actor, "stock.move")
+    day = document_day(session, day)
     transfers = _load(session, [transfer_id])
     transfer = transfers[transfer_id]
     on_transfer = _lines(session, [transfer_id]).get(transfer_id, [])
@@ -305,6 +316,7 @@ def receive_transfer(
                 source_type=SOURCE,
                 source_id=transfer_id,
                 note=transfer.number,
+                business_date=day,
             )
         )
         taken[line.id] = take
