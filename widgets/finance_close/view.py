@@ -19,6 +19,8 @@ from widgets.finance_close.ledgers_screen import LedgersScreen
 from widgets.finance_close.model import LINE_COLUMNS, STATEMENTS, UNMATCHED_COLUMNS, FinanceCloseModel
 from widgets.finance_close.month_end_model import MonthEndModel
 from widgets.finance_close.month_end_screen import MonthEndScreen
+from widgets.finance_close.opening_model import OpeningModel
+from widgets.finance_close.opening_screen import OpeningScreen
 from widgets.finance_close.voucher_screen import VoucherScreen
 
 CSS = """<style>
@@ -127,8 +129,9 @@ class FinanceCloseView:
         return w.VBox([w.HTML(CSS), checklist, viewer])
 
     def _with_screens(self, close: w.Widget) -> w.Widget:
-        """The close, and the Vouchers, Ledgers, Cash and VAT and Export tabs (:mod:`.voucher_screen`,
-        :mod:`.ledgers_screen`, :mod:`.cash_screen`, :mod:`.month_end_screen`)."""
+        """The close, and the Vouchers, Ledgers, Cash, VAT and Opening tabs (:mod:`.voucher_screen`,
+        :mod:`.ledgers_screen`, :mod:`.cash_screen`, :mod:`.month_end_screen`, :mod:`.opening_screen`:
+        only for those who may post)."""
         self.vouchers = VoucherScreen(self.ctx)
         self.ledgers = LedgersScreen(LedgersModel(self.ctx))
         self.cash = CashScreen(CashModel(self.ctx))
@@ -140,6 +143,8 @@ class FinanceCloseView:
             "cash": self.cash,
             "month_end": self.month_end,
         }
+        if self.ctx.actor.can("finance.post"):
+            self.opening = self.screens["opening"] = OpeningScreen(OpeningModel(self.ctx))
         self.screen_tabs = w.ToggleButtons(style={"button_width": "auto"})
         self.screen_tabs.add_class("ecerp-fc-screens")
         self.i18n.bind(
