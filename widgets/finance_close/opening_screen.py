@@ -56,6 +56,8 @@ class OpeningScreen:
         self.recorded_html = classed(w.HTML(), "ecerp-fc-report")
         self.recorded_html.add_class("ecerp-opening-recorded")
         date_label = i18n.bind(w.Label(), "value", "finance_close.opening.date")
+        import_row = tools_row([self.import_button])
+        import_row.layout.margin = "10px 0 0 0"
         self.import_card = classed(
             w.VBox(
                 [
@@ -63,7 +65,7 @@ class OpeningScreen:
                     hint(i18n, "finance_close.opening.hint"),
                     tools_row([*self.uploads.values(), date_label, self.day, self.preview_button]),
                     self.preview_html,
-                    tools_row([self.import_button]),
+                    import_row,
                     self.confirm_bar,
                 ]
             ),
