@@ -12,7 +12,7 @@ from ecerp_core.errors import ValidationError, problem
 from ecerp_core.i18n import t
 from ecerp_core.money import parse_decimal
 from widgets.common.actions import ui_action
-from widgets.common.parts import button, classed
+from widgets.common.parts import button, classed, spaced
 from widgets.order_desk.model import OrderDeskModel
 
 REFUNDABLE = ("shipped", "finished")
@@ -27,7 +27,7 @@ class RefundPanel:
         i18n = self.i18n
         self._done_callbacks: list[Callable[[], None]] = []
         self.back: dict[str, w.BoundedIntText] = {}
-        self.lines_box = classed(w.VBox(layout=w.Layout(gap="4px")), "ecerp-refund-lines")
+        self.lines_box = classed(spaced(w.VBox(), 4), "ecerp-refund-lines")
         self.amount = classed(w.Text(layout=w.Layout(width="360px")), "ecerp-refund-amount")
         i18n.bind(self.amount, "placeholder", "orders.refund.amount")
         self.condition = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-refund-condition")
@@ -50,19 +50,22 @@ class RefundPanel:
         self.run.on_click(self.refund)
         title = classed(i18n.bind(w.HTML(), "value", "orders.refund.title"), "ecerp-section-title")
         self.card = classed(
-            w.VBox(
-                [
-                    title,
-                    i18n.bind(classed(w.HTML(), "ecerp-subtitle"), "value", "orders.refund.back"),
-                    self.lines_box,
-                    self.amount,
-                    w.HBox(
-                        [self.condition, self.warehouse], layout=w.Layout(flex_flow="row wrap", gap="6px")
-                    ),
-                    self.reason,
-                    self.run,
-                ],
-                layout=w.Layout(gap="6px", display="none"),
+            spaced(
+                w.VBox(
+                    [
+                        title,
+                        i18n.bind(classed(w.HTML(), "ecerp-subtitle"), "value", "orders.refund.back"),
+                        self.lines_box,
+                        self.amount,
+                        spaced(
+                            w.HBox([self.condition, self.warehouse], layout=w.Layout(flex_flow="row wrap")), 6
+                        ),
+                        self.reason,
+                        self.run,
+                    ],
+                    layout=w.Layout(display="none"),
+                ),
+                6,
             ),
             "ecerp-card",
         )
@@ -83,9 +86,12 @@ class RefundPanel:
             self.back[sku] = box
             label = w.HTML(html.escape(sku), layout=w.Layout(flex="1 1 0", min_width="0"))
             rows.append(
-                w.HBox(
-                    [label, box, w.HTML(f"/ {x['quantity']}", layout=w.Layout(width="48px"))],
-                    layout=w.Layout(align_items="center", gap="8px"),
+                spaced(
+                    w.HBox(
+                        [label, box, w.HTML(f"/ {x['quantity']}", layout=w.Layout(width="48px"))],
+                        layout=w.Layout(align_items="center"),
+                    ),
+                    8,
                 )
             )
         self.lines_box.children = rows

@@ -11,7 +11,7 @@ from ecerp_core.stock.exceptions import UnknownBarcode
 from ecerp_core.stock.rules import SCOPES
 from widgets.common.actions import ui_action
 from widgets.common.filters import choice_label
-from widgets.common.parts import button, classed
+from widgets.common.parts import button, classed, spaced
 from widgets.common.shell import AppShell
 from widgets.stocktake.model import StocktakeModel
 
@@ -73,7 +73,7 @@ class StocktakeView:
         self.scan_card = classed(
             w.VBox(
                 [
-                    w.HBox([self.scan_box, self.quantity], layout=w.Layout(gap="8px")),
+                    spaced(w.HBox([self.scan_box, self.quantity]), 8),
                     self.last_scan,
                     self.lines_html,
                     self.submit_button,
