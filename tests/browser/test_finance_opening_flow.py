@@ -54,7 +54,7 @@ def test_opening_balances_tab(opening_database, voila_server, page, artifacts, t
         "余额借贷合计 12,560.00，库存价值 2,560.00"
     )
     page.screenshot(path=str(artifacts / "finance_opening_confirm_zh.png"), full_page=True)
-    panel.locator("button.ecerp-opening-confirm").click()
+    panel.locator("button.ecerp-opening-confirm-ok").click()
     page.locator(".ecerp-alert-success").get_by_text("凭证 202610-00001").wait_for()
     recorded = panel.locator(".ecerp-opening-recorded")
     expect(recorded).to_contain_text("期初凭证：202610-00001")
@@ -66,7 +66,7 @@ def test_opening_balances_tab(opening_database, voila_server, page, artifacts, t
     panel.locator("button.ecerp-opening-preview").click()
     expect(preview).to_contain_text("9,000.00")
     panel.locator("button.ecerp-opening-import").click()
-    panel.locator("button.ecerp-opening-confirm").click()
+    panel.locator("button.ecerp-opening-confirm-ok").click()
     page.locator(".ecerp-alert-error").get_by_text("已录入过不同的期初余额").wait_for()
     page.screenshot(path=str(artifacts / "finance_opening_refused_zh.png"), full_page=True)
 

@@ -50,10 +50,10 @@ def test_the_opening_tab_previews_imports_after_confirming_and_refuses_a_differe
     assert "库存价值 2,560.00 与存货科目期初 2,560.00 一致" in screen.preview_html.value
     assert '<td>TEE</td><td>SH</td><td class="num">100</td>' in screen.preview_html.value
     screen.import_button.click()
-    assert screen.confirm_bar.layout.display == "flex"
-    assert "2026-10-31" in screen.confirm_text.value and "12,560.00" in screen.confirm_text.value
-    assert "2,560.00" in screen.confirm_text.value and "尚未导入期初" in screen.recorded_html.value
-    screen.confirm_button.click()
+    assert screen.confirm_bar.box.layout.display == "flex"
+    assert "2026-10-31" in screen.confirm_bar.text.value and "12,560.00" in screen.confirm_bar.text.value
+    assert "2,560.00" in screen.confirm_bar.text.value and "尚未导入期初" in screen.recorded_html.value
+    screen.confirm_bar.confirm_button.click()
     assert "期初余额已记账，凭证 202610-00001，日期 2026-10-31：4 个科目" in view.alerts.value
     assert "期初库存已录入，日期 2026-10-31：2 条，金额 2560.00" in view.alerts.value
     recorded = screen.recorded_html.value
@@ -64,7 +64,7 @@ def test_the_opening_tab_previews_imports_after_confirming_and_refuses_a_differe
     upload(screen, "balances", BALANCES.replace("10000.00", "9000.00").replace("11000.00", "10000.00"))
     screen.show_preview()
     screen.import_button.click()
-    screen.confirm_button.click()
+    screen.confirm_bar.confirm_button.click()
     assert "已录入过不同的期初余额（启用日 2026-10-31）" in view.alerts.value, view.alerts.value
     assert "期初凭证：202610-00001" in screen.recorded_html.value
 

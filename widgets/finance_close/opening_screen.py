@@ -11,6 +11,7 @@ import ipywidgets as w
 from ecerp_core.finance.opening import OpeningPreview
 from ecerp_core.i18n import t
 from widgets.common.actions import ui_action
+from widgets.common.confirm import ConfirmBar
 from widgets.common.parts import button, classed
 from widgets.finance_close.ledgers_screen import hint, section_title, table_cell, tools_row
 from widgets.finance_close.opening_model import KINDS, OpeningModel
@@ -41,16 +42,7 @@ class OpeningScreen:
         self.import_button = button(
             i18n, "finance_close.opening.import", "ecerp-opening-import", style="primary", width="auto"
         )
-        self.confirm_text = classed(w.HTML(), "ecerp-opening-confirm-text")
-        self.confirm_button = button(
-            i18n, "orders.confirm", "ecerp-opening-confirm", icon="check", style="danger"
-        )
-        self.cancel_button = button(i18n, "common.cancel", "ecerp-opening-cancel")
-        self.confirm_bar = classed(
-            w.HBox([self.confirm_text, self.confirm_button, self.cancel_button]), "ecerp-confirm-bar"
-        )
-        self.confirm_bar.add_class("ecerp-fc-tools")
-        self.confirm_bar.layout.display = "none"
+        self.confirm_bar = ConfirmBar(i18n, self.alerts, "ecerp-opening-confirm")
         self.preview_html = classed(w.HTML(), "ecerp-fc-report")
         self.preview_html.add_class("ecerp-opening-preview-table")
         self.recorded_html = classed(w.HTML(), "ecerp-fc-report")
@@ -66,7 +58,7 @@ class OpeningScreen:
                     tools_row([*self.uploads.values(), date_label, self.day, self.preview_button]),
                     self.preview_html,
                     import_row,
-                    self.confirm_bar,
+                    self.confirm_bar.box,
                 ]
             ),
             "ecerp-card",
@@ -80,8 +72,6 @@ class OpeningScreen:
     def _wire(self) -> None:
         self.preview_button.on_click(self.show_preview)
         self.import_button.on_click(self.ask)
-        self.confirm_button.on_click(self.confirm)
-        self.cancel_button.on_click(self.cancel)
         self.i18n.on_change(lambda _lang: None if self.panel.layout.display == "none" else self.refresh())
 
     # --- handlers -------------------------------------------------------------------------------
@@ -96,7 +86,7 @@ class OpeningScreen:
     @ui_action
     def show_preview(self, _button=None) -> None:
         """Read the files chosen (each checked whole) and show what importing them would post."""
-        self.cancel()
+        self.confirm_bar.cancel()
         for kind, upload in self.uploads.items():
             if upload.value:
                 f = upload.value[0]
@@ -116,26 +106,21 @@ class OpeningScreen:
         if preview is None:
             self.alerts.info(self.i18n.t("finance_close.opening.preview_first"))
             return
-        self.confirm_text.value = html.escape(
-            self.i18n.t(
-                "finance_close.opening.confirm_question",
-                date=preview.go_live.isoformat(),
-                debit=_money(preview.debit) if self.model.balances else "-",
-                stock=_money(preview.stock_value) if self.model.stock else "-",
-            )
+        question = self.i18n.t(
+            "finance_close.opening.confirm_question",
+            date=preview.go_live.isoformat(),
+            debit=_money(preview.debit) if self.model.balances else "-",
+            stock=_money(preview.stock_value) if self.model.stock else "-",
         )
-        self.confirm_bar.layout.display = "flex"
+        self.confirm_bar.ask(question, self.post)
 
     @ui_action
-    def confirm(self, _button=None) -> None:
-        self.cancel()
+    def post(self) -> None:
+        """Import what was previewed (after Confirm)."""
         results = self.model.post(self.day.value)
         messages = [self._result_message(r) for r in results]
         self.alerts.success(" · ".join(messages))
         self._draw()
-
-    def cancel(self, _button=None) -> None:
-        self.confirm_bar.layout.display = "none"
 
     # --- drawing --------------------------------------------------------------------------------
     def _result_message(self, result) -> str:

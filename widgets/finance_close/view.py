@@ -10,6 +10,7 @@ import ipywidgets as w
 
 from ecerp_core.i18n import t
 from widgets.common.actions import ui_action
+from widgets.common.confirm import ConfirmBar
 from widgets.common.grid import PagedGrid, format_cell
 from widgets.common.shell import AppShell
 from widgets.finance_close.cash_model import CashModel
@@ -54,6 +55,7 @@ class FinanceCloseView:
         self.close_button = self._button("finance_close.close", "ecerp-fc-close", style="primary")
         self.reopen_button = self._button("finance_close.reopen", "ecerp-fc-reopen", style="warning")
         self.refresh_button = self._button("common.refresh", "ecerp-fc-refresh")
+        self.close_confirm = ConfirmBar(i18n, self.alerts, "ecerp-fc-close-confirm")
         self.unmatched = PagedGrid(
             i18n,
             self.alerts,
@@ -116,7 +118,9 @@ class FinanceCloseView:
             [self.revalue_button, self.write_off_button, self.close_button, self.reopen_button],
             layout=w.Layout(flex_flow="row wrap"),
         )
-        checklist = self._card("finance_close.checklist", top, self.checks, actions, self.unmatched)
+        checklist = self._card(
+            "finance_close.checklist", top, self.checks, actions, self.close_confirm.box, self.unmatched
+        )
         drill = _row([self.line_label, self.line_picker], layout=w.Layout(align_items="center"))
         viewer = self._card(
             "finance_close.statements",
@@ -173,7 +177,7 @@ class FinanceCloseView:
         self.refresh_button.on_click(self.refresh)
         self.revalue_button.on_click(self.run_revaluation)
         self.write_off_button.on_click(self.write_off)
-        self.close_button.on_click(self.close_period)
+        self.close_button.on_click(self.ask_close)
         self.reopen_button.on_click(self.reopen_period)
         self.statement_tabs.observe(self.choose_statement, "value")
         self.line_picker.observe(self.choose_line, "value")
@@ -206,6 +210,7 @@ class FinanceCloseView:
 
     @ui_action
     def choose_period(self, change=None) -> None:
+        self.close_confirm.cancel()
         self.model.period = self.period.value
         self.alerts.clear()
         self._redraw()
@@ -227,6 +232,19 @@ class FinanceCloseView:
         count = self.model.write_off_unmatched()
         self.alerts.success(self.i18n.t("finance_close.written_off", count=count))
         self._redraw()
+
+    @ui_action
+    def ask_close(self, _button=None) -> None:
+        """First press of 结账: the period's revenue and the profit it carries, then Confirm."""
+        report = self.model.load_statements()
+        income = report["income_statement"] if report else {"revenue": 0, "net_profit": 0}
+        question = self.i18n.t(
+            "finance_close.confirm_close",
+            period=self.model.period,
+            revenue=_money(income["revenue"]),
+            profit=_money(income["net_profit"]),
+        )
+        self.close_confirm.ask(question, self.close_period)
 
     @ui_action
     def close_period(self, button=None) -> None:
