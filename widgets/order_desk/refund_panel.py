@@ -12,6 +12,7 @@ from ecerp_core.errors import ValidationError, problem
 from ecerp_core.i18n import t
 from ecerp_core.money import parse_decimal
 from widgets.common.actions import ui_action
+from widgets.common.confirm import ConfirmBar
 from widgets.common.parts import button, classed, spaced
 from widgets.order_desk.model import OrderDeskModel
 
@@ -48,6 +49,7 @@ class RefundPanel:
         i18n.bind(self.reason, "placeholder", "orders.action.reason")
         self.run = button(i18n, "orders.refund.run", "ecerp-refund-run", style="warning", width="auto")
         self.run.on_click(self.refund)
+        self.confirm_bar = ConfirmBar(i18n, self.alerts, "ecerp-refund-confirm")
         title = classed(i18n.bind(w.HTML(), "value", "orders.refund.title"), "ecerp-section-title")
         self.card = classed(
             spaced(
@@ -62,6 +64,7 @@ class RefundPanel:
                         ),
                         self.reason,
                         self.run,
+                        self.confirm_bar.box,
                     ],
                     layout=w.Layout(display="none"),
                 ),
@@ -76,6 +79,7 @@ class RefundPanel:
     def show(self, order: dict | None) -> None:
         """The card for a shipped order (one quantity per line, none back to start with), else hidden."""
         self.back = {}
+        self.confirm_bar.cancel()
         rows = []
         for x in order["lines"] if order and order["status"] in REFUNDABLE else []:
             sku = x["sku"] or x["platform_sku"]
@@ -103,7 +107,8 @@ class RefundPanel:
 
     @ui_action
     def refund(self, _button=None) -> None:
-        """Give the money back (and take the goods back) on the open order."""
+        """First press: check the refund and say what it gives back (the default amount included), then
+        wait for Confirm."""
         text = self.amount.value.strip()
         try:
             amount = parse_decimal(text) if text else None
@@ -112,13 +117,25 @@ class RefundPanel:
         returns = [(sku, box.value) for sku, box in self.back.items() if box.value]
         if amount is None and not returns:  # the whole order back in one click only when typed in
             raise ValidationError([problem("amount", "required")])
-        done = self.model.refund(
-            amount,
-            returns,
+        options = dict(
             condition=self.condition.value,
             warehouse_id=self.warehouse.value or None,
             reason=self.reason.value.strip(),
         )
+        would = self.model.refund(amount, returns, dry_run=True, **options)
+        question = self.i18n.t(
+            "orders.refund.confirm",
+            order=self.model.order["platform_order_id"],
+            amount=would["amount"],
+            currency=would["currency"],
+            units=sum(r["quantity"] for r in would["returns"]),
+        )
+        self.confirm_bar.ask(question, lambda: self.run_refund(would["amount"], returns, options))
+
+    @ui_action
+    def run_refund(self, amount, returns: list[tuple[str, int]], options: dict) -> None:
+        """Give the money back (and take the goods back) on the open order, as confirmed."""
+        done = self.model.refund(amount, returns, **options)
         units = sum(r["quantity"] for r in done["returns"])
         self.alerts.success(
             self.i18n.t(
