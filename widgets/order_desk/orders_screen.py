@@ -181,6 +181,7 @@ class OrdersScreen:
             ),
             "ecerp-confirm-bar",
         )
+        self.confirm_bar.add_class("ecerp-batch-confirm")
         self.progress = w.IntProgress(
             min=0, max=1, value=0, layout=w.Layout(width="100%", visibility="hidden")
         )
