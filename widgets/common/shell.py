@@ -52,6 +52,7 @@ html, body, body .jp-Notebook, body .jp-Cell, body .jp-OutputArea-output { backg
 .ecerp-gap-12 { gap: 12px; } .ecerp-gap-16 { gap: 16px; }
 .ecerp-confirm-bar { background: #fff8e6; border: 1px solid #f0d48a; border-radius: 6px;
   padding: 6px 10px; margin-top: 8px; }
+.ecerp-card + .ecerp-card { margin-top: 12px; }
 .ecerp-busy { opacity: .6; pointer-events: none; cursor: progress; }
 .ecerp-pager { align-items: center; gap: 6px; margin-top: 8px; }
 .ecerp-page-label { color: #52606d; font-size: 13px; }

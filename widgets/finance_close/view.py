@@ -106,7 +106,7 @@ class FinanceCloseView:
             "value",
             lambda lang: f'<div class="ecerp-section-title">{html.escape(t(title_key, lang))}</div>',
         )
-        box = w.VBox([title, *children], layout=w.Layout(margin="0 0 14px 0"))
+        box = w.VBox([title, *children])
         box.add_class("ecerp-card")
         return box
 
