@@ -34,7 +34,7 @@ from ecerp_core.catalog.company import business_date, get_company
 from ecerp_core.catalog.models import Supplier
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.finance import periods
-from ecerp_core.finance.chart import accounts_by_code, ensure_chart
+from ecerp_core.finance.chart import account_name, accounts_by_code, ensure_chart
 from ecerp_core.finance.closing import seal_balances
 from ecerp_core.finance.exceptions import (
     OpeningDateDiffers,
@@ -50,6 +50,8 @@ from ecerp_core.finance.models import Account, JournalEntry, JournalLine, Period
 from ecerp_core.finance.statements import INVENTORY
 from ecerp_core.stock.opening import (
     OpeningStockLine,
+    StockPosition,
+    describe_stock,
     opening_stock,
     opening_stock_date,
     opening_stock_value,
@@ -95,6 +97,41 @@ class OpeningResult:
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class AccountBalance:
+    """One account's opening balance as a person reads it: its code, name, debit or credit."""
+
+    code: str
+    name: str
+    debit: Decimal
+    credit: Decimal
+
+
+@dataclass(frozen=True)
+class OpeningPreview:
+    """What the openings would post, or what they posted, on ``go_live``.
+
+    accounts and stock: the balances and the stock positions (empty when not given); debit, credit:
+    the balances' totals; inventory: their part on the 14xx inventory accounts; stock_value: the
+    stock's worth; agrees: whether the two agree on inventory (None while one of them is missing).
+    entry_number: the opening entry once posted.
+    """
+
+    go_live: dt.date
+    accounts: tuple[AccountBalance, ...]
+    stock: tuple[StockPosition, ...]
+    debit: Decimal
+    credit: Decimal
+    inventory: Decimal
+    stock_value: Decimal
+    agrees: bool | None
+    entry_number: str | None = None
+
+    @property
+    def balanced(self) -> bool:
+        return self.debit == self.credit
 
 
 # --- reading the files ----------------------------------------------------------------------------
@@ -221,6 +258,58 @@ def _net(lines: Sequence[LineDraft]) -> dict[str, Decimal]:
     for x in lines:
         nets[x.account_code] = nets.get(x.account_code, ZERO) + x.net
     return {code: net for code, net in nets.items() if net}
+
+
+# --- before and after -----------------------------------------------------------------------------
+def preview_openings(
+    session: Session,
+    balances: Sequence[LineDraft] = (),
+    stock: Sequence[OpeningStockLine] = (),
+    day: dt.date | None = None,
+    language: str = "zh_CN",
+) -> OpeningPreview:
+    """What posting ``balances`` and recording ``stock`` would do on the go-live day; writes nothing.
+
+    A side not given is compared as already recorded (none: ``agrees`` is None). Raises the go-live
+    date's errors (:func:`go_live_date`); the lines were checked when the files were read.
+    """
+    go_live = go_live_date(session, day)
+    nets = _net(balances) if balances else opening_balances(session)
+    positions = list(stock) or opening_stock(session)
+    inventory = opening_inventory(nets)
+    value = opening_stock_value(positions)
+    return OpeningPreview(
+        go_live,
+        _accounts(session, nets, language),
+        tuple(describe_stock(session, positions)),
+        sum((n for n in nets.values() if n > 0), ZERO),
+        -sum((n for n in nets.values() if n < 0), ZERO),
+        inventory,
+        value,
+        inventory == value if nets and positions else None,
+    )
+
+
+def recorded_openings(session: Session, language: str = "zh_CN") -> OpeningPreview | None:
+    """The openings as posted and recorded, with the opening entry's number; None before either."""
+    entry = opening_entry(session)
+    if entry is None and opening_stock_date(session) is None:
+        return None
+    found = preview_openings(session, language=language)
+    return OpeningPreview(**{**found.__dict__, "entry_number": entry.entry_number if entry else None})
+
+
+def _accounts(session: Session, nets: dict[str, Decimal], language: str) -> tuple[AccountBalance, ...]:
+    accounts = accounts_by_code(session)
+    return tuple(
+        AccountBalance(
+            code,
+            account_name(accounts[code], language) if code in accounts else "",
+            max(net, ZERO),
+            max(-net, ZERO),
+        )
+        for code, net in sorted(nets.items())
+    )
 
 
 # --- the two openings -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog import rules as catalog_rules
 from ecerp_core.catalog.models import Product, Warehouse
+from ecerp_core.db import among
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.query import ids_by_key
 from ecerp_core.stock.exceptions import StockAlreadyMoved
@@ -57,6 +58,33 @@ class OpeningStockLine:
     @property
     def value(self) -> Decimal:
         return self.quantity * self.unit_cost
+
+
+@dataclass(frozen=True)
+class StockPosition:
+    """An opening line as a person reads it: the SKU and warehouse codes instead of their ids."""
+
+    sku: str
+    warehouse: str
+    quantity: int
+    unit_cost: Decimal
+    value: Decimal
+
+
+def describe_stock(session: Session, lines: Sequence[OpeningStockLine]) -> list[StockPosition]:
+    """``lines`` with their SKU and warehouse codes, in the order given."""
+    products = _codes(session, Product, Product.sku, {x.product_id for x in lines})
+    warehouses = _codes(session, Warehouse, Warehouse.code, {x.warehouse_id for x in lines})
+    return [
+        StockPosition(products[x.product_id], warehouses[x.warehouse_id], x.quantity, x.unit_cost, x.value)
+        for x in lines
+    ]
+
+
+def _codes(session: Session, model, column, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(model.id, column).where(among(session, model.id, ids))).all())
 
 
 def read_opening_stock(session: Session, table: Table) -> list[OpeningStockLine]:

@@ -54,6 +54,9 @@ def test_finance_close_flow(books_database, voila_server, page, artifacts):
 
     # Close the period.
     page.locator("button.ecerp-fc-close").click()
+    expect(page.locator(".ecerp-fc-close-confirm-text")).to_contain_text("结账 2026-10：本期营业收入")
+    page.screenshot(path=str(artifacts / "finance_close_confirm_zh.png"), full_page=True)
+    page.locator("button.ecerp-fc-close-confirm-ok").click()
     page.locator(".ecerp-alert-success").get_by_text("会计期间 2026-10 已结账").wait_for()
     expect(checks).to_contain_text("已结账")
     expect(page.locator("button.ecerp-fc-close")).to_be_disabled()

@@ -234,6 +234,9 @@ def test_a_shipped_order_refunded_from_its_detail_with_one_of_two_back(
     page.locator(".ecerp-refund-reason input").fill("一件有污渍")
     page.screenshot(path=str(artifacts / "order_desk_refund_zh.png"), full_page=True)
     page.locator("button.ecerp-refund-run").click()
+    expect(page.locator(".ecerp-refund-confirm-text")).to_contain_text("退款 59.00 CNY，退回 1 件。确认吗？")
+    page.screenshot(path=str(artifacts / "order_desk_refund_confirm_zh.png"), full_page=True)
+    page.locator("button.ecerp-refund-confirm-ok").click()
     page.locator(".ecerp-alert-success").get_by_text("59.00 CNY，退回 1 件").wait_for()
     expect(page.locator(".ecerp-detail")).to_contain_text("退款")
 

@@ -97,7 +97,7 @@ def test_order_desk_review_to_ship(desk_orders, voila_server, page, artifacts):
     # Approve every order of the queue: a confirmation first, then the grid empties.
     page.locator(".ecerp-scope button", has_text="全部筛选结果").click()
     page.locator("button.ecerp-action-approve").click()
-    expect(page.locator(".ecerp-confirm-bar")).to_contain_text("3 个订单")
+    expect(page.locator(".ecerp-batch-confirm")).to_contain_text("3 个订单")
     page.locator("button.ecerp-confirm").click()
     page.locator(".ecerp-alert-success").get_by_text("完成 3 个").wait_for()
     expect(page.locator(".ecerp-orders-panel .ecerp-page-label")).to_contain_text("共 0 条")
@@ -111,7 +111,7 @@ def test_order_desk_review_to_ship(desk_orders, voila_server, page, artifacts):
     page.locator(".ecerp-carrier input").fill("顺丰")
     page.locator(".ecerp-tracking input").fill("SF1234567890")
     page.locator("button.ecerp-action-ship").click()
-    expect(page.locator(".ecerp-confirm-bar")).to_contain_text("1 个订单")
+    expect(page.locator(".ecerp-batch-confirm")).to_contain_text("1 个订单")
     page.locator("button.ecerp-confirm").click()
     page.locator(".ecerp-alert-success").get_by_text("完成 1 个").wait_for()
     expect(page.locator(".ecerp-detail")).to_contain_text("SF1234567890")

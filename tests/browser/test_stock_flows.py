@@ -78,6 +78,9 @@ def test_stocktake_scan_recount_approve(voila_server, stocked, page, artifacts):
     expect(page.locator(".ecerp-count-approve")).to_have_text("Approve and post")
     page.screenshot(path=str(artifacts / "stocktake_review_en.png"))
     page.locator(".ecerp-count-approve").click()
+    expect(page.locator(".ecerp-count-approve-confirm-text")).to_contain_text("gains 0.00, losses 12.00")
+    page.screenshot(path=str(artifacts / "stocktake_confirm_en.png"))
+    page.locator(".ecerp-count-approve-confirm-ok").click()
     expect(page.locator(".ecerp-alert-success")).to_contain_text("losses 12.00")
 
 
@@ -169,6 +172,7 @@ def test_goods_in_transit_and_moves_during_a_count(voila_server, stocked, page, 
     review.get_by_text("Moves during the count").wait_for()
     page.screenshot(path=str(artifacts / "stocktake_moves_during_en.png"), full_page=True)
     page.locator(".ecerp-count-approve").click()
+    page.locator(".ecerp-count-approve-confirm-ok").click()
     expect(page.locator(".ecerp-alert-success")).to_contain_text("gains 0.00")
     with session_scope(stocked, readonly=True) as session:
         on_hand = session.scalar(

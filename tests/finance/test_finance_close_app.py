@@ -24,6 +24,11 @@ def test_the_checklist_closes_the_month_and_drills_down_to_the_order(october):
     assert "✗" not in view.checks.value and not view.close_button.disabled
     assert "四、净利润" in view.statement_html.value and "467.74" in view.statement_html.value
     view.close_button.click()
+    assert view.model.checklist().status == "open" and view.close_confirm.box.layout.display == "flex"
+    assert view.close_confirm.text.value == (
+        "结账 2026-10：本期营业收入 910.00，净利润 467.74 结转本年利润；结账后本期不再接受记账。确认吗？"
+    )
+    view.close_confirm.confirm_button.click()
     assert "已结账" in view.alerts.value, view.alerts.value
     assert view.model.checklist().status == "closed"
     assert view.close_button.disabled and not view.reopen_button.disabled
@@ -45,6 +50,10 @@ def test_an_accountant_cannot_reopen(october, db):
         auth.create_user(s, auth.resolve_actor(s, "admin"), "acc", "password-123", "accountant")
     view = FinanceCloseView(FinanceCloseModel(open_context("acc", "zh_CN")))
     view.close_button.click()
+    view.close_confirm.cancel_button.click()
+    assert view.model.checklist().status == "open" and view.close_confirm.box.layout.display == "none"
+    view.close_button.click()
+    view.close_confirm.confirm_button.click()
     assert view.reopen_button.disabled
     view.reopen_period()
     assert "无权" in view.alerts.value or "权限" in view.alerts.value, view.alerts.value

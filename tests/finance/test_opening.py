@@ -308,3 +308,50 @@ def test_an_xlsx_opening_stock_with_chinese_headers(company, admin, tmp_path):
     lines = read_opening_stock(company, read_table(tmp_path / "期初库存.xlsx"))
     assert [(x.quantity, x.unit_cost) for x in lines] == [(100, D("21.50")), (50, D("8.20"))]
     assert opening.open_stock(company, admin, lines, GO_LIVE).total == D("2560.00")
+
+
+def test_a_preview_shows_both_openings_and_writes_nothing(company, admin):
+    session = company
+    assert opening.recorded_openings(session) is None
+    preview = opening.preview_openings(session, balances(session), stock(session), GO_LIVE, language="en")
+    assert (preview.go_live, preview.debit, preview.credit, preview.inventory, preview.stock_value) == (
+        GO_LIVE,
+        D("12560.00"),
+        D("12560.00"),
+        D("2560.00"),
+        D("2560.00"),
+    )
+    assert preview.balanced and preview.agrees is True and preview.entry_number is None
+    assert [(a.code, a.debit, a.credit) for a in preview.accounts] == [
+        ("100201", D("10000.00"), D("0.00")),
+        ("1405", D("2560.00"), D("0.00")),
+        ("2202", D("0.00"), D("1560.00")),
+        ("4001", D("0.00"), D("11000.00")),
+    ]
+    assert preview.accounts[1].name == "Merchandise inventory"
+    assert [(x.sku, x.warehouse, x.quantity, x.value) for x in preview.stock] == [
+        ("TEE", "SH", 100, D("2150.00")),
+        ("MUG", "SH", 50, D("410.00")),
+    ]
+    assert session.scalar(select(JournalEntry.id)) is None and session.scalar(select(StockMove.id)) is None
+    half = opening.preview_openings(session, stock=stock(session, STOCK.replace("100,", "90,")), day=GO_LIVE)
+    assert (half.accounts, half.stock_value, half.agrees) == ((), D("2345.00"), None)
+    with pytest.raises(OpeningNotMonthEnd):
+        opening.preview_openings(session, balances(session), day=dt.date(2026, 10, 30))
+
+
+def test_the_recorded_openings_compare_with_a_new_file(company, admin):
+    session = company
+    opening.post_opening_balances(session, admin, balances(session), GO_LIVE)
+    recorded = opening.recorded_openings(session)
+    assert (recorded.entry_number, recorded.go_live, recorded.debit, recorded.agrees) == (
+        "202610-00001",
+        GO_LIVE,
+        D("12560.00"),
+        None,
+    )
+    other = opening.preview_openings(session, stock=stock(session, STOCK.replace("100,", "90,")))
+    assert (other.inventory, other.stock_value, other.agrees) == (D("2560.00"), D("2345.00"), False)
+    opening.open_stock(session, admin, stock(session))
+    recorded = opening.recorded_openings(session)
+    assert (recorded.stock_value, recorded.agrees, len(recorded.stock)) == (D("2560.00"), True, 2)

@@ -326,9 +326,18 @@ def test_a_shipped_order_is_refunded_from_its_detail_with_the_units_that_come_ba
     assert "ecerp-alert-error" in view.alerts.value
     view.orders.refund.back["TEE-1"].value = 1
     view.orders.refund.refund()
+    bar = view.orders.refund.confirm_bar
+    assert (
+        bar.box.layout.display == "flex" and bar.text.value == "给订单 D2 退款 59.00 CNY，退回 1 件。确认吗？"
+    )
+    with session_scope(db, readonly=True) as s:  # asking wrote nothing
+        assert (s.get(Order, d2).refunded_amount, s.scalar(select(StockLevel.on_hand))) == (Decimal("0"), 98)
+    bar.confirm_button.click()
     assert "59.00 CNY" in view.alerts.value and "ecerp-alert-success" in view.alerts.value
     view.orders.refund.amount.value = "10"
     view.orders.refund.refund()
+    assert bar.text.value == "给订单 D2 退款 10.00 CNY，退回 0 件。确认吗？"
+    bar.confirm_button.click()
     with session_scope(db, readonly=True) as s:
         order = s.get(Order, d2)
         assert (order.status, order.refunded_amount) == ("shipped", Decimal("69.00"))

@@ -50,8 +50,14 @@ def test_stocktake_scan_recount_approve(shop):
     assert view.review_card.layout.display == "" and "-20.00" in view.review_html.value
     view.i18n.set_language("en")
     assert "Count variance" in view.review_html.value
-    view.approve(view.approve_button)
+    view.approve_button.click()
+    question = view.approve_confirm.text.value
+    assert question.startswith("Approve and post ST") and ": gains 0.00, losses 20.00; the stock" in question
+    with session_scope(shop and view.ctx.database_url) as session:
+        assert stock_row(session, shop.tee, shop.sh) == (10, 0)  # nothing posted before Confirm
+    view.approve_confirm.confirm_button.click()
     assert view.alerts.kind == "success", view.alerts.text
+    assert "losses 20.00" in view.alerts.text, view.alerts.text
     with session_scope(shop and view.ctx.database_url) as session:
         assert stock_row(session, shop.tee, shop.sh) == (9, 0)
 

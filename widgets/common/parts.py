@@ -21,6 +21,17 @@ def classed(widget: W, css: str) -> W:
     return widget
 
 
+GAPS = (4, 6, 8, 12, 16)
+
+
+def spaced(box: W, gap: int) -> W:
+    """``box`` with ``gap`` pixels between its children (one of :data:`GAPS`): a CSS class of the app's
+    style sheet, since ipywidgets' ``Layout`` has no ``gap``."""
+    if gap not in GAPS:
+        raise ValueError(gap)
+    return classed(box, f"ecerp-gap-{gap}")
+
+
 def button(
     i18n: Translator, key: str, css: str, *, icon: str = "", style: str = "", width: str | None = None
 ) -> w.Button:

@@ -48,6 +48,11 @@ html, body, body .jp-Notebook, body .jp-Cell, body .jp-OutputArea-output { backg
 .ecerp-alert-info { background: #eaf2fb; border-color: #b6cfee; color: #1f4e85; }
 .ecerp-card { background: #fff; border: 1px solid #e3e6ea; border-radius: 10px; padding: 16px 18px;
   box-shadow: 0 1px 2px rgba(16, 24, 40, .04); box-sizing: border-box; }
+.ecerp-gap-4 { gap: 4px; } .ecerp-gap-6 { gap: 6px; } .ecerp-gap-8 { gap: 8px; }
+.ecerp-gap-12 { gap: 12px; } .ecerp-gap-16 { gap: 16px; }
+.ecerp-confirm-bar { background: #fff8e6; border: 1px solid #f0d48a; border-radius: 6px;
+  padding: 6px 10px; margin-top: 8px; }
+.ecerp-card + .ecerp-card { margin-top: 12px; }
 .ecerp-busy { opacity: .6; pointer-events: none; cursor: progress; }
 .ecerp-pager { align-items: center; gap: 6px; margin-top: 8px; }
 .ecerp-page-label { color: #52606d; font-size: 13px; }

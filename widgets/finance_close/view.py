@@ -10,6 +10,7 @@ import ipywidgets as w
 
 from ecerp_core.i18n import t
 from widgets.common.actions import ui_action
+from widgets.common.confirm import ConfirmBar
 from widgets.common.grid import PagedGrid, format_cell
 from widgets.common.shell import AppShell
 from widgets.finance_close.cash_model import CashModel
@@ -19,6 +20,8 @@ from widgets.finance_close.ledgers_screen import LedgersScreen
 from widgets.finance_close.model import LINE_COLUMNS, STATEMENTS, UNMATCHED_COLUMNS, FinanceCloseModel
 from widgets.finance_close.month_end_model import MonthEndModel
 from widgets.finance_close.month_end_screen import MonthEndScreen
+from widgets.finance_close.opening_model import OpeningModel
+from widgets.finance_close.opening_screen import OpeningScreen
 from widgets.finance_close.voucher_screen import VoucherScreen
 
 CSS = """<style>
@@ -52,6 +55,7 @@ class FinanceCloseView:
         self.close_button = self._button("finance_close.close", "ecerp-fc-close", style="primary")
         self.reopen_button = self._button("finance_close.reopen", "ecerp-fc-reopen", style="warning")
         self.refresh_button = self._button("common.refresh", "ecerp-fc-refresh")
+        self.close_confirm = ConfirmBar(i18n, self.alerts, "ecerp-fc-close-confirm")
         self.unmatched = PagedGrid(
             i18n,
             self.alerts,
@@ -102,7 +106,7 @@ class FinanceCloseView:
             "value",
             lambda lang: f'<div class="ecerp-section-title">{html.escape(t(title_key, lang))}</div>',
         )
-        box = w.VBox([title, *children], layout=w.Layout(margin="0 0 14px 0"))
+        box = w.VBox([title, *children])
         box.add_class("ecerp-card")
         return box
 
@@ -114,7 +118,9 @@ class FinanceCloseView:
             [self.revalue_button, self.write_off_button, self.close_button, self.reopen_button],
             layout=w.Layout(flex_flow="row wrap"),
         )
-        checklist = self._card("finance_close.checklist", top, self.checks, actions, self.unmatched)
+        checklist = self._card(
+            "finance_close.checklist", top, self.checks, actions, self.close_confirm.box, self.unmatched
+        )
         drill = _row([self.line_label, self.line_picker], layout=w.Layout(align_items="center"))
         viewer = self._card(
             "finance_close.statements",
@@ -127,8 +133,9 @@ class FinanceCloseView:
         return w.VBox([w.HTML(CSS), checklist, viewer])
 
     def _with_screens(self, close: w.Widget) -> w.Widget:
-        """The close, and the Vouchers, Ledgers, Cash and VAT and Export tabs (:mod:`.voucher_screen`,
-        :mod:`.ledgers_screen`, :mod:`.cash_screen`, :mod:`.month_end_screen`)."""
+        """The close, and the Vouchers, Ledgers, Cash, VAT and Opening tabs (:mod:`.voucher_screen`,
+        :mod:`.ledgers_screen`, :mod:`.cash_screen`, :mod:`.month_end_screen`, :mod:`.opening_screen`:
+        only for those who may post)."""
         self.vouchers = VoucherScreen(self.ctx)
         self.ledgers = LedgersScreen(LedgersModel(self.ctx))
         self.cash = CashScreen(CashModel(self.ctx))
@@ -140,6 +147,8 @@ class FinanceCloseView:
             "cash": self.cash,
             "month_end": self.month_end,
         }
+        if self.ctx.actor.can("finance.post"):
+            self.opening = self.screens["opening"] = OpeningScreen(OpeningModel(self.ctx))
         self.screen_tabs = w.ToggleButtons(style={"button_width": "auto"})
         self.screen_tabs.add_class("ecerp-fc-screens")
         self.i18n.bind(
@@ -168,7 +177,7 @@ class FinanceCloseView:
         self.refresh_button.on_click(self.refresh)
         self.revalue_button.on_click(self.run_revaluation)
         self.write_off_button.on_click(self.write_off)
-        self.close_button.on_click(self.close_period)
+        self.close_button.on_click(self.ask_close)
         self.reopen_button.on_click(self.reopen_period)
         self.statement_tabs.observe(self.choose_statement, "value")
         self.line_picker.observe(self.choose_line, "value")
@@ -201,6 +210,7 @@ class FinanceCloseView:
 
     @ui_action
     def choose_period(self, change=None) -> None:
+        self.close_confirm.cancel()
         self.model.period = self.period.value
         self.alerts.clear()
         self._redraw()
@@ -222,6 +232,19 @@ class FinanceCloseView:
         count = self.model.write_off_unmatched()
         self.alerts.success(self.i18n.t("finance_close.written_off", count=count))
         self._redraw()
+
+    @ui_action
+    def ask_close(self, _button=None) -> None:
+        """First press of 结账: the period's revenue and the profit it carries, then Confirm."""
+        report = self.model.load_statements()
+        income = report["income_statement"] if report else {"revenue": 0, "net_profit": 0}
+        question = self.i18n.t(
+            "finance_close.confirm_close",
+            period=self.model.period,
+            revenue=_money(income["revenue"]),
+            profit=_money(income["net_profit"]),
+        )
+        self.close_confirm.ask(question, self.close_period)
 
     @ui_action
     def close_period(self, button=None) -> None:

@@ -10,7 +10,7 @@ import ipywidgets as w
 from ecerp_core.i18n import t
 from widgets.common.actions import ui_action
 from widgets.common.grid import PagedGrid
-from widgets.common.parts import button, classed
+from widgets.common.parts import button, classed, spaced
 from widgets.order_desk.model import CASE_COLUMNS, OrderDeskModel
 from widgets.order_desk.render import case_html
 
@@ -43,8 +43,8 @@ class CasesScreen:
             muted_column=None,
             page_size=50,
         )
-        tools = w.HBox(
-            [self.queue, self.search], layout=w.Layout(gap="12px", align_items="center", flex_flow="row wrap")
+        tools = spaced(
+            w.HBox([self.queue, self.search], layout=w.Layout(align_items="center", flex_flow="row wrap")), 12
         )
         list_card = classed(
             w.VBox([tools, self.grid], layout=w.Layout(width="100%", min_width="0")), "ecerp-card"
@@ -56,9 +56,12 @@ class CasesScreen:
             layout=w.Layout(flex="0 0 440px", width="440px"),
         )
         self.panel = classed(
-            w.HBox(
-                [w.VBox([list_card], layout=w.Layout(flex="1 1 0", min_width="0")), side],
-                layout=w.Layout(align_items="flex-start", gap="16px", display="none"),
+            spaced(
+                w.HBox(
+                    [w.VBox([list_card], layout=w.Layout(flex="1 1 0", min_width="0")), side],
+                    layout=w.Layout(align_items="flex-start", display="none"),
+                ),
+                16,
             ),
             "ecerp-cases-panel",
         )
@@ -89,18 +92,21 @@ class CasesScreen:
         self.note = classed(w.Text(layout=w.Layout(width="200px")), "ecerp-case-note")
         i18n.bind(self.note, "placeholder", "orders.action.reason")
         self.receive_box = classed(
-            w.HBox(
-                [i18n.bind(w.HTML(), "value", "orders.case.warehouse"), self.warehouse, self.condition],
-                layout=w.Layout(gap="8px", align_items="center"),
+            spaced(
+                w.HBox(
+                    [i18n.bind(w.HTML(), "value", "orders.case.warehouse"), self.warehouse, self.condition],
+                    layout=w.Layout(align_items="center"),
+                ),
+                8,
             ),
             "ecerp-case-receive",
         )
         self.actions_box = classed(
-            w.HBox(layout=w.Layout(flex_flow="row wrap", gap="6px", align_items="center")),
+            spaced(w.HBox(layout=w.Layout(flex_flow="row wrap", align_items="center")), 6),
             "ecerp-case-actions",
         )
         self.lines_title = i18n.bind(classed(w.HTML(), "ecerp-subtitle"), "value", "orders.case.lines_back")
-        self.lines_box = classed(w.VBox(layout=w.Layout(gap="4px")), "ecerp-case-lines")
+        self.lines_box = classed(spaced(w.VBox(), 4), "ecerp-case-lines")
         self.lines_card = w.VBox([self.lines_title, self.lines_box])
         self.back: dict[int, w.BoundedIntText] = {}
         self.action_card = classed(
@@ -185,6 +191,6 @@ class CasesScreen:
                 layout=w.Layout(flex="1 1 0", min_width="0"),
             )
             of = w.HTML(f"/ {x['ordered']}", layout=w.Layout(width="48px"))
-            rows.append(w.HBox([label, box, of], layout=w.Layout(align_items="center", gap="8px")))
+            rows.append(spaced(w.HBox([label, box, of], layout=w.Layout(align_items="center")), 8))
         self.lines_box.children = rows
         self.lines_card.layout.display = "flex" if rows else "none"

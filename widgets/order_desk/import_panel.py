@@ -9,7 +9,7 @@ import ipywidgets as w
 
 from ecerp_core.i18n import t
 from widgets.common.actions import ui_action
-from widgets.common.parts import button, classed
+from widgets.common.parts import button, classed, spaced
 from widgets.order_desk.model import OrderDeskModel
 
 IMPORT_PLATFORMS = ("shopify", "taobao", "jd", "pdd", "woocommerce", "csv")
@@ -52,11 +52,14 @@ class ImportPanel:
             w.VBox(
                 [
                     title,
-                    w.HBox(
-                        [self.platform, self.shop, self.upload, self.history, self.import_button],
-                        layout=w.Layout(flex_flow="row wrap", gap="6px", align_items="center"),
+                    spaced(
+                        w.HBox(
+                            [self.platform, self.shop, self.upload, self.history, self.import_button],
+                            layout=w.Layout(flex_flow="row wrap", align_items="center"),
+                        ),
+                        6,
                     ),
-                    w.HBox([self.tracking_upload, self.tracking_button], layout=w.Layout(gap="6px")),
+                    spaced(w.HBox([self.tracking_upload, self.tracking_button]), 6),
                     self.summary,
                 ]
             ),

@@ -140,9 +140,11 @@ class OrderDeskModel:
         condition: str = "sellable",
         warehouse_id: int | None = None,
         reason: str = "",
+        dry_run: bool = False,
     ) -> dict:
         """Refund the open order (see :func:`ecerp_core.orders.aftersales.refund_orders`) with the
-        ``(sku, qty)`` that come back; returns what was refunded and returned."""
+        ``(sku, qty)`` that come back; returns what was refunded and returned. ``dry_run``: what it
+        would refund (the default amount included), the same checks run, everything rolled back."""
         if not self.order:
             raise ValueError("no order open")
         draft = RefundDraft(
@@ -153,10 +155,11 @@ class OrderDeskModel:
             warehouse_id=warehouse_id,
             reason=reason,
         )
-        with self.ctx.session() as session:
+        with self.ctx.session(readonly=dry_run) as session:  # a read-only session never commits
             [refund_id] = refund_orders(session, self.ctx.actor, [draft])
             [done] = refund_details(session, self.ctx.actor, [refund_id])
-        self.open(self.order["id"])
+        if not dry_run:
+            self.open(self.order["id"])
         return done
 
     def shops(self) -> list[tuple[str, int]]:

@@ -18,7 +18,7 @@ from ecerp_core.money import parse_decimal
 from ecerp_core.orders.queries import OrderFilter
 from widgets.common.actions import ui_action
 from widgets.common.grid import PagedGrid
-from widgets.common.parts import button, classed
+from widgets.common.parts import button, classed, spaced
 from widgets.order_desk.model import ACTIONS, COLUMNS, OrderDeskModel
 from widgets.order_desk.refund_panel import RefundPanel
 from widgets.order_desk.render import order_html
@@ -54,12 +54,17 @@ class OrdersScreen:
             layout=w.Layout(flex="0 0 420px", width="420px"),
         )
         self.panel = classed(
-            w.HBox(
-                [
-                    w.VBox([list_card, self._build_actions()], layout=w.Layout(flex="1 1 0", min_width="0")),
-                    side,
-                ],
-                layout=w.Layout(align_items="flex-start", gap="16px"),
+            spaced(
+                w.HBox(
+                    [
+                        w.VBox(
+                            [list_card, self._build_actions()], layout=w.Layout(flex="1 1 0", min_width="0")
+                        ),
+                        side,
+                    ],
+                    layout=w.Layout(align_items="flex-start"),
+                ),
+                16,
             ),
             "ecerp-orders-panel",
         )
@@ -161,18 +166,22 @@ class OrdersScreen:
         ):
             i18n.bind(widget, "placeholder", key)
         self.actions_box = classed(
-            w.HBox(layout=w.Layout(flex_flow="row wrap", gap="6px", align_items="center")), "ecerp-actions"
+            spaced(w.HBox(layout=w.Layout(flex_flow="row wrap", align_items="center")), 6), "ecerp-actions"
         )
         self.confirm_text = w.HTML()
         self.confirm_button = button(i18n, "orders.confirm", "ecerp-confirm", icon="check", style="danger")
         self.cancel_confirm = button(i18n, "common.cancel", "ecerp-confirm-cancel")
         self.confirm_bar = classed(
-            w.HBox(
-                [self.confirm_text, self.confirm_button, self.cancel_confirm],
-                layout=w.Layout(display="none", gap="8px", align_items="center"),
+            spaced(
+                w.HBox(
+                    [self.confirm_text, self.confirm_button, self.cancel_confirm],
+                    layout=w.Layout(display="none", align_items="center"),
+                ),
+                8,
             ),
             "ecerp-confirm-bar",
         )
+        self.confirm_bar.add_class("ecerp-batch-confirm")
         self.progress = w.IntProgress(
             min=0, max=1, value=0, layout=w.Layout(width="100%", visibility="hidden")
         )

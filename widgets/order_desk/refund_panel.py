@@ -12,7 +12,8 @@ from ecerp_core.errors import ValidationError, problem
 from ecerp_core.i18n import t
 from ecerp_core.money import parse_decimal
 from widgets.common.actions import ui_action
-from widgets.common.parts import button, classed
+from widgets.common.confirm import ConfirmBar
+from widgets.common.parts import button, classed, spaced
 from widgets.order_desk.model import OrderDeskModel
 
 REFUNDABLE = ("shipped", "finished")
@@ -27,7 +28,7 @@ class RefundPanel:
         i18n = self.i18n
         self._done_callbacks: list[Callable[[], None]] = []
         self.back: dict[str, w.BoundedIntText] = {}
-        self.lines_box = classed(w.VBox(layout=w.Layout(gap="4px")), "ecerp-refund-lines")
+        self.lines_box = classed(spaced(w.VBox(), 4), "ecerp-refund-lines")
         self.amount = classed(w.Text(layout=w.Layout(width="360px")), "ecerp-refund-amount")
         i18n.bind(self.amount, "placeholder", "orders.refund.amount")
         self.condition = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-refund-condition")
@@ -48,21 +49,26 @@ class RefundPanel:
         i18n.bind(self.reason, "placeholder", "orders.action.reason")
         self.run = button(i18n, "orders.refund.run", "ecerp-refund-run", style="warning", width="auto")
         self.run.on_click(self.refund)
+        self.confirm_bar = ConfirmBar(i18n, self.alerts, "ecerp-refund-confirm")
         title = classed(i18n.bind(w.HTML(), "value", "orders.refund.title"), "ecerp-section-title")
         self.card = classed(
-            w.VBox(
-                [
-                    title,
-                    i18n.bind(classed(w.HTML(), "ecerp-subtitle"), "value", "orders.refund.back"),
-                    self.lines_box,
-                    self.amount,
-                    w.HBox(
-                        [self.condition, self.warehouse], layout=w.Layout(flex_flow="row wrap", gap="6px")
-                    ),
-                    self.reason,
-                    self.run,
-                ],
-                layout=w.Layout(gap="6px", display="none"),
+            spaced(
+                w.VBox(
+                    [
+                        title,
+                        i18n.bind(classed(w.HTML(), "ecerp-subtitle"), "value", "orders.refund.back"),
+                        self.lines_box,
+                        self.amount,
+                        spaced(
+                            w.HBox([self.condition, self.warehouse], layout=w.Layout(flex_flow="row wrap")), 6
+                        ),
+                        self.reason,
+                        self.run,
+                        self.confirm_bar.box,
+                    ],
+                    layout=w.Layout(display="none"),
+                ),
+                6,
             ),
             "ecerp-card",
         )
@@ -73,6 +79,7 @@ class RefundPanel:
     def show(self, order: dict | None) -> None:
         """The card for a shipped order (one quantity per line, none back to start with), else hidden."""
         self.back = {}
+        self.confirm_bar.cancel()
         rows = []
         for x in order["lines"] if order and order["status"] in REFUNDABLE else []:
             sku = x["sku"] or x["platform_sku"]
@@ -83,9 +90,12 @@ class RefundPanel:
             self.back[sku] = box
             label = w.HTML(html.escape(sku), layout=w.Layout(flex="1 1 0", min_width="0"))
             rows.append(
-                w.HBox(
-                    [label, box, w.HTML(f"/ {x['quantity']}", layout=w.Layout(width="48px"))],
-                    layout=w.Layout(align_items="center", gap="8px"),
+                spaced(
+                    w.HBox(
+                        [label, box, w.HTML(f"/ {x['quantity']}", layout=w.Layout(width="48px"))],
+                        layout=w.Layout(align_items="center"),
+                    ),
+                    8,
                 )
             )
         self.lines_box.children = rows
@@ -97,7 +107,8 @@ class RefundPanel:
 
     @ui_action
     def refund(self, _button=None) -> None:
-        """Give the money back (and take the goods back) on the open order."""
+        """First press: check the refund and say what it gives back (the default amount included), then
+        wait for Confirm."""
         text = self.amount.value.strip()
         try:
             amount = parse_decimal(text) if text else None
@@ -106,13 +117,25 @@ class RefundPanel:
         returns = [(sku, box.value) for sku, box in self.back.items() if box.value]
         if amount is None and not returns:  # the whole order back in one click only when typed in
             raise ValidationError([problem("amount", "required")])
-        done = self.model.refund(
-            amount,
-            returns,
+        options = dict(
             condition=self.condition.value,
             warehouse_id=self.warehouse.value or None,
             reason=self.reason.value.strip(),
         )
+        would = self.model.refund(amount, returns, dry_run=True, **options)
+        question = self.i18n.t(
+            "orders.refund.confirm",
+            order=self.model.order["platform_order_id"],
+            amount=would["amount"],
+            currency=would["currency"],
+            units=sum(r["quantity"] for r in would["returns"]),
+        )
+        self.confirm_bar.ask(question, lambda: self.run_refund(would["amount"], returns, options))
+
+    @ui_action
+    def run_refund(self, amount, returns: list[tuple[str, int]], options: dict) -> None:
+        """Give the money back (and take the goods back) on the open order, as confirmed."""
+        done = self.model.refund(amount, returns, **options)
         units = sum(r["quantity"] for r in done["returns"])
         self.alerts.success(
             self.i18n.t(

@@ -75,8 +75,6 @@ border-radius: 6px; padding: 4px 8px; }
 .ecerp-mini { border-collapse: collapse; width: 100%; font-size: 12px; }
 .ecerp-mini td { border-bottom: 1px solid #eef0f2; padding: 3px 4px; vertical-align: top; }
 .ecerp-mini td.r { text-align: right; }
-.ecerp-confirm-bar { background: #fff8e6; border: 1px solid #f0d48a; border-radius: 6px; \
-padding: 6px 10px; margin-top: 8px; }
 .ecerp-actions .widget-button { width: auto; padding: 0 14px; }
 .ecerp-actions, .ecerp-scope { margin-bottom: 6px; }
 .ecerp-case-actions .widget-button { width: auto; padding: 0 14px; }

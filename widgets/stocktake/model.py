@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ecerp_core.catalog import services as catalog
 from ecerp_core.catalog.company import company_timezone
 from ecerp_core.stock import stocktake, stocktake_review
@@ -72,6 +74,17 @@ class StocktakeModel:
             moves = stocktake_review.moves_during_count(session, self.ctx.actor, self.stocktake_id)
             zone = company_timezone(session)
         return [{**m, "at": m["at"].astimezone(zone)} for m in moves]
+
+    def number(self) -> str:
+        """The open count's number (ST-...)."""
+        return next(c["number"] for c in self.open_counts() if c["id"] == self.stocktake_id)
+
+    def variance_totals(self) -> tuple[Decimal, Decimal]:
+        """``(gain, loss)`` by value of the counted lines under review: what approving would post."""
+        values = [r["variance_value"] for r in self.review() if r["counted"] is not None]
+        return sum((v for v in values if v > 0), Decimal("0.00")), -sum(
+            (v for v in values if v < 0), Decimal("0.00")
+        )
 
     def approve(self) -> dict:
         with self.ctx.session() as session:

@@ -10,8 +10,9 @@ from ecerp_core.i18n import t
 from ecerp_core.stock.exceptions import UnknownBarcode
 from ecerp_core.stock.rules import SCOPES
 from widgets.common.actions import ui_action
+from widgets.common.confirm import ConfirmBar
 from widgets.common.filters import choice_label
-from widgets.common.parts import button, classed
+from widgets.common.parts import button, classed, spaced
 from widgets.common.shell import AppShell
 from widgets.stocktake.model import StocktakeModel
 
@@ -73,7 +74,7 @@ class StocktakeView:
         self.scan_card = classed(
             w.VBox(
                 [
-                    w.HBox([self.scan_box, self.quantity], layout=w.Layout(gap="8px")),
+                    spaced(w.HBox([self.scan_box, self.quantity]), 8),
                     self.last_scan,
                     self.lines_html,
                     self.submit_button,
@@ -89,7 +90,10 @@ class StocktakeView:
         self.approve_button = button(
             self.i18n, "stocktake.approve", "ecerp-count-approve", icon="stamp", style="primary", width="auto"
         )
-        self.review_card = classed(w.VBox([self.review_html, self.approve_button]), "ecerp-card")
+        self.approve_confirm = ConfirmBar(self.i18n, self.alerts, "ecerp-count-approve-confirm")
+        self.review_card = classed(
+            w.VBox([self.review_html, self.approve_button, self.approve_confirm.box]), "ecerp-card"
+        )
         return self.review_card
 
     def _wire(self) -> None:
@@ -97,13 +101,14 @@ class StocktakeView:
         self.new_button.on_click(self.create)
         self.scan_box.observe(self.scanned, "value")
         self.submit_button.on_click(self.submit)
-        self.approve_button.on_click(self.approve)
+        self.approve_button.on_click(self.ask_approve)
 
     # --- handlers -------------------------------------------------------------------------------
     @ui_action
     def pick(self, change) -> None:
         self.model.stocktake_id = change["new"]
         self.model.last = None
+        self.approve_confirm.cancel()
         self.alerts.clear()
         self._redraw()
 
@@ -153,6 +158,15 @@ class StocktakeView:
         status = self.model.submit()
         self.alerts.success(self.i18n.t(f"stocktake.submitted.{status}"))
         self._load_counts()
+
+    @ui_action
+    def ask_approve(self, _button=None) -> None:
+        """First press of 审核过账: the gain and the loss it posts, then Confirm."""
+        gain, loss = self.model.variance_totals()
+        question = self.i18n.t(
+            "stocktake.confirm_approve", number=self.model.number(), gain=f"{gain:,.2f}", loss=f"{loss:,.2f}"
+        )
+        self.approve_confirm.ask(question, self.approve)
 
     @ui_action
     def approve(self, _button=None) -> None:
