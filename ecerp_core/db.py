@@ -325,11 +325,23 @@ def update_rows(
     table = getattr(table, "__table__", table)
     keys = (key,) if isinstance(key, str) else key
     columns = [c for c in rows[0] if c not in keys]
+    values = dict(values or {})
+    for c in [c for c in columns if c not in add]:  # a value every row shares travels once, not per row
+        first = rows[0][c]
+        if all(r[c] == first and type(r[c]) is type(first) for r in rows):
+            values[c] = first
+            columns.remove(c)
     connection = session.connection()
+    if not columns and len(keys) == 1:  # every row set alike: one statement over the keys
+        key_column = table.c[keys[0]]
+        connection.execute(
+            update(table).where(among(session, key_column, [r[keys[0]] for r in rows])).values(**values)
+        )
+        return
     if connection.dialect.name != "postgresql":
         sets = {c: (table.c[c] + bindparam(f"v_{c}")) if c in add else bindparam(f"v_{c}") for c in columns}
         where = [table.c[k] == bindparam(f"k_{k}") for k in keys]
-        stmt = update(table).where(*where).values(**sets, **(values or {}))
+        stmt = update(table).where(*where).values(**sets, **values)
         connection.execute(
             stmt, [{**{f"k_{k}": r[k] for k in keys}, **{f"v_{c}": r[c] for c in columns}} for r in rows]
         )
@@ -337,12 +349,6 @@ def update_rows(
     if len({tuple(r[k] for k in keys) for r in rows}) != len(rows):
         # UPDATE ... FROM applies one of several rows for the same key, SQLite all of them
         raise ValueError("update_rows: a key appears twice; add its rows up first")
-    values = dict(values or {})
-    for c in [c for c in columns if c not in add]:  # a value every row shares travels once, not as an array
-        first = rows[0][c]
-        if all(r[c] == first and type(r[c]) is type(first) for r in rows):
-            values[c] = first
-            columns.remove(c)
     names = [*keys, *columns]
     arrays = [
         bindparam(f"a_{c}", [r[c] for r in rows], type_=ARRAY(_unbounded(table.c[c].type))) for c in names
