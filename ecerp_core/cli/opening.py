@@ -14,7 +14,6 @@ import click
 from ecerp_core.cli.context import Context, pass_ctx
 from ecerp_core.cli.options import date_option
 from ecerp_core.cli.output import echo_json
-from ecerp_core.i18n import t
 
 _AGREEMENT = (
     "The go-live date is the last day of a month: --date, else the day before the first open period "
@@ -50,8 +49,7 @@ def stock_opening(ctx: Context, file: Path, day: dt.date | None, as_json: bool) 
     if as_json:
         echo_json(result.as_dict())
         return
-    key = "cli.opening_stock_recorded" if result.created else "cli.opening_stock_unchanged"
-    click.echo(t(key, None, date=result.go_live.isoformat(), lines=result.lines, total=result.total))
+    click.echo(result.message())
 
 
 @click.command(
@@ -77,19 +75,4 @@ def finance_opening(ctx: Context, file: Path, day: dt.date | None, as_json: bool
     if as_json:
         echo_json(result.as_dict())
         return
-    if result.created:
-        message = t(
-            "cli.opening_balances_posted",
-            None,
-            entry=result.entry_number,
-            date=result.go_live.isoformat(),
-            lines=result.lines,
-            total=result.total,
-            inventory=result.inventory,
-            period=result.closed_period,
-        )
-    else:
-        message = t(
-            "cli.opening_balances_unchanged", None, entry=result.entry_number, date=result.go_live.isoformat()
-        )
-    click.echo(message)
+    click.echo(result.message())

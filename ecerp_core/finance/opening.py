@@ -48,6 +48,7 @@ from ecerp_core.finance.exceptions import (
 from ecerp_core.finance.journal import OPENING_KIND, EntryDraft, LineDraft, post_entries, signed
 from ecerp_core.finance.models import Account, JournalEntry, JournalLine, Period
 from ecerp_core.finance.statements import INVENTORY
+from ecerp_core.i18n import t
 from ecerp_core.stock.opening import (
     OpeningStockLine,
     StockPosition,
@@ -97,6 +98,25 @@ class OpeningResult:
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
+
+    def message(self, language: str | None = None) -> str:
+        """What was done, in one line for a person (the CLI prints it, the app shows it)."""
+        day = self.go_live.isoformat()
+        if self.kind == "stock":
+            key = "cli.opening_stock_recorded" if self.created else "cli.opening_stock_unchanged"
+            return t(key, language, date=day, lines=self.lines, total=self.total)
+        if not self.created:
+            return t("cli.opening_balances_unchanged", language, entry=self.entry_number, date=day)
+        return t(
+            "cli.opening_balances_posted",
+            language,
+            entry=self.entry_number,
+            date=day,
+            lines=self.lines,
+            total=self.total,
+            inventory=self.inventory,
+            period=self.closed_period,
+        )
 
 
 @dataclass(frozen=True)

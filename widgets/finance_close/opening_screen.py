@@ -118,29 +118,11 @@ class OpeningScreen:
     def post(self) -> None:
         """Import what was previewed (after Confirm)."""
         results = self.model.post(self.day.value)
-        messages = [self._result_message(r) for r in results]
+        messages = [r.message(self.i18n.language) for r in results]
         self.alerts.success(" · ".join(messages))
         self._draw()
 
     # --- drawing --------------------------------------------------------------------------------
-    def _result_message(self, result) -> str:
-        if result.kind == "stock":
-            key = "cli.opening_stock_recorded" if result.created else "cli.opening_stock_unchanged"
-            return self.i18n.t(key, date=result.go_live.isoformat(), lines=result.lines, total=result.total)
-        if not result.created:
-            return self.i18n.t(
-                "cli.opening_balances_unchanged", entry=result.entry_number, date=result.go_live.isoformat()
-            )
-        return self.i18n.t(
-            "cli.opening_balances_posted",
-            entry=result.entry_number,
-            date=result.go_live.isoformat(),
-            lines=result.lines,
-            total=result.total,
-            inventory=result.inventory,
-            period=result.closed_period,
-        )
-
     def _draw(self) -> None:
         lang = self.i18n.language
         preview = self.model.preview
