@@ -2,17 +2,7 @@
 
 import json
 
-from ecerp_core.cli import main
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
+from cli_run import run
 
 
 def test_help_everywhere(capsys):

@@ -3,9 +3,10 @@
 import json
 from decimal import Decimal
 
+from cli_run import run
+
 from ecerp_core.catalog.models import Shop
 from ecerp_core.db import session_scope
-from tests.core.test_cli import run
 
 
 def test_every_kind_has_add_list_edit_deactivate_and_help(db, capsys):

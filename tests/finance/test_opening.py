@@ -7,6 +7,7 @@ import json
 from decimal import Decimal as D
 
 import pytest
+from cli_run import run
 from sqlalchemy import select
 
 from ecerp_core.catalog import services as catalog
@@ -32,7 +33,6 @@ from ecerp_core.stock.models import StockMove
 from ecerp_core.stock.opening import read_opening_stock
 from ecerp_core.stock.services import MoveDraft, average_costs, post_moves
 from ecerp_core.tabular import read_table
-from tests.core.test_cli import run
 
 GO_LIVE = dt.date(2026, 10, 31)
 BALANCES = "account_code,debit,credit\n100201,10000.00,\n1405,2560.00,\n2202,,1560.00\n4001,,11000.00\n"
