@@ -46,7 +46,7 @@ def test_an_export_with_an_adjustment_and_a_refund_imports_with_a_warning(
     export.write_text(EXPORT, encoding="utf-8")
     page.goto(f"{voila_server['url']}/voila/render/order_desk.ipynb", timeout=90_000)
     page.locator(".ecerp-import-button").wait_for()
-    page.locator(".ecerp-import-platform select").select_option("shopify")
+    page.locator(".ecerp-import-platform select").select_option(label="Shopify")
     page.locator(".ecerp-import-shop select").select_option(label="SHOPIFY-CA · Shopify CA")
     upload(page, export)
     warnings = page.locator(".ecerp-import-summary")

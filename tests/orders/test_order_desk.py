@@ -345,3 +345,13 @@ def test_a_shipped_order_is_refunded_from_its_detail_with_the_units_that_come_ba
     assert view.orders.refund.back["TEE-1"].value == 0  # drawn again for the next refund
     view.i18n.set_language("en")
     assert view.orders.refund.run.description == "Refund"
+
+
+def test_the_import_card_names_platforms_in_the_users_language(desk):
+    """Issue 11, defect 16: platforms showed as lower-case codes ("shopify", "jd")."""
+    platform = desk.imports.platform
+    assert platform.value == "shopify" and platform.label == "Shopify"
+    platform.value = "jd"
+    assert platform.label == "京东"
+    desk.i18n.set_language("en")
+    assert (platform.value, platform.label) == ("jd", "JD")

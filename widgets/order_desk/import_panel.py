@@ -24,9 +24,13 @@ class ImportPanel:
         self.alerts, self.i18n = model.ctx.alerts, model.ctx.i18n
         i18n = self.i18n
         self._done_callbacks: list[Callable[[], None]] = []
-        self.platform = classed(
-            w.Dropdown(options=IMPORT_PLATFORMS, layout=w.Layout(width="130px")), "ecerp-import-platform"
+        self.platform = classed(w.Dropdown(layout=w.Layout(width="150px")), "ecerp-import-platform")
+        i18n.bind(
+            self.platform,
+            "options",
+            lambda lang: [(t(f"orders.import.platform.{p}", lang), p) for p in IMPORT_PLATFORMS],
         )
+        self.platform.value = IMPORT_PLATFORMS[0]
         self.shop = classed(w.Dropdown(layout=w.Layout(width="170px")), "ecerp-import-shop")
         i18n.bind(
             self.shop,
