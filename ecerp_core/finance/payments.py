@@ -104,9 +104,17 @@ def _relieved(amount: Decimal, owed: Decimal, owed_base: Decimal, rate: Decimal,
     return round_money(amount * rate, base)
 
 
-def _post(session: Session, actor: Actor, draft: EntryDraft) -> int:
+def _book(session: Session, actor: Actor, document, day: dt.date, kind: str, lines, memo: str, what: dict):
+    """Save a cash document (a supplier payment, a bank movement), post its entry, link the two and
+    write the audit row; returns the document."""
+    session.add(document)
+    session.flush()
+    table = document.__tablename__
+    draft = EntryDraft(day, kind, tuple(lines), memo=memo, source_type=table, source_id=document.id)
     [posted] = post_entries(session, actor, [draft])
-    return posted.id
+    document.entry_id = posted.id
+    audit.record(session, actor, "create", table, document.id, what)
+    return document
 
 
 def pay_supplier(
@@ -161,26 +169,16 @@ def pay_supplier(
         bank_code=bank_account.code,
         reference=reference,
     )
-    session.add(payment)
-    session.flush()
-    draft = EntryDraft(
-        day,
-        "supplier_payment",
-        tuple(lines),
-        memo=memo or _memo("finance.memo.supplier_payment", supplier.code, reference),
-        source_type="fin_supplier_payment",
-        source_id=payment.id,
-    )
-    payment.entry_id = _post(session, actor, draft)
-    audit.record(
+    return _book(
         session,
         actor,
-        "create",
-        "fin_supplier_payment",
-        payment.id,
+        payment,
+        day,
+        "supplier_payment",
+        lines,
+        memo or _memo("finance.memo.supplier_payment", supplier.code, reference),
         {"supplier": supplier.code, "amount": amount, "currency": cur, "bank": bank_account.code},
     )
-    return payment
 
 
 def _memo(key: str, party: str, reference: str) -> str:
@@ -251,26 +249,16 @@ def receive_payment(
         reference=reference,
         memo=memo,
     )
-    session.add(movement)
-    session.flush()
-    draft = EntryDraft(
-        day,
-        "receipt",
-        tuple(lines),
-        memo=memo or _memo("finance.memo.receipt", party, reference),
-        source_type="fin_bank_movement",
-        source_id=movement.id,
-    )
-    movement.entry_id = _post(session, actor, draft)
-    audit.record(
+    return _book(
         session,
         actor,
-        "create",
-        "fin_bank_movement",
-        movement.id,
+        movement,
+        day,
+        "receipt",
+        lines,
+        memo or _memo("finance.memo.receipt", party, reference),
         {"kind": "receipt", "payer": party, "amount": amount, "currency": cur, "bank": bank_account.code},
     )
-    return movement
 
 
 def transfer_funds(
@@ -324,26 +312,16 @@ def transfer_funds(
         reference=reference,
         memo=memo,
     )
-    session.add(movement)
-    session.flush()
-    draft = EntryDraft(
+    return _book(
+        session,
+        actor,
+        movement,
         day,
         "transfer",
         lines,
-        memo=memo or _memo("finance.memo.transfer", f"{source} → {target}", reference),
-        source_type="fin_bank_movement",
-        source_id=movement.id,
-    )
-    movement.entry_id = _post(session, actor, draft)
-    audit.record(
-        session,
-        actor,
-        "create",
-        "fin_bank_movement",
-        movement.id,
+        memo or _memo("finance.memo.transfer", f"{source} → {target}", reference),
         {"kind": "transfer", "from": source, "to": target, "amount": amount, "currency": cur_from},
     )
-    return movement
 
 
 def voucher_number(session: Session, entry_id: int | None) -> str:
