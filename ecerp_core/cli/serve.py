@@ -7,6 +7,7 @@ the kernels find the database through the settings wherever they start.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ import threading
 import time
 import urllib.request
 import webbrowser
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -37,10 +39,15 @@ def home_url(port: int) -> str:
     return f"http://127.0.0.1:{port}/voila/render/{HOME}"
 
 
-def voila_command(port: int, *, port_retries: int | None = None) -> list[str]:
+def voila_command(
+    port: int, *, port_retries: int | None = None, preheat: Iterable[str] | None = None
+) -> list[str]:
     """The command line that serves the apps (run it with ``cwd=project_root()``).
 
     ``port_retries=0`` makes Voila fail instead of quietly taking the next port (tests use it).
+    ``preheat`` names the app notebooks whose kernels are started ahead (default: every app, as
+    ``voila.json`` says); the others still open, only without a waiting kernel. A test that opens
+    one app keeps a 2-core machine from starting seven kernels at once.
     """
     command = [
         sys.executable,
@@ -53,6 +60,10 @@ def voila_command(port: int, *, port_retries: int | None = None) -> list[str]:
     ]
     if port_retries is not None:
         command.append(f"--Voila.port_retries={port_retries}")
+    if preheat is not None:
+        wanted = set(preheat)
+        cold = sorted(p.name for p in apps_dir().glob("*.ipynb") if p.name not in wanted)
+        command.append(f"--VoilaKernelManager.preheat_denylist={json.dumps(cold)}")
     return command
 
 

@@ -57,8 +57,11 @@ def apps_database(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def voila_server(apps_database, tmp_path_factory):
-    """The base URL of a running Voila server; terminated (with its kernels) at the end."""
+def voila_server(apps_database, tmp_path_factory, request):
+    """The base URL of a running Voila server; terminated (with its kernels) at the end.
+
+    A module that sets ``PREHEAT`` (app notebook names) gets kernels started ahead only for those
+    apps; starting all seven at once on a busy 2-core machine made first page loads time out."""
     from ecerp_core.cli.serve import voila_command, wait_until_serving
 
     port = free_port()
@@ -67,7 +70,7 @@ def voila_server(apps_database, tmp_path_factory):
     env.update(ECERP_DATABASE_URL=apps_database, ECERP_LOG_DIR=str(log_dir))
     output = (log_dir / "voila.out").open("wb")
     process = subprocess.Popen(
-        voila_command(port, port_retries=0),
+        voila_command(port, port_retries=0, preheat=getattr(request.module, "PREHEAT", None)),
         cwd=project_root(),
         env=env,
         stdout=output,

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
+PREHEAT = ("base_data.ipynb", "home.ipynb")  # the apps this module opens: only their kernels start ahead
 
 
 def _field(page, name: str):

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
+PREHEAT = ("finance_close.ipynb",)  # the apps this module opens: only their kernels start ahead
 FINANCE_TESTS = Path(__file__).resolve().parents[1] / "finance"
 
 

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
+PREHEAT = ("finance_close.ipynb",)  # the apps this module opens: only their kernels start ahead
 BALANCES = "account_code,debit,credit\n100201,10000.00,\n1405,2560.00,\n2202,,1560.00\n4001,,11000.00\n"
 STOCK = "sku,warehouse,quantity,unit_cost\nTEE-001,SH,100,21.50\nMUG-001,SH,50,8.20\n"
 

@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from test_order_desk_flow import _ensure_schema
 
 pytestmark = pytest.mark.browser
+PREHEAT = ("order_desk.ipynb",)  # the apps this module opens: only their kernels start ahead
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from sqlalchemy import inspect, text
 
 pytestmark = pytest.mark.browser
+PREHEAT = ("order_desk.ipynb",)  # the apps this module opens: only their kernels start ahead
 
 
 def _ensure_schema(url: str) -> None:

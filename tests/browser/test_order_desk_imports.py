@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
+PREHEAT = ("order_desk.ipynb",)  # the apps this module opens: only their kernels start ahead
 
 EXPORT = (
     "Name,Financial Status,Fulfillment Status,Created at,Lineitem quantity,Lineitem price,Lineitem sku,"

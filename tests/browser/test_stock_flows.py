@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
+PREHEAT = ("inventory.ipynb", "stocktake.ipynb")  # the apps this module opens: only their kernels start ahead
 
 BARCODE = "6901234567892"
 
