@@ -43,8 +43,8 @@ def finance() -> None:
 @pass_ctx
 def journal(ctx: Context, start: str | None, end: str | None, fmt: str) -> None:
     """The journal, one row per line (entry_number, date, account_code ... source)."""
-    from ecerp_core.finance.export import write_csv
     from ecerp_core.finance.ledger import JOURNAL_COLUMNS, read_journal
+    from ecerp_core.sheets import write_csv
 
     with ctx.acting(readonly=True) as (session, actor):
         write_csv(read_journal(session, actor, _date(start), _date(end)), JOURNAL_COLUMNS, sys.stdout)
@@ -350,7 +350,7 @@ def transfer(
 
 def _write_report(rows: list[dict], columns: tuple[str, ...], fmt: str, out: Path | None, **titles) -> None:
     """Rows as an aligned table, CSV (stdout or ``out``) or a formatted Excel file (``out``)."""
-    from ecerp_core.finance.export import csv_text, write_table_xlsx
+    from ecerp_core.sheets import csv_text, write_table_xlsx
 
     if fmt == "xlsx":
         if out is None:

@@ -22,4 +22,4 @@ def test_only_the_named_apps_are_preheated():
     apps = sorted(p.name for p in apps_dir().glob("*.ipynb"))
     denied = _denied(voila_command(8866, preheat=["order_desk.ipynb"]))
     assert "order_desk.ipynb" not in denied
-    assert sorted(denied + ["order_desk.ipynb"]) == apps
+    assert sorted([*denied, "order_desk.ipynb"]) == apps

@@ -305,7 +305,7 @@ def test_the_cli_journal_balances_entry_by_entry(db, session, admin, books, tmp_
 
 
 def test_exported_cells_that_look_like_formulas_are_escaped():
-    from ecerp_core.finance.export import csv_text, safe_cell
+    from ecerp_core.sheets import csv_text, safe_cell
 
     rows = [{"memo": '=HYPERLINK("http://x")', "amount": D("-5.00")}, {"memo": "@SUM(A1)", "amount": D("1")}]
     text = csv_text(rows, ["memo", "amount"])

@@ -11,8 +11,8 @@ from ecerp_core.catalog.company import business_date
 from ecerp_core.catalog.services import choices
 from ecerp_core.finance import aging, payments
 from ecerp_core.finance.chart import account_name
-from ecerp_core.finance.export import csv_text, write_table_xlsx
 from ecerp_core.i18n import t
+from ecerp_core.sheets import csv_text, write_table_xlsx
 from widgets.common.actor import AppContext
 
 ACTIONS = ("pay", "receive", "transfer")

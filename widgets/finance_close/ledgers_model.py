@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 
 from ecerp_core.finance import balances, chart, periods
-from ecerp_core.finance.export import csv_text, write_table_xlsx
 from ecerp_core.i18n import t
+from ecerp_core.sheets import csv_text, write_table_xlsx
 from widgets.common.actor import AppContext
 
 REPORTS = ("trial_balance", "general", "detail")
