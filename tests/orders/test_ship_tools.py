@@ -3,6 +3,7 @@ electronic waybill numbers (issue 11)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ import pytest
 from business_fixtures import stock_row
 from sqlalchemy import select
 from test_orders import all_checks, draft, stocked
+from test_pipeline_cli import run
 
 from ecerp_core.audit import AuditLog
 from ecerp_core.catalog.models import Product
@@ -193,3 +195,33 @@ def test_waybill_numbers_from_the_stub_carrier_and_from_a_file(session, admin, b
     assert {session.get(Order, i).status for i in (a, b)} == {"shipped"}
     with pytest.raises(ValidationError):
         waybill.assign_waybills(session, admin, [a], "nosuch")
+
+
+def test_the_tools_from_the_command_line(session, admin, biz, capsys, tmp_path):
+    stocked(session, admin, biz)
+    (oid,) = imp(session, admin, draft(biz, "C1", ("TEE-1", 2, "59.00"), ("MUG-1", 1, "29.00")))
+    session.commit()
+    code, out, err = run(capsys, "orders", "edit", "C1", "--remark", "加急", "--flag", "1", "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"seller_remark": ["", "加急"], "seller_flag": [0, 1]}
+    code, out, err = run(capsys, "orders", "split", "C1", "--line", "TEE-1=1")
+    assert (code, out) == (
+        0,
+        "Order C1 split into C1#S1: C1 totals 88.00 (paid 88.00), C1#S1 59.00 (paid 59.00)\n",
+    )
+    run(capsys, "orders", "approve", "C1", "C1#S1")
+    code, out, err = run(capsys, "orders", "wave", "create", "--warehouse", "SH", "--json")
+    assert code == 0 and json.loads(out)["orders"] == 2, err
+    number = json.loads(out)["number"]
+    code, out, _ = run(capsys, "orders", "wave", "show", number)
+    assert code == 0 and out.splitlines()[-1] == "  C1 C1#S1"
+    code, out, _ = run(capsys, "orders", "waybill", "assign", "C1", "--json")
+    assert code == 0 and list(json.loads(out)) == ["C1"]
+    code, out, err = run(capsys, "orders", "pack", "C1", "--item", "TEE-1", "--item", "CAP-9")
+    assert code == 1 and "CAP-9 is not an item of order C1: take it out" in out + err
+    code, out, _ = run(capsys, "orders", "pack", "C1", "--item", "TEE-1", "--item", "MUG-1")
+    assert (code, out) == (0, "Order C1 verified (2 items) and packed\n")
+    code, out, _ = run(capsys, "orders", "waybill", "ship", "C1")
+    assert code == 0
+    code, out, err = run(capsys, "orders", "edit", "C1", "--remark", "晚了")
+    assert code == 1 and "has shipped or is closed" in out + err
