@@ -199,7 +199,7 @@ def test_waybill_numbers_from_the_stub_carrier_and_from_a_file(session, admin, b
 
 def test_the_tools_from_the_command_line(session, admin, biz, capsys, tmp_path):
     stocked(session, admin, biz)
-    (oid,) = imp(session, admin, draft(biz, "C1", ("TEE-1", 2, "59.00"), ("MUG-1", 1, "29.00")))
+    imp(session, admin, draft(biz, "C1", ("TEE-1", 2, "59.00"), ("MUG-1", 1, "29.00")))
     session.commit()
     code, out, err = run(capsys, "orders", "edit", "C1", "--remark", "加急", "--flag", "1", "--json")
     assert code == 0, err

@@ -114,9 +114,9 @@ class EditCard:
         )
         number = o["platform_order_id"]
         changed = self.model.edit(edit)
+        for callback in self._done:  # the desk redrawn first: the message says all is done
+            callback()
         if changed:
             self.alerts.success(self.i18n.t("ship.edit.saved", order=number, count=len(changed)))
         else:
             self.alerts.info(self.i18n.t("ship.edit.nothing"))
-        for callback in self._done:
-            callback()

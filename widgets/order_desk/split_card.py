@@ -69,6 +69,6 @@ class SplitCard:
             self.alerts.info(self.i18n.t("ship.split.nothing"))
             return
         done = self.model.split(picks)
-        self.alerts.success(self.i18n.t("ship.split.done", **{k: str(v) for k, v in done.items()}))
-        for callback in self._done:
+        for callback in self._done:  # the desk redrawn first: the message says all is done
             callback()
+        self.alerts.success(self.i18n.t("ship.split.done", **{k: str(v) for k, v in done.items()}))
