@@ -124,12 +124,39 @@ def edit_order(session: Session, actor: Actor, order_id: int, edit: OrderEdit) -
         .where(table.c.id == order_id)
         .values(**{k: v for k, (_, v) in changed.items()}, updated_at=utcnow())
     )
+    _address_fixed(session, actor, order_id, changed)
     note = "; ".join(f"{k}: {_short(a)} → {_short(b)}" for k, (a, b) in changed.items())
     workflow.record(session, actor, [Happened(order_id, state.status, "edit", note)])
     audit.record(
         session, actor, "edit", "sales_order", order_id, {k: [a, b] for k, (a, b) in changed.items()}
     )
     return changed
+
+
+ADDRESS = ("receiver_name", "region", "address")
+"""What an address needs to be complete (the rule of :func:`ecerp_core.orders.rules.exception_reasons`)."""
+
+
+def _address_fixed(session: Session, actor: Actor, order_id: int, changed: dict[str, tuple]) -> None:
+    """An order waiting for its address leaves that reason behind once the edit completes it."""
+    if not set(changed) & {*ADDRESS, "city", "district"}:
+        return
+    waiting = workflow.reasons_of(session, [order_id]).get(order_id, [])
+    if "incomplete_address" not in waiting:
+        return
+    row = (
+        session.connection()
+        .execute(
+            select(Order.receiver_name, Order.region, Order.address, Order.country).where(
+                Order.id == order_id
+            )
+        )
+        .one()
+    )
+    values = {k: changed[k][1] if k in changed else getattr(row, k) for k in ADDRESS}
+    if values["receiver_name"] and values["address"] and (values["region"] or row.country not in ("", "CN")):
+        rest = [code for code in waiting if code != "incomplete_address"]
+        workflow.set_exceptions(session, actor, {order_id: rest}, "address_edited")
 
 
 def _move_reservation(session: Session, actor: Actor, order_id: int, warehouse_id: int) -> None:

@@ -16,7 +16,7 @@ from test_pipeline_cli import run
 from ecerp_core.audit import AuditLog
 from ecerp_core.catalog.models import Product
 from ecerp_core.errors import ValidationError
-from ecerp_core.orders import batch, editing, packing, services, splitting, waves, waybill
+from ecerp_core.orders import batch, editing, packing, services, splitting, waves, waybill, workflow
 from ecerp_core.orders.intake import import_order_drafts
 from ecerp_core.orders.models import Order, OrderEvent, OrderLine
 from ecerp_core.stock import services as stock
@@ -225,3 +225,10 @@ def test_the_tools_from_the_command_line(session, admin, biz, capsys, tmp_path):
     assert code == 0
     code, out, err = run(capsys, "orders", "edit", "C1", "--remark", "晚了")
     assert code == 1 and "has shipped or is closed" in out + err
+
+
+def test_completing_the_address_takes_the_order_out_of_the_exception_queue(session, admin, biz):
+    (oid,) = imp(session, admin, draft(biz, "A1", ("TEE-1", 1, "59.00"), address=""))
+    assert workflow.reasons_of(session, [oid]) == {oid: ["incomplete_address"]}
+    editing.edit_order(session, admin, oid, editing.OrderEdit(address="上海市人民路9号"))
+    assert workflow.reasons_of(session, [oid]) == {}
