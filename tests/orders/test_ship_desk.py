@@ -87,8 +87,11 @@ def test_edit_split_pack_and_wave_from_the_desk(view, db):
     assert "订单 D1 验货完成，已打包" in bench.last.value
     view.tools.tabs.value = "waves"
     waves = view.tools.waves
-    waves.create()
+    view.orders.scope.value = "page"
+    waves.create_from_chosen()
     assert waves.picker.value.startswith("WV") and "D1#S1" in waves.detail.value
+    waves.create()  # every approved order of SH is in a wave already
+    assert "仓库 SH 没有可进波次的已审核订单" in view.alerts.value
     waves.number_waybills()
     waves.ask_ship()
     waves.confirm_bar.confirm()

@@ -50,6 +50,7 @@ class ShipTools:
         self.view = view
         view.orders.grid.on_open(lambda _key: self.show_order())
         view.queue_tabs.observe(lambda _change: self.queue_changed(), "value")
+        self.waves.chosen = lambda: self.model.desk.target_ids(view.orders.scope.value)
         self.edit.on_done(self.order_changed)
         self.split.on_done(self.order_changed)
         self.queue_changed()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Callable
 
 import ipywidgets as w
 
@@ -30,6 +31,8 @@ class WavesScreen:
         self.create_button = button(
             i18n, "ship.wave.create", "ecerp-wave-create", icon="plus", style="primary", width="auto"
         )
+        self.chosen_button = button(i18n, "ship.wave.create_chosen", "ecerp-wave-create-chosen", width="auto")
+        self.chosen: Callable[[], list[int]] | None = None  # the orders chosen on the desk above
         self.picker = classed(w.Dropdown(layout=w.Layout(width="320px")), "ecerp-wave-picker")
         self.recent = classed(w.HTML(), "ecerp-wave-list")
         self.detail = classed(w.HTML(), "ecerp-wave-detail")
@@ -53,6 +56,7 @@ class WavesScreen:
                                     labelled(i18n, "field.warehouse", self.warehouse),
                                     labelled(i18n, "ship.wave.limit", self.limit),
                                     w.VBox([w.HTML("&nbsp;"), self.create_button]),
+                                    w.VBox([w.HTML("&nbsp;"), self.chosen_button]),
                                 ]
                             ),
                             8,
@@ -69,6 +73,7 @@ class WavesScreen:
             "ecerp-waves-panel",
         )
         self.create_button.on_click(self.create)
+        self.chosen_button.on_click(self.create_from_chosen)
         self.picker.observe(self.choose, "value")
         self.waybill_button.on_click(self.number_waybills)
         self.ship_button.on_click(self.ask_ship)
@@ -91,14 +96,24 @@ class WavesScreen:
         self._draw_wave()
 
     @ui_action
-    def create(self, _button=None) -> None:
+    def create(self, _button=None, order_ids: list[int] | None = None) -> None:
+        """A wave of the warehouse's oldest approved orders in no wave (of ``order_ids`` if given)."""
         if self.warehouse.value is None:
             self.alerts.error(self.i18n.t("stocktake.no_warehouse"))
             return
-        wave = self.model.create_wave(self.warehouse.value, int(self.limit.value))
+        wave = self.model.create_wave(self.warehouse.value, int(self.limit.value), order_ids)
         self.alerts.success(self.i18n.t("ship.wave.created", number=wave["number"], count=wave["orders"]))
         self.refresh()
         self.picker.value = wave["number"]
+
+    @ui_action
+    def create_from_chosen(self, _button=None) -> None:
+        """A wave of the orders chosen on the desk (the open one, the page, or all filtered)."""
+        ids = self.chosen() if self.chosen else []
+        if not ids:
+            self.alerts.info(self.i18n.t("orders.nothing_selected"))
+            return
+        self.create(order_ids=ids)
 
     @ui_action
     def choose(self, change) -> None:
