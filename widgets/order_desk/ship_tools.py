@@ -48,13 +48,15 @@ class ShipTools:
     def attach(self, view) -> None:
         """Follow the desk ``view``: the open order, the queue on screen, and redraw it after a change."""
         self.view = view
-        view.orders.grid.on_open(lambda _key: self.show_order())
+        # the detail is drawn whenever the open order changes (opened, a batch action, a refund)
+        view.orders.detail.observe(lambda _change: self.show_order(), "value")
         view.queue_tabs.observe(lambda _change: self.queue_changed(), "value")
         self.waves.chosen = lambda: self.model.desk.target_ids(view.orders.scope.value)
         self.edit.on_done(self.order_changed)
         self.split.on_done(self.order_changed)
         self.queue_changed()
 
+    @ui_action
     def show_order(self) -> None:
         self.edit.show()
         self.split.show()
@@ -71,7 +73,6 @@ class ShipTools:
         """An edit or a split changed the open order: its detail, the queue and these cards again."""
         self.view.orders.draw_detail()
         self.view.orders.grid.refresh()
-        self.show_order()
 
     @ui_action
     def switch_tool(self, change) -> None:
