@@ -95,6 +95,7 @@ STYLE = """
 .ecerp-pack-table tr.ecerp-pack-row-done td { color: #1f5e2e; background: #f1f8f3; }
 .ecerp-mini th { text-align: left; font-weight: 600; border-bottom: 1px solid #d9dde1; padding: 3px 4px; }
 .ecerp-mini th.r { text-align: right; }
-.ecerp-wave-detail a { margin-left: 6px; }
+.ecerp-ship-tools .ecerp-mini td.r, .ecerp-ship-tools .ecerp-mini th.r { padding-right: 16px; }
+.ecerp-wave-detail a { margin-left: 6px; color: #1a73e8; text-decoration: underline; font-weight: 400; }
 </style>
 """
