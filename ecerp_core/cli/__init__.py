@@ -25,7 +25,19 @@ import sys
 
 import click
 
-from ecerp_core.cli import base, bench, finance, opening, orders, purchase, records, serve, stock, vouchers
+from ecerp_core.cli import (
+    base,
+    bench,
+    finance,
+    opening,
+    order_tools,
+    orders,
+    purchase,
+    records,
+    serve,
+    stock,
+    vouchers,
+)
 from ecerp_core.cli.context import Context
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import set_language
@@ -51,6 +63,8 @@ COMMANDS = (
 )
 """Every top-level command, by the module that holds it (``--help`` lists them by name)."""
 finance.finance.add_command(vouchers.voucher)  # ecerp finance voucher ...
+for _command in order_tools.COMMANDS:  # ecerp orders edit | split | pack | wave | waybill
+    orders.orders.add_command(_command)
 
 # the two openings sit in their areas' groups; they share one module because each checks the other
 stock.stock.add_command(opening.stock_opening)

@@ -33,7 +33,8 @@ class Order(Base):
     platform / shop_id / platform_order_id: the natural key (unique per shop); importing the same
     order again updates it instead of adding one.
     buyer_id: the buyer's id on the platform; customer_id the customer it is linked to, if known.
-    region / city / address: where it ships (region is the province, 省份).
+    region / city / district / address: where it ships (province 省份, city 市, district 区县).
+    seller_flag: the seller's flag (旗帜) a clerk sets, 0 none, 1–5 red, yellow, green, blue, purple.
     goods_amount: sum of the lines; total = goods + shipping − discount + tax (the tax only when it
     comes on top: ``tax_included`` says the prices hold it) + adjustment; adjustment_amount: what
     the platform charged beyond those columns (duties, tips, rounding — a Shopify export carries
@@ -67,6 +68,7 @@ class Order(Base):
     receiver_phone: Mapped[str] = mapped_column(String(40), default="")
     region: Mapped[str] = mapped_column(String(60), default="")
     city: Mapped[str] = mapped_column(String(60), default="")
+    district: Mapped[str] = mapped_column(String(60), server_default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     currency: Mapped[CurrencyCode] = mapped_column(ForeignKey("currency.code"))
     goods_amount: Mapped[Money] = mapped_column(default=ZERO)
@@ -98,6 +100,7 @@ class Order(Base):
     buyer_remark: Mapped[str] = mapped_column(String(500), default="")
     seller_remark: Mapped[str] = mapped_column(String(500), default="")
     on_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    seller_flag: Mapped[int] = mapped_column(Integer, server_default="0")
     assignee_id: Mapped[int | None] = mapped_column(Integer)
     carrier: Mapped[str] = mapped_column(String(40), default="")
     tracking_no: Mapped[str] = mapped_column(String(60), default="")
@@ -259,3 +262,28 @@ class ChannelStockRule(Base):
     buffer: Mapped[int] = mapped_column(Integer, default=0)
     warehouse_ids: Mapped[list] = mapped_column(JSON, default=list)
     updated_at: Mapped[updated_at]
+
+
+class PickWave(Base):
+    """A wave (波次): approved orders of one warehouse picked together on one pick list.
+
+    number: ``WV<yyyymmdd>-0001``; the orders are in :class:`PickWaveOrder` (each parcel at most
+    once in any wave; a merged parcel's members ride with it)."""
+
+    __tablename__ = "pick_wave"
+
+    id: Mapped[bigpk]
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
+    created_at: Mapped[created_at]
+    actor_id: Mapped[int | None]
+
+
+class PickWaveOrder(Base):
+    """An order (a parcel) of a wave, in the order it was taken."""
+
+    __tablename__ = "pick_wave_order"
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id"), primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("pick_wave.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)

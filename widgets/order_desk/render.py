@@ -20,7 +20,7 @@ def order_html(o: dict | None, lang: str) -> str:
         f'<div class="ecerp-section-title">{e(o["platform_order_id"])} · {status}</div>'
         f'<div class="ecerp-kv">{e(t("field.shop", lang))}: {e(o["shop"])} · {platform}<br>'
         f"{e(t('orders.col.receiver', lang))}: {e(o['receiver_name'])} {e(o['receiver_phone'])}<br>"
-        f"{e(t('field.address', lang))}: {e(o['region'])} {e(o['address'])}<br>"
+        f"{e(t('field.address', lang))}: {e(_address(o))}<br>"
         f"{e(t('field.total_amount', lang))}: {e(o['currency'])} {format_cell(o['total_amount'], lang)} · "
         f"{e(t('field.paid_amount', lang))}: {format_cell(o['paid_amount'], lang)}<br>"
         f"{_amounts(o, lang)}<br>"
@@ -45,7 +45,17 @@ def _platform_facts(o: dict, lang: str) -> str:
     """The platform's own status text and the order's note, each on its line where there is one."""
     e = html.escape
     facts = [("field.platform_status", o["platform_status"]), ("orders.detail.note", o["note"])]
+    facts.append(("field.seller_remark", o.get("seller_remark", "")))
+    if o.get("seller_flag"):
+        facts.append(("field.seller_flag", t(f"orders.flag.{o['seller_flag']}", lang)))
     return "".join(f"<br>{e(t(key, lang))}: {e(value)}" for key, value in facts if value)
+
+
+def _address(o: dict) -> str:
+    """Province, then city and district unless the street already names them, then the street."""
+    street = o["address"] or ""
+    parts = [o.get(k) or "" for k in ("city", "district")]
+    return " ".join([o["region"] or "", *(p for p in parts if p and p not in street), street]).strip()
 
 
 def _amounts(o: dict, lang: str) -> str:

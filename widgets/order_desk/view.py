@@ -14,6 +14,7 @@ from widgets.order_desk.cases_screen import CasesScreen
 from widgets.order_desk.import_panel import ImportPanel
 from widgets.order_desk.model import OrderDeskModel
 from widgets.order_desk.orders_screen import OrdersScreen
+from widgets.order_desk.ship_tools import ShipTools
 
 QUEUE_TABS = ("review", "exceptions", "to_ship", "shipped", "aftersales", "all")
 CASES_TAB = "aftersales"
@@ -32,14 +33,16 @@ class OrderDeskView:
         )
         self.queue_tabs.value = model.queue
         self.imports = ImportPanel(model)
-        self.orders = OrdersScreen(model, beside=self.imports.card)
+        self.tools = ShipTools(model)  # edit and split cards, packing bench, waves
+        self.orders = OrdersScreen(model, beside=w.VBox([*self.tools.side_cards, self.imports.card]))
         self.cases = CasesScreen(model)
-        body = w.VBox([w.HTML(STYLE), self.queue_tabs, self.orders.panel, self.cases.panel])
+        body = w.VBox([w.HTML(STYLE), self.queue_tabs, self.orders.panel, self.tools.panel, self.cases.panel])
         self.shell = AppShell(self.ctx, "app.order_desk.title", body)
         self.queue_tabs.observe(self.switch_queue, "value")
         self.imports.on_done(self.orders.grid.refresh)
         self.i18n.on_change(self._relabel)
         self._show_screen()
+        self.tools.attach(self)
 
     @ui_action
     def switch_queue(self, change) -> None:
