@@ -1,8 +1,7 @@
 """Staff opening the apps at once: five Order Desks opened together beside one opened alone.
 
-A Voila server is started as ``ecerp serve`` starts it (same command line, same ``voila.json``:
-its preheated kernel pools and idle culling) over a small demo, and headless Chromium opens the
-Order Desk. An opening counts from the request to the orders table on screen. The baseline is
+``ecerp serve`` is started (so Voila runs with ``voila.json``: its preheated kernel pools and
+idle culling) over a small demo, and headless Chromium opens the Order Desk. An opening counts from the request to the orders table on screen. The baseline is
 one opening alone in the same run; then five pages open together, as five staff starting their
 day would. Needs /usr/bin/chromium (Playwright, no downloaded browser).
 """
@@ -13,11 +12,12 @@ import asyncio
 import os
 import socket
 import subprocess
+import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from benchmarks.core import BenchConfig, BenchResult, benchmark
-from ecerp_core.cli.serve import voila_command, wait_until_serving
 from ecerp_core.config import project_root
 from ecerp_core.demo.build import create_demo_database
 
@@ -60,18 +60,29 @@ async def _openings(url: str, together: int, settle: float) -> list[float]:
     return list(times)
 
 
+def _wait(url: str, process: subprocess.Popen, timeout: float = 120) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
 def _serve(url: str, workdir: Path) -> tuple[subprocess.Popen, str]:
+    """``ecerp serve`` itself, in a process of its own, over the database at ``url``."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("ECERP_USER", "QUERY_STRING")}
     env.update(ECERP_DATABASE_URL=url, ECERP_LOG_DIR=str(workdir))
     log = (workdir / "voila-bench.out").open("wb")
-    process = subprocess.Popen(
-        voila_command(port, port_retries=0), cwd=project_root(), env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    command = [sys.executable, "-m", "ecerp_core", "serve", "--port", str(port), "--no-browser"]
+    process = subprocess.Popen(command, cwd=project_root(), env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    if not wait_until_serving(base + "/voila/", timeout=120, process=process):
+    if not _wait(base + "/", process):
         process.kill()
-        raise RuntimeError(f"Voila did not start; see {workdir / 'voila-bench.out'}")
+        raise RuntimeError(f"ecerp serve did not start; see {workdir / 'voila-bench.out'}")
     return process, f"{base}/voila/render/{APP}"
 
 
