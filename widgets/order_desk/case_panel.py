@@ -59,6 +59,7 @@ class CasePanel:
             "ecerp-card",
         )
         self.card.add_class("ecerp-open-case")
+        i18n.on_change(lambda _lang: self.show(self.model.order))  # product names in the new language
 
     def on_done(self, callback: Callable[[], None]) -> None:
         self._done_callbacks.append(callback)

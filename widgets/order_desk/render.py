@@ -25,8 +25,8 @@ def order_html(o: dict | None, lang: str) -> str:
         f"{e(t('field.total_amount', lang))}: {e(o['currency'])} {format_cell(o['total_amount'], lang)} · "
         f"{e(t('field.paid_amount', lang))}: {format_cell(o['paid_amount'], lang)}<br>"
         f"{_amounts(o, lang)}<br>"
-        f"{e(t('field.warehouse', lang))}: {_named(o['warehouse_name'], o['warehouse'])} · "
-        f"{e(o['carrier'])} {e(o['tracking_no'])}<br>"
+        f"{e(t('field.warehouse', lang))}: {_named(o['warehouse_name'], o['warehouse'])}"
+        f"{' · ' + e(o['carrier'] + ' ' + o['tracking_no']) if o['carrier'] or o['tracking_no'] else ''}<br>"
         f"{e(t('orders.col.assignee', lang))}: {e(o['assignee'] or '—')}{_platform_facts(o, lang)}</div>"
     )
     if o["exceptions"] or o["review_reasons"]:
@@ -36,7 +36,7 @@ def order_html(o: dict | None, lang: str) -> str:
     history = "".join(
         f"<tr><td>{format_cell(h['at'], lang)}</td>"
         f"<td>{e(t('orders.event.' + h['event'].split(':')[0], lang))}</td>"
-        f"<td>{e(t('status.' + h['to_status'], lang))}</td><td>{e(h['note'] or '')}</td></tr>"
+        f"<td>{e(t('status.' + h['to_status'], lang))}</td><td>{e(_note(h['note'], lang))}</td></tr>"
         for h in o["history"]
     )
     return _with_tables(head, o["lines"], history, lang)
@@ -155,3 +155,11 @@ def _named(name: str | None, code: str | None) -> str:
     if not (name or code):
         return "—"
     return f'<span title="{html.escape(code or "")}">{html.escape(name or code or "")}</span>'
+
+
+def _note(note: str | None, lang: str) -> str:
+    """A history row's note; exception reason codes (``unmapped_sku``) in words."""
+    codes = (note or "").split(",")
+    if all(t(f"exception.{c}", lang) != f"exception.{c}" for c in codes if c) and note:
+        return "、".join(t(f"exception.{c}", lang) for c in codes)
+    return note or ""
