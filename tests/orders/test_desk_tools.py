@@ -4,6 +4,7 @@ instead of codes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from decimal import Decimal
@@ -15,8 +16,11 @@ from test_order_desk import CSV, desk, upload  # noqa: F401  (the desk fixture)
 
 from ecerp_core.db import session_scope
 from ecerp_core.orders.models import AfterSale, Order
+from ecerp_core.query import Page
+from widgets.common.actions import AlertArea
 from widgets.common.actor import open_context
-from widgets.common.grid import Column
+from widgets.common.grid import Column, PagedGrid
+from widgets.common.i18n import Translator
 from widgets.home.model import HomeModel
 from widgets.home.view import HomeView
 from widgets.order_desk.render import order_html, platform_status_text
@@ -101,7 +105,6 @@ def test_names_statuses_and_the_cli_opens_a_case_by_sku(desk, db, capsys):  # no
     view.orders.open_order(_key(view, "D2"))
     html = order_html(view.model.order, "en")
     assert 'title="TB">淘宝店</span>' in html and 'title="SH">上海仓</span>' in html
-    assert Column("n", "field.quantity").align == "left"  # numbers align right when the page holds numbers
     code, out, _ = run(
         capsys, "orders", "cases", "open", "D2", "--type", "refund_only", "--amount", "59",
         "--line", "TEE-1=1", "--reason", "少发一件", "--json",
@@ -116,3 +119,28 @@ def test_names_statuses_and_the_cli_opens_a_case_by_sku(desk, db, capsys):  # no
         )
     code, out, err = run(capsys, "orders", "cases", "open", "D2", "--type", "reship", "--line", "MUG-9=1")
     assert code != 0 and "MUG-9" in out + err
+
+
+def test_the_grid_aligns_numbers_right_and_exports_what_it_shows():
+    """A column declared without alignment whose cells are numbers is right-aligned, header too; the
+    export keeps numbers as numbers and escapes formula-looking text."""
+    rows = [
+        {"id": 1, "name": "=cmd()", "qty": 3, "at": dt.datetime(2026, 6, 18, 10, 0, tzinfo=dt.UTC)},
+        {"id": 2, "name": "杯子", "qty": Decimal("1.5"), "at": None},
+    ]
+    columns = [
+        Column("name", "field.name"),
+        Column("qty", "field.quantity"),
+        Column("at", "field.created_at"),
+    ]
+    grid = PagedGrid(
+        Translator("en"),
+        AlertArea(),
+        lambda r: Page(rows[r.offset : r.offset + r.limit], 2, r.offset, r.limit),
+        columns,
+    )
+    grid.refresh()
+    assert [c["align"] for c in grid.table.columns] == ["left", "right", "left"]
+    sheet = list(load_workbook(io.BytesIO(grid.export())).active.values)
+    assert sheet[1] == ("Name", "Quantity", "Created")
+    assert sheet[2][:2] == ("'=cmd()", 3) and sheet[3][:2] == ("杯子", 1.5)

@@ -237,7 +237,7 @@ class OrdersScreen:
         self.cancel_pending()
         self.show_actions()
         self.draw_detail()
-        self.skus.show(self.model.queue == "exceptions")
+        self.skus.show(self.model.queue == "exceptions" and self.model.ctx.actor.can("orders.review"))
 
     def on_changed(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` when an action here moved orders (the queue tabs' counts change)."""
