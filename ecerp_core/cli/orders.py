@@ -417,6 +417,37 @@ def orders_map_sku(ctx: Context, platform_sku: str, sku: str, shop: str) -> None
     click.echo(t("cli.orders_sku_mapped", None, platform_sku=platform_sku, sku=sku, count=released))
 
 
+@orders.command("unmapped")
+@click.option("--search", default="", help="Part of a platform SKU or of its title.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def orders_unmapped(ctx: Context, search: str, as_json: bool) -> None:
+    """Platform SKUs orders wait on (SKU 未匹配), most waiting orders first; map them with map-sku.
+
+    \b
+    等待对应的平台 SKU（按等待的订单数排列）；用 map-sku 对应到商品。
+    """
+    from ecerp_core.orders import skus
+
+    with ctx.acting(readonly=True) as (session, actor):
+        rows = skus.unmapped_skus(session, actor, search)
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo(t("orders.sku.none"))
+    for r in rows:
+        click.echo(
+            t(
+                "orders.sku.waiting",
+                platform_sku=r["platform_sku"],
+                name=r["name"] or "",
+                shop=f"{r['shop']} {r['shop_name']}",
+                orders=r["orders"],
+            )
+        )
+
+
 @orders.command("set-rule")
 @click.argument("name")
 @click.argument("value")

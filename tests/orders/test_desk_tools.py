@@ -117,6 +117,10 @@ def test_names_statuses_and_the_cli_opens_a_case_by_sku(desk, db, capsys):  # no
             [[1, 1]],
             "D2",
         )
+    code, out, _ = run(capsys, "orders", "unmapped", "--json")
+    assert code == 0 and [(r["platform_sku"], r["shop"], r["orders"]) for r in json.loads(out)] == [
+        ("NOPE", "TB", 1)
+    ]
     code, out, err = run(capsys, "orders", "cases", "open", "D2", "--type", "reship", "--line", "MUG-9=1")
     assert code != 0 and "MUG-9" in out + err
 
