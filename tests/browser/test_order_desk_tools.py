@@ -161,6 +161,12 @@ def test_order_desk_tools(tool_orders, voila_server, page, artifacts):
     expect(page.locator(".ecerp-orders-panel button.ecerp-grid-export")).to_have_text("Export to Excel")
     expect(opener).to_contain_text("Ceramic mug")
     page.screenshot(path=str(artifacts / "order_desk_tools_en.png"), full_page=True)
+    tabs.filter(has_text="Exceptions").click()
+    expect(page.locator(".ecerp-sku-card")).to_contain_text("SKU mapping")
+    expect(page.locator(".ecerp-sku-card")).to_contain_text("No SKU is waiting for a mapping")
+    expect(page.locator(".ecerp-sku-product select")).to_contain_text("MUG-001 · Ceramic mug")
+    expect(rows.filter(has_text="T4")).to_have_count(0)
+    page.screenshot(path=str(artifacts / "order_desk_tools_sku_en.png"), full_page=True)
 
     # The home page's Order Desk card carries the same to-do counts.
     page.goto(f"{voila_server['url']}/voila/render/home.ipynb?lang=en", timeout=90_000)

@@ -59,7 +59,7 @@ class SkuPanel:
         self.card.add_class("ecerp-sku-card")
         self.search.observe(self.find_products, "value")
         self.map_button.on_click(self.map_sku)
-        i18n.on_change(lambda _lang: self._draw_waiting())
+        i18n.on_change(self._relabel)
 
     def on_done(self, callback: Callable[[], None]) -> None:
         self._done_callbacks.append(callback)
@@ -97,6 +97,12 @@ class SkuPanel:
         self.show(True)
         for callback in self._done_callbacks:
             callback()
+
+    def _relabel(self, _lang: str) -> None:
+        """The waiting SKUs, and the products found, in the new language."""
+        self._draw_waiting()
+        if self.product.options:
+            self.find_products()
 
     def _draw_waiting(self) -> None:
         lang = self.i18n.language
