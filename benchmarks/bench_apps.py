@@ -1,9 +1,10 @@
 """Staff opening the apps at once: five Order Desks opened together beside one opened alone.
 
-``ecerp serve`` is started (so Voila runs with ``voila.json``: its preheated kernel pools and
-idle culling) over a small demo, and headless Chromium opens the Order Desk. An opening counts from the request to the orders table on screen. The baseline is
-one opening alone in the same run; then five pages open together, as five staff starting their
-day would. Needs /usr/bin/chromium (Playwright, no downloaded browser).
+``ecerp serve`` is started (so Voila runs with ``voila.json``: its preheated kernel pools and idle
+culling) over a small demo, and headless Chromium opens the Order Desk. An opening counts from the
+request to the orders table on screen. The baseline is one opening alone in the same run; then five
+pages open together, as five staff starting their day would. Needs /usr/bin/chromium (Playwright,
+no downloaded browser).
 """
 
 from __future__ import annotations

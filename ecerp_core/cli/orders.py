@@ -417,6 +417,37 @@ def orders_map_sku(ctx: Context, platform_sku: str, sku: str, shop: str) -> None
     click.echo(t("cli.orders_sku_mapped", None, platform_sku=platform_sku, sku=sku, count=released))
 
 
+@orders.command("unmapped")
+@click.option("--search", default="", help="Part of a platform SKU or of its title.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def orders_unmapped(ctx: Context, search: str, as_json: bool) -> None:
+    """Platform SKUs orders wait on (SKU 未匹配), most waiting orders first; map them with map-sku.
+
+    \b
+    等待对应的平台 SKU（按等待的订单数排列）；用 map-sku 对应到商品。
+    """
+    from ecerp_core.orders import skus
+
+    with ctx.acting(readonly=True) as (session, actor):
+        rows = skus.unmapped_skus(session, actor, search)
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo(t("orders.sku.none"))
+    for r in rows:
+        click.echo(
+            t(
+                "orders.sku.waiting",
+                platform_sku=r["platform_sku"],
+                name=r["name"] or "",
+                shop=f"{r['shop']} {r['shop_name']}",
+                orders=r["orders"],
+            )
+        )
+
+
 @orders.command("set-rule")
 @click.argument("name")
 @click.argument("value")
@@ -475,6 +506,17 @@ def _case_lines(_ctx, _param, values: tuple[str, ...]) -> tuple[tuple[int, int],
     return tuple(out)
 
 
+def _sku_lines(_ctx, _param, values: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """``--line MUG-001=2`` (repeated) as ``(("MUG-001", 2), ...)``."""
+    out = []
+    for spec in (s.strip() for v in values for s in v.split(",") if s.strip()):
+        sku, _, qty = spec.rpartition("=")
+        if not (sku.strip() and qty.strip().isdigit()):
+            raise click.BadParameter(f"{spec!r}: write SKU=QTY")
+        out.append((sku.strip(), int(qty)))
+    return tuple(out)
+
+
 @orders.group("cases")
 def orders_cases() -> None:
     """After-sales cases (售后单): list them, open one on an order, move one along."""
@@ -514,6 +556,8 @@ def cases_list(ctx: Context, everything: bool, search: str, as_json: bool) -> No
 @_SHOP
 @click.option(
     "--kind",
+    "--type",
+    "kind",
     required=True,
     type=click.Choice(CASE_KINDS),
     help="Refund only, return and refund, exchange, or reship.",
@@ -532,17 +576,40 @@ def cases_list(ctx: Context, everything: bool, search: str, as_json: bool) -> No
     metavar="LINE:QTY",
     help="Order line and quantity coming back or sent again, e.g. 1:2,3:1 (default: every line).",
 )
+@click.option(
+    "--line",
+    "sku_lines",
+    multiple=True,
+    callback=_sku_lines,
+    metavar="SKU=QTY",
+    help="A SKU of the order and its quantity, e.g. --line MUG-001=2 (repeatable; instead of --lines).",
+)
 @click.option("--reason", default="", help="Why (shown on the case and in the order's history).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 def cases_open(
-    ctx: Context, order: str, shop: str, kind: str, amount: Decimal, lines, reason: str, as_json: bool
+    ctx: Context,
+    order: str,
+    shop: str,
+    kind: str,
+    amount: Decimal,
+    lines,
+    sku_lines,
+    reason: str,
+    as_json: bool,
 ) -> None:
-    """Open an after-sales case on ORDER (a platform order number)."""
+    """Open an after-sales case on ORDER (a platform order number).
+
+    \b
+    在订单 ORDER（平台订单号）上开售后单：类型、商品行与数量、原因。
+    e.g. ecerp orders cases open TB1001 --type return_refund --amount 39 --line MUG-001=1 --reason 破损
+    """
     from ecerp_core.orders import cases
 
     with ctx.acting() as (session, actor):
         [order_id] = _order_ids(session, actor, (order,), None, shop)
+        if sku_lines:
+            lines = tuple(lines) + tuple(cases.lines_by_sku(session, order_id, sku_lines))
         case_id = cases.open_case(session, actor, order_id, kind, amount=amount, lines=lines, reason=reason)
     _done(as_json, {"case": case_id, "order": order}, "cli.case_opened", case=case_id, order=order)
 

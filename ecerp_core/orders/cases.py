@@ -147,6 +147,28 @@ def open_case(
     return case.id
 
 
+def lines_by_sku(session: Session, order_id: int, items: Sequence[tuple[str, int]]) -> list[tuple[int, int]]:
+    """A case's lines named by SKU: ``(sku, qty)`` -> ``(line_no, qty)`` on the order's lines (our SKU
+    or the platform's). A SKU the order does not hold is a problem; nothing is returned then.
+    E.g. ``lines_by_sku(session, order_id, [("MUG-1", 2)])`` is ``[(1, 2)]`` when line 1 holds mugs.
+    """
+    stmt = (
+        select(OrderLine.line_no, OrderLine.platform_sku, Product.sku)
+        .outerjoin(Product, Product.id == OrderLine.product_id)
+        .where(OrderLine.order_id == order_id)
+        .order_by(OrderLine.line_no)
+    )
+    line_of: dict[str, int] = {}
+    for no, platform_sku, sku in session.execute(stmt):
+        for code in (sku, platform_sku):
+            if code:
+                line_of.setdefault(code, no)
+    found = [problem("lines", "unknown_ref", value=sku) for sku, _ in items if sku not in line_of]
+    if found:
+        raise ValidationError(found)
+    return [(line_of[sku], qty) for sku, qty in items]
+
+
 def _line_problems(session: Session, order: Order, lines: Sequence[tuple[int, int]]) -> list:
     """A case's ``(line_no, qty)``: each a line of the order, at most its quantity, once."""
     quantities = dict(

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, User, require
@@ -69,13 +69,14 @@ def queue_condition(queue: str):
 
 
 def order_list_stmt(queue: str = "all", f: OrderFilter | None = None) -> Select:
-    """The statement behind a queue's grid: one row per order with its shop code."""
+    """The statement behind a queue's grid: one row per order with its shop's code and name."""
     f = f or OrderFilter()
     stmt = (
         select(
             Order.id,
             Order.platform,
             Shop.code.label("shop"),
+            Shop.name.label("shop_name"),
             Order.platform_order_id,
             Order.status,
             Order.buyer_id,
@@ -137,6 +138,23 @@ def list_orders(
     return replace(page, rows=[{**r, "exceptions": reasons.get(r["id"], [])} for r in page.rows])
 
 
+def queue_counts(session: Session, actor: Actor) -> dict[str, int]:
+    """How many orders wait in each work queue (待审核, 异常订单, 待发货) and how many after-sales
+    cases are open: the to-do counts on the Order Desk's tabs and the home page.
+
+    >>> sorted(queue_counts(session, clerk))
+    ['aftersales', 'exceptions', 'review', 'to_ship']
+    """
+    require(actor, "orders.read")
+    counts = {
+        queue: session.scalar(select(func.count()).select_from(Order).where(queue_condition(queue))) or 0
+        for queue in ("review", "exceptions", "to_ship")
+    }
+    cases = select(func.count()).select_from(AfterSale).where(AfterSale.status.in_(OPEN_CASES))
+    counts["aftersales"] = session.scalar(cases) or 0
+    return counts
+
+
 def order_ids(
     session: Session, actor: Actor, queue: str = "all", f: OrderFilter | None = None, limit: int = 10_000
 ) -> list[int]:
@@ -155,11 +173,15 @@ def order_detail(session: Session, actor: Actor, order_id: int) -> dict:
     values = {c.name: getattr(order, c.name) for c in Order.__table__.columns}
     values["exceptions"] = workflow.reasons_of(session, [order_id]).get(order_id, [])
     values["review_reasons"] = workflow.reasons_of(session, [order_id], workflow.REVIEW).get(order_id, [])
-    values["shop"] = session.scalar(select(Shop.code).where(Shop.id == order.shop_id))
-    values["warehouse"] = (
-        session.scalar(select(Warehouse.code).where(Warehouse.id == order.warehouse_id))
+    values["shop"], values["shop_name"] = session.execute(
+        select(Shop.code, Shop.name).where(Shop.id == order.shop_id)
+    ).one()
+    values["warehouse"], values["warehouse_name"] = (
+        session.execute(
+            select(Warehouse.code, Warehouse.name).where(Warehouse.id == order.warehouse_id)
+        ).one()
         if order.warehouse_id
-        else ""
+        else ("", "")
     )
     values["assignee"] = (
         session.scalar(select(User.username).where(User.id == order.assignee_id)) if order.assignee_id else ""
@@ -172,6 +194,8 @@ def order_detail(session: Session, actor: Actor, order_id: int) -> dict:
                 OrderLine.platform_sku,
                 Product.sku,
                 OrderLine.name,
+                Product.name_zh.label("product_name_zh"),
+                Product.name_en.label("product_name_en"),
                 OrderLine.quantity,
                 OrderLine.unit_price,
                 OrderLine.amount,
@@ -272,12 +296,14 @@ def case_list_stmt(queue: str = "open", search: str = "") -> Select:
             AfterSale.id,
             Order.platform_order_id,
             Shop.code.label("shop"),
+            Shop.name.label("shop_name"),
             AfterSale.kind,
             AfterSale.status,
             AfterSale.amount,
             Order.currency,
             AfterSale.reason,
             Warehouse.code.label("warehouse"),
+            Warehouse.name.label("warehouse_name"),
             AfterSale.condition,
             AfterSale.platform_status,
             AfterSale.created_at,

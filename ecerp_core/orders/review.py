@@ -19,18 +19,35 @@ from ecerp_core.auth import Actor, User, order_handlers, require
 from ecerp_core.catalog.models import Category, Customer, Product
 from ecerp_core.db import among, cycle_collector_paused
 from ecerp_core.errors import ValidationError, problem
-from ecerp_core.orders import rules, workflow
+from ecerp_core.orders import rules, skus, workflow
 from ecerp_core.orders.models import Order, OrderLine
 from ecerp_core.orders.routing import route_orders
 from ecerp_core.orders.services import approve_orders
 from ecerp_core.orders.settings import load_settings
 
 
-def clear_exceptions(session: Session, actor: Actor, order_ids: Sequence[int], *, note: str = "") -> int:
-    """A clerk checked these orders (address fixed, price confirmed): they leave the exception queue."""
+def clear_exceptions(
+    session: Session,
+    actor: Actor,
+    order_ids: Sequence[int],
+    *,
+    note: str = "",
+    skipped: dict[int, list[str]] | None = None,
+) -> int:
+    """A clerk checked these orders (address fixed, price confirmed): they leave the exception queue.
+
+    An order with a line that names none of our products stays, waiting only for its SKU mapping
+    (``unmapped_sku``; map it with :func:`ecerp_core.orders.skus.map_skus`); ``skipped`` (if given)
+    receives those orders with that reason. Returns how many orders left the queue.
+    """
     require(actor, "orders.review")
     ids = sorted(set(order_ids))
-    workflow.set_exceptions(session, actor, {oid: [] for oid in ids}, note or "cleared")
+    unmapped = skus.unmapped_lines(session, ids)
+    if skipped is not None:
+        skipped.update((oid, [skus.UNMAPPED]) for oid in unmapped)
+    reasons = {oid: [skus.UNMAPPED] if oid in unmapped else [] for oid in ids}
+    workflow.set_exceptions(session, actor, reasons, note or "cleared")
+    ids = [oid for oid in ids if oid not in unmapped]
     audit.record(session, actor, "clear_exception", "sales_order", f"{len(ids)} orders", {"order_ids": ids})
     return len(ids)
 

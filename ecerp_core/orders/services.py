@@ -22,6 +22,7 @@ from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import SaleShipped, emit
 from ecerp_core.orders import rules, workflow
 from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderLine
+from ecerp_core.orders.skus import UNMAPPED, unmapped_lines
 from ecerp_core.orders.vat import sales_vat
 from ecerp_core.stock import services as stock
 
@@ -44,17 +45,21 @@ def approve_orders(
     :class:`~ecerp_core.stock.exceptions.InsufficientStock`, and an order that is not paid, waits
     for a reason or is on hold raises a named error; nothing is written. With ``"skip"`` those
     parcels stay as they are and the others are approved; ``skipped`` (if given) receives the
-    reason each skipped parcel waits for (``out_of_stock``, ``parcel_not_ready``: an order of it
-    is not paid, waits for a reason or is on hold). Returns the approved ids.
+    reasons each skipped order waits for: ``out_of_stock``; its own ``status_<status>``, exception
+    reasons (``unmapped_sku``...) or ``hold``; for a merged parcel ``parcel_not_ready`` (an order of
+    it is not paid, waits for a reason or is on hold). Returns the approved ids.
     """
     require(actor, "orders.review")
     order_ids = workflow.with_members(session, order_ids)
     orders = workflow.load(session, order_ids)
     parents = {o.id: o.merged_into_id for o in orders.values() if o.merged_into_id is not None}
     blocked = workflow.reasons_of(session, order_ids)
+    unmapped = unmapped_lines(session, order_ids)  # a line naming none of our products: nothing to reserve
     refused: dict[int, list[str]] = {}  # parcel -> why it cannot be approved
     for o in orders.values():
         why = blocked.get(o.id) or (["hold"] if o.on_hold else [])
+        if o.id in unmapped and UNMAPPED not in why:
+            why = [*why, UNMAPPED]
         if not workflow.ORDER.allows(o.status, "approved"):
             why = [f"status_{o.status}", *why]
         if why:
@@ -69,8 +74,12 @@ def approve_orders(
         )
     if refused:
         order_ids = [i for i in order_ids if parents.get(i, i) not in refused]
-        if skipped is not None:
-            skipped.update((p, ["parcel_not_ready"]) for p in refused)
+        if skipped is not None:  # a lone order says its own reasons; a parcel that one of its orders waits
+            merged = set(parents.values())
+            skipped.update(
+                (p, ["parcel_not_ready"] if p in merged else list(dict.fromkeys(why)))
+                for p, why in refused.items()
+            )
     where = {i: warehouse_id or orders.get(parents.get(i, i), orders[i]).warehouse_id for i in order_ids}
     stmt = (
         select(OrderLine.order_id, OrderLine.product_id, OrderLine.quantity)

@@ -6,16 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.models import Product
+from ecerp_core.catalog.models import Product, Shop
 from ecerp_core.db import among
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.orders import workflow
 from ecerp_core.orders.models import Order, OrderLine, SkuMapping
+from ecerp_core.query import text_filter
 
 UNMAPPED = "unmapped_sku"
 
@@ -121,3 +122,43 @@ def recheck_unmapped(session: Session, actor: Actor) -> int:
         left = {oid: [code for code in reasons.get(oid, []) if code != UNMAPPED] for oid in done}
         workflow.set_exceptions(session, actor, left, "sku_mapped")
     return len(done)
+
+
+def unmapped_skus(session: Session, actor: Actor, search: str = "", *, limit: int = 200) -> list[dict]:
+    """The platform SKUs open orders wait on (SKU 未匹配), most waiting orders first: each with its
+    shop (id, code, name), the name the platform gave it, and how many orders and units wait.
+
+    >>> unmapped_skus(session, clerk)
+    []
+    """
+    require(actor, "orders.read")
+    stmt = (
+        select(
+            Order.shop_id,
+            Shop.code.label("shop"),
+            Shop.name.label("shop_name"),
+            OrderLine.platform_sku,
+            func.max(OrderLine.name).label("name"),
+            func.count(func.distinct(Order.id)).label("orders"),
+            func.sum(OrderLine.quantity).label("units"),
+        )
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(Shop, Shop.id == Order.shop_id)
+        .where(OrderLine.product_id.is_(None), workflow.has_reason(workflow.EXCEPTION, UNMAPPED))
+        .group_by(Order.shop_id, Shop.code, Shop.name, OrderLine.platform_sku)
+        .order_by(func.count(func.distinct(Order.id)).desc(), OrderLine.platform_sku)
+        .limit(limit)
+    )
+    stmt = text_filter(stmt, [OrderLine.platform_sku, OrderLine.name], search)
+    return [dict(r._mapping) for r in session.execute(stmt)]
+
+
+def unmapped_lines(session: Session, order_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The platform SKUs of each order's lines that name none of our products (orders with any)."""
+    out: dict[int, list[str]] = {}
+    stmt = select(OrderLine.order_id, OrderLine.platform_sku).where(
+        among(session, OrderLine.order_id, sorted(set(order_ids))), OrderLine.product_id.is_(None)
+    )
+    for order_id, platform_sku in session.connection().execute(stmt.order_by(OrderLine.order_id)):
+        out.setdefault(order_id, []).append(platform_sku)
+    return out

@@ -178,10 +178,10 @@ def test_after_sales_return_damaged_refund_and_reship(cases_database, voila_serv
     page.locator("button.ecerp-case-receive").click()
     page.locator(".ecerp-alert-success").get_by_text("已收到退货").wait_for()
     expect(page.locator("button.ecerp-case-complete")).to_have_text("退款")
-    expect(detail).to_contain_text("MUG-001 × 1")
+    expect(detail).to_contain_text("MUG-001 陶瓷马克杯 × 1")
     page.locator("button.ecerp-case-complete").click()
     page.locator(".ecerp-alert-success").get_by_text("已完成").wait_for()
-    expect(detail).to_contain_text("AS-GZ")
+    expect(detail).to_contain_text("售后广州仓")
 
     rows.filter(has_text="JD-AS-2").click()
     expect(detail).to_contain_text("JD-AS-2")

@@ -120,7 +120,9 @@ def test_order_desk_review_to_ship(desk_orders, voila_server, page, artifacts):
 
     page.locator(".ecerp-queue-tabs button", has_text="已发货").click()
     rows.filter(has_text="TB20260618002").wait_for()
-    expect(rows.filter(has_text="TB-FLOW")).to_have_count(1)  # other flows' orders share the database
+    expect(rows.filter(has_text="淘宝旗舰店")).to_have_count(
+        1
+    )  # shop names; other flows' orders share the database
 
     # English: the whole desk is re-labelled.
     page.locator(".ecerp-language button", has_text="English").click()

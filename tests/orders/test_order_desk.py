@@ -123,7 +123,7 @@ def test_ship_without_tracking_is_a_friendly_error_and_english_labels(desk, db):
     with session_scope(db) as s:
         assert s.scalar(select(func.count()).where(Order.status == "shipped")) == 2
     view.i18n.set_language("en")
-    assert view.queue_tabs.options[0][0] == "To review"
+    assert view.queue_tabs.options[0][0] == "To review (0)"  # with its to-do count
     assert view.orders.action_buttons["ship"].description == "Ship"
 
 
@@ -291,7 +291,7 @@ def test_after_sales_tab_the_clerk_receives_part_of_a_return_line_by_line(desk, 
     view.cases.back[1].value = 1
     view.cases.act_on_case("receive")
     assert view.model.case["lines"] == [[1, 1]]
-    assert "TEE-1 × 1" in view.cases.detail.value
+    assert "TEE-1 T恤 × 1" in view.cases.detail.value  # the SKU with its product name
     assert view.cases.lines_card.layout.display == "none"
     view.cases.act_on_case("complete")
     with session_scope(db, readonly=True) as s:

@@ -25,6 +25,10 @@ a.ecerp-app-card:hover { border-color: #9cc3f5; box-shadow: 0 4px 12px rgba(16,2
   font-weight: 600; display: flex; align-items: center; justify-content: center; }
 .ecerp-app-name { font-size: 16px; font-weight: 600; color: #1f2933; margin-bottom: 4px; }
 .ecerp-app-text { font-size: 13px; color: #52606d; line-height: 1.5; }
+.ecerp-todos { margin-top: 8px; display: flex; flex-wrap: wrap; gap: 4px 6px; }
+.ecerp-todo { font-size: 12px; color: #8a3b00; background: #fff1e6; border-radius: 9px; padding: 1px 8px;
+  white-space: nowrap; }
+.ecerp-todo.zero { color: #7b8794; background: #f0f2f4; }
 .ecerp-app-card.soon { opacity: .55; cursor: default; }
 .ecerp-soon { display: inline-block; white-space: nowrap; font-size: 11px; line-height: 17px;
   color: #7b8794; border: 1px solid #cbd2d9; border-radius: 9px; padding: 0 7px; margin-left: 6px;
@@ -33,8 +37,19 @@ a.ecerp-app-card:hover { border-color: #9cc3f5; box-shadow: 0 4px 12px rgba(16,2
 """
 
 
-def card_html(entry: AppEntry, language: str) -> str:
-    """One app's card: a link when it is available, a greyed "coming soon" card otherwise."""
+def todo_html(counts: dict[str, int], language: str) -> str:
+    """An app's to-do counts as small badges (待审核 12 · 异常订单 3 ...); nothing when none."""
+    badges = "".join(
+        f'<span class="ecerp-todo{" zero" if n == 0 else ""}" data-queue="{q}">'
+        f"{html.escape(t(f'orders.queue.{q}', language))} <b>{n:,}</b></span>"
+        for q, n in counts.items()
+    )
+    return f'<div class="ecerp-todos">{badges}</div>' if badges else ""
+
+
+def card_html(entry: AppEntry, language: str, counts: dict[str, int] | None = None) -> str:
+    """One app's card: a link when it is available (with its to-do counts), a greyed "coming soon"
+    card otherwise."""
     title = html.escape(t(entry.title_key, language))
     text = html.escape(t(entry.description_key, language))
     badge = f'<div class="ecerp-app-badge" style="background:{entry.color}">{title[:1]}</div>'
@@ -45,7 +60,10 @@ def card_html(entry: AppEntry, language: str) -> str:
             f'<div class="ecerp-app-text">{text}</div></div>'
         )
         return f'<div class="ecerp-app-card soon">{badge}{body}</div>'
-    body = f'<div><div class="ecerp-app-name">{title}</div><div class="ecerp-app-text">{text}</div></div>'
+    todo = todo_html(counts or {}, language)
+    body = (
+        f'<div><div class="ecerp-app-name">{title}</div><div class="ecerp-app-text">{text}</div>{todo}</div>'
+    )
     href = f"{entry.notebook}?lang={language}"
     return f'<a class="ecerp-app-card" data-app="{entry.key}" href="{href}">{badge}{body}</a>'
 
@@ -66,5 +84,5 @@ class HomeView:
         intro = (
             f"<b>{html.escape(self.model.company_name)}</b><br>{html.escape(t('app.home.intro', language))}"
         )
-        cards = "".join(card_html(e, language) for e in self.model.visible_apps())
+        cards = "".join(card_html(e, language, self.model.todo.get(e.key)) for e in self.model.visible_apps())
         return f'{CARD_STYLE}<div class="ecerp-home-intro">{intro}</div><div class="ecerp-apps">{cards}</div>'

@@ -4,6 +4,7 @@ with it next. Every event is wired in :meth:`CasesScreen._wire`; handlers are ui
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import ipywidgets as w
 
@@ -42,6 +43,7 @@ class CasesScreen:
             key_column="id",
             muted_column=None,
             page_size=50,
+            export_name="cases",
         )
         tools = spaced(
             w.HBox([self.queue, self.search], layout=w.Layout(align_items="center", flex_flow="row wrap")), 12
@@ -66,7 +68,12 @@ class CasesScreen:
             "ecerp-cases-panel",
         )
         self.warehouse.index = 0 if self.warehouse.options else None
+        self._changed_callbacks: list[Callable[[], None]] = []
         self._wire()
+
+    def on_changed(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when a case moved (the open cases' count changes)."""
+        self._changed_callbacks.append(callback)
 
     def _build_actions(self) -> w.Widget:
         """The action card: the case's buttons and note, and where returned goods go."""
@@ -162,6 +169,8 @@ class CasesScreen:
         self.detail.value = case_html(self.model.case, self.i18n.language)
         self.show_actions()
         self.grid.refresh()
+        for callback in self._changed_callbacks:
+            callback()
 
     # --- drawing --------------------------------------------------------------------------------
     def show_actions(self) -> None:

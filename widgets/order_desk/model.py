@@ -17,8 +17,10 @@ from ecerp_core.catalog.company import company_timezone
 from ecerp_core.connectors.files import PLATFORMS, import_files
 from ecerp_core.errors import NotFound
 from ecerp_core.i18n import set_language, t
-from ecerp_core.orders import batch, cases, merge, review, services
+from ecerp_core.money import round_money
+from ecerp_core.orders import batch, cases, merge, review, services, skus
 from ecerp_core.orders.aftersales import RefundDraft, refund_details, refund_orders
+from ecerp_core.orders.models import REFUND_KINDS, RETURN_KINDS
 from ecerp_core.orders.queries import (
     QUEUES,
     OrderFilter,
@@ -28,6 +30,7 @@ from ecerp_core.orders.queries import (
     order_detail,
     order_ids,
     order_numbers,
+    queue_counts,
 )
 from ecerp_core.orders.workflow import STATUSES
 from ecerp_core.query import Page
@@ -36,7 +39,7 @@ from widgets.common.grid import Column, PageRequest
 
 COLUMNS = (
     Column("platform_order_id", "field.platform_order_id"),
-    Column("shop", "field.shop"),
+    Column("shop_name", "field.shop", tooltip="shop"),
     Column("status", "field.status"),
     Column("receiver_name", "orders.col.receiver"),
     Column("region", "field.region"),
@@ -62,15 +65,16 @@ MAX_BATCH = 10_000
 MAX_SHOPS = 1000
 CASE_COLUMNS = (
     Column("platform_order_id", "field.platform_order_id"),
-    Column("shop", "field.shop"),
+    Column("shop_name", "field.shop", tooltip="shop"),
     Column("kind", "orders.case.kind"),
     Column("status", "field.status"),
     Column("amount", "field.amount", "right"),
     Column("currency", "field.currency"),
     Column("reason", "orders.col.reason"),
-    Column("warehouse", "field.warehouse"),
+    Column("warehouse_name", "field.warehouse", tooltip="warehouse"),
     Column("created_at", "field.created_at"),
 )
+CASEABLE = ("paid", "approved", "shipped", "finished")  # the statuses an after-sales case opens on
 
 
 class OrderDeskModel:
@@ -189,10 +193,13 @@ class OrderDeskModel:
     def actions(self) -> list[str]:
         return [a for a, queues in ACTIONS.items() if self.queue in queues]
 
-    def target_ids(self, scope: str) -> list[int]:
-        """The orders a batch action acts on: ``open`` order, this ``page``, or ``all`` filtered."""
+    def target_ids(self, scope: str, checked: list[str] | tuple[str, ...] = ()) -> list[int]:
+        """The orders a batch action acts on: ``open`` order, the ``checked`` rows (their keys), this
+        ``page``, or ``all`` filtered."""
         if scope == "open":
             return [self.order["id"]] if self.order else []
+        if scope == "checked":
+            return [int(k) for k in checked]
         if scope == "page":
             return [r["id"] for r in self.last_page.rows]
         with self.ctx.session(readonly=True) as session:
@@ -231,8 +238,10 @@ class OrderDeskModel:
                 result = {
                     "done": batch.hold_orders(session, actor, ids, hold=action == "hold", reason=reason)
                 }
-            elif action == "clear":
-                result = {"done": review.clear_exceptions(session, actor, ids, note=reason)}
+            elif action == "clear":  # an order still waiting for its SKU mapping stays, and says so
+                why = {}
+                done = review.clear_exceptions(session, actor, ids, note=reason, skipped=why)
+                result = {"done": done, "skipped": len(why), "skipped_rows": self._skipped(session, why)}
             elif action == "assign":
                 result = {"done": len(review.assign_orders(session, actor, ids, user=user or None))}
             elif action == "merge":
@@ -266,9 +275,67 @@ class OrderDeskModel:
         numbers = order_numbers(session, self.ctx.actor, list(why))
         lang = self.ctx.i18n.language
         return [
-            {"order": numbers[i], "reason": "、".join(t(f"review.{code}", lang) for code in codes)}
+            {"order": numbers[i], "reason": "、".join(reason_text(code, lang) for code in codes)}
             for i, codes in sorted(why.items(), key=lambda item: numbers[item[0]])
         ]
+
+    def queue_counts(self) -> dict[str, int]:
+        """The to-do count of each work queue (and the open after-sales cases), for the tabs."""
+        with self.ctx.session(readonly=True) as session:
+            return queue_counts(session, self.ctx.actor)
+
+    # --- SKU mapping (商品对应) -----------------------------------------------------------------------
+    def unmapped_skus(self, search: str = "") -> list[dict]:
+        """The platform SKUs orders wait on, most waiting orders first."""
+        with self.ctx.session(readonly=True) as session:
+            return skus.unmapped_skus(session, self.ctx.actor, search)
+
+    def find_products(self, search: str) -> list[tuple[str, str]]:
+        """``[("SKU · name", sku)]`` of up to 30 active products matching ``search`` (SKU or name)."""
+        name = "name_en" if self.ctx.i18n.language == "en" else "name_zh"
+        with self.ctx.session(readonly=True) as session:
+            page = catalog.list_records(session, self.ctx.actor, "product", search=search or None, limit=30)
+        return [(f"{r['sku']} · {r.get(name) or r.get('name_zh') or ''}", r["sku"]) for r in page.rows]
+
+    def map_sku(self, shop_id: int | None, platform_sku: str, sku: str) -> int:
+        """Map ``platform_sku`` of a shop (None: of every shop) to our ``sku``; returns how many
+        waiting orders it released (see :func:`ecerp_core.orders.skus.map_skus`)."""
+        with self.ctx.session() as session:
+            released = skus.map_skus(session, self.ctx.actor, [(shop_id, platform_sku, sku)])
+        if self.order:
+            self.open(self.order["id"])
+        return released
+
+    # --- opening an after-sales case on the open order -------------------------------------------------
+    def can_open_case(self) -> bool:
+        return bool(
+            self.order and self.order["status"] in CASEABLE and self.ctx.actor.can("orders.aftersales")
+        )
+
+    def start_case(
+        self, kind: str, lines: list[tuple[int, int]], *, amount: Decimal | None = None, reason: str = ""
+    ) -> int:
+        """Open an after-sales case on the open order (see :func:`ecerp_core.orders.cases.open_case`):
+        ``lines`` are ``(line_no, qty)``; a refund's ``amount`` defaults to what those lines were paid
+        (every line when none is chosen); goods come back to the order's warehouse. Returns the case."""
+        if not self.order:
+            raise ValueError("no order open")
+        order = self.order
+        if amount is None and kind in REFUND_KINDS:
+            amount = case_amount(order, lines)
+        with self.ctx.session() as session:
+            case_id = cases.open_case(
+                session,
+                self.ctx.actor,
+                order["id"],
+                kind,
+                amount=amount or Decimal(0),
+                lines=lines,
+                reason=reason,
+                warehouse_id=order["warehouse_id"] if kind in RETURN_KINDS else None,
+            )
+        self.open(order["id"])
+        return case_id
 
     def ship_tracking_file(self, name: str, content: bytes) -> dict:
         with self.ctx.session() as session:
@@ -307,6 +374,7 @@ class OrderDeskModel:
                 "kind": t(f"case.kind.{r['kind']}", lang),
                 "status": t(f"case.{r['status']}", lang),
                 "warehouse": r["warehouse"] or "",
+                "warehouse_name": r["warehouse_name"] or "",
                 "created_at": r["created_at"].astimezone(tz),
             }
             for r in page.rows
@@ -336,11 +404,12 @@ class OrderDeskModel:
         if not self.case:
             return []
         asked = {no: qty for no, qty in self.case["lines"]}
+        ours = "product_name_en" if self.ctx.i18n.language == "en" else "product_name_zh"
         return [
             {
                 "line_no": x["line_no"],
                 "sku": x["sku"] or x["platform_sku"],
-                "name": x["name"] or "",
+                "name": x[ours] or x["product_name_zh"] or x["name"] or "",
                 "ordered": x["quantity"],
                 "back": asked.get(x["line_no"], 0) if asked else x["quantity"],
             }
@@ -378,3 +447,29 @@ class OrderDeskModel:
             )
         self.open_case(case_id)
         return status
+
+
+def reason_text(code: str, lang: str) -> str:
+    """Why an order was skipped, in words: a review reason, an exception reason, or its status.
+
+    >>> reason_text("status_shipped", "en")
+    'the order is Shipped'
+    """
+    if code.startswith("status_"):
+        return t("review.status", lang, status=t(f"status.{code.removeprefix('status_')}", lang))
+    for key in (f"review.{code}", f"exception.{code}"):
+        if t(key, lang) != key:
+            return t(key, lang)
+    return code
+
+
+def case_amount(order: dict, lines: list[tuple[int, int]]) -> Decimal:
+    """What ``(line_no, qty)`` of an order were paid: each line's amount for the share of its
+    quantity, at most what is left to refund; every line when none is given."""
+    by_no = {x["line_no"]: x for x in order["lines"]}
+    chosen = lines or [(x["line_no"], x["quantity"]) for x in order["lines"]]
+    total = sum(
+        (by_no[no]["amount"] * qty / by_no[no]["quantity"] for no, qty in chosen if no in by_no), Decimal(0)
+    )
+    left = order["paid_amount"] - order["refunded_amount"]
+    return min(round_money(total, order["currency"]), left)

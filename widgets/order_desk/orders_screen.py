@@ -8,6 +8,7 @@ import base64
 import csv
 import html
 import io
+from collections.abc import Callable
 from decimal import Decimal
 
 import ipywidgets as w
@@ -19,11 +20,13 @@ from ecerp_core.orders.queries import OrderFilter
 from widgets.common.actions import ui_action
 from widgets.common.grid import PagedGrid
 from widgets.common.parts import button, classed, spaced
+from widgets.order_desk.case_panel import CasePanel
 from widgets.order_desk.model import ACTIONS, COLUMNS, OrderDeskModel
 from widgets.order_desk.refund_panel import RefundPanel
 from widgets.order_desk.render import order_html
+from widgets.order_desk.sku_panel import SkuPanel
 
-SCOPES = ("open", "page", "all")
+SCOPES = ("open", "checked", "page", "all")
 
 
 class OrdersScreen:
@@ -41,7 +44,10 @@ class OrdersScreen:
             key_column="id",
             muted_column=None,
             page_size=50,
+            checkable=True,
+            export_name="orders",
         )
+        self._changed_callbacks: list[Callable[[], None]] = []
         list_card = classed(
             w.VBox([self._build_filters(), self.grid], layout=w.Layout(width="100%", min_width="0")),
             "ecerp-card",
@@ -49,8 +55,16 @@ class OrdersScreen:
         self.detail = classed(w.HTML(), "ecerp-detail")
         self.i18n.bind(self.detail, "value", lambda lang: order_html(self.model.order, lang))
         self.refund = RefundPanel(model)
+        self.case = CasePanel(model)
+        self.skus = SkuPanel(model)
         side = w.VBox(
-            [classed(w.VBox([self.detail]), "ecerp-card"), self.refund.card, beside],
+            [
+                self.skus.card,
+                classed(w.VBox([self.detail]), "ecerp-card"),
+                self.refund.card,
+                self.case.card,
+                beside,
+            ],
             layout=w.Layout(flex="0 0 420px", width="420px"),
         )
         self.panel = classed(
@@ -192,6 +206,8 @@ class OrdersScreen:
 
     def _wire(self) -> None:
         self.refund.on_done(self.refunded)
+        self.case.on_done(self.refunded)
+        self.skus.on_done(self.refunded)
         for widget in (
             self.platform,
             self.shop,
@@ -216,10 +232,20 @@ class OrdersScreen:
         self.grid.refresh(reset=True)
 
     def queue_changed(self) -> None:
-        """Another queue is on screen: its actions, no order open, nothing waiting for Confirm."""
+        """Another queue is on screen: its actions, no order open, nothing waiting for Confirm; the
+        SKU mapping card beside the exception queue."""
         self.cancel_pending()
         self.show_actions()
         self.draw_detail()
+        self.skus.show(self.model.queue == "exceptions" and self.model.ctx.actor.can("orders.review"))
+
+    def on_changed(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when an action here moved orders (the queue tabs' counts change)."""
+        self._changed_callbacks.append(callback)
+
+    def _changed(self) -> None:
+        for callback in self._changed_callbacks:
+            callback()
 
     # --- handlers -------------------------------------------------------------------------------
     @ui_action
@@ -245,7 +271,7 @@ class OrdersScreen:
     @ui_action
     def ask(self, action: str, _button=None) -> None:
         """First press of an action: say what it will do to how many orders, and wait for Confirm."""
-        ids = self.model.target_ids(self.scope.value)
+        ids = self.model.target_ids(self.scope.value, self.grid.checked_keys)
         if not ids:
             self.alerts.info(self.i18n.t("orders.nothing_selected"))
             return
@@ -300,12 +326,17 @@ class OrdersScreen:
             )
         )
         self.draw_detail()
+        if action != "pick_list":
+            self.grid.clear_checks()
         self.grid.refresh()
+        self._changed()
 
     def refunded(self) -> None:
-        """A refund changed the open order: draw it again, and the queue it may have left."""
+        """A refund, a new case or a SKU mapping changed orders: draw the open one again, and the
+        queue they may have left."""
         self.draw_detail()
         self.grid.refresh()
+        self._changed()
 
     def cancel_pending(self, _button=None) -> None:
         self.pending = None
@@ -328,6 +359,7 @@ class OrdersScreen:
     def draw_detail(self) -> None:
         self.detail.value = order_html(self.model.order, self.i18n.language)
         self.refund.show(self.model.order)
+        self.case.show(self.model.order)
 
     def _download_links(self, result: dict) -> str:
         return (

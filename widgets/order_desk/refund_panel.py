@@ -15,6 +15,7 @@ from widgets.common.actions import ui_action
 from widgets.common.confirm import ConfirmBar
 from widgets.common.parts import button, classed, spaced
 from widgets.order_desk.model import OrderDeskModel
+from widgets.order_desk.render import product_name
 
 REFUNDABLE = ("shipped", "finished")
 
@@ -88,7 +89,11 @@ class RefundPanel:
                 f"ecerp-refund-back-{x['line_no']}",
             )
             self.back[sku] = box
-            label = w.HTML(html.escape(sku), layout=w.Layout(flex="1 1 0", min_width="0"))
+            name = html.escape(product_name(x, self.i18n.language))
+            label = w.HTML(
+                f"{html.escape(sku)} <span class='ecerp-muted'>{name}</span>",
+                layout=w.Layout(flex="1 1 0", min_width="0"),
+            )
             rows.append(
                 spaced(
                     w.HBox(

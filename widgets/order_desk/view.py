@@ -28,10 +28,9 @@ class OrderDeskView:
         self.ctx = model.ctx
         self.alerts, self.i18n = self.ctx.alerts, self.ctx.i18n
         self.queue_tabs = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-queue-tabs")
-        self.i18n.bind(
-            self.queue_tabs, "options", lambda lang: [(t(f"orders.queue.{q}", lang), q) for q in QUEUE_TABS]
-        )
-        self.queue_tabs.value = model.queue
+        self.counts: dict[str, int] = {}
+        self._relabelling = False
+        self.update_counts()
         self.imports = ImportPanel(model)
         self.tools = ShipTools(model)  # edit and split cards, packing bench, waves
         self.orders = OrdersScreen(model, beside=w.VBox([*self.tools.side_cards, self.imports.card]))
@@ -40,12 +39,41 @@ class OrderDeskView:
         self.shell = AppShell(self.ctx, "app.order_desk.title", body)
         self.queue_tabs.observe(self.switch_queue, "value")
         self.imports.on_done(self.orders.grid.refresh)
+        self.imports.on_done(self.update_counts)
+        self.orders.on_changed(self.update_counts)
+        self.cases.on_changed(self.update_counts)
         self.i18n.on_change(self._relabel)
         self._show_screen()
         self.tools.attach(self)
 
     @ui_action
+    def update_counts(self) -> None:
+        """The queue tabs with their to-do counts (待审核 (12)), the queue on screen kept."""
+        self.counts = self.model.queue_counts()
+        self._draw_tabs()
+
+    def _draw_tabs(self) -> None:
+        lang = self.i18n.language
+        labels = [
+            (
+                f"{t(f'orders.queue.{q}', lang)} ({self.counts[q]:,})"
+                if q in self.counts
+                else t(f"orders.queue.{q}", lang),
+                q,
+            )
+            for q in QUEUE_TABS
+        ]
+        self._relabelling = True  # new options reset the value: put it back without switching queues
+        try:
+            self.queue_tabs.options = labels
+            self.queue_tabs.value = self.model.queue
+        finally:
+            self._relabelling = False
+
+    @ui_action
     def switch_queue(self, change) -> None:
+        if self._relabelling:
+            return
         self.model.select_queue(change["new"])
         self.alerts.clear()
         self.orders.queue_changed()
@@ -61,6 +89,7 @@ class OrderDeskView:
 
     def _relabel(self, _lang: str) -> None:
         """Statuses, kinds and reasons in the rows are translated when fetched: fetch again."""
+        self._draw_tabs()
         self.cases.show_actions()
         (self.cases.grid if self.model.queue == CASES_TAB else self.orders.grid).refresh()
 
@@ -82,6 +111,9 @@ border-radius: 6px; padding: 4px 8px; }
 .ecerp-actions, .ecerp-scope { margin-bottom: 6px; }
 .ecerp-case-actions .widget-button { width: auto; padding: 0 14px; }
 .ecerp-case-receive { margin-top: 8px; flex-wrap: wrap; }
+.ecerp-sku-hint { font-size: 12px; color: #52606d; line-height: 1.5; }
+.ecerp-skipped table { border-collapse: collapse; font-size: 12px; margin-top: 4px; }
+.ecerp-skipped td, .ecerp-skipped th { border-bottom: 1px solid #eef0f2; padding: 3px 8px; text-align: left; }
 .ecerp-case-receive .widget-html { font-size: 13px; color: #52606d; }
 .ecerp-case-queue { margin-bottom: 0; }
 .ecerp-rejected { font-size: 12px; color: #8a1f1f; max-height: 200px; overflow: auto; }
