@@ -27,6 +27,7 @@ from ecerp_core.orders.queries import unreserved_demand
 from ecerp_core.purchasing import rules
 from ecerp_core.purchasing import services as po
 from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine, SupplierProduct
+from ecerp_core.stock.alerts import SALES_DAYS, SettingDraft, sales_rates
 from ecerp_core.stock.models import StockLevel, StockSetting
 
 
@@ -101,8 +102,61 @@ def _cost_in(session: Session, cost: Decimal, currency: str, base: str, day: dt.
         return Decimal("0.00")
 
 
+def plan_min_max(
+    session: Session,
+    actor: Actor,
+    *,
+    warehouse_id: int | None = None,
+    today: dt.date | None = None,
+    days: int = SALES_DAYS,
+    safety_days: int = 7,
+    cover_days: int = 28,
+) -> list[SettingDraft]:
+    """Minimum and maximum of every stocked product in every warehouse (or ``warehouse_id``) from what
+    it sold a day there over the last ``days`` (:func:`~ecerp_core.purchasing.rules.min_max_from_rate`:
+    the minimum covers its supplier's lead time plus ``safety_days``, the maximum ``cover_days`` more
+    and at least one minimum order quantity). Returns the settings; apply them with
+    :func:`ecerp_core.stock.alerts.set_stock_settings`. Needs ``purchasing.read``.
+    """
+    require(actor, "purchasing.read")
+    today = today or business_date(session)
+    stmt = (
+        select(Product.id, Warehouse.id.label("warehouse_id"))
+        .join(Warehouse, Warehouse.active.is_(True))
+        .where(Product.active.is_(True), Product.is_bundle.is_(False))
+        .order_by(Product.id, Warehouse.id)
+    )
+    if warehouse_id is not None:
+        stmt = stmt.where(Warehouse.id == warehouse_id)
+    pairs = session.connection().execute(stmt).all()
+    rates = sales_rates(session, today, days)
+    offers = _suppliers(session, sorted({p for p, _ in pairs}))
+    terms = {
+        i: (lead, moq)
+        for i, lead, moq in session.connection().execute(
+            select(Supplier.id, Supplier.lead_time_days, Supplier.min_order_qty)
+        )
+    }
+    drafts = []
+    for product_id, wh in pairs:
+        offer = offers.get(product_id, NO_OFFER)
+        lead, supplier_moq = terms.get(offer.supplier_id, (7, 1))
+        moq = offer.min_order_qty or supplier_moq or 1
+        rate = rates.get((product_id, wh), 0.0)
+        minimum, maximum = rules.min_max_from_rate(
+            rate, lead or 0, moq, safety_days=safety_days, cover_days=cover_days
+        )
+        drafts.append(SettingDraft(product_id, wh, min_qty=minimum, max_qty=maximum))
+    return drafts
+
+
 def suggestions(session: Session, actor: Actor, *, warehouse_id: int | None = None) -> list[Suggestion]:
-    """What to order now, per product and warehouse, ordered by supplier, warehouse and SKU."""
+    """What to order now by min / max, per product and warehouse, ordered by supplier, warehouse and SKU.
+
+    A product whose projected stock is below its minimum is ordered up to its maximum
+    (:func:`~ecerp_core.purchasing.rules.reorder_quantity`). Forecast-based suggestions sit beside
+    this function and return the same :class:`Suggestion` rows.
+    """
     require(actor, "purchasing.read")
     available = func.coalesce(StockLevel.on_hand, 0) - func.coalesce(StockLevel.reserved, 0)
     same_position = and_(

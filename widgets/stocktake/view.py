@@ -46,13 +46,18 @@ class StocktakeView:
         self.scope = w.Dropdown(layout=w.Layout(width="170px"))
         i18n.bind(self.scope, "options", lambda lang: [(choice_label("scope", s, lang), s) for s in SCOPES])
         self.scope.value = "all"
-        self.scope_value = w.Text(layout=w.Layout(width="150px"))
+        self.scope_value = classed(w.Text(layout=w.Layout(width="250px")), "ecerp-count-scope-value")
         i18n.bind(self.scope_value, "placeholder", "stocktake.scope_value_hint")
-        self.threshold = w.BoundedIntText(value=2, min=0, max=10_000, layout=w.Layout(width="70px"))
-        i18n.bind(self.threshold, "tooltip", "field.threshold")
+        i18n.bind(self.scope_value, "tooltip", "stocktake.scope_value_hint")
+        threshold_box = w.BoundedIntText(value=2, min=0, max=10_000, layout=w.Layout(width="70px"))
+        self.threshold = classed(threshold_box, "ecerp-count-threshold")
+        i18n.bind(self.threshold, "tooltip", "stocktake.threshold_hint")
+        threshold = classed(
+            w.HBox([i18n.bind(w.Label(), "value", "field.threshold"), self.threshold]), "ecerp-labelled"
+        )
         self.new_button = button(i18n, "stocktake.new", "ecerp-count-new", icon="plus", style="primary")
         new_row = classed(
-            w.HBox([self.warehouse, self.scope, self.scope_value, self.threshold, self.new_button]),
+            w.HBox([self.warehouse, self.scope, self.scope_value, threshold, self.new_button]),
             "ecerp-count-row",
         )
         return classed(w.VBox([w.HBox([self.count_picker]), new_row]), "ecerp-card")
@@ -229,7 +234,7 @@ class StocktakeView:
     def _lines_table(lines: list[dict], lang: str) -> str:
         head = "".join(
             f"<th>{html.escape(t(k, lang))}</th>"
-            for k in ("field.location", "field.sku", "field.name_zh", "stocktake.counted")
+            for k in ("field.location", "field.sku", "field.product_name", "stocktake.counted")
         )
         rows = []
         for r in lines:
@@ -301,7 +306,9 @@ class StocktakeView:
 STYLE = """
 <style>
 .ecerp-stocktake { max-width: 780px; margin: 0 auto; gap: 12px; }
-.ecerp-count-row { gap: 8px; flex-wrap: wrap; margin-top: 8px; }
+.ecerp-count-row { gap: 8px; flex-wrap: wrap; margin-top: 8px; align-items: center; }
+.ecerp-labelled { align-items: center; gap: 6px; }
+.ecerp-labelled .widget-label { width: auto; min-width: 0; color: #52606d; }
 .ecerp-scan input { font-size: 22px; height: 48px; }
 .ecerp-scan-quantity input { font-size: 18px; height: 48px; text-align: right; }
 .ecerp-last-scan { margin: 10px 0; min-height: 56px; }
