@@ -37,7 +37,7 @@ REVIEW_COLUMNS = (
 DURING_COUNT_COLUMNS = ("at", "sku", "move_type", "quantity", "source_type", "source_id", "note")
 TRANSIT_COLUMNS = ("number", "from_warehouse", "to_warehouse", "sku", "quantity", "unit_cost", "value")
 MOVE_COLUMNS = ("id", "business_date", "sku", "warehouse", "move_type", "quantity", "unit_cost", "value",
-                "source_type", "source_id", "note")  # fmt: skip
+                "source_type", "source_id", "document", "note")  # fmt: skip
 ALERT_COLUMNS = (
     "kind",
     "sku",
@@ -157,7 +157,9 @@ def moves(
     limit: int,
     fmt: str,
 ) -> None:
-    """Movement history, newest first."""
+    """Movement history, newest first; ``document`` is the number of the document behind each move
+    (order number, PO..., TR..., ST...)."""
+    from ecerp_core.documents import document_numbers
     from ecerp_core.stock.valuation import list_moves
 
     source_type, _, source_id = (source or "").partition(":")
@@ -174,6 +176,10 @@ def moves(
             source_id=int(source_id) if source_id else None,
             limit=limit,
         )
+        names = document_numbers(session, [(r["source_type"], r["source_id"]) for r in page.rows])
+    for r in page.rows:
+        found = names.get((r["source_type"], r["source_id"]))
+        r["document"] = found.number if found else ""
     print_table(page.rows, MOVE_COLUMNS, fmt)
 
 

@@ -144,8 +144,8 @@ def plan_day(ctx: DemoContext, day: dt.date) -> None:
     sales, its supplier's lead time and minimum order quantity (:func:`replenishment.plan_min_max`)."""
     if day.day != 1 and day != ctx.end:
         return
-    drafts = replenishment.plan_min_max(ctx.session, ctx.users["buyer"], today=day - dt.timedelta(days=1))
-    alerts.set_stock_settings(ctx.session, ctx.admin, drafts)
+    planned = replenishment.plan_min_max(ctx.session, ctx.users["buyer"], today=day - dt.timedelta(days=1))
+    alerts.set_stock_settings(ctx.session, ctx.admin, [p.setting() for p in planned])
 
 
 STEP = DemoStep(

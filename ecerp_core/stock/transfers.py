@@ -523,7 +523,11 @@ def list_transfers(
 ) -> Page:
     """One page of transfers (:func:`transfers_stmt`), sorted and counted in the database."""
     require(actor, "stock.read")
-    return paginate(session, sort_stmt(transfers_stmt(), sort, descending), offset=offset, limit=limit)
+    page = paginate(session, sort_stmt(transfers_stmt(), sort, descending), offset=offset, limit=limit)
+    zone = company_timezone(session)
+    for row in page.rows:  # when it was made, on the company's clock
+        row["created_at"] = row["created_at"].astimezone(zone) if row["created_at"] else None
+    return page
 
 
 def transfer_lines(session: Session, transfer_id: int) -> list[TransferLineState]:

@@ -41,11 +41,11 @@ def product_name(line, language: str) -> str:
 
 def document_html(doc: Document, language: str) -> str:
     """A card: kind and number, platform, party, date, status and amount; then its lines."""
-    number = doc.number
-    if doc.kind == "sales_order_refund":
-        number = t("document.refund_of", language, number=doc.number)
+    title = f"{kind_label(doc.kind, language)} {doc.number}".strip()
+    if doc.kind == "sales_order_refund":  # a refund has no number of its own: its order's
+        title = t("document.refund_of", language, number=doc.number)
     elif doc.kind == "after_sale":
-        number = t("document.case_of", language, number=doc.number)
+        title = t("document.case_of", language, number=doc.number)
     status = ""
     if doc.status:
         key = f"status.{doc.status}"
@@ -58,7 +58,7 @@ def document_html(doc: Document, language: str) -> str:
         f"{doc.amount:,.2f} {doc.currency}" if doc.amount is not None else "",
         doc.note,
     ]
-    head = html.escape(f"{kind_label(doc.kind, language)} {number}")
+    head = html.escape(title)
     facts_html = " · ".join(html.escape(f) for f in facts if f)
     cols = ("sku", "name", "quantity", "unit_price")
     header = "".join(

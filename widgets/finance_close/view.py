@@ -348,6 +348,9 @@ class FinanceCloseView:
             b.add_class("ecerp-fc-doc")
             b.on_click(functools.partial(self.open_document, d["type"], d["id"]))
             buttons.append(b)
+        more = len(entry["documents"]) - len(entry["described"])
+        if more > 0:
+            buttons.append(w.HTML(html.escape(t("finance_close.more_documents", lang, count=more))))
         self.document_buttons.children = buttons
 
     @ui_action
@@ -448,8 +451,6 @@ class FinanceCloseView:
             f'<tr class="total"><td></td><td>{html.escape(t("finance_close.total", lang))}</td>'
             f'<td class="num">{_money(debit)}</td><td class="num">{_money(credit)}</td></tr>'
         )
-        more = len(entry["documents"]) - len(entry["described"])
-        extra = f'<div class="ecerp-muted">… {more}</div>' if more > 0 else ""
         title = t(
             "finance_close.entry", lang, number=entry["entry_number"], date=entry["date"], memo=entry["memo"]
         )
@@ -457,7 +458,7 @@ class FinanceCloseView:
         return (
             f'<div class="ecerp-section-title">{html.escape(title)}</div>'
             f"<table><tr>{head}</tr>{lines}{total}</table>"
-            f'<div class="ecerp-muted">{documents}</div>{extra}'
+            f'<div class="ecerp-muted">{documents}</div>'
         )
 
 

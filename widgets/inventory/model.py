@@ -116,6 +116,11 @@ class InventoryModel:
         with_names(page.rows, self.language)
         return page
 
+    def document(self, kind: str, doc_id: int) -> documents.Document | None:
+        """A document of the app's own (a transfer, a purchase order) with its lines."""
+        with self.ctx.session(readonly=True) as session:
+            return documents.document_detail(session, self.ctx.actor, kind, doc_id)
+
     def move_document(self, move_id: str) -> documents.Document | None:
         """The document a move on screen came from, with its lines (None: a move of no document)."""
         ref = self.move_source.get(str(move_id))

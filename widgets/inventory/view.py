@@ -16,6 +16,8 @@ from widgets.common.shell import AppShell
 from widgets.inventory.action_bars import PurchaseBar, ReplenishBar, TransferBar
 from widgets.inventory.model import InventoryModel
 
+DOCUMENT_TABS = ("moves", "transfers", "orders")
+"""The tabs whose rows open their document under the grid."""
 TABS = ("levels", "alerts", "transfers", "transit", "moves", "value", "orders", "replenish")
 # which of the filters (search, warehouse, below minimum, move type, value date) each tab shows
 FILTERS_SHOWN = {"levels": (1, 1, 1, 0, 0), "alerts": (0, 1, 0, 0, 0), "moves": (1, 1, 0, 1, 0),
@@ -195,6 +197,8 @@ class InventoryView:
     def _wire(self) -> None:
         self.tabs.observe(self.switch, "value")
         self.grids["moves"].on_open(self.open_move)
+        self.grids["transfers"].on_open(lambda key: self.open_document("transfer", key))
+        self.grids["orders"].on_open(lambda key: self.open_document("purchase_order", key))
         for widget in (self.search, self.warehouse, self.below_min, self.move_type, self.value_date):
             widget.observe(self.apply_filters, "value")
 
@@ -205,7 +209,8 @@ class InventoryView:
         self.alerts.clear()
         self.grid_box.children = [self.grids[tab]]
         self.action_box.children = [self.bars[tab].box] if tab in self.bars else []
-        self.below_grid.layout.display = "" if tab == "moves" else "none"
+        self.below_grid.layout.display = "" if tab in DOCUMENT_TABS else "none"
+        self.move_hint.layout.display = "" if tab == "moves" else "none"
         self.document.value = ""
         for widget, visible in zip(
             self.filters.children, FILTERS_SHOWN.get(tab, (0, 0, 0, 0, 0)), strict=True
@@ -222,6 +227,12 @@ class InventoryView:
             self.document.value = f'<div class="ecerp-muted">{t("inventory.no_document", lang)}</div>'
         else:
             self.document.value = document_html(doc, lang)
+
+    @ui_action
+    def open_document(self, kind: str, key: str) -> None:
+        """A transfer or purchase order clicked: its lines under the grid (the bar acts on it too)."""
+        doc = self.model.document(kind, int(key))
+        self.document.value = document_html(doc, self.i18n.language) if doc else ""
 
     @ui_action
     def apply_filters(self, _change=None) -> None:
