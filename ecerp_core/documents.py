@@ -18,6 +18,7 @@ from sqlalchemy import Select, literal, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
+from ecerp_core.catalog.company import company_timezone
 from ecerp_core.catalog.models import Product, Shop, Supplier, Warehouse
 from ecerp_core.orders.models import AfterSale, Order, OrderLine, OrderRefund
 from ecerp_core.purchasing.models import (
@@ -206,7 +207,8 @@ def document_detail(session: Session, actor: Actor, kind: str, doc_id: int) -> D
         order = session.get(Order, doc.order_id) if doc else None
         if order is None:
             return None
-        day = doc.business_date if kind == "sales_order_refund" else doc.created_at.date()
+        made = doc.created_at.astimezone(company_timezone(session)).date() if kind == "after_sale" else None
+        day = doc.business_date if kind == "sales_order_refund" else made
         status = "" if kind == "sales_order_refund" else doc.status
         return _order(
             session, kind, order, id=doc.id, date=day, status=status, amount=doc.amount, note=doc.reason
@@ -291,7 +293,7 @@ def document_detail(session: Session, actor: Actor, kind: str, doc_id: int) -> D
             .order_by(TransferLine.id)
         )
         route = f"{_warehouse(session, tr.from_warehouse_id)} → {_warehouse(session, tr.to_warehouse_id)}"
-        day = tr.created_at.date() if tr.created_at else None
+        day = tr.created_at.astimezone(company_timezone(session)).date() if tr.created_at else None
         return Document(
             kind, tr.id, tr.number, "", route, day, tr.status, None, "", tr.note, _lines(session, stmt)
         )
@@ -299,7 +301,7 @@ def document_detail(session: Session, actor: Actor, kind: str, doc_id: int) -> D
         st = session.get(Stocktake, doc_id)
         if st is None:
             return None
-        day = st.created_at.date() if st.created_at else None
+        day = st.created_at.astimezone(company_timezone(session)).date() if st.created_at else None
         return Document(
             kind,
             st.id,
