@@ -81,6 +81,15 @@ class FinanceCloseView:
             muted_column=None,
             page_size=25,
         )
+        self._build_drill()
+        self.shell = AppShell(self.ctx, "app.finance_close.title", self._with_screens(self._layout()))
+        self._wire()
+        self.load_periods()
+
+    def _build_drill(self) -> None:
+        """The statement viewer and its drill-down: statement line → accounts → voucher lines →
+        the voucher with a button per source document → the document."""
+        i18n, model = self.i18n, self.model
         self.statement_tabs = w.ToggleButtons(style={"button_width": "auto"})
         i18n.bind(
             self.statement_tabs,
@@ -89,44 +98,34 @@ class FinanceCloseView:
         )
         self.statement_tabs.value = model.statement
         self.statement_tabs.add_class("ecerp-fc-statement-tabs")
-        self.statement_grid = PagedGrid(
-            i18n, self.alerts, model.fetch_statement, [], key_column="id", muted_column=None, page_size=100
-        )
-        self.statement_grid.add_class("ecerp-fc-statement")
+        self.statement_grid = self._grid(model.fetch_statement, [], "ecerp-fc-statement", page_size=100)
         self.drill_hint = i18n.bind(w.HTML(), "value", "finance_close.drill_hint")
         self.drill_hint.add_class("ecerp-muted")
-        self.accounts = PagedGrid(
-            i18n,
-            self.alerts,
-            model.fetch_accounts,
-            list(ACCOUNT_COLUMNS),
-            key_column="id",
-            muted_column=None,
-            page_size=25,
-        )
-        self.accounts.add_class("ecerp-fc-accounts")
+        self.accounts = self._grid(model.fetch_accounts, ACCOUNT_COLUMNS, "ecerp-fc-accounts")
         self.line_picker = w.Dropdown(layout=w.Layout(width="360px"))
         self.line_picker.add_class("ecerp-fc-line")
         self.line_label = i18n.bind(w.Label(), "value", "finance_close.drill")
-        self.lines = PagedGrid(
-            i18n,
-            self.alerts,
-            model.fetch_lines,
-            list(LINE_COLUMNS),
-            key_column="id",
-            muted_column=None,
-            page_size=25,
-        )
-        self.lines.add_class("ecerp-fc-lines")
+        self.lines = self._grid(model.fetch_lines, LINE_COLUMNS, "ecerp-fc-lines")
         self.entry_html = w.HTML()
         self.entry_html.add_class("ecerp-fc-entry")
         self.document_buttons = w.HBox(layout=w.Layout(flex_flow="row wrap"))
         self.document_buttons.add_class("ecerp-fc-documents")
         self.document_html = w.HTML()
         self.document_html.add_class("ecerp-fc-document")
-        self.shell = AppShell(self.ctx, "app.finance_close.title", self._with_screens(self._layout()))
-        self._wire()
-        self.load_periods()
+
+    def _grid(self, fetch, columns, css: str, page_size: int = 25) -> PagedGrid:
+        """A grid of the drill-down, rows keyed by ``id``."""
+        grid = PagedGrid(
+            self.i18n,
+            self.alerts,
+            fetch,
+            list(columns),
+            key_column="id",
+            muted_column=None,
+            page_size=page_size,
+        )
+        grid.add_class(css)
+        return grid
 
     def _button(self, key: str, css: str, style: str = "") -> w.Button:
         button = w.Button(button_style=style, layout=w.Layout(width="auto"))
