@@ -68,16 +68,18 @@ class LineEditor:
         self.add_button = button(i18n, "inventory.add_line", f"{css}-add", icon="plus", width="auto")
         self.clear_button = button(i18n, "inventory.clear_lines", f"{css}-clear", icon="eraser", width="auto")
         self.shown = classed(w.HTML(), f"{css}-lines")
-        label = lambda key: i18n.bind(w.Label(), "value", key)  # noqa: E731
-        parts = [label("field.sku"), self.sku, label("field.quantity"), self.qty]
+        parts = [self._label("field.sku"), self.sku, self._label("field.quantity"), self.qty]
         if priced:
-            parts += [label("field.unit_price"), self.price]
+            parts += [self._label("field.unit_price"), self.price]
         self.priced = priced
         self.box = classed(
             w.HBox([*parts, self.add_button, self.clear_button, self.shown]), "ecerp-inventory-lines"
         )
         self.add_button.on_click(self.add_line)
         self.clear_button.on_click(self.clear)
+
+    def _label(self, key: str) -> w.Label:
+        return self.i18n.bind(w.Label(), "value", key)
 
     def _typed(self) -> tuple | None:
         sku = self.sku.value.strip()
@@ -181,7 +183,7 @@ class PurchaseBar(ActionBar):
     def __init__(self, model: InventoryModel, grid: PagedGrid, warehouses: list[tuple[str, int]]) -> None:
         super().__init__(model, grid)
         self.supplier = classed(
-            w.Dropdown(options=model.suppliers(), layout=w.Layout(width="170px")), "ecerp-po-supplier"
+            w.Dropdown(options=model.suppliers(), layout=w.Layout(width="230px")), "ecerp-po-supplier"
         )
         self.warehouse = classed(
             w.Dropdown(options=warehouses, layout=w.Layout(width="150px")), "ecerp-po-warehouse"
