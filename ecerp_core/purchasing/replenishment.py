@@ -47,6 +47,8 @@ class Suggestion:
     quantity: int
     unit_price: Decimal
     currency: str
+    name_zh: str = ""
+    name_en: str = ""
 
 
 class Offer(NamedTuple):
@@ -191,6 +193,8 @@ def suggestions(session: Session, actor: Actor, *, warehouse_id: int | None = No
         select(
             StockSetting.product_id,
             Product.sku,
+            Product.name_zh,
+            Product.name_en,
             Product.cost,
             StockSetting.warehouse_id,
             Warehouse.code.label("warehouse"),
@@ -245,6 +249,8 @@ def suggestions(session: Session, actor: Actor, *, warehouse_id: int | None = No
             qty,
             price,
             currency,
+            row.name_zh,
+            row.name_en or "",
         )
         out.append(suggestion)
     out.sort(key=lambda s: (s.supplier_id is None, s.supplier_id or 0, s.warehouse, s.sku))

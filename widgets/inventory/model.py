@@ -180,7 +180,7 @@ class InventoryModel:
                 session, self.ctx.actor, warehouse_id=self.warehouse_id
             )
         rows = [{**s.__dict__, "id": f"{s.product_id}@{s.warehouse_id}"} for s in self.suggested]
-        return list_page(rows, request)
+        return list_page(with_names(rows, self.language), request)
 
     # --- actions --------------------------------------------------------------------------------
     def _product(self, session, sku: str) -> int:

@@ -95,6 +95,7 @@ COLUMNS = {
     ),
     "replenish": _cols(
         "sku",
+        "product_name",
         "warehouse",
         "supplier",
         "#projected",

@@ -233,7 +233,7 @@ class StocktakeView:
     @staticmethod
     def _lines_table(lines: list[dict], lang: str) -> str:
         head = "".join(
-            f"<th>{html.escape(t(k, lang))}</th>"
+            f'<th class="{"num" if k == "stocktake.counted" else ""}">{html.escape(t(k, lang))}</th>'
             for k in ("field.location", "field.sku", "field.product_name", "stocktake.counted")
         )
         rows = []
@@ -257,7 +257,9 @@ class StocktakeView:
         the count plus what moved."""
         keys = ("field.sku", "stocktake.book", "stocktake.counted", "stocktake.variance", "stocktake.moved",
                 "stocktake.after", "field.unit_cost", "stocktake.variance_value")  # fmt: skip
-        head = "".join(f"<th>{html.escape(t(k, lang))}</th>" for k in keys)
+        head = "".join(
+            f'<th class="{"" if k == "field.sku" else "num"}">{html.escape(t(k, lang))}</th>' for k in keys
+        )
         rows, total = [], 0
         for r in lines:
             if r["counted"] is None or (r["variance"] == 0 and not r["moved"]):
@@ -323,6 +325,7 @@ STYLE = """
 .ecerp-count-table td { padding: 8px; border-bottom: 1px solid #eef0f2; }
 .ecerp-count-review td { white-space: nowrap; }
 .ecerp-count-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.ecerp-count-table th.num { text-align: right; }
 .ecerp-count-table tr.ecerp-recount td { background: #fff4d6; font-weight: 600; }
 .ecerp-count-table tr.ecerp-loss td:last-child { color: #b42318; }
 .ecerp-count-table tr.ecerp-gain td:last-child { color: #1d6b36; }
