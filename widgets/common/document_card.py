@@ -47,8 +47,8 @@ def document_html(doc: Document, language: str) -> str:
     elif doc.kind == "after_sale":
         title = t("document.case_of", language, number=doc.number)
     status = ""
-    if doc.status:
-        key = f"status.{doc.status}"
+    if doc.status:  # an after-sales case names its statuses under case.*, the others under status.*
+        key = f"case.{doc.status}" if doc.kind == "after_sale" else f"status.{doc.status}"
         status = t(key, language) if t(key, language) != key else doc.status
     facts = [
         platform_label(doc.platform, language),
