@@ -13,7 +13,7 @@ import click
 
 from ecerp_core.cli.context import Context, pass_ctx
 from ecerp_core.cli.options import DATE, date_option
-from ecerp_core.cli.output import echo_json, print_table
+from ecerp_core.cli.output import echo_json, print_table, width
 from ecerp_core.finance.periods import reopen_period
 from ecerp_core.i18n import t
 from ecerp_core.money import parse_money
@@ -135,11 +135,27 @@ def statements(ctx: Context, period: str, as_json: bool, xlsx: Path | None, csv_
         echo_json(report)
         return
     for name in ("balance_sheet", "income_statement", "cash_flow"):
-        section = report[name]
         click.echo(f"\n{t('finance.statement.' + name)}  {report['period']}")
-        first = section["columns"][0]
-        for line in section["lines"]:
-            click.echo(f"  {line['label']:<40} {line[first]:>18}")
+        for row in statement_text(report[name]):
+            click.echo(row)
+
+
+def statement_text(section: dict) -> list[str]:
+    """A statement as aligned lines: the item padded to its widest (Chinese takes two columns), then each
+    column right-aligned, every amount with two decimals."""
+    columns = section["columns"]
+    heads = [t("finance.column.item"), *(t(f"finance.column.{c}") for c in columns)]
+    rows = [
+        [line["label"], *("" if line.get(c) is None else f"{Decimal(line[c]):,.2f}" for c in columns)]
+        for line in section["lines"]
+    ]
+    widths = [max(width(r[i]) for r in [heads, *rows]) for i in range(len(heads))]
+    out = []
+    for r in [heads, *rows]:
+        item = r[0] + " " * (widths[0] - width(r[0]))
+        amounts = [" " * (w - width(cell)) + cell for cell, w in zip(r[1:], widths[1:], strict=True)]
+        out.append("  " + "  ".join([item, *amounts]).rstrip())
+    return out
 
 
 def _titles() -> tuple[dict, dict]:

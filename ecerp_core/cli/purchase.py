@@ -26,6 +26,9 @@ SUGGESTION_COLUMNS = (
 )
 
 
+PLAN_COLUMNS = ("sku", "warehouse", "daily_sales", "lead_days", "moq", "min_qty", "max_qty")
+
+
 def _money(text: str) -> Decimal:
     try:
         return parse_decimal(text)
@@ -164,6 +167,42 @@ def suggest(ctx: Context, warehouse: str | None, create: bool, fmt: str) -> None
     print_table([s.__dict__ for s in found], SUGGESTION_COLUMNS, fmt)
     if create:
         click.echo(f"draft purchase orders: {ids}", err=True)
+
+
+@purchase.command("plan")
+@click.option("--warehouse", help="Warehouse code (default: every warehouse).")
+@click.option("--days", default=28, show_default=True, help="Sales of the last this many days set the rate.")
+@click.option("--safety-days", default=7, show_default=True, help="Sales covered beyond the lead time.")
+@click.option("--cover-days", default=28, show_default=True, help="Sales the maximum adds to the minimum.")
+@click.option("--apply", "apply_", is_flag=True, help="Save them as the min / max (needs stock.move).")
+@FORMAT
+@pass_ctx
+def plan(
+    ctx: Context,
+    warehouse: str | None,
+    days: int,
+    safety_days: int,
+    cover_days: int,
+    apply_: bool,
+    fmt: str,
+) -> None:
+    """Min / max per product and warehouse from its recent sales, its supplier's lead time and minimum
+    order quantity (按销量设置上下限); --apply saves them."""
+    from ecerp_core.purchasing import replenishment
+    from ecerp_core.stock import alerts
+
+    with ctx.acting(readonly=not apply_) as (session, actor):
+        planned = replenishment.plan_min_max(
+            session,
+            actor,
+            warehouse_id=warehouse_id(session, actor, warehouse),
+            days=days,
+            safety_days=safety_days,
+            cover_days=cover_days,
+        )
+        if apply_:
+            alerts.set_stock_settings(session, actor, [p.setting() for p in planned])
+    print_table([p.__dict__ for p in planned], PLAN_COLUMNS, fmt)
 
 
 @purchase.command("cancel")

@@ -37,7 +37,7 @@ REVIEW_COLUMNS = (
 DURING_COUNT_COLUMNS = ("at", "sku", "move_type", "quantity", "source_type", "source_id", "note")
 TRANSIT_COLUMNS = ("number", "from_warehouse", "to_warehouse", "sku", "quantity", "unit_cost", "value")
 MOVE_COLUMNS = ("id", "business_date", "sku", "warehouse", "move_type", "quantity", "unit_cost", "value",
-                "source_type", "source_id", "note")  # fmt: skip
+                "source_type", "source_id", "document", "note")  # fmt: skip
 ALERT_COLUMNS = (
     "kind",
     "sku",
@@ -157,7 +157,9 @@ def moves(
     limit: int,
     fmt: str,
 ) -> None:
-    """Movement history, newest first."""
+    """Movement history, newest first; ``document`` is the number of the document behind each move
+    (order number, PO..., TR..., ST...)."""
+    from ecerp_core.documents import document_numbers
     from ecerp_core.stock.valuation import list_moves
 
     source_type, _, source_id = (source or "").partition(":")
@@ -174,6 +176,10 @@ def moves(
             source_id=int(source_id) if source_id else None,
             limit=limit,
         )
+        names = document_numbers(session, [(r["source_type"], r["source_id"]) for r in page.rows])
+    for r in page.rows:
+        found = names.get((r["source_type"], r["source_id"]))
+        r["document"] = found.number if found else ""
     print_table(page.rows, MOVE_COLUMNS, fmt)
 
 
@@ -272,8 +278,13 @@ def count() -> None:
 @click.option("--scope", type=click.Choice(["all", "category", "location", "abc"]), default="all")
 @click.option("--value", "scope_value", default="", help="Category code, or a bin range A-01..A-09.")
 @click.option("--threshold", default=2, show_default=True, help="Units off that send a line to recount.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: its id and number.")
 @pass_ctx
-def count_create(ctx: Context, warehouse: str, scope: str, scope_value: str, threshold: int) -> None:
+def count_create(
+    ctx: Context, warehouse: str, scope: str, scope_value: str, threshold: int, as_json: bool
+) -> None:
+    """Open a count of a warehouse; prints its number (ST...), which the other count commands take."""
+    from ecerp_core.cli.output import echo_json
     from ecerp_core.stock import stocktake
 
     with ctx.acting() as (session, actor):
@@ -285,14 +296,25 @@ def count_create(ctx: Context, warehouse: str, scope: str, scope_value: str, thr
             scope_value=scope_value,
             threshold=threshold,
         )
-    click.echo(f"stocktake {sid}")
+        _, number = stocktake.find_stocktake(session, sid)
+    if as_json:
+        echo_json({"id": sid, "number": number})
+    else:
+        click.echo(number)
+
+
+def stocktake_ref(session, ref: str) -> int:
+    """The id of the count a command names by its number (ST...) or its id."""
+    from ecerp_core.stock import stocktake
+
+    return stocktake.find_stocktake(session, ref)[0]
 
 
 @count.command("enter")
-@click.argument("stocktake_id", type=int)
+@click.argument("ref", metavar="STOCKTAKE")
 @click.argument("entries", nargs=-1, required=True)
 @pass_ctx
-def count_enter(ctx: Context, stocktake_id: int, entries: tuple[str, ...]) -> None:
+def count_enter(ctx: Context, ref: str, entries: tuple[str, ...]) -> None:
     """Enter counts: CODE scans one, CODE=QTY sets the count (CODE: barcode or SKU)."""
     from ecerp_core.stock import stocktake
 
@@ -303,55 +325,55 @@ def count_enter(ctx: Context, stocktake_id: int, entries: tuple[str, ...]) -> No
         for c in entries
     ]
     with ctx.acting() as (session, actor):
-        for r in stocktake.record_counts(session, actor, stocktake_id, parsed):
+        for r in stocktake.record_counts(session, actor, stocktake_ref(session, ref), parsed):
             click.echo(f"{r.sku}\t{r.counted}{'  (recount)' if r.recount else ''}")
 
 
 @count.command("submit")
-@click.argument("stocktake_id", type=int)
+@click.argument("ref", metavar="STOCKTAKE")
 @pass_ctx
-def count_submit(ctx: Context, stocktake_id: int) -> None:
+def count_submit(ctx: Context, ref: str) -> None:
     from ecerp_core.stock import stocktake
 
     with ctx.acting() as (session, actor):
-        click.echo(stocktake.submit_stocktake(session, actor, stocktake_id))
+        click.echo(stocktake.submit_stocktake(session, actor, stocktake_ref(session, ref)))
 
 
 @count.command("review")
-@click.argument("stocktake_id", type=int)
+@click.argument("ref", metavar="STOCKTAKE")
 @FORMAT
 @pass_ctx
-def count_review(ctx: Context, stocktake_id: int, fmt: str) -> None:
+def count_review(ctx: Context, ref: str, fmt: str) -> None:
     """Per line: the book when its count started, counted, variance (units and value), what moved in
     the warehouse during the count and on hand after approval (counted + moved)."""
     from ecerp_core.stock import stocktake_review
 
     with ctx.acting(readonly=True) as (session, actor):
-        rows = stocktake_review.review_lines(session, actor, stocktake_id)
+        rows = stocktake_review.review_lines(session, actor, stocktake_ref(session, ref))
     print_table(rows, REVIEW_COLUMNS, fmt)
 
 
 @count.command("moves")
-@click.argument("stocktake_id", type=int)
+@click.argument("ref", metavar="STOCKTAKE")
 @FORMAT
 @pass_ctx
-def count_moves(ctx: Context, stocktake_id: int, fmt: str) -> None:
+def count_moves(ctx: Context, ref: str, fmt: str) -> None:
     """What shipped or arrived in the warehouse while the count was open, per product, oldest first."""
     from ecerp_core.stock import stocktake_review
 
     with ctx.acting(readonly=True) as (session, actor):
-        rows = stocktake_review.moves_during_count(session, actor, stocktake_id)
+        rows = stocktake_review.moves_during_count(session, actor, stocktake_ref(session, ref))
     print_table(rows, DURING_COUNT_COLUMNS, fmt)
 
 
 @count.command("approve")
-@click.argument("stocktake_id", type=int)
+@click.argument("ref", metavar="STOCKTAKE")
 @date_option("Business date of the gains and losses (YYYY-MM-DD, default today); its period must be open.")
 @pass_ctx
-def count_approve(ctx: Context, stocktake_id: int, day) -> None:
+def count_approve(ctx: Context, ref: str, day) -> None:
     """Post gains and losses (needs stock.approve)."""
     from ecerp_core.stock import stocktake
 
     with ctx.acting() as (session, actor):
-        result = stocktake.approve_stocktake(session, actor, stocktake_id, day=day)
+        result = stocktake.approve_stocktake(session, actor, stocktake_ref(session, ref), day=day)
     click.echo(f"gain {result['gain_base']}  loss {result['loss_base']}  moves {result['moves']}")

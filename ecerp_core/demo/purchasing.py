@@ -13,10 +13,11 @@ from ecerp_core.demo.context import DemoContext, DemoStep
 from ecerp_core.demo.orders import expected_units
 from ecerp_core.money import round_money
 from ecerp_core.orders.queries import unreserved_demand
-from ecerp_core.purchasing import returns, rules
+from ecerp_core.purchasing import replenishment, returns, rules
 from ecerp_core.purchasing import services as purchasing
 from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from ecerp_core.purchasing.receipts import ReceiptDraft, receive_purchase_orders
+from ecerp_core.stock import alerts
 from ecerp_core.stock import services as stock
 
 PRICE_LIST_RATE = Decimal("7.1")  # the USD suppliers' price lists are fixed at this rate
@@ -138,6 +139,17 @@ def return_day(ctx: DemoContext, day: dt.date) -> None:
     returns.return_to_suppliers(ctx.session, ctx.users["buyer"], [draft])
 
 
+def plan_day(ctx: DemoContext, day: dt.date) -> None:
+    """06:00 on the 1st and on the last day: the buyer sets every min / max from the last four weeks'
+    sales, its supplier's lead time and minimum order quantity (:func:`replenishment.plan_min_max`)."""
+    if day.day != 1 and day != ctx.end:
+        return
+    planned = replenishment.plan_min_max(ctx.session, ctx.users["buyer"], today=day - dt.timedelta(days=1))
+    alerts.set_stock_settings(ctx.session, ctx.admin, [p.setting() for p in planned])
+
+
 STEP = DemoStep(
-    "purchasing", setup, daily=((9 * 60, receive_day), (11 * 60, return_day), (17 * 60, replenish_day))
+    "purchasing",
+    setup,
+    daily=((6 * 60, plan_day), (9 * 60, receive_day), (11 * 60, return_day), (17 * 60, replenish_day)),
 )

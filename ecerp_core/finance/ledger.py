@@ -9,12 +9,15 @@ from decimal import Decimal
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from ecerp_core import documents
 from ecerp_core.auth import Actor, require
+from ecerp_core.catalog.models import Supplier
 from ecerp_core.finance.memos import shown
 from ecerp_core.finance.models import (
     Account,
     JournalEntry,
     JournalLine,
+    Period,
     PostedEvent,
     Settlement,
     SupplierPayment,
@@ -23,8 +26,18 @@ from ecerp_core.i18n import current_language
 from ecerp_core.orders.models import Order
 from ecerp_core.purchasing.models import PurchaseOrder
 
-JOURNAL_COLUMNS = ("entry_number", "date", "account_code", "account_name", "debit", "credit", "currency",
-                   "amount_currency", "memo", "source")  # fmt: skip
+JOURNAL_COLUMNS = (
+    "entry_number",
+    "date",
+    "account_code",
+    "account_name",
+    "debit",
+    "credit",
+    "currency",
+    "amount_currency",
+    "memo",
+    "source",
+)
 
 
 def _source(entry: JournalEntry) -> str:
@@ -158,69 +171,101 @@ def entry_with_sources(session: Session, entry_id: int) -> dict:
 
 
 def source_document(session: Session, source_type: str, source_id: int) -> dict:
-    """A short description of a source document for drill-down (order, refund, settlement ...)."""
-    if source_type == "sales_order":
-        o = session.get(Order, source_id)
-        if o:
-            return {
-                "type": source_type,
-                "id": o.id,
-                "number": o.platform_order_id,
-                "platform": o.platform,
-                "currency": o.currency,
-                "amount": o.total_amount,
-                "status": o.status,
-                "date": o.order_date,
-            }
-    if source_type == "fin_settlement":
-        s = session.get(Settlement, source_id)
-        if s:
-            return {
-                "type": source_type,
-                "id": s.id,
-                "number": s.reference,
-                "platform": s.platform,
-                "currency": s.currency,
-                "amount": s.net,
-                "status": f"{s.matched_lines}/{s.unmatched_lines}",
-                "date": s.settlement_date,
-            }
-    if source_type == "fin_supplier_payment":
-        p = session.get(SupplierPayment, source_id)
-        if p:
-            return {
-                "type": source_type,
-                "id": p.id,
-                "number": str(p.id),
-                "platform": "",
-                "currency": p.currency,
-                "amount": p.amount,
-                "status": "",
-                "date": p.payment_date,
-            }
-    if source_type in ("purchase_order", "purchase_receipt"):
-        po = session.get(PurchaseOrder, source_id) if source_type == "purchase_order" else None
-        if po:
-            return {
-                "type": source_type,
-                "id": po.id,
-                "number": po.number,
-                "platform": "",
-                "currency": po.currency,
-                "amount": po.total_amount,
-                "status": po.status,
-                "date": po.order_date,
-            }
-    return {
+    """A short description of a source document for drill-down, named by its own number: the order's
+    platform number (a refund or case by its order's), ``PO…``/``GR…``/``PR…``/``TR…``/``ST…``, a
+    settlement's reference, a supplier payment's reference (else its supplier and date), a period's
+    month. ``platform`` is the platform's code (the screen names it in words)."""
+    blank = {
         "type": source_type,
         "id": source_id,
-        "number": str(source_id),
+        "number": "",
         "platform": "",
         "currency": "",
         "amount": None,
         "status": "",
         "date": None,
     }
+    if source_type == "fin_settlement":
+        s = session.get(Settlement, source_id)
+        if s:
+            status = f"{s.matched_lines}/{s.unmatched_lines}"
+            return {
+                **blank,
+                "number": s.reference,
+                "platform": s.platform,
+                "currency": s.currency,
+                "amount": s.net,
+                "status": status,
+                "date": s.settlement_date,
+            }
+    if source_type == "fin_supplier_payment":
+        p = session.get(SupplierPayment, source_id)
+        if p:
+            supplier = session.get(Supplier, p.supplier_id)
+            number = p.reference or f"{supplier.name if supplier else ''} {p.payment_date}".strip()
+            return {
+                **blank,
+                "number": number,
+                "currency": p.currency,
+                "amount": p.amount,
+                "date": p.payment_date,
+            }
+    if source_type == "fin_period":
+        period = session.get(Period, source_id)
+        if period:
+            return {
+                **blank,
+                "number": f"{period.year}-{period.month:02d}",
+                "status": period.status,
+                "date": period.end_date,
+            }
+    if source_type in ("sales_order", "purchase_order"):
+        doc = session.get(Order if source_type == "sales_order" else PurchaseOrder, source_id)
+        if doc is not None:
+            blank = {
+                **blank,
+                "currency": doc.currency,
+                "amount": doc.total_amount,
+                "status": doc.status,
+                "date": doc.order_date,
+            }
+    name = documents.document_numbers(session, [(source_type, source_id)]).get((source_type, source_id))
+    if name is not None:
+        return {**blank, "number": name.number, "platform": name.platform}
+    return {**blank, "number": str(source_id)}
+
+
+def account_totals(
+    session: Session, codes: list[str], start: dt.date, end: dt.date, language: str = "zh_CN"
+) -> list[dict]:
+    """The accounts under a statement line (codes starting with one of ``codes``) with their debits and
+    credits between ``start`` and ``end``, by code: the step between a statement and its vouchers."""
+    if not codes:
+        return []
+    name = Account.name_zh if language == "zh_CN" else Account.name_en
+    stmt = (
+        select(
+            Account.code.label("code"),
+            name.label("name"),
+            func.coalesce(func.sum(JournalLine.debit), 0).label("debit"),
+            func.coalesce(func.sum(JournalLine.credit), 0).label("credit"),
+        )
+        .join(JournalLine, JournalLine.account_id == Account.id)
+        .where(or_(*(Account.code.startswith(c) for c in codes)))
+        .where(JournalLine.entry_date >= start, JournalLine.entry_date <= end)
+        .group_by(Account.code, name)
+        .order_by(Account.code)
+    )
+    cent = Decimal("0.01")
+    return [
+        {
+            "code": r.code,
+            "name": r.name,
+            "debit": Decimal(r.debit).quantize(cent),
+            "credit": Decimal(r.credit).quantize(cent),
+        }
+        for r in session.execute(stmt)
+    ]
 
 
 def read_journal(

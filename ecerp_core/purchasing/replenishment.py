@@ -27,6 +27,7 @@ from ecerp_core.orders.queries import unreserved_demand
 from ecerp_core.purchasing import rules
 from ecerp_core.purchasing import services as po
 from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine, SupplierProduct
+from ecerp_core.stock.alerts import SALES_DAYS, SettingDraft, sales_rates
 from ecerp_core.stock.models import StockLevel, StockSetting
 
 
@@ -46,6 +47,8 @@ class Suggestion:
     quantity: int
     unit_price: Decimal
     currency: str
+    name_zh: str = ""
+    name_en: str = ""
 
 
 class Offer(NamedTuple):
@@ -101,8 +104,86 @@ def _cost_in(session: Session, cost: Decimal, currency: str, base: str, day: dt.
         return Decimal("0.00")
 
 
+@dataclass(frozen=True)
+class PlannedLevel:
+    """A product's minimum and maximum in a warehouse as :func:`plan_min_max` works them out, with
+    what they come from: units sold a day, the supplier's lead time and minimum order quantity."""
+
+    product_id: int
+    sku: str
+    warehouse_id: int
+    warehouse: str
+    daily_sales: float
+    lead_days: int
+    moq: int
+    min_qty: int
+    max_qty: int
+
+    def setting(self) -> SettingDraft:
+        """The planning setting to save (:func:`ecerp_core.stock.alerts.set_stock_settings`)."""
+        return SettingDraft(self.product_id, self.warehouse_id, min_qty=self.min_qty, max_qty=self.max_qty)
+
+
+def plan_min_max(
+    session: Session,
+    actor: Actor,
+    *,
+    warehouse_id: int | None = None,
+    today: dt.date | None = None,
+    days: int = SALES_DAYS,
+    safety_days: int = 7,
+    cover_days: int = 28,
+) -> list[PlannedLevel]:
+    """Minimum and maximum of every stocked product in every warehouse (or ``warehouse_id``) from what
+    it sold a day there over the last ``days`` (:func:`~ecerp_core.purchasing.rules.min_max_from_rate`:
+    the minimum covers its supplier's lead time plus ``safety_days``, the maximum ``cover_days`` more
+    and at least one minimum order quantity), by SKU and warehouse. Nothing is saved: save the
+    :meth:`PlannedLevel.setting` of each with :func:`ecerp_core.stock.alerts.set_stock_settings`.
+    Needs ``purchasing.read``.
+    """
+    require(actor, "purchasing.read")
+    today = today or business_date(session)
+    stmt = (
+        select(Product.id, Product.sku, Warehouse.id.label("warehouse_id"), Warehouse.code)
+        .join(Warehouse, Warehouse.active.is_(True))
+        .where(Product.active.is_(True), Product.is_bundle.is_(False))
+        .order_by(Product.sku, Warehouse.code)
+    )
+    if warehouse_id is not None:
+        stmt = stmt.where(Warehouse.id == warehouse_id)
+    pairs = session.connection().execute(stmt).all()
+    rates = sales_rates(session, today, days)
+    offers = _suppliers(session, sorted({row.id for row in pairs}))
+    terms = {
+        i: (lead, moq)
+        for i, lead, moq in session.connection().execute(
+            select(Supplier.id, Supplier.lead_time_days, Supplier.min_order_qty)
+        )
+    }
+    out = []
+    for row in pairs:
+        offer = offers.get(row.id, NO_OFFER)
+        lead, supplier_moq = terms.get(offer.supplier_id, (7, 1))
+        moq = offer.min_order_qty or supplier_moq or 1
+        rate = rates.get((row.id, row.warehouse_id), 0.0)
+        minimum, maximum = rules.min_max_from_rate(
+            rate, lead or 0, moq, safety_days=safety_days, cover_days=cover_days
+        )
+        out.append(
+            PlannedLevel(
+                row.id, row.sku, row.warehouse_id, row.code, round(rate, 2), lead or 0, moq, minimum, maximum
+            )
+        )
+    return out
+
+
 def suggestions(session: Session, actor: Actor, *, warehouse_id: int | None = None) -> list[Suggestion]:
-    """What to order now, per product and warehouse, ordered by supplier, warehouse and SKU."""
+    """What to order now by min / max, per product and warehouse, ordered by supplier, warehouse and SKU.
+
+    A product whose projected stock is below its minimum is ordered up to its maximum
+    (:func:`~ecerp_core.purchasing.rules.reorder_quantity`). Forecast-based suggestions sit beside
+    this function and return the same :class:`Suggestion` rows.
+    """
     require(actor, "purchasing.read")
     available = func.coalesce(StockLevel.on_hand, 0) - func.coalesce(StockLevel.reserved, 0)
     same_position = and_(
@@ -112,6 +193,8 @@ def suggestions(session: Session, actor: Actor, *, warehouse_id: int | None = No
         select(
             StockSetting.product_id,
             Product.sku,
+            Product.name_zh,
+            Product.name_en,
             Product.cost,
             StockSetting.warehouse_id,
             Warehouse.code.label("warehouse"),
@@ -166,6 +249,8 @@ def suggestions(session: Session, actor: Actor, *, warehouse_id: int | None = No
             qty,
             price,
             currency,
+            row.name_zh,
+            row.name_en or "",
         )
         out.append(suggestion)
     out.sort(key=lambda s: (s.supplier_id is None, s.supplier_id or 0, s.warehouse, s.sku))

@@ -235,6 +235,19 @@ def create_stocktake(
     return stocktake_id
 
 
+def find_stocktake(session: Session, ref: str | int) -> tuple[int, str]:
+    """The id and number of the count ``ref`` names: its number (``ST20250701-0001``) or its id.
+
+    An unknown one is :class:`NotFound`.
+    """
+    text_ref = str(ref).strip()
+    where = Stocktake.id == int(text_ref) if text_ref.isdigit() else Stocktake.number == text_ref.upper()
+    row = session.connection().execute(select(Stocktake.id, Stocktake.number).where(where)).first()
+    if row is None:
+        raise NotFound(entity="entity.stocktake", key=text_ref)
+    return row.id, row.number
+
+
 # --- the one writer of a stocktake's status -------------------------------------------------------
 def _load(session: Session, stocktake_id: int, *, lock: bool = True) -> StocktakeState:
     """The count's state, locked unless ``lock`` is False; an unknown id is :class:`NotFound`."""

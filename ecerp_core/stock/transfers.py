@@ -478,19 +478,36 @@ def in_transit(session: Session, actor: Actor) -> dict[tuple[int, int], tuple[in
 
 
 def transfers_stmt():
-    """The SELECT behind transfer lists: number, from and to warehouse, status, note; newest first."""
+    """The SELECT behind transfer lists: number, date made, from and to warehouse, status, its first
+    SKU and how many lines and units it holds, note; newest first."""
     from_wh, to_wh = Warehouse.__table__.alias("f"), Warehouse.__table__.alias("t")
+    lines = (
+        select(
+            TransferLine.transfer_id.label("transfer_id"),
+            func.min(Product.sku).label("sku"),
+            func.count().label("lines"),
+            func.sum(TransferLine.quantity).label("quantity"),
+        )
+        .join(Product, Product.id == TransferLine.product_id)
+        .group_by(TransferLine.transfer_id)
+        .subquery()
+    )
     return (
         select(
             Transfer.id.label("id"),
             Transfer.number.label("number"),
+            Transfer.created_at.label("created_at"),
             from_wh.c.code.label("from_warehouse"),
             to_wh.c.code.label("to_warehouse"),
             Transfer.status.label("status"),
+            lines.c.sku.label("sku"),
+            func.coalesce(lines.c.lines, 0).label("lines"),
+            func.coalesce(lines.c.quantity, 0).label("quantity"),
             Transfer.note.label("note"),
         )
         .join(from_wh, from_wh.c.id == Transfer.from_warehouse_id)
         .join(to_wh, to_wh.c.id == Transfer.to_warehouse_id)
+        .outerjoin(lines, lines.c.transfer_id == Transfer.id)
         .order_by(Transfer.id.desc())
     )
 
@@ -506,7 +523,11 @@ def list_transfers(
 ) -> Page:
     """One page of transfers (:func:`transfers_stmt`), sorted and counted in the database."""
     require(actor, "stock.read")
-    return paginate(session, sort_stmt(transfers_stmt(), sort, descending), offset=offset, limit=limit)
+    page = paginate(session, sort_stmt(transfers_stmt(), sort, descending), offset=offset, limit=limit)
+    zone = company_timezone(session)
+    for row in page.rows:  # when it was made, on the company's clock
+        row["created_at"] = row["created_at"].astimezone(zone) if row["created_at"] else None
+    return page
 
 
 def transfer_lines(session: Session, transfer_id: int) -> list[TransferLineState]:

@@ -297,6 +297,7 @@ def moves_stmt(
             StockMove.at.label("at"),
             Product.sku.label("sku"),
             Product.name_zh.label("name_zh"),
+            Product.name_en.label("name_en"),
             Warehouse.code.label("warehouse"),
             StockMove.move_type.label("move_type"),
             StockMove.quantity.label("quantity"),
@@ -322,7 +323,7 @@ def moves_stmt(
         stmt = stmt.where(StockMove.source_type == source_type)
     if source_id is not None:
         stmt = stmt.where(StockMove.source_id == source_id)
-    return text_filter(stmt, [Product.sku, Product.name_zh, StockMove.note], search)
+    return text_filter(stmt, [Product.sku, Product.name_zh, Product.name_en, StockMove.note], search)
 
 
 def list_moves(

@@ -43,15 +43,22 @@ def test_finance_close_flow(books_database, voila_server, page, artifacts):
     expect(page.locator(".ecerp-fc-statement")).to_contain_text("四、净利润")
     expect(page.locator(".ecerp-fc-statement")).to_contain_text("467.74")
 
-    # Drill down: income statement line → its journal lines → the entry and the source order.
-    page.locator(".ecerp-fc-line select").select_option(label="一、营业收入")
+    # Drill down by clicking (issue 11, defect 9): statement line → account → voucher → document.
+    page.locator(".ecerp-fc-statement tbody tr", has_text="一、营业收入").click()
+    account = page.locator(".ecerp-fc-accounts tbody tr", has_text="6001")
+    expect(account).to_contain_text("主营业务收入")
+    account.click()
     rows = page.locator(".ecerp-fc-lines .ecerp-table tbody tr")
     rows.first.wait_for()
     rows.filter(has_text="710").first.click()
     entry = page.locator(".ecerp-fc-entry")
-    entry.get_by_text("销售订单").wait_for()
-    expect(entry).to_contain_text("#1001")
-    page.screenshot(path=str(artifacts / "finance_close_drill_zh.png"), full_page=True)
+    expect(entry.locator("th")).to_have_text(["科目代码", "科目名称", "借方", "贷方"])
+    document = page.locator("button.ecerp-fc-doc", has_text="#1001")
+    expect(document).to_have_text("销售订单 #1001 · Shopify")  # its own number, the platform in words
+    document.click()
+    expect(page.locator(".ecerp-fc-document")).to_contain_text("US shop")
+    page.locator(".ecerp-fc-document").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "finance_close_drill_zh.png"))
 
     # Close the period.
     page.locator("button.ecerp-fc-close").click()
@@ -68,6 +75,12 @@ def test_finance_close_flow(books_database, voila_server, page, artifacts):
     page.locator(".ecerp-title").get_by_text("Finance Close").wait_for()
     expect(page.locator(".ecerp-fc-statement")).to_contain_text("IV. Net profit")
     expect(checks).to_contain_text("Period 2026-10: closed")
+    expect(entry.locator("th")).to_have_count(0)  # the voucher is cleared with the redraw
+    page.locator(".ecerp-fc-statement tbody tr", has_text="I. Operating revenue").click()
+    page.locator(".ecerp-fc-accounts tbody tr", has_text="6001").click()
+    page.locator(".ecerp-fc-lines .ecerp-table tbody tr").filter(has_text="710").first.click()
+    expect(entry.locator("th")).to_have_text(["Account", "Account name", "Debit", "Credit"])
+    expect(page.locator("button.ecerp-fc-doc", has_text="#1001")).to_have_text("Sales order #1001 · Shopify")
     page.screenshot(path=str(artifacts / "finance_close_en.png"), full_page=True)
 
 

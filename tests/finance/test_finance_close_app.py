@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from widgets.common.actor import open_context
@@ -22,7 +24,7 @@ def test_the_checklist_closes_the_month_and_drills_down_to_the_order(october):
     view = FinanceCloseView(FinanceCloseModel(open_context("admin", "zh_CN")))
     assert view.period.value == "2026-10"
     assert "✗" not in view.checks.value and not view.close_button.disabled
-    assert "四、净利润" in view.statement_html.value and "467.74" in view.statement_html.value
+    assert "四、净利润" in _text(view.statement_grid) and "467.74" in _text(view.statement_grid)
     view.close_button.click()
     assert view.model.checklist().status == "open" and view.close_confirm.box.layout.display == "flex"
     assert view.close_confirm.text.value == (
@@ -32,14 +34,25 @@ def test_the_checklist_closes_the_month_and_drills_down_to_the_order(october):
     assert "已结账" in view.alerts.value, view.alerts.value
     assert view.model.checklist().status == "closed"
     assert view.close_button.disabled and not view.reopen_button.disabled
-    view.line_picker.value = "revenue"
+    view.statement_grid.table.click_row("revenue")  # statement -> its accounts
+    assert view.line_picker.value == "revenue"
+    assert [(r["code"], r["credit"]) for r in view.accounts.page.rows] == [("6001", Decimal("1007.26"))]
+    view.accounts.table.click_row("6001")  # account -> its voucher lines
     rows = view.lines.page.rows
     assert {r["account_code"] for r in rows} == {"6001"}
     shipped = next(r for r in rows if r["credit"] and r["credit"] > 700)
-    view.open_line(str(shipped["id"]))
-    assert "销售订单" in view.entry_html.value and "#1001" in view.entry_html.value
+    view.lines.table.click_row(str(shipped["id"]))  # voucher line -> the voucher, with debit/credit heads
+    assert "借方" in view.entry_html.value and "贷方" in view.entry_html.value
+    [order] = view.document_buttons.children  # -> the source document, by its own number
+    assert order.description.startswith("销售订单 #1001")
+    order.click()
+    assert "#1001" in view.document_html.value and "Shopify · US shop" in view.document_html.value
     view.i18n.set_language("en")
-    assert "IV. Net profit" in view.statement_html.value and "Period 2026-10" in view.checks.value
+    assert "IV. Net profit" in _text(view.statement_grid) and "Period 2026-10" in view.checks.value
+
+
+def _text(grid) -> str:
+    return " ".join(" ".join(row["cells"]) for row in grid.table.rows)
 
 
 def test_an_accountant_cannot_reopen(october, db):

@@ -39,8 +39,9 @@ def test_purchase_receive_transfer_count_and_levels(session, biz, capsys):
         ("TEE-1", "GZ", "3", "20.0000", "60.00"),
         ("TEE-1", "SH", "6", "20.0000", "120.00"),
     ]
-    assert run(capsys, "stock", "count", "create", "SH", "--threshold", "5")[1].strip() == "stocktake 1"
-    assert run(capsys, "stock", "count", "enter", "1", "TEE-1", "TEE-1=5")[1].split() == [
+    number = run(capsys, "stock", "count", "create", "SH", "--threshold", "5")[1].strip()
+    assert number.startswith("ST") and number.endswith("-0001")  # its number, not its database id
+    assert run(capsys, "stock", "count", "enter", number, "TEE-1", "TEE-1=5")[1].split() == [
         "TEE-1",
         "1",
         "TEE-1",
@@ -105,7 +106,8 @@ def test_goods_in_transit_in_levels_value_and_their_own_list(session, admin, biz
 def test_a_count_reviews_and_posts_on_top_of_what_moved_during_it(session, admin, biz, capsys):
     post_moves(session, admin, [MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=Decimal("20.00"))])
     session.commit()
-    assert run(capsys, "stock", "count", "create", "SH")[1].strip() == "stocktake 1"
+    code, out, _ = run(capsys, "stock", "count", "create", "SH", "--json")
+    assert json.loads(out)["id"] == 1 and json.loads(out)["number"].startswith("ST")
     code, _, err = run(capsys, "stock", "count", "create", "SH", "--scope", "abc")
     assert code == 1 and "请先审核或作废该盘点单" in err  # the tee is on count 1 already
     # 10 counted on the shelf; 2 leave for Guangzhou before the count is typed in

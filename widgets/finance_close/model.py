@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
+from ecerp_core import documents
 from ecerp_core.finance import closing, fx, ledger, periods, settlement, statements
 from ecerp_core.finance.memos import shown
+from ecerp_core.i18n import t
 from ecerp_core.query import Page, paginate
 from widgets.common.actor import AppContext
 from widgets.common.grid import Column, PageRequest
@@ -19,6 +22,12 @@ LINE_COLUMNS = (
     Column("debit", "finance_close.col.debit", "right"),
     Column("credit", "finance_close.col.credit", "right"),
     Column("memo", "finance_close.col.memo"),
+)
+ACCOUNT_COLUMNS = (
+    Column("code", "finance_close.col.account"),
+    Column("name", "finance_close.col.account_name"),
+    Column("debit", "finance_close.col.debit", "right"),
+    Column("credit", "finance_close.col.credit", "right"),
 )
 UNMATCHED_COLUMNS = (
     Column("reference", "finance_close.col.reference"),
@@ -56,6 +65,7 @@ class FinanceCloseModel:
         self.statement = "income_statement"
         self.report: dict | None = None
         self.line_key: str | None = None
+        self.account_code: str | None = None  # the account clicked under the statement line
         self.entry_of_line: dict[str, int] = {}  # journal line -> its entry, for the lines on screen
 
     # --- periods and the checklist --------------------------------------------------------------
@@ -126,9 +136,43 @@ class FinanceCloseModel:
         line = next((x for x in self.lines() if x["key"] == self.line_key), None)
         return list(line["accounts"]) if line else []
 
-    def fetch_lines(self, request: PageRequest) -> Page:
-        """The period's journal lines on the accounts of the selected statement line."""
+    def statement_columns(self) -> list[Column]:
+        """The item, then the statement's own columns (this period, year to date ...)."""
+        section = self.report[self.statement] if self.report else {"columns": []}
+        money = [Column(c, f"finance.column.{c}", "right") for c in section["columns"]]
+        return [Column("item", "finance.column.item"), *money]
+
+    def fetch_statement(self, request: PageRequest) -> Page:
+        """The statement's lines as grid rows (key: the line's key), amounts to the cent."""
+        language = self.ctx.i18n.language
+        section = {"balance_sheet": "bs", "income_statement": "is", "cash_flow": "cf"}[self.statement]
+        cent = Decimal("0.01")
+        rows = []
+        for x in self.lines():
+            row = {"id": x["key"], "item": t(f"finance.{section}.{x['key']}", language)}
+            for c in self.report[self.statement]["columns"]:
+                row[c] = None if x.get(c) is None else Decimal(x[c]).quantize(cent)
+            rows.append(row)
+        return Page(rows, len(rows), 0, max(len(rows), 1))
+
+    def fetch_accounts(self, request: PageRequest) -> Page:
+        """The accounts under the statement line picked, with their debits and credits in the period."""
         codes = self.selected_accounts()
+        if not codes or not self.period:
+            return Page([], 0, 0, request.limit)
+        with self.ctx.session(readonly=True) as session:
+            p = periods.get_period(session, self.period)
+            rows = ledger.account_totals(session, codes, p.start_date, p.end_date, self.ctx.i18n.language)
+        for r in rows:
+            r["id"] = r["code"]
+        return Page(
+            rows[request.offset : request.offset + request.limit], len(rows), request.offset, request.limit
+        )
+
+    def fetch_lines(self, request: PageRequest) -> Page:
+        """The period's journal lines on the account clicked (else on every account of the statement
+        line picked)."""
+        codes = [self.account_code] if self.account_code else self.selected_accounts()
         with self.ctx.session(readonly=True) as session:
             if not codes or not self.period:
                 return Page([], 0, 0, request.limit)
@@ -152,6 +196,17 @@ class FinanceCloseModel:
                 for d in found["documents"][:20]
             ]
             return found
+
+    def document(self, kind: str, doc_id: int) -> documents.Document | None:
+        """A source document with its lines; a finance document (settlement, payment, period) as
+        :func:`ledger.source_document` describes it."""
+        with self.ctx.session(readonly=True) as session:
+            if kind in documents.DETAILED:
+                return documents.document_detail(session, self.ctx.actor, kind, doc_id)
+            d = ledger.source_document(session, kind, doc_id)
+        return documents.Document(
+            kind, doc_id, d["number"], d["platform"], "", d["date"], d["status"], d["amount"], d["currency"]
+        )
 
     def entry_id_of(self, line_id: str) -> int:
         """The entry of a journal line on screen (the rows carry it: no need to ask the database)."""

@@ -4,20 +4,31 @@ vouchers in a tab of their own (:mod:`voucher_screen`)."""
 
 from __future__ import annotations
 
+import functools
 import html
+from decimal import Decimal
 
 import ipywidgets as w
 
+from ecerp_core.documents import DocumentName
 from ecerp_core.i18n import t
 from widgets.common.actions import ui_action
 from widgets.common.confirm import ConfirmBar
-from widgets.common.grid import PagedGrid, format_cell
+from widgets.common.document_card import CSS as DOCUMENT_CSS
+from widgets.common.document_card import document_html, document_label
+from widgets.common.grid import PagedGrid
 from widgets.common.shell import AppShell
 from widgets.finance_close.cash_model import CashModel
 from widgets.finance_close.cash_screen import CashScreen
 from widgets.finance_close.ledgers_model import LedgersModel
 from widgets.finance_close.ledgers_screen import LedgersScreen
-from widgets.finance_close.model import LINE_COLUMNS, STATEMENTS, UNMATCHED_COLUMNS, FinanceCloseModel
+from widgets.finance_close.model import (
+    ACCOUNT_COLUMNS,
+    LINE_COLUMNS,
+    STATEMENTS,
+    UNMATCHED_COLUMNS,
+    FinanceCloseModel,
+)
 from widgets.finance_close.month_end_model import MonthEndModel
 from widgets.finance_close.month_end_screen import MonthEndScreen
 from widgets.finance_close.opening_model import OpeningModel
@@ -33,8 +44,13 @@ CSS = """<style>
 .ecerp-fc-statement td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .ecerp-fc-statement tr.total td { font-weight: 600; background: #fafbfc; }
 .ecerp-fc-row { gap: 10px; margin: 6px 0; }
-.ecerp-fc-entry table { border-collapse: collapse; font-size: 13px; } \
-.ecerp-fc-entry td { padding: 2px 10px; }
+.ecerp-fc-entry table { border-collapse: collapse; font-size: 13px; margin-top: 6px; }
+.ecerp-fc-entry th { background: #f5f7f9; padding: 4px 10px; font-weight: 600; text-align: left; }
+.ecerp-fc-entry th.num, .ecerp-fc-entry td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.ecerp-fc-entry td { padding: 3px 10px; border-bottom: 1px solid #f0f2f4; }
+.ecerp-fc-entry tr.total td { font-weight: 600; }
+.ecerp-fc-documents { gap: 6px; margin: 4px 0; }
+.ecerp-fc-accounts, .ecerp-fc-statement { margin-top: 8px; }
 </style>"""
 
 
@@ -65,6 +81,15 @@ class FinanceCloseView:
             muted_column=None,
             page_size=25,
         )
+        self._build_drill()
+        self.shell = AppShell(self.ctx, "app.finance_close.title", self._with_screens(self._layout()))
+        self._wire()
+        self.load_periods()
+
+    def _build_drill(self) -> None:
+        """The statement viewer and its drill-down: statement line → accounts → voucher lines →
+        the voucher with a button per source document → the document."""
+        i18n, model = self.i18n, self.model
         self.statement_tabs = w.ToggleButtons(style={"button_width": "auto"})
         i18n.bind(
             self.statement_tabs,
@@ -73,26 +98,34 @@ class FinanceCloseView:
         )
         self.statement_tabs.value = model.statement
         self.statement_tabs.add_class("ecerp-fc-statement-tabs")
-        self.statement_html = w.HTML()
-        self.statement_html.add_class("ecerp-fc-statement")
+        self.statement_grid = self._grid(model.fetch_statement, [], "ecerp-fc-statement", page_size=100)
+        self.drill_hint = i18n.bind(w.HTML(), "value", "finance_close.drill_hint")
+        self.drill_hint.add_class("ecerp-muted")
+        self.accounts = self._grid(model.fetch_accounts, ACCOUNT_COLUMNS, "ecerp-fc-accounts")
         self.line_picker = w.Dropdown(layout=w.Layout(width="360px"))
         self.line_picker.add_class("ecerp-fc-line")
         self.line_label = i18n.bind(w.Label(), "value", "finance_close.drill")
-        self.lines = PagedGrid(
-            i18n,
-            self.alerts,
-            model.fetch_lines,
-            list(LINE_COLUMNS),
-            key_column="id",
-            muted_column=None,
-            page_size=25,
-        )
-        self.lines.add_class("ecerp-fc-lines")
+        self.lines = self._grid(model.fetch_lines, LINE_COLUMNS, "ecerp-fc-lines")
         self.entry_html = w.HTML()
         self.entry_html.add_class("ecerp-fc-entry")
-        self.shell = AppShell(self.ctx, "app.finance_close.title", self._with_screens(self._layout()))
-        self._wire()
-        self.load_periods()
+        self.document_buttons = w.HBox(layout=w.Layout(flex_flow="row wrap"))
+        self.document_buttons.add_class("ecerp-fc-documents")
+        self.document_html = w.HTML()
+        self.document_html.add_class("ecerp-fc-document")
+
+    def _grid(self, fetch, columns, css: str, page_size: int = 25) -> PagedGrid:
+        """A grid of the drill-down, rows keyed by ``id``."""
+        grid = PagedGrid(
+            self.i18n,
+            self.alerts,
+            fetch,
+            list(columns),
+            key_column="id",
+            muted_column=None,
+            page_size=page_size,
+        )
+        grid.add_class(css)
+        return grid
 
     def _button(self, key: str, css: str, style: str = "") -> w.Button:
         button = w.Button(button_style=style, layout=w.Layout(width="auto"))
@@ -125,12 +158,16 @@ class FinanceCloseView:
         viewer = self._card(
             "finance_close.statements",
             self.statement_tabs,
-            self.statement_html,
+            self.drill_hint,
+            self.statement_grid,
             drill,
+            self.accounts,
             self.lines,
             self.entry_html,
+            self.document_buttons,
+            self.document_html,
         )
-        return w.VBox([w.HTML(CSS), checklist, viewer])
+        return w.VBox([w.HTML(CSS + DOCUMENT_CSS), checklist, viewer])
 
     def _with_screens(self, close: w.Widget) -> w.Widget:
         """The close, and the Vouchers, Ledgers, Cash, VAT and Opening tabs (:mod:`.voucher_screen`,
@@ -181,6 +218,8 @@ class FinanceCloseView:
         self.reopen_button.on_click(self.reopen_period)
         self.statement_tabs.observe(self.choose_statement, "value")
         self.line_picker.observe(self.choose_line, "value")
+        self.statement_grid.on_open(self.open_statement_line)
+        self.accounts.on_open(self.open_account)
         self.lines.on_open(self.open_line)
         self.i18n.on_change(lambda _lang: self._relabel())
 
@@ -267,15 +306,62 @@ class FinanceCloseView:
         self._draw_statement()
 
     @ui_action
+    def open_statement_line(self, key: str) -> None:
+        """A statement line clicked: its accounts (the same as picking it in the drill box)."""
+        if key in {k for _, k in self.line_picker.options}:
+            self.line_picker.value = key  # choose_line follows
+        else:
+            self.statement_grid.select(None)
+
+    @ui_action
     def choose_line(self, change=None) -> None:
         self.model.line_key = self.line_picker.value
-        self.entry_html.value = ""
+        self.model.account_code = None
+        self.statement_grid.select(self.model.line_key)
+        self._clear_entry()
+        self.accounts.refresh(reset=True)
+        self.lines.refresh(reset=True)
+
+    @ui_action
+    def open_account(self, code: str) -> None:
+        """An account clicked: the vouchers' lines on it in the period."""
+        self.model.account_code = code
+        self._clear_entry()
         self.lines.refresh(reset=True)
 
     @ui_action
     def open_line(self, line_id: str) -> None:
+        """A journal line clicked: its voucher, and a button per source document."""
         entry = self.model.entry(self.model.entry_id_of(line_id))
         self.entry_html.value = self._entry_html(entry)
+        self.document_html.value = ""
+        lang = self.i18n.language
+        buttons = []
+        for d in entry["described"]:
+            if d["type"] in ("manual", "batch") or not d["number"]:
+                continue
+            label = document_label(
+                d["type"], DocumentName(d["type"], d["id"], d["number"], d["platform"]), "", lang
+            )
+            b = w.Button(description=label, icon="file-text-o", layout=w.Layout(width="auto"), tooltip=label)
+            b.add_class("ecerp-fc-doc")
+            b.on_click(functools.partial(self.open_document, d["type"], d["id"]))
+            buttons.append(b)
+        more = len(entry["documents"]) - len(entry["described"])
+        if more > 0:
+            buttons.append(w.HTML(html.escape(t("finance_close.more_documents", lang, count=more))))
+        self.document_buttons.children = buttons
+
+    @ui_action
+    def open_document(self, kind: str, doc_id: int, _button=None) -> None:
+        """A source document clicked: its card with its lines."""
+        doc = self.model.document(kind, doc_id)
+        self.document_html.value = document_html(doc, self.i18n.language) if doc else ""
+
+    def _clear_entry(self) -> None:
+        self.entry_html.value = ""
+        self.document_buttons.children = []
+        self.document_html.value = ""
 
     # --- drawing --------------------------------------------------------------------------------
     def _redraw(self) -> None:
@@ -319,22 +405,14 @@ class FinanceCloseView:
     def _draw_statement(self) -> None:
         lang = self.i18n.language
         report = self.model.report
+        self._clear_entry()
         if not report:
-            self.statement_html.value = ""
+            self.statement_grid.set_columns([])
+            self.statement_grid.refresh(reset=True)
             self.line_picker.options = []
             return
-        section = report[self.model.statement]
-        head = "".join(
-            f"<th>{html.escape(t('finance.column.' + c, lang))}</th>" for c in ["item", *section["columns"]]
-        )
-        body = "".join(
-            f'<tr class="{"total" if x.get("total") else ""}">'
-            f"<td>{html.escape(t(_label_key(self.model.statement, x['key']), lang))}</td>"
-            + "".join(f'<td class="num">{_money(x.get(c))}</td>' for c in section["columns"])
-            + "</tr>"
-            for x in section["lines"]
-        )
-        self.statement_html.value = f"<table><tr>{head}</tr>{body}</table>"
+        self.statement_grid.set_columns(self.model.statement_columns())
+        self.statement_grid.refresh(reset=True)
         options = [
             (t(_label_key(self.model.statement, x["key"]), lang), x["key"]) for x in self.model.drillable()
         ]
@@ -344,31 +422,42 @@ class FinanceCloseView:
             self.model.line_key if self.model.line_key in {k for _, k in options} else None
         )
         self.line_picker.observe(self.choose_line, "value")
+        self.statement_grid.select(self.line_picker.value)
+        self.accounts.refresh(reset=True)
         self.lines.refresh(reset=True)
 
     def _entry_html(self, entry: dict) -> str:
+        """The voucher: its lines under 科目 / 借方 / 贷方 headers, with a total row."""
         lang = self.i18n.language
+        head = "".join(
+            f'<th class="{css}">{html.escape(t(key, lang))}</th>'
+            for key, css in (
+                ("finance_close.col.account", ""),
+                ("finance_close.col.account_name", ""),
+                ("finance_close.col.debit", "num"),
+                ("finance_close.col.credit", "num"),
+            )
+        )
         lines = "".join(
             f"<tr><td>{x['code']}</td>"
-            f"<td>{html.escape(x['name_zh'] if lang == 'zh_CN' else x['name_en'])}</td>"
+            f"<td>{html.escape(x['name_zh'] if lang == 'zh_CN' else (x['name_en'] or x['name_zh']))}</td>"
             f'<td class="num">{_money(x["debit"])}</td><td class="num">{_money(x["credit"])}</td></tr>'
             for x in entry["lines"]
         )
-        docs = "".join(
-            f"<li>{html.escape(t('finance_close.doc.' + d['type'], lang) if d['type'] else '')} "
-            f"{html.escape(str(d['number']))} {html.escape(d['platform'] or '')} "
-            f"{format_cell(d['amount'], lang)} {html.escape(d['currency'] or '')}</li>"
-            for d in entry["described"]
+        debit = sum((x["debit"] for x in entry["lines"]), Decimal(0))
+        credit = sum((x["credit"] for x in entry["lines"]), Decimal(0))
+        total = (
+            f'<tr class="total"><td></td><td>{html.escape(t("finance_close.total", lang))}</td>'
+            f'<td class="num">{_money(debit)}</td><td class="num">{_money(credit)}</td></tr>'
         )
-        more = len(entry["documents"]) - len(entry["described"])
-        extra = f"<li>… {more}</li>" if more > 0 else ""
         title = t(
             "finance_close.entry", lang, number=entry["entry_number"], date=entry["date"], memo=entry["memo"]
         )
         documents = html.escape(t("finance_close.documents", lang))
         return (
-            f'<div class="ecerp-section-title">{html.escape(title)}</div><table>{lines}</table>'
-            f'<div class="ecerp-muted">{documents}</div><ul>{docs}{extra}</ul>'
+            f'<div class="ecerp-section-title">{html.escape(title)}</div>'
+            f"<table><tr>{head}</tr>{lines}{total}</table>"
+            f'<div class="ecerp-muted">{documents}</div>'
         )
 
 

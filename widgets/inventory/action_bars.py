@@ -5,6 +5,7 @@ Each bar owns its inputs, buttons and handlers, and acts on the row last clicked
 
 from __future__ import annotations
 
+import html
 from decimal import Decimal
 
 import ipywidgets as w
@@ -51,39 +52,114 @@ class ActionBar:
         return button(self.i18n, key, css, icon=icon, width="auto")
 
 
+class LineEditor:
+    """The lines of a new document: SKU, quantity (and unit price) with labels, 加一行 to keep a line
+    and start the next; :meth:`lines` is every kept line plus the one being typed."""
+
+    def __init__(self, i18n, alerts, css: str, *, priced: bool = False) -> None:
+        self.i18n, self.alerts = i18n, alerts
+        self.kept: list[tuple] = []
+        self.sku = classed(w.Text(layout=w.Layout(width="140px")), f"{css}-sku")
+        i18n.bind(self.sku, "placeholder", "field.sku")
+        self.qty = classed(
+            w.BoundedIntText(value=1, min=1, max=MAX_QTY, layout=w.Layout(width="90px")), f"{css}-qty"
+        )
+        self.price = classed(w.Text(value="0.00", layout=w.Layout(width="90px")), f"{css}-price")
+        self.add_button = button(i18n, "inventory.add_line", f"{css}-add", icon="plus", width="auto")
+        self.clear_button = button(i18n, "inventory.clear_lines", f"{css}-clear", icon="eraser", width="auto")
+        self.shown = classed(w.HTML(), f"{css}-lines")
+        parts = [self._label("field.sku"), self.sku, self._label("field.quantity"), self.qty]
+        if priced:
+            parts += [self._label("field.unit_price"), self.price]
+        self.priced = priced
+        self.box = classed(
+            w.HBox([*parts, self.add_button, self.clear_button, self.shown]), "ecerp-inventory-lines"
+        )
+        self.add_button.on_click(self.add_line)
+        self.clear_button.on_click(self.clear)
+
+    def _label(self, key: str) -> w.Label:
+        return self.i18n.bind(w.Label(), "value", key)
+
+    def _typed(self) -> tuple | None:
+        sku = self.sku.value.strip()
+        if not sku:
+            return None
+        if self.priced:
+            return (sku, int(self.qty.value), _decimal(self.price.value, "unit_price"))
+        return (sku, int(self.qty.value))
+
+    @ui_action
+    def add_line(self, _button=None) -> None:
+        typed = self._typed()
+        if typed is None:
+            raise ValidationError([problem("sku", "required")])
+        self.kept.append(typed)
+        self.sku.value, self.qty.value = "", 1
+        self._show()
+
+    @ui_action
+    def clear(self, _button=None) -> None:
+        self.kept = []
+        self._show()
+
+    def lines(self) -> list[tuple]:
+        """Every line of the new document; none at all is a problem on ``sku``."""
+        typed = self._typed()
+        found = [*self.kept, *([typed] if typed else [])]
+        if not found:
+            raise ValidationError([problem("sku", "required")])
+        return found
+
+    def done(self) -> None:
+        """The document was made: start afresh."""
+        self.kept = []
+        self.sku.value, self.qty.value = "", 1
+        self._show()
+
+    def _show(self) -> None:
+        self.shown.value = " ".join(
+            f'<span class="ecerp-line-chip">{html.escape(line[0])} × {line[1]}</span>' for line in self.kept
+        )
+
+
 class TransferBar(ActionBar):
-    """Ship goods to another warehouse; receive, or close short, the transfer picked."""
+    """Ship goods to another warehouse (one line or several); receive, or close short, the transfer
+    picked."""
 
     def __init__(self, model: InventoryModel, grid: PagedGrid, warehouses: list[tuple[str, int]]) -> None:
         super().__init__(model, grid)
-        self.from_wh = w.Dropdown(options=warehouses, layout=w.Layout(width="150px"))
-        self.to_wh = w.Dropdown(options=warehouses[1:] + warehouses[:1], layout=w.Layout(width="150px"))
-        self.sku = classed(w.Text(layout=w.Layout(width="140px")), "ecerp-action-sku")
-        self.i18n.bind(self.sku, "placeholder", "field.sku")
-        self.qty = classed(
-            w.BoundedIntText(value=1, min=1, max=MAX_QTY, layout=w.Layout(width="90px")), "ecerp-action-qty"
+        self.from_wh = classed(
+            w.Dropdown(options=warehouses, layout=w.Layout(width="150px")), "ecerp-tr-from"
         )
+        self.to_wh = classed(
+            w.Dropdown(options=warehouses[1:] + warehouses[:1], layout=w.Layout(width="150px")), "ecerp-tr-to"
+        )
+        self.editor = LineEditor(self.i18n, self.alerts, "ecerp-action")
+        self.sku, self.qty = self.editor.sku, self.editor.qty
         self.ship_button = self._button("inventory.transfer_ship", "truck", "ecerp-transfer-ship")
         self.receive_button = self._button("inventory.receive", "download", "ecerp-transfer-receive")
         self.close_button = self._button("inventory.close_short", "times", "ecerp-transfer-close")
-        self.box.children = [
-            self._label("field.from_warehouse"),
-            self.from_wh,
-            self._label("field.to_warehouse"),
-            self.to_wh,
-            self.sku,
-            self.qty,
-            self.ship_button,
-            self.receive_button,
-            self.close_button,
-        ]
+        top = w.HBox(
+            [
+                self._label("field.from_warehouse"),
+                self.from_wh,
+                self._label("field.to_warehouse"),
+                self.to_wh,
+                self.ship_button,
+                self.receive_button,
+                self.close_button,
+            ]
+        )
+        self.box.children = [w.VBox([top, self.editor.box])]
         self.ship_button.on_click(self.ship_transfer)
         self.receive_button.on_click(self.receive_transfer)
         self.close_button.on_click(self.close_transfer)
 
     @ui_action
     def ship_transfer(self, _button=None) -> None:
-        tid = self.model.transfer(self.from_wh.value, self.to_wh.value, self.sku.value, int(self.qty.value))
+        tid = self.model.transfer(self.from_wh.value, self.to_wh.value, self.editor.lines())
+        self.editor.done()
         self._show_new(tid)
         self.alerts.success(self.i18n.t("inventory.transfer_shipped"))
 
@@ -101,53 +177,46 @@ class TransferBar(ActionBar):
 
 
 class PurchaseBar(ActionBar):
-    """Order one SKU from a supplier; confirm, or receive with its landed cost, the order picked."""
+    """Order from a supplier (one line or several); confirm, or receive with its landed cost, the order
+    picked."""
 
     def __init__(self, model: InventoryModel, grid: PagedGrid, warehouses: list[tuple[str, int]]) -> None:
         super().__init__(model, grid)
         self.supplier = classed(
-            w.Dropdown(options=model.suppliers(), layout=w.Layout(width="170px")), "ecerp-po-supplier"
+            w.Dropdown(options=model.suppliers(), layout=w.Layout(width="230px")), "ecerp-po-supplier"
         )
         self.warehouse = classed(
             w.Dropdown(options=warehouses, layout=w.Layout(width="150px")), "ecerp-po-warehouse"
         )
-        self.sku = classed(w.Text(layout=w.Layout(width="140px")), "ecerp-po-sku")
-        self.i18n.bind(self.sku, "placeholder", "field.sku")
-        self.qty = classed(
-            w.BoundedIntText(value=1, min=1, max=MAX_QTY, layout=w.Layout(width="90px")), "ecerp-po-qty"
-        )
-        self.price = classed(w.Text(value="0.00", layout=w.Layout(width="90px")), "ecerp-po-price")
+        self.editor = LineEditor(self.i18n, self.alerts, "ecerp-po", priced=True)
+        self.sku, self.qty, self.price = self.editor.sku, self.editor.qty, self.editor.price
         self.landed = classed(w.Text(value="0.00", layout=w.Layout(width="90px")), "ecerp-po-landed")
         self.i18n.bind(self.landed, "tooltip", "field.landed_cost")
         self.new_button = self._button("inventory.new_po", "plus", "ecerp-po-new")
         self.confirm_button = self._button("inventory.confirm_po", "check", "ecerp-po-confirm")
         self.receive_button = self._button("inventory.receive_po", "download", "ecerp-po-receive")
-        self.box.children = [
-            self.supplier,
-            self.warehouse,
-            self.sku,
-            self.qty,
-            self._label("field.unit_price"),
-            self.price,
-            self.new_button,
-            self.confirm_button,
-            self._label("field.landed_cost"),
-            self.landed,
-            self.receive_button,
-        ]
+        top = w.HBox(
+            [
+                self._label("field.supplier"),
+                self.supplier,
+                self._label("field.warehouse"),
+                self.warehouse,
+                self.new_button,
+                self.confirm_button,
+                self._label("field.landed_cost"),
+                self.landed,
+                self.receive_button,
+            ]
+        )
+        self.box.children = [w.VBox([top, self.editor.box])]
         self.new_button.on_click(self.new_order)
         self.confirm_button.on_click(self.confirm_order)
         self.receive_button.on_click(self.receive_order)
 
     @ui_action
     def new_order(self, _button=None) -> None:
-        po = self.model.create_order(
-            self.supplier.value,
-            self.warehouse.value,
-            self.sku.value,
-            int(self.qty.value),
-            _decimal(self.price.value, "unit_price"),
-        )
+        po = self.model.create_order(self.supplier.value, self.warehouse.value, self.editor.lines())
+        self.editor.done()
         self._show_new(po)
         self.alerts.success(self.i18n.t("inventory.po_created"))
 

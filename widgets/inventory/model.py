@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from ecerp_core import documents
 from ecerp_core.catalog import services as catalog
 from ecerp_core.purchasing import replenishment
 from ecerp_core.purchasing import services as purchasing
@@ -12,6 +13,7 @@ from ecerp_core.purchasing.receipts import ReceiptDraft, receive_purchase_orders
 from ecerp_core.query import Page
 from ecerp_core.stock import alerts, transfers, valuation
 from widgets.common.actor import AppContext
+from widgets.common.document_card import document_label
 from widgets.common.grid import PageRequest
 
 
@@ -28,6 +30,13 @@ def list_page(rows: list[dict], request: PageRequest) -> Page:
     )
 
 
+def with_names(rows: list[dict], language: str) -> list[dict]:
+    """Each row's ``product_name``: its English name in English when it has one, else its Chinese name."""
+    for r in rows:
+        r["product_name"] = (r.get("name_en") or r.get("name_zh")) if language == "en" else r.get("name_zh")
+    return rows
+
+
 class InventoryModel:
     """Filters of each tab and the actions a clerk or buyer takes."""
 
@@ -39,6 +48,11 @@ class InventoryModel:
         self.move_type: str | None = None
         self.value_date: dt.date | None = None
         self.suggested: list[replenishment.Suggestion] = []
+        self.move_source: dict[str, documents.Ref] = {}  # move on screen -> its document
+
+    @property
+    def language(self) -> str:
+        return self.ctx.i18n.language
 
     def can(self, permission: str) -> bool:
         return self.ctx.actor.can(permission)
@@ -54,7 +68,7 @@ class InventoryModel:
     # --- lists ----------------------------------------------------------------------------------
     def fetch_levels(self, request: PageRequest) -> Page:
         with self.ctx.session(readonly=True) as session:
-            return valuation.list_levels(
+            page = valuation.list_levels(
                 session,
                 self.ctx.actor,
                 warehouse_id=self.warehouse_id,
@@ -65,17 +79,22 @@ class InventoryModel:
                 offset=request.offset,
                 limit=request.limit,
             )
+        with_names(page.rows, self.language)
+        return page
 
     def fetch_alerts(self, request: PageRequest) -> Page:
         with self.ctx.session(readonly=True) as session:
             rows = alerts.stock_alerts(session, self.ctx.actor, warehouse_id=self.warehouse_id)
+            coming = purchasing.on_order(session, self.ctx.actor) if self.can("purchasing.read") else {}
         for r in rows:
             r["id"] = f"{r['product_id']}@{r['warehouse_id']}"
-        return list_page(rows, request)
+            r["on_order"] = coming.get((r["product_id"], r["warehouse_id"]), 0)
+        return list_page(with_names(rows, self.language), request)
 
     def fetch_moves(self, request: PageRequest) -> Page:
+        """A page of the history; every move names its document by its number (``document``)."""
         with self.ctx.session(readonly=True) as session:
-            return valuation.list_moves(
+            page = valuation.list_moves(
                 session,
                 self.ctx.actor,
                 search=self.search,
@@ -86,6 +105,29 @@ class InventoryModel:
                 offset=request.offset,
                 limit=request.limit,
             )
+            refs = [(r["source_type"], r["source_id"]) for r in page.rows]
+            names = documents.document_numbers(session, refs)
+        self.move_source = {}
+        for r in page.rows:
+            ref = (r["source_type"], r["source_id"])
+            r["document"] = document_label(r["source_type"], names.get(ref), r["note"], self.language)
+            if r["source_type"] and r["source_id"] is not None:
+                self.move_source[str(r["id"])] = ref
+        with_names(page.rows, self.language)
+        return page
+
+    def document(self, kind: str, doc_id: int) -> documents.Document | None:
+        """A document of the app's own (a transfer, a purchase order) with its lines."""
+        with self.ctx.session(readonly=True) as session:
+            return documents.document_detail(session, self.ctx.actor, kind, doc_id)
+
+    def move_document(self, move_id: str) -> documents.Document | None:
+        """The document a move on screen came from, with its lines (None: a move of no document)."""
+        ref = self.move_source.get(str(move_id))
+        if ref is None:
+            return None
+        with self.ctx.session(readonly=True) as session:
+            return documents.document_detail(session, self.ctx.actor, *ref)
 
     def fetch_value(self, request: PageRequest) -> Page:
         with self.ctx.session(readonly=True) as session:
@@ -102,11 +144,12 @@ class InventoryModel:
             rows = transfers.transit_rows(
                 session, self.ctx.actor, as_of=self.value_date, warehouse_id=self.warehouse_id
             )
-        return list_page(rows, request)
+        return list_page(with_names(rows, self.language), request)
 
     def fetch_transfers(self, request: PageRequest) -> Page:
+        """Transfers with their date, SKU (the first, and how many more) and units."""
         with self.ctx.session(readonly=True) as session:
-            return transfers.list_transfers(
+            page = transfers.list_transfers(
                 session,
                 self.ctx.actor,
                 sort=request.sort,
@@ -114,6 +157,11 @@ class InventoryModel:
                 offset=request.offset,
                 limit=request.limit,
             )
+        for r in page.rows:
+            more = int(r["lines"] or 0) - 1
+            r["skus"] = f"{r['sku'] or ''} +{more}" if more > 0 else (r["sku"] or "")
+            r["quantity"] = int(r["quantity"] or 0)
+        return page
 
     def fetch_orders(self, request: PageRequest) -> Page:
         with self.ctx.session(readonly=True) as session:
@@ -132,18 +180,18 @@ class InventoryModel:
                 session, self.ctx.actor, warehouse_id=self.warehouse_id
             )
         rows = [{**s.__dict__, "id": f"{s.product_id}@{s.warehouse_id}"} for s in self.suggested]
-        return list_page(rows, request)
+        return list_page(with_names(rows, self.language), request)
 
     # --- actions --------------------------------------------------------------------------------
     def _product(self, session, sku: str) -> int:
         return catalog.get_record(session, self.ctx.actor, "product", sku.strip())["id"]
 
-    def transfer(self, from_id: int, to_id: int, sku: str, quantity: int, ship: bool = True) -> int:
+    def transfer(self, from_id: int, to_id: int, lines: list[tuple[str, int]], ship: bool = True) -> int:
+        """One transfer of ``lines`` (``[(sku, qty), ...]``), shipped at once unless ``ship`` is False."""
         with self.ctx.session() as session:
+            wanted = tuple((self._product(session, sku), qty) for sku, qty in lines)
             [tid] = transfers.create_transfers(
-                session,
-                self.ctx.actor,
-                [transfers.TransferDraft(from_id, to_id, ((self._product(session, sku), quantity),))],
+                session, self.ctx.actor, [transfers.TransferDraft(from_id, to_id, wanted)]
             )
             if ship:
                 transfers.ship_transfers(session, self.ctx.actor, [tid])
@@ -156,18 +204,15 @@ class InventoryModel:
             else:
                 transfers.receive_transfer(session, self.ctx.actor, transfer_id)
 
-    def create_order(
-        self, supplier_id: int, warehouse_id: int, sku: str, quantity: int, price: Decimal
-    ) -> int:
+    def create_order(self, supplier_id: int, warehouse_id: int, lines: list[tuple[str, int, Decimal]]) -> int:
+        """A draft purchase order of ``lines`` (``[(sku, qty, unit price), ...]``)."""
         with self.ctx.session() as session:
+            wanted = tuple(
+                purchasing.PurchaseLineDraft(self._product(session, sku), qty, price)
+                for sku, qty, price in lines
+            )
             return purchasing.create_purchase_order(
-                session,
-                self.ctx.actor,
-                purchasing.PurchaseOrderDraft(
-                    supplier_id,
-                    warehouse_id,
-                    (purchasing.PurchaseLineDraft(self._product(session, sku), quantity, price),),
-                ),
+                session, self.ctx.actor, purchasing.PurchaseOrderDraft(supplier_id, warehouse_id, wanted)
             )
 
     def confirm_order(self, po_id: int) -> None:

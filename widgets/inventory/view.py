@@ -8,12 +8,16 @@ import ipywidgets as w
 from ecerp_core.i18n import t
 from ecerp_core.stock.models import MOVE_TYPES
 from widgets.common.actions import ui_action
+from widgets.common.document_card import CSS as DOCUMENT_CSS
+from widgets.common.document_card import document_html
 from widgets.common.grid import Column, PagedGrid
 from widgets.common.parts import classed
 from widgets.common.shell import AppShell
 from widgets.inventory.action_bars import PurchaseBar, ReplenishBar, TransferBar
 from widgets.inventory.model import InventoryModel
 
+DOCUMENT_TABS = ("moves", "transfers", "orders")
+"""The tabs whose rows open their document under the grid."""
 TABS = ("levels", "alerts", "transfers", "transit", "moves", "value", "orders", "replenish")
 # which of the filters (search, warehouse, below minimum, move type, value date) each tab shows
 FILTERS_SHOWN = {"levels": (1, 1, 1, 0, 0), "alerts": (0, 1, 0, 0, 0), "moves": (1, 1, 0, 1, 0),
@@ -34,7 +38,7 @@ def _cols(*spec: str) -> list[Column]:
 COLUMNS = {
     "levels": _cols(
         "sku",
-        "name_zh",
+        "product_name",
         "warehouse",
         "location",
         "#on_hand",
@@ -49,28 +53,39 @@ COLUMNS = {
     "alerts": _cols(
         "!kind",
         "sku",
-        "name_zh",
+        "product_name",
         "warehouse",
         "#available",
+        "#on_order",
         "#min_qty",
         "#max_qty",
         "#daily_sales",
         "#days_of_cover",
     ),
-    "transfers": _cols("number", "from_warehouse", "to_warehouse", "!status", "note"),
+    "transfers": _cols(
+        "number",
+        "created_at",
+        "from_warehouse",
+        "to_warehouse",
+        "!status",
+        "skus",
+        "#lines",
+        "#quantity",
+        "note",
+    ),
     "transit": _cols(
-        "number", "from_warehouse", "to_warehouse", "sku", "name_zh", "#quantity", "#unit_cost", "#value"
+        "number", "from_warehouse", "to_warehouse", "sku", "product_name", "#quantity", "#unit_cost", "#value"
     ),
     "moves": _cols(
         "business_date",
         "sku",
-        "name_zh",
+        "product_name",
         "warehouse",
         "!move_type",
         "#quantity",
         "#unit_cost",
         "#value",
-        "note",
+        "document",
     ),
     "value": _cols(
         "warehouse", "category", "#quantity", "#value", "#in_transit", "#in_transit_value", "#total_value"
@@ -80,6 +95,7 @@ COLUMNS = {
     ),
     "replenish": _cols(
         "sku",
+        "product_name",
         "warehouse",
         "supplier",
         "#projected",
@@ -111,8 +127,12 @@ class InventoryView:
         self.bars = {"transfers": self.transfers, "orders": self.purchases, "replenish": self.replenish}
         self.action_box = w.Box()
         self.grid_box = w.Box([self.grids["levels"]], layout=w.Layout(width="100%"))
-        card = classed(w.VBox([self.filters, self.action_box, self.grid_box]), "ecerp-card")
-        self.shell = AppShell(self.ctx, "app.inventory.title", w.VBox([w.HTML(STYLE), self.tabs, card]))
+        self.move_hint = classed(self.i18n.bind(w.HTML(), "value", "inventory.move_hint"), "ecerp-muted")
+        self.document = classed(w.HTML(), "ecerp-move-document")
+        self.below_grid = w.VBox([self.move_hint, self.document])
+        card = classed(w.VBox([self.filters, self.action_box, self.grid_box, self.below_grid]), "ecerp-card")
+        page = w.VBox([w.HTML(STYLE + DOCUMENT_CSS), self.tabs, card])
+        self.shell = AppShell(self.ctx, "app.inventory.title", page)
         for dropdown in (self.warehouse, self.move_type):  # "all", not a blank box
             dropdown.index = 0
         self._wire()
@@ -134,9 +154,16 @@ class InventoryView:
             lambda lang: [(t("common.all", lang), ""), *[(t(f"move_type.{m}", lang), m) for m in MOVE_TYPES]],
         )
         self.value_date = w.DatePicker(layout=w.Layout(width="170px"))
+        labelled = [
+            classed(w.HBox([i18n.bind(w.Label(), "value", key), widget]), "ecerp-labelled")
+            for key, widget in (
+                ("field.warehouse", self.warehouse),
+                ("field.move_type", self.move_type),
+                ("inventory.as_of", self.value_date),
+            )
+        ]
         return classed(
-            w.HBox([self.search, self.warehouse, self.below_min, self.move_type, self.value_date]),
-            "ecerp-filter-bar",
+            w.HBox([self.search, labelled[0], self.below_min, labelled[1], labelled[2]]), "ecerp-filter-bar"
         )
 
     def _build_grids(self) -> dict[str, PagedGrid]:
@@ -170,6 +197,9 @@ class InventoryView:
 
     def _wire(self) -> None:
         self.tabs.observe(self.switch, "value")
+        self.grids["moves"].on_open(self.open_move)
+        self.grids["transfers"].on_open(lambda key: self.open_document("transfer", key))
+        self.grids["orders"].on_open(lambda key: self.open_document("purchase_order", key))
         for widget in (self.search, self.warehouse, self.below_min, self.move_type, self.value_date):
             widget.observe(self.apply_filters, "value")
 
@@ -180,11 +210,30 @@ class InventoryView:
         self.alerts.clear()
         self.grid_box.children = [self.grids[tab]]
         self.action_box.children = [self.bars[tab].box] if tab in self.bars else []
+        self.below_grid.layout.display = "" if tab in DOCUMENT_TABS else "none"
+        self.move_hint.layout.display = "" if tab == "moves" else "none"
+        self.document.value = ""
         for widget, visible in zip(
             self.filters.children, FILTERS_SHOWN.get(tab, (0, 0, 0, 0, 0)), strict=True
         ):
             widget.layout.display = "" if visible else "none"
         self.grids[tab].refresh(reset=True)
+
+    @ui_action
+    def open_move(self, move_id: str) -> None:
+        """A move clicked: the document behind it, with its lines, under the history."""
+        doc = self.model.move_document(move_id)
+        lang = self.i18n.language
+        if doc is None:
+            self.document.value = f'<div class="ecerp-muted">{t("inventory.no_document", lang)}</div>'
+        else:
+            self.document.value = document_html(doc, lang)
+
+    @ui_action
+    def open_document(self, kind: str, key: str) -> None:
+        """A transfer or purchase order clicked: its lines under the grid (the bar acts on it too)."""
+        doc = self.model.document(kind, int(key))
+        self.document.value = document_html(doc, self.i18n.language) if doc else ""
 
     @ui_action
     def apply_filters(self, _change=None) -> None:
@@ -203,5 +252,11 @@ STYLE = """
 .ecerp-inventory-actions { gap: 8px; align-items: center; flex-wrap: wrap; margin-bottom: 10px;
   padding-bottom: 10px; border-bottom: 1px solid #eef0f2; }
 .ecerp-inventory-actions .widget-label { width: auto; color: #52606d; font-size: 13px; }
+.ecerp-labelled { align-items: center; gap: 6px; }
+.ecerp-labelled .widget-label { width: auto; min-width: 0; color: #52606d; font-size: 13px; }
+.ecerp-inventory-lines { gap: 8px; align-items: center; flex-wrap: wrap; margin-top: 8px; }
+.ecerp-inventory-lines .widget-label { width: auto; color: #52606d; font-size: 13px; }
+.ecerp-line-chip { display: inline-block; padding: 2px 8px; margin-right: 4px; border-radius: 10px;
+  background: #eef4fb; font-size: 12px; }
 </style>
 """

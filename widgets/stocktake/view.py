@@ -46,13 +46,18 @@ class StocktakeView:
         self.scope = w.Dropdown(layout=w.Layout(width="170px"))
         i18n.bind(self.scope, "options", lambda lang: [(choice_label("scope", s, lang), s) for s in SCOPES])
         self.scope.value = "all"
-        self.scope_value = w.Text(layout=w.Layout(width="150px"))
+        self.scope_value = classed(w.Text(layout=w.Layout(width="250px")), "ecerp-count-scope-value")
         i18n.bind(self.scope_value, "placeholder", "stocktake.scope_value_hint")
-        self.threshold = w.BoundedIntText(value=2, min=0, max=10_000, layout=w.Layout(width="70px"))
-        i18n.bind(self.threshold, "tooltip", "field.threshold")
+        i18n.bind(self.scope_value, "tooltip", "stocktake.scope_value_hint")
+        threshold_box = w.BoundedIntText(value=2, min=0, max=10_000, layout=w.Layout(width="70px"))
+        self.threshold = classed(threshold_box, "ecerp-count-threshold")
+        i18n.bind(self.threshold, "tooltip", "stocktake.threshold_hint")
+        threshold = classed(
+            w.HBox([i18n.bind(w.Label(), "value", "field.threshold"), self.threshold]), "ecerp-labelled"
+        )
         self.new_button = button(i18n, "stocktake.new", "ecerp-count-new", icon="plus", style="primary")
         new_row = classed(
-            w.HBox([self.warehouse, self.scope, self.scope_value, self.threshold, self.new_button]),
+            w.HBox([self.warehouse, self.scope, self.scope_value, threshold, self.new_button]),
             "ecerp-count-row",
         )
         return classed(w.VBox([w.HBox([self.count_picker]), new_row]), "ecerp-card")
@@ -228,8 +233,8 @@ class StocktakeView:
     @staticmethod
     def _lines_table(lines: list[dict], lang: str) -> str:
         head = "".join(
-            f"<th>{html.escape(t(k, lang))}</th>"
-            for k in ("field.location", "field.sku", "field.name_zh", "stocktake.counted")
+            f'<th class="{"num" if k == "stocktake.counted" else ""}">{html.escape(t(k, lang))}</th>'
+            for k in ("field.location", "field.sku", "field.product_name", "stocktake.counted")
         )
         rows = []
         for r in lines:
@@ -252,7 +257,9 @@ class StocktakeView:
         the count plus what moved."""
         keys = ("field.sku", "stocktake.book", "stocktake.counted", "stocktake.variance", "stocktake.moved",
                 "stocktake.after", "field.unit_cost", "stocktake.variance_value")  # fmt: skip
-        head = "".join(f"<th>{html.escape(t(k, lang))}</th>" for k in keys)
+        head = "".join(
+            f'<th class="{"" if k == "field.sku" else "num"}">{html.escape(t(k, lang))}</th>' for k in keys
+        )
         rows, total = [], 0
         for r in lines:
             if r["counted"] is None or (r["variance"] == 0 and not r["moved"]):
@@ -301,7 +308,9 @@ class StocktakeView:
 STYLE = """
 <style>
 .ecerp-stocktake { max-width: 780px; margin: 0 auto; gap: 12px; }
-.ecerp-count-row { gap: 8px; flex-wrap: wrap; margin-top: 8px; }
+.ecerp-count-row { gap: 8px; flex-wrap: wrap; margin-top: 8px; align-items: center; }
+.ecerp-labelled { align-items: center; gap: 6px; }
+.ecerp-labelled .widget-label { width: auto; min-width: 0; color: #52606d; }
 .ecerp-scan input { font-size: 22px; height: 48px; }
 .ecerp-scan-quantity input { font-size: 18px; height: 48px; text-align: right; }
 .ecerp-last-scan { margin: 10px 0; min-height: 56px; }
@@ -316,6 +325,7 @@ STYLE = """
 .ecerp-count-table td { padding: 8px; border-bottom: 1px solid #eef0f2; }
 .ecerp-count-review td { white-space: nowrap; }
 .ecerp-count-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.ecerp-count-table th.num { text-align: right; }
 .ecerp-count-table tr.ecerp-recount td { background: #fff4d6; font-weight: 600; }
 .ecerp-count-table tr.ecerp-loss td:last-child { color: #b42318; }
 .ecerp-count-table tr.ecerp-gain td:last-child { color: #1d6b36; }
