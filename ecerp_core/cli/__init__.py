@@ -25,7 +25,19 @@ import sys
 
 import click
 
-from ecerp_core.cli import base, bench, finance, opening, orders, purchase, records, serve, stock, vouchers
+from ecerp_core.cli import (
+    base,
+    bench,
+    crm,
+    finance,
+    opening,
+    orders,
+    purchase,
+    records,
+    serve,
+    stock,
+    vouchers,
+)
 from ecerp_core.cli.context import Context
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import set_language
@@ -41,6 +53,7 @@ COMMANDS = (
     records.products,
     records.suppliers,
     records.customers,
+    crm.complaints,
     base.check,
     stock.stock,
     purchase.purchase,
