@@ -44,8 +44,8 @@ DUE_HOURS = {"inquiry": 4, "complaint": 24, "feedback": 72}
 @dataclass(frozen=True)
 class TicketDraft:
     """A new ticket: ``kind`` one of :data:`~ecerp_core.crm.models.TICKET_KINDS`; ``customer`` a
-    customer code and ``order`` a platform order number (either may be empty: the order's customer
-    is used when only the order is given); ``owner`` a username."""
+    customer code and ``order`` a platform order number, or ``order_id`` our order's id (either may
+    be empty: the order's customer is used when only the order is given); ``owner`` a username."""
 
     kind: str
     subject: str
@@ -56,6 +56,7 @@ class TicketDraft:
     detail: str = ""
     owner: str = ""
     due_at: dt.datetime | None = None
+    order_id: int | None = None
 
 
 def add_tickets(session: Session, actor: Actor, drafts: Sequence[TicketDraft]) -> list[int]:
@@ -66,13 +67,16 @@ def add_tickets(session: Session, actor: Actor, drafts: Sequence[TicketDraft]) -
             select(Customer.code, Customer.id).where(Customer.code.in_({d.customer for d in drafts}))
         ).all()
     )
+    wanted = select(Order.id, Order.platform_order_id, Order.customer_id)
     orders = {
         r.platform_order_id: r
         for r in session.execute(
-            select(Order.id, Order.platform_order_id, Order.customer_id).where(
-                Order.platform_order_id.in_({d.order for d in drafts if d.order})
-            )
+            wanted.where(Order.platform_order_id.in_({d.order for d in drafts if d.order}))
         )
+    }
+    by_id = {
+        r.id: r
+        for r in session.execute(wanted.where(Order.id.in_({d.order_id for d in drafts if d.order_id})))
     }
     owners = dict(
         session.execute(
@@ -92,6 +96,8 @@ def add_tickets(session: Session, actor: Actor, drafts: Sequence[TicketDraft]) -
             found.append(problem("customer", "unknown_ref", value=d.customer))
         if d.order and d.order not in orders:
             found.append(problem("order", "unknown_ref", value=d.order))
+        if d.order_id and d.order_id not in by_id:
+            found.append(problem("order", "unknown_ref", value=d.order_id))
         if d.owner and d.owner not in owners:
             found.append(problem("owner", "unknown_ref", value=d.owner))
         problems += [p.at_line(line) if len(drafts) > 1 else p for p in found]
@@ -100,7 +106,7 @@ def add_tickets(session: Session, actor: Actor, drafts: Sequence[TicketDraft]) -
     now = utcnow()
     tickets = []
     for d in drafts:
-        order = orders.get(d.order)
+        order = by_id.get(d.order_id) or orders.get(d.order)
         tickets.append(
             Ticket(
                 kind=d.kind,
@@ -293,6 +299,24 @@ def list_tickets(
     page = paginate(session, stmt, offset=offset, limit=limit)
     with_times(page.rows, utcnow())
     return page
+
+
+def get_ticket(session: Session, actor: Actor, ticket_id: int) -> dict:
+    """One ticket as :func:`list_tickets` shows it, with its history (``history``)."""
+    require(actor, "crm.read")
+    row = session.execute(ticket_stmt().where(Ticket.id == ticket_id)).mappings().first()
+    if row is None:
+        raise ValidationError([problem("ticket", "unknown_ref", value=ticket_id)])
+    [found] = with_times([dict(row)], utcnow())
+    found["history"] = [
+        dict(r)
+        for r in session.execute(
+            select(TicketEvent.at, TicketEvent.from_status, TicketEvent.to_status, TicketEvent.note)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(TicketEvent.id)
+        ).mappings()
+    ]
+    return found
 
 
 def complaints_for_order(session: Session, actor: Actor, order_id: int) -> list[dict]:
