@@ -326,12 +326,28 @@ def complaints_for_order(session: Session, actor: Actor, order_id: int) -> list[
     return with_times(rows, utcnow())
 
 
-def ticket_figures(session: Session, actor: Actor, since: dt.datetime | None = None) -> dict:
-    """Counts by kind and status, average resolution hours and satisfaction (for reports)."""
+def ticket_figures(session: Session, actor: Actor, since: dt.datetime, until: dt.datetime) -> dict:
+    """Tickets opened in ``[since, until)``: ``counts`` by (kind, status); ``resolved`` how many of
+    them are resolved or closed, ``resolution_hours`` their average time to resolve and
+    ``satisfaction`` their average score (None when there is none)."""
     require(actor, "crm.read")
-    stmt = select(Ticket.kind, Ticket.status, func.count(Ticket.id)).group_by(Ticket.kind, Ticket.status)
-    if since is not None:
-        stmt = stmt.where(Ticket.created_at >= since)
-    counts = {(k, s): n for k, s, n in session.execute(stmt)}
-    sat = select(func.avg(Ticket.satisfaction)).where(Ticket.satisfaction.is_not(None))
-    return {"counts": counts, "satisfaction": session.scalar(sat)}
+    window = (Ticket.created_at >= since, Ticket.created_at < until)
+    stmt = (
+        select(Ticket.kind, Ticket.status, func.count(Ticket.id))
+        .where(*window)
+        .group_by(Ticket.kind, Ticket.status)
+    )
+    counts = {(k, s): int(n) for k, s, n in session.execute(stmt)}
+    done = session.execute(
+        select(Ticket.created_at, Ticket.resolved_at, Ticket.satisfaction).where(
+            *window, Ticket.resolved_at.is_not(None)
+        )
+    ).all()
+    scores = [s for _, _, s in done if s is not None]
+    hours = [(r - c).total_seconds() / 3600 for c, r, _ in done]
+    return {
+        "counts": dict(sorted(counts.items())),
+        "resolved": len(done),
+        "resolution_hours": round(sum(hours) / len(hours), 1) if hours else None,
+        "satisfaction": round(sum(scores) / len(scores), 2) if scores else None,
+    }

@@ -176,3 +176,26 @@ def tier_counts(session: Session, actor: Actor) -> dict[str, int]:
         ).all()
     )
     return {tier: int(found.get(tier, 0)) for tier in TIER_ORDER}
+
+
+def tier_changes(session: Session, actor: Actor, since: dt.datetime, until: dt.datetime) -> list[dict]:
+    """Tier changes made in ``[since, until)``, oldest first: ``code``, ``name``, ``from_tier``,
+    ``to_tier``, ``reason``, ``spend``, ``order_count``."""
+    require(actor, "crm.read")
+    return [
+        dict(r)
+        for r in session.execute(
+            select(
+                Customer.code,
+                Customer.name,
+                TierChange.from_tier,
+                TierChange.to_tier,
+                TierChange.reason,
+                TierChange.spend,
+                TierChange.order_count,
+            )
+            .join(Customer, Customer.id == TierChange.customer_id)
+            .where(TierChange.at >= since, TierChange.at < until)
+            .order_by(TierChange.id)
+        ).mappings()
+    ]
