@@ -184,6 +184,7 @@ def tiers_rules(ctx: Context, rules: tuple[str, ...], months: int, fmt: str) -> 
 @click.option("--clusters", default=4, show_default=True, help="KMeans clusters.")
 @click.option("--segment", "only", default=None, help="Export only this segment (e.g. important_value).")
 @click.option("--shop", default=None, help="Only this shop's orders.")
+@click.option("--tier", default=None, help="Only customers of this tier (e.g. vip: the VIP list).")
 @click.option("--as-of", "as_of", type=DATE, default=None, help="Recency measured to this day.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "xlsx", "json"]), default="table")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write (xlsx needs one).")
@@ -194,6 +195,7 @@ def segment(
     clusters: int,
     only: str | None,
     shop: str | None,
+    tier: str | None,
     as_of: dt.date | None,
     fmt: str,
     output: str | None,
@@ -204,6 +206,8 @@ def segment(
     with ctx.acting(readonly=True) as (session, actor):
         rows = rfm_table(session, actor, as_of=as_of, shop=shop)
     score = kmeans_segments(rows, clusters) if method == "kmeans" else None
+    if tier:  # scored among all customers, listed for one tier
+        rows = [r for r in rows if r["tier"] == tier]
     if fmt == "table":
         counts = segment_counts(rows)
         print_table(

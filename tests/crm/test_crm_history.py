@@ -170,12 +170,15 @@ def test_cli(session, admin, shop, capsys, tmp_path):
         "2026-06-30",
         "--segment",
         "important_value",
+        "--tier",
+        "gold",
         "--format",
         "csv",
         "-o",
         str(target),
     )
-    assert code == 0 and target.read_text(encoding="utf-8-sig").splitlines()[1].startswith("TB-b5,")
+    lines = target.read_text(encoding="utf-8-sig").splitlines()
+    assert code == 0 and len(lines) == 2 and lines[1].startswith("TB-b5,")
     code, out, _ = run(capsys, "customers", "segment", "--method", "kmeans", "--clusters", "2")
     assert code == 0 and "轮廓系数" in out and "cluster_1" in out
     code, out, _ = run(capsys, "customers", "merge", "TB-b1", "TB-b1")

@@ -26,6 +26,11 @@ LABELS = {
 """Columns shown by a catalogue name: the key's prefix before the value."""
 
 
+HEADERS = {"number": "field.order", "kind": "customers.col.kind", "text": "field.text"}
+"""Column titles that are not their field's own label."""
+FIGURE_LABELS = {"returns": "customers.returns"}
+
+
 def complaints_html(rows: list[dict], lang: str) -> str:
     """An order's inquiries, complaints and feedback: kind, status, subject (nothing when none)."""
     if not rows:
@@ -51,7 +56,7 @@ def _cell(row: dict, column: str, lang: str, labels: dict[str, str]) -> str:
 def _table(rows: list[dict], columns: tuple[str, ...], lang: str, labels: dict[str, str]) -> str:
     if not rows:
         return f"<div class='ecerp-muted'>{e(t('customers.none', lang))}</div>"
-    head = "".join(f"<th>{e(t('field.' + c, lang))}</th>" for c in columns)
+    head = "".join(f"<th>{e(t(HEADERS.get(c, 'field.' + c), lang))}</th>" for c in columns)
     body = "".join(
         "<tr>" + "".join(f"<td>{e(_cell(r, c, lang, labels))}</td>" for c in columns) + "</tr>" for r in rows
     )
@@ -60,7 +65,8 @@ def _table(rows: list[dict], columns: tuple[str, ...], lang: str, labels: dict[s
 
 def _figure(key: str, value: object, lang: str) -> str:
     shown = "—" if value is None else format_cell(value, lang)
-    return f"<div class='ecerp-figure'><div>{e(t('field.' + key, lang))}</div><b>{e(str(shown))}</b></div>"
+    label = t(FIGURE_LABELS.get(key, "field." + key), lang)
+    return f"<div class='ecerp-figure'><div>{e(label)}</div><b>{e(str(shown))}</b></div>"
 
 
 FIGURES = (
@@ -97,12 +103,21 @@ def customer_html(v: dict | None, lang: str) -> str:
         + _table(data[name], columns, lang, LABELS.get(name, {}))
         for name, columns in SECTIONS
     )
+    place = " ".join(x for x in (v["region"], v["city"]) if x)
+    contact = " · ".join(
+        x
+        for x in (
+            f"{t('field.phone', lang)}: {v['phone'] or '—'}",
+            f"{t('field.email', lang)}: {v['email'] or '—'}",
+            place,
+        )
+        if x
+    )
     inactive = f" · {e(t('app.filter.inactive', lang))}" if not v["active"] else ""
     return (
         f"<div class='ecerp-c360'><div class='ecerp-section-title ecerp-c360-title'>{e(v['code'])} · "
         f"{e(v['name'])} · <span class='ecerp-tier ecerp-tier-{e(v['tier'])}'>{tier}</span>{inactive}</div>"
-        f"<div class='ecerp-kv'>{e(t('field.phone', lang))}: {e(v['phone'] or '—')} · "
-        f"{e(t('field.email', lang))}: {e(v['email'] or '—')} · {e(v['region'])} {e(v['city'])}<br>"
+        f"<div class='ecerp-kv'>{e(contact)}<br>"
         f"{e(t('customers.accounts', lang))}: {e(accounts)}</div>"
         f"<div class='ecerp-figures'>{figures}</div>{body}</div>"
     )

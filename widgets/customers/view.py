@@ -22,6 +22,7 @@ from widgets.customers.render import customer_html
 
 TABS = ("customers", "tickets", "tiers", "segments", "merges")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FULL = w.Layout(width="100%")
 MOVES = {"start": "in_progress", "resolve": "resolved", "close": "closed", "reopen": "in_progress"}
 
 
@@ -77,6 +78,7 @@ class CustomersView:
             self.satisfaction,
         ):  # the first choice, not a blank box
             dropdown.index = 0
+        self.new_kind.value = "complaint"
         self._wire()
         self.customers.refresh(reset=True)
         self.redraw()
@@ -207,7 +209,7 @@ class CustomersView:
             "ecerp-filter-bar",
         )
         filters = classed(w.HBox([self.kind_filter, self.status_filter]), "ecerp-filter-bar")
-        return classed(w.VBox([new_bar, filters, self.tickets, act_bar]), "ecerp-card")
+        return classed(w.VBox([new_bar, filters, self.tickets, act_bar], layout=FULL), "ecerp-card")
 
     def _tiers_page(self) -> w.Widget:
         self.tier_html = classed(w.HTML(), "ecerp-tier-summary")
@@ -215,7 +217,9 @@ class CustomersView:
             self.i18n, "customers.recompute", "ecerp-tiers-recompute", style="primary", width="auto"
         )
         self.changes_html = classed(w.HTML(), "ecerp-tier-changes")
-        return classed(w.VBox([self.tier_html, self.recompute, self.changes_html]), "ecerp-card")
+        return classed(
+            w.VBox([self.tier_html, w.HBox([self.recompute]), self.changes_html], layout=FULL), "ecerp-card"
+        )
 
     def _segments_page(self) -> w.Widget:
         i18n = self.i18n
@@ -244,7 +248,7 @@ class CustomersView:
             "ecerp-filter-bar",
         )
         top = classed(w.HBox([self.method, self.compute]), "ecerp-filter-bar")
-        return classed(w.VBox([top, self.segment_html, bar]), "ecerp-card")
+        return classed(w.VBox([top, self.segment_html, bar], layout=FULL), "ecerp-card")
 
     def _merges_page(self) -> w.Widget:
         self.suggestion_pick = classed(w.Dropdown(layout=w.Layout(width="420px")), "ecerp-merge-pick")
@@ -258,7 +262,8 @@ class CustomersView:
                     classed(w.HBox([self.suggestion_pick, self.merge_button]), "ecerp-filter-bar"),
                     classed(w.HBox([self.merge_pick, self.unmerge_button]), "ecerp-filter-bar"),
                     self.merges_html,
-                ]
+                ],
+                layout=FULL,
             ),
             "ecerp-card",
         )

@@ -124,9 +124,25 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_crm_customer_merge_merged_id"), "crm_customer_merge", ["merged_id"], unique=False
     )
+    # a database made before the customer area: its standard roles get the area's permissions
+    for permission, roles in (
+        ("crm.read", ("admin", "order_clerk", "analyst")),
+        ("crm.write", ("admin", "order_clerk")),
+        ("crm.manage", ("admin",)),
+    ):
+        op.execute(
+            sa.text(
+                "INSERT INTO role_permission (role_code, permission) SELECT code, :permission FROM role "
+                "WHERE code IN :roles AND NOT EXISTS (SELECT 1 FROM role_permission rp "
+                "WHERE rp.role_code = role.code AND rp.permission = :permission)"
+            ).bindparams(sa.bindparam("roles", expanding=True), permission=permission, roles=list(roles))
+        )
 
 
 def downgrade() -> None:
+    op.execute(
+        sa.text("DELETE FROM role_permission WHERE permission IN ('crm.read', 'crm.write', 'crm.manage')")
+    )
     op.drop_table("crm_customer_merge")
     op.drop_table("crm_tier_change")
     op.drop_table("crm_tier_rule")
