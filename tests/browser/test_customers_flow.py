@@ -75,7 +75,7 @@ def test_customer_360_complaint_tiers_segments(voila_server, history, page, arti
     page.screenshot(path=str(artifacts / "customers_360_zh.png"), full_page=True)
 
     page.locator(".ecerp-customers-tabs button", has_text="咨询与投诉").click()
-    expect(page.locator(".ecerp-ticket-kind select")).to_have_value("complaint")
+    expect(page.locator(".ecerp-ticket-kind select")).to_have_value("投诉")
     page.locator(".ecerp-ticket-subject input").fill("包裹破损")
     page.locator(".ecerp-ticket-order input").fill("b1-2")
     page.locator(".ecerp-ticket-add").click()
@@ -105,6 +105,7 @@ def test_customer_360_complaint_tiers_segments(voila_server, history, page, arti
     page.screenshot(path=str(artifacts / "customers_segments_en.png"), full_page=True)
     page.locator(".ecerp-customers-tabs button", has_text="Customers").click()
     expect(card).to_contain_text("Lifetime value")
+    expect(row).to_contain_text("Silver")  # the tier the rules gave, in the grid too
     expect(card).to_contain_text("包裹破损")
     expect(card.locator(".ecerp-figure", has_text="Complaints")).to_contain_text("1")
     page.screenshot(path=str(artifacts / "customers_360_en.png"), full_page=True)
