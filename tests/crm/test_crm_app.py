@@ -62,3 +62,21 @@ def test_order_desk_shows_an_orders_complaints(session, admin, shop):
     model = OrderDeskModel(open_context("admin", "zh_CN"))
     shown = order_html(model.open(order_id), "zh_CN")
     assert "少发一件" in shown and "投诉" in shown
+
+
+def test_merges_tab_merges_and_undoes(session, admin, shop):
+    from ecerp_core.catalog import services as catalog
+
+    catalog.update_record(session, admin, "customer", "TB-b2", {"phone": "13800138000"})
+    catalog.update_record(session, admin, "customer", "TB-b3", {"phone": "+86 138 0013 8000"})
+    session.commit()
+    view = build("admin", "en")
+    view.tabs.value = "merges"
+    assert (
+        view.suggestion_pick.options[0][0] == "TB-b2 → TB-b3 (phone: 13800138000)"
+    )  # the one with more orders is kept
+    view.merge()
+    assert view.alerts.kind == "success" and view.merge_pick.options[0][1] == 1
+    assert "TB-b2" not in [r["code"] for r in view.model.fetch_customers(view.customers.request).rows]
+    view.unmerge()
+    assert view.alerts.kind == "success" and view.merge_pick.options == ()

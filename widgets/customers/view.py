@@ -369,6 +369,9 @@ class CustomersView:
         self.merge_pick.options = [
             (f"#{m['id']} {m['merged']} → {m['kept']}", m["id"]) for m in merges if not m["undone_at"]
         ]
+        for pick in (self.suggestion_pick, self.merge_pick):
+            if pick.options and pick.value is None:
+                pick.index = 0
         self.merges_html.value = table_html(
             [t("field." + k, lang) for k in ("id", "merged", "kept", "undone_at")],
             [[m["id"], m["merged"], m["kept"], "✓" if m["undone_at"] else ""] for m in merges],
