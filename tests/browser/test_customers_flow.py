@@ -102,6 +102,7 @@ def test_customer_360_complaint_tiers_segments(voila_server, history, page, arti
 
     page.locator(".ecerp-language button", has_text="English").click()
     expect(page.locator(".ecerp-segment-counts")).to_contain_text("Champions")
+    expect(page.locator(".ecerp-segment-download a")).to_contain_text("1 customers written")
     page.screenshot(path=str(artifacts / "customers_segments_en.png"), full_page=True)
     page.locator(".ecerp-customers-tabs button", has_text="Customers").click()
     expect(card).to_contain_text("Lifetime value")

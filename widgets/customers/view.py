@@ -55,6 +55,7 @@ def download_link(data: bytes, mime: str, name: str, label: str) -> str:
 class CustomersView:
     def __init__(self, model: CustomersModel) -> None:
         self.model, self.ctx = model, model.ctx
+        self.exported: tuple[bytes, str, str, int] | None = None
         self.alerts, self.i18n = self.ctx.alerts, self.ctx.i18n
         self.tabs = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-customers-tabs")
         self.i18n.bind(self.tabs, "options", lambda lang: [(t(f"customers.tab.{k}", lang), k) for k in TABS])
@@ -76,6 +77,7 @@ class CustomersView:
             self.new_kind,
             self.new_channel,
             self.satisfaction,
+            self.method,
         ):  # the first choice, not a blank box
             dropdown.index = 0
         self.new_kind.value = "complaint"
@@ -223,7 +225,7 @@ class CustomersView:
 
     def _segments_page(self) -> w.Widget:
         i18n = self.i18n
-        self.method = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-segment-method")
+        self.method = classed(w.Dropdown(layout=w.Layout(width="170px")), "ecerp-segment-method")
         i18n.bind(
             self.method,
             "options",
@@ -293,6 +295,7 @@ class CustomersView:
         self.note_bar.layout.display = "" if self.model.customer and self.model.can("crm.write") else "none"
         self._draw_ticket_actions()
         self._draw_segments()
+        self._draw_download()
 
     def _draw_ticket_actions(self) -> None:
         row = self.model.ticket
@@ -462,7 +465,7 @@ class CustomersView:
     @ui_action
     def compute_segments(self, _button=None) -> None:
         self.model.segment(self.method.value)
-        self.download.value = ""
+        self.exported = None
         self.redraw()
 
     @ui_action
@@ -471,8 +474,18 @@ class CustomersView:
         data, n = self.model.export(self.segment_pick.value or None, fmt)
         name = f"customers-{self.segment_pick.value or 'all'}.{fmt}"
         mime = XLSX if fmt == "xlsx" else "text/csv"
-        label = t("crm.exported", self.i18n.language, count=n, path=name)
-        self.download.value = download_link(data, mime, name, label)
+        self.exported = (data, mime, name, n)
+        self._draw_download()
+
+    def _draw_download(self) -> None:
+        """The last export's link, labelled in the app's language."""
+        if not self.exported:
+            self.download.value = ""
+            return
+        data, mime, name, n = self.exported
+        self.download.value = download_link(
+            data, mime, name, t("crm.exported", self.i18n.language, count=n, path=name)
+        )
 
     @ui_action
     def merge(self, _button=None) -> None:
