@@ -48,7 +48,7 @@ def show(ctx: Context, code: str, as_json: bool) -> None:
 @pass_ctx
 def suggest(ctx: Context, limit: int, fmt: str) -> None:
     """Merge suggestions / 合并建议: customers sharing a phone, e-mail, or name and address."""
-    from ecerp_core.crm.services import merge_suggestions
+    from ecerp_core.crm.merges import merge_suggestions
 
     with ctx.acting(readonly=True) as (session, actor):
         rows = merge_suggestions(session, actor, limit=limit)
@@ -63,7 +63,7 @@ def suggest(ctx: Context, limit: int, fmt: str) -> None:
 @pass_ctx
 def merge(ctx: Context, kept: str, merged: str, reason: str, as_json: bool) -> None:
     """Merge customer MERGED into KEPT / 合并客户 (undo with `unmerge ID`)."""
-    from ecerp_core.crm.services import merge_customers
+    from ecerp_core.crm.merges import merge_customers
 
     with ctx.acting() as (session, actor):
         merge_id = merge_customers(session, actor, kept, merged, reason)
@@ -78,7 +78,7 @@ def merge(ctx: Context, kept: str, merged: str, reason: str, as_json: bool) -> N
 @pass_ctx
 def unmerge(ctx: Context, merge_id: int) -> None:
     """Undo a merge / 撤销合并 by its id (see `customers merges`)."""
-    from ecerp_core.crm.services import undo_merge
+    from ecerp_core.crm.merges import undo_merge
 
     with ctx.acting() as (session, actor):
         undo_merge(session, actor, merge_id)
@@ -90,7 +90,7 @@ def unmerge(ctx: Context, merge_id: int) -> None:
 @pass_ctx
 def merges(ctx: Context, fmt: str) -> None:
     """Merges done, newest first / 合并记录."""
-    from ecerp_core.crm.services import list_merges
+    from ecerp_core.crm.merges import list_merges
 
     with ctx.acting(readonly=True) as (session, actor):
         rows = list_merges(session, actor)

@@ -22,7 +22,7 @@ from ecerp_core.catalog.customers import set_tiers
 from ecerp_core.catalog.models import Customer
 from ecerp_core.crm.models import TierChange, TierRule
 from ecerp_core.crm.rules import DEFAULT_TIER_RULES, TIER_ORDER, TierRuleValue, tier_for, tier_rule_problems
-from ecerp_core.crm.services import PURCHASED, net_amount
+from ecerp_core.crm.services import PURCHASED, customer_by_code, net_amount
 from ecerp_core.db import insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.orders.models import Order
@@ -199,3 +199,24 @@ def tier_changes(session: Session, actor: Actor, since: dt.datetime, until: dt.d
             .order_by(TierChange.id)
         ).mappings()
     ]
+
+
+def set_tier(session: Session, actor: Actor, code: str, tier: str, note: str = "") -> None:
+    """Set a customer's tier by hand, with the reason kept in the tier history."""
+    c = customer_by_code(session, code)
+    old, cid = c.tier, c.id
+    if old == tier:
+        return
+    set_tiers(session, actor, {cid: tier})
+    session.add(
+        TierChange(
+            customer_id=cid,
+            at=utcnow(),
+            actor_id=actor.id,
+            from_tier=old,
+            to_tier=tier,
+            reason="tier.reason.manual",
+            note=note[:300],
+        )
+    )
+    audit.record(session, actor, "tier", "customer", cid, {"from": old, "to": tier, "note": note})

@@ -17,7 +17,7 @@ from cli_run import run
 
 from ecerp_core.audit import AuditLog
 from ecerp_core.catalog import services as catalog
-from ecerp_core.crm import rfm, services, tickets, tiers
+from ecerp_core.crm import merges, rfm, services, tickets, tiers
 from ecerp_core.crm.exceptions import MergeAlreadyUndone, MergeNotAllowed
 from ecerp_core.crm.rules import TierRuleValue
 from ecerp_core.errors import PermissionDenied, TransitionNotAllowed, ValidationError
@@ -87,16 +87,16 @@ def test_merge_suggestions_merge_and_undo(session, admin, shop, actor_with_role)
     catalog.create_customer(session, admin, code="C2", name="王芳", phone="+86 13800138000", email="F@x.cn")
     catalog.create_customer(session, admin, code="C3", name="王*", phone="138****8000", email="f@X.cn ")
     catalog.update_record(session, admin, "customer", "TB-b2", {"email": "f@x.cn"})
-    suggested = services.merge_suggestions(session, admin)
+    suggested = merges.merge_suggestions(session, admin)
     assert [(s["kept"], s["merged"], s["key"]) for s in suggested] == [
         ("TB-b2", "C2", "email"),
         ("TB-b2", "C3", "email"),
         ("C1", "C2", "phone"),
     ]
     with pytest.raises(PermissionDenied):
-        services.merge_customers(session, actor_with_role("analyst"), "TB-b1", "TB-b2")
+        merges.merge_customers(session, actor_with_role("analyst"), "TB-b1", "TB-b2")
     tid = tickets.add_tickets(session, admin, [tickets.TicketDraft("complaint", "慢", order="b2-0")])[0]
-    merge_id = services.merge_customers(session, admin, "TB-b1", "TB-b2", "same phone")
+    merge_id = merges.merge_customers(session, admin, "TB-b1", "TB-b2", "same phone")
     view = services.customer_360(session, admin, "TB-b1")
     assert (view["orders"], view["lifetime_value"], len(view["accounts"]), view["complaints"]) == (
         4,
@@ -106,9 +106,9 @@ def test_merge_suggestions_merge_and_undo(session, admin, shop, actor_with_role)
     )
     assert services.customer_360(session, admin, "TB-b2")["active"] is False
     with pytest.raises(MergeNotAllowed):
-        services.merge_customers(session, admin, "TB-b1", "TB-b2")
+        merges.merge_customers(session, admin, "TB-b1", "TB-b2")
     assert session.query(AuditLog).filter_by(action="merge").count() == 1
-    services.undo_merge(session, admin, merge_id)
+    merges.undo_merge(session, admin, merge_id)
     back = services.customer_360(session, admin, "TB-b2")
     assert (back["orders"], back["lifetime_value"], back["active"], back["tickets"][0]["id"]) == (
         1,
@@ -118,7 +118,7 @@ def test_merge_suggestions_merge_and_undo(session, admin, shop, actor_with_role)
     )
     assert services.customer_360(session, admin, "TB-b1")["orders"] == 3
     with pytest.raises(MergeAlreadyUndone):
-        services.undo_merge(session, admin, merge_id)
+        merges.undo_merge(session, admin, merge_id)
 
 
 def test_ticket_workflow(session, admin, shop):

@@ -7,7 +7,7 @@ from business_fixtures import biz  # noqa: F401
 
 from ecerp_core.catalog import services as catalog
 from ecerp_core.catalog.customers import link_customer_account
-from ecerp_core.crm import services
+from ecerp_core.crm import services, tiers
 from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
 from ecerp_core.orders.intake import import_order_drafts
 from ecerp_core.orders.queries import list_orders
@@ -41,7 +41,7 @@ def test_vip_orders_first_in_the_review_queue(session, admin, biz):  # noqa: F81
         "MID",
         "OLD-VIP",
     ]
-    services.set_tier(session, admin, "V1", "vip", "年度大客户")
+    tiers.set_tier(session, admin, "V1", "vip", "年度大客户")
     assert [r["platform_order_id"] for r in list_orders(session, admin, "review").rows] == [
         "OLD-VIP",
         "NEW",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from ecerp_core.catalog.company import company_timezone
-from ecerp_core.crm import rfm, services, tickets, tiers
+from ecerp_core.crm import merges, rfm, services, tickets, tiers
 from ecerp_core.query import Page
 from widgets.common.actor import AppContext
 from widgets.common.grid import PageRequest
@@ -137,16 +137,16 @@ class CustomersModel:
     # --- merges ----------------------------------------------------------------------------------
     def suggestions(self) -> list[dict]:
         with self.ctx.session(readonly=True) as session:
-            return services.merge_suggestions(session, self.ctx.actor, limit=50)
+            return merges.merge_suggestions(session, self.ctx.actor, limit=50)
 
     def merge(self, kept: str, merged: str) -> int:
         with self.ctx.session() as session:
-            return services.merge_customers(session, self.ctx.actor, kept, merged, "reviewed in the app")
+            return merges.merge_customers(session, self.ctx.actor, kept, merged, "reviewed in the app")
 
     def merges(self) -> list[dict]:
         with self.ctx.session(readonly=True) as session:
-            return services.list_merges(session, self.ctx.actor, limit=20)
+            return merges.list_merges(session, self.ctx.actor, limit=20)
 
     def undo_merge(self, merge_id: int) -> None:
         with self.ctx.session() as session:
-            services.undo_merge(session, self.ctx.actor, merge_id)
+            merges.undo_merge(session, self.ctx.actor, merge_id)
