@@ -37,6 +37,9 @@ PERMISSIONS = (
     "orders.review",
     "orders.ship",
     "orders.aftersales",
+    "crm.read",
+    "crm.write",
+    "crm.manage",
     "stock.read",
     "stock.move",
     "stock.count",
@@ -60,6 +63,8 @@ ROLES: dict[str, tuple[str, ...]] = {
         "orders.review",
         "orders.ship",
         "orders.aftersales",
+        "crm.read",
+        "crm.write",
         "stock.read",
     ),
     "warehouse_clerk": (
@@ -93,6 +98,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     "analyst": (
         "catalog.read",
         "orders.read",
+        "crm.read",
         "stock.read",
         "purchasing.read",
         "finance.read",

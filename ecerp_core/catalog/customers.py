@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.models import Customer, CustomerAccount, Shop
+from ecerp_core.catalog.models import TIERS, Customer, CustomerAccount, Shop
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.query import ids_by_key
 
@@ -78,3 +78,34 @@ def link_customer_account(
 ) -> CustomerAccount:
     """Record that ``buyer_id`` in ``shop_code`` is this customer (idempotent)."""
     return link_customer_accounts(session, actor, [(customer_code, shop_code, buyer_id)])[0]
+
+
+def move_accounts(session: Session, actor: Actor, account_ids: Sequence[int], customer_id: int) -> None:
+    """Give the buyer ids ``account_ids`` to customer ``customer_id`` (a reviewed merge or its undo,
+    by :mod:`ecerp_core.crm.services`, which writes the audit row of the act)."""
+    require(actor, "crm.manage")
+    if account_ids:
+        session.execute(
+            update(CustomerAccount)
+            .where(CustomerAccount.id.in_(list(account_ids)))
+            .values(customer_id=customer_id)
+        )
+        session.expire_all()
+
+
+def set_tiers(session: Session, actor: Actor, tiers: Mapping[int, str]) -> None:
+    """Set the tier of each customer id in ``tiers`` (the CRM's tier rules or a manual change; the
+    CRM keeps the history and the reason)."""
+    require(actor, "crm.manage")
+    unknown = sorted(set(tiers.values()) - set(TIERS))
+    if unknown:
+        raise ValidationError([problem("tier", "unknown_ref", value=v) for v in unknown])
+    by_tier: dict[str, list[int]] = {}
+    for customer_id, tier in tiers.items():
+        by_tier.setdefault(tier, []).append(customer_id)
+    for tier, ids in by_tier.items():
+        for start in range(0, len(ids), 500):
+            session.execute(
+                update(Customer).where(Customer.id.in_(ids[start : start + 500])).values(tier=tier)
+            )
+    session.expire_all()

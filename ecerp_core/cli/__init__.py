@@ -28,6 +28,7 @@ import click
 from ecerp_core.cli import (
     base,
     bench,
+    crm,
     finance,
     opening,
     order_tools,
@@ -53,6 +54,7 @@ COMMANDS = (
     records.products,
     records.suppliers,
     records.customers,
+    crm.complaints,
     base.check,
     stock.stock,
     purchase.purchase,

@@ -12,11 +12,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, User, require
-from ecerp_core.catalog.models import Product, Shop, Warehouse
+from ecerp_core.catalog.models import Customer, Product, Shop, Warehouse
 from ecerp_core.catalog.products import expand_lines
 from ecerp_core.db import among
 from ecerp_core.errors import NotFound, ValidationError, problem
@@ -98,6 +98,10 @@ def order_list_stmt(queue: str = "all", f: OrderFilter | None = None) -> Select:
     cond = queue_condition(queue)
     if cond is not None:
         stmt = stmt.where(cond)
+    if queue in ("review", "to_ship"):
+        # --- customers (CRM): VIP customers' orders come first in the review and shipping queues ---
+        vip = exists().where(Customer.id == Order.customer_id, Customer.tier == "vip")
+        stmt = stmt.order_by(None).order_by(case((vip, 0), else_=1), Order.created_at.desc(), Order.id.desc())
     if f.platform:
         stmt = stmt.where(Order.platform == f.platform)
     if f.shop_id:

@@ -15,6 +15,7 @@ from ecerp_core.auth import order_handlers
 from ecerp_core.catalog import services as catalog
 from ecerp_core.catalog.company import company_timezone
 from ecerp_core.connectors.files import PLATFORMS, import_files
+from ecerp_core.crm.tickets import complaints_for_order
 from ecerp_core.errors import NotFound
 from ecerp_core.i18n import set_language, t
 from ecerp_core.money import round_money
@@ -132,6 +133,11 @@ class OrderDeskModel:
         with self.ctx.session(readonly=True) as session:
             self.order = order_detail(session, self.ctx.actor, int(order_id))
             tz = company_timezone(session)
+            # --- customers (CRM): the order's inquiries and complaints, shown beside it ---
+            can_see = self.ctx.actor.can("crm.read")
+            self.order["complaints"] = (
+                complaints_for_order(session, self.ctx.actor, order_id) if can_see else []
+            )
         for h in self.order["history"]:
             h["at"] = h["at"].astimezone(tz)
         return self.order

@@ -7,6 +7,7 @@ import html
 from ecerp_core.i18n import t
 from ecerp_core.orders.models import CASE_KINDS, RETURN_KINDS
 from widgets.common.grid import format_cell
+from widgets.customers.render import complaints_html
 
 
 def order_html(o: dict | None, lang: str) -> str:
@@ -33,6 +34,7 @@ def order_html(o: dict | None, lang: str) -> str:
         reasons = [t(f"exception.{x}", lang) for x in o["exceptions"]]
         reasons += [t(f"review.{x}", lang) for x in o["review_reasons"]]
         head += f'<div class="ecerp-reason">{e("、".join(reasons))}</div>'
+    head += complaints_html(o.get("complaints", []), lang)  # customers (CRM): the order's tickets
     history = "".join(
         f"<tr><td>{format_cell(h['at'], lang)}</td>"
         f"<td>{e(t('orders.event.' + h['event'].split(':')[0], lang))}</td>"

@@ -1,0 +1,1 @@
+"""Customers (CRM): customer 360 and merging, inquiries/complaints/feedback, tiers, RFM segments."""
