@@ -25,7 +25,19 @@ import sys
 
 import click
 
-from ecerp_core.cli import base, bench, finance, opening, orders, purchase, records, serve, stock, vouchers
+from ecerp_core.cli import (
+    base,
+    bench,
+    finance,
+    forecast,
+    opening,
+    orders,
+    purchase,
+    records,
+    serve,
+    stock,
+    vouchers,
+)
 from ecerp_core.cli.context import Context
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import set_language
@@ -44,6 +56,7 @@ COMMANDS = (
     base.check,
     stock.stock,
     purchase.purchase,
+    forecast.forecast,
     orders.orders,
     finance.finance,
     serve.serve,
