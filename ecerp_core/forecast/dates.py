@@ -56,7 +56,7 @@ def calendar_features(days: pd.DatetimeIndex, promotions: Sequence[Promotion] = 
         peak |= (month == m) & (day == d)
     return pd.DataFrame(
         {
-            "dow": days.dayofweek.to_numpy(),
+            "dow": days.day_of_week.to_numpy(),
             "month": month,
             "day": day,
             "holiday": np.array([d in china for d in dates], dtype=np.int8),

@@ -168,7 +168,9 @@ def load_sales(
         )
         .join(Order, Order.id == OrderLine.order_id)
         .outerjoin(Product, Product.id == OrderLine.product_id)
-        .outerjoin(BundleComponent, and_(BundleComponent.bundle_id == Product.id, Product.is_bundle.is_(True)))
+        .outerjoin(
+            BundleComponent, and_(BundleComponent.bundle_id == Product.id, Product.is_bundle.is_(True))
+        )
         .outerjoin(bundle_units, bundle_units.c.bundle_id == BundleComponent.bundle_id)
         .outerjoin(component, component.id == BundleComponent.component_id)
         .outerjoin(Warehouse, Warehouse.id == Order.warehouse_id)

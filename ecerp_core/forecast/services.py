@@ -315,7 +315,7 @@ def replenishment(
     if not rows:
         return []
     product_ids = sorted({run.panel.product_ids[i] for i in rows})
-    warehouses = dict(session.execute(select(Warehouse.code, Warehouse.id)).tuples())
+    warehouses = dict(session.execute(select(Warehouse.code, Warehouse.id)).all())
     available = {
         (p, w): on_hand - reserved
         for p, w, on_hand, reserved in session.execute(
@@ -329,9 +329,7 @@ def replenishment(
     waiting = unreserved_demand(session, actor, product_ids)
     found = offers(session, product_ids)
     base = get_company(session).base_currency
-    costs = dict(
-        session.execute(select(Product.id, Product.cost).where(Product.id.in_(product_ids))).tuples()
-    )
+    costs = dict(session.execute(select(Product.id, Product.cost).where(Product.id.in_(product_ids))).all())
     out = []
     for i in rows:
         sku, wh = run.panel.keys[i]
