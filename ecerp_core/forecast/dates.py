@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import holidays
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PROMOTIONS: tuple[tuple[int, int, int, int], ...] = (
     (6, 1, 6, 18),  # 618: the whole of June 1–18, the 18th the peak
@@ -33,12 +36,15 @@ def calendar_features(days: pd.DatetimeIndex, promotions: Sequence[Promotion] = 
     (a Chinese public holiday), ``workday_swap`` (a weekend day worked, 调休), ``promo`` (inside 618 /
     双11 / 双12 or one of ``promotions``) and ``promo_peak``.
 
+    >>> import pandas as pd
     >>> f = calendar_features(pd.date_range("2024-02-03", "2024-02-05"))
     >>> f[["dow", "holiday", "workday_swap"]].values.tolist()
     [[5, 0, 0], [6, 0, 1], [0, 0, 0]]
     >>> int(calendar_features(pd.DatetimeIndex(["2024-11-11"]))["promo_peak"].iloc[0])
     1
     """
+    import pandas as pd
+
     days = pd.DatetimeIndex(days)
     years = sorted({d.year for d in days}) or [dt.date.today().year]
     china = holidays.China(years=years)

@@ -4,15 +4,18 @@ Bundles are exploded into their components (a bundle has no stock of its own); h
 ``ecerp orders import --history`` has no warehouse (``""``). A day on which a stocked position sold
 nothing *and* had nothing available is censored — a stock-out, not zero demand — and is ``NaN`` in the
 panel, which every model skips.
+
+pandas is imported inside the functions that use it (here, in ``dates`` and ``ml``): the Forecast app
+opens without paying for it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -20,6 +23,9 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import BundleComponent, Category, Product, Warehouse
 from ecerp_core.orders.models import Order, OrderLine
 from ecerp_core.stock.models import StockMove
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SOLD = ("shipped", "finished")
 """Statuses of live orders whose lines are demand (refunded ones too when returns are not netted)."""
@@ -73,6 +79,7 @@ def build_panel(
     Positions without any stock move are not censored (history without a warehouse has none).
     ``active_days``: only series with a sale in the last that many days.
 
+    >>> import pandas as pd
     >>> sales = pd.DataFrame({"sku": ["A", "A"], "warehouse": ["W", "W"], "qty": [2, 1],
     ...     "revenue": [20.0, 10], "day": [dt.date(2025, 1, 1), dt.date(2025, 1, 4)]})
     >>> stock = pd.DataFrame({"sku": ["A", "A", "A"], "warehouse": ["W"] * 3, "change": [2, -2, 1],
@@ -80,6 +87,8 @@ def build_panel(
     >>> build_panel(sales, stock, dt.date(2025, 1, 1), dt.date(2025, 1, 4)).y.tolist()
     [[2.0, nan, 0.0, 1.0]]
     """
+    import pandas as pd
+
     days = pd.date_range(start, end, freq="D")
     sales = sales[(sales["day"] >= start) & (sales["day"] <= end)]
     if active_days is not None:
@@ -106,6 +115,8 @@ def build_panel(
 
 
 def _censor(y: np.ndarray, stock: pd.DataFrame, row_of: dict, days: pd.DatetimeIndex) -> None:
+    import pandas as pd
+
     first = days[0].date()
     stock = stock[[k in row_of for k in zip(stock["sku"], stock["warehouse"], strict=True)]]
     change = np.zeros_like(y)
@@ -138,6 +149,8 @@ def load_sales(
     """Units and revenue sold per sku, warehouse and day (columns sku, warehouse, day, qty, revenue,
     product_id), bundles exploded. ``net_returns``: refunded orders are not demand; else they are
     (what the buyer wanted is what the shelf had to hold)."""
+    import pandas as pd
+
     require(actor, "forecast.run")
     component = aliased(Product)
     sold = (
@@ -203,6 +216,8 @@ def _bundle_units():
 
 def load_stock_changes(session: Session, actor: Actor, *, until: dt.date | None = None) -> pd.DataFrame:
     """The net stock move per sku, warehouse and day (columns sku, warehouse, day, change)."""
+    import pandas as pd
+
     require(actor, "forecast.run")
     stmt = (
         select(

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import os
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ecerp_core.forecast.dates import FEATURES, Promotion, calendar_features
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NAME = "ml_hgb"
 MAX_TRAIN_ROWS = 150_000
@@ -73,6 +76,8 @@ def design(y, price, calendar: pd.DataFrame, origin: int, horizon: int) -> np.nd
 
 def extended_calendar(days: pd.DatetimeIndex, horizon: int, promotions=()) -> pd.DataFrame:
     """Calendar features of ``days`` and the ``horizon`` days after them."""
+    import pandas as pd
+
     more = pd.date_range(days[0], periods=len(days) + horizon, freq="D")
     return calendar_features(more, promotions)
 

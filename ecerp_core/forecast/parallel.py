@@ -8,7 +8,6 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 
-import joblib
 import numpy as np
 
 CHUNK = 2_000
@@ -20,6 +19,8 @@ log = logging.getLogger(__name__)
 def backend() -> Iterator[str]:
     """joblib's backend for the block: ``dask`` when a scheduler is configured and reachable, else
     ``loky`` (local processes)."""
+    import joblib  # loaded on the first parallel run, not when the Forecast app opens
+
     address = os.environ.get("ECERP_DASK_SCHEDULER", "")
     if address:
         try:
@@ -40,6 +41,8 @@ def map_series(fn: Callable[..., np.ndarray], y: np.ndarray, *args, n_jobs: int 
     this process (starting workers costs more than they save)."""
     if y.shape[0] <= CHUNK or n_jobs == 1:
         return fn(y, *args)
+    import joblib
+
     blocks = [y[i : i + CHUNK] for i in range(0, y.shape[0], CHUNK)]
     with backend() as name:
         jobs = n_jobs or (-1 if name == "loky" else len(blocks))

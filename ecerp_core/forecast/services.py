@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
-import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.auth import Actor, require
@@ -23,7 +22,14 @@ from ecerp_core.catalog.company import get_company
 from ecerp_core.catalog.models import Product, Supplier, Warehouse
 from ecerp_core.errors import EcerpError
 from ecerp_core.forecast import ml
-from ecerp_core.forecast.backtest import QUANTILES, Backtest, forecast_with, levels, run_backtest
+from ecerp_core.forecast.backtest import (
+    MIN_TRAIN_DAYS,
+    QUANTILES,
+    Backtest,
+    forecast_with,
+    levels,
+    run_backtest,
+)
 from ecerp_core.forecast.baselines import CLASSES, DEFAULT_MODEL, demand_classes
 from ecerp_core.forecast.dates import Promotion
 from ecerp_core.forecast.history import Panel, build_panel, load_sales, load_stock_changes
@@ -32,7 +38,7 @@ from ecerp_core.money import round_money
 from ecerp_core.orders.queries import unreserved_demand
 from ecerp_core.purchasing import replenishment as purchasing_replenishment
 from ecerp_core.purchasing import services as purchasing
-from ecerp_core.purchasing.models import SupplierProduct
+from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine, SupplierProduct
 from ecerp_core.stock.models import StockLevel
 
 DEFAULT_LEAD_DAYS = 7
@@ -171,6 +177,8 @@ def forecast_panel(
     promotions: Sequence[Promotion] = (),
 ) -> ForecastRun:
     """:func:`run_forecast` on a panel already loaded."""
+    # a short history still gets a backtest: fewer origins (at least one) instead of none
+    origins = max(1, min(origins, (panel.y.shape[1] - MIN_TRAIN_DAYS) // horizon))
     try:
         bt = run_backtest(
             panel,
@@ -209,7 +217,7 @@ def forecast_panel(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         sigma = np.where(np.isnan(sigma), np.sqrt(mean.mean(axis=1)), sigma)
-    dates = [(panel.days[-1] + pd.Timedelta(days=d + 1)).date() for d in range(horizon)]
+    dates = [panel.days[-1].date() + dt.timedelta(days=d + 1) for d in range(horizon)]
     return ForecastRun(panel, dates, mean, quantiles, classes, models, sigma, bt)
 
 
@@ -276,7 +284,8 @@ class Offer:
 
 def offers(session: Session, product_ids: Sequence[int]) -> dict[int, Offer]:
     """Each product's preferred supplier offer (lowest ``priority``), with lead time, MOQ and pack size
-    falling back to the supplier's own."""
+    falling back to the supplier's own; a product nobody offers: the supplier of its latest purchase
+    order, at that order's price (as min/max replenishment does)."""
     stmt = (
         select(SupplierProduct, Supplier)
         .join(Supplier, Supplier.id == SupplierProduct.supplier_id)
@@ -293,6 +302,29 @@ def offers(session: Session, product_ids: Sequence[int]) -> dict[int, Offer]:
             sp.lead_time_days or sup.lead_time_days or DEFAULT_LEAD_DAYS,
             sp.min_order_qty or sup.min_order_qty or 1,
             sp.pack_size or 1,
+        )
+    latest = (
+        select(PurchaseOrderLine.product_id, func.max(PurchaseOrderLine.id).label("line_id"))
+        .where(PurchaseOrderLine.product_id.in_([p for p in product_ids if p not in out]))
+        .group_by(PurchaseOrderLine.product_id)
+        .subquery()
+    )
+    ordered = (
+        select(latest.c.product_id, PurchaseOrderLine.unit_price, Supplier)
+        .join(PurchaseOrderLine, PurchaseOrderLine.id == latest.c.line_id)
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+        .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+        .where(Supplier.active.is_(True))
+    )
+    for product_id, price, sup in session.execute(ordered).tuples():
+        out[product_id] = Offer(
+            sup.id,
+            sup.name,
+            sup.currency,
+            price,
+            sup.lead_time_days or DEFAULT_LEAD_DAYS,
+            sup.min_order_qty or 1,
+            1,
         )
     return out
 

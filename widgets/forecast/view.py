@@ -128,6 +128,7 @@ class ForecastView:
         self.model.forecast()
         self.series.unobserve(self.on_series, "value")
         self.series.options = self.model.series()
+        self.series.index = 0 if self.series.options else None
         self.series.observe(self.on_series, "value")
         self.create_button.disabled = not self.model.lines
         self.show_series()
@@ -210,6 +211,7 @@ class ForecastView:
         )
         fig.update_layout(
             height=340,
+            width=1100,
             margin={"l": 40, "r": 10, "t": 10, "b": 30},
             template="plotly_white",
             legend={"orientation": "h", "y": 1.08},
