@@ -27,6 +27,8 @@ MAX_TRAIN_ROWS = 150_000
 TRAIN_ORIGINS = 12
 """Weekly pseudo-origins the model learns from (a quarter)."""
 MIN_HISTORY = 28
+MAX_ITER = 100
+"""Boosting rounds."""
 THREADS = int(os.environ.get("ECERP_FORECAST_THREADS", "1"))
 """OpenMP threads of one fit (``ECERP_FORECAST_THREADS``)."""
 
@@ -60,7 +62,7 @@ def origin_features(y: np.ndarray, price: np.ndarray, origin: int) -> np.ndarray
             zero_share,
             np.isnan(last28).mean(axis=1),
             np.minimum(recency, 999),
-            np.log1p(price),
+            np.log1p(np.maximum(price, 0)),
         ]
     )
 
@@ -118,7 +120,7 @@ def fit_predict(
         x, t = x[pick], t[pick]
     model = HistGradientBoostingRegressor(
         loss="poisson",
-        max_iter=100,
+        max_iter=MAX_ITER,
         learning_rate=0.08,
         max_leaf_nodes=31,
         min_samples_leaf=40,

@@ -154,8 +154,11 @@ class ForecastView:
             return
         self.chart.children = (self._figure(row, lang),)
         why = self.model.explanation(row)
+        reason = (
+            "baseline_only" if why["reason"] == "best_baseline" and why["ml_score"] is None else why["reason"]
+        )
         self.why.value = t(
-            f"forecast.why.{why['reason']}",
+            f"forecast.why.{reason}",
             lang,
             **why
             | {
