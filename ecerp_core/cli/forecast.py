@@ -55,6 +55,9 @@ _scope_options = [
         help="Last day of history to use (default: the last day with sales). / 历史截止日。",
     ),
     click.option("--no-ml", is_flag=True, help="Baselines only (no scikit-learn model). / 只用基线模型。"),
+    click.option(
+        "--net-returns", is_flag=True, help="Refunded orders are not demand. / 退款订单不计入需求。"
+    ),
 ]
 
 
@@ -64,10 +67,10 @@ def scope_options(fn):
     return fn
 
 
-def _scope(warehouse, sku, category, as_of):
+def _scope(warehouse, sku, category, as_of, net_returns):
     from ecerp_core.forecast.services import Scope
 
-    return Scope(warehouse=warehouse, sku=sku, category=category, as_of=as_of)
+    return Scope(warehouse=warehouse, sku=sku, category=category, as_of=as_of, net_returns=net_returns)
 
 
 def _clean(value):
@@ -92,7 +95,19 @@ def forecast() -> None:
     "--json", "as_json", is_flag=True, help="Print scores, choices and stock as JSON. / 以 JSON 输出。"
 )
 @pass_ctx
-def backtest(ctx: Context, horizon, origins, service_level, warehouse, sku, category, as_of, no_ml, as_json):
+def backtest(
+    ctx: Context,
+    horizon,
+    origins,
+    service_level,
+    warehouse,
+    sku,
+    category,
+    as_of,
+    no_ml,
+    net_returns,
+    as_json,
+):
     """Rolling-origin backtest of every model, overall and per demand class. / 滚动起点回测。"""
     from ecerp_core.forecast import services
 
@@ -100,7 +115,7 @@ def backtest(ctx: Context, horizon, origins, service_level, warehouse, sku, cate
         panel, bt = services.backtest(
             session,
             actor,
-            _scope(warehouse, sku, category, as_of),
+            _scope(warehouse, sku, category, as_of, net_returns),
             horizon=horizon,
             origins=origins,
             service_level=service_level,
@@ -151,7 +166,7 @@ def backtest(ctx: Context, horizon, origins, service_level, warehouse, sku, cate
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="csv", show_default=True
 )
 @pass_ctx
-def run(ctx: Context, horizon, origins, warehouse, sku, category, as_of, no_ml, fmt):
+def run(ctx: Context, horizon, origins, warehouse, sku, category, as_of, no_ml, net_returns, fmt):
     """Forecast every SKU × warehouse sold in the last 90 days: sku, warehouse, date, forecast, quantiles.
     / 预测近 90 天有销量的每个 SKU × 仓库。"""
     from ecerp_core.forecast import services
@@ -160,7 +175,7 @@ def run(ctx: Context, horizon, origins, warehouse, sku, category, as_of, no_ml, 
         result = services.run_forecast(
             session,
             actor,
-            _scope(warehouse, sku, category, as_of),
+            _scope(warehouse, sku, category, as_of, net_returns),
             horizon=horizon,
             origins=origins,
             with_ml=not no_ml,
@@ -181,14 +196,24 @@ def run(ctx: Context, horizon, origins, warehouse, sku, category, as_of, no_ml, 
 )
 @pass_ctx
 def replenish(
-    ctx: Context, service_level, review_days, warehouse, sku, category, as_of, no_ml, create_drafts, fmt
+    ctx: Context,
+    service_level,
+    review_days,
+    warehouse,
+    sku,
+    category,
+    as_of,
+    no_ml,
+    net_returns,
+    create_drafts,
+    fmt,
 ):
     """Safety stock, reorder point, order-up-to and the quantity to order, per SKU × warehouse.
     / 安全库存、再订货点、目标库存与建议采购量。"""
     from ecerp_core.forecast import services
 
     with ctx.acting(readonly=not create_drafts) as (session, actor):
-        scope = _scope(warehouse, sku, category, as_of)
+        scope = _scope(warehouse, sku, category, as_of, net_returns)
         result = services.run_forecast(session, actor, scope, service_level=service_level, with_ml=not no_ml)
         lines = services.replenishment(
             session, actor, result, service_level=service_level, review_days=review_days
