@@ -3,8 +3,9 @@ series, **direct multi-horizon** (the day ahead ``h`` = 1..horizon is a feature,
 all 28 days from what was known at the origin; nothing is fed back recursively).
 
 Features at the origin: the last 7 days, means over 7/28/90 observed days, the share of zero days and of
-censored days in the last 28, days since the last sale, log price; of the target day: weekday, month,
-day of month, Chinese holiday, 调休 working day, promotion and its peak. Training rows come from weekly
+censored days in the last 28, days since the last sale, log price, the SES, Croston-SBA and TSB levels;
+of the target day: weekday, month, day of month, Chinese holiday, 调休 working day, promotion and its
+peak. Training rows come from weekly
 pseudo-origins before the origin whose whole horizon lies before it, so a backtest never sees its
 future. scikit-learn is imported inside :func:`fit_predict` only: opening an app must not pay for it.
 """
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecerp_core.forecast import baselines
 from ecerp_core.forecast.dates import FEATURES, Promotion, calendar_features
 
 if TYPE_CHECKING:
@@ -40,7 +42,7 @@ def _nanmean(x: np.ndarray) -> np.ndarray:
 
 
 def origin_features(y: np.ndarray, price: np.ndarray, origin: int) -> np.ndarray:
-    """What each series' history says at ``origin`` (the first day not known), shape (series, 15)."""
+    """What each series' history says at ``origin`` (the first day not known), shape (series, 18)."""
     past = y[:, :origin]
     lags = past[:, -7:][:, ::-1]
     if lags.shape[1] < 7:
@@ -63,6 +65,10 @@ def origin_features(y: np.ndarray, price: np.ndarray, origin: int) -> np.ndarray
             np.isnan(last28).mean(axis=1),
             np.minimum(recency, 999),
             np.log1p(np.maximum(price, 0)),
+            # the intermittent-demand baselines' levels: the model starts from what they know
+            baselines.ses(past, 1)[:, 0],
+            baselines.croston_sba(past, 1)[:, 0],
+            baselines.tsb(past, 1)[:, 0],
         ]
     )
 
