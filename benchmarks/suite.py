@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from benchmarks import bench_apps, bench_finance, bench_foundation, bench_orders, bench_stock  # noqa: F401
+from benchmarks import (  # noqa: F401
+    bench_apps,
+    bench_finance,
+    bench_forecast,
+    bench_foundation,
+    bench_orders,
+    bench_stock,
+)
 from benchmarks.core import BENCHMARKS, BenchConfig, BenchResult
 
 

@@ -65,7 +65,8 @@ class PurchaseOrderLine(Base):
 
 class SupplierProduct(Base):
     """A supplier's offer for a product (its price list line): replenishment buys from the first
-    preferred supplier. lead_time_days / min_order_qty None: the supplier's own."""
+    preferred supplier. lead_time_days / min_order_qty None: the supplier's own; pack_size: order in
+    whole packs of this many units (None: single units)."""
 
     __tablename__ = "supplier_product"
     __table_args__ = (UniqueConstraint("supplier_id", "product_id"),)
@@ -76,6 +77,7 @@ class SupplierProduct(Base):
     unit_price: Mapped[Money]
     lead_time_days: Mapped[int | None]
     min_order_qty: Mapped[int | None]
+    pack_size: Mapped[int | None]
     priority: Mapped[int] = mapped_column(default=10)
 
 

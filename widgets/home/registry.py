@@ -39,6 +39,7 @@ APPS: tuple[AppEntry, ...] = (
     AppEntry("order_desk", "orders.read", color="#d9480f"),
     AppEntry("inventory", "stock.read", color="#2b8a3e"),
     AppEntry("stocktake", "stock.count", color="#5f3dc4"),
+    AppEntry("forecast", "forecast.run", color="#0b7285"),
     AppEntry("finance_close", "finance.read", color="#c2255c"),
     AppEntry("customers", "crm.read", color="#0b7285"),
 )

@@ -1,0 +1,1 @@
+"""Demand forecasting and replenishment: history, baselines, a scikit-learn model, backtest, orders."""
