@@ -276,7 +276,9 @@ def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -
             line_rows.append(line_row)
     insert_rows(session, JournalLine, line_rows)
     posted = [PostedEntry(i, r["entry_number"], r["voucher_no"]) for i, r in zip(ids, rows, strict=True)]
-    audit.record_many(session, actor, "post", "journal_posting", [(p.id, {"number": p.number}) for p in posted])
+    audit.record_many(
+        session, actor, "post", "journal_posting", [(p.id, {"number": p.number}) for p in posted]
+    )
     return posted
 
 
