@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 
 import pytest
 from cli_run import run
@@ -60,6 +61,7 @@ def test_tokens_are_stored_hashed_and_can_be_revoked(session, admin, actor_with_
 
 
 def test_cli_acts_as_a_user_only_with_their_password_or_a_token(clerk, capsys, monkeypatch):
+    admin_token = os.environ["ECERP_TOKEN"]
     monkeypatch.delenv("ECERP_TOKEN")
     code, _, err = run(capsys, "--lang", "en", "--user", clerk, "users", "list")
     assert code == 3 and "needs their password" in err  # no terminal, no --password-stdin
@@ -72,7 +74,8 @@ def test_cli_acts_as_a_user_only_with_their_password_or_a_token(clerk, capsys, m
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     assert run(capsys, "--user", clerk, "--password-stdin", "stock", "levels")[0] == 0
 
-    code, out, _ = run(capsys, "users", "token", "create", clerk, "--json")  # on SQLite: the file's owner
+    monkeypatch.setenv("ECERP_TOKEN", admin_token)
+    code, out, _ = run(capsys, "users", "token", "create", clerk, "--json")
     token = json.loads(out)["token"]
     monkeypatch.setenv("ECERP_TOKEN", token)
     assert run(capsys, "stock", "levels")[0] == 0
