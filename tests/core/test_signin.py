@@ -18,6 +18,8 @@ from ecerp_core.errors import AuthenticationFailed, EcerpError, PermissionDenied
 from ecerp_core.finance import closing, journal, posting
 from ecerp_core.stock import services as stock
 from widgets.common import actor as app_actor
+from widgets.order_desk.model import OrderDeskModel
+from widgets.order_desk.view import OrderDeskView
 
 PASSWORD = "clerk-pass-1"
 
@@ -140,3 +142,11 @@ def test_services_check_the_actor_not_only_the_cli(session, actor_with_role):
             call()
     assert stock.ship_reserved(session, clerk, "sales_order", []) == []
     assert journal.post_entries(session, clerk, []) == []
+
+
+def test_the_order_desk_hides_what_an_analyst_may_not_do(session, actor_with_role):
+    analyst = actor_with_role("analyst")
+    session.commit()
+    view = OrderDeskView(OrderDeskModel(app_actor.open_context(analyst.username, "en")))
+    assert view.model.actions() == []  # the review queue: nothing to approve, assign or cancel
+    assert view.imports.card.layout.display == "none"

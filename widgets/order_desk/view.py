@@ -32,6 +32,8 @@ class OrderDeskView:
         )
         self.queue_tabs.value = model.queue
         self.imports = ImportPanel(model)
+        if not self.ctx.actor.can("orders.import"):  # an analyst reads the desk, imports nothing
+            self.imports.card.layout.display = "none"
         self.orders = OrdersScreen(model, beside=self.imports.card)
         self.cases = CasesScreen(model)
         body = w.VBox([w.HTML(STYLE), self.queue_tabs, self.orders.panel, self.cases.panel])
