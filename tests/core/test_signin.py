@@ -17,6 +17,8 @@ from ecerp_core.db import session_scope
 from ecerp_core.errors import AuthenticationFailed, EcerpError, PermissionDenied
 from ecerp_core.finance import closing, journal, posting
 from ecerp_core.stock import services as stock
+from widgets.base_data.model import BaseDataModel
+from widgets.base_data.view import BaseDataView
 from widgets.common import actor as app_actor
 from widgets.order_desk.model import OrderDeskModel
 from widgets.order_desk.view import OrderDeskView
@@ -150,3 +152,10 @@ def test_the_order_desk_hides_what_an_analyst_may_not_do(session, actor_with_rol
     view = OrderDeskView(OrderDeskModel(app_actor.open_context(analyst.username, "en")))
     assert view.model.actions() == []  # the review queue: nothing to approve, assign or cancel
     assert view.imports.card.layout.display == "none"
+
+
+def test_base_data_shows_a_reader_no_save_button(session, actor_with_role):
+    clerk = actor_with_role("order_clerk")
+    session.commit()
+    view = BaseDataView(BaseDataModel(app_actor.open_context(clerk.username, "en")))
+    assert view.buttons.layout.display == "none"
