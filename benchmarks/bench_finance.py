@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 
 from benchmarks.core import BenchConfig, BenchResult, benchmark, timed
 from benchmarks.fresh import dispose, fresh_url
+from ecerp_core.auth import resolve_actor
 from ecerp_core.db import get_engine, session_scope
 from ecerp_core.finance import statements
 from ecerp_core.finance.chart import seed_chart
@@ -125,8 +126,9 @@ def finance_statements(cfg: BenchConfig) -> BenchResult:
 
         def ours() -> None:
             with session_scope(url, readonly=True) as session:
-                statements.trial_balance(session, last)
-                statements.statements(session, "2026-12")
+                reader = resolve_actor(session, "admin")
+                statements.trial_balance(session, reader, last)
+                statements.statements(session, reader, "2026-12")
 
         def baseline() -> None:
             with get_engine(url).connect() as conn:

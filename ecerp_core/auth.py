@@ -107,6 +107,22 @@ ROLES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Who may cause writes that other areas' services carry out for them: an order clerk ships (stock
+# moves, a journal entry) without holding ``stock.move`` or ``finance.post``; an analyst causes none.
+STOCK_WRITERS = (
+    "stock.move",
+    "stock.count",
+    "stock.approve",
+    "orders.ship",
+    "orders.aftersales",
+    "purchasing.write",
+    "finance.post",
+)
+RESERVERS = ("orders.import", "orders.review", "orders.ship", "orders.aftersales", "stock.move")
+SHIPPERS = ("orders.ship", "stock.move")
+EVENT_POSTERS = (*STOCK_WRITERS, "finance.close")
+"""Who may cause an automatic journal entry (a business event's posting)."""
+
 MIN_PASSWORD_LENGTH = 8
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
@@ -164,6 +180,15 @@ def require(actor: Actor, permission: str) -> None:
         raise ValueError(f"unknown permission {permission!r}")
     if not actor.can(permission):
         raise PermissionDenied(user=actor.username, permission=f"permission.{permission}")
+
+
+def require_any(actor: Actor, *permissions: str) -> None:
+    """Raise :class:`PermissionDenied` unless ``actor`` may do at least one of ``permissions``."""
+    unknown = [p for p in permissions if p not in PERMISSIONS]
+    if unknown or not permissions:
+        raise ValueError(f"unknown permissions {unknown!r}")
+    if not any(actor.can(p) for p in permissions):
+        raise PermissionDenied(user=actor.username, permission=f"permission.{permissions[0]}")
 
 
 # --- passwords ------------------------------------------------------------------------------------

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from ecerp_core import events
+from ecerp_core.auth import resolve_actor
 from ecerp_core.db import get_engine, session_scope
 from ecerp_core.schema import metadata
+from ecerp_core.signin import create_token
 from ecerp_core.testing import empty_database
 from ecerp_core.wiring import connect
 
@@ -71,6 +73,8 @@ def db(db_url, monkeypatch) -> str:
     monkeypatch.delenv("ECERP_USER", raising=False)
     with session_scope(db_url) as session:
         initialise(session, company="测试商贸有限公司", admin_password=ADMIN_PASSWORD)
+        # the CLI acts as the admin through an API token, as a script on a shared server would
+        monkeypatch.setenv("ECERP_TOKEN", create_token(session, resolve_actor(session, "admin"), "admin"))
     return db_url
 
 

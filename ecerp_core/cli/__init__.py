@@ -78,20 +78,31 @@ finance.finance.add_command(opening.finance_opening)
 @click.group(
     commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
 )
-@click.option("--user", envvar="ECERP_USER", help="Act as this user (default: the first admin).")
+@click.option(
+    "--user",
+    envvar="ECERP_USER",
+    help="Act as this user: needs their password (asked for, or --password-stdin) or ECERP_TOKEN. "
+    "Default: the token's user; on SQLite without a token, the first admin. "
+    "以该用户身份操作（需其密码或 ECERP_TOKEN）。",
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the --user's password from the first line of standard input. 从标准输入读取密码。",
+)
 @click.option(
     "--lang", type=click.Choice(["zh_CN", "en"]), envvar="ECERP_LANGUAGE", help="Language of messages."
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.version_option(package_name="ecerp")
 @click.pass_context
-def cli(ctx: click.Context, user: str | None, lang: str | None, debug: bool) -> None:
+def cli(ctx: click.Context, user: str | None, password_stdin: bool, lang: str | None, debug: bool) -> None:
     """ecerp — an e-commerce ERP: orders, stock, purchasing and books for online sellers."""
     if lang:
         set_language(lang)
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(message)s")
     connect()
-    ctx.obj = Context(user, debug)
+    ctx.obj = Context(user, debug, password_stdin=password_stdin)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,7 +9,7 @@ import time
 import click
 from sqlalchemy.engine import make_url
 
-from ecerp_core import auth
+from ecerp_core import auth, signin
 from ecerp_core.catalog.company import get_company
 from ecerp_core.cli.context import Context, pass_ctx
 from ecerp_core.cli.output import echo_json
@@ -171,6 +171,37 @@ def users_deactivate(ctx: Context, username: str) -> None:
     with ctx.acting() as (session, actor):
         auth.set_user_active(session, actor, username, False)
     click.echo(t("cli.user_deactivated", None, user=username))
+
+
+@users.group("token")
+def users_token() -> None:
+    """API tokens for scripts (ECERP_TOKEN); stored hashed. 脚本用的 API 令牌（仅存哈希）。"""
+
+
+@users_token.command("create")
+@click.argument("username")
+@click.option("--label", default="", help="What the token is for (a script's name). 用途说明。")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def users_token_create(ctx: Context, username: str, label: str, as_json: bool) -> None:
+    """Issue an API token for USERNAME and print it once. 为用户签发 API 令牌（只显示一次）。"""
+    with ctx.acting() as (session, actor):
+        token = signin.create_token(session, actor, username, label=label)
+    if as_json:
+        echo_json({"username": username, "token": token})
+        return
+    click.echo(t("cli.token_created", None, user=username), err=True)
+    click.echo(token)
+
+
+@users_token.command("revoke")
+@click.argument("username")
+@pass_ctx
+def users_token_revoke(ctx: Context, username: str) -> None:
+    """Revoke every API token of USERNAME. 吊销该用户的全部 API 令牌。"""
+    with ctx.acting() as (session, actor):
+        count = signin.revoke_tokens(session, actor, username)
+    click.echo(t("cli.tokens_revoked", None, user=username, count=count))
 
 
 @click.command()

@@ -1,4 +1,4 @@
-"""``ecerp serve``: the Voila apps of ``notebooks/apps/`` on 127.0.0.1.
+"""``ecerp serve``: the Voila apps of ``notebooks/apps/``, behind ecerp's sign-in (:mod:`widgets.server`).
 
 Voila's own settings (preheated kernels, idle culling) live in ``voila.json`` at the project root;
 the server runs with the project root as its working directory so Voila finds that file, and
@@ -22,11 +22,12 @@ from pathlib import Path
 import click
 
 from ecerp_core.config import project_root
-from ecerp_core.errors import NotInitialised
+from ecerp_core.errors import EcerpError, NotInitialised
 from ecerp_core.i18n import t
 from ecerp_core.setup import is_initialised
 
 APPS_DIR = Path("notebooks") / "apps"
+LOCAL = "127.0.0.1"
 HOME = "home.ipynb"
 
 
@@ -40,24 +41,38 @@ def home_url(port: int) -> str:
 
 
 def voila_command(
-    port: int, *, port_retries: int | None = None, preheat: Iterable[str] | None = None
+    port: int,
+    *,
+    port_retries: int | None = None,
+    preheat: Iterable[str] | None = None,
+    host: str = LOCAL,
+    login: bool = True,
+    trusted_header: str | None = None,
 ) -> list[str]:
     """The command line that serves the apps (run it with ``cwd=project_root()``).
 
     ``port_retries=0`` makes Voila fail instead of quietly taking the next port (tests use it).
     ``preheat`` names the app notebooks whose kernels are started ahead (default: every app, as
     ``voila.json`` says); the others still open, only without a waiting kernel. A test that opens
-    one app keeps a 2-core machine from starting seven kernels at once.
+    one app keeps a 2-core machine from starting seven kernels at once. ``login=False`` serves
+    without sign-in (only allowed on 127.0.0.1); ``trusted_header`` takes the signed-in user from
+    a reverse proxy's header instead of the sign-in page.
     """
+    if not login and host != LOCAL:
+        raise EcerpError("error.serve_needs_login", host=host)
     command = [
         sys.executable,
         "-m",
-        "voila",
+        "widgets.server",
         str(apps_dir()),
-        "--Voila.ip=127.0.0.1",
+        f"--Voila.ip={host}",
         f"--Voila.port={port}",
         "--no-browser",
     ]
+    if not login:
+        command.append("--EcerpIdentityProvider.enabled=False")
+    if trusted_header:
+        command.append(f"--EcerpIdentityProvider.trusted_header={trusted_header}")
     if port_retries is not None:
         command.append(f"--Voila.port_retries={port_retries}")
     if preheat is not None:
@@ -99,13 +114,38 @@ def _stop(_signum, _frame) -> None:
 
 @click.command("serve")
 @click.option("--demo", is_flag=True, help="Build the demo database first if there is none.")
-@click.option("--port", default=8866, show_default=True, type=int, help="Port on 127.0.0.1.")
+@click.option("--port", default=8866, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--host",
+    default=LOCAL,
+    show_default=True,
+    help="Address to listen on (0.0.0.0: every address; needs sign-in, which is on by default).",
+)
+@click.option(
+    "--no-login",
+    is_flag=True,
+    help="Local single-user use: nobody signs in, the apps act as ECERP_USER or the first admin "
+    "(127.0.0.1 only).",
+)
+@click.option(
+    "--trusted-header",
+    envvar="ECERP_TRUSTED_HEADER",
+    default=None,
+    help="Take the signed-in user from this header set by a trusted reverse proxy (e.g. X-Remote-User).",
+)
 @click.option("--no-browser", is_flag=True, help="Do not open a browser.")
-def serve(demo: bool, port: int, no_browser: bool) -> None:
-    """Serve the apps (notebooks/apps) with Voila on 127.0.0.1."""
+def serve(
+    demo: bool, port: int, host: str, no_login: bool, trusted_header: str | None, no_browser: bool
+) -> None:
+    """Serve the apps (notebooks/apps) with Voila; visitors sign in with their ecerp password.
+
+    启动应用服务（Voila）；访问者须用 ecerp 账号密码登录。"""
+    command = voila_command(port, host=host, login=not no_login, trusted_header=trusted_header)
     ensure_database(demo)
-    url = home_url(port)
-    process = subprocess.Popen(voila_command(port), cwd=project_root(), env=os.environ.copy())
+    url = f"http://{LOCAL if host in (LOCAL, '0.0.0.0') else host}:{port}/voila/render/{HOME}"
+    # its own process group: Ctrl+C in the terminal reaches only this process, which then stops
+    # Voila, and Voila its kernels, in order (a group-wide SIGINT made the kernels print ZMQ errors)
+    process = subprocess.Popen(command, cwd=project_root(), env=os.environ.copy(), start_new_session=True)
 
     def announce() -> None:
         if wait_until_serving(url, process=process):
@@ -120,7 +160,7 @@ def serve(demo: bool, port: int, no_browser: bool) -> None:
     except KeyboardInterrupt:
         process.terminate()
         try:
-            code = process.wait(timeout=15)
+            code = process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
             code = process.wait()

@@ -125,6 +125,7 @@ def _balances(
 
 def carry_profit(session: Session, actor: Actor, period: Period) -> tuple[str | None, str | None]:
     """Post the closing entry (损益类 → 4103 本年利润) and, in December, 4103 → 410401."""
+    require(actor, "finance.close")
     in_period = and_(JournalLine.entry_date >= period.start_date, JournalLine.entry_date <= period.end_date)
     pnl = _balances(session, in_period, account_class="pnl")
     closing_no = year_end_no = None

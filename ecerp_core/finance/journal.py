@@ -17,8 +17,8 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecerp_core import audit
-from ecerp_core.auth import Actor, require
+from ecerp_core import audit, events
+from ecerp_core.auth import EVENT_POSTERS, Actor, require, require_any
 from ecerp_core.catalog.company import get_company, mark_books_started
 from ecerp_core.db import allocate_ids, insert_rows, utcnow
 from ecerp_core.errors import NotFound, ValidationError, problem
@@ -192,15 +192,23 @@ def _cash_flows(lines: list[LineDraft], accounts: dict[str, PostingAccount]) -> 
     return items
 
 
+AUTOMATIC_KINDS = frozenset(kind.kind for kind in events.KINDS)
+"""Entry kinds posted from business events, for whoever caused them (a clerk's shipment)."""
+
+
 def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -> list[PostedEntry]:
     """Post ``drafts``; returns ``(entry id, entry number)`` in order. All or nothing.
 
     Raises :class:`UnbalancedEntry`, :class:`UnknownAccount`,
     :class:`~ecerp_core.finance.exceptions.PeriodClosed`, or ``BeforeBooks`` / ``PeriodGap`` for a
     day before the first period or in a month missing between two (only entries of kind
-    :data:`OPENING_KIND` may open the month right before the first period). The caller checks
-    permissions (automatic postings run for whoever caused the event).
+    :data:`OPENING_KIND` may open the month right before the first period). Automatic postings
+    (:data:`AUTOMATIC_KINDS`) run for whoever caused the event; any other entry needs
+    ``finance.post`` (or ``finance.close`` for month-end entries). Audited, one row per entry.
     """
+    require_any(actor, *EVENT_POSTERS)
+    if any(d.kind not in AUTOMATIC_KINDS for d in drafts):
+        require_any(actor, "finance.post", "finance.close")
     if not drafts:
         return []
     base = get_company(session).base_currency
@@ -267,7 +275,11 @@ def post_entries(session: Session, actor: Actor, drafts: Sequence[EntryDraft]) -
             }
             line_rows.append(line_row)
     insert_rows(session, JournalLine, line_rows)
-    return [PostedEntry(i, r["entry_number"], r["voucher_no"]) for i, r in zip(ids, rows, strict=True)]
+    posted = [PostedEntry(i, r["entry_number"], r["voucher_no"]) for i, r in zip(ids, rows, strict=True)]
+    audit.record_many(
+        session, actor, "post", "journal_posting", [(p.id, {"number": p.number}) for p in posted]
+    )
+    return posted
 
 
 def post_entry(session: Session, actor: Actor, draft: EntryDraft) -> PostedEntry:

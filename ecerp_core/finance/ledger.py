@@ -77,9 +77,16 @@ def journal_stmt(start: dt.date | None = None, end: dt.date | None = None, langu
 
 
 def journal_rows(
-    session: Session, start: dt.date | None = None, end: dt.date | None = None, *, language: str | None = None
+    session: Session,
+    actor: Actor,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    *,
+    language: str | None = None,
 ):
-    """One dict per journal line with :data:`JOURNAL_COLUMNS`, in date and entry order (a generator)."""
+    """One dict per journal line with :data:`JOURNAL_COLUMNS`, in date and entry order (a generator;
+    ``finance.read`` is checked when the first row is asked for — :func:`read_journal` checks at once)."""
+    require(actor, "finance.read")
     language = language or current_language()
     for r in session.execute(journal_stmt(start, end, language)).mappings():
         source = (
@@ -110,7 +117,7 @@ def account_lines_stmt(
 
 
 def account_detail(
-    session: Session, code: str, start: dt.date, end: dt.date, *, language: str | None = None
+    session: Session, actor: Actor, code: str, start: dt.date, end: dt.date, *, language: str | None = None
 ) -> dict:
     """明细账: opening balance, the lines with a running balance, closing balance (debit − credit)."""
     language = language or current_language()
@@ -122,7 +129,8 @@ def account_detail(
     ).scalar() or Decimal(0)
     balance = Decimal(opening)
     rows = []
-    for r in journal_rows(session, start, end, language=language):
+    require(actor, "finance.read")
+    for r in journal_rows(session, actor, start, end, language=language):
         if r["account_code"].startswith(code):
             balance += r["debit"] - r["credit"]
             rows.append({**r, "balance": balance})
@@ -274,4 +282,4 @@ def read_journal(
     """:func:`journal_rows` for a user who may read the books (``finance.read``, checked at the call,
     before the first row)."""
     require(actor, "finance.read")
-    return journal_rows(session, start, end)
+    return journal_rows(session, actor, start, end)

@@ -21,7 +21,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecerp_core.auth import Actor, require
+from ecerp_core.auth import EVENT_POSTERS, Actor, require, require_any
 from ecerp_core.catalog.company import get_company, rate_on
 from ecerp_core.db import insert_rows
 from ecerp_core.errors import EcerpError, NotFound
@@ -273,6 +273,7 @@ def _shipped_orders(session: Session, events: list[BusinessEvent]) -> set[int]:
 
 def post_events(session: Session, actor: Actor, events: Sequence[BusinessEvent]) -> int:
     """Post the events not posted yet; returns the number of entries written."""
+    require_any(actor, *EVENT_POSTERS)
     done = _already_posted(session, sorted({e.key for e in events}))
     fresh: dict[str, BusinessEvent] = {}
     for e in events:

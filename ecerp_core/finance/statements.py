@@ -394,8 +394,10 @@ def _no_negative_zero(section: dict) -> dict:
     return section
 
 
-def statements(session: Session, period: str) -> dict:
-    """The three statements of a month (``"2026-10"``), each with its comparison columns."""
+def statements(session: Session, actor: Actor, period: str) -> dict:
+    """The three statements of a month (``"2026-10"``), each with its comparison columns
+    (``finance.read``)."""
+    require(actor, "finance.read")
     year, month = parse_period(period)
     _, end = month_bounds(year, month)
     tot = period_totals(session, end)
@@ -408,12 +410,18 @@ def statements(session: Session, period: str) -> dict:
 
 
 def trial_balance(
-    session: Session, as_of: dt.date, *, language: str | None = None, start: dt.date | None = None
+    session: Session,
+    actor: Actor,
+    as_of: dt.date,
+    *,
+    language: str | None = None,
+    start: dt.date | None = None,
 ) -> dict:
     """试算平衡表: per posting account, debits and credits up to ``as_of`` and the balance (debit − credit).
 
-    With ``start``, only lines from ``start`` count (a period's movements).
+    With ``start``, only lines from ``start`` count (a period's movements). Needs ``finance.read``.
     """
+    require(actor, "finance.read")
     language = language or current_language()
     ensure_chart(session)
     stmt = (
@@ -476,11 +484,9 @@ def group_lines(lines: list[dict], key: str = "section") -> dict[str, list[dict]
 
 def read_statements(session: Session, actor: Actor, period: str) -> dict:
     """:func:`statements` of a month for a user who may read the books (``finance.read``)."""
-    require(actor, "finance.read")
-    return statements(session, period)
+    return statements(session, actor, period)
 
 
 def read_trial_balance(session: Session, actor: Actor, as_of: dt.date) -> dict:
     """:func:`trial_balance` up to a day for a user who may read the books (``finance.read``)."""
-    require(actor, "finance.read")
-    return trial_balance(session, as_of)
+    return trial_balance(session, actor, as_of)

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, text, tuple_, up
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit, events
-from ecerp_core.auth import Actor, require
+from ecerp_core.auth import RESERVERS, SHIPPERS, STOCK_WRITERS, Actor, require, require_any
 from ecerp_core.catalog.company import business_date, document_day
 from ecerp_core.catalog.models import Product, Warehouse
 from ecerp_core.catalog.products import expand_lines
@@ -221,6 +221,7 @@ def record_moves(
     :class:`ValidationError` for malformed drafts and :class:`InsufficientStock` when available
     stock would go below zero in a warehouse that does not allow it.
     """
+    require_any(actor, *STOCK_WRITERS)
     problems = []
     for i, d in enumerate(drafts, start=1):
         problems += [
@@ -280,6 +281,14 @@ def record_moves(
     ]
     insert_rows(session, StockMove, rows)
     _apply_deltas(session, deltas)
+    audit.record(
+        session,
+        actor,
+        "record_moves",
+        "stock_ledger",
+        drafts[0].source_id if drafts else "",
+        {"moves": len(rows)},
+    )
     return rows
 
 
@@ -393,6 +402,7 @@ def reserve(
     short documents out, so a clerk's batch approval reserves what it can. ``together`` maps
     source ids to a group (a merged parcel): a group is served whole or not at all.
     """
+    require_any(actor, *RESERVERS)
     if on_short not in ("raise", "skip"):
         raise ValueError(on_short)
     parts = expand_lines(session, [(d.product_id, d.quantity) for d in drafts])
@@ -438,6 +448,9 @@ def reserve(
     if reserved:
         insert_columns(session, StockReservation, {**columns, "at": [utcnow()] * len(columns["quantity"])})
         _apply_deltas(session, {key: _LevelChange(reserved=qty) for key, qty in reserved.items()})
+        audit.record(
+            session, actor, "reserve", "stock_reservation", drafts[0].source_type, {"served": len(served)}
+        )
     return [doc.source_id for doc in served]
 
 
@@ -469,6 +482,7 @@ def _drop_reservations(session: Session, source_type: str, source_ids: Sequence[
 
 def release(session: Session, actor: Actor, source_type: str, source_ids: Sequence[int]) -> int:
     """Give back what documents had reserved (cancelled, refunded before shipping); returns units."""
+    require_any(actor, *RESERVERS)
     found = _reservations(session, source_type, source_ids)
     deltas: dict[Key, _LevelChange] = {}
     for row in found:
@@ -476,6 +490,10 @@ def release(session: Session, actor: Actor, source_type: str, source_ids: Sequen
     lock_levels(session, deltas)
     _apply_deltas(session, deltas)
     _drop_reservations(session, source_type, source_ids)
+    if found:
+        audit.record(
+            session, actor, "release", "stock_reservation", source_type, {"sources": len(source_ids)}
+        )
     return sum(row.quantity for row in found)
 
 
@@ -490,6 +508,7 @@ def ship_reserved(
 ) -> list[dict]:
     """Turn documents' reservations into shipment moves at the average cost, dated ``day`` (default
     today); returns the moves."""
+    require_any(actor, *SHIPPERS)
     found = _reservations(session, source_type, source_ids)
     drafts, consumed = [], {}
     for row in found:

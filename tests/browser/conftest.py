@@ -4,6 +4,10 @@ The server is started as ``ecerp serve`` would start it (same command line, same
 on a free port with ``--Voila.port_retries=0`` so a stale server is never tested by mistake, and
 with ``ECERP_DATABASE_URL`` pointing at a SQLite file made for the test module (also on PostgreSQL
 runs): each flow starts from the same small company.
+
+Visitors must sign in: the ``page`` of a test that uses ``voila_server`` is signed in as the admin
+(``tests/browser_login.py``) unless its module sets ``SIGN_IN = False``; ``signed_in_opener`` there does
+the same for plain HTTP.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from browser_login import ADMIN, sign_in
 
 from ecerp_core.config import project_root
 
@@ -50,7 +55,7 @@ def apps_database(tmp_path_factory) -> str:
     from ecerp_core.setup import create_database
 
     url = f"sqlite:///{tmp_path_factory.mktemp('apps') / 'apps.db'}"
-    create_database(company=COMPANY, admin_password="admin-pass-1", url=url)
+    create_database(company=COMPANY, admin_password=ADMIN[1], url=url)
     with session_scope(url) as session:
         services.create_records(session, resolve_actor(session, "admin"), "product", SEED_PRODUCTS)
     return url
@@ -112,10 +117,12 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium):
+def page(chromium, request):
     context = chromium.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(20_000)
+    if "voila_server" in request.fixturenames and getattr(request.module, "SIGN_IN", True):
+        sign_in(page, request.getfixturevalue("voila_server")["url"])
     yield page
     context.close()
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import urllib.request
-
 import pytest
+from browser_login import signed_in_opener
 
 from ecerp_core.config import project_root
 
@@ -18,7 +17,7 @@ def test_there_are_apps():
 @pytest.mark.parametrize("notebook", APPS)
 def test_app_renders(voila_server, notebook):
     url = f"{voila_server['url']}/voila/render/{notebook}"
-    with urllib.request.urlopen(url, timeout=60) as response:
+    with signed_in_opener(voila_server["url"]).open(url, timeout=60) as response:
         assert response.status == 200
         html = response.read().decode("utf-8", errors="replace")
     assert "There was an error when executing cell" not in html

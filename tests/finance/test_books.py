@@ -339,9 +339,9 @@ def test_the_books_are_read_by_those_who_may_read_them(session, admin, books, ac
         ("4001", D("0.00"), D("5.00")),
     ]
     trial_balance = statements.read_trial_balance(session, accountant, day(31))
-    assert trial_balance == statements.trial_balance(session, day(31))
+    assert trial_balance == statements.trial_balance(session, accountant, day(31))
     report = statements.read_statements(session, accountant, "2026-10")
-    assert report == statements.statements(session, "2026-10")
+    assert report == statements.statements(session, accountant, "2026-10")
     with pytest.raises(PermissionDenied):
         ledger.read_journal(session, clerk)  # refused at the call, before any row is read
     with pytest.raises(PermissionDenied):

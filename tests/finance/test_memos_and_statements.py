@@ -9,6 +9,7 @@ from decimal import Decimal as D
 from finance_fixtures import make_order, ship
 from sqlalchemy import select
 
+from ecerp_core.auth import resolve_actor
 from ecerp_core.finance import closing, ledger, settlement, statements
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entry, reverse_entry
 from ecerp_core.finance.memos import memo, shown
@@ -21,7 +22,9 @@ def entry(debit: str, credit: str, amount: str, on: dt.date = dt.date(2026, 10, 
 
 
 def memos(session, language: str) -> list[str]:
-    return [r["memo"] for r in ledger.journal_rows(session, language=language)]
+    return [
+        r["memo"] for r in ledger.journal_rows(session, resolve_actor(session, "admin"), language=language)
+    ]
 
 
 def test_a_system_memo_is_stored_once_and_read_in_each_readers_language(session, admin, books):
@@ -75,7 +78,7 @@ def test_liabilities_in_debit_are_shown_among_the_assets(session, admin, books):
     post_entry(session, admin, entry("100201", "1123", "40.00"))  # a prepayment account in credit
     bs = {
         x["key"]: x["end_of_period"]
-        for x in statements.statements(session, "2026-10")["balance_sheet"]["lines"]
+        for x in statements.statements(session, admin, "2026-10")["balance_sheet"]["lines"]
     }
     assert (bs["cash"], bs["prepayments"], bs["other_receivables"], bs["other_current_assets"]) == (
         D("897.00"),

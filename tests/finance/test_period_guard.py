@@ -23,7 +23,9 @@ def cash_in(on: dt.date, amount: str, kind: str = "manual") -> EntryDraft:
 
 
 def total_assets(session, period: str) -> D:
-    return statements.statements(session, period)["balance_sheet"]["total_assets"]
+    return statements.statements(session, resolve_actor(session, "admin"), period)["balance_sheet"][
+        "total_assets"
+    ]
 
 
 @pytest.fixture

@@ -119,7 +119,7 @@ def _lines(section: dict, column: str) -> dict[str, D]:
 
 def test_a_month_of_a_small_shop_gives_the_exact_statements(session, admin, books, tmp_path):
     run_october(session, admin, books, tmp_path)
-    report = statements.statements(session, "2026-10")
+    report = statements.statements(session, admin, "2026-10")
     inc = _lines(report["income_statement"], "this_period")
     assert (inc["revenue"], inc["cost_of_sales"], inc["selling_expenses"], inc["admin_expenses"]) == (
         D("910.00"),
@@ -156,20 +156,20 @@ def test_a_month_of_a_small_shop_gives_the_exact_statements(session, admin, book
     assert indirect["other"] == 0
     assert indirect["inventory_decrease"] == D("-9550.00")
     assert indirect["operating_net"] == D("-11076.26")
-    tb = statements.trial_balance(session, day(31))
+    tb = statements.trial_balance(session, admin, day(31))
     assert tb["balanced"] and tb["total_debit"] == tb["total_credit"]
 
 
 def test_revaluation_is_reversed_on_day_one_and_never_counted_twice(session, admin, books, tmp_path):
     run_october(session, admin, books, tmp_path)
     assert fx.revalue_period(session, admin, "2026-10") is None  # once per period
-    nov = statements.statements(session, "2026-11")
+    nov = statements.statements(session, admin, "2026-11")
     assert _lines(nov["balance_sheet"], "end_of_period")["receivables"] == D(
         "710.00"
     )  # Oct revaluation reversed on 11-01
     numbers = fx.revalue_period(session, admin, "2026-11")
     assert numbers is not None
-    nov = statements.statements(session, "2026-11")
+    nov = statements.statements(session, admin, "2026-11")
     bs = _lines(nov["balance_sheet"], "end_of_period")
     assert bs["receivables"] == D("700.00")  # USD 100 at 7.00, from 710.00 booked: −10, not −20
     inc = _lines(nov["income_statement"], "this_period")
@@ -182,7 +182,7 @@ def test_a_closed_period_refuses_postings_and_carries_profit(session, admin, boo
     run_october(session, admin, books, tmp_path)
     result = closing.close_period(session, admin, "2026-10")
     assert result.closing_entry
-    report = statements.statements(session, "2026-10")
+    report = statements.statements(session, admin, "2026-10")
     assert report["income_statement"]["net_profit"] == D("467.74")  # closing entries do not hide the P&L
     assert _lines(report["balance_sheet"], "end_of_period")["undistributed_profit"] == D("467.74")
     with pytest.raises(PeriodClosed) as err:

@@ -10,7 +10,7 @@ from business_fixtures import stock_row
 from sqlalchemy import select
 
 from ecerp_core import audit
-from ecerp_core.auth import Actor
+from ecerp_core.auth import Actor, resolve_actor
 from ecerp_core.db import frozen_clock
 from ecerp_core.errors import PermissionDenied, ValidationError
 from ecerp_core.finance import checks as finance_checks
@@ -115,7 +115,7 @@ def _at(day: int, month: int) -> dt.datetime:
 
 
 def _inventory_account(session, day: dt.date) -> Decimal:
-    rows = trial_balance(session, day)["rows"]
+    rows = trial_balance(session, resolve_actor(session, "admin"), day)["rows"]
     return next(r["balance"] for r in rows if r["account_code"] == "1405")
 
 

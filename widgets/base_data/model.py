@@ -92,6 +92,10 @@ class BaseDataModel:
         """Start a new record."""
         self.record = None
 
+    def may_write(self) -> bool:
+        """Whether the actor may save records of this kind (the form's buttons show only then)."""
+        return self.ctx.actor.can(services.write_permission(self.entity.name))
+
     def ref_options(self) -> dict[str, list[str]]:
         """Suggestions for the form's reference and currency fields (codes of active records)."""
         options: dict[str, list[str]] = {}

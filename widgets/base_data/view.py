@@ -58,12 +58,12 @@ class BaseDataView:
         self.active_button = w.Button()
         self.active_button.add_class("ecerp-toggle-active")
         i18n.bind(self.active_button, "description", self._active_label)
-        buttons = w.HBox(
+        self.buttons = w.HBox(
             [self.save_button, self.new_button, w.HBox(layout=w.Layout(flex="1")), self.active_button]
         )
-        buttons.add_class("ecerp-form-buttons")
+        self.buttons.add_class("ecerp-form-buttons")
         form_card = w.VBox(
-            [self.form_title, self.form_box, buttons], layout=w.Layout(flex="0 0 440px", width="440px")
+            [self.form_title, self.form_box, self.buttons], layout=w.Layout(flex="0 0 440px", width="440px")
         )
         form_card.add_class("ecerp-card")
         form_card.add_class("ecerp-form-card")
@@ -158,6 +158,7 @@ class BaseDataView:
         record = self.model.record
         self.form_title.value = self._form_title_html(self.i18n.language)
         self.active_button.layout.visibility = "visible" if record else "hidden"
+        self.buttons.layout.display = None if self.model.may_write() else "none"  # a reader only reads
         self.active_button.description = self._active_label(self.i18n.language)
         self.active_button.button_style = "success" if record and not record["active"] else "warning"
 

@@ -15,7 +15,7 @@ import ipywidgets as w
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import t
 from widgets.common.actions import log_startup_failure, log_unexpected
-from widgets.common.actor import AppContext
+from widgets.common.actor import AppContext, signed_in_serving
 from widgets.common.i18n import LanguageSwitch, Translator, default_language
 
 HOME_NOTEBOOK = "home.ipynb"
@@ -39,6 +39,7 @@ html, body, body .jp-Notebook, body .jp-Cell, body .jp-OutputArea-output { backg
   font-size: 14px; margin-right: 14px; }
 .ecerp-header .ecerp-title a:hover { color: #fff; }
 .ecerp-header .ecerp-user { color: #d8e3f0; font-size: 13px; }
+.ecerp-header .ecerp-signout { color: #fff; margin-left: 10px; text-decoration: underline; }
 .ecerp-language .widget-toggle-button { font-size: 12px; height: 28px; }
 .ecerp-alerts:empty { display: none; }
 .ecerp-alert { padding: 10px 14px; border-radius: 6px; margin-bottom: 12px; font-size: 13px;
@@ -93,13 +94,7 @@ class AppShell(w.VBox):
         i18n.bind(self.title, "value", lambda lang: self._title_html(title_key, lang, home_link))
         self.user_label = w.HTML()
         self.user_label.add_class("ecerp-user")
-        i18n.bind(
-            self.user_label,
-            "value",
-            lambda lang: html.escape(
-                t("app.acting_as", lang, user=ctx.actor.username, role=f"role.{ctx.actor.role}")
-            ),
-        )
+        i18n.bind(self.user_label, "value", lambda lang: self._user_html(lang))
         self.language_switch = LanguageSwitch(i18n)
         header = w.HBox(
             [self.title, w.HBox(layout=w.Layout(flex="1")), self.user_label, self.language_switch]
@@ -108,6 +103,15 @@ class AppShell(w.VBox):
         i18n.on_change(lambda _lang: ctx.alerts.clear())
         super().__init__([w.HTML(STYLE), header, ctx.alerts, body])
         self.add_class("ecerp-app")
+
+    def _user_html(self, language: str) -> str:
+        actor = self.ctx.actor
+        who = html.escape(t("app.acting_as", language, user=actor.username, role=f"role.{actor.role}"))
+        if not signed_in_serving():
+            return who
+        base = os.environ.get("VOILA_BASE_URL", "/")
+        label = html.escape(t("signin.sign_out", language))
+        return f'{who} <a class="ecerp-signout" href="{base}logout?lang={language}">{label}</a>'
 
     @staticmethod
     def _title_html(title_key: str, language: str, home_link: bool) -> str:

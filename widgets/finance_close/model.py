@@ -123,7 +123,7 @@ class FinanceCloseModel:
             self.report = None
             return None
         with self.ctx.session(readonly=True) as session:
-            self.report = statements.statements(session, self.period)
+            self.report = statements.statements(session, self.ctx.actor, self.period)
         return self.report
 
     def lines(self) -> list[dict]:

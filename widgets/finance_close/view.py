@@ -396,9 +396,10 @@ class FinanceCloseView:
         status = t(f"status.period.{c.status}", lang)
         head = f"<p>{html.escape(t('finance_close.status', lang, period=c.period, status=status))}</p>"
         self.checks.value = f'{head}<div class="ecerp-fc-check">{cells}</div>'
-        self.close_button.disabled = not c.ready
-        self.revalue_button.disabled = c.status != "open" or not c.revaluation_due
-        self.write_off_button.disabled = c.unmatched == 0
+        can = self.ctx.actor.can
+        self.close_button.disabled = not c.ready or not can("finance.close")
+        self.revalue_button.disabled = c.status != "open" or not c.revaluation_due or not can("finance.post")
+        self.write_off_button.disabled = c.unmatched == 0 or not can("finance.post")
         self.unmatched.layout.display = None if c.unmatched else "none"
         self.reopen_button.disabled = c.status == "open" or not self.ctx.actor.can("finance.reopen")
 

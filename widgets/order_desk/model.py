@@ -62,6 +62,8 @@ ACTIONS = {  # action -> queues where it is offered
     "pick_list": ("to_ship",),
     "ship": ("to_ship",),
 }
+ACTION_PERMISSIONS = {"pick_list": "orders.read", "ship": "orders.ship"}
+"""What a role needs to be offered an action (the rest: ``orders.review``); the services enforce."""
 MAX_BATCH = 10_000
 MAX_SHOPS = 1000
 CASE_COLUMNS = (
@@ -197,7 +199,12 @@ class OrderDeskModel:
         return STATUSES
 
     def actions(self) -> list[str]:
-        return [a for a, queues in ACTIONS.items() if self.queue in queues]
+        can = self.ctx.actor.can
+        return [
+            a
+            for a, queues in ACTIONS.items()
+            if self.queue in queues and can(ACTION_PERMISSIONS.get(a, "orders.review"))
+        ]
 
     def target_ids(self, scope: str, checked: list[str] | tuple[str, ...] = ()) -> list[int]:
         """The orders a batch action acts on: ``open`` order, the ``checked`` rows (their keys), this

@@ -33,6 +33,8 @@ class OrderDeskView:
         self.update_counts()
         self.imports = ImportPanel(model)
         self.tools = ShipTools(model)  # edit and split cards, packing bench, waves
+        if not self.ctx.actor.can("orders.import"):  # an analyst reads the desk, imports nothing
+            self.imports.card.layout.display = "none"
         self.orders = OrdersScreen(model, beside=w.VBox([*self.tools.side_cards, self.imports.card]))
         self.cases = CasesScreen(model)
         body = w.VBox([w.HTML(STYLE), self.queue_tabs, self.orders.panel, self.tools.panel, self.cases.panel])
