@@ -48,6 +48,7 @@ PERMISSIONS = (
     "finance.close",
     "finance.reopen",
     "analytics.read",
+    "analytics.report",
     "forecast.run",
 )
 
@@ -97,6 +98,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "purchasing.read",
         "finance.read",
         "analytics.read",
+        "analytics.report",
         "forecast.run",
     ),
 }

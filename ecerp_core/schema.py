@@ -9,6 +9,7 @@ from __future__ import annotations
 
 # Importing a models module is what registers its tables in Base.metadata.
 from ecerp_core import audit, auth  # noqa: F401
+from ecerp_core.analytics import models as _analytics  # noqa: F401
 from ecerp_core.catalog import models as _catalog  # noqa: F401
 from ecerp_core.db import Base
 from ecerp_core.finance import models as _finance  # noqa: F401

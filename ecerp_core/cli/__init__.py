@@ -25,7 +25,19 @@ import sys
 
 import click
 
-from ecerp_core.cli import base, bench, finance, opening, orders, purchase, records, serve, stock, vouchers
+from ecerp_core.cli import (
+    base,
+    bench,
+    finance,
+    opening,
+    orders,
+    purchase,
+    records,
+    report,
+    serve,
+    stock,
+    vouchers,
+)
 from ecerp_core.cli.context import Context
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import set_language
@@ -46,6 +58,7 @@ COMMANDS = (
     purchase.purchase,
     orders.orders,
     finance.finance,
+    report.report,
     serve.serve,
     bench.bench,
 )

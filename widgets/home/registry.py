@@ -40,4 +40,5 @@ APPS: tuple[AppEntry, ...] = (
     AppEntry("inventory", "stock.read", color="#2b8a3e"),
     AppEntry("stocktake", "stock.count", color="#5f3dc4"),
     AppEntry("finance_close", "finance.read", color="#c2255c"),
+    AppEntry("analytics", "analytics.read", color="#0b7285"),
 )
