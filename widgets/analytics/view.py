@@ -27,6 +27,9 @@ STYLE = """
 .ecerp-an-download { font-size: 13px; color: #1f6feb; }
 </style>
 """
+FigureWidget = go.FigureWidget
+"""Resolved when this module is imported: its first use loads plotly's widget and renderer modules
+(seconds), which a preheated Voila kernel then does before the visitor arrives."""
 FILTERABLE = ("platform", "shop", "category", "sku", "province", "country", "status")
 
 
@@ -97,13 +100,11 @@ class AnalyticsView:
         return spaced(w.VBox([bar, self.summary, self.chart_box, self.table]), 8)
 
     def _build_builder(self) -> w.VBox:
-        i18n, fields = self.i18n, self.model.fields
+        i18n = self.i18n
         self.dimensions = classed(w.SelectMultiple(rows=8, layout=w.Layout(width="200px")), "ecerp-an-dims")
-        i18n.bind(
-            self.dimensions, "options", lambda lang: [(label(d, lang), d) for d in fields["dimensions"]]
-        )
         self.measures = classed(w.SelectMultiple(rows=8, layout=w.Layout(width="200px")), "ecerp-an-measures")
-        i18n.bind(self.measures, "options", lambda lang: [(label(m, lang), m) for m in fields["measures"]])
+        self._label_pickers(i18n.language)
+        i18n.on_change(self._label_pickers)
         self.dimensions.value, self.measures.value = ("month",), ("sales", "orders")
         self.filter_name = classed(w.Dropdown(layout=w.Layout(width="160px")), "ecerp-an-filter-name")
         i18n.bind(
@@ -117,6 +118,7 @@ class AnalyticsView:
             "options",
             lambda lang: [(t(f"analytics.chart.{c}", lang), c) for c in ("bar", "line", "table")],
         )
+        self.chart_kind.value = "bar"
         self.run = button(i18n, "analytics.run", "ecerp-an-run", icon="play", style="primary", width="auto")
         self.report_name = classed(w.Text(layout=w.Layout(width="200px")), "ecerp-an-name")
         i18n.bind(self.report_name, "placeholder", "analytics.name_hint")
@@ -163,9 +165,17 @@ class AnalyticsView:
             ),
             "ecerp-an-bar",
         )
-        box = spaced(w.VBox([pickers, keep, self.download, self.report_table, self.report_chart]), 10)
+        box = spaced(w.VBox([pickers, keep, self.download, self.report_table, self.report_chart]), 12)
         self._refresh_saved()
         return classed(box, "ecerp-an-builder")
+
+    def _label_pickers(self, language: str) -> None:
+        """Label the multiple-choice pickers in ``language``, keeping what is picked (the common
+        re-labelling handles single choices only)."""
+        for picker, kind in ((self.dimensions, "dimensions"), (self.measures, "measures")):
+            picked = picker.value
+            picker.options = [(label(n, language), n) for n in self.model.fields[kind]]
+            picker.value = picked
 
     def _wire(self) -> None:
         self.tabs.observe(self._switch, "value")
@@ -193,7 +203,7 @@ class AnalyticsView:
 
     @staticmethod
     def _chart(box: w.Box, figure: go.Figure | None) -> None:
-        box.children = [go.FigureWidget(figure)] if figure is not None else []
+        box.children = [FigureWidget(figure)] if figure is not None else []
 
     @ui_action
     def show_dashboard(self, _button=None) -> None:
