@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Numeric, String, and_, case, cast, func, literal, null, select, type_coerce
+from sqlalchemy import Numeric, String, and_, case, cast, func, literal_column, null, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from ecerp_core.catalog.models import Category, Product, Shop
@@ -37,11 +37,18 @@ Expr = Callable[[str], ColumnElement]
 """Builds a column for a dialect name (``sqlite`` / ``postgresql``): date functions differ."""
 
 
+def const(text: str) -> ColumnElement:
+    """A constant written into the SQL, not bound: PostgreSQL matches a GROUP BY expression to the
+    selected one only when their constants are the same text, and two bound parameters are not.
+    Only the layer's own constants go through here, never a user's value."""
+    return literal_column("'" + text.replace("'", "''") + "'", String)
+
+
 def _date_text(sqlite_format: str, pg_format: str) -> Expr:
     def build(dialect: str) -> ColumnElement:
         if dialect == "postgresql":
-            return func.to_char(Order.order_date, pg_format)
-        return func.strftime(sqlite_format, Order.order_date)
+            return func.to_char(Order.order_date, const(pg_format))
+        return func.strftime(const(sqlite_format), Order.order_date)
 
     return build
 
@@ -49,15 +56,15 @@ def _date_text(sqlite_format: str, pg_format: str) -> Expr:
 def _week(dialect: str) -> ColumnElement:
     """The Monday that starts the order's week, as ``YYYY-MM-DD``."""
     if dialect == "postgresql":
-        return func.to_char(func.date_trunc("week", Order.order_date), "YYYY-MM-DD")
-    return func.date(Order.order_date, "weekday 0", "-6 days")
+        return func.to_char(func.date_trunc(const("week"), Order.order_date), const("YYYY-MM-DD"))
+    return func.date(Order.order_date, const("weekday 0"), const("-6 days"))
 
 
 def customer_key() -> ColumnElement:
     """Who bought: the linked customer, else the buyer id within its shop; None when unknown."""
     return case(
-        (Order.customer_id.is_not(None), literal("c") + cast(Order.customer_id, String)),
-        (Order.buyer_id != "", cast(Order.shop_id, String) + literal(":") + Order.buyer_id),
+        (Order.customer_id.is_not(None), const("c") + cast(Order.customer_id, String)),
+        (Order.buyer_id != const(""), cast(Order.shop_id, String) + const(":") + Order.buyer_id),
         else_=null(),
     )
 
@@ -121,7 +128,7 @@ def _sku(_dialect: str = "") -> ColumnElement:
 
 
 def _category(_dialect: str = "") -> ColumnElement:
-    return func.coalesce(Category.code, literal(""))
+    return func.coalesce(Category.code, const(""))
 
 
 DIMENSIONS: dict[str, Dimension] = {
