@@ -5,6 +5,7 @@ Every event is wired in :meth:`AnalyticsView._wire`."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import ipywidgets as w
 import plotly.graph_objects as go
@@ -25,11 +26,14 @@ STYLE = """
 .ecerp-an-builder select { min-height: 150px; }
 .ecerp-an-chart { width: 100%; min-height: 380px; }
 .ecerp-an-download { font-size: 13px; color: #1f6feb; }
+.ecerp-card .ecerp-an-chart .jp-OutputArea-output,
+.ecerp-card .ecerp-an-report-chart .jp-OutputArea-output { background: #fff !important; }
 </style>
 """
-FigureWidget = go.FigureWidget
-"""Resolved when this module is imported: its first use loads plotly's widget and renderer modules
-(seconds), which a preheated Voila kernel then does before the visitor arrives."""
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+"""Drawn in the page by plotly's own renderer extension (shipped with the plotly package)."""
+CHART_WIDTH = 1180
+"""Pixels: the width of the app's card, less its padding (plotly's own default is 700)."""
 FILTERABLE = ("platform", "shop", "category", "sku", "province", "country", "status")
 
 
@@ -52,6 +56,7 @@ class AnalyticsView:
             self.tabs, "options", lambda lang: [(t(f"analytics.tab.{k}", lang), k) for k in ("dash", "build")]
         )
         self.tabs.value = "dash"
+        self.drawn_in = ""
         self.window_bar = self._build_window_bar()
         self.dashboard_screen = self._build_dashboards()
         self.builder_screen = self._build_builder()
@@ -93,7 +98,7 @@ class AnalyticsView:
             lambda lang: [(t(f"dimension.{g}", lang), g) for g in ("day", "week", "month")],
         )
         self.grain.value = self.model.grain
-        self.chart_box = classed(w.Box(layout=w.Layout(width="100%")), "ecerp-an-chart")
+        self.chart_box = classed(w.Output(layout=w.Layout(width="100%")), "ecerp-an-chart")
         self.summary = w.HTML()
         self.table = classed(w.HTML(), "ecerp-an-rows")
         bar = classed(spaced(w.HBox([self.board, self.grain]), 12), "ecerp-an-bar")
@@ -108,7 +113,9 @@ class AnalyticsView:
         self.dimensions.value, self.measures.value = ("month",), ("sales", "orders")
         self.filter_name = classed(w.Dropdown(layout=w.Layout(width="160px")), "ecerp-an-filter-name")
         i18n.bind(
-            self.filter_name, "options", lambda lang: [("—", "")] + [(label(f, lang), f) for f in FILTERABLE]
+            self.filter_name,
+            "options",
+            lambda lang: [(t("analytics.no_filter", lang), "")] + [(label(f, lang), f) for f in FILTERABLE],
         )
         self.filter_value = classed(w.Text(layout=w.Layout(width="200px")), "ecerp-an-filter-value")
         i18n.bind(self.filter_value, "placeholder", "analytics.filter_hint")
@@ -131,7 +138,8 @@ class AnalyticsView:
         self.export_format.style.button_width = "60px"
         self.export = button(i18n, "analytics.export", "ecerp-an-export", icon="download", width="auto")
         self.download = w.HTML()
-        self.report_chart = classed(w.Box(layout=w.Layout(width="100%")), "ecerp-an-report-chart")
+        self.report_chart = classed(w.Output(layout=w.Layout(width="100%")), "ecerp-an-report-chart")
+        self.report_chart.layout.display = "none"
         self.report_table = classed(w.HTML(), "ecerp-an-report-table")
         can_save = self.model.can("analytics.report")
         self.save.disabled = self.report_name.disabled = not can_save
@@ -191,6 +199,8 @@ class AnalyticsView:
     # --- actions --------------------------------------------------------------------------------
     def _switch(self, change) -> None:
         self.screen.children = [self.dashboard_screen if change["new"] == "dash" else self.builder_screen]
+        if change["new"] == "dash" and self.drawn_in != self.i18n.language:
+            self.show_dashboard()
 
     def _redraw(self) -> None:
         if self.tabs.value == "dash":
@@ -202,8 +212,16 @@ class AnalyticsView:
         self.model.set_window(self.date_from.value, self.date_to.value, self.currency.value)
 
     @staticmethod
-    def _chart(box: w.Box, figure: go.Figure | None) -> None:
-        box.children = [FigureWidget(figure)] if figure is not None else []
+    def _chart(box: w.Output, figure: go.Figure | None) -> None:
+        """Show ``figure`` in ``box`` as plotly's own output (no figure widget: one made after the
+        page is up may reach the browser before its data), or hide the box when there is none."""
+        box.layout.display = "none" if figure is None else ""
+        if figure is None:
+            box.outputs = ()
+            return
+        figure.update_layout(width=CHART_WIDTH)
+        data = {PLOTLY_MIME: json.loads(figure.to_json()), "text/plain": ""}
+        box.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
 
     @ui_action
     def show_dashboard(self, _button=None) -> None:
@@ -213,6 +231,7 @@ class AnalyticsView:
         self.grain.layout.display = "" if self.board.value == "sales_trend" else "none"
         language = self.i18n.language
         figure, rows = self.model.dashboard(self.board.value, language)
+        self.drawn_in = language
         self._chart(self.chart_box, figure)
         columns = tuple(k for k in (rows[0] if rows else {}) if k not in ("size",))
         self.table.value = render.rows_table(rows, columns, language) or (
