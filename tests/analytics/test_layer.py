@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from ecerp_core.analytics import dashboards
 from ecerp_core.analytics.exceptions import BadFilterValue, EmptyReport, GrainMismatch, UnknownField
+from ecerp_core.analytics.keyfigures import key_figures
 from ecerp_core.analytics.reports import ReportSpec, run_report
 from ecerp_core.analytics.services import run_saved_report, save_report
 from ecerp_core.audit import AuditLog
@@ -28,6 +29,7 @@ from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
 from ecerp_core.orders.intake import import_order_drafts
 from ecerp_core.orders.models import Order
 from ecerp_core.stock import services as stock
+from widgets.home.key_figures import strip_html
 
 D = Decimal
 
@@ -230,3 +232,13 @@ def test_saved_reports_are_shared_audited_and_run_with_parameters(session, admin
     assert got.rows == [{"month": "2026-02", "sales": D("90.00")}]
     actions = session.scalars(select(AuditLog.action).where(AuditLog.entity == "saved_report")).all()
     assert actions == ["report.create"]
+
+
+def test_key_figures_of_a_day(session, admin, history, actor_with_role):
+    figures = key_figures(session, admin, today=dt.date(2026, 2, 11))
+    assert (figures["orders_today"], figures["sales_today"], figures["currency"]) == (1, D("130.00"), "CNY")
+    assert set(figures) >= {"review", "exceptions", "to_ship", "aftersales", "stock_alerts"}
+    clerk = key_figures(session, actor_with_role("warehouse_clerk"), today=dt.date(2026, 2, 11))
+    assert "stock_alerts" in clerk and "orders_today" in clerk  # a warehouse clerk reads orders too
+    strip = strip_html(figures, "zh_CN")
+    assert "今日订单" in strip and "130.00 CNY" in strip and "待审核" in strip
