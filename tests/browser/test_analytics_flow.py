@@ -1,6 +1,6 @@
 """Analytics in headless Chromium: a dashboard chart drawn from a small sales history, then a custom
-report built (a dimension and two measures), saved, exported; in zh_CN and en. Screenshots go to
-``test-artifacts/``."""
+report built (a dimension and two measures), saved, exported; in zh_CN and en; then the home page's
+key figures and its Analytics card. Screenshots go to ``test-artifacts/``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
-PREHEAT = ("analytics.ipynb",)
+PREHEAT = ("analytics.ipynb", "home.ipynb")
 HISTORY = """order_id,sku,name,quantity,unit_price,ordered_at,customer_id,province
 S1,MUG-001,陶瓷马克杯,2,39.00,2026-08-03 10:00:00,buyer1,上海
 S2,TEE-001,纯棉T恤 白色 M,1,59.00,2026-08-15 11:00:00,buyer2,浙江
@@ -74,3 +74,10 @@ def test_dashboard_and_report_builder(sales_database, voila_server, page, artifa
     page.locator(".ecerp-analytics-tabs").get_by_text("Dashboards").click()
     expect(page.locator(".ecerp-an-chart")).to_contain_text("Bestsellers (units)")
     page.screenshot(path=str(artifacts / "analytics_dashboard_en.png"), full_page=True)
+
+    page.goto(f"{voila_server['url']}/voila/render/home.ipynb?lang=zh_CN", timeout=120_000)
+    strip = page.locator(".ecerp-keyfigs")
+    expect(strip).to_contain_text("今日订单", timeout=60_000)
+    expect(strip).to_contain_text("待审核")
+    expect(page.locator('a[data-app="analytics"]')).to_contain_text("数据分析")
+    page.screenshot(path=str(artifacts / "analytics_home_key_figures_zh.png"), full_page=True)

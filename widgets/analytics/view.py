@@ -23,7 +23,7 @@ STYLE = """
 .ecerp-analytics-tabs { margin-bottom: 10px; }
 .ecerp-an-bar { align-items: flex-end; flex-wrap: wrap; }
 .ecerp-an-bar .widget-datepicker input { width: 140px; }
-.ecerp-an-builder select { min-height: 150px; }
+.ecerp-an-dims select, .ecerp-an-measures select { min-height: 150px; }
 .ecerp-an-chart { width: 100%; min-height: 380px; }
 .ecerp-an-download { font-size: 13px; color: #1f6feb; }
 .ecerp-card .ecerp-an-chart .jp-OutputArea-output,
