@@ -161,6 +161,15 @@ def _orders() -> ColumnElement:
     return func.count(func.distinct(Order.id))
 
 
+def _order_rows() -> ColumnElement:
+    """Orders at the order grain: one row each (no join multiplies them), so a plain count."""
+    return func.count()
+
+
+def _returned_rows() -> ColumnElement:
+    return func.coalesce(func.sum(case((Order.refunded_amount > 0, 1), else_=0)), 0)
+
+
 def _returned_orders() -> ColumnElement:
     return func.count(func.distinct(case((Order.refunded_amount > 0, Order.id), else_=null())))
 
@@ -188,14 +197,14 @@ LINE_COST = line_cost()
 MEASURES: dict[str, Measure] = {
     m.name: m
     for m in (
-        Measure("orders", "count", _orders, _orders),
+        Measure("orders", "count", _order_rows, _orders),
         Measure("customers", "count", *[lambda: func.count(func.distinct(customer_key()))] * 2),
         Measure("units", "count", None, lambda: func.coalesce(func.sum(OrderLine.quantity), 0)),
         Measure("sales", "money", lambda: _sum(Order.goods_amount), lambda: _sum(OrderLine.amount)),
         Measure(
             "avg_order_value",
             "money",
-            lambda: _ratio(func.sum(Order.goods_amount), _orders()),
+            lambda: _ratio(func.sum(Order.goods_amount), _order_rows()),
             lambda: _ratio(func.sum(OrderLine.amount), _orders()),
         ),
         Measure("cost", "money", None, _line_cost_sum, ("cost",)),
@@ -207,8 +216,13 @@ MEASURES: dict[str, Measure] = {
             lambda: _ratio(_margin(), func.sum(_costed(OrderLine.amount))),
             ("cost",),
         ),
-        Measure("returns", "count", _returned_orders, _returned_orders),
-        Measure("return_rate", "ratio", *[lambda: _ratio(_returned_orders(), _orders())] * 2),
+        Measure("returns", "count", _returned_rows, _returned_orders),
+        Measure(
+            "return_rate",
+            "ratio",
+            lambda: _ratio(_returned_rows(), _order_rows()),
+            lambda: _ratio(_returned_orders(), _orders()),
+        ),
         Measure("refund_amount", "money", lambda: _sum(Order.refunded_amount), None),
     )
 }
