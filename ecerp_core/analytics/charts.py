@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
+from ecerp_core.analytics.layer import MEASURES
 from ecerp_core.i18n import t
 
 COLORS = ("#1f6feb", "#94a3b8", "#2b8a3e", "#d9480f", "#5f3dc4", "#c2255c")
@@ -69,17 +70,30 @@ def ranked_figure(
     return fig
 
 
+def _second_axis(fig: go.Figure, values: Sequence[str]) -> set[str]:
+    """Measures of another kind than the first (a count beside money) go on a right-hand axis, so
+    neither flattens the other; returns their names."""
+    kinds = [MEASURES[v].kind if v in MEASURES else "" for v in values]
+    right = {v for v, k in zip(values, kinds, strict=True) if k != kinds[0]}
+    if right:
+        fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "showgrid": False})
+    return right
+
+
 def bars_figure(
     rows: Sequence[dict], x: str, values: Sequence[str], title_key: str, language: str | None = None, **params
 ) -> go.Figure:
     """Grouped bars of one or more measures by a dimension (a custom report, margins, returns)."""
     fig = _figure(title_key, language, **params)
+    right = _second_axis(fig, values)
     for n, v in enumerate(values):
         fig.add_bar(
             x=[str(r[x]) or "—" for r in rows],
             y=_num(r[v] for r in rows),
             name=t(f"measure.{v}", language),
             marker_color=COLORS[n % len(COLORS)],
+            offsetgroup=str(n),
+            yaxis="y2" if v in right else "y",
         )
     fig.update_xaxes(type="category")
     return fig
@@ -90,6 +104,7 @@ def lines_figure(
 ) -> go.Figure:
     """Lines of one or more measures along a dimension (usually time)."""
     fig = _figure(title_key, language, **params)
+    right = _second_axis(fig, values)
     for n, v in enumerate(values):
         fig.add_scatter(
             x=[str(r[x]) for r in rows],
@@ -97,6 +112,7 @@ def lines_figure(
             name=t(f"measure.{v}", language),
             mode="lines+markers",
             line={"color": COLORS[n % len(COLORS)]},
+            yaxis="y2" if v in right else "y",
         )
     fig.update_xaxes(type="category")
     return fig
