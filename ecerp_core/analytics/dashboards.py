@@ -259,18 +259,18 @@ def cohort_retention(session: Session, actor: Actor, window: Window) -> list[dic
     require(actor, "analytics.read")
     month = DIMENSIONS["month"].expr(session.get_bind().dialect.name)
     who = customer_key()
-    first = (
-        select(who.label("who"), func.min(month).label("cohort"))
-        .where(*_window_orders(window))
-        .group_by(who)
-        .subquery("first")
+    # each customer's months, then the first of them by a window function: one scan and a sort,
+    # where joining every order back to its customer's first month would be a join on an expression
+    months = (
+        select(who.label("who"), month.label("month")).where(*_window_orders(window)).group_by(who, month)
     )
+    months = months.subquery("months")
+    first = func.min(months.c.month).over(partition_by=months.c.who)
+    marked = select(months.c.month, first.label("cohort")).subquery("marked")
     stmt = (
-        select(first.c.cohort, month.label("month"), func.count(func.distinct(who)))
-        .join(first, first.c.who == who)
-        .where(*_window_orders(window))
-        .group_by(first.c.cohort, month)
-        .order_by(first.c.cohort, month)
+        select(marked.c.cohort, marked.c.month, func.count())
+        .group_by(marked.c.cohort, marked.c.month)
+        .order_by(marked.c.cohort, marked.c.month)
     )
     rows = [(c, m, int(n)) for c, m, n in session.execute(stmt)]
     size = {c: n for c, m, n in rows if c == m}
