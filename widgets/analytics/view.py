@@ -117,6 +117,7 @@ class AnalyticsView:
             "options",
             lambda lang: [(t("analytics.no_filter", lang), "")] + [(label(f, lang), f) for f in FILTERABLE],
         )
+        self.filter_name.value = ""
         self.filter_value = classed(w.Text(layout=w.Layout(width="200px")), "ecerp-an-filter-value")
         i18n.bind(self.filter_value, "placeholder", "analytics.filter_hint")
         self.chart_kind = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-an-chart-kind")
