@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from benchmarks import (  # noqa: F401
+    bench_analytics,
     bench_apps,
     bench_finance,
     bench_forecast,

@@ -51,6 +51,7 @@ PERMISSIONS = (
     "finance.close",
     "finance.reopen",
     "analytics.read",
+    "analytics.report",
     "forecast.run",
 )
 
@@ -103,6 +104,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "purchasing.read",
         "finance.read",
         "analytics.read",
+        "analytics.report",
         "forecast.run",
     ),
 }

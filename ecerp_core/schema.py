@@ -9,6 +9,7 @@ from __future__ import annotations
 
 # Importing a models module is what registers its tables in Base.metadata.
 from ecerp_core import audit, auth, signin  # noqa: F401
+from ecerp_core.analytics import models as _analytics  # noqa: F401
 from ecerp_core.catalog import models as _catalog  # noqa: F401
 from ecerp_core.crm import models as _crm  # noqa: F401
 from ecerp_core.db import Base

@@ -36,6 +36,7 @@ from ecerp_core.cli import (
     orders,
     purchase,
     records,
+    report,
     serve,
     stock,
     vouchers,
@@ -62,6 +63,7 @@ COMMANDS = (
     forecast.forecast,
     orders.orders,
     finance.finance,
+    report.report,
     serve.serve,
     bench.bench,
 )

@@ -11,7 +11,7 @@ import pytest
 
 from widgets.common.parts import spaced
 
-APPS = ("home", "base_data", "order_desk", "inventory", "stocktake", "finance_close")
+APPS = ("home", "base_data", "order_desk", "inventory", "stocktake", "finance_close", "analytics")
 
 
 @pytest.mark.parametrize("name", APPS)

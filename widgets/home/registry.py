@@ -42,4 +42,5 @@ APPS: tuple[AppEntry, ...] = (
     AppEntry("forecast", "forecast.run", color="#0b7285"),
     AppEntry("finance_close", "finance.read", color="#c2255c"),
     AppEntry("customers", "crm.read", color="#0b7285"),
+    AppEntry("analytics", "analytics.read", color="#5c940d"),
 )

@@ -8,6 +8,7 @@ import ipywidgets as w
 
 from ecerp_core.i18n import t
 from widgets.common.shell import AppShell
+from widgets.home.key_figures import KeyFigureStrip
 from widgets.home.model import HomeModel
 from widgets.home.registry import AppEntry
 
@@ -78,7 +79,9 @@ class HomeView:
         self.cards = w.HTML()
         self.cards.add_class("ecerp-home")
         self.i18n.bind(self.cards, "value", self._html)
-        self.shell = AppShell(self.ctx, "app.home.title", self.cards, home_link=False)
+        self.shell = AppShell(
+            self.ctx, "app.home.title", w.VBox([KeyFigureStrip(self.ctx), self.cards]), home_link=False
+        )
 
     def _html(self, language: str) -> str:
         intro = (

@@ -1,0 +1,377 @@
+"""Analytics benchmarks: each dashboard query over a generated order history, beside the same
+aggregate written as one raw SQL statement, run in the same process on the same rows.
+
+The history (built once per run with set-based ``INSERT ... SELECT``): 100,000 orders × ``--scale``
+(``ecerp bench --scale 10`` gives 1,000,000), two lines each, over 730 days, 5 platforms, 31
+provinces, 2,000 SKUs in 20 categories, a buyer per 4 orders, one order in 20 refunded, and a
+shipment move per line (the cost the margin reads). Timed:
+
+- ecerp: the query through :mod:`ecerp_core.analytics.dashboards` (semantic layer, permission
+  check, Decimals);
+- baseline: one hand-written SQL statement giving the same aggregate, fetched with the DBAPI cursor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy import Boolean, DateTime, Integer, Numeric, String, text
+
+from benchmarks.core import BenchConfig, BenchResult, benchmark, timed
+from benchmarks.fresh import fresh_url
+from ecerp_core.analytics import dashboards
+from ecerp_core.auth import resolve_actor
+from ecerp_core.db import get_engine, session_scope
+from ecerp_core.schema import metadata
+from ecerp_core.setup import initialise
+
+ORDERS = 100_000
+SKUS, CATEGORIES, SHOPS, PROVINCES, DAYS = 2000, 20, 5, 31, 730
+START = dt.date(2024, 11, 1)
+PLATFORMS = ("taobao", "tmall", "jd", "pdd", "shopify")
+SALE = "('paid', 'approved', 'shipped', 'finished', 'refunded')"
+_built: dict[tuple, str] = {}
+
+
+def _series(pg: bool) -> str:
+    if pg:
+        return "SELECT g AS i FROM generate_series(1, :n) AS g"
+    return "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :n) SELECT i FROM s"
+
+
+def _insert(conn, table: str, given: dict[str, str], source: str, params: dict) -> None:
+    """INSERT INTO table SELECT the ``given`` expressions, every other required column its blank."""
+    columns, values = [], []
+    for column in metadata.tables[table].columns:
+        if column.name in given:
+            expr = given[column.name]
+        elif column.nullable or column.primary_key:
+            continue
+        elif isinstance(column.type, Boolean):
+            expr = "false"
+        elif isinstance(column.type, Numeric | Integer):
+            expr = "0"
+        elif isinstance(column.type, String):
+            expr = "''"
+        elif isinstance(column.type, DateTime) or "at" in column.name:
+            expr = "CURRENT_TIMESTAMP"
+        else:
+            expr = "'{}'"
+        columns.append(column.name)
+        values.append(expr)
+    conn.execute(
+        text(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM ({source}) AS q"),
+        params,
+    )
+
+
+def _populate(url: str, orders: int) -> None:
+    engine = get_engine(url)
+    pg = engine.dialect.name == "postgresql"
+    series = _series(pg)
+    day = f"(DATE '{START}' + (i % {DAYS}))" if pg else f"date('{START}', '+' || (i % {DAYS}) || ' days')"
+    with engine.begin() as conn:
+        _insert(
+            conn,
+            "category",
+            {"code": "'C' || i", "name_zh": "'品类' || i", "path": "'C' || i", "active": "true"},
+            series,
+            {"n": CATEGORIES},
+        )
+        _insert(
+            conn,
+            "product",
+            {
+                "sku": "'SKU-' || i",
+                "name_zh": "'商品' || i",
+                "spec": "'{}'",
+                "unit": "'件'",
+                "active": "true",
+                "category_id": f"(i % {CATEGORIES}) + 1",
+                "cost": "10",
+            },
+            series,
+            {"n": SKUS},
+        )
+        _insert(
+            conn,
+            "warehouse",
+            {"code": "'W1'", "name": "'仓库'", "active": "true", "priority": "1"},
+            series,
+            {"n": 1},
+        )
+        _insert(
+            conn,
+            "shop",
+            {
+                "code": "'S' || i",
+                "name": "'店铺' || i",
+                "platform": "'p' || i",
+                "currency": "'CNY'",
+                "active": "true",
+            },
+            series,
+            {"n": SHOPS},
+        )
+        platform = "CASE i % 5 " + " ".join(f"WHEN {n} THEN '{p}'" for n, p in enumerate(PLATFORMS)) + " END"
+        _insert(
+            conn,
+            "sales_order",
+            {
+                "id": "i",
+                "platform": platform,
+                "shop_id": "(i % 5) + 1",
+                "platform_order_id": "'O' || i",
+                "buyer_id": f"'b' || (i % {max(1, orders // 4)})",
+                "region": f"'省' || (i % {PROVINCES})",
+                "currency": "'CNY'",
+                "goods_amount": "(i % 50) * 4 + 20",
+                "total_amount": "(i % 50) * 4 + 20",
+                "paid_amount": "(i % 50) * 4 + 20",
+                "refunded_amount": "CASE WHEN i % 20 = 0 THEN 10 ELSE 0 END",
+                "status": "CASE WHEN i % 20 = 0 THEN 'refunded' ELSE 'finished' END",
+                "order_date": day,
+                "created_at": "CURRENT_TIMESTAMP",
+                "country": "'CN'",
+            },
+            series,
+            {"n": orders},
+        )
+        for line in (1, 2):
+            quantity, price = f"(i % 3) + {line}", "(i % 50) * 2 + 10"
+            _insert(
+                conn,
+                "sales_order_line",
+                {
+                    "id": f"(i - 1) * 2 + {line}",
+                    "order_id": "i",
+                    "line_no": str(line),
+                    "platform_sku": f"'SKU-' || ((i * {line} * 7) % {SKUS} + 1)",
+                    "product_id": f"(i * {line} * 7) % {SKUS} + 1",
+                    "quantity": quantity,
+                    "unit_price": price,
+                    "amount": f"({quantity}) * ({price})",
+                },
+                series,
+                {"n": orders},
+            )
+            _insert(
+                conn,
+                "stock_move",
+                {
+                    "product_id": f"(i * {line} * 7) % {SKUS} + 1",
+                    "warehouse_id": "1",
+                    "quantity": f"-((i % 3) + {line})",
+                    "move_type": "'shipment'",
+                    "unit_cost": "10 + (i % 7)",
+                    "business_date": day,
+                    "at": "CURRENT_TIMESTAMP",
+                    "source_type": "'order'",
+                    "source_id": "i",
+                },
+                series,
+                {"n": orders},
+            )
+        if not pg:
+            conn.execute(text("ANALYZE"))
+
+
+def _database(cfg: BenchConfig) -> tuple[str, int]:
+    orders = max(1000, int(ORDERS * cfg.scale))
+    key = (str(cfg.workdir), cfg.database_url, orders)
+    url = _built.get(key)
+    if url is not None:
+        with get_engine(url).connect() as conn:  # another benchmark may have reset PostgreSQL
+            try:
+                if conn.execute(text("SELECT COUNT(*) FROM sales_order")).scalar() == orders:
+                    return url, orders
+            except Exception:  # the tables are gone: build again
+                pass
+    url = fresh_url(cfg.workdir, cfg.database_url, "analytics")
+    with session_scope(url) as session:
+        initialise(session, company="bench", admin_password="bench-password")
+    _populate(url, orders)
+    _built[key] = url
+    return url, orders
+
+
+def _raw(url: str, sql: str) -> int:
+    raw = get_engine(url).raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute(sql)
+        return len(cur.fetchall())
+    finally:
+        raw.close()
+
+
+def _month(pg: bool) -> str:
+    return "to_char(order_date, 'YYYY-MM')" if pg else "strftime('%Y-%m', order_date)"
+
+
+def _compare(
+    cfg: BenchConfig,
+    name: str,
+    ours: Callable,
+    baseline: Callable[[bool], str],
+    check: Callable[[object, int], bool],
+) -> BenchResult:
+    url, orders = _database(cfg)
+    pg = get_engine(url).dialect.name == "postgresql"
+    result = BenchResult(
+        f"analytics {name}",
+        orders,
+        "orders",
+        backend="postgresql" if pg else "sqlite",
+        baseline_name="one raw SQL statement",
+    )
+    with session_scope(url, readonly=True) as session:
+        admin = resolve_actor(session, "admin")
+    window = dashboards.Window(START, START + dt.timedelta(days=DAYS - 1), "CNY")
+    sql = baseline(pg)
+
+    def run_ours() -> None:
+        with session_scope(url, readonly=True) as session:
+            got = ours(session, admin, window)
+        assert check(got, _raw(url, sql)), got
+
+    _raw(url, sql)  # warm the caches for both sides alike
+    for _ in range(cfg.repeat):
+        result.ours.append(timed(run_ours))
+        result.baseline.append(timed(lambda: _raw(url, sql)))
+    result.note = f"{orders:,} orders, {2 * orders:,} lines, {2 * orders:,} stock moves"
+    return result
+
+
+def _rows(got, n: int) -> bool:
+    return len(got) == n
+
+
+@benchmark("analytics-sales-by-month")
+def sales_by_month(cfg: BenchConfig) -> BenchResult:
+    """Sales trend by month with the year before (two layer queries) vs one GROUP BY."""
+    return _compare(
+        cfg,
+        "sales by month (YoY)",
+        lambda s, a, w: dashboards.sales_trend(s, a, w, "month"),
+        lambda pg: (
+            f"SELECT {_month(pg)}, SUM(goods_amount), COUNT(*) FROM sales_order "
+            f"WHERE status IN {SALE} GROUP BY 1"
+        ),
+        _rows,
+    )
+
+
+@benchmark("analytics-sales-by-platform")
+def sales_by_platform(cfg: BenchConfig) -> BenchResult:
+    """Sales, orders and units by platform (order lines joined) vs one GROUP BY."""
+    return _compare(
+        cfg,
+        "sales by platform",
+        lambda s, a, w: dashboards.sales_by(s, a, w, "platform"),
+        lambda pg: (
+            "SELECT o.platform, SUM(l.amount), COUNT(DISTINCT o.id), SUM(l.quantity) FROM sales_order o "
+            f"JOIN sales_order_line l ON l.order_id = o.id WHERE o.status IN {SALE} GROUP BY o.platform"
+        ),
+        _rows,
+    )
+
+
+@benchmark("analytics-sales-by-category")
+def sales_by_category(cfg: BenchConfig) -> BenchResult:
+    """Sales by category (lines, products, categories joined) vs one GROUP BY."""
+    return _compare(
+        cfg,
+        "sales by category",
+        lambda s, a, w: dashboards.sales_by(s, a, w, "category", limit=100),
+        lambda pg: (
+            "SELECT c.code, SUM(l.amount), COUNT(DISTINCT o.id), SUM(l.quantity) FROM sales_order o "
+            "JOIN sales_order_line l ON l.order_id = o.id JOIN product p ON p.id = l.product_id "
+            f"JOIN category c ON c.id = p.category_id WHERE o.status IN {SALE} GROUP BY c.code"
+        ),
+        _rows,
+    )
+
+
+@benchmark("analytics-bestsellers")
+def bestsellers(cfg: BenchConfig) -> BenchResult:
+    """The 10 SKUs that sold most units vs one GROUP BY ... ORDER BY ... LIMIT 10."""
+    return _compare(
+        cfg,
+        "bestsellers",
+        lambda s, a, w: dashboards.bestsellers(s, a, w, 10),
+        lambda pg: (
+            "SELECT l.platform_sku, SUM(l.quantity) AS u, SUM(l.amount), COUNT(DISTINCT o.id) "
+            "FROM sales_order o "
+            f"JOIN sales_order_line l ON l.order_id = o.id WHERE o.status IN {SALE} GROUP BY l.platform_sku "
+            "ORDER BY u DESC LIMIT 10"
+        ),
+        _rows,
+    )
+
+
+@benchmark("analytics-customers-by-province")
+def customers_by_province(cfg: BenchConfig) -> BenchResult:
+    """Distinct customers, orders and sales by province vs one GROUP BY."""
+    return _compare(
+        cfg,
+        "customers by province",
+        lambda s, a, w: dashboards.customers_by(s, a, w, "province"),
+        lambda pg: (
+            "SELECT region, COUNT(DISTINCT shop_id || ':' || buyer_id), COUNT(*), SUM(goods_amount) "
+            f"FROM sales_order WHERE status IN {SALE} GROUP BY region"
+        ),
+        _rows,
+    )
+
+
+@benchmark("analytics-margin-by-category")
+def margin_by_category(cfg: BenchConfig) -> BenchResult:
+    """Gross margin by category, cost from the stock ledger, vs one statement joining the moves."""
+    return _compare(
+        cfg,
+        "margin by category",
+        lambda s, a, w: dashboards.margin_by(s, a, w, "category", limit=100),
+        lambda pg: (
+            "SELECT c.code, SUM(l.amount), SUM(m.cost) FROM sales_order o "
+            "JOIN sales_order_line l ON l.order_id = o.id JOIN product p ON p.id = l.product_id "
+            "JOIN category c ON c.id = p.category_id LEFT JOIN (SELECT source_id, product_id, "
+            "SUM(-quantity * unit_cost) AS cost FROM stock_move WHERE source_type = 'order' "
+            "GROUP BY source_id, product_id) m ON m.source_id = l.order_id AND m.product_id = l.product_id "
+            f"WHERE o.status IN {SALE} GROUP BY c.code"
+        ),
+        _rows,
+    )
+
+
+@benchmark("analytics-repeat-rate")
+def repeat_rate(cfg: BenchConfig) -> BenchResult:
+    """Customers and repeat customers vs one statement over per-buyer order counts."""
+    return _compare(
+        cfg,
+        "repeat rate",
+        dashboards.repeat_rate,
+        lambda pg: (
+            "SELECT COUNT(*), SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END) FROM (SELECT shop_id, buyer_id, "
+            f"COUNT(*) AS n FROM sales_order WHERE status IN {SALE} AND buyer_id <> '' "
+            "GROUP BY shop_id, buyer_id) q"
+        ),
+        lambda got, n: n == 1 and got["customers"] > 0,
+    )
+
+
+@benchmark("analytics-cohorts")
+def cohorts(cfg: BenchConfig) -> BenchResult:
+    """Monthly cohort retention vs one statement (first month per buyer by a window function)."""
+    month = _month
+
+    def sql(pg: bool) -> str:
+        m = month(pg)
+        return (
+            "SELECT cohort, mon, COUNT(*) FROM (SELECT mon, MIN(mon) OVER (PARTITION BY shop_id, buyer_id) "
+            f"AS cohort FROM (SELECT shop_id, buyer_id, {m} AS mon FROM sales_order WHERE status IN {SALE} "
+            "AND buyer_id <> '' GROUP BY shop_id, buyer_id, mon) a) b GROUP BY cohort, mon"
+        )
+
+    return _compare(cfg, "cohort retention", dashboards.cohort_retention, sql, _rows)

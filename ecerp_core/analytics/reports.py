@@ -1,0 +1,188 @@
+"""Run a report: dimensions × measures under filters, aggregated in one SQL statement.
+
+A :class:`ReportSpec` names fields of the semantic layer (:mod:`ecerp_core.analytics.layer`); every
+name is looked up there and anything else is refused with :class:`UnknownField` before a statement
+is built, so a report can never reach a table or column the layer does not declare.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecerp_core.analytics.exceptions import BadFilterValue, EmptyReport, GrainMismatch, UnknownField
+from ecerp_core.analytics.layer import DIMENSIONS, FILTERS, LINE, MEASURES, join_lines, sales_condition
+from ecerp_core.auth import Actor, require
+from ecerp_core.i18n import lazy
+from ecerp_core.money import round_money
+from ecerp_core.orders.models import Order
+
+MAX_ROWS = 10_000
+FilterValue = dt.date | str | Sequence[str]
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """What a report shows: ``dimensions`` to group by, ``measures`` to add up, ``filters`` (name ->
+    a date for ``date_from`` / ``date_to``, else a value or a list of values), ``sort`` (a dimension
+    or measure; default the dimensions in order), ``descending``, ``limit`` rows."""
+
+    dimensions: tuple[str, ...] = ()
+    measures: tuple[str, ...] = ("sales",)
+    filters: Mapping[str, FilterValue] = field(default_factory=dict)
+    sort: str | None = None
+    descending: bool = False
+    limit: int | None = None
+
+    def as_dict(self) -> dict:
+        """The definition as plain JSON values (what a saved report stores)."""
+        filters = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in self.filters.items()}
+        return {
+            "dimensions": list(self.dimensions),
+            "measures": list(self.measures),
+            "filters": {k: list(v) if isinstance(v, list | tuple) else v for k, v in filters.items()},
+            "sort": self.sort,
+            "descending": self.descending,
+            "limit": self.limit,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> ReportSpec:
+        return cls(
+            tuple(data.get("dimensions") or ()),
+            tuple(data.get("measures") or ()),
+            dict(data.get("filters") or {}),
+            data.get("sort"),
+            bool(data.get("descending")),
+            data.get("limit"),
+        )
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Rows of a report (dicts keyed by the spec's dimensions then measures), in order."""
+
+    spec: ReportSpec
+    columns: tuple[str, ...]
+    rows: list[dict]
+
+
+def check_spec(spec: ReportSpec) -> None:
+    """Refuse every name the layer does not declare, and splits that would count twice.
+
+    >>> check_spec(ReportSpec(("month",), ("sales; drop table sales_order",)))
+    Traceback (most recent call last):
+    ...
+    ecerp_core.analytics.exceptions.UnknownField: ...
+    """
+    for kind, names, known in (
+        ("dimension", spec.dimensions, DIMENSIONS),
+        ("measure", spec.measures, MEASURES),
+        ("filter", tuple(spec.filters), FILTERS),
+    ):
+        for name in names:
+            if not isinstance(name, str) or name not in known:
+                raise UnknownField(kind=lazy(f"analytics.kind.{kind}"), name=str(name)[:80])
+    if not spec.measures:
+        raise EmptyReport()
+    if spec.sort is not None and spec.sort not in (*spec.dimensions, *spec.measures):
+        raise UnknownField(kind=lazy("analytics.kind.sort"), name=str(spec.sort)[:80])
+    line_dims = [d for d in spec.dimensions if DIMENSIONS[d].grain == LINE]
+    line_dims += [f for f in spec.filters if FILTERS[f].grain == LINE]
+    if line_dims:
+        for m in spec.measures:
+            if MEASURES[m].at_line is None:
+                raise GrainMismatch(measure=lazy(f"measure.{m}"), dimension=lazy(f"dimension.{line_dims[0]}"))
+
+
+def _date(name: str, value: object) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise BadFilterValue(name=name, value=str(value)[:80]) from None
+
+
+def _values(name: str, value: object) -> list[str]:
+    items = value.split(",") if isinstance(value, str) else list(value or ())
+    values = [str(v).strip() for v in items if str(v).strip()]
+    if not values:
+        raise BadFilterValue(name=name, value=str(value)[:80])
+    return values
+
+
+def report_statement(spec: ReportSpec, dialect: str):
+    """The one SELECT of a report (checked first); values of filters are bound parameters."""
+    check_spec(spec)
+    line = any(DIMENSIONS[d].grain == LINE for d in spec.dimensions)
+    line = line or any(FILTERS[f].grain == LINE for f in spec.filters)
+    line = line or any(MEASURES[m].at_order is None for m in spec.measures)
+    joins: set[str] = set()
+    columns = []
+    for d in spec.dimensions:
+        joins.update(DIMENSIONS[d].joins)
+        columns.append(DIMENSIONS[d].expr(dialect).label(d))
+    for m in spec.measures:
+        measure = MEASURES[m]
+        joins.update(measure.joins)
+        build = measure.at_line if line else measure.at_order
+        columns.append(build().label(m))
+    conditions = [sales_condition()]
+    for name, value in spec.filters.items():
+        f = FILTERS[name]
+        joins.update(f.joins)
+        column = f.column(dialect)
+        if f.kind == "date_from":
+            conditions.append(column >= _date(name, value))
+        elif f.kind == "date_to":
+            conditions.append(column <= _date(name, value))
+        else:
+            conditions.append(column.in_(_values(name, value)))
+    stmt = join_lines(select(*columns).select_from(Order), joins, line).where(*conditions)
+    if spec.dimensions:
+        stmt = stmt.group_by(*(DIMENSIONS[d].expr(dialect) for d in spec.dimensions))
+    order = [spec.sort] if spec.sort else list(spec.dimensions)
+    if order:
+        labelled = {c.name: c for c in columns}
+        stmt = stmt.order_by(*(labelled[o].desc() if spec.descending else labelled[o] for o in order))
+    limit = min(int(spec.limit), MAX_ROWS) if spec.limit else MAX_ROWS
+    return stmt.limit(limit)
+
+
+def _clean(measure: str, value: object) -> object:
+    kind = MEASURES[measure].kind
+    if value is None:
+        return None if kind == "ratio" else (Decimal("0.00") if kind == "money" else 0)
+    if kind == "money":
+        return round_money(Decimal(str(value)))
+    if kind == "ratio":
+        return Decimal(str(value)).quantize(Decimal("0.0001"))
+    return int(value)
+
+
+def run_report(session: Session, actor: Actor, spec: ReportSpec) -> ReportResult:
+    """Run ``spec`` in the database and return its aggregated rows.
+
+    Money comes back as ``Decimal`` rounded to the cent, counts as ``int``, ratios as ``Decimal``
+    with four places (None where the base is zero). Raises :class:`UnknownField` for any name
+    outside the layer, :class:`GrainMismatch` for an order amount split by SKU or category.
+    """
+    require(actor, "analytics.read")
+    stmt = report_statement(spec, session.get_bind().dialect.name)
+    result = session.execute(stmt)
+    columns = (*spec.dimensions, *spec.measures)
+    rows = []
+    for raw in result:
+        row = dict(zip(columns, raw, strict=True))
+        for m in spec.measures:
+            row[m] = _clean(m, row[m])
+        for d in spec.dimensions:
+            row[d] = "" if row[d] is None else str(row[d])
+        rows.append(row)
+    return ReportResult(spec, columns, rows)

@@ -1,0 +1,159 @@
+"""``ecerp report``: custom reports (自定义报表) over the semantic layer — list, save, run, delete, the
+fields a report may use, and today's key figures."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ecerp_core.cli.context import Context, pass_ctx
+from ecerp_core.cli.output import echo_json, print_table
+from ecerp_core.i18n import t
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    out = {}
+    for v in values:
+        if "=" not in v:
+            raise click.BadParameter(f"{v!r}: use NAME=VALUE", param_hint=option)
+        k, _, val = v.partition("=")
+        out[k.strip()] = val.strip()
+    return out
+
+
+@click.group()
+def report() -> None:
+    """Custom reports / 自定义报表: save a definition, run it with parameters, export CSV/XLSX/JSON."""
+
+
+@report.command("fields")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON. / 输出 JSON。")
+def fields(as_json: bool) -> None:
+    """The dimensions, measures and filters a report may use. / 报表可用的维度、指标和筛选。"""
+    from ecerp_core.analytics.layer import describe
+    from ecerp_core.analytics.services import label
+
+    names = describe()
+    if as_json:
+        echo_json(names)
+        return
+    for kind, items in names.items():
+        click.echo(f"{kind}:")
+        for name in items:
+            click.echo(f"  {name:<18}{label(name) if kind != 'filters' else ''}")
+
+
+@report.command("list")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@pass_ctx
+def list_(ctx: Context, fmt: str) -> None:
+    """Saved reports (shared by every user). / 已保存的报表（所有用户共享）。"""
+    from ecerp_core.analytics.services import list_reports
+
+    with ctx.acting(readonly=True) as (session, actor):
+        rows = list_reports(session, actor)
+    print_table(rows, ("name", "title", "chart", "dimensions", "measures", "updated_at"), fmt)
+
+
+@report.command("save")
+@click.argument("name")
+@click.option(
+    "--dimension", "-d", "dimensions", multiple=True, help="Group by (repeat). / 分组维度（可重复）。"
+)
+@click.option("--measure", "-m", "measures", multiple=True, required=True, help="Measure (repeat). / 指标。")
+@click.option("--filter", "-f", "filters", multiple=True, metavar="NAME=VALUE", help="Filter. / 筛选条件。")
+@click.option("--sort", default=None, help="Sort by this dimension or measure. / 排序字段。")
+@click.option("--desc", is_flag=True, help="Largest first. / 降序。")
+@click.option(
+    "--limit", type=click.IntRange(1, 10000), default=None, help="At most this many rows. / 行数上限。"
+)
+@click.option("--chart", type=click.Choice(["bar", "line", "table"]), default="bar", show_default=True)
+@click.option("--title", default="", help="Title shown above it. / 标题。")
+@pass_ctx
+def save(
+    ctx: Context,
+    name: str,
+    dimensions: tuple[str, ...],
+    measures: tuple[str, ...],
+    filters: tuple[str, ...],
+    sort: str | None,
+    desc: bool,
+    limit: int | None,
+    chart: str,
+    title: str,
+) -> None:
+    """Save (or replace) report NAME. / 保存（或替换）报表 NAME。
+
+    Example: ecerp report save monthly-sales -d month -d platform -m sales -m orders -f date_from=2026-01-01
+    """
+    from ecerp_core.analytics.reports import ReportSpec
+    from ecerp_core.analytics.services import save_report
+
+    spec = ReportSpec(dimensions, measures, _pairs(filters, "--filter"), sort, desc, limit)
+    with ctx.acting() as (session, actor):
+        save_report(session, actor, name, spec, title=title, chart=chart)
+    click.echo(t("cli.report_saved", None, name=name))
+
+
+@report.command("run")
+@click.argument("name")
+@click.option(
+    "--param", "-p", "params", multiple=True, metavar="K=V", help="Override a filter. / 覆盖筛选条件。"
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "xlsx", "json"]), default="table", show_default=True
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, help="File (default: stdout).")
+@pass_ctx
+def run(ctx: Context, name: str, params: tuple[str, ...], fmt: str, output: str | None) -> None:
+    """Run saved report NAME, filters overridden by --param. / 运行已保存的报表。"""
+    from ecerp_core.analytics.services import export_report, get_report, run_saved_report
+
+    with ctx.acting(readonly=True) as (session, actor):
+        report_row, _spec = get_report(session, actor, name)
+        result = run_saved_report(session, actor, name, _pairs(params, "--param"))
+        title = report_row.title or name
+    if fmt in ("csv", "xlsx"):
+        data = export_report(result, fmt, title=title)
+        if output:
+            with open(output, "wb") as fh:
+                fh.write(data)
+        elif fmt == "xlsx":
+            raise click.UsageError("--format xlsx needs --output FILE")
+        else:
+            sys.stdout.write(data.decode("utf-8").lstrip("\ufeff"))
+        return
+    if output:
+        raise click.UsageError("--output is for csv and xlsx")
+    print_table(result.rows, result.columns, "json" if fmt == "json" else "table")
+
+
+@report.command("delete")
+@click.argument("name")
+@pass_ctx
+def delete(ctx: Context, name: str) -> None:
+    """Delete saved report NAME. / 删除已保存的报表。"""
+    from ecerp_core.analytics.services import delete_report
+
+    with ctx.acting() as (session, actor):
+        delete_report(session, actor, name)
+    click.echo(t("cli.report_deleted", None, name=name))
+
+
+@report.command("today")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON. / 输出 JSON。")
+@pass_ctx
+def today(ctx: Context, as_json: bool) -> None:
+    """Today's key figures: orders, sales, queues waiting, stock alerts. / 今日关键指标。"""
+    from ecerp_core.analytics.keyfigures import key_figures
+
+    with ctx.acting(readonly=True) as (session, actor):
+        figures = key_figures(session, actor)
+    if as_json:
+        echo_json(figures)
+        return
+    for key, value in figures.items():
+        click.echo(f"{t(f'keyfig.{key}', None)}: {value}")

@@ -1,0 +1,47 @@
+"""``ecerp report``: save, list, run as CSV/XLSX/JSON with parameters, refuse names outside the layer."""
+
+from __future__ import annotations
+
+import json
+
+from cli_run import run
+from openpyxl import load_workbook
+
+
+def test_save_list_run_and_export_a_report(db, capsys, tmp_path):
+    code, out, _ = run(capsys, "report", "save", "月报", "-d", "month", "-m", "sales", "-m", "orders",
+                       "-f", "platform=taobao", "--title", "每月销售")  # fmt: skip
+    assert (code, out.strip()) == (0, "报表 月报 已保存")
+    code, out, _ = run(capsys, "report", "list", "--format", "json")
+    [saved] = json.loads(out)
+    assert (saved["name"], saved["dimensions"], saved["measures"]) == ("月报", "month", "sales,orders")
+    assert run(capsys, "report", "run", "月报", "--format", "json", "-p", "date_from=2026-01-01")[:2] == (
+        0,
+        "[]\n",
+    )
+    assert run(capsys, "report", "run", "月报", "--format", "csv")[:2] == (0, "month,sales,orders\n")
+    target = tmp_path / "月报.xlsx"
+    assert run(capsys, "report", "run", "月报", "--format", "xlsx", "-o", str(target))[0] == 0
+    sheet = load_workbook(target).active
+    assert [c.value for c in sheet[1]][:1] == ["每月销售"]
+    assert [c.value for c in sheet[2]] == ["月", "销售额", "订单数"]
+
+
+def test_names_outside_the_layer_and_bad_parameters_are_refused(db, capsys):
+    code, _out, err = run(
+        capsys, "--lang", "en", "report", "save", "x", "-m", "sales; DROP TABLE sales_order"
+    )
+    assert code == 1
+    assert "no measure named 'sales; DROP TABLE sales_order'" in err
+    run(capsys, "report", "save", "ok", "-m", "sales")
+    code, _out, err = run(capsys, "--lang", "en", "report", "run", "ok", "-p", "password_hash=1")
+    assert (code, "no filter named 'password_hash'" in err) == (1, True)
+    code, _out, err = run(capsys, "--lang", "en", "report", "run", "nothing")
+    assert (code, err.strip()) == (1, "error: There is no saved report named 'nothing'")
+
+
+def test_today_prints_the_key_figures(db, capsys):
+    code, out, _ = run(capsys, "report", "today", "--json")
+    figures = json.loads(out)
+    assert code == 0
+    assert (figures["orders_today"], figures["sales_today"], figures["review"]) == (0, "0.00", 0)

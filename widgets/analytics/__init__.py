@@ -1,0 +1,1 @@
+"""The Analytics app: dashboards and the custom report builder."""
