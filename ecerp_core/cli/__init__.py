@@ -24,9 +24,11 @@ import logging
 import sys
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from ecerp_core.cli import base, bench, finance, opening, orders, purchase, records, serve, stock, vouchers
 from ecerp_core.cli.context import Context
+from ecerp_core.db import named_database_error
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import set_language
 from ecerp_core.wiring import connect
@@ -92,10 +94,21 @@ def main(argv: list[str] | None = None) -> None:
     except EcerpError as exc:
         if debug:
             raise
+        if exc.exit_code == 0:  # not a failure: "nothing to do" said as such
+            click.echo(exc.message())
+            sys.exit(0)
         click.echo(f"error: {exc.message()}", err=True)
         sys.exit(exc.exit_code)
+    except SQLAlchemyError as exc:
+        # the last line of defence: never the statement, its parameters or the driver's text
+        if debug:
+            raise
+        logging.getLogger("ecerp").info("database error", exc_info=True)
+        named = named_database_error(exc)
+        click.echo(f"error: {named.message()}", err=True)
+        sys.exit(named.exit_code)
     except Exception as exc:
         if debug:
             raise
-        click.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
+        click.echo(f"error: {type(exc).__name__}: {str(exc)[:200]} (run with --debug for details)", err=True)
         sys.exit(2)

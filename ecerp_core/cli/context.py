@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from ecerp_core.auth import Actor, resolve_actor
 from ecerp_core.config import load_settings
-from ecerp_core.db import session_scope
+from ecerp_core.db import run_transaction, session_scope
+
+T = TypeVar("T")
 
 
 class Context:
@@ -25,6 +27,12 @@ class Context:
         """Open a session and resolve the acting user; commits when the block ends."""
         with session_scope(readonly=readonly) as session:
             yield session, resolve_actor(session, self.user)
+
+    def run(self, work: Callable[[Any, Actor], T]) -> T:
+        """``work(session, actor)`` in one transaction, run again when it loses a deadlock or a
+        unique key to another process (two importers of one file: the second then finds the rows
+        and reports them unchanged); see :func:`ecerp_core.db.run_transaction`."""
+        return run_transaction(lambda session: work(session, resolve_actor(session, self.user)))
 
 
 pass_ctx = click.make_pass_decorator(Context)
