@@ -4,10 +4,8 @@ carrier and tracking number (also from a tracking file), each in chunks with a p
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import html
-import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -27,6 +25,7 @@ from ecerp_core.orders import workflow
 from ecerp_core.orders.models import Order, OrderLine
 from ecerp_core.orders.services import ship_orders
 from ecerp_core.orders.workflow import Happened
+from ecerp_core.sheets import csv_text
 from ecerp_core.stock.models import StockSetting
 from ecerp_core.tabular import map_columns, normal, read_table
 
@@ -141,11 +140,9 @@ def _pick_cells(r: dict, language: str | None) -> list:
 
 def pick_list_csv(rows: list[dict], language: str | None = None) -> str:
     """The pick list as CSV, headed in ``language``."""
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow([t(k, language) for k in PICK_COLUMNS])
-    w.writerows(_pick_cells(r, language) for r in rows)
-    return buf.getvalue()
+    header = [t(k, language) for k in PICK_COLUMNS]
+    # formula-looking text (a product name "=HYPERLINK(...)") is escaped by csv_text
+    return csv_text((dict(zip(header, _pick_cells(r, language), strict=True)) for r in rows), header)
 
 
 def pick_list_html(rows: list[dict], language: str | None = None, *, day: str = "") -> str:
