@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from benchmarks import bench_finance, bench_foundation, bench_orders, bench_stock  # noqa: F401
+from benchmarks import bench_finance, bench_foundation, bench_orders, bench_robust, bench_stock  # noqa: F401
 from benchmarks.core import BENCHMARKS, BenchConfig, BenchResult
 
 
