@@ -375,11 +375,16 @@ def _copy_in(connection, table, keys: list[str], rows: list[tuple]) -> None:
     """``COPY table (keys) FROM STDIN`` on the session's own PostgreSQL connection (its transaction)."""
     quote = connection.dialect.identifier_preparer.quote
     columns = ", ".join(quote(table.c[k].name) for k in keys)
+    statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
     cursor = connection.connection.dbapi_connection.cursor()
+    dbapi_error = connection.dialect.dbapi.Error
     try:
-        with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
+        with cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
+    except dbapi_error as exc:
+        # as SQLAlchemy wraps every other statement's error: an IntegrityError a retry recognises
+        raise DBAPIError.instance(statement, None, exc, dbapi_error) from exc
     finally:
         cursor.close()
 

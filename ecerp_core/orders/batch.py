@@ -18,7 +18,7 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import business_date
 from ecerp_core.catalog.models import Product, Shop, Warehouse
 from ecerp_core.catalog.products import expand_lines
-from ecerp_core.db import among, utcnow
+from ecerp_core.db import among, for_update, utcnow
 from ecerp_core.errors import ImportFileError, NeedsConfirmation, ValidationError, problem
 from ecerp_core.i18n import current_language, lazy, t
 from ecerp_core.orders import workflow
@@ -219,9 +219,17 @@ def ship_with_tracking(
     require(actor, "orders.ship")
     shipments = [Shipment(*s) for s in shipments]
     by_id = {s.order_id: s for s in shipments}
-    ids = workflow.with_members(session, list(by_id))
+    # every order is locked first, in id order — the one order every writer of orders locks in —
+    # before carrier and tracking are written: writing them in the input's order deadlocked a
+    # concurrent approve or ship
+    ids = sorted(workflow.with_members(session, list(by_id)))
     known = session.connection().execute(
-        select(Order.id, Order.merged_into_id, Order.platform_order_id).where(Order.id.in_(ids))
+        for_update(
+            select(Order.id, Order.merged_into_id, Order.platform_order_id)
+            .where(among(session, Order.id, ids))
+            .order_by(Order.id),
+            session,
+        )
     )
     parents, numbers = {}, {}
     for oid, parent, number in known:
