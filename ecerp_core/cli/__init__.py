@@ -26,7 +26,19 @@ import sys
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from ecerp_core.cli import base, bench, finance, opening, orders, purchase, records, serve, stock, vouchers
+from ecerp_core.cli import (
+    backup,
+    base,
+    bench,
+    finance,
+    opening,
+    orders,
+    purchase,
+    records,
+    serve,
+    stock,
+    vouchers,
+)
 from ecerp_core.cli.context import Context
 from ecerp_core.db import named_database_error
 from ecerp_core.errors import EcerpError
@@ -50,6 +62,8 @@ COMMANDS = (
     finance.finance,
     serve.serve,
     bench.bench,
+    backup.backup,
+    backup.restore,
 )
 """Every top-level command, by the module that holds it (``--help`` lists them by name)."""
 finance.finance.add_command(vouchers.voucher)  # ecerp finance voucher ...
