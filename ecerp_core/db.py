@@ -288,7 +288,12 @@ class DatabaseFailure(EcerpError):
     exit_code = 2
 
 
-def named_database_error(exc: SQLAlchemyError) -> DatabaseFailure:
+def is_database_error(exc: BaseException) -> bool:
+    """An error of SQLAlchemy or of a database driver (psycopg, sqlite3) itself."""
+    return isinstance(exc, SQLAlchemyError) or type(exc).__module__.split(".")[0] in ("psycopg", "sqlite3")
+
+
+def named_database_error(exc: BaseException) -> DatabaseFailure:
     """The last line of defence: what a person is told of a database error no service turned into a
     named one (the statement, its parameters and the driver's text go to the log, never to them)."""
     if is_transient(exc):
@@ -296,6 +301,8 @@ def named_database_error(exc: SQLAlchemyError) -> DatabaseFailure:
     if isinstance(exc, IntegrityError):
         return DatabaseFailure("error.database.conflict")
     name = type(getattr(exc, "orig", None) or exc).__name__
+    if name == "IntegrityError" or "UniqueViolation" in name:
+        return DatabaseFailure("error.database.conflict")
     if name in (
         "DataError",
         "NumericValueOutOfRange",

@@ -24,7 +24,6 @@ import logging
 import sys
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from ecerp_core.cli import (
     backup,
@@ -40,7 +39,7 @@ from ecerp_core.cli import (
     vouchers,
 )
 from ecerp_core.cli.context import Context
-from ecerp_core.db import named_database_error
+from ecerp_core.db import is_database_error, named_database_error
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import set_language
 from ecerp_core.wiring import connect
@@ -113,16 +112,16 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(0)
         click.echo(f"error: {exc.message()}", err=True)
         sys.exit(exc.exit_code)
-    except SQLAlchemyError as exc:
-        # the last line of defence: never the statement, its parameters or the driver's text
+    except Exception as exc:
         if debug:
             raise
+        if not is_database_error(exc):
+            click.echo(
+                f"error: {type(exc).__name__}: {str(exc)[:200]} (run with --debug for details)", err=True
+            )
+            sys.exit(2)
+        # the last line of defence: never the statement, its parameters or the driver's text
         logging.getLogger("ecerp").info("database error", exc_info=True)
         named = named_database_error(exc)
         click.echo(f"error: {named.message()}", err=True)
         sys.exit(named.exit_code)
-    except Exception as exc:
-        if debug:
-            raise
-        click.echo(f"error: {type(exc).__name__}: {str(exc)[:200]} (run with --debug for details)", err=True)
-        sys.exit(2)

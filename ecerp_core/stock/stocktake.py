@@ -48,6 +48,10 @@ SOURCE = "stocktake"
 OPEN = ("counting", "recount")
 
 
+MAX_COUNT = 100_000_000
+"""No shelf holds more of one product than this: a larger count is a typo (the column holds 2^31 - 1)."""
+
+
 @dataclass(frozen=True)
 class CountEntry:
     """One thing a counter did: ``code`` (barcode or SKU) scanned (``kind="scan"``, adds
@@ -304,6 +308,8 @@ def record_counts(
             or e.quantity < (0 if e.kind == "set" else 1)
         ):
             found.append(problem("quantity", "below_minimum", value=e.quantity, min=0).at_line(n))
+        elif e.quantity > MAX_COUNT:
+            found.append(problem("quantity", "above_maximum", value=e.quantity, max=MAX_COUNT).at_line(n))
     if found:
         raise ValidationError(found)
     ids = sorted({products[e.code.strip()].product_id for e in entries})
