@@ -13,7 +13,7 @@ import itertools
 import operator
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from ecerp_core.errors import ImportFileError
@@ -155,6 +155,8 @@ def decode(data: bytes, name: str) -> str:
     """Decode a text file in the encoding :func:`detect_encoding` finds."""
     encoding = detect_encoding(data, name)
     text = data.decode(encoding)
+    if "\x00" in text:  # UTF-16 text holding a NUL character, which no database column takes
+        raise _fail(name, "nul")
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -307,12 +309,13 @@ def _parse_bytes(data: bytes, name: str, columns: Collection[str] | None) -> Tab
     """:func:`parse_text` of :func:`decode`, decoding as the rows are read: decoding a large export in
     one piece and reading it back from memory costs a third of the reading."""
     encoding = detect_encoding(data, name)
-    armour = True if encoding.startswith("utf-16") else _may_hold_armour(data)
+    if encoding.startswith("utf-16"):
+        text = data.decode(encoding).lstrip("\ufeff")
+        if "\x00" in text:  # a NUL character, which no database column takes
+            raise _fail(name, "nul")
+        return parse_text(text, name, columns=columns)
     stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
-    table = _read_csv(stream, name, armour, columns)
-    if encoding.startswith("utf-16"):  # the mark is read as the first header's first character
-        table = replace(table, header=tuple(h.lstrip("\ufeff") for h in table.header))
-    return table
+    return _read_csv(stream, name, _may_hold_armour(data), columns)
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
