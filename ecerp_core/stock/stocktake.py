@@ -273,9 +273,12 @@ def _move(session: Session, actor: Actor, stocktake: StocktakeState, target: str
 # --- counting -------------------------------------------------------------------------------------
 def resolve_codes(session: Session, codes: Sequence[str]) -> dict[str, ScannedProduct]:
     """``{code: (product_id, sku, name_zh)}`` for scanned codes that are a barcode or a SKU."""
-    wanted = sorted({c.strip() for c in codes if c and c.strip()})
+    wanted = {c.strip() for c in codes if c and c.strip()}
+    listed = sorted(wanted)
     stmt = select(Product.id, Product.sku, Product.name_zh, Product.barcode).where(
-        or_(Product.barcode.in_(wanted), Product.sku.in_(wanted)), Product.is_bundle.is_(False)
+        # one array parameter each, however many codes a whole-warehouse count brings
+        or_(among(session, Product.barcode, listed), among(session, Product.sku, listed)),
+        Product.is_bundle.is_(False),
     )
     found: dict[str, ScannedProduct] = {}
     for row in session.connection().execute(stmt):
