@@ -40,6 +40,8 @@ from ecerp_core.orders.models import Order
 ZERO = Decimal("0")
 SUSPENSE = "2241"  # 其他应付款: money received that no order explains yet
 CHUNK = 500
+REFERENCE_LENGTH = 120
+"""The longest settlement reference kept (``fin_settlement.reference``)."""
 
 
 class _OrderRef(NamedTuple):
@@ -161,6 +163,7 @@ def settle_rows(
     """
     require(actor, "finance.post")
     fmt = format_for(platform)
+    reference = reference.strip()[:REFERENCE_LENGTH] or "-"  # a file's name may be longer than the column
     if not rows:
         raise PostingFailed("error.finance.settlement_columns", file=reference, columns="-")
     keys = line_keys(fmt.platform, rows)
