@@ -11,6 +11,7 @@ from benchmarks import (  # noqa: F401
     bench_forecast,
     bench_foundation,
     bench_orders,
+    bench_robust,
     bench_stock,
 )
 from benchmarks.core import BENCHMARKS, BenchConfig, BenchResult

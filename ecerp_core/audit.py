@@ -77,7 +77,7 @@ def record_many(
             "actor_name": actor.username,
             "action": action,
             "entity": entity,
-            "entity_id": str(entity_id),
+            "entity_id": str(entity_id)[:80],  # a long file name or reference never fails the write
             "detail": jsonable(detail),
         }
         for entity_id, detail in rows

@@ -17,6 +17,8 @@ import datetime as dt
 import functools
 import gc
 import json
+import logging
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,10 +49,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from ecerp_core.config import load_settings
+from ecerp_core.errors import EcerpError
 from ecerp_core.money import Money, Rate
 
 T = TypeVar("T")
@@ -228,6 +232,89 @@ def session_scope(url: str | None = None, *, readonly: bool = False) -> Iterator
         session.close()
 
 
+# --- transactions that lose a race --------------------------------------------------------------
+ATTEMPTS = 4
+"""How many times :func:`run_transaction` runs a use case that loses a deadlock (the last one raises)."""
+_TRANSIENT = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, lock not available
+_UNIQUE = "23505"
+
+
+def _sqlstate(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A database error that running the whole transaction again may not meet: a deadlock, a
+    serialization failure, a lock wait given up, SQLite's "database is locked"."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    return _sqlstate(exc) in _TRANSIENT or "database is locked" in str(getattr(exc, "orig", ""))
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """A unique key another transaction wrote first (two importers of one file): run again, the
+    transaction sees that row and leaves it alone."""
+    if not isinstance(exc, IntegrityError):
+        return False
+    return _sqlstate(exc) == _UNIQUE or "UNIQUE constraint failed" in str(getattr(exc, "orig", ""))
+
+
+def run_transaction(
+    work: Callable[[Session], T], url: str | None = None, *, attempts: int = ATTEMPTS, conflicts: bool = True
+) -> T:
+    """Run ``work(session)`` in :func:`session_scope` and commit; run it again from the start (a
+    fresh transaction, a short growing pause) when it loses a deadlock or a serialization failure,
+    or — with ``conflicts`` — a unique key another transaction committed first. ``work`` must do
+    nothing outside the database it would not do twice. After ``attempts`` runs the error is raised.
+    """
+    log = logging.getLogger(__name__)
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope(url) as session:
+                return work(session)
+        except DBAPIError as exc:
+            if attempt == attempts or not (is_transient(exc) or (conflicts and is_conflict(exc))):
+                raise
+            log.info("transaction lost a race (%s), attempt %d of %d", _sqlstate(exc), attempt, attempts)
+            time.sleep(0.05 * attempt * attempt)
+    raise AssertionError("unreachable")
+
+
+class DatabaseFailure(EcerpError):
+    """A database error that reached a person, named by its kind, without SQL or values."""
+
+    code = "error.database.other"
+    exit_code = 2
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """An error of SQLAlchemy or of a database driver (psycopg, sqlite3) itself."""
+    return isinstance(exc, SQLAlchemyError) or type(exc).__module__.split(".")[0] in ("psycopg", "sqlite3")
+
+
+def named_database_error(exc: BaseException) -> DatabaseFailure:
+    """The last line of defence: what a person is told of a database error no service turned into a
+    named one (the statement, its parameters and the driver's text go to the log, never to them)."""
+    if is_transient(exc):
+        return DatabaseFailure("error.database.busy")
+    if isinstance(exc, IntegrityError):
+        return DatabaseFailure("error.database.conflict")
+    name = type(getattr(exc, "orig", None) or exc).__name__
+    if name == "IntegrityError" or "UniqueViolation" in name:
+        return DatabaseFailure("error.database.conflict")
+    if name in (
+        "DataError",
+        "NumericValueOutOfRange",
+        "StringDataRightTruncation",
+        "InvalidTextRepresentation",
+    ) or (type(exc).__name__ == "DataError"):
+        return DatabaseFailure("error.database.value")
+    if type(exc).__name__ == "OperationalError":
+        return DatabaseFailure("error.database.unavailable")
+    return DatabaseFailure("error.database.other", kind=name)
+
+
 COPY_FROM = 20
 """On PostgreSQL a batch of at least this many rows is written with ``COPY`` (one round trip)."""
 
@@ -295,11 +382,16 @@ def _copy_in(connection, table, keys: list[str], rows: list[tuple]) -> None:
     """``COPY table (keys) FROM STDIN`` on the session's own PostgreSQL connection (its transaction)."""
     quote = connection.dialect.identifier_preparer.quote
     columns = ", ".join(quote(table.c[k].name) for k in keys)
+    statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
     cursor = connection.connection.dbapi_connection.cursor()
+    dbapi_error = connection.dialect.dbapi.Error
     try:
-        with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
+        with cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
+    except dbapi_error as exc:
+        # as SQLAlchemy wraps every other statement's error: an IntegrityError a retry recognises
+        raise DBAPIError.instance(statement, None, exc, dbapi_error) from exc
     finally:
         cursor.close()
 
@@ -477,6 +569,7 @@ __all__ = [
     "Base",
     "Code",
     "CurrencyCode",
+    "DatabaseFailure",
     "Flag",
     "Mapped",
     "Money",
@@ -497,6 +590,8 @@ __all__ = [
     "intpk",
     "mapped_column",
     "memo",
+    "named_database_error",
+    "run_transaction",
     "session_scope",
     "updated_at",
     "utcnow",

@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 MAX_PAGE = 1000
+CHUNK = 2000
+"""Most keys one statement carries in an ``IN`` list: PostgreSQL takes at most 65,535 parameters
+and overflows its stack on a long list of row values (``(a, b) IN (...)``, at ~7,700 pairs);
+SQLite takes 32,766 parameters. Tests make it small to prove a batch is chunked."""
+
+T = TypeVar("T")
+
+
+def chunked(values: Iterable[T], size: int | None = None) -> Iterator[list[T]]:
+    """``values`` in successive lists of at most ``size`` (default :data:`CHUNK`), in their order —
+    so rows locked chunk by chunk are still locked in one global order.
+
+    >>> list(chunked(range(5), 2))
+    [[0, 1], [2, 3], [4]]
+    """
+    size = size or CHUNK
+    batch: list[T] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 @dataclass(frozen=True)
@@ -68,4 +93,7 @@ def ids_by_key(session: Session, model, key_column: str, keys: set[str]) -> dict
     if not keys:
         return {}
     column = getattr(model, key_column)
-    return dict(session.execute(select(column, model.id).where(column.in_(keys))).all())
+    found: dict[str, int] = {}
+    for chunk in chunked(sorted(keys)):
+        found.update(session.execute(select(column, model.id).where(column.in_(chunk))).all())
+    return found

@@ -1,4 +1,5 @@
-"""Reading the tables sellers hand us: CSV (UTF-8 or GBK/GB18030) and XLSX, by header name.
+"""Reading the tables sellers hand us: CSV (UTF-8, UTF-16, GBK/GB18030 or Windows-1252) and XLSX, by
+header name.
 
 Every importer (base data, orders, settlements, rates) reads through here, so encodings, Excel's
 ``="..."`` armour, duplicate headers and unreadable files are handled once.
@@ -18,7 +19,8 @@ from pathlib import Path
 from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy, t
 
-ENCODINGS = ("utf-8-sig", "gb18030")
+ENCODINGS = ("utf-8-sig", "utf-16", "gb18030", "cp1252")
+"""What a CSV may be written in, in the order :func:`detect_encoding` considers them."""
 MAX_FIELD = 1_000_000
 csv.field_size_limit(MAX_FIELD)
 FIRST_LINE = 2
@@ -150,15 +152,65 @@ def _fail(name: str, reason: str, **params) -> ImportFileError:
 
 
 def decode(data: bytes, name: str) -> str:
-    """Decode a text file: UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK)."""
-    if b"\x00" in data[:65536]:
-        raise _fail(name, "unreadable")
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    """Decode a text file in the encoding :func:`detect_encoding` finds."""
+    encoding = detect_encoding(data, name)
+    text = data.decode(encoding)
+    if "\x00" in text:  # UTF-16 text holding a NUL character, which no database column takes
+        raise _fail(name, "nul")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def detect_encoding(data: bytes, name: str = "<upload>") -> str:
+    """The encoding a CSV is written in: UTF-16 (Excel's "Unicode text", with its byte order mark or
+    without), UTF-8 (with or without BOM), GB18030 (a superset of GBK) when its text reads as Chinese,
+    Windows-1252 (a European Excel's CSV) when it does not. GB18030 decodes nearly any bytes, so a
+    cp1252 file ("Müller Straße") would silently read as rare CJK characters: the text decides.
+
+    >>> detect_encoding("Müller Straße".encode("cp1252"))
+    'cp1252'
+    >>> detect_encoding("订单编号,收货人".encode("gbk"))
+    'gb18030'
+    >>> detect_encoding("sku,qty".encode("utf-16"))
+    'utf-16'
+
+    A file with NUL bytes that is not UTF-16, or that no encoding reads, raises
+    :class:`ImportFileError` naming the encodings tried.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = data[:4096]
+    if len(head) >= 4 and head.count(0) * 3 >= len(head):  # UTF-16 without its mark: every other byte 0
+        even_zeros = head[0::2].count(0)
+        encoding = "utf-16-be" if even_zeros > head[1::2].count(0) else "utf-16-le"
+        if _decodes(data, encoding):
+            return encoding
+    if b"\x00" in data:
+        raise _fail(name, "nul")
+    if _decodes(data, "utf-8"):
+        return "utf-8-sig"
+    if _decodes(data, "gb18030") and (_reads_as_chinese(data) or not _decodes(data, "cp1252")):
+        return "gb18030"
+    if _decodes(data, "cp1252"):
+        return "cp1252"
     raise _fail(name, "encoding")
+
+
+def _reads_as_chinese(data: bytes) -> bool:
+    """Whether the non-ASCII text of ``data`` read as GB18030 is mostly common Chinese (GB2312: the
+    6,763 everyday characters and the full-width punctuation), as a Chinese export's is; Latin text
+    read as GB18030 turns into rare characters outside it."""
+    sample = data[:65536].decode("gb18030", errors="ignore")
+    others = [c for c in sample if not c.isascii()][:2000]
+    if not others:
+        return True
+    common = 0
+    for c in others:
+        try:
+            c.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += 1
+    return common * 2 >= len(others)
 
 
 def _may_hold_armour(text: str | bytes) -> bool:
@@ -203,6 +255,9 @@ def _from_rows(
         if h and h in seen:
             dupes.append(h)
         seen.add(h)
+    if dupes and all(set(h) <= {"?", "？"} for h in dupes):
+        # saved in an encoding that cannot hold the names (Chinese in Windows-1252): they became "?"
+        raise _fail(name, "lost_characters")
     if dupes:
         raise _fail(name, "duplicate_columns", columns=", ".join(dupes))
     width = len(header)
@@ -253,20 +308,14 @@ def parse_text(text: str, name: str = "<text>", *, columns: Collection[str] | No
 def _parse_bytes(data: bytes, name: str, columns: Collection[str] | None) -> Table:
     """:func:`parse_text` of :func:`decode`, decoding as the rows are read: decoding a large export in
     one piece and reading it back from memory costs a third of the reading."""
-    if b"\x00" in data[:65536]:
-        raise _fail(name, "unreadable")
-    armour = _may_hold_armour(data)
-    for encoding in ENCODINGS:
-        stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
-        try:
-            return _read_csv(stream, name, armour, columns)
-        except UnicodeDecodeError:
-            continue
-        except ImportFileError:
-            # a file that does not decode is read in the next encoding, whatever this one found
-            if _decodes(data, encoding):
-                raise
-    raise _fail(name, "encoding")
+    encoding = detect_encoding(data, name)
+    if encoding.startswith("utf-16"):
+        text = data.decode(encoding).lstrip("\ufeff")
+        if "\x00" in text:  # a NUL character, which no database column takes
+            raise _fail(name, "nul")
+        return parse_text(text, name, columns=columns)
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    return _read_csv(stream, name, _may_hold_armour(data), columns)
 
 
 def _decodes(data: bytes, encoding: str) -> bool:

@@ -29,6 +29,24 @@ def pytest_configure(config) -> None:
     connect()
 
 
+def _on_postgresql() -> bool:
+    return os.environ.get("ECERP_TEST_DATABASE_URL", "").startswith("postgresql")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """On PostgreSQL, run what touches the test database (or is marked ``postgres``); the rest —
+    pure rules and parsers, the house, the report notebooks on their own SQLite demo — does not
+    depend on the database and has run on SQLite already."""
+    if not _on_postgresql():
+        return
+    keep = [
+        i for i in items if "db_url" in getattr(i, "fixturenames", ()) or i.get_closest_marker("postgres")
+    ]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+
 def _test_url(tmp_path_factory) -> str:
     url = os.environ.get("ECERP_TEST_DATABASE_URL")
     if url:

@@ -19,6 +19,7 @@ from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog import rules
 from ecerp_core.catalog.models import Company, Currency, ExchangeRate
+from ecerp_core.dates import date_problem
 from ecerp_core.db import forget, memo, utcnow
 from ecerp_core.errors import NotFound, NotInitialised, ValidationError, problem
 
@@ -143,6 +144,10 @@ def document_day(session: Session, day: dt.date | None) -> dt.date:
 
 
 # --- exchange rates -------------------------------------------------------------------------------
+MAX_RATE = Decimal(1_000_000)
+"""No currency is worth a million units of another: a larger rate is a typo."""
+
+
 def set_exchange_rates(
     session: Session, actor: Actor, rows: Sequence[Mapping], *, source: str = "manual"
 ) -> int:
@@ -155,7 +160,7 @@ def set_exchange_rates(
         code = str(raw.get("currency", "")).strip().upper()
         row_problems = []
         if code not in known:
-            row_problems.append(problem("currency", "unknown_currency", value=code))
+            row_problems.append(problem("currency", "unknown_currency", value=code[:20]))
         elif code == base:
             row_problems.append(problem("currency", "is_base_currency", value=code))
         try:
@@ -165,14 +170,18 @@ def set_exchange_rates(
                 else dt.date.fromisoformat(str(raw.get("rate_date", "")).strip())
             )
         except ValueError:
-            row_problems.append(problem("rate_date", "bad_date", value=raw.get("rate_date")))
+            row_problems.append(problem("rate_date", "bad_date", value=str(raw.get("rate_date"))[:40]))
             day = None
+        if day is not None and (wrong := date_problem("rate_date", day)) is not None:
+            row_problems.append(wrong)
         try:
             rate = rules.parse_decimal(raw.get("rate"))
             if rate <= 0:
                 row_problems.append(problem("rate", "below_minimum", value=rate, min="0"))
+            elif rate >= MAX_RATE:  # a Numeric(18, 8) holds less than 1e10
+                row_problems.append(problem("rate", "above_maximum", value=rate, max=MAX_RATE))
         except ValueError:
-            row_problems.append(problem("rate", "not_a_number", value=raw.get("rate")))
+            row_problems.append(problem("rate", "not_a_number", value=str(raw.get("rate"))[:40]))
             rate = None
         problems += [p.at_line(i) for p in row_problems]
         clean_rows.append((code, day, rate))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import TIERS, Customer, CustomerAccount, Shop
+from ecerp_core.db import among
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.query import ids_by_key
 
@@ -30,8 +31,8 @@ def link_customer_accounts(
         (a.shop_id, a.buyer_id): a
         for a in session.scalars(
             select(CustomerAccount).where(
-                CustomerAccount.shop_id.in_(shops.values()),
-                CustomerAccount.buyer_id.in_({b for _, _, b in wanted}),
+                among(session, CustomerAccount.shop_id, shops.values()),
+                among(session, CustomerAccount.buyer_id, {b for _, _, b in wanted}),
             )
         )
     }

@@ -19,7 +19,7 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.catalog import rules, services
 from ecerp_core.catalog.customers import link_customer_account
 from ecerp_core.catalog.models import Product
-from ecerp_core.db import forget, insert_rows, utcnow
+from ecerp_core.db import among, forget, insert_rows, utcnow
 from ecerp_core.errors import EcerpError, NotFound, Problem, ValidationError, problem
 from ecerp_core.i18n import t
 from ecerp_core.tabular import Table, map_columns, read_table
@@ -152,7 +152,9 @@ def import_table(session: Session, actor: Actor, entity_name: str, table: Table)
     model = ent.model
     existing = {
         getattr(obj, key): obj
-        for obj in session.scalars(select(model).where(getattr(model, key).in_([v[key] for _, v, _ in good])))
+        for obj in session.scalars(
+            select(model).where(among(session, getattr(model, key), [v[key] for _, v, _ in good]))
+        )
     }
     good = _check_barcodes(session, report, table, good, existing) if entity_name == "product" else good
 
@@ -179,7 +181,7 @@ def import_table(session: Session, actor: Actor, entity_name: str, table: Table)
         ids = dict(
             session.execute(
                 select(getattr(model, key), model.id).where(
-                    getattr(model, key).in_([v[key] for v in to_insert])
+                    among(session, getattr(model, key), [v[key] for v in to_insert])
                 )
             ).all()
         )
@@ -244,7 +246,9 @@ def _resolve_refs(session, report, table, ent, good):
 def _check_barcodes(session, report, table, good, existing):
     wanted = {v["barcode"] for _, v, _ in good if v.get("barcode")}
     owners = dict(
-        session.execute(select(Product.barcode, Product.sku).where(Product.barcode.in_(wanted))).all()
+        session.execute(
+            select(Product.barcode, Product.sku).where(among(session, Product.barcode, wanted))
+        ).all()
     )
     seen: dict[str, str] = {}
     kept = []

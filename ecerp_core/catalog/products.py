@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core.catalog import rules
 from ecerp_core.catalog.models import BundleComponent, Category, Product
-from ecerp_core.db import memo
+from ecerp_core.db import among, memo
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.money import round_money
 from ecerp_core.query import ids_by_key
@@ -38,7 +38,9 @@ def vat_rates(session: Session, product_ids: Iterable[int], default: Decimal) ->
         return default
 
     ids = sorted(set(product_ids))
-    found = session.execute(select(Product.id, Product.category_id).where(Product.id.in_(ids))).all()
+    found = session.execute(
+        select(Product.id, Product.category_id).where(among(session, Product.id, ids))
+    ).all()
     return {product_id: rate_of(category_id) for product_id, category_id in found}
 
 
@@ -103,7 +105,11 @@ def component_problems(
 ) -> list[list[Problem]]:
     """The problems of each product row's bundle recipe ``[(component sku, qty), ...]``."""
     wanted = {sku for comps in components for sku, _ in comps}
-    known = dict(session.execute(select(Product.sku, Product.is_bundle).where(Product.sku.in_(wanted))).all())
+    known = dict(
+        session.execute(
+            select(Product.sku, Product.is_bundle).where(among(session, Product.sku, wanted))
+        ).all()
+    )
     found = []
     for row, comps in zip(rows, components, strict=True):
         row_problems = []

@@ -21,7 +21,7 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog import products, rules
 from ecerp_core.catalog.models import Category, Currency, Customer, Product, Shop, Supplier, Warehouse
-from ecerp_core.db import forget, memo
+from ecerp_core.db import among, forget, memo
 from ecerp_core.errors import NotFound, Problem, ValidationError, problem
 from ecerp_core.query import Page, ids_by_key, paginate, sort_stmt, text_filter
 
@@ -147,7 +147,9 @@ def _unique_problems(
         wanted = {v for v in values if v}
         col = getattr(ent.model, name)
         taken = (
-            dict(session.execute(select(col, ent.model.id).where(col.in_(wanted))).all()) if wanted else {}
+            dict(session.execute(select(col, ent.model.id).where(among(session, col, wanted))).all())
+            if wanted
+            else {}
         )
         seen: set[str] = set()
         for i, value in enumerate(values):
@@ -404,7 +406,9 @@ def bundle_components(session: Session, actor: Actor, skus: Sequence[str]) -> di
     wanted = {c for recipe in parts.values() for c, _ in recipe}
     names = {i: sku for sku, i in ids.items()}
     names.update(
-        session.execute(select(Product.id, Product.sku).where(Product.id.in_(wanted - set(names)))).all()
+        session.execute(
+            select(Product.id, Product.sku).where(among(session, Product.id, wanted - set(names)))
+        ).all()
     )
     return {
         names[bundle]: "; ".join(f"{names[c]}*{qty}" for c, qty in recipe) for bundle, recipe in parts.items()

@@ -26,6 +26,7 @@ import sys
 import click
 
 from ecerp_core.cli import (
+    backup,
     base,
     bench,
     crm,
@@ -42,6 +43,7 @@ from ecerp_core.cli import (
     vouchers,
 )
 from ecerp_core.cli.context import Context
+from ecerp_core.db import is_database_error, named_database_error
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import set_language
 from ecerp_core.wiring import connect
@@ -66,6 +68,8 @@ COMMANDS = (
     report.report,
     serve.serve,
     bench.bench,
+    backup.backup,
+    backup.restore,
 )
 """Every top-level command, by the module that holds it (``--help`` lists them by name)."""
 finance.finance.add_command(vouchers.voucher)  # ecerp finance voucher ...
@@ -123,10 +127,21 @@ def main(argv: list[str] | None = None) -> None:
     except EcerpError as exc:
         if debug:
             raise
+        if exc.exit_code == 0:  # not a failure: "nothing to do" said as such
+            click.echo(exc.message())
+            sys.exit(0)
         click.echo(f"error: {exc.message()}", err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:
         if debug:
             raise
-        click.echo(f"error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
-        sys.exit(2)
+        if not is_database_error(exc):
+            click.echo(
+                f"error: {type(exc).__name__}: {str(exc)[:200]} (run with --debug for details)", err=True
+            )
+            sys.exit(2)
+        # the last line of defence: never the statement, its parameters or the driver's text
+        logging.getLogger("ecerp").info("database error", exc_info=True)
+        named = named_database_error(exc)
+        click.echo(f"error: {named.message()}", err=True)
+        sys.exit(named.exit_code)

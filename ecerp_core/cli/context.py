@@ -18,20 +18,21 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from sqlalchemy.engine import make_url
 
 from ecerp_core.auth import Actor, get_user, resolve_actor
 from ecerp_core.config import load_settings
-from ecerp_core.db import session_scope
+from ecerp_core.db import run_transaction, session_scope
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import t
 from ecerp_core.signin import SignInRequired, actor_for_token, sign_in
 
+T = TypeVar("T")
 TOKEN_ENV = "ECERP_TOKEN"
 
 
@@ -82,6 +83,12 @@ class Context:
         """Open a session and resolve the acting user; commits when the block ends."""
         with session_scope(readonly=readonly) as session:
             yield session, self.resolve(session)
+
+    def run(self, work: Callable[[Any, Actor], T]) -> T:
+        """``work(session, actor)`` in one transaction, run again when it loses a deadlock or a
+        unique key to another process (two importers of one file: the second then finds the rows
+        and reports them unchanged); see :func:`ecerp_core.db.run_transaction`."""
+        return run_transaction(lambda session: work(session, self.resolve(session)))
 
 
 pass_ctx = click.make_pass_decorator(Context)

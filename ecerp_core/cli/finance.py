@@ -174,13 +174,22 @@ def _titles() -> tuple[dict, dict]:
 
 @finance.command()
 @click.option("--period", required=True, help="The month (YYYY-MM).")
+@click.option(
+    "--force",
+    "early_reason",
+    default="",
+    metavar="REASON",
+    help="Close a month that has not ended yet, for this reason (kept in the audit log). "
+    "月份未结束时强制结账，须写明原因（记入审计日志）。",
+)
 @pass_ctx
-def close(ctx: Context, period: str) -> None:
-    """Close a month: checks, then P&L to 本年利润 (and 利润分配 in December)."""
+def close(ctx: Context, period: str, early_reason: str) -> None:
+    """Close a month: checks, then P&L to 本年利润 (and 利润分配 in December). A month that has not
+    ended is refused unless --force gives the reason."""
     from ecerp_core.finance.closing import close_period
 
     with ctx.acting() as (session, actor):
-        result = close_period(session, actor, period)
+        result = close_period(session, actor, period, early_reason=early_reason)
     click.echo(t("finance.cli.closed", period=result.period, entry=result.closing_entry or "-"))
 
 
@@ -233,9 +242,11 @@ def settle(ctx: Context, platform: str, reference: str | None, file: Path) -> No
     """Import a platform settlement or payout file and post it."""
     from ecerp_core.finance.settlement import import_settlement, unmatched_lines
 
-    with ctx.acting() as (session, actor):
+    def work(session, actor):
         s = import_settlement(session, actor, platform, file, reference=reference)
-        unmatched = [x for x in unmatched_lines(session) if x["reference"] == s.reference]
+        return s, [x for x in unmatched_lines(session) if x["reference"] == s.reference]
+
+    s, unmatched = ctx.run(work)
     click.echo(
         t(
             "finance.cli.settled",
@@ -245,6 +256,8 @@ def settle(ctx: Context, platform: str, reference: str | None, file: Path) -> No
             net=s.net,
         )
     )
+    if s.known_lines:
+        click.echo(t("finance.cli.settlement_known", lines=s.known_lines))
     for x in unmatched:
         click.echo(f"  {x['line_no']:>5} {x['platform_order_id']:<24} {x['amount']:>14} {x['reason_text']}")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import sys
@@ -17,6 +16,7 @@ from ecerp_core.cli.output import echo_json, json_default
 from ecerp_core.i18n import t
 from ecerp_core.orders.models import CASE_KINDS
 from ecerp_core.query import MAX_PAGE
+from ecerp_core.sheets import write_csv
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -59,22 +59,21 @@ def orders_import(
     as_json: bool,
     files: tuple[str, ...],
 ) -> None:
-    """Import order export files (a Taobao export is its two files together)."""
+    """Import order export files (a Taobao export is its two files together). Exit code 0: every row
+    imported or unchanged; 1: some rows rejected (listed; the others imported) or the file refused.
+    导入订单导出文件；退出码 0 全部成功，1 有行被拒绝或文件无法导入。"""
     from ecerp_core.connectors.files import import_files
 
-    with ctx.acting() as (session, actor):
-        summary = import_files(
-            session,
-            actor,
-            platform,
-            list(files),
-            shop=shop,
-            mapping=_pairs(maps, "--map"),
-            defaults=_pairs(defaults, "--default"),
-            history=history,
+    mapping, given = _pairs(maps, "--map"), _pairs(defaults, "--default")
+    summary = ctx.run(
+        lambda session, actor: import_files(
+            session, actor, platform, list(files), shop=shop, mapping=mapping, defaults=given, history=history
         )
+    )
     if as_json:
         echo_json(summary)
+        if summary["rejected"]:
+            sys.exit(1)
         return
     click.echo(
         t(
@@ -90,6 +89,8 @@ def orders_import(
         click.echo(t("cli.orders_import_warnings", None, count=len(summary["warnings"])))
     for r in summary["warnings"]:
         click.echo(f"  {r['file']}:{r['line']}: {r['reason']}")
+    if summary["rejected"]:  # as every import: 1 when any row was rejected (the others are imported)
+        sys.exit(1)
 
 
 @orders.command("pull")
@@ -155,7 +156,7 @@ def orders_pull(ctx: Context, shop: str, start, end, as_json: bool) -> None:
 @pass_ctx
 def orders_export(ctx: Context, platform: str, shop: str, status: str, fmt: str, output: str | None) -> None:
     """Export orders, one row per order; formula-looking text is escaped."""
-    from ecerp_core.orders.queries import EXPORT_COLUMNS, escape_formula, export_rows
+    from ecerp_core.orders.queries import EXPORT_COLUMNS, export_rows
 
     out = open(output, "w", encoding="utf-8-sig", newline="") if output else sys.stdout  # noqa: SIM115
     try:
@@ -165,19 +166,10 @@ def orders_export(ctx: Context, platform: str, shop: str, status: str, fmt: str,
                 json.dump(list(rows), out, ensure_ascii=False, indent=1, default=json_default)
                 out.write("\n")
             else:
-                writer = csv.writer(out)
-                writer.writerow(EXPORT_COLUMNS)
-                for row in rows:
-                    writer.writerow([_cell(escape_formula(row[c])) for c in EXPORT_COLUMNS])
+                write_csv(rows, EXPORT_COLUMNS, out)  # formula-looking text escaped
     finally:
         if output:
             out.close()
-
-
-def _cell(value: object) -> object:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return "" if value is None else value
 
 
 # --- the pipeline between 付款 and 发货 --------------------------------------------------------------
@@ -480,11 +472,7 @@ def orders_channel_stock(ctx: Context, shop: str, fmt: str) -> None:
     if fmt == "json":
         echo_json(rows)
         return
-    writer = csv.DictWriter(
-        sys.stdout, fieldnames=list(rows[0]) if rows else ["shop", "sku", "available", "quantity"]
-    )
-    writer.writeheader()
-    writer.writerows(rows)
+    write_csv(rows, list(rows[0]) if rows else ["shop", "sku", "available", "quantity"], sys.stdout)
 
 
 # --- after-sales cases (售后单) ---------------------------------------------------------------------

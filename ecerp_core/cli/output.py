@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 import unicodedata
 from decimal import Decimal
 
 import click
+
+from ecerp_core.sheets import write_csv
 
 FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
@@ -36,9 +37,7 @@ def print_table(rows: list[dict], columns: tuple[str, ...], fmt: str) -> None:
     if fmt == "json":
         echo_json(rows)
     elif fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv(rows, columns, sys.stdout)  # formula-looking text escaped
     else:
         cells = [[str(r[c] if r[c] is not None else "") for c in columns] for r in rows]
         widths = [max([width(c)] + [width(row[i]) for row in cells]) for i, c in enumerate(columns)]

@@ -179,8 +179,8 @@ def _import_command(kind: str) -> click.Command:
     def import_(ctx: Context, files: tuple[Path, ...], dry_run: bool, as_json: bool) -> None:
         from ecerp_core.catalog.importers import ImportReport, import_file, summary_lines
 
-        total = ImportReport()
-        with ctx.acting() as (session, actor):
+        def work(session, actor) -> ImportReport:
+            total = ImportReport()
             for path in files:
                 report = import_file(session, actor, kind, path)
                 total.created += report.created
@@ -189,6 +189,9 @@ def _import_command(kind: str) -> click.Command:
                 total.rejected += report.rejected
             if dry_run:
                 session.rollback()
+            return total
+
+        total = ctx.run(work)
         if as_json:
             echo_json({**total.as_dict(), "dry_run": dry_run})
         else:

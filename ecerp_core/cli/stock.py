@@ -9,6 +9,7 @@ import click
 from ecerp_core.cli.context import Context, pass_ctx
 from ecerp_core.cli.options import MONEY, date_option
 from ecerp_core.cli.output import FORMAT, print_table
+from ecerp_core.errors import ValidationError, problem
 from ecerp_core.i18n import t
 
 LEVEL_COLUMNS = (
@@ -318,12 +319,17 @@ def count_enter(ctx: Context, ref: str, entries: tuple[str, ...]) -> None:
     """Enter counts: CODE scans one, CODE=QTY sets the count (CODE: barcode or SKU)."""
     from ecerp_core.stock import stocktake
 
-    parsed = [
-        stocktake.CountEntry(c.partition("=")[0], int(c.partition("=")[2]), "set")
-        if "=" in c
-        else stocktake.CountEntry(c)
-        for c in entries
-    ]
+    parsed, bad = [], []
+    for n, c in enumerate(entries, start=1):
+        code, typed, qty = c.partition("=")
+        if not typed:
+            parsed.append(stocktake.CountEntry(c))
+        elif qty.strip().isdigit():
+            parsed.append(stocktake.CountEntry(code, int(qty), "set"))
+        else:  # "SKU=abc": a named problem, not Python's ValueError
+            bad.append(problem("quantity", "not_a_number", value=qty[:40]).at_line(n))
+    if bad:
+        raise ValidationError(bad)
     with ctx.acting() as (session, actor):
         for r in stocktake.record_counts(session, actor, stocktake_ref(session, ref), parsed):
             click.echo(f"{r.sku}\t{r.counted}{'  (recount)' if r.recount else ''}")

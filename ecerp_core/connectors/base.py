@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from ecerp_core.dates import date_window, in_window
 from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy, t
-from ecerp_core.money import parse_decimal, round_money
+from ecerp_core.money import LIMIT, parse_decimal, round_money
 from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
 from ecerp_core.tabular import FIRST_LINE, Cells, Table, normal
 
@@ -62,11 +63,18 @@ def money(value: str, name: str = "", *, blank: Decimal | None = ZERO) -> Decima
         raise RowError("bad_number", column=name, value=value) from None
 
 
+MAX_QUANTITY = 1_000_000
+"""No order line asks for more units than this (an ``integer`` column holds 2^31 - 1): a larger
+count is a typo, rejected with its row instead of failing the whole file in the database."""
+
+
 def count(value: str, name: str = "") -> int:
-    """A whole positive quantity."""
+    """A whole positive quantity, at most :data:`MAX_QUANTITY`."""
     number = money(value, name, blank=None)
     if number != number.to_integral_value() or number <= 0:
         raise RowError("bad_quantity", column=name, value=value)
+    if number > MAX_QUANTITY:
+        raise RowError("too_large", column=name, value=value, limit=MAX_QUANTITY)
     return int(number)
 
 
@@ -78,7 +86,18 @@ FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S", "
 def moment(
     value: str, name: str, tz: dt.tzinfo, *, fmt: str | None = None, blank_ok: bool = False
 ) -> dt.datetime | None:
-    """A timestamp cell as an aware datetime (naive ones are in ``tz``)."""
+    """A timestamp cell as an aware datetime (naive ones are in ``tz``); a moment outside the
+    business date window (:mod:`ecerp_core.dates`) is a row error."""
+    parsed = _moment(value, name, tz, fmt=fmt, blank_ok=blank_ok)
+    if parsed is not None and not in_window(parsed):
+        earliest, latest = date_window()
+        raise RowError("date_out_of_range", column=name, value=value, earliest=earliest, latest=latest)
+    return parsed
+
+
+def _moment(
+    value: str, name: str, tz: dt.tzinfo, *, fmt: str | None = None, blank_ok: bool = False
+) -> dt.datetime | None:
     text = normal(value)
     if not text:
         if blank_ok:
@@ -232,7 +251,10 @@ def collect(
 
 
 def line_amount(qty: int, price: Decimal, currency: str, discount: Decimal = ZERO) -> Decimal:
-    return round_money(qty * price - discount, currency)
+    amount = round_money(qty * price - discount, currency)
+    if abs(amount) >= LIMIT:  # each figure was readable, their product does not fit the books
+        raise RowError("too_large", column="amount", value=amount, limit=LIMIT)
+    return amount
 
 
 def line_draft(

@@ -12,12 +12,13 @@ from decimal import Decimal
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
+from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.catalog.company import company_timezone
+from ecerp_core.catalog.company import business_date, company_timezone
 from ecerp_core.db import insert_rows
 from ecerp_core.events import SaleShipped
 from ecerp_core.finance import fx, periods
-from ecerp_core.finance.exceptions import CloseBlocked, PeriodState
+from ecerp_core.finance.exceptions import CloseBlocked, PeriodNotEnded, PeriodState
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entries, signed
 from ecerp_core.finance.memos import memo as stored
 from ecerp_core.finance.models import (
@@ -203,8 +204,15 @@ class CloseResult:
     year_end_entry: str | None
 
 
-def close_period(session: Session, actor: Actor, text: str, *, force_checks: bool = False) -> CloseResult:
+def close_period(
+    session: Session, actor: Actor, text: str, *, force_checks: bool = False, early_reason: str = ""
+) -> CloseResult:
     """Close a month: run the close checks, carry P&L to 本年利润 (and at year end to 利润分配).
+
+    A month that has not ended (its last day is today or later, in the company's time zone) is
+    refused with :class:`PeriodNotEnded`: closing it would refuse every shipment, receipt and
+    transfer until an admin reopens it. ``early_reason`` closes it anyway, and is kept in the audit
+    log.
 
     Raises :class:`CloseBlocked` listing every problem the checks find; the period stays open.
     Earlier open periods must be closed first. The closed month's balances are sealed
@@ -215,6 +223,13 @@ def close_period(session: Session, actor: Actor, text: str, *, force_checks: boo
     if period.status != "open":
         raise PeriodState(
             period=period.code, status=f"status.period.{period.status}", target="status.period.closed"
+        )
+    today = business_date(session)
+    if period.end_date >= today:
+        if not early_reason.strip():
+            raise PeriodNotEnded(period=period.code, end=period.end_date.isoformat())
+        audit.record(
+            session, actor, "close_early", "fin_period", period.code, {"reason": early_reason.strip()}
         )
     earlier = session.scalar(
         select(Period)

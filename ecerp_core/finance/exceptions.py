@@ -101,3 +101,18 @@ class PeriodGap(EcerpError):
     """A posting into a month that has no period while later months have one: periods open in order."""
 
     code = "error.finance.period_gap"
+
+
+class SettlementUnchanged(EcerpError):
+    """Every line of a settlement was imported before (params: reference, lines): nothing to post.
+
+    Not a failure: the same file imported again, under any name, changes nothing."""
+
+    code = "error.finance.settlement_unchanged"
+    exit_code = 0
+
+
+class PeriodNotEnded(EcerpError):
+    """Closing a month whose last day has not passed (params: period, end); needs a reason."""
+
+    code = "error.finance.period_not_ended"

@@ -231,6 +231,8 @@ class Settlement(Base):
     net: Mapped[Money] = mapped_column(default=ZERO)
     matched_lines: Mapped[int] = mapped_column(default=0)
     unmatched_lines: Mapped[int] = mapped_column(default=0)
+    known_lines: Mapped[int] = mapped_column(default=0)
+    """Lines of the file imported before (by another settlement): skipped, not posted again."""
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("fin_journal_entry.id"))
     imported_at: Mapped[Timestamp] = mapped_column(default=utcnow)
 
@@ -254,6 +256,9 @@ class SettlementLine(Base):
     business_date: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12))
     reason: Mapped[str] = mapped_column(String(60), default="")
+    natural_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """What the line is, whatever the file's name: a digest of platform, type, order, amount, day
+    and its occurrence among identical lines of its file. The same line imported again is known."""
 
 
 class SupplierPayment(Base):

@@ -10,6 +10,8 @@ difference is realized exchange gain or loss (660301).
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -24,10 +26,11 @@ from ecerp_core.catalog.company import get_company, rate_on
 from ecerp_core.catalog.models import Shop
 from ecerp_core.errors import NotFound
 from ecerp_core.events import SaleRefunded, SaleShipped
-from ecerp_core.finance.exceptions import MissingRate, PostingFailed
+from ecerp_core.finance.exceptions import MissingRate, PostingFailed, SettlementUnchanged
 from ecerp_core.finance.journal import EntryDraft, LineDraft, post_entries, signed
 from ecerp_core.finance.memos import memo as stored
 from ecerp_core.finance.models import PostedEvent, Settlement, SettlementLine
+from ecerp_core.finance.periods import refuse_closed
 from ecerp_core.finance.rules import RuleBook
 from ecerp_core.finance.settlement_formats import SettlementRow, format_for, read_settlement
 from ecerp_core.i18n import t
@@ -37,6 +40,8 @@ from ecerp_core.orders.models import Order
 ZERO = Decimal("0")
 SUSPENSE = "2241"  # 其他应付款: money received that no order explains yet
 CHUNK = 500
+REFERENCE_LENGTH = 120
+"""The longest settlement reference kept (``fin_settlement.reference``)."""
 
 
 class _OrderRef(NamedTuple):
@@ -121,125 +126,183 @@ def import_settlement(
     return settle_rows(session, actor, fmt.platform, rows, reference=reference or path.stem)
 
 
+def line_keys(platform: str, rows: list[SettlementRow]) -> list[str]:
+    """Each row's natural key: what the line is, whatever the file is called — platform, type,
+    order, amount, day, and how many identical lines came before it in the same file (two equal fees
+    of one order on one day are two lines)."""
+    seen: dict[tuple, int] = defaultdict(int)
+    keys = []
+    for r in rows:
+        what = (platform, r.line_type, r.platform_order_id, str(r.amount), r.business_date.isoformat())
+        seen[what] += 1
+        keys.append(hashlib.sha256("|".join((*what, str(seen[what]))).encode()).hexdigest())
+    return keys
+
+
+def _known_keys(session: Session, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(keys), CHUNK):
+        found.update(
+            session.scalars(
+                select(SettlementLine.natural_key).where(SettlementLine.natural_key.in_(keys[i : i + CHUNK]))
+            )
+        )
+    return found
+
+
 def settle_rows(
     session: Session, actor: Actor, platform: str, rows: list[SettlementRow], *, reference: str
 ) -> Settlement:
-    """Match and post canonical settlement rows (the file readers and the demo both come here)."""
+    """Match and post canonical settlement rows (the file readers and the demo both come here).
+
+    Lines imported before (their natural key, :func:`line_keys`, is known) are skipped, so the same
+    file under another name posts nothing again: when every line is known, :class:`SettlementUnchanged`
+    says so. Each month's lines are posted in an entry of their own month (dated its last line's day,
+    at that day's rate); a line in a closed month refuses the whole settlement (:class:`PeriodClosed`
+    names the month), because a payout is posted whole or not at all.
+    """
     require(actor, "finance.post")
     fmt = format_for(platform)
+    reference = reference.strip()[:REFERENCE_LENGTH] or "-"  # a file's name may be longer than the column
+    if not rows:
+        raise PostingFailed("error.finance.settlement_columns", file=reference, columns="-")
+    keys = line_keys(fmt.platform, rows)
+    known = _known_keys(session, keys)
+    fresh = [(r, k) for r, k in zip(rows, keys, strict=True) if k not in known]
+    if not fresh:
+        raise SettlementUnchanged(reference=reference, lines=len(rows))
     if session.scalar(
         select(Settlement.id).where(Settlement.platform == fmt.platform, Settlement.reference == reference)
     ):
         raise PostingFailed("error.finance.duplicate_settlement", reference=reference)
     base = get_company(session).base_currency
-    day = max((r.business_date for r in rows), default=None)
-    if day is None:
-        raise PostingFailed("error.finance.settlement_columns", file=reference, columns="-")
     cur = fmt.currency
-
-    try:
-        rate = rate_on(session, cur, day)
-    except NotFound:
-        raise MissingRate(currency=cur, date=day.isoformat()) from None
-    ids = sorted({r.platform_order_id for r in rows if r.platform_order_id})
+    months: dict[tuple[int, int], list[tuple[SettlementRow, str]]] = defaultdict(list)
+    for r, k in fresh:
+        months[(r.business_date.year, r.business_date.month)].append((r, k))
+    days = {month: max(r.business_date for r, _ in group) for month, group in months.items()}
+    for day in sorted(days.values()):
+        refuse_closed(session, day)
+    rates = {}
+    for month, day in days.items():
+        try:
+            rates[month] = rate_on(session, cur, day)
+        except NotFound:
+            raise MissingRate(currency=cur, date=day.isoformat()) from None
+    ids = sorted({r.platform_order_id for r, _ in fresh if r.platform_order_id})
     orders = _orders(session, fmt.order_platforms, ids)
     order_ids = sorted({ref.order_id for ref in orders.values()})
     booked, settled = _booked(session, order_ids), _settled(session, order_ids)
     book = RuleBook(session)
-    lines: list[LineDraft] = []
     out_rows, seen = [], set()
     totals = defaultdict(lambda: ZERO)
-    for r in rows:
-        status, reason, order_id = "matched", "", None
-        amount_base = round_money(r.amount * rate, base)
-        if r.line_type in ("sale", "refund"):
-            ref = orders.get(r.platform_order_id)
-            order_id = ref.order_id if ref else None
-            got = booked.get((order_id, r.line_type)) if order_id else None
-            if ref is None:
-                reason = "no_order"
-            elif got is None:
-                reason = "not_shipped"
-            elif (order_id, r.line_type) in settled or (order_id, r.line_type) in seen:
-                reason = "already_settled"
-            elif got.amount != r.amount:
-                reason = "amount_mismatch"
-            if reason:
-                status = "unmatched"
-                why = stored(
-                    "finance.memo.suspense", order=r.platform_order_id, reason=f"finance.reason.{reason}"
-                )
-                lines.append(signed(SUSPENSE, -amount_base, memo=why))
+    drafts: list[tuple[dt.date, list[LineDraft]]] = []
+    for month in sorted(months):
+        rate, lines = rates[month], []
+        month_net = ZERO
+        for r, key in months[month]:
+            status, reason, order_id = "matched", "", None
+            amount_base = round_money(r.amount * rate, base)
+            if r.line_type in ("sale", "refund"):
+                ref = orders.get(r.platform_order_id)
+                order_id = ref.order_id if ref else None
+                got = booked.get((order_id, r.line_type)) if order_id else None
+                if ref is None:
+                    reason = "no_order"
+                elif got is None:
+                    reason = "not_shipped"
+                elif (order_id, r.line_type) in settled or (order_id, r.line_type) in seen:
+                    reason = "already_settled"
+                elif got.amount != r.amount:
+                    reason = "amount_mismatch"
+                if reason:
+                    status = "unmatched"
+                    why = stored(
+                        "finance.memo.suspense", order=r.platform_order_id, reason=f"finance.reason.{reason}"
+                    )
+                    lines.append(signed(SUSPENSE, -amount_base, memo=why))
+                else:
+                    seen.add((order_id, r.line_type))
+                    receivable = book.account("settlement", "receivable", ref.platform)
+                    lines.append(
+                        signed(
+                            receivable,
+                            -got.base,
+                            currency=cur,
+                            amount_currency=-got.amount,
+                            rate=rate,
+                            platform=ref.platform,
+                        )
+                    )
             else:
-                seen.add((order_id, r.line_type))
-                receivable = book.account("settlement", "receivable", ref.platform)
                 lines.append(
                     signed(
-                        receivable,
-                        -got.base,
-                        currency=cur,
-                        amount_currency=-got.amount,
-                        rate=rate,
-                        platform=ref.platform,
+                        book.account("settlement", r.line_type, platform),
+                        -amount_base,
+                        memo=r.platform_order_id,
                     )
                 )
-        else:
-            lines.append(
-                signed(
-                    book.account("settlement", r.line_type, platform), -amount_base, memo=r.platform_order_id
-                )
+            totals["gross" if r.line_type in ("sale", "refund") else "fees"] += r.amount
+            month_net += r.amount
+            out_rows.append(
+                {
+                    "line_no": r.line_no,
+                    "line_type": r.line_type,
+                    "platform_order_id": r.platform_order_id,
+                    "order_id": order_id,
+                    "amount": r.amount,
+                    "business_date": r.business_date,
+                    "status": status,
+                    "reason": reason,
+                    "natural_key": key,
+                }
             )
-        totals["gross" if r.line_type in ("sale", "refund") else "fees"] += r.amount
-        out_rows.append(
-            {
-                "line_no": r.line_no,
-                "line_type": r.line_type,
-                "platform_order_id": r.platform_order_id,
-                "order_id": order_id,
-                "amount": r.amount,
-                "business_date": r.business_date,
-                "status": status,
-                "reason": reason,
-            }
+        lines.append(
+            signed(
+                book.account("settlement", "bank", currency=cur),
+                round_money(month_net * rate, base),
+                currency=cur,
+                amount_currency=month_net,
+                rate=rate,
+            )
         )
+        diff = sum((x.credit - x.debit for x in lines), ZERO)
+        if diff:
+            realized = stored("finance.memo.realized_fx", reference=reference)
+            lines.append(signed(book.account("settlement", "fx"), diff, memo=realized))
+        drafts.append((days[month], lines))
     net = totals["gross"] + totals["fees"]
-    net_base = round_money(net * rate, base)
-    lines.append(
-        signed(
-            book.account("settlement", "bank", currency=cur),
-            net_base,
-            currency=cur,
-            amount_currency=net,
-            rate=rate,
-        )
-    )
-    diff = sum((x.credit - x.debit for x in lines), ZERO)
-    if diff:
-        realized = stored("finance.memo.realized_fx", reference=reference)
-        lines.append(signed(book.account("settlement", "fx"), diff, memo=realized))
     settlement = Settlement(
         platform=fmt.platform,
         reference=reference,
-        settlement_date=day,
+        settlement_date=max(days.values()),
         currency=cur,
         gross=totals["gross"],
         fees=totals["fees"],
         net=net,
         matched_lines=sum(1 for x in out_rows if x["status"] == "matched"),
         unmatched_lines=sum(1 for x in out_rows if x["status"] == "unmatched"),
+        known_lines=len(rows) - len(fresh),
     )
     session.add(settlement)
     session.flush()
-    draft = EntryDraft(
-        day,
-        "settlement",
-        tuple(lines),
-        memo=stored("finance.memo.settlement", platform=fmt.platform, reference=reference),
-        source_type="fin_settlement",
-        source_id=settlement.id,
+    memo_text = stored("finance.memo.settlement", platform=fmt.platform, reference=reference)
+    posted = post_entries(
+        session,
+        actor,
+        [
+            EntryDraft(
+                day,
+                "settlement",
+                tuple(lines),
+                memo=memo_text,
+                source_type="fin_settlement",
+                source_id=settlement.id,
+            )
+            for day, lines in drafts
+        ],
     )
-    [posted] = post_entries(session, actor, [draft])
-    settlement.entry_id = posted.id
+    settlement.entry_id = posted[-1].id  # the last month's entry; every one has the settlement as source
     session.execute(
         insert(SettlementLine.__table__), [{**x, "settlement_id": settlement.id} for x in out_rows]
     )
@@ -249,7 +312,13 @@ def settle_rows(
         "import",
         "fin_settlement",
         reference,
-        {"platform": fmt.platform, "net": net, "unmatched": settlement.unmatched_lines},
+        {
+            "platform": fmt.platform,
+            "net": net,
+            "unmatched": settlement.unmatched_lines,
+            "known": settlement.known_lines,
+            "entries": len(posted),
+        },
     )
     return settlement
 

@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from ecerp_core.errors import ImportFileError
+from ecerp_core.dates import date_problem
+from ecerp_core.errors import ImportFileError, Problem, ValidationError, problem
 from ecerp_core.finance.exceptions import PostingFailed
 from ecerp_core.money import parse_decimal
 from ecerp_core.tabular import decode, parse_text, read_table
 
 LINE_TYPES = ("sale", "refund", "fee", "commission", "subsidy")
+ORDER_ID_LENGTH = 64
+"""The longest order id a settlement line keeps (``fin_settlement_line.platform_order_id``)."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ def _date(text: str) -> dt.date:
     match = re.match(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
     if not match:
         raise ValueError(text)
-    return dt.date(*(int(x) for x in match.groups()))
+    return dt.date(*(int(x) for x in match.groups()))  # ValueError for a day that does not exist
 
 
 def _money(text: str | None) -> Decimal:
@@ -166,10 +169,15 @@ def read_settlement(fmt: Format, path: Path | str) -> list[SettlementRow]:
         raise ImportFileError("error.finance.settlement_columns", file=path.name, columns=", ".join(missing))
     col = fmt.columns
     out: list[SettlementRow] = []
-    problems = []
+    problems: list[Problem] = []
     for n, row in table:
         word = (row.get(col["type"]) or "").strip()
-        line_type = fmt.types.get(word, "fee" if word else "")
+        if not word:
+            continue
+        if word not in fmt.types:  # booked as a fee it would hide a sale or a refund in the fees
+            problems.append(problem("line_type", "unknown_settlement_type", value=word[:80]).at_line(n))
+            continue
+        line_type = fmt.types[word]
         if not line_type:
             continue
         try:
@@ -178,19 +186,38 @@ def read_settlement(fmt: Format, path: Path | str) -> list[SettlementRow]:
                 if "amount" in col
                 else _money(row.get(col["in"])) - abs(_money(row.get(col["out"])))
             )
+            fee = _money(row.get(col["fee"])) if "fee" in col else Decimal(0)
+        except ValueError:
+            problems.append(problem("amount", "not_a_number", value=_shown(row, col)).at_line(n))
+            continue
+        try:
             day = _date(row.get(col["date"]) or "")
         except ValueError:
-            problems.append(n)
+            problems.append(
+                problem("business_date", "bad_date", value=(row.get(col["date"]) or "")[:40]).at_line(n)
+            )
+            continue
+        wrong = date_problem("business_date", day)
+        if wrong is not None:
+            problems.append(wrong.at_line(n))
             continue
         order = _order_id(row.get(col["order"]) or "")
+        if len(order) > ORDER_ID_LENGTH:
+            problems.append(problem("platform_order_id", "too_long", max=ORDER_ID_LENGTH).at_line(n))
+            continue
         if line_type == "refund":
             amount = -abs(amount)
         out.append(SettlementRow(n, line_type, order, amount, day))
-        if "fee" in col and _money(row.get(col["fee"])):
-            out.append(SettlementRow(n, "fee", order, -abs(_money(row.get(col["fee"]))), day))
+        if fee:
+            out.append(SettlementRow(n, "fee", order, -abs(fee), day))
     if problems:
-        raise ImportFileError("error.import_file", file=path.name, reason=f"bad rows: {problems[:10]}")
+        # a settlement is posted whole or not at all: every bad row is listed with its line
+        raise ValidationError(problems)
     return out
+
+
+def _shown(row: dict[str, str], col: dict[str, str]) -> str:
+    return " / ".join((row.get(col[k]) or "")[:40] for k in ("amount", "in", "out", "fee") if k in col)
 
 
 READERS: dict[str, Callable] = {name: (lambda p, f=f: read_settlement(f, p)) for name, f in FORMATS.items()}

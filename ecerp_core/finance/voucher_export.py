@@ -29,6 +29,7 @@ from ecerp_core.errors import ValidationError, problem
 from ecerp_core.finance.memos import shown
 from ecerp_core.finance.models import Account, JournalEntry, JournalLine
 from ecerp_core.finance.periods import get_period
+from ecerp_core.sheets import safe_cell
 
 FORMATS = ("u8", "kingdee")
 VOUCHER_WORD = "记"
@@ -149,14 +150,14 @@ def u8_text(lines: Iterator[dict], base: str) -> str:
                 VOUCHER_WORD,
                 x["number"],
                 0,
-                x["memo"].replace(",", "，")[:U8_MEMO_LENGTH],
+                safe_cell(x["memo"].replace(",", "，")[:U8_MEMO_LENGTH]),
                 x["account_code"],
                 _amount(x["debit"]),
                 _amount(x["credit"]),
                 "",
                 _amount(x["amount_currency"]) if foreign else "",
                 f"{x['rate'].normalize():f}" if foreign else "",
-                x["preparer"],
+                safe_cell(x["preparer"]),
             ]
         )
     return buf.getvalue()
@@ -216,7 +217,7 @@ def kingdee_xlsx(rows: Iterator[dict]) -> bytes:
     ws.title = "t_Voucher"
     ws.append(list(KINGDEE_COLUMNS))
     for row in rows:
-        ws.append([row[c] for c in KINGDEE_COLUMNS])
+        ws.append([safe_cell(row[c]) for c in KINGDEE_COLUMNS])
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, Decimal):
                 cell.number_format = "0.00000000" if cell.column == rate_column else "0.00"

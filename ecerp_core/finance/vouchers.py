@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import business_date
+from ecerp_core.dates import date_problem
 from ecerp_core.db import insert_rows
 from ecerp_core.errors import EcerpError, NotFound, ValidationError, problem
 from ecerp_core.finance.chart import ensure_chart
@@ -283,7 +284,11 @@ def _read_vouchers(
             try:
                 day = dt.date.fromisoformat(days.pop()) if days else on_date
             except ValueError:
-                raise ValidationError([problem("date", "bad_date", value=cell(rows[0][1], "date"))]) from None
+                raise ValidationError(
+                    [problem("date", "bad_date", value=cell(rows[0][1], "date")[:40])]
+                ) from None
+            if (wrong := date_problem("date", day)) is not None:
+                raise ValidationError([wrong])
             lines, found = [], []
             for line, row in rows:
                 try:

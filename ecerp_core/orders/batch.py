@@ -4,10 +4,8 @@ carrier and tracking number (also from a tracking file), each in chunks with a p
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import html
-import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -20,13 +18,14 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import business_date
 from ecerp_core.catalog.models import Product, Shop, Warehouse
 from ecerp_core.catalog.products import expand_lines
-from ecerp_core.db import among, utcnow
+from ecerp_core.db import among, for_update, utcnow
 from ecerp_core.errors import ImportFileError, NeedsConfirmation, ValidationError, problem
 from ecerp_core.i18n import current_language, lazy, t
 from ecerp_core.orders import workflow
 from ecerp_core.orders.models import Order, OrderLine
 from ecerp_core.orders.services import ship_orders
 from ecerp_core.orders.workflow import Happened
+from ecerp_core.sheets import csv_text
 from ecerp_core.stock.models import StockSetting
 from ecerp_core.tabular import map_columns, normal, read_table
 
@@ -141,11 +140,9 @@ def _pick_cells(r: dict, language: str | None) -> list:
 
 def pick_list_csv(rows: list[dict], language: str | None = None) -> str:
     """The pick list as CSV, headed in ``language``."""
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow([t(k, language) for k in PICK_COLUMNS])
-    w.writerows(_pick_cells(r, language) for r in rows)
-    return buf.getvalue()
+    header = [t(k, language) for k in PICK_COLUMNS]
+    # formula-looking text (a product name "=HYPERLINK(...)") is escaped by csv_text
+    return csv_text((dict(zip(header, _pick_cells(r, language), strict=True)) for r in rows), header)
 
 
 def pick_list_html(rows: list[dict], language: str | None = None, *, day: str = "") -> str:
@@ -222,9 +219,17 @@ def ship_with_tracking(
     require(actor, "orders.ship")
     shipments = [Shipment(*s) for s in shipments]
     by_id = {s.order_id: s for s in shipments}
-    ids = workflow.with_members(session, list(by_id))
+    # every order is locked first, in id order — the one order every writer of orders locks in —
+    # before carrier and tracking are written: writing them in the input's order deadlocked a
+    # concurrent approve or ship
+    ids = sorted(workflow.with_members(session, list(by_id)))
     known = session.connection().execute(
-        select(Order.id, Order.merged_into_id, Order.platform_order_id).where(Order.id.in_(ids))
+        for_update(
+            select(Order.id, Order.merged_into_id, Order.platform_order_id)
+            .where(among(session, Order.id, ids))
+            .order_by(Order.id),
+            session,
+        )
     )
     parents, numbers = {}, {}
     for oid, parent, number in known:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.products import expand_lines
 from ecerp_core.catalog.services import warehouse_facts
-from ecerp_core.db import among, update_rows
+from ecerp_core.db import among, for_update, update_rows
 from ecerp_core.orders import rules
 from ecerp_core.orders.merge import split_order
 from ecerp_core.orders.models import Order, OrderLine
@@ -40,11 +40,16 @@ def route_orders(
         return {}
     conn = session.connection()
     warehouses = [(w.id, w.region) for w in warehouse_facts(session) if w.active]
-    stmt = select(Order.id, Order.region, Order.warehouse_id).where(
-        among(session, Order.id, sorted(order_ids))
+    # the orders are locked before their warehouse changes, in id order like every writer of orders
+    # (routing changed it unlocked while an approve locked in id order: a deadlock under load)
+    stmt = (
+        select(Order.id, Order.region, Order.warehouse_id)
+        .where(among(session, Order.id, sorted(order_ids)))
+        .order_by(Order.id)
     )
     # hot loops over every order and line unpack rows into names (attribute reads cost a second)
-    orders = {order_id: (region, routed) for order_id, region, routed in conn.execute(stmt).all()}
+    rows = conn.execute(for_update(stmt, session)).all()
+    orders = {order_id: (region, routed) for order_id, region, routed in rows}
     stmt = select(OrderLine.order_id, OrderLine.id, OrderLine.product_id, OrderLine.quantity).where(
         among(session, OrderLine.order_id, sorted(orders)), OrderLine.product_id.is_not(None)
     )

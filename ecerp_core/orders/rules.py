@@ -15,6 +15,9 @@ from ecerp_core.orders.drafts import OrderDraft
 from ecerp_core.orders.workflow import STATUSES
 
 ZERO = Decimal("0")
+BUYER_ID_LENGTH = 120
+"""The longest buyer id an order keeps (``sales_order.buyer_id``); the free text of an order (names,
+address, remarks) is cut to its column instead."""
 NON_NEGATIVE = ("shipping_amount", "discount_amount", "tax_amount", "paid_amount", "refunded_amount")
 
 # 省份 -> 大区, for routing an order to the warehouse of its region.
@@ -38,6 +41,8 @@ def draft_problems(d: OrderDraft, shop_currency: str | None) -> list[Problem]:
         found.append(problem("currency", "currency_mismatch", value=d.currency, expected=shop_currency))
     if not d.platform_order_id or len(d.platform_order_id) > 64:
         found.append(problem("platform_order_id", "required"))
+    if len(d.buyer_id) > BUYER_ID_LENGTH:  # an identity, not text to cut: the customer it names
+        found.append(problem("buyer_id", "too_long", max=BUYER_ID_LENGTH))
     if d.status not in STATUSES:
         found.append(problem("status", "not_a_choice", value=d.status, choices=", ".join(STATUSES)))
     if d.created_at is None or d.created_at.tzinfo is None:

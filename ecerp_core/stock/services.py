@@ -29,6 +29,7 @@ from ecerp_core.catalog.services import warehouse_facts
 from ecerp_core.db import among, for_update, insert_columns, insert_rows, is_postgres, update_rows, utcnow
 from ecerp_core.errors import ValidationError
 from ecerp_core.money import round_money
+from ecerp_core.query import chunked
 from ecerp_core.stock import rules
 from ecerp_core.stock.exceptions import InsufficientStock
 from ecerp_core.stock.models import ProductCost, StockAdjustment, StockLevel, StockMove, StockReservation
@@ -100,17 +101,14 @@ class _Group:
 
 # --- locking and levels ---------------------------------------------------------------------------
 def lock_levels(session: Session, keys: Iterable[Key]) -> dict[Key, Level]:
-    """Lock (creating if missing) the levels of ``keys``; return ``{key: (on_hand, reserved)}``."""
+    """Lock (creating if missing) the levels of ``keys``; return ``{key: (on_hand, reserved)}``.
+
+    Rows are locked in (product, warehouse) order, chunk by chunk (:func:`ecerp_core.query.chunked`):
+    one global order, however many keys."""
     keys = sorted(set(keys))
     if not keys:
         return {}
-    key_col = tuple_(StockLevel.product_id, StockLevel.warehouse_id)
-    stmt = (
-        select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.on_hand, StockLevel.reserved)
-        .where(key_col.in_(keys))
-        .order_by(StockLevel.product_id, StockLevel.warehouse_id)
-    )
-    found = _levels(session.connection().execute(for_update(stmt, session)))
+    found = _lock_existing(session, keys)
     missing = [
         {"product_id": p, "warehouse_id": w, "on_hand": 0, "reserved": 0, "updated_at": utcnow()}
         for p, w in keys
@@ -124,9 +122,23 @@ def lock_levels(session: Session, keys: Iterable[Key]) -> dict[Key, Level]:
         insert_stmt = pg_insert(StockLevel.__table__).on_conflict_do_nothing()
     else:
         insert_stmt = insert(StockLevel.__table__)  # BEGIN IMMEDIATE: nobody else can add them meanwhile
-    session.connection().execute(insert_stmt, missing)
+    for chunk in chunked(missing):
+        session.connection().execute(insert_stmt, chunk)
     # lock again: rows another writer added meanwhile are now ours too
-    return _levels(session.connection().execute(for_update(stmt, session)))
+    return _lock_existing(session, keys)
+
+
+def _lock_existing(session: Session, keys: list[Key]) -> dict[Key, Level]:
+    key_col = tuple_(StockLevel.product_id, StockLevel.warehouse_id)
+    found: dict[Key, Level] = {}
+    for chunk in chunked(keys):
+        stmt = (
+            select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.on_hand, StockLevel.reserved)
+            .where(key_col.in_(chunk))
+            .order_by(StockLevel.product_id, StockLevel.warehouse_id)
+        )
+        found.update(_levels(session.connection().execute(for_update(stmt, session))))
+    return found
 
 
 def _levels(rows: Iterable) -> dict[Key, Level]:

@@ -48,6 +48,10 @@ SOURCE = "stocktake"
 OPEN = ("counting", "recount")
 
 
+MAX_COUNT = 100_000_000
+"""No shelf holds more of one product than this: a larger count is a typo (the column holds 2^31 - 1)."""
+
+
 @dataclass(frozen=True)
 class CountEntry:
     """One thing a counter did: ``code`` (barcode or SKU) scanned (``kind="scan"``, adds
@@ -282,9 +286,12 @@ def _move(session: Session, actor: Actor, stocktake: StocktakeState, target: str
 # --- counting -------------------------------------------------------------------------------------
 def resolve_codes(session: Session, codes: Sequence[str]) -> dict[str, ScannedProduct]:
     """``{code: (product_id, sku, name_zh)}`` for scanned codes that are a barcode or a SKU."""
-    wanted = sorted({c.strip() for c in codes if c and c.strip()})
+    wanted = {c.strip() for c in codes if c and c.strip()}
+    listed = sorted(wanted)
     stmt = select(Product.id, Product.sku, Product.name_zh, Product.barcode).where(
-        or_(Product.barcode.in_(wanted), Product.sku.in_(wanted)), Product.is_bundle.is_(False)
+        # one array parameter each, however many codes a whole-warehouse count brings
+        or_(among(session, Product.barcode, listed), among(session, Product.sku, listed)),
+        Product.is_bundle.is_(False),
     )
     found: dict[str, ScannedProduct] = {}
     for row in session.connection().execute(stmt):
@@ -317,6 +324,8 @@ def record_counts(
             or e.quantity < (0 if e.kind == "set" else 1)
         ):
             found.append(problem("quantity", "below_minimum", value=e.quantity, min=0).at_line(n))
+        elif e.quantity > MAX_COUNT:
+            found.append(problem("quantity", "above_maximum", value=e.quantity, max=MAX_COUNT).at_line(n))
     if found:
         raise ValidationError(found)
     ids = sorted({products[e.code.strip()].product_id for e in entries})

@@ -53,7 +53,7 @@ def test_clerk_sees_its_apps_is_refused_finance_close_and_signs_out(voila_server
     page.locator(".ecerp-app-card").first.wait_for(timeout=90_000)
     assert "clerk" in page.locator(".ecerp-user").inner_text()
     shown = sorted(page.locator(".ecerp-app-card").evaluate_all("cards => cards.map(c => c.dataset.app)"))
-    assert shown == ["base_data", "inventory", "order_desk"]
+    assert shown == ["base_data", "customers", "inventory", "order_desk"]
     page.screenshot(path=str(artifacts / "signin_clerk_home.png"))
 
     response = page.goto(f"{base}/voila/render/finance_close.ipynb?lang=en")

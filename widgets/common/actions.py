@@ -18,6 +18,7 @@ from typing import Protocol, TypeVar
 import ipywidgets as w
 
 from ecerp_core.config import load_settings
+from ecerp_core.db import is_database_error, named_database_error
 from ecerp_core.errors import EcerpError, Problem, ValidationError
 from widgets.common.i18n import Translator
 
@@ -134,9 +135,13 @@ def ui_action(method: F) -> F:
             self.alerts.error(validation_text(self.i18n, exc, unplaced))
         except EcerpError as exc:
             self.alerts.error(exc.message(self.i18n.language))
-        except Exception:
+        except Exception as exc:
             ref = log_unexpected(f"{type(self).__name__}.{method.__name__}")
-            self.alerts.error(self.i18n.t("error.unexpected", ref=ref))
+            if is_database_error(exc):  # named by its kind (busy, conflict, value), never its SQL
+                named = named_database_error(exc)
+                self.alerts.error(f"{named.message(self.i18n.language)} (ref {ref})")
+            else:
+                self.alerts.error(self.i18n.t("error.unexpected", ref=ref))
         finally:
             if button is not None:
                 button.remove_class("ecerp-busy")

@@ -5,9 +5,7 @@ ui_actions."""
 from __future__ import annotations
 
 import base64
-import csv
 import html
-import io
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -17,6 +15,7 @@ from ecerp_core.errors import NeedsConfirmation
 from ecerp_core.i18n import t
 from ecerp_core.money import parse_decimal
 from ecerp_core.orders.queries import OrderFilter
+from ecerp_core.sheets import csv_text
 from widgets.common.actions import ui_action
 from widgets.common.grid import PagedGrid
 from widgets.common.parts import button, classed, spaced
@@ -373,17 +372,14 @@ class OrdersScreen:
         if not rows:
             return ""
         order, reason = self.i18n.t("field.platform_order_id"), self.i18n.t("orders.col.reason")
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([order, reason])
-        writer.writerows([r["order"], r["reason"]] for r in rows)
+        skipped_csv = csv_text(({order: r["order"], reason: r["reason"]} for r in rows), [order, reason])
         body = "".join(
             f"<tr><td>{html.escape(r['order'])}</td><td>{html.escape(r['reason'])}</td></tr>" for r in rows
         )
         title = html.escape(self.i18n.t("orders.skipped_title", count=len(rows)))
         return (
             f'<div class="ecerp-skipped"><b>{title}</b> · '
-            f"{_link(out.getvalue(), 'text/csv', 'skipped-orders.csv', 'CSV')}"
+            f"{_link(skipped_csv, 'text/csv', 'skipped-orders.csv', 'CSV')}"
             f"<table><thead><tr><th>{html.escape(order)}</th><th>{html.escape(reason)}</th></tr></thead>"
             f"<tbody>{body}</tbody></table></div>"
         )
