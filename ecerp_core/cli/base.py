@@ -69,7 +69,7 @@ def init(
     if not admin_password:
         if demo:
             admin_password = DEMO_PASSWORD
-        elif sys.stdin.isatty():
+        elif _on_terminal():
             admin_password = _prompt_twice(t("cli.admin_password_prompt"))
         else:
             admin_password, generated = secrets.token_urlsafe(12), True
@@ -104,6 +104,10 @@ def _refuse_password_argument(option: str, value: str | None) -> None:
         raise EcerpError("error.password_on_command_line", option=option)
 
 
+def _on_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 def _stdin_password() -> str:
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
@@ -112,11 +116,12 @@ def _stdin_password() -> str:
 
 
 def _prompt_twice(prompt: str) -> str:
-    return click.prompt(
-        prompt,
-        hide_input=True,
-        confirmation_prompt=t("cli.password_repeat"),
-    )
+    """Ask for a password (hidden) and again, until the two agree."""
+    while True:
+        first = click.prompt(prompt, hide_input=True)
+        if click.prompt(t("cli.password_repeat"), hide_input=True) == first:
+            return first
+        click.echo(t("cli.passwords_differ"), err=True)
 
 
 def _new_password(username: str, from_stdin: bool) -> str:
@@ -130,7 +135,7 @@ def _new_password(username: str, from_stdin: bool) -> str:
     from_env = os.environ.get(NEW_PASSWORD_ENV)
     if from_env:
         return from_env
-    if sys.stdin.isatty():
+    if _on_terminal():
         return _prompt_twice(t("cli.new_password_prompt", None, user=username))
     raise EcerpError("error.new_password_needed", user=username)
 

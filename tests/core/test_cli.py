@@ -4,7 +4,9 @@ import io
 import json
 
 from cli_run import run
+from click.testing import CliRunner
 
+from ecerp_core.cli import base, cli
 from ecerp_core.signin import sign_in
 
 
@@ -119,3 +121,16 @@ def test_a_user_changes_their_own_password_through_stdin(db, capsys, monkeypatch
     )
     assert code == 0, err
     assert sign_in("li", "new-pass-456").username == "li"
+
+
+def test_a_new_password_is_asked_twice_on_a_terminal(db, monkeypatch):
+    monkeypatch.setattr(base, "_on_terminal", lambda: True)
+    monkeypatch.delenv("ECERP_NEW_PASSWORD", raising=False)
+    runner = CliRunner()
+    typed = "pass-one-1\npass-two-2\npass-one-1\npass-one-1\n"  # a typo, then the same twice
+    result = runner.invoke(cli, ["--lang", "en", "users", "add", "li", "--role", "analyst"], input=typed)
+    assert result.exit_code == 0, result.output
+    assert "New password of li" in result.output and "Repeat the password" in result.output
+    assert "The two passwords differ" in result.output
+    assert "pass-one-1" not in result.output  # hidden
+    assert sign_in("li", "pass-one-1").username == "li"
