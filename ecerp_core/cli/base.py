@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 import time
@@ -23,10 +24,12 @@ from ecerp_core.setup import create_database, is_initialised, upgrade_database
 @click.command()
 @click.option("--company", default=None, help="Company name (default: the demo company with --demo).")
 @click.option("--base-currency", default="CNY", show_default=True, help="ISO code of the base currency.")
+@click.option("--admin-password", hidden=True, help="Refused: a password on the command line is visible.")
 @click.option(
-    "--admin-password",
-    envvar="ECERP_ADMIN_PASSWORD",
-    help="Password of the first admin (default: asked, or generated and printed).",
+    "--admin-password-stdin",
+    is_flag=True,
+    help="Read the first admin's password from standard input (else ECERP_ADMIN_PASSWORD, asked on a "
+    "terminal, or generated and printed). 从标准输入读取管理员密码。",
 )
 @click.option("--demo", is_flag=True, help="Also build the demo business (orders, stock, purchasing...).")
 @click.option("--seed", default=7, show_default=True, help="Random seed of the demo: same seed, same data.")
@@ -44,12 +47,14 @@ def init(
     company: str | None,
     base_currency: str,
     admin_password: str | None,
+    admin_password_stdin: bool,
     demo: bool,
     seed: int,
     days: int | None,
     orders_per_day: float | None,
 ) -> None:
     """Create the database, the company and the first admin user (``admin``)."""
+    _refuse_password_argument("--admin-password", admin_password)
     if is_initialised():
         with session_scope(readonly=True) as session:
             raise EcerpError("error.already_initialised", company=get_company(session).name)
@@ -57,11 +62,15 @@ def init(
     from ecerp_core.demo.build import DEMO_COMPANY, DEMO_PASSWORD, create_demo_database
 
     generated = False
+    if admin_password_stdin:
+        admin_password = _stdin_password()
+    else:
+        admin_password = os.environ.get("ECERP_ADMIN_PASSWORD") or None
     if not admin_password:
         if demo:
             admin_password = DEMO_PASSWORD
-        elif sys.stdin.isatty():
-            admin_password = click.prompt("Admin password", hide_input=True, confirmation_prompt=True)
+        elif _on_terminal():
+            admin_password = _prompt_twice(t("cli.admin_password_prompt"))
         else:
             admin_password, generated = secrets.token_urlsafe(12), True
     started = time.perf_counter()
@@ -83,6 +92,52 @@ def init(
         click.echo(t("cli.generated_password", None, password=admin_password))
     elif demo:
         click.echo(t("cli.demo_password", None, password=admin_password))
+
+
+NEW_PASSWORD_ENV = "ECERP_NEW_PASSWORD"
+"""A new user's password may come from this environment variable (not shown in the process list)."""
+
+
+def _refuse_password_argument(option: str, value: str | None) -> None:
+    """A password given as an argument shows in the process list: refuse it and name the safe ways."""
+    if value is not None:
+        raise EcerpError("error.password_on_command_line", option=option)
+
+
+def _on_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _stdin_password() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise EcerpError("error.password_stdin_empty")
+    return password
+
+
+def _prompt_twice(prompt: str) -> str:
+    """Ask for a password (hidden) and again, until the two agree."""
+    while True:
+        first = click.prompt(prompt, hide_input=True)
+        if click.prompt(t("cli.password_repeat"), hide_input=True) == first:
+            return first
+        click.echo(t("cli.passwords_differ"), err=True)
+
+
+def _new_password(username: str, from_stdin: bool) -> str:
+    """A new password for ``username``: standard input, ECERP_NEW_PASSWORD, or asked twice on a terminal.
+
+    Called once the acting user is signed in, so that with the group's ``--password-stdin`` too the
+    acting user's password is the first line of standard input and the new password the second.
+    """
+    if from_stdin:
+        return _stdin_password()
+    from_env = os.environ.get(NEW_PASSWORD_ENV)
+    if from_env:
+        return from_env
+    if _on_terminal():
+        return _prompt_twice(t("cli.new_password_prompt", None, user=username))
+    raise EcerpError("error.new_password_needed", user=username)
 
 
 def _safe_url() -> str:
@@ -109,19 +164,38 @@ def users() -> None:
 @users.command("add")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(sorted(auth.ROLES)), help="The user's role.")
+@click.option("--password", hidden=True, help="Refused: a password on the command line is visible.")
 @click.option(
-    "--password", prompt=True, hide_input=True, confirmation_prompt=True, envvar="ECERP_NEW_PASSWORD"
+    "--password-stdin",
+    "new_password_stdin",
+    is_flag=True,
+    help="Read the new user's password from standard input (else ECERP_NEW_PASSWORD or asked twice on "
+    "a terminal). 从标准输入读取新用户的密码（否则读 ECERP_NEW_PASSWORD 或在终端提示输入两次）。",
 )
 @click.option("--name", "display_name", default="", help="Display name.")
 @click.option("--language", type=click.Choice(["zh_CN", "en"]), default="zh_CN", show_default=True)
 @pass_ctx
 def users_add(
-    ctx: Context, username: str, role: str, password: str, display_name: str, language: str
+    ctx: Context,
+    username: str,
+    role: str,
+    password: str | None,
+    new_password_stdin: bool,
+    display_name: str,
+    language: str,
 ) -> None:
-    """Add a user with a role."""
+    """Add a user with a role. 添加用户并指定角色。"""
+    _refuse_password_argument("--password", password)
     with ctx.acting() as (session, actor):
+        auth.require(actor, "users.manage")  # before asking for a password nobody may set
         auth.create_user(
-            session, actor, username, password, role, display_name=display_name, language=language
+            session,
+            actor,
+            username,
+            _new_password(username, new_password_stdin),
+            role,
+            display_name=display_name,
+            language=language,
         )
     click.echo(t("cli.user_added", None, user=username, role=f"role.{role}"))
 
@@ -152,14 +226,20 @@ def users_list(ctx: Context, as_json: bool) -> None:
 
 @users.command("set-password")
 @click.argument("username")
+@click.option("--password", hidden=True, help="Refused: a password on the command line is visible.")
 @click.option(
-    "--password", prompt=True, hide_input=True, confirmation_prompt=True, envvar="ECERP_NEW_PASSWORD"
+    "--password-stdin",
+    "new_password_stdin",
+    is_flag=True,
+    help="Read the new password from standard input (else ECERP_NEW_PASSWORD or asked twice on a "
+    "terminal). 从标准输入读取新密码（否则读 ECERP_NEW_PASSWORD 或在终端提示输入两次）。",
 )
 @pass_ctx
-def users_set_password(ctx: Context, username: str, password: str) -> None:
-    """Set a user's password (your own, or anyone's as an admin)."""
+def users_set_password(ctx: Context, username: str, password: str | None, new_password_stdin: bool) -> None:
+    """Set a user's password (your own, or anyone's as an admin). 设置用户密码。"""
+    _refuse_password_argument("--password", password)
     with ctx.acting() as (session, actor):
-        auth.set_password(session, actor, username, password)
+        auth.set_password(session, actor, username, _new_password(username, new_password_stdin))
     click.echo(t("cli.password_set", None, user=username))
 
 

@@ -49,6 +49,7 @@ class Context:
         self.debug = debug
         self.password_stdin = password_stdin
         self._password: str | None = None
+        self._actor: Actor | None = None
 
     def password(self) -> str:
         """The acting user's password: stdin with ``--password-stdin``, else asked on a terminal."""
@@ -81,8 +82,22 @@ class Context:
     @contextmanager
     def acting(self, *, readonly: bool = False) -> Iterator[tuple[Any, Actor]]:
         """Open a session and resolve the acting user; commits when the block ends."""
+        signed_in = self._sign_in_with_password()
         with session_scope(readonly=readonly) as session:
-            yield session, self.resolve(session)
+            yield session, signed_in or self.resolve(session)
+
+    def _sign_in_with_password(self) -> Actor | None:
+        """Sign ``--user`` in with their password before the command's transaction opens, or None
+        when no password is needed (a token, or no ``--user``).
+
+        ``sign_in`` writes in a transaction of its own; on SQLite it would wait for the command's
+        write lock (``BEGIN IMMEDIATE``) and fail with "database is locked".
+        """
+        if self._actor is None and self.user and not os.environ.get(TOKEN_ENV, "").strip():
+            with session_scope(readonly=True) as session:
+                get_user(session, self.user)  # an unknown name says so before asking for a password
+            self._actor = sign_in(self.user, self.password(), source="cli")
+        return self._actor
 
     def run(self, work: Callable[[Any, Actor], T]) -> T:
         """``work(session, actor)`` in one transaction, run again when it loses a deadlock or a

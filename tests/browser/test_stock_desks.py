@@ -18,8 +18,9 @@ PREHEAT = ("inventory.ipynb", "stocktake.ipynb")
 
 @pytest.fixture(scope="module")
 def selling(apps_database):
-    """Two warehouses; 40 mugs into Suzhou, one sold a day for four weeks (12 left), min / max set
-    from that rate: the mug is below its minimum. 20 tees in Suzhou that do not sell."""
+    """Two warehouses; 40 mugs into Suzhou, one sold a day for four weeks (12 left; shipped orders too,
+    the forecast's history), min / max set from that rate: the mug is below its minimum. 20 tees in
+    Suzhou that do not sell. The supplier offers mugs in 14 days, MOQ 10, packs of 6."""
     from sqlalchemy import select
 
     from ecerp_core.auth import resolve_actor
@@ -27,7 +28,9 @@ def selling(apps_database):
     from ecerp_core.catalog.company import business_date
     from ecerp_core.catalog.models import Product
     from ecerp_core.db import session_scope
+    from ecerp_core.orders.models import Order, OrderLine
     from ecerp_core.purchasing import replenishment
+    from ecerp_core.purchasing.models import SupplierProduct
     from ecerp_core.stock import alerts
     from ecerp_core.stock.services import MoveDraft, post_moves
 
@@ -35,7 +38,8 @@ def selling(apps_database):
         admin = resolve_actor(session, "admin")
         sz = catalog.create_warehouse(session, admin, code="SZ", name="苏州仓")
         catalog.create_warehouse(session, admin, code="TJ", name="天津仓")
-        catalog.create_supplier(session, admin, code="SUP-1", name="义乌日用品厂", min_order_qty=10)
+        sup = catalog.create_supplier(session, admin, code="SUP-1", name="义乌日用品厂", min_order_qty=10)
+        shop = catalog.create_shop(session, admin, code="TB", name="淘宝店", platform="taobao")
         session.flush()
         ids = dict(session.execute(select(Product.sku, Product.id)).tuples().all())
         today = business_date(session)
@@ -48,6 +52,40 @@ def selling(apps_database):
             for n in range(28)
         ]
         post_moves(session, admin, moves)
+        now = dt.datetime.now(dt.UTC)
+        for n in range(28):
+            order = Order(
+                platform="taobao",
+                shop_id=shop.id,
+                platform_order_id=f"F{n}",
+                currency="CNY",
+                status="shipped",
+                warehouse_id=sz.id,
+                order_date=today - dt.timedelta(days=n),
+                created_at=now,
+                shipped_at=now,
+            )
+            order.lines = [
+                OrderLine(
+                    line_no=1,
+                    platform_sku="MUG-001",
+                    product_id=ids["MUG-001"],
+                    quantity=1,
+                    unit_price=Decimal("29.00"),
+                    amount=Decimal("29.00"),
+                )
+            ]
+            session.add(order)
+        session.add(
+            SupplierProduct(
+                supplier_id=sup.id,
+                product_id=ids["MUG-001"],
+                unit_price=Decimal("9.50"),
+                lead_time_days=14,
+                min_order_qty=10,
+                pack_size=6,
+            )
+        )
         planned = replenishment.plan_min_max(session, admin)
         alerts.set_stock_settings(session, admin, [p.setting() for p in planned])
     return apps_database
@@ -71,6 +109,19 @@ def test_stock_desks_name_documents_and_alert_what_a_buyer_acts_on(voila_server,
     page.locator(".ecerp-inventory-tabs button", has_text="补货建议").click()
     expect(page.locator(".ecerp-grid-replenish tbody tr").first).to_contain_text("MUG-001")
     page.screenshot(path=str(artifacts / "stock_desks_replenish_zh.png"))
+    # 按预测 beside min/max (issue 14): computed only on 计算预测, then drafted through the same service.
+    page.locator(".ecerp-replenish-method button", has_text="按预测").click()
+    expect(page.locator(".ecerp-grid-replenish")).to_be_hidden()
+    page.locator(".ecerp-forecast-compute").click()
+    page.locator(".ecerp-alert-success", has_text="按预测").wait_for(timeout=30_000)
+    forecast_row = page.locator(".ecerp-grid-replenish-forecast tbody tr").first
+    expect(forecast_row).to_contain_text("MUG-001")
+    expect(forecast_row).to_contain_text("义乌日用品厂")
+    qty = int(forecast_row.locator("td").nth(12).inner_text())
+    assert qty >= 10 and qty % 6 == 0  # at least the MOQ of 10, in whole packs of 6
+    page.screenshot(path=str(artifacts / "stock_desks_replenish_forecast_zh.png"))
+    page.locator(".ecerp-forecast-order").click()
+    page.locator(".ecerp-alert-success", has_text="1").wait_for()
 
     # A transfer of two lines (defect 12): labelled boxes, 加一行, then the grid shows SKU, units, date.
     page.locator(".ecerp-inventory-tabs button", has_text="调拨").click()
@@ -116,6 +167,11 @@ def test_stock_desks_name_documents_and_alert_what_a_buyer_acts_on(voila_server,
         "Ceramic mug"
     )
     page.screenshot(path=str(artifacts / "stock_desks_levels_en.png"))
+    page.locator(".ecerp-inventory-tabs button", has_text="Replenishment").click()
+    expect(page.locator(".ecerp-replenish-method")).to_contain_text("By forecast")
+    expect(page.locator(".ecerp-forecast-compute")).to_contain_text("Compute forecast")
+    expect(page.locator(".ecerp-grid-replenish-forecast thead")).to_contain_text("Reorder point")
+    page.screenshot(path=str(artifacts / "stock_desks_replenish_forecast_en.png"))
 
     # Stocktake (defect 14): the threshold is labelled and the hint is whole.
     page.goto(f"{voila_server['url']}/voila/render/stocktake.ipynb", timeout=120_000)

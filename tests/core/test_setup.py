@@ -134,6 +134,8 @@ def test_a_new_home_gets_its_data_folder(tmp_path, monkeypatch):
     from ecerp_core.cli import cli
 
     monkeypatch.setenv("ECERP_DATABASE_URL", f"sqlite:///{tmp_path / 'new' / 'data' / 'ecerp.db'}")
-    result = CliRunner().invoke(cli, ["init", "--company", "新公司", "--admin-password", "pw123456"])
+    result = CliRunner().invoke(
+        cli, ["init", "--company", "新公司", "--admin-password-stdin"], input="pw123456\n"
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "new" / "data" / "ecerp.db").is_file()

@@ -1,1 +1,71 @@
+"""The tiny shop the forecast tests (and the Inventory app's 按预测 test) run on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
 from business_fixtures import biz  # noqa: F401
+
+from ecerp_core.catalog.company import business_date
+from ecerp_core.orders.models import Order, OrderLine
+from ecerp_core.purchasing.models import SupplierProduct
+from ecerp_core.stock.services import MoveDraft, post_moves
+
+DAYS = 60
+
+
+@pytest.fixture
+def shop(session, admin, biz):  # noqa: F811
+    """60 days: TEE-1 sells 2 a day (every third day as a kit: 1 kit = 2 tees + 1 mug) while its 20 last,
+    has none for 10 days (censored), then sells 1 every other day from 3 received on day 20."""
+    end = business_date(session) - dt.timedelta(days=1)
+    start = end - dt.timedelta(days=DAYS - 1)
+    day = [start + dt.timedelta(days=i) for i in range(DAYS)]
+    post_moves(
+        session,
+        admin,
+        [
+            MoveDraft(biz.tee, biz.sh, 20, "adjustment", Decimal("20.00"), business_date=day[0]),
+            MoveDraft(biz.tee, biz.sh, -20, "adjustment", business_date=day[9]),
+            MoveDraft(biz.tee, biz.sh, 3, "adjustment", Decimal("20.00"), business_date=day[20]),
+        ],
+    )
+    sold = [(i, biz.kit if i % 3 == 0 else biz.tee, 1 if i % 3 == 0 else 2) for i in range(10)]
+    sold += [(i, biz.tee, 1) for i in range(20, DAYS, 2)]
+    now = dt.datetime.now(dt.UTC)
+    for n, (i, product, qty) in enumerate(sold):
+        order = Order(
+            platform="taobao",
+            shop_id=biz.shop,
+            platform_order_id=f"T{n}",
+            currency="CNY",
+            status="shipped",
+            warehouse_id=biz.sh,
+            order_date=day[i],
+            created_at=now,
+            shipped_at=now,
+        )
+        order.lines = [
+            OrderLine(
+                line_no=1,
+                platform_sku="x",
+                product_id=product,
+                quantity=qty,
+                unit_price=Decimal("59.00"),
+                amount=Decimal("59.00") * qty,
+            )
+        ]
+        session.add(order)
+    session.add(
+        SupplierProduct(
+            supplier_id=biz.supplier,
+            product_id=biz.tee,
+            unit_price=Decimal("18.00"),
+            min_order_qty=25,
+            pack_size=12,
+        )
+    )
+    session.flush()
+    return day

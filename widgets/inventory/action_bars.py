@@ -11,6 +11,7 @@ from decimal import Decimal
 import ipywidgets as w
 
 from ecerp_core.errors import ValidationError, problem
+from ecerp_core.i18n import t
 from ecerp_core.money import parse_decimal
 from widgets.common.actions import ui_action
 from widgets.common.grid import PagedGrid
@@ -238,18 +239,86 @@ class PurchaseBar(ActionBar):
 
 
 class ReplenishBar(ActionBar):
-    """Turn every current suggestion into draft purchase orders."""
+    """Replenishment two ways, side by side behind a toggle: the min/max suggestions (every current
+    one becomes draft purchase orders) and 按预测, the forecast-based ones, computed only when the
+    buyer presses 计算预测 (the app opens without paying for a forecast)."""
 
-    def __init__(self, model: InventoryModel, grid: PagedGrid) -> None:
+    def __init__(self, model: InventoryModel, grid: PagedGrid, forecast_grid: PagedGrid) -> None:
         super().__init__(model, grid)
+        self.forecast_grid = forecast_grid
+        forecasting = model.can("forecast.run")
+        self.method = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-replenish-method")
+        self.i18n.bind(
+            self.method,
+            "options",
+            lambda lang: [
+                (t("inventory.replenish.minmax", lang), "minmax"),
+                (t("inventory.replenish.forecast", lang), "forecast"),
+            ],
+        )
+        self.method.value = "minmax"
+        self.method.layout.display = "" if forecasting else "none"
         self.suggest_button = self._button("inventory.order_suggestions", "cart-plus", "ecerp-suggest-order")
-        self.box.children = [self.suggest_button]
+        self.compute_button = self._button(
+            "inventory.forecast_compute", "line-chart", "ecerp-forecast-compute"
+        )
+        self.with_ml = classed(w.Checkbox(indent=False, layout=w.Layout(width="auto")), "ecerp-forecast-ml")
+        self.i18n.bind(self.with_ml, "description", "inventory.forecast_ml")
+        self.forecast_order_button = self._button(
+            "inventory.forecast_order", "cart-plus", "ecerp-forecast-order"
+        )
+        self.forecast_order_button.disabled = not model.can("purchasing.write")
+        self.hint = classed(self.i18n.bind(w.HTML(), "value", "inventory.forecast_hint"), "ecerp-muted")
+        self.minmax_part = w.HBox([self.suggest_button])
+        self.forecast_part = w.HBox([self.compute_button, self.with_ml, self.forecast_order_button])
+        self.box.children = [self.method, self.minmax_part, self.forecast_part]
+        self.panel = w.VBox([grid, self.hint, forecast_grid], layout=w.Layout(width="100%"))
         self.suggest_button.on_click(self.order_suggestions)
+        self.compute_button.on_click(self.compute)
+        self.forecast_order_button.on_click(self.order_forecast)
+        self.method.observe(self.show_method, "value")
+        self._show_parts()
+
+    @property
+    def by_forecast(self) -> bool:
+        return self.method.value == "forecast"
+
+    @ui_action
+    def show_method(self, _change=None) -> None:
+        self._show_parts()
+        self.refresh()
+
+    def _show_parts(self) -> None:
+        on = self.by_forecast
+        self.minmax_part.layout.display = "none" if on else ""
+        self.grid.layout.display = "none" if on else ""
+        for part in (self.forecast_part, self.hint, self.forecast_grid):
+            part.layout.display = "" if on else "none"
+
+    def refresh(self) -> None:
+        """Redraw the table of the method shown (the forecast's rows are in memory: no new forecast)."""
+        (self.forecast_grid if self.by_forecast else self.grid).refresh(reset=True)
 
     @ui_action
     def order_suggestions(self, _button=None) -> None:
         ids = self.model.order_suggestions()
         self.grid.refresh(reset=True)
+        self.alerts.success(self.i18n.t("inventory.suggestions_ordered", count=len(ids)))
+
+    @ui_action
+    def compute(self, _button=None) -> None:
+        self.model.forecast_ml = bool(self.with_ml.value)
+        count = self.model.compute_forecast()
+        self.forecast_grid.refresh(reset=True)
+        self.alerts.success(self.i18n.t("inventory.forecast_done", count=count))
+
+    @ui_action
+    def order_forecast(self, _button=None) -> None:
+        if self.model.forecast_lines is None:
+            self.alerts.error(self.i18n.t("inventory.forecast_first"))
+            return
+        ids = self.model.order_forecast_suggestions()
+        self.forecast_grid.refresh(reset=True)
         self.alerts.success(self.i18n.t("inventory.suggestions_ordered", count=len(ids)))
 
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from ecerp_core import documents
 from ecerp_core.catalog import services as catalog
+from ecerp_core.forecast import services as forecasting
+from ecerp_core.i18n import t
 from ecerp_core.purchasing import replenishment
 from ecerp_core.purchasing import services as purchasing
 from ecerp_core.purchasing.receipts import ReceiptDraft, receive_purchase_orders
@@ -48,6 +50,10 @@ class InventoryModel:
         self.move_type: str | None = None
         self.value_date: dt.date | None = None
         self.suggested: list[replenishment.Suggestion] = []
+        # 按预测: computed only when asked (never when the app opens), for the warehouse then filtered
+        self.forecast_ml = False
+        self.forecast_lines: list[forecasting.Replenishment] | None = None
+        self.forecast_warehouse_id: int | None = None
         self.move_source: dict[str, documents.Ref] = {}  # move on screen -> its document
 
     @property
@@ -182,7 +188,43 @@ class InventoryModel:
         rows = [{**s.__dict__, "id": f"{s.product_id}@{s.warehouse_id}"} for s in self.suggested]
         return list_page(with_names(rows, self.language), request)
 
+    def fetch_forecast_suggestions(self, request: PageRequest) -> Page:
+        """The forecast-based suggestions of the last :meth:`compute_forecast` (none before it), in the
+        warehouse filtered on."""
+        lang = self.language
+        rows = [
+            {
+                **line.__dict__,
+                "id": f"{line.product_id}@{line.warehouse_id}",
+                "demand_class": t(f"forecast.class.{line.demand_class}", lang),
+                "model": t(f"forecast.model.{line.model}", lang),
+            }
+            for line in self.forecast_lines or []
+            if self.warehouse_id in (None, line.warehouse_id)
+        ]
+        return list_page(rows, request)
+
     # --- actions --------------------------------------------------------------------------------
+    def compute_forecast(self) -> int:
+        """Backtest, forecast and replenish the warehouse filtered on (all when none), as the Forecast
+        app does (scikit-learn only with ``forecast_ml``); how many lines have something to order."""
+        with self.ctx.session(readonly=True) as session:
+            codes = {f.id: f.code for f in catalog.warehouse_facts(session)}
+            scope = forecasting.Scope(warehouse=codes.get(self.warehouse_id))
+            run = forecasting.run_forecast(session, self.ctx.actor, scope, with_ml=self.forecast_ml)
+            self.forecast_lines = forecasting.replenishment(session, self.ctx.actor, run)
+        self.forecast_warehouse_id = self.warehouse_id
+        return len(self.forecast_lines)
+
+    def order_forecast_suggestions(self) -> list[int]:
+        """The forecast suggestions shown become draft orders, one per supplier and warehouse, through
+        the service the Forecast app uses."""
+        lines = [line for line in self.forecast_lines or [] if self.warehouse_id in (None, line.warehouse_id)]
+        with self.ctx.session() as session:
+            created = forecasting.create_draft_orders(session, self.ctx.actor, lines)
+        self.forecast_lines = None  # the positions changed: ask again for a new forecast
+        return created
+
     def _product(self, session, sku: str) -> int:
         return catalog.get_record(session, self.ctx.actor, "product", sku.strip())["id"]
 

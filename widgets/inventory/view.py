@@ -106,6 +106,25 @@ COLUMNS = {
         "currency",
     ),
 }
+FORECAST_COLUMNS = [
+    *(Column(k, f"forecast.col.{k}") for k in ("sku", "warehouse", "supplier", "demand_class", "model")),
+    *(
+        Column(k, f"forecast.col.{k}", "right")
+        for k in (
+            "mean_daily",
+            "safety_stock",
+            "reorder_point",
+            "order_up_to",
+            "position",
+            "moq",
+            "pack_size",
+            "quantity",
+        )
+    ),
+    Column("unit_price", "field.unit_price", "right"),
+    Column("currency", "field.currency"),
+]
+"""The 按预测 table of the replenishment tab (:meth:`InventoryModel.fetch_forecast_suggestions`)."""
 
 
 class InventoryView:
@@ -123,7 +142,20 @@ class InventoryView:
         self.grids = self._build_grids()
         self.transfers = TransferBar(model, self.grids["transfers"], warehouses)
         self.purchases = PurchaseBar(model, self.grids["orders"], warehouses)
-        self.replenish = ReplenishBar(model, self.grids["replenish"])
+        self.forecast_grid = classed(
+            PagedGrid(
+                self.i18n,
+                self.alerts,
+                model.fetch_forecast_suggestions,
+                FORECAST_COLUMNS,
+                key_column="id",
+                muted_column=None,
+                page_size=25,
+            ),
+            "ecerp-grid-replenish-forecast",
+        )
+        self.forecast_grid.layout.width = "100%"
+        self.replenish = ReplenishBar(model, self.grids["replenish"], self.forecast_grid)
         self.bars = {"transfers": self.transfers, "orders": self.purchases, "replenish": self.replenish}
         self.action_box = w.Box()
         self.grid_box = w.Box([self.grids["levels"]], layout=w.Layout(width="100%"))
@@ -208,7 +240,7 @@ class InventoryView:
     def switch(self, change) -> None:
         tab = change["new"]
         self.alerts.clear()
-        self.grid_box.children = [self.grids[tab]]
+        self.grid_box.children = [self.replenish.panel if tab == "replenish" else self.grids[tab]]
         self.action_box.children = [self.bars[tab].box] if tab in self.bars else []
         self.below_grid.layout.display = "" if tab in DOCUMENT_TABS else "none"
         self.move_hint.layout.display = "" if tab == "moves" else "none"
@@ -217,7 +249,13 @@ class InventoryView:
             self.filters.children, FILTERS_SHOWN.get(tab, (0, 0, 0, 0, 0)), strict=True
         ):
             widget.layout.display = "" if visible else "none"
-        self.grids[tab].refresh(reset=True)
+        self._refresh(tab)
+
+    def _refresh(self, tab: str) -> None:
+        if tab == "replenish":
+            self.replenish.refresh()
+        else:
+            self.grids[tab].refresh(reset=True)
 
     @ui_action
     def open_move(self, move_id: str) -> None:
@@ -242,7 +280,7 @@ class InventoryView:
         self.model.below_min = bool(self.below_min.value)
         self.model.move_type = self.move_type.value or None
         self.model.value_date = self.value_date.value
-        self.grids[self.tabs.value].refresh(reset=True)
+        self._refresh(self.tabs.value)
 
 
 STYLE = """
