@@ -123,9 +123,10 @@ def _flow(voila_server, page, artifacts):
     scan.press("Enter")
     expect(bench.locator(".ecerp-pack-error")).to_contain_text("BAG-001 不是订单 TB2026061801 的商品")
     page.screenshot(path=str(artifacts / "shipping_pack_wrong_zh.png"), full_page=True)
-    for code in ("MUG-001", "TEE-001"):
+    for code, after in (("MUG-001", "MUG-001 ✓ 1/1"), ("TEE-001", "验货完成")):
         scan.fill(code)
         scan.press("Enter")
+        expect(bench).to_contain_text(after)  # the box is cleared for the next scan once this one is in
     expect(bench.locator(".ecerp-pack-done")).to_contain_text("订单 TB2026061801 验货完成，已打包")
 
     # A wave of both orders, its pick list in bin order: A-02 before B-07.
