@@ -113,11 +113,11 @@ def apps_open(cfg: BenchConfig) -> BenchResult:
     )
     process, app = _serve(url, cfg.workdir)
     try:
-        time.sleep(20)  # the preheated pools fill at start; staff arrive after the server is up
+        time.sleep(60)  # the preheated pools fill at start; staff arrive after the server is up
         for _ in range(cfg.repeat):
             # a pause after each round lets the pool refill, as between staff arriving
             result.baseline += asyncio.run(_openings(app, 1, settle=15))
-            result.ours += asyncio.run(_openings(app, STAFF, settle=25))
+            result.ours += asyncio.run(_openings(app, STAFF, settle=60))
     finally:
         process.terminate()
         try:
