@@ -8,6 +8,7 @@ from browser_login import signed_in_opener
 from ecerp_core.config import project_root
 
 APPS = sorted(p.name for p in (project_root() / "notebooks" / "apps").glob("*.ipynb"))
+PREHEAT = ()  # each app starts its kernel when asked, one after another: ten preheated at once starved CI
 
 
 def test_there_are_apps():
@@ -17,7 +18,7 @@ def test_there_are_apps():
 @pytest.mark.parametrize("notebook", APPS)
 def test_app_renders(voila_server, notebook):
     url = f"{voila_server['url']}/voila/render/{notebook}"
-    with signed_in_opener(voila_server["url"]).open(url, timeout=60) as response:
+    with signed_in_opener(voila_server["url"]).open(url, timeout=120) as response:
         assert response.status == 200
         html = response.read().decode("utf-8", errors="replace")
     assert "There was an error when executing cell" not in html
