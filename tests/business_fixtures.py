@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 
@@ -66,3 +69,46 @@ def count(session, model) -> int:
     from sqlalchemy import func, select
 
     return session.scalar(select(func.count()).select_from(model))
+
+
+def add_shipped_orders(
+    session,
+    *,
+    platform: str,
+    shop_id: int,
+    warehouse_id: int,
+    sales: Iterable[tuple[dt.date, int, int]],
+    unit_price: str,
+    prefix: str = "T",
+    platform_sku: str = "x",
+) -> None:
+    """A shipped order of one line for each ``(order day, product id, quantity)`` in ``sales``, numbered
+    ``{prefix}0``, ``{prefix}1``…: the demand history the forecast and the replenishment read, written
+    straight to the tables (no stock moves, no postings: the tests set the stock they need)."""
+    from ecerp_core.orders.models import Order, OrderLine
+
+    price = Decimal(unit_price)
+    now = dt.datetime.now(dt.UTC)
+    for n, (day, product_id, quantity) in enumerate(sales):
+        order = Order(
+            platform=platform,
+            shop_id=shop_id,
+            platform_order_id=f"{prefix}{n}",
+            currency="CNY",
+            status="shipped",
+            warehouse_id=warehouse_id,
+            order_date=day,
+            created_at=now,
+            shipped_at=now,
+        )
+        order.lines = [
+            OrderLine(
+                line_no=1,
+                platform_sku=platform_sku,
+                product_id=product_id,
+                quantity=quantity,
+                unit_price=price,
+                amount=price * quantity,
+            )
+        ]
+        session.add(order)

@@ -19,6 +19,7 @@ DAYS = 70
 def sold(apps_database):
     """A warehouse that shipped TEE-001 (3 most days) and MUG-001 (now and then) for 70 days, 2 tees
     left after a 5-day stock-out, and a supplier who sells tees by packs of 6 (MOQ 20)."""
+    from business_fixtures import add_shipped_orders
     from sqlalchemy import select
 
     from ecerp_core.auth import resolve_actor
@@ -26,7 +27,6 @@ def sold(apps_database):
     from ecerp_core.catalog.company import business_date
     from ecerp_core.catalog.models import Product
     from ecerp_core.db import session_scope
-    from ecerp_core.orders.models import Order, OrderLine
     from ecerp_core.purchasing.models import SupplierProduct
     from ecerp_core.stock.services import MoveDraft, post_moves
 
@@ -48,34 +48,21 @@ def sold(apps_database):
                 MoveDraft(ids["TEE-001"], wh.id, 2, "adjustment", Decimal("20.00"), business_date=day[55]),
             ],
         )
-        now = dt.datetime.now(dt.UTC)
-        n = 0
-        for i in [*range(50), *range(55, DAYS)]:
-            for sku, qty in (("TEE-001", 3 if i % 7 else 5), ("MUG-001", 1 if i % 4 == 0 else 0)):
-                if qty:
-                    n += 1
-                    order = Order(
-                        platform="tmall",
-                        shop_id=shop.id,
-                        platform_order_id=f"F{n}",
-                        currency="CNY",
-                        status="shipped",
-                        warehouse_id=wh.id,
-                        order_date=day[i],
-                        created_at=now,
-                        shipped_at=now,
-                    )
-                    order.lines = [
-                        OrderLine(
-                            line_no=1,
-                            platform_sku=sku,
-                            product_id=ids[sku],
-                            quantity=qty,
-                            unit_price=Decimal("59.00"),
-                            amount=Decimal("59.00") * qty,
-                        )
-                    ]
-                    session.add(order)
+        sold = [
+            (day[i], ids[sku], qty)
+            for i in [*range(50), *range(55, DAYS)]
+            for sku, qty in (("TEE-001", 3 if i % 7 else 5), ("MUG-001", 1 if i % 4 == 0 else 0))
+            if qty
+        ]
+        add_shipped_orders(
+            session,
+            platform="tmall",
+            shop_id=shop.id,
+            warehouse_id=wh.id,
+            sales=sold,
+            unit_price="59.00",
+            prefix="F",
+        )
         session.add(
             SupplierProduct(
                 supplier_id=supplier.id,

@@ -21,6 +21,7 @@ def selling(apps_database):
     """Two warehouses; 40 mugs into Suzhou, one sold a day for four weeks (12 left; shipped orders too,
     the forecast's history), min / max set from that rate: the mug is below its minimum. 20 tees in
     Suzhou that do not sell. The supplier offers mugs in 14 days, MOQ 10, packs of 6."""
+    from business_fixtures import add_shipped_orders
     from sqlalchemy import select
 
     from ecerp_core.auth import resolve_actor
@@ -28,7 +29,6 @@ def selling(apps_database):
     from ecerp_core.catalog.company import business_date
     from ecerp_core.catalog.models import Product
     from ecerp_core.db import session_scope
-    from ecerp_core.orders.models import Order, OrderLine
     from ecerp_core.purchasing import replenishment
     from ecerp_core.purchasing.models import SupplierProduct
     from ecerp_core.stock import alerts
@@ -52,30 +52,16 @@ def selling(apps_database):
             for n in range(28)
         ]
         post_moves(session, admin, moves)
-        now = dt.datetime.now(dt.UTC)
-        for n in range(28):
-            order = Order(
-                platform="taobao",
-                shop_id=shop.id,
-                platform_order_id=f"F{n}",
-                currency="CNY",
-                status="shipped",
-                warehouse_id=sz.id,
-                order_date=today - dt.timedelta(days=n),
-                created_at=now,
-                shipped_at=now,
-            )
-            order.lines = [
-                OrderLine(
-                    line_no=1,
-                    platform_sku="MUG-001",
-                    product_id=ids["MUG-001"],
-                    quantity=1,
-                    unit_price=Decimal("29.00"),
-                    amount=Decimal("29.00"),
-                )
-            ]
-            session.add(order)
+        add_shipped_orders(
+            session,
+            platform="taobao",
+            shop_id=shop.id,
+            warehouse_id=sz.id,
+            sales=[(today - dt.timedelta(days=n), ids["MUG-001"], 1) for n in range(28)],
+            unit_price="29.00",
+            prefix="F",
+            platform_sku="MUG-001",
+        )
         session.add(
             SupplierProduct(
                 supplier_id=sup.id,

@@ -6,10 +6,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from business_fixtures import biz  # noqa: F401
+from business_fixtures import add_shipped_orders, biz  # noqa: F401
 
 from ecerp_core.catalog.company import business_date
-from ecerp_core.orders.models import Order, OrderLine
 from ecerp_core.purchasing.models import SupplierProduct
 from ecerp_core.stock.services import MoveDraft, post_moves
 
@@ -32,32 +31,11 @@ def shop(session, admin, biz):  # noqa: F811
             MoveDraft(biz.tee, biz.sh, 3, "adjustment", Decimal("20.00"), business_date=day[20]),
         ],
     )
-    sold = [(i, biz.kit if i % 3 == 0 else biz.tee, 1 if i % 3 == 0 else 2) for i in range(10)]
-    sold += [(i, biz.tee, 1) for i in range(20, DAYS, 2)]
-    now = dt.datetime.now(dt.UTC)
-    for n, (i, product, qty) in enumerate(sold):
-        order = Order(
-            platform="taobao",
-            shop_id=biz.shop,
-            platform_order_id=f"T{n}",
-            currency="CNY",
-            status="shipped",
-            warehouse_id=biz.sh,
-            order_date=day[i],
-            created_at=now,
-            shipped_at=now,
-        )
-        order.lines = [
-            OrderLine(
-                line_no=1,
-                platform_sku="x",
-                product_id=product,
-                quantity=qty,
-                unit_price=Decimal("59.00"),
-                amount=Decimal("59.00") * qty,
-            )
-        ]
-        session.add(order)
+    sold = [(day[i], biz.kit, 1) if i % 3 == 0 else (day[i], biz.tee, 2) for i in range(10)]
+    sold += [(day[i], biz.tee, 1) for i in range(20, DAYS, 2)]
+    add_shipped_orders(
+        session, platform="taobao", shop_id=biz.shop, warehouse_id=biz.sh, sales=sold, unit_price="59.00"
+    )
     session.add(
         SupplierProduct(
             supplier_id=biz.supplier,
