@@ -10,7 +10,7 @@ orders, purchasing and stock, so it sits above them and below finance.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -37,18 +37,6 @@ Ref = tuple[str, int]
 CHUNK = 500
 ORDER_KINDS = ("order", "sales_order")
 """The stock ledger calls a sales order ``order``; the books call it ``sales_order``."""
-PERMISSION = {
-    "order": "orders.read",
-    "sales_order": "orders.read",
-    "sales_order_refund": "orders.read",
-    "after_sale": "orders.read",
-    "purchase_order": "purchasing.read",
-    "purchase_receipt": "purchasing.read",
-    "purchase_return": "purchasing.read",
-}
-"""Who may open a document of each kind; stock documents need ``stock.read``."""
-DETAILED = (*PERMISSION, "transfer", "stocktake", "stock_adjustment")
-"""The kinds :func:`document_detail` describes."""
 
 
 @dataclass(frozen=True)
@@ -193,144 +181,224 @@ def _supplier(session: Session, supplier_id: int | None) -> str:
     return found.name if found else ""
 
 
+def _local_day(session: Session, moment: dt.datetime | None) -> dt.date | None:
+    """The company-local day of a UTC moment (a document without a business date of its own)."""
+    return moment.astimezone(company_timezone(session)).date() if moment else None
+
+
+def _sales_order(session: Session, kind: str, doc_id: int) -> Document | None:
+    order = session.get(Order, doc_id)
+    return _order(session, kind, order) if order else None
+
+
+def _order_refund(session: Session, kind: str, doc_id: int) -> Document | None:
+    """A refund, shown as its order with the refund's day, amount and reason."""
+    refund = session.get(OrderRefund, doc_id)
+    order = session.get(Order, refund.order_id) if refund else None
+    if order is None:
+        return None
+    return _order(
+        session,
+        kind,
+        order,
+        id=refund.id,
+        date=refund.business_date,
+        status="",
+        amount=refund.amount,
+        note=refund.reason,
+    )
+
+
+def _after_sale(session: Session, kind: str, doc_id: int) -> Document | None:
+    """An after-sales case, shown as its order with the case's day, status, amount and reason."""
+    case = session.get(AfterSale, doc_id)
+    order = session.get(Order, case.order_id) if case else None
+    if order is None:
+        return None
+    return _order(
+        session,
+        kind,
+        order,
+        id=case.id,
+        date=_local_day(session, case.created_at),
+        status=case.status,
+        amount=case.amount,
+        note=case.reason,
+    )
+
+
+def _purchase_order(session: Session, kind: str, doc_id: int) -> Document | None:
+    po = session.get(PurchaseOrder, doc_id)
+    if po is None:
+        return None
+    lines = (
+        select(PurchaseOrderLine.product_id, PurchaseOrderLine.quantity, PurchaseOrderLine.unit_price)
+        .where(PurchaseOrderLine.purchase_order_id == po.id)
+        .order_by(PurchaseOrderLine.line_no)
+    )
+    return Document(
+        kind=kind,
+        id=po.id,
+        number=po.number,
+        platform="",
+        party=f"{_supplier(session, po.supplier_id)} → {_warehouse(session, po.warehouse_id)}",
+        date=po.order_date,
+        status=po.status,
+        amount=po.total_amount,
+        currency=po.currency,
+        note=po.note,
+        lines=_lines(session, lines),
+    )
+
+
+def _purchase_receipt(session: Session, kind: str, doc_id: int) -> Document | None:
+    """A goods receipt: no amount of its own; its party names the supplier and the purchase order."""
+    receipt = session.get(PurchaseReceipt, doc_id)
+    po = session.get(PurchaseOrder, receipt.purchase_order_id) if receipt else None
+    if po is None:
+        return None
+    lines = (
+        select(PurchaseReceiptLine.product_id, PurchaseReceiptLine.quantity, PurchaseReceiptLine.unit_price)
+        .where(PurchaseReceiptLine.receipt_id == receipt.id)
+        .order_by(PurchaseReceiptLine.id)
+    )
+    return Document(
+        kind=kind,
+        id=receipt.id,
+        number=receipt.number,
+        platform="",
+        party=f"{_supplier(session, po.supplier_id)} · {po.number}",
+        date=receipt.business_date,
+        status="",
+        amount=None,
+        currency=po.currency,
+        note=receipt.note,
+        lines=_lines(session, lines),
+    )
+
+
+def _purchase_return(session: Session, kind: str, doc_id: int) -> Document | None:
+    ret = session.get(PurchaseReturn, doc_id)
+    if ret is None:
+        return None
+    lines = (
+        select(PurchaseReturnLine.product_id, PurchaseReturnLine.quantity, PurchaseReturnLine.unit_price)
+        .where(PurchaseReturnLine.return_id == ret.id)
+        .order_by(PurchaseReturnLine.id)
+    )
+    return Document(
+        kind=kind,
+        id=ret.id,
+        number=ret.number,
+        platform="",
+        party=_supplier(session, ret.supplier_id),
+        date=ret.business_date,
+        status="",
+        amount=ret.amount,
+        currency=ret.currency,
+        note=ret.reason,
+        lines=_lines(session, lines),
+    )
+
+
+def _transfer(session: Session, kind: str, doc_id: int) -> Document | None:
+    """A transfer: its route as the party, its lines at cost."""
+    tr = session.get(Transfer, doc_id)
+    if tr is None:
+        return None
+    lines = (
+        select(TransferLine.product_id, TransferLine.quantity, TransferLine.unit_cost)
+        .where(TransferLine.transfer_id == tr.id)
+        .order_by(TransferLine.id)
+    )
+    return Document(
+        kind=kind,
+        id=tr.id,
+        number=tr.number,
+        platform="",
+        party=f"{_warehouse(session, tr.from_warehouse_id)} → {_warehouse(session, tr.to_warehouse_id)}",
+        date=_local_day(session, tr.created_at),
+        status=tr.status,
+        amount=None,
+        currency="",
+        note=tr.note,
+        lines=_lines(session, lines),
+    )
+
+
+def _stocktake(session: Session, kind: str, doc_id: int) -> Document | None:
+    """A stocktake: its lines are the gains and losses it posted."""
+    st = session.get(Stocktake, doc_id)
+    if st is None:
+        return None
+    return Document(
+        kind=kind,
+        id=st.id,
+        number=st.number,
+        platform="",
+        party=_warehouse(session, st.warehouse_id),
+        date=_local_day(session, st.created_at),
+        status=st.status,
+        amount=None,
+        currency="",
+        note=st.note,
+        lines=_stock_lines(session, kind, st.id),
+    )
+
+
+def _stock_adjustment(session: Session, kind: str, doc_id: int) -> Document | None:
+    """A stock adjustment: no number of its own; its lines are its moves."""
+    adj = session.get(StockAdjustment, doc_id)
+    if adj is None:
+        return None
+    return Document(
+        kind=kind,
+        id=adj.id,
+        number="",
+        platform="",
+        party=_warehouse(session, adj.warehouse_id),
+        date=adj.business_date,
+        status="",
+        amount=None,
+        currency="",
+        note=adj.reason,
+        lines=_stock_lines(session, kind, adj.id),
+    )
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    """A kind of document :func:`document_detail` opens: who may read it, and how it is read
+    (``load(session, kind, id)``, None when there is no such document)."""
+
+    permission: str
+    load: Callable[[Session, str, int], Document | None]
+
+
+KINDS: dict[str, DocumentKind] = {
+    "order": DocumentKind("orders.read", _sales_order),
+    "sales_order": DocumentKind("orders.read", _sales_order),
+    "sales_order_refund": DocumentKind("orders.read", _order_refund),
+    "after_sale": DocumentKind("orders.read", _after_sale),
+    "purchase_order": DocumentKind("purchasing.read", _purchase_order),
+    "purchase_receipt": DocumentKind("purchasing.read", _purchase_receipt),
+    "purchase_return": DocumentKind("purchasing.read", _purchase_return),
+    "transfer": DocumentKind("stock.read", _transfer),
+    "stocktake": DocumentKind("stock.read", _stocktake),
+    "stock_adjustment": DocumentKind("stock.read", _stock_adjustment),
+}
+"""Every kind :func:`document_detail` describes, by the ``source_type`` that refers to it."""
+DETAILED = tuple(KINDS)
+UNKNOWN_KIND_PERMISSION = "stock.read"
+"""What asking about any other kind needs: a stock move may name a source no drill-down covers."""
+
+
 def document_detail(session: Session, actor: Actor, kind: str, doc_id: int) -> Document | None:
     """One document with its lines, for drill-down; None when the kind or the document is unknown.
 
-    Needs the permission to read documents of its area (:data:`PERMISSION`, else ``stock.read``).
+    Needs the permission to read documents of its area (:data:`KINDS`; ``stock.read`` for a kind
+    not there).
     """
-    require(actor, PERMISSION.get(kind, "stock.read"))
-    if kind in ORDER_KINDS:
-        order = session.get(Order, doc_id)
-        return _order(session, kind, order) if order else None
-    if kind in ("sales_order_refund", "after_sale"):
-        model = OrderRefund if kind == "sales_order_refund" else AfterSale
-        doc = session.get(model, doc_id)
-        order = session.get(Order, doc.order_id) if doc else None
-        if order is None:
-            return None
-        made = doc.created_at.astimezone(company_timezone(session)).date() if kind == "after_sale" else None
-        day = doc.business_date if kind == "sales_order_refund" else made
-        status = "" if kind == "sales_order_refund" else doc.status
-        return _order(
-            session, kind, order, id=doc.id, date=day, status=status, amount=doc.amount, note=doc.reason
-        )
-    if kind == "purchase_order":
-        po = session.get(PurchaseOrder, doc_id)
-        if po is None:
-            return None
-        stmt = (
-            select(PurchaseOrderLine.product_id, PurchaseOrderLine.quantity, PurchaseOrderLine.unit_price)
-            .where(PurchaseOrderLine.purchase_order_id == po.id)
-            .order_by(PurchaseOrderLine.line_no)
-        )
-        party = f"{_supplier(session, po.supplier_id)} → {_warehouse(session, po.warehouse_id)}"
-        return Document(
-            kind,
-            po.id,
-            po.number,
-            "",
-            party,
-            po.order_date,
-            po.status,
-            po.total_amount,
-            po.currency,
-            po.note,
-            _lines(session, stmt),
-        )
-    if kind == "purchase_receipt":
-        receipt = session.get(PurchaseReceipt, doc_id)
-        po = session.get(PurchaseOrder, receipt.purchase_order_id) if receipt else None
-        if po is None:
-            return None
-        stmt = (
-            select(
-                PurchaseReceiptLine.product_id, PurchaseReceiptLine.quantity, PurchaseReceiptLine.unit_price
-            )
-            .where(PurchaseReceiptLine.receipt_id == receipt.id)
-            .order_by(PurchaseReceiptLine.id)
-        )
-        return Document(
-            kind,
-            receipt.id,
-            receipt.number,
-            "",
-            f"{_supplier(session, po.supplier_id)} · {po.number}",
-            receipt.business_date,
-            "",
-            None,
-            po.currency,
-            receipt.note,
-            _lines(session, stmt),
-        )
-    if kind == "purchase_return":
-        ret = session.get(PurchaseReturn, doc_id)
-        if ret is None:
-            return None
-        stmt = (
-            select(PurchaseReturnLine.product_id, PurchaseReturnLine.quantity, PurchaseReturnLine.unit_price)
-            .where(PurchaseReturnLine.return_id == ret.id)
-            .order_by(PurchaseReturnLine.id)
-        )
-        return Document(
-            kind,
-            ret.id,
-            ret.number,
-            "",
-            _supplier(session, ret.supplier_id),
-            ret.business_date,
-            "",
-            ret.amount,
-            ret.currency,
-            ret.reason,
-            _lines(session, stmt),
-        )
-    if kind == "transfer":
-        tr = session.get(Transfer, doc_id)
-        if tr is None:
-            return None
-        stmt = (
-            select(TransferLine.product_id, TransferLine.quantity, TransferLine.unit_cost)
-            .where(TransferLine.transfer_id == tr.id)
-            .order_by(TransferLine.id)
-        )
-        route = f"{_warehouse(session, tr.from_warehouse_id)} → {_warehouse(session, tr.to_warehouse_id)}"
-        day = tr.created_at.astimezone(company_timezone(session)).date() if tr.created_at else None
-        return Document(
-            kind, tr.id, tr.number, "", route, day, tr.status, None, "", tr.note, _lines(session, stmt)
-        )
-    if kind == "stocktake":
-        st = session.get(Stocktake, doc_id)
-        if st is None:
-            return None
-        day = st.created_at.astimezone(company_timezone(session)).date() if st.created_at else None
-        return Document(
-            kind,
-            st.id,
-            st.number,
-            "",
-            _warehouse(session, st.warehouse_id),
-            day,
-            st.status,
-            None,
-            "",
-            st.note,
-            _stock_lines(session, kind, st.id),
-        )
-    if kind == "stock_adjustment":
-        adj = session.get(StockAdjustment, doc_id)
-        if adj is None:
-            return None
-        return Document(
-            kind,
-            adj.id,
-            "",
-            "",
-            _warehouse(session, adj.warehouse_id),
-            adj.business_date,
-            "",
-            None,
-            "",
-            adj.reason,
-            _stock_lines(session, kind, adj.id),
-        )
-    return None
+    found = KINDS.get(kind)
+    require(actor, found.permission if found else UNKNOWN_KIND_PERMISSION)
+    return found.load(session, kind, doc_id) if found else None
