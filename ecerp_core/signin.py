@@ -8,9 +8,15 @@ server hands to an app's kernel.
 - API tokens (``ecerp users token create USER``) are random strings shown once; only their SHA-256
   is stored (a token is 32 random bytes, so a fast hash is enough). :func:`actor_for_token` turns
   one back into its user's :class:`~ecerp_core.auth.Actor`.
+- A browser's session with the web server (:class:`WebSession`) is kept in a cookie the server
+  signs with :func:`session_key`, a secret made once and kept in a file only this OS user can read
+  (``data/session.key``), so sessions outlive a restart of the server. :func:`check_session` refuses a
+  session older than :data:`SESSION_HOURS`, one of a user who has since signed out
+  (:func:`sign_out`, every browser of theirs), changed password or been deactivated.
 - :func:`seal` / :func:`unseal`: the web server signs the signed-in user name with a secret that
-  only it and its kernels know (``ECERP_SESSION_SECRET`` in their environment); the app's kernel
-  accepts the name only with a valid, unexpired signature.
+  only it and its kernels know (``ECERP_SESSION_SECRET`` in their environment, made at each start:
+  a kernel never outlives its server); the app's kernel accepts the name only with a valid,
+  unexpired signature.
 """
 
 from __future__ import annotations
@@ -19,14 +25,19 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import os
 import secrets
+import tempfile
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import ForeignKey, String, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, User, actor_for, authenticate, get_user, require
+from ecerp_core.config import project_root
 from ecerp_core.db import Base, Flag, Timestamp, bigpk, created_at, intpk, session_scope, utcnow
 from ecerp_core.errors import AuthenticationFailed, EcerpError, NotFound
 
@@ -35,6 +46,7 @@ LOCKOUT_WINDOW = dt.timedelta(minutes=15)
 TOKEN_PREFIX = "ecerp_"
 SESSION_SECRET_ENV = "ECERP_SESSION_SECRET"
 SESSION_HOURS = 12
+SESSION_KEY_FILE = "session.key"
 
 
 class AccountLocked(EcerpError):
@@ -141,6 +153,94 @@ def actor_for_token(session: Session, token: str) -> Actor:
     if user is None or not user.active:
         raise AuthenticationFailed(user="token")
     return actor_for(session, user)
+
+
+# --- a browser's session with the web server ------------------------------------------------------
+@dataclass(frozen=True)
+class WebSession:
+    """What the server's signed cookie says of a signed-in browser: who, since when (UTC), and a
+    stamp of the password they signed in with (a digest of its hash, which tells nothing of it)."""
+
+    username: str
+    issued: dt.datetime
+    stamp: str
+
+
+def _password_stamp(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def open_session(session: Session, username: str) -> WebSession:
+    """The session of ``username``, who has just signed in (:func:`sign_in`)."""
+    return WebSession(username, utcnow(), _password_stamp(get_user(session, username)))
+
+
+def _signed_out_at(session: Session, user: User) -> dt.datetime | None:
+    stmt = select(func.max(audit.AuditLog.at)).where(
+        audit.AuditLog.entity == "app_user",
+        audit.AuditLog.entity_id == str(user.id),
+        audit.AuditLog.action == "sign_out",
+    )
+    return session.scalar(stmt)
+
+
+def check_session(session: Session, web: WebSession) -> Actor:
+    """The actor of a browser's session, else :class:`AuthenticationFailed`: the session is over
+    after :data:`SESSION_HOURS`, when its user signs out anywhere, changes password or is
+    deactivated."""
+    try:
+        user = get_user(session, web.username)
+    except NotFound:
+        raise AuthenticationFailed(user=web.username) from None
+    now = utcnow()
+    signed_out = _signed_out_at(session, user)
+    if (
+        not user.active
+        or not hmac.compare_digest(web.stamp, _password_stamp(user))
+        or not now - dt.timedelta(hours=SESSION_HOURS) < web.issued <= now + dt.timedelta(minutes=1)
+        or (signed_out is not None and web.issued <= signed_out)
+    ):
+        raise AuthenticationFailed(user=web.username)
+    return actor_for(session, user)
+
+
+def sign_out(session: Session, username: str) -> None:
+    """End every session ``username`` has open (each browser they signed in from); audited."""
+    try:
+        user = get_user(session, username)
+    except NotFound:
+        return
+    audit.record(session, actor_for(session, user), "sign_out", "app_user", user.id)
+
+
+def session_key_path() -> Path:
+    """Where the server keeps the secret its session cookies are signed with (never in git)."""
+    return project_root() / "data" / SESSION_KEY_FILE
+
+
+def session_key(path: Path | None = None) -> bytes:
+    """The secret the server signs its session cookies with: read from ``path``
+    (:func:`session_key_path`), or made there once (64 random hex digits) readable by this OS user
+    only. Two servers starting at once end up with the same secret."""
+    path = path or session_key_path()
+    if not path.is_file() or not path.read_text().strip():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, fresh = tempfile.mkstemp(dir=path.parent, prefix=".session-")  # made 0600
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32) + "\n")
+        try:
+            if path.is_file():  # there but empty: nothing was signed with it
+                os.replace(fresh, path)
+            else:
+                os.link(fresh, path)  # never over a secret another server has just made
+        except FileExistsError:
+            pass  # another server made it first: use theirs
+        finally:
+            if os.path.exists(fresh):
+                os.unlink(fresh)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return path.read_text().strip().encode()
 
 
 # --- the signed session a web server hands to a kernel ---------------------------------------------

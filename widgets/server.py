@@ -4,9 +4,13 @@ Voila inherits Jupyter Server's identity providers; :class:`EcerpIdentityProvide
 
 - ``GET /login`` shows the sign-in page (zh_CN/en); ``POST /login`` with ``username``,
   ``password`` and the server's ``_xsrf`` checks the ecerp password through
-  :func:`ecerp_core.signin.sign_in` (lockout after repeated failures) and sets a signed cookie;
-  ``GET /logout`` clears it. An anonymous request for an app is redirected to ``/login`` (API and
-  websocket requests get 403) before any kernel is started.
+  :func:`ecerp_core.signin.sign_in` (lockout after repeated failures) and sets a cookie holding
+  the :class:`~ecerp_core.signin.WebSession`, signed with the secret kept in ``data/session.key``
+  (:func:`~ecerp_core.signin.session_key`), so a restart signs nobody out; every request checks the
+  session (:func:`~ecerp_core.signin.check_session`: expired, signed out, password changed,
+  deactivated). ``GET /logout`` ends the user's sessions and clears the cookie. An anonymous
+  request for an app is redirected to ``/login`` (API and websocket requests get 403) before any
+  kernel is started.
 - With ``trusted_header`` (e.g. ``X-Remote-User``) a reverse proxy that has already signed the user
   in names them in that header; there is no sign-in page then.
 - :class:`AppHandler` serves an app only to a user whose role may use it (the permission of its
@@ -21,12 +25,15 @@ Voila inherits Jupyter Server's identity providers; :class:`EcerpIdentityProvide
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import json
 import logging
 import os
 import secrets
 import shutil
 import sys
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from jupyter_core.utils import run_sync
@@ -35,7 +42,7 @@ from jupyter_server.auth.identity import IdentityProvider, User
 from jupyter_server.auth.login import LoginFormHandler
 from jupyter_server.base.handlers import JupyterHandler
 from tornado import web
-from traitlets import Bool, Type, Unicode
+from traitlets import Bool, Type, Unicode, default
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
@@ -45,7 +52,18 @@ from ecerp_core.config import LANGUAGES, load_settings
 from ecerp_core.db import session_scope
 from ecerp_core.errors import AuthenticationFailed, EcerpError
 from ecerp_core.i18n import t
-from ecerp_core.signin import SESSION_SECRET_ENV, AccountLocked, seal, session_actor, sign_in
+from ecerp_core.signin import (
+    SESSION_SECRET_ENV,
+    AccountLocked,
+    WebSession,
+    check_session,
+    open_session,
+    seal,
+    session_actor,
+    session_key,
+    sign_in,
+    sign_out,
+)
 from ecerp_core.wiring import connect
 from widgets.common.actor import SESSION_HEADER
 from widgets.common.i18n import LANGUAGE_NAMES
@@ -110,6 +128,13 @@ def home_path(base_url: str, language: str) -> str:
 
 
 # --- who the visitor is ---------------------------------------------------------------------------
+@dataclass
+class SignedInUser(User):
+    """A user signed in with their ecerp password, with the session their cookie holds."""
+
+    web: WebSession | None = None
+
+
 class EcerpIdentityProvider(IdentityProvider):
     """Signed-in users are ecerp users; with ``enabled=False`` (``ecerp serve --no-login``, bound
     to 127.0.0.1) nobody signs in and the apps act for the local default user."""
@@ -153,7 +178,33 @@ class EcerpIdentityProvider(IdentityProvider):
         except EcerpError as exc:
             handler.ecerp_problem = exc
             return None
-        return User(actor.username, display_name=actor.username)
+        with session_scope(readonly=True) as session:
+            web = open_session(session, actor.username)
+        return SignedInUser(actor.username, display_name=actor.username, web=web)
+
+    def user_to_cookie(self, user: User) -> str:
+        web = getattr(user, "web", None)
+        if web is None:  # sign-in off: the anonymous local user
+            return super().user_to_cookie(user)
+        return json.dumps({"username": web.username, "issued": web.issued.isoformat(), "stamp": web.stamp})
+
+    def user_from_cookie(self, cookie_value: str) -> User | None:
+        """The signed-in user of a cookie whose session still holds, else None (the sign-in page)."""
+        if not self.login_available:
+            return super().user_from_cookie(cookie_value)
+        data = json.loads(cookie_value)
+        try:
+            web = WebSession(
+                str(data["username"]), dt.datetime.fromisoformat(data["issued"]), str(data["stamp"])
+            )
+        except (KeyError, TypeError, ValueError):
+            return None  # a cookie of an older server
+        with session_scope(readonly=True) as session:
+            try:
+                check_session(session, web)
+            except AuthenticationFailed:
+                return None
+        return SignedInUser(web.username, display_name=web.username, web=web)
 
     def validate_security(self, app, ssl_options=None) -> None:
         if not self.enabled:
@@ -203,6 +254,9 @@ class LogoutHandler(JupyterHandler):
     @allow_unauthenticated
     def get(self) -> None:
         language = request_language(self)
+        if isinstance(self.current_user, SignedInUser):  # not only this browser's cookie: the session
+            with session_scope() as session:
+                sign_out(session, self.current_user.username)
         self.identity_provider.clear_login_cookie(self)
         self.redirect(f"{self.base_url}login?lang={language}&signed_out=1")
 
@@ -268,6 +322,11 @@ class EcerpVoila(Voila):
     """Voila over ``notebooks/apps`` with ecerp's sign-in and app handlers."""
 
     identity_provider_class = Type(default_value=EcerpIdentityProvider, klass=IdentityProvider, config=True)
+
+    @default("cookie_secret")
+    def _session_key(self) -> bytes:
+        """Kept in ``data/session.key``, not made anew at each start: a restart signs nobody out."""
+        return session_key()
 
     def init_settings(self):
         # before the kernel manager starts preheated kernels: they inherit this environment
