@@ -67,6 +67,31 @@ def test_stocktake_for_a_clerk_hides_approval(shop, actor_with_role, session):
     session.commit()
     view = build_stocktake(clerk.username, "en")
     assert not view.model.can_approve
+    view.warehouse.value = shop.sh
+    view.create(view.new_button)
+    view.quantity.value = "10"
+    view.scan_box.value = "TEE-1"
+    view.submit(view.submit_button)
+    assert view.alerts.kind == "success", view.alerts.text
+    assert view.model.status() == "submitted" and view.review_card.layout.display == "none"
+
+
+def test_inventory_shows_a_role_only_the_tabs_and_buttons_it_may_use(shop, actor_with_role, session):
+    roles = ("analyst", "order_clerk", "warehouse_clerk", "purchaser")
+    names = {role: actor_with_role(role).username for role in roles}
+    session.commit()
+    seen = {}
+    for role, name in names.items():
+        view = build_inventory(name, "en")
+        shown = [bar.layout.display != "none" for bar in (view.transfers.box, view.purchases.box)]
+        orders = view.replenish.suggest_button.layout.display != "none"
+        seen[role] = ("orders" in [k for _, k in view.tabs.options], *shown, orders)
+    assert seen == {  # purchase tabs, transfer buttons, purchase order buttons, order suggestions
+        "analyst": (True, False, False, False),  # an analyst changes nothing
+        "order_clerk": (False, False, False, False),
+        "warehouse_clerk": (True, True, False, False),
+        "purchaser": (True, False, True, True),
+    }
 
 
 def test_inventory_tabs_transfer_po_and_replenishment(shop):

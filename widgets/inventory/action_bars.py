@@ -1,6 +1,7 @@
 """The bars above the Inventory tabs that act: transfers, purchase orders, replenishment.
 
 Each bar owns its inputs, buttons and handlers, and acts on the row last clicked in its tab's grid.
+A role without the permission a bar's writes need does not see the bar (the services refuse anyway).
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ MAX_QTY = 10**7
 
 
 class ActionBar:
-    """A bar of inputs and buttons over ``grid``; ``picked`` is the key of the row last clicked."""
+    """A bar of inputs and buttons over ``grid``; ``picked`` is the key of the row last clicked.
+    Shown only to a role that may do :attr:`permission` (None: the bar hides its buttons itself)."""
+
+    permission: str | None = None
 
     def __init__(self, model: InventoryModel, grid: PagedGrid) -> None:
         self.model, self.grid = model, grid
@@ -30,6 +34,8 @@ class ActionBar:
         self.picked: str | None = None
         grid.on_open(self._pick)
         self.box = classed(w.HBox(), "ecerp-inventory-actions")
+        if self.permission and not model.can(self.permission):
+            self.box.layout.display = "none"
 
     def _pick(self, key: str) -> None:
         self.picked = key
@@ -128,6 +134,8 @@ class TransferBar(ActionBar):
     """Ship goods to another warehouse (one line or several); receive, or close short, the transfer
     picked."""
 
+    permission = "stock.move"
+
     def __init__(self, model: InventoryModel, grid: PagedGrid, warehouses: list[tuple[str, int]]) -> None:
         super().__init__(model, grid)
         self.from_wh = classed(
@@ -180,6 +188,8 @@ class TransferBar(ActionBar):
 class PurchaseBar(ActionBar):
     """Order from a supplier (one line or several); confirm, or receive with its landed cost, the order
     picked."""
+
+    permission = "purchasing.write"
 
     def __init__(self, model: InventoryModel, grid: PagedGrid, warehouses: list[tuple[str, int]]) -> None:
         super().__init__(model, grid)
@@ -241,7 +251,8 @@ class PurchaseBar(ActionBar):
 class ReplenishBar(ActionBar):
     """Replenishment two ways, side by side behind a toggle: the min/max suggestions (every current
     one becomes draft purchase orders) and 按预测, the forecast-based ones, computed only when the
-    buyer presses 计算预测 (the app opens without paying for a forecast)."""
+    buyer presses 计算预测 (the app opens without paying for a forecast). Anybody who may read the
+    suggestions sees them; only a buyer (``purchasing.write``) sees the buttons that order them."""
 
     def __init__(self, model: InventoryModel, grid: PagedGrid, forecast_grid: PagedGrid) -> None:
         super().__init__(model, grid)
@@ -267,7 +278,8 @@ class ReplenishBar(ActionBar):
         self.forecast_order_button = self._button(
             "inventory.forecast_order", "cart-plus", "ecerp-forecast-order"
         )
-        self.forecast_order_button.disabled = not model.can("purchasing.write")
+        if not model.can("purchasing.write"):
+            self.suggest_button.layout.display = self.forecast_order_button.layout.display = "none"
         self.hint = classed(self.i18n.bind(w.HTML(), "value", "inventory.forecast_hint"), "ecerp-muted")
         self.minmax_part = w.HBox([self.suggest_button])
         self.forecast_part = w.HBox([self.compute_button, self.with_ml, self.forecast_order_button])

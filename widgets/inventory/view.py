@@ -19,6 +19,8 @@ from widgets.inventory.model import InventoryModel
 DOCUMENT_TABS = ("moves", "transfers", "orders")
 """The tabs whose rows open their document under the grid."""
 TABS = ("levels", "alerts", "transfers", "transit", "moves", "value", "orders", "replenish")
+TAB_PERMISSIONS = {"orders": "purchasing.read", "replenish": "purchasing.read"}
+"""What reading a tab needs beyond ``stock.read`` (the app's own): a role without it does not see it."""
 # which of the filters (search, warehouse, below minimum, move type, value date) each tab shows
 FILTERS_SHOWN = {"levels": (1, 1, 1, 0, 0), "alerts": (0, 1, 0, 0, 0), "moves": (1, 1, 0, 1, 0),
                  "transit": (0, 1, 0, 0, 1), "value": (0, 0, 0, 0, 1),
@@ -136,7 +138,8 @@ class InventoryView:
         self.alerts, self.i18n = self.ctx.alerts, self.ctx.i18n
         warehouses = model.warehouses()
         self.tabs = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-inventory-tabs")
-        self.i18n.bind(self.tabs, "options", lambda lang: [(t(f"inventory.tab.{k}", lang), k) for k in TABS])
+        shown = [k for k in TABS if model.can(TAB_PERMISSIONS.get(k, "stock.read"))]
+        self.i18n.bind(self.tabs, "options", lambda lang: [(t(f"inventory.tab.{k}", lang), k) for k in shown])
         self.tabs.value = "levels"
         self.filters = self._build_filters(warehouses)
         self.grids = self._build_grids()
