@@ -62,18 +62,19 @@ class DocumentLine:
 
 @dataclass(frozen=True)
 class Document:
-    """A document for drill-down: number, platform (code), party (shop, supplier or route), date,
-    status, amount and currency (None when it carries no money), a note and its lines."""
+    """A document for drill-down: number, platform (code; sales only), party (shop, supplier or
+    route), date, status (blank for a document that has none), amount and currency (None and blank
+    when it carries no money), a note and its lines."""
 
     kind: str
     id: int
     number: str
-    platform: str
-    party: str
-    date: dt.date | None
-    status: str
-    amount: Decimal | None
-    currency: str
+    platform: str = ""
+    party: str = ""
+    date: dt.date | None = None
+    status: str = ""
+    amount: Decimal | None = None
+    currency: str = ""
     note: str = ""
     lines: tuple[DocumentLine, ...] = field(default_factory=tuple)
 
@@ -240,7 +241,6 @@ def _purchase_order(session: Session, kind: str, doc_id: int) -> Document | None
         kind=kind,
         id=po.id,
         number=po.number,
-        platform="",
         party=f"{_supplier(session, po.supplier_id)} → {_warehouse(session, po.warehouse_id)}",
         date=po.order_date,
         status=po.status,
@@ -266,11 +266,8 @@ def _purchase_receipt(session: Session, kind: str, doc_id: int) -> Document | No
         kind=kind,
         id=receipt.id,
         number=receipt.number,
-        platform="",
         party=f"{_supplier(session, po.supplier_id)} · {po.number}",
         date=receipt.business_date,
-        status="",
-        amount=None,
         currency=po.currency,
         note=receipt.note,
         lines=_lines(session, lines),
@@ -290,10 +287,8 @@ def _purchase_return(session: Session, kind: str, doc_id: int) -> Document | Non
         kind=kind,
         id=ret.id,
         number=ret.number,
-        platform="",
         party=_supplier(session, ret.supplier_id),
         date=ret.business_date,
-        status="",
         amount=ret.amount,
         currency=ret.currency,
         note=ret.reason,
@@ -315,12 +310,9 @@ def _transfer(session: Session, kind: str, doc_id: int) -> Document | None:
         kind=kind,
         id=tr.id,
         number=tr.number,
-        platform="",
         party=f"{_warehouse(session, tr.from_warehouse_id)} → {_warehouse(session, tr.to_warehouse_id)}",
         date=_local_day(session, tr.created_at),
         status=tr.status,
-        amount=None,
-        currency="",
         note=tr.note,
         lines=_lines(session, lines),
     )
@@ -335,12 +327,9 @@ def _stocktake(session: Session, kind: str, doc_id: int) -> Document | None:
         kind=kind,
         id=st.id,
         number=st.number,
-        platform="",
         party=_warehouse(session, st.warehouse_id),
         date=_local_day(session, st.created_at),
         status=st.status,
-        amount=None,
-        currency="",
         note=st.note,
         lines=_stock_lines(session, kind, st.id),
     )
@@ -355,12 +344,8 @@ def _stock_adjustment(session: Session, kind: str, doc_id: int) -> Document | No
         kind=kind,
         id=adj.id,
         number="",
-        platform="",
         party=_warehouse(session, adj.warehouse_id),
         date=adj.business_date,
-        status="",
-        amount=None,
-        currency="",
         note=adj.reason,
         lines=_stock_lines(session, kind, adj.id),
     )

@@ -13,14 +13,14 @@ from ecerp_core import auth, signin
 from ecerp_core.db import session_scope
 from widgets import server
 
-PASSWORD = "clerk-pass-1"
+PASSWORD = "password-123"  # the password of the users ``actor_with_role`` makes
 
 
 @pytest.fixture
-def clerk(db):
-    with session_scope(db) as session:
-        auth.create_user(session, auth.resolve_actor(session, "admin"), "clerk", PASSWORD, "order_clerk")
-    return "clerk"
+def clerk(session, actor_with_role) -> str:
+    name = actor_with_role("order_clerk").username
+    session.commit()
+    return name
 
 
 def signed_in_cookie(provider, username: str, password: str) -> str:
@@ -53,9 +53,9 @@ def test_a_session_ends_on_sign_out_password_change_deactivation_or_after_its_ho
     assert provider.user_from_cookie(cookie).username == clerk  # signing in again opens a new one
 
     with session_scope() as session:
-        auth.set_password(session, auth.resolve_actor(session, clerk), clerk, "clerk-pass-2")
+        auth.set_password(session, auth.resolve_actor(session, clerk), clerk, "password-456")
     assert provider.user_from_cookie(cookie) is None
-    cookie = signed_in_cookie(provider, clerk, "clerk-pass-2")
+    cookie = signed_in_cookie(provider, clerk, "password-456")
     stale = json.loads(cookie)
     stale["issued"] = (dt.datetime.fromisoformat(stale["issued"]) - dt.timedelta(hours=13)).isoformat()
     assert provider.user_from_cookie(json.dumps(stale)) is None
