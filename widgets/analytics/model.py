@@ -10,7 +10,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 
-from ecerp_core.analytics import charts, dashboards
+from ecerp_core.analytics import charts, dashboards, maps
+from ecerp_core.analytics.complaints import complaint_rates
 from ecerp_core.analytics.layer import describe
 from ecerp_core.analytics.reports import ReportResult, ReportSpec, run_report
 from ecerp_core.analytics.services import export_report, get_report, list_reports, save_report
@@ -22,6 +23,7 @@ DASHBOARDS = (
     "by_shop",
     "by_category",
     "by_sku",
+    "customers_map",
     "customers_province",
     "customers_country",
     "bestsellers",
@@ -29,6 +31,10 @@ DASHBOARDS = (
     "margin_category",
     "margin_sku",
     "returns",
+    "complaints_month",
+    "complaints_platform",
+    "complaints_shop",
+    "complaints_sku",
     "cohorts",
     "stock_cover",
 )
@@ -62,6 +68,23 @@ def _returns(model: AnalyticsModel, session, language: str):
     return charts.lines_figure(rows, "month", ("return_rate",), "chart.returns", language), rows
 
 
+def _customers_map(model: AnalyticsModel, session, language: str):
+    rows = dashboards.customers_by(session, model.ctx.actor, model.window, "province")
+    return maps.province_map_figure(rows, "province", "customers", language), rows
+
+
+def _complaints(by: str):
+    def draw(model: AnalyticsModel, session, language: str):
+        rows = complaint_rates(session, model.ctx.actor, model.window, by)
+        if by == "month":
+            fig = charts.lines_figure(rows, "month", ("complaint_rate",), "chart.complaints", language)
+        else:
+            fig = charts.ranked_figure(rows, by, "complaint_rate", "chart.complaints_by", language)
+        return fig, rows
+
+    return draw
+
+
 def _cohorts(model: AnalyticsModel, session, language: str):
     rows = dashboards.cohort_retention(session, model.ctx.actor, model.window)
     model.repeat = dashboards.repeat_rate(session, model.ctx.actor, model.window)
@@ -81,6 +104,7 @@ DRAW = {
     "by_shop": _ranked(dashboards.sales_by, "shop", "sales", "chart.sales_by", dimension="shop"),
     "by_category": _ranked(dashboards.sales_by, "category", "sales", "chart.sales_by", dimension="category"),
     "by_sku": _ranked(dashboards.sales_by, "sku", "sales", "chart.sales_by", dimension="sku"),
+    "customers_map": _customers_map,
     "customers_province": _ranked(
         dashboards.customers_by, "province", "customers", "chart.customers_by", dimension="province"
     ),
@@ -92,6 +116,10 @@ DRAW = {
     "margin_category": _margins("category"),
     "margin_sku": _margins("sku"),
     "returns": _returns,
+    "complaints_month": _complaints("month"),
+    "complaints_platform": _complaints("platform"),
+    "complaints_shop": _complaints("shop"),
+    "complaints_sku": _complaints("sku"),
     "cohorts": _cohorts,
     "stock_cover": _stock,
 }

@@ -10,6 +10,7 @@ import json
 import ipywidgets as w
 import plotly.graph_objects as go
 
+from ecerp_core.analytics.maps import OFFLINE_CONFIG
 from ecerp_core.analytics.services import label
 from ecerp_core.i18n import t
 from widgets.analytics import render
@@ -221,7 +222,8 @@ class AnalyticsView:
             box.outputs = ()
             return
         figure.update_layout(width=CHART_WIDTH)
-        data = {PLOTLY_MIME: json.loads(figure.to_json()), "text/plain": ""}
+        bundle = {**json.loads(figure.to_json()), "config": OFFLINE_CONFIG}
+        data = {PLOTLY_MIME: bundle, "text/plain": ""}
         box.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
 
     @ui_action
