@@ -14,6 +14,7 @@ from ecerp_core.analytics import charts, dashboards, maps
 from ecerp_core.analytics.complaints import complaint_rates
 from ecerp_core.analytics.layer import describe
 from ecerp_core.analytics.reports import ReportResult, ReportSpec, run_report
+from ecerp_core.analytics.schedules import report_schedules, schedule_report, unschedule_report
 from ecerp_core.analytics.services import export_report, get_report, list_reports, save_report
 from widgets.common.actor import AppContext
 
@@ -197,3 +198,19 @@ class AnalyticsModel:
         if self.result is None:
             self.run_loaded()
         return export_report(self.result, fmt, language=language)
+
+    # --- saved reports on a schedule ------------------------------------------------------------
+    def schedules(self) -> list[dict]:
+        """Every saved report with its schedule and last run (the saved-reports panel's rows)."""
+        with self.ctx.session(readonly=True) as session:
+            reports = list_reports(session, self.ctx.actor)
+            plans = report_schedules(session, self.ctx.actor)
+        return [{**r, **plans.get(r["name"], {})} for r in reports]
+
+    def schedule(self, name: str, every: str, at: str) -> None:
+        with self.ctx.session() as session:
+            schedule_report(session, self.ctx.actor, name, every, at)
+
+    def unschedule(self, name: str) -> None:
+        with self.ctx.session() as session:
+            unschedule_report(session, self.ctx.actor, name)
