@@ -95,6 +95,8 @@ def render_notebook(
         client.execute(env=env)
     finally:
         nbformat.write(notebook, ipynb)
-    body, _resources = HTMLExporter(template_name="lab", exclude_input=True).from_notebook_node(notebook)
+    body, _resources = HTMLExporter(
+        template_name="lab", exclude_input=True, exclude_output_prompt=True
+    ).from_notebook_node(notebook)
     html.write_text(body, encoding="utf-8")
     return ipynb, html
