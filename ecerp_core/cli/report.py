@@ -174,10 +174,11 @@ def schedule(ctx: Context, name: str, every: str, at: str, params: tuple[str, ..
     Without date_from/date_to a run covers the period that just ended (yesterday, last week, last
     month). `ecerp report run-due`, run every few minutes by cron, renders what is due.
     """
-    from ecerp_core.analytics.schedules import schedule_report
+    from ecerp_core.analytics.schedules import parse_at, schedule_report
 
     with ctx.acting() as (session, actor):
         schedule_report(session, actor, name, every, at, _pairs(params, "--param"))
+    at = parse_at(at).strftime("%H:%M")
     click.echo(t("cli.report_scheduled", None, name=name, every=t(f"analytics.every.{every}", None), at=at))
 
 
