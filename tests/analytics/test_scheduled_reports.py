@@ -149,3 +149,19 @@ def test_customers_by_province_on_the_shipped_map(session, admin, orders):
     assert figure.layout.geo.fitbounds == "locations"
     assert maps.BOUNDARIES.stat().st_size < 300_000
     assert "public domain" in maps.BOUNDARIES.with_name("china_provinces.LICENSE.md").read_text()
+
+
+def test_the_saved_reports_panel_schedules_the_picked_report(db):
+    from widgets.analytics import app
+
+    view = app.build("admin", "en")
+    view.report_name.value = "by month"
+    view.save_report()
+    panel = view.schedules
+    assert "not scheduled" in panel.table.value
+    panel.every.value, panel.at.value = "weekly", "6:05"
+    panel.schedule_picked()
+    assert "weekly 06:05" in panel.table.value
+    assert view.alerts.text == "Report by month scheduled: weekly at 06:05"
+    panel.unschedule_picked()
+    assert "not scheduled" in panel.table.value

@@ -8,6 +8,7 @@ import html
 
 import ipywidgets as w
 
+from ecerp_core.analytics.schedules import parse_at
 from ecerp_core.i18n import t
 from widgets.analytics.model import AnalyticsModel
 from widgets.analytics.render import TABLE_STYLE, cell
@@ -93,7 +94,7 @@ class SchedulePanel:
                 "cli.report_scheduled",
                 name=self.picker.value,
                 every=self.i18n.t(f"analytics.every.{self.every.value}"),
-                at=self.at.value.strip(),
+                at=parse_at(self.at.value).strftime("%H:%M"),
             )
         )
 
