@@ -34,3 +34,15 @@ class ReportNotFound(EcerpError):
     """No saved report has this name (params: name)."""
 
     code = "error.analytics_report_not_found"
+
+
+class BadSchedule(EcerpError):
+    """A schedule cannot be read: ``every`` is daily, weekly or monthly, ``at`` is HH:MM (params: value)."""
+
+    code = "error.analytics_bad_schedule"
+
+
+class ReportRenderFailed(EcerpError):
+    """Rendering a report's notebook failed; the run is recorded as failed (params: name, reason)."""
+
+    code = "error.analytics_render_failed"

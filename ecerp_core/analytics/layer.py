@@ -24,7 +24,7 @@ from decimal import Decimal
 from sqlalchemy import Numeric, String, and_, case, cast, func, literal_column, null, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
-from ecerp_core.catalog.models import Category, Product, Shop
+from ecerp_core.catalog.models import Category, Customer, Product, Shop
 from ecerp_core.orders.models import Order, OrderLine
 from ecerp_core.stock.models import StockMove
 
@@ -67,6 +67,13 @@ def customer_key() -> ColumnElement:
         (Order.buyer_id != const(""), cast(Order.shop_id, String) + const(":") + Order.buyer_id),
         else_=null(),
     )
+
+
+def _tier(_dialect: str = "") -> ColumnElement:
+    """The buyer's tier today (客户分层; ``normal`` when the order has no linked customer), read per
+    order by a correlated subquery, so it needs no join."""
+    tier = select(Customer.tier).where(Customer.id == Order.customer_id).scalar_subquery()
+    return func.coalesce(tier, const("normal"))
 
 
 def line_cost():
@@ -145,6 +152,7 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("province", _col(Order.region)),
         Dimension("country", _col(Order.country)),
         Dimension("customer", lambda _d: customer_key()),
+        Dimension("tier", _tier),
         Dimension("status", _col(Order.status)),
         Dimension("category", _category, LINE, ("product", "category")),
         Dimension("sku", _sku, LINE, ("product",)),

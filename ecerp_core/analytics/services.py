@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.analytics.exceptions import BadFilterValue, ReportNotFound
-from ecerp_core.analytics.models import SavedReport
+from ecerp_core.analytics.models import ReportRun, ReportSchedule, SavedReport
 from ecerp_core.analytics.reports import ReportResult, ReportSpec, check_spec, run_report
 from ecerp_core.auth import Actor, require
 from ecerp_core.db import utcnow
@@ -111,6 +111,8 @@ def run_saved_report(
 def delete_report(session: Session, actor: Actor, name: str) -> None:
     require(actor, "analytics.report")
     report, _spec = get_report(session, actor, name)
+    session.execute(delete(ReportSchedule).where(ReportSchedule.report_id == report.id))
+    session.execute(delete(ReportRun).where(ReportRun.report_id == report.id))
     session.execute(delete(SavedReport).where(SavedReport.id == report.id))
     audit.record(session, actor, "report.delete", "saved_report", report.id, {"name": name})
 

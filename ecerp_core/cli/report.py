@@ -4,6 +4,7 @@ fields a report may use, and today's key figures."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -141,6 +142,155 @@ def delete(ctx: Context, name: str) -> None:
     with ctx.acting() as (session, actor):
         delete_report(session, actor, name)
     click.echo(t("cli.report_deleted", None, name=name))
+
+
+@report.command("schedule")
+@click.argument("name")
+@click.option(
+    "--every",
+    type=click.Choice(["daily", "weekly", "monthly"]),
+    required=True,
+    help="Daily, weekly (Mondays) or monthly (the 1st). / 每天、每周（周一）或每月（1 日）。",
+)
+@click.option(
+    "--at",
+    "at",
+    default="07:00",
+    show_default=True,
+    help="HH:MM in the company's time zone. / 公司时区的时间。",
+)
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="K=V",
+    help="Override a filter in every run. / 每次运行覆盖的筛选条件。",
+)
+@pass_ctx
+def schedule(ctx: Context, name: str, every: str, at: str, params: tuple[str, ...]) -> None:
+    """Render saved report NAME as a notebook on a schedule. / 按计划将报表渲染为笔记本。
+
+    Without date_from/date_to a run covers the period that just ended (yesterday, last week, last
+    month). `ecerp report run-due`, run every few minutes by cron, renders what is due.
+    """
+    from ecerp_core.analytics.schedules import parse_at, schedule_report
+
+    with ctx.acting() as (session, actor):
+        schedule_report(session, actor, name, every, at, _pairs(params, "--param"))
+    at = parse_at(at).strftime("%H:%M")
+    click.echo(t("cli.report_scheduled", None, name=name, every=t(f"analytics.every.{every}", None), at=at))
+
+
+@report.command("unschedule")
+@click.argument("name")
+@pass_ctx
+def unschedule(ctx: Context, name: str) -> None:
+    """Stop rendering saved report NAME on a schedule. / 取消报表的计划。"""
+    from ecerp_core.analytics.schedules import unschedule_report
+
+    with ctx.acting() as (session, actor):
+        unschedule_report(session, actor, name)
+    click.echo(t("cli.report_unscheduled", None, name=name))
+
+
+def _out_dir(out: str | None) -> Path:
+    from ecerp_core.config import project_root
+
+    return Path(out) if out else project_root() / "data" / "reports"
+
+
+def _render(ctx: Context, claimed, out_dir: Path, database_url: str, username: str) -> int:
+    """Render each claimed run, record how it ended; returns how many failed."""
+    from ecerp_core.analytics.schedules import finish_run, render_run
+    from ecerp_core.i18n import current_language
+
+    failed = 0
+    for run in claimed:
+        files = render_run(
+            run, out_dir, database_url=database_url, username=username, language=current_language()
+        )
+        with ctx.acting() as (session, actor):
+            finish_run(session, actor, run.run_id, **files)
+        if files["error"]:
+            failed += 1
+            click.echo(
+                t("error.analytics_render_failed", None, name=run.name, reason=files["error"]), err=True
+            )
+        else:
+            click.echo(t("cli.report_rendered", None, name=run.name, html=files["html"]))
+    return failed
+
+
+@report.command("render")
+@click.argument("name")
+@click.option(
+    "--param", "-p", "params", multiple=True, metavar="K=V", help="Override a filter. / 覆盖筛选条件。"
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for the notebook and HTML (default data/reports). / 输出文件夹。",
+)
+@pass_ctx
+def render(ctx: Context, name: str, params: tuple[str, ...], out: str | None) -> None:
+    """Render saved report NAME as a notebook and HTML now. / 立即将报表渲染为笔记本和 HTML。"""
+    from ecerp_core.analytics.schedules import start_run
+
+    with ctx.acting() as (session, actor):
+        run = start_run(session, actor, name, _pairs(params, "--param"))
+        url, username = _database_url(session), actor.username
+    if _render(ctx, [run], _out_dir(out), url, username):
+        sys.exit(1)
+
+
+@report.command("run-due")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for the notebooks and HTML (default data/reports). / 输出文件夹。",
+)
+@pass_ctx
+def run_due(ctx: Context, out: str | None) -> None:
+    """Render every scheduled report that is due (for cron or a systemd timer). / 渲染所有到期的报表。
+
+    Each due slot is rendered once: a slot already run (or being run by another runner) is skipped.
+    Example crontab line: */10 * * * * cd /srv/ecerp && .venv/bin/ecerp report run-due
+    """
+    from ecerp_core.analytics.schedules import claim_due_runs
+
+    with ctx.acting() as (session, actor):
+        claimed = claim_due_runs(session, actor)
+        url, username = _database_url(session), actor.username
+    if not claimed:
+        click.echo(t("cli.report_nothing_due", None))
+        return
+    if _render(ctx, claimed, _out_dir(out), url, username):
+        sys.exit(1)
+
+
+@report.command("runs")
+@click.argument("name", required=False)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@pass_ctx
+def runs(ctx: Context, name: str | None, fmt: str) -> None:
+    """The latest renderings of saved reports (of NAME, if given). / 报表的渲染记录。"""
+    from ecerp_core.analytics.schedules import list_runs
+
+    with ctx.acting(readonly=True) as (session, actor):
+        rows = list_runs(session, actor, name)
+    print_table(rows, ("name", "slot", "started_at", "by", "outcome", "html", "error"), fmt)
+
+
+def _database_url(session) -> str:
+    """The URL the notebook's kernel reads (passed in its environment, never written to a file)."""
+    return session.get_bind().url.render_as_string(hide_password=False)
 
 
 @report.command("today")

@@ -326,6 +326,15 @@ def complaints_for_order(session: Session, actor: Actor, order_id: int) -> list[
     return with_times(rows, utcnow())
 
 
+def complaint_rows(kind: str = "complaint") -> Select:
+    """The tickets of ``kind`` that name an order: ``ticket_id``, ``order_id`` and ``sku`` (``""``
+    when the ticket names none). A read-only statement for reports to aggregate (the complaint rate
+    of analytics counts these against the orders); nothing is loaded here."""
+    return select(Ticket.id.label("ticket_id"), Ticket.order_id, Ticket.sku).where(
+        Ticket.kind == kind, Ticket.order_id.is_not(None)
+    )
+
+
 def ticket_figures(session: Session, actor: Actor, since: dt.datetime, until: dt.datetime) -> dict:
     """Tickets opened in ``[since, until)``: ``counts`` by (kind, status); ``resolved`` how many of
     them are resolved or closed, ``resolution_hours`` their average time to resolve and

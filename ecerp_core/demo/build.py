@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import auth
 from ecerp_core.db import frozen_clock, session_scope
-from ecerp_core.demo import catalog, crm, finance, orders, purchasing, stock
+from ecerp_core.demo import analytics, catalog, crm, finance, orders, purchasing, stock
 from ecerp_core.demo.context import TIMEZONE, DemoContext, DemoStep
 from ecerp_core.schema import metadata
 from ecerp_core.setup import initialise, upgrade_database
@@ -82,6 +82,7 @@ def steps() -> list[DemoStep]:
         purchasing.STEP,
         finance.STEP,
         crm.STEP,
+        analytics.STEP,
     ]
 
 

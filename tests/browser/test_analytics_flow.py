@@ -1,6 +1,7 @@
-"""Analytics in headless Chromium: a dashboard chart drawn from a small sales history, then a custom
-report built (a dimension and two measures), saved, exported; in zh_CN and en; then the home page's
-key figures and its Analytics card. Screenshots go to ``test-artifacts/``."""
+"""Analytics in headless Chromium: a dashboard chart drawn from a small sales history, the customers'
+map of China; then a custom report built (a dimension and two measures), saved, exported and
+scheduled; in zh_CN and en; then the home page's key figures and its Analytics card. Screenshots go
+to ``test-artifacts/``."""
 
 from __future__ import annotations
 
@@ -50,6 +51,11 @@ def test_dashboard_and_report_builder(sales_database, voila_server, page, artifa
     expect(page.locator(".ecerp-an-chart")).to_contain_text("商品热销排行榜（销量）")
     expect(page.locator(".ecerp-an-rows")).to_contain_text("陶瓷马克杯")
     page.screenshot(path=str(artifacts / "analytics_bestsellers_zh.png"), full_page=True)
+    page.locator(".ecerp-an-board select").select_option(label="客户分布：中国地图")
+    expect(page.locator(".ecerp-an-chart")).to_contain_text("客户分布（按省份，客户数）")
+    # the provinces are drawn from the boundaries shipped with ecerp, with no network
+    expect(page.locator(".ecerp-an-chart path.choroplethlocation")).to_have_count(34)
+    page.screenshot(path=str(artifacts / "analytics_map_zh.png"), full_page=True)
 
     page.locator(".ecerp-analytics-tabs").get_by_text("自定义报表").click()
     page.locator(".ecerp-an-dims select").select_option(label="省份/地区")
@@ -64,6 +70,12 @@ def test_dashboard_and_report_builder(sales_database, voila_server, page, artifa
     page.locator(".ecerp-alert-success").get_by_text("报表“省份销售”已保存").wait_for()
     page.locator("button.ecerp-an-export").click()
     expect(page.locator(".ecerp-an-download")).to_contain_text("省份销售-")
+    schedules = page.locator(".ecerp-an-schedules-box")
+    expect(schedules).to_contain_text("未计划")
+    page.locator(".ecerp-an-at input").fill("06:30")
+    page.locator("button.ecerp-an-schedule").click()
+    page.locator(".ecerp-alert-success").get_by_text("报表 省份销售 已计划：每月 06:30").wait_for()
+    expect(schedules).to_contain_text("每月 06:30")
     page.screenshot(path=str(artifacts / "analytics_report_zh.png"), full_page=True)
 
     page.locator(".ecerp-language button", has_text="English").click()
@@ -72,7 +84,7 @@ def test_dashboard_and_report_builder(sales_database, voila_server, page, artifa
     expect(page.locator(".ecerp-an-saved select")).to_contain_text("省份销售")
     page.screenshot(path=str(artifacts / "analytics_report_en.png"), full_page=True)
     page.locator(".ecerp-analytics-tabs").get_by_text("Dashboards").click()
-    expect(page.locator(".ecerp-an-chart")).to_contain_text("Bestsellers (units)")
+    expect(page.locator(".ecerp-an-chart")).to_contain_text("Customers by province")
     page.screenshot(path=str(artifacts / "analytics_dashboard_en.png"), full_page=True)
 
     page.goto(f"{voila_server['url']}/voila/render/home.ipynb?lang=zh_CN", timeout=120_000)

@@ -10,9 +10,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 
-from ecerp_core.analytics import charts, dashboards
+from ecerp_core.analytics import charts, dashboards, maps
+from ecerp_core.analytics.complaints import complaint_rates
 from ecerp_core.analytics.layer import describe
 from ecerp_core.analytics.reports import ReportResult, ReportSpec, run_report
+from ecerp_core.analytics.schedules import report_schedules, schedule_report, unschedule_report
 from ecerp_core.analytics.services import export_report, get_report, list_reports, save_report
 from widgets.common.actor import AppContext
 
@@ -22,6 +24,7 @@ DASHBOARDS = (
     "by_shop",
     "by_category",
     "by_sku",
+    "customers_map",
     "customers_province",
     "customers_country",
     "bestsellers",
@@ -29,6 +32,10 @@ DASHBOARDS = (
     "margin_category",
     "margin_sku",
     "returns",
+    "complaints_month",
+    "complaints_platform",
+    "complaints_shop",
+    "complaints_sku",
     "cohorts",
     "stock_cover",
 )
@@ -62,6 +69,23 @@ def _returns(model: AnalyticsModel, session, language: str):
     return charts.lines_figure(rows, "month", ("return_rate",), "chart.returns", language), rows
 
 
+def _customers_map(model: AnalyticsModel, session, language: str):
+    rows = dashboards.customers_by(session, model.ctx.actor, model.window, "province")
+    return maps.province_map_figure(rows, "province", "customers", language), rows
+
+
+def _complaints(by: str):
+    def draw(model: AnalyticsModel, session, language: str):
+        rows = complaint_rates(session, model.ctx.actor, model.window, by)
+        if by == "month":
+            fig = charts.lines_figure(rows, "month", ("complaint_rate",), "chart.complaints", language)
+        else:
+            fig = charts.ranked_figure(rows, by, "complaint_rate", "chart.complaints_by", language)
+        return fig, rows
+
+    return draw
+
+
 def _cohorts(model: AnalyticsModel, session, language: str):
     rows = dashboards.cohort_retention(session, model.ctx.actor, model.window)
     model.repeat = dashboards.repeat_rate(session, model.ctx.actor, model.window)
@@ -81,6 +105,7 @@ DRAW = {
     "by_shop": _ranked(dashboards.sales_by, "shop", "sales", "chart.sales_by", dimension="shop"),
     "by_category": _ranked(dashboards.sales_by, "category", "sales", "chart.sales_by", dimension="category"),
     "by_sku": _ranked(dashboards.sales_by, "sku", "sales", "chart.sales_by", dimension="sku"),
+    "customers_map": _customers_map,
     "customers_province": _ranked(
         dashboards.customers_by, "province", "customers", "chart.customers_by", dimension="province"
     ),
@@ -92,6 +117,10 @@ DRAW = {
     "margin_category": _margins("category"),
     "margin_sku": _margins("sku"),
     "returns": _returns,
+    "complaints_month": _complaints("month"),
+    "complaints_platform": _complaints("platform"),
+    "complaints_shop": _complaints("shop"),
+    "complaints_sku": _complaints("sku"),
     "cohorts": _cohorts,
     "stock_cover": _stock,
 }
@@ -169,3 +198,19 @@ class AnalyticsModel:
         if self.result is None:
             self.run_loaded()
         return export_report(self.result, fmt, language=language)
+
+    # --- saved reports on a schedule ------------------------------------------------------------
+    def schedules(self) -> list[dict]:
+        """Every saved report with its schedule and last run (the saved-reports panel's rows)."""
+        with self.ctx.session(readonly=True) as session:
+            reports = list_reports(session, self.ctx.actor)
+            plans = report_schedules(session, self.ctx.actor)
+        return [{**r, **plans.get(r["name"], {})} for r in reports]
+
+    def schedule(self, name: str, every: str, at: str) -> None:
+        with self.ctx.session() as session:
+            schedule_report(session, self.ctx.actor, name, every, at)
+
+    def unschedule(self, name: str) -> None:
+        with self.ctx.session() as session:
+            unschedule_report(session, self.ctx.actor, name)

@@ -10,10 +10,12 @@ import json
 import ipywidgets as w
 import plotly.graph_objects as go
 
+from ecerp_core.analytics.maps import OFFLINE_CONFIG
 from ecerp_core.analytics.services import label
 from ecerp_core.i18n import t
 from widgets.analytics import render
 from widgets.analytics.model import DASHBOARDS, AnalyticsModel
+from widgets.analytics.schedule_panel import SchedulePanel
 from widgets.common.actions import ui_action
 from widgets.common.parts import button, classed, spaced
 from widgets.common.shell import AppShell
@@ -174,8 +176,12 @@ class AnalyticsView:
             ),
             "ecerp-an-bar",
         )
-        box = spaced(w.VBox([pickers, keep, self.download, self.report_table, self.report_chart]), 12)
         self._refresh_saved()
+        self.schedules = SchedulePanel(self.model, self.saved, self.alerts, i18n)
+        box = spaced(
+            w.VBox([pickers, keep, self.download, self.report_table, self.report_chart, self.schedules.box]),
+            12,
+        )
         return classed(box, "ecerp-an-builder")
 
     def _label_pickers(self, language: str) -> None:
@@ -221,7 +227,8 @@ class AnalyticsView:
             box.outputs = ()
             return
         figure.update_layout(width=CHART_WIDTH)
-        data = {PLOTLY_MIME: json.loads(figure.to_json()), "text/plain": ""}
+        bundle = {**json.loads(figure.to_json()), "config": OFFLINE_CONFIG}
+        data = {PLOTLY_MIME: bundle, "text/plain": ""}
         box.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
 
     @ui_action
@@ -286,6 +293,7 @@ class AnalyticsView:
         name = self.report_name.value.strip()
         self.model.save(name)
         self._refresh_saved(name)
+        self.schedules.refresh()
         self.alerts.success(self.i18n.t("analytics.saved", name=name))
 
     @ui_action
