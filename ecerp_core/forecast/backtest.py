@@ -257,15 +257,23 @@ def _quantile_forecast(m, f, actual, scale, classes, k, q) -> np.ndarray:
 
 
 def _score(m, c, f, actual, scale, classes, y, price, cols, q, offsets, seconds, cache) -> Score | None:
-    """``cache``: (model, origin) -> its quantile forecast, the same for every class it is scored on."""
+    """``cache``: (model, origin) -> its quantile forecast, the same for every class it is scored on;
+    ("scale", origin) -> every series' MASE and RMSSE scales and revenue weight at that origin."""
     per_origin = []
     for k, o in enumerate(cols):
         rows = np.ones(y.shape[0], bool) if c == "all" else classes[k] == c
         if not rows.any():
             continue
-        a, p, train = actual[k][rows], f[k][rows], y[rows, :o]
-        weight = price[rows] * np.nansum(train[:, -28:], axis=1)
-        rm = metrics.rmsse(a, p, train)
+        a, p = actual[k][rows], f[k][rows]
+        if ("scale", k) not in cache:  # the series' in-sample scales at origin k, for every model
+            train = y[:, :o]
+            cache[("scale", k)] = (
+                metrics.scale(train, 1),
+                metrics.scale(train, 2),
+                price * np.nansum(train[:, -28:], axis=1),
+            )
+        scale1, scale2, revenue = (v[rows] for v in cache[("scale", k)])
+        rm = metrics.rmsse(a, p, None, scale2=scale2)
         if (m, k) not in cache:
             cache[(m, k)] = _quantile_forecast(m, f, actual, scale, classes, k, q)
         quant = cache[(m, k)][rows]
@@ -274,9 +282,9 @@ def _score(m, c, f, actual, scale, classes, y, price, cols, q, offsets, seconds,
             per_origin.append(
                 (
                     rows.sum(),
-                    np.nanmean(metrics.mase(a, p, train)),
+                    np.nanmean(metrics.mase(a, p, None, scale1=scale1)),
                     np.nanmean(rm),
-                    metrics.weighted(rm, weight),
+                    metrics.weighted(rm, revenue),
                     metrics.wape(a, p),
                     metrics.bias(a, p),
                     metrics.pinball(a, quant, q),

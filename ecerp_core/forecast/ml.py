@@ -88,9 +88,9 @@ def origin_features(
     if lags.shape[1] < 7:
         lags = np.hstack([lags, np.full((y.shape[0], 7 - lags.shape[1]), np.nan)])
     last28 = past[:, -28:]
-    sold = np.where(np.nan_to_num(past) > 0)
-    last_sale = np.full(y.shape[0], -1)
-    np.maximum.at(last_sale, sold[0], sold[1])
+    sold = past > 0  # NaN (censored) is not a sale
+    latest = past.shape[1] - 1 - np.argmax(sold[:, ::-1], axis=1) if past.shape[1] else 0
+    last_sale = np.where(sold.any(axis=1), latest, -1)
     recency = np.where(last_sale >= 0, origin - last_sale, 999)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
