@@ -5,14 +5,23 @@ Timed: ecerp's whole backtest (6 baselines + the scikit-learn model + per-class 
 simulation) against the baseline of the same backtest with the baselines only. Printed in the note:
 every model's accuracy side by side (overall), what each class chose, and the days of cover each model
 needed for 90% / 95% achieved fill. The accuracy table is also written to ``forecast_backtest.md`` in the
-benchmark's work folder. statsforecast's versions of the baselines would sit beside ours (the optional
-``bench`` dependency group) — today it requires pandas < 3, which ecerp does not run on, so it is left out
-and said so.
+benchmark's work folder.
+
+Beside it, the same baselines computed by statsforecast on the same series and origins, to show ours
+are right: statsforecast pins pandas < 3, which ecerp does not run on, so the benchmark makes a venv of
+its own for it (once, in ``benchmarks/.statsforecast-venv``, git-ignored; ``ECERP_STATSFORECAST_VENV``
+puts it elsewhere), writes the series to a CSV in a temporary folder, runs
+``benchmarks/statsforecast_side.py`` there and reads its forecasts back. Where that venv cannot be made
+(no network), it says so and goes on.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,6 +30,18 @@ from ecerp_core.forecast.backtest import run_backtest
 from ecerp_core.forecast.history import build_panel
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "online_retail"
+SF_MODELS = {
+    "naive": "Naive",
+    "seasonal_naive": "SeasonalNaive",
+    "moving_average": "WindowAverage",
+    "ses": "SES",
+    "croston_sba": "CrostonSBA",
+    "tsb": "TSB",
+}
+"""Our baseline -> statsforecast's column (the side script sets the same parameters)."""
+SF_EXTRA = {"SESOpt": "ses"}
+"""statsforecast models with no twin of ours, beside the baseline they vary."""
+SF_SIDE = Path(__file__).resolve().parent / "statsforecast_side.py"
 COLUMNS = ("model", "mase", "rmsse", "rw_rmsse", "wape", "bias", "pinball", "rmsse_spread", "seconds")
 
 
@@ -65,6 +86,124 @@ def report(bt) -> str:
     return "\n".join(lines)
 
 
+def statsforecast_python() -> tuple[Path | None, str]:
+    """The Python of the venv with statsforecast, made on first use (a few minutes, once); or None and
+    why not."""
+    venv = Path(
+        os.environ.get("ECERP_STATSFORECAST_VENV") or Path(__file__).resolve().parent / ".statsforecast-venv"
+    )
+    python = venv / "bin" / "python"
+    check = [str(python), "-c", "import statsforecast; print(statsforecast.__version__)"]
+    if python.exists():
+        found = subprocess.run(check, capture_output=True, text=True)
+        if found.returncode == 0:
+            return python, found.stdout.strip()
+    try:
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, capture_output=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "statsforecast"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
+        return python, subprocess.run(check, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as exc:
+        detail = (getattr(exc, "stderr", "") or str(exc)).strip().splitlines()
+        return None, f"could not make its venv in {venv}: {detail[-1] if detail else exc}"
+
+
+def statsforecast_forecasts(panel, horizon: int, origins: int) -> tuple[dict | None, str]:
+    """statsforecast's forecasts of every baseline in :data:`SF_MODELS` and :data:`SF_EXTRA`, shaped like
+    the backtest's (origins, series, horizon), from the same origins; or None and why not."""
+    import numpy as np
+    import pandas as pd
+
+    python, version = statsforecast_python()
+    if python is None:
+        return None, version
+    n, days = panel.y.shape
+    if np.isnan(panel.y).any():
+        return None, "censored days (NaN) in the panel, which statsforecast's baselines do not skip"
+    with tempfile.TemporaryDirectory(prefix="ecerp-statsforecast-") as tmp:
+        source, target = Path(tmp) / "series.csv", Path(tmp) / "cv.csv"
+        pd.DataFrame(
+            {
+                "unique_id": np.repeat([f"s{i}" for i in range(n)], days),
+                "ds": np.tile(panel.days.strftime("%Y-%m-%d"), n),
+                "y": panel.y.reshape(-1),
+            }
+        ).to_csv(source, index=False)
+        ran = subprocess.run(
+            [str(python), str(SF_SIDE), str(source), str(target), str(horizon), str(origins)],
+            capture_output=True,
+            text=True,
+        )
+        if ran.returncode != 0:
+            return None, f"statsforecast {version} failed: {ran.stderr.strip().splitlines()[-1:]}"
+        cv = pd.read_csv(target, parse_dates=["ds", "cutoff"], dtype={"unique_id": str})
+    row = cv["unique_id"].str[1:].astype(int).to_numpy()
+    cutoffs = sorted(cv["cutoff"].unique())
+    k = cv["cutoff"].map({c: i for i, c in enumerate(cutoffs)}).to_numpy()
+    h = ((cv["ds"] - cv["cutoff"]).dt.days - 1).to_numpy()
+    out = {}
+    for column in [*SF_MODELS.values(), *SF_EXTRA]:
+        f = np.full((len(cutoffs), n, horizon), np.nan)
+        f[k, row, h] = cv[column].to_numpy(dtype=float)
+        out[column] = f
+    return out, f"statsforecast {version}, cutoffs {', '.join(str(c.date()) for c in cutoffs)}"
+
+
+def overall(panel, forecasts, origin_cols) -> tuple[float, float, float]:
+    """Mean MASE, mean RMSSE and revenue-weighted RMSSE over every series, means over the origins
+    (what the backtest reports for the class ``all``)."""
+    import warnings
+
+    import numpy as np
+
+    from ecerp_core.forecast import metrics
+
+    rows = []
+    for k, o in enumerate(origin_cols):
+        train, actual = panel.y[:, :o], panel.y[:, o : o + forecasts.shape[2]]
+        rm = metrics.rmsse(actual, forecasts[k], train)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            rows.append(
+                (
+                    np.nanmean(metrics.mase(actual, forecasts[k], train)),
+                    np.nanmean(rm),
+                    metrics.weighted(rm, panel.price * np.nansum(train[:, -28:], axis=1)),
+                )
+            )
+    return tuple(float(v) for v in np.mean(rows, axis=0))
+
+
+def side_by_side(panel, bt, theirs: dict) -> str:
+    """Per baseline: ours and statsforecast's MASE, RMSSE and revenue-weighted RMSSE, and the largest
+    absolute difference between the two forecasts, as Markdown."""
+    import numpy as np
+
+    from ecerp_core.forecast.backtest import origins_of
+
+    cols = origins_of(panel.y.shape[1], bt.horizon, len(bt.origin_days))
+    lines = [
+        "| baseline | statsforecast | MASE ours | MASE sf | RMSSE ours | RMSSE sf | rw-RMSSE ours "
+        "| rw-RMSSE sf | max abs forecast diff |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    pairs = [(m, c) for m, c in SF_MODELS.items()] + [(m, c) for c, m in SF_EXTRA.items()]
+    for ours_name, their_name in pairs:
+        ours, sf = bt.forecasts[ours_name], theirs[their_name]
+        a, b = overall(panel, ours, cols), overall(panel, sf, cols)
+        diff = float(np.nanmax(np.abs(ours - sf)))
+        lines.append(
+            f"| {ours_name} | {their_name} | {_fmt(a[0])} | {_fmt(b[0])} | {_fmt(a[1])} | {_fmt(b[1])} "
+            f"| {_fmt(a[2])} | {_fmt(b[2])} | {diff:.2e} |"
+        )
+    return "\n".join(lines)
+
+
 @benchmark("forecast-backtest")
 def forecast_backtest(cfg: BenchConfig) -> BenchResult:
     import numpy as np
@@ -88,11 +227,18 @@ def forecast_backtest(cfg: BenchConfig) -> BenchResult:
     result.ours.append(timed(lambda: holder.update(bt=run_backtest(panel, horizon=28, origins=4))))
     result.baseline.append(timed(lambda: run_backtest(panel, horizon=28, origins=4, with_ml=False)))
     table = report(holder["bt"])
+    theirs, about = statsforecast_forecasts(panel, 28, 4)
+    if theirs is None:
+        table += f"\n\nstatsforecast not run: {about}"
+    else:
+        table += f"\n\nThe baselines beside statsforecast's ({about}):\n\n" + side_by_side(
+            panel, holder["bt"], theirs
+        )
     (cfg.workdir / "forecast_backtest.md").write_text(table + "\n", encoding="utf-8")
     result.note = (
         f"{len(panel)} SKUs sold in the 90 days to {end.isoformat()}, {panel.y.shape[1]} days, "
-        f"origins {', '.join(d.isoformat() for d in holder['bt'].origin_days)}; one timed run per side; "
-        "statsforecast not run (needs pandas < 3)\n" + table
+        f"origins {', '.join(d.isoformat() for d in holder['bt'].origin_days)}; one timed run per side\n"
+        + table
     )
     return result
 
