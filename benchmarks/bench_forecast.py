@@ -339,7 +339,13 @@ def forecast_scale(cfg: BenchConfig) -> BenchResult:
         baseline_name="the same, baselines only",
     )
     result.backend = "in memory"
-    parallel_by = os.environ.get("ECERP_DASK_SCHEDULER") and f"dask {os.environ['ECERP_DASK_SCHEDULER']}"
+    where = (
+        "this process"
+        if series <= parallel.CHUNK
+        else f"a Dask cluster at {os.environ[parallel.SCHEDULER_ENV]}"
+        if parallel.backend() == "dask"
+        else "joblib (loky) processes"
+    )
     bar = (
         f"{'under' if ours['total'] < SCALE_LIMIT_S else 'OVER'} the 5-minute bar"
         if series >= SCALE_SERIES
@@ -349,8 +355,8 @@ def forecast_scale(cfg: BenchConfig) -> BenchResult:
         f"generated in {generated:.1f} s; backtest {ours['backtest']:.1f} s + forecast "
         f"{ours['forecast']:.1f} s = {ours['total']:.1f} s wall, {ours['cpu']:.1f} s CPU in this process "
         f"({series / ours['total']:.0f} series/s; baselines only: backtest {base['backtest']:.1f} s + "
-        f"forecast {base['forecast']:.1f} s); {bar}; {os.cpu_count()} cores, per-series work on "
-        f"{parallel_by or 'joblib'} in blocks of {parallel.CHUNK:,} series; one timed run per side"
+        f"forecast {base['forecast']:.1f} s); {bar}; {os.cpu_count()} cores, per-series work in "
+        f"{where} (blocks of {parallel.CHUNK:,} series); one timed run per side"
     )
     return result
 
