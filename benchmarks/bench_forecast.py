@@ -9,8 +9,8 @@ benchmark's work folder.
 
 Beside it, the same baselines computed by statsforecast on the same series and origins, to show ours
 are right: statsforecast pins pandas < 3, which ecerp does not run on, so the benchmark makes a venv of
-its own for it (once, in ``benchmarks/.statsforecast-venv``, git-ignored; ``ECERP_STATSFORECAST_VENV``
-puts it elsewhere), writes the series to a CSV in a temporary folder, runs
+its own for it (once, in ``~/.cache/ecerp/statsforecast-venv``; ``ECERP_STATSFORECAST_VENV`` puts it
+elsewhere), writes the series to a CSV in a temporary folder, runs
 ``benchmarks/statsforecast_side.py`` there and reads its forecasts back. Where that venv cannot be made
 (no network), it says so and goes on.
 """
@@ -26,8 +26,10 @@ import time
 from pathlib import Path
 
 from benchmarks.core import BenchConfig, BenchResult, benchmark, timed
-from ecerp_core.forecast.backtest import run_backtest
-from ecerp_core.forecast.history import build_panel
+from ecerp_core.forecast import metrics, parallel
+from ecerp_core.forecast.backtest import origins_of, run_backtest
+from ecerp_core.forecast.history import Panel, build_panel
+from ecerp_core.forecast.services import forecast_panel
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "online_retail"
 SF_MODELS = {
@@ -42,6 +44,10 @@ SF_MODELS = {
 SF_EXTRA = {"SESOpt": "ses"}
 """statsforecast models with no twin of ours, beside the baseline they vary."""
 SF_SIDE = Path(__file__).resolve().parent / "statsforecast_side.py"
+STATSFORECAST_VENV = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ecerp" / "statsforecast-venv"
+)
+"""Where the venv with statsforecast is made (outside the checkout: not scanned, not committed)."""
 COLUMNS = ("model", "mase", "rmsse", "rw_rmsse", "wape", "bias", "pinball", "rmsse_spread", "seconds")
 
 
@@ -89,9 +95,7 @@ def report(bt) -> str:
 def statsforecast_python() -> tuple[Path | None, str]:
     """The Python of the venv with statsforecast, made on first use (a few minutes, once); or None and
     why not."""
-    venv = Path(
-        os.environ.get("ECERP_STATSFORECAST_VENV") or Path(__file__).resolve().parent / ".statsforecast-venv"
-    )
+    venv = Path(os.environ.get("ECERP_STATSFORECAST_VENV") or STATSFORECAST_VENV)
     python = venv / "bin" / "python"
     check = [str(python), "-c", "import statsforecast; print(statsforecast.__version__)"]
     if python.exists():
@@ -163,8 +167,6 @@ def overall(panel, forecasts, origin_cols) -> tuple[float, float, float]:
 
     import numpy as np
 
-    from ecerp_core.forecast import metrics
-
     rows = []
     for k, o in enumerate(origin_cols):
         train, actual = panel.y[:, :o], panel.y[:, o : o + forecasts.shape[2]]
@@ -185,8 +187,6 @@ def side_by_side(panel, bt, theirs: dict) -> str:
     """Per baseline: ours and statsforecast's MASE, RMSSE and revenue-weighted RMSSE, and the largest
     absolute difference between the two forecasts, as Markdown."""
     import numpy as np
-
-    from ecerp_core.forecast.backtest import origins_of
 
     cols = origins_of(panel.y.shape[1], bt.horizon, len(bt.origin_days))
     lines = [
@@ -264,8 +264,6 @@ def synthetic_panel(series: int, days: int = SCALE_DAYS, seed: int = 7):
     import numpy as np
     import pandas as pd
 
-    from ecerp_core.forecast.history import Panel
-
     rng = np.random.default_rng(seed)
     kind = rng.choice(len(MIX), size=series, p=list(MIX.values()))
     t = np.arange(days)
@@ -299,8 +297,6 @@ def synthetic_panel(series: int, days: int = SCALE_DAYS, seed: int = 7):
 
 def _phases(panel, *, with_ml: bool) -> dict[str, float]:
     """Backtest (4 origins × 28 days) then the 28-day forecast from it, as ``ecerp forecast run`` does."""
-    from ecerp_core.forecast.backtest import run_backtest
-    from ecerp_core.forecast.services import forecast_panel
 
     started, cpu = time.perf_counter(), time.process_time()
     bt = run_backtest(panel, horizon=28, origins=4, with_ml=with_ml)
@@ -319,8 +315,6 @@ def _phases(panel, *, with_ml: bool) -> dict[str, float]:
 def forecast_scale(cfg: BenchConfig) -> BenchResult:
     """10,000 synthetic series × 730 days: backtest (every model) + forecast, under 5 minutes (--series N)."""
     import os
-
-    from ecerp_core.forecast import parallel
 
     series = cfg.series or max(10, int(SCALE_SERIES * cfg.scale))
     started = time.perf_counter()
