@@ -17,6 +17,7 @@ locally.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable
 
 import numpy as np
@@ -42,11 +43,21 @@ def dask_client(address: str):
     except ImportError:
         raise EcerpError("error.forecast_dask_missing", address=address) from None
     try:
+        _knock(address)  # a Client that never connected complains again when it is garbage-collected
         client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-    except (OSError, ValueError) as exc:  # TimeoutError is an OSError; ValueError: a malformed address
-        raise EcerpError("error.forecast_dask_unreachable", address=address, reason=str(exc)) from None
+    except Exception as exc:  # refused, timed out (OSError), malformed (ValueError), not a Dask scheduler
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise EcerpError("error.forecast_dask_unreachable", address=address, reason=reason) from None
     _clients[address] = client
     return client
+
+
+def _knock(address: str) -> None:
+    """Open and close a TCP connection to the scheduler's host and port (OSError when nobody answers)."""
+    from distributed.comm import get_address_host_port
+
+    host, port = get_address_host_port(address)
+    socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
 
 
 def backend() -> str:
