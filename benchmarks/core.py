@@ -18,13 +18,15 @@ from pathlib import Path
 @dataclass(frozen=True)
 class BenchConfig:
     """workdir: a scratch folder; repeat: timed runs per side; scale: 1.0 is the documented size;
-    database_url: None for fresh SQLite files, or a PostgreSQL URL whose tables are reset per run."""
+    database_url: None for fresh SQLite files, or a PostgreSQL URL whose tables are reset per run;
+    series: how many series the forecast benchmarks forecast (None: their documented size)."""
 
     workdir: Path
     repeat: int = 3
     scale: float = 1.0
     database_url: str | None = None
     seed: int = 7
+    series: int | None = None
 
 
 @dataclass

@@ -20,6 +20,11 @@ from ecerp_core.cli.output import echo_json
     envvar="ECERP_BENCH_DATABASE_URL",
     help="Run against this PostgreSQL database (its tables are dropped!) instead of fresh SQLite files.",
 )
+@click.option(
+    "--series",
+    type=click.IntRange(min=1),
+    help="Series for forecast-scale (default 10,000), to try it quickly.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("--list", "list_only", is_flag=True, help="List the benchmarks and stop.")
 def bench(
@@ -27,6 +32,7 @@ def bench(
     repeat: int,
     scale: float,
     database_url: str | None,
+    series: int | None,
     as_json: bool,
     list_only: bool,
 ) -> None:
@@ -49,7 +55,7 @@ def bench(
         )
     results = []
     with tempfile.TemporaryDirectory(prefix="ecerp-bench-") as tmp:
-        cfg = BenchConfig(Path(tmp), repeat=repeat, scale=scale, database_url=database_url)
+        cfg = BenchConfig(Path(tmp), repeat=repeat, scale=scale, database_url=database_url, series=series)
         for name in names or tuple(available):
             result = available[name](cfg)
             results.append(result)

@@ -114,10 +114,12 @@ def forecast_with(
     horizon: int,
     promotions: Sequence[Promotion] = (),
     n_jobs: int | None = None,
+    paths: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``model``'s forecast (series, horizon) from ``origin`` (baselines see only the days before it)."""
+    """``model``'s forecast (series, horizon) from ``origin`` (baselines see only the days before it);
+    ``paths``: :func:`ml.level_paths` of ``y``, when the caller has them."""
     if model == ml.NAME:
-        return ml.fit_predict(y, price, days, origin, horizon, promotions=tuple(promotions))
+        return ml.fit_predict(y, price, days, origin, horizon, promotions=tuple(promotions), paths=paths)
     return map_series(BASELINES[model], y[:, :origin], horizon, n_jobs=n_jobs)
 
 
@@ -141,17 +143,24 @@ def run_backtest(
     forecasts = {m: np.zeros((origins, len(panel), horizon)) for m in names}
     seconds = dict.fromkeys(names, 0.0)
     classes = np.empty((origins, len(panel)), dtype=object)
+    paths = None
+    if ml.NAME in names:
+        started = time.perf_counter()
+        paths = ml.level_paths(y[:, : cols[-1]])  # the model's baseline features, once for every origin
+        seconds[ml.NAME] += time.perf_counter() - started
     for k, o in enumerate(cols):
         classes[k] = demand_classes(y[:, :o]) if len(panel) else []
         for m in names:
             started = time.perf_counter()
             forecasts[m][k] = np.maximum(
-                forecast_with(m, y, panel.price, panel.days, o, horizon, promotions, n_jobs), 0
+                forecast_with(m, y, panel.price, panel.days, o, horizon, promotions, n_jobs, paths), 0
             )
             seconds[m] += time.perf_counter() - started
+    del paths
     actual = np.stack([y[:, o : o + horizon] for o in cols])
     scale = np.stack([levels(y[:, :o]) for o in cols])
     offsets = _offsets(names, forecasts, actual, scale, classes, service_level)
+    quantile_cache: dict = {}
     scores = []
     for m in names:
         for c in ("all", *CLASSES):
@@ -168,6 +177,7 @@ def run_backtest(
                 service_level,
                 offsets,
                 seconds[m],
+                quantile_cache,
             )
             if score is not None:
                 scores.append(score)
@@ -194,6 +204,7 @@ def run_backtest(
             service_level,
             offsets,
             sum(seconds.values()),
+            quantile_cache,
         )
         if score is not None:
             scores.append(score)
@@ -245,24 +256,35 @@ def _quantile_forecast(m, f, actual, scale, classes, k, q) -> np.ndarray:
     return out
 
 
-def _score(m, c, f, actual, scale, classes, y, price, cols, q, offsets, seconds) -> Score | None:
+def _score(m, c, f, actual, scale, classes, y, price, cols, q, offsets, seconds, cache) -> Score | None:
+    """``cache``: (model, origin) -> its quantile forecast, the same for every class it is scored on;
+    ("scale", origin) -> every series' MASE and RMSSE scales and revenue weight at that origin."""
     per_origin = []
     for k, o in enumerate(cols):
         rows = np.ones(y.shape[0], bool) if c == "all" else classes[k] == c
         if not rows.any():
             continue
-        a, p, train = actual[k][rows], f[k][rows], y[rows, :o]
-        weight = price[rows] * np.nansum(train[:, -28:], axis=1)
-        rm = metrics.rmsse(a, p, train)
-        quant = _quantile_forecast(m, f, actual, scale, classes, k, q)[rows]
+        a, p = actual[k][rows], f[k][rows]
+        if ("scale", k) not in cache:  # the series' in-sample scales at origin k, for every model
+            train = y[:, :o]
+            cache[("scale", k)] = (
+                metrics.scale(train, 1),
+                metrics.scale(train, 2),
+                price * np.nansum(train[:, -28:], axis=1),
+            )
+        scale1, scale2, revenue = (v[rows] for v in cache[("scale", k)])
+        rm = metrics.rmsse(a, p, None, scale2=scale2)
+        if (m, k) not in cache:
+            cache[(m, k)] = _quantile_forecast(m, f, actual, scale, classes, k, q)
+        quant = cache[(m, k)][rows]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             per_origin.append(
                 (
                     rows.sum(),
-                    np.nanmean(metrics.mase(a, p, train)),
+                    np.nanmean(metrics.mase(a, p, None, scale1=scale1)),
                     np.nanmean(rm),
-                    metrics.weighted(rm, weight),
+                    metrics.weighted(rm, revenue),
                     metrics.wape(a, p),
                     metrics.bias(a, p),
                     metrics.pinball(a, quant, q),

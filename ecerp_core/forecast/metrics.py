@@ -11,7 +11,9 @@ import warnings
 import numpy as np
 
 
-def _scale(train: np.ndarray, power: int) -> np.ndarray:
+def scale(train: np.ndarray, power: int) -> np.ndarray:
+    """Each series' in-sample mean absolute (``power`` 1) or squared (2) one-day change, NaN when 0:
+    what :func:`mase` and :func:`rmsse` divide by (pass it as ``scale`` to reuse it)."""
     diffs = np.abs(np.diff(train, axis=1)) ** power
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -25,22 +27,26 @@ def _mean(x: np.ndarray) -> np.ndarray:
         return np.nanmean(x, axis=1)
 
 
-def mase(actual: np.ndarray, forecast: np.ndarray, train: np.ndarray) -> np.ndarray:
+def mase(
+    actual: np.ndarray, forecast: np.ndarray, train: np.ndarray | None, *, scale1: np.ndarray | None = None
+) -> np.ndarray:
     """Per series: mean absolute error / in-sample mean absolute one-day change (NaN when that is 0).
 
     >>> mase(np.array([[2.0, 4.0]]), np.array([[3.0, 3.0]]), np.array([[1.0, 3.0, 1.0]])).tolist()
     [0.5]
     """
-    return _mean(np.abs(actual - forecast)) / _scale(train, 1)
+    return _mean(np.abs(actual - forecast)) / (scale(train, 1) if scale1 is None else scale1)
 
 
-def rmsse(actual: np.ndarray, forecast: np.ndarray, train: np.ndarray) -> np.ndarray:
+def rmsse(
+    actual: np.ndarray, forecast: np.ndarray, train: np.ndarray | None, *, scale2: np.ndarray | None = None
+) -> np.ndarray:
     """Per series: root of mean squared error / in-sample mean squared one-day change.
 
     >>> rmsse(np.array([[2.0, 4.0]]), np.array([[3.0, 3.0]]), np.array([[1.0, 3.0, 1.0]])).tolist()
     [0.5]
     """
-    return np.sqrt(_mean((actual - forecast) ** 2) / _scale(train, 2))
+    return np.sqrt(_mean((actual - forecast) ** 2) / (scale(train, 2) if scale2 is None else scale2))
 
 
 def weighted(values: np.ndarray, weights: np.ndarray) -> float:

@@ -175,21 +175,25 @@ def forecast_panel(
     service_level: float = 0.95,
     with_ml: bool = True,
     promotions: Sequence[Promotion] = (),
+    backtest: Backtest | None = None,
 ) -> ForecastRun:
-    """:func:`run_forecast` on a panel already loaded."""
+    """:func:`run_forecast` on a panel already loaded; ``backtest``: the panel's backtest when it has
+    been run already (with the same horizon and service level), else it is run here."""
     # a short history still gets a backtest: fewer origins (at least one) instead of none
     origins = max(1, min(origins, (panel.y.shape[1] - MIN_TRAIN_DAYS) // horizon))
-    try:
-        bt = run_backtest(
-            panel,
-            horizon=horizon,
-            origins=origins,
-            service_level=service_level,
-            with_ml=with_ml,
-            promotions=promotions,
-        )
-    except EcerpError:  # too short for a backtest: each class keeps its default
-        bt = None
+    bt = backtest
+    if bt is None:
+        try:
+            bt = run_backtest(
+                panel,
+                horizon=horizon,
+                origins=origins,
+                service_level=service_level,
+                with_ml=with_ml,
+                promotions=promotions,
+            )
+        except EcerpError:  # too short for a backtest: each class keeps its default
+            bt = None
     classes = demand_classes(panel.y)
     choice = {c: (bt.choices[c].model if bt else DEFAULT_MODEL[c]) for c in CLASSES}
     models = [choice[c] for c in classes]
