@@ -106,6 +106,15 @@ def _serve(url: str, workdir: Path) -> tuple[subprocess.Popen, str]:
     return process, f"{base}/voila/render/{APP}"
 
 
+def _wait_for_pool(log: Path, timeout: float = 180) -> None:
+    """Until Voila says the Order Desk's pool is filled (its kernels started)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if f"Kernel pool of {APP} is filled" in log.read_text(errors="replace"):
+            return
+        time.sleep(1)
+
+
 def _where(openings: list[dict]) -> str:
     med = {key: statistics.median(o[key] for o in openings) for key in ("html", "ready", "click")}
     return (
@@ -127,7 +136,8 @@ def apps_open(cfg: BenchConfig) -> BenchResult:
     together: list[dict] = []
     process, app = _serve(url, cfg.workdir)
     try:
-        time.sleep(60)  # the preheated pools fill at start; staff arrive after the server is up
+        _wait_for_pool(cfg.workdir / "voila-bench.out")
+        time.sleep(45)  # the kernels' imports run on; staff arrive after the server is up
         for _ in range(cfg.repeat):
             # a pause after each round lets the pools refill, as between staff arriving
             alone += asyncio.run(_openings(app, 1, settle=30))
