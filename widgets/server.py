@@ -20,11 +20,12 @@ Voila inherits Jupyter Server's identity providers; :class:`EcerpIdentityProvide
   replaced); the kernel accepts it only with the secret it inherited from this process
   (:func:`widgets.common.actor.served_username`).
 
-``ecerp serve`` builds the command line (:func:`ecerp_core.cli.serve.voila_command`).
+``ecerp serve`` builds the command line (:func:`ecerp_core.serving.voila_command`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import json
@@ -33,6 +34,7 @@ import os
 import secrets
 import shutil
 import sys
+import time
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -41,8 +43,9 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.auth.identity import IdentityProvider, User
 from jupyter_server.auth.login import LoginFormHandler
 from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
-from traitlets import Bool, Type, Unicode, default
+from traitlets import Bool, Float, Type, Unicode, default
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
@@ -261,6 +264,90 @@ class LogoutHandler(JupyterHandler):
         self.redirect(f"{self.base_url}login?lang={language}&signed_out=1")
 
 
+# --- kernels waiting for staff --------------------------------------------------------------------
+class EcerpKernelManager(AsyncMappingKernelManager):
+    """Voila's kernel pools (``voila.json``), with the refills held back while staff are arriving.
+
+    Voila replaces a preheated kernel the moment a visitor takes it (``fill_delay``, one delay for
+    every pool): five clerks opening the Order Desk together took five kernels and started five
+    new ones, whose imports (about 1.5 s of CPU each) fought the five pages being built on a 2-core
+    machine. Here a kernel that refills a pool waits until no app page is being served and the
+    last one was served ``refill_after`` seconds ago (its browser is still drawing the widgets
+    then), and kernels are then replaced one every ``refill_spacing`` seconds. A visitor who finds
+    only held-back kernels in the pool gets them started at once (:meth:`page_started`). Kernels
+    started with the server, and kernels started cold for a visitor, never wait. Voila builds its
+    pool manager on top of this class (``multi_kernel_manager_class``).
+    """
+
+    refill_after = Float(
+        10.0,
+        config=True,
+        help="Seconds after the last app page was served before used pool kernels are replaced.",
+    )
+    refill_spacing = Float(3.0, config=True, help="Seconds between two pool kernels being replaced.")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._serving = 0  # app pages being served
+        self._last_served: float | None = None  # monotonic time the last app page was served
+        self._last_refill = 0.0
+        self._held = 0  # refills waiting
+        self._hurry = False
+
+    def page_started(self, notebook: str) -> None:
+        """An app page is being served: hold refills back; if ``notebook``'s pool has no kernel
+        started, let the held-back ones start now (the visitor waits for one of them)."""
+        self._serving += 1
+        self._last_served = time.monotonic()
+        pool = getattr(self, "_pools", {}).get(notebook, [])
+        if pool and not any(task.done() for task in pool) and self._held:
+            self._hurry = True
+
+    def page_served(self) -> None:
+        self._serving -= 1
+        self._last_served = time.monotonic()
+
+    async def start_kernel(self, *args, **kwargs) -> str:
+        env = kwargs.get("env") or {}
+        if env.get("VOILA_PREHEAT") == "True" and self._last_served is not None:
+            await self._refill_turn()
+        return await super().start_kernel(*args, **kwargs)
+
+    def _refill_may_start(self) -> bool:
+        now = time.monotonic()
+        return (
+            self._serving == 0
+            and now - self._last_served >= self.refill_after
+            and now - self._last_refill >= self.refill_spacing
+        )
+
+    async def _refill_turn(self) -> None:
+        self._held += 1
+        try:
+            while not self._hurry and not self._refill_may_start():
+                await asyncio.sleep(0.25)
+            self._last_refill = time.monotonic()
+        finally:
+            self._held -= 1
+            if self._held == 0:
+                self._hurry = False
+
+
+PLOTLY_APPS = frozenset({"analytics.ipynb", "forecast.ipynb"})
+"""The apps that draw plotly charts; only their pages load plotly's front end."""
+PLOTLY_EXTENSION = "jupyterlab-plotly"
+
+
+def page_config_hook(page_config: dict, *, notebook_path: str | None = None, **_kwargs) -> dict:
+    """Leave plotly's front end (4.7 MB of JavaScript the browser parses on every first visit)
+    out of the pages that draw no chart: a clerk's Order Desk opens sooner without it."""
+    if notebook_path is not None and os.path.basename(notebook_path) not in PLOTLY_APPS:
+        page_config["federated_extensions"] = [
+            ext for ext in page_config.get("federated_extensions", []) if ext.get("name") != PLOTLY_EXTENSION
+        ]
+    return page_config
+
+
 # --- which apps a user may open ------------------------------------------------------------------
 def may_open(username: str, notebook: str) -> bool:
     """Whether ``username`` (active) may open the app ``notebook``; unknown notebooks: nobody."""
@@ -292,7 +379,14 @@ class AppHandler(TornadoVoilaHandler):
             self.request.headers[SESSION_HEADER] = seal(
                 self.current_user.username, os.environ[SESSION_SECRET_ENV]
             )
-        await super().get(path)
+        pooled = isinstance(self.kernel_manager, EcerpKernelManager)
+        if pooled:
+            self.kernel_manager.page_started(notebook)
+        try:
+            await super().get(path)
+        finally:
+            if pooled:
+                self.kernel_manager.page_served()
 
     def refuse(self, notebook: str) -> None:
         language = request_language(self)
@@ -329,6 +423,8 @@ class EcerpVoila(Voila):
         return session_key()
 
     def init_settings(self):
+        self.voila_configuration.multi_kernel_manager_class = EcerpKernelManager
+        self.voila_configuration.page_config_hook = page_config_hook
         # before the kernel manager starts preheated kernels: they inherit this environment
         if self.config.EcerpIdentityProvider.get("enabled", True):
             os.environ.setdefault(SESSION_SECRET_ENV, secrets.token_urlsafe(32))

@@ -2,98 +2,25 @@
 
 Voila's own settings (preheated kernels, idle culling) live in ``voila.json`` at the project root;
 the server runs with the project root as its working directory so Voila finds that file, and
-the kernels find the database through the settings wherever they start.
+the kernels find the database through the settings wherever they start. The command line and the
+wait for the server are :mod:`ecerp_core.serving`'s (the browser tests and the bench use them too).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import sys
 import threading
-import time
-import urllib.request
 import webbrowser
-from collections.abc import Iterable
-from pathlib import Path
 
 import click
 
 from ecerp_core.config import project_root
-from ecerp_core.errors import EcerpError, NotInitialised
+from ecerp_core.errors import NotInitialised
 from ecerp_core.i18n import t
+from ecerp_core.serving import HOME, LOCAL, voila_command, wait_until_serving
 from ecerp_core.setup import is_initialised
-
-APPS_DIR = Path("notebooks") / "apps"
-LOCAL = "127.0.0.1"
-HOME = "home.ipynb"
-
-
-def apps_dir() -> Path:
-    """The only folder Voila serves."""
-    return project_root() / APPS_DIR
-
-
-def home_url(port: int) -> str:
-    return f"http://127.0.0.1:{port}/voila/render/{HOME}"
-
-
-def voila_command(
-    port: int,
-    *,
-    port_retries: int | None = None,
-    preheat: Iterable[str] | None = None,
-    host: str = LOCAL,
-    login: bool = True,
-    trusted_header: str | None = None,
-) -> list[str]:
-    """The command line that serves the apps (run it with ``cwd=project_root()``).
-
-    ``port_retries=0`` makes Voila fail instead of quietly taking the next port (tests use it).
-    ``preheat`` names the app notebooks whose kernels are started ahead (default: every app, as
-    ``voila.json`` says); the others still open, only without a waiting kernel. A test that opens
-    one app keeps a 2-core machine from starting seven kernels at once. ``login=False`` serves
-    without sign-in (only allowed on 127.0.0.1); ``trusted_header`` takes the signed-in user from
-    a reverse proxy's header instead of the sign-in page.
-    """
-    if not login and host != LOCAL:
-        raise EcerpError("error.serve_needs_login", host=host)
-    command = [
-        sys.executable,
-        "-m",
-        "widgets.server",
-        str(apps_dir()),
-        f"--Voila.ip={host}",
-        f"--Voila.port={port}",
-        "--no-browser",
-    ]
-    if not login:
-        command.append("--EcerpIdentityProvider.enabled=False")
-    if trusted_header:
-        command.append(f"--EcerpIdentityProvider.trusted_header={trusted_header}")
-    if port_retries is not None:
-        command.append(f"--Voila.port_retries={port_retries}")
-    if preheat is not None:
-        wanted = set(preheat)
-        cold = sorted(p.name for p in apps_dir().glob("*.ipynb") if p.name not in wanted)
-        command.append(f"--VoilaKernelManager.preheat_denylist={json.dumps(cold)}")
-    return command
-
-
-def wait_until_serving(url: str, timeout: float = 60.0, process: subprocess.Popen | None = None) -> bool:
-    """Poll ``url`` until it answers (True) or ``timeout`` passes or ``process`` ends (False)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            return False
-        try:
-            with urllib.request.urlopen(url.rsplit("/voila/", 1)[0] + "/", timeout=2):
-                return True
-        except OSError:
-            time.sleep(0.25)
-    return False
 
 
 def ensure_database(demo: bool) -> None:

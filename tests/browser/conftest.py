@@ -13,7 +13,6 @@ the same for plain HTTP.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import pytest
 from browser_login import ADMIN, sign_in
 
 from ecerp_core.config import project_root
+from ecerp_core.serving import free_port, voila_command, wait_until_serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = project_root() / "test-artifacts"
@@ -37,12 +37,6 @@ SEED_PRODUCTS = [
     {"sku": "TEE-002", "name_zh": "纯棉T恤 黑色 L", "name_en": "Cotton tee black L", "list_price": "59.00"},
     {"sku": "BAG-001", "name_zh": "帆布托特包", "name_en": "Canvas tote bag", "list_price": "79.00"},
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +61,6 @@ def voila_server(apps_database, tmp_path_factory, request):
 
     A module that sets ``PREHEAT`` (app notebook names) gets kernels started ahead only for those
     apps; starting all seven at once on a busy 2-core machine made first page loads time out."""
-    from ecerp_core.cli.serve import voila_command, wait_until_serving
-
     port = free_port()
     log_dir = tmp_path_factory.mktemp("logs")
     env = {k: v for k, v in os.environ.items() if k not in ("ECERP_USER", "ECERP_LANGUAGE", "QUERY_STRING")}

@@ -12,10 +12,10 @@ import pytest
 from cli_run import run
 
 from ecerp_core import auth, signin
-from ecerp_core.cli.serve import voila_command
 from ecerp_core.db import session_scope
 from ecerp_core.errors import AuthenticationFailed, EcerpError, PermissionDenied
 from ecerp_core.finance import closing, journal, posting
+from ecerp_core.serving import voila_command
 from ecerp_core.stock import services as stock
 from widgets.base_data.model import BaseDataModel
 from widgets.base_data.view import BaseDataView

@@ -28,6 +28,16 @@ class CasePanel:
         i18n = self.i18n
         self._done_callbacks: list[Callable[[], None]] = []
         self.quantities: dict[int, w.BoundedIntText] = {}
+        self.lines_box: w.VBox | None = None  # the card is built for the first order it is shown for
+        self.card = classed(spaced(w.VBox(layout=w.Layout(display="none")), 6), "ecerp-card")
+        self.card.add_class("ecerp-open-case")
+        i18n.on_change(lambda _lang: self.show(self.model.order))  # product names in the new language
+
+    def _build(self) -> None:
+        """The card's widgets (once): most orders opened at the desk get no case."""
+        if self.lines_box is not None:
+            return
+        i18n = self.i18n
         self.kind = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-open-case-kind")
         i18n.bind(self.kind, "options", lambda lang: [(t(f"case.kind.{k}", lang), k) for k in CASE_KINDS])
         self.kind.value = "return_refund"
@@ -40,26 +50,15 @@ class CasePanel:
         self.run.on_click(self.open_case)
         self.kind.observe(lambda _change: self._show_amount(), "value")
         title = classed(i18n.bind(w.HTML(), "value", "orders.case.open_title"), "ecerp-section-title")
-        self.card = classed(
-            spaced(
-                w.VBox(
-                    [
-                        title,
-                        self.kind,
-                        i18n.bind(classed(w.HTML(), "ecerp-subtitle"), "value", "orders.case.open_lines"),
-                        self.lines_box,
-                        self.amount,
-                        self.reason,
-                        self.run,
-                    ],
-                    layout=w.Layout(display="none"),
-                ),
-                6,
-            ),
-            "ecerp-card",
-        )
-        self.card.add_class("ecerp-open-case")
-        i18n.on_change(lambda _lang: self.show(self.model.order))  # product names in the new language
+        self.card.children = [
+            title,
+            self.kind,
+            i18n.bind(classed(w.HTML(), "ecerp-subtitle"), "value", "orders.case.open_lines"),
+            self.lines_box,
+            self.amount,
+            self.reason,
+            self.run,
+        ]
 
     def on_done(self, callback: Callable[[], None]) -> None:
         self._done_callbacks.append(callback)
@@ -68,6 +67,10 @@ class CasePanel:
         """The card for an order a case may be opened on (one quantity per line, 0 to start), else
         hidden."""
         self.quantities = {}
+        if self.lines_box is None:
+            if not (order and order["lines"] and self.model.can_open_case()):
+                return
+            self._build()
         rows = []
         lang = self.i18n.language
         for x in order["lines"] if order and self.model.can_open_case() else []:

@@ -35,8 +35,16 @@ class EditCard:
     def __init__(self, model: ShipModel) -> None:
         self.model = model
         self.alerts, self.i18n = model.ctx.alerts, model.ctx.i18n
-        i18n = self.i18n
         self._done: list[Callable[[], None]] = []
+        self.texts: dict[str, w.Text] = {}  # the fields are built when an order is first edited
+        self.card = classed(spaced(w.VBox(layout=w.Layout(display="none")), 6), "ecerp-card")
+        self.card.add_class("ecerp-edit-card")
+
+    def _build(self) -> None:
+        """The card's fields (once): a desk opened for the queue has no order to edit yet."""
+        if self.texts:
+            return
+        i18n = self.i18n
         self.texts = {
             name: classed(w.Text(layout=w.Layout(width=width)), f"ecerp-edit-{name}")
             for name, _, width in TEXTS
@@ -55,34 +63,24 @@ class EditCard:
             return spaced(w.HBox([labelled(i18n, label[n], self.texts[n]) for n in names]), 6)
 
         title = classed(i18n.bind(w.HTML(), "value", "ship.edit.title"), "ecerp-section-title")
-        self.card = classed(
+        self.card.children = [
+            title,
+            row("receiver_name", "receiver_phone"),
+            row("region", "city", "district"),
+            row("address"),
+            labelled(i18n, "field.seller_remark", self.remark),
             spaced(
-                w.VBox(
+                w.HBox(
                     [
-                        title,
-                        row("receiver_name", "receiver_phone"),
-                        row("region", "city", "district"),
-                        row("address"),
-                        labelled(i18n, "field.seller_remark", self.remark),
-                        spaced(
-                            w.HBox(
-                                [
-                                    labelled(i18n, "field.seller_flag", self.flag),
-                                    labelled(i18n, "field.warehouse", self.warehouse),
-                                ]
-                            ),
-                            6,
-                        ),
-                        row("carrier"),
-                        self.save,
-                    ],
-                    layout=w.Layout(display="none"),
+                        labelled(i18n, "field.seller_flag", self.flag),
+                        labelled(i18n, "field.warehouse", self.warehouse),
+                    ]
                 ),
                 6,
             ),
-            "ecerp-card",
-        )
-        self.card.add_class("ecerp-edit-card")
+            row("carrier"),
+            self.save,
+        ]
 
     def on_done(self, callback: Callable[[], None]) -> None:
         self._done.append(callback)
@@ -93,6 +91,7 @@ class EditCard:
         if not self.model.editable():
             self.card.layout.display = "none"
             return
+        self._build()
         for name, box in self.texts.items():
             box.value = o.get(name) or ""
         self.remark.value = o.get("seller_remark") or ""

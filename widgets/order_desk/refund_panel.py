@@ -26,9 +26,16 @@ class RefundPanel:
     def __init__(self, model: OrderDeskModel) -> None:
         self.model = model
         self.alerts, self.i18n = model.ctx.alerts, model.ctx.i18n
-        i18n = self.i18n
         self._done_callbacks: list[Callable[[], None]] = []
         self.back: dict[str, w.BoundedIntText] = {}
+        self.lines_box: w.VBox | None = None  # the card is built for the first shipped order shown
+        self.card = classed(spaced(w.VBox(layout=w.Layout(display="none")), 6), "ecerp-card")
+
+    def _build(self) -> None:
+        """The card's widgets (once): most orders opened at the desk have not shipped."""
+        if self.lines_box is not None:
+            return
+        i18n, model = self.i18n, self.model
         self.lines_box = classed(spaced(w.VBox(), 4), "ecerp-refund-lines")
         self.amount = classed(w.Text(layout=w.Layout(width="360px")), "ecerp-refund-amount")
         i18n.bind(self.amount, "placeholder", "orders.refund.amount")
@@ -52,27 +59,16 @@ class RefundPanel:
         self.run.on_click(self.refund)
         self.confirm_bar = ConfirmBar(i18n, self.alerts, "ecerp-refund-confirm")
         title = classed(i18n.bind(w.HTML(), "value", "orders.refund.title"), "ecerp-section-title")
-        self.card = classed(
-            spaced(
-                w.VBox(
-                    [
-                        title,
-                        i18n.bind(classed(w.HTML(), "ecerp-subtitle"), "value", "orders.refund.back"),
-                        self.lines_box,
-                        self.amount,
-                        spaced(
-                            w.HBox([self.condition, self.warehouse], layout=w.Layout(flex_flow="row wrap")), 6
-                        ),
-                        self.reason,
-                        self.run,
-                        self.confirm_bar.box,
-                    ],
-                    layout=w.Layout(display="none"),
-                ),
-                6,
-            ),
-            "ecerp-card",
-        )
+        self.card.children = [
+            title,
+            i18n.bind(classed(w.HTML(), "ecerp-subtitle"), "value", "orders.refund.back"),
+            self.lines_box,
+            self.amount,
+            spaced(w.HBox([self.condition, self.warehouse], layout=w.Layout(flex_flow="row wrap")), 6),
+            self.reason,
+            self.run,
+            self.confirm_bar.box,
+        ]
 
     def on_done(self, callback: Callable[[], None]) -> None:
         self._done_callbacks.append(callback)
@@ -80,6 +76,10 @@ class RefundPanel:
     def show(self, order: dict | None) -> None:
         """The card for a shipped order (one quantity per line, none back to start with), else hidden."""
         self.back = {}
+        if self.lines_box is None:
+            if not (order and order["status"] in REFUNDABLE and order["lines"]):
+                return
+            self._build()
         self.confirm_bar.cancel()
         rows = []
         for x in order["lines"] if order and order["status"] in REFUNDABLE else []:

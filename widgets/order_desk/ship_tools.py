@@ -1,7 +1,8 @@
 """The Order Desk's shipping tools, hooked into the desk in one place: the edit and split cards under
 the open order's detail (:attr:`ShipTools.side_cards`), and under the 待发货 queue a panel with the
 packing bench and wave picking (:attr:`ShipTools.panel`). :meth:`ShipTools.attach` wires them to
-the desk's view."""
+the desk's view. The packing bench and the waves are built the first time 待发货 is shown: most
+clerks open the desk for the review queue, and every widget costs page-opening time."""
 
 from __future__ import annotations
 
@@ -31,15 +32,12 @@ class ShipTools:
         self.edit = EditCard(self.model)
         self.split = SplitCard(self.model)
         self.side_cards = [self.edit.card, self.split.card]
-        self.packing = PackingScreen(self.model)
-        self.waves = WavesScreen(self.model)
+        self.packing: PackingScreen | None = None  # built with the waves when first shown
+        self.waves: WavesScreen | None = None
         self.tabs = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-ship-tabs")
         i18n.bind(self.tabs, "options", lambda lang: [(t(f"ship.tools.{k}", lang), k) for k in TOOLS])
         self.tabs.value = "packing"
-        self.waves.panel.layout.display = "none"
-        self.panel = classed(
-            spaced(w.VBox([w.HTML(STYLE), self.tabs, self.packing.panel, self.waves.panel]), 8), "ecerp-card"
-        )
+        self.panel = classed(spaced(w.VBox([w.HTML(STYLE), self.tabs]), 8), "ecerp-card")
         self.panel.add_class("ecerp-ship-tools")
         self.panel.layout.display = "none"
         self.tabs.observe(self.switch_tool, "value")
@@ -51,7 +49,6 @@ class ShipTools:
         # the detail is drawn whenever the open order changes (opened, a batch action, a refund)
         view.orders.detail.observe(lambda _change: self.show_order(), "value")
         view.queue_tabs.observe(lambda _change: self.queue_changed(), "value")
-        self.waves.chosen = lambda: self.model.desk.target_ids(view.orders.scope.value)
         self.edit.on_done(self.order_changed)
         self.split.on_done(self.order_changed)
         self.queue_changed()
@@ -61,9 +58,23 @@ class ShipTools:
         self.edit.show()
         self.split.show()
 
+    def _build_bench(self) -> None:
+        """The packing bench and the waves, under the tool tabs (once)."""
+        if self.packing is not None:
+            return
+        self.packing = PackingScreen(self.model)
+        self.waves = WavesScreen(self.model)
+        self.waves.chosen = lambda: self.model.desk.target_ids(self.view.orders.scope.value)
+        on_waves = self.tabs.value == "waves"
+        self.packing.panel.layout.display = "none" if on_waves else "flex"
+        self.waves.panel.layout.display = "flex" if on_waves else "none"
+        self.panel.children = [*self.panel.children, self.packing.panel, self.waves.panel]
+
     @ui_action
     def queue_changed(self) -> None:
         shown = self.model.desk.queue == TOOLS_QUEUE
+        if shown:
+            self._build_bench()
         self.panel.layout.display = "flex" if shown else "none"
         if shown and self.tabs.value == "waves":
             self.waves.refresh()
@@ -76,6 +87,7 @@ class ShipTools:
 
     @ui_action
     def switch_tool(self, change) -> None:
+        self._build_bench()
         self.packing.panel.layout.display = "flex" if change["new"] == "packing" else "none"
         self.waves.panel.layout.display = "flex" if change["new"] == "waves" else "none"
         if change["new"] == "waves":

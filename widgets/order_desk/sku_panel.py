@@ -24,6 +24,16 @@ class SkuPanel:
         i18n = self.i18n
         self._done_callbacks: list[Callable[[], None]] = []
         self.waiting: list[dict] = []
+        self.platform_sku: w.Dropdown | None = None  # the card is built when first shown
+        self.card = classed(spaced(w.VBox(layout=w.Layout(display="none")), 6), "ecerp-card")
+        self.card.add_class("ecerp-sku-card")
+        i18n.on_change(self._relabel)
+
+    def _build(self) -> None:
+        """The card's widgets (once): it shows only beside the exception queue."""
+        if self.platform_sku is not None:
+            return
+        i18n = self.i18n
         self.platform_sku = classed(w.Dropdown(layout=w.Layout(width="100%")), "ecerp-sku-platform")
         self.search = classed(
             w.Text(continuous_update=False, layout=w.Layout(width="100%")), "ecerp-sku-search"
@@ -34,32 +44,18 @@ class SkuPanel:
         i18n.bind(self.every_shop, "description", "orders.sku.every_shop")
         self.map_button = button(i18n, "orders.sku.map", "ecerp-sku-map", icon="link", style="primary")
         self.hint = classed(w.HTML(), "ecerp-sku-hint")
-        self.card = classed(
-            spaced(
-                w.VBox(
-                    [
-                        classed(i18n.bind(w.HTML(), "value", "orders.sku.title"), "ecerp-section-title"),
-                        self.hint,
-                        i18n.bind(classed(w.HTML(), "ecerp-subtitle"), "value", "orders.sku.platform_sku"),
-                        self.platform_sku,
-                        i18n.bind(classed(w.HTML(), "ecerp-subtitle"), "value", "orders.sku.product"),
-                        self.search,
-                        self.product,
-                        spaced(
-                            w.HBox([self.every_shop, self.map_button], layout=w.Layout(align_items="center")),
-                            8,
-                        ),
-                    ],
-                    layout=w.Layout(display="none"),
-                ),
-                6,
-            ),
-            "ecerp-card",
-        )
-        self.card.add_class("ecerp-sku-card")
+        self.card.children = [
+            classed(i18n.bind(w.HTML(), "value", "orders.sku.title"), "ecerp-section-title"),
+            self.hint,
+            i18n.bind(classed(w.HTML(), "ecerp-subtitle"), "value", "orders.sku.platform_sku"),
+            self.platform_sku,
+            i18n.bind(classed(w.HTML(), "ecerp-subtitle"), "value", "orders.sku.product"),
+            self.search,
+            self.product,
+            spaced(w.HBox([self.every_shop, self.map_button], layout=w.Layout(align_items="center")), 8),
+        ]
         self.search.observe(self.find_products, "value")
         self.map_button.on_click(self.map_sku)
-        i18n.on_change(self._relabel)
 
     def on_done(self, callback: Callable[[], None]) -> None:
         self._done_callbacks.append(callback)
@@ -67,6 +63,7 @@ class SkuPanel:
     def show(self, visible: bool) -> None:
         """Shown beside the exception queue (with what waits now), hidden elsewhere."""
         if visible:
+            self._build()
             self.waiting = self.model.unmapped_skus()
             self._draw_waiting()
             if not self.product.options:
@@ -100,6 +97,8 @@ class SkuPanel:
 
     def _relabel(self, _lang: str) -> None:
         """The waiting SKUs, and the products found, in the new language."""
+        if self.platform_sku is None:
+            return
         self._draw_waiting()
         if self.product.options:
             self.find_products()

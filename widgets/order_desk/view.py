@@ -1,6 +1,7 @@
 """The Order Desk: queue tabs over two screens, the orders (:mod:`.orders_screen`, with the import
-card, :mod:`.import_panel`) and the after-sales cases (:mod:`.cases_screen`). This class only
-switches between them; each screen wires its own events."""
+card, :mod:`.import_panel`) and the after-sales cases (:mod:`.cases_screen`, built the first time
+its tab is shown: every widget costs page-opening time). This class only switches between them;
+each screen wires its own events."""
 
 from __future__ import annotations
 
@@ -36,14 +37,14 @@ class OrderDeskView:
         if not self.ctx.actor.can("orders.import"):  # an analyst reads the desk, imports nothing
             self.imports.card.layout.display = "none"
         self.orders = OrdersScreen(model, beside=w.VBox([*self.tools.side_cards, self.imports.card]))
-        self.cases = CasesScreen(model)
-        body = w.VBox([w.HTML(STYLE), self.queue_tabs, self.orders.panel, self.tools.panel, self.cases.panel])
+        self.cases: CasesScreen | None = None  # built when its tab is first shown
+        self.cases_slot = w.VBox()
+        body = w.VBox([w.HTML(STYLE), self.queue_tabs, self.orders.panel, self.tools.panel, self.cases_slot])
         self.shell = AppShell(self.ctx, "app.order_desk.title", body)
         self.queue_tabs.observe(self.switch_queue, "value")
         self.imports.on_done(self.orders.grid.refresh)
         self.imports.on_done(self.update_counts)
         self.orders.on_changed(self.update_counts)
-        self.cases.on_changed(self.update_counts)
         self.i18n.on_change(self._relabel)
         self._show_screen()
         self.tools.attach(self)
@@ -81,18 +82,27 @@ class OrderDeskView:
         self.orders.queue_changed()
         self._show_screen()
 
+    def _cases(self) -> CasesScreen:
+        if self.cases is None:
+            self.cases = CasesScreen(self.model)
+            self.cases.on_changed(self.update_counts)
+            self.cases_slot.children = [self.cases.panel]
+        return self.cases
+
     def _show_screen(self) -> None:
-        shown, hidden = (
-            (self.cases, self.orders) if self.model.queue == CASES_TAB else (self.orders, self.cases)
-        )
-        hidden.panel.layout.display = "none"
+        on_cases = self.model.queue == CASES_TAB
+        shown = self._cases() if on_cases else self.orders
+        hidden = self.orders if on_cases else self.cases
+        if hidden is not None:
+            hidden.panel.layout.display = "none"
         shown.panel.layout.display = "flex"
         shown.refresh()
 
     def _relabel(self, _lang: str) -> None:
         """Statuses, kinds and reasons in the rows are translated when fetched: fetch again."""
         self._draw_tabs()
-        self.cases.show_actions()
+        if self.cases is not None:
+            self.cases.show_actions()
         (self.cases.grid if self.model.queue == CASES_TAB else self.orders.grid).refresh()
 
 
