@@ -18,6 +18,8 @@ import functools
 import gc
 import json
 import logging
+import os
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -224,12 +226,33 @@ def session_scope(url: str | None = None, *, readonly: bool = False) -> Iterator
         if readonly:
             session.rollback()
         else:
+            pause_point(session, "commit")
             session.commit()
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+PAUSE_AT = "ECERP_TEST_PAUSE_AT"
+"""Environment variable naming the :func:`pause_point` a test wants this process to stop at."""
+
+
+def pause_point(session: Session, label: str) -> None:
+    """Where a crash test may kill this process mid-transaction; inert unless ``ECERP_TEST_PAUSE_AT``
+    names ``label``. Then the session's writes are flushed (in the database, not committed), the line
+    ``ecerp: paused at LABEL`` goes to standard error and the process sleeps for up to a minute, so
+    a test can ``kill -9`` it at that moment and prove nothing half-written remains.
+
+    :func:`session_scope` calls it as ``"commit"``, just before every write transaction commits.
+    """
+    if os.environ.get(PAUSE_AT) != label:
+        return
+    session.flush()
+    sys.stderr.write(f"ecerp: paused at {label}\n")
+    sys.stderr.flush()
+    time.sleep(60)
 
 
 # --- transactions that lose a race --------------------------------------------------------------
@@ -591,6 +614,7 @@ __all__ = [
     "mapped_column",
     "memo",
     "named_database_error",
+    "pause_point",
     "run_transaction",
     "session_scope",
     "updated_at",
