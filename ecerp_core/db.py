@@ -486,7 +486,8 @@ def among(session: Session, column, values) -> ColumnElement[bool]:
     parameters costs more to build and parse than to run). Values are ids or codes."""
     values = list(values)
     if is_postgres(session):
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+        # cast to text without a length: ``varchar(64)[]`` would cut a longer value and match a wrong row
+        return column == any_(bindparam(None, values, type_=ARRAY(_unbounded(column.type))))
     if not all(type(v) in (int, str) for v in values):  # JSON would not keep other types as they are
         return column.in_(values)
     listed = func.json_each(bindparam(None, json.dumps(values), type_=String)).table_valued("value")

@@ -11,27 +11,21 @@ and nobody was told the database was busy). ``ecerp bench robust`` runs a bigger
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import logging
-import multiprocessing as mp
 import os
 from collections import Counter
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from business_fixtures import stock_row
 from cli_run import run
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from ecerp_core.db import get_engine
 from ecerp_core.finance.models import PostedEvent
-from ecerp_core.i18n import t
 from ecerp_core.orders.models import Order, OrderLine
 from ecerp_core.stock import services as stock
 from ecerp_core.stock.models import StockMove
+from ecerp_core.testing import Outcome, race_commands
 
 pytestmark = [
     pytest.mark.postgres,
@@ -43,95 +37,17 @@ pytestmark = [
 
 WORKERS = 8
 HEADER = "订单号,商家编码,数量,单价,下单时间,收货人,省,收货地址\n"
-RAW = ("Traceback", "psycopg", "sqlalchemy", "SQL", "deadlock", "Background on this error", "duplicate key")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one ``ecerp`` command run by a racer came to."""
-
-    code: int
-    out: str
-    err: str
-
-
-def _ecerp(argv: list[str]) -> Outcome:
-    """``ecerp ARGV`` in this process, as the console script runs it."""
-    from ecerp_core.cli import main
-
-    out, err, code = io.StringIO(), io.StringIO(), 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(["--lang", "en", *argv])
-        except SystemExit as exc:
-            code = exc.code or 0
-        except BaseException as exc:  # what must never happen: an exception past the entry point
-            code, err = 99, io.StringIO(f"raised {type(exc).__name__}: {exc}")
-    return Outcome(code, out.getvalue(), err.getvalue())
-
-
-class _Retries(logging.Handler):
-    """Counts the transactions ``db.run_transaction`` ran again, by SQLSTATE."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.states: Counter[str] = Counter()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.getMessage().startswith("transaction lost a race"):
-            self.states[str(record.args[0])] += 1
-
-
-def _racer(n: int, commands: list[list[str]], start, results) -> None:
-    """A process of its own: its own engine, then every command after the barrier opens."""
-    from ecerp_core import db
-
-    db.forget_engines()  # the parent's connections are not this process's
-    retries = _Retries()
-    logger = logging.getLogger("ecerp_core.db")
-    logger.setLevel(logging.INFO)
-    logger.addHandler(retries)
-    start.wait(timeout=60)
-    outcomes = [_ecerp(argv) for argv in commands]
-    results.put((n, outcomes, dict(retries.states)))
-
-
-def _deadlocks(url: str) -> int:
-    with get_engine(url).connect() as conn:
-        conn.execute(text("SELECT pg_stat_clear_snapshot()"))
-        return conn.scalar(text("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"))
 
 
 def race(url: str, plans: list[list[list[str]]]) -> list[list[Outcome]]:
-    """Run each plan (a list of ``ecerp`` commands) in a process of its own, all starting together;
-    what each command came to, by plan. Asserts no raw error and no unretried deadlock."""
+    """Run the 8 plans at once (``testing.race_commands``); what each command came to, by plan.
+    No raw error, no deadlock left unretried."""
     assert len(plans) == WORKERS
-    deadlocks_before = _deadlocks(url)
-    get_engine(url).dispose()  # a forked process must not inherit an open connection
-    ctx = mp.get_context("fork")
-    start, results = ctx.Barrier(len(plans)), ctx.Queue()
-    procs = [ctx.Process(target=_racer, args=(n, plan, start, results)) for n, plan in enumerate(plans)]
-    for p in procs:
-        p.start()
-    got = {}
-    for _ in procs:
-        n, outcomes, states = results.get(timeout=120)
-        got[n] = (outcomes, states)
-    for p in procs:
-        p.join(timeout=60)
-        assert p.exitcode == 0
-    outcomes = [got[n][0] for n in range(len(plans))]
-    retries: Counter[str] = Counter()
-    for n in range(len(plans)):
-        retries.update(got[n][1])
-    busy = t("error.database.busy", None)
-    for outcome in (o for plan in outcomes for o in plan):
-        assert outcome.code != 99, outcome.err
-        assert not any(word in outcome.err for word in RAW), outcome.err
-        assert outcome.err == "" or outcome.err.startswith("error: "), outcome.err
-        assert busy not in outcome.err  # a deadlock that ran out of retries
-    assert _deadlocks(url) - deadlocks_before <= retries["40P01"], retries
-    return outcomes
+    result = race_commands(url, plans)
+    assert [o.code for o in result.all() if o.code == 99] == []  # nothing raised past the entry point
+    assert result.raw_errors() == []
+    assert result.unretried_deadlocks() == 0, (result.deadlocks, result.retries)
+    return result.outcomes
 
 
 def _orders_file(tmp_path, count: int, name: str = "orders.csv"):
