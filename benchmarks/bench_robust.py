@@ -26,10 +26,16 @@ from benchmarks.bench_stock import _populate
 from benchmarks.core import BenchConfig, BenchResult, benchmark, timed
 from benchmarks.fresh import dispose, fresh_url
 from ecerp_core.auth import resolve_actor
+from ecerp_core.catalog import services as catalog
 from ecerp_core.catalog.importers import import_file
+from ecerp_core.checks import run_checks
 from ecerp_core.db import get_engine, session_scope
+from ecerp_core.orders.batch import ship_from_tracking_file
 from ecerp_core.setup import initialise
+from ecerp_core.signin import create_token
+from ecerp_core.stock import services as stock
 from ecerp_core.stock import stocktake
+from ecerp_core.testing import race_commands, run_ecerp
 
 
 def _backend(cfg: BenchConfig) -> str:
@@ -148,9 +154,6 @@ _ACTIONS = ("import", "review", "approve", "ship", "transfer")
 def _race_shop(cfg: BenchConfig, orders: int, workdir) -> tuple[str, dict[str, str]]:
     """A fresh database with one warehouse pair, one shop, TEE-1 stocked for half the orders, and
     the files the racers act from; returns its URL and the files by action."""
-    from ecerp_core.catalog import services as catalog
-    from ecerp_core.signin import create_token
-    from ecerp_core.stock import services as stock
 
     url = fresh_url(cfg.workdir, cfg.database_url, "race")
     with session_scope(url) as session:
@@ -208,8 +211,6 @@ def _race_plans(racers: int, rounds: int, files: dict[str, str]) -> list[list[li
 def _race_run(cfg: BenchConfig, racers: int, rounds: int, orders: int, workdir) -> tuple[float, float, str]:
     """The plans raced in processes of their own, then run one after another on a second fresh
     database; the invariants are checked after each."""
-    from ecerp_core.checks import run_checks
-    from ecerp_core.testing import race_commands, run_ecerp
 
     url, files = _race_shop(cfg, orders, workdir)
     plans = _race_plans(racers, rounds, files)
@@ -260,7 +261,6 @@ def race_16(cfg: BenchConfig) -> BenchResult:
 
 
 def _tracking_run(cfg: BenchConfig, path, numbers: list[str]) -> tuple[float, float]:
-    from ecerp_core.orders.batch import ship_from_tracking_file
 
     url = fresh_url(cfg.workdir, cfg.database_url, "tracking")
     with session_scope(url) as session:

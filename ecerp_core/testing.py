@@ -6,13 +6,14 @@ import contextlib
 import io
 import logging
 import multiprocessing as mp
+import runpy
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import text
 
-from ecerp_core.cli import main
 from ecerp_core.db import forget_engines, get_engine
 from ecerp_core.i18n import t
 from ecerp_core.schema import metadata
@@ -84,15 +85,18 @@ class RaceResult:
 
 
 def run_ecerp(argv: list[str]) -> Outcome:
-    """``ecerp ARGV`` in this process, as the console script runs it (English messages)."""
+    """``ecerp ARGV`` in this process, as ``python -m ecerp_core`` runs it (English messages)."""
     out, err, code = io.StringIO(), io.StringIO(), 0
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        saved, sys.argv = sys.argv, ["ecerp", "--lang", "en", *argv]
         try:
-            main(["--lang", "en", *argv])
+            runpy.run_module("ecerp_core", run_name="__main__", alter_sys=False)
         except SystemExit as exc:
             code = exc.code or 0
         except BaseException as exc:  # what must never happen: an exception past the entry point
             return Outcome(99, out.getvalue(), f"raised {type(exc).__name__}: {exc}")
+        finally:
+            sys.argv = saved
     return Outcome(code, out.getvalue(), err.getvalue())
 
 
