@@ -3,10 +3,10 @@ approvers and shippers of the same orders, shippers of the same orders in differ
 transfers against shipments of the same units, eight importers of one file.
 
 After every race: nothing oversold (``ecerp check`` passes, available stock never below zero),
-nothing duplicated (each order imported once, shipped once, posted once), no raw error (every
-process printed nothing on stderr or a named ``error:`` message, never driver or SQL text) and no deadlock
-left unretried (the server's deadlock count is at most the retries ``db.run_transaction`` logged,
-and nobody was told the database was busy). ``ecerp bench race-16`` runs a bigger version.
+nothing duplicated (each order imported once, shipped once, posted once), no raw error (each
+command printed nothing on stderr or a named ``error:`` message, never driver or SQL text) and no
+deadlock left unretried (the server's deadlock count is at most the retries ``db.run_transaction``
+logged, and nobody was told the database was busy). ``ecerp bench race-16`` runs a bigger version.
 """
 
 from __future__ import annotations
