@@ -18,6 +18,8 @@ import functools
 import gc
 import json
 import logging
+import os
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -224,12 +226,33 @@ def session_scope(url: str | None = None, *, readonly: bool = False) -> Iterator
         if readonly:
             session.rollback()
         else:
+            pause_point(session, "commit")
             session.commit()
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+PAUSE_AT = "ECERP_TEST_PAUSE_AT"
+"""Environment variable naming the :func:`pause_point` a test wants this process to stop at."""
+
+
+def pause_point(session: Session, label: str) -> None:
+    """Where a crash test may kill this process mid-transaction; inert unless ``ECERP_TEST_PAUSE_AT``
+    names ``label``. Then the session's writes are flushed (in the database, not committed), the line
+    ``ecerp: paused at LABEL`` goes to standard error and the process sleeps for up to a minute, so
+    a test can ``kill -9`` it at that moment and prove nothing half-written remains.
+
+    :func:`session_scope` calls it as ``"commit"``, just before every write transaction commits.
+    """
+    if os.environ.get(PAUSE_AT) != label:
+        return
+    session.flush()
+    sys.stderr.write(f"ecerp: paused at {label}\n")
+    sys.stderr.flush()
+    time.sleep(60)
 
 
 # --- transactions that lose a race --------------------------------------------------------------
@@ -463,7 +486,8 @@ def among(session: Session, column, values) -> ColumnElement[bool]:
     parameters costs more to build and parse than to run). Values are ids or codes."""
     values = list(values)
     if is_postgres(session):
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+        # cast to text without a length: ``varchar(64)[]`` would cut a longer value and match a wrong row
+        return column == any_(bindparam(None, values, type_=ARRAY(_unbounded(column.type))))
     if not all(type(v) in (int, str) for v in values):  # JSON would not keep other types as they are
         return column.in_(values)
     listed = func.json_each(bindparam(None, json.dumps(values), type_=String)).table_valued("value")
@@ -591,6 +615,7 @@ __all__ = [
     "mapped_column",
     "memo",
     "named_database_error",
+    "pause_point",
     "run_transaction",
     "session_scope",
     "updated_at",

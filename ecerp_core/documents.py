@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import company_timezone
 from ecerp_core.catalog.models import Product, Shop, Supplier, Warehouse
+from ecerp_core.db import among
 from ecerp_core.orders.models import AfterSale, Order, OrderLine, OrderRefund
 from ecerp_core.purchasing.models import (
     PurchaseOrder,
@@ -132,7 +133,9 @@ def _lines(session: Session, stmt: Select) -> tuple[DocumentLine, ...]:
     names = {
         p.id: (p.sku, p.name_zh, p.name_en or "")
         for p in session.connection().execute(
-            select(Product.id, Product.sku, Product.name_zh, Product.name_en).where(Product.id.in_(ids))
+            select(Product.id, Product.sku, Product.name_zh, Product.name_en).where(
+                among(session, Product.id, ids)
+            )
         )
     }
     return tuple(DocumentLine(*names.get(p, ("", "", "")), int(q), price) for p, q, price in rows)

@@ -19,6 +19,7 @@ from ecerp_core.analytics.reports import ReportSpec, run_report
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import get_company
 from ecerp_core.catalog.models import Product
+from ecerp_core.db import among
 from ecerp_core.orders.models import Order, OrderLine
 from ecerp_core.stock.models import StockLevel
 
@@ -126,12 +127,14 @@ def customers_by(session: Session, actor: Actor, window: Window, dimension: str 
 
 def _names(session: Session, skus: list[str]) -> dict[str, str]:
     """A name for each SKU: the product's, else the name the platform gave its order lines."""
-    names = dict(session.execute(select(Product.sku, Product.name_zh).where(Product.sku.in_(skus))).all())
+    names = dict(
+        session.execute(select(Product.sku, Product.name_zh).where(among(session, Product.sku, skus))).all()
+    )
     missing = [s for s in skus if s not in names]
     if missing:
         stmt = (
             select(OrderLine.platform_sku, func.max(OrderLine.name))
-            .where(OrderLine.platform_sku.in_(missing))
+            .where(among(session, OrderLine.platform_sku, missing))
             .group_by(OrderLine.platform_sku)
         )
         names.update(session.execute(stmt).all())

@@ -88,7 +88,7 @@ def move_accounts(session: Session, actor: Actor, account_ids: Sequence[int], cu
     if account_ids:
         session.execute(
             update(CustomerAccount)
-            .where(CustomerAccount.id.in_(list(account_ids)))
+            .where(among(session, CustomerAccount.id, list(account_ids)))
             .values(customer_id=customer_id)
         )
         session.expire_all()

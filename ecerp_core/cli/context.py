@@ -102,8 +102,10 @@ class Context:
     def run(self, work: Callable[[Any, Actor], T]) -> T:
         """``work(session, actor)`` in one transaction, run again when it loses a deadlock or a
         unique key to another process (two importers of one file: the second then finds the rows
-        and reports them unchanged); see :func:`ecerp_core.db.run_transaction`."""
-        return run_transaction(lambda session: work(session, self.resolve(session)))
+        and reports them unchanged); see :func:`ecerp_core.db.run_transaction`. ``work`` prints
+        nothing: it may run more than once. A ``--user`` signs in first, once (as in :meth:`acting`)."""
+        signed_in = self._sign_in_with_password()
+        return run_transaction(lambda session: work(session, signed_in or self.resolve(session)))
 
 
 pass_ctx = click.make_pass_decorator(Context)

@@ -214,10 +214,12 @@ def orders_review(ctx: Context, refs: tuple[str, ...], shop: str, as_json: bool)
     """Route and auto-review paid orders (all, or those named); the rest wait with their reasons."""
     from ecerp_core.orders import queries, review
 
-    with ctx.acting() as (session, actor):
+    def work(session, actor):
         ids = _order_ids(session, actor, refs, None, shop) if refs else None
         result = review.auto_review(session, actor, ids)
-        numbers = queries.order_numbers(session, actor, list(result["waiting"]))
+        return result, queries.order_numbers(session, actor, list(result["waiting"]))
+
+    result, numbers = ctx.run(work)  # run again if it loses a deadlock to another clerk
     waiting = {numbers[k]: v for k, v in sorted(result["waiting"].items(), key=lambda kv: numbers[kv[0]])}
     _done(
         as_json,
@@ -240,9 +242,11 @@ def _batch_command(name: str, help_text: str, action, message: str, *, reason: b
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     @pass_ctx
     def command(ctx: Context, refs, queue, shop, reason, as_json) -> None:
-        with ctx.acting() as (session, actor):
-            ids = _order_ids(session, actor, refs, queue, shop)
-            count = action(session, actor, ids, reason)
+        count = ctx.run(
+            lambda session, actor: action(
+                session, actor, _order_ids(session, actor, refs, queue, shop), reason
+            )
+        )
         _done(as_json, {"orders": count}, message, count=count)
 
 
@@ -371,20 +375,19 @@ def orders_ship(
     """Ship approved orders with carrier and tracking number, or every order of a tracking file."""
     from ecerp_core.orders import batch
 
-    with ctx.acting() as (session, actor):
+    def work(session, actor) -> dict:
         if tracking_file:
-            result = batch.ship_from_tracking_file(
+            return batch.ship_from_tracking_file(
                 session, actor, tracking_file, shop=shop or None, shared_tracking=shared_tracking, day=day
             )
-        else:
-            ids = _order_ids(session, actor, refs, None, shop)
-            shipments = [(i, carrier, tracking) for i in ids]
-            result = {
-                "shipped": batch.ship_with_tracking(
-                    session, actor, shipments, shared_tracking=shared_tracking, day=day
-                ),
-                "rejected": [],
-            }
+        ids = _order_ids(session, actor, refs, None, shop)
+        shipments = [(i, carrier, tracking) for i in ids]
+        shipped = batch.ship_with_tracking(
+            session, actor, shipments, shared_tracking=shared_tracking, day=day
+        )
+        return {"shipped": shipped, "rejected": []}
+
+    result = ctx.run(work)  # run again if it loses a deadlock to another shipper
     _done(as_json, result, "cli.orders_shipped", count=result["shipped"], rejected=len(result["rejected"]))
     if not as_json:
         for r in result["rejected"]:

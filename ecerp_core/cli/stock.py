@@ -241,12 +241,15 @@ def transfer(
     """Create a transfer FROM TO SKU=QTY...; with --ship, send it too."""
     from ecerp_core.stock import transfers
 
-    with ctx.acting() as (session, actor):
+    def work(session, actor) -> int:
         source, target = warehouse_id(session, actor, from_code), warehouse_id(session, actor, to_code)
         draft = transfers.TransferDraft(source, target, parse_lines(session, actor, lines), note)
         [tid] = transfers.create_transfers(session, actor, [draft])
         if ship:
             transfers.ship_transfers(session, actor, [tid], day=day)
+        return tid
+
+    tid = ctx.run(work)  # run again if it loses a deadlock to a shipment of the same stock
     click.echo(f"transfer {tid}{' shipped' if ship else ''}")
 
 
@@ -380,6 +383,9 @@ def count_approve(ctx: Context, ref: str, day) -> None:
     """Post gains and losses (needs stock.approve)."""
     from ecerp_core.stock import stocktake
 
-    with ctx.acting() as (session, actor):
-        result = stocktake.approve_stocktake(session, actor, stocktake_ref(session, ref), day=day)
+    result = ctx.run(
+        lambda session, actor: stocktake.approve_stocktake(
+            session, actor, stocktake_ref(session, ref), day=day
+        )
+    )
     click.echo(f"gain {result['gain_base']}  loss {result['loss_base']}  moves {result['moves']}")

@@ -22,7 +22,7 @@ from ecerp_core.crm.exceptions import MergeAlreadyUndone, MergeNotAllowed
 from ecerp_core.crm.models import CustomerMerge, CustomerNote, Ticket
 from ecerp_core.crm.rules import match_keys
 from ecerp_core.crm.services import customer_by_code, purchase_figures
-from ecerp_core.db import utcnow
+from ecerp_core.db import among, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.orders.customers import move_orders, orders_of_customer
 from ecerp_core.orders.models import Order
@@ -138,7 +138,7 @@ def _move_own(session: Session, moved: dict, customer_id: int) -> None:
         if moved.get(key):
             session.execute(
                 update(model)
-                .where(model.id.in_(moved[key]))
+                .where(among(session, model.id, moved[key]))
                 .values(customer_id=customer_id)
                 .execution_options(synchronize_session=False)
             )

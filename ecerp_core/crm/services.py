@@ -21,7 +21,7 @@ from ecerp_core.catalog.models import Customer, CustomerAccount, Product, Shop
 from ecerp_core.catalog.services import create_records
 from ecerp_core.crm.exceptions import UnknownCustomer
 from ecerp_core.crm.models import CustomerNote, Ticket, TierChange
-from ecerp_core.db import utcnow
+from ecerp_core.db import among, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.orders.customers import link_orders_to_customers
 from ecerp_core.orders.models import AfterSale, Order, OrderLine, OrderRefund
@@ -161,7 +161,7 @@ def customer_360(session: Session, actor: Actor, code: str, *, order_limit: int 
                 OrderLine.amount,
             )
             .outerjoin(Product, Product.id == OrderLine.product_id)
-            .where(OrderLine.order_id.in_([o["id"] for o in orders]))
+            .where(among(session, OrderLine.order_id, [o["id"] for o in orders]))
             .order_by(OrderLine.order_id, OrderLine.line_no)
         ).mappings():
             lines[r["order_id"]].append({k: r[k] for k in ("sku", "name", "quantity", "amount")})
@@ -300,7 +300,9 @@ def adopt_buyers(session: Session, actor: Actor, shop_code: str | None = None) -
         links.append((code, shop, buyer))
     if rows:
         existing = set(
-            session.scalars(select(Customer.code).where(Customer.code.in_([r["code"] for r in rows])))
+            session.scalars(
+                select(Customer.code).where(among(session, Customer.code, [r["code"] for r in rows]))
+            )
         )
         create_records(session, actor, "customer", [r for r in rows if r["code"] not in existing])
         link_customer_accounts(session, actor, links)

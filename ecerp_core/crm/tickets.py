@@ -64,23 +64,27 @@ def add_tickets(session: Session, actor: Actor, drafts: Sequence[TicketDraft]) -
     require(actor, "crm.write")
     customers = dict(
         session.execute(
-            select(Customer.code, Customer.id).where(Customer.code.in_({d.customer for d in drafts}))
+            select(Customer.code, Customer.id).where(
+                among(session, Customer.code, {d.customer for d in drafts})
+            )
         ).all()
     )
     wanted = select(Order.id, Order.platform_order_id, Order.customer_id)
     orders = {
         r.platform_order_id: r
         for r in session.execute(
-            wanted.where(Order.platform_order_id.in_({d.order for d in drafts if d.order}))
+            wanted.where(among(session, Order.platform_order_id, {d.order for d in drafts if d.order}))
         )
     }
     by_id = {
         r.id: r
-        for r in session.execute(wanted.where(Order.id.in_({d.order_id for d in drafts if d.order_id})))
+        for r in session.execute(
+            wanted.where(among(session, Order.id, {d.order_id for d in drafts if d.order_id}))
+        )
     }
     owners = dict(
         session.execute(
-            select(User.username, User.id).where(User.username.in_({d.owner for d in drafts}))
+            select(User.username, User.id).where(among(session, User.username, {d.owner for d in drafts}))
         ).all()
     )
     problems = []

@@ -32,6 +32,7 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.catalog import rules as catalog_rules
 from ecerp_core.catalog.company import business_date, get_company
 from ecerp_core.catalog.models import Supplier
+from ecerp_core.db import among
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.finance import periods
 from ecerp_core.finance.chart import account_name, accounts_by_code, ensure_chart
@@ -248,7 +249,7 @@ def _suppliers(session: Session, codes: set[str]) -> dict[str, tuple[int, str]]:
     """``{code: (id, currency)}`` of the suppliers among ``codes``."""
     if not codes:
         return {}
-    stmt = select(Supplier.code, Supplier.id, Supplier.currency).where(Supplier.code.in_(codes))
+    stmt = select(Supplier.code, Supplier.id, Supplier.currency).where(among(session, Supplier.code, codes))
     return {code: (sid, currency) for code, sid, currency in session.execute(stmt)}
 
 

@@ -24,6 +24,7 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import get_company, rate_on
 from ecerp_core.catalog.models import Shop
+from ecerp_core.db import among
 from ecerp_core.errors import NotFound
 from ecerp_core.events import SaleRefunded, SaleShipped
 from ecerp_core.finance.exceptions import MissingRate, PostingFailed, SettlementUnchanged
@@ -358,7 +359,7 @@ def write_off_unmatched(
     found = list(
         session.scalars(
             select(SettlementLine).where(
-                SettlementLine.id.in_(line_ids), SettlementLine.status == "unmatched"
+                among(session, SettlementLine.id, line_ids), SettlementLine.status == "unmatched"
             )
         )
     )
@@ -369,7 +370,7 @@ def write_off_unmatched(
     settlements = {
         s.id: s
         for s in session.scalars(
-            select(Settlement).where(Settlement.id.in_({x.settlement_id for x in found}))
+            select(Settlement).where(among(session, Settlement.id, {x.settlement_id for x in found}))
         )
     }
 

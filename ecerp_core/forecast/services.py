@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import get_company
 from ecerp_core.catalog.models import Product, Supplier, Warehouse
+from ecerp_core.db import among
 from ecerp_core.errors import EcerpError
 from ecerp_core.forecast import ml
 from ecerp_core.forecast.backtest import (
@@ -293,7 +294,7 @@ def offers(session: Session, product_ids: Sequence[int]) -> dict[int, Offer]:
     stmt = (
         select(SupplierProduct, Supplier)
         .join(Supplier, Supplier.id == SupplierProduct.supplier_id)
-        .where(SupplierProduct.product_id.in_(list(product_ids)), Supplier.active.is_(True))
+        .where(among(session, SupplierProduct.product_id, list(product_ids)), Supplier.active.is_(True))
         .order_by(SupplierProduct.product_id, SupplierProduct.priority.desc(), SupplierProduct.id.desc())
     )
     out = {}
@@ -309,7 +310,7 @@ def offers(session: Session, product_ids: Sequence[int]) -> dict[int, Offer]:
         )
     latest = (
         select(PurchaseOrderLine.product_id, func.max(PurchaseOrderLine.id).label("line_id"))
-        .where(PurchaseOrderLine.product_id.in_([p for p in product_ids if p not in out]))
+        .where(among(session, PurchaseOrderLine.product_id, [p for p in product_ids if p not in out]))
         .group_by(PurchaseOrderLine.product_id)
         .subquery()
     )
@@ -357,15 +358,19 @@ def replenishment(
         for p, w, on_hand, reserved in session.execute(
             select(
                 StockLevel.product_id, StockLevel.warehouse_id, StockLevel.on_hand, StockLevel.reserved
-            ).where(StockLevel.product_id.in_(product_ids))
+            ).where(among(session, StockLevel.product_id, product_ids))
         ).tuples()
     }
-    bundles = set(session.scalars(select(Product.id).where(Product.id.in_(product_ids), Product.is_bundle)))
+    bundles = set(
+        session.scalars(select(Product.id).where(among(session, Product.id, product_ids), Product.is_bundle))
+    )
     coming = purchasing.on_order(session, actor)
     waiting = unreserved_demand(session, actor, product_ids)
     found = offers(session, product_ids)
     base = get_company(session).base_currency
-    costs = dict(session.execute(select(Product.id, Product.cost).where(Product.id.in_(product_ids))).all())
+    costs = dict(
+        session.execute(select(Product.id, Product.cost).where(among(session, Product.id, product_ids))).all()
+    )
     out = []
     for i in rows:
         sku, wh = run.panel.keys[i]

@@ -15,7 +15,7 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import business_date, get_company
 from ecerp_core.catalog.models import Product, Warehouse
 from ecerp_core.catalog.products import vat_rates
-from ecerp_core.db import for_update, utcnow
+from ecerp_core.db import among, for_update, utcnow
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.events import SaleRefunded, emit
 from ecerp_core.money import round_money
@@ -76,7 +76,7 @@ def refund_orders(session: Session, actor: Actor, refunds: Sequence[RefundDraft]
             Order.shipping_amount,
             Order.adjustment_amount,
         )
-        .where(Order.id.in_(ids))
+        .where(among(session, Order.id, ids))
         .order_by(Order.id)
     )
     orders = {o.id: o for o in session.connection().execute(for_update(stmt, session))}
@@ -334,7 +334,7 @@ def refund_details(session: Session, actor: Actor, refund_ids: Sequence[int]) ->
             Order.paid_amount,
         )
         .join(Order, Order.id == OrderRefund.order_id)
-        .where(OrderRefund.id.in_(ids))
+        .where(among(session, OrderRefund.id, ids))
         .order_by(OrderRefund.id)
     )
     out = {
@@ -359,7 +359,7 @@ def refund_details(session: Session, actor: Actor, refund_ids: Sequence[int]) ->
         .join(Warehouse, Warehouse.id == StockMove.warehouse_id)
         .where(
             StockMove.source_type == STOCK_SOURCE,
-            StockMove.note.in_([*notes, *(f"{n} damaged" for n in notes)]),
+            among(session, StockMove.note, [*notes, *(f"{n} damaged" for n in notes)]),
         )
         .order_by(StockMove.id)
     ).all()

@@ -52,7 +52,9 @@ def hold_orders(
     now = utcnow()
     now_in = workflow.statuses(session, ids)
     tbl = Order.__table__
-    session.connection().execute(update(tbl).where(tbl.c.id.in_(ids)).values(on_hold=hold, updated_at=now))
+    session.connection().execute(
+        update(tbl).where(among(session, tbl.c.id, ids)).values(on_hold=hold, updated_at=now)
+    )
     event = "hold" if hold else "release"
     workflow.record(session, actor, [Happened(oid, status, event, reason) for oid, status in now_in.items()])
     audit.record(
@@ -300,7 +302,9 @@ def ship_from_tracking_file(
     table = read_table(source[1], name=source[0]) if isinstance(source, tuple) else read_table(source)
     cols = map_columns(table, TRACKING_COLUMNS, required=("order", "carrier", "tracking_no"))
     numbers = {normal(r[cols["order"]]) for _, r in table}
-    stmt = select(Order.platform_order_id, Order.id, Order.status).where(Order.platform_order_id.in_(numbers))
+    stmt = select(Order.platform_order_id, Order.id, Order.status).where(
+        among(session, Order.platform_order_id, numbers)
+    )
     if shop:
         stmt = stmt.join(Shop, Shop.id == Order.shop_id).where((Shop.code == shop) | (Shop.name == shop))
     found: dict[str, list] = {}

@@ -21,7 +21,7 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import business_date
 from ecerp_core.catalog.models import Product, Warehouse
-from ecerp_core.db import for_update, utcnow
+from ecerp_core.db import among, for_update, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import SaleRefunded, emit
 from ecerp_core.i18n import lazy
@@ -195,7 +195,7 @@ def _line_skus(session: Session, order_ids: set[int]) -> dict[tuple[int, int], s
     stmt = (
         select(OrderLine.order_id, OrderLine.line_no, Product.sku)
         .join(Product, Product.id == OrderLine.product_id)
-        .where(OrderLine.order_id.in_(sorted(order_ids)))
+        .where(among(session, OrderLine.order_id, sorted(order_ids)))
     )
     return {(oid, no): sku for oid, no, sku in session.execute(stmt)}
 
@@ -231,7 +231,7 @@ def advance_cases(
     """
     require(actor, "orders.aftersales")
     ids = list(dict.fromkeys(case_ids))
-    found = {c.id: c for c in session.scalars(select(AfterSale).where(AfterSale.id.in_(ids)))}
+    found = {c.id: c for c in session.scalars(select(AfterSale).where(among(session, AfterSale.id, ids)))}
     unknown = [problem("case", "unknown_ref", value=i) for i in ids if i not in found]
     if unknown:
         raise ValidationError(unknown)
@@ -299,7 +299,9 @@ def sync_platform_state(session: Session, actor: Actor, case_id: int, platform_s
 def _complete(
     session: Session, actor: Actor, chosen: Sequence[AfterSale], day: dt.date | None = None
 ) -> None:
-    stmt = select(Order).where(Order.id.in_(sorted({c.order_id for c in chosen}))).order_by(Order.id)
+    stmt = (
+        select(Order).where(among(session, Order.id, sorted({c.order_id for c in chosen}))).order_by(Order.id)
+    )
     # read afresh (refunds and shipping change orders with Core statements the identity map never
     # sees) and locked, as refunds lock them: what an exchange takes back counts what came back before
     stmt = for_update(stmt, session).execution_options(populate_existing=True)
@@ -343,12 +345,18 @@ def _resend(
 ) -> None:
     """Zero-priced paid orders with the lines to send again (exchange or reship)."""
     lines: dict[int, dict[int, OrderLine]] = {}
-    for x in session.scalars(select(OrderLine).where(OrderLine.order_id.in_({c.order_id for c in resends}))):
+    for x in session.scalars(
+        select(OrderLine).where(among(session, OrderLine.order_id, {c.order_id for c in resends}))
+    ):
         lines.setdefault(x.order_id, {})[x.line_no] = x
     skus = dict(
         session.execute(
             select(Product.id, Product.sku).where(
-                Product.id.in_({x.product_id for ls in lines.values() for x in ls.values() if x.product_id})
+                among(
+                    session,
+                    Product.id,
+                    {x.product_id for ls in lines.values() for x in ls.values() if x.product_id},
+                )
             )
         ).all()
     )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import Product, Shop
+from ecerp_core.db import among
 from ecerp_core.orders import rules
 from ecerp_core.orders.models import ChannelStockRule
 from ecerp_core.stock.services import available_stock
@@ -53,7 +54,11 @@ def channel_stock(session: Session, actor: Actor, shop_ids: Sequence[int] | None
     levels: dict[int, dict[int, int]] = {}
     for (pid, wid), avail in available_stock(session).items():
         levels.setdefault(pid, {})[wid] = avail
-    skus = dict(session.execute(select(Product.id, Product.sku).where(Product.id.in_(sorted(levels)))).all())
+    skus = dict(
+        session.execute(
+            select(Product.id, Product.sku).where(among(session, Product.id, sorted(levels)))
+        ).all()
+    )
     out = []
     for shop_id, code in shops:
         if shop_ids and shop_id not in shop_ids:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
-from ecerp_core.db import for_update, utcnow
+from ecerp_core.db import among, for_update, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.orders import workflow
 from ecerp_core.orders.models import Order, OrderLine
@@ -76,7 +76,7 @@ def merge_orders(session: Session, actor: Actor, order_ids: Sequence[int]) -> in
         select(
             Order.id, Order.platform_order_id, Order.status, Order.is_cod, Order.merged_into_id, *MERGE_KEY
         )
-        .where(Order.id.in_(ids))
+        .where(among(session, Order.id, ids))
         .order_by(Order.created_at, Order.id)
     )
     rows = session.connection().execute(for_update(stmt, session)).all()
@@ -101,13 +101,15 @@ def merge_orders(session: Session, actor: Actor, order_ids: Sequence[int]) -> in
     table = Order.__table__
     now = utcnow()
     session.connection().execute(
-        update(table).where(table.c.id.in_(child_ids)).values(merged_into_id=parent.id, updated_at=now)
+        update(table)
+        .where(among(session, table.c.id, child_ids))
+        .values(merged_into_id=parent.id, updated_at=now)
     )
     session.connection().execute(
         # the children's own members share their shop and buyer (indexed; see workflow.with_members)
         update(table)
         .where(
-            table.c.merged_into_id.in_(child_ids),
+            among(session, table.c.merged_into_id, child_ids),
             table.c.shop_id == parent.shop_id,
             table.c.buyer_id == parent.buyer_id,
         )
@@ -127,10 +129,14 @@ def unmerge_orders(session: Session, actor: Actor, parent_ids: Sequence[int]) ->
     """Undo merges of paid orders; returns how many members were set free."""
     require(actor, "orders.review")
     table = Order.__table__
-    stmt = select(Order.id).where(Order.merged_into_id.in_(sorted(parent_ids)), Order.status == "paid")
+    stmt = select(Order.id).where(
+        among(session, Order.merged_into_id, sorted(parent_ids)), Order.status == "paid"
+    )
     members = list(session.connection().scalars(stmt))
     if members:
-        session.connection().execute(update(table).where(table.c.id.in_(members)).values(merged_into_id=None))
+        session.connection().execute(
+            update(table).where(among(session, table.c.id, members)).values(merged_into_id=None)
+        )
         workflow.record(session, actor, [Happened(i, "paid", "unmerge") for i in members])
     return len(members)
 

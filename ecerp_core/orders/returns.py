@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ecerp_core.auth import Actor
 from ecerp_core.catalog.models import Product
 from ecerp_core.catalog.products import expand_lines
+from ecerp_core.db import among
 from ecerp_core.errors import Problem, problem
 from ecerp_core.events import ReturnedGoods
 from ecerp_core.orders.models import STOCK_SOURCE, OrderLine
@@ -108,7 +109,7 @@ def plan_returns(
     lines = session.execute(
         select(OrderLine.order_id, OrderLine.product_id, OrderLine.quantity, OrderLine.amount, Product.sku)
         .join(Product, Product.id == OrderLine.product_id)
-        .where(OrderLine.order_id.in_(sorted(ids)))
+        .where(among(session, OrderLine.order_id, sorted(ids)))
     ).all()
     sold: dict[tuple[int, str], list] = {}  # (order, sku) -> [product, quantity, amount]
     for x in lines:

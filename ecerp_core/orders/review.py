@@ -143,14 +143,14 @@ def assign_orders(
         stmt = (
             select(Order.id, Order.total_amount, Customer.tier)
             .outerjoin(Customer, Customer.id == Order.customer_id)
-            .where(Order.id.in_(ids))
+            .where(among(session, Order.id, ids))
         )
         categories: dict[int, set[str]] = {}
         for line in session.execute(
             select(OrderLine.order_id, Category.code)
             .join(Product, Product.id == OrderLine.product_id)
             .join(Category, Category.id == Product.category_id)
-            .where(OrderLine.order_id.in_(ids))
+            .where(among(session, OrderLine.order_id, ids))
         ):
             categories.setdefault(line.order_id, set()).add(line.code)
         for o in session.execute(stmt):

@@ -69,7 +69,7 @@ def map_skus(session: Session, actor: Actor, mappings: Sequence[SkuMap]) -> int:
     mappings = [SkuMap(*m) for m in mappings]
     skus = dict(
         session.execute(
-            select(Product.sku, Product.id).where(Product.sku.in_({m.sku for m in mappings}))
+            select(Product.sku, Product.id).where(among(session, Product.sku, {m.sku for m in mappings}))
         ).all()
     )
     missing = [problem("sku", "unknown_ref", value=m.sku) for m in mappings if m.sku not in skus]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core.catalog.models import EXPORT_PLATFORMS
 from ecerp_core.catalog.products import inclusive_vat, vat_rates
+from ecerp_core.db import among
 from ecerp_core.orders.models import OrderLine
 from ecerp_core.stock.rules import spread_by_value
 
@@ -24,7 +25,7 @@ def order_lines(session: Session, order_ids: Sequence[int]) -> dict[int, list[Li
     """Each order's lines ``(product_id, amount)``, in line order."""
     rows = session.execute(
         select(OrderLine.order_id, OrderLine.product_id, OrderLine.amount)
-        .where(OrderLine.order_id.in_(sorted(set(order_ids))))
+        .where(among(session, OrderLine.order_id, sorted(set(order_ids))))
         .order_by(OrderLine.order_id, OrderLine.line_no)
     ).all()
     lines: dict[int, list[Line]] = {}

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
+from ecerp_core.db import among
 from ecerp_core.errors import ImportFileError, ValidationError, problem
 from ecerp_core.i18n import lazy, t
 from ecerp_core.orders import workflow
@@ -108,7 +109,7 @@ def _parcels(session: Session, order_ids: Sequence[int]) -> list:
             Order.merged_into_id,
             Order.tracking_no,
         )
-        .where(Order.id.in_(roots))
+        .where(among(session, Order.id, roots))
         .order_by(Order.id)
     )
     return session.connection().execute(stmt).all()
@@ -172,7 +173,7 @@ def assign_waybills(
     members = workflow.with_members(session, list(by_parcel))
     parent = dict(
         session.connection()
-        .execute(select(Order.id, Order.merged_into_id).where(Order.id.in_(members)))
+        .execute(select(Order.id, Order.merged_into_id).where(among(session, Order.id, members)))
         .all()
     )
     updates = [{"oid": i, "c": carrier, "n": by_parcel[parent[i] or i]} for i in members]
@@ -192,7 +193,9 @@ def assign_from_file(
     numbers = {normal(r[cols["order"]]) for _, r in table}
     found: dict[str, list] = {}
     for order in session.connection().execute(
-        select(Order.platform_order_id, Order.id, Order.status).where(Order.platform_order_id.in_(numbers))
+        select(Order.platform_order_id, Order.id, Order.status).where(
+            among(session, Order.platform_order_id, numbers)
+        )
     ):
         found.setdefault(order.platform_order_id, []).append(order)
     rejected, rows = [], []
@@ -225,6 +228,8 @@ def ship_assigned(session: Session, actor: Actor, order_ids: Sequence[int]) -> i
     """Ship approved orders under the carrier and tracking number they were given; an order
     without one is refused by its number (see :func:`~ecerp_core.orders.batch.ship_with_tracking`)."""
     rows = session.connection().execute(
-        select(Order.id, Order.carrier, Order.tracking_no).where(Order.id.in_(sorted(set(order_ids))))
+        select(Order.id, Order.carrier, Order.tracking_no).where(
+            among(session, Order.id, sorted(set(order_ids)))
+        )
     )
     return ship_with_tracking(session, actor, [Shipment(r.id, r.carrier, r.tracking_no) for r in rows])

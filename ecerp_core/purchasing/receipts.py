@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ecerp_core import events
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import document_day, get_company, rate_on
-from ecerp_core.db import insert_rows
+from ecerp_core.db import among, insert_rows
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money
 from ecerp_core.purchasing import workflow
@@ -85,7 +85,7 @@ def receive_purchase_orders(
             PurchaseOrderLine.received,
             PurchaseOrderLine.unit_price,
         )
-        .where(PurchaseOrderLine.purchase_order_id.in_(sorted(orders)))
+        .where(among(session, PurchaseOrderLine.purchase_order_id, sorted(orders)))
         .order_by(PurchaseOrderLine.id)
     )
     lines: dict[int, list] = {}

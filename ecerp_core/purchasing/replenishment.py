@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import business_date, get_company, rate_on
 from ecerp_core.catalog.models import Product, Supplier, Warehouse
+from ecerp_core.db import among
 from ecerp_core.errors import NotFound
 from ecerp_core.money import round_money
 from ecerp_core.orders.queries import unreserved_demand
@@ -73,14 +74,14 @@ def _suppliers(session: Session, product_ids: list[int]) -> dict[int, Offer]:
             SupplierProduct.min_order_qty,
         )
         .join(Supplier, Supplier.id == SupplierProduct.supplier_id)
-        .where(SupplierProduct.product_id.in_(product_ids), Supplier.active.is_(True))
+        .where(among(session, SupplierProduct.product_id, product_ids), Supplier.active.is_(True))
         .order_by(SupplierProduct.product_id, SupplierProduct.priority.desc(), SupplierProduct.id.desc())
     )
     for row in session.connection().execute(offers):  # the last row per product is the preferred one
         chosen[row.product_id] = Offer(row.supplier_id, row.unit_price, row.min_order_qty)
     latest = (
         select(PurchaseOrderLine.product_id, func.max(PurchaseOrderLine.id).label("lid"))
-        .where(PurchaseOrderLine.product_id.in_([p for p in product_ids if p not in chosen]))
+        .where(among(session, PurchaseOrderLine.product_id, [p for p in product_ids if p not in chosen]))
         .group_by(PurchaseOrderLine.product_id)
         .subquery()
     )

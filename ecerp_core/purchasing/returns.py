@@ -19,7 +19,7 @@ from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import document_day, get_company, rate_on
 from ecerp_core.catalog.models import Product, Supplier, Warehouse
-from ecerp_core.db import insert_rows
+from ecerp_core.db import among, insert_rows
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money
 from ecerp_core.purchasing.models import PurchaseOrder, PurchaseOrderLine, PurchaseReturn, PurchaseReturnLine
@@ -58,7 +58,7 @@ def _last_prices(session: Session, supplier_ids: Sequence[int]) -> dict[tuple[in
             func.max(PurchaseOrderLine.id).label("lid"),
         )
         .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
-        .where(PurchaseOrder.supplier_id.in_(sorted(set(supplier_ids))))
+        .where(among(session, PurchaseOrder.supplier_id, sorted(set(supplier_ids))))
         .group_by(PurchaseOrder.supplier_id, PurchaseOrderLine.product_id)
         .subquery()
     )
@@ -82,14 +82,16 @@ def return_to_suppliers(
         session.connection()
         .execute(
             select(Supplier.id, Supplier.currency).where(
-                Supplier.id.in_(sorted({d.supplier_id for d in drafts}))
+                among(session, Supplier.id, sorted({d.supplier_id for d in drafts}))
             )
         )
         .all()
     )
     warehouses = set(session.connection().scalars(select(Warehouse.id)))
     product_ids = sorted({product_id for d in drafts for product_id, *_ in d.lines})
-    stocked_stmt = select(Product.id).where(Product.id.in_(product_ids), Product.is_bundle.is_(False))
+    stocked_stmt = select(Product.id).where(
+        among(session, Product.id, product_ids), Product.is_bundle.is_(False)
+    )
     stocked = set(session.connection().scalars(stocked_stmt))
     prices = _last_prices(session, list(suppliers))
     found, priced = [], []

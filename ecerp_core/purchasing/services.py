@@ -20,7 +20,7 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import document_day
 from ecerp_core.catalog.models import Product, Supplier, Warehouse
 from ecerp_core.catalog.products import lines_vat
-from ecerp_core.db import insert_rows, utcnow
+from ecerp_core.db import among, insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money
 from ecerp_core.purchasing import workflow
@@ -81,19 +81,19 @@ def create_purchase_orders(
     require(actor, "purchasing.write")
     day = document_day(session, day)
     supplier_stmt = select(Supplier.id, Supplier.currency, Supplier.lead_time_days, Supplier.active).where(
-        Supplier.id.in_(sorted({d.supplier_id for d in drafts}))
+        among(session, Supplier.id, sorted({d.supplier_id for d in drafts}))
     )
     suppliers = {row.id: row for row in session.connection().execute(supplier_stmt)}
     warehouses = set(
         session.connection().scalars(
-            select(Warehouse.id).where(Warehouse.id.in_(sorted({d.warehouse_id for d in drafts})))
+            select(Warehouse.id).where(among(session, Warehouse.id, sorted({d.warehouse_id for d in drafts})))
         )
     )
     products = dict(
         session.connection()
         .execute(
             select(Product.id, Product.is_bundle).where(
-                Product.id.in_(sorted({x.product_id for d in drafts for x in d.lines}))
+                among(session, Product.id, sorted({x.product_id for d in drafts for x in d.lines}))
             )
         )
         .all()

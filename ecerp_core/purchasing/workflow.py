@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.auth import Actor
-from ecerp_core.db import for_update, utcnow
+from ecerp_core.db import among, for_update, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.purchasing.models import PurchaseOrder
 from ecerp_core.workflow import Workflow
@@ -59,7 +59,7 @@ def load(session: Session, ids: Iterable[int]) -> dict[int, PurchaseOrderState]:
             PurchaseOrder.warehouse_id,
             PurchaseOrder.supplier_id,
         )
-        .where(PurchaseOrder.id.in_(wanted))
+        .where(among(session, PurchaseOrder.id, wanted))
         .order_by(PurchaseOrder.id)
     )
     found = {

@@ -23,7 +23,7 @@ from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import business_date
 from ecerp_core.catalog.models import Product, Warehouse
-from ecerp_core.db import insert_rows, utcnow
+from ecerp_core.db import among, insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.stock import rules
 from ecerp_core.stock.models import StockLevel, StockMove, StockSetting
@@ -59,7 +59,7 @@ def set_stock_settings(session: Session, actor: Actor, drafts: Sequence[SettingD
         raise ValidationError(found)
     product_ids = sorted({d.product_id for d in drafts})
     known_stmt = select(StockSetting.product_id, StockSetting.warehouse_id).where(
-        StockSetting.product_id.in_(product_ids)
+        among(session, StockSetting.product_id, product_ids)
     )
     known = {(row.product_id, row.warehouse_id) for row in session.connection().execute(known_stmt)}
     now = utcnow()

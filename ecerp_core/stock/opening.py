@@ -134,7 +134,7 @@ def _products(session: Session, skus: set[str]) -> dict[str, tuple[int, bool]]:
     """``{sku: (id, is_bundle)}`` of the products among ``skus``."""
     if not skus:
         return {}
-    stmt = select(Product.sku, Product.id, Product.is_bundle).where(Product.sku.in_(skus))
+    stmt = select(Product.sku, Product.id, Product.is_bundle).where(among(session, Product.sku, skus))
     return {sku: (pid, bundle) for sku, pid, bundle in session.execute(stmt)}
 
 

@@ -177,7 +177,7 @@ def average_costs(session: Session, product_ids: Iterable[int]) -> dict[int, Dec
     stmt = (
         select(Product.id, Product.cost, ProductCost.average_cost)
         .outerjoin(ProductCost, ProductCost.product_id == Product.id)
-        .where(Product.id.in_(sorted(set(product_ids))))
+        .where(among(session, Product.id, sorted(set(product_ids))))
     )
     return {
         p: cost if average is None else average for p, cost, average in session.connection().execute(stmt)
@@ -191,13 +191,15 @@ def _update_average_costs(session: Session, receipts: list[tuple[int, int, Decim
         session.connection()
         .execute(
             select(StockLevel.product_id, func.sum(StockLevel.on_hand))
-            .where(StockLevel.product_id.in_(ids))
+            .where(among(session, StockLevel.product_id, ids))
             .group_by(StockLevel.product_id)
         )
         .all()
     )
     known = set(
-        session.connection().scalars(select(ProductCost.product_id).where(ProductCost.product_id.in_(ids)))
+        session.connection().scalars(
+            select(ProductCost.product_id).where(among(session, ProductCost.product_id, ids))
+        )
     )
     average = average_costs(session, ids)
     for product_id, qty, cost in receipts:
@@ -548,7 +550,8 @@ def ship_reserved(
 def reserved_sources(session: Session, source_type: str, source_ids: Sequence[int]) -> set[int]:
     """Which of these documents hold a reservation."""
     stmt = select(StockReservation.source_id).where(
-        StockReservation.source_type == source_type, StockReservation.source_id.in_(sorted(source_ids))
+        StockReservation.source_type == source_type,
+        among(session, StockReservation.source_id, sorted(source_ids)),
     )
     return set(session.connection().scalars(stmt))
 
@@ -558,7 +561,7 @@ def levels(session: Session, actor: Actor, product_ids: Sequence[int] | None = N
     require(actor, "stock.read")
     stmt = select(StockLevel.product_id, StockLevel.warehouse_id, StockLevel.on_hand, StockLevel.reserved)
     if product_ids is not None:
-        stmt = stmt.where(StockLevel.product_id.in_(sorted(set(product_ids))))
+        stmt = stmt.where(among(session, StockLevel.product_id, sorted(set(product_ids))))
     stmt = stmt.order_by(StockLevel.product_id, StockLevel.warehouse_id)
     return [
         {"product_id": p, "warehouse_id": w, "on_hand": h, "reserved": r, "available": h - r}
@@ -605,7 +608,7 @@ def document_moves(session: Session, source_type: str, source_ids: Iterable[int]
         )
         .where(
             StockMove.source_type == source_type,
-            StockMove.source_id.in_(sorted(set(source_ids))),
+            among(session, StockMove.source_id, sorted(set(source_ids))),
             StockMove.move_type == move_type,
         )
         .order_by(StockMove.id)

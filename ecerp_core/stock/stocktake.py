@@ -127,7 +127,7 @@ def _scope_products(session: Session, warehouse_id: int, scope: str, value: str)
         )
         costs = average_costs(session, held)
         classes = rules.abc_classes({p: q * Decimal(costs[p]) for p, q in held.items()})
-        stmt = stmt.where(Product.id.in_(sorted(p for p, c in classes.items() if c == "A")))
+        stmt = stmt.where(among(session, Product.id, sorted(p for p, c in classes.items() if c == "A")))
     return [tuple(r) for r in session.connection().execute(stmt)]
 
 
@@ -330,14 +330,14 @@ def record_counts(
         raise ValidationError(found)
     ids = sorted({products[e.code.strip()].product_id for e in entries})
     line_stmt = select(StocktakeLine.product_id, StocktakeLine.id).where(
-        StocktakeLine.stocktake_id == stocktake_id, StocktakeLine.product_id.in_(ids)
+        StocktakeLine.stocktake_id == stocktake_id, among(session, StocktakeLine.product_id, ids)
     )
     lines = dict(session.connection().execute(line_stmt).all())
     new = [p for p in ids if p not in lines]
     if new:  # a product found on the shelf that the count did not cover joins it, in its bin
         _refuse_overlap(session, stocktake.warehouse_id, new)
         bin_stmt = select(StockSetting.product_id, StockSetting.location).where(
-            StockSetting.warehouse_id == stocktake.warehouse_id, StockSetting.product_id.in_(new)
+            StockSetting.warehouse_id == stocktake.warehouse_id, among(session, StockSetting.product_id, new)
         )
         locations = dict(session.connection().execute(bin_stmt).all())
         # its book is what the warehouse held when the count was opened: on hand less what moved since
@@ -359,7 +359,7 @@ def record_counts(
         lines = dict(session.connection().execute(line_stmt).all())
     counted_stmt = (
         select(StocktakeLine.product_id, StocktakeLine.counted_qty, StocktakeLine.recount)
-        .where(StocktakeLine.id.in_([lines[p] for p in ids]))
+        .where(among(session, StocktakeLine.id, [lines[p] for p in ids]))
         .order_by(StocktakeLine.id)
     )
     counted = session.connection().execute(for_update(counted_stmt, session)).all()
@@ -542,7 +542,8 @@ def send_back_for_recount(
     stmt = select(
         StocktakeLine.id, StocktakeLine.product_id, StocktakeLine.first_count, StocktakeLine.counted_qty
     ).where(
-        StocktakeLine.stocktake_id == stocktake_id, StocktakeLine.product_id.in_(sorted(set(product_ids)))
+        StocktakeLine.stocktake_id == stocktake_id,
+        among(session, StocktakeLine.product_id, sorted(set(product_ids))),
     )
     lines = session.connection().execute(stmt).all()
     # a line sent back a second time keeps its first count

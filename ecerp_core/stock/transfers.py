@@ -22,7 +22,7 @@ from ecerp_core import audit, events
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import business_date, company_timezone, document_day
 from ecerp_core.catalog.models import Product, Warehouse
-from ecerp_core.db import for_update, insert_rows, utcnow
+from ecerp_core.db import among, for_update, insert_rows, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.money import round_money
 from ecerp_core.query import Page, paginate, sort_stmt
@@ -82,7 +82,7 @@ def create_transfers(session: Session, actor: Actor, drafts: Sequence[TransferDr
     require(actor, "stock.move")
     warehouses = set(session.connection().scalars(select(Warehouse.id).where(Warehouse.active.is_(True))))
     ids = sorted({p for d in drafts for p, _ in d.lines})
-    stocked_stmt = select(Product.id).where(Product.id.in_(ids), Product.is_bundle.is_(False))
+    stocked_stmt = select(Product.id).where(among(session, Product.id, ids), Product.is_bundle.is_(False))
     stocked = set(session.connection().scalars(stocked_stmt))
     found = []
     for n, d in enumerate(drafts, start=1):
@@ -147,7 +147,7 @@ def _load(session: Session, ids: Sequence[int]) -> dict[int, TransferState]:
             Transfer.from_warehouse_id,
             Transfer.to_warehouse_id,
         )
-        .where(Transfer.id.in_(sorted(set(ids))))
+        .where(among(session, Transfer.id, sorted(set(ids))))
         .order_by(Transfer.id)
     )
     rows = session.connection().execute(for_update(stmt, session))
@@ -198,7 +198,7 @@ def _lines_stmt(*where: ColumnElement[bool]) -> Select:
 
 def _lines(session: Session, ids: Sequence[int]) -> dict[int, list[TransferLineState]]:
     """The lines of each transfer, locked, in line order."""
-    stmt = _lines_stmt(TransferLine.transfer_id.in_(sorted(set(ids))))
+    stmt = _lines_stmt(among(session, TransferLine.transfer_id, sorted(set(ids))))
     lines: dict[int, list[TransferLineState]] = {}
     for row in session.connection().execute(for_update(stmt, session)):
         lines.setdefault(row.transfer_id, []).append(TransferLineState(*row))

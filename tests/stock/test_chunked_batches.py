@@ -34,3 +34,20 @@ def test_stock_moves_and_imports_of_more_keys_than_a_chunk(session, admin, biz, 
     assert query.ids_by_key(session, Product, "sku", {f"N-{i}" for i in range(7)}).keys() == {
         f"N-{i}" for i in range(7)
     }
+
+
+def test_more_keys_than_a_statement_takes_go_as_one_array(session, admin, biz):
+    """70,001 keys: more parameters than PostgreSQL (65,535) or SQLite (32,766) take in one statement,
+    sent as one array by ``db.among`` (ids of a batch, numbers of a user's file). ``ecerp bench
+    tracking-70k`` ships from a tracking file that long."""
+    from sqlalchemy import select
+
+    from ecerp_core.db import among
+    from ecerp_core.orders import vat
+    from ecerp_core.orders.models import Order
+
+    assert vat.order_lines(session, range(1, 70_002)) == {}
+    numbers = [f"X{i}" for i in range(70_001)]
+    assert (
+        session.scalars(select(Order.id).where(among(session, Order.platform_order_id, numbers))).all() == []
+    )

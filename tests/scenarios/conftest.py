@@ -1,0 +1,1 @@
+from business_fixtures import biz  # noqa: F401
