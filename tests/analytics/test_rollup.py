@@ -176,4 +176,4 @@ def test_check_catches_a_tampered_rollup(session, admin, history):
         .values(units=SalesRollup.units + 1)
     )
     [failed] = [r for r in run_checks(session) if r.name == "analytics.checks.rollup_matches_orders"]
-    assert failed.failures == ["analytics rollup s/d 2026-02-11: units 2 ≠ orders 1"]
+    assert failed.failures == ["analytics rollup s/d 2026-02-11: units 3 ≠ orders 2"]
