@@ -327,6 +327,16 @@ def refresh_rollup(session: Session, actor: Actor, *, full: bool = False) -> dic
     return done
 
 
+def keep_fresh(session: Session, actor: Actor) -> bool:
+    """Before a reader's read-only transaction: bring the rollup up to date in this (writing)
+    session when it is stale, so the reads after it find it fresh. Returns whether it was stale."""
+    require(actor, "analytics.read")
+    if is_fresh(session):
+        return False
+    update_rollup(session)
+    return True
+
+
 def ensure_fresh(session: Session) -> bool:
     """Whether the rollup may answer now: fresh, or brought up to date in a savepoint of the
     session's transaction (a read-only session rolls it back at its end; a refresh that cannot take
