@@ -21,13 +21,14 @@ import datetime as dt
 import statistics
 from collections.abc import Callable
 
-from sqlalchemy import Boolean, DateTime, Integer, Numeric, String, text
+from sqlalchemy import Boolean, DateTime, Integer, Numeric, String, text, update
 
 from benchmarks.core import BenchConfig, BenchResult, benchmark, timed
 from benchmarks.fresh import fresh_url
 from ecerp_core.analytics import dashboards, rollup
 from ecerp_core.auth import resolve_actor
 from ecerp_core.db import get_engine, session_scope
+from ecerp_core.orders.models import Order
 from ecerp_core.schema import metadata
 from ecerp_core.setup import initialise
 
@@ -198,6 +199,8 @@ def _database(cfg: BenchConfig) -> tuple[str, int]:
     with session_scope(url) as session:
         initialise(session, company="bench", admin_password="bench-password")
     _populate(url, orders)
+    with get_engine(url).begin() as conn:  # imported long ago: a refresh reads only what changes next
+        conn.execute(update(Order).values(updated_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1)))
     with session_scope(url) as session:
         _rollup_built[url] = timed(lambda: rollup.update_rollup(session, full=True))
     if get_engine(url).dialect.name == "postgresql":
@@ -231,6 +234,7 @@ def _compare(
     baseline: Callable[[bool], str],
     check: Callable[[object, int], bool],
     from_rollup: Callable[[bool], str] | None = None,
+    window: dashboards.Window | None = None,
 ) -> BenchResult:
     url, orders = _database(cfg)
     pg = get_engine(url).dialect.name == "postgresql"
@@ -243,7 +247,7 @@ def _compare(
     )
     with session_scope(url, readonly=True) as session:
         admin = resolve_actor(session, "admin")
-    window = dashboards.Window(START, START + dt.timedelta(days=DAYS - 1), "CNY")
+    window = window or dashboards.Window(START, START + dt.timedelta(days=DAYS - 1), "CNY")
     sql = baseline(pg)
 
     rollup_sql = from_rollup(pg) if from_rollup else None
@@ -357,6 +361,83 @@ def bestsellers(cfg: BenchConfig) -> BenchResult:
             "GROUP BY COALESCE(p.sku, r.platform_sku) ORDER BY u DESC LIMIT 10"
         ),
     )
+
+
+LAST_YEAR = dashboards.Window(
+    START + dt.timedelta(days=DAYS - 365), START + dt.timedelta(days=DAYS - 1), "CNY"
+)
+
+
+@benchmark("analytics-bestsellers-365d")
+def bestsellers_last_year(cfg: BenchConfig) -> BenchResult:
+    """The 10 SKUs that sold most units in the last 365 days (the default window: its first and last
+    months partial, read from day rows around the month rows) vs one GROUP BY ... LIMIT 10."""
+    since, until = LAST_YEAR.date_from, LAST_YEAR.date_to
+    first, after = dt.date(since.year, since.month + 1, 1), dt.date(until.year, until.month, 1)
+    return _compare(
+        cfg,
+        "bestsellers, 365 days",
+        lambda s, a, w: dashboards.bestsellers(s, a, w, 10),
+        lambda pg: (
+            "SELECT l.platform_sku, SUM(l.quantity) AS u, SUM(l.amount), COUNT(DISTINCT o.id) "
+            "FROM sales_order o JOIN sales_order_line l ON l.order_id = o.id "
+            f"WHERE o.status IN {SALE} AND o.order_date BETWEEN '{since}' AND '{until}' "
+            "GROUP BY l.platform_sku ORDER BY u DESC LIMIT 10"
+        ),
+        _rows,
+        lambda pg: (
+            "SELECT COALESCE(p.sku, r.platform_sku), SUM(r.units) AS u, SUM(r.amount), SUM(r.orders) "
+            f"{ROLLUP}LEFT JOIN product p ON p.id = r.product_id WHERE r.level = 's' AND r.currency = 'CNY' "
+            f"AND ((r.period = 'm' AND r.day >= '{first}' AND r.day < '{after}') OR (r.period = 'd' AND "
+            f"r.day BETWEEN '{since}' AND '{until}' AND (r.day < '{first}' OR r.day >= '{after}'))) "
+            "GROUP BY COALESCE(p.sku, r.platform_sku) ORDER BY u DESC LIMIT 10"
+        ),
+        LAST_YEAR,
+    )
+
+
+@benchmark("analytics-rollup-refresh")
+def rollup_refresh(cfg: BenchConfig) -> BenchResult:
+    """The rollup brought up to date after one day's orders changed (their refunds): the changed
+    day and its month added up again, vs one raw statement adding up that day's orders and lines."""
+    url, orders = _database(cfg)
+    pg = get_engine(url).dialect.name == "postgresql"
+    day = START + dt.timedelta(days=DAYS // 2)
+    result = BenchResult(
+        "analytics rollup refresh",
+        orders // DAYS,
+        "orders",
+        backend="postgresql" if pg else "sqlite",
+        baseline_name="one raw statement over the day",
+    )
+    touch = update(Order).where(Order.order_date == day)
+    sql = (
+        "SELECT o.platform, o.shop_id, o.region, SUM(l.amount), SUM(l.quantity), COUNT(DISTINCT o.id) "
+        f"FROM sales_order o JOIN sales_order_line l ON l.order_id = o.id WHERE o.order_date = '{day}' "
+        "GROUP BY o.platform, o.shop_id, o.region"
+    )
+
+    def refresh() -> None:
+        with session_scope(url) as session:
+            done = rollup.update_rollup(session)
+        assert not done["full"], done
+
+    # each round an hour past the one before (beyond the LAG a refresh looks back): the first, untimed,
+    # also re-reads the orders updated just before the build; the others this one day only
+    for n in range(cfg.repeat + 1):
+        with get_engine(url).begin() as conn:
+            conn.execute(touch.values(updated_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=n + 1)))
+        if n == 0:
+            refresh()
+            continue
+        result.ours.append(timed(refresh))
+        result.baseline.append(timed(lambda: _raw(url, sql)))
+    result.note = f"{orders // DAYS:,} orders of one day out of {orders:,}; the day and its month rebuilt"
+    with get_engine(url).begin() as conn:  # as they were, for the benchmarks after this one
+        conn.execute(update(Order).values(updated_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1)))
+    with session_scope(url) as session:
+        rollup.update_rollup(session, full=True)
+    return result
 
 
 @benchmark("analytics-customers-by-province")

@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, and_, case, cast, delete, func, insert, literal, null, select
+from sqlalchemy import BigInteger, Date, DateTime, and_, case, cast, delete, func, insert, literal, null, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ from ecerp_core.analytics.layer import const, sales_condition
 from ecerp_core.analytics.models import RollupMark, SalesRollup
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import Product
-from ecerp_core.db import for_update, utcnow
+from ecerp_core.db import for_update, is_postgres, utcnow
 from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderLine
 from ecerp_core.stock.models import StockMove
 
@@ -37,6 +37,8 @@ LAG = dt.timedelta(minutes=10)
 """How long before its mark a refresh still looks for updated orders (transactions in flight)."""
 CHUNK = 200
 """Days rebuilt per statement."""
+WORK_MEM = "256MB"
+"""PostgreSQL's memory for a refresh's aggregates (its default, 4MB, sorts them on disk)."""
 ORDER_LEVEL, SKU_LEVEL, CATEGORY_LEVEL = "o", "s", "c"
 DAY, MONTH = "d", "m"
 R = SalesRollup.__table__
@@ -195,8 +197,8 @@ def line_level(days: Sequence[dt.date] | None, level: str):
 
 def month_start(column, dialect: str):
     """The first day of a date column's month."""
-    if dialect == "postgresql":
-        return cast(func.date_trunc(const("month"), column), Date)
+    if dialect == "postgresql":  # over a timestamp without a time zone: no zone to look up per row
+        return cast(func.date_trunc(const("month"), cast(column, DateTime)), Date)
     return func.date(column, const("start of month"))
 
 
@@ -294,6 +296,8 @@ def update_rollup(session: Session, *, full: bool = False) -> dict:
     A cache's upkeep rather than a user's write: the caller checks the permission
     (:func:`refresh_rollup` for a person, the report runner for a reader)."""
     stored = _stored_marks(session, lock=True)
+    if is_postgres(session):  # its sums group by a dozen keys: in memory, not sorted on disk
+        session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
     if stored is None:  # the row first, so a second builder waits on it instead of building twice
         session.execute(insert(RollupMark).values(id=1, refreshed_at=utcnow()))
         full = True
