@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from ecerp_core.analytics import rollup
 from ecerp_core.analytics.layer import DIMENSIONS, customer_key, sales_condition
 from ecerp_core.analytics.reports import ReportSpec, run_report
 from ecerp_core.auth import Actor, require
@@ -148,7 +149,17 @@ def bestsellers(session: Session, actor: Actor, window: Window, limit: int = 10)
     ]
 
 
-def _units_sold(window: Window):
+def _units_sold(session: Session, window: Window):
+    """Units sold per product in the window (every currency): from the rollup's SKU rows when it is
+    fresh, else from the order lines."""
+    if rollup.ensure_fresh(session):
+        r = rollup.R
+        return (
+            select(r.c.product_id, func.sum(r.c.units).label("units"))
+            .where(r.c.level == rollup.SKU_LEVEL, rollup.period_rows(window.date_from, window.date_to, False))
+            .group_by(r.c.product_id)
+            .subquery("sold")
+        )
     return (
         select(OrderLine.product_id, func.sum(OrderLine.quantity).label("units"))
         .join(Order, Order.id == OrderLine.order_id)
@@ -159,7 +170,7 @@ def _units_sold(window: Window):
 
 
 def _stock_rows(session: Session, window: Window, order, limit: int) -> list[dict]:
-    sold = _units_sold(window)
+    sold = _units_sold(session, window)
     on_hand = (
         select(StockLevel.product_id, func.sum(StockLevel.on_hand).label("on_hand"))
         .group_by(StockLevel.product_id)

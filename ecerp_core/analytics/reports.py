@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.analytics import rollup
@@ -225,35 +225,6 @@ def _rollup_level(spec: ReportSpec) -> str | None:
     return _LEVELS[line_dims.pop()] if line_dims else rollup.ORDER_LEVEL
 
 
-def _period_rows(date_from: dt.date | None, date_to: dt.date | None, daily: bool):
-    """The rollup rows covering the days from ``date_from`` to ``date_to``: the months wholly inside
-    from their month rows, the days around them from day rows (every day when ``daily``)."""
-    day_rows = [R.c.period == rollup.DAY]
-    if date_from is not None:
-        day_rows.append(R.c.day >= date_from)
-    if date_to is not None:
-        day_rows.append(R.c.day <= date_to)
-    if daily:
-        return and_(*day_rows)
-    first = None if date_from is None else date_from if date_from.day == 1 else rollup.next_month(date_from)
-    after = None if date_to is None else rollup.next_month(date_to)
-    if date_to is not None and after - date_to != dt.timedelta(days=1):
-        after = date_to.replace(day=1)  # the month of date_to is not whole
-    if first is not None and after is not None and first >= after:
-        return and_(*day_rows)
-    months = [R.c.period == rollup.MONTH]
-    edges = []
-    if first is not None:
-        months.append(R.c.day >= first)
-        edges.append(R.c.day < first)
-    if after is not None:
-        months.append(R.c.day < after)
-        edges.append(R.c.day >= after)
-    if not edges:
-        return and_(*months)
-    return or_(and_(*months), and_(*day_rows, or_(*edges)))
-
-
 def rollup_statement(spec: ReportSpec, dialect: str):
     """The one SELECT answering ``spec`` from the rollup, or None when only the orders can (checked
     first, like :func:`report_statement`, with the same bound filter values)."""
@@ -267,7 +238,7 @@ def rollup_statement(spec: ReportSpec, dialect: str):
     date_from = _date("date_from", spec.filters["date_from"]) if "date_from" in spec.filters else None
     date_to = _date("date_to", spec.filters["date_to"]) if "date_to" in spec.filters else None
     daily = bool({"day", "week"} & set(spec.dimensions))
-    conditions = [R.c.level == level, _period_rows(date_from, date_to, daily)]
+    conditions = [R.c.level == level, rollup.period_rows(date_from, date_to, daily)]
     for name, value in spec.filters.items():
         if FILTERS[name].kind == "among":
             conditions.append(_rollup_column(name, dialect).in_(_values(name, value)))

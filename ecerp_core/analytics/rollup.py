@@ -20,7 +20,22 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, DateTime, and_, case, cast, delete, func, insert, literal, null, select, text
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -243,6 +258,35 @@ def _rebuild_months(session: Session, months: Sequence[dt.date] | None, levels: 
             conn.execute(gone.where(R.c.day == first))
             summed = summed.where(R.c.day >= first, R.c.day < next_month(first))
         conn.execute(insert(R).from_select(COLUMNS, summed.group_by(R.c.level, month, *keys[1:])))
+
+
+def period_rows(date_from: dt.date | None, date_to: dt.date | None, daily: bool):
+    """The rollup rows covering the days from ``date_from`` to ``date_to``: the months wholly inside
+    from their month rows, the days around them from day rows (every day when ``daily``)."""
+    day_rows = [R.c.period == DAY]
+    if date_from is not None:
+        day_rows.append(R.c.day >= date_from)
+    if date_to is not None:
+        day_rows.append(R.c.day <= date_to)
+    if daily:
+        return and_(*day_rows)
+    first = None if date_from is None else date_from if date_from.day == 1 else next_month(date_from)
+    after = None if date_to is None else next_month(date_to)
+    if date_to is not None and after - date_to != dt.timedelta(days=1):
+        after = date_to.replace(day=1)  # the month of date_to is not whole
+    if first is not None and after is not None and first >= after:
+        return and_(*day_rows)
+    months = [R.c.period == MONTH]
+    edges = []
+    if first is not None:
+        months.append(R.c.day >= first)
+        edges.append(R.c.day < first)
+    if after is not None:
+        months.append(R.c.day < after)
+        edges.append(R.c.day >= after)
+    if not edges:
+        return and_(*months)
+    return or_(and_(*months), and_(*day_rows, or_(*edges)))
 
 
 def current_marks(session: Session) -> tuple:

@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, update
 
-from ecerp_core.analytics import rollup
+from ecerp_core.analytics import dashboards, rollup
 from ecerp_core.analytics.models import SalesRollup
 from ecerp_core.analytics.reports import ReportSpec, rollup_statement, run_report
 from ecerp_core.checks import run_checks
@@ -155,6 +155,13 @@ def test_the_layer_reads_the_rollup_when_it_can_and_answers_as_the_orders_do(ses
         fast = run_report(session, admin, spec).rows
         assert rollup.is_fresh(session)  # brought up to date before it answered
         assert fast == run_report(session, admin, spec, source="orders").rows, spec
+    window = dashboards.Window(dt.date(2026, 1, 6), dt.date(2026, 3, 31), "CNY")
+    from_rollup = dashboards.stock_cover(session, admin, window)
+    assert [(r["sku"], r["units"]) for r in from_rollup] == [("MUG-1", 4), ("TEE-1", 4)]
+    session.execute(update(SalesRollup).values(units=0))  # still fresh: read as it is
+    assert [r["units"] for r in dashboards.stock_cover(session, admin, window)] == [0, 0]
+    rollup.update_rollup(session, full=True)
+    assert dashboards.stock_cover(session, admin, window) == from_rollup
     # what an additive rollup cannot answer goes to the orders
     for spec in (
         ReportSpec(("month",), ("customers",)),
