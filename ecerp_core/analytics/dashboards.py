@@ -11,11 +11,11 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.analytics import rollup
-from ecerp_core.analytics.layer import DIMENSIONS, customer_key, sales_condition
+from ecerp_core.analytics.layer import DIMENSIONS, sales_condition
 from ecerp_core.analytics.reports import ReportSpec, run_report
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import get_company
@@ -240,19 +240,25 @@ def _window_orders(window: Window):
         sales_condition(),
         Order.order_date.between(window.date_from, window.date_to),
         Order.currency == window.currency,
-        customer_key().is_not(None),
+        or_(Order.customer_id.is_not(None), Order.buyer_id != ""),  # the customer is known
+    )
+
+
+def _who() -> tuple:
+    """Who bought, as the columns :func:`customer_key` joins into one text: the customer, else the
+    shop and buyer id. Grouped by as they are, the database builds no text per order."""
+    linked = Order.customer_id.is_not(None)
+    return (
+        Order.customer_id,
+        case((linked, null()), else_=Order.shop_id),
+        case((linked, null()), else_=Order.buyer_id),
     )
 
 
 def repeat_rate(session: Session, actor: Actor, window: Window) -> dict:
     """Customers who bought in the window, those who bought in two orders or more, and their share."""
     require(actor, "analytics.read")
-    per_customer = (
-        select(customer_key().label("who"), func.count(func.distinct(Order.id)).label("n"))
-        .where(*_window_orders(window))
-        .group_by(customer_key())
-        .subquery()
-    )
+    per_customer = select(func.count().label("n")).where(*_window_orders(window)).group_by(*_who()).subquery()
     stmt = select(func.count(), func.coalesce(func.sum(case((per_customer.c.n >= 2, 1), else_=0)), 0))
     customers, repeat = session.execute(stmt.select_from(per_customer)).one()
     rate = (Decimal(int(repeat)) / customers).quantize(Decimal("0.0001")) if customers else None
@@ -269,14 +275,12 @@ def cohort_retention(session: Session, actor: Actor, window: Window) -> list[dic
     ``size``, ``retention``."""
     require(actor, "analytics.read")
     month = DIMENSIONS["month"].expr(session.get_bind().dialect.name)
-    who = customer_key()
+    who = [c.label(f"who{i}") for i, c in enumerate(_who())]
     # each customer's months, then the first of them by a window function: one scan and a sort,
     # where joining every order back to its customer's first month would be a join on an expression
-    months = (
-        select(who.label("who"), month.label("month")).where(*_window_orders(window)).group_by(who, month)
-    )
+    months = select(*who, month.label("month")).where(*_window_orders(window)).group_by(*_who(), month)
     months = months.subquery("months")
-    first = func.min(months.c.month).over(partition_by=months.c.who)
+    first = func.min(months.c.month).over(partition_by=[months.c[w.name] for w in who])
     marked = select(months.c.month, first.label("cohort")).subquery("marked")
     stmt = (
         select(marked.c.cohort, marked.c.month, func.count())
