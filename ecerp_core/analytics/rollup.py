@@ -9,9 +9,11 @@ read; :func:`is_fresh` compares that with the orders now, and the report runner 
 rollup only when it is fresh (bringing it up to date first when it can, else reading the orders).
 ``ecerp check`` proves the rollup equal to the orders day by day (:func:`rollup_differences`).
 
-An order updated by a transaction that commits later than a refresh that ran meanwhile carries an
-``updated_at`` before the mark: the days of orders updated in the :data:`LAG` before the mark are
-rebuilt every time, and the mark counts them, so such an order is still picked up.
+On PostgreSQL an order updated by a transaction that commits later than a refresh that ran
+meanwhile carries an ``updated_at`` before the mark: the days of orders updated in the :data:`LAG`
+before the mark are rebuilt every time, and the mark counts them, so such an order is still picked
+up. SQLite runs one writer at a time: only a writer that took its moment just before it waited for
+the lock is late, by seconds, so it looks back :data:`SQLITE_LAG`.
 """
 
 from __future__ import annotations
@@ -49,7 +51,9 @@ from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderLine
 from ecerp_core.stock.models import StockMove
 
 LAG = dt.timedelta(minutes=10)
-"""How long before its mark a refresh still looks for updated orders (transactions in flight)."""
+"""How long before its mark a refresh still looks for updated orders (transactions in flight), on
+PostgreSQL."""
+SQLITE_LAG = dt.timedelta(minutes=1)
 CHUNK = 200
 """Days rebuilt per statement."""
 WORK_MEM = "256MB"
@@ -289,11 +293,15 @@ def period_rows(date_from: dt.date | None, date_to: dt.date | None, daily: bool)
     return or_(and_(*months), and_(*day_rows, or_(*edges)))
 
 
+def _lag(session: Session) -> dt.timedelta:
+    return LAG if is_postgres(session) else SQLITE_LAG
+
+
 def current_marks(session: Session) -> tuple:
     """What the rollup must have read to be fresh: (latest order update, orders updated in the
     :data:`LAG` before it, last stock move, the products' categories fingerprint)."""
     at = session.scalar(select(func.max(Order.updated_at)))
-    recent = session.scalar(select(func.count()).where(Order.updated_at > at - LAG)) if at else 0
+    recent = session.scalar(select(func.count()).where(Order.updated_at > at - _lag(session))) if at else 0
     move = session.scalar(select(func.coalesce(func.max(StockMove.id), 0)))
     pid, cat = cast(Product.id, BigInteger), func.coalesce(Product.category_id, 0)
     n, a, b = session.execute(select(func.count(), _zero(pid * cat), _zero(pid * pid * cat))).one()
@@ -316,7 +324,7 @@ def _changed_days(session: Session, stored: tuple) -> list[dt.date]:
     orders_at, _recent, move_id, _products = stored
     days = set()
     if orders_at is not None:
-        stmt = select(Order.order_date).where(Order.updated_at > orders_at - LAG).distinct()
+        stmt = select(Order.order_date).where(Order.updated_at > orders_at - _lag(session)).distinct()
         days.update(session.scalars(stmt))
     moved = (
         select(Order.order_date)
