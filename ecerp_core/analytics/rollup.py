@@ -324,14 +324,14 @@ def _changed_days(session: Session, stored: tuple) -> list[dt.date]:
     orders_at, _recent, move_id, _products = stored
     days = set()
     if orders_at is not None:
-        stmt = select(Order.order_date).where(Order.updated_at > orders_at - _lag(session)).distinct()
+        updated = select(Order.id).where(Order.updated_at > orders_at - _lag(session))
+        stmt = select(Order.order_date).where(Order.id.in_(updated)).distinct()  # by updated_at's index
         days.update(session.scalars(stmt))
-    moved = (
-        select(Order.order_date)
-        .join(StockMove, and_(StockMove.source_id == Order.id, StockMove.source_type == STOCK_SOURCE))
-        .where(StockMove.id > move_id)
-        .distinct()
+    # the moves after the mark by their key, then their orders by theirs: no scan of either table
+    new_moves = select(StockMove.source_id).where(
+        StockMove.id > move_id, StockMove.source_type == STOCK_SOURCE
     )
+    moved = select(Order.order_date).where(Order.id.in_(new_moves)).distinct()
     days.update(session.scalars(moved))
     return sorted(days)
 
