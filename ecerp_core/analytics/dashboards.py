@@ -15,7 +15,7 @@ from sqlalchemy import case, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from ecerp_core.analytics import rollup
-from ecerp_core.analytics.layer import DIMENSIONS, sales_condition
+from ecerp_core.analytics.layer import sales_condition
 from ecerp_core.analytics.reports import ReportSpec, run_report
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import get_company
@@ -274,7 +274,8 @@ def cohort_retention(session: Session, actor: Actor, window: Window) -> list[dic
     them bought again 0, 1, 2 ... months later. Rows: ``cohort``, ``months_later``, ``customers``,
     ``size``, ``retention``."""
     require(actor, "analytics.read")
-    month = DIMENSIONS["month"].expr(session.get_bind().dialect.name)
+    # the month as its first day, a date: no text built per order; written YYYY-MM once per group
+    month = rollup.month_start(Order.order_date, session.get_bind().dialect.name)
     who = [c.label(f"who{i}") for i, c in enumerate(_who())]
     # each customer's months, then the first of them by a window function: one scan and a sort,
     # where joining every order back to its customer's first month would be a join on an expression
@@ -287,7 +288,7 @@ def cohort_retention(session: Session, actor: Actor, window: Window) -> list[dic
         .group_by(marked.c.cohort, marked.c.month)
         .order_by(marked.c.cohort, marked.c.month)
     )
-    rows = [(c, m, int(n)) for c, m, n in session.execute(stmt)]
+    rows = [(str(c)[:7], str(m)[:7], int(n)) for c, m, n in session.execute(stmt)]
     size = {c: n for c, m, n in rows if c == m}
     return [
         {

@@ -395,10 +395,13 @@ def keep_fresh(session: Session, actor: Actor) -> bool:
 
 def ensure_fresh(session: Session) -> bool:
     """Whether the rollup may answer now: fresh, or brought up to date in a savepoint of the
-    session's transaction (a read-only session rolls it back at its end; a refresh that cannot take
-    the write lock leaves the rollup as it was, and the caller reads the orders)."""
+    session's writing transaction. A read-only session (``session_scope(readonly=True)``) writes
+    nothing: there a stale rollup is not read, the caller reads the orders (readers bring it up to
+    date first with :func:`keep_fresh`); a refresh that fails leaves it as it was, the same."""
     if is_fresh(session):
         return True
+    if session.info.get("readonly"):
+        return False
     try:
         with session.begin_nested():
             update_rollup(session)

@@ -14,6 +14,7 @@ from ecerp_core.analytics import charts, dashboards, rollup
 from ecerp_core.analytics.layer import describe
 from ecerp_core.analytics.reports import ReportResult, ReportSpec, run_report
 from ecerp_core.analytics.services import export_report, get_report, list_reports, save_report
+from ecerp_core.db import is_transient
 from widgets.common.actor import AppContext
 
 DASHBOARDS = (
@@ -128,8 +129,12 @@ class AnalyticsModel:
         with self.ctx.session(readonly=True) as session:
             if rollup.is_fresh(session):
                 return
-        with self.ctx.session() as session:
-            rollup.keep_fresh(session, self.ctx.actor)
+        try:
+            with self.ctx.session() as session:
+                rollup.keep_fresh(session, self.ctx.actor)
+        except Exception as exc:  # another writer holds the database: read the orders meanwhile
+            if not is_transient(exc):
+                raise
 
     def dashboard(self, key: str, language: str):
         """The figure and rows of dashboard ``key`` over the current window."""
