@@ -98,6 +98,9 @@ def test_rollup_equals_the_orders_after_import_ship_refund_and_return(session, a
     services.ship_orders(session, admin, [ids["A"], ids["B"]])
     aftersales.refund_orders(session, admin, [RefundDraft(ids["B"], D("30.00"), returns=(("MUG-1", 1),))])
     assert not rollup.is_fresh(session)
+    session.info["readonly"] = True  # a read-only session neither writes nor reads a stale rollup
+    assert not rollup.ensure_fresh(session) and not rollup.is_fresh(session)
+    session.info["readonly"] = False
     # the days of orders updated since (and in the minutes before) it last ran, not all of them
     assert not rollup.update_rollup(session)["full"]
     assert rollup.rollup_differences(session) == []
