@@ -7,7 +7,8 @@ sets it) and by the stock moves of orders appended since (the cost a margin read
 holding them, from the days. :class:`~ecerp_core.analytics.models.RollupMark` records how far it
 read; :func:`is_fresh` compares that with the orders now, and the report runner answers from the
 rollup only when it is fresh (bringing it up to date first when it can, else reading the orders).
-``ecerp check`` proves the rollup equal to the orders day by day (:func:`rollup_differences`).
+``ecerp check`` proves the rollup equal to the orders day by day
+(:func:`ecerp_core.analytics.checks.rollup_differences`).
 
 On PostgreSQL an order updated by a transaction that commits later than a refresh that ran
 meanwhile carries an ``updated_at`` before the mark: the days of orders updated in the :data:`LAG`
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -221,7 +221,7 @@ def month_start(column, dialect: str):
     return func.date(column, const("start of month"))
 
 
-def _first_of_month(day: dt.date) -> dt.date:
+def first_of_month(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
@@ -308,7 +308,7 @@ def current_marks(session: Session) -> tuple:
     return at, int(recent or 0), int(move or 0), f"{n}:{int(a)}:{int(b)}"
 
 
-def _stored_marks(session: Session, lock: bool = False):
+def stored_marks(session: Session, lock: bool = False):
     stmt = select(RollupMark.orders_at, RollupMark.orders_recent, RollupMark.move_id, RollupMark.products)
     stmt = stmt.where(RollupMark.id == 1)
     row = session.execute(for_update(stmt, session) if lock else stmt).first()
@@ -317,10 +317,10 @@ def _stored_marks(session: Session, lock: bool = False):
 
 def is_fresh(session: Session) -> bool:
     """Whether the rollup has read every order and stock move there is now."""
-    return _stored_marks(session) == current_marks(session)
+    return stored_marks(session) == current_marks(session)
 
 
-def _changed_days(session: Session, stored: tuple) -> list[dt.date]:
+def changed_days(session: Session, stored: tuple) -> list[dt.date]:
     orders_at, _recent, move_id, _products = stored
     days = set()
     if orders_at is not None:
@@ -336,7 +336,7 @@ def _changed_days(session: Session, stored: tuple) -> list[dt.date]:
     return sorted(days)
 
 
-def _day(value) -> dt.date:
+def day_of(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
@@ -347,7 +347,7 @@ def update_rollup(session: Session, *, full: bool = False) -> dict:
 
     A cache's upkeep rather than a user's write: the caller checks the permission
     (:func:`refresh_rollup` for a person, the report runner for a reader)."""
-    stored = _stored_marks(session, lock=True)
+    stored = stored_marks(session, lock=True)
     if is_postgres(session):  # its sums group by a dozen keys: in memory, not sorted on disk
         session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
     if stored is None:  # the row first, so a second builder waits on it instead of building twice
@@ -363,9 +363,9 @@ def update_rollup(session: Session, *, full: bool = False) -> dict:
         if stored[3] != marks[3]:  # a product moved to another category: its rows are everywhere
             _rebuild_days(session, None, (CATEGORY_LEVEL,))
             _rebuild_months(session, None, (CATEGORY_LEVEL,))
-        days = _changed_days(session, stored)
+        days = changed_days(session, stored)
         _rebuild_days(session, days, levels)
-        _rebuild_months(session, sorted({_first_of_month(_day(d)) for d in days}), levels)
+        _rebuild_months(session, sorted({first_of_month(day_of(d)) for d in days}), levels)
     at, recent, move, products = marks
     session.execute(
         RollupMark.__table__.update()
@@ -408,71 +408,3 @@ def ensure_fresh(session: Session) -> bool:
     except DBAPIError:
         return False
     return True
-
-
-def _money(value) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
-
-
-def rollup_differences(session: Session) -> list[str]:
-    """Every day (and month) where the rollup's totals differ from the orders', leaving out, when it
-    is not fresh, the days changed since it last ran (it has not read them yet). Empty when it was
-    never built."""
-    stored = _stored_marks(session)
-    if stored is None:
-        return []
-    marks = current_marks(session)
-    skip = set() if stored == marks else {_day(d) for d in _changed_days(session, stored)}
-    check_categories = stored[3] == marks[3]
-    base = order_level(None).subquery("base")
-    totals = (
-        "orders",
-        "line_orders",
-        "returned",
-        "goods_amount",
-        "refunded_amount",
-        "units",
-        "amount",
-        "cost",
-    )
-    base_cols = [base.c[i] for i in range(len(COLUMNS))]
-    want = {
-        _day(row[0]): row[1:]
-        for row in session.execute(
-            select(base_cols[2], *(func.sum(base_cols[COLUMNS.index(t)]) for t in totals)).group_by(
-                base_cols[2]
-            )
-        )
-    }
-    failures = []
-    levels = (ORDER_LEVEL, SKU_LEVEL) + ((CATEGORY_LEVEL,) if check_categories else ())
-    for level in levels:
-        names = totals if level == ORDER_LEVEL else ("units", "amount", "cost")
-        for period in (DAY, MONTH):
-            got = {
-                _day(row[0]): row[1:]
-                for row in session.execute(
-                    select(R.c.day, *(func.sum(R.c[t]) for t in names))
-                    .where(R.c.level == level, R.c.period == period)
-                    .group_by(R.c.day)
-                )
-            }
-            expected: dict[dt.date, list] = {}
-            for day, row in want.items():
-                key = day if period == DAY else _first_of_month(day)
-                values = [row[totals.index(n)] for n in names]
-                old = expected.get(key)
-                expected[key] = values if old is None else [x + y for x, y in zip(old, values, strict=True)]
-            for day in sorted(set(got) | set(expected)):
-                if (day if period == DAY else None) in skip or (
-                    period == MONTH and any(_first_of_month(d) == day for d in skip)
-                ):
-                    continue
-                have = got.get(day, [0] * len(names))
-                should = expected.get(day, [0] * len(names))
-                for name, x, y in zip(names, have, should, strict=True):
-                    shown = _money if name in ("goods_amount", "refunded_amount", "amount", "cost") else int
-                    if _money(x) != _money(y):
-                        where = f"analytics rollup {level}/{period} {day}"
-                        failures.append(f"{where}: {name} {shown(x or 0)} ≠ orders {shown(y or 0)}")
-    return failures
