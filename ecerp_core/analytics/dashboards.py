@@ -235,10 +235,16 @@ def return_rates(session: Session, actor: Actor, window: Window) -> list[dict]:
     return run_report(session, actor, spec).rows
 
 
-def _window_orders(window: Window):
+def _window_orders(session: Session, window: Window):
+    first, last = session.execute(select(func.min(Order.order_date), func.max(Order.order_date))).one()
+    day = Order.order_date
+    if first is not None and window.days * 4 >= (last - first).days + 1:
+        # most of the orders: read them all in table order (SQLite would otherwise walk the date
+        # index and fetch each order apart, three times slower); a narrow window takes the index
+        day = func.coalesce(Order.order_date, Order.order_date)
     return (
         sales_condition(),
-        Order.order_date.between(window.date_from, window.date_to),
+        day.between(window.date_from, window.date_to),
         Order.currency == window.currency,
         or_(Order.customer_id.is_not(None), Order.buyer_id != ""),  # the customer is known
     )
@@ -258,7 +264,9 @@ def _who() -> tuple:
 def repeat_rate(session: Session, actor: Actor, window: Window) -> dict:
     """Customers who bought in the window, those who bought in two orders or more, and their share."""
     require(actor, "analytics.read")
-    per_customer = select(func.count().label("n")).where(*_window_orders(window)).group_by(*_who()).subquery()
+    per_customer = (
+        select(func.count().label("n")).where(*_window_orders(session, window)).group_by(*_who()).subquery()
+    )
     stmt = select(func.count(), func.coalesce(func.sum(case((per_customer.c.n >= 2, 1), else_=0)), 0))
     customers, repeat = session.execute(stmt.select_from(per_customer)).one()
     rate = (Decimal(int(repeat)) / customers).quantize(Decimal("0.0001")) if customers else None
@@ -279,7 +287,9 @@ def cohort_retention(session: Session, actor: Actor, window: Window) -> list[dic
     who = [c.label(f"who{i}") for i, c in enumerate(_who())]
     # each customer's months, then the first of them by a window function: one scan and a sort,
     # where joining every order back to its customer's first month would be a join on an expression
-    months = select(*who, month.label("month")).where(*_window_orders(window)).group_by(*_who(), month)
+    months = (
+        select(*who, month.label("month")).where(*_window_orders(session, window)).group_by(*_who(), month)
+    )
     months = months.subquery("months")
     first = func.min(months.c.month).over(partition_by=[months.c[w.name] for w in who])
     marked = select(months.c.month, first.label("cohort")).subquery("marked")
