@@ -8,21 +8,27 @@ shipment move per line (the cost the margin reads). Timed:
 
 - ecerp: the query through :mod:`ecerp_core.analytics.dashboards` (semantic layer, permission
   check, Decimals);
-- baseline: one hand-written SQL statement giving the same aggregate, fetched with the DBAPI cursor.
+- baseline: one hand-written SQL statement giving the same aggregate over the orders, fetched with
+  the DBAPI cursor;
+- and, in the note, one hand-written statement giving it from the sales rollup
+  (:mod:`ecerp_core.analytics.rollup`, built once after the history, its time in the note too), where
+  the rollup can give it (distinct customers, repeat rate and cohorts come from the orders).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections.abc import Callable
 
-from sqlalchemy import Boolean, DateTime, Integer, Numeric, String, text
+from sqlalchemy import Boolean, DateTime, Integer, Numeric, String, text, update
 
 from benchmarks.core import BenchConfig, BenchResult, benchmark, timed
 from benchmarks.fresh import fresh_url
-from ecerp_core.analytics import dashboards
+from ecerp_core.analytics import dashboards, rollup
 from ecerp_core.auth import resolve_actor
 from ecerp_core.db import get_engine, session_scope
+from ecerp_core.orders.models import Order
 from ecerp_core.schema import metadata
 from ecerp_core.setup import initialise
 
@@ -32,6 +38,7 @@ START = dt.date(2024, 11, 1)
 PLATFORMS = ("taobao", "tmall", "jd", "pdd", "shopify")
 SALE = "('paid', 'approved', 'shipped', 'finished', 'refunded')"
 _built: dict[tuple, str] = {}
+_rollup_built: dict[str, float] = {}
 
 
 def _series(pg: bool) -> str:
@@ -192,6 +199,16 @@ def _database(cfg: BenchConfig) -> tuple[str, int]:
     with session_scope(url) as session:
         initialise(session, company="bench", admin_password="bench-password")
     _populate(url, orders)
+    with get_engine(url).begin() as conn:  # imported long ago: a refresh reads only what changes next
+        conn.execute(update(Order).values(updated_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1)))
+    with session_scope(url) as session:
+        _rollup_built[url] = timed(lambda: rollup.update_rollup(session, full=True))
+    if get_engine(url).dialect.name == "postgresql":
+        with get_engine(url).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with get_engine(url).begin() as conn:
+            conn.execute(text("ANALYZE"))
     _built[key] = url
     return url, orders
 
@@ -216,6 +233,8 @@ def _compare(
     ours: Callable,
     baseline: Callable[[bool], str],
     check: Callable[[object, int], bool],
+    from_rollup: Callable[[bool], str] | None = None,
+    window: dashboards.Window | None = None,
 ) -> BenchResult:
     url, orders = _database(cfg)
     pg = get_engine(url).dialect.name == "postgresql"
@@ -228,24 +247,39 @@ def _compare(
     )
     with session_scope(url, readonly=True) as session:
         admin = resolve_actor(session, "admin")
-    window = dashboards.Window(START, START + dt.timedelta(days=DAYS - 1), "CNY")
+    window = window or dashboards.Window(START, START + dt.timedelta(days=DAYS - 1), "CNY")
     sql = baseline(pg)
+
+    rollup_sql = from_rollup(pg) if from_rollup else None
+    rows = _raw(url, sql)  # warm the caches for both sides alike; what ours must give, counted once
 
     def run_ours() -> None:
         with session_scope(url, readonly=True) as session:
             got = ours(session, admin, window)
-        assert check(got, _raw(url, sql)), got
+        assert check(got, rows), got
 
-    _raw(url, sql)  # warm the caches for both sides alike
+    assert not rollup_sql or _raw(url, rollup_sql) == rows, name
+    rolled = []
     for _ in range(cfg.repeat):
         result.ours.append(timed(run_ours))
         result.baseline.append(timed(lambda: _raw(url, sql)))
-    result.note = f"{orders:,} orders, {2 * orders:,} lines, {2 * orders:,} stock moves"
+        if rollup_sql:
+            rolled.append(timed(lambda: _raw(url, rollup_sql)))
+    result.note = f"{orders:,} orders, {2 * orders:,} lines, {2 * orders:,} stock moves; "
+    if rolled:
+        result.note += f"one raw statement over the rollup {statistics.median(rolled):.3f} s; "
+    else:
+        result.note += "not from the rollup (distinct customers); "
+    result.note += f"rollup built in {_rollup_built.get(url, 0):.1f} s"
     return result
 
 
 def _rows(got, n: int) -> bool:
     return len(got) == n
+
+
+ROLLUP = "FROM analytics_sales_rollup r "
+MONTHS = "r.period = 'm' AND r.currency = 'CNY'"
 
 
 @benchmark("analytics-sales-by-month")
@@ -260,6 +294,10 @@ def sales_by_month(cfg: BenchConfig) -> BenchResult:
             f"WHERE status IN {SALE} GROUP BY 1"
         ),
         _rows,
+        lambda pg: (
+            f"SELECT {_month(pg).replace('order_date', 'r.day')}, SUM(r.goods_amount), SUM(r.orders) {ROLLUP}"
+            f"WHERE r.level = 'o' AND {MONTHS} GROUP BY 1"
+        ),
     )
 
 
@@ -275,6 +313,10 @@ def sales_by_platform(cfg: BenchConfig) -> BenchResult:
             f"JOIN sales_order_line l ON l.order_id = o.id WHERE o.status IN {SALE} GROUP BY o.platform"
         ),
         _rows,
+        lambda pg: (
+            f"SELECT r.platform, SUM(r.amount), SUM(r.line_orders), SUM(r.units) {ROLLUP}"
+            f"WHERE r.level = 'o' AND {MONTHS} GROUP BY r.platform"
+        ),
     )
 
 
@@ -291,6 +333,10 @@ def sales_by_category(cfg: BenchConfig) -> BenchResult:
             f"JOIN category c ON c.id = p.category_id WHERE o.status IN {SALE} GROUP BY c.code"
         ),
         _rows,
+        lambda pg: (
+            f"SELECT c.code, SUM(r.amount), SUM(r.orders), SUM(r.units) {ROLLUP}"
+            f"JOIN category c ON c.id = r.category_id WHERE r.level = 'c' AND {MONTHS} GROUP BY c.code"
+        ),
     )
 
 
@@ -308,7 +354,90 @@ def bestsellers(cfg: BenchConfig) -> BenchResult:
             "ORDER BY u DESC LIMIT 10"
         ),
         _rows,
+        lambda pg: (
+            "SELECT COALESCE(p.sku, r.platform_sku), SUM(r.units) AS u, SUM(r.amount), SUM(r.orders) "
+            f"{ROLLUP}"
+            f"LEFT JOIN product p ON p.id = r.product_id WHERE r.level = 's' AND {MONTHS} "
+            "GROUP BY COALESCE(p.sku, r.platform_sku) ORDER BY u DESC LIMIT 10"
+        ),
     )
+
+
+LAST_YEAR = dashboards.Window(
+    START + dt.timedelta(days=DAYS - 365), START + dt.timedelta(days=DAYS - 1), "CNY"
+)
+
+
+@benchmark("analytics-bestsellers-365d")
+def bestsellers_last_year(cfg: BenchConfig) -> BenchResult:
+    """The 10 SKUs that sold most units in the last 365 days (the default window: its first and last
+    months partial, read from day rows around the month rows) vs one GROUP BY ... LIMIT 10."""
+    since, until = LAST_YEAR.date_from, LAST_YEAR.date_to
+    first, after = dt.date(since.year, since.month + 1, 1), dt.date(until.year, until.month, 1)
+    return _compare(
+        cfg,
+        "bestsellers, 365 days",
+        lambda s, a, w: dashboards.bestsellers(s, a, w, 10),
+        lambda pg: (
+            "SELECT l.platform_sku, SUM(l.quantity) AS u, SUM(l.amount), COUNT(DISTINCT o.id) "
+            "FROM sales_order o JOIN sales_order_line l ON l.order_id = o.id "
+            f"WHERE o.status IN {SALE} AND o.order_date BETWEEN '{since}' AND '{until}' "
+            "GROUP BY l.platform_sku ORDER BY u DESC LIMIT 10"
+        ),
+        _rows,
+        lambda pg: (
+            "SELECT COALESCE(p.sku, r.platform_sku), SUM(r.units) AS u, SUM(r.amount), SUM(r.orders) "
+            f"{ROLLUP}LEFT JOIN product p ON p.id = r.product_id WHERE r.level = 's' AND r.currency = 'CNY' "
+            f"AND ((r.period = 'm' AND r.day >= '{first}' AND r.day < '{after}') OR (r.period = 'd' AND "
+            f"r.day BETWEEN '{since}' AND '{until}' AND (r.day < '{first}' OR r.day >= '{after}'))) "
+            "GROUP BY COALESCE(p.sku, r.platform_sku) ORDER BY u DESC LIMIT 10"
+        ),
+        LAST_YEAR,
+    )
+
+
+@benchmark("analytics-rollup-refresh")
+def rollup_refresh(cfg: BenchConfig) -> BenchResult:
+    """The rollup brought up to date after one day's orders changed (their refunds): the changed
+    day and its month added up again, vs one raw statement adding up that day's orders and lines."""
+    url, orders = _database(cfg)
+    pg = get_engine(url).dialect.name == "postgresql"
+    day = START + dt.timedelta(days=DAYS // 2)
+    result = BenchResult(
+        "analytics rollup refresh",
+        orders // DAYS,
+        "orders",
+        backend="postgresql" if pg else "sqlite",
+        baseline_name="one raw statement over the day",
+    )
+    touch = update(Order).where(Order.order_date == day)
+    sql = (
+        "SELECT o.platform, o.shop_id, o.region, SUM(l.amount), SUM(l.quantity), COUNT(DISTINCT o.id) "
+        f"FROM sales_order o JOIN sales_order_line l ON l.order_id = o.id WHERE o.order_date = '{day}' "
+        "GROUP BY o.platform, o.shop_id, o.region"
+    )
+
+    def refresh() -> None:
+        with session_scope(url) as session:
+            done = rollup.update_rollup(session)
+        assert not done["full"], done
+
+    # each round an hour past the one before (beyond the LAG a refresh looks back): the first, untimed,
+    # also re-reads the orders updated just before the build; the others this one day only
+    for n in range(cfg.repeat + 1):
+        with get_engine(url).begin() as conn:
+            conn.execute(touch.values(updated_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=n + 1)))
+        if n == 0:
+            refresh()
+            continue
+        result.ours.append(timed(refresh))
+        result.baseline.append(timed(lambda: _raw(url, sql)))
+    result.note = f"{orders // DAYS:,} orders of one day out of {orders:,}; the day and its month rebuilt"
+    with get_engine(url).begin() as conn:  # as they were, for the benchmarks after this one
+        conn.execute(update(Order).values(updated_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1)))
+    with session_scope(url) as session:
+        rollup.update_rollup(session, full=True)
+    return result
 
 
 @benchmark("analytics-customers-by-province")
@@ -342,6 +471,10 @@ def margin_by_category(cfg: BenchConfig) -> BenchResult:
             f"WHERE o.status IN {SALE} GROUP BY c.code"
         ),
         _rows,
+        lambda pg: (
+            f"SELECT c.code, SUM(r.amount), SUM(r.cost) {ROLLUP}"
+            f"JOIN category c ON c.id = r.category_id WHERE r.level = 'c' AND {MONTHS} GROUP BY c.code"
+        ),
     )
 
 

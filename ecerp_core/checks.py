@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from ecerp_core.analytics import checks as analytics_checks
 from ecerp_core.catalog.models import BundleComponent, Company, Product
 from ecerp_core.finance import checks as finance_checks
 from ecerp_core.invariants import Check
@@ -57,13 +58,14 @@ CHECKS: list[Check] = [one_company, bundles_are_well_formed]
 
 
 def all_checks() -> list[Check]:
-    """Every area's checks: the catalog's (here), then stock, orders, purchasing and finance."""
+    """Every area's checks: the catalog's (here), then stock, orders, purchasing, finance and analytics."""
     return [
         *CHECKS,
         *stock_checks.CHECKS,
         *orders_checks.CHECKS,
         *purchasing_checks.CHECKS,
         *finance_checks.CHECKS,
+        *analytics_checks.CHECKS,
     ]
 
 

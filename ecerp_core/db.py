@@ -219,6 +219,7 @@ def session_scope(url: str | None = None, *, readonly: bool = False) -> Iterator
     """
     url = url or load_settings().database_url
     session = _session_factory(url)()
+    session.info["readonly"] = readonly  # a cache's upkeep (the analytics rollup) skips such a session
     if readonly and url.startswith("sqlite"):
         session.connection(execution_options={"sqlite_begin": "DEFERRED"})
     try:

@@ -44,20 +44,36 @@ def const(text: str) -> ColumnElement:
     return literal_column("'" + text.replace("'", "''") + "'", String)
 
 
-def _date_text(sqlite_format: str, pg_format: str) -> Expr:
-    def build(dialect: str) -> ColumnElement:
-        if dialect == "postgresql":
-            return func.to_char(Order.order_date, const(pg_format))
-        return func.strftime(const(sqlite_format), Order.order_date)
+def date_text(column, dialect: str, sqlite_format: str, pg_format: str) -> ColumnElement:
+    """A date ``column`` as text in a format (``%Y-%m`` on SQLite is ``YYYY-MM`` on PostgreSQL)."""
+    if dialect == "postgresql":
+        return func.to_char(column, const(pg_format))
+    return func.strftime(const(sqlite_format), column)
 
-    return build
+
+def week_start(column, dialect: str) -> ColumnElement:
+    """The Monday that starts the week of a date ``column``, as ``YYYY-MM-DD``."""
+    if dialect == "postgresql":
+        return func.to_char(func.date_trunc(const("week"), column), const("YYYY-MM-DD"))
+    return func.date(column, const("weekday 0"), const("-6 days"))
+
+
+DATE_FORMATS = {
+    "day": ("%Y-%m-%d", "YYYY-MM-DD"),
+    "month": ("%Y-%m", "YYYY-MM"),
+    "year": ("%Y", "YYYY"),
+    "month_of_year": ("%m", "MM"),
+}
+"""The dimensions that are a date's text, each with its SQLite and PostgreSQL format."""
+
+
+def _date_text(name: str) -> Expr:
+    return lambda dialect: date_text(Order.order_date, dialect, *DATE_FORMATS[name])
 
 
 def _week(dialect: str) -> ColumnElement:
     """The Monday that starts the order's week, as ``YYYY-MM-DD``."""
-    if dialect == "postgresql":
-        return func.to_char(func.date_trunc(const("week"), Order.order_date), const("YYYY-MM-DD"))
-    return func.date(Order.order_date, const("weekday 0"), const("-6 days"))
+    return week_start(Order.order_date, dialect)
 
 
 def customer_key() -> ColumnElement:
@@ -141,11 +157,11 @@ def _category(_dialect: str = "") -> ColumnElement:
 DIMENSIONS: dict[str, Dimension] = {
     d.name: d
     for d in (
-        Dimension("day", _date_text("%Y-%m-%d", "YYYY-MM-DD")),
+        Dimension("day", _date_text("day")),
         Dimension("week", _week),
-        Dimension("month", _date_text("%Y-%m", "YYYY-MM")),
-        Dimension("year", _date_text("%Y", "YYYY")),
-        Dimension("month_of_year", _date_text("%m", "MM")),
+        Dimension("month", _date_text("month")),
+        Dimension("year", _date_text("year")),
+        Dimension("month_of_year", _date_text("month_of_year")),
         Dimension("platform", _col(Order.platform)),
         Dimension("shop", _col(Shop.code), joins=("shop",)),
         Dimension("currency", _col(Order.currency)),
@@ -161,7 +177,7 @@ DIMENSIONS: dict[str, Dimension] = {
 """Every dimension, by name."""
 
 
-def _sum(column) -> ColumnElement:
+def sum_money(column) -> ColumnElement:
     return type_coerce(func.coalesce(func.sum(column), 0), MONEY)
 
 
@@ -182,12 +198,12 @@ def _returned_orders() -> ColumnElement:
     return func.count(func.distinct(case((Order.refunded_amount > 0, Order.id), else_=null())))
 
 
-def _ratio(top: ColumnElement, bottom: ColumnElement) -> ColumnElement:
+def ratio(top: ColumnElement, bottom: ColumnElement) -> ColumnElement:
     return cast(top, Numeric(24, 6)) / func.nullif(cast(bottom, Numeric(24, 6)), 0)
 
 
 def _line_cost_sum() -> ColumnElement:
-    return _sum(LINE_COST.c.cost)
+    return sum_money(LINE_COST.c.cost)
 
 
 def _costed(column) -> ColumnElement:
@@ -197,7 +213,7 @@ def _costed(column) -> ColumnElement:
 
 
 def _margin() -> ColumnElement:
-    return _sum(_costed(OrderLine.amount - LINE_COST.c.cost))
+    return sum_money(_costed(OrderLine.amount - LINE_COST.c.cost))
 
 
 LINE_COST = line_cost()
@@ -208,12 +224,12 @@ MEASURES: dict[str, Measure] = {
         Measure("orders", "count", _order_rows, _orders),
         Measure("customers", "count", *[lambda: func.count(func.distinct(customer_key()))] * 2),
         Measure("units", "count", None, lambda: func.coalesce(func.sum(OrderLine.quantity), 0)),
-        Measure("sales", "money", lambda: _sum(Order.goods_amount), lambda: _sum(OrderLine.amount)),
+        Measure("sales", "money", lambda: sum_money(Order.goods_amount), lambda: sum_money(OrderLine.amount)),
         Measure(
             "avg_order_value",
             "money",
-            lambda: _ratio(func.sum(Order.goods_amount), _order_rows()),
-            lambda: _ratio(func.sum(OrderLine.amount), _orders()),
+            lambda: ratio(func.sum(Order.goods_amount), _order_rows()),
+            lambda: ratio(func.sum(OrderLine.amount), _orders()),
         ),
         Measure("cost", "money", None, _line_cost_sum, ("cost",)),
         Measure("gross_margin", "money", None, _margin, ("cost",)),
@@ -221,17 +237,17 @@ MEASURES: dict[str, Measure] = {
             "margin_rate",
             "ratio",
             None,
-            lambda: _ratio(_margin(), func.sum(_costed(OrderLine.amount))),
+            lambda: ratio(_margin(), func.sum(_costed(OrderLine.amount))),
             ("cost",),
         ),
         Measure("returns", "count", _returned_rows, _returned_orders),
         Measure(
             "return_rate",
             "ratio",
-            lambda: _ratio(_returned_rows(), _order_rows()),
-            lambda: _ratio(_returned_orders(), _orders()),
+            lambda: ratio(_returned_rows(), _order_rows()),
+            lambda: ratio(_returned_orders(), _orders()),
         ),
-        Measure("refund_amount", "money", lambda: _sum(Order.refunded_amount), None),
+        Measure("refund_amount", "money", lambda: sum_money(Order.refunded_amount), None),
     )
 }
 """Every measure, by name."""

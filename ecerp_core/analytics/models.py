@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ecerp_core.db import Base, Timestamp, created_at, intpk, updated_at
+from ecerp_core.db import Base, Timestamp, UTCDateTime, bigpk, created_at, intpk, updated_at
+from ecerp_core.money import Money
+
+ZERO = Decimal("0")
 
 
 class SavedReport(Base):
@@ -72,3 +78,61 @@ class ReportRun(Base):
     notebook: Mapped[str] = mapped_column(String(500), default="")
     html: Mapped[str] = mapped_column(String(500), default="")
     error: Mapped[str] = mapped_column(String(500), default="")
+
+
+class SalesRollup(Base):
+    """The sales fact table the dashboards read (日/月销售汇总), kept equal to the orders by
+    :mod:`ecerp_core.analytics.rollup` (the only writer); every measure adds up.
+
+    level: ``o`` one row per (day, currency, status, platform, shop, province, country) over the
+    orders; ``s`` per (day, currency, status, platform, shop, SKU) over their lines; ``c`` the same
+    per category. period: ``d`` a day, ``m`` a month (``day`` its first day; the sum of its days).
+    product_id / platform_sku: the SKU at level ``s`` (platform_sku only for lines without a
+    product); category_id at level ``c`` (None: none).
+    orders: sales orders (at ``s`` / ``c``: distinct orders with a line there); line_orders those with
+    lines; returned / line_returned the same with a refund; goods_amount, refunded_amount of the
+    orders (level ``o``); units, amount, cost (from the stock ledger, where known) and
+    costed_amount (the amount of the lines whose cost is known) of their lines.
+    """
+
+    __tablename__ = "analytics_sales_rollup"
+    __table_args__ = (Index("ix_analytics_sales_rollup_level", "level", "period", "day"),)
+
+    id: Mapped[bigpk]
+    level: Mapped[str] = mapped_column(String(1))
+    period: Mapped[str] = mapped_column(String(1))
+    day: Mapped[dt.date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20))
+    platform: Mapped[str] = mapped_column(String(20))
+    shop_id: Mapped[int]
+    region: Mapped[str] = mapped_column(String(60), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    product_id: Mapped[int | None]
+    platform_sku: Mapped[str] = mapped_column(String(64), default="")
+    category_id: Mapped[int | None]
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    line_orders: Mapped[int] = mapped_column(Integer, default=0)
+    returned: Mapped[int] = mapped_column(Integer, default=0)
+    line_returned: Mapped[int] = mapped_column(Integer, default=0)
+    goods_amount: Mapped[Money] = mapped_column(default=ZERO)
+    refunded_amount: Mapped[Money] = mapped_column(default=ZERO)
+    units: Mapped[int] = mapped_column(Integer, default=0)
+    amount: Mapped[Money] = mapped_column(default=ZERO)
+    cost: Mapped[Money] = mapped_column(default=ZERO)
+    costed_amount: Mapped[Money] = mapped_column(default=ZERO)
+
+
+class RollupMark(Base):
+    """How far :class:`SalesRollup` has read the orders (one row, id 1): the latest ``updated_at`` of
+    an order and how many orders were updated in the :data:`~ecerp_core.analytics.rollup.LAG` before
+    it, the last stock move, a fingerprint of the products' categories, and when it ran."""
+
+    __tablename__ = "analytics_rollup_mark"
+
+    id: Mapped[intpk]
+    orders_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    orders_recent: Mapped[int] = mapped_column(Integer, default=0)
+    move_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    products: Mapped[str] = mapped_column(String(80), default="")
+    refreshed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(timezone=True))

@@ -12,12 +12,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ecerp_core.analytics import rollup
 from ecerp_core.analytics.exceptions import BadFilterValue, EmptyReport, GrainMismatch, UnknownField
-from ecerp_core.analytics.layer import DIMENSIONS, FILTERS, LINE, MEASURES, join_lines, sales_condition
+from ecerp_core.analytics.layer import (
+    DATE_FORMATS,
+    DIMENSIONS,
+    FILTERS,
+    LINE,
+    MEASURES,
+    const,
+    date_text,
+    join_lines,
+    ratio,
+    sales_condition,
+    sum_money,
+    week_start,
+)
 from ecerp_core.auth import Actor, require
+from ecerp_core.catalog.models import Category, Product, Shop
 from ecerp_core.i18n import lazy
 from ecerp_core.money import round_money
 from ecerp_core.orders.models import Order
@@ -147,6 +162,101 @@ def report_statement(spec: ReportSpec, dialect: str):
     stmt = join_lines(select(*columns).select_from(Order), joins, line).where(*conditions)
     if spec.dimensions:
         stmt = stmt.group_by(*(DIMENSIONS[d].expr(dialect) for d in spec.dimensions))
+    return _ordered(stmt, spec, columns)
+
+
+R = rollup.R
+_ROLLUP_COLUMNS = {"platform": R.c.platform, "currency": R.c.currency, "province": R.c.region}
+_ROLLUP_COLUMNS |= {"country": R.c.country, "status": R.c.status, "shop": Shop.code}
+_LEVELS = {"sku": rollup.SKU_LEVEL, "category": rollup.CATEGORY_LEVEL}
+
+
+def _rollup_column(name: str, dialect: str):
+    """A dimension or filter of the layer over the rollup's columns."""
+    if name in DATE_FORMATS:
+        return date_text(R.c.day, dialect, *DATE_FORMATS[name])
+    if name == "week":
+        return week_start(R.c.day, dialect)
+    if name == "sku":
+        return func.coalesce(Product.sku, R.c.platform_sku)
+    if name == "category":
+        return func.coalesce(Category.code, const(""))
+    return _ROLLUP_COLUMNS[name]
+
+
+def _rollup_measure(name: str, line: bool):
+    """A measure of the layer over the rollup: at the line grain the orders with lines and their
+    lines' amount, at the order grain the orders and their goods amount (as the layer counts)."""
+    orders = R.c.line_orders if line else R.c.orders
+    returned = R.c.line_returned if line else R.c.returned
+    money = R.c.amount if line else R.c.goods_amount
+    margin = sum_money(R.c.costed_amount - R.c.cost)
+    count = {n: func.coalesce(func.sum(c), 0) for n, c in (("orders", orders), ("returns", returned))}
+    return {
+        "orders": lambda: count["orders"],
+        "units": lambda: func.coalesce(func.sum(R.c.units), 0),
+        "sales": lambda: sum_money(money),
+        "avg_order_value": lambda: ratio(func.sum(money), func.sum(orders)),
+        "cost": lambda: sum_money(R.c.cost),
+        "gross_margin": lambda: margin,
+        "margin_rate": lambda: ratio(margin, func.sum(R.c.costed_amount)),
+        "returns": lambda: count["returns"],
+        "return_rate": lambda: ratio(count["returns"], count["orders"]),
+        "refund_amount": lambda: sum_money(R.c.refunded_amount),
+    }[name]()
+
+
+def _rollup_level(spec: ReportSpec) -> str | None:
+    """Which rows of the rollup answer ``spec`` exactly, or None (the orders must): distinct
+    customers are not additive; a SKU or category filter needs its dimension (an order with two
+    SKUs would count twice otherwise); the SKU and category rows keep no province or country."""
+    names = {*spec.dimensions, *spec.filters}
+    if "customers" in spec.measures or "customer" in names:
+        return None
+    line_dims = {d for d in spec.dimensions if DIMENSIONS[d].grain == LINE}
+    line_filters = {f for f in spec.filters if FILTERS[f].grain == LINE}
+    if len(line_dims) > 1 or not line_filters <= line_dims:
+        return None
+    if line_dims and names & {"province", "country"}:
+        return None
+    line = bool(line_dims) or any(MEASURES[m].at_order is None for m in spec.measures)
+    if line and any(MEASURES[m].at_line is None for m in spec.measures):
+        return None
+    return _LEVELS[line_dims.pop()] if line_dims else rollup.ORDER_LEVEL
+
+
+def rollup_statement(spec: ReportSpec, dialect: str):
+    """The one SELECT answering ``spec`` from the rollup, or None when only the orders can (checked
+    first, like :func:`report_statement`, with the same bound filter values)."""
+    check_spec(spec)
+    level = _rollup_level(spec)
+    if level is None:
+        return None
+    line = level != rollup.ORDER_LEVEL or any(MEASURES[m].at_order is None for m in spec.measures)
+    columns = [_rollup_column(d, dialect).label(d) for d in spec.dimensions]
+    columns += [_rollup_measure(m, line).label(m) for m in spec.measures]
+    date_from = _date("date_from", spec.filters["date_from"]) if "date_from" in spec.filters else None
+    date_to = _date("date_to", spec.filters["date_to"]) if "date_to" in spec.filters else None
+    daily = bool({"day", "week"} & set(spec.dimensions))
+    conditions = [R.c.level == level, rollup.period_rows(date_from, date_to, daily)]
+    for name, value in spec.filters.items():
+        if FILTERS[name].kind == "among":
+            conditions.append(_rollup_column(name, dialect).in_(_values(name, value)))
+    stmt = select(*columns).select_from(R)
+    names = {*spec.dimensions, *spec.filters}
+    if "shop" in names:
+        stmt = stmt.join(Shop, Shop.id == R.c.shop_id)
+    if "sku" in names:
+        stmt = stmt.outerjoin(Product, Product.id == R.c.product_id)
+    if "category" in names:
+        stmt = stmt.outerjoin(Category, Category.id == R.c.category_id)
+    stmt = stmt.where(*conditions)
+    if spec.dimensions:
+        stmt = stmt.group_by(*(_rollup_column(d, dialect) for d in spec.dimensions))
+    return _ordered(stmt, spec, columns)
+
+
+def _ordered(stmt, spec: ReportSpec, columns: list):
     order = [spec.sort] if spec.sort else list(spec.dimensions)
     if order:
         labelled = {c.name: c for c in columns}
@@ -166,15 +276,22 @@ def _clean(measure: str, value: object) -> object:
     return int(value)
 
 
-def run_report(session: Session, actor: Actor, spec: ReportSpec) -> ReportResult:
+def run_report(session: Session, actor: Actor, spec: ReportSpec, *, source: str = "auto") -> ReportResult:
     """Run ``spec`` in the database and return its aggregated rows.
+
+    ``source``: ``auto`` reads the sales rollup (:mod:`ecerp_core.analytics.rollup`) when it holds
+    everything ``spec`` names and is up to date (or can be brought up to date), else the orders;
+    ``orders`` always reads the orders (the same answer, slower).
 
     Money comes back as ``Decimal`` rounded to the cent, counts as ``int``, ratios as ``Decimal``
     with four places (None where the base is zero). Raises :class:`UnknownField` for any name
     outside the layer, :class:`GrainMismatch` for an order amount split by SKU or category.
     """
     require(actor, "analytics.read")
-    stmt = report_statement(spec, session.get_bind().dialect.name)
+    dialect = session.get_bind().dialect.name
+    stmt = rollup_statement(spec, dialect) if source == "auto" else None
+    if stmt is None or not rollup.ensure_fresh(session):
+        stmt = report_statement(spec, dialect)
     result = session.execute(stmt)
     columns = (*spec.dimensions, *spec.measures)
     rows = []

@@ -111,8 +111,11 @@ def save(
 @pass_ctx
 def run(ctx: Context, name: str, params: tuple[str, ...], fmt: str, output: str | None) -> None:
     """Run saved report NAME, filters overridden by --param. / 运行已保存的报表。"""
+    from ecerp_core.analytics.rollup import keep_fresh
     from ecerp_core.analytics.services import export_report, get_report, run_saved_report
 
+    with ctx.acting() as (session, actor):
+        keep_fresh(session, actor)
     with ctx.acting(readonly=True) as (session, actor):
         report_row, _spec = get_report(session, actor, name)
         result = run_saved_report(session, actor, name, _pairs(params, "--param"))
@@ -130,6 +133,21 @@ def run(ctx: Context, name: str, params: tuple[str, ...], fmt: str, output: str 
     if output:
         raise click.UsageError("--output is for csv and xlsx")
     print_table(result.rows, result.columns, "json" if fmt == "json" else "table")
+
+
+@report.command("refresh")
+@click.option("--full", is_flag=True, help="Rebuild it from every order. / 从全部订单重建。")
+@pass_ctx
+def refresh(ctx: Context, full: bool) -> None:
+    """Bring the sales rollup the dashboards read up to date. / 更新看板所读的销售汇总。"""
+    from ecerp_core.analytics.rollup import refresh_rollup
+
+    with ctx.acting() as (session, actor):
+        done = refresh_rollup(session, actor, full=full)
+    if done["full"]:
+        click.echo(t("cli.rollup_rebuilt", None))
+    else:
+        click.echo(t("cli.rollup_refreshed", None, days=done["days"]))
 
 
 @report.command("delete")

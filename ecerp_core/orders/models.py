@@ -52,6 +52,7 @@ class Order(Base):
         Index("ix_sales_order_status", "status", "created_at"),
         Index("ix_sales_order_shop_created", "shop_id", "created_at"),
         Index("ix_sales_order_created", "created_at"),
+        Index("ix_sales_order_updated", "updated_at"),  # what the analytics rollup has not read yet
         Index("ix_sales_order_buyer", "shop_id", "buyer_id"),
         Index("ix_sales_order_merged_into", "merged_into_id"),
         Index("ix_sales_order_split_from", "split_from_id"),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import Product, Shop
-from ecerp_core.db import among
+from ecerp_core.db import among, utcnow
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.orders import workflow
 from ecerp_core.orders.models import Order, OrderLine, SkuMapping
@@ -115,6 +115,9 @@ def recheck_unmapped(session: Session, actor: Actor) -> int:
         conn.execute(
             update(table).where(table.c.id == bindparam("lid")).values(product_id=bindparam("pid")), fills
         )
+        # the order changed with its lines: readers that follow updated_at (the analytics rollup) see it
+        filled = sorted({r.order_id for r in rows if resolved[SkuRef(r.shop_id, r.platform_sku)]})
+        conn.execute(update(Order).where(among(session, Order.id, filled)).values(updated_at=utcnow()))
     still = {r.order_id for r in rows if not resolved[SkuRef(r.shop_id, r.platform_sku)]}
     done = sorted({r.order_id for r in rows} - still)
     if done:

@@ -10,12 +10,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 
-from ecerp_core.analytics import charts, dashboards, maps
+from ecerp_core.analytics import charts, dashboards, maps, rollup
 from ecerp_core.analytics.complaints import complaint_rates
 from ecerp_core.analytics.layer import describe
 from ecerp_core.analytics.reports import ReportResult, ReportSpec, run_report
 from ecerp_core.analytics.schedules import report_schedules, schedule_report, unschedule_report
 from ecerp_core.analytics.services import export_report, get_report, list_reports, save_report
+from ecerp_core.db import is_transient
 from widgets.common.actor import AppContext
 
 DASHBOARDS = (
@@ -151,9 +152,23 @@ class AnalyticsModel:
             currency or self.window.currency,
         )
 
+    def fresh_rollup(self) -> None:
+        """Bring the sales rollup up to date (a short writing transaction, only when it is stale),
+        so the read-only reads after it answer from it."""
+        with self.ctx.session(readonly=True) as session:
+            if rollup.is_fresh(session):
+                return
+        try:
+            with self.ctx.session() as session:
+                rollup.keep_fresh(session, self.ctx.actor)
+        except Exception as exc:  # another writer holds the database: read the orders meanwhile
+            if not is_transient(exc):
+                raise
+
     def dashboard(self, key: str, language: str):
         """The figure and rows of dashboard ``key`` over the current window."""
         self.repeat = None
+        self.fresh_rollup()
         with self.ctx.session(readonly=True) as session:
             return DRAW[key](self, session, language)
 
@@ -163,6 +178,7 @@ class AnalyticsModel:
         window_filters = {"date_from": self.window.date_from, "date_to": self.window.date_to}
         self.spec = ReportSpec(tuple(dimensions), tuple(measures), {**window_filters, **filters})
         self.chart = chart
+        self.fresh_rollup()
         with self.ctx.session(readonly=True) as session:
             self.result = run_report(session, self.ctx.actor, self.spec)
         return self.result
@@ -190,6 +206,7 @@ class AnalyticsModel:
         return spec
 
     def run_loaded(self) -> ReportResult:
+        self.fresh_rollup()
         with self.ctx.session(readonly=True) as session:
             self.result = run_report(session, self.ctx.actor, replace(self.spec))
         return self.result
