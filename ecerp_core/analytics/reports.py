@@ -169,6 +169,10 @@ R = rollup.R
 _ROLLUP_COLUMNS = {"platform": R.c.platform, "currency": R.c.currency, "province": R.c.region}
 _ROLLUP_COLUMNS |= {"country": R.c.country, "status": R.c.status, "shop": Shop.code}
 _LEVELS = {"sku": rollup.SKU_LEVEL, "category": rollup.CATEGORY_LEVEL}
+# what the rollup keeps: anything else (a customer, a tier, a dimension added later) reads the orders
+_ROLLUP_NAMES = {*DATE_FORMATS, "week", *_LEVELS, *_ROLLUP_COLUMNS, "date_from", "date_to"}
+_ROLLUP_MEASURES = {"orders", "units", "sales", "avg_order_value", "cost", "gross_margin", "margin_rate"}
+_ROLLUP_MEASURES |= {"returns", "return_rate", "refund_amount"}
 
 
 def _rollup_column(name: str, dialect: str):
@@ -207,11 +211,12 @@ def _rollup_measure(name: str, line: bool):
 
 
 def _rollup_level(spec: ReportSpec) -> str | None:
-    """Which rows of the rollup answer ``spec`` exactly, or None (the orders must): distinct
-    customers are not additive; a SKU or category filter needs its dimension (an order with two
-    SKUs would count twice otherwise); the SKU and category rows keep no province or country."""
+    """Which rows of the rollup answer ``spec`` exactly, or None (the orders must): only what it
+    keeps (distinct customers are not additive, a tier is today's); a SKU or category filter needs
+    its dimension (an order with two SKUs would count twice otherwise); the SKU and category rows
+    keep no province or country."""
     names = {*spec.dimensions, *spec.filters}
-    if "customers" in spec.measures or "customer" in names:
+    if not names <= _ROLLUP_NAMES or not set(spec.measures) <= _ROLLUP_MEASURES:
         return None
     line_dims = {d for d in spec.dimensions if DIMENSIONS[d].grain == LINE}
     line_filters = {f for f in spec.filters if FILTERS[f].grain == LINE}
