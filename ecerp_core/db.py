@@ -211,6 +211,15 @@ def forget_engines() -> None:
     _session_factory.cache_clear()
 
 
+_commits = 0
+
+
+def commits() -> int:
+    """How many write transactions this process has committed: an app's action runs again after
+    losing a race only while this has not moved since it began (nothing is ever written twice)."""
+    return _commits
+
+
 @contextmanager
 def session_scope(url: str | None = None, *, readonly: bool = False) -> Iterator[Session]:
     """Open a session; commit when the block ends, roll back everything if it raises.
@@ -229,6 +238,8 @@ def session_scope(url: str | None = None, *, readonly: bool = False) -> Iterator
         else:
             pause_point(session, "commit")
             session.commit()
+            global _commits
+            _commits += 1
     except BaseException:
         session.rollback()
         raise

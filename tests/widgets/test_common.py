@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipywidgets as w
 import pytest
+from sqlalchemy.exc import OperationalError
 
+from ecerp_core import db
 from ecerp_core.catalog.rules import PRODUCT_FIELDS
 from ecerp_core.errors import NotFound, PermissionDenied, ValidationError, problem
 from widgets.common.actions import AlertArea, ui_action
@@ -153,3 +155,36 @@ def test_record_form_values_skip_blanks_as_asked(translator):
 @pytest.mark.parametrize(("text", "expected"), [("a: 1", {"a": "1"}), ("", {}), ("no colon", "no colon")])
 def test_spec_text(text, expected):
     assert text_to_spec(text) == expected
+
+
+class Racer(Host):
+    """An action whose transaction loses a deadlock ``losses`` times, optionally after committing."""
+
+    def __init__(self, losses: int, commit_first: bool = False) -> None:
+        super().__init__()
+        self.losses, self.commit_first, self.runs = losses, commit_first, 0
+
+    @ui_action
+    def act(self, button=None) -> str:
+        self.runs += 1
+        if self.commit_first:
+            db._commits += 1  # as a committed write transaction would
+        if self.runs <= self.losses:
+            raise OperationalError("UPDATE …", {}, _Deadlock())
+        return "done"
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"
+
+
+def test_an_action_that_lost_a_race_runs_again_but_never_after_a_commit(monkeypatch):
+    monkeypatch.setattr("widgets.common.actions.time.sleep", lambda _s: None)
+    racer = Racer(losses=2)
+    assert racer.act(w.Button()) == "done" and racer.runs == 3 and racer.alerts.kind == ""
+    hopeless = Racer(losses=9)
+    assert hopeless.act(w.Button()) is None and hopeless.runs == db.ATTEMPTS
+    committed = Racer(losses=1, commit_first=True)  # its first transaction is in: never twice
+    assert committed.act(w.Button()) is None and committed.runs == 1
+    assert committed.alerts.kind == "error"
+    assert "UPDATE" not in committed.alerts.text and "40P01" not in committed.alerts.text

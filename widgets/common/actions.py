@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Protocol, TypeVar
@@ -18,7 +19,7 @@ from typing import Protocol, TypeVar
 import ipywidgets as w
 
 from ecerp_core.config import load_settings
-from ecerp_core.db import is_database_error, named_database_error
+from ecerp_core.db import ATTEMPTS, commits, is_database_error, is_transient, named_database_error
 from ecerp_core.errors import EcerpError, Problem, ValidationError
 from widgets.common.i18n import Translator
 
@@ -110,6 +111,22 @@ def validation_text(i18n: Translator, error: ValidationError, unplaced: Iterable
     return "\n".join(lines)
 
 
+def _run_again_after_a_lost_race(method, *args, **kwargs):
+    """The action once more (a fresh transaction, a short growing pause) when its transaction lost
+    a deadlock or a serialization failure — as the CLI's ``run_transaction`` does — but only while
+    the action has committed nothing, so no write is ever made twice."""
+    for attempt in range(1, ATTEMPTS + 1):
+        committed = commits()
+        try:
+            return method(*args, **kwargs)
+        except Exception as exc:
+            if attempt == ATTEMPTS or not is_transient(exc) or commits() != committed:
+                raise
+            logging.getLogger(__name__).info("action lost a race, attempt %d of %d", attempt, ATTEMPTS)
+            time.sleep(0.05 * attempt * attempt)
+    raise AssertionError("unreachable")
+
+
 def ui_action(method: F) -> F:
     """Wrap a widget callback: busy button, friendly errors, tracebacks to the log only.
 
@@ -128,7 +145,7 @@ def ui_action(method: F) -> F:
             # A class, not ``disabled``: the action itself may enable or disable its button.
             button.add_class("ecerp-busy")
         try:
-            return method(self, *args, **kwargs)
+            return _run_again_after_a_lost_race(method, self, *args, **kwargs)
         except ValidationError as exc:
             placer = getattr(self, "show_problems", None)
             unplaced = placer(exc.problems) if placer else exc.problems
