@@ -1,5 +1,6 @@
 """Sign-in at the server: an anonymous visitor gets only the sign-in page (and no kernel); an order
-clerk signs in, sees exactly the apps of the role, is refused Finance Close, and signs out."""
+clerk signs in, sees exactly the apps of the role, is refused Finance Close, and signs out; every other
+role signs in and sees exactly its apps."""
 
 from __future__ import annotations
 
@@ -67,3 +68,49 @@ def test_clerk_sees_its_apps_is_refused_finance_close_and_signs_out(voila_server
     page.get_by_text("您已退出登录").wait_for()
     page.goto(f"{base}/voila/render/home.ipynb")
     assert "/login" in page.url
+
+
+# Each role's apps on Home, literally (widgets/home/registry.py's permission per app, auth.ROLES),
+# and one app the role is refused at the server (None: the admin is refused nothing).
+ROLE_APPS = {
+    "admin": (
+        [
+            "analytics",
+            "base_data",
+            "customers",
+            "finance_close",
+            "forecast",
+            "inventory",
+            "order_desk",
+            "stocktake",
+        ],
+        None,
+    ),
+    "warehouse_clerk": (["base_data", "inventory", "order_desk", "stocktake"], "finance_close"),
+    "purchaser": (["analytics", "base_data", "forecast", "inventory"], "order_desk"),
+    "accountant": (["analytics", "base_data", "finance_close", "inventory", "order_desk"], "stocktake"),
+    "analyst": (
+        ["analytics", "base_data", "customers", "finance_close", "forecast", "inventory", "order_desk"],
+        "stocktake",
+    ),
+}
+
+
+@pytest.mark.parametrize("role", list(ROLE_APPS))
+def test_each_role_signs_in_and_sees_exactly_its_apps(voila_server, apps_database, page, role):
+    base = voila_server["url"]
+    name, password = f"u_{role}", f"{role}-pass-1"
+    with session_scope(apps_database) as session:
+        admin = auth.resolve_actor(session, "admin")
+        auth.create_user(session, admin, name, password, role, language="en")
+    page.goto(f"{base}/login?lang=en")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.locator(".ecerp-app-card").first.wait_for(timeout=90_000)
+    shown = sorted(page.locator(".ecerp-app-card").evaluate_all("cards => cards.map(c => c.dataset.app)"))
+    expected, refused = ROLE_APPS[role]
+    assert shown == expected
+    if refused:
+        assert page.goto(f"{base}/voila/render/{refused}.ipynb").status == 403
+    page.request.get(f"{base}/logout")
