@@ -195,16 +195,19 @@ class Moments(dict):
     rows repeat an order's timestamps, and an order's paid or shipped time is often its created
     time. ``moments[text]`` is None for a blank or bad text; :meth:`read` says which."""
 
-    __slots__ = ("fmt", "tz")
+    __slots__ = ("earliest", "fmt", "latest", "tz")
 
     def __init__(self, tz: dt.tzinfo, fmt: str | None = None) -> None:
         super().__init__()
         self.tz, self.fmt = tz, fmt
+        self.earliest, self.latest = date_window()  # the window of :func:`moment`, found once
 
     def __missing__(self, text: str) -> dt.datetime | None:
         try:
-            value = moment(text, "", self.tz, fmt=self.fmt, blank_ok=True)
+            value = _moment(text, "", self.tz, fmt=self.fmt, blank_ok=True)
         except RowError:
+            value = None
+        if value is not None and not self.earliest <= value.date() <= self.latest:
             value = None
         self[text] = value
         return value
