@@ -11,8 +11,11 @@ import operator
 import os
 import random
 import sqlite3
+import statistics
 import subprocess
 import sys
+import tempfile
+import time
 from decimal import Decimal
 
 import psycopg
@@ -197,30 +200,33 @@ def _setup(url: str, skus: int = SKUS):
     return admin
 
 
-def _cli_import(url: str, path, orders: int) -> None:
-    """``ecerp orders import`` as a user runs it: a new process, its start-up included."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ecerp_core",
-            "orders",
-            "import",
-            "--platform",
-            "shopify",
-            str(path),
-            "--shop",
-            "SHOP",
-            "--json",
-        ],
-        env={**os.environ, "ECERP_DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    summary = json.loads(done.stdout)
+def _cli_import(url: str, path, orders: int) -> int:
+    """``ecerp orders import`` as a user runs it: a new process, its start-up included; returns the
+    process's peak resident memory in bytes."""
+    args = ["orders", "import", "--platform", "shopify", str(path), "--shop", "SHOP", "--json"]
+    code, out, err, peak = _run_measured(args, url)
+    assert code == 0, err[-2000:]
+    summary = json.loads(out)
     assert summary["created"] == orders and not summary["rejected"], summary["rejected"][:3]
+    return peak
+
+
+def _run_measured(args: list[str], url: str) -> tuple[int, str, str, int]:
+    """``ecerp ARGS`` in a new process: its exit code, output, errors and peak resident memory (the
+    child's own, from ``wait4``)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "ecerp_core", *args],
+            env={**os.environ, "ECERP_DATABASE_URL": url},
+            stdout=out,
+            stderr=err,
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        text = out.read().decode(), err.read().decode(errors="replace")
+    return child.returncode, *text, usage.ru_maxrss * 1024  # kilobytes on Linux
 
 
 def _plain_connect(url: str):
@@ -361,4 +367,48 @@ def orders_pipeline(cfg: BenchConfig) -> BenchResult:
         result.baseline.append(timed(raw))
         dispose(url)
     result.note = "ecerp: rules, routing by region and availability, locked reservation, events, audit"
+    return result
+
+
+@benchmark("orders-import-memory")
+def orders_import_memory(cfg: BenchConfig) -> BenchResult:
+    """Peak memory of `ecerp orders import` of a ~50 MB Shopify export, beside csv + executemany."""
+    n = max(200, int(85_000 * cfg.scale))
+    path = cfg.workdir / "orders_memory.csv"
+    lines = write_shopify_csv(path, n, cfg.seed + 2, IMPORT_SKUS)
+    size = path.stat().st_size / 1e6
+    result = BenchResult(
+        "orders import memory",
+        lines,
+        "lines",
+        backend="sqlite" if cfg.database_url is None else "postgresql",
+        baseline_name="csv + executemany into two bare tables",
+    )
+    small = cfg.workdir / "orders_memory_small.csv"
+    write_shopify_csv(small, 200, cfg.seed + 2, IMPORT_SKUS)
+    peaks, idle = [], []
+    for _ in range(cfg.repeat):
+        url = fresh_url(cfg.workdir, cfg.database_url, "memory-small")
+        _setup(url, IMPORT_SKUS)
+        get_engine(url).dispose()
+        idle.append(_cli_import(url, small, 200))  # the command's own memory, whatever the file
+        dispose(url)
+        url = fresh_url(cfg.workdir, cfg.database_url, "memory")
+        _setup(url, IMPORT_SKUS)
+        get_engine(url).dispose()
+        started = time.perf_counter()
+        peaks.append(_cli_import(url, path, n))
+        result.ours.append(time.perf_counter() - started)
+        dispose(url)
+        url = fresh_url(cfg.workdir, cfg.database_url, "memory-raw")
+        _raw_tables(url)
+        get_engine(url).dispose()
+        result.baseline.append(timed(lambda url=url: _raw_import(url, path)))
+        dispose(url)
+    peak, start = statistics.median(peaks) / 1e6, statistics.median(idle) / 1e6
+    result.note = (
+        f"{size:.0f} MB file, {n} orders: peak RSS {peak:.0f} MB ({peak - start:.0f} MB above the "
+        f"{start:.0f} MB of importing 200 orders), {size / result.ours_median:.1f} MB/s "
+        f"(raw {size / result.baseline_median:.1f} MB/s)"
+    )
     return result
