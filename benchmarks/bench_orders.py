@@ -14,7 +14,6 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from decimal import Decimal
 
@@ -211,22 +210,32 @@ def _cli_import(url: str, path, orders: int) -> int:
     return peak
 
 
+_MEASURED = """
+import atexit, runpy, sys
+
+def _peak():  # this process's own high-water mark (ru_maxrss would count the parent's before exec)
+    with open("/proc/self/status") as status:
+        kb = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    print(f"\\nECERP_PEAK_KB={kb}", file=sys.stderr)
+
+atexit.register(_peak)
+sys.argv = ["ecerp", *sys.argv[1:]]
+runpy.run_module("ecerp_core", run_name="__main__", alter_sys=True)
+"""
+
+
 def _run_measured(args: list[str], url: str) -> tuple[int, str, str, int]:
-    """``ecerp ARGS`` in a new process: its exit code, output, errors and peak resident memory (the
-    child's own, from ``wait4``)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "ecerp_core", *args],
-            env={**os.environ, "ECERP_DATABASE_URL": url},
-            stdout=out,
-            stderr=err,
-        )
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        text = out.read().decode(), err.read().decode(errors="replace")
-    return child.returncode, *text, usage.ru_maxrss * 1024  # kilobytes on Linux
+    """``ecerp ARGS`` in a new process: its exit code, output, errors and peak resident memory in
+    bytes (``VmHWM``, read by the process as it exits)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURED, *args],
+        env={**os.environ, "ECERP_DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    err, _, peak = done.stderr.rpartition("\nECERP_PEAK_KB=")
+    return done.returncode, done.stdout, err, int(peak.strip() or 0) * 1024
 
 
 def _plain_connect(url: str):
