@@ -196,7 +196,7 @@ def detect_encoding(data: bytes, name: str = "<upload>") -> str:
 def _detect(chunks: Callable[[], Iterable[bytes]], name: str) -> str:
     """:func:`detect_encoding` of the bytes ``chunks()`` gives, in pieces: a file is read a piece at
     a time (once per encoding considered), never held whole."""
-    head = b"".join(itertools.islice(_sized(chunks(), 65536), 1))[:65536]
+    head = next(iter(chunks()), b"")[:65536]  # a piece holds more than this, but at the end
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     start = head[:4096]
@@ -214,18 +214,6 @@ def _detect(chunks: Callable[[], Iterable[bytes]], name: str) -> str:
     if _decodes(chunks(), "cp1252"):
         return "cp1252"
     raise _fail(name, "encoding")
-
-
-def _sized(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
-    """The bytes of ``chunks`` regrouped in pieces of at least ``size`` (the last may be shorter)."""
-    held = b""
-    for chunk in chunks:
-        held += chunk
-        if len(held) >= size:
-            yield held
-            held = b""
-    if held:
-        yield held
 
 
 def _reads_as_chinese(data: bytes) -> bool:
