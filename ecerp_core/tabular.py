@@ -313,10 +313,16 @@ def _tables(
     pick = _getter([i for i, _ in kept])
     clean = (_unarmoured if armour else _stripped) if text_cells else None
     at = names.index(key) if batch and key in names else None
-    slices = iter(lambda: list(itertools.islice(rows, batch)), []) if at is not None else (rows,)
     data: list[Cells] = []
     line, earlier = FIRST_LINE, set()
-    for part in slices:
+    while True:  # rows read as they come (a list of a batch's whole rows would cost a third more)
+        part: Iterable[Sequence] = rows
+        if at is not None:
+            part = itertools.islice(rows, batch)
+            ahead = next(part, None)
+            if ahead is None:
+                break
+            part = itertools.chain((ahead,), part)
         append = data.append
         if text_cells:
             for row in part:
@@ -330,7 +336,9 @@ def _tables(
                 cells = list(map(clean_cell, row))
                 if any(cells):
                     append(pick(cells + [""] * (width - len(cells))))
-        if at is None or len(data) < batch:
+        if at is None:
+            break
+        if len(data) < batch:
             continue
         # the last order may go on in the rows still to read: it starts the next batch
         last, cut = clean_cell(data[-1][at]), len(data) - 1
@@ -352,7 +360,8 @@ def _check_keys(data: list[Cells], end: int, at: int, earlier: set[str]) -> set[
     keys.discard("")
     if not keys.isdisjoint(earlier):
         raise ScatteredRows
-    return earlier | keys
+    earlier |= keys
+    return earlier
 
 
 def _delimiter(stream: io.TextIOBase) -> tuple[list[str], str]:
