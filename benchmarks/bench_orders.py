@@ -22,12 +22,14 @@ from sqlalchemy.engine import make_url
 
 from benchmarks.core import BenchConfig, BenchResult, benchmark, timed
 from benchmarks.fresh import dispose, fresh_url
+from ecerp_core.auth import resolve_actor
 from ecerp_core.catalog import services as catalog
 from ecerp_core.connectors.files import import_files
 from ecerp_core.db import get_engine, session_scope
 from ecerp_core.orders.models import Order
 from ecerp_core.orders.review import auto_review
 from ecerp_core.setup import initialise
+from ecerp_core.signin import create_token
 from ecerp_core.stock import services as stock
 
 HEADER = [
@@ -203,7 +205,7 @@ def _cli_import(url: str, path, orders: int) -> int:
     """``ecerp orders import`` as a user runs it: a new process, its start-up included; returns the
     process's peak resident memory in bytes."""
     args = ["orders", "import", "--platform", "shopify", str(path), "--shop", "SHOP", "--json"]
-    code, out, err, peak = _run_measured(args, url)
+    code, out, err, peak = _run_measured(args, url, _token(url))
     assert code == 0, err[-2000:]
     summary = json.loads(out)
     assert summary["created"] == orders and not summary["rejected"], summary["rejected"][:3]
@@ -224,12 +226,21 @@ runpy.run_module("ecerp_core", run_name="__main__", alter_sys=True)
 """
 
 
-def _run_measured(args: list[str], url: str) -> tuple[int, str, str, int]:
+def _token(url: str) -> str | None:
+    """An API token of the admin on PostgreSQL, where the command must say who acts."""
+    if url.startswith("sqlite"):
+        return None
+    with session_scope(url) as session:
+        return create_token(session, resolve_actor(session, "admin"), "admin")
+
+
+def _run_measured(args: list[str], url: str, token: str | None = None) -> tuple[int, str, str, int]:
     """``ecerp ARGS`` in a new process: its exit code, output, errors and peak resident memory in
     bytes (``VmHWM``, read by the process as it exits)."""
+    env = {**os.environ, "ECERP_DATABASE_URL": url, **({"ECERP_TOKEN": token} if token else {})}
     done = subprocess.run(
         [sys.executable, "-c", _MEASURED, *args],
-        env={**os.environ, "ECERP_DATABASE_URL": url},
+        env=env,
         capture_output=True,
         text=True,
         check=False,
