@@ -13,7 +13,6 @@ import functools
 import io
 import itertools
 import operator
-import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -100,16 +99,8 @@ def _picker(positions: Sequence[int]) -> Callable[[Cells], Cells]:
 
 
 def _stripped(rows: Iterable[Cells]) -> list[Cells]:
-    """Outer spaces stripped, every cell: all :func:`clean_cell` does to a file without armour.
-    Most exports have no cell with outer spaces: one search of all the cells finds that out."""
-    rows = list(map(tuple, rows))
-    if not _OUTER_SPACE.search("\x00".join(itertools.chain.from_iterable(rows))):
-        return rows
+    """Outer spaces stripped, every cell: all :func:`clean_cell` does to a file without armour."""
     return list(map(tuple, map(map, itertools.repeat(str.strip), rows)))
-
-
-_OUTER_SPACE = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
-"""A space (any character ``str.strip`` removes) at the start or end of a cell of cells joined by NUL."""
 
 
 def _unarmoured(rows: Iterable[Cells]) -> list[Cells]:
