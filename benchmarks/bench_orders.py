@@ -11,8 +11,10 @@ import operator
 import os
 import random
 import sqlite3
+import statistics
 import subprocess
 import sys
+import time
 from decimal import Decimal
 
 import psycopg
@@ -20,12 +22,14 @@ from sqlalchemy.engine import make_url
 
 from benchmarks.core import BenchConfig, BenchResult, benchmark, timed
 from benchmarks.fresh import dispose, fresh_url
+from ecerp_core.auth import resolve_actor
 from ecerp_core.catalog import services as catalog
 from ecerp_core.connectors.files import import_files
 from ecerp_core.db import get_engine, session_scope
 from ecerp_core.orders.models import Order
 from ecerp_core.orders.review import auto_review
 from ecerp_core.setup import initialise
+from ecerp_core.signin import create_token
 from ecerp_core.stock import services as stock
 
 HEADER = [
@@ -197,30 +201,52 @@ def _setup(url: str, skus: int = SKUS):
     return admin
 
 
-def _cli_import(url: str, path, orders: int) -> None:
-    """``ecerp orders import`` as a user runs it: a new process, its start-up included."""
+def _cli_import(url: str, path, orders: int) -> int:
+    """``ecerp orders import`` as a user runs it: a new process, its start-up included; returns the
+    process's peak resident memory in bytes."""
+    args = ["orders", "import", "--platform", "shopify", str(path), "--shop", "SHOP", "--json"]
+    code, out, err, peak = _run_measured(args, url, _token(url))
+    assert code == 0, err[-2000:]
+    summary = json.loads(out)
+    assert summary["created"] == orders and not summary["rejected"], summary["rejected"][:3]
+    return peak
+
+
+_MEASURED = """
+import atexit, runpy, sys
+
+def _peak():  # this process's own high-water mark (ru_maxrss would count the parent's before exec)
+    with open("/proc/self/status") as status:
+        kb = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    print(f"\\nECERP_PEAK_KB={kb}", file=sys.stderr)
+
+atexit.register(_peak)
+sys.argv = ["ecerp", *sys.argv[1:]]
+runpy.run_module("ecerp_core", run_name="__main__", alter_sys=True)
+"""
+
+
+def _token(url: str) -> str | None:
+    """An API token of the admin on PostgreSQL, where the command must say who acts."""
+    if url.startswith("sqlite"):
+        return None
+    with session_scope(url) as session:
+        return create_token(session, resolve_actor(session, "admin"), "admin")
+
+
+def _run_measured(args: list[str], url: str, token: str | None = None) -> tuple[int, str, str, int]:
+    """``ecerp ARGS`` in a new process: its exit code, output, errors and peak resident memory in
+    bytes (``VmHWM``, read by the process as it exits)."""
+    env = {**os.environ, "ECERP_DATABASE_URL": url, **({"ECERP_TOKEN": token} if token else {})}
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ecerp_core",
-            "orders",
-            "import",
-            "--platform",
-            "shopify",
-            str(path),
-            "--shop",
-            "SHOP",
-            "--json",
-        ],
-        env={**os.environ, "ECERP_DATABASE_URL": url},
+        [sys.executable, "-c", _MEASURED, *args],
+        env=env,
         capture_output=True,
         text=True,
         check=False,
     )
-    assert done.returncode == 0, done.stderr[-2000:]
-    summary = json.loads(done.stdout)
-    assert summary["created"] == orders and not summary["rejected"], summary["rejected"][:3]
+    err, _, peak = done.stderr.rpartition("\nECERP_PEAK_KB=")
+    return done.returncode, done.stdout, err, int(peak.strip() or 0) * 1024
 
 
 def _plain_connect(url: str):
@@ -361,4 +387,48 @@ def orders_pipeline(cfg: BenchConfig) -> BenchResult:
         result.baseline.append(timed(raw))
         dispose(url)
     result.note = "ecerp: rules, routing by region and availability, locked reservation, events, audit"
+    return result
+
+
+@benchmark("orders-import-memory")
+def orders_import_memory(cfg: BenchConfig) -> BenchResult:
+    """Peak memory of `ecerp orders import` of a ~50 MB Shopify export, beside csv + executemany."""
+    n = max(200, int(85_000 * cfg.scale))
+    path = cfg.workdir / "orders_memory.csv"
+    lines = write_shopify_csv(path, n, cfg.seed + 2, IMPORT_SKUS)
+    size = path.stat().st_size / 1e6
+    result = BenchResult(
+        "orders import memory",
+        lines,
+        "lines",
+        backend="sqlite" if cfg.database_url is None else "postgresql",
+        baseline_name="csv + executemany into two bare tables",
+    )
+    small = cfg.workdir / "orders_memory_small.csv"
+    write_shopify_csv(small, 200, cfg.seed + 2, IMPORT_SKUS)
+    peaks, idle = [], []
+    for _ in range(cfg.repeat):
+        url = fresh_url(cfg.workdir, cfg.database_url, "memory-small")
+        _setup(url, IMPORT_SKUS)
+        get_engine(url).dispose()
+        idle.append(_cli_import(url, small, 200))  # the command's own memory, whatever the file
+        dispose(url)
+        url = fresh_url(cfg.workdir, cfg.database_url, "memory")
+        _setup(url, IMPORT_SKUS)
+        get_engine(url).dispose()
+        started = time.perf_counter()
+        peaks.append(_cli_import(url, path, n))
+        result.ours.append(time.perf_counter() - started)
+        dispose(url)
+        url = fresh_url(cfg.workdir, cfg.database_url, "memory-raw")
+        _raw_tables(url)
+        get_engine(url).dispose()
+        result.baseline.append(timed(lambda url=url: _raw_import(url, path)))
+        dispose(url)
+    peak, start = statistics.median(peaks) / 1e6, statistics.median(idle) / 1e6
+    result.note = (
+        f"{size:.0f} MB file, {n} orders: peak RSS {peak:.0f} MB ({peak - start:.0f} MB above the "
+        f"{start:.0f} MB of importing 200 orders), {size / result.ours_median:.1f} MB/s "
+        f"(raw {size / result.baseline_median:.1f} MB/s)"
+    )
     return result

@@ -7,7 +7,9 @@ Every importer (base data, orders, settlements, rates) reads through here, so en
 
 from __future__ import annotations
 
+import codecs
 import csv
+import functools
 import io
 import itertools
 import operator
@@ -54,13 +56,16 @@ class Table:
     """The cells of ``columns`` as read; :meth:`select` cleans the ones asked for."""
     clean: Callable[[Iterable[Cells]], list[Cells]] | None = None
     """What cleans picked cells (None: they were cleaned as read)."""
+    first_line: int = FIRST_LINE
+    """The line of data row 0: :data:`FIRST_LINE`, or later for a batch of a file read in batches
+    (:func:`read_batches`)."""
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         names = self.columns
-        for line, cells in enumerate(self.select(names), start=FIRST_LINE):
+        for line, cells in enumerate(self.select(names), start=self.first_line):
             yield line, dict(zip(names, cells, strict=True))
 
     def select(self, columns: Sequence[str], at: Iterable[int] | None = None) -> list[Cells]:
@@ -176,21 +181,28 @@ def detect_encoding(data: bytes, name: str = "<upload>") -> str:
     A file with NUL bytes that is not UTF-16, or that no encoding reads, raises
     :class:`ImportFileError` naming the encodings tried.
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    return _detect(lambda: (data,), name)
+
+
+def _detect(chunks: Callable[[], Iterable[bytes]], name: str) -> str:
+    """:func:`detect_encoding` of the bytes ``chunks()`` gives, in pieces: a file is read a piece at
+    a time (once per encoding considered), never held whole."""
+    head = next(iter(chunks()), b"")[:65536]  # a piece holds more than this, but at the end
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
-    head = data[:4096]
-    if len(head) >= 4 and head.count(0) * 3 >= len(head):  # UTF-16 without its mark: every other byte 0
-        even_zeros = head[0::2].count(0)
-        encoding = "utf-16-be" if even_zeros > head[1::2].count(0) else "utf-16-le"
-        if _decodes(data, encoding):
+    start = head[:4096]
+    if len(start) >= 4 and start.count(0) * 3 >= len(start):  # UTF-16 without its mark: every other byte 0
+        even_zeros = start[0::2].count(0)
+        encoding = "utf-16-be" if even_zeros > start[1::2].count(0) else "utf-16-le"
+        if _decodes(chunks(), encoding):
             return encoding
-    if b"\x00" in data:
+    if any(b"\x00" in chunk for chunk in chunks()):
         raise _fail(name, "nul")
-    if _decodes(data, "utf-8"):
+    if _decodes(chunks(), "utf-8"):
         return "utf-8-sig"
-    if _decodes(data, "gb18030") and (_reads_as_chinese(data) or not _decodes(data, "cp1252")):
+    if _decodes(chunks(), "gb18030") and (_reads_as_chinese(head) or not _decodes(chunks(), "cp1252")):
         return "gb18030"
-    if _decodes(data, "cp1252"):
+    if _decodes(chunks(), "cp1252"):
         return "cp1252"
     raise _fail(name, "encoding")
 
@@ -235,6 +247,11 @@ def _may_hold_armour(text: str | bytes) -> bool:
     return False
 
 
+class ScatteredRows(Exception):
+    """An order's rows stand in two batches of a file read in batches (:func:`read_batches`): the
+    file lists an order's rows apart, and must be read whole."""
+
+
 def _from_rows(
     name: str,
     rows: Iterable[Sequence[object]],
@@ -245,6 +262,23 @@ def _from_rows(
 ) -> Table:
     """``text_cells``: every cell is a ``str`` (CSV), kept as read and cleaned when selected
     (``armour``: some may start with armour); ``columns``: see :func:`read_table`."""
+    (table,) = _tables(name, rows, text_cells=text_cells, armour=armour, columns=columns)
+    return table
+
+
+def _tables(
+    name: str,
+    rows: Iterable[Sequence[object]],
+    *,
+    text_cells: bool = False,
+    armour: bool = True,
+    columns: Collection[str] | None = None,
+    key: str | None = None,
+    batch: int | None = None,
+) -> Iterator[Table]:
+    """:func:`_from_rows` as one table, or (``batch``) as tables of about ``batch`` rows each, cut only
+    between rows whose ``key`` cells differ; raises :class:`ScatteredRows` when a key of a batch
+    was in an earlier one."""
     rows = iter(rows)
     first = next((r for r in rows if any(map(clean_cell, r))), None)
     if first is None:
@@ -266,33 +300,73 @@ def _from_rows(
         position = {h: i for i, h in kept}
         order = columns if isinstance(columns, Sequence) else [h for _, h in kept if h in columns]
         kept = [(position[c], c) for c in dict.fromkeys(order) if c in position]
+    names = tuple(h for _, h in kept)
     pick = _getter([i for i, _ in kept])
+    clean = (_unarmoured if armour else _stripped) if text_cells else None
+    at = names.index(key) if batch and key in names else None
     data: list[Cells] = []
-    append = data.append
-    if text_cells:
-        for row in rows:
-            # the usual row: as wide as the header, and its first cell shows it is not blank
-            if len(row) == width and row[0].strip(_HOLLOW):
-                append(pick(row))
-            elif any(map(clean_cell, row)):
-                append(pick(row + [""] * (width - len(row))))
-        clean = _unarmoured if armour else _stripped
-    else:
-        for row in rows:
-            cells = list(map(clean_cell, row))
-            if any(cells):
-                append(pick(cells + [""] * (width - len(cells))))
-        clean = None
-    return Table(name, header, tuple(h for _, h in kept), data, clean)
+    line, earlier = FIRST_LINE, set()
+    while True:  # rows read as they come (a list of a batch's whole rows would cost a third more)
+        part: Iterable[Sequence] = rows
+        if at is not None:
+            part = itertools.islice(rows, batch)
+            ahead = next(part, None)
+            if ahead is None:
+                break
+            part = itertools.chain((ahead,), part)
+        append = data.append
+        if text_cells:
+            for row in part:
+                # the usual row: as wide as the header, and its first cell shows it is not blank
+                if len(row) == width and row[0].strip(_HOLLOW):
+                    append(pick(row))
+                elif any(map(clean_cell, row)):
+                    append(pick(row + [""] * (width - len(row))))
+        else:
+            for row in part:
+                cells = list(map(clean_cell, row))
+                if any(cells):
+                    append(pick(cells + [""] * (width - len(cells))))
+        if at is None:
+            break
+        if len(data) < batch:
+            continue
+        # the last order may go on in the rows still to read: it starts the next batch
+        last, cut = clean_cell(data[-1][at]), len(data) - 1
+        while cut > 0 and clean_cell(data[cut - 1][at]) == last:
+            cut -= 1
+        if cut:
+            earlier = _check_keys(data, cut, at, earlier)
+            yield Table(name, header, names, data[:cut], clean, line)
+            line, data = line + cut, data[cut:]
+    if at is not None:
+        _check_keys(data, len(data), at, earlier)
+    if data or line == FIRST_LINE:
+        yield Table(name, header, names, data, clean, line)
 
 
-def _read_csv(stream: io.TextIOBase, name: str, armour: bool, columns: Collection[str] | None) -> Table:
-    """The delimiter (comma, tab, semicolon) is the one the first line holds most of."""
+def _check_keys(data: list[Cells], end: int, at: int, earlier: set[str]) -> set[str]:
+    """The keys of ``data[:end]`` added to those of the earlier batches, which must hold none of them."""
+    keys = {clean_cell(k) for k in set(map(operator.itemgetter(at), itertools.islice(data, end)))}
+    keys.discard("")
+    if not keys.isdisjoint(earlier):
+        raise ScatteredRows
+    earlier |= keys
+    return earlier
+
+
+def _delimiter(stream: io.TextIOBase) -> tuple[list[str], str]:
+    """The first line's pieces as read, and the delimiter (comma, tab, semicolon) it holds most of."""
     lines = [stream.readline()]
     while lines[-1] and not lines[-1].endswith("\n"):  # the first line ends at the first "\n"
         lines.append(stream.readline())
     first = "".join(lines)
-    delimiter = max((",", "\t", ";"), key=first.count)
+    return lines, max((",", "\t", ";"), key=first.count)
+
+
+def _read_csv(stream: io.TextIOBase, name: str, armour: bool, columns: Collection[str] | None) -> Table:
+    """The delimiter (comma, tab, semicolon) is the one the first line holds most of."""
+    lines, delimiter = _delimiter(stream)
     rows = csv.reader(itertools.chain(lines, stream), delimiter=delimiter)
     try:
         return _from_rows(name, rows, text_cells=True, armour=armour, columns=columns)
@@ -318,9 +392,12 @@ def _parse_bytes(data: bytes, name: str, columns: Collection[str] | None) -> Tab
     return _read_csv(stream, name, _may_hold_armour(data), columns)
 
 
-def _decodes(data: bytes, encoding: str) -> bool:
+def _decodes(chunks: Iterable[bytes], encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
     try:
-        data.decode(encoding)
+        for chunk in chunks:
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
     return True
@@ -373,6 +450,96 @@ def read_table(
     if suffix not in ("", ".csv", ".txt", ".tsv"):
         raise _fail(name, "unsupported_type", suffix=suffix)
     return _parse_bytes(data, name, columns)
+
+
+BATCH_ROWS = 10_000
+"""Data rows per batch of :func:`read_batches`: a batch's cells, drafts and orders take some tens of
+megabytes, whatever the size of the file."""
+CHUNK = 1 << 20
+"""Bytes read at a time when a file is scanned (its encoding, its armour) before its rows are read."""
+
+
+def read_batches(
+    source: str | Path | bytes,
+    *,
+    name: str | None = None,
+    columns: Collection[str] | None = None,
+    key: str,
+    rows: int = BATCH_ROWS,
+) -> Iterator[Table]:
+    """:func:`read_table` in bounded memory: the file's data rows as tables of about ``rows`` rows
+    each (each table's ``first_line`` says where it starts), read as they are used.
+
+    A table ends only where the ``key`` column changes (an export lists an order's rows together),
+    so the rows of one key stand in one table. A file that lists a key's rows apart, in rows far
+    enough apart to fall in two tables, raises :class:`ScatteredRows` when the second table is
+    reached: such a file must be read whole. An XLSX workbook comes whole, as one table.
+
+    Raises :class:`~ecerp_core.errors.ImportFileError` for a file that cannot be used at all: before
+    the first table for most causes, on reaching the broken part for a CSV that breaks half-way.
+    """
+    if isinstance(source, bytes):
+        name = name or "<upload>"
+        opened = io.BytesIO(source)
+    else:
+        path = Path(source)
+        name = name or path.name
+        try:
+            opened = path.open("rb")
+        except FileNotFoundError:
+            raise _fail(name, "not_found") from None
+        except OSError as exc:
+            raise _fail(name, "unreadable") from exc
+    with opened as fh:
+        suffix = Path(name).suffix.lower()
+        if suffix in (".xlsx", ".xlsm") or fh.read(4) == b"PK\x03\x04":
+            fh.seek(0)
+            yield _read_xlsx(fh.read(), name, None, columns)
+            return
+        if suffix not in ("", ".csv", ".txt", ".tsv"):
+            raise _fail(name, "unsupported_type", suffix=suffix)
+
+        def chunks() -> Iterator[bytes]:
+            fh.seek(0)
+            return iter(functools.partial(fh.read, CHUNK), b"")
+
+        encoding = _detect(chunks, name)
+        if encoding.startswith("utf-16"):
+            armour = True  # cleaning every cell gives what a search for armour would allow
+            if _decoded_holds(chunks(), encoding, "\x00"):  # a NUL character, which no column takes
+                raise _fail(name, "nul")
+        else:
+            armour = _may_hold_armour_in(chunks())
+        fh.seek(0)
+        stream = io.TextIOWrapper(fh, encoding=encoding, newline="")
+        try:
+            lines, delimiter = _delimiter(stream)
+            lines[0] = lines[0].lstrip("\ufeff")
+            reader = csv.reader(itertools.chain(lines, stream), delimiter=delimiter)
+            yield from _tables(
+                name, reader, text_cells=True, armour=armour, columns=columns, key=key, batch=rows
+            )
+        except csv.Error as exc:
+            raise _fail(name, "unreadable") from exc
+        finally:
+            stream.detach()
+
+
+def _decoded_holds(chunks: Iterable[bytes], encoding: str, text: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    return any(text in decoder.decode(chunk) for chunk in chunks) or text in decoder.decode(b"", True)
+
+
+def _may_hold_armour_in(chunks: Iterable[bytes]) -> bool:
+    """:func:`_may_hold_armour` of a file read in pieces: each piece is searched with the last bytes
+    of the one before, so a mark across two pieces is seen (a mark at a piece's very start may be
+    taken for armour: the cells are then cleaned one by one, to the same result)."""
+    tail = b""
+    for chunk in chunks:
+        if _may_hold_armour(tail + chunk):
+            return True
+        tail = chunk[-3:]
+    return False
 
 
 def map_columns(

@@ -168,10 +168,10 @@ def parse_grouped(
     rows = table.select(columns)
 
     def order(key: str, at: Sequence[int]) -> OrderDraft | None:
-        return build(key, [rows[i] for i in at], FIRST_LINE + at[0])
+        return build(key, [rows[i] for i in at], table.first_line + at[0])
 
     keys = list(map(operator.itemgetter(0), rows))
-    return collect(Parsed(), table.name, group_rows(keys), order, columns[0])
+    return collect(Parsed(), table.name, group_rows(keys), order, columns[0], table.first_line)
 
 
 class Memo(dict):
@@ -195,16 +195,19 @@ class Moments(dict):
     rows repeat an order's timestamps, and an order's paid or shipped time is often its created
     time. ``moments[text]`` is None for a blank or bad text; :meth:`read` says which."""
 
-    __slots__ = ("fmt", "tz")
+    __slots__ = ("earliest", "fmt", "latest", "tz")
 
     def __init__(self, tz: dt.tzinfo, fmt: str | None = None) -> None:
         super().__init__()
         self.tz, self.fmt = tz, fmt
+        self.earliest, self.latest = date_window()  # the window of :func:`moment`, found once
 
     def __missing__(self, text: str) -> dt.datetime | None:
         try:
-            value = moment(text, "", self.tz, fmt=self.fmt, blank_ok=True)
+            value = _moment(text, "", self.tz, fmt=self.fmt, blank_ok=True)
         except RowError:
+            value = None
+        if value is not None and not self.earliest <= value.date() <= self.latest:
             value = None
         self[text] = value
         return value
@@ -230,20 +233,21 @@ def collect(
     groups: Iterable[tuple[str, Sequence[int]]],
     build: Callable[[str, Sequence[int]], OrderDraft | None],
     key_column: str,
+    first_line: int = FIRST_LINE,
 ) -> Parsed:
     """Build one draft per group of row indices; a group that fails is rejected with its first line
-    and reason."""
+    and reason (row 0 is at ``first_line``)."""
     parsed.file = file
     for key, at in groups:
         if not key:
             for i in at:
                 reason = t("orders.row.missing", None, column=key_column)
-                parsed.rejected.append({"file": file, "line": FIRST_LINE + i, "reason": reason})
+                parsed.rejected.append({"file": file, "line": first_line + i, "reason": reason})
             continue
         try:
             draft = build(key, at)
         except RowError as exc:
-            parsed.rejected.append({"file": file, "line": FIRST_LINE + at[0], "reason": str(exc)})
+            parsed.rejected.append({"file": file, "line": first_line + at[0], "reason": str(exc)})
             continue
         if draft is not None:
             parsed.drafts.append(draft)

@@ -16,6 +16,7 @@ the shop's setting) is listed as ``warnings`` (``{file, line, reason}``).
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import or_, select
@@ -29,8 +30,8 @@ from ecerp_core.connectors.base import Parsed, ShopInfo
 from ecerp_core.db import cycle_collector_paused
 from ecerp_core.errors import ImportFileError, NotFound
 from ecerp_core.i18n import lazy
-from ecerp_core.orders.intake import import_order_drafts
-from ecerp_core.tabular import Table, read_table
+from ecerp_core.orders.intake import OrderIntake
+from ecerp_core.tabular import BATCH_ROWS, ScatteredRows, Table, read_batches, read_table
 
 PLATFORMS = ("taobao", "jd", "pdd", "shopify", "woocommerce", "csv")
 SHOP_PLATFORM = {"taobao": ("taobao", "tmall"), "jd": ("jd",), "pdd": ("pdd",), "shopify": ("shopify",),
@@ -105,40 +106,90 @@ def import_files(
     mapping: Mapping[str, str] | None = None,
     defaults: Mapping[str, str] | None = None,
     history: bool = False,
+    batch_rows: int = BATCH_ROWS,
 ) -> dict:
-    """Import export files of one platform and shop; returns the summary (see the module doc)."""
+    """Import export files of one platform and shop; returns the summary (see the module doc).
+
+    A platform export (JD, PDD, Shopify, WooCommerce) is read and imported in batches of about
+    ``batch_rows`` rows, each order's rows in one batch, so a file of any size takes bounded memory;
+    the result is the same as of one batch. A file that lists an order's rows far apart is read
+    whole instead, as are Taobao pairs, generic CSVs and workbooks.
+    """
     require(actor, "orders.import")
     if not sources:
         raise ImportFileError(file="-", reason=lazy("reason.empty"))
     info = find_shop(session, platform, shop)
+    summary = _empty_summary()
     with cycle_collector_paused():
-        # the tables and drafts die as this call returns, before the collector wakes up
-        summary = _import_tables(
-            session,
-            actor,
-            platform,
-            read_sources(sources, COLUMNS.get(platform)),
-            info,
-            mapping,
-            defaults,
-            history,
-        )
+        # a batch's tables and drafts die with it, their memory freed as they go (no cycles)
+        if platform in PARSERS:
+            for source in sources:
+                _import_streamed(session, actor, platform, source, info, summary, batch_rows, history)
+        else:
+            tables = read_sources(sources, COLUMNS.get(platform))
+            for part in parse_tables(platform, tables, info, mapping, defaults, history=history):
+                _import_part(
+                    OrderIntake(session, actor, history=history, source=f"{platform}:{part.file}"),
+                    part,
+                    summary,
+                )
     for key in ("rejected", "warnings"):
         summary[key].sort(key=lambda r: (r["file"], r["line"] or 0))
     return summary
 
 
-def _import_tables(session, actor, platform, tables, info, mapping, defaults, history) -> dict:
-    summary = {"created": 0, "updated": 0, "unchanged": 0, "exceptions": 0, "rejected": [], "warnings": []}
-    for part in parse_tables(platform, tables, info, mapping, defaults, history=history):
-        summary["rejected"] += part.rejected
-        if not part.drafts:
-            continue
-        result = import_order_drafts(
-            session, actor, part.drafts, strict=False, history=history, source=f"{platform}:{part.file}"
+def _import_streamed(
+    session: Session,
+    actor: Actor,
+    platform: str,
+    source: Source,
+    info: ShopInfo,
+    summary: dict,
+    rows: int,
+    history: bool,
+) -> None:
+    """One export file of a platform parser, batch by batch (see :func:`import_files`)."""
+    data, name = (source[1], source[0]) if isinstance(source, tuple) else (source, None)
+    parser = PARSERS[platform]
+    # a parser that keeps what it read for the next batch (Shopify's Reader) reads them all
+    parse = parser.Reader(info).parse if hasattr(parser, "Reader") else partial(parser.parse, shop=info)
+    found = _empty_summary()
+    intake = None
+    savepoint = session.begin_nested()
+    try:
+        key = parser.COLUMNS[0]
+        for table in read_batches(data, name=name, columns=parser.COLUMNS, key=key, rows=rows):
+            part = parse(table)
+            if intake is None:
+                intake = OrderIntake(session, actor, history=history, source=f"{platform}:{part.file}")
+            _import_part(intake, part, found, finish=False)
+    except ScatteredRows:
+        savepoint.rollback()  # what its batches wrote goes: the file is read whole instead
+        (table,) = read_sources([source], parser.COLUMNS)
+        part = parser.parse(table, info)
+        _import_part(
+            OrderIntake(session, actor, history=history, source=f"{platform}:{part.file}"), part, summary
         )
+        return
+    savepoint.commit()
+    if intake is not None:
+        intake.finish()
+    for key, value in found.items():
+        summary[key] += value
+
+
+def _empty_summary() -> dict:
+    return {"created": 0, "updated": 0, "unchanged": 0, "exceptions": 0, "rejected": [], "warnings": []}
+
+
+def _import_part(intake: OrderIntake, part: Parsed, summary: dict, *, finish: bool = True) -> None:
+    """Import a file's (or a batch's) drafts and add what became of them to ``summary``."""
+    summary["rejected"] += part.rejected
+    if part.drafts:
+        result = intake.add(part.drafts)
         for key in ("created", "updated", "unchanged", "exceptions"):
             summary[key] += getattr(result, key)
         for key, found in (("rejected", result.rejected), ("warnings", result.warnings)):
             summary[key] += [{"file": part.file, "line": p.line, "reason": p.message()} for p in found]
-    return summary
+    if finish:
+        intake.finish()

@@ -34,7 +34,7 @@ from ecerp_core.connectors.base import (
 )
 from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
 from ecerp_core.orders.rules import order_total
-from ecerp_core.tabular import FIRST_LINE, Cells, Table, normal
+from ecerp_core.tabular import Cells, Table, normal
 
 REQUIRED = ("Name", "Financial Status", "Created at", "Lineitem quantity", "Lineitem price", "Total")
 COD_WORDS = ("cash on delivery", "cod")
@@ -97,23 +97,27 @@ def tax_inclusion(
 
 def parse(table: Table, shop: ShopInfo) -> Parsed:
     """Read a Shopify orders export; raises ImportFileError when it is not one."""
-    require_columns(table, REQUIRED)
-    items = table.select(ITEM)
-    at = list(itertools.compress(itertools.count(), map(operator.itemgetter(1), items)))
-    heads = dict(zip(at, table.select(HEAD, at), strict=True))
-    keys = list(map(operator.itemgetter(0), items))
-    return collect(Parsed(), table.name, group_rows(keys), _Orders(items, heads, shop).build, "Name")
+    return Reader(shop).parse(table)
 
 
-class _Orders:
-    """Builds a file's orders from its rows' cells; what a text reads as is kept for the next
-    cell holding the same text."""
+MEMO_LIMIT = 100_000
+"""The most texts a :class:`Reader` keeps the reading of, per column: a file's many batches repeat
+its prices, but never more than this many distinct ones are kept."""
 
-    def __init__(self, items: list[Cells], heads: dict[int, Cells], shop: ShopInfo) -> None:
-        self.items, self.heads, self.shop = items, heads, shop
+
+class Reader:
+    """Builds orders from the rows of a shop's exports, a table (or a batch of a file) at a time;
+    what a text reads as is kept for the next cell holding the same text, in this table and the
+    next (the timestamps, mostly an order's own, for this table only)."""
+
+    def __init__(self, shop: ShopInfo) -> None:
+        self.shop = shop
+        self.items: list[Cells] = []
+        self.heads: dict[int, Cells] = {}
+        self.first_line = 0
         self.quantities = Memo(partial(count, name="Lineitem quantity"))
         self.prices = Memo(partial(money, name="Lineitem price", blank=None))
-        self.lines = Memo(self._line)
+        self.lines = Memo(partial(_line, self.quantities, self.prices))  # no cycle: freed as it goes
         self.shipping, self.taxes, self.discount, self.refunded = (
             Memo(partial(money, name=column))
             for column in ("Shipping", "Taxes", "Discount Amount", "Refunded Amount")
@@ -121,12 +125,25 @@ class _Orders:
         self.total = Memo(partial(money, name="Total", blank=None))
         self.statuses = Memo(_status)
         self.moments = Moments(shop.timezone)
+        self.memos = (self.quantities, self.prices, self.lines, self.total, self.statuses)
+        self.memos += (self.shipping, self.taxes, self.discount, self.refunded)
 
-    def _line(self, key: tuple[str, str, str]) -> tuple[int, Decimal, Decimal]:
-        """A line's quantity, unit price and amount, from its quantity and price texts and currency."""
-        qty_text, price_text, currency = key
-        qty, price = self.quantities[qty_text], self.prices[price_text]
-        return qty, price, line_amount(qty, price, currency)
+    def parse(self, table: Table) -> Parsed:
+        """Read a Shopify orders export (or a batch of one); raises ImportFileError when it is not one."""
+        require_columns(table, REQUIRED)
+        items = table.select(ITEM)
+        at = list(itertools.compress(itertools.count(), map(operator.itemgetter(1), items)))
+        self.items, self.first_line = items, table.first_line
+        self.heads = dict(zip(at, table.select(HEAD, at), strict=True))
+        self.moments = Moments(self.shop.timezone)
+        for memo in self.memos:
+            if len(memo) > MEMO_LIMIT:
+                memo.clear()
+        keys = list(map(operator.itemgetter(0), items))
+        try:
+            return collect(Parsed(), table.name, group_rows(keys), self.build, "Name", table.first_line)
+        finally:
+            self.items, self.heads = [], {}
 
     def build(self, name: str, at: Sequence[int]) -> OrderDraft:
         items, moments = self.items, self.moments
@@ -189,8 +206,15 @@ class _Orders:
             platform_status=f"{financial}/{fulfillment}",
             buyer_remark=notes[:500],
             shipped_at=shipped_at if status == "shipped" else None,
-            line=FIRST_LINE + first,
+            line=self.first_line + first,
         )
+
+
+def _line(quantities: Memo, prices: Memo, key: tuple[str, str, str]) -> tuple[int, Decimal, Decimal]:
+    """A line's quantity, unit price and amount, from its quantity and price texts and currency."""
+    qty_text, price_text, currency = key
+    qty, price = quantities[qty_text], prices[price_text]
+    return qty, price, line_amount(qty, price, currency)
 
 
 def _status(key: tuple[str, str, bool, str]) -> tuple[str, bool]:

@@ -84,67 +84,103 @@ def import_order_drafts(
     platform adjusted, or whose tax inclusion differs from their shop's setting, are listed in
     ``warnings``.
     """
-    require(actor, "orders.import")
-    shops = _shops(session, {d.shop_id for d in drafts})
-    products = resolve_skus(
-        session, (SkuRef(d.shop_id, x.platform_sku, x.sku) for d in drafts for x in d.lines)
-    )
-    known = _known(session, {(d.shop_id, d.platform_order_id) for d in drafts})
-    floor_ratio = Decimal(str(load_settings(session)["price_floor_ratio"]))
-    floors: dict[int, Decimal] = {}
-    if floor_ratio > 0 and not history:
-        floors = _list_prices(session, {p for p in products.values() if p})
-    base = get_company(session).base_currency
-    rejected: list[Problem] = []
-    warnings: list[Problem] = []
-    seen: set[tuple[int, str]] = set()
-    new: list[New] = []
-    updates: list[tuple[int, Known]] = []
-    order_ids: list[int | None] = [None] * len(drafts)
-    unchanged = 0
-    for i, d in enumerate(drafts):
-        shop = shops.get(d.shop_id)
-        found = rules.draft_problems(d, shop.currency if shop else None)
-        key = (d.shop_id, d.platform_order_id)
-        if key in seen:
-            found.append(problem("platform_order_id", "duplicate", value=d.platform_order_id))
-        seen.add(key)
-        if found:
-            rejected += [p.at_line(d.line or i + 1) for p in found]
-            continue
-        if key in known:
-            order = known[key]
-            order_ids[i] = order.id
-            if history or (d.status == order.status and d.platform_status == order.platform_status):
-                unchanged += 1
-            else:
-                updates.append((i, order))
-            continue
-        pids = [products[SkuRef(d.shop_id, x.platform_sku, x.sku)] for x in d.lines]
-        reasons = []
-        if not history and d.status in PIPELINE_STATUSES:
-            reasons = rules.exception_reasons(d, pids, floors if d.currency == base else {}, floor_ratio)
-        new.append(New(i, pids, reasons))
-        found = rules.import_warnings(d, shop.code, shop.prices_include_tax)
-        warnings += [p.at_line(d.line or i + 1) for p in found]
-    if rejected and strict:
-        raise ValidationError(rejected)
-    _insert_orders(session, actor, drafts, new, order_ids, shops, history)
-    updated = _apply_updates(session, actor, drafts, updates)
-    unchanged += len(updates) - updated
-    if new or updated:
-        audit.record(
-            session,
-            actor,
-            "import",
-            "sales_order",
-            source or f"{len(new) + updated} orders",
-            {"created": len(new), "updated": updated, "history": history},
+    intake = OrderIntake(session, actor, history=history, source=source)
+    result = intake.add(drafts, strict=strict)
+    intake.finish()
+    return result
+
+
+class OrderIntake:
+    """:func:`import_order_drafts` of one source (a file) given in batches, so a large file is
+    imported in bounded memory: :meth:`add` each batch's drafts (the drafts of an order all in one
+    batch), then :meth:`finish`, which writes the import's one audit row. The settings, company and
+    shops are read once; the counts add up across the batches."""
+
+    def __init__(self, session: Session, actor: Actor, *, history: bool = False, source: str = "") -> None:
+        require(actor, "orders.import")
+        self.session, self.actor, self.history, self.source = session, actor, history, source
+        self.floor_ratio = Decimal(str(load_settings(session)["price_floor_ratio"]))
+        self.base = get_company(session).base_currency
+        self.shops: dict[int, ShopFacts] = {}
+        self.products: dict[SkuRef, int | None] = {}
+        self.floors: dict[int, Decimal] = {}
+        self.created = self.updated = 0
+
+    def add(self, drafts: Sequence[OrderDraft], *, strict: bool = False) -> ImportResult:
+        """Import one batch of drafts; returns what became of them (``strict``: see
+        :func:`import_order_drafts`, for this batch)."""
+        session, history = self.session, self.history
+        missing = {d.shop_id for d in drafts} - self.shops.keys()
+        if missing:
+            self.shops.update(_shops(session, missing))
+        shops, products, floors = self.shops, self.products, self.floors
+        # plain tuples, equal to the SkuRef keys of ``products`` and quicker to make
+        refs = {(d.shop_id, x.platform_sku, x.sku) for d in drafts for x in d.lines}
+        if not refs <= products.keys():
+            products.update(resolve_skus(session, [SkuRef(*r) for r in refs - products.keys()]))
+        known = _known(session, {(d.shop_id, d.platform_order_id) for d in drafts})
+        floor_ratio = self.floor_ratio
+        if floor_ratio > 0 and not history:
+            priced = {products[r] for r in refs} - floors.keys() - {None}
+            if priced:
+                floors.update(_list_prices(session, priced))
+        base = self.base
+        rejected: list[Problem] = []
+        warnings: list[Problem] = []
+        seen: set[tuple[int, str]] = set()
+        new: list[New] = []
+        updates: list[tuple[int, Known]] = []
+        order_ids: list[int | None] = [None] * len(drafts)
+        unchanged = 0
+        for i, d in enumerate(drafts):
+            shop = shops.get(d.shop_id)
+            found = rules.draft_problems(d, shop.currency if shop else None)
+            key = (d.shop_id, d.platform_order_id)
+            if key in seen:
+                found.append(problem("platform_order_id", "duplicate", value=d.platform_order_id))
+            seen.add(key)
+            if found:
+                rejected += [p.at_line(d.line or i + 1) for p in found]
+                continue
+            if key in known:
+                order = known[key]
+                order_ids[i] = order.id
+                if history or (d.status == order.status and d.platform_status == order.platform_status):
+                    unchanged += 1
+                else:
+                    updates.append((i, order))
+                continue
+            pids = [products[d.shop_id, x.platform_sku, x.sku] for x in d.lines]
+            reasons = []
+            if not history and d.status in PIPELINE_STATUSES:
+                reasons = rules.exception_reasons(d, pids, floors if d.currency == base else {}, floor_ratio)
+            new.append(New(i, pids, reasons))
+            found = rules.import_warnings(d, shop.code, shop.prices_include_tax)
+            warnings += [p.at_line(d.line or i + 1) for p in found]
+        if rejected and strict:
+            raise ValidationError(rejected)
+        _insert_orders(session, self.actor, drafts, new, order_ids, shops, history)
+        updated = _apply_updates(session, self.actor, drafts, updates)
+        unchanged += len(updates) - updated
+        self.created += len(new)
+        self.updated += updated
+        exceptions = sum(1 for n in new if n.reasons)
+        return ImportResult(
+            len(new), updated, unchanged, tuple(order_ids), tuple(rejected), exceptions, tuple(warnings)
         )
-    exceptions = sum(1 for n in new if n.reasons)
-    return ImportResult(
-        len(new), updated, unchanged, tuple(order_ids), tuple(rejected), exceptions, tuple(warnings)
-    )
+
+    def finish(self) -> None:
+        """The import's audit row, when it created or changed any order."""
+        created, updated = self.created, self.updated
+        if created or updated:
+            audit.record(
+                self.session,
+                self.actor,
+                "import",
+                "sales_order",
+                self.source or f"{created + updated} orders",
+                {"created": created, "updated": updated, "history": self.history},
+            )
 
 
 def _shops(session: Session, shop_ids: set[int]) -> dict[int, ShopFacts]:
@@ -188,6 +224,16 @@ def _customers(session: Session, accounts: set[tuple[int, str]]) -> dict[tuple[i
     }
 
 
+DRAFT_COLUMNS = (
+    *("shop_id", "platform_order_id", "buyer_id", "receiver_name", "receiver_phone", "region", "city"),
+    *("address", "currency", "goods_amount", "shipping_amount", "discount_amount", "tax_amount"),
+    *("adjustment_amount", "total_amount", "paid_amount", "refunded_amount", "status", "created_at"),
+    *("paid_at", "shipped_at", "note", "country", "subsidy_amount", "tax_included", "is_cod"),
+    *("platform_status", "buyer_remark", "seller_remark", "carrier", "tracking_no"),
+)
+"""The fields of a draft that become columns of its order as they are (or cut to their column)."""
+
+
 def _insert_orders(session, actor, drafts, new: list[New], order_ids, shops, history) -> None:
     """Insert the new orders, their lines, their first line of history and their reasons to wait,
     each table in one batch built column by column (no dict per row: 100,000 orders a second)."""
@@ -204,8 +250,12 @@ def _insert_orders(session, actor, drafts, new: list[New], order_ids, shops, his
     shop_of = [shops[d.shop_id] for d in chosen]
     now = utcnow()
 
+    # each draft's fields read in one call, then turned into columns at once
+    rows = map(attrgetter(*DRAFT_COLUMNS), chosen)
+    fields = dict(zip(DRAFT_COLUMNS, map(list, zip(*rows, strict=True)), strict=True))
+
     def column(name: str, size: int | None = None) -> list:
-        values = list(map(attrgetter(name), chosen))
+        values = fields[name]
         return values if size is None else [v[:size] for v in values]
 
     def routed(d: OrderDraft, shop: ShopFacts) -> int | None:
