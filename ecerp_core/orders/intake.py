@@ -191,12 +191,16 @@ def _shops(session: Session, shop_ids: set[int]) -> dict[int, ShopFacts]:
 
 
 def _known(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Known]:
-    """The orders already imported among ``keys`` (shop, platform order id), locked."""
-    stmt = select(
-        Order.id, Order.shop_id, Order.platform_order_id, Order.status, Order.platform_status
-    ).where(
-        among(session, Order.shop_id, sorted({shop for shop, _ in keys})),
-        among(session, Order.platform_order_id, sorted({number for _, number in keys})),
+    """The orders already imported among ``keys`` (shop, platform order id), locked in id order —
+    the one order every writer of orders locks in (review, approve and ship do), so an import racing
+    them waits instead of deadlocking."""
+    stmt = (
+        select(Order.id, Order.shop_id, Order.platform_order_id, Order.status, Order.platform_status)
+        .where(
+            among(session, Order.shop_id, sorted({shop for shop, _ in keys})),
+            among(session, Order.platform_order_id, sorted({number for _, number in keys})),
+        )
+        .order_by(Order.id)
     )
     found = session.connection().execute(for_update(stmt, session)).all()
     return {
