@@ -273,12 +273,14 @@ def _tables(
     text_cells: bool = False,
     armour: bool = True,
     columns: Collection[str] | None = None,
-    key: str | None = None,
+    key: str | Callable[[tuple[str, ...]], str | None] | None = None,
     batch: int | None = None,
+    scattered_ok: bool = False,
 ) -> Iterator[Table]:
     """:func:`_from_rows` as one table, or (``batch``) as tables of about ``batch`` rows each, cut only
-    between rows whose ``key`` cells differ; raises :class:`ScatteredRows` when a key of a batch
-    was in an earlier one."""
+    between rows whose ``key`` cells differ (``key`` may be a function of the header giving the key
+    column, or None for the whole file in one table); raises :class:`ScatteredRows` when a key of a
+    batch was in an earlier one, unless ``scattered_ok``."""
     rows = iter(rows)
     first = next((r for r in rows if any(map(clean_cell, r))), None)
     if first is None:
@@ -303,6 +305,8 @@ def _tables(
     names = tuple(h for _, h in kept)
     pick = _getter([i for i, _ in kept])
     clean = (_unarmoured if armour else _stripped) if text_cells else None
+    if callable(key):
+        key = key(header)
     at = names.index(key) if batch and key in names else None
     data: list[Cells] = []
     line, earlier = FIRST_LINE, set()
@@ -336,10 +340,11 @@ def _tables(
         while cut > 0 and clean_cell(data[cut - 1][at]) == last:
             cut -= 1
         if cut:
-            earlier = _check_keys(data, cut, at, earlier)
+            if not scattered_ok:
+                earlier = _check_keys(data, cut, at, earlier)
             yield Table(name, header, names, data[:cut], clean, line)
             line, data = line + cut, data[cut:]
-    if at is not None:
+    if at is not None and not scattered_ok:
         _check_keys(data, len(data), at, earlier)
     if data or line == FIRST_LINE:
         yield Table(name, header, names, data, clean, line)
@@ -417,6 +422,23 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None, columns: Collection[st
         workbook.close()
 
 
+def _xlsx_batches(
+    fh, name: str, columns: Collection[str] | None, key, rows: int, scattered_ok: bool
+) -> Iterator[Table]:
+    """The first sheet's rows in batches, as they are read (see :func:`read_batches`)."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(fh, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise _fail(name, "unreadable") from exc
+    try:
+        rows_read = workbook.worksheets[0].iter_rows(values_only=True)
+        yield from _tables(name, rows_read, columns=columns, key=key, batch=rows, scattered_ok=scattered_ok)
+    finally:
+        workbook.close()
+
+
 def read_table(
     source: str | Path | bytes,
     *,
@@ -464,8 +486,9 @@ def read_batches(
     *,
     name: str | None = None,
     columns: Collection[str] | None = None,
-    key: str,
+    key: str | Callable[[tuple[str, ...]], str | None] | None,
     rows: int = BATCH_ROWS,
+    scattered_ok: bool = False,
 ) -> Iterator[Table]:
     """:func:`read_table` in bounded memory: the file's data rows as tables of about ``rows`` rows
     each (each table's ``first_line`` says where it starts), read as they are used.
@@ -473,7 +496,10 @@ def read_batches(
     A table ends only where the ``key`` column changes (an export lists an order's rows together),
     so the rows of one key stand in one table. A file that lists a key's rows apart, in rows far
     enough apart to fall in two tables, raises :class:`ScatteredRows` when the second table is
-    reached: such a file must be read whole. An XLSX workbook comes whole, as one table.
+    reached: such a file must be read whole (``scattered_ok``: the batches are cut all the same, for
+    a reader that gathers a key's rows itself). ``key`` may be a function of the header giving the
+    key column; a key the file lacks (or None) gives the whole file as one table. A workbook's first
+    sheet is read the same way (openpyxl's read-only rows).
 
     Raises :class:`~ecerp_core.errors.ImportFileError` for a file that cannot be used at all: before
     the first table for most causes, on reaching the broken part for a CSV that breaks half-way.
@@ -494,7 +520,7 @@ def read_batches(
         suffix = Path(name).suffix.lower()
         if suffix in (".xlsx", ".xlsm") or fh.read(4) == b"PK\x03\x04":
             fh.seek(0)
-            yield _read_xlsx(fh.read(), name, None, columns)
+            yield from _xlsx_batches(fh, name, columns, key, rows, scattered_ok)
             return
         if suffix not in ("", ".csv", ".txt", ".tsv"):
             raise _fail(name, "unsupported_type", suffix=suffix)
@@ -517,7 +543,14 @@ def read_batches(
             lines[0] = lines[0].lstrip("\ufeff")
             reader = csv.reader(itertools.chain(lines, stream), delimiter=delimiter)
             yield from _tables(
-                name, reader, text_cells=True, armour=armour, columns=columns, key=key, batch=rows
+                name,
+                reader,
+                text_cells=True,
+                armour=armour,
+                columns=columns,
+                key=key,
+                batch=rows,
+                scattered_ok=scattered_ok,
             )
         except csv.Error as exc:
             raise _fail(name, "unreadable") from exc

@@ -15,7 +15,7 @@ the shop's setting) is listed as ``warnings`` (``{file, line, reason}``).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import company_timezone
 from ecerp_core.catalog.models import Shop
 from ecerp_core.connectors import generic, jd, pdd, shopify, taobao, woocommerce
-from ecerp_core.connectors.base import Parsed, ShopInfo
+from ecerp_core.connectors.base import Parsed, ShopInfo, require_columns
 from ecerp_core.db import cycle_collector_paused
 from ecerp_core.errors import ImportFileError, NotFound
 from ecerp_core.i18n import lazy
@@ -110,63 +110,119 @@ def import_files(
 ) -> dict:
     """Import export files of one platform and shop; returns the summary (see the module doc).
 
-    A platform export (JD, PDD, Shopify, WooCommerce) is read and imported in batches of about
-    ``batch_rows`` rows, each order's rows in one batch, so a file of any size takes bounded memory;
-    the result is the same as of one batch. A file that lists an order's rows far apart is read
-    whole instead, as are Taobao pairs, generic CSVs and workbooks.
+    Each file is read and imported in batches of about ``batch_rows`` rows, each order's rows in one
+    batch, so a file of any size takes bounded memory; the result is the same as of one batch. A
+    Taobao pair's item report is indexed first (its items packed by order number), then its order
+    report is read in batches. A file that lists an order's rows far apart is read whole instead,
+    as is a generic CSV whose order number comes from ``defaults``.
     """
     require(actor, "orders.import")
     if not sources:
         raise ImportFileError(file="-", reason=lazy("reason.empty"))
     info = find_shop(session, platform, shop)
+    if platform not in PLATFORMS:
+        raise ImportFileError(file="-", reason=lazy("reason.unknown_platform", value=platform))
     summary = _empty_summary()
+    streamed = partial(_import_streamed, session, actor, platform, summary, history)
     with cycle_collector_paused():
         # a batch's tables and drafts die with it, their memory freed as they go (no cycles)
         if platform in PARSERS:
+            parser = PARSERS[platform]
             for source in sources:
-                _import_streamed(session, actor, platform, source, info, summary, batch_rows, history)
-        else:
-            tables = read_sources(sources, COLUMNS.get(platform))
-            for part in parse_tables(platform, tables, info, mapping, defaults, history=history):
-                _import_part(
-                    OrderIntake(session, actor, history=history, source=f"{platform}:{part.file}"),
-                    part,
-                    summary,
+                # a parser that keeps what it read for the next batch (Shopify's Reader) reads them all
+                parse = (
+                    parser.Reader(info).parse
+                    if hasattr(parser, "Reader")
+                    else partial(parser.parse, shop=info)
                 )
+                streamed(
+                    _batches(source, parser.COLUMNS, parser.COLUMNS[0], batch_rows),
+                    parse,
+                    lambda source=source, parser=parser: parser.parse(_whole(source, parser.COLUMNS), info),
+                )
+        elif platform == "csv":
+            parse = partial(generic.parse, shop=info, mapping=mapping, defaults=defaults, history=history)
+            key = partial(generic.key_column, mapping=mapping, defaults=defaults)
+            for source in sources:
+                streamed(
+                    _batches(source, None, key, batch_rows),
+                    parse,
+                    lambda source=source: parse(_whole(source, None)),
+                )
+        else:
+            for orders, items in _taobao_pairs(sources):
+                index = taobao.index_items(_batches(items, taobao.DETAIL, "订单编号", batch_rows, True))
+                parse = partial(taobao.parse_orders, items=index, shop=info)
+                streamed(
+                    _batches(orders, taobao.ORDER, "订单编号", batch_rows),
+                    parse,
+                    lambda orders=orders, parse=parse: parse(_whole(orders, taobao.ORDER)),
+                )
+                del index, parse
     for key in ("rejected", "warnings"):
         summary[key].sort(key=lambda r: (r["file"], r["line"] or 0))
     return summary
+
+
+def _batches(
+    source: Source, columns: Collection[str] | None, key, rows: int, scattered_ok: bool = False
+) -> Iterator[Table]:
+    data, name = (source[1], source[0]) if isinstance(source, tuple) else (source, None)
+    return read_batches(data, name=name, columns=columns, key=key, rows=rows, scattered_ok=scattered_ok)
+
+
+def _whole(source: Source, columns: Collection[str] | None) -> Table:
+    (table,) = read_sources([source], columns)
+    return table
+
+
+def _taobao_pairs(sources: Sequence[Source]) -> list[tuple[Source, Source]]:
+    """Each order report with its item report, told apart by their headers (read alone); the order
+    report's columns are checked before the item report is read (as :func:`taobao.parse_pair` does)."""
+    heads = []
+    for source in sources:
+        first = _batches(source, ("订单编号",), "订单编号", 1, True)
+        heads.append((source, next(first)))
+        first.close()
+    details = [x for x in heads if taobao.is_detail(x[1])]
+    orders = [x for x in heads if not taobao.is_detail(x[1])]
+    if not orders:
+        raise ImportFileError(file=heads[0][1].name, reason=lazy("reason.taobao_pair"))
+    if len(orders) > 1 and len(details) != len(orders):
+        raise ImportFileError(file=orders[-1][1].name, reason=lazy("reason.taobao_pair"))
+    pairs = []
+    for i, (source, head) in enumerate(orders):
+        require_columns(head, taobao.ORDER_COLUMNS)
+        if not details:
+            raise ImportFileError(file=head.name, reason=lazy("reason.taobao_pair"))
+        pairs.append((source, details[min(i, len(details) - 1)][0]))
+    return pairs
 
 
 def _import_streamed(
     session: Session,
     actor: Actor,
     platform: str,
-    source: Source,
-    info: ShopInfo,
     summary: dict,
-    rows: int,
     history: bool,
+    batches: Iterable[Table],
+    parse: Callable[[Table], Parsed],
+    whole: Callable[[], Parsed],
 ) -> None:
-    """One export file of a platform parser, batch by batch (see :func:`import_files`)."""
-    data, name = (source[1], source[0]) if isinstance(source, tuple) else (source, None)
-    parser = PARSERS[platform]
-    # a parser that keeps what it read for the next batch (Shopify's Reader) reads them all
-    parse = parser.Reader(info).parse if hasattr(parser, "Reader") else partial(parser.parse, shop=info)
+    """One file, batch by batch (see :func:`import_files`): ``parse`` reads a batch, ``whole`` reads
+    the whole file when its batches scatter an order's rows."""
     found = _empty_summary()
     intake = None
     savepoint = session.begin_nested()
     try:
-        key = parser.COLUMNS[0]
-        for table in read_batches(data, name=name, columns=parser.COLUMNS, key=key, rows=rows):
+        for table in batches:
             part = parse(table)
             if intake is None:
                 intake = OrderIntake(session, actor, history=history, source=f"{platform}:{part.file}")
             _import_part(intake, part, found, finish=False)
     except ScatteredRows:
         savepoint.rollback()  # what its batches wrote goes: the file is read whole instead
-        (table,) = read_sources([source], parser.COLUMNS)
-        part = parser.parse(table, info)
+        part = whole()
         _import_part(
             OrderIntake(session, actor, history=history, source=f"{platform}:{part.file}"), part, summary
         )

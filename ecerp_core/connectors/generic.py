@@ -25,7 +25,7 @@ from ecerp_core.connectors.base import (
 from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy
 from ecerp_core.orders.drafts import OrderDraft
-from ecerp_core.tabular import FIRST_LINE, Table, map_columns, normal
+from ecerp_core.tabular import Table, map_columns, normal
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "order_id": ("order no", "order number", "订单号", "订单编号", "invoiceno", "invoice"),
@@ -111,11 +111,26 @@ def parse(
         values = dict(zip(fields, cells, strict=True))
         rows.append({f: values.get(f) or defaults.get(f, "") for f in {*values, *defaults}})
 
+    first = table.first_line
+
     def build(number: str, at: Sequence[int]) -> OrderDraft:
-        return _order(number, [rows[i] for i in at], FIRST_LINE + at[0], shop, defaults, tz, history)
+        return _order(number, [rows[i] for i in at], first + at[0], shop, defaults, tz, history)
 
     groups = group_rows([r.get("order_id", "").strip() for r in rows])
-    return collect(Parsed(), table.name, groups, build, "order_id")
+    return collect(Parsed(), table.name, groups, build, "order_id", first)
+
+
+def key_column(
+    header: tuple[str, ...], mapping: Mapping[str, str] | None, defaults: Mapping[str, str] | None
+) -> str | None:
+    """The column :func:`parse` reads the order number from, to read a file in batches cut between
+    orders; None when there is none or a default fills blank ones (the file is then read whole)."""
+    if "order_id" in (defaults or {}):
+        return None
+    if "order_id" in (mapping or {}):
+        return mapping["order_id"]
+    table = Table("", header, header, ())
+    return map_columns(table, {"order_id": FIELDS["order_id"]}).get("order_id")
 
 
 def _order(

@@ -7,7 +7,7 @@ punctuation in status texts. Both the 2019 and the older layouts read, by header
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from ecerp_core.connectors.base import (
@@ -27,7 +27,7 @@ from ecerp_core.connectors.base import (
 from ecerp_core.errors import ImportFileError
 from ecerp_core.i18n import lazy
 from ecerp_core.orders.drafts import OrderDraft
-from ecerp_core.tabular import FIRST_LINE, Cells, Table, normal
+from ecerp_core.tabular import Cells, Table, normal
 
 ORDER_COLUMNS = ("订单编号", "订单状态", "订单创建时间", "总金额")
 DETAIL_COLUMNS = ("订单编号", "价格", "购买数量")
@@ -80,16 +80,56 @@ def parse_pair(orders: Table, details: Table | None, shop: ShopInfo) -> Parsed:
     require_columns(orders, ORDER_COLUMNS)
     if details is None:
         raise ImportFileError(file=orders.name, reason=lazy("reason.taobao_pair"))
-    require_columns(details, DETAIL_COLUMNS)
-    items: dict[str, list[Cells]] = {}
-    for item in details.select(DETAIL):
-        items.setdefault(item[0], []).append(item)
+    return parse_orders(orders, index_items([details]), shop)
+
+
+SEP, END = "\x1f", "\x1e"
+"""What joins an item's cells, and ends each item, in an :class:`Items` index."""
+
+
+class Items(dict):
+    """The item report's rows by order number, each order's items packed in one string (a file's
+    items take about their size in text, not a tuple and strings per cell): the order report is
+    then read in batches, each picking its orders' items (:func:`parse_orders`). An order with an
+    item whose cells hold the packing's own marks keeps its items as tuples instead."""
+
+    def of(self, number: str) -> list[Cells]:
+        packed = self.get(number)
+        if not packed:
+            return []
+        if isinstance(packed, list):
+            return packed
+        return [(number, *item.split(SEP)) for item in packed[:-1].split(END)]
+
+
+def index_items(batches: Iterable[Table]) -> Items:
+    """Index the item report, read as tables (its batches, or the whole file as one)."""
+    items = Items()
+    get = items.get
+    seps = len(DETAIL) - 2
+    for table in batches:
+        require_columns(table, DETAIL_COLUMNS)
+        for item in table.select(DETAIL):
+            number = item[0]
+            text = SEP.join(item[1:])
+            held = get(number, "")
+            if isinstance(held, str) and text.count(SEP) == seps and END not in text:
+                items[number] = held + text + END
+            else:  # a cell holds a mark: this order's items as tuples
+                items[number] = [*items.of(number), item]
+    return items
+
+
+def parse_orders(orders: Table, items: Items, shop: ShopInfo) -> Parsed:
+    """Read the order report (or a batch of it) with the items of its orders."""
+    require_columns(orders, ORDER_COLUMNS)
     rows = orders.select(ORDER)
+    first = orders.first_line
 
     def build(number: str, at: Sequence[int]) -> OrderDraft:
-        return _order(number, rows[at[0]], FIRST_LINE + at[0], items.get(number, []), shop)
+        return _order(number, rows[at[0]], first + at[0], items.of(number), shop)
 
-    return collect(Parsed(), orders.name, group_rows([r[0] for r in rows]), build, "订单编号")
+    return collect(Parsed(), orders.name, group_rows([r[0] for r in rows]), build, "订单编号", first)
 
 
 def _order(number: str, row: Cells, line: int, items: list[Cells], shop: ShopInfo) -> OrderDraft:

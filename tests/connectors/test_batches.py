@@ -88,3 +88,105 @@ def test_an_export_in_batches_imports_as_in_one_and_again_changes_nothing(sessio
     again = import_files(session, admin, "shopify", [("orders.csv", data)], shop="MANY", batch_rows=2)
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 5)
     assert count(session, OrderEvent) == events
+
+
+def _shops(session, admin, platform: str, codes: tuple[str, ...]) -> dict[str, int]:
+    catalog.create_warehouse(session, admin, code="SH", name="上海仓", region="华东")
+    catalog.create_records(
+        session,
+        admin,
+        "product",
+        [{"sku": sku, "name_zh": sku, "list_price": "10.00"} for sku in ("A", "B")],
+    )
+    return {
+        code: catalog.create_shop(
+            session, admin, code=code, name=code, platform=platform, default_warehouse="SH"
+        ).id
+        for code in codes
+    }
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode()
+
+
+def _same_in_batches(session, admin, platform: str, files, shops: dict, one: str, many: str, **kw):
+    """The files imported whole and in batches of 2 rows: the same summary and orders."""
+    whole = import_files(session, admin, platform, files, shop=one, **kw)
+    batched = import_files(session, admin, platform, files, shop=many, batch_rows=2, **kw)
+    assert whole == batched
+    assert snapshot(session, shops[many]) == snapshot(session, shops[one])
+    return batched
+
+
+TAOBAO_ORDERS = ["订单编号", "订单状态", "订单创建时间", "总金额", "买家实际支付金额", "收货地址"]
+TAOBAO_ITEMS = ["订单编号", "价格", "购买数量", "商家编码", "标题"]
+
+
+def test_a_taobao_pair_in_batches_imports_as_in_one_and_again_changes_nothing(session, admin):
+    shops = _shops(session, admin, "taobao", ("ONE", "MANY", "SCATTERED", "SCATTERED_ONE"))
+    paid, at, address = "买家已付款，等待卖家发货", "2026-06-01 10:00:00", "上海 上海市 人民路1号"
+    orders = [[f"T{n}", paid, at, total, total, address] for n, total in
+              (("1", "25.00"), ("2", "10.00"), ("3", "30.00"), ("4", "20.00"), ("5", "10.00"))]  # fmt: skip
+    # items listed in another order than the orders, one order's items apart, one cell with a mark
+    items = [["T3", "10.00", "2", "A", "a"], ["T1", "10.00", "1", "A", "a"], ["T4", "10.00", "x", "B", "b"],
+             ["T3", "10.00", "1", "B", "b\x1fc"], ["T1", "15.00", "1", "B", "b"], ["T2", "1", "1", "A", "a"],
+             ["T9", "1.00", "1", "A", "a"], ["T4", "10.00", "1", "A", "a"]]  # fmt: skip
+    pair = [("ExportOrderList.csv", _csv([TAOBAO_ORDERS, *orders])),
+            ("ExportOrderDetailList.csv", _csv([TAOBAO_ITEMS, *items]))]  # fmt: skip
+    result = _same_in_batches(session, admin, "taobao", pair, shops, "ONE", "MANY")
+    # T4's bad quantity and T5 without items are rejected at their order rows
+    assert (result["created"], [r["line"] for r in result["rejected"]]) == (3, [5, 6])
+
+    scattered = [("ExportOrderList.csv", _csv([TAOBAO_ORDERS, *orders, orders[0]])), pair[1]]
+    result = _same_in_batches(session, admin, "taobao", scattered, shops, "SCATTERED_ONE", "SCATTERED")
+    assert result["created"] == 3
+
+    events = count(session, OrderEvent)
+    again = import_files(session, admin, "taobao", pair, shop="MANY", batch_rows=2)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
+    assert count(session, OrderEvent) == events
+
+
+RETAIL = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID",
+          "Country"]  # fmt: skip
+RETAIL_ROWS = [["536365", "A", "a", "6", "2011-02-01 08:26", "2.55", "17850", "United Kingdom"],
+               ["536365", "B", "b", "6", "2011-02-01 08:26", "3.39", "17850", "United Kingdom"],
+               ["536366", "A", "a", "2", "2011-02-01 08:28", "1.85", "17850", "United Kingdom"],
+               ["C536379", "B", "b", "-1", "2011-02-01 09:41", "27.50", "14527", "United Kingdom"],
+               ["536367", "A", "a", "3", "2011-02-01 08:34", "1.69", "13047", "United Kingdom"],
+               ["536367", "B", "b", "8", "2011-02-01 08:34", "2.10", "13047", "United Kingdom"],
+               ["536367", "A", "a", "1", "2011-02-01 08:34", "2.10", "13047", "United Kingdom"],
+               ["536368", "B", "b", "6", "2011-02-01 08:34", "4.25", "", "France"]]  # fmt: skip
+RETAIL_MAP = {"customer_id": "CustomerID", "region": "Country"}
+
+
+def test_a_generic_history_csv_in_batches_imports_as_in_one(session, admin):
+    shops = _shops(session, admin, "other", ("ONE", "MANY", "SCATTERED", "SCATTERED_ONE"))
+    files = [("retail.csv", _csv([RETAIL, *RETAIL_ROWS]))]
+    kw = {"mapping": RETAIL_MAP, "history": True}
+    result = _same_in_batches(session, admin, "csv", files, shops, "ONE", "MANY", **kw)
+    assert (result["created"], [r["line"] for r in result["rejected"]]) == (4, [5])
+
+    scattered = [("retail.csv", _csv([RETAIL, *RETAIL_ROWS, RETAIL_ROWS[0]]))]
+    result = _same_in_batches(session, admin, "csv", scattered, shops, "SCATTERED_ONE", "SCATTERED", **kw)
+    assert result["created"] == 4
+
+    again = import_files(session, admin, "csv", files, shop="MANY", batch_rows=2, **kw)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 4)
+
+
+def test_a_workbook_in_batches_imports_as_in_one(session, admin):
+    from openpyxl import Workbook
+
+    shops = _shops(session, admin, "other", ("ONE", "MANY"))
+    book = Workbook()
+    for row in (RETAIL, *RETAIL_ROWS):
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    files = [("retail.xlsx", out.getvalue())]
+    result = _same_in_batches(session, admin, "csv", files, shops, "ONE", "MANY", mapping=RETAIL_MAP)
+    assert (result["created"], [r["line"] for r in result["rejected"]]) == (4, [5])
