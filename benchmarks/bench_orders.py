@@ -213,7 +213,7 @@ def _cli_import(url: str, path, orders: int) -> int:
 
 
 _MEASURED = """
-import atexit, runpy, sys
+import atexit, os, runpy, sys
 
 def _peak():  # this process's own high-water mark (ru_maxrss would count the parent's before exec)
     with open("/proc/self/status") as status:
@@ -221,6 +221,9 @@ def _peak():  # this process's own high-water mark (ru_maxrss would count the pa
     print(f"\\nECERP_PEAK_KB={kb}", file=sys.stderr)
 
 atexit.register(_peak)
+if os.environ.get("ECERP_BENCH_ONE_BATCH"):  # every file in one batch: read whole, as before streaming
+    from ecerp_core.connectors import files
+    files.import_files.__kwdefaults__["batch_rows"] = 1 << 62
 sys.argv = ["ecerp", *sys.argv[1:]]
 runpy.run_module("ecerp_core", run_name="__main__", alter_sys=True)
 """
@@ -234,10 +237,13 @@ def _token(url: str) -> str | None:
         return create_token(session, resolve_actor(session, "admin"), "admin")
 
 
-def _run_measured(args: list[str], url: str, token: str | None = None) -> tuple[int, str, str, int]:
+def _run_measured(
+    args: list[str], url: str, token: str | None = None, extra: dict | None = None
+) -> tuple[int, str, str, int]:
     """``ecerp ARGS`` in a new process: its exit code, output, errors and peak resident memory in
     bytes (``VmHWM``, read by the process as it exits)."""
     env = {**os.environ, "ECERP_DATABASE_URL": url, **({"ECERP_TOKEN": token} if token else {})}
+    env.update(extra or {})
     done = subprocess.run(
         [sys.executable, "-c", _MEASURED, *args],
         env=env,
@@ -429,6 +435,117 @@ def orders_import_memory(cfg: BenchConfig) -> BenchResult:
     result.note = (
         f"{size:.0f} MB file, {n} orders: peak RSS {peak:.0f} MB ({peak - start:.0f} MB above the "
         f"{start:.0f} MB of importing 200 orders), {size / result.ours_median:.1f} MB/s "
-        f"(raw {size / result.baseline_median:.1f} MB/s)"
+        f"(raw {size / result.baseline_median:.1f} MB/s); "
     )
+    result.note += "; ".join(_other_formats(cfg))
     return result
+
+
+def _other_formats(cfg: BenchConfig) -> list[str]:
+    """Peak RSS of a ~50 MB Taobao pair and a ~50 MB generic CSV (--history, Online Retail's
+    layout), in batches and in one batch (each file read whole, as before they were streamed)."""
+    pair_orders = max(100, int(120_000 * cfg.scale))
+    pair = write_taobao_pair(cfg.workdir, pair_orders, cfg.seed + 3, IMPORT_SKUS)
+    retail = cfg.workdir / "orders_memory_retail.csv"
+    invoices = max(100, int(42_000 * cfg.scale))
+    write_retail_csv(retail, invoices, cfg.seed + 4, IMPORT_SKUS)
+    cases = (
+        ("Taobao pair", ["--platform", "taobao", *map(str, pair), "--shop", "TB"], pair_orders, pair),
+        ("generic CSV", ["--platform", "csv", "--history", *RETAIL_MAP, str(retail), "--shop", "UK"],
+         invoices, [retail]),
+    )  # fmt: skip
+    notes = []
+    for label, args, orders, paths in cases:
+        size = sum(p.stat().st_size for p in paths) / 1e6
+        peaks: dict[bool, list[float]] = {False: [], True: []}
+        for _ in range(cfg.repeat):
+            for whole in (False, True):
+                url = fresh_url(cfg.workdir, cfg.database_url, "memory-other")
+                _setup(url, IMPORT_SKUS)
+                with session_scope(url) as session:
+                    admin = resolve_actor(session, "admin")
+                    for code, platform in (("TB", "taobao"), ("UK", "other")):
+                        catalog.create_shop(
+                            session, admin, code=code, name=code, platform=platform, default_warehouse="SH"
+                        )
+                get_engine(url).dispose()
+                extra = {"ECERP_BENCH_ONE_BATCH": "1"} if whole else {}
+                command = ["orders", "import", *args, "--json"]
+                code, out, err, peak = _run_measured(command, url, _token(url), extra)
+                assert code == 0, err[-2000:]
+                summary = json.loads(out)
+                assert summary["created"] == orders and not summary["rejected"], summary["rejected"][:3]
+                peaks[whole].append(peak / 1e6)
+                dispose(url)
+        batched, whole = statistics.median(peaks[False]), statistics.median(peaks[True])
+        notes.append(
+            f"{label} {size:.0f} MB, {orders} orders: peak RSS {batched:.0f} MB ({whole:.0f} MB in one batch)"
+        )
+    return notes
+
+
+RETAIL_HEADER = ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
+                 "CustomerID", "Country")  # fmt: skip
+RETAIL_MAP = ("--map", "customer_id=CustomerID", "--map", "region=Country")
+
+
+def write_retail_csv(path, n: int, seed: int, skus: int = SKUS) -> int:
+    """``n`` invoices in the Online Retail layout (one row per line, 1-30 lines); returns the rows."""
+    rng = random.Random(seed)
+    t0 = dt.datetime(2011, 2, 1, 8, 0)
+    rows = 0
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(RETAIL_HEADER)
+        for i in range(n):
+            at = (t0 + dt.timedelta(seconds=i * 37)).strftime("%m/%d/%Y %H:%M")
+            customer = str(12000 + rng.randrange(4000))
+            for _ in range(rng.randrange(1, 31)):
+                sku = rng.randrange(skus)
+                price = Decimal(rng.randrange(29, 1999)) / 100
+                w.writerow([536365 + i, f"SKU-{sku:04d}", f"GIFT ITEM {sku}", rng.randrange(1, 25), at, price,
+                            customer, "United Kingdom"])  # fmt: skip
+                rows += 1
+    return rows
+
+
+TAOBAO_ORDER_HEADER = ("订单编号", "买家会员名", "买家支付宝账号", "买家应付货款", "买家应付邮费", "总金额",
+                       "买家实际支付金额", "订单状态", "买家留言", "收货人姓名", "收货地址", "联系电话",
+                       "联系手机", "订单创建时间", "订单付款时间", "宝贝标题", "宝贝种类", "物流单号",
+                       "物流公司", "订单备注", "宝贝总数量", "退款金额", "订单关闭原因")  # fmt: skip
+TAOBAO_ITEM_HEADER = ("订单编号", "标题", "价格", "购买数量", "外部系统编号", "商品属性", "套餐信息", "备注",
+                      "订单状态", "商家编码")  # fmt: skip
+
+
+def write_taobao_pair(folder, n: int, seed: int, skus: int = SKUS) -> list:
+    """``n`` orders as Taobao's GBK export pair (order report, then an item report listing the items
+    in another order), ids armoured as Excel text; returns the two paths."""
+    rng = random.Random(seed)
+    t0 = dt.datetime(2026, 6, 1, 9, 0)
+    orders, items = folder / "ExportOrderList_memory.csv", folder / "ExportOrderDetailList_memory.csv"
+    item_rows = []
+    with orders.open("w", newline="", encoding="gb18030") as fh:
+        w = csv.writer(fh)
+        w.writerow(TAOBAO_ORDER_HEADER)
+        for i in range(n):
+            number = f"{3_100_000_000_000_000 + i * 7919}"
+            picked = [
+                (rng.randrange(skus), rng.choice((1, 1, 1, 2)), Decimal(rng.randrange(990, 19900)) / 100)
+                for _ in range(rng.choices((1, 2, 3), weights=(60, 30, 10))[0])
+            ]
+            total = sum((q * p for _, q, p in picked), Decimal(0))
+            created = (t0 + dt.timedelta(seconds=i * 11)).strftime("%Y-%m-%d %H:%M:%S")
+            address = f"浙江省 杭州市 西湖区 文三路{i}号(310000)"
+            w.writerow([f'="{number}"', f"tb_buyer{i % 40000}", f"buyer{i}@example.com", total, "0.00",
+                        total, total, "买家已付款，等待卖家发货", "", f"收货人{i}", address, "",
+                        f"'1380000{i % 10000:04d}", created, created, "纯棉T恤", len(picked), "", "", "",
+                        sum(q for _, q, _ in picked), "0.00", "订单未关闭"])  # fmt: skip
+            item_rows += [(number, sku, qty, price) for sku, qty, price in picked]
+    rng.shuffle(item_rows)  # the item report keeps no order of the order report
+    with items.open("w", newline="", encoding="gb18030") as fh:
+        w = csv.writer(fh)
+        w.writerow(TAOBAO_ITEM_HEADER)
+        for number, sku, qty, price in item_rows:
+            w.writerow([f'="{number}"', f"纯棉短袖T恤 商品{sku}", price, qty, "", "颜色分类：白色;尺码：L",
+                        "", "", "买家已付款，等待卖家发货", f"SKU-{sku:04d}"])  # fmt: skip
+    return [orders, items]
