@@ -10,6 +10,10 @@ from decimal import Decimal
 import pytest
 
 from ecerp_core.catalog import services as catalog
+from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
+from ecerp_core.stock import services as stock
+
+D = Decimal
 
 
 @dataclass(frozen=True)
@@ -112,3 +116,37 @@ def add_shipped_orders(
             )
         ]
         session.add(order)
+
+
+def sale_draft(biz, number, day, buyer, region, *lines, status="paid"):
+    """Order ``number`` on ``day`` (10:00 in Shanghai) by ``buyer`` in ``region``; lines (sku, qty,
+    unit price)."""
+    ls = tuple(OrderLineDraft(sku, q, D(p), D(p) * q) for sku, q, p in lines)
+    goods = sum((x.amount for x in ls), D(0))
+    return OrderDraft(
+        biz.shop,
+        number,
+        status,
+        dt.datetime.fromisoformat(f"{day}T02:00:00+00:00"),
+        "CNY",
+        ls,
+        goods,
+        goods,
+        paid_amount=goods if status == "paid" else D(0),
+        region=region,
+        buyer_id=buyer,
+        receiver_name=buyer,
+        address=f"{region}路{number}号",
+    )
+
+
+def receive_tee_and_mug(session, admin, biz):
+    """10 of each in warehouse SH: TEE-1 at 20.00, MUG-1 at 8.00."""
+    stock.post_moves(
+        session,
+        admin,
+        [
+            stock.MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=D("20.00")),
+            stock.MoveDraft(biz.mug, biz.sh, 10, "receipt", unit_cost=D("8.00")),
+        ],
+    )

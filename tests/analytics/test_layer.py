@@ -14,6 +14,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from business_fixtures import receive_tee_and_mug, sale_draft
 from sqlalchemy import func, select
 
 from ecerp_core.analytics import dashboards
@@ -25,10 +26,8 @@ from ecerp_core.audit import AuditLog
 from ecerp_core.errors import PermissionDenied
 from ecerp_core.orders import aftersales, services
 from ecerp_core.orders.aftersales import RefundDraft
-from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
 from ecerp_core.orders.intake import import_order_drafts
 from ecerp_core.orders.models import Order
-from ecerp_core.stock import services as stock
 from widgets.home.key_figures import strip_html
 
 D = Decimal
@@ -38,41 +37,14 @@ def _at(day: str) -> dt.datetime:
     return dt.datetime.fromisoformat(f"{day}T02:00:00+00:00")  # 10:00 in Shanghai, the same day
 
 
-def _order(biz, number, day, buyer, region, *lines, status="paid"):
-    ls = tuple(OrderLineDraft(sku, q, D(p), D(p) * q) for sku, q, p in lines)
-    goods = sum((x.amount for x in ls), D(0))
-    return OrderDraft(
-        biz.shop,
-        number,
-        status,
-        _at(day),
-        "CNY",
-        ls,
-        goods,
-        goods,
-        paid_amount=goods if status == "paid" else D(0),
-        region=region,
-        buyer_id=buyer,
-        receiver_name=buyer,
-        address=f"{region}路{number}号",
-    )
-
-
 @pytest.fixture
 def history(session, admin, biz):
-    stock.post_moves(
-        session,
-        admin,
-        [
-            stock.MoveDraft(biz.tee, biz.sh, 10, "receipt", unit_cost=D("20.00")),
-            stock.MoveDraft(biz.mug, biz.sh, 10, "receipt", unit_cost=D("8.00")),
-        ],
-    )
+    receive_tee_and_mug(session, admin, biz)
     drafts = [
-        _order(biz, "A", "2026-01-05", "b1", "上海", ("TEE-1", 2, "100.00")),
-        _order(biz, "B", "2026-02-10", "b1", "上海", ("MUG-1", 3, "30.00")),
-        _order(biz, "C", "2026-02-11", "b2", "浙江", ("TEE-1", 1, "100.00"), ("MUG-1", 1, "30.00")),
-        _order(biz, "D", "2026-02-12", "b3", "江苏", ("MUG-1", 1, "30.00"), status="pending_payment"),
+        sale_draft(biz, "A", "2026-01-05", "b1", "上海", ("TEE-1", 2, "100.00")),
+        sale_draft(biz, "B", "2026-02-10", "b1", "上海", ("MUG-1", 3, "30.00")),
+        sale_draft(biz, "C", "2026-02-11", "b2", "浙江", ("TEE-1", 1, "100.00"), ("MUG-1", 1, "30.00")),
+        sale_draft(biz, "D", "2026-02-12", "b3", "江苏", ("MUG-1", 1, "30.00"), status="pending_payment"),
     ]
     a, b, _c, _d = import_order_drafts(session, admin, drafts).order_ids
     services.approve_orders(session, admin, [a, b])
