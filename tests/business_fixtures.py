@@ -150,3 +150,15 @@ def receive_tee_and_mug(session, admin, biz):
             stock.MoveDraft(biz.mug, biz.sh, 10, "receipt", unit_cost=D("8.00")),
         ],
     )
+
+
+def hand_made_sales(biz):
+    """The analytics tests' history (shop TB, CNY): A 2 × TEE-1 by b1 in 上海 (2026-01-05), B 3 ×
+    MUG-1 by b1 in 上海 (02-10), C TEE-1 + MUG-1 by b2 in 浙江 (02-11), D one MUG-1 by b3 in 江苏
+    (02-12) never paid; all paid but D, none approved."""
+    return [
+        sale_draft(biz, "A", "2026-01-05", "b1", "上海", ("TEE-1", 2, "100.00")),
+        sale_draft(biz, "B", "2026-02-10", "b1", "上海", ("MUG-1", 3, "30.00")),
+        sale_draft(biz, "C", "2026-02-11", "b2", "浙江", ("TEE-1", 1, "100.00"), ("MUG-1", 1, "30.00")),
+        sale_draft(biz, "D", "2026-02-12", "b3", "江苏", ("MUG-1", 1, "30.00"), status="pending_payment"),
+    ]

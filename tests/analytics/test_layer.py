@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from business_fixtures import receive_tee_and_mug, sale_draft
+from business_fixtures import hand_made_sales, receive_tee_and_mug
 from sqlalchemy import func, select
 
 from ecerp_core.analytics import dashboards
@@ -40,12 +40,7 @@ def _at(day: str) -> dt.datetime:
 @pytest.fixture
 def history(session, admin, biz):
     receive_tee_and_mug(session, admin, biz)
-    drafts = [
-        sale_draft(biz, "A", "2026-01-05", "b1", "上海", ("TEE-1", 2, "100.00")),
-        sale_draft(biz, "B", "2026-02-10", "b1", "上海", ("MUG-1", 3, "30.00")),
-        sale_draft(biz, "C", "2026-02-11", "b2", "浙江", ("TEE-1", 1, "100.00"), ("MUG-1", 1, "30.00")),
-        sale_draft(biz, "D", "2026-02-12", "b3", "江苏", ("MUG-1", 1, "30.00"), status="pending_payment"),
-    ]
+    drafts = hand_made_sales(biz)
     a, b, _c, _d = import_order_drafts(session, admin, drafts).order_ids
     services.approve_orders(session, admin, [a, b])
     services.ship_orders(session, admin, [a, b])

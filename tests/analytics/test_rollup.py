@@ -16,7 +16,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from business_fixtures import receive_tee_and_mug, sale_draft
+from business_fixtures import hand_made_sales, receive_tee_and_mug, sale_draft
 from sqlalchemy import func, select, update
 
 from ecerp_core.analytics import dashboards, rollup
@@ -35,10 +35,7 @@ D = Decimal
 def history(session, admin, biz):
     receive_tee_and_mug(session, admin, biz)
     drafts = [
-        sale_draft(biz, "A", "2026-01-05", "b1", "上海", ("TEE-1", 2, "100.00")),
-        sale_draft(biz, "B", "2026-02-10", "b1", "上海", ("MUG-1", 3, "30.00")),
-        sale_draft(biz, "C", "2026-02-11", "b2", "浙江", ("TEE-1", 1, "100.00"), ("MUG-1", 1, "30.00")),
-        sale_draft(biz, "D", "2026-02-12", "b3", "江苏", ("MUG-1", 1, "30.00"), status="pending_payment"),
+        *hand_made_sales(biz),
         sale_draft(biz, "E", "2026-03-02", "b2", "浙江", ("TEE-1", 1, "100.00"), ("TEE-1", 2, "90.00")),
     ]
     ids = import_order_drafts(session, admin, drafts).order_ids

@@ -58,18 +58,7 @@ def snapshot(session, shop_id: int) -> list[tuple]:
 
 
 def test_an_export_in_batches_imports_as_in_one_and_again_changes_nothing(session, admin):
-    catalog.create_warehouse(session, admin, code="SH", name="上海仓", region="华东")
-    catalog.create_records(
-        session,
-        admin,
-        "product",
-        [{"sku": sku, "name_zh": sku, "list_price": "10.00"} for sku in ("A", "B")],
-    )
-    shops = {}
-    for code in ("ONE", "MANY", "SCATTERED", "SCATTERED_ONE"):
-        shops[code] = catalog.create_shop(
-            session, admin, code=code, name=code, platform="shopify", default_warehouse="SH"
-        ).id
+    shops = _shops(session, admin, "shopify", ("ONE", "MANY", "SCATTERED", "SCATTERED_ONE"))
     data = export(ROWS)
     whole = import_files(session, admin, "shopify", [("orders.csv", data)], shop="ONE")
     batched = import_files(session, admin, "shopify", [("orders.csv", data)], shop="MANY", batch_rows=2)
