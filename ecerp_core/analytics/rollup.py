@@ -26,10 +26,12 @@ from sqlalchemy import (
     BigInteger,
     Date,
     DateTime,
+    Integer,
     and_,
     case,
     cast,
     delete,
+    extract,
     func,
     insert,
     literal,
@@ -43,7 +45,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.analytics.layer import const, sales_condition
-from ecerp_core.analytics.models import RollupMark, SalesRollup
+from ecerp_core.analytics.models import CustomerKey, CustomerRollup, RollupMark, SalesRollup
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import Product
 from ecerp_core.db import for_update, is_postgres, utcnow
@@ -61,6 +63,8 @@ WORK_MEM = "256MB"
 ORDER_LEVEL, SKU_LEVEL, CATEGORY_LEVEL = "o", "s", "c"
 DAY, MONTH = "d", "m"
 R = SalesRollup.__table__
+C = CustomerRollup.__table__
+K = CustomerKey.__table__
 COLUMNS = (
     "level",
     "period",
@@ -264,9 +268,11 @@ def _rebuild_months(session: Session, months: Sequence[dt.date] | None, levels: 
         conn.execute(insert(R).from_select(COLUMNS, summed.group_by(R.c.level, month, *keys[1:])))
 
 
-def period_rows(date_from: dt.date | None, date_to: dt.date | None, daily: bool):
+def period_rows(date_from: dt.date | None, date_to: dt.date | None, daily: bool, table=R):
     """The rollup rows covering the days from ``date_from`` to ``date_to``: the months wholly inside
-    from their month rows, the days around them from day rows (every day when ``daily``)."""
+    from their month rows, the days around them from day rows (every day when ``daily``); of the
+    sales rollup, or of the customer rollup (``table`` :data:`C`)."""
+    R = table
     day_rows = [R.c.period == DAY]
     if date_from is not None:
         day_rows.append(R.c.day >= date_from)
@@ -291,6 +297,97 @@ def period_rows(date_from: dt.date | None, date_to: dt.date | None, daily: bool)
     if not edges:
         return and_(*months)
     return or_(and_(*months), and_(*day_rows, or_(*edges)))
+
+
+def month_number(column, dialect: str):
+    """A date column's month as a number: year × 12 + month − 1."""
+    if dialect == "postgresql":
+        year, month = extract("year", column), extract("month", column)
+    else:
+        year, month = func.strftime(const("%Y"), column), func.strftime(const("%m"), column)
+    return cast(year, Integer) * 12 + cast(month, Integer) - 1
+
+
+def who() -> tuple:
+    """Who bought, as the columns of :class:`~ecerp_core.analytics.models.CustomerKey`: the linked
+    customer (shop 0, buyer ""), else the shop and buyer id (customer 0)."""
+    linked = Order.customer_id.is_not(None)
+    return (
+        func.coalesce(Order.customer_id, 0),
+        case((linked, 0), else_=Order.shop_id),
+        case((linked, const("")), else_=Order.buyer_id),
+    )
+
+
+def known_customer():
+    """Orders whose buyer is known (:func:`ecerp_core.analytics.layer.customer_key` is not None)."""
+    return or_(Order.customer_id.is_not(None), Order.buyer_id != const(""))
+
+
+def _key_match(columns: tuple):
+    return and_(*(k == c for k, c in zip((K.c.customer_id, K.c.shop_id, K.c.buyer_id), columns, strict=True)))
+
+
+def customer_days(days: Sequence[dt.date] | None, dialect: str):
+    """One row per day, currency, province, country and buyer (its key; None: unknown) of the
+    sales orders of ``days`` (all: None): their count and goods amount."""
+    columns = who()
+    keys = (Order.order_date, Order.currency, Order.region, Order.country, K.c.id)
+    return (
+        select(
+            literal(DAY),
+            Order.order_date,
+            month_number(Order.order_date, dialect),
+            Order.currency,
+            Order.region,
+            Order.country,
+            K.c.id,
+            func.count(),
+            _zero(Order.goods_amount),
+        )
+        .select_from(Order)
+        .outerjoin(K, and_(known_customer(), _key_match(columns)))
+        .where(*_sales(days))
+        .group_by(*keys)
+    )
+
+
+CUSTOMER_COLUMNS = ("period", "day", "month", "currency", "region", "country", "customer", "orders")
+CUSTOMER_COLUMNS += ("goods_amount",)
+
+
+def _rebuild_customer_days(session: Session, days: Sequence[dt.date] | None) -> None:
+    """The buyers of ``days`` (all: None) given keys when new, and their day rows added up again."""
+    conn = session.connection()
+    dialect = conn.dialect.name
+    chunks: Iterable = [None] if days is None else (days[i : i + CHUNK] for i in range(0, len(days), CHUNK))
+    for chunk in chunks:
+        columns = who()
+        new = select(*columns).where(
+            *_sales(chunk), known_customer(), ~select(K.c.id).where(_key_match(columns)).exists()
+        )
+        conn.execute(insert(K).from_select(["customer_id", "shop_id", "buyer_id"], new.distinct()))
+        gone = delete(C).where(C.c.period == DAY)
+        conn.execute(gone if chunk is None else gone.where(C.c.day.in_(chunk)))
+        conn.execute(insert(C).from_select(CUSTOMER_COLUMNS, customer_days(chunk, dialect)))
+
+
+def _rebuild_customer_months(session: Session, months: Sequence[dt.date] | None) -> None:
+    """Month rows of the customer rollup (all: None) as the sums of their days."""
+    conn = session.connection()
+    month = month_start(C.c.day, conn.dialect.name)
+    keys = (C.c.month, C.c.currency, C.c.region, C.c.country, C.c.customer)
+    gone = delete(C).where(C.c.period == MONTH)
+    ranges: Iterable = [None] if months is None else months
+    for first in ranges:
+        summed = select(literal(MONTH), month, *keys, func.sum(C.c.orders), func.sum(C.c.goods_amount))
+        summed = summed.where(C.c.period == DAY)
+        if first is None:
+            conn.execute(gone)
+        else:
+            conn.execute(gone.where(C.c.day == first))
+            summed = summed.where(C.c.day >= first, C.c.day < next_month(first))
+        conn.execute(insert(C).from_select(CUSTOMER_COLUMNS, summed.group_by(month, *keys)))
 
 
 def _lag(session: Session) -> dt.timedelta:
@@ -359,13 +456,18 @@ def update_rollup(session: Session, *, full: bool = False) -> dict:
     if full:
         _rebuild_days(session, None, levels)
         _rebuild_months(session, None, levels)
+        _rebuild_customer_days(session, None)
+        _rebuild_customer_months(session, None)
     else:
         if stored[3] != marks[3]:  # a product moved to another category: its rows are everywhere
             _rebuild_days(session, None, (CATEGORY_LEVEL,))
             _rebuild_months(session, None, (CATEGORY_LEVEL,))
         days = changed_days(session, stored)
+        months = sorted({first_of_month(day_of(d)) for d in days})
         _rebuild_days(session, days, levels)
-        _rebuild_months(session, sorted({first_of_month(day_of(d)) for d in days}), levels)
+        _rebuild_months(session, months, levels)
+        _rebuild_customer_days(session, days)
+        _rebuild_customer_months(session, months)
     at, recent, move, products = marks
     session.execute(
         RollupMark.__table__.update()
