@@ -325,8 +325,9 @@ def _clean(measure: str, value: object) -> object:
 def run_report(session: Session, actor: Actor, spec: ReportSpec, *, source: str = "auto") -> ReportResult:
     """Run ``spec`` in the database and return its aggregated rows.
 
-    ``source``: ``auto`` reads the sales rollup (:mod:`ecerp_core.analytics.rollup`) when it holds
-    everything ``spec`` names and is up to date (or can be brought up to date), else the orders;
+    ``source``: ``auto`` reads the sales rollup (:mod:`ecerp_core.analytics.rollup`), or for distinct
+    customers the customer rollup, when it holds everything ``spec`` names and is up to date (or
+    can be brought up to date), else the orders;
     ``orders`` always reads the orders (the same answer, slower).
 
     Money comes back as ``Decimal`` rounded to the cent, counts as ``int``, ratios as ``Decimal``

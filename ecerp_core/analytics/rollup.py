@@ -10,6 +10,10 @@ rollup only when it is fresh (bringing it up to date first when it can, else rea
 ``ecerp check`` proves the rollup equal to the orders day by day
 (:func:`ecerp_core.analytics.checks.rollup_differences`).
 
+In the same refresh it keeps the customer rollup (:data:`C`, orders per buyer per day and month,
+for distinct customers) the same way: the changed days from the orders, their months from the days;
+a buyer met for the first time gets its number in :data:`K` first.
+
 On PostgreSQL an order updated by a transaction that commits later than a refresh that ran
 meanwhile carries an ``updated_at`` before the mark: the days of orders updated in the :data:`LAG`
 before the mark are rebuilt every time, and the mark counts them, so such an order is still picked
