@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, case, cast, func, literal, null, or_, select
+from sqlalchemy import BigInteger, case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from ecerp_core.analytics import rollup
@@ -268,13 +268,8 @@ def repeat_rate(session: Session, actor: Actor, window: Window) -> dict:
     """Customers who bought in the window, those who bought in two orders or more, and their share."""
     require(actor, "analytics.read")
     if rollup.ensure_fresh(session):  # the customer rollup: a row per buyer and month, not per order
-        c = rollup.C
-        per_customer = (
-            select(func.sum(c.c.orders).label("n"))
-            .where(*_window_customers(window))
-            .group_by(c.c.customer)
-            .subquery()
-        )
+        c = _window_customers(session, window)
+        per_customer = select(func.sum(c.c.orders).label("n")).group_by(c.c.customer).subquery()
     else:
         per_customer = (
             select(func.count().label("n"))
@@ -288,14 +283,17 @@ def repeat_rate(session: Session, actor: Actor, window: Window) -> dict:
     return {"customers": int(customers), "repeat_customers": int(repeat), "repeat_rate": rate}
 
 
-def _window_customers(window: Window) -> tuple:
-    """The customer rollup's rows of known buyers in the window (whole months from month rows)."""
+def _window_customers(session: Session, window: Window):
+    """The customer rollup's rows of known buyers in the window (whole months from month rows, the
+    days around them from day rows): their buyer, month and orders."""
     c = rollup.C
-    return (
-        rollup.period_rows(window.date_from, window.date_to, False, c),
-        c.c.currency == window.currency,
-        c.c.customer.is_not(None),
-    )
+    parts = [
+        select(c.c.customer, c.c.month, c.c.orders).where(
+            part, c.c.currency == window.currency, c.c.customer.is_not(None)
+        )
+        for part in rollup.period_parts(window.date_from, window.date_to, c, session.get_bind().dialect.name)
+    ]
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("bought")
 
 
 def _month_number(month: str) -> int:
@@ -317,13 +315,8 @@ def _cohort_rows(session: Session, window: Window) -> list[tuple[str, str, int]]
         return None
     if not rollup.ensure_fresh(session):
         return None
-    c = rollup.C
-    months = (
-        select(c.c.customer, c.c.month)
-        .where(*_window_customers(window))
-        .group_by(c.c.customer, c.c.month)
-        .subquery("months")
-    )
+    c = _window_customers(session, window)
+    months = select(c.c.customer, c.c.month).group_by(c.c.customer, c.c.month).subquery("months")
     bit = cast(literal(1), BigInteger).op("<<")(months.c.month - first)
     masks = select(func.sum(bit).label("mask")).group_by(months.c.customer).subquery("masks")
     counts: dict[tuple[int, int], int] = {}

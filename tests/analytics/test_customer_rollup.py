@@ -81,6 +81,7 @@ WINDOWS = [
     dashboards.Window(dt.date(2026, 1, 6), dt.date(2026, 3, 31), "CNY"),  # a day into January
     dashboards.Window(dt.date(2026, 2, 11), dt.date(2026, 4, 20), "CNY"),  # days at both ends
     dashboards.Window(dt.date(2025, 12, 1), dt.date(2026, 3, 14), "CNY"),
+    dashboards.Window(dt.date(2026, 2, 5), dt.date(2026, 3, 2), "CNY"),  # no whole month
     dashboards.Window(dt.date(2026, 1, 1), dt.date(2026, 4, 30), "USD"),  # nothing
 ]
 
@@ -108,8 +109,10 @@ def test_customer_dashboards_answer_from_the_customer_rollup_as_from_the_orders(
     spec = ReportSpec(
         ("province",), ("customers", "orders", "sales"), WINDOWS[1].filters(), "customers", True
     )
-    assert customer_statement(spec) is not None
-    assert customer_statement(ReportSpec(("platform",), ("customers",))) is None  # not kept: the orders
+    assert customer_statement(spec, "sqlite") is not None
+    assert (
+        customer_statement(ReportSpec(("platform",), ("customers",)), "sqlite") is None
+    )  # not kept: the orders
     slow = _from_orders(session, admin)
     assert slow[2] == {"customers": 4, "repeat_customers": 2, "repeat_rate": D("0.5000")}  # X and TB:b2
     assert {r["province"]: r["customers"] for r in slow[0]} == {"上海": 2, "浙江": 1, "北京": 1, "江苏": 1}

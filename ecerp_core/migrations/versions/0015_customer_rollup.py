@@ -49,12 +49,19 @@ def upgrade() -> None:
     op.create_index(
         "ix_analytics_customer_rollup_customer",
         "analytics_customer_rollup",
-        ["period", "currency", "customer", "month"],
+        ["period", "currency", "customer", "month", "day", "orders"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_analytics_customer_rollup_region",
+        "analytics_customer_rollup",
+        ["period", "currency", "region", "customer", "day", "orders", "goods_amount"],
         unique=False,
     )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_analytics_customer_rollup_region", table_name="analytics_customer_rollup")
     op.drop_index("ix_analytics_customer_rollup_customer", table_name="analytics_customer_rollup")
     op.drop_index("ix_analytics_customer_rollup_day", table_name="analytics_customer_rollup")
     op.drop_table("analytics_customer_rollup")
