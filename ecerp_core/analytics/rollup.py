@@ -394,11 +394,20 @@ CUSTOMER_COLUMNS = ("period", "day", "month", "currency", "region", "country", "
 CUSTOMER_COLUMNS += ("goods_amount",)
 
 
-def _rebuild_customer_days(session: Session, days: Sequence[dt.date] | None) -> None:
-    """The buyers of ``days`` (all: None) given keys when new, and their day rows added up again."""
+def _touched(conn, chunk: Sequence[dt.date], into: dict) -> None:
+    """The buyers of ``chunk``'s day rows, by the month they are in (None: the unknown buyer)."""
+    stmt = select(C.c.day, C.c.customer).where(C.c.period == DAY, C.c.day.in_(chunk)).distinct()
+    for day, customer in conn.execute(stmt):
+        into.setdefault(first_of_month(day_of(day)), set()).add(customer)
+
+
+def _rebuild_customer_days(session: Session, days: Sequence[dt.date] | None) -> dict:
+    """The buyers of ``days`` (all: None) given keys when new, and their day rows added up again.
+    Returns the buyers whose day rows were or are now there, by month (their month rows change)."""
     conn = session.connection()
     dialect = conn.dialect.name
     chunks: Iterable = [None] if days is None else (days[i : i + CHUNK] for i in range(0, len(days), CHUNK))
+    touched: dict = {}
     for chunk in chunks:
         columns = who()
         new = select(*columns).where(
@@ -406,26 +415,46 @@ def _rebuild_customer_days(session: Session, days: Sequence[dt.date] | None) -> 
         )
         conn.execute(insert(K).from_select(["customer_id", "shop_id", "buyer_id"], new.distinct()))
         gone = delete(C).where(C.c.period == DAY)
+        if chunk is not None:
+            _touched(conn, chunk, touched)
         conn.execute(gone if chunk is None else gone.where(C.c.day.in_(chunk)))
         conn.execute(insert(C).from_select(CUSTOMER_COLUMNS, customer_days(chunk, dialect)))
+        if chunk is not None:
+            _touched(conn, chunk, touched)
+    return touched
 
 
-def _rebuild_customer_months(session: Session, months: Sequence[dt.date] | None) -> None:
-    """Month rows of the customer rollup (all: None) as the sums of their days."""
+def _buyers(customers: Sequence):
+    known = [c for c in customers if c is not None]
+    parts = [C.c.customer.in_(known)] if known else []
+    if None in customers:
+        parts.append(C.c.customer.is_(None))
+    return or_(*parts)
+
+
+def _rebuild_customer_months(
+    session: Session, months: Sequence[dt.date] | None, touched: dict | None = None
+) -> None:
+    """Month rows of the customer rollup (all: None) as the sums of their days; with ``touched``
+    only those of the buyers in it (by month): the others' days did not change."""
     conn = session.connection()
     month = month_start(C.c.day, conn.dialect.name)
     keys = (C.c.month, C.c.currency, C.c.region, C.c.country, C.c.customer)
     gone = delete(C).where(C.c.period == MONTH)
-    ranges: Iterable = [None] if months is None else months
-    for first in ranges:
+    if months is None:
         summed = select(literal(MONTH), month, *keys, func.sum(C.c.orders), func.sum(C.c.goods_amount))
-        summed = summed.where(C.c.period == DAY)
-        if first is None:
-            conn.execute(gone)
-        else:
-            conn.execute(gone.where(C.c.day == first))
-            summed = summed.where(C.c.day >= first, C.c.day < next_month(first))
-        conn.execute(insert(C).from_select(CUSTOMER_COLUMNS, summed.group_by(month, *keys)))
+        conn.execute(gone)
+        summed = summed.where(C.c.period == DAY).group_by(month, *keys)
+        conn.execute(insert(C).from_select(CUSTOMER_COLUMNS, summed))
+        return
+    for first in months:
+        buyers = sorted((touched or {}).get(first, ()), key=lambda c: (c is None, c or 0))
+        for i in range(0, len(buyers), 500):
+            who_ = _buyers(buyers[i : i + 500])
+            conn.execute(gone.where(C.c.day == first, who_))
+            summed = select(literal(MONTH), month, *keys, func.sum(C.c.orders), func.sum(C.c.goods_amount))
+            summed = summed.where(C.c.period == DAY, C.c.day >= first, C.c.day < next_month(first), who_)
+            conn.execute(insert(C).from_select(CUSTOMER_COLUMNS, summed.group_by(month, *keys)))
 
 
 def _lag(session: Session) -> dt.timedelta:
@@ -504,8 +533,8 @@ def update_rollup(session: Session, *, full: bool = False) -> dict:
         months = sorted({first_of_month(day_of(d)) for d in days})
         _rebuild_days(session, days, levels)
         _rebuild_months(session, months, levels)
-        _rebuild_customer_days(session, days)
-        _rebuild_customer_months(session, months)
+        touched = _rebuild_customer_days(session, days)
+        _rebuild_customer_months(session, months, touched)
     at, recent, move, products = marks
     session.execute(
         RollupMark.__table__.update()
