@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from sqlalchemy import case, func, null, or_, select
+from sqlalchemy import BigInteger, case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from ecerp_core.analytics import rollup
@@ -267,17 +267,70 @@ def _who() -> tuple:
 def repeat_rate(session: Session, actor: Actor, window: Window) -> dict:
     """Customers who bought in the window, those who bought in two orders or more, and their share."""
     require(actor, "analytics.read")
-    per_customer = (
-        select(func.count().label("n")).where(*_window_orders(session, window)).group_by(*_who()).subquery()
-    )
+    if rollup.ensure_fresh(session):  # the customer rollup: a row per buyer and month, not per order
+        c = _window_customers(session, window)
+        per_customer = select(func.sum(c.c.orders).label("n")).group_by(c.c.customer).subquery()
+    else:
+        per_customer = (
+            select(func.count().label("n"))
+            .where(*_window_orders(session, window))
+            .group_by(*_who())
+            .subquery()
+        )
     stmt = select(func.count(), func.coalesce(func.sum(case((per_customer.c.n >= 2, 1), else_=0)), 0))
     customers, repeat = session.execute(stmt.select_from(per_customer)).one()
     rate = (Decimal(int(repeat)) / customers).quantize(Decimal("0.0001")) if customers else None
     return {"customers": int(customers), "repeat_customers": int(repeat), "repeat_rate": rate}
 
 
+def _window_customers(session: Session, window: Window):
+    """The customer rollup's rows of known buyers in the window (whole months from month rows, the
+    days around them from day rows): their buyer, month and orders."""
+    c = rollup.C
+    parts = [
+        select(c.c.customer, c.c.month, c.c.orders).where(
+            part, c.c.currency == window.currency, c.c.customer.is_not(None)
+        )
+        for part in rollup.period_parts(window.date_from, window.date_to, c, session.get_bind().dialect.name)
+    ]
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("bought")
+
+
 def _month_number(month: str) -> int:
     return int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
+MASK_MONTHS = 62
+"""The most months after the first a cohort from the customer rollup can span (one bit each in a
+64-bit sum); a longer window reads the orders."""
+
+
+def _cohort_rows(session: Session, window: Window) -> list[tuple[str, str, int]] | None:
+    """(cohort, month, customers) from the customer rollup when it is fresh and the window spans at
+    most :data:`MASK_MONTHS` months, else None. Each buyer's months in the window become the bits
+    of one number, and buyers are counted per number: a few thousand rows for the cohorts, where
+    a first month per buyer by a window function sorts every buyer's months."""
+    first = window.date_from.year * 12 + window.date_from.month - 1
+    if window.date_to.year * 12 + window.date_to.month - 1 - first > MASK_MONTHS:
+        return None
+    if not rollup.ensure_fresh(session):
+        return None
+    c = _window_customers(session, window)
+    months = select(c.c.customer, c.c.month).group_by(c.c.customer, c.c.month).subquery("months")
+    bit = cast(literal(1), BigInteger).op("<<")(months.c.month - first)
+    masks = select(func.sum(bit).label("mask")).group_by(months.c.customer).subquery("masks")
+    counts: dict[tuple[int, int], int] = {}
+    for mask, n in session.execute(select(masks.c.mask, func.count()).group_by(masks.c.mask)):
+        mask = int(mask)
+        bits = [k for k in range(MASK_MONTHS + 1) if mask >> k & 1]
+        for k in bits:
+            counts[bits[0], k] = counts.get((bits[0], k), 0) + int(n)
+
+    def text(k: int) -> str:
+        number = first + k
+        return f"{number // 12:04d}-{number % 12 + 1:02d}"
+
+    return [(text(c0), text(k), n) for (c0, k), n in sorted(counts.items())]
 
 
 def cohort_retention(session: Session, actor: Actor, window: Window) -> list[dict]:
@@ -285,6 +338,23 @@ def cohort_retention(session: Session, actor: Actor, window: Window) -> list[dic
     them bought again 0, 1, 2 ... months later. Rows: ``cohort``, ``months_later``, ``customers``,
     ``size``, ``retention``."""
     require(actor, "analytics.read")
+    rows = _cohort_rows(session, window)
+    if rows is None:
+        rows = _cohort_from_orders(session, window)
+    size = {c: n for c, m, n in rows if c == m}
+    return [
+        {
+            "cohort": c,
+            "months_later": _month_number(m) - _month_number(c),
+            "customers": n,
+            "size": size.get(c, 0),
+            "retention": (Decimal(n) / size[c]).quantize(Decimal("0.0001")) if size.get(c) else None,
+        }
+        for c, m, n in rows
+    ]
+
+
+def _cohort_from_orders(session: Session, window: Window) -> list[tuple[str, str, int]]:
     # the month as its first day, a date: no text built per order; written YYYY-MM once per group
     month = rollup.month_start(Order.order_date, session.get_bind().dialect.name)
     who = [c.label(f"who{i}") for i, c in enumerate(_who())]
@@ -301,18 +371,7 @@ def cohort_retention(session: Session, actor: Actor, window: Window) -> list[dic
         .group_by(marked.c.cohort, marked.c.month)
         .order_by(marked.c.cohort, marked.c.month)
     )
-    rows = [(str(c)[:7], str(m)[:7], int(n)) for c, m, n in session.execute(stmt)]
-    size = {c: n for c, m, n in rows if c == m}
-    return [
-        {
-            "cohort": c,
-            "months_later": _month_number(m) - _month_number(c),
-            "customers": n,
-            "size": size.get(c, 0),
-            "retention": (Decimal(n) / size[c]).quantize(Decimal("0.0001")) if size.get(c) else None,
-        }
-        for c, m, n in rows
-    ]
+    return [(str(c)[:7], str(m)[:7], int(n)) for c, m, n in session.execute(stmt)]
 
 
 __all__ = [

@@ -123,6 +123,66 @@ class SalesRollup(Base):
     costed_amount: Mapped[Money] = mapped_column(default=ZERO)
 
 
+class CustomerKey(Base):
+    """Who bought, as a number for :class:`CustomerRollup` (a surrogate: no two buyers ever share
+    one): the linked customer (``customer_id``; shop 0, buyer ""), else the buyer id within its
+    shop (customer 0), as :func:`ecerp_core.analytics.layer.customer_key` tells them apart. Added by
+    :mod:`ecerp_core.analytics.rollup` (the only writer) when it first meets a buyer; never changed."""
+
+    __tablename__ = "analytics_customer_key"
+    __table_args__ = (UniqueConstraint("customer_id", "shop_id", "buyer_id"),)
+
+    id: Mapped[intpk]
+    customer_id: Mapped[int] = mapped_column(Integer, default=0)
+    shop_id: Mapped[int] = mapped_column(Integer, default=0)
+    buyer_id: Mapped[str] = mapped_column(String(120), default="")
+
+
+class CustomerRollup(Base):
+    """The sales orders added up per buyer (:class:`CustomerKey`; None: unknown) per day and per
+    month, currency, province and country, so distinct customers, repeat buyers and cohorts count
+    rows of it instead of reading every order. Kept with :class:`SalesRollup` in the same refresh by
+    :mod:`ecerp_core.analytics.rollup` (the only writer). period ``d`` / ``m`` as there (``day`` the
+    first day of a month row); ``month`` the month as a number (year × 12 + month − 1); orders and
+    their goods amount."""
+
+    __tablename__ = "analytics_customer_rollup"
+    __table_args__ = (
+        Index("ix_analytics_customer_rollup_day", "period", "day"),
+        # covering: a dashboard walks buyers (or provinces and buyers) in order, with no sort
+        Index(
+            "ix_analytics_customer_rollup_customer",
+            "period",
+            "currency",
+            "customer",
+            "month",
+            "day",
+            "orders",
+        ),
+        Index(
+            "ix_analytics_customer_rollup_region",
+            "period",
+            "currency",
+            "region",
+            "customer",
+            "day",
+            "orders",
+            "goods_amount",
+        ),
+    )
+
+    id: Mapped[bigpk]
+    period: Mapped[str] = mapped_column(String(1))
+    day: Mapped[dt.date] = mapped_column(Date)
+    month: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    region: Mapped[str] = mapped_column(String(60), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    customer: Mapped[int | None] = mapped_column(Integer)
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    goods_amount: Mapped[Money] = mapped_column(default=ZERO)
+
+
 class RollupMark(Base):
     """How far :class:`SalesRollup` has read the orders (one row, id 1): the latest ``updated_at`` of
     an order and how many orders were updated in the :data:`~ecerp_core.analytics.rollup.LAG` before

@@ -10,6 +10,10 @@ rollup only when it is fresh (bringing it up to date first when it can, else rea
 ``ecerp check`` proves the rollup equal to the orders day by day
 (:func:`ecerp_core.analytics.checks.rollup_differences`).
 
+In the same refresh it keeps the customer rollup (:data:`C`, orders per buyer per day and month,
+for distinct customers) the same way: the changed days from the orders, their months from the days;
+a buyer met for the first time gets its number in :data:`K` first.
+
 On PostgreSQL an order updated by a transaction that commits later than a refresh that ran
 meanwhile carries an ``updated_at`` before the mark: the days of orders updated in the :data:`LAG`
 before the mark are rebuilt every time, and the mark counts them, so such an order is still picked
@@ -26,10 +30,12 @@ from sqlalchemy import (
     BigInteger,
     Date,
     DateTime,
+    Integer,
     and_,
     case,
     cast,
     delete,
+    extract,
     func,
     insert,
     literal,
@@ -43,7 +49,7 @@ from sqlalchemy.orm import Session
 
 from ecerp_core import audit
 from ecerp_core.analytics.layer import const, sales_condition
-from ecerp_core.analytics.models import RollupMark, SalesRollup
+from ecerp_core.analytics.models import CustomerKey, CustomerRollup, RollupMark, SalesRollup
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.models import Product
 from ecerp_core.db import for_update, is_postgres, utcnow
@@ -61,6 +67,8 @@ WORK_MEM = "256MB"
 ORDER_LEVEL, SKU_LEVEL, CATEGORY_LEVEL = "o", "s", "c"
 DAY, MONTH = "d", "m"
 R = SalesRollup.__table__
+C = CustomerRollup.__table__
+K = CustomerKey.__table__
 COLUMNS = (
     "level",
     "period",
@@ -264,9 +272,11 @@ def _rebuild_months(session: Session, months: Sequence[dt.date] | None, levels: 
         conn.execute(insert(R).from_select(COLUMNS, summed.group_by(R.c.level, month, *keys[1:])))
 
 
-def period_rows(date_from: dt.date | None, date_to: dt.date | None, daily: bool):
+def period_rows(date_from: dt.date | None, date_to: dt.date | None, daily: bool, table=R):
     """The rollup rows covering the days from ``date_from`` to ``date_to``: the months wholly inside
-    from their month rows, the days around them from day rows (every day when ``daily``)."""
+    from their month rows, the days around them from day rows (every day when ``daily``); of the
+    sales rollup, or of the customer rollup (``table`` :data:`C`)."""
+    R = table
     day_rows = [R.c.period == DAY]
     if date_from is not None:
         day_rows.append(R.c.day >= date_from)
@@ -291,6 +301,160 @@ def period_rows(date_from: dt.date | None, date_to: dt.date | None, daily: bool)
     if not edges:
         return and_(*months)
     return or_(and_(*months), and_(*day_rows, or_(*edges)))
+
+
+def period_parts(date_from: dt.date | None, date_to: dt.date | None, table=R, dialect: str = "") -> list:
+    """:func:`period_rows` as up to three conditions: the whole months, the days before them, the
+    days after (to read as a UNION ALL: an OR of them makes SQLite merge two index scans row by
+    row). On SQLite the months' days are not looked up by the day index (most rows: a covering
+    index in the order a dashboard groups by is walked instead)."""
+
+    def days(start, end, inclusive):
+        parts = [table.c.period == DAY]
+        if start is not None:
+            parts.append(table.c.day >= start)
+        if end is not None:
+            parts.append(table.c.day <= end if inclusive else table.c.day < end)
+        return and_(*parts)
+
+    first = None if date_from is None else date_from if date_from.day == 1 else next_month(date_from)
+    after = None if date_to is None else next_month(date_to)
+    if date_to is not None and after - date_to != dt.timedelta(days=1):
+        after = date_to.replace(day=1)
+    if first is not None and after is not None and first >= after:
+        return [days(date_from, date_to, True)]
+    months = [table.c.period == MONTH]
+    day = func.coalesce(table.c.day, table.c.day) if dialect == "sqlite" else table.c.day
+    if first is not None:
+        months.append(day >= first)
+    if after is not None:
+        months.append(day < after)
+    parts = [and_(*months)]
+    if first is not None and first != date_from:
+        parts.append(days(date_from, first, False))
+    if after is not None and after <= date_to:
+        parts.append(days(after, date_to, True))
+    return parts
+
+
+def month_number(column, dialect: str):
+    """A date column's month as a number: year × 12 + month − 1."""
+    if dialect == "postgresql":
+        year, month = extract("year", column), extract("month", column)
+    else:
+        year, month = func.strftime(const("%Y"), column), func.strftime(const("%m"), column)
+    return cast(year, Integer) * 12 + cast(month, Integer) - 1
+
+
+def who() -> tuple:
+    """Who bought, as the columns of :class:`~ecerp_core.analytics.models.CustomerKey`: the linked
+    customer (shop 0, buyer ""), else the shop and buyer id (customer 0)."""
+    linked = Order.customer_id.is_not(None)
+    return (
+        func.coalesce(Order.customer_id, 0),
+        case((linked, 0), else_=Order.shop_id),
+        case((linked, const("")), else_=Order.buyer_id),
+    )
+
+
+def known_customer():
+    """Orders whose buyer is known (:func:`ecerp_core.analytics.layer.customer_key` is not None)."""
+    return or_(Order.customer_id.is_not(None), Order.buyer_id != const(""))
+
+
+def _key_match(columns: tuple):
+    return and_(*(k == c for k, c in zip((K.c.customer_id, K.c.shop_id, K.c.buyer_id), columns, strict=True)))
+
+
+def customer_days(days: Sequence[dt.date] | None, dialect: str):
+    """One row per day, currency, province, country and buyer (its key; None: unknown) of the
+    sales orders of ``days`` (all: None): their count and goods amount."""
+    columns = who()
+    keys = (Order.order_date, Order.currency, Order.region, Order.country, K.c.id)
+    return (
+        select(
+            literal(DAY),
+            Order.order_date,
+            month_number(Order.order_date, dialect),
+            Order.currency,
+            Order.region,
+            Order.country,
+            K.c.id,
+            func.count(),
+            _zero(Order.goods_amount),
+        )
+        .select_from(Order)
+        .outerjoin(K, and_(known_customer(), _key_match(columns)))
+        .where(*_sales(days))
+        .group_by(*keys)
+    )
+
+
+CUSTOMER_COLUMNS = ("period", "day", "month", "currency", "region", "country", "customer", "orders")
+CUSTOMER_COLUMNS += ("goods_amount",)
+
+
+def _touched(conn, chunk: Sequence[dt.date], into: dict) -> None:
+    """The buyers of ``chunk``'s day rows, by the month they are in (None: the unknown buyer)."""
+    stmt = select(C.c.day, C.c.customer).where(C.c.period == DAY, C.c.day.in_(chunk)).distinct()
+    for day, customer in conn.execute(stmt):
+        into.setdefault(first_of_month(day_of(day)), set()).add(customer)
+
+
+def _rebuild_customer_days(session: Session, days: Sequence[dt.date] | None) -> dict:
+    """The buyers of ``days`` (all: None) given keys when new, and their day rows added up again.
+    Returns the buyers whose day rows were or are now there, by month (their month rows change)."""
+    conn = session.connection()
+    dialect = conn.dialect.name
+    chunks: Iterable = [None] if days is None else (days[i : i + CHUNK] for i in range(0, len(days), CHUNK))
+    touched: dict = {}
+    for chunk in chunks:
+        columns = who()
+        new = select(*columns).where(
+            *_sales(chunk), known_customer(), ~select(K.c.id).where(_key_match(columns)).exists()
+        )
+        conn.execute(insert(K).from_select(["customer_id", "shop_id", "buyer_id"], new.distinct()))
+        gone = delete(C).where(C.c.period == DAY)
+        if chunk is not None:
+            _touched(conn, chunk, touched)
+        conn.execute(gone if chunk is None else gone.where(C.c.day.in_(chunk)))
+        conn.execute(insert(C).from_select(CUSTOMER_COLUMNS, customer_days(chunk, dialect)))
+        if chunk is not None:
+            _touched(conn, chunk, touched)
+    return touched
+
+
+def _buyers(customers: Sequence):
+    known = [c for c in customers if c is not None]
+    parts = [C.c.customer.in_(known)] if known else []
+    if None in customers:
+        parts.append(C.c.customer.is_(None))
+    return or_(*parts)
+
+
+def _rebuild_customer_months(
+    session: Session, months: Sequence[dt.date] | None, touched: dict | None = None
+) -> None:
+    """Month rows of the customer rollup (all: None) as the sums of their days; with ``touched``
+    only those of the buyers in it (by month): the others' days did not change."""
+    conn = session.connection()
+    month = month_start(C.c.day, conn.dialect.name)
+    keys = (C.c.month, C.c.currency, C.c.region, C.c.country, C.c.customer)
+    gone = delete(C).where(C.c.period == MONTH)
+    if months is None:
+        summed = select(literal(MONTH), month, *keys, func.sum(C.c.orders), func.sum(C.c.goods_amount))
+        conn.execute(gone)
+        summed = summed.where(C.c.period == DAY).group_by(month, *keys)
+        conn.execute(insert(C).from_select(CUSTOMER_COLUMNS, summed))
+        return
+    for first in months:
+        buyers = sorted((touched or {}).get(first, ()), key=lambda c: (c is None, c or 0))
+        for i in range(0, len(buyers), 500):
+            who_ = _buyers(buyers[i : i + 500])
+            conn.execute(gone.where(C.c.day == first, who_))
+            summed = select(literal(MONTH), month, *keys, func.sum(C.c.orders), func.sum(C.c.goods_amount))
+            summed = summed.where(C.c.period == DAY, C.c.day >= first, C.c.day < next_month(first), who_)
+            conn.execute(insert(C).from_select(CUSTOMER_COLUMNS, summed.group_by(month, *keys)))
 
 
 def _lag(session: Session) -> dt.timedelta:
@@ -359,13 +523,18 @@ def update_rollup(session: Session, *, full: bool = False) -> dict:
     if full:
         _rebuild_days(session, None, levels)
         _rebuild_months(session, None, levels)
+        _rebuild_customer_days(session, None)
+        _rebuild_customer_months(session, None)
     else:
         if stored[3] != marks[3]:  # a product moved to another category: its rows are everywhere
             _rebuild_days(session, None, (CATEGORY_LEVEL,))
             _rebuild_months(session, None, (CATEGORY_LEVEL,))
         days = changed_days(session, stored)
+        months = sorted({first_of_month(day_of(d)) for d in days})
         _rebuild_days(session, days, levels)
-        _rebuild_months(session, sorted({first_of_month(day_of(d)) for d in days}), levels)
+        _rebuild_months(session, months, levels)
+        touched = _rebuild_customer_days(session, days)
+        _rebuild_customer_months(session, months, touched)
     at, recent, move, products = marks
     session.execute(
         RollupMark.__table__.update()
