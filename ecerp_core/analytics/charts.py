@@ -52,6 +52,21 @@ def trend_figure(rows: Sequence[dict], grain: str, currency: str, language: str 
     return fig
 
 
+_VALUE_KEYS = {"platform": "choice.platform.{}", "tier": "choice.tier.{}", "status": "status.{}"}
+
+
+def value_text(name: str, value: object, language: str | None = None) -> str:
+    """A dimension's value in people's words (``jd`` -> 京东, ``vip`` -> VIP, ``paid`` -> 已付款);
+    other values (dates, SKUs, provinces) as they are. Exports keep the codes."""
+    text = "" if value is None else str(value)
+    pattern = _VALUE_KEYS.get(name)
+    if pattern is None or not text:
+        return text
+    key = pattern.format(text)
+    shown = t(key, language)
+    return text if shown == key else shown
+
+
 def ranked_figure(
     rows: Sequence[dict], label: str, value: str, title_key: str, language: str | None = None, **params
 ) -> go.Figure:
@@ -59,7 +74,7 @@ def ranked_figure(
     fig = _figure(title_key, language, **params)
     rows = list(rows)[::-1]
     fig.add_bar(
-        y=[str(r[label]) or "—" for r in rows],
+        y=[value_text(label, r[label], language) or "—" for r in rows],
         x=_num(r[value] for r in rows),
         orientation="h",
         marker_color=COLORS[0],
@@ -88,7 +103,7 @@ def bars_figure(
     right = _second_axis(fig, values)
     for n, v in enumerate(values):
         fig.add_bar(
-            x=[str(r[x]) or "—" for r in rows],
+            x=[value_text(x, r[x], language) or "—" for r in rows],
             y=_num(r[v] for r in rows),
             name=t(f"measure.{v}", language),
             marker_color=COLORS[n % len(COLORS)],
@@ -107,7 +122,7 @@ def lines_figure(
     right = _second_axis(fig, values)
     for n, v in enumerate(values):
         fig.add_scatter(
-            x=[str(r[x]) for r in rows],
+            x=[value_text(x, r[x], language) for r in rows],
             y=_num(r[v] for r in rows),
             name=t(f"measure.{v}", language),
             mode="lines+markers",
@@ -152,6 +167,8 @@ def report_figure(
     label), its measures as bars or lines; None for a table-only report or one without dimensions."""
     if chart == "table" or not dimensions or not rows:
         return None
-    label_rows = [{**r, "_label": " · ".join(str(r[d]) for d in dimensions)} for r in rows]
+    label_rows = [
+        {**r, "_label": " · ".join(value_text(d, r[d], language) for d in dimensions)} for r in rows
+    ]
     draw = lines_figure if chart == "line" else bars_figure
     return draw(label_rows, "_label", measures, "chart.report", language)

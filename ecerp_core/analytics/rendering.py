@@ -88,6 +88,7 @@ def render_notebook(
         notebook,
         timeout=TIMEOUT,
         kernel_name="python3",
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no kernel start-up chatter in cron mail
         resources={"metadata": {"path": str(template.parent)}},
     )
     ipynb, html = out_dir / f"{stem}.ipynb", out_dir / f"{stem}.html"

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal as D
 
 from cli_run import run
 from openpyxl import load_workbook
+
+from ecerp_core.analytics.charts import report_figure, value_text
+from widgets.analytics.render import pivot_table, rows_table
 
 
 def test_save_list_run_and_export_a_report(db, capsys, tmp_path):
@@ -45,3 +49,15 @@ def test_today_prints_the_key_figures(db, capsys):
     figures = json.loads(out)
     assert code == 0
     assert (figures["orders_today"], figures["sales_today"], figures["review"]) == (0, "0.00", 0)
+
+
+def test_platforms_tiers_and_statuses_are_shown_in_words_where_people_read_them():
+    shown = [value_text("platform", p, "zh_CN") for p in ("jd", "tmall", "mystery")]
+    assert shown == ["京东", "天猫", "mystery"]
+    assert value_text("tier", "vip", "en") == "VIP" and value_text("status", "paid", "en") == "Paid"
+    assert (value_text("sku", "TEE-1", "en"), value_text("platform", None)) == ("TEE-1", "")
+    rows = [{"month": "2026-10", "platform": "jd", "sales": D("1.00")}]
+    assert "<td>京东</td>" in rows_table(rows, ("month", "platform", "sales"), "zh_CN")
+    assert "京东" in pivot_table(rows, "month", "platform", "sales", "zh_CN")
+    figure = report_figure(rows, ("month", "platform"), ("sales",), "bar", "en")
+    assert list(figure.data[0].x) == ["2026-10 · JD"]

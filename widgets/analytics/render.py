@@ -7,6 +7,7 @@ import html
 from collections.abc import Sequence
 from decimal import Decimal
 
+from ecerp_core.analytics.charts import value_text
 from ecerp_core.analytics.services import label
 
 TABLE_STYLE = """
@@ -52,7 +53,12 @@ def rows_table(rows: Sequence[dict], columns: Sequence[str], language: str, limi
     )
     body = "".join(
         "<tr>"
-        + "".join(f'<td class="{"num" if c in nums else ""}">{cell(r.get(c))}</td>' for c in columns)
+        + "".join(
+            f'<td class="num">{cell(r.get(c))}</td>'
+            if c in nums
+            else f"<td>{cell(value_text(c, r.get(c), language))}</td>"
+            for c in columns
+        )
         + "</tr>"
         for r in rows[:limit]
     )
@@ -62,10 +68,12 @@ def rows_table(rows: Sequence[dict], columns: Sequence[str], language: str, limi
 
 def pivot_table(rows: Sequence[dict], row_dim: str, col_dim: str, measure: str, language: str) -> str:
     """One measure, the first dimension down and the second across (a pivot of the aggregated rows)."""
-    across = sorted({str(r[col_dim]) for r in rows})
+    across = sorted({value_text(col_dim, r[col_dim], language) for r in rows})
     down: dict[str, dict[str, object]] = {}
     for r in rows:
-        down.setdefault(str(r[row_dim]), {})[str(r[col_dim])] = r[measure]
+        down.setdefault(value_text(row_dim, r[row_dim], language), {})[
+            value_text(col_dim, r[col_dim], language)
+        ] = r[measure]
     head = f"<th>{html.escape(label(row_dim, language))} \\ {html.escape(label(col_dim, language))}</th>"
     head += "".join(f'<th class="num">{html.escape(a) or "—"}</th>' for a in across)
     body = "".join(
