@@ -8,11 +8,11 @@ is built, so a report can never reach a table or column the layer does not decla
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import ColumnElement, func, select, union_all
 from sqlalchemy.orm import Session
 
 from ecerp_core.analytics import rollup
@@ -171,8 +171,6 @@ _ROLLUP_COLUMNS |= {"country": R.c.country, "status": R.c.status, "shop": Shop.c
 _LEVELS = {"sku": rollup.SKU_LEVEL, "category": rollup.CATEGORY_LEVEL}
 # what the rollup keeps: anything else (a customer, a tier, a dimension added later) reads the orders
 _ROLLUP_NAMES = {*DATE_FORMATS, "week", *_LEVELS, *_ROLLUP_COLUMNS, "date_from", "date_to"}
-_ROLLUP_MEASURES = {"orders", "units", "sales", "avg_order_value", "cost", "gross_margin", "margin_rate"}
-_ROLLUP_MEASURES |= {"returns", "return_rate", "refund_amount"}
 
 
 def _rollup_column(name: str, dialect: str):
@@ -188,8 +186,8 @@ def _rollup_column(name: str, dialect: str):
     return _ROLLUP_COLUMNS[name]
 
 
-def _rollup_measure(name: str, line: bool):
-    """A measure of the layer over the rollup: at the line grain the orders with lines and their
+def _rollup_measures(line: bool) -> dict[str, Callable[[], ColumnElement]]:
+    """The layer's measures over the rollup, by name: at the line grain the orders with lines and their
     lines' amount, at the order grain the orders and their goods amount (as the layer counts)."""
     orders = R.c.line_orders if line else R.c.orders
     returned = R.c.line_returned if line else R.c.returned
@@ -207,7 +205,10 @@ def _rollup_measure(name: str, line: bool):
         "returns": lambda: count["returns"],
         "return_rate": lambda: ratio(count["returns"], count["orders"]),
         "refund_amount": lambda: sum_money(R.c.refunded_amount),
-    }[name]()
+    }
+
+
+_ROLLUP_MEASURES = frozenset(_rollup_measures(line=False))  # what the rollup keeps
 
 
 def _rollup_level(spec: ReportSpec) -> str | None:
@@ -239,7 +240,8 @@ def rollup_statement(spec: ReportSpec, dialect: str):
         return None
     line = level != rollup.ORDER_LEVEL or any(MEASURES[m].at_order is None for m in spec.measures)
     columns = [_rollup_column(d, dialect).label(d) for d in spec.dimensions]
-    columns += [_rollup_measure(m, line).label(m) for m in spec.measures]
+    measures = _rollup_measures(line)
+    columns += [measures[m]().label(m) for m in spec.measures]
     date_from = _date("date_from", spec.filters["date_from"]) if "date_from" in spec.filters else None
     date_to = _date("date_to", spec.filters["date_to"]) if "date_to" in spec.filters else None
     daily = bool({"day", "week"} & set(spec.dimensions))
