@@ -211,13 +211,7 @@ def forget_engines() -> None:
     _session_factory.cache_clear()
 
 
-_commits = 0
-
-
-def commits() -> int:
-    """How many write transactions this process has committed: an app's action runs again after
-    losing a race only while this has not moved since it began (nothing is ever written twice)."""
-    return _commits
+_commits = 0  # write transactions this process committed (see again_after_lost_race)
 
 
 @contextmanager
@@ -303,15 +297,32 @@ def run_transaction(
     or — with ``conflicts`` — a unique key another transaction committed first. ``work`` must do
     nothing outside the database it would not do twice. After ``attempts`` runs the error is raised.
     """
-    log = logging.getLogger(__name__)
+
+    def scoped() -> T:
+        with session_scope(url) as session:
+            return work(session)
+
+    return again_after_lost_race(scoped, attempts=attempts, conflicts=conflicts)
+
+
+def again_after_lost_race(
+    run: Callable[[], T], *, attempts: int = ATTEMPTS, conflicts: bool = False, uncommitted: bool = False
+) -> T:
+    """``run()``, and again (a short growing pause) while it loses a deadlock or a serialization
+    failure, or — with ``conflicts`` — a unique key another transaction committed first; with
+    ``uncommitted`` only while the failed run committed no write transaction (an app's action may
+    hold several: none is ever made twice). After ``attempts`` runs the error is raised."""
     for attempt in range(1, attempts + 1):
+        committed = _commits
         try:
-            with session_scope(url) as session:
-                return work(session)
+            return run()
         except DBAPIError as exc:
-            if attempt == attempts or not (is_transient(exc) or (conflicts and is_conflict(exc))):
+            lost = is_transient(exc) or (conflicts and is_conflict(exc))
+            if attempt == attempts or not lost or (uncommitted and _commits != committed):
                 raise
-            log.info("transaction lost a race (%s), attempt %d of %d", _sqlstate(exc), attempt, attempts)
+            logging.getLogger(__name__).info(
+                "transaction lost a race (%s), attempt %d of %d", _sqlstate(exc), attempt, attempts
+            )
             time.sleep(0.05 * attempt * attempt)
     raise AssertionError("unreachable")
 

@@ -179,7 +179,7 @@ class _Deadlock(Exception):
 
 
 def test_an_action_that_lost_a_race_runs_again_but_never_after_a_commit(monkeypatch):
-    monkeypatch.setattr("widgets.common.actions.time.sleep", lambda _s: None)
+    monkeypatch.setattr("ecerp_core.db.time.sleep", lambda _s: None)
     racer = Racer(losses=2)
     assert racer.act(w.Button()) == "done" and racer.runs == 3 and racer.alerts.kind == ""
     hopeless = Racer(losses=9)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import html
 import logging
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Protocol, TypeVar
@@ -19,7 +18,7 @@ from typing import Protocol, TypeVar
 import ipywidgets as w
 
 from ecerp_core.config import load_settings
-from ecerp_core.db import ATTEMPTS, commits, is_database_error, is_transient, named_database_error
+from ecerp_core.db import again_after_lost_race, is_database_error, named_database_error
 from ecerp_core.errors import EcerpError, Problem, ValidationError
 from widgets.common.i18n import Translator
 
@@ -111,22 +110,6 @@ def validation_text(i18n: Translator, error: ValidationError, unplaced: Iterable
     return "\n".join(lines)
 
 
-def _run_again_after_a_lost_race(method, *args, **kwargs):
-    """The action once more (a fresh transaction, a short growing pause) when its transaction lost
-    a deadlock or a serialization failure — as the CLI's ``run_transaction`` does — but only while
-    the action has committed nothing, so no write is ever made twice."""
-    for attempt in range(1, ATTEMPTS + 1):
-        committed = commits()
-        try:
-            return method(*args, **kwargs)
-        except Exception as exc:
-            if attempt == ATTEMPTS or not is_transient(exc) or commits() != committed:
-                raise
-            logging.getLogger(__name__).info("action lost a race, attempt %d of %d", attempt, ATTEMPTS)
-            time.sleep(0.05 * attempt * attempt)
-    raise AssertionError("unreachable")
-
-
 def ui_action(method: F) -> F:
     """Wrap a widget callback: busy button, friendly errors, tracebacks to the log only.
 
@@ -145,7 +128,9 @@ def ui_action(method: F) -> F:
             # A class, not ``disabled``: the action itself may enable or disable its button.
             button.add_class("ecerp-busy")
         try:
-            return _run_again_after_a_lost_race(method, self, *args, **kwargs)
+            # a lost deadlock runs the action again, as the CLI's transactions are, while it has
+            # committed nothing
+            return again_after_lost_race(lambda: method(self, *args, **kwargs), uncommitted=True)
         except ValidationError as exc:
             placer = getattr(self, "show_problems", None)
             unplaced = placer(exc.problems) if placer else exc.problems
