@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from ecerp_core.analytics.layer import MEASURES
-from ecerp_core.i18n import t
+from ecerp_core.i18n import t, t_or
 
 COLORS = ("#1f6feb", "#94a3b8", "#2b8a3e", "#d9480f", "#5f3dc4", "#c2255c")
 LAYOUT = {
@@ -62,9 +62,7 @@ def value_text(name: str, value: object, language: str | None = None) -> str:
     pattern = _VALUE_KEYS.get(name)
     if pattern is None or not text:
         return text
-    key = pattern.format(text)
-    shown = t(key, language)
-    return text if shown == key else shown
+    return t_or(pattern.format(text), text, language)
 
 
 def ranked_figure(

@@ -85,6 +85,16 @@ def t(key: str, language: str | None = None, /, **params: object) -> str:
     return template.format_map(_Missing({k: _display(v, language) for k, v in params.items()}))
 
 
+def t_or(key: str, default: str, language: str | None = None) -> str:
+    """The translation of ``key``, or ``default`` when no catalogue has it (a code shown as it is).
+
+    >>> t_or("choice.platform.jd", "jd", "zh_CN"), t_or("choice.platform.mystery", "mystery", "en")
+    ('京东', 'mystery')
+    """
+    text = t(key, language)
+    return default if text == key else text
+
+
 def _display(value: object, language: str) -> object:
     """Translate parameter values that are themselves catalogue keys (e.g. field names)."""
     if isinstance(value, Lazy):

@@ -6,16 +6,14 @@ from __future__ import annotations
 import html
 
 from ecerp_core.documents import Document, DocumentName
-from ecerp_core.i18n import t
+from ecerp_core.i18n import t, t_or
 from widgets.common.filters import choice_label
 from widgets.common.grid import format_cell
 
 
 def kind_label(kind: str, language: str) -> str:
     """The name of a kind of document (销售订单, Purchase order ...); the code when unknown."""
-    key = f"document.kind.{kind}"
-    text = t(key, language)
-    return kind if text == key else text
+    return t_or(f"document.kind.{kind}", kind, language)
 
 
 def platform_label(code: str, language: str) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import ipywidgets as w
 
-from ecerp_core.i18n import t
+from ecerp_core.i18n import t, t_or
 from widgets.common.i18n import Translator
 
 STATUS_VALUES = {"active": True, "inactive": False, "all": None}
@@ -32,9 +32,7 @@ class ChoiceFilter:
 
 def choice_label(field: str, value: str, language: str) -> str:
     """The translated name of a choice value, or the value itself when the catalogue has none."""
-    key = f"choice.{field}.{value}"
-    text = t(key, language)
-    return value if text == key else text
+    return t_or(f"choice.{field}.{value}", value, language)
 
 
 @dataclass(frozen=True)
