@@ -76,3 +76,14 @@ def test_ecerp_init_demo_twice_gives_the_same_data_and_passes_check(tmp_path, mo
         dumps.append(_dump(url))
     assert dumps[0] == dumps[1]
     assert dumps[0]["app_user"][0][4].startswith("scrypt$")  # hashed, and the same both times
+
+
+def test_a_demo_longer_than_a_year_builds(db_url):
+    """The default demo is two years long: its weekly rates are set a year at a time, none more than
+    a year after the simulated today (the date window every importer keeps)."""
+    empty_database(db_url)
+    with session_scope(db_url) as session:
+        with frozen_clock(SETUP_TIME):
+            admin = initialise(session, company="演示电商有限公司", admin_password=DEMO_PASSWORD)
+        summary = build_demo(session, admin, seed=7, days=400, orders_per_day=0.2)
+    assert summary.counts["exchange_rate"] == 59  # a rate a week from a week before the start

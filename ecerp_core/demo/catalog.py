@@ -11,6 +11,7 @@ from typing import NamedTuple
 from ecerp_core.catalog import services as catalog
 from ecerp_core.catalog.company import set_exchange_rates
 from ecerp_core.catalog.customers import link_customer_accounts
+from ecerp_core.db import frozen_clock
 from ecerp_core.demo.context import DemoContext, DemoProduct, DemoStep
 from ecerp_core.money import round_money
 
@@ -289,6 +290,9 @@ def setup(ctx: DemoContext) -> None:
     _customers(ctx, rng)
 
 
+YEAR_OF_WEEKS = 52
+
+
 def _rates(ctx: DemoContext) -> None:
     """A USD rate a week, wandering around 7.1."""
     rng = ctx.rng_for("fx")
@@ -297,7 +301,13 @@ def _rates(ctx: DemoContext) -> None:
         rate = min(max(rate + Decimal(rng.randint(-30, 30)) / 10000, Decimal("6.8")), Decimal("7.4"))
         rows.append({"currency": "USD", "rate_date": day, "rate": rate})
         day += dt.timedelta(days=7)
-    set_exchange_rates(ctx.session, ctx.admin, rows, source="demo")
+    # A year of rates at a time, each year's on its first day: no date may lie more than a year
+    # after the (simulated) today (ecerp_core.dates), and a history may be longer than a year.
+    set_exchange_rates(ctx.session, ctx.admin, rows[:YEAR_OF_WEEKS], source="demo")
+    for first in range(YEAR_OF_WEEKS, len(rows), YEAR_OF_WEEKS):
+        batch = rows[first : first + YEAR_OF_WEEKS]
+        with frozen_clock(ctx.at(batch[0]["rate_date"], 9 * 60)):
+            set_exchange_rates(ctx.session, ctx.admin, batch, source="demo")
 
 
 def _customers(ctx: DemoContext, rng) -> None:
