@@ -3,8 +3,9 @@ aggregate written as one raw SQL statement, run in the same process on the same 
 
 The history (built once per run with set-based ``INSERT ... SELECT``): 100,000 orders × ``--scale``
 (``ecerp bench --scale 10`` gives 1,000,000), two lines each, over 730 days, 5 platforms, 31
-provinces, 2,000 SKUs in 20 categories, a buyer per 4 orders, one order in 20 refunded, and a
-shipment move per line (the cost the margin reads). Timed:
+provinces, 2,000 SKUs in 20 categories, a buyer per 4 orders, one order in 20 refunded, a
+shipment move per line (the cost the margin reads), a stock level per SKU (slow movers, stock
+cover) and a CRM ticket per 50 orders, most of them complaints (the complaint rates). Timed:
 
 - ecerp: the query through :mod:`ecerp_core.analytics.dashboards` (semantic layer, permission
   check, Decimals);
@@ -20,12 +21,14 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections.abc import Callable
+from decimal import Decimal
 
 from sqlalchemy import Boolean, DateTime, Integer, Numeric, String, text, update
 
 from benchmarks.core import BenchConfig, BenchResult, benchmark, timed
 from benchmarks.fresh import fresh_url
 from ecerp_core.analytics import dashboards, rollup
+from ecerp_core.analytics.complaints import complaint_rates
 from ecerp_core.auth import resolve_actor
 from ecerp_core.db import get_engine, session_scope
 from ecerp_core.orders.models import Order
@@ -37,6 +40,8 @@ SKUS, CATEGORIES, SHOPS, PROVINCES, DAYS = 2000, 20, 5, 31, 730
 START = dt.date(2024, 11, 1)
 PLATFORMS = ("taobao", "tmall", "jd", "pdd", "shopify")
 SALE = "('paid', 'approved', 'shipped', 'finished', 'refunded')"
+TICKET_EVERY = 50
+STATUSES = ("new", "in_progress", "resolved", "closed")
 _built: dict[tuple, str] = {}
 _rollup_built: dict[str, float] = {}
 
@@ -180,6 +185,36 @@ def _populate(url: str, orders: int) -> None:
                 series,
                 {"n": orders},
             )
+        # what the warehouse holds: every SKU in stock but one in 400, 1 to 399 units
+        _insert(
+            conn,
+            "stock_level",
+            {"product_id": "i", "warehouse_id": "1", "on_hand": "(i * 37) % 400", "reserved": "0"},
+            series,
+            {"n": SKUS},
+        )
+        # a ticket per 50 orders, on orders spread over days, platforms and shops: 4 in 5 complaints
+        # (a third naming no SKU, the others the SKU of one of the order's lines), the rest inquiries
+        # and feedback; one in 25 names no order
+        order = f"((i * 53) % {orders}) + 1"
+        status = " ".join(f"WHEN {n} THEN '{s}'" for n, s in enumerate(STATUSES))
+        named = " ".join(f"WHEN {n} THEN 'SKU-' || (({order} * {n * 7}) % {SKUS} + 1)" for n in (1, 2))
+        _insert(
+            conn,
+            "crm_ticket",
+            {
+                "kind": "CASE i % 10 WHEN 0 THEN 'inquiry' WHEN 5 THEN 'feedback' ELSE 'complaint' END",
+                "channel": "'platform_chat'",
+                "order_id": f"CASE WHEN i % 25 = 0 THEN NULL ELSE {order} END",
+                "sku": f"CASE i % 3 {named} ELSE '' END",
+                "subject": "'投诉' || i",
+                "status": f"CASE i % 4 {status} END",
+                "created_at": "CURRENT_TIMESTAMP",
+                "updated_at": "CURRENT_TIMESTAMP",
+            },
+            series,
+            {"n": max(1, orders // TICKET_EVERY)},
+        )
         if not pg:
             conn.execute(text("ANALYZE"))
 
@@ -213,14 +248,29 @@ def _database(cfg: BenchConfig) -> tuple[str, int]:
     return url, orders
 
 
-def _raw(url: str, sql: str) -> int:
+def _fetch(url: str, sql: str) -> list[tuple]:
     raw = get_engine(url).raw_connection()
     try:
         cur = raw.cursor()
         cur.execute(sql)
-        return len(cur.fetchall())
+        return cur.fetchall()
     finally:
         raw.close()
+
+
+def _raw(url: str, sql: str) -> int:
+    return len(_fetch(url, sql))
+
+
+def _plain(value: object) -> object:
+    """A fetched or returned value as the checks compare it: numbers as Decimals to the cent."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    return value
+
+
+def _table(rows) -> list[tuple]:
+    return [tuple(_plain(v) for v in row) for row in rows]
 
 
 def _month(pg: bool) -> str:
@@ -237,7 +287,12 @@ def _compare(
     window: dashboards.Window | None = None,
     rollup_name: str = "rollup",
     same: Callable[[int, int], bool] | None = None,
+    values: Callable[[object], list[tuple]] | None = None,
+    expected: Callable[[list[tuple]], list[tuple]] | None = None,
 ) -> BenchResult:
+    """``ours`` timed beside the raw ``baseline`` statement (and the ``from_rollup`` one, untimed
+    beside); ``check(got, rows)`` each result against the baseline's row count, and with ``values``
+    (ours as tuples) every value against the baseline's rows (through ``expected`` when given)."""
     url, orders = _database(cfg)
     pg = get_engine(url).dialect.name == "postgresql"
     result = BenchResult(
@@ -253,12 +308,15 @@ def _compare(
     sql = baseline(pg)
 
     rollup_sql = from_rollup(pg) if from_rollup else None
-    rows = _raw(url, sql)  # warm the caches for both sides alike; what ours must give, counted once
+    fetched = _fetch(url, sql)  # warm the caches for both sides alike; what ours must give, once
+    rows = len(fetched)
+    results = []
 
     def run_ours() -> None:
         with session_scope(url, readonly=True) as session:
             got = ours(session, admin, window)
         assert check(got, rows), got
+        results.append(got)
 
     assert not rollup_sql or (same or int.__eq__)(_raw(url, rollup_sql), rows), name
     rolled = []
@@ -267,7 +325,12 @@ def _compare(
         result.baseline.append(timed(lambda: _raw(url, sql)))
         if rollup_sql:
             rolled.append(timed(lambda: _raw(url, rollup_sql)))
-    result.note = f"{orders:,} orders, {2 * orders:,} lines, {2 * orders:,} stock moves; "
+    if values is not None:
+        want = _table((expected or list)(fetched))
+        for got in results:
+            assert _table(values(got)) == want, (name, _table(values(got)), want)
+    result.note = f"{orders:,} orders, {2 * orders:,} lines, {2 * orders:,} stock moves, "
+    result.note += f"{orders // TICKET_EVERY:,} tickets; "
     if rolled:
         result.note += f"one raw statement over the {rollup_name} {statistics.median(rolled):.3f} s; "
     else:
@@ -541,4 +604,310 @@ def cohorts(cfg: BenchConfig) -> BenchResult:
         over_customers,
         rollup_name="customer rollup (bit patterns, expanded in Python)",
         same=lambda patterns, rows: patterns > 0,
+    )
+
+
+def _week(pg: bool, column: str = "order_date") -> str:
+    if pg:
+        return f"to_char(date_trunc('week', {column}), 'YYYY-MM-DD')"
+    return f"date({column}, 'weekday 0', '-6 days')"
+
+
+def _day(pg: bool, column: str = "order_date") -> str:
+    return f"to_char({column}, 'YYYY-MM-DD')" if pg else f"strftime('%Y-%m-%d', {column})"
+
+
+def _trend(cfg: BenchConfig, grain: str, period: Callable[..., str]) -> BenchResult:
+    return _compare(
+        cfg,
+        f"sales by {grain} (YoY)",
+        lambda s, a, w: dashboards.sales_trend(s, a, w, grain),
+        lambda pg: (
+            f"SELECT {period(pg)} AS k, SUM(goods_amount), COUNT(*) FROM sales_order "
+            f"WHERE status IN {SALE} GROUP BY {period(pg)} ORDER BY k"
+        ),
+        _rows,
+        lambda pg: (
+            f"SELECT {period(pg, 'r.day')} AS k, SUM(r.goods_amount), SUM(r.orders) {ROLLUP}"
+            f"WHERE r.level = 'o' AND r.period = 'd' AND r.currency = 'CNY' GROUP BY {period(pg, 'r.day')}"
+        ),
+        values=lambda got: [(r["period"], r["sales"], r["orders"]) for r in got],
+    )
+
+
+@benchmark("analytics-sales-by-week")
+def sales_by_week(cfg: BenchConfig) -> BenchResult:
+    """Sales trend by week (Monday first) with the year before vs one GROUP BY."""
+    return _trend(cfg, "week", _week)
+
+
+@benchmark("analytics-sales-by-day")
+def sales_by_day(cfg: BenchConfig) -> BenchResult:
+    """Sales trend by day with the year before vs one GROUP BY."""
+    return _trend(cfg, "day", _day)
+
+
+LINES = "FROM sales_order o JOIN sales_order_line l ON l.order_id = o.id "
+SKU = "COALESCE(p.sku, l.platform_sku)"
+PRODUCT = "LEFT JOIN product p ON p.id = l.product_id "
+RANKED = ("sales", "orders", "units")
+
+
+def _ranked(dimension: str) -> Callable[[object], list[tuple]]:
+    return lambda got: [(r[dimension], *(r[m] for m in RANKED)) for r in got]
+
+
+@benchmark("analytics-sales-by-shop")
+def sales_by_shop(cfg: BenchConfig) -> BenchResult:
+    """Sales, orders and units by shop (lines and shops joined), the 15 largest, vs one GROUP BY."""
+    return _compare(
+        cfg,
+        "sales by shop",
+        lambda s, a, w: dashboards.sales_by(s, a, w, "shop"),
+        lambda pg: (
+            f"SELECT s.code, SUM(l.amount) AS v, COUNT(DISTINCT o.id), SUM(l.quantity) {LINES}"
+            f"JOIN shop s ON s.id = o.shop_id WHERE o.status IN {SALE} GROUP BY s.code "
+            "ORDER BY v DESC, s.code LIMIT 15"
+        ),
+        _rows,
+        lambda pg: (
+            f"SELECT s.code, SUM(r.amount) AS v, SUM(r.line_orders), SUM(r.units) {ROLLUP}"
+            f"JOIN shop s ON s.id = r.shop_id WHERE r.level = 'o' AND {MONTHS} GROUP BY s.code "
+            "ORDER BY v DESC, s.code LIMIT 15"
+        ),
+        values=_ranked("shop"),
+    )
+
+
+@benchmark("analytics-sales-by-sku")
+def sales_by_sku(cfg: BenchConfig) -> BenchResult:
+    """Sales, orders and units by SKU, the 15 that sold most, vs one GROUP BY ... LIMIT 15."""
+    return _compare(
+        cfg,
+        "sales by SKU",
+        lambda s, a, w: dashboards.sales_by(s, a, w, "sku"),
+        lambda pg: (
+            f"SELECT {SKU} AS k, SUM(l.amount) AS v, COUNT(DISTINCT o.id), SUM(l.quantity) {LINES}"
+            f"{PRODUCT}WHERE o.status IN {SALE} GROUP BY {SKU} ORDER BY v DESC, k LIMIT 15"
+        ),
+        _rows,
+        lambda pg: (
+            "SELECT COALESCE(p.sku, r.platform_sku) AS k, SUM(r.amount) AS v, SUM(r.orders), SUM(r.units) "
+            f"{ROLLUP}LEFT JOIN product p ON p.id = r.product_id WHERE r.level = 's' AND {MONTHS} "
+            "GROUP BY COALESCE(p.sku, r.platform_sku) ORDER BY v DESC, k LIMIT 15"
+        ),
+        values=_ranked("sku"),
+    )
+
+
+@benchmark("analytics-customers-by-country")
+def customers_by_country(cfg: BenchConfig) -> BenchResult:
+    """Distinct customers, orders and sales by country vs one GROUP BY."""
+    return _compare(
+        cfg,
+        "customers by country",
+        lambda s, a, w: dashboards.customers_by(s, a, w, "country"),
+        lambda pg: (
+            "SELECT country, COUNT(DISTINCT shop_id || ':' || buyer_id), COUNT(*), SUM(goods_amount) "
+            f"FROM sales_order WHERE status IN {SALE} GROUP BY country"
+        ),
+        _rows,
+        lambda pg: (
+            f"SELECT country, COUNT(DISTINCT customer), SUM(orders), SUM(goods_amount) {CUSTOMERS}"
+            f"WHERE {CUSTOMER_MONTHS} GROUP BY country"
+        ),
+        rollup_name="customer rollup",
+        values=lambda got: [(r["country"], r["customers"], r["orders"], r["sales"]) for r in got],
+    )
+
+
+HELD = "(SELECT product_id, SUM(on_hand) AS on_hand FROM stock_level GROUP BY product_id) h"
+SOLD = (
+    f"(SELECT l.product_id, SUM(l.quantity) AS units {LINES}WHERE o.status IN {SALE} GROUP BY l.product_id) s"
+)
+SOLD_ROLLED = (
+    f"(SELECT r.product_id, SUM(r.units) AS units {ROLLUP}"
+    "WHERE r.level = 's' AND r.period = 'm' GROUP BY r.product_id) s"
+)
+
+
+def _stock(sold: str, order: str, limit: int) -> str:
+    return (
+        f"SELECT p.sku, h.on_hand, COALESCE(s.units, 0) AS u FROM product p JOIN {HELD} "
+        f"ON h.product_id = p.id LEFT JOIN {sold} ON s.product_id = p.id WHERE h.on_hand > 0 "
+        f"ORDER BY {order}, p.sku LIMIT {limit}"
+    )
+
+
+def _held(got) -> list[tuple]:
+    return [(r["sku"], r["on_hand"], r["units"]) for r in got]
+
+
+@benchmark("analytics-slow-movers")
+def slow_movers(cfg: BenchConfig) -> BenchResult:
+    """The 10 products in stock that sold fewest units (stock levels beside units sold) vs one
+    statement joining the stock levels to the lines added up per product."""
+    order = "COALESCE(s.units, 0), h.on_hand DESC"
+    return _compare(
+        cfg,
+        "slow movers",
+        lambda s, a, w: dashboards.slow_movers(s, a, w, 10),
+        lambda pg: _stock(SOLD, order, 10),
+        _rows,
+        lambda pg: _stock(SOLD_ROLLED, order, 10),
+        values=_held,
+    )
+
+
+def _by_cover(rows: list[tuple]) -> list[tuple]:
+    """The dashboard's order over the products it reads (the most sold first): fewest days of cover
+    (units held over the window's daily sales, as it rounds them) first, 30 of them."""
+
+    def cover(row):
+        daily = Decimal(int(row[2])) / DAYS
+        return (False, (Decimal(int(row[1])) / daily).quantize(Decimal("0.1"))) if daily else (True, 0)
+
+    return sorted(rows, key=cover)[:30]
+
+
+@benchmark("analytics-stock-cover")
+def stock_cover(cfg: BenchConfig) -> BenchResult:
+    """Days of cover and turnover of the products in stock (the 1,000 most sold, fewest days of
+    cover first) vs one statement joining the stock levels to the lines added up per product."""
+    order = "COALESCE(s.units, 0) DESC"
+    return _compare(
+        cfg,
+        "stock cover",
+        lambda s, a, w: dashboards.stock_cover(s, a, w, 30),
+        lambda pg: _stock(SOLD, order, 1000),
+        lambda got, n: len(got) == min(n, 30),
+        lambda pg: _stock(SOLD_ROLLED, order, 1000),
+        values=_held,
+        expected=_by_cover,
+    )
+
+
+MOVES = (
+    "LEFT JOIN (SELECT source_id, product_id, SUM(-quantity * unit_cost) AS cost FROM stock_move "
+    "WHERE source_type = 'order' GROUP BY source_id, product_id) m "
+    "ON m.source_id = l.order_id AND m.product_id = l.product_id "
+)
+
+
+@benchmark("analytics-margin-by-sku")
+def margin_by_sku(cfg: BenchConfig) -> BenchResult:
+    """Gross margin by SKU, the 15 largest, cost from the stock ledger, vs one statement joining
+    the moves."""
+    return _compare(
+        cfg,
+        "margin by SKU",
+        lambda s, a, w: dashboards.margin_by(s, a, w, "sku"),
+        lambda pg: (
+            f"SELECT {SKU} AS k, SUM(l.amount), SUM(m.cost), "
+            f"SUM(CASE WHEN m.cost IS NOT NULL THEN l.amount - m.cost END) AS gm {LINES}{PRODUCT}{MOVES}"
+            f"WHERE o.status IN {SALE} GROUP BY {SKU} ORDER BY gm DESC, k LIMIT 15"
+        ),
+        _rows,
+        lambda pg: (
+            "SELECT COALESCE(p.sku, r.platform_sku) AS k, SUM(r.amount), SUM(r.cost), "
+            f"SUM(r.costed_amount - r.cost) AS gm {ROLLUP}LEFT JOIN product p ON p.id = r.product_id "
+            f"WHERE r.level = 's' AND {MONTHS} GROUP BY COALESCE(p.sku, r.platform_sku) "
+            "ORDER BY gm DESC, k LIMIT 15"
+        ),
+        values=lambda got: [(r["sku"], r["sales"], r["cost"], r["gross_margin"]) for r in got],
+    )
+
+
+@benchmark("analytics-return-rates")
+def return_rates(cfg: BenchConfig) -> BenchResult:
+    """Orders, refunded orders and refunded amount by month vs one GROUP BY."""
+    return _compare(
+        cfg,
+        "return rates",
+        dashboards.return_rates,
+        lambda pg: (
+            f"SELECT {_month(pg)} AS k, COUNT(*), SUM(CASE WHEN refunded_amount > 0 THEN 1 ELSE 0 END), "
+            f"SUM(refunded_amount) FROM sales_order WHERE status IN {SALE} GROUP BY {_month(pg)} ORDER BY k"
+        ),
+        _rows,
+        lambda pg: (
+            f"SELECT {_month(pg).replace('order_date', 'r.day')} AS k, SUM(r.orders), SUM(r.returned), "
+            f"SUM(r.refunded_amount) {ROLLUP}WHERE r.level = 'o' AND {MONTHS} GROUP BY 1 ORDER BY k"
+        ),
+        values=lambda got: [(r["month"], r["orders"], r["returns"], r["refund_amount"]) for r in got],
+    )
+
+
+PER_ORDER = (
+    "LEFT JOIN (SELECT order_id, COUNT(*) AS n FROM crm_ticket WHERE kind = 'complaint' "
+    "AND order_id IS NOT NULL GROUP BY order_id) c ON c.order_id = o.id "
+)
+
+
+def _complaint_values(by: str) -> Callable[[object], list[tuple]]:
+    return lambda got: sorted((r[by], r["orders"], r["complaints"]) for r in got)
+
+
+def _complaints_by(cfg: BenchConfig, by: str, key: Callable[[bool], str], join: str = "") -> BenchResult:
+    """Orders and complaints about them by ``by`` (every group: at most 15 here) vs one statement
+    over the orders and the complaints counted per order."""
+    return _compare(
+        cfg,
+        f"complaints by {by}",
+        lambda s, a, w: complaint_rates(s, a, w, by),
+        lambda pg: (
+            f"SELECT {key(pg)} AS k, COUNT(*), COALESCE(SUM(c.n), 0) FROM sales_order o {join}{PER_ORDER}"
+            f"WHERE o.status IN {SALE} GROUP BY {key(pg)} ORDER BY k"
+        ),
+        _rows,
+        values=_complaint_values(by),
+    )
+
+
+@benchmark("analytics-complaints-by-month")
+def complaints_by_month(cfg: BenchConfig) -> BenchResult:
+    """Complaint rate (complaints per 100 orders) by month vs one statement."""
+    return _complaints_by(cfg, "month", lambda pg: _month(pg).replace("order_date", "o.order_date"))
+
+
+@benchmark("analytics-complaints-by-platform")
+def complaints_by_platform(cfg: BenchConfig) -> BenchResult:
+    """Complaint rate by platform vs one statement."""
+    return _complaints_by(cfg, "platform", lambda pg: "o.platform")
+
+
+@benchmark("analytics-complaints-by-shop")
+def complaints_by_shop(cfg: BenchConfig) -> BenchResult:
+    """Complaint rate by shop vs one statement."""
+    return _complaints_by(cfg, "shop", lambda pg: "s.code", "JOIN shop s ON s.id = o.shop_id ")
+
+
+def _most_complained(rows: list[tuple]) -> list[tuple]:
+    """The dashboard's order: most complaints, then highest rate (as it rounds it), then SKU; 15."""
+
+    def rate(row):
+        return (Decimal(100) * int(row[2]) / int(row[1])).quantize(Decimal("0.01"))
+
+    return sorted(rows, key=lambda r: (-int(r[2]), -rate(r), r[0]))[:15]
+
+
+@benchmark("analytics-complaints-by-sku")
+def complaints_by_sku(cfg: BenchConfig) -> BenchResult:
+    """Complaint rate by SKU (a complaint naming no SKU counts for each SKU of its order, over the
+    orders holding the SKU), the 15 most complained about, vs one statement giving every SKU's."""
+    named = "(t.sku = '' OR t.sku = COALESCE(p.sku, l.platform_sku))"
+    return _compare(
+        cfg,
+        "complaints by SKU",
+        lambda s, a, w: complaint_rates(s, a, w, "sku"),
+        lambda pg: (
+            f"SELECT a.k, a.n, b.c FROM (SELECT {SKU} AS k, COUNT(DISTINCT o.id) AS n {LINES}{PRODUCT}"
+            f"WHERE o.status IN {SALE} GROUP BY {SKU}) a JOIN (SELECT {SKU} AS k, COUNT(DISTINCT t.id) AS c "
+            "FROM crm_ticket t JOIN sales_order o ON o.id = t.order_id JOIN sales_order_line l "
+            f"ON l.order_id = o.id {PRODUCT}WHERE t.kind = 'complaint' AND o.status IN {SALE} AND {named} "
+            f"GROUP BY {SKU}) b ON b.k = a.k"
+        ),
+        lambda got, n: len(got) == min(n, 15),
+        values=lambda got: [(r["sku"], r["orders"], r["complaints"]) for r in got],
+        expected=_most_complained,
     )

@@ -33,6 +33,7 @@ from ecerp_core.analytics.services import get_report, with_params
 from ecerp_core.auth import Actor, require
 from ecerp_core.catalog.company import company_timezone
 from ecerp_core.db import utcnow
+from ecerp_core.i18n import t
 
 EVERY = ("daily", "weekly", "monthly")
 AT = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -76,6 +77,25 @@ def latest_slot(every: str, at: dt.time, now: dt.datetime) -> dt.datetime:
         slot = at_day(first)
         return slot if slot <= now else at_day((first - dt.timedelta(days=1)).replace(day=1))
     raise BadSchedule(value=str(every)[:20])
+
+
+def next_slot(every: str, at: dt.time, now: dt.datetime) -> dt.datetime:
+    """The first due moment after ``now`` (aware, in the company's zone): the slot after
+    :func:`latest_slot`.
+
+    >>> tz = dt.timezone(dt.timedelta(hours=8))
+    >>> now = dt.datetime(2026, 12, 30, 8, 0, tzinfo=tz)  # a Wednesday, 08:00
+    >>> [next_slot(e, dt.time(7), now).strftime("%Y-%m-%d %H:%M") for e in EVERY]
+    ['2026-12-31 07:00', '2027-01-04 07:00', '2027-01-01 07:00']
+    """
+    latest = latest_slot(every, at, now).date()
+    if every == "daily":
+        day = latest + dt.timedelta(days=1)
+    elif every == "weekly":
+        day = latest + dt.timedelta(days=7)
+    else:
+        day = (latest.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return dt.datetime.combine(day, at, now.tzinfo)
 
 
 def period_before(every: str, day: dt.date) -> tuple[dt.date, dt.date]:
@@ -250,10 +270,13 @@ def render_run(
     return {"notebook": str(ipynb), "html": str(html), "error": ""}
 
 
-def report_schedules(session: Session, actor: Actor) -> dict[str, dict]:
-    """Each saved report's schedule (``every``, ``at``, ``params``; None when it has none) and last
-    run (``last_at``, ``last_by``, ``last_outcome``, ``last_html``, ``last_error``), by name."""
+def report_schedules(session: Session, actor: Actor, now: dt.datetime | None = None) -> dict[str, dict]:
+    """Each saved report's schedule (``every``, ``at``, ``params``; None when it has none), when it
+    runs next (``next_at``, in the company's zone: the latest slot while that one is still owed,
+    ``due`` then true, else the next; None unscheduled) and last run (``last_at``, ``last_by``,
+    ``last_outcome``, ``last_html``, ``last_error``), by name."""
     require(actor, "analytics.read")
+    now = (now or utcnow()).astimezone(company_timezone(session))
     last = (
         select(ReportRun.report_id, func.max(ReportRun.id).label("run_id"))
         .group_by(ReportRun.report_id)
@@ -267,11 +290,14 @@ def report_schedules(session: Session, actor: Actor) -> dict[str, dict]:
         .order_by(SavedReport.name)
     )
     out = {}
-    for name, schedule, run in session.execute(stmt):
+    for name, schedule, run in session.execute(stmt).all():
+        next_at, due = _next_run(session, schedule, now) if schedule else (None, False)
         out[name] = {
             "every": schedule.every if schedule else None,
             "at": schedule.at if schedule else None,
             "params": dict(schedule.params or {}) if schedule else {},
+            "next_at": next_at,
+            "due": due,
             "last_at": run.started_at if run else None,
             "last_by": run.actor_name if run else None,
             "last_outcome": run.outcome if run else None,
@@ -279,6 +305,38 @@ def report_schedules(session: Session, actor: Actor) -> dict[str, dict]:
             "last_error": run.error if run else None,
         }
     return out
+
+
+def _next_run(session: Session, schedule: ReportSchedule, now: dt.datetime) -> tuple[dt.datetime, bool]:
+    """When ``schedule`` renders next and whether that is owed already (as :func:`claim_due_runs`
+    finds it: its latest slot passed, after the schedule was made, with no run yet)."""
+    at = parse_at(schedule.at)
+    slot = latest_slot(schedule.every, at, now)
+    if slot >= schedule.created_at:
+        taken = select(ReportRun.id).where(
+            ReportRun.report_id == schedule.report_id, ReportRun.slot == slot.astimezone(dt.UTC)
+        )
+        if session.scalar(taken) is None:
+            return slot, True
+    return next_slot(schedule.every, at, now), False
+
+
+def schedule_text(row: Mapping, language: str | None = None) -> str:
+    """A report's schedule in words: ``每月 07:00``, or that it has none (a row of
+    :func:`report_schedules`)."""
+    if not row.get("every"):
+        return t("analytics.not_scheduled", language)
+    every = row["every"]
+    return f"{t(f'analytics.every.{every}', language)} {row['at']}"
+
+
+def next_run_text(row: Mapping, language: str | None = None) -> str:
+    """When a report renders next, in the company's time: ``2026-12-01 07:00``, marked when that
+    slot is owed already (the next ``ecerp report run-due`` renders it); ``""`` unscheduled."""
+    if not row.get("next_at"):
+        return ""
+    at = row["next_at"].strftime("%Y-%m-%d %H:%M")
+    return t("analytics.next_due", language, at=at) if row.get("due") else at
 
 
 def list_runs(session: Session, actor: Actor, name: str | None = None, limit: int = 50) -> list[dict]:
@@ -314,11 +372,14 @@ __all__ = [
     "finish_run",
     "latest_slot",
     "list_runs",
+    "next_run_text",
+    "next_slot",
     "parse_at",
     "period_before",
     "render_run",
     "report_schedules",
     "schedule_report",
+    "schedule_text",
     "start_run",
     "unschedule_report",
 ]

@@ -51,12 +51,22 @@ def fields(as_json: bool) -> None:
 )
 @pass_ctx
 def list_(ctx: Context, fmt: str) -> None:
-    """Saved reports (shared by every user). / 已保存的报表（所有用户共享）。"""
+    """Saved reports (shared by every user), each with its schedule and when it renders next
+    (company time). / 已保存的报表（所有用户共享），及其计划与下次生成时间（公司时区）。"""
+    from ecerp_core.analytics.schedules import next_run_text, report_schedules, schedule_text
     from ecerp_core.analytics.services import list_reports
 
     with ctx.acting(readonly=True) as (session, actor):
         rows = list_reports(session, actor)
-    print_table(rows, ("name", "title", "chart", "dimensions", "measures", "updated_at"), fmt)
+        plans = report_schedules(session, actor)
+    for row in rows:
+        plan = plans.get(row["name"], {})
+        row.update(every=plan.get("every"), at=plan.get("at"), next_at=plan.get("next_at"))
+        row.update(due=bool(plan.get("due")), schedule=schedule_text(plan), next_run=next_run_text(plan))
+    columns = ("name", "title", "chart", "dimensions", "measures", "schedule", "next_run", "updated_at")
+    if fmt == "json":  # the schedule as data too, not only in words
+        columns = (*columns[:5], "every", "at", "next_at", "due", columns[-1])
+    print_table(rows, columns, fmt)
 
 
 @report.command("save")

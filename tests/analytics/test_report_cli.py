@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal as D
 
@@ -61,3 +62,27 @@ def test_platforms_tiers_and_statuses_are_shown_in_words_where_people_read_them(
     assert "京东" in pivot_table(rows, "month", "platform", "sales", "zh_CN")
     figure = report_figure(rows, ("month", "platform"), ("sales",), "bar", "en")
     assert list(figure.data[0].x) == ["2026-10 · JD"]
+
+
+def test_list_shows_each_reports_schedule_and_when_it_renders_next(db, capsys):
+    from ecerp_core.db import frozen_clock
+
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    for name in ("日报", "月报"):
+        assert run(capsys, "report", "save", name, "-d", "month", "-m", "sales")[0] == 0
+    with frozen_clock(dt.datetime(2026, 2, 27, 12, 0, tzinfo=shanghai)):
+        assert run(capsys, "report", "schedule", "月报", "--every", "monthly", "--at", "06:00")[0] == 0
+    with frozen_clock(dt.datetime(2026, 2, 28, 10, 0, tzinfo=shanghai)):
+        code, out, _ = run(capsys, "report", "list")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[5:7] == ["schedule", "next_run"]
+    assert "未计划" in lines[1] and "每月 06:00  2026-03-01 06:00" in lines[2]
+    with frozen_clock(dt.datetime(2026, 3, 1, 6, 10, tzinfo=shanghai)):  # the slot passed, not yet run
+        code, out, _ = run(capsys, "--lang", "en", "report", "list", "--format", "csv")
+        assert "monthly 06:00,due since 2026-03-01 06:00" in out.splitlines()[2]
+        assert "not scheduled,," in out.splitlines()[1]
+        code, out, _ = run(capsys, "report", "list", "--format", "json")
+    _daily, monthly = json.loads(out)
+    assert (monthly["every"], monthly["at"], monthly["due"]) == ("monthly", "06:00", True)
+    assert monthly["next_at"].startswith("2026-03-01T06:00:00+08:00")

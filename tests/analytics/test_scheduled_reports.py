@@ -161,7 +161,8 @@ def test_the_saved_reports_panel_schedules_the_picked_report(db):
     assert "not scheduled" in panel.table.value
     panel.every.value, panel.at.value = "weekly", "6:05"
     panel.schedule_picked()
-    assert "weekly 06:05" in panel.table.value
+    assert "weekly 06:05" in panel.table.value and "Next run" in panel.table.value
+    assert view.saved.options == (("by month · weekly 06:05", "by month"),)
     assert view.alerts.text == "Report by month scheduled: weekly at 06:05"
     panel.unschedule_picked()
     assert "not scheduled" in panel.table.value

@@ -190,10 +190,6 @@ class AnalyticsModel:
             self.result.rows, self.spec.dimensions, self.spec.measures, self.chart, language
         )
 
-    def saved(self) -> list[dict]:
-        with self.ctx.session(readonly=True) as session:
-            return list_reports(session, self.ctx.actor)
-
     def save(self, name: str) -> None:
         with self.ctx.session() as session:
             save_report(session, self.ctx.actor, name, self.spec, chart=self.chart)

@@ -8,7 +8,7 @@ import html
 
 import ipywidgets as w
 
-from ecerp_core.analytics.schedules import parse_at
+from ecerp_core.analytics.schedules import next_run_text, parse_at, schedule_text
 from ecerp_core.i18n import t
 from widgets.analytics.model import AnalyticsModel
 from widgets.analytics.render import TABLE_STYLE, cell
@@ -19,21 +19,16 @@ EVERY = ("daily", "weekly", "monthly")
 
 
 def schedules_table(rows: list[dict], language: str) -> str:
-    """Saved reports with their schedule and last run, as an HTML table."""
+    """Saved reports with their schedule, when each renders next and its last run, as an HTML table."""
     if not rows:
         return ""
     head = "".join(
         f"<th>{html.escape(t(f'analytics.saved.{c}', language))}</th>"
-        for c in ("name", "title", "schedule", "last_at", "last_by", "last_outcome")
+        for c in ("name", "title", "schedule", "next_at", "last_at", "last_by", "last_outcome")
     )
     body = []
     for r in rows:
-        every = r.get("every")
-        plan = (
-            f"{t(f'analytics.every.{every}', language)} {r['at']}"
-            if every
-            else t("analytics.not_scheduled", language)
-        )
+        plan = schedule_text(r, language)
         outcome = r.get("last_outcome")
         shown = t(f"analytics.outcome.{outcome}", language) if outcome else "—"
         if outcome == "failed" and r.get("last_error"):
@@ -42,11 +37,17 @@ def schedules_table(rows: list[dict], language: str) -> str:
         body.append(
             f'<tr class="ecerp-an-saved-row" data-name="{html.escape(r["name"])}">'
             f"<td>{html.escape(r['name'])}</td><td>{html.escape(r.get('title') or '')}</td>"
-            f"<td>{html.escape(plan)}</td><td>{last_at}</td><td>{cell(r.get('last_by'))}</td>"
+            f"<td>{html.escape(plan)}</td><td>{html.escape(next_run_text(r, language)) or '—'}</td>"
+            f"<td>{last_at}</td><td>{cell(r.get('last_by'))}</td>"
             f"<td>{shown}</td></tr>"
         )
     table = f'<table class="ecerp-an-table ecerp-an-schedules"><tr>{head}</tr>{"".join(body)}</table>'
     return f'{TABLE_STYLE}<div class="ecerp-an-scroll">{table}</div>'
+
+
+def saved_options(rows: list[dict], language: str) -> list[tuple[str, str]]:
+    """The saved-report picker's options: each report's name with its schedule (``月报 · 每月 07:00``)."""
+    return [(f"{r['name']} · {schedule_text(r, language)}", r["name"]) for r in rows]
 
 
 class SchedulePanel:
@@ -77,10 +78,17 @@ class SchedulePanel:
         i18n.on_change(lambda _lang: self.refresh())
         self.refresh()
 
-    def refresh(self) -> None:
-        self.table.value = schedules_table(self.model.schedules(), self.i18n.language) or (
+    def refresh(self, select: str | None = None) -> None:
+        """The table and the picker's options (each name with its schedule) read again; the picker
+        keeps its report, or picks ``select``."""
+        rows = self.model.schedules()
+        self.table.value = schedules_table(rows, self.i18n.language) or (
             f'<div class="ecerp-muted">{self.i18n.t("common.no_rows")}</div>'
         )
+        keep = select or self.picker.value
+        self.picker.options = saved_options(rows, self.i18n.language)
+        if keep in {r["name"] for r in rows}:
+            self.picker.value = keep
 
     @ui_action
     def schedule_picked(self, _button=None) -> None:

@@ -176,7 +176,6 @@ class AnalyticsView:
             ),
             "ecerp-an-bar",
         )
-        self._refresh_saved()
         self.schedules = SchedulePanel(self.model, self.saved, self.alerts, i18n)
         box = spaced(
             w.VBox([pickers, keep, self.download, self.report_table, self.report_chart, self.schedules.box]),
@@ -292,8 +291,7 @@ class AnalyticsView:
             self.run_report()
         name = self.report_name.value.strip()
         self.model.save(name)
-        self._refresh_saved(name)
-        self.schedules.refresh()
+        self.schedules.refresh(name)
         self.alerts.success(self.i18n.t("analytics.saved", name=name))
 
     @ui_action
@@ -321,9 +319,3 @@ class AnalyticsView:
         self.download.value = render.download_link(
             data, f"{name}-{stamp}.{fmt}", self.i18n.t("analytics.download")
         )
-
-    def _refresh_saved(self, select: str | None = None) -> None:
-        names = [r["name"] for r in self.model.saved()]
-        self.saved.options = names
-        if select in names:
-            self.saved.value = select
