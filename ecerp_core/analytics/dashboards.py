@@ -309,16 +309,32 @@ def _cohort_rows(session: Session, window: Window) -> list[tuple[str, str, int]]
     """(cohort, month, customers) from the customer rollup when it is fresh and the window spans at
     most :data:`MASK_MONTHS` months, else None. Each buyer's months in the window become the bits
     of one number, and buyers are counted per number: a few thousand rows for the cohorts, where
-    a first month per buyer by a window function sorts every buyer's months."""
+    a first month per buyer by a window function sorts every buyer's months.
+
+    Each part of the window (its whole months, the days before and after them) gives a number per
+    buyer on its own, the sum of its distinct months' bits, read in buyer order from the covering
+    index; the parts hold different months, so a buyer's numbers add up to the whole: only the
+    parts' few hundred thousand numbers are grouped again, not every buyer-month row."""
     first = window.date_from.year * 12 + window.date_from.month - 1
     if window.date_to.year * 12 + window.date_to.month - 1 - first > MASK_MONTHS:
         return None
     if not rollup.ensure_fresh(session):
         return None
-    c = _window_customers(session, window)
-    months = select(c.c.customer, c.c.month).group_by(c.c.customer, c.c.month).subquery("months")
-    bit = cast(literal(1), BigInteger).op("<<")(months.c.month - first)
-    masks = select(func.sum(bit).label("mask")).group_by(months.c.customer).subquery("masks")
+    c = rollup.C
+    bit = cast(literal(1), BigInteger).op("<<")(c.c.month - first)
+    dialect = session.get_bind().dialect.name
+    parts = [
+        select(c.c.customer, func.sum(bit.distinct()).label("mask"))
+        .where(part, c.c.currency == window.currency, c.c.customer.is_not(None))
+        .group_by(c.c.customer)
+        for part in rollup.period_parts(window.date_from, window.date_to, c, dialect)
+    ]
+    if len(parts) == 1:
+        masks = parts[0].subquery("masks")
+    else:
+        per_part = union_all(*parts).subquery("parts")
+        masks = select(func.sum(per_part.c.mask).label("mask")).group_by(per_part.c.customer)
+        masks = masks.subquery("masks")
     counts: dict[tuple[int, int], int] = {}
     for mask, n in session.execute(select(masks.c.mask, func.count()).group_by(masks.c.mask)):
         mask = int(mask)

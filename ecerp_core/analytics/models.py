@@ -159,6 +159,8 @@ class CustomerRollup(Base):
             "day",
             "orders",
         ),
+        # covering every column customers by province or country read (country last: the
+        # province's order stays), so neither reads the table row by row
         Index(
             "ix_analytics_customer_rollup_region",
             "period",
@@ -168,6 +170,7 @@ class CustomerRollup(Base):
             "day",
             "orders",
             "goods_amount",
+            "country",
         ),
     )
 
