@@ -255,16 +255,14 @@ def set_review_reasons(session: Session, reasons: Mapping[int, Sequence[str]]) -
 
 def reasons_of(session: Session, order_ids: Iterable[int], kind: str = EXCEPTION) -> dict[int, list[str]]:
     """The reasons of ``kind`` of each order that has any."""
-    ids = sorted(set(order_ids))
+    stmt = (
+        select(OrderReason.order_id, OrderReason.code)
+        .where(OrderReason.kind == kind, among(session, OrderReason.order_id, sorted(set(order_ids))))
+        .order_by(OrderReason.order_id, OrderReason.position)
+    )
     out: dict[int, list[str]] = {}
-    for start in range(0, len(ids), 5000):
-        stmt = (
-            select(OrderReason.order_id, OrderReason.code)
-            .where(OrderReason.kind == kind, among(session, OrderReason.order_id, ids[start : start + 5000]))
-            .order_by(OrderReason.order_id, OrderReason.position)
-        )
-        for row in session.connection().execute(stmt).all():
-            out.setdefault(row.order_id, []).append(row.code)
+    for order_id, code in session.connection().execute(stmt):  # the ids as one parameter
+        out.setdefault(order_id, []).append(code)
     return out
 
 
