@@ -485,11 +485,23 @@ def _copy_text(columns: list[list], rows_per_piece: int = 10_000) -> Iterator[st
         kinds.discard(type(None))
         if len(kinds) > 1 or not kinds <= _COPY_TEXT.keys():
             return None
-        convert = _COPY_TEXT[kinds.pop()] if kinds else None
+        kind = kinds.pop() if kinds else None
+        convert = _COPY_TEXT.get(kind)
+        if kind is str:
+            joined = "\x00".join(filter(None, values) if nullable else values)
+            if not any(c in joined for c in "\\\t\n\r"):
+                convert = str  # nothing to escape: the text as it is
         if convert is None:
             texts.append([_COPY_NULL] * len(values))
+            continue
+        distinct = set(values) if kind is not Decimal else values  # 1.0 == 1.00, written apart
+        if len(distinct) * 2 <= len(values):  # a batch repeats its moment, flags and codes
+            text_of = {v: _COPY_NULL if v is None else convert(v) for v in distinct}
+            texts.append(list(map(text_of.__getitem__, values)))
         elif nullable:
             texts.append([_COPY_NULL if v is None else convert(v) for v in values])
+        elif convert is str and kind is str:
+            texts.append(values)
         else:
             texts.append(list(map(convert, values)))
     lines = list(map("\t".join, zip(*texts, strict=True)))

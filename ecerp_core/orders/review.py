@@ -78,7 +78,7 @@ def _review(session: Session, actor: Actor, order_ids: Sequence[int] | None, bat
     )
     if order_ids is not None:
         stmt = stmt.where(among(session, Order.id, sorted(set(order_ids))))
-    ids = list(session.connection().scalars(stmt.order_by(Order.paid_at, Order.id)))
+    ids = session.connection().scalars(stmt.order_by(Order.paid_at, Order.id)).all()
     approved: list[int] = []
     waiting: dict[int, list[str]] = {}
     blacklist = {str(x) for x in cfg["blacklist"]}
@@ -189,7 +189,7 @@ def _read_chunk(session: Session, chunk: Sequence[int]) -> tuple[dict[int, _Fact
         .order_by(Order.id)
     )
     conn = session.connection()
-    found = {row[0]: _Facts._make(row) for row in conn.execute(for_update(stmt, session))}
+    found = {row[0]: _Facts._make(row) for row in conn.execute(for_update(stmt, session)).all()}
     stmt = (
         select(
             OrderLine.order_id, OrderLine.id, OrderLine.product_id, OrderLine.quantity, OrderLine.platform_sku

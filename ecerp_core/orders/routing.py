@@ -55,13 +55,15 @@ def route_orders(
     result: dict[int, bool] = {}
     moves: list[dict] = []  # {"id", "warehouse_id"}: orders routed to another warehouse
     splits: list[tuple[int, dict[int, list[int]]]] = []
+    by_region: dict[str, list[int]] = {}  # the candidates of each region, in the order they are tried
     for oid in order_ids:
         region, routed = orders[oid]
-        candidates = rules.warehouse_candidates(region, warehouses)
+        candidates = by_region.get(region)
+        if candidates is None:
+            candidates = by_region[region] = rules.warehouse_candidates(region, warehouses)
+        takes_per_line = lines.get(oid, {})
         need: dict[int, int] = {}
-        per_line: dict[int, dict[int, int]] = {}
-        for line_id, takes in lines.get(oid, {}).items():
-            per_line[line_id] = dict(takes)
+        for takes in takes_per_line.values():
             for product, qty in takes:
                 need[product] = need.get(product, 0) + qty
         wid = rules.choose_warehouse(need, candidates, avail)
@@ -72,7 +74,10 @@ def route_orders(
             if wid != routed:
                 moves.append({"id": oid, "warehouse_id": wid})
             continue
-        plan = _line_plan(per_line, candidates, avail) if on_short == "split" and len(per_line) > 1 else None
+        plan = None
+        if on_short == "split" and len(takes_per_line) > 1:
+            per_line = {line_id: dict(takes) for line_id, takes in takes_per_line.items()}
+            plan = _line_plan(per_line, candidates, avail)
         if plan:
             splits.append((oid, plan))
             result[oid] = True

@@ -134,13 +134,12 @@ def approve_known(
         done = set(served)
         skipped.update((i, ["out_of_stock"]) for i in order_ids if i not in done and i not in parents)
     now = utcnow()
+    stays = {"approved_at": now}  # the orders that keep their warehouse share it (read only)
     changes = [
         workflow.Change(
             i,
             orders[i].status,
-            {"approved_at": now}
-            if where[i] == orders[i].warehouse_id
-            else {"warehouse_id": where[i], "approved_at": now},
+            stays if where[i] == orders[i].warehouse_id else {"warehouse_id": where[i], "approved_at": now},
         )
         for i in served
     ]

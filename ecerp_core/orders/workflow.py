@@ -140,23 +140,13 @@ def move(
     for group in by_columns.values():
         rows = [{"id": c.order_id, **c.values} for c in group]
         update_rows(session, Order, rows, values={"status": target, "updated_at": now})
-    insert_rows(
-        session,
-        OrderEvent,
-        [
-            {
-                "order_id": c.order_id,
-                "at": now,
-                "actor_id": actor.id,
-                "event": event,
-                "from_status": c.from_status,
-                "to_status": target,
-                "note": note,
-            }
-            for c in changes
-        ],
-    )
     ids = [c.order_id for c in changes]
+    count = len(ids)
+    insert_columns(session, OrderEvent, {
+        "order_id": ids, "at": [now] * count, "actor_id": [actor.id] * count, "event": [event] * count,
+        "from_status": [c.from_status for c in changes], "to_status": [target] * count,
+        "note": [note] * count,
+    })  # fmt: skip
     what = ids[0] if len(ids) == 1 else f"{len(ids)} orders"
     audit.record(
         session, actor, event, "sales_order", what, {"order_ids": ids, "to_status": target, "note": note}
