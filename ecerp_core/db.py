@@ -504,8 +504,13 @@ def _copy_text(columns: list[list], rows_per_piece: int = 10_000) -> Iterator[st
             texts.append(values)
         else:
             texts.append(list(map(convert, values)))
-    lines = list(map("\t".join, zip(*texts, strict=True)))
-    return ("\n".join(lines[i : i + rows_per_piece]) + "\n" for i in range(0, len(lines), rows_per_piece))
+    if len(set(map(len, texts))) > 1:
+        raise ValueError("columns of different lengths")
+    # each piece is made as it is sent: the server reads one while the next is made
+    return (
+        "\n".join(map("\t".join, zip(*(text[i : i + rows_per_piece] for text in texts), strict=True))) + "\n"
+        for i in range(0, len(texts[0]), rows_per_piece)
+    )
 
 
 def update_rows(
