@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ecerp_core import audit
@@ -85,8 +85,8 @@ def _review(session: Session, actor: Actor, order_ids: Sequence[int] | None, bat
     on_short = cfg["routing"]["on_short"]
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
-        # one locked read of the chunk's orders (and those merged into them) and one of their lines
-        # serve routing, the checks and approval alike
+        # the chunk's orders (and those merged into them) locked and read once, and their lines once:
+        # what routing, the checks and approval all read
         found, lines = _read_chunk(session, chunk)
         in_chunk = set(chunk)
         routable = Routable(
@@ -170,26 +170,28 @@ _CHECKED = (Order.id, Order.total_amount, Order.buyer_remark, Order.seller_remar
 
 
 def _read_chunk(session: Session, chunk: Sequence[int]) -> tuple[dict[int, _Facts], list]:
-    """Lock the chunk's orders and the orders merged into them (in id order, like every writer of
-    orders) and read them, and read all their lines ``(order_id, line_id, product_id, quantity,
+    """Lock and read the chunk's orders (in id order, like every writer of orders), then the orders
+    merged into them, and read all their lines ``(order_id, line_id, product_id, quantity,
     platform_sku)`` in line order."""
     ids = sorted(chunk)
-    stmt = (
-        select(
-            Order.id,
-            Order.platform_order_id,
-            Order.status,
-            Order.warehouse_id,
-            Order.on_hold,
-            Order.merged_into_id,
-            Order.region,
-            *_CHECKED[1:],
-        )
-        .where(or_(among(session, Order.id, ids), among(session, Order.merged_into_id, ids)))
-        .order_by(Order.id)
-    )
+    stmt = select(
+        Order.id,
+        Order.platform_order_id,
+        Order.status,
+        Order.warehouse_id,
+        Order.on_hold,
+        Order.merged_into_id,
+        Order.region,
+        *_CHECKED[1:],
+    ).order_by(Order.id)
     conn = session.connection()
-    found = {row[0]: _Facts._make(row) for row in conn.execute(for_update(stmt, session)).all()}
+    found: dict[int, _Facts] = {}
+    # the members in a statement of their own, after the chunk is locked: a merge that held one of
+    # its orders has committed by then, and its members are seen
+    for cond in (among(session, Order.id, ids), among(session, Order.merged_into_id, ids)):
+        found.update(
+            (row[0], _Facts._make(row)) for row in conn.execute(for_update(stmt.where(cond), session)).all()
+        )
     stmt = (
         select(
             OrderLine.order_id, OrderLine.id, OrderLine.product_id, OrderLine.quantity, OrderLine.platform_sku
