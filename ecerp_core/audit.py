@@ -36,6 +36,9 @@ class AuditLog(Base):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
+_PLAIN = frozenset({int, str})
+
+
 def jsonable(value: object) -> object:
     """Make a value fit a JSON column: Decimals and dates become strings."""
     if isinstance(value, Decimal):
@@ -44,8 +47,8 @@ def jsonable(value: object) -> object:
         return value.isoformat()
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
+    if isinstance(value, list | tuple | set | frozenset):  # often thousands of ids
+        return [v if type(v) in _PLAIN else jsonable(v) for v in value]
     return value
 
 

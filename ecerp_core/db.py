@@ -395,12 +395,13 @@ def insert_columns(session: Session, table, columns: dict[str, list]) -> None:
     dialect = connection.dialect
     sql, positional, order = _compiled_insert(table, tuple(columns), dialect)
     bound = [_bound(table.c[k].type, dialect, columns[k]) for k in order]
-    rows = list(zip(*bound, strict=True))
-    if not rows:
+    if not any(map(len, bound)):
         return
-    if dialect.name == "postgresql" and len(rows) >= COPY_FROM:
-        _copy_in(connection, table, order, rows)
-    elif positional:
+    if dialect.name == "postgresql" and len(bound[0]) >= COPY_FROM:
+        _copy_in(connection, table, order, bound)
+        return
+    rows = list(zip(*bound, strict=True))
+    if positional:
         connection.exec_driver_sql(sql, rows)
     else:
         connection.exec_driver_sql(sql, [dict(zip(order, row, strict=True)) for row in rows])
@@ -424,22 +425,92 @@ def _bound(column_type, dialect, values: list) -> list:
     return list(map(converted.__getitem__, values))
 
 
-def _copy_in(connection, table, keys: list[str], rows: list[tuple]) -> None:
-    """``COPY table (keys) FROM STDIN`` on the session's own PostgreSQL connection (its transaction)."""
+def _copy_in(connection, table, keys: list[str], columns: list[list]) -> None:
+    """``COPY table (keys) FROM STDIN`` of ``columns`` (values as the driver takes them, column by
+    column) on the session's own PostgreSQL connection (its transaction).
+
+    Plain values (whole numbers, text, decimals, moments, days, flags, nulls) are written as COPY's
+    text a column at a time; a column of other values goes row by row through the driver's adapters
+    (which for plain values costs a third of a big COPY's client time)."""
     quote = connection.dialect.identifier_preparer.quote
-    columns = ", ".join(quote(table.c[k].name) for k in keys)
-    statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
+    names = ", ".join(quote(table.c[k].name) for k in keys)
+    statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+    text = _copy_text(columns)
     cursor = connection.connection.dbapi_connection.cursor()
     dbapi_error = connection.dialect.dbapi.Error
     try:
         with cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
+            if text is not None:
+                for piece in text:
+                    copy.write(piece)
+            else:
+                for row in zip(*columns, strict=True):
+                    copy.write_row(row)
     except dbapi_error as exc:
         # as SQLAlchemy wraps every other statement's error: an IntegrityError a retry recognises
         raise DBAPIError.instance(statement, None, exc, dbapi_error) from exc
     finally:
         cursor.close()
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_NULL = "\\N"
+
+
+def _copy_escaped(value: str) -> str:
+    return value.translate(_COPY_ESCAPES)
+
+
+def _copy_flag(value: bool) -> str:
+    return "t" if value else "f"
+
+
+_COPY_TEXT: dict[type, Callable] = {
+    int: str,
+    str: _copy_escaped,
+    Decimal: str,
+    dt.datetime: str,  # '2026-06-01 08:00:00.123456+00:00': what PostgreSQL reads, offset and all
+    dt.date: str,
+    bool: _copy_flag,
+}
+
+
+def _copy_text(columns: list[list], rows_per_piece: int = 10_000) -> Iterator[str] | None:
+    """The rows of ``columns`` as COPY text, a piece of rows at a time; None when a column holds a
+    value of another type (the driver then adapts it)."""
+    texts = []
+    for values in columns:
+        kinds = set(map(type, values))
+        nullable = type(None) in kinds
+        kinds.discard(type(None))
+        if len(kinds) > 1 or not kinds <= _COPY_TEXT.keys():
+            return None
+        kind = kinds.pop() if kinds else None
+        convert = _COPY_TEXT.get(kind)
+        if kind is str:
+            joined = "\x00".join(filter(None, values) if nullable else values)
+            if not any(c in joined for c in "\\\t\n\r"):
+                convert = str  # nothing to escape: the text as it is
+        if convert is None:
+            texts.append([_COPY_NULL] * len(values))
+            continue
+        distinct = set(values) if kind is not Decimal else values  # 1.0 == 1.00, written apart
+        if len(distinct) * 2 <= len(values):  # a batch repeats its moment, flags and codes
+            text_of = {v: _COPY_NULL if v is None else convert(v) for v in distinct}
+            texts.append(list(map(text_of.__getitem__, values)))
+        elif nullable:
+            texts.append([_COPY_NULL if v is None else convert(v) for v in values])
+        elif convert is str and kind is str:
+            texts.append(values)
+        else:
+            texts.append(list(map(convert, values)))
+    if len(set(map(len, texts))) > 1:
+        raise ValueError("columns of different lengths")
+    # each piece is made as it is sent: the server reads one while the next is made
+    return (
+        "\n".join(map("\t".join, zip(*(text[i : i + rows_per_piece] for text in texts), strict=True))) + "\n"
+        for i in range(0, len(texts[0]), rows_per_piece)
+    )
 
 
 def update_rows(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 from ecerp_core import audit
 from ecerp_core.auth import Actor, User, order_handlers, require
 from ecerp_core.catalog.models import Category, Customer, Product
-from ecerp_core.db import among, cycle_collector_paused
+from ecerp_core.db import among, cycle_collector_paused, for_update
 from ecerp_core.errors import ValidationError, problem
 from ecerp_core.orders import rules, skus, workflow
 from ecerp_core.orders.models import Order, OrderLine
-from ecerp_core.orders.routing import route_orders
-from ecerp_core.orders.services import approve_orders
+from ecerp_core.orders.routing import Routable, route_orders
+from ecerp_core.orders.services import Approval, approve_known, approve_orders
 from ecerp_core.orders.settings import load_settings
 
 
@@ -78,29 +78,31 @@ def _review(session: Session, actor: Actor, order_ids: Sequence[int] | None, bat
     )
     if order_ids is not None:
         stmt = stmt.where(among(session, Order.id, sorted(set(order_ids))))
-    ids = list(session.connection().scalars(stmt.order_by(Order.paid_at, Order.id)))
+    ids = session.connection().scalars(stmt.order_by(Order.paid_at, Order.id)).all()
     approved: list[int] = []
     waiting: dict[int, list[str]] = {}
     blacklist = {str(x) for x in cfg["blacklist"]}
+    on_short = cfg["routing"]["on_short"]
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
-        stock_ok = route_orders(session, actor, chunk, on_short=cfg["routing"]["on_short"], settings=cfg)
-        stmt = select(
-            Order.id,
-            Order.total_amount,
-            Order.buyer_remark,
-            Order.seller_remark,
-            Order.receiver_name,
-            Order.address,
-            Order.buyer_id,
-            Order.receiver_phone,
-        ).where(among(session, Order.id, chunk))
+        # the chunk's orders (and those merged into them) locked and read once, and their lines once:
+        # what routing, the checks and approval all read
+        found, lines = _read_chunk(session, chunk)
+        in_chunk = set(chunk)
+        routable = Routable(
+            {i: (found[i].region, found[i].warehouse_id) for i in chunk},
+            [(o, line, p, q) for o, line, p, q, _ in lines if p is not None and o in in_chunk],
+        )
+        moved: dict[int, int | None] = {}
+        stock_ok = route_orders(
+            session, actor, chunk, on_short=on_short, settings=cfg, known=routable, moved=moved
+        )
+        split = None in moved.values()  # a split order's lines and amounts changed: read them again
         ready = set()
-        # rows unpacked into names: a hundred thousand orders read by attribute cost a second
         for order_id, total, buyer_remark, seller_remark, name, address, buyer, phone in (
-            session.connection().execute(stmt).all()
+            _checked(session, chunk) if split else ((i, *found[i][_STATE + 1 :]) for i in chunk)
         ):
-            found = rules.review_problems(
+            found_problems = rules.review_problems(
                 total,
                 f"{buyer_remark}{seller_remark}",
                 bool(name and address),
@@ -109,20 +111,118 @@ def _review(session: Session, actor: Actor, order_ids: Sequence[int] | None, bat
                 auto,
             )
             if not auto.get("enabled", True):
-                found.append("manual_review")
-            if found:
-                waiting[order_id] = found
+                found_problems.append("manual_review")
+            if found_problems:
+                waiting[order_id] = found_problems
             else:
                 ready.add(order_id)
         in_order = [i for i in chunk if i in ready]
-        if in_order:  # one order that cannot be approved never holds up the others: it waits, with why
+        if not in_order:
+            continue
+        # one order that cannot be approved never holds up the others: it waits, with why
+        parcels = None if split else _parcels(in_order, found)
+        if parcels is None:
             approved += approve_orders(session, actor, in_order, on_short="skip", skipped=waiting)
+            continue
+        states = {i: _state(found[i], moved) for i in sorted(parcels)}
+        unmapped: dict[int, list[str]] = {}
+        by_order: dict[int, list[tuple[int, int]]] = {}
+        for order_id, _, product_id, quantity, platform_sku in lines:
+            if order_id not in states:
+                continue
+            if product_id is None:
+                unmapped.setdefault(order_id, []).append(platform_sku)
+            else:
+                by_order.setdefault(order_id, []).append((product_id, quantity))
+        known = Approval(states, workflow.reasons_of(session, parcels), unmapped, by_order)
+        approved += approve_known(session, actor, parcels, known, on_short="skip", skipped=waiting)
     done = set(approved)
     for oid in ids:
         if oid not in done and oid not in waiting:
             waiting[oid] = ["out_of_stock"]
     workflow.set_review_reasons(session, waiting)
     return {"approved": approved, "waiting": waiting}
+
+
+class _Facts(NamedTuple):
+    """An order as review reads it once per chunk, locked: its state, then what the checks read."""
+
+    id: int
+    number: str
+    status: str
+    warehouse_id: int | None
+    on_hold: bool
+    merged_into_id: int | None
+    region: str
+    total_amount: Decimal
+    buyer_remark: str
+    seller_remark: str
+    receiver_name: str
+    address: str
+    buyer_id: str
+    receiver_phone: str
+
+
+_STATE = len(workflow.OrderState._fields)
+_CHECKED = (Order.id, Order.total_amount, Order.buyer_remark, Order.seller_remark, Order.receiver_name,
+            Order.address, Order.buyer_id, Order.receiver_phone)  # fmt: skip
+"""What the checks read of an order: its id, then ``_Facts`` after the state and region."""
+
+
+def _read_chunk(session: Session, chunk: Sequence[int]) -> tuple[dict[int, _Facts], list]:
+    """Lock and read the chunk's orders (in id order, like every writer of orders), then the orders
+    merged into them, and read all their lines ``(order_id, line_id, product_id, quantity,
+    platform_sku)`` in line order."""
+    ids = sorted(chunk)
+    stmt = select(
+        Order.id,
+        Order.platform_order_id,
+        Order.status,
+        Order.warehouse_id,
+        Order.on_hold,
+        Order.merged_into_id,
+        Order.region,
+        *_CHECKED[1:],
+    ).order_by(Order.id)
+    conn = session.connection()
+    found: dict[int, _Facts] = {}
+    # the members in a statement of their own, after the chunk is locked: a merge that held one of
+    # its orders has committed by then, and its members are seen
+    for cond in (among(session, Order.id, ids), among(session, Order.merged_into_id, ids)):
+        found.update(
+            (row[0], _Facts._make(row)) for row in conn.execute(for_update(stmt.where(cond), session)).all()
+        )
+    stmt = (
+        select(
+            OrderLine.order_id, OrderLine.id, OrderLine.product_id, OrderLine.quantity, OrderLine.platform_sku
+        )
+        .where(among(session, OrderLine.order_id, list(found)))
+        .order_by(OrderLine.order_id, OrderLine.line_no)
+    )
+    return found, conn.execute(stmt).all()
+
+
+def _checked(session: Session, chunk: Sequence[int]) -> list:
+    """What the checks read of the chunk's orders, read again (after a split moved lines)."""
+    return session.connection().execute(select(*_CHECKED).where(among(session, Order.id, chunk))).all()
+
+
+def _state(facts: _Facts, moved: dict[int, int | None]) -> workflow.OrderState:
+    state = workflow.OrderState._make(facts[:_STATE])
+    return state._replace(warehouse_id=moved[facts.id]) if facts.id in moved else state
+
+
+def _parcels(in_order: list[int], found: dict[int, _Facts]) -> list[int] | None:
+    """``in_order`` with the orders merged into each, as :func:`workflow.with_members` gives them, from
+    the chunk's locked read; None when one of them was merged into another meanwhile (approval then
+    reads the parcels itself)."""
+    if any(found[i].merged_into_id is not None for i in in_order):
+        return None
+    members: dict[int, list[int]] = {}
+    for facts in found.values():  # in id order
+        if facts.merged_into_id is not None:
+            members.setdefault(facts.merged_into_id, []).append(facts.id)
+    return list(dict.fromkeys(i for oid in in_order for i in (oid, *members.get(oid, ()))))
 
 
 def assign_orders(

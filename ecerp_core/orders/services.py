@@ -9,8 +9,9 @@ rows come with it); none commits. Intake is :mod:`~ecerp_core.orders.intake`, af
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,9 +53,50 @@ def approve_orders(
     require(actor, "orders.review")
     order_ids = workflow.with_members(session, order_ids)
     orders = workflow.load(session, order_ids)
-    parents = {o.id: o.merged_into_id for o in orders.values() if o.merged_into_id is not None}
     blocked = workflow.reasons_of(session, order_ids)
     unmapped = unmapped_lines(session, order_ids)  # a line naming none of our products: nothing to reserve
+    stmt = (
+        select(OrderLine.order_id, OrderLine.product_id, OrderLine.quantity)
+        .where(among(session, OrderLine.order_id, sorted(orders)), OrderLine.product_id.is_not(None))
+        .order_by(OrderLine.order_id, OrderLine.line_no)
+    )
+    lines: dict[int, list[tuple[int, int]]] = {}  # order -> (product, quantity) per line
+    for order_id, product_id, quantity in session.connection().execute(stmt).all():
+        lines.setdefault(order_id, []).append((product_id, quantity))
+    known = Approval(orders, blocked, unmapped, lines)
+    return approve_known(
+        session, actor, order_ids, known, warehouse_id=warehouse_id, on_short=on_short, skipped=skipped
+    )
+
+
+class Approval(NamedTuple):
+    """What approving needs to know of locked orders (each parcel whole): their states, exception
+    reasons, unmapped SKUs (``{order: [platform SKUs]}``) and stocked lines (``{order: [(product,
+    quantity)]}`` in line order)."""
+
+    orders: Mapping[int, workflow.OrderState]
+    blocked: Mapping[int, list[str]]
+    unmapped: Mapping[int, list[str]]
+    lines: Mapping[int, list[tuple[int, int]]]
+
+
+def approve_known(
+    session: Session,
+    actor: Actor,
+    order_ids: Sequence[int],
+    known: Approval,
+    *,
+    warehouse_id: int | None = None,
+    on_short: str = "raise",
+    skipped: dict[int, list[str]] | None = None,
+) -> list[int]:
+    """:func:`approve_orders` of whole parcels (``order_ids`` with their members, as
+    :func:`~ecerp_core.orders.workflow.with_members` gives them) whose facts the caller has read,
+    after locking the orders, in this transaction: a review batch reads them once for routing,
+    checking and approving."""
+    require(actor, "orders.review")
+    orders, blocked, unmapped, lines = known
+    parents = {o.id: o.merged_into_id for o in orders.values() if o.merged_into_id is not None}
     refused: dict[int, list[str]] = {}  # parcel -> why it cannot be approved
     for o in orders.values():
         why = blocked.get(o.id) or (["hold"] if o.on_hold else [])
@@ -81,14 +123,6 @@ def approve_orders(
                 for p, why in refused.items()
             )
     where = {i: warehouse_id or orders.get(parents.get(i, i), orders[i]).warehouse_id for i in order_ids}
-    stmt = (
-        select(OrderLine.order_id, OrderLine.product_id, OrderLine.quantity)
-        .where(among(session, OrderLine.order_id, sorted(orders)), OrderLine.product_id.is_not(None))
-        .order_by(OrderLine.order_id, OrderLine.line_no)
-    )
-    lines: dict[int, list[tuple[int, int]]] = {}  # order -> (product, quantity) per line
-    for order_id, product_id, quantity in session.connection().execute(stmt).all():
-        lines.setdefault(order_id, []).append((product_id, quantity))
     drafts = [
         stock.ReservationDraft(product_id, where[i], quantity, STOCK_SOURCE, i)
         for i in order_ids
@@ -100,13 +134,12 @@ def approve_orders(
         done = set(served)
         skipped.update((i, ["out_of_stock"]) for i in order_ids if i not in done and i not in parents)
     now = utcnow()
+    stays = {"approved_at": now}  # the orders that keep their warehouse share it (read only)
     changes = [
         workflow.Change(
             i,
             orders[i].status,
-            {"approved_at": now}
-            if where[i] == orders[i].warehouse_id
-            else {"warehouse_id": where[i], "approved_at": now},
+            stays if where[i] == orders[i].warehouse_id else {"warehouse_id": where[i], "approved_at": now},
         )
         for i in served
     ]

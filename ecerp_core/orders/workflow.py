@@ -140,23 +140,13 @@ def move(
     for group in by_columns.values():
         rows = [{"id": c.order_id, **c.values} for c in group]
         update_rows(session, Order, rows, values={"status": target, "updated_at": now})
-    insert_rows(
-        session,
-        OrderEvent,
-        [
-            {
-                "order_id": c.order_id,
-                "at": now,
-                "actor_id": actor.id,
-                "event": event,
-                "from_status": c.from_status,
-                "to_status": target,
-                "note": note,
-            }
-            for c in changes
-        ],
-    )
     ids = [c.order_id for c in changes]
+    count = len(ids)
+    insert_columns(session, OrderEvent, {
+        "order_id": ids, "at": [now] * count, "actor_id": [actor.id] * count, "event": [event] * count,
+        "from_status": [c.from_status for c in changes], "to_status": [target] * count,
+        "note": [note] * count,
+    })  # fmt: skip
     what = ids[0] if len(ids) == 1 else f"{len(ids)} orders"
     audit.record(
         session, actor, event, "sales_order", what, {"order_ids": ids, "to_status": target, "note": note}
@@ -255,16 +245,14 @@ def set_review_reasons(session: Session, reasons: Mapping[int, Sequence[str]]) -
 
 def reasons_of(session: Session, order_ids: Iterable[int], kind: str = EXCEPTION) -> dict[int, list[str]]:
     """The reasons of ``kind`` of each order that has any."""
-    ids = sorted(set(order_ids))
+    stmt = (
+        select(OrderReason.order_id, OrderReason.code)
+        .where(OrderReason.kind == kind, among(session, OrderReason.order_id, sorted(set(order_ids))))
+        .order_by(OrderReason.order_id, OrderReason.position)
+    )
     out: dict[int, list[str]] = {}
-    for start in range(0, len(ids), 5000):
-        stmt = (
-            select(OrderReason.order_id, OrderReason.code)
-            .where(OrderReason.kind == kind, among(session, OrderReason.order_id, ids[start : start + 5000]))
-            .order_by(OrderReason.order_id, OrderReason.position)
-        )
-        for row in session.connection().execute(stmt).all():
-            out.setdefault(row.order_id, []).append(row.code)
+    for order_id, code in session.connection().execute(stmt):  # the ids as one parameter
+        out.setdefault(order_id, []).append(code)
     return out
 
 

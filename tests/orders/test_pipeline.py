@@ -99,6 +99,70 @@ def test_a_merged_member_stands_for_its_parcel_and_never_blocks_review(session, 
     assert session.get(Order, a).status == "paid"
 
 
+def test_review_in_chunks_routes_splits_and_approves_parcels_whole(session, admin, biz):
+    """Review reads each chunk once for routing, the checks and approval: an order routed to another
+    warehouse is reserved there, a merged parcel is approved with its member (reserved where its
+    parcel goes), and a chunk where routing split an order reads it again."""
+    from ecerp_core.audit import AuditLog
+    from ecerp_core.stock import services as stock
+    from ecerp_core.stock.models import StockReservation
+
+    stock.post_moves(
+        session,
+        admin,
+        [
+            stock.MoveDraft(biz.tee, biz.gz, 5, "receipt", unit_cost=Decimal("20")),
+            stock.MoveDraft(biz.mug, biz.sh, 5, "receipt", unit_cost=Decimal("8")),
+        ],
+    )
+    settings.set_setting(session, admin, "routing", {"on_short": "split"})
+    gd, parcel, member, both, held = imp(
+        session,
+        admin,
+        draft(biz, "G1", ("TEE-1", 1, "59.00"), region="广东", buyer_id="g"),
+        draft(biz, "M1", ("MUG-1", 1, "29.00")),
+        draft(biz, "M2", ("MUG-1", 2, "29.00")),
+        draft(biz, "B1", ("TEE-1", 1, "59.00"), ("MUG-1", 1, "29.00"), buyer_id="b"),
+        draft(biz, "H1", ("MUG-1", 1, "29.00"), buyer_id="h"),
+    )
+    assert merge.merge_orders(session, admin, [parcel, member]) == parcel
+    batch.hold_orders(session, admin, [held], reason="等客户确认")
+    result = review.auto_review(session, admin, batch=2)  # [G1, M1+M2], then [B1] which splits
+    child = session.scalar(select(Order.id).where(Order.split_from_id == both))
+    assert result == {"approved": [gd, parcel, member, both], "waiting": {}}
+    session.expire_all()
+    assert [
+        (session.get(Order, i).status, session.get(Order, i).warehouse_id) for i in (gd, parcel, member)
+    ] == [
+        ("approved", biz.gz),
+        ("approved", biz.sh),
+        ("approved", biz.sh),
+    ]
+    assert {session.get(Order, i).status for i in (child, held)} == {"paid"}
+    reserved = session.execute(
+        select(
+            StockReservation.source_id,
+            StockReservation.product_id,
+            StockReservation.warehouse_id,
+            StockReservation.quantity,
+        ).order_by(StockReservation.id)
+    ).all()
+    split_part = session.scalar(select(OrderLine.product_id).where(OrderLine.order_id == both))
+    assert [tuple(r) for r in reserved] == [
+        (gd, biz.tee, biz.gz, 1),
+        (parcel, biz.mug, biz.sh, 1),
+        (member, biz.mug, biz.sh, 2),
+        (both, split_part, session.get(Order, both).warehouse_id, 1),
+    ]
+    history = select(OrderEvent.order_id, OrderEvent.from_status, OrderEvent.to_status)
+    history = session.execute(history.where(OrderEvent.event == "approve")).all()
+    assert sorted(map(tuple, history)) == sorted((i, "paid", "approved") for i in (gd, parcel, member, both))
+    audits = session.scalars(
+        select(AuditLog.detail).where(AuditLog.action == "approve").order_by(AuditLog.id)
+    )
+    assert [d["order_ids"] for d in audits] == [[gd, parcel, member], [both]]
+
+
 def test_pick_list_walks_the_bins_and_picks_a_bundles_components(session, admin, biz):
     """Issue 11, defect 7: no bin column, sorted by SKU, a bundle listed as an item to pick."""
     from ecerp_core.stock.alerts import SettingDraft, set_stock_settings

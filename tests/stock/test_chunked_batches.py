@@ -51,3 +51,41 @@ def test_more_keys_than_a_statement_takes_go_as_one_array(session, admin, biz):
     assert (
         session.scalars(select(Order.id).where(among(session, Order.platform_order_id, numbers))).all() == []
     )
+
+
+def test_bulk_rows_keep_every_value_as_given(session, admin, biz):
+    """A batch of rows big enough for ``COPY`` on PostgreSQL (written as COPY's text, a column at a
+    time) reads back exactly as given: text with backslashes, tabs, line breaks and Chinese,
+    nulls, decimals, days and moments; a column of another type goes through the driver."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from ecerp_core.db import COPY_FROM, _copy_text, insert_columns
+    from ecerp_core.stock.models import StockMove
+
+    product = catalog.create_product(session, admin, sku="COPY-1", name_zh="复制").id
+    n = COPY_FROM + 5
+    notes = ["a\\b", "tab\there", "line\nbreak", "cr\rx", "\\N", "退货 №5", "", "trailing\\"]
+    at = dt.datetime(2026, 6, 1, 8, 30, 15, 123456, tzinfo=dt.UTC)
+    columns = {
+        "product_id": [product] * n,
+        "warehouse_id": [biz.sh] * n,
+        "quantity": [i + 1 for i in range(n)],
+        "move_type": ["adjustment"] * n,
+        "unit_cost": [Decimal(("12.34", "0", "1E+1", "5.5")[i % 4]) for i in range(n)],
+        "business_date": [dt.date(2026, 6, 1) + dt.timedelta(days=i) for i in range(n)],
+        "at": [at + dt.timedelta(seconds=i) for i in range(n)],
+        "source_type": ["test"] * n,
+        "source_id": [None if i % 2 else i for i in range(n)],
+        "actor_id": [admin.id] * n,
+        "note": [notes[i % len(notes)] for i in range(n)],
+    }
+    with session.begin_nested() as nested:
+        insert_columns(session, StockMove, columns)
+        stmt = select(*(StockMove.__table__.c[k] for k in columns)).where(StockMove.source_type == "test")
+        rows = session.execute(stmt.order_by(StockMove.quantity)).all()
+        assert [list(col) for col in zip(*rows, strict=True)] == list(columns.values())
+        nested.rollback()
+    assert list(_copy_text([[True, False, None], ["x\ty", None, "z"]])) == ["t\tx\\ty\nf\t\\N\n\\N\tz\n"]
+    assert _copy_text([[{"json": 1}]]) is None  # the driver adapts it
