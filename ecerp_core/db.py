@@ -176,6 +176,7 @@ def _engine_for(url: str) -> Engine:
             Path(engine.url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         _configure_sqlite(engine)
     else:
+        _register_ids_dumper()
         engine = create_engine(url, pool_pre_ping=True)
     return engine
 
@@ -507,21 +508,29 @@ class _AsGiven(TypeDecorator):
 
 
 _IDS_AS_TEXT = False
-try:
-    from psycopg import adapters as _pg_adapters
-    from psycopg.adapt import Dumper as _PgDumper
-    from psycopg.postgres import types as _pg_types
 
-    class _IdsDumper(_PgDumper):
-        oid = _pg_types["int8"].array_oid
+
+def _register_ids_dumper() -> None:
+    """Teach psycopg to send :class:`_IdsText` typed ``bigint[]``; done when the first PostgreSQL
+    engine is made (before it connects), so a command on SQLite never loads psycopg."""
+    global _IDS_AS_TEXT
+    if _IDS_AS_TEXT:
+        return
+    try:
+        from psycopg import adapters
+        from psycopg.adapt import Dumper
+        from psycopg.postgres import types
+    except ImportError:  # pragma: no cover - SQLite only
+        return
+
+    class IdsDumper(Dumper):
+        oid = types["int8"].array_oid
 
         def dump(self, obj):
             return obj.encode()
 
-    _pg_adapters.register_dumper(_IdsText, _IdsDumper)
+    adapters.register_dumper(_IdsText, IdsDumper)
     _IDS_AS_TEXT = True
-except ImportError:  # pragma: no cover - SQLite only
-    pass
 
 
 def _pg_array(name: str | None, values: list, column_type):
