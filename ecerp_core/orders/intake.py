@@ -114,10 +114,12 @@ class OrderIntake:
         if missing:
             self.shops.update(_shops(session, missing))
         shops, products, floors = self.shops, self.products, self.floors
-        # plain tuples, equal to the SkuRef keys of ``products`` and quicker to make
-        refs = {(d.shop_id, x.platform_sku, x.sku) for d in drafts for x in d.lines}
+        # each line's plain tuple, equal to the SkuRef keys of ``products`` and quicker to make
+        line_refs = [(d.shop_id, x.platform_sku, x.sku) for d in drafts for x in d.lines]
+        refs = set(line_refs)
         if not refs <= products.keys():
             products.update(resolve_skus(session, [SkuRef(*r) for r in refs - products.keys()]))
+        line_products = list(map(products.__getitem__, line_refs))  # the drafts' lines, one after another
         known = _known(session, {(d.shop_id, d.platform_order_id) for d in drafts})
         floor_ratio = self.floor_ratio
         if floor_ratio > 0 and not history:
@@ -132,7 +134,9 @@ class OrderIntake:
         updates: list[tuple[int, Known]] = []
         order_ids: list[int | None] = [None] * len(drafts)
         unchanged = 0
+        end = 0
         for i, d in enumerate(drafts):
+            start, end = end, end + len(d.lines)  # its lines' place in line_products
             shop = shops.get(d.shop_id)
             found = rules.draft_problems(d, shop.currency if shop else None)
             key = (d.shop_id, d.platform_order_id)
@@ -150,7 +154,7 @@ class OrderIntake:
                 else:
                     updates.append((i, order))
                 continue
-            pids = [products[d.shop_id, x.platform_sku, x.sku] for x in d.lines]
+            pids = line_products[start:end]
             reasons = []
             if not history and d.status in PIPELINE_STATUSES:
                 reasons = rules.exception_reasons(d, pids, floors if d.currency == base else {}, floor_ratio)
