@@ -18,6 +18,7 @@ import functools
 import gc
 import json
 import logging
+import math
 import os
 import sys
 import time
@@ -46,6 +47,8 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    literal,
+    literal_column,
     select,
     text,
     update,
@@ -176,6 +179,7 @@ def _engine_for(url: str) -> Engine:
             Path(engine.url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         _configure_sqlite(engine)
     else:
+        _register_ids_dumper()
         engine = create_engine(url, pool_pre_ping=True)
     return engine
 
@@ -383,28 +387,46 @@ def insert_columns(session: Session, table, columns: dict[str, list]) -> None:
     """Insert rows given column by column (``{"sku": [...], "qty": [...]}``, lists of one length)
     in one batch: what a bulk import builds without a dict per row.
 
-    The INSERT is compiled once per table, columns and dialect; each column's bind processor runs
-    once per distinct value (a batch repeats its moment, flags, days and prices), and the rows go to
-    the driver as tuples: one ``executemany``, or on PostgreSQL one ``COPY ... FROM STDIN`` in the
-    same transaction. Every column of the table left out must have no Python-side default.
+    Each column's bind processor runs once per distinct value (a batch repeats its moment, flags,
+    days and prices), and the rows go to the driver as tuples: one ``executemany`` (on SQLite a
+    column holding one value in every row is written into the statement instead of bound row by
+    row: an import's shop, currency, zeros, flags and blanks, a third of the work of writing its
+    orders), or on PostgreSQL one ``COPY ... FROM STDIN`` in the same transaction. The INSERT is compiled
+    once per table, columns, such values and dialect. Every column of the table left out must have
+    no Python-side default.
     """
     table = getattr(table, "__table__", table)
     if not columns:
         return
     connection = session.connection()
     dialect = connection.dialect
-    sql, positional, order = _compiled_insert(table, tuple(columns), dialect)
-    bound = [_bound(table.c[k].type, dialect, columns[k]) for k in order]
-    if not any(map(len, bound)):
+    bound = {k: _bound(table.c[k].type, dialect, values) for k, values in columns.items()}
+    count = len(next(iter(bound.values())))
+    if not count:
         return
-    if dialect.name == "postgresql" and len(bound[0]) >= COPY_FROM:
-        _copy_in(connection, table, order, bound)
+    if dialect.name == "postgresql" and count >= COPY_FROM:
+        _copy_in(connection, table, list(bound), list(bound.values()))
         return
-    rows = list(zip(*bound, strict=True))
+    fixed = ()
+    if dialect.name == "sqlite" and count > 1:
+        fixed = tuple((k, values[0]) for k, values in bound.items() if _one_literal(values))
+    sql, positional, order = _compiled_insert(table, tuple(bound), fixed, dialect)
+    rows = list(zip(*(bound[k] for k in order), strict=True)) if order else [()] * count
     if positional:
         connection.exec_driver_sql(sql, rows)
     else:
         connection.exec_driver_sql(sql, [dict(zip(order, row, strict=True)) for row in rows])
+
+
+def _one_literal(values: list) -> bool:
+    """Whether every value is the first, alike (``1``, ``1.0`` and ``True`` are equal, not alike), and
+    a text, whole number, finite float or NULL, which a statement can hold as a literal."""
+    first = values[0]
+    if first is not None and type(first) not in (str, int, float):
+        return False
+    if type(first) is float and not math.isfinite(first):
+        return False
+    return values.count(first) == len(values) and set(map(type, values)) == {type(first)}
 
 
 def _bound(column_type, dialect, values: list) -> list:
@@ -578,21 +600,29 @@ class _AsGiven(TypeDecorator):
 
 
 _IDS_AS_TEXT = False
-try:
-    from psycopg import adapters as _pg_adapters
-    from psycopg.adapt import Dumper as _PgDumper
-    from psycopg.postgres import types as _pg_types
 
-    class _IdsDumper(_PgDumper):
-        oid = _pg_types["int8"].array_oid
+
+def _register_ids_dumper() -> None:
+    """Teach psycopg to send :class:`_IdsText` typed ``bigint[]``; done when the first PostgreSQL
+    engine is made (before it connects), so a command on SQLite never loads psycopg."""
+    global _IDS_AS_TEXT
+    if _IDS_AS_TEXT:
+        return
+    try:
+        from psycopg import adapters
+        from psycopg.adapt import Dumper
+        from psycopg.postgres import types
+    except ImportError:  # pragma: no cover - SQLite only
+        return
+
+    class IdsDumper(Dumper):
+        oid = types["int8"].array_oid
 
         def dump(self, obj):
             return obj.encode()
 
-    _pg_adapters.register_dumper(_IdsText, _IdsDumper)
+    adapters.register_dumper(_IdsText, IdsDumper)
     _IDS_AS_TEXT = True
-except ImportError:  # pragma: no cover - SQLite only
-    pass
 
 
 def _pg_array(name: str | None, values: list, column_type):
@@ -631,13 +661,24 @@ def _client_defaults(table) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=256)
-def _compiled_insert(table, keys: tuple[str, ...], dialect) -> tuple[str, bool, list[str]]:
-    """The INSERT of ``keys`` into ``table`` as the driver's SQL, and its parameters in order."""
-    compiled = table.insert().compile(dialect=dialect, column_keys=list(keys))
+def _compiled_insert(
+    table, keys: tuple[str, ...], fixed: tuple[tuple[str, object], ...], dialect
+) -> tuple[str, bool, list[str]]:
+    """The INSERT of ``keys`` into ``table`` as the driver's SQL, and its parameters in order; the
+    ``fixed`` columns' values (as the driver takes them) written into it as literals."""
+    literals = {
+        k: literal_column(literal(v).compile(dialect=dialect, compile_kwargs={"literal_binds": True}).string)
+        for k, v in fixed
+    }
+    compiled = (
+        table.insert()
+        .values(literals)
+        .compile(dialect=dialect, column_keys=[k for k in keys if k not in literals])
+    )
     return (
         compiled.string,
         compiled.positional,
-        list(compiled.positiontup) if compiled.positional else list(keys),
+        list(compiled.positiontup) if compiled.positional else [k for k in keys if k not in literals],
     )
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
@@ -16,10 +15,15 @@ from ecerp_core.config import load_settings
 from ecerp_core.db import get_engine, session_scope
 from ecerp_core.errors import EcerpError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def alembic_config(url: str | None = None) -> Config:
+    from alembic.config import Config  # Alembic loads only for a command that migrates
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", (url or load_settings().database_url).replace("%", "%%"))
@@ -42,6 +46,8 @@ def migrate(url: str, revision: str, *, down: bool = False) -> None:
     (before it begins — SQLite ignores the switch inside a transaction), checked whole before it
     commits, and switched on again.
     """
+    from alembic import command
+
     engine = get_engine(url)
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"

@@ -16,7 +16,7 @@ from ecerp_core.errors import Problem
 ZERO = Decimal("0")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderLineDraft:
     """A line as the platform sold it; ``sku`` is our SKU when it differs from ``platform_sku``."""
 
@@ -29,7 +29,7 @@ class OrderLineDraft:
     name: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderDraft:
     """An order as a connector read it from a platform file or API, before it is checked.
 
@@ -41,6 +41,8 @@ class OrderDraft:
     discount and tax (duties, tips, rounding), so the total is kept as the platform said it.
     ``refunded_amount``: what the platform already gave back; intake records it as one refund
     (``restocked``: the platform says the goods went back on its shelf).
+
+    Drafts (and their lines) have slots: an import makes and reads a hundred thousand of them.
     """
 
     shop_id: int

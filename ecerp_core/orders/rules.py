@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from operator import attrgetter
 
 from ecerp_core.errors import Problem, problem
 from ecerp_core.money import round_money
@@ -19,6 +20,7 @@ BUYER_ID_LENGTH = 120
 """The longest buyer id an order keeps (``sales_order.buyer_id``); the free text of an order (names,
 address, remarks) is cut to its column instead."""
 NON_NEGATIVE = ("shipping_amount", "discount_amount", "tax_amount", "paid_amount", "refunded_amount")
+_non_negative = attrgetter(*NON_NEGATIVE)
 
 # 省份 -> 大区, for routing an order to the warehouse of its region.
 PROVINCE_REGION: dict[str, str] = {
@@ -56,9 +58,13 @@ def draft_problems(d: OrderDraft, shop_currency: str | None) -> list[Problem]:
             found.append(problem("unit_price", "below_minimum", value=x.unit_price, min=0))
         elif round_money(x.quantity * x.unit_price - x.discount, d.currency) != x.amount:
             found.append(problem("amount", "line_amount_mismatch", line_no=x.platform_sku, value=x.amount))
-    for name in NON_NEGATIVE:
-        if getattr(d, name) < 0:
-            found.append(problem(name, "below_minimum", value=getattr(d, name), min=0))
+    amounts = _non_negative(d)
+    if min(amounts) < 0:
+        found += [
+            problem(name, "below_minimum", value=value, min=0)
+            for name, value in zip(NON_NEGATIVE, amounts, strict=True)
+            if value < 0
+        ]
     if d.refunded_amount > d.paid_amount:
         found.append(problem("refunded_amount", "above_maximum", value=d.refunded_amount, max=d.paid_amount))
     return found
@@ -73,7 +79,7 @@ def exception_reasons(
     line may not go below ``floor_ratio`` of.
     """
     reasons = []
-    if any(p is None for p in products):
+    if None in products:
         reasons.append("unmapped_sku")
     if not d.receiver_name or not d.address or (d.country in ("", "CN") and not d.region):
         reasons.append("incomplete_address")
