@@ -8,15 +8,17 @@ kernel, so by then the page talks to its kernel). After each timed opening, the 
 clicked and the order's detail must appear (untimed, but an opening that cannot do that fails).
 
 The baseline is one opening alone in the same run; then five pages open together, as five staff
-starting their day would. Two figures, each with its own opening alone beside it:
+starting their day would. Up to three figures (``ECERP_BENCH_APPS_MODES``, default
+``cold,warm,own``), each with its own opening alone beside it:
 
 - **cold, shared cores**: each page has a fresh browser profile (nothing cached, a clerk's first
   visit), and the five browsers run on the server's own two cores, so their drawing (about as
   much CPU as the server spends) is counted against the server. A pessimistic figure.
-- **own computers** (warm, pinned): each clerk has a browser of their own with a persistent
-  profile that has opened the desk twice before (as staff opening it every morning: the front
-  end comes from the HTTP cache with V8's code cache), and the browsers (and this harness) are
-  pinned to one core, the server and its kernels to the other. Staff's browsers run on their own
+- **warm, shared cores**: each clerk has a browser of their own with a persistent profile that
+  has opened the desk twice before (as staff opening it every morning: the front end comes from
+  the HTTP cache with V8's code cache); the browsers still run on the server's cores.
+- **own computers** (warm, pinned): the same warm browsers (and this harness) pinned to one
+  core, the server and its kernels to the other. Staff's browsers run on their own
   computers, not on the server; on a 2-core machine this is the nearest to that: the server gets
   one core instead of two, five browsers share one core instead of five computers, so both sides
   are still pessimistic.
@@ -257,15 +259,15 @@ def _cold(url: str, together: int, sampler: CpuSampler) -> list[dict]:
     return asyncio.run(run())
 
 
-def _warm(url: str, profiles: list[Path], pinned: Path, sampler: CpuSampler) -> list[dict]:
+def _warm(url: str, profiles: list[Path], chromium, sampler: CpuSampler) -> list[dict]:
     """One opening per profile at once, each clerk's own browser (a persistent profile, signed in
-    on its first use), started through ``pinned`` (Chromium on the browsers' core)."""
+    on its first use), started as ``chromium`` (:func:`_pinned_chromium`: on the browsers' core)."""
     base = url.split("/voila/", 1)[0]
 
     async def clerk(p, profile: Path):
         context = await p.chromium.launch_persistent_context(
             str(profile),
-            executable_path=str(pinned),
+            executable_path=str(chromium),
             headless=True,
             args=CHROMIUM_ARGS,
             viewport=VIEWPORT,
@@ -386,7 +388,7 @@ def apps_open(cfg: BenchConfig) -> BenchResult:
     result = BenchResult(
         f"{STAFF} Order Desks opened at once", STAFF, "openings", baseline_name="one Order Desk opened alone"
     )
-    modes = os.environ.get("ECERP_BENCH_APPS_MODES", "cold,own").split(",")
+    modes = os.environ.get("ECERP_BENCH_APPS_MODES", "cold,warm,own").split(",")
     runs: dict[str, dict[str, list]] = {
         mode: {"alone": [], "together": [], "cpu_alone": [], "cpu_together": []} for mode in modes
     }
@@ -397,18 +399,20 @@ def apps_open(cfg: BenchConfig) -> BenchResult:
     try:
         _wait_for_pool(cfg.workdir / "voila-bench.out")
         time.sleep(45)  # the kernels' imports run on; staff arrive after the server is up
-        if "own" in modes:
+        if {"own", "warm"} & set(modes):
             for _ in range(2):  # each clerk opened the desk twice before (V8's code cache is kept then)
-                _timed(process.pid, lambda s: _warm(app, profiles, pinned, s))
+                _timed(process.pid, lambda s: _warm(app, profiles, CHROMIUM, s))
                 time.sleep(60)
         for _ in range(cfg.repeat):
             # a pause after each opening lets the pools refill, as between staff arriving
             for mode in modes:
                 run = runs[mode]
-                if mode == "own":
-                    _pin(process.pid, {SERVER_CORE})
-                    opened = {1: lambda s: _warm(app, profiles[:1], pinned, s)}
-                    opened[STAFF] = lambda s: _warm(app, profiles, pinned, s)
+                if mode in ("own", "warm"):
+                    chromium = pinned if mode == "own" else CHROMIUM
+                    if mode == "own":
+                        _pin(process.pid, {SERVER_CORE})
+                    opened = {1: lambda s, c=chromium: _warm(app, profiles[:1], c, s)}
+                    opened[STAFF] = lambda s, c=chromium: _warm(app, profiles, c, s)
                 else:
                     opened = {n: lambda s, n=n: _cold(app, n, s) for n in (1, STAFF)}
                 alone, cpu = _timed(process.pid, opened[1])
@@ -437,7 +441,11 @@ def apps_open(cfg: BenchConfig) -> BenchResult:
     main = runs[modes[0]]
     result.baseline = [o["ready"] for o in main["alone"]]
     result.ours = [o["ready"] for o in main["together"]]
-    labels = {"cold": "COLD, shared cores", "own": "OWN COMPUTERS (warm profile, browsers pinned apart)"}
+    labels = {
+        "cold": "COLD, shared cores",
+        "warm": "WARM profiles, shared cores",
+        "own": "OWN COMPUTERS (warm profiles, browsers pinned apart)",
+    }
     figures = " || ".join(
         _figure(labels[mode], run["alone"], run["together"], run["cpu_alone"], run["cpu_together"])
         for mode, run in runs.items()
