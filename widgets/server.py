@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import html
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -42,11 +44,14 @@ from jupyter_core.utils import run_sync
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.auth.identity import IdentityProvider, User
 from jupyter_server.auth.login import LoginFormHandler
-from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.base.handlers import FileFindHandler, JupyterHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from jupyter_server.utils import url_path_join
 from tornado import web
 from traitlets import Bool, Float, Type, Unicode, default
+from voila import __version__ as voila_version
 from voila.app import Voila
+from voila.static_file_handler import MultiStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
@@ -271,9 +276,12 @@ class EcerpKernelManager(AsyncMappingKernelManager):
     Voila replaces a preheated kernel the moment a visitor takes it (``fill_delay``, one delay for
     every pool): five clerks opening the Order Desk together took five kernels and started five
     new ones, whose imports (about 1.5 s of CPU each) fought the five pages being built on a 2-core
-    machine. Here a kernel that refills a pool waits until no app page is being served and the
-    last one was served ``refill_after`` seconds ago (its browser is still drawing the widgets
-    then), and kernels are then replaced one every ``refill_spacing`` seconds. A visitor who finds
+    machine. Here a kernel that refills a pool waits until no app page is being served, the
+    browsers of the pages served have connected to their kernels (at most ``connect_wait`` seconds:
+    a page closed early never does), and the last page was served or connected ``refill_after``
+    seconds ago (its browser is still drawing the widgets then); kernels are then replaced one every
+    ``refill_spacing`` seconds. Under load a browser takes longer than ``refill_after`` to load the
+    front end before it connects, and refills started then fought it. A visitor who finds
     only held-back kernels in the pool gets them started at once (:meth:`page_started`). Kernels
     started with the server, and kernels started cold for a visitor, never wait. Voila builds its
     pool manager on top of this class (``multi_kernel_manager_class``).
@@ -285,10 +293,16 @@ class EcerpKernelManager(AsyncMappingKernelManager):
         help="Seconds after the last app page was served before used pool kernels are replaced.",
     )
     refill_spacing = Float(3.0, config=True, help="Seconds between two pool kernels being replaced.")
+    connect_wait = Float(
+        60.0,
+        config=True,
+        help="Seconds refills wait at most for the browsers of served pages to connect to their kernels.",
+    )
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._serving = 0  # app pages being served
+        self._unconnected = 0  # app pages served whose browser has not connected to its kernel yet
         self._last_served: float | None = None  # monotonic time the last app page was served
         self._last_refill = 0.0
         self._held = 0  # refills waiting
@@ -305,7 +319,15 @@ class EcerpKernelManager(AsyncMappingKernelManager):
 
     def page_served(self) -> None:
         self._serving -= 1
+        self._unconnected += 1
         self._last_served = time.monotonic()
+
+    def notify_connect(self, kernel_id) -> None:
+        """A browser connected to its kernel: its page's front end is loaded."""
+        super().notify_connect(kernel_id)
+        if self._unconnected:
+            self._unconnected -= 1
+            self._last_served = time.monotonic()
 
     async def start_kernel(self, *args, **kwargs) -> str:
         env = kwargs.get("env") or {}
@@ -315,8 +337,11 @@ class EcerpKernelManager(AsyncMappingKernelManager):
 
     def _refill_may_start(self) -> bool:
         now = time.monotonic()
+        if self._unconnected and now - self._last_served >= self.connect_wait:
+            self._unconnected = 0  # pages closed before their browser connected
         return (
             self._serving == 0
+            and self._unconnected == 0
             and now - self._last_served >= self.refill_after
             and now - self._last_refill >= self.refill_spacing
         )
@@ -338,14 +363,65 @@ PLOTLY_APPS = frozenset({"analytics.ipynb", "forecast.ipynb"})
 PLOTLY_EXTENSION = "jupyterlab-plotly"
 
 
-def page_config_hook(page_config: dict, *, notebook_path: str | None = None, **_kwargs) -> dict:
+def page_config_hook(
+    page_config: dict, *, notebook_path: str | None = None, base_url: str = "/", **_kwargs
+) -> dict:
     """Leave plotly's front end (4.7 MB of JavaScript the browser parses on every first visit)
-    out of the pages that draw no chart: a clerk's Order Desk opens sooner without it."""
+    out of the pages that draw no chart: a clerk's Order Desk opens sooner without it. Voila's
+    own front end is loaded from the address that names its version (:class:`FrontEndHandler`)."""
     if notebook_path is not None and os.path.basename(notebook_path) not in PLOTLY_APPS:
         page_config["federated_extensions"] = [
             ext for ext in page_config.get("federated_extensions", []) if ext.get("name") != PLOTLY_EXTENSION
         ]
+    if FrontEndHandler.tag:
+        page_config["fullStaticUrl"] = url_path_join(base_url, "voila/static", FrontEndHandler.tag)
     return page_config
+
+
+# --- the front end, cached by the browsers ---------------------------------------------------------
+YEAR = 365 * 24 * 3600
+IMMUTABLE = f"public, max-age={YEAR}, immutable"
+
+
+def front_end_tag(paths: list[str]) -> str:
+    """A name for this version of Voila's front end: its version and its files' sizes and times."""
+    digest = hashlib.sha256(voila_version.encode())
+    for root in paths:
+        for folder, _dirs, files in sorted(os.walk(root)):
+            for name in sorted(files):
+                stat = os.stat(os.path.join(folder, name))
+                digest.update(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return "v-" + digest.hexdigest()[:16]
+
+
+class FrontEndHandler(MultiStaticFileHandler):
+    """Voila's front end (``voila.js`` and its ~90 chunks, whose names carry no hash) under
+    ``/voila/static/<tag>/``, where ``tag`` names its version (:func:`front_end_tag`): a browser
+    keeps the files for a year and asks for none of them again, and an upgrade changes the address.
+    Voila serves them without a cache lifetime, so a clerk's browser asked the server again for each
+    on every opening (or read them afresh)."""
+
+    tag = ""
+
+    def get_cache_time(self, path, modified, mime_type) -> int:
+        return YEAR
+
+    def set_extra_headers(self, path) -> None:
+        self.set_header("Cache-Control", IMMUTABLE)
+
+
+HASHED_NAME = re.compile(r"\.[0-9a-f]{8,}\.js$")
+
+
+class ExtensionHandler(FileFindHandler):
+    """The widget extensions' front ends: a file whose name or ``?v=`` carries its content hash is
+    kept by the browser for a year (Voila serves every one with ``no-cache``: asked for again on
+    every opening)."""
+
+    def set_headers(self) -> None:
+        super().set_headers()
+        if "v" in self.request.arguments or HASHED_NAME.search(self.request.path):
+            self.set_header("Cache-Control", IMMUTABLE)
 
 
 # --- which apps a user may open ------------------------------------------------------------------
@@ -433,8 +509,16 @@ class EcerpVoila(Voila):
         return super().init_settings()
 
     def init_handlers(self):
-        swap = {TornadoVoilaHandler: AppHandler, TornadoVoilaTreeHandler: TreeHandler}
-        return [(spec[0], swap.get(spec[1], spec[1]), *spec[2:]) for spec in super().init_handlers()]
+        swap = {
+            TornadoVoilaHandler: AppHandler,
+            TornadoVoilaTreeHandler: TreeHandler,
+            FileFindHandler: ExtensionHandler,
+        }
+        handlers = [(spec[0], swap.get(spec[1], spec[1]), *spec[2:]) for spec in super().init_handlers()]
+        FrontEndHandler.tag = front_end_tag(self.static_paths)
+        front_end = url_path_join(self.server_url, rf"/voila/static/{FrontEndHandler.tag}/(.*)")
+        settings = {"paths": self.static_paths, "default_filename": "index.html"}
+        return [(front_end, FrontEndHandler, settings), *handlers]
 
     def stop(self):
         """Stop the kernels at once: a preheated kernel asked to shut down politely while it waits

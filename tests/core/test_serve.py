@@ -55,11 +55,41 @@ def test_pool_refills_wait_until_the_pages_are_served(monkeypatch):
     clock[0] = 120.0
     assert not manager._refill_may_start()  # a page still being served
     manager.page_served()
-    clock[0] = 125.0
-    assert not manager._refill_may_start()  # its browser is still drawing it
     clock[0] = 131.0
+    assert not manager._refill_may_start()  # its browser is still loading the front end
+    manager.notify_connect("k")  # ... and now talks to its kernel
+    clock[0] = 136.0
+    assert not manager._refill_may_start()  # its browser is still drawing the widgets
+    clock[0] = 141.0
     assert manager._refill_may_start()
-    manager._last_refill = 131.0
+    manager._last_refill = 141.0
     assert not manager._refill_may_start()  # one kernel at a time
-    clock[0] = 134.5
+    clock[0] = 144.5
     assert manager._refill_may_start()
+
+
+def test_pool_refills_wait_at_most_a_minute_for_a_browser_to_connect(monkeypatch):
+    from widgets import server
+
+    manager = server.EcerpKernelManager(refill_after=10, refill_spacing=3, connect_wait=60)
+    clock = [100.0]
+    monkeypatch.setattr(server.time, "monotonic", lambda: clock[0])
+    manager.page_started("order_desk.ipynb")
+    manager.page_served()
+    clock[0] = 150.0
+    assert not manager._refill_may_start()
+    clock[0] = 160.0  # the page was closed before its browser connected
+    assert manager._refill_may_start()
+
+
+def test_the_front_end_address_names_its_version(tmp_path, monkeypatch):
+    from widgets import server
+
+    (tmp_path / "voila.js").write_text("one")
+    tag = server.front_end_tag([str(tmp_path)])
+    assert tag.startswith("v-") and tag == server.front_end_tag([str(tmp_path)])
+    (tmp_path / "voila.js").write_text("two!")
+    assert server.front_end_tag([str(tmp_path)]) != tag  # an upgrade: browsers fetch it anew
+    monkeypatch.setattr(server.FrontEndHandler, "tag", tag)
+    config = server.page_config_hook({"fullStaticUrl": "/voila/static"}, base_url="/")
+    assert config["fullStaticUrl"] == f"/voila/static/{tag}"

@@ -20,7 +20,7 @@ from widgets.common.actions import ui_action
 from widgets.common.grid import PagedGrid
 from widgets.common.parts import button, classed, spaced
 from widgets.order_desk.case_panel import CasePanel
-from widgets.order_desk.model import ACTIONS, COLUMNS, OrderDeskModel
+from widgets.order_desk.model import COLUMNS, OrderDeskModel
 from widgets.order_desk.refund_panel import RefundPanel
 from widgets.order_desk.render import order_html
 from widgets.order_desk.sku_panel import SkuPanel
@@ -81,7 +81,7 @@ class OrdersScreen:
             ),
             "ecerp-orders-panel",
         )
-        for dropdown in (self.platform, self.shop, self.status, self.assignee):
+        for dropdown in (self.platform, self.shop, self.status):
             dropdown.index = 0 if dropdown.options else None
         self._wire()
         self.show_actions()
@@ -149,59 +149,117 @@ class OrdersScreen:
         )
 
     def _build_actions(self) -> w.Widget:
-        """The batch card: scope, the queue's actions and their inputs, the confirm bar, progress."""
-        i18n, model = self.i18n, self.model
+        """The batch card: scope, the queue's actions and their inputs, progress. The buttons and
+        inputs of other queues, and the confirm bar, are built when first needed
+        (:meth:`show_actions`, :meth:`ask`): every widget costs page-opening time."""
+        i18n = self.i18n
         self.scope = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-scope")
         i18n.bind(self.scope, "options", lambda lang: [(t(f"orders.scope.{s}", lang), s) for s in SCOPES])
         self.scope.value = "page"
-        self.action_buttons = {
-            a: button(
-                i18n,
-                f"orders.action.{a}",
-                f"ecerp-action-{a}",
-                style="primary" if a in ("approve", "ship") else "",
-            )
-            for a in ACTIONS
-        }
-        self.assignee = classed(w.Dropdown(layout=w.Layout(width="150px")), "ecerp-assignee")
-        i18n.bind(
-            self.assignee,
-            "options",
-            lambda lang: [(t("orders.assign.by_rules", lang), ""), *[(u, u) for u in model.users()]],
-        )
-        self.carrier = classed(w.Text(layout=w.Layout(width="120px")), "ecerp-carrier")
-        self.tracking = classed(w.Text(layout=w.Layout(width="160px")), "ecerp-tracking")
-        self.reason = classed(w.Text(layout=w.Layout(width="160px")), "ecerp-reason")
-        for widget, key in (
-            (self.carrier, "orders.ship.carrier"),
-            (self.tracking, "orders.ship.tracking"),
-            (self.reason, "orders.action.reason"),
-        ):
-            i18n.bind(widget, "placeholder", key)
+        self.action_buttons: dict[str, w.Button] = {}
+        self._inputs: dict[str, w.Widget] = {}
         self.actions_box = classed(
             spaced(w.HBox(layout=w.Layout(flex_flow="row wrap", align_items="center")), 6), "ecerp-actions"
         )
-        self.confirm_text = w.HTML()
-        self.confirm_button = button(i18n, "orders.confirm", "ecerp-confirm", icon="check", style="danger")
-        self.cancel_confirm = button(i18n, "common.cancel", "ecerp-confirm-cancel")
-        self.confirm_bar = classed(
-            spaced(
-                w.HBox(
-                    [self.confirm_text, self.confirm_button, self.cancel_confirm],
-                    layout=w.Layout(display="none", align_items="center"),
-                ),
-                8,
-            ),
-            "ecerp-confirm-bar",
-        )
-        self.confirm_bar.add_class("ecerp-batch-confirm")
+        self._confirm: tuple[w.HBox, w.HTML, w.Button, w.Button] | None = None
         self.progress = w.IntProgress(
             min=0, max=1, value=0, layout=w.Layout(width="100%", visibility="hidden")
         )
         self.output = classed(w.HTML(), "ecerp-action-output")
-        return classed(
-            w.VBox([self.scope, self.actions_box, self.confirm_bar, self.progress, self.output]), "ecerp-card"
+        self.actions_card = classed(
+            w.VBox([self.scope, self.actions_box, self.progress, self.output]), "ecerp-card"
         )
+        return self.actions_card
+
+    def _action_button(self, action: str) -> w.Button:
+        if action not in self.action_buttons:
+            b = button(
+                self.i18n,
+                f"orders.action.{action}",
+                f"ecerp-action-{action}",
+                style="primary" if action in ("approve", "ship") else "",
+            )
+            b.on_click(lambda b, a=action: self.ask(a, b))
+            self.action_buttons[action] = b
+        return self.action_buttons[action]
+
+    def _input(self, name: str) -> w.Widget:
+        """The assignee dropdown, or the carrier, tracking or reason box (built once)."""
+        if name not in self._inputs:
+            if name == "assignee":
+                widget = classed(w.Dropdown(layout=w.Layout(width="150px")), "ecerp-assignee")
+                self.i18n.bind(
+                    widget,
+                    "options",
+                    lambda lang: [
+                        (t("orders.assign.by_rules", lang), ""),
+                        *[(u, u) for u in self.model.users()],
+                    ],
+                )
+                widget.index = 0 if widget.options else None
+            else:
+                width = {"carrier": "120px", "tracking": "160px", "reason": "160px"}[name]
+                widget = classed(w.Text(layout=w.Layout(width=width)), f"ecerp-{name}")
+                key = {"reason": "orders.action.reason"}.get(name, f"orders.ship.{name}")
+                self.i18n.bind(widget, "placeholder", key)
+            self._inputs[name] = widget
+        return self._inputs[name]
+
+    def _typed(self, name: str) -> str:
+        """What the input ``name`` holds ("" if it was never shown)."""
+        widget = self._inputs.get(name)
+        return (widget.value or "").strip() if widget is not None else ""
+
+    @property
+    def assignee(self) -> w.Dropdown:
+        return self._input("assignee")
+
+    @property
+    def carrier(self) -> w.Text:
+        return self._input("carrier")
+
+    @property
+    def tracking(self) -> w.Text:
+        return self._input("tracking")
+
+    @property
+    def reason(self) -> w.Text:
+        return self._input("reason")
+
+    def _confirm_parts(self) -> tuple[w.HBox, w.HTML, w.Button, w.Button]:
+        """The bar that asks before a batch action runs: bar, question, Confirm, Cancel (built once)."""
+        if self._confirm is None:
+            text = w.HTML()
+            ok = button(self.i18n, "orders.confirm", "ecerp-confirm", icon="check", style="danger")
+            cancel = button(self.i18n, "common.cancel", "ecerp-confirm-cancel")
+            bar = classed(
+                spaced(w.HBox([text, ok, cancel], layout=w.Layout(display="none", align_items="center")), 8),
+                "ecerp-confirm-bar",
+            )
+            bar.add_class("ecerp-batch-confirm")
+            ok.on_click(self.confirm)
+            cancel.on_click(self.cancel_pending)
+            self._confirm = (bar, text, ok, cancel)
+            children = list(self.actions_card.children)
+            children.insert(2, bar)
+            self.actions_card.children = children
+        return self._confirm
+
+    @property
+    def confirm_bar(self) -> w.HBox:
+        return self._confirm_parts()[0]
+
+    @property
+    def confirm_text(self) -> w.HTML:
+        return self._confirm_parts()[1]
+
+    @property
+    def confirm_button(self) -> w.Button:
+        return self._confirm_parts()[2]
+
+    @property
+    def cancel_confirm(self) -> w.Button:
+        return self._confirm_parts()[3]
 
     def _wire(self) -> None:
         self.refund.on_done(self.refunded)
@@ -220,10 +278,6 @@ class OrdersScreen:
             widget.observe(self.apply_filters, "value")
         self.search_button.on_click(self.apply_filters)
         self.grid.on_open(self.open_order)
-        for action, b in self.action_buttons.items():
-            b.on_click(lambda b, a=action: self.ask(a, b))
-        self.confirm_button.on_click(self.confirm)
-        self.cancel_confirm.on_click(self.cancel_pending)
 
     # --- what the desk around it asks -----------------------------------------------------------
     def refresh(self) -> None:
@@ -299,10 +353,10 @@ class OrdersScreen:
                 action,
                 ids,
                 progress=progress,
-                user=self.assignee.value or None,
-                carrier=self.carrier.value.strip(),
-                tracking=self.tracking.value.strip(),
-                reason=self.reason.value.strip(),
+                user=self._typed("assignee") or None,
+                carrier=self._typed("carrier"),
+                tracking=self._typed("tracking"),
+                reason=self._typed("reason"),
                 shared_tracking=bool(confirmed),
             )
         except NeedsConfirmation as asked:  # e.g. one tracking number for several parcels: ask again
@@ -339,7 +393,8 @@ class OrdersScreen:
 
     def cancel_pending(self, _button=None) -> None:
         self.pending = None
-        self.confirm_bar.layout.display = "none"
+        if self._confirm is not None:
+            self.confirm_bar.layout.display = "none"
 
     # --- drawing --------------------------------------------------------------------------------
     def show_actions(self) -> None:
@@ -347,12 +402,14 @@ class OrdersScreen:
         actions = self.model.actions()
         extra = []
         if "assign" in actions:
-            extra.append(self.assignee)
+            extra.append("assignee")
         if "ship" in actions:
-            extra += [self.carrier, self.tracking]
+            extra += ["carrier", "tracking"]
         if "cancel" in actions or "hold" in actions:
-            extra.append(self.reason)
-        self.actions_box.children = [self.action_buttons[a] for a in actions] + extra
+            extra.append("reason")
+        self.actions_box.children = [self._action_button(a) for a in actions] + [
+            self._input(name) for name in extra
+        ]
         self.output.value = ""
 
     def draw_detail(self) -> None:

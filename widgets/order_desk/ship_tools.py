@@ -28,19 +28,14 @@ class ShipTools:
     def __init__(self, desk: OrderDeskModel) -> None:
         self.model = ShipModel(desk)
         self.alerts, self.i18n = desk.ctx.alerts, desk.ctx.i18n
-        i18n = self.i18n
         self.edit = EditCard(self.model)
         self.split = SplitCard(self.model)
         self.side_cards = [self.edit.card, self.split.card]
-        self.packing: PackingScreen | None = None  # built with the waves when first shown
+        self.packing: PackingScreen | None = None  # built with the tabs and waves when first shown
         self.waves: WavesScreen | None = None
-        self.tabs = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-ship-tabs")
-        i18n.bind(self.tabs, "options", lambda lang: [(t(f"ship.tools.{k}", lang), k) for k in TOOLS])
-        self.tabs.value = "packing"
-        self.panel = classed(spaced(w.VBox([w.HTML(STYLE), self.tabs]), 8), "ecerp-card")
+        self.tabs: w.ToggleButtons | None = None
+        self.panel = classed(spaced(w.VBox(layout=w.Layout(display="none")), 8), "ecerp-card")
         self.panel.add_class("ecerp-ship-tools")
-        self.panel.layout.display = "none"
-        self.tabs.observe(self.switch_tool, "value")
         self.view = None
 
     def attach(self, view) -> None:
@@ -59,16 +54,20 @@ class ShipTools:
         self.split.show()
 
     def _build_bench(self) -> None:
-        """The packing bench and the waves, under the tool tabs (once)."""
+        """The tool tabs, the packing bench and the waves (once)."""
         if self.packing is not None:
             return
+        self.tabs = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-ship-tabs")
+        self.i18n.bind(self.tabs, "options", lambda lang: [(t(f"ship.tools.{k}", lang), k) for k in TOOLS])
+        self.tabs.value = "packing"
+        self.tabs.observe(self.switch_tool, "value")
         self.packing = PackingScreen(self.model)
         self.waves = WavesScreen(self.model)
         self.waves.chosen = lambda: self.model.desk.target_ids(self.view.orders.scope.value)
         on_waves = self.tabs.value == "waves"
         self.packing.panel.layout.display = "none" if on_waves else "flex"
         self.waves.panel.layout.display = "flex" if on_waves else "none"
-        self.panel.children = [*self.panel.children, self.packing.panel, self.waves.panel]
+        self.panel.children = [self.tabs, self.packing.panel, self.waves.panel]
 
     @ui_action
     def queue_changed(self) -> None:
@@ -96,6 +95,7 @@ class ShipTools:
 
 STYLE = """
 <style>
+/* on the desk's page from the start (the edit card's labels and the detail's tables use it too) */
 .ecerp-ship-tools { margin-top: 16px; }
 .ecerp-field-label { font-size: 12px; color: #52606d; margin: 0; }
 .ecerp-field-label .widget-html-content { line-height: 18px; }

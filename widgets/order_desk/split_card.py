@@ -19,9 +19,17 @@ class SplitCard:
     def __init__(self, model: ShipModel) -> None:
         self.model = model
         self.alerts, self.i18n = model.ctx.alerts, model.ctx.i18n
-        i18n = self.i18n
         self._done: list[Callable[[], None]] = []
         self.moving: dict[str, w.BoundedIntText] = {}
+        self.lines_box: w.VBox | None = None  # the card is built for the first order it can split
+        self.card = classed(spaced(w.VBox(layout=w.Layout(display="none")), 6), "ecerp-card")
+        self.card.add_class("ecerp-split-card")
+
+    def _build(self) -> None:
+        """The card's title, hint, lines and button (once)."""
+        if self.lines_box is not None:
+            return
+        i18n = self.i18n
         self.lines_box = classed(spaced(w.VBox(), 4), "ecerp-split-lines")
         self.run = button(
             i18n, "ship.split.run", "ecerp-split-run", icon="cut", style="warning", width="auto"
@@ -29,11 +37,7 @@ class SplitCard:
         self.run.on_click(self.split)
         title = classed(i18n.bind(w.HTML(), "value", "ship.split.title"), "ecerp-section-title")
         hint = classed(i18n.bind(w.HTML(), "value", "ship.split.hint"), "ecerp-subtitle")
-        self.card = classed(
-            spaced(w.VBox([title, hint, self.lines_box, self.run], layout=w.Layout(display="none")), 6),
-            "ecerp-card",
-        )
-        self.card.add_class("ecerp-split-card")
+        self.card.children = [title, hint, self.lines_box, self.run]
 
     def on_done(self, callback: Callable[[], None]) -> None:
         self._done.append(callback)
@@ -59,7 +63,10 @@ class SplitCard:
                         8,
                     )
                 )
-        self.lines_box.children = rows
+        if rows:
+            self._build()
+        if self.lines_box is not None:
+            self.lines_box.children = rows
         self.card.layout.display = "flex" if rows else "none"
 
     @ui_action

@@ -15,6 +15,7 @@ from widgets.order_desk.cases_screen import CasesScreen
 from widgets.order_desk.import_panel import ImportPanel
 from widgets.order_desk.model import OrderDeskModel
 from widgets.order_desk.orders_screen import OrdersScreen
+from widgets.order_desk.ship_tools import STYLE as SHIP_STYLE
 from widgets.order_desk.ship_tools import ShipTools
 
 QUEUE_TABS = ("review", "exceptions", "to_ship", "shipped", "aftersales", "all")
@@ -39,7 +40,8 @@ class OrderDeskView:
         self.orders = OrdersScreen(model, beside=w.VBox([*self.tools.side_cards, self.imports.card]))
         self.cases: CasesScreen | None = None  # built when its tab is first shown
         self.cases_slot = w.VBox()
-        body = w.VBox([w.HTML(STYLE), self.queue_tabs, self.orders.panel, self.tools.panel, self.cases_slot])
+        parts = [self.queue_tabs, self.orders.panel, self.tools.panel, self.cases_slot]
+        body = w.VBox([w.HTML(STYLE + SHIP_STYLE), *parts])
         self.shell = AppShell(self.ctx, "app.order_desk.title", body)
         self.queue_tabs.observe(self.switch_queue, "value")
         self.imports.on_done(self.orders.grid.refresh)
