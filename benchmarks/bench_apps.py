@@ -317,6 +317,14 @@ def _serve(url: str, workdir: Path) -> tuple[subprocess.Popen, str]:
     return process, f"{base}/voila/render/{APP}"
 
 
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def _wait_for_pool(log: Path, timeout: float = 180) -> None:
     """Until Voila says the Order Desk's pool is filled (its kernels started)."""
     deadline = time.monotonic() + timeout
@@ -431,11 +439,7 @@ def apps_open(cfg: BenchConfig) -> BenchResult:
         print(f"--- the server's log ends:\n{log[-6000:]}", file=sys.stderr)
         raise
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
     for mode, run in runs.items():
         _detail(f"{mode} alone", run["alone"])
         _detail(f"{mode} together", run["together"])
@@ -500,11 +504,7 @@ def apps_open_analytics(cfg: BenchConfig) -> BenchResult:
             opened += got
             time.sleep(20)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
     _detail("analytics alone", opened)
     result.ours = [o["ready"] for o in opened]
     result.note = (

@@ -144,28 +144,34 @@ def _review(session: Session, actor: Actor, order_ids: Sequence[int] | None, bat
     return {"approved": approved, "waiting": waiting}
 
 
-class _Facts(NamedTuple):
-    """An order as review reads it once per chunk, locked: its state, then what the checks read."""
-
-    id: int
-    number: str
-    status: str
-    warehouse_id: int | None
-    on_hold: bool
-    merged_into_id: int | None
-    region: str
-    total_amount: Decimal
-    buyer_remark: str
-    seller_remark: str
-    receiver_name: str
-    address: str
-    buyer_id: str
-    receiver_phone: str
-
+_Facts = NamedTuple(
+    "_Facts",
+    [
+        *workflow.OrderState.__annotations__.items(),
+        ("region", str),
+        ("total_amount", Decimal),
+        ("buyer_remark", str),
+        ("seller_remark", str),
+        ("receiver_name", str),
+        ("address", str),
+        ("buyer_id", str),
+        ("receiver_phone", str),
+    ],
+)
+"""An order as review reads it once per chunk, locked: its state (:class:`workflow.OrderState`'s
+fields), then its region and what the checks read."""
 
 _STATE = len(workflow.OrderState._fields)
-_CHECKED = (Order.id, Order.total_amount, Order.buyer_remark, Order.seller_remark, Order.receiver_name,
-            Order.address, Order.buyer_id, Order.receiver_phone)  # fmt: skip
+_CHECKED = (
+    Order.id,
+    Order.total_amount,
+    Order.buyer_remark,
+    Order.seller_remark,
+    Order.receiver_name,
+    Order.address,
+    Order.buyer_id,
+    Order.receiver_phone,
+)
 """What the checks read of an order: its id, then ``_Facts`` after the state and region."""
 
 
@@ -174,16 +180,7 @@ def _read_chunk(session: Session, chunk: Sequence[int]) -> tuple[dict[int, _Fact
     merged into them, and read all their lines ``(order_id, line_id, product_id, quantity,
     platform_sku)`` in line order."""
     ids = sorted(chunk)
-    stmt = select(
-        Order.id,
-        Order.platform_order_id,
-        Order.status,
-        Order.warehouse_id,
-        Order.on_hold,
-        Order.merged_into_id,
-        Order.region,
-        *_CHECKED[1:],
-    ).order_by(Order.id)
+    stmt = select(*workflow.STATE_COLUMNS, Order.region, *_CHECKED[1:]).order_by(Order.id)
     conn = session.connection()
     found: dict[int, _Facts] = {}
     # the members in a statement of their own, after the chunk is locked: a merge that held one of

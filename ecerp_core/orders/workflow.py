@@ -77,6 +77,17 @@ class OrderState(NamedTuple):
     merged_into_id: int | None
 
 
+STATE_COLUMNS = (
+    Order.id,
+    Order.platform_order_id,
+    Order.status,
+    Order.warehouse_id,
+    Order.on_hold,
+    Order.merged_into_id,
+)
+"""The columns an :class:`OrderState` is read from, in its fields' order."""
+
+
 class Change(NamedTuple):
     """Move order ``order_id`` from ``from_status``, also setting ``values`` (column -> value)."""
 
@@ -97,18 +108,7 @@ class Happened(NamedTuple):
 def load(session: Session, order_ids: Iterable[int]) -> dict[int, OrderState]:
     """Lock the orders (in id order, so two writers never deadlock) and return their states."""
     ids = sorted(set(order_ids))
-    stmt = (
-        select(
-            Order.id,
-            Order.platform_order_id,
-            Order.status,
-            Order.warehouse_id,
-            Order.on_hold,
-            Order.merged_into_id,
-        )
-        .where(among(session, Order.id, ids))
-        .order_by(Order.id)
-    )
+    stmt = select(*STATE_COLUMNS).where(among(session, Order.id, ids)).order_by(Order.id)
     found = {
         state.id: state
         for state in map(OrderState._make, session.connection().execute(for_update(stmt, session)).all())
