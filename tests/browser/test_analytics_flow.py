@@ -77,11 +77,15 @@ def test_dashboard_and_report_builder(sales_database, voila_server, page, artifa
     page.locator(".ecerp-alert-success").get_by_text("报表 省份销售 已计划：每月 06:30").wait_for()
     expect(schedules).to_contain_text("每月 06:30")
     page.screenshot(path=str(artifacts / "analytics_report_zh.png"), full_page=True)
+    schedules.screenshot(path=str(artifacts / "analytics_schedules_zh.png"))
 
     page.locator(".ecerp-language button", has_text="English").click()
     page.locator(".ecerp-title").get_by_text("Analytics").wait_for()
     expect(table).to_contain_text("Province / region")
     expect(page.locator(".ecerp-an-saved select")).to_contain_text("省份销售")
+    expect(page.locator(".ecerp-an-download")).to_have_count(0)  # its label was Chinese: export again
+    expect(schedules).to_contain_text("monthly 06:30")
+    schedules.screenshot(path=str(artifacts / "analytics_schedules_en.png"))
     page.screenshot(path=str(artifacts / "analytics_report_en.png"), full_page=True)
     page.locator(".ecerp-analytics-tabs").get_by_text("Dashboards").click()
     expect(page.locator(".ecerp-an-chart")).to_contain_text("Customers by province")

@@ -209,6 +209,7 @@ class AnalyticsView:
             self.show_dashboard()
 
     def _redraw(self) -> None:
+        self.download.value = ""  # its label is in the language left; the rows export again in this one
         if self.tabs.value == "dash":
             self.show_dashboard()
         elif self.model.result is not None:
