@@ -22,7 +22,7 @@ from ecerp_core.errors import ValidationError, problem
 from ecerp_core.orders import rules, skus, workflow
 from ecerp_core.orders.models import Order, OrderLine
 from ecerp_core.orders.routing import Routable, route_orders
-from ecerp_core.orders.services import Approval, approve_known, approve_orders
+from ecerp_core.orders.services import Approval, approve_known, approve_orders, split_lines
 from ecerp_core.orders.settings import load_settings
 
 
@@ -125,16 +125,8 @@ def _review(session: Session, actor: Actor, order_ids: Sequence[int] | None, bat
             approved += approve_orders(session, actor, in_order, on_short="skip", skipped=waiting)
             continue
         states = {i: _state(found[i], moved) for i in sorted(parcels)}
-        unmapped: dict[int, list[str]] = {}
-        by_order: dict[int, list[tuple[int, int]]] = {}
-        for order_id, _, product_id, quantity, platform_sku in lines:
-            if order_id not in states:
-                continue
-            if product_id is None:
-                unmapped.setdefault(order_id, []).append(platform_sku)
-            else:
-                by_order.setdefault(order_id, []).append((product_id, quantity))
-        known = Approval(states, workflow.reasons_of(session, parcels), unmapped, by_order)
+        in_parcels = split_lines((o, p, q, sku) for o, _, p, q, sku in lines if o in states)
+        known = Approval(states, workflow.reasons_of(session, parcels), *in_parcels)
         approved += approve_known(session, actor, parcels, known, on_short="skip", skipped=waiting)
     done = set(approved)
     for oid in ids:

@@ -9,7 +9,7 @@ rows come with it); none commits. Intake is :mod:`~ecerp_core.orders.intake`, af
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -23,7 +23,7 @@ from ecerp_core.errors import ValidationError, problem
 from ecerp_core.events import SaleShipped, emit
 from ecerp_core.orders import rules, workflow
 from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderLine
-from ecerp_core.orders.skus import UNMAPPED, unmapped_lines
+from ecerp_core.orders.skus import UNMAPPED
 from ecerp_core.orders.vat import sales_vat
 from ecerp_core.stock import services as stock
 
@@ -54,16 +54,12 @@ def approve_orders(
     order_ids = workflow.with_members(session, order_ids)
     orders = workflow.load(session, order_ids)
     blocked = workflow.reasons_of(session, order_ids)
-    unmapped = unmapped_lines(session, order_ids)  # a line naming none of our products: nothing to reserve
     stmt = (
-        select(OrderLine.order_id, OrderLine.product_id, OrderLine.quantity)
-        .where(among(session, OrderLine.order_id, sorted(orders)), OrderLine.product_id.is_not(None))
+        select(OrderLine.order_id, OrderLine.product_id, OrderLine.quantity, OrderLine.platform_sku)
+        .where(among(session, OrderLine.order_id, sorted(orders)))
         .order_by(OrderLine.order_id, OrderLine.line_no)
     )
-    lines: dict[int, list[tuple[int, int]]] = {}  # order -> (product, quantity) per line
-    for order_id, product_id, quantity in session.connection().execute(stmt).all():
-        lines.setdefault(order_id, []).append((product_id, quantity))
-    known = Approval(orders, blocked, unmapped, lines)
+    known = Approval(orders, blocked, *split_lines(session.connection().execute(stmt).all()))
     return approve_known(
         session, actor, order_ids, known, warehouse_id=warehouse_id, on_short=on_short, skipped=skipped
     )
@@ -78,6 +74,22 @@ class Approval(NamedTuple):
     blocked: Mapping[int, list[str]]
     unmapped: Mapping[int, list[str]]
     lines: Mapping[int, list[tuple[int, int]]]
+
+
+def split_lines(
+    rows: Iterable[tuple[int, int | None, int, str]],
+) -> tuple[dict[int, list[str]], dict[int, list[tuple[int, int]]]]:
+    """Order lines ``(order_id, product_id, quantity, platform_sku)`` in line order, as
+    :class:`Approval` takes them: each order's platform SKUs that name none of our products (nothing
+    to reserve), and its stocked lines ``(product, quantity)``."""
+    unmapped: dict[int, list[str]] = {}
+    stocked: dict[int, list[tuple[int, int]]] = {}
+    for order_id, product_id, quantity, platform_sku in rows:
+        if product_id is None:
+            unmapped.setdefault(order_id, []).append(platform_sku)
+        else:
+            stocked.setdefault(order_id, []).append((product_id, quantity))
+    return unmapped, stocked
 
 
 def approve_known(
