@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import replace
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -277,8 +276,7 @@ def _plan(ctx: DemoContext, rng, day: dt.date, draft: OrderDraft, unpaid: bool) 
     tomorrow = day + dt.timedelta(days=1)
     if unpaid:
         pays = rng.random() < 0.8
-        later = replace(
-            draft,
+        later = draft._replace(
             status="paid" if pays else "closed",
             paid_amount=draft.total_amount if pays else Decimal(0),
             paid_at=ctx.at(tomorrow, 9 * 60) if pays else None,

@@ -13,7 +13,6 @@ reship (lost parcel).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -61,14 +60,13 @@ def decorate(ctx: DemoContext, day: dt.date, drafts: list[OrderDraft]) -> list[O
             # the clerk maps new listings' SKUs on Monday mornings; until then the order waits
             monday = day + dt.timedelta(days=7 - day.weekday())
             data["unmapped"].setdefault(monday, {})[(d.shop_id, psku)] = first.platform_sku
-            d = replace(d, lines=(replace(first, platform_sku=psku), *others))
+            d = d._replace(lines=(first._replace(platform_sku=psku), *others))
         elif r < NO_ADDRESS:
-            d = replace(d, address="")
+            d = d._replace(address="")
             data["address"].setdefault(tomorrow, []).append(key)
         elif r < SECOND_ORDER and d.shop_id in last_by_shop:
             first = last_by_shop.pop(d.shop_id)
-            d = replace(
-                d,
+            d = d._replace(
                 buyer_id=first.buyer_id,
                 receiver_name=first.receiver_name,
                 receiver_phone=first.receiver_phone,

@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from ecerp_core.errors import Problem
 
 ZERO = Decimal("0")
 
 
-@dataclass(frozen=True, slots=True)
-class OrderLineDraft:
+class OrderLineDraft(NamedTuple):
     """A line as the platform sold it; ``sku`` is our SKU when it differs from ``platform_sku``."""
 
     platform_sku: str
@@ -29,8 +29,7 @@ class OrderLineDraft:
     name: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class OrderDraft:
+class OrderDraft(NamedTuple):
     """An order as a connector read it from a platform file or API, before it is checked.
 
     Amounts are in ``currency`` (the shop's); ``created_at`` / ``paid_at`` are aware datetimes;
@@ -42,7 +41,9 @@ class OrderDraft:
     ``refunded_amount``: what the platform already gave back; intake records it as one refund
     (``restocked``: the platform says the goods went back on its shelf).
 
-    Drafts (and their lines) have slots: an import makes and reads a hundred thousand of them.
+    Drafts (and their lines) are named tuples, values that cannot change: an import makes and reads
+    a hundred thousand of them, and a tuple is made in a third of the time of a frozen dataclass.
+    Read their fields by name; ``draft._replace(status=...)`` makes a changed copy.
     """
 
     shop_id: int

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
-from operator import attrgetter
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select, update
@@ -244,12 +243,13 @@ its lines."""
 LINE_COLUMNS = ("platform_sku", "name", "quantity", "unit_price", "discount", "amount")
 
 
-def _columns(records: Sequence, names: Sequence[str]) -> dict[str, list]:
-    """The fields ``names`` of many records as columns: each record's read in one call, then turned
-    into columns at once (no dict per record: 100,000 orders a second)."""
+def _columns(records: Sequence[tuple], names: Sequence[str]) -> dict[str, list]:
+    """The fields ``names`` of many named tuples of one kind (drafts, their lines) as columns: all
+    the records turned into columns at once (no dict per record)."""
     if not records:
         return {name: [] for name in names}
-    return dict(zip(names, map(list, zip(*map(attrgetter(*names), records), strict=True)), strict=True))
+    every = list(zip(*records, strict=True))
+    return {name: list(every[type(records[0])._fields.index(name)]) for name in names}
 
 
 def _cut(values: list[str], size: int | None) -> list[str]:

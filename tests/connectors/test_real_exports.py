@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -347,7 +346,7 @@ def test_warnings_come_only_with_new_orders_and_strict_imports_still_refuse_bad_
         **paid,
         adjustment_amount=Decimal("1.00"),
     )
-    bad = replace(good, platform_order_id="A2", refunded_amount=Decimal("61.00"))
+    bad = good._replace(platform_order_id="A2", refunded_amount=Decimal("61.00"))
     with pytest.raises(ValidationError):
         import_order_drafts(session, admin, [good, bad])
     assert count(session, Order) == 0 and count(session, OrderRefund) == 0

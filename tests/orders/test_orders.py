@@ -1,5 +1,4 @@
 import datetime as dt
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -102,11 +101,8 @@ def test_refunds_give_back_the_platform_tax_the_sale_booked(session, admin, biz)
         session, admin, code="EU", name="EU shop", platform="shopify", currency="CNY", default_warehouse="SH"
     )
     stocked(session, admin, biz)
-    order = replace(
-        draft(biz, "#1001", ("TEE-1", 2, "59.00"), tax_amount=Decimal("13.58"), tax_included=True),
-        shop_id=eu.id,
-        country="DE",
-    )
+    order = draft(biz, "#1001", ("TEE-1", 2, "59.00"), tax_amount=Decimal("13.58"), tax_included=True)
+    order = order._replace(shop_id=eu.id, country="DE")
     [oid] = import_order_drafts(session, admin, [order]).order_ids
     services.approve_orders(session, admin, [oid])
     services.ship_orders(session, admin, [oid])
@@ -216,7 +212,7 @@ def test_orders_are_found_by_platform_number_in_one_shop_or_named_as_problems(
     b1, a1 = import_order_drafts(
         session, admin, [draft(biz, "B1", ("MUG-1", 1, "29.00")), draft(biz, "A1", ("TEE-1", 1, "59.00"))]
     ).order_ids
-    in_jd = replace(draft(biz, "A1", ("TEE-1", 1, "59.00")), shop_id=jd.id)
+    in_jd = draft(biz, "A1", ("TEE-1", 1, "59.00"))._replace(shop_id=jd.id)
     (jd_a1,) = import_order_drafts(session, admin, [in_jd]).order_ids
     assert queries.order_ids_by_number(session, admin, ["B1", "A1"], shop_id=biz.shop) == [b1, a1]
     assert queries.order_ids_by_number(session, admin, ["A1"], shop_id=jd.id) == [jd_a1]
@@ -235,7 +231,7 @@ def test_a_refund_of_an_order_the_books_never_saw_shipped_books_nothing(session,
     from ecerp_core.finance.closing import unposted_shipments
     from ecerp_core.finance.models import PostedEvent
 
-    shipped = replace(draft(biz, "S1", ("MUG-1", 1, "29.00")), status="shipped", shipped_at=T0)
+    shipped = draft(biz, "S1", ("MUG-1", 1, "29.00"))._replace(status="shipped", shipped_at=T0)
     (oid,) = import_order_drafts(session, admin, [shipped]).order_ids
     (refund_id,) = aftersales.refund_orders(session, admin, [aftersales.RefundDraft(oid, Decimal("10.00"))])
     posted = session.scalar(

@@ -4,7 +4,6 @@ electronic waybill numbers (issue 11)."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -78,8 +77,7 @@ def test_edit_before_shipping_moves_the_reservation_and_is_refused_after(session
 def test_split_shares_shipping_discount_and_payment_to_the_cent(session, admin, biz):
     stocked(session, admin, biz)
     order = draft(biz, "S1", ("TEE-1", 3, "59.00"), ("MUG-1", 1, "29.00"))
-    order = replace(
-        order,
+    order = order._replace(
         shipping_amount=Decimal("10.00"),
         discount_amount=Decimal("7.00"),
         total_amount=Decimal("209.00"),
