@@ -9,9 +9,11 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Callable
+from contextlib import suppress
 
 import ipywidgets as w
 
+from ecerp_core.db import warm_up
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import t
 from widgets.common.actions import log_startup_failure, log_unexpected
@@ -134,10 +136,14 @@ def error_page(message: str, language: str) -> w.Widget:
 
 def wait_for_visitor() -> None:
     """In a preheated Voila kernel, pause until a visitor arrives, so the page's address (its
-    ``?lang=``) and request headers (a later login) are known; the imports are done by then."""
+    ``?lang=``) and request headers (a later login) are known; the imports are done by then, and
+    the database is warmed up (:func:`ecerp_core.db.warm_up`; if that fails, the build meets the
+    problem again and shows it)."""
     if os.environ.get("VOILA_PREHEAT") == "True":
         from voila.utils import wait_for_request
 
+        with suppress(Exception):  # the build meets the problem again and shows it to the visitor
+            warm_up()
         wait_for_request()
 
 
