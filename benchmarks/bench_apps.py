@@ -8,9 +8,22 @@ kernel, so by then the page talks to its kernel). After each timed opening, the 
 clicked and the order's detail must appear (untimed, but an opening that cannot do that fails).
 
 The baseline is one opening alone in the same run; then five pages open together, as five staff
-starting their day would. Up to three figures (``ECERP_BENCH_APPS_MODES``, default
-``cold,warm,own``), each with its own opening alone beside it:
+starting their day would. Up to four figures (``ECERP_BENCH_APPS_MODES``, default
+``mixed,cold,warm,own``), each with its own opening alone beside it:
 
+- **mixed: own computers, one real browser** (the first figure): five clerks open the desk at
+  once; one is a real headless Chromium with a warm profile, timed to the same first row; the
+  four others are :class:`benchmarks.app_client.ProtocolClerk`: they make the server do what a
+  warm browser's opening makes it do (the page through the sign-in cookie, so Voila runs the
+  notebook; the kernel's model; its websocket; ``kernel_info``; the widget manager's
+  ``request_states`` until every model's state has arrived) without drawing anything, and ask
+  for nothing the warm browser has cached. Between the HTML and the websocket they wait as long
+  as the browser alone took to load its front end in the same run (a browser on a computer of
+  its own). So the server carries five openings, as with five staff at their own computers,
+  and only one browser's drawing runs on its cores. The clerks start in slot order, each once the
+  one before has sent its request; across the rounds the browser takes each of the five slots
+  in turn. Reported: the browser's opening alone, the browser among the five (median and
+  slowest, and per slot), and the protocol clerks' seconds to the full state.
 - **cold, shared cores**: each page has a fresh browser profile (nothing cached, a clerk's first
   visit), and the five browsers run on the server's own two cores, so their drawing (about as
   much CPU as the server spends) is counted against the server. A pessimistic figure.
@@ -19,17 +32,18 @@ starting their day would. Up to three figures (``ECERP_BENCH_APPS_MODES``, defau
   the HTTP cache with V8's code cache); the browsers still run on the server's cores.
 - **own computers** (warm, pinned): the same warm browsers (and this harness) pinned to one
   core, the server and its kernels to the other. Staff's browsers run on their own
-  computers, not on the server; on a 2-core machine this is the nearest to that: the server gets
-  one core instead of two, five browsers share one core instead of five computers, so both sides
-  are still pessimistic.
+  computers, not on the server; on a 2-core machine this is the nearest to that with five real
+  browsers: the server gets one core instead of two, five browsers share one core instead of
+  five computers, so both sides are still pessimistic.
 
 Each opening reports where its time went (medians, seconds from the request): ``html`` the page's
 HTML fully received (the server ran the notebook, i.e. built the desk), ``js`` the front end's
 scripts received, ``ws`` the kernel's websocket opened, ``state`` the widgets' state received from
 the kernel, ``ready`` the grid's first row drawn. The CPU seconds per opening are split between
-the browsers' renderers, the rest of the browsers, the Voila server and the kernels (psutil
-samples of the process trees while the pages open, up to the last page ready), and the widget
-models the page received are counted. Needs /usr/bin/chromium (Playwright, no downloaded browser).
+the browsers' renderers, the rest of the browsers, the Voila server, the kernels and this harness
+(with the protocol clerks; psutil samples of the process trees while the pages open, up to the
+last page ready), and the widget models the page received are counted. Needs /usr/bin/chromium
+(Playwright, no downloaded browser).
 """
 
 from __future__ import annotations
@@ -47,6 +61,7 @@ from pathlib import Path
 
 import psutil
 
+from benchmarks.app_client import ProtocolClerk
 from benchmarks.core import BenchConfig, BenchResult, benchmark
 from ecerp_core.config import project_root
 from ecerp_core.demo.build import create_demo_database
@@ -63,6 +78,7 @@ VIEWPORT = {"width": 1440, "height": 1000}
 BROWSER_CORE, SERVER_CORE = 1, 0
 MARKS = ("html", "js", "ws", "state", "ready")
 CPU_KINDS = ("renderer", "browser", "server", "kernels", "harness")
+OPENING_TIMEOUT = 60_000  # ms: an opening of the mixed mode that takes longer fails the run
 
 
 # --- CPU seconds per process tree -----------------------------------------------------------------
@@ -197,14 +213,14 @@ async def _page(context, base: str, sign_in: bool = True):
     return page
 
 
-async def _open(page, url: str, ready: str = READY) -> dict:
+async def _open(page, url: str, ready: str = READY, timeout: float = 180_000) -> dict:
     """One opening in ``page``: seconds from the request to each mark (MARKS; ``ready``: the
-    ``ready`` element on screen), the HTML's size and the widget models received."""
+    ``ready`` element on screen), the HTML's size and the widget models received; ``timeout`` in ms."""
     marks: dict = {}
     started = time.perf_counter()
-    await page.goto(url, timeout=180_000, wait_until="commit")
+    await page.goto(url, timeout=timeout, wait_until="commit")
     row = page.locator(ready).first
-    await row.wait_for(timeout=180_000)
+    await row.wait_for(timeout=timeout)
     marks["ready"] = time.perf_counter() - started
     nav = await page.evaluate("performance.getEntriesByType('navigation')[0].toJSON()")
     scripts = await page.evaluate(
@@ -289,6 +305,61 @@ def _warm(url: str, profiles: list[Path], chromium, sampler: CpuSampler) -> list
             finally:
                 for context, _ in clerks:
                     await context.close()
+
+    return asyncio.run(run())
+
+
+def _mixed(url: str, profile: Path, slot: int, front_end: float, sampler: CpuSampler) -> list[dict]:
+    """Five clerks open the desk at once, started in slot order: the warm browser of ``profile``
+    in ``slot``, :class:`ProtocolClerk` in the others (waiting ``front_end`` seconds after the
+    HTML, as the browser loading its front end). Each opening is marked with ``who`` and ``slot``."""
+    base = url.split("/voila/", 1)[0]
+
+    async def browser(page, sent: asyncio.Event) -> dict:
+        page.once("request", lambda _request: sent.set())
+        marks, row = await _open(page, url, timeout=OPENING_TIMEOUT)
+        sampler.ready()
+        clicked = time.perf_counter()
+        await row.locator("td").nth(1).click()
+        await page.locator(OPENED).first.wait_for(timeout=30_000)
+        marks["click"] = time.perf_counter() - clicked
+        return marks | {"who": "browser"}
+
+    async def protocol(clerk: ProtocolClerk, sent: asyncio.Event) -> dict:
+        marks = await clerk.open(sent, front_end)
+        sampler.ready()
+        return {key: -1.0 for key in (*MARKS, "click")} | marks | {"who": "protocol"}
+
+    async def run() -> list[dict]:
+        from playwright.async_api import async_playwright
+
+        clerks = [ProtocolClerk(url, *ADMIN, timeout=OPENING_TIMEOUT / 1000) for _ in range(STAFF - 1)]
+        await asyncio.gather(*(clerk.sign_in() for clerk in clerks))
+        async with async_playwright() as p:
+            context = await p.chromium.launch_persistent_context(
+                str(profile),
+                executable_path=CHROMIUM,
+                headless=True,
+                args=CHROMIUM_ARGS,
+                viewport=VIEWPORT,
+                locale="zh-CN",
+            )
+            try:
+                page = await _page(context, base, sign_in=not (profile / ".signed-in").exists())
+                (profile / ".signed-in").touch()
+                sampler.begin(STAFF)
+                waiting, others = [], iter(clerks)
+                for at in range(STAFF):
+                    sent = asyncio.Event()
+                    opening = browser(page, sent) if at == slot else protocol(next(others), sent)
+                    waiting.append(asyncio.ensure_future(opening))
+                    await asyncio.wait_for(sent.wait(), 10)
+                opened = await asyncio.gather(*waiting)
+            finally:
+                for clerk in clerks:
+                    clerk.close()
+                await context.close()
+        return [marks | {"slot": at} for at, marks in enumerate(opened)]
 
     return asyncio.run(run())
 
@@ -382,10 +453,47 @@ def _figure(label: str, alone, together, cpu_alone, cpu_together) -> str:
     )
 
 
+def _mixed_figure(label: str, alone, together, cpu_alone, cpu_together) -> str:
+    """The browser alone, the browser among the five (per slot), the protocol clerks' full state."""
+    browsers = [o for o in together if o["who"] == "browser"]
+    states = [o["state"] for o in together if o["who"] == "protocol"]
+    slots = ", ".join(
+        f"{slot}: " + "/".join(f"{o['ready']:.1f}" for o in browsers if o["slot"] == slot)
+        for slot in range(STAFF)
+    )
+    return (
+        _figure(label, alone, browsers, cpu_alone, cpu_together).replace(
+            f"{STAFF} together", f"browser among {STAFF}", 1
+        )
+        + f"; browser's ready by slot [{slots}]; protocol clerks' full state median "
+        f"{statistics.median(states):.1f} s (slowest {max(states):.1f}, {len(states)} openings)"
+    )
+
+
 def _detail(label: str, openings: list[dict]) -> None:
     for o in openings:
         line = " ".join(f"{key}={o[key]:.2f}" for key in (*MARKS, "click"))
-        print(f"  {label}: {line} models={o['models']}", file=sys.stderr)
+        who = f" slot={o['slot']} {o['who']}" if "who" in o else ""
+        print(f"  {label}:{who} {line} models={o['models']}", file=sys.stderr)
+
+
+def _warm_up(app: str, modes: list[str], profiles: list[Path], pid: int) -> None:
+    """Each clerk has opened the desk twice before (V8's code cache is kept then): all five
+    profiles for the warm modes, the first for the mixed mode alone."""
+    if {"own", "warm"} & set(modes):
+        for _ in range(2):
+            _timed(pid, lambda s: _warm(app, profiles, CHROMIUM, s))
+            time.sleep(60)
+    elif "mixed" in modes:
+        for _ in range(2):
+            _timed(pid, lambda s: _warm(app, profiles[:1], CHROMIUM, s))
+            time.sleep(20)
+
+
+def _front_end(alone: list[dict]) -> float:
+    """Seconds a warm browser alone took from its HTML to its kernel's websocket (median)."""
+    gaps = [o["ws"] - o["html"] for o in alone if o["ws"] >= 0]
+    return statistics.median(gaps) if gaps else 0.0
 
 
 @benchmark("apps-open")
@@ -397,7 +505,7 @@ def apps_open(cfg: BenchConfig) -> BenchResult:
     result = BenchResult(
         f"{STAFF} Order Desks opened at once", STAFF, "openings", baseline_name="one Order Desk opened alone"
     )
-    modes = os.environ.get("ECERP_BENCH_APPS_MODES", "cold,warm,own").split(",")
+    modes = os.environ.get("ECERP_BENCH_APPS_MODES", "mixed,cold,warm,own").split(",")
     runs: dict[str, dict[str, list]] = {
         mode: {"alone": [], "together": [], "cpu_alone": [], "cpu_together": []} for mode in modes
     }
@@ -408,15 +516,12 @@ def apps_open(cfg: BenchConfig) -> BenchResult:
     try:
         _wait_for_pool(cfg.workdir / "voila-bench.out")
         time.sleep(45)  # the kernels' imports run on; staff arrive after the server is up
-        if {"own", "warm"} & set(modes):
-            for _ in range(2):  # each clerk opened the desk twice before (V8's code cache is kept then)
-                _timed(process.pid, lambda s: _warm(app, profiles, CHROMIUM, s))
-                time.sleep(60)
+        _warm_up(app, modes, profiles, process.pid)
         for _ in range(cfg.repeat):
             # a pause after each opening lets the pools refill, as between staff arriving
             for mode in modes:
                 run = runs[mode]
-                if mode in ("own", "warm"):
+                if mode in ("own", "warm", "mixed"):
                     chromium = pinned if mode == "own" else CHROMIUM
                     if mode == "own":
                         _pin(process.pid, {SERVER_CORE})
@@ -428,12 +533,17 @@ def apps_open(cfg: BenchConfig) -> BenchResult:
                 run["alone"] += alone
                 run["cpu_alone"].append(cpu)
                 time.sleep(30)
-                together, cpu = _timed(process.pid, opened[STAFF])
-                run["together"] += together
-                run["cpu_together"].append(cpu)
+                slots = range(STAFF) if mode == "mixed" else [None]
+                for slot in slots:
+                    if slot is not None:
+                        gap = _front_end(run["alone"])
+                        opened[STAFF] = lambda s, at=slot, gap=gap: _mixed(app, profiles[0], at, gap, s)
+                    together, cpu = _timed(process.pid, opened[STAFF])
+                    run["together"] += together
+                    run["cpu_together"].append(cpu)
+                    time.sleep(60)
                 if mode == "own":
                     _pin(process.pid, None)
-                time.sleep(60)
     except Exception:
         log = (cfg.workdir / "voila-bench.out").read_text(errors="replace")
         print(f"--- the server's log ends:\n{log[-6000:]}", file=sys.stderr)
@@ -445,14 +555,17 @@ def apps_open(cfg: BenchConfig) -> BenchResult:
         _detail(f"{mode} together", run["together"])
     main = runs[modes[0]]
     result.baseline = [o["ready"] for o in main["alone"]]
-    result.ours = [o["ready"] for o in main["together"]]
+    result.ours = [o["ready"] for o in main["together"] if o.get("who", "browser") == "browser"]
     labels = {
+        "mixed": "OWN COMPUTERS (one warm browser among four protocol clerks)",
         "cold": "COLD, shared cores",
         "warm": "WARM profiles, shared cores",
-        "own": "OWN COMPUTERS (warm profiles, browsers pinned apart)",
+        "own": "OWN COMPUTERS, PINNED (five warm browsers on one core, the server on the other)",
     }
     figures = " || ".join(
-        _figure(labels[mode], run["alone"], run["together"], run["cpu_alone"], run["cpu_together"])
+        (_mixed_figure if mode == "mixed" else _figure)(
+            labels[mode], run["alone"], run["together"], run["cpu_alone"], run["cpu_together"]
+        )
         for mode, run in runs.items()
     )
     result.note = (

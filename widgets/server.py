@@ -498,6 +498,17 @@ class EcerpVoila(Voila):
         """Kept in ``data/session.key``, not made anew at each start: a restart signs nobody out."""
         return session_key()
 
+    def get_default_logging_config(self) -> dict:
+        """The server's logger at the level it prints (traitlets leaves it at DEBUG, filtering in the
+        handler): jupyter_server and nbclient log every kernel message at debug level, and each call
+        made a log record that was then dropped, about a tenth of the server's CPU while staff open
+        the apps."""
+        config = super().get_default_logging_config()
+        ours = config.get("loggers", {}).get(self.__class__.__name__)
+        if ours is not None:
+            ours["level"] = logging.getLevelName(self.log_level)
+        return config
+
     def init_settings(self):
         self.voila_configuration.multi_kernel_manager_class = EcerpKernelManager
         self.voila_configuration.page_config_hook = page_config_hook

@@ -188,3 +188,24 @@ def test_an_action_that_lost_a_race_runs_again_but_never_after_a_commit(monkeypa
     assert committed.act(w.Button()) is None and committed.runs == 1
     assert committed.alerts.kind == "error"
     assert "UPDATE" not in committed.alerts.text and "40P01" not in committed.alerts.text
+
+
+def test_a_preheated_kernel_warms_the_database_up_before_its_visitor_arrives(db_url, monkeypatch):
+    import voila.utils
+
+    from widgets.common import shell
+
+    happened: list[str] = []
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setattr(shell, "warm_up", lambda: happened.append("warm"))
+    monkeypatch.setattr(voila.utils, "wait_for_request", lambda: happened.append("visitor"))
+    shell.wait_for_visitor()
+    assert happened == ["warm", "visitor"]
+
+    def broken() -> None:
+        raise OperationalError("select 1", {}, Exception("database is down"))
+
+    monkeypatch.setattr(shell, "warm_up", broken)
+    shell.wait_for_visitor()  # the build meets the problem and shows it; waiting goes on
+    assert happened[-1] == "visitor"
+    db.warm_up(db_url)  # mappers configured, a connection opened

@@ -21,6 +21,7 @@ from ecerp_core.config import load_settings
 from ecerp_core.db import again_after_lost_race, is_database_error, named_database_error
 from ecerp_core.errors import EcerpError, Problem, ValidationError
 from widgets.common.i18n import Translator
+from widgets.common.shared import fixed_layout, plain_style
 
 LOG_FILE = "apps.log"
 _log = logging.getLogger("ecerp.apps")
@@ -32,7 +33,7 @@ class AlertArea(w.HTML):
     """The strip under an app's header where actions report success or trouble."""
 
     def __init__(self) -> None:
-        super().__init__(value="")
+        super().__init__(value="", layout=fixed_layout(), style=plain_style(w.HTML))
         self.add_class("ecerp-alerts")
         self.kind = ""
         self.text = ""

@@ -24,6 +24,7 @@ from widgets.common.actions import AlertArea, ui_action
 from widgets.common.filters import choice_label
 from widgets.common.i18n import Translator
 from widgets.common.parts import button
+from widgets.common.shared import fixed, fixed_layout
 
 PAGE_SIZES = (25, 50, 100, 200)
 EXPORT_LIMIT = 50_000  # rows an Excel export of a grid holds at most
@@ -279,7 +280,7 @@ class PagedGrid(w.VBox):
         self.page = Page([], 0, 0, page_size)
         self._open_callbacks: list[Callable[[str], None]] = []
 
-        self.table = TableView(checkable=checkable)
+        self.table = TableView(checkable=checkable, layout=fixed_layout())
         self.table.observe(lambda _change: self._draw_label(), "checked")
         self.table.on_open(self._open)
         self.table.on_sort(self.sort_by)
@@ -290,36 +291,39 @@ class PagedGrid(w.VBox):
 
     def _build_pager(self, i18n: Translator, page_size: int, export_name: str | None) -> w.HBox:
         """Page n of m, the Excel export, the page size and the previous/next buttons."""
-        self.previous_button = w.Button(icon="chevron-left", layout=w.Layout(width="40px"))
-        self.next_button = w.Button(icon="chevron-right", layout=w.Layout(width="40px"))
+        self.previous_button = fixed(w.Button, icon="chevron-left", layout=fixed_layout(width="40px"))
+        self.next_button = fixed(w.Button, icon="chevron-right", layout=fixed_layout(width="40px"))
         self.previous_button.add_class("ecerp-pager-previous")
         self.next_button.add_class("ecerp-pager-next")
         i18n.bind(self.previous_button, "tooltip", "common.previous")
         i18n.bind(self.next_button, "tooltip", "common.next")
         self.previous_button.on_click(self.previous_page)
         self.next_button.on_click(self.next_page)
-        self.page_label = w.HTML()
+        self.page_label = fixed(w.HTML, layout=fixed_layout(flex="1"))  # the rest to the right
         self.page_label.add_class("ecerp-page-label")
-        self.page_size = w.Dropdown(
-            options=[(str(n), n) for n in PAGE_SIZES], value=page_size, layout=w.Layout(width="76px")
+        self.page_size = fixed(
+            w.Dropdown,
+            options=[(str(n), n) for n in PAGE_SIZES],
+            value=page_size,
+            layout=fixed_layout(width="76px"),
         )
-        self.page_size_label = i18n.bind(w.Label(), "value", "app.grid.page_size")
+        self.page_size_label = i18n.bind(fixed(w.Label), "value", "app.grid.page_size")
         self.page_size.observe(self._change_page_size, "value")
         self.export_button = button(
             i18n, "app.grid.export", "ecerp-grid-export", icon="download", width="auto"
         )
         self.export_button.on_click(self.export)
         self.export_button.layout.display = None if export_name else "none"
-        pager = w.HBox(
-            [
+        pager = fixed(
+            w.HBox,
+            children=[
                 self.page_label,
-                w.HBox(layout=w.Layout(flex="1")),
                 self.export_button,
                 self.page_size_label,
                 self.page_size,
                 self.previous_button,
                 self.next_button,
-            ]
+            ],
         )
         pager.add_class("ecerp-pager")
         return pager

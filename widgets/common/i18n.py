@@ -18,6 +18,7 @@ import ipywidgets as w
 
 from ecerp_core.config import LANGUAGES, load_settings
 from ecerp_core.i18n import t
+from widgets.common.shared import fixed_layout, plain_style
 
 Label = str | Callable[[str], object]
 """A catalogue key, or a function of the language that returns the value to show."""
@@ -119,7 +120,8 @@ class LanguageSwitch(w.ToggleButtons):
         super().__init__(
             options=[(LANGUAGE_NAMES[code], code) for code in LANGUAGES],
             value=translator.language,
-            style={"button_width": "72px"},
+            style=plain_style(w.ToggleButtons, button_width="72px"),
+            layout=fixed_layout(),
         )
         self.translator = translator
         translator.bind(self, "tooltips", lambda lang: [t("common.language", lang)] * len(LANGUAGES))

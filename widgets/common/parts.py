@@ -11,6 +11,7 @@ from typing import TypeVar
 import ipywidgets as w
 
 from widgets.common.i18n import Translator
+from widgets.common.shared import fixed_layout, plain_style
 
 W = TypeVar("W", bound=w.DOMWidget)
 
@@ -33,11 +34,21 @@ def spaced(box: W, gap: int) -> W:
 
 
 def button(
-    i18n: Translator, key: str, css: str, *, icon: str = "", style: str = "", width: str | None = None
+    i18n: Translator,
+    key: str,
+    css: str,
+    *,
+    icon: str = "",
+    style: str = "",
+    width: str | None = None,
+    fixed: bool = False,
 ) -> w.Button:
     """A button labelled by the catalogue key ``key`` in the app's language, with the class ``css``.
 
-    ``width`` (e.g. ``"auto"``) overrides the theme's fixed button width.
+    ``width`` (e.g. ``"auto"``) overrides the theme's fixed button width. ``fixed``: the button is
+    never hidden or resized, so it shows a shared layout (:func:`fixed_layout`). Buttons share
+    their (plain) style: none changes it.
     """
-    layout = w.Layout(width=width) if width else w.Layout()
-    return classed(i18n.bind(w.Button(icon=icon, button_style=style, layout=layout), "description", key), css)
+    layout = fixed_layout(width=width) if fixed else w.Layout(width=width) if width else w.Layout()
+    made = w.Button(icon=icon, button_style=style, layout=layout, style=plain_style(w.Button))
+    return classed(i18n.bind(made, "description", key), css)

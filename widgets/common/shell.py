@@ -9,14 +9,17 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Callable
+from contextlib import suppress
 
 import ipywidgets as w
 
+from ecerp_core.db import warm_up
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import t
 from widgets.common.actions import log_startup_failure, log_unexpected
 from widgets.common.actor import AppContext, signed_in_serving
 from widgets.common.i18n import LanguageSwitch, Translator, default_language
+from widgets.common.shared import fixed, fixed_layout
 
 HOME_NOTEBOOK = "home.ipynb"
 
@@ -89,19 +92,17 @@ class AppShell(w.VBox):
     def __init__(self, ctx: AppContext, title_key: str, body: w.Widget, *, home_link: bool = True) -> None:
         self.ctx = ctx
         i18n = ctx.i18n
-        self.title = w.HTML()
+        self.title = fixed(w.HTML, layout=fixed_layout(flex="1"))  # the user and language to the right
         self.title.add_class("ecerp-title")
         i18n.bind(self.title, "value", lambda lang: self._title_html(title_key, lang, home_link))
-        self.user_label = w.HTML()
+        self.user_label = fixed(w.HTML)
         self.user_label.add_class("ecerp-user")
         i18n.bind(self.user_label, "value", lambda lang: self._user_html(lang))
         self.language_switch = LanguageSwitch(i18n)
-        header = w.HBox(
-            [self.title, w.HBox(layout=w.Layout(flex="1")), self.user_label, self.language_switch]
-        )
+        header = fixed(w.HBox, children=[self.title, self.user_label, self.language_switch])
         header.add_class("ecerp-header")
         i18n.on_change(lambda _lang: ctx.alerts.clear())
-        super().__init__([w.HTML(STYLE), header, ctx.alerts, body])
+        super().__init__([fixed(w.HTML, value=STYLE), header, ctx.alerts, body], layout=fixed_layout())
         self.add_class("ecerp-app")
 
     def _user_html(self, language: str) -> str:
@@ -135,10 +136,14 @@ def error_page(message: str, language: str) -> w.Widget:
 
 def wait_for_visitor() -> None:
     """In a preheated Voila kernel, pause until a visitor arrives, so the page's address (its
-    ``?lang=``) and request headers (a later login) are known; the imports are done by then."""
+    ``?lang=``) and request headers (a later login) are known; the imports are done by then, and
+    the database is warmed up (:func:`ecerp_core.db.warm_up`; if that fails, the build meets the
+    problem again and shows it)."""
     if os.environ.get("VOILA_PREHEAT") == "True":
         from voila.utils import wait_for_request
 
+        with suppress(Exception):  # the build meets the problem again and shows it to the visitor
+            warm_up()
         wait_for_request()
 
 

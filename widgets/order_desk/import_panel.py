@@ -10,6 +10,7 @@ import ipywidgets as w
 from ecerp_core.i18n import t
 from widgets.common.actions import ui_action
 from widgets.common.parts import button, classed, spaced
+from widgets.common.shared import fixed, fixed_layout
 from widgets.order_desk.model import OrderDeskModel
 
 IMPORT_PLATFORMS = ("shopify", "taobao", "jd", "pdd", "woocommerce", "csv")
@@ -24,46 +25,55 @@ class ImportPanel:
         self.alerts, self.i18n = model.ctx.alerts, model.ctx.i18n
         i18n = self.i18n
         self._done_callbacks: list[Callable[[], None]] = []
-        self.platform = classed(w.Dropdown(layout=w.Layout(width="150px")), "ecerp-import-platform")
+        self.platform = classed(
+            fixed(w.Dropdown, layout=fixed_layout(width="150px")), "ecerp-import-platform"
+        )
         i18n.bind(
             self.platform,
             "options",
             lambda lang: [(t(f"orders.import.platform.{p}", lang), p) for p in IMPORT_PLATFORMS],
         )
         self.platform.value = IMPORT_PLATFORMS[0]
-        self.shop = classed(w.Dropdown(layout=w.Layout(width="170px")), "ecerp-import-shop")
+        self.shop = classed(fixed(w.Dropdown, layout=fixed_layout(width="170px")), "ecerp-import-shop")
         i18n.bind(
             self.shop,
             "options",
             lambda lang: [(t("orders.import.shop_auto", lang), ""), *model.import_shops()],
         )
-        self.upload = classed(w.FileUpload(accept=".csv,.xlsx,.txt", multiple=True), "ecerp-upload")
+        self.upload = classed(fixed(w.FileUpload, accept=".csv,.xlsx,.txt", multiple=True), "ecerp-upload")
         i18n.bind(self.upload, "description", "orders.import.choose")
-        self.history = i18n.bind(w.Checkbox(indent=False), "description", "orders.import.history")
+        self.history = i18n.bind(fixed(w.Checkbox, indent=False), "description", "orders.import.history")
         self.import_button = button(
-            i18n, "orders.import.run", "ecerp-import-button", icon="upload", style="primary"
+            i18n, "orders.import.run", "ecerp-import-button", icon="upload", style="primary", fixed=True
         )
         self.tracking_upload = classed(
-            w.FileUpload(accept=".csv,.xlsx", multiple=False), "ecerp-tracking-upload"
+            fixed(w.FileUpload, accept=".csv,.xlsx", multiple=False), "ecerp-tracking-upload"
         )
         i18n.bind(self.tracking_upload, "description", "orders.import.tracking_file")
         self.tracking_button = button(
-            i18n, "orders.import.ship_from_file", "ecerp-tracking-button", icon="truck"
+            i18n, "orders.import.ship_from_file", "ecerp-tracking-button", icon="truck", fixed=True
         )
-        self.summary = classed(w.HTML(), "ecerp-import-summary")
-        title = classed(i18n.bind(w.HTML(), "value", "orders.import.title"), "ecerp-section-title")
+        self.summary = classed(fixed(w.HTML), "ecerp-import-summary")
+        title = classed(i18n.bind(fixed(w.HTML), "value", "orders.import.title"), "ecerp-section-title")
         self.card = classed(
-            w.VBox(
+            w.VBox(  # a layout of its own: hidden from those who may not import
                 [
                     title,
                     spaced(
-                        w.HBox(
-                            [self.platform, self.shop, self.upload, self.history, self.import_button],
-                            layout=w.Layout(flex_flow="row wrap", align_items="center"),
+                        fixed(
+                            w.HBox,
+                            children=[
+                                self.platform,
+                                self.shop,
+                                self.upload,
+                                self.history,
+                                self.import_button,
+                            ],
+                            layout=fixed_layout(flex_flow="row wrap", align_items="center"),
                         ),
                         6,
                     ),
-                    spaced(w.HBox([self.tracking_upload, self.tracking_button]), 6),
+                    spaced(fixed(w.HBox, children=[self.tracking_upload, self.tracking_button]), 6),
                     self.summary,
                 ]
             ),

@@ -19,6 +19,7 @@ from ecerp_core.sheets import csv_text
 from widgets.common.actions import ui_action
 from widgets.common.grid import PagedGrid
 from widgets.common.parts import button, classed, spaced
+from widgets.common.shared import fixed, fixed_layout, plain_style
 from widgets.order_desk.case_panel import CasePanel
 from widgets.order_desk.model import COLUMNS, OrderDeskModel
 from widgets.order_desk.refund_panel import RefundPanel
@@ -29,9 +30,9 @@ SCOPES = ("open", "checked", "page", "all")
 
 
 class OrdersScreen:
-    """Every queue tab but after-sales; ``beside`` goes under the order's detail (the import card)."""
+    """Every queue tab but after-sales; ``beside``, cards under the order's detail (the import card)."""
 
-    def __init__(self, model: OrderDeskModel, beside: w.Widget) -> None:
+    def __init__(self, model: OrderDeskModel, beside: list[w.Widget]) -> None:
         self.model = model
         self.alerts, self.i18n = model.ctx.alerts, model.ctx.i18n
         self.pending: tuple[str, list[int]] | None = None
@@ -48,30 +49,37 @@ class OrdersScreen:
         )
         self._changed_callbacks: list[Callable[[], None]] = []
         list_card = classed(
-            w.VBox([self._build_filters(), self.grid], layout=w.Layout(width="100%", min_width="0")),
+            fixed(
+                w.VBox,
+                children=[self._build_filters(), self.grid],
+                layout=fixed_layout(width="100%", min_width="0"),
+            ),
             "ecerp-card",
         )
-        self.detail = classed(w.HTML(), "ecerp-detail")
+        self.detail = classed(fixed(w.HTML), "ecerp-detail")
         self.i18n.bind(self.detail, "value", lambda lang: order_html(self.model.order, lang))
         self.refund = RefundPanel(model)
         self.case = CasePanel(model)
         self.skus = SkuPanel(model)
-        side = w.VBox(
-            [
+        side = fixed(
+            w.VBox,
+            children=[
                 self.skus.card,
-                classed(w.VBox([self.detail]), "ecerp-card"),
+                classed(fixed(w.VBox, children=[self.detail]), "ecerp-card"),
                 self.refund.card,
                 self.case.card,
-                beside,
+                *beside,
             ],
-            layout=w.Layout(flex="0 0 420px", width="420px"),
+            layout=fixed_layout(flex="0 0 420px", width="420px"),
         )
         self.panel = classed(
             spaced(
                 w.HBox(
                     [
-                        w.VBox(
-                            [list_card, self._build_actions()], layout=w.Layout(flex="1 1 0", min_width="0")
+                        fixed(
+                            w.VBox,
+                            children=[list_card, self._build_actions()],
+                            layout=fixed_layout(flex="1 1 0", min_width="0"),
                         ),
                         side,
                     ],
@@ -87,8 +95,8 @@ class OrdersScreen:
         self.show_actions()
 
     def _build_filters(self) -> w.Widget:
-        i18n, model, lay = self.i18n, self.model, w.Layout(width="150px")
-        self.platform = classed(w.Dropdown(layout=lay), "ecerp-filter-platform")
+        i18n, model, lay = self.i18n, self.model, fixed_layout(width="150px")
+        self.platform = classed(fixed(w.Dropdown, layout=lay), "ecerp-filter-platform")
         i18n.bind(
             self.platform,
             "options",
@@ -105,9 +113,9 @@ class OrdersScreen:
                 ]
             ),
         )
-        self.shop = classed(w.Dropdown(layout=lay), "ecerp-filter-shop")
+        self.shop = classed(fixed(w.Dropdown, layout=lay), "ecerp-filter-shop")
         i18n.bind(self.shop, "options", lambda lang: [(t("common.all", lang), 0), *model.shops()])
-        self.status = classed(w.Dropdown(layout=lay), "ecerp-filter-status")
+        self.status = classed(fixed(w.Dropdown, layout=lay), "ecerp-filter-status")
         i18n.bind(
             self.status,
             "options",
@@ -115,17 +123,21 @@ class OrdersScreen:
                 [(t("common.all", lang), "")] + [(t(f"status.{s}", lang), s) for s in model.statuses()]
             ),
         )
-        self.date_from = w.DatePicker(layout=w.Layout(width="150px"))
-        self.date_to = w.DatePicker(layout=w.Layout(width="150px"))
-        self.amount_min = classed(w.Text(layout=w.Layout(width="90px")), "ecerp-amount-min")
-        self.amount_max = classed(w.Text(layout=w.Layout(width="90px")), "ecerp-amount-max")
+        self.date_from = fixed(w.DatePicker, layout=lay)
+        self.date_to = fixed(w.DatePicker, layout=lay)
+        self.amount_min = classed(fixed(w.Text, layout=fixed_layout(width="90px")), "ecerp-amount-min")
+        self.amount_max = classed(fixed(w.Text, layout=fixed_layout(width="90px")), "ecerp-amount-max")
         i18n.bind(self.amount_min, "placeholder", "orders.filter.amount_min")
         i18n.bind(self.amount_max, "placeholder", "orders.filter.amount_max")
-        self.search = classed(w.Text(continuous_update=False, layout=w.Layout(width="220px")), "ecerp-search")
+        self.search = classed(
+            fixed(w.Text, continuous_update=False, layout=fixed_layout(width="220px")), "ecerp-search"
+        )
         i18n.bind(self.search, "placeholder", "orders.filter.search")
-        self.search_button = button(i18n, "common.search", "ecerp-search-button", icon="search", width="auto")
+        self.search_button = button(
+            i18n, "common.search", "ecerp-search-button", icon="search", width="auto", fixed=True
+        )
         labels = [
-            i18n.bind(w.HTML(), "value", k)
+            i18n.bind(fixed(w.HTML), "value", k)
             for k in (
                 "field.platform",
                 "field.shop",
@@ -134,16 +146,21 @@ class OrdersScreen:
                 "orders.filter.amount",
             )
         ]
+
+        def stack(*children: w.Widget) -> w.VBox:
+            return fixed(w.VBox, children=children)
+
+        def row(*children: w.Widget) -> w.HBox:
+            return fixed(w.HBox, children=children)
+
         return classed(
-            w.HBox(
-                [
-                    w.VBox([labels[0], self.platform]),
-                    w.VBox([labels[1], self.shop]),
-                    w.VBox([labels[2], self.status]),
-                    w.VBox([labels[3], w.HBox([self.date_from, self.date_to])]),
-                    w.VBox([labels[4], w.HBox([self.amount_min, self.amount_max])]),
-                    w.VBox([w.HTML("&nbsp;"), w.HBox([self.search, self.search_button])]),
-                ]
+            row(
+                stack(labels[0], self.platform),
+                stack(labels[1], self.shop),
+                stack(labels[2], self.status),
+                stack(labels[3], row(self.date_from, self.date_to)),
+                stack(labels[4], row(self.amount_min, self.amount_max)),
+                row(self.search, self.search_button),  # at the bottom of the row, as the boxes
             ),
             "ecerp-order-filters",
         )
@@ -153,21 +170,27 @@ class OrdersScreen:
         inputs of other queues, and the confirm bar, are built when first needed
         (:meth:`show_actions`, :meth:`ask`): every widget costs page-opening time."""
         i18n = self.i18n
-        self.scope = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-scope")
+        scope = fixed(w.ToggleButtons, style=plain_style(w.ToggleButtons, button_width="auto"))
+        self.scope = classed(scope, "ecerp-scope")
         i18n.bind(self.scope, "options", lambda lang: [(t(f"orders.scope.{s}", lang), s) for s in SCOPES])
         self.scope.value = "page"
         self.action_buttons: dict[str, w.Button] = {}
         self._inputs: dict[str, w.Widget] = {}
         self.actions_box = classed(
-            spaced(w.HBox(layout=w.Layout(flex_flow="row wrap", align_items="center")), 6), "ecerp-actions"
+            spaced(fixed(w.HBox, layout=fixed_layout(flex_flow="row wrap", align_items="center")), 6),
+            "ecerp-actions",
         )
         self._confirm: tuple[w.HBox, w.HTML, w.Button, w.Button] | None = None
-        self.progress = w.IntProgress(
-            min=0, max=1, value=0, layout=w.Layout(width="100%", visibility="hidden")
+        self.progress = w.IntProgress(  # a layout of its own: shown while an action runs
+            min=0,
+            max=1,
+            value=0,
+            layout=w.Layout(width="100%", visibility="hidden"),
+            style=plain_style(w.IntProgress),
         )
-        self.output = classed(w.HTML(), "ecerp-action-output")
+        self.output = classed(fixed(w.HTML), "ecerp-action-output")
         self.actions_card = classed(
-            w.VBox([self.scope, self.actions_box, self.progress, self.output]), "ecerp-card"
+            fixed(w.VBox, children=[self.scope, self.actions_box, self.progress, self.output]), "ecerp-card"
         )
         return self.actions_card
 
@@ -178,6 +201,7 @@ class OrdersScreen:
                 f"orders.action.{action}",
                 f"ecerp-action-{action}",
                 style="primary" if action in ("approve", "ship") else "",
+                fixed=True,
             )
             b.on_click(lambda b, a=action: self.ask(a, b))
             self.action_buttons[action] = b
@@ -187,7 +211,7 @@ class OrdersScreen:
         """The assignee dropdown, or the carrier, tracking or reason box (built once)."""
         if name not in self._inputs:
             if name == "assignee":
-                widget = classed(w.Dropdown(layout=w.Layout(width="150px")), "ecerp-assignee")
+                widget = classed(fixed(w.Dropdown, layout=fixed_layout(width="150px")), "ecerp-assignee")
                 self.i18n.bind(
                     widget,
                     "options",
@@ -199,7 +223,7 @@ class OrdersScreen:
                 widget.index = 0 if widget.options else None
             else:
                 width = {"carrier": "120px", "tracking": "160px", "reason": "160px"}[name]
-                widget = classed(w.Text(layout=w.Layout(width=width)), f"ecerp-{name}")
+                widget = classed(fixed(w.Text, layout=fixed_layout(width=width)), f"ecerp-{name}")
                 key = {"reason": "orders.action.reason"}.get(name, f"orders.ship.{name}")
                 self.i18n.bind(widget, "placeholder", key)
             self._inputs[name] = widget

@@ -10,6 +10,7 @@ import ipywidgets as w
 from ecerp_core.i18n import t
 from widgets.common.actions import ui_action
 from widgets.common.parts import classed
+from widgets.common.shared import fixed, plain_style
 from widgets.common.shell import AppShell
 from widgets.order_desk.cases_screen import CasesScreen
 from widgets.order_desk.import_panel import ImportPanel
@@ -29,7 +30,8 @@ class OrderDeskView:
         self.model = model
         self.ctx = model.ctx
         self.alerts, self.i18n = self.ctx.alerts, self.ctx.i18n
-        self.queue_tabs = classed(w.ToggleButtons(style={"button_width": "auto"}), "ecerp-queue-tabs")
+        tabs = fixed(w.ToggleButtons, style=plain_style(w.ToggleButtons, button_width="auto"))
+        self.queue_tabs = classed(tabs, "ecerp-queue-tabs")
         self.counts: dict[str, int] = {}
         self._relabelling = False
         self.update_counts()
@@ -37,11 +39,11 @@ class OrderDeskView:
         self.tools = ShipTools(model)  # edit and split cards, packing bench, waves
         if not self.ctx.actor.can("orders.import"):  # an analyst reads the desk, imports nothing
             self.imports.card.layout.display = "none"
-        self.orders = OrdersScreen(model, beside=w.VBox([*self.tools.side_cards, self.imports.card]))
+        self.orders = OrdersScreen(model, beside=[*self.tools.side_cards, self.imports.card])
         self.cases: CasesScreen | None = None  # built when its tab is first shown
-        self.cases_slot = w.VBox()
+        self.cases_slot = fixed(w.VBox)
         parts = [self.queue_tabs, self.orders.panel, self.tools.panel, self.cases_slot]
-        body = w.VBox([w.HTML(STYLE + SHIP_STYLE), *parts])
+        body = fixed(w.VBox, children=[fixed(w.HTML, value=STYLE + SHIP_STYLE), *parts])
         self.shell = AppShell(self.ctx, "app.order_desk.title", body)
         self.queue_tabs.observe(self.switch_queue, "value")
         self.imports.on_done(self.orders.grid.refresh)
