@@ -54,34 +54,22 @@ class ImportPanel:
             i18n, "orders.import.ship_from_file", "ecerp-tracking-button", icon="truck", fixed=True
         )
         self.summary = classed(fixed(w.HTML), "ecerp-import-summary")
-        title = classed(i18n.bind(fixed(w.HTML), "value", "orders.import.title"), "ecerp-section-title")
-        self.card = classed(
-            w.VBox(  # a layout of its own: hidden from those who may not import
-                [
-                    title,
-                    spaced(
-                        fixed(
-                            w.HBox,
-                            children=[
-                                self.platform,
-                                self.shop,
-                                self.upload,
-                                self.history,
-                                self.import_button,
-                            ],
-                            layout=fixed_layout(flex_flow="row wrap", align_items="center"),
-                        ),
-                        6,
-                    ),
-                    spaced(fixed(w.HBox, children=[self.tracking_upload, self.tracking_button]), 6),
-                    self.summary,
-                ]
-            ),
-            "ecerp-card",
-        )
+        self.card = self._build_card()
         self.shop.index = 0
         self.import_button.on_click(self.import_upload)
         self.tracking_button.on_click(self.ship_from_file)
+
+    def _build_card(self) -> w.VBox:
+        title = classed(self.i18n.bind(fixed(w.HTML), "value", "orders.import.title"), "ecerp-section-title")
+        choices = fixed(
+            w.HBox,
+            children=[self.platform, self.shop, self.upload, self.history, self.import_button],
+            layout=fixed_layout(flex_flow="row wrap", align_items="center"),
+        )
+        tracking = fixed(w.HBox, children=[self.tracking_upload, self.tracking_button])
+        # a layout of its own: hidden from those who may not import
+        card = w.VBox([title, spaced(choices, 6), spaced(tracking, 6), self.summary])
+        return classed(card, "ecerp-card")
 
     def on_done(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` after orders were imported or shipped."""

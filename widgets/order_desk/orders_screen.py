@@ -61,17 +61,7 @@ class OrdersScreen:
         self.refund = RefundPanel(model)
         self.case = CasePanel(model)
         self.skus = SkuPanel(model)
-        side = fixed(
-            w.VBox,
-            children=[
-                self.skus.card,
-                classed(fixed(w.VBox, children=[self.detail]), "ecerp-card"),
-                self.refund.card,
-                self.case.card,
-                *beside,
-            ],
-            layout=fixed_layout(flex="0 0 420px", width="420px"),
-        )
+        side = self._build_side(beside)
         self.panel = classed(
             spaced(
                 w.HBox(
@@ -93,6 +83,15 @@ class OrdersScreen:
             dropdown.index = 0 if dropdown.options else None
         self._wire()
         self.show_actions()
+
+    def _build_side(self, beside: list[w.Widget]) -> w.VBox:
+        """The column right of the list: SKU mapping, the order's detail, refund, case, ``beside``."""
+        detail = classed(fixed(w.VBox, children=[self.detail]), "ecerp-card")
+        return fixed(
+            w.VBox,
+            children=[self.skus.card, detail, self.refund.card, self.case.card, *beside],
+            layout=fixed_layout(flex="0 0 420px", width="420px"),
+        )
 
     def _build_filters(self) -> w.Widget:
         i18n, model, lay = self.i18n, self.model, fixed_layout(width="150px")
