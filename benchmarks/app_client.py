@@ -65,13 +65,17 @@ class ProtocolClerk:
     async def _fetch(self, url: str, **kwargs):
         headers = {"Accept-Language": "zh-CN,zh;q=0.9", **kwargs.pop("headers", {})}
         if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            headers["Cookie"] = self._cookie()
         request = HTTPRequest(url, headers=headers, request_timeout=self.timeout, **kwargs)
         response = await self.http.fetch(request, raise_error=False)
         for header in response.headers.get_list("Set-Cookie"):
             for name, morsel in SimpleCookie(header).items():
                 self.cookies[name] = morsel.value
         return response
+
+    def _cookie(self) -> str:
+        """The ``Cookie`` header of what the server has set so far."""
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
     async def sign_in(self) -> None:
         """The sign-in form, once before the opening (untimed, as for the browsers)."""
@@ -134,7 +138,7 @@ class ProtocolClerk:
         await self._fetch(f"{kernel}?{int(time.time() * 1000)}")
         channels = HTTPRequest(
             f"ws{kernel[4:]}/channels?session_id={uuid.uuid4()}",
-            headers={"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())},
+            headers={"Cookie": self._cookie()},
         )
         self.ws = await websocket_connect(channels, subprotocols=[SUBPROTOCOL], max_message_size=1 << 28)
         self.marks["ws"] = time.perf_counter() - started

@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -61,7 +60,7 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.app_client import ProtocolClerk
+from benchmarks.app_client import XSRF_FIELD, ProtocolClerk
 from benchmarks.core import BenchConfig, BenchResult, benchmark
 from ecerp_core.config import project_root
 from ecerp_core.demo.build import create_demo_database
@@ -165,7 +164,7 @@ class CpuSampler:
 async def _sign_in(context, base: str) -> None:
     """The sign-in form's POST, as a member of staff does once before opening the desk."""
     login = await (await context.request.get(f"{base}/login")).text()
-    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', login).group(1)
+    xsrf = XSRF_FIELD.search(login).group(1)
     form = {"_xsrf": xsrf, "username": ADMIN[0], "password": ADMIN[1]}
     response = await context.request.post(
         f"{base}/login", form=form, max_redirects=0, fail_on_status_code=False
@@ -241,17 +240,22 @@ async def _open_all(pages: list, url: str, sampler: CpuSampler) -> list[dict]:
     """The pages open the desk at once; the CPU is counted from here to the last page ready;
     then each clicks its first row (untimed here)."""
 
-    async def one(page) -> dict:
-        marks, row = await _open(page, url)
-        sampler.ready()
-        clicked = time.perf_counter()
-        await row.locator("td").nth(1).click()
-        await page.locator(OPENED).first.wait_for(timeout=60_000)
-        marks["click"] = time.perf_counter() - clicked
-        return marks
-
     sampler.begin(len(pages))
-    return list(await asyncio.gather(*(one(page) for page in pages)))
+    return list(await asyncio.gather(*(_open_and_click(page, url, sampler) for page in pages)))
+
+
+async def _open_and_click(
+    page, url: str, sampler: CpuSampler, timeout: float = 180_000, click_timeout: float = 60_000
+) -> dict:
+    """One timed opening (:func:`_open`, ``timeout`` in ms), counted ready by ``sampler``; then its
+    first row clicked until the order's detail shows (``click_timeout`` in ms), timed as ``click``."""
+    marks, row = await _open(page, url, timeout=timeout)
+    sampler.ready()
+    clicked = time.perf_counter()
+    await row.locator("td").nth(1).click()
+    await page.locator(OPENED).first.wait_for(timeout=click_timeout)
+    marks["click"] = time.perf_counter() - clicked
+    return marks
 
 
 def _cold(url: str, together: int, sampler: CpuSampler, opening=None) -> list[dict]:
@@ -276,30 +280,32 @@ def _cold(url: str, together: int, sampler: CpuSampler, opening=None) -> list[di
     return asyncio.run(run())
 
 
+async def _own_browser(p, profile: Path, base: str, chromium=CHROMIUM):
+    """A clerk's own browser (a persistent profile, signed in on its first use), started as
+    ``chromium``, with a tab open (:func:`_page`): its context and page."""
+    context = await p.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=str(chromium),
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport=VIEWPORT,
+        locale="zh-CN",
+    )
+    page = await _page(context, base, sign_in=not (profile / ".signed-in").exists())
+    (profile / ".signed-in").touch()
+    return context, page
+
+
 def _warm(url: str, profiles: list[Path], chromium, sampler: CpuSampler) -> list[dict]:
     """One opening per profile at once, each clerk's own browser (a persistent profile, signed in
     on its first use), started as ``chromium`` (:func:`_pinned_chromium`: on the browsers' core)."""
     base = url.split("/voila/", 1)[0]
 
-    async def clerk(p, profile: Path):
-        context = await p.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(chromium),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport=VIEWPORT,
-            locale="zh-CN",
-        )
-        first = not (profile / ".signed-in").exists()
-        page = await _page(context, base, sign_in=first)
-        (profile / ".signed-in").touch()
-        return context, page
-
     async def run() -> list[dict]:
         from playwright.async_api import async_playwright
 
         async with async_playwright() as p:
-            clerks = await asyncio.gather(*(clerk(p, profile) for profile in profiles))
+            clerks = await asyncio.gather(*(_own_browser(p, profile, base, chromium) for profile in profiles))
             try:
                 return await _open_all([page for _, page in clerks], url, sampler)
             finally:
@@ -317,12 +323,7 @@ def _mixed(url: str, profile: Path, slot: int, front_end: float, sampler: CpuSam
 
     async def browser(page, sent: asyncio.Event) -> dict:
         page.once("request", lambda _request: sent.set())
-        marks, row = await _open(page, url, timeout=OPENING_TIMEOUT)
-        sampler.ready()
-        clicked = time.perf_counter()
-        await row.locator("td").nth(1).click()
-        await page.locator(OPENED).first.wait_for(timeout=30_000)
-        marks["click"] = time.perf_counter() - clicked
+        marks = await _open_and_click(page, url, sampler, OPENING_TIMEOUT, click_timeout=30_000)
         return marks | {"who": "browser"}
 
     async def protocol(clerk: ProtocolClerk, sent: asyncio.Event) -> dict:
@@ -336,17 +337,8 @@ def _mixed(url: str, profile: Path, slot: int, front_end: float, sampler: CpuSam
         clerks = [ProtocolClerk(url, *ADMIN, timeout=OPENING_TIMEOUT / 1000) for _ in range(STAFF - 1)]
         await asyncio.gather(*(clerk.sign_in() for clerk in clerks))
         async with async_playwright() as p:
-            context = await p.chromium.launch_persistent_context(
-                str(profile),
-                executable_path=CHROMIUM,
-                headless=True,
-                args=CHROMIUM_ARGS,
-                viewport=VIEWPORT,
-                locale="zh-CN",
-            )
+            context, page = await _own_browser(p, profile, base)
             try:
-                page = await _page(context, base, sign_in=not (profile / ".signed-in").exists())
-                (profile / ".signed-in").touch()
                 sampler.begin(STAFF)
                 waiting, others = [], iter(clerks)
                 for at in range(STAFF):
@@ -534,9 +526,9 @@ def apps_open(cfg: BenchConfig) -> BenchResult:
                 run["cpu_alone"].append(cpu)
                 time.sleep(30)
                 slots = range(STAFF) if mode == "mixed" else [None]
+                gap = _front_end(run["alone"]) if mode == "mixed" else 0.0
                 for slot in slots:
                     if slot is not None:
-                        gap = _front_end(run["alone"])
                         opened[STAFF] = lambda s, at=slot, gap=gap: _mixed(app, profiles[0], at, gap, s)
                     together, cpu = _timed(process.pid, opened[STAFF])
                     run["together"] += together

@@ -49,6 +49,6 @@ def button(
     never hidden or resized, so it shows a shared layout (:func:`fixed_layout`). Buttons share
     their (plain) style: none changes it.
     """
-    layout = fixed_layout(width=width) if fixed else w.Layout(width=width) if width else w.Layout()
+    layout = fixed_layout(width=width) if fixed else w.Layout(width=width)
     made = w.Button(icon=icon, button_style=style, layout=layout, style=plain_style(w.Button))
     return classed(i18n.bind(made, "description", key), css)
