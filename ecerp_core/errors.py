@@ -36,6 +36,15 @@ class Problem:
     def at_line(self, line: int) -> Problem:
         return Problem(self.field, self.code, self.params, line)
 
+    def __reduce__(self) -> tuple:
+        # pickle cannot take the read-only view of the params: a batch checked in another process
+        # (ecerp_core.connectors.ahead) sends its problems as a plain dict of them
+        return (_problem_of, (self.field, self.code, dict(self.params), self.line))
+
+
+def _problem_of(field: str | None, code: str, params: dict, line: int | None) -> Problem:
+    return Problem(field, code, MappingProxyType(params), line)
+
 
 def problem(field: str | None, code: str, **params: object) -> Problem:
     """Build a :class:`Problem`; ``code`` is given without its ``problem.`` prefix."""
@@ -56,6 +65,18 @@ class EcerpError(Exception):
 
     def message(self, language: str | None = None) -> str:
         return t(self.code, language, **self.params)
+
+    def __reduce__(self) -> tuple:
+        # as it is, whatever the subclass's constructor takes: an error raised in another process
+        # (ecerp_core.connectors.ahead) reaches this one whole
+        return (_error_of, (type(self), self.args, self.__dict__))
+
+
+def _error_of(kind: type[EcerpError], args: tuple, state: dict) -> EcerpError:
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ValidationError(EcerpError):

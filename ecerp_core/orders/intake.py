@@ -16,8 +16,10 @@ ecerp ships later books the sale net of it (:func:`ecerp_core.orders.services.sh
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select, update
@@ -57,13 +59,85 @@ class Known(NamedTuple):
     platform_status: str
 
 
-class New(NamedTuple):
-    """A draft that becomes a new order: its index in the batch, its products (per line) and the
-    reasons it waits."""
+ORDER_FIELDS = (
+    *("shop_id", "platform_order_id", "buyer_id", "receiver_name", "receiver_phone", "region", "city"),
+    *("address", "currency", "goods_amount", "shipping_amount", "discount_amount", "tax_amount"),
+    *("adjustment_amount", "total_amount", "paid_amount", "refunded_amount", "status", "created_at"),
+    *("paid_at", "shipped_at", "note", "country", "subsidy_amount", "tax_included", "is_cod"),
+    *("platform_status", "buyer_remark", "seller_remark", "carrier", "tracking_no", "restocked"),
+)
+"""The fields of a draft its order keeps (as they are, or cut to their column: :data:`CUT`)."""
+LINE_FIELDS = ("platform_sku", "sku", "name", "quantity", "unit_price", "discount", "amount")
+CUT = {"receiver_name": 100, "receiver_phone": 40, "region": 60, "city": 60, "address": 300, "note": 500,
+       "country": 2, "buyer_remark": 500, "seller_remark": 500, "carrier": 40, "tracking_no": 60,
+       "platform_sku": 64, "name": 200}  # fmt: skip
+"""The text fields cut to their column's size (the platform status is compared whole, cut when written)."""
 
-    index: int
-    products: list[int | None]
-    reasons: list[str]
+
+class Checked(NamedTuple):
+    """A batch of drafts checked before the database is read (:func:`check_drafts`).
+
+    ``index``: the places in the batch of the drafts that can be orders; ``orders`` their fields
+    (:data:`ORDER_FIELDS`, and ``order_date`` and ``closed_at``) as columns; ``lines`` their lines
+    (:data:`LINE_FIELDS`) one after another, ``line_counts`` how many each has. ``waits`` the reasons
+    each would wait that its draft alone tells (None: it does not enter the pipeline), ``warnings``
+    what a person should know of each; ``rejected`` the problems of the drafts that cannot be orders.
+    Plain values only: a batch can be checked in another process (:mod:`ecerp_core.connectors.ahead`).
+    """
+
+    size: int
+    index: list[int]
+    orders: dict[str, list]
+    lines: dict[str, list]
+    line_counts: list[int]
+    waits: list[tuple[str, ...] | None]
+    warnings: list[list[Problem]]
+    rejected: list[Problem]
+
+
+def check_drafts(
+    drafts: Sequence[OrderDraft], shops: Mapping[int, ShopFacts], zone: dt.tzinfo, *, history: bool = False
+) -> Checked:
+    """What can be told of a batch of drafts before the database is read: which cannot be orders
+    and why, the rest as columns (text cut to its column, the company's day of each in ``zone``),
+    and the reasons to wait and warnings each draft alone gives. ``shops`` holds every shop of the
+    drafts there is (a draft of another is rejected)."""
+    rejected: list[Problem] = []
+    index: list[int] = []
+    waits: list[tuple[str, ...] | None] = []
+    warnings: list[list[Problem]] = []
+    seen: set[tuple[int, str]] = set()
+    for i, d in enumerate(drafts):
+        shop = shops.get(d.shop_id)
+        found = rules.draft_problems(d, shop.currency if shop else None)
+        key = (d.shop_id, d.platform_order_id)
+        if key in seen:
+            found.append(problem("platform_order_id", "duplicate", value=d.platform_order_id))
+        seen.add(key)
+        if found:
+            rejected += [p.at_line(d.line or i + 1) for p in found]
+            continue
+        index.append(i)
+        waits.append(rules.draft_reasons(d) if not history and d.status in PIPELINE_STATUSES else None)
+        found = rules.import_warnings(d, shop.code, shop.prices_include_tax)
+        warnings.append([p.at_line(d.line or i + 1) for p in found])
+    chosen = [drafts[i] for i in index]
+    orders = _columns(chosen, ORDER_FIELDS)
+    for name, size in CUT.items():
+        if name in orders:
+            orders[name] = _cut(orders[name], size)
+    orders["order_date"] = [moment.astimezone(zone).date() for moment in orders["created_at"]]
+    orders["closed_at"] = [
+        (d.shipped_at or d.paid_at or d.created_at) if d.status in workflow.CLOSED_STATUSES else None
+        for d in chosen
+    ]
+    every = [line for d in chosen for line in d.lines]
+    lines = _columns(every, LINE_FIELDS)
+    for name in ("platform_sku", "name"):
+        lines[name] = _cut(lines[name], CUT[name])
+    return Checked(
+        len(drafts), index, orders, lines, [len(d.lines) for d in chosen], waits, warnings, rejected
+    )
 
 
 def import_order_drafts(
@@ -93,13 +167,17 @@ class OrderIntake:
     """:func:`import_order_drafts` of one source (a file) given in batches, so a large file is
     imported in bounded memory: :meth:`add` each batch's drafts (the drafts of an order all in one
     batch), then :meth:`finish`, which writes the import's one audit row. The settings, company and
-    shops are read once; the counts add up across the batches."""
+    shops are read once; the counts add up across the batches.
+
+    :meth:`add` is :meth:`check` then :meth:`apply`; the check reads nothing, so a batch can be
+    checked elsewhere (another process) with :meth:`checker` while the one before is applied."""
 
     def __init__(self, session: Session, actor: Actor, *, history: bool = False, source: str = "") -> None:
         require(actor, "orders.import")
         self.session, self.actor, self.history, self.source = session, actor, history, source
         self.floor_ratio = Decimal(str(load_settings(session)["price_floor_ratio"]))
         self.base = get_company(session).base_currency
+        self.zone = company_timezone(session)
         self.shops: dict[int, ShopFacts] = {}
         self.products: dict[SkuRef, int | None] = {}
         self.floors: dict[int, Decimal] = {}
@@ -108,68 +186,92 @@ class OrderIntake:
     def add(self, drafts: Sequence[OrderDraft], *, strict: bool = False) -> ImportResult:
         """Import one batch of drafts; returns what became of them (``strict``: see
         :func:`import_order_drafts`, for this batch)."""
-        session, history = self.session, self.history
-        missing = {d.shop_id for d in drafts} - self.shops.keys()
+        return self.apply(self.check(drafts), strict=strict)
+
+    def check(self, drafts: Sequence[OrderDraft]) -> Checked:
+        """:func:`check_drafts` of a batch, its shops read first."""
+        self.read_shops({d.shop_id for d in drafts})
+        return check_drafts(drafts, self.shops, self.zone, history=self.history)
+
+    def read_shops(self, shop_ids: set[int]) -> None:
+        """Read the facts of the shops not read yet (a check needs those of its drafts)."""
+        missing = shop_ids - self.shops.keys()
         if missing:
-            self.shops.update(_shops(session, missing))
-        shops, products, floors = self.shops, self.products, self.floors
+            self.shops.update(_shops(self.session, missing))
+
+    def checker(self) -> Callable[[Sequence[OrderDraft]], Checked]:
+        """:meth:`check` without the database, for shops already read (:meth:`read_shops`)."""
+        return partial(check_drafts, shops=dict(self.shops), zone=self.zone, history=self.history)
+
+    def apply(self, checked: Checked, *, strict: bool = False) -> ImportResult:
+        """Import a checked batch: new orders are created, known ones moved along the import
+        workflow; returns what became of the batch's drafts."""
+        if checked.rejected and strict:
+            raise ValidationError(checked.rejected)
+        session, orders, lines = self.session, checked.orders, checked.lines
+        shop_ids = orders["shop_id"]
+        self.read_shops(set(shop_ids))
+        line_shops = [
+            shop for shop, count in zip(shop_ids, checked.line_counts, strict=True) for _ in range(count)
+        ]
         # each line's plain tuple, equal to the SkuRef keys of ``products`` and quicker to make
-        line_refs = [(d.shop_id, x.platform_sku, x.sku) for d in drafts for x in d.lines]
-        refs = set(line_refs)
+        line_refs = list(zip(line_shops, lines["platform_sku"], lines["sku"], strict=True))
+        refs, products = set(line_refs), self.products
         if not refs <= products.keys():
             products.update(resolve_skus(session, [SkuRef(*r) for r in refs - products.keys()]))
-        line_products = list(map(products.__getitem__, line_refs))  # the drafts' lines, one after another
-        known = _known(session, {(d.shop_id, d.platform_order_id) for d in drafts})
-        floor_ratio = self.floor_ratio
-        if floor_ratio > 0 and not history:
+        line_products = list(map(products.__getitem__, line_refs))
+        keys = list(zip(shop_ids, orders["platform_order_id"], strict=True))
+        known = _known(session, set(keys))
+        floors, floor_ratio = self.floors, self.floor_ratio
+        if floor_ratio > 0 and not self.history:
             priced = {products[r] for r in refs} - floors.keys() - {None}
             if priced:
                 floors.update(_list_prices(session, priced))
-        base = self.base
-        rejected: list[Problem] = []
+        new: list[int] = []  # places among the checked orders
+        reasons: list[list[str]] = []
         warnings: list[Problem] = []
-        seen: set[tuple[int, str]] = set()
-        new: list[New] = []
         updates: list[tuple[int, Known]] = []
-        order_ids: list[int | None] = [None] * len(drafts)
-        unchanged = 0
-        end = 0
-        for i, d in enumerate(drafts):
-            start, end = end, end + len(d.lines)  # its lines' place in line_products
-            shop = shops.get(d.shop_id)
-            found = rules.draft_problems(d, shop.currency if shop else None)
-            key = (d.shop_id, d.platform_order_id)
-            if key in seen:
-                found.append(problem("platform_order_id", "duplicate", value=d.platform_order_id))
-            seen.add(key)
-            if found:
-                rejected += [p.at_line(d.line or i + 1) for p in found]
-                continue
-            if key in known:
-                order = known[key]
-                order_ids[i] = order.id
-                if history or (d.status == order.status and d.platform_status == order.platform_status):
+        order_ids: list[int | None] = [None] * checked.size
+        unchanged = end = 0
+        statuses, platform_statuses = orders["status"], orders["platform_status"]
+        prices, currencies, base = lines["unit_price"], orders["currency"], self.base
+        for j, (key, count, waits) in enumerate(zip(keys, checked.line_counts, checked.waits, strict=True)):
+            start, end = end, end + count  # its lines' place in the line columns
+            order = known.get(key)
+            if order is not None:
+                order_ids[checked.index[j]] = order.id
+                if self.history or (statuses[j], platform_statuses[j]) == order[1:]:
                     unchanged += 1
                 else:
-                    updates.append((i, order))
+                    updates.append((j, order))
                 continue
-            pids = line_products[start:end]
-            reasons = []
-            if not history and d.status in PIPELINE_STATUSES:
-                reasons = rules.exception_reasons(d, pids, floors if d.currency == base else {}, floor_ratio)
-            new.append(New(i, pids, reasons))
-            found = rules.import_warnings(d, shop.code, shop.prices_include_tax)
-            warnings += [p.at_line(d.line or i + 1) for p in found]
-        if rejected and strict:
-            raise ValidationError(rejected)
-        _insert_orders(session, self.actor, drafts, new, order_ids, shops, history)
-        updated = _apply_updates(session, self.actor, drafts, updates)
+            new.append(j)
+            if waits is None:
+                reasons.append([])
+            else:
+                reasons.append(rules.exception_reasons(
+                    waits, line_products[start:end], prices[start:end],
+                    floors if currencies[j] == base else {}, floor_ratio,
+                ))  # fmt: skip
+            warnings += checked.warnings[j]
+        ids = _insert_orders(
+            session, self.actor, checked, new, line_products, reasons, self.shops, self.history
+        )
+        for j, oid in zip(new, ids, strict=True):
+            order_ids[checked.index[j]] = oid
+        updated = _apply_updates(session, self.actor, orders, updates)
         unchanged += len(updates) - updated
         self.created += len(new)
         self.updated += updated
-        exceptions = sum(1 for n in new if n.reasons)
+        exceptions = sum(1 for r in reasons if r)
         return ImportResult(
-            len(new), updated, unchanged, tuple(order_ids), tuple(rejected), exceptions, tuple(warnings)
+            len(new),
+            updated,
+            unchanged,
+            tuple(order_ids),
+            tuple(checked.rejected),
+            exceptions,
+            tuple(warnings),
         )
 
     def finish(self) -> None:
@@ -231,18 +333,6 @@ def _customers(session: Session, accounts: set[tuple[int, str]]) -> dict[tuple[i
     }
 
 
-DRAFT_COLUMNS = (
-    *("shop_id", "platform_order_id", "buyer_id", "receiver_name", "receiver_phone", "region", "city"),
-    *("address", "currency", "goods_amount", "shipping_amount", "discount_amount", "tax_amount"),
-    *("adjustment_amount", "total_amount", "paid_amount", "refunded_amount", "status", "created_at"),
-    *("paid_at", "shipped_at", "note", "country", "subsidy_amount", "tax_included", "is_cod"),
-    *("platform_status", "buyer_remark", "seller_remark", "carrier", "tracking_no", "lines"),
-)
-"""The fields of a draft that become columns of its order as they are (or cut to their column), and
-its lines."""
-LINE_COLUMNS = ("platform_sku", "name", "quantity", "unit_price", "discount", "amount")
-
-
 def _columns(records: Sequence[tuple], names: Sequence[str]) -> dict[str, list]:
     """The fields ``names`` of many named tuples of one kind (drafts, their lines) as columns: all
     the records turned into columns at once (no dict per record)."""
@@ -259,130 +349,122 @@ def _cut(values: list[str], size: int | None) -> list[str]:
     return [v[:size] for v in values]
 
 
-def _insert_orders(session, actor, drafts, new: list[New], order_ids, shops, history) -> None:
-    """Insert the new orders, their lines, their first line of history and their reasons to wait,
-    each table in one batch built column by column (:func:`_columns`)."""
-    if not new:
-        return
-    chosen = [drafts[n.index] for n in new]
-    count = len(chosen)
+def _picked(columns: dict[str, list], at: list[int] | None) -> dict[str, list]:
+    """The columns' values at the places ``at`` (None: all of them)."""
+    if at is None:
+        return columns
+    return {name: [values[i] for i in at] for name, values in columns.items()}
+
+
+def _insert_orders(
+    session: Session,
+    actor: Actor,
+    checked: Checked,
+    new: list[int],
+    line_products: list[int | None],
+    reasons: list[list[str]],
+    shops: Mapping[int, ShopFacts],
+    history: bool,
+) -> list[int]:
+    """Insert the new orders (``new``: their places among the checked ones), their lines, their first
+    line of history and their reasons to wait, each table in one batch of columns; returns their ids."""
+    count = len(new)
+    if not count:
+        return []
+    every = count == len(checked.index)
+    fields = _picked(checked.orders, None if every else new)
+    if every:
+        lines, products = checked.lines, line_products
+        line_counts = checked.line_counts
+    else:
+        starts = list(itertools.accumulate(checked.line_counts, initial=0))
+        at = [i for j in new for i in range(starts[j], starts[j + 1])]
+        lines, products = _picked(checked.lines, at), [line_products[i] for i in at]
+        line_counts = [checked.line_counts[j] for j in new]
     ids = allocate_ids(session, Order.__table__, count)
-    for n, oid in zip(new, ids, strict=True):
-        order_ids[n.index] = oid
-    warehouses = [(w.id, w.region) for w in warehouse_facts(session) if w.active]
-    fallback = warehouses[0][0] if warehouses else None
-    now = utcnow()
-    fields = _columns(chosen, DRAFT_COLUMNS)
     shop_of = list(map(shops.__getitem__, fields["shop_id"]))
     buyers = list(zip(fields["shop_id"], fields["buyer_id"], strict=True))
     customers = _customers(session, set(buyers))
+    now = utcnow()
+    if history:
+        warehouse_ids = [None] * count
+    else:
+        warehouses = [(w.id, w.region) for w in warehouse_facts(session) if w.active]
+        fallback = warehouses[0][0] if warehouses else None
+        routes: dict[tuple[str, int | None], int | None] = {}  # a batch's orders come from a few provinces
 
-    def column(name: str, size: int | None = None) -> list:
-        return _cut(fields[name], size)
+        def routed(region: str, shop: ShopFacts) -> int | None:
+            key = (region, shop.default_warehouse_id or fallback)
+            if key not in routes:
+                routes[key] = rules.route_warehouse(region, warehouses, key[1])
+            return routes[key]
 
-    routes: dict[tuple[str, int | None], int | None] = {}  # a batch's orders come from a few provinces
-
-    def routed(region: str, shop: ShopFacts) -> int | None:
-        key = (region, shop.default_warehouse_id or fallback)
-        if key not in routes:
-            routes[key] = rules.route_warehouse(region, warehouses, key[1])
-        return routes[key]
-
-    closed = [
-        (d.shipped_at or d.paid_at or d.created_at) if d.status in workflow.CLOSED_STATUSES else None
-        for d in chosen
-    ]
+        warehouse_ids = list(map(routed, fields["region"], shop_of))
+    kept = {name: fields[name] for name in ORDER_FIELDS if name not in ("restocked", "platform_status")}
     insert_columns(
         session,
         Order,
         {
+            **kept,
             "id": ids,
             "platform": [shop.platform for shop in shop_of],
-            "shop_id": column("shop_id"),
-            "platform_order_id": column("platform_order_id"),
-            "buyer_id": column("buyer_id"),
             "customer_id": list(map(customers.get, buyers)),
-            "receiver_name": column("receiver_name", 100),
-            "receiver_phone": column("receiver_phone", 40),
-            "region": column("region", 60),
-            "city": column("city", 60),
-            "address": column("address", 300),
-            "currency": column("currency"),
-            "goods_amount": column("goods_amount"),
-            "shipping_amount": column("shipping_amount"),
-            "discount_amount": column("discount_amount"),
-            "tax_amount": column("tax_amount"),
-            "adjustment_amount": column("adjustment_amount"),
-            "total_amount": column("total_amount"),
-            "paid_amount": column("paid_amount"),
-            "refunded_amount": column("refunded_amount"),
-            "status": column("status"),
-            "warehouse_id": [None] * count if history else list(map(routed, fields["region"], shop_of)),
-            "order_date": _business_dates(session, column("created_at")),
-            "created_at": column("created_at"),
-            "paid_at": column("paid_at"),
-            "shipped_at": column("shipped_at"),
-            "closed_at": closed,
+            "platform_status": _cut(fields["platform_status"], 60),
+            "warehouse_id": warehouse_ids,
+            "order_date": fields["order_date"],
+            "closed_at": fields["closed_at"],
             "imported_at": [now] * count,
             "updated_at": [now] * count,
-            "note": column("note", 500),
-            "country": column("country", 2),
-            "subsidy_amount": column("subsidy_amount"),
-            "tax_included": column("tax_included"),
-            "is_cod": column("is_cod"),
             "is_history": [history] * count,
-            "platform_status": column("platform_status", 60),
-            "buyer_remark": column("buyer_remark", 500),
-            "seller_remark": column("seller_remark", 500),
             "on_hold": [False] * count,
-            "carrier": column("carrier", 40),
-            "tracking_no": column("tracking_no", 60),
         },
     )
     line_order: list[int] = []
     line_no: list[int] = []
-    items: list = []
-    products: list[int | None] = []
-    for n, oid, lines in zip(new, ids, fields["lines"], strict=True):
-        line_order += [oid] * len(lines)
-        line_no += range(1, len(lines) + 1)
-        items += lines
-        products += n.products
-    lines = _columns(items, LINE_COLUMNS)
+    for oid, size in zip(ids, line_counts, strict=True):
+        line_order += [oid] * size
+        line_no += range(1, size + 1)
     insert_columns(
         session,
         OrderLine,
         {
             "order_id": line_order,
             "line_no": line_no,
-            "platform_sku": _cut(lines["platform_sku"], 64),
-            "name": _cut(lines["name"], 200),
             "product_id": products,
-            **{name: lines[name] for name in ("quantity", "unit_price", "discount", "amount")},
+            **{
+                name: lines[name]
+                for name in ("platform_sku", "name", "quantity", "unit_price", "discount", "amount")
+            },
         },
     )
-    workflow.created(session, actor, ids, column("status"), [",".join(n.reasons) for n in new])
+    workflow.created(session, actor, ids, fields["status"], [",".join(r) for r in reasons])
     workflow.add_reasons(
-        session, workflow.EXCEPTION, {oid: n.reasons for n, oid in zip(new, ids, strict=True) if n.reasons}
+        session, workflow.EXCEPTION, {oid: r for r, oid in zip(reasons, ids, strict=True) if r}
     )
-    _insert_platform_refunds(session, actor, [(oid, d) for oid, d in zip(ids, chosen, strict=True)], now)
+    _insert_platform_refunds(session, actor, ids, fields, now)
+    return ids
 
 
 def _insert_platform_refunds(
-    session: Session, actor: Actor, orders: list[tuple[int, OrderDraft]], now: dt.datetime
+    session: Session, actor: Actor, ids: list[int], fields: dict[str, list], now: dt.datetime
 ) -> None:
     """One refund row for each new order the platform already refunded (see the module doc), and a
     line of its history saying so."""
-    refunded = [(oid, d) for oid, d in orders if d.refunded_amount > 0]
+    refunded = [i for i, amount in enumerate(fields["refunded_amount"]) if amount > 0]
     if not refunded:
         return
     count = len(refunded)
+    amount, currency, restocked, status, said = (
+        [fields[name][i] for i in refunded]
+        for name in ("refunded_amount", "currency", "restocked", "status", "platform_status")
+    )
+    order_ids = [ids[i] for i in refunded]
     columns = {
-        "order_id": [oid for oid, _ in refunded],
-        "amount": [d.refunded_amount for _, d in refunded],
-        "currency": [d.currency for _, d in refunded],
-        "with_return": [d.restocked for _, d in refunded],
-        "reason": [f"platform: {d.platform_status}"[:300] for _, d in refunded],
+        "order_id": order_ids,
+        "amount": amount,
+        "currency": currency,
+        "with_return": restocked,
+        "reason": [f"platform: {text}"[:300] for text in said],
         "business_date": [business_date(session, now)] * count,
         "at": [now] * count,
         "actor_id": [actor.id] * count,
@@ -391,38 +473,36 @@ def _insert_platform_refunds(
     workflow.record(
         session,
         actor,
-        [workflow.Happened(oid, d.status, "refund", f"platform {d.refunded_amount}") for oid, d in refunded],
+        [
+            workflow.Happened(oid, s, "refund", f"platform {a}")
+            for oid, s, a in zip(order_ids, status, amount, strict=True)
+        ],
     )
 
 
-def _business_dates(session: Session, moments: list[dt.datetime]) -> list[dt.date]:
-    """The company's day of each moment (:func:`~ecerp_core.catalog.company.business_date`)."""
-    zone = company_timezone(session)
-    return [moment.astimezone(zone).date() for moment in moments]
-
-
 def _apply_updates(
-    session: Session, actor: Actor, drafts: Sequence[OrderDraft], updates: list[tuple[int, Known]]
+    session: Session, actor: Actor, orders: dict[str, list], updates: list[tuple[int, Known]]
 ) -> int:
-    """Move known orders along the import workflow as a newer export says; returns how many changed."""
+    """Move known orders along the import workflow as a newer export says (``updates``: their places
+    among the checked ``orders``); returns how many changed."""
     by_target: dict[str, list[workflow.Change]] = {}
     notes: list[tuple[Known, str]] = []
     now = utcnow()
-    for i, order in updates:
-        d = drafts[i]
-        target = workflow.IMPORT_MOVES.get((order.status, d.status))
+    for j, order in updates:
+        status, said = orders["status"][j], orders["platform_status"][j]
+        target = workflow.IMPORT_MOVES.get((order.status, status))
         if target == "paid":
             values = {
-                "platform_status": d.platform_status[:60],
-                "paid_amount": d.paid_amount,
-                "paid_at": d.paid_at,
+                "platform_status": said[:60],
+                "paid_amount": orders["paid_amount"][j],
+                "paid_at": orders["paid_at"][j],
             }
             by_target.setdefault(target, []).append(workflow.Change(order.id, order.status, values))
         elif target:
-            values = {"platform_status": d.platform_status[:60], "closed_at": now}
+            values = {"platform_status": said[:60], "closed_at": now}
             by_target.setdefault(target, []).append(workflow.Change(order.id, order.status, values))
-        elif d.platform_status != order.platform_status:
-            notes.append((order, d.platform_status[:60]))
+        elif said != order.platform_status:
+            notes.append((order, said[:60]))
     cancelled = [c.order_id for c in by_target.get("cancelled", [])]
     if cancelled:
         stock.release(session, actor, STOCK_SOURCE, cancelled)

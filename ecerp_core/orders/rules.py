@@ -70,23 +70,14 @@ def draft_problems(d: OrderDraft, shop_currency: str | None) -> list[Problem]:
     return found
 
 
-def exception_reasons(
-    d: OrderDraft, products: Sequence[int | None], floors: Mapping[int, Decimal], floor_ratio: Decimal
-) -> list[str]:
-    """Why a person must look at an order before it can go on (catalogue keys ``exception.*``).
+REASONS = ("unmapped_sku", "incomplete_address", "below_price_floor", "amount_mismatch")
+"""The reasons an order waits for a person, in the order they are listed (catalogue keys ``exception.*``)."""
 
-    ``products`` follows the draft's lines (None: an unmapped SKU); ``floors`` the list prices a
-    line may not go below ``floor_ratio`` of.
-    """
-    reasons = []
-    if None in products:
-        reasons.append("unmapped_sku")
-    if not d.receiver_name or not d.address or (d.country in ("", "CN") and not d.region):
-        reasons.append("incomplete_address")
-    for x, pid in zip(d.lines, products, strict=True):
-        if pid is not None and floors.get(pid) and x.unit_price < floors[pid] * floor_ratio:
-            reasons.append("below_price_floor")
-            break
+
+def draft_reasons(d: OrderDraft) -> tuple[str, ...]:
+    """Why a person must look at an order before it can go on, of what its draft alone tells (the
+    others need the catalogue: :func:`exception_reasons`)."""
+    incomplete = not d.receiver_name or not d.address or (d.country in ("", "CN") and not d.region)
     total = order_total(
         d.goods_amount,
         d.shipping_amount,
@@ -96,8 +87,35 @@ def exception_reasons(
         d.adjustment_amount,
     )
     if total != d.total_amount:
-        reasons.append("amount_mismatch")
-    return reasons
+        return ("incomplete_address", "amount_mismatch") if incomplete else ("amount_mismatch",)
+    return ("incomplete_address",) if incomplete else ()
+
+
+def exception_reasons(
+    found: Sequence[str],
+    products: Sequence[int | None],
+    prices: Sequence[Decimal],
+    floors: Mapping[int, Decimal],
+    floor_ratio: Decimal,
+) -> list[str]:
+    """Why a person must look at an order before it can go on: ``found`` (:func:`draft_reasons`),
+    and what the catalogue says of its lines, in the order of :data:`REASONS`.
+
+    ``products`` and ``prices`` follow the order's lines (a product None: an unmapped SKU);
+    ``floors`` the list prices a line may not go below ``floor_ratio`` of.
+
+    >>> exception_reasons(("amount_mismatch",), [7, None], [Decimal("1"), Decimal("5")],
+    ...                   {7: Decimal("10")}, Decimal("0.5"))
+    ['unmapped_sku', 'below_price_floor', 'amount_mismatch']
+    """
+    reasons = set(found)
+    if None in products:
+        reasons.add("unmapped_sku")
+    for pid, price in zip(products, prices, strict=True):
+        if pid is not None and floors.get(pid) and price < floors[pid] * floor_ratio:
+            reasons.add("below_price_floor")
+            break
+    return [reason for reason in REASONS if reason in reasons]
 
 
 def import_warnings(d: OrderDraft, shop: str, prices_include_tax: bool) -> list[Problem]:

@@ -1,0 +1,227 @@
+"""Reading a large export ahead, in a second process: while this process writes one batch of
+orders, a forked copy of it reads, parses and checks the next, so a large file keeps both of a
+computer's cores busy instead of one.
+
+The copy only reads the file and computes (:func:`ecerp_core.orders.intake.check_drafts` reads no
+database); it never touches the database, whose connection stays with this process and its one
+transaction. What it finds comes back through a pipe, a batch at a time, as plain values
+(:func:`pack` / :func:`unpack`: amounts travel as their text, which is what pickling makes slow); an
+error it meets (an unreadable file, rows an order lists apart) is raised here as it was there.
+
+It is used only where a copy of the process is safe and pays (:func:`pays`): on Linux, in a process
+with no other thread (a forked copy of a threaded process, a Jupyter kernel, may wait forever on a
+lock another thread held), for a file of at least :data:`AHEAD_BYTES`. Elsewhere the batches are
+read in this process, to the same result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+from typing import NamedTuple
+
+from ecerp_core.errors import EcerpError
+from ecerp_core.i18n import lazy
+from ecerp_core.orders.intake import Checked
+
+AHEAD_BYTES = 4 << 20
+"""The smallest file read ahead: one of a few batches gains less than the copy costs (~20 ms)."""
+
+
+class Batch(NamedTuple):
+    """A batch of a file as read and checked: the file's name, the rows that could not be read
+    (``{file, line, reason}``) and the batch's drafts, checked."""
+
+    file: str
+    rejected: list[dict]
+    checked: Checked
+
+
+class ReaderFailed(EcerpError):
+    """The process reading a file ahead stopped without saying why (killed, out of memory)."""
+
+    code = "error.import_file"
+
+
+def pays(size: int) -> bool:
+    """Whether a file of ``size`` bytes is read ahead (see the module doc); ``ECERP_READ_AHEAD=0``
+    turns it off."""
+    return (
+        size >= AHEAD_BYTES
+        and sys.platform.startswith("linux")
+        and threading.active_count() == 1
+        and os.environ.get("ECERP_READ_AHEAD", "1") != "0"
+    )
+
+
+def size_of(source: object) -> int:
+    """The bytes of a source of :func:`~ecerp_core.connectors.files.import_files` (0: unknown)."""
+    if isinstance(source, tuple):
+        return len(source[1])
+    if isinstance(source, str | Path):
+        try:
+            return os.path.getsize(source)
+        except OSError:
+            return 0
+    return 0
+
+
+def read_ahead(produce: Callable[[], Iterable[Batch]], name: str) -> Iterator[Batch]:
+    """The items of ``produce()``, made in a forked copy of this process while the caller works on
+    the one before (the copy is at most one item ahead: it waits until the caller takes it). An
+    error in the copy is raised here; the copy ends when the caller stops early. ``name``: the file,
+    for the error a copy that dies gives."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    for stream in (sys.stdout, sys.stderr):  # what is buffered would be written twice
+        stream.flush()
+    copy = context.Process(target=_produce, args=(produce, sender), daemon=True)
+    copy.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                kind, value = receiver.recv()
+            except EOFError:
+                copy.join()
+                raise ReaderFailed(
+                    file=name, reason=lazy("reason.reader_stopped", code=copy.exitcode)
+                ) from None
+            if kind == "item":
+                yield unpack(value)
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        receiver.close()
+        if copy.is_alive():
+            copy.terminate()
+        copy.join()
+
+
+def _produce(produce: Callable[[], Iterable[Batch]], sender) -> None:
+    """In the copy: send each item, then ``done``; or the error met, as it is when it can be sent."""
+    try:
+        for item in produce():
+            sender.send(("item", pack(item)))
+        sender.send(("done", None))
+    except BrokenPipeError:  # the caller stopped early
+        return
+    except Exception as exc:  # sent to the caller, who raises it
+        try:
+            sender.send(("error", exc))
+        except Exception:  # it cannot be pickled: its text, with where it came from
+            sender.send(("error", RuntimeError("".join(traceback.format_exception(exc)))))
+    finally:
+        sender.close()
+
+
+def pack(batch: Batch) -> Batch:
+    """A batch as it is sent: amounts as their texts, moments as seconds (or microseconds) since
+    1970 and days as day numbers, which pickle sends many times quicker (a moment is pickled with a
+    time zone object of its own, a decimal through its text)."""
+    checked = batch.checked
+    return batch._replace(
+        checked=checked._replace(orders=_plain(checked.orders), lines=_plain(checked.lines))
+    )
+
+
+def unpack(batch: Batch) -> Batch:
+    """:func:`pack` undone: the same amounts, days and moments (these in UTC)."""
+    checked = batch.checked
+    return batch._replace(checked=checked._replace(orders=_read(checked.orders), lines=_read(checked.lines)))
+
+
+_KINDS = "\x00kinds"
+"""The key under which :func:`_plain` lists the columns it changed, with their kind (or, for a column
+of one value sent once, how many rows it has)."""
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def _microseconds(moment: dt.datetime) -> int:
+    return (moment - EPOCH) // MICROSECOND
+
+
+def _from_microseconds(count: int) -> dt.datetime:
+    return EPOCH + count * MICROSECOND
+
+
+_PLAIN = {Decimal: ("amount", str), dt.date: ("day", dt.date.toordinal)}
+_READ = {
+    "amount": Decimal,
+    "day": dt.date.fromordinal,
+    "second": partial(dt.datetime.fromtimestamp, tz=dt.UTC),
+    "microsecond": _from_microseconds,
+}
+
+
+def _plain(columns: dict[str, list]) -> dict[str, list]:
+    out, kinds = dict(columns), {}
+    for name, values in columns.items():
+        types = set(map(type, values))
+        if _one_value(values, types):  # a blank or default every order has: sent once
+            out[name], kinds[name] = values[:1], len(values)
+            continue
+        blank = type(None) in types
+        types.discard(type(None))
+        if len(types) != 1:
+            continue
+        kind = types.pop()
+        if kind is dt.datetime:
+            given = [v for v in values if v is not None] if blank else values
+            if not all(v.tzinfo for v in given):
+                continue  # a naive moment (never from a connector) travels as it is
+            # whole seconds are exact as a float's seconds since 1970 (made in C); finer moments
+            # are not always, and go as whole microseconds
+            kind, write = (
+                ("microsecond", _microseconds)
+                if any(v.microsecond for v in given)
+                else ("second", dt.datetime.timestamp)
+            )
+        elif kind in _PLAIN:
+            kind, write = _PLAIN[kind]
+        else:
+            continue
+        out[name] = [None if v is None else write(v) for v in values] if blank else list(map(write, values))
+        kinds[name] = kind
+    out[_KINDS] = kinds
+    return out
+
+
+def _one_value(values: list, types: set[type]) -> bool:
+    """Whether every value is the first, of its type (``0`` is not ``False``, nor ``0.00`` ``0``)."""
+    if len(types) != 1 or not values or values.count(values[0]) != len(values):
+        return False
+    return types != {Decimal} or len(set(map(str, values))) == 1
+
+
+def _read(columns: dict[str, list]) -> dict[str, list]:
+    out = dict(columns)
+    for name, kind in out.pop(_KINDS).items():
+        if type(kind) is int:
+            out[name] = out[name] * kind
+            continue
+        values, read = out[name], _READ[kind]
+        distinct = set(values)
+        distinct.discard(None)
+        if len(distinct) * 2 > len(values):
+            out[name] = (
+                [None if v is None else read(v) for v in values]
+                if None in values
+                else list(map(read, values))
+            )
+        else:
+            known = {v: read(v) for v in distinct}
+            known[None] = None
+            out[name] = list(map(known.__getitem__, values))
+    return out

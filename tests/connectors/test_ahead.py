@@ -1,0 +1,156 @@
+"""A large export is read and checked ahead, in a forked copy of the process, while this one writes:
+the orders, refusals and warnings come out as when it is read in this process, what the copy meets
+(a file that is not an export, rows listed apart) is raised here as there, and a copy that dies is
+a named error."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from business_fixtures import count
+from test_batches import ROWS, _csv, _shops, export, snapshot
+
+from ecerp_core.connectors import ahead
+from ecerp_core.connectors.files import import_files
+from ecerp_core.errors import ImportFileError
+from ecerp_core.orders.intake import Checked
+from ecerp_core.orders.models import Order, OrderEvent
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="reading ahead forks")
+
+
+@pytest.fixture
+def always_ahead(monkeypatch):
+    """Every file is read ahead, however small (the copy is made only where it may be)."""
+    monkeypatch.setattr(ahead, "AHEAD_BYTES", 0)
+    monkeypatch.setattr(ahead, "pays", lambda size: True)
+
+
+def test_an_export_read_ahead_imports_as_one_read_here(session, admin, always_ahead):
+    shops = _shops(session, admin, "shopify", ("HERE", "AHEAD", "SCATTERED", "SCATTERED_HERE"))
+    data = [("orders.csv", export(ROWS))]
+    with pytest.MonkeyPatch.context() as here:
+        here.setattr(ahead, "pays", lambda size: False)
+        one = import_files(session, admin, "shopify", data, shop="HERE")
+        scattered_here = [("s.csv", export([*ROWS[1:], ROWS[0]]))]
+        whole = import_files(session, admin, "shopify", scattered_here, shop="SCATTERED_HERE")
+    read = import_files(session, admin, "shopify", data, shop="AHEAD", batch_rows=2)
+    assert read == one
+    assert (read["created"], read["exceptions"], [r["line"] for r in read["rejected"]]) == (5, 1, [8])
+    assert snapshot(session, shops["AHEAD"]) == snapshot(session, shops["HERE"])
+
+    # #1's rows at the start and the end: the copy says so, and the file is read whole here
+    scattered = import_files(session, admin, "shopify", scattered_here, shop="SCATTERED", batch_rows=2)
+    assert scattered == whole
+    assert snapshot(session, shops["SCATTERED"]) == snapshot(session, shops["SCATTERED_HERE"])
+
+    events = count(session, OrderEvent)
+    again = import_files(session, admin, "shopify", data, shop="AHEAD", batch_rows=2)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 5)
+    assert count(session, OrderEvent) == events
+
+
+def test_a_taobao_pair_read_ahead_imports_as_one_read_here(session, admin, always_ahead):
+    shops = _shops(session, admin, "taobao", ("HERE", "AHEAD"))
+    paid, at = "买家已付款，等待卖家发货", "2026-06-01 10:00:00"
+    orders = [
+        [f"T{n}", paid, at, total, total, "上海 上海市 人民路1号"]
+        for n, total in (("1", "25.00"), ("2", "7.00"))
+    ]
+    items = [["T1", "10.00", "1", "A", "a"], ["T2", "7.00", "1", "ZZZ", "z"], ["T1", "15.00", "1", "B", "b"]]
+    pair = [
+        (
+            "ExportOrderList.csv",
+            _csv(
+                [["订单编号", "订单状态", "订单创建时间", "总金额", "买家实际支付金额", "收货地址"], *orders]
+            ),
+        ),
+        ("ExportOrderDetailList.csv", _csv([["订单编号", "价格", "购买数量", "商家编码", "标题"], *items])),
+    ]
+    with pytest.MonkeyPatch.context() as here:
+        here.setattr(ahead, "pays", lambda size: False)
+        one = import_files(session, admin, "taobao", pair, shop="HERE")
+    assert import_files(session, admin, "taobao", pair, shop="AHEAD", batch_rows=1) == one
+    assert one["created"] == 2 and one["exceptions"]
+    assert snapshot(session, shops["AHEAD"]) == snapshot(session, shops["HERE"])
+
+
+def test_a_file_the_copy_cannot_use_is_refused_here_and_nothing_is_written(session, admin, always_ahead):
+    _shops(session, admin, "shopify", ("AHEAD",))
+    broken = [("orders.csv", b"Name,Total\n#1,10.00\n")]
+    with pytest.raises(ImportFileError) as refused:
+        import_files(session, admin, "shopify", broken, shop="AHEAD")
+    assert "orders.csv" in refused.value.message("en") and "Lineitem quantity" in refused.value.message("en")
+    assert count(session, Order) == 0
+
+
+def test_a_copy_that_dies_or_fails_is_a_named_error():
+    with pytest.raises(ahead.ReaderFailed) as died:
+        list(ahead.read_ahead(lambda: os._exit(3), "orders.csv"))
+    assert died.value.message("en").endswith(
+        "exit code 3): import it again, or set ECERP_READ_AHEAD=0 to read it in one process"
+    )
+    assert "orders.csv" in died.value.message("zh_CN")
+
+    def unpicklable():
+        yield from ()
+        raise ValueError(lambda: None)  # its argument cannot be pickled: its text comes instead
+
+    with pytest.raises(RuntimeError, match="ValueError"):
+        list(ahead.read_ahead(unpicklable, "orders.csv"))
+
+
+def test_a_batch_travels_as_plain_values_and_arrives_the_same():
+    zone = ZoneInfo("Asia/Shanghai")
+    moments = [
+        dt.datetime(2026, 6, 1, 10, tzinfo=zone),
+        None,
+        dt.datetime(1969, 12, 31, 23, 59, 59, tzinfo=dt.UTC),
+    ]
+    fine = [
+        dt.datetime(2026, 6, 1, 10, 0, 0, 123457, tzinfo=zone),
+        dt.datetime(2100, 1, 1, 0, 0, 0, 999999, tzinfo=dt.UTC),
+    ]
+    orders = {
+        "total_amount": [Decimal("25.00"), Decimal("0"), Decimal("-1.5E+3"), Decimal("25.00")],
+        "paid_amount": [None, Decimal("1.10"), None, None],
+        "paid_at": [*moments, None],
+        "shipped_at": [*fine, None, None],
+        "naive": [dt.datetime(2026, 6, 1), None, None, None],
+        "order_date": [dt.date(2026, 6, 1), dt.date(1, 1, 1), None, dt.date(9999, 12, 31)],
+        "status": ["paid", "paid", "shipped", "paid"],
+        "tax_included": [True, False, False, True],
+        "note": ["", "", "", ""],  # one value: sent once
+        "subsidy_amount": [Decimal("0")] * 4,
+        "discount_amount": [Decimal("0"), Decimal("0.00"), Decimal("0"), Decimal("0")],  # equal, not alike
+        "seller_flag": [0, False, 0, 0],
+    }
+    checked = Checked(
+        4,
+        [0, 1, 2, 3],
+        orders,
+        {"quantity": [1, 2]},
+        [1, 1, 0, 0],
+        [None, (), None, ()],
+        [[], [], [], []],
+        [],
+    )
+    sent = ahead.pack(ahead.Batch("orders.csv", [], checked))
+    assert all(
+        type(v) in (str, int, float, bool, type(None))
+        for k, c in sent.checked.orders.items()
+        if k != "naive" and k[0] != "\x00" and len(c) > 1  # a column of one value is sent once, as it is
+        for v in c
+    )
+    back = ahead.unpack(sent)
+    assert back.checked.orders == orders and back.checked.lines == {"quantity": [1, 2]}
+    assert [type(v) for v in back.checked.orders["total_amount"]] == [Decimal] * 4
+    assert str(back.checked.orders["total_amount"][2]) == "-1.5E+3"
+    assert [str(v) for v in back.checked.orders["discount_amount"]] == ["0", "0.00", "0", "0"]
+    assert [type(v) for v in back.checked.orders["seller_flag"]] == [int, bool, int, int]
+    assert sent.checked.orders["note"] == [""] and sent.checked.orders["subsidy_amount"] == [Decimal("0")]
+    assert back == ahead.Batch("orders.csv", [], checked)
