@@ -128,7 +128,7 @@ def _produce(produce: Callable[[], Iterable[Batch]], sender) -> None:
 def pack(batch: Batch) -> Batch:
     """A batch as it is sent: amounts as their texts, moments as seconds (or microseconds) since
     1970 and days as day numbers, which pickle sends many times quicker (a moment is pickled with a
-    time zone object of its own, a decimal through its text)."""
+    time zone object of its own, a decimal through its text); a column of one value once."""
     checked = batch.checked
     return batch._replace(
         checked=checked._replace(orders=_plain(checked.orders), lines=_plain(checked.lines))
@@ -168,10 +168,10 @@ _READ = {
 def _plain(columns: dict[str, list]) -> dict[str, list]:
     out, kinds = dict(columns), {}
     for name, values in columns.items():
-        types = set(map(type, values))
-        if _one_value(values, types):  # a blank or default every order has: sent once
+        if _one_value(values):  # a blank or default every order has: sent once
             out[name], kinds[name] = values[:1], len(values)
             continue
+        types = set(map(type, values))
         blank = type(None) in types
         types.discard(type(None))
         if len(types) != 1:
@@ -198,11 +198,16 @@ def _plain(columns: dict[str, list]) -> dict[str, list]:
     return out
 
 
-def _one_value(values: list, types: set[type]) -> bool:
-    """Whether every value is the first, of its type (``0`` is not ``False``, nor ``0.00`` ``0``)."""
-    if len(types) != 1 or not values or values.count(values[0]) != len(values):
+def _one_value(values: list) -> bool:
+    """Whether every value is the first, alike (``0`` is not ``False``, nor ``0.00`` ``0``)."""
+    if not values:
         return False
-    return types != {Decimal} or len(set(map(str, values))) == 1
+    first = values[0]
+    if values[-1] != first or values[len(values) // 2] != first or values.count(first) != len(values):
+        return False
+    if type(first) in (str, int, bool, type(None)) and set(map(type, values)) == {type(first)}:
+        return True  # equal texts, numbers or flags of one type are alike
+    return len(set(map(id, values))) == 1 or len(set(map(repr, values))) == 1
 
 
 def _read(columns: dict[str, list]) -> dict[str, list]:
