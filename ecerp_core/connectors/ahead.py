@@ -19,12 +19,14 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import queue
 import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from functools import partial
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import NamedTuple
 
@@ -34,6 +36,9 @@ from ecerp_core.orders.intake import Checked
 
 AHEAD_BYTES = 4 << 20
 """The smallest file read ahead: one of a few batches gains less than the copy costs (~20 ms)."""
+AHEAD_BATCHES = 3
+"""How many batches the copy may have made that this process has not taken yet: enough to even out
+batches that take longer on one side than on the other, few enough to keep the memory bounded."""
 
 
 class Batch(NamedTuple):
@@ -76,7 +81,7 @@ def size_of(source: object) -> int:
 
 def read_ahead(produce: Callable[[], Iterable[Batch]], name: str) -> Iterator[Batch]:
     """The items of ``produce()``, made in a forked copy of this process while the caller works on
-    the one before (the copy is at most one item ahead: it waits until the caller takes it). An
+    the ones before (at most :data:`AHEAD_BATCHES` ahead: then it waits for the caller). An
     error in the copy is raised here; the copy ends when the caller stops early. ``name``: the file,
     for the error a copy that dies gives."""
     context = multiprocessing.get_context("fork")
@@ -109,19 +114,40 @@ def read_ahead(produce: Callable[[], Iterable[Batch]], name: str) -> Iterator[Ba
 
 
 def _produce(produce: Callable[[], Iterable[Batch]], sender) -> None:
-    """In the copy: send each item, then ``done``; or the error met, as it is when it can be sent."""
+    """In the copy: send each item, then ``done``; or the error met, as it is when it can be sent.
+
+    A pipe holds 64 KiB, so writing a batch waits until this process has read it all: a thread of
+    the copy writes while its main thread reads on, up to :data:`AHEAD_BATCHES` batches ahead."""
+    outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=AHEAD_BATCHES)
+
+    def write() -> None:
+        broken = False
+        while (message := outbox.get()) is not None:
+            if broken:
+                continue  # the caller stopped early: what is left is dropped
+            try:
+                sender.send_bytes(message)
+            except BrokenPipeError:
+                broken = True
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+
+    def post(kind: str, value: object) -> None:
+        outbox.put(ForkingPickler.dumps((kind, value)))
+
     try:
         for item in produce():
-            sender.send(("item", pack(item)))
-        sender.send(("done", None))
-    except BrokenPipeError:  # the caller stopped early
-        return
+            post("item", pack(item))
+        post("done", None)
     except Exception as exc:  # sent to the caller, who raises it
         try:
-            sender.send(("error", exc))
+            post("error", exc)
         except Exception:  # it cannot be pickled: its text, with where it came from
-            sender.send(("error", RuntimeError("".join(traceback.format_exception(exc)))))
+            post("error", RuntimeError("".join(traceback.format_exception(exc))))
     finally:
+        outbox.put(None)
+        writer.join()
         sender.close()
 
 
