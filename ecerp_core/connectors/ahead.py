@@ -1,12 +1,12 @@
 """Reading a large export ahead, in a second process: while this process writes one batch of
-orders, a forked copy of it reads, parses and checks the next, so a large file keeps both of a
-computer's cores busy instead of one.
+orders, a forked copy of it reads and parses the next, so a large file keeps both of a computer's
+cores busy instead of one.
 
-The copy only reads the file and computes (:func:`ecerp_core.orders.intake.check_drafts` reads no
-database); it never touches the database, whose connection stays with this process and its one
-transaction. What it finds comes back through a pipe, a batch at a time, as plain values
-(:func:`pack` / :func:`unpack`: amounts travel as their text, which is what pickling makes slow); an
-error it meets (an unreadable file, rows an order lists apart) is raised here as it was there.
+The copy only reads the file and parses it into order drafts; it never touches the database, whose
+connection stays with this process and its one transaction. The drafts come back through a pipe, a
+batch at a time, as columns of plain values (:func:`pack` / :func:`unpack`: a draft, a decimal or a
+moment one by one is what pickling makes slow); an error it meets (an unreadable file, rows an order
+lists apart) is raised here as it was there.
 
 It is used only where a copy of the process is safe and pays (:func:`pays`): on Linux, in a process
 with no other thread (a forked copy of a threaded process, a Jupyter kernel, may wait forever on a
@@ -17,37 +17,31 @@ read in this process, to the same result.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import multiprocessing
 import os
 import queue
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from functools import partial
+from itertools import repeat
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import NamedTuple
 
+from ecerp_core.connectors.base import Parsed
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import lazy
-from ecerp_core.orders.intake import Checked
+from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
 
 AHEAD_BYTES = 4 << 20
 """The smallest file read ahead: one of a few batches gains less than the copy costs (~20 ms)."""
 AHEAD_BATCHES = 3
 """How many batches the copy may have made that this process has not taken yet: enough to even out
 batches that take longer on one side than on the other, few enough to keep the memory bounded."""
-
-
-class Batch(NamedTuple):
-    """A batch of a file as read and checked: the file's name, the rows that could not be read
-    (``{file, line, reason}``) and the batch's drafts, checked."""
-
-    file: str
-    rejected: list[dict]
-    checked: Checked
 
 
 class ReaderFailed(EcerpError):
@@ -79,7 +73,7 @@ def size_of(source: object) -> int:
     return 0
 
 
-def read_ahead(produce: Callable[[], Iterable[Batch]], name: str) -> Iterator[Batch]:
+def read_ahead(produce: Callable[[], Iterable[Parsed]], name: str) -> Iterator[Parsed]:
     """The items of ``produce()``, made in a forked copy of this process while the caller works on
     the ones before (at most :data:`AHEAD_BATCHES` ahead: then it waits for the caller). An
     error in the copy is raised here; the copy ends when the caller stops early. ``name``: the file,
@@ -113,7 +107,7 @@ def read_ahead(produce: Callable[[], Iterable[Batch]], name: str) -> Iterator[Ba
         copy.join()
 
 
-def _produce(produce: Callable[[], Iterable[Batch]], sender) -> None:
+def _produce(produce: Callable[[], Iterable[Parsed]], sender) -> None:
     """In the copy: send each item, then ``done``; or the error met, as it is when it can be sent.
 
     A pipe holds 64 KiB, so writing a batch waits until this process has read it all: a thread of
@@ -151,20 +145,51 @@ def _produce(produce: Callable[[], Iterable[Batch]], sender) -> None:
         sender.close()
 
 
-def pack(batch: Batch) -> Batch:
-    """A batch as it is sent: amounts as their texts, moments as seconds (or microseconds) since
-    1970 and days as day numbers, which pickle sends many times quicker (a moment is pickled with a
-    time zone object of its own, a decimal through its text); a column of one value once."""
-    checked = batch.checked
-    return batch._replace(
-        checked=checked._replace(orders=_plain(checked.orders), lines=_plain(checked.lines))
-    )
+class Sent(NamedTuple):
+    """A batch as it is sent (:func:`pack`): its drafts' fields as columns of plain values, their lines
+    one after another (``line_counts`` of each draft)."""
+
+    file: str
+    rejected: list[dict]
+    orders: dict[str, list]
+    line_counts: list[int]
+    lines: dict[str, list]
 
 
-def unpack(batch: Batch) -> Batch:
-    """:func:`pack` undone: the same amounts, days and moments (these in UTC)."""
-    checked = batch.checked
-    return batch._replace(checked=checked._replace(orders=_read(checked.orders), lines=_read(checked.lines)))
+def pack(part: Parsed) -> Sent:
+    """A parsed batch as it is sent: its drafts as columns, amounts as their texts, moments as seconds
+    (or microseconds) since 1970 and days as day numbers, which pickle sends many times quicker (a
+    draft field by field, a moment with a time zone object of its own, a decimal through its text);
+    a column of one value once."""
+    drafts = part.drafts
+    fields = [f for f in OrderDraft._fields if f != "lines"]
+    orders = dict(zip(fields, _columns(drafts, OrderDraft._fields, "lines"), strict=True))
+    every = [line for d in drafts for line in d.lines]
+    lines = dict(zip(OrderLineDraft._fields, _columns(every, OrderLineDraft._fields), strict=True))
+    counts = [len(d.lines) for d in drafts]
+    return Sent(part.file, part.rejected, _plain(orders), counts, _plain(lines))
+
+
+def unpack(sent: Sent) -> Parsed:
+    """:func:`pack` undone: the same drafts (their moments in UTC)."""
+    lines = _read(sent.lines)
+    fields = (lines[f] for f in OrderLineDraft._fields)
+    made = list(map(tuple.__new__, repeat(OrderLineDraft), zip(*fields, strict=True)))
+    ends = list(itertools.accumulate(sent.line_counts))
+    orders = _read(sent.orders)
+    orders["lines"] = [
+        tuple(made[end - size : end]) for end, size in zip(ends, sent.line_counts, strict=True)
+    ]
+    columns = (orders[f] for f in OrderDraft._fields)
+    drafts = list(map(tuple.__new__, repeat(OrderDraft), zip(*columns, strict=True)))
+    return Parsed(drafts, sent.rejected, sent.file)
+
+
+def _columns(records: list[tuple], fields: Sequence[str], leave: str = "") -> list[list]:
+    """Each field of the records (named tuples of one kind) as a list, but ``leave``."""
+    if not records:
+        return [[] for f in fields if f != leave]
+    return [list(values) for f, values in zip(fields, zip(*records, strict=True), strict=True) if f != leave]
 
 
 _KINDS = "\x00kinds"

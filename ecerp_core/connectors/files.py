@@ -30,7 +30,6 @@ from ecerp_core.connectors.base import Parsed, ShopInfo, require_columns
 from ecerp_core.db import cycle_collector_paused
 from ecerp_core.errors import ImportFileError, NotFound
 from ecerp_core.i18n import lazy
-from ecerp_core.orders.drafts import ImportResult
 from ecerp_core.orders.intake import OrderIntake
 from ecerp_core.tabular import BATCH_ROWS, ScatteredRows, Table, read_batches, read_table
 
@@ -124,7 +123,7 @@ def import_files(
     if platform not in PLATFORMS:
         raise ImportFileError(file="-", reason=lazy("reason.unknown_platform", value=platform))
     summary = _empty_summary()
-    streamed = partial(_import_streamed, session, actor, platform, info.id, summary, history)
+    streamed = partial(_import_streamed, session, actor, platform, summary, history)
     with cycle_collector_paused():
         # a batch's tables and drafts die with it, their memory freed as they go (no cycles)
         if platform in PARSERS:
@@ -207,7 +206,6 @@ def _import_streamed(
     session: Session,
     actor: Actor,
     platform: str,
-    shop_id: int,
     summary: dict,
     history: bool,
     source: Source,
@@ -216,33 +214,32 @@ def _import_streamed(
     whole: Callable[[], Parsed],
 ) -> None:
     """One file, batch by batch (see :func:`import_files`): ``parse`` reads a batch, ``whole`` reads
-    the whole file when its batches scatter an order's rows. A large file is read and checked
-    ahead, in a second process, while this one writes (:mod:`~ecerp_core.connectors.ahead`)."""
+    the whole file when its batches scatter an order's rows. A large file is read ahead, in a second
+    process, while this one writes (:mod:`~ecerp_core.connectors.ahead`)."""
     found = _empty_summary()
-    intake = OrderIntake(session, actor, history=history)
-    intake.read_shops({shop_id})
-    check = intake.checker()
-
-    def read() -> Iterator[ahead.Batch]:
-        for table in batches():
-            part = parse(table)
-            yield ahead.Batch(part.file, part.rejected, check(part.drafts))
-
+    intake = None
     name = source[0] if isinstance(source, tuple) else str(source)
+    parts = (
+        ahead.read_ahead(lambda: map(parse, batches()), name)
+        if ahead.pays(ahead.size_of(source))
+        else map(parse, batches())
+    )
     savepoint = session.begin_nested()
     try:
-        for batch in ahead.read_ahead(read, name) if ahead.pays(ahead.size_of(source)) else read():
-            intake.source = intake.source or f"{platform}:{batch.file}"
-            _import_part(intake, batch.file, batch.rejected, intake.apply(batch.checked), found)
+        for part in parts:
+            if intake is None:
+                intake = OrderIntake(session, actor, history=history, source=f"{platform}:{part.file}")
+            _import_part(intake, part, found, finish=False)
     except ScatteredRows:
         savepoint.rollback()  # what its batches wrote goes: the file is read whole instead
         part = whole()
-        intake = OrderIntake(session, actor, history=history, source=f"{platform}:{part.file}")
-        _import_part(intake, part.file, part.rejected, intake.add(part.drafts), summary)
-        intake.finish()
+        _import_part(
+            OrderIntake(session, actor, history=history, source=f"{platform}:{part.file}"), part, summary
+        )
         return
     savepoint.commit()
-    intake.finish()
+    if intake is not None:
+        intake.finish()
     for key, value in found.items():
         summary[key] += value
 
@@ -251,13 +248,14 @@ def _empty_summary() -> dict:
     return {"created": 0, "updated": 0, "unchanged": 0, "exceptions": 0, "rejected": [], "warnings": []}
 
 
-def _import_part(
-    intake: OrderIntake, file: str, rejected: list[dict], result: ImportResult, summary: dict
-) -> None:
-    """Add what became of a file's (or a batch's) rows to ``summary``: those that could not be read,
-    and the import's ``result`` of its drafts."""
-    summary["rejected"] += rejected
-    for key in ("created", "updated", "unchanged", "exceptions"):
-        summary[key] += getattr(result, key)
-    for key, problems in (("rejected", result.rejected), ("warnings", result.warnings)):
-        summary[key] += [{"file": file, "line": p.line, "reason": p.message()} for p in problems]
+def _import_part(intake: OrderIntake, part: Parsed, summary: dict, *, finish: bool = True) -> None:
+    """Import a file's (or a batch's) drafts and add what became of them to ``summary``."""
+    summary["rejected"] += part.rejected
+    if part.drafts:
+        result = intake.add(part.drafts)
+        for key in ("created", "updated", "unchanged", "exceptions"):
+            summary[key] += getattr(result, key)
+        for key, found in (("rejected", result.rejected), ("warnings", result.warnings)):
+            summary[key] += [{"file": part.file, "line": p.line, "reason": p.message()} for p in found]
+    if finish:
+        intake.finish()

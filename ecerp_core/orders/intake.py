@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from functools import partial
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select, update
@@ -82,7 +81,6 @@ class Checked(NamedTuple):
     (:data:`LINE_FIELDS`) one after another, ``line_counts`` how many each has. ``waits`` the reasons
     each would wait that its draft alone tells (None: it does not enter the pipeline), ``warnings``
     what a person should know of each; ``rejected`` the problems of the drafts that cannot be orders.
-    Plain values only: a batch can be checked in another process (:mod:`ecerp_core.connectors.ahead`).
     """
 
     size: int
@@ -169,8 +167,8 @@ class OrderIntake:
     batch), then :meth:`finish`, which writes the import's one audit row. The settings, company and
     shops are read once; the counts add up across the batches.
 
-    :meth:`add` is :meth:`check` then :meth:`apply`; the check reads nothing, so a batch can be
-    checked elsewhere (another process) with :meth:`checker` while the one before is applied."""
+    :meth:`add` is :meth:`check`, which reads no more than the shops (:func:`check_drafts`), then
+    :meth:`apply`, which reads and writes the orders."""
 
     def __init__(self, session: Session, actor: Actor, *, history: bool = False, source: str = "") -> None:
         require(actor, "orders.import")
@@ -198,10 +196,6 @@ class OrderIntake:
         missing = shop_ids - self.shops.keys()
         if missing:
             self.shops.update(_shops(self.session, missing))
-
-    def checker(self) -> Callable[[Sequence[OrderDraft]], Checked]:
-        """:meth:`check` without the database, for shops already read (:meth:`read_shops`)."""
-        return partial(check_drafts, shops=dict(self.shops), zone=self.zone, history=self.history)
 
     def apply(self, checked: Checked, *, strict: bool = False) -> ImportResult:
         """Import a checked batch: new orders are created, known ones moved along the import

@@ -15,9 +15,10 @@ from business_fixtures import count
 from test_batches import ROWS, _csv, _shops, export, snapshot
 
 from ecerp_core.connectors import ahead
+from ecerp_core.connectors.base import Parsed
 from ecerp_core.connectors.files import import_files
 from ecerp_core.errors import ImportFileError
-from ecerp_core.orders.intake import Checked
+from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
 from ecerp_core.orders.models import Order, OrderEvent
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="reading ahead forks")
@@ -104,53 +105,34 @@ def test_a_copy_that_dies_or_fails_is_a_named_error():
         list(ahead.read_ahead(unpicklable, "orders.csv"))
 
 
-def test_a_batch_travels_as_plain_values_and_arrives_the_same():
+def test_drafts_travel_as_plain_values_and_arrive_the_same():
     zone = ZoneInfo("Asia/Shanghai")
-    moments = [
-        dt.datetime(2026, 6, 1, 10, tzinfo=zone),
-        None,
-        dt.datetime(1969, 12, 31, 23, 59, 59, tzinfo=dt.UTC),
-    ]
-    fine = [
-        dt.datetime(2026, 6, 1, 10, 0, 0, 123457, tzinfo=zone),
-        dt.datetime(2100, 1, 1, 0, 0, 0, 999999, tzinfo=dt.UTC),
-    ]
-    orders = {
-        "total_amount": [Decimal("25.00"), Decimal("0"), Decimal("-1.5E+3"), Decimal("25.00")],
-        "paid_amount": [None, Decimal("1.10"), None, None],
-        "paid_at": [*moments, None],
-        "shipped_at": [*fine, None, None],
-        "naive": [dt.datetime(2026, 6, 1), None, None, None],
-        "order_date": [dt.date(2026, 6, 1), dt.date(1, 1, 1), None, dt.date(9999, 12, 31)],
-        "status": ["paid", "paid", "shipped", "paid"],
-        "tax_included": [True, False, False, True],
-        "note": ["", "", "", ""],  # one value: sent once
-        "subsidy_amount": [Decimal("0")] * 4,
-        "discount_amount": [Decimal("0"), Decimal("0.00"), Decimal("0"), Decimal("0")],  # equal, not alike
-        "seller_flag": [0, False, 0, 0],
-    }
-    checked = Checked(
-        4,
-        [0, 1, 2, 3],
-        orders,
-        {"quantity": [1, 2]},
-        [1, 1, 0, 0],
-        [None, (), None, ()],
-        [[], [], [], []],
-        [],
+    at = dt.datetime(2026, 6, 1, 10, tzinfo=zone)
+    lines = (
+        OrderLineDraft("A", 1, Decimal("10.00"), Decimal("10.00")),
+        OrderLineDraft("B", 2, Decimal("1.5E+3"), Decimal("3000"), Decimal("0.00"), "OURS", "名"),
     )
-    sent = ahead.pack(ahead.Batch("orders.csv", [], checked))
+    drafts = [
+        OrderDraft(1, "#1", "paid", at, "CNY", lines, Decimal("3010.00"), Decimal("3010.00"), paid_at=at),
+        OrderDraft(1, "#2", "shipped", dt.datetime(1969, 12, 31, 23, 59, 59, tzinfo=dt.UTC), "CNY", lines[:1],
+                   Decimal("10.00"), Decimal("10.0"), discount_amount=Decimal("0.00"), tax_included=True,
+                   shipped_at=dt.datetime(2026, 6, 1, 10, 0, 0, 123457, tzinfo=zone), line=7),
+        OrderDraft(1, "#3", "paid", at, "CNY", (), Decimal("0"), Decimal("0"), is_cod=True, note="n"),
+    ]  # fmt: skip
+    part = Parsed(drafts, [{"file": "orders.csv", "line": 9, "reason": "bad"}], "orders.csv")
+    sent = ahead.pack(part)
     assert all(
         type(v) in (str, int, float, bool, type(None))
-        for k, c in sent.checked.orders.items()
-        if k != "naive" and k[0] != "\x00" and len(c) > 1  # a column of one value is sent once, as it is
-        for v in c
+        for columns in (sent.orders, sent.lines)
+        for name, values in columns.items()
+        if name[0] != "\x00" and len(values) > 1  # a column of one value is sent once, as it is
+        for v in values
     )
+    assert sent.orders["shop_id"] == [1] and sent.orders["seller_remark"] == [""]  # one value: once
     back = ahead.unpack(sent)
-    assert back.checked.orders == orders and back.checked.lines == {"quantity": [1, 2]}
-    assert [type(v) for v in back.checked.orders["total_amount"]] == [Decimal] * 4
-    assert str(back.checked.orders["total_amount"][2]) == "-1.5E+3"
-    assert [str(v) for v in back.checked.orders["discount_amount"]] == ["0", "0.00", "0", "0"]
-    assert [type(v) for v in back.checked.orders["seller_flag"]] == [int, bool, int, int]
-    assert sent.checked.orders["note"] == [""] and sent.checked.orders["subsidy_amount"] == [Decimal("0")]
-    assert back == ahead.Batch("orders.csv", [], checked)
+    assert back == part
+    assert [str(d.total_amount) for d in back.drafts] == ["3010.00", "10.0", "0"]
+    assert str(back.drafts[0].lines[1].unit_price) == "1.5E+3" and back.drafts[2].lines == ()
+    assert back.drafts[1].shipped_at.microsecond == 123457
+    assert [type(d.is_cod) for d in back.drafts] == [bool] * 3
+    assert ahead.unpack(ahead.pack(Parsed([], [], "empty.csv"))) == Parsed([], [], "empty.csv")
