@@ -6,6 +6,7 @@ a named error."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -14,9 +15,12 @@ import pytest
 from business_fixtures import count
 from test_batches import ROWS, _csv, _shops, export, snapshot
 
+from ecerp_core.auth import resolve_actor
+from ecerp_core.cli import main
 from ecerp_core.connectors import ahead
 from ecerp_core.connectors.base import Parsed
 from ecerp_core.connectors.files import import_files
+from ecerp_core.db import session_scope
 from ecerp_core.errors import ImportFileError
 from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
 from ecerp_core.orders.models import Order, OrderEvent
@@ -136,3 +140,35 @@ def test_drafts_travel_as_plain_values_and_arrive_the_same():
     assert back.drafts[1].shipped_at.microsecond == 123457
     assert [type(d.is_cod) for d in back.drafts] == [bool] * 3
     assert ahead.unpack(ahead.pack(Parsed([], [], "empty.csv"))) == Parsed([], [], "empty.csv")
+
+
+def test_the_command_reads_a_large_export_ahead_to_the_same_orders(db, capsys, tmp_path, monkeypatch):
+    """``ecerp orders import`` of a 4 MB export: read ahead, as without (``ECERP_READ_AHEAD=0``)."""
+    with session_scope(db) as session:
+        shops = _shops(session, resolve_actor(session, "admin"), "shopify", ("AHEAD", "HERE"))
+    path = tmp_path / "orders_export.csv"
+    rows = [
+        (f"#{n}", "x" if n % 997 == 0 else "1", "10.00", "ZZZ" if n % 101 == 0 else "A") for n in range(5000)
+    ]
+    rows += [(f"#{n}", "2", "15.00", "B") for n in range(0, 5000, 2)]
+    rows.sort(key=lambda row: int(row[0][1:]))
+    path.write_bytes(export(rows).replace(b"\r\n", b"," + b"n" * 600 + b"\r\n"))  # a long remark each
+    assert path.stat().st_size >= ahead.AHEAD_BYTES
+    used = []
+    real = ahead.read_ahead
+    monkeypatch.setattr(ahead, "read_ahead", lambda *args: used.append(args[1]) or real(*args))
+
+    def imported(shop: str) -> dict:
+        command = ["--lang", "en", "orders", "import", "--platform", "shopify", str(path), "--shop", shop]
+        with pytest.raises(SystemExit) as done:  # 1: rows were rejected, the others imported
+            main([*command, "--json"])
+        assert done.value.code == 1
+        return json.loads(capsys.readouterr().out)
+
+    read = imported("AHEAD")
+    assert used == [str(path)]
+    monkeypatch.setenv("ECERP_READ_AHEAD", "0")
+    assert imported("HERE") == read and used == [str(path)]
+    assert (read["created"], read["exceptions"], len(read["rejected"])) == (4994, 49, 6)
+    with session_scope(db) as session:
+        assert snapshot(session, shops["AHEAD"]) == snapshot(session, shops["HERE"])
