@@ -36,15 +36,6 @@ class Problem:
     def at_line(self, line: int) -> Problem:
         return Problem(self.field, self.code, self.params, line)
 
-    def __reduce__(self) -> tuple:
-        # pickle cannot take the read-only view of the params: a batch checked in another process
-        # (ecerp_core.connectors.ahead) sends its problems as a plain dict of them
-        return (_problem_of, (self.field, self.code, dict(self.params), self.line))
-
-
-def _problem_of(field: str | None, code: str, params: dict, line: int | None) -> Problem:
-    return Problem(field, code, MappingProxyType(params), line)
-
 
 def problem(field: str | None, code: str, **params: object) -> Problem:
     """Build a :class:`Problem`; ``code`` is given without its ``problem.`` prefix."""

@@ -188,10 +188,10 @@ class OrderIntake:
 
     def check(self, drafts: Sequence[OrderDraft]) -> Checked:
         """:func:`check_drafts` of a batch, its shops read first."""
-        self.read_shops({d.shop_id for d in drafts})
+        self._read_shops({d.shop_id for d in drafts})
         return check_drafts(drafts, self.shops, self.zone, history=self.history)
 
-    def read_shops(self, shop_ids: set[int]) -> None:
+    def _read_shops(self, shop_ids: set[int]) -> None:
         """Read the facts of the shops not read yet (a check needs those of its drafts)."""
         missing = shop_ids - self.shops.keys()
         if missing:
@@ -204,7 +204,7 @@ class OrderIntake:
             raise ValidationError(checked.rejected)
         session, orders, lines = self.session, checked.orders, checked.lines
         shop_ids = orders["shop_id"]
-        self.read_shops(set(shop_ids))
+        self._read_shops(set(shop_ids))
         line_shops = [
             shop for shop, count in zip(shop_ids, checked.line_counts, strict=True) for _ in range(count)
         ]

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import subprocess
+import sys
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -16,7 +18,6 @@ from business_fixtures import count
 from test_batches import ROWS, _csv, _shops, export, snapshot
 
 from ecerp_core.auth import resolve_actor
-from ecerp_core.cli import main
 from ecerp_core.connectors import ahead
 from ecerp_core.connectors.base import Parsed
 from ecerp_core.connectors.files import import_files
@@ -142,7 +143,20 @@ def test_drafts_travel_as_plain_values_and_arrive_the_same():
     assert ahead.unpack(ahead.pack(Parsed([], [], "empty.csv"))) == Parsed([], [], "empty.csv")
 
 
-def test_the_command_reads_a_large_export_ahead_to_the_same_orders(db, capsys, tmp_path, monkeypatch):
+SAYS_WHEN_READ_AHEAD = """
+import runpy, sys
+from ecerp_core.connectors import ahead
+real = ahead.read_ahead
+def read_ahead(*args):
+    print("reading ahead", file=sys.stderr)
+    return real(*args)
+ahead.read_ahead = read_ahead
+sys.argv = ["ecerp", *sys.argv[1:]]
+runpy.run_module("ecerp_core", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_the_command_reads_a_large_export_ahead_to_the_same_orders(db, tmp_path):
     """``ecerp orders import`` of a 4 MB export: read ahead, as without (``ECERP_READ_AHEAD=0``)."""
     with session_scope(db) as session:
         shops = _shops(session, resolve_actor(session, "admin"), "shopify", ("AHEAD", "HERE"))
@@ -154,21 +168,21 @@ def test_the_command_reads_a_large_export_ahead_to_the_same_orders(db, capsys, t
     rows.sort(key=lambda row: int(row[0][1:]))
     path.write_bytes(export(rows).replace(b"\r\n", b"," + b"n" * 600 + b"\r\n"))  # a long remark each
     assert path.stat().st_size >= ahead.AHEAD_BYTES
-    used = []
-    real = ahead.read_ahead
-    monkeypatch.setattr(ahead, "read_ahead", lambda *args: used.append(args[1]) or real(*args))
 
-    def imported(shop: str) -> dict:
-        command = ["--lang", "en", "orders", "import", "--platform", "shopify", str(path), "--shop", shop]
-        with pytest.raises(SystemExit) as done:  # 1: rows were rejected, the others imported
-            main([*command, "--json"])
-        assert done.value.code == 1
-        return json.loads(capsys.readouterr().out)
+    def imported(shop: str, **env: str) -> tuple[dict, bool]:
+        """The command in a process of its own, as a user runs it: its summary, and whether the file
+        was read ahead (the process says so on its error stream)."""
+        command = ["orders", "import", "--platform", "shopify", str(path), "--shop", shop, "--json"]
+        done = subprocess.run(
+            [sys.executable, "-c", SAYS_WHEN_READ_AHEAD, *command],
+            env={**os.environ, **env}, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 1, done.stderr[-2000:]  # 1: rows were rejected, the others imported
+        return json.loads(done.stdout), "reading ahead" in done.stderr
 
-    read = imported("AHEAD")
-    assert used == [str(path)]
-    monkeypatch.setenv("ECERP_READ_AHEAD", "0")
-    assert imported("HERE") == read and used == [str(path)]
+    read, ahead_here = imported("AHEAD")
+    assert ahead_here
+    assert imported("HERE", ECERP_READ_AHEAD="0") == (read, False)
     assert (read["created"], read["exceptions"], len(read["rejected"])) == (4994, 49, 6)
     with session_scope(db) as session:
         assert snapshot(session, shops["AHEAD"]) == snapshot(session, shops["HERE"])
