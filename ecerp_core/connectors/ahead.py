@@ -24,7 +24,8 @@ import queue
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import partial
 from itertools import repeat
@@ -73,7 +74,22 @@ def size_of(source: object) -> int:
     return 0
 
 
-def read_ahead(produce: Callable[[], Iterable[Parsed]], name: str) -> Iterator[Parsed]:
+@contextmanager
+def reading(produce: Callable[[], Iterable[Parsed]], source: object) -> Iterator[Iterable[Parsed]]:
+    """The parsed batches of ``produce()`` for a ``source`` (a path, or a name and its bytes): read
+    ahead where it pays (:func:`pays`), else in this process. The copy, if any, ends with the block,
+    whether the caller took every batch or stopped early (an error)."""
+    if not pays(size_of(source)):
+        yield produce()
+        return
+    parts = read_ahead(produce, source[0] if isinstance(source, tuple) else str(source))
+    try:
+        yield parts
+    finally:
+        parts.close()
+
+
+def read_ahead(produce: Callable[[], Iterable[Parsed]], name: str) -> Generator[Parsed, None, None]:
     """The items of ``produce()``, made in a forked copy of this process while the caller works on
     the ones before (at most :data:`AHEAD_BATCHES` ahead: then it waits for the caller). An
     error in the copy is raised here; the copy ends when the caller stops early. ``name``: the file,

@@ -218,18 +218,13 @@ def _import_streamed(
     process, while this one writes (:mod:`~ecerp_core.connectors.ahead`)."""
     found = _empty_summary()
     intake = None
-    name = source[0] if isinstance(source, tuple) else str(source)
-    parts = (
-        ahead.read_ahead(lambda: map(parse, batches()), name)
-        if ahead.pays(ahead.size_of(source))
-        else map(parse, batches())
-    )
     savepoint = session.begin_nested()
     try:
-        for part in parts:
-            if intake is None:
-                intake = OrderIntake(session, actor, history=history, source=f"{platform}:{part.file}")
-            _import_part(intake, part, found, finish=False)
+        with ahead.reading(lambda: map(parse, batches()), source) as parts:
+            for part in parts:
+                if intake is None:
+                    intake = OrderIntake(session, actor, history=history, source=f"{platform}:{part.file}")
+                _import_part(intake, part, found, finish=False)
     except ScatteredRows:
         savepoint.rollback()  # what its batches wrote goes: the file is read whole instead
         part = whole()

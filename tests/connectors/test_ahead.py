@@ -6,10 +6,13 @@ a named error."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
+import threading
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -108,6 +111,31 @@ def test_a_copy_that_dies_or_fails_is_a_named_error():
 
     with pytest.raises(RuntimeError, match="ValueError"):
         list(ahead.read_ahead(unpicklable, "orders.csv"))
+
+
+def test_a_file_is_read_ahead_only_where_a_copy_is_safe_and_pays(monkeypatch):
+    big = ahead.AHEAD_BYTES
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # earlier tests may have left threads
+    assert ahead.pays(big) == sys.platform.startswith("linux")
+    assert not ahead.pays(big - 1)
+    monkeypatch.setenv("ECERP_READ_AHEAD", "0")
+    assert not ahead.pays(big)
+    monkeypatch.delenv("ECERP_READ_AHEAD")
+    monkeypatch.setattr(threading, "active_count", lambda: 2)  # a Jupyter kernel, a server
+    assert not ahead.pays(big)
+    assert ahead.size_of(("orders.csv", b"12345")) == 5 and ahead.size_of("/no/such/file.csv") == 0
+
+
+def test_the_copy_ends_with_the_block_when_the_caller_stops_early(always_ahead):
+    def endless():
+        for n in itertools.count():
+            yield Parsed([], [], f"batch {n}")
+
+    with pytest.raises(ZeroDivisionError), ahead.reading(endless, ("orders.csv", b"...")) as parts:
+        assert next(iter(parts)).file == "batch 0"
+        assert multiprocessing.active_children()
+        _ = 1 / 0  # the caller fails half-way
+    assert multiprocessing.active_children() == []
 
 
 def test_drafts_travel_as_plain_values_and_arrive_the_same():
