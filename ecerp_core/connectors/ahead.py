@@ -24,7 +24,7 @@ import queue
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import partial
@@ -36,7 +36,7 @@ from typing import NamedTuple
 from ecerp_core.connectors.base import Parsed
 from ecerp_core.errors import EcerpError
 from ecerp_core.i18n import lazy
-from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft
+from ecerp_core.orders.drafts import OrderDraft, OrderLineDraft, as_columns
 
 AHEAD_BYTES = 4 << 20
 """The smallest file read ahead: one of a few batches gains less than the copy costs (~20 ms)."""
@@ -178,10 +178,8 @@ def pack(part: Parsed) -> Sent:
     draft field by field, a moment with a time zone object of its own, a decimal through its text);
     a column of one value once."""
     drafts = part.drafts
-    fields = [f for f in OrderDraft._fields if f != "lines"]
-    orders = dict(zip(fields, _columns(drafts, OrderDraft._fields, "lines"), strict=True))
-    every = [line for d in drafts for line in d.lines]
-    lines = dict(zip(OrderLineDraft._fields, _columns(every, OrderLineDraft._fields), strict=True))
+    orders = as_columns(drafts, [f for f in OrderDraft._fields if f != "lines"])
+    lines = as_columns([line for d in drafts for line in d.lines], OrderLineDraft._fields)
     counts = [len(d.lines) for d in drafts]
     return Sent(part.file, part.rejected, _plain(orders), counts, _plain(lines))
 
@@ -199,13 +197,6 @@ def unpack(sent: Sent) -> Parsed:
     columns = (orders[f] for f in OrderDraft._fields)
     drafts = list(map(tuple.__new__, repeat(OrderDraft), zip(*columns, strict=True)))
     return Parsed(drafts, sent.rejected, sent.file)
-
-
-def _columns(records: list[tuple], fields: Sequence[str], leave: str = "") -> list[list]:
-    """Each field of the records (named tuples of one kind) as a list, but ``leave``."""
-    if not records:
-        return [[] for f in fields if f != leave]
-    return [list(values) for f, values in zip(fields, zip(*records, strict=True), strict=True) if f != leave]
 
 
 _KINDS = "\x00kinds"

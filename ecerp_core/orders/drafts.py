@@ -8,6 +8,7 @@ Connectors (``ecerp_core.connectors``) make :class:`OrderDraft` values;
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -97,3 +98,12 @@ class ImportResult:
     rejected: tuple[Problem, ...] = field(default=())
     exceptions: int = 0
     warnings: tuple[Problem, ...] = field(default=())
+
+
+def as_columns(records: Sequence[tuple], names: Sequence[str]) -> dict[str, list]:
+    """The fields ``names`` of many named tuples of one kind (drafts, their lines) as columns: all
+    the records turned into columns at once (no dict per record)."""
+    if not records:
+        return {name: [] for name in names}
+    every = list(zip(*records, strict=True))
+    return {name: list(every[type(records[0])._fields.index(name)]) for name in names}

@@ -32,7 +32,7 @@ from ecerp_core.catalog.services import warehouse_facts
 from ecerp_core.db import allocate_ids, among, for_update, insert_columns, utcnow
 from ecerp_core.errors import Problem, ValidationError, problem
 from ecerp_core.orders import rules, workflow
-from ecerp_core.orders.drafts import ImportResult, OrderDraft
+from ecerp_core.orders.drafts import ImportResult, OrderDraft, as_columns
 from ecerp_core.orders.models import STOCK_SOURCE, Order, OrderLine, OrderRefund
 from ecerp_core.orders.settings import load_settings
 from ecerp_core.orders.skus import SkuRef, resolve_skus
@@ -120,7 +120,7 @@ def check_drafts(
         found = rules.import_warnings(d, shop.code, shop.prices_include_tax)
         warnings.append([p.at_line(d.line or i + 1) for p in found])
     chosen = [drafts[i] for i in index]
-    orders = _columns(chosen, ORDER_FIELDS)
+    orders = as_columns(chosen, ORDER_FIELDS)
     for name, size in CUT.items():
         if name in orders:
             orders[name] = _cut(orders[name], size)
@@ -130,7 +130,7 @@ def check_drafts(
         for d in chosen
     ]
     every = [line for d in chosen for line in d.lines]
-    lines = _columns(every, LINE_FIELDS)
+    lines = as_columns(every, LINE_FIELDS)
     for name in ("platform_sku", "name"):
         lines[name] = _cut(lines[name], CUT[name])
     return Checked(
@@ -198,13 +198,12 @@ class OrderIntake:
             self.shops.update(_shops(self.session, missing))
 
     def apply(self, checked: Checked, *, strict: bool = False) -> ImportResult:
-        """Import a checked batch: new orders are created, known ones moved along the import
-        workflow; returns what became of the batch's drafts."""
+        """Import a batch :meth:`check` made (its shops are read): new orders are created, known
+        ones moved along the import workflow; returns what became of the batch's drafts."""
         if checked.rejected and strict:
             raise ValidationError(checked.rejected)
         session, orders, lines = self.session, checked.orders, checked.lines
         shop_ids = orders["shop_id"]
-        self._read_shops(set(shop_ids))
         line_shops = [
             shop for shop, count in zip(shop_ids, checked.line_counts, strict=True) for _ in range(count)
         ]
@@ -325,15 +324,6 @@ def _customers(session: Session, accounts: set[tuple[int, str]]) -> dict[tuple[i
         for row in session.connection().execute(stmt).all()
         if (row.shop_id, row.buyer_id) in accounts
     }
-
-
-def _columns(records: Sequence[tuple], names: Sequence[str]) -> dict[str, list]:
-    """The fields ``names`` of many named tuples of one kind (drafts, their lines) as columns: all
-    the records turned into columns at once (no dict per record)."""
-    if not records:
-        return {name: [] for name in names}
-    every = list(zip(*records, strict=True))
-    return {name: list(every[type(records[0])._fields.index(name)]) for name in names}
 
 
 def _cut(values: list[str], size: int | None) -> list[str]:

@@ -34,8 +34,7 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="reading ahead f
 
 @pytest.fixture
 def always_ahead(monkeypatch):
-    """Every file is read ahead, however small (the copy is made only where it may be)."""
-    monkeypatch.setattr(ahead, "AHEAD_BYTES", 0)
+    """Every file is read ahead, however small and wherever the test runs."""
     monkeypatch.setattr(ahead, "pays", lambda size: True)
 
 
