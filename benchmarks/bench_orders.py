@@ -201,6 +201,15 @@ def _setup(url: str, skus: int = SKUS):
     return admin
 
 
+def _ready_for_command(cfg: BenchConfig, label: str) -> str:
+    """A fresh database with the shop and its known SKUs, left for ``ecerp orders import`` to run
+    alone on (this process's connections closed), as a user's would; returns its URL."""
+    url = fresh_url(cfg.workdir, cfg.database_url, label)
+    _setup(url, IMPORT_SKUS)
+    get_engine(url).dispose()
+    return url
+
+
 def _cli_import(url: str, path, orders: int, extra: dict | None = None) -> tuple[int, int]:
     """``ecerp orders import`` as a user runs it: a new process, its start-up included (``extra``:
     more of its environment); returns the peak resident memory in bytes of the process and of the
@@ -324,14 +333,10 @@ def orders_import(cfg: BenchConfig) -> BenchResult:
     )
     alone = []  # the same command reading its file in its own process (ECERP_READ_AHEAD=0)
     for _ in range(cfg.repeat):
-        url = fresh_url(cfg.workdir, cfg.database_url, "orders")
-        _setup(url, IMPORT_SKUS)
-        get_engine(url).dispose()  # the command runs alone on the database, as a user's would
+        url = _ready_for_command(cfg, "orders")
         result.ours.append(timed(lambda url=url: _cli_import(url, path, n)))
         dispose(url)
-        url = fresh_url(cfg.workdir, cfg.database_url, "orders-one-process")
-        _setup(url, IMPORT_SKUS)
-        get_engine(url).dispose()
+        url = _ready_for_command(cfg, "orders-one-process")
         alone.append(timed(lambda url=url: _cli_import(url, path, n, {"ECERP_READ_AHEAD": "0"})))
         dispose(url)
         url = fresh_url(cfg.workdir, cfg.database_url, "orders-raw")
@@ -427,14 +432,10 @@ def orders_import_memory(cfg: BenchConfig) -> BenchResult:
     write_shopify_csv(small, 200, cfg.seed + 2, IMPORT_SKUS)
     peaks, copies, idle = [], [], []
     for _ in range(cfg.repeat):
-        url = fresh_url(cfg.workdir, cfg.database_url, "memory-small")
-        _setup(url, IMPORT_SKUS)
-        get_engine(url).dispose()
+        url = _ready_for_command(cfg, "memory-small")
         idle.append(_cli_import(url, small, 200)[0])  # the command's own memory, whatever the file
         dispose(url)
-        url = fresh_url(cfg.workdir, cfg.database_url, "memory")
-        _setup(url, IMPORT_SKUS)
-        get_engine(url).dispose()
+        url = _ready_for_command(cfg, "memory")
         started = time.perf_counter()
         peak, copy = _cli_import(url, path, n)
         result.ours.append(time.perf_counter() - started)

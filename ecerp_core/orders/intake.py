@@ -233,7 +233,8 @@ class OrderIntake:
             order = known.get(key)
             if order is not None:
                 order_ids[checked.index[j]] = order.id
-                if self.history or (statuses[j], platform_statuses[j]) == order[1:]:
+                same = statuses[j] == order.status and platform_statuses[j] == order.platform_status
+                if self.history or same:
                     unchanged += 1
                 else:
                     updates.append((j, order))

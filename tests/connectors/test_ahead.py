@@ -1,7 +1,7 @@
-"""A large export is read and checked ahead, in a forked copy of the process, while this one writes:
-the orders, refusals and warnings come out as when it is read in this process, what the copy meets
-(a file that is not an export, rows listed apart) is raised here as there, and a copy that dies is
-a named error."""
+"""A large export is read and parsed ahead, in a forked copy of the process, while this one checks
+and writes: the orders, refusals and warnings come out as when it is read in this process, what the
+copy meets (a file that is not an export, rows listed apart) is raised here as there, and a copy that
+dies is a named error."""
 
 from __future__ import annotations
 
